@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Each command module exports one `register(program)`; the table is explicit on purpose. */
+export type RegisterCommand = (program: Command) => void;
+
+export const commands: RegisterCommand[] = [];

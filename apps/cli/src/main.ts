@@ -1,0 +1,10 @@
+import { Command } from 'commander';
+import { commands } from './commands';
+
+const program = new Command('aether').description('Aether RPA platform command line');
+for (const register of commands) register(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`aether: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

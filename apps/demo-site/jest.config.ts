@@ -1,0 +1,5 @@
+export default {
+  displayName: 'demo-site',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

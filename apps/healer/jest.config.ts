@@ -1,0 +1,5 @@
+export default {
+  displayName: 'healer',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'robot-registry',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

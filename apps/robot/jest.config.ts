@@ -1,0 +1,5 @@
+export default {
+  displayName: 'robot',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

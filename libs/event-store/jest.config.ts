@@ -1,0 +1,5 @@
+export default {
+  displayName: 'event-store',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

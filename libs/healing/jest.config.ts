@@ -1,0 +1,5 @@
+export default {
+  displayName: 'healing',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

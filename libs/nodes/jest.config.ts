@@ -1,0 +1,5 @@
+export default {
+  displayName: 'nodes',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

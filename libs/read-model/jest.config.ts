@@ -1,0 +1,5 @@
+export default {
+  displayName: 'read-model',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
