@@ -1,1 +1,20 @@
-export const z = 2;
+export { connectNats, type NatsConnectionOptions } from './connection';
+export {
+  streamConfigs,
+  ensureStreams,
+  ensureConsumer,
+  DEFAULT_STREAM_SETTINGS,
+  nanos,
+  type StreamSettings,
+} from './streams';
+export {
+  EventStore,
+  EventSubscription,
+  type StoredEvent,
+  type InvalidStoredEvent,
+  type AggregateHistory,
+  type ExpectedSequence,
+  type AppendResult,
+} from './event-store';
+export { ConcurrencyError } from './errors';
+export { quarantine, QUARANTINE_HEADERS } from './quarantine';

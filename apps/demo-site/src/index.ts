@@ -1,0 +1,2 @@
+export type { DemoOrder, DemoSite, DemoSiteOptions, DemoVariant } from './types';
+export { startDemoSite } from './server';

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { defineMessage, type MessageOf } from '../envelope';
+import { ErrorInfoSchema, JsonObjectSchema, PrioritySchema } from './common';
+
+const job = { kind: 'event', aggregate: 'job' } as const;
+
+export const JobRequested = defineMessage({
+  ...job,
+  type: 'JobRequested',
+  version: 1,
+  schema: z.object({
+    workflowId: z.string().min(1),
+    /** The workflow version this job is pinned to for its whole life. */
+    workflowVersion: z.number().int().positive(),
+    variables: JsonObjectSchema,
+    priority: PrioritySchema,
+    trigger: z.object({
+      kind: z.enum(['manual', 'cron', 'webhook', 'api']),
+      sourceId: z.string().optional(),
+    }),
+  }),
+});
+
+export const JobRejected = defineMessage({
+  ...job,
+  type: 'JobRejected',
+  version: 1,
+  schema: z.object({ workflowId: z.string(), reason: z.string() }),
+});
+
+export const JobDispatched = defineMessage({
+  ...job,
+  type: 'JobDispatched',
+  version: 1,
+  schema: z.object({ subject: z.string(), attempt: z.number().int().positive() }),
+});
+
+export const JobStarted = defineMessage({
+  ...job,
+  type: 'JobStarted',
+  version: 1,
+  schema: z.object({
+    robotId: z.string(),
+    /** Delivery count of the work message: 1 on the first claim, higher after a lease was lost. */
+    delivery: z.number().int().positive(),
+    /** Steps already completed when this robot took the job (0 on a fresh start). */
+    resumedAfterSteps: z.number().int().nonnegative(),
+  }),
+});
+
+export const StepStarted = defineMessage({
+  ...job,
+  type: 'StepStarted',
+  version: 1,
+  schema: z.object({
+    /** Node id plus loop iteration path, e.g. `enter-row[37]`: unique within a job. */
+    stepKey: z.string().min(1),
+    nodeId: z.string().min(1),
+    nodeType: z.string().min(1),
+    robotId: z.string(),
+    attempt: z.number().int().positive(),
+  }),
+});
+
+export const StepCompleted = defineMessage({
+  ...job,
+  type: 'StepCompleted',
+  version: 1,
+  schema: z.object({
+    stepKey: z.string().min(1),
+    nodeId: z.string().min(1),
+    output: z.json(),
+    durationMs: z.number().nonnegative(),
+  }),
+});
+
+export const StepFailed = defineMessage({
+  ...job,
+  type: 'StepFailed',
+  version: 1,
+  schema: z.object({
+    stepKey: z.string().min(1),
+    nodeId: z.string().min(1),
+    error: ErrorInfoSchema,
+    durationMs: z.number().nonnegative(),
+    /** References to large artifacts (screenshot, DOM snapshot) in the object store. */
+    artifacts: z.array(z.object({ kind: z.string(), ref: z.string() })).optional(),
+  }),
+});
+
+export const JobCompleted = defineMessage({
+  ...job,
+  type: 'JobCompleted',
+  version: 1,
+  schema: z.object({ outputs: JsonObjectSchema, robotId: z.string() }),
+});
+
+export const JobFailed = defineMessage({
+  ...job,
+  type: 'JobFailed',
+  version: 1,
+  schema: z.object({ error: ErrorInfoSchema, robotId: z.string().optional() }),
+});
+
+export const JOB_EVENTS = [
+  JobRequested,
+  JobRejected,
+  JobDispatched,
+  JobStarted,
+  StepStarted,
+  StepCompleted,
+  StepFailed,
+  JobCompleted,
+  JobFailed,
+] as const;
+
+export type JobEvent =
+  | MessageOf<typeof JobRequested>
+  | MessageOf<typeof JobRejected>
+  | MessageOf<typeof JobDispatched>
+  | MessageOf<typeof JobStarted>
+  | MessageOf<typeof StepStarted>
+  | MessageOf<typeof StepCompleted>
+  | MessageOf<typeof StepFailed>
+  | MessageOf<typeof JobCompleted>
+  | MessageOf<typeof JobFailed>;
+
+export const TERMINAL_JOB_EVENTS: ReadonlySet<string> = new Set([
+  JobCompleted.type,
+  JobFailed.type,
+  JobRejected.type,
+]);

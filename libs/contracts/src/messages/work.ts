@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { defineMessage, type MessageOf } from '../envelope';
+import { PrioritySchema } from './common';
+
+/** The message a robot claims from WORK; holding it (un-acked) is holding the job's lease. */
+export const RunJob = defineMessage({
+  kind: 'work',
+  aggregate: 'job',
+  type: 'RunJob',
+  version: 1,
+  schema: z.object({
+    workflowId: z.string().min(1),
+    workflowVersion: z.number().int().positive(),
+    priority: PrioritySchema,
+    attempt: z.number().int().positive(),
+  }),
+});
+
+export const WORK_MESSAGES = [RunJob] as const;
+export type WorkMessage = MessageOf<typeof RunJob>;

@@ -1,0 +1,90 @@
+import { MessageRegistry } from './registry';
+import { JobRequested, StepCompleted } from './messages/job.events';
+import { subjects, parseEventSubject } from './subjects';
+
+const registry = new MessageRegistry(
+  [JobRequested, StepCompleted],
+  [{ type: 'StepCompleted', fromVersion: 0, upcast: (d) => d }],
+);
+
+const requested = () =>
+  JobRequested.create({
+    tenantId: 'default',
+    aggregateId: 'job-1',
+    data: {
+      workflowId: 'wf',
+      workflowVersion: 1,
+      variables: { a: 1 },
+      priority: 10,
+      trigger: { kind: 'manual' },
+    },
+  });
+
+describe('MessageRegistry', () => {
+  it('accepts a well-formed message and keeps its data', () => {
+    const result = registry.parse(JSON.parse(JSON.stringify(requested())));
+    expect(result).toEqual({
+      ok: true,
+      message: expect.objectContaining({
+        type: 'JobRequested',
+        data: expect.objectContaining({ workflowId: 'wf' }),
+      }),
+    });
+  });
+
+  it.each([
+    ['not JSON', new TextEncoder().encode('{oops'), /not JSON/],
+    [
+      'missing tenant',
+      new TextEncoder().encode(JSON.stringify({ ...requested(), tenantId: undefined })),
+      /tenantId/,
+    ],
+    [
+      'unknown type',
+      new TextEncoder().encode(JSON.stringify({ ...requested(), type: 'Nope' })),
+      /unknown message type "Nope"/,
+    ],
+    [
+      'bad data',
+      new TextEncoder().encode(JSON.stringify({ ...requested(), data: { workflowId: 3 } })),
+      /invalid JobRequested data: workflowId/,
+    ],
+    [
+      'future version',
+      new TextEncoder().encode(JSON.stringify({ ...requested(), version: 9 })),
+      /newer than this service knows/,
+    ],
+  ])('rejects %s with a reason', (_name, bytes, reason) => {
+    const result = registry.parseBytes(bytes);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(reason);
+  });
+
+  it('refuses to register a type twice', () => {
+    expect(() => new MessageRegistry([JobRequested, JobRequested])).toThrow(/registered twice/);
+  });
+
+  it('inherits correlation from the causing message', () => {
+    const cause = requested();
+    const next = StepCompleted.create({
+      tenantId: 'default',
+      aggregateId: 'job-1',
+      causedBy: cause,
+      data: { stepKey: 's', nodeId: 's', output: null, durationMs: 1 },
+    });
+    expect(next.causationId).toBe(cause.id);
+    expect(next.correlationId).toBe(cause.correlationId);
+  });
+});
+
+describe('subjects', () => {
+  it('spells event subjects per aggregate and parses them back', () => {
+    const subject = subjects.event('acme', 'job', 'j-1');
+    expect(subject).toBe('aether.evt.acme.job.j-1');
+    expect(parseEventSubject(subject)).toEqual({ tenantId: 'acme', aggregate: 'job', aggregateId: 'j-1' });
+  });
+
+  it.each(['a.b', 'a*', '>', 'a b', ''])('rejects the unsafe token %p', (bad) => {
+    expect(() => subjects.event('acme', 'job', bad)).toThrow(/invalid aggregate id/);
+  });
+});

@@ -1,0 +1,68 @@
+import { isSubjectToken, type TenantId } from './ids';
+
+/**
+ * The one place that knows how subjects are spelled.
+ *
+ * - events:     `aether.evt.<tenant>.<aggregateType>.<aggregateId>` (one subject per aggregate instance)
+ * - commands:   `aether.cmd.<tenant>.<commandType>`
+ * - work:       `aether.work.<tenant>.pool.<pool>` or `aether.work.<tenant>.robot.<robotId>`
+ * - quarantine: `aether.quarantine.<consumer>`
+ */
+export type AggregateType = 'job' | 'workflow' | 'robot' | 'schedule' | 'selector';
+
+export const STREAMS = {
+  events: 'EVENTS',
+  work: 'WORK',
+  commands: 'COMMANDS',
+  quarantine: 'QUARANTINE',
+} as const;
+export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
+
+const ROOT = 'aether';
+const ANY = '*';
+
+function token(value: string, what: string): string {
+  if (value !== ANY && !isSubjectToken(value)) {
+    throw new Error(`invalid ${what} "${value}": letters, digits, "_" and "-" only`);
+  }
+  return value;
+}
+
+export const subjects = {
+  allEvents: `${ROOT}.evt.>`,
+  allCommands: `${ROOT}.cmd.>`,
+  allWork: `${ROOT}.work.>`,
+  allQuarantine: `${ROOT}.quarantine.>`,
+
+  event(tenantId: TenantId, aggregate: AggregateType, aggregateId: string): string {
+    return `${ROOT}.evt.${token(tenantId, 'tenant')}.${aggregate}.${token(aggregateId, 'aggregate id')}`;
+  },
+  /** Every instance of one aggregate type, for one tenant or (default) all of them. */
+  eventsOf(aggregate: AggregateType, tenantId: TenantId | typeof ANY = ANY): string {
+    return `${ROOT}.evt.${token(tenantId, 'tenant')}.${aggregate}.*`;
+  },
+  command(tenantId: TenantId, commandType: string): string {
+    return `${ROOT}.cmd.${token(tenantId, 'tenant')}.${token(commandType, 'command type')}`;
+  },
+  commandsOf(commandType: string, tenantId: TenantId | typeof ANY = ANY): string {
+    return `${ROOT}.cmd.${token(tenantId, 'tenant')}.${token(commandType, 'command type')}`;
+  },
+  poolWork(tenantId: TenantId | typeof ANY, pool: string): string {
+    return `${ROOT}.work.${token(tenantId, 'tenant')}.pool.${token(pool, 'pool')}`;
+  },
+  robotWork(tenantId: TenantId | typeof ANY, robotId: string): string {
+    return `${ROOT}.work.${token(tenantId, 'tenant')}.robot.${token(robotId, 'robot id')}`;
+  },
+  quarantine(consumer: string): string {
+    return `${ROOT}.quarantine.${token(consumer, 'consumer')}`;
+  },
+} as const;
+
+/** Splits an event subject back into its parts; `undefined` when it is not one. */
+export function parseEventSubject(
+  subject: string,
+): { tenantId: string; aggregate: string; aggregateId: string } | undefined {
+  const parts = subject.split('.');
+  if (parts.length !== 5 || parts[0] !== ROOT || parts[1] !== 'evt') return undefined;
+  return { tenantId: parts[2], aggregate: parts[3], aggregateId: parts[4] };
+}

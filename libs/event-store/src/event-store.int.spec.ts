@@ -1,0 +1,132 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { JOB_EVENTS, MessageRegistry, StepCompleted, subjects, type JobEvent } from '@aether/contracts';
+import { startNatsServer, type TestNatsServer } from '@aether/testing';
+import { connectNats } from './connection';
+import { ConcurrencyError } from './errors';
+import { EventStore } from './event-store';
+import { ensureStreams, streamConfigs } from './streams';
+
+const registry = new MessageRegistry<JobEvent>(JOB_EVENTS);
+
+const step = (jobId: string, n: number, id?: string) =>
+  StepCompleted.create({
+    tenantId: 'default',
+    aggregateId: jobId,
+    id,
+    data: { stepKey: `s${n}`, nodeId: `s${n}`, output: { n }, durationMs: n },
+  });
+
+describe('EventStore on a real nats-server', () => {
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: server.url, name: 'event-store-test' });
+    jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+    store = new EventStore(jetstream(nc), jsm);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('creates the streams idempotently', async () => {
+    await ensureStreams(jsm);
+    const names = (await jsm.streams.names().next()).sort();
+    expect(names).toEqual(
+      streamConfigs()
+        .map((c) => c.name)
+        .sort(),
+    );
+  });
+
+  it('reads an aggregate back in order, with its last sequence', async () => {
+    const subject = subjects.event('default', 'job', 'ordered');
+    const { lastSequence } = await store.append(
+      subject,
+      [step('ordered', 1), step('ordered', 2), step('ordered', 3)],
+      0,
+    );
+    // an event on another aggregate must not leak into this history
+    await store.append(subjects.event('default', 'job', 'other'), [step('other', 9)], 0);
+
+    const history = await store.read(subject, registry);
+    expect(history.lastSequence).toBe(lastSequence);
+    expect(history.events.map((e) => (e.event.data as { stepKey: string }).stepKey)).toEqual([
+      's1',
+      's2',
+      's3',
+    ]);
+    expect(history.invalid).toEqual([]);
+  });
+
+  it('reads an empty aggregate as no events and sequence 0', async () => {
+    expect(await store.read(subjects.event('default', 'job', 'none'), registry)).toEqual({
+      events: [],
+      invalid: [],
+      lastSequence: 0,
+    });
+  });
+
+  it('lets exactly one of two concurrent writers with the same expected sequence win', async () => {
+    const subject = subjects.event('default', 'job', 'race');
+    const { lastSequence } = await store.append(subject, [step('race', 1)], 0);
+
+    const results = await Promise.allSettled([
+      store.append(subject, [step('race', 2)], lastSequence),
+      store.append(subject, [step('race', 3)], lastSequence),
+    ]);
+
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0].reason).toBeInstanceOf(ConcurrencyError);
+    expect((lost[0].reason as ConcurrencyError).expected).toBe(lastSequence);
+    expect((await store.read(subject, registry)).events).toHaveLength(2);
+  });
+
+  it('rejects a first append when the aggregate already exists', async () => {
+    const subject = subjects.event('default', 'job', 'exists');
+    await store.append(subject, [step('exists', 1)], 0);
+    await expect(store.append(subject, [step('exists', 2)], 0)).rejects.toBeInstanceOf(ConcurrencyError);
+  });
+
+  it('does not append a duplicate message id twice', async () => {
+    const subject = subjects.event('default', 'job', 'dedupe');
+    const event = step('dedupe', 1, 'fixed-id-1');
+    const first = await store.append(subject, [event], 0);
+    const again = await store.append(subject, [event], 'any');
+
+    expect(again).toEqual({ lastSequence: first.lastSequence, duplicates: 1 });
+    expect((await store.read(subject, registry)).events).toHaveLength(1);
+  });
+
+  it('subscribes from a stream sequence', async () => {
+    const subject = subjects.event('default', 'job', 'sub');
+    const { lastSequence } = await store.append(subject, [step('sub', 1), step('sub', 2), step('sub', 3)], 0);
+    const subscription = await store.subscribe(subject, lastSequence - 1);
+    const seen: number[] = [];
+    for await (const message of subscription) {
+      seen.push(message.seq);
+      if (message.seq === lastSequence) break;
+    }
+    subscription.stop();
+    expect(seen).toEqual([lastSequence - 1, lastSequence]);
+  });
+
+  it('keeps invalid events out of a history and reports them', async () => {
+    const subject = subjects.event('default', 'job', 'garbage');
+    await jetstream(nc).publish(subject, new TextEncoder().encode('{"type":"nope"}'));
+    const history = await store.read(subject, registry);
+    expect(history.events).toEqual([]);
+    expect(history.invalid).toEqual([
+      expect.objectContaining({ reason: expect.stringMatching(/invalid envelope/) }),
+    ]);
+  });
+});

@@ -1,0 +1,162 @@
+import {
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { STREAMS, type Envelope, type MessageRegistry } from '@aether/contracts';
+import { ConcurrencyError } from './errors';
+
+/** An event as stored: its position in the stream and on its subject. */
+export interface StoredEvent<TEvent extends Envelope = Envelope> {
+  readonly sequence: number;
+  readonly subject: string;
+  readonly event: TEvent;
+}
+
+export interface InvalidStoredEvent {
+  readonly sequence: number;
+  readonly subject: string;
+  readonly reason: string;
+}
+
+export interface AggregateHistory<TEvent extends Envelope = Envelope> {
+  readonly events: StoredEvent<TEvent>[];
+  /** Events on the subject that failed validation: kept out of `events`, never silently. */
+  readonly invalid: InvalidStoredEvent[];
+  /** Stream sequence of the last event on the subject; 0 when there is none. Pass it to `append`. */
+  readonly lastSequence: number;
+}
+
+/**
+ * `number`: the subject's last sequence must be exactly this (0: no events yet).
+ * `'any'`: no check (use only for facts that cannot conflict).
+ */
+export type ExpectedSequence = number | 'any';
+
+export interface AppendResult {
+  /** Stream sequence of the last appended event; pass it as `expected` to the next append. */
+  readonly lastSequence: number;
+  /** How many of the events were already stored under the same message id. */
+  readonly duplicates: number;
+}
+
+const encoder = new TextEncoder();
+
+/** Append-only event store over the EVENTS stream: one subject per aggregate instance. */
+export class EventStore {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly stream: string = STREAMS.events,
+  ) {}
+
+  /**
+   * Appends events in order, each guarded by the sequence the previous one got, with
+   * the event id as `Nats-Msg-Id`. A retried append of the same events de-duplicates.
+   * @throws ConcurrencyError when the subject moved past `expected`.
+   */
+  async append(
+    subject: string,
+    events: readonly Envelope[],
+    expected: ExpectedSequence,
+  ): Promise<AppendResult> {
+    let last = expected;
+    let duplicates = 0;
+    for (const event of events) {
+      try {
+        const ack = await this.js.publish(subject, encoder.encode(JSON.stringify(event)), {
+          msgID: event.id,
+          ...(last === 'any' ? {} : { expect: { lastSubjectSequence: last } }),
+        });
+        if (ack.duplicate) duplicates++;
+        last = ack.seq;
+      } catch (error) {
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {
+          throw new ConcurrencyError(subject, last as number, parseActual(error.message), { cause: error });
+        }
+        throw error;
+      }
+    }
+    if (last === 'any') throw new Error('append needs at least one event');
+    return { lastSequence: last, duplicates };
+  }
+
+  /** The subject's last stream sequence, 0 when it has no events. One request. */
+  async lastSequence(subject: string): Promise<number> {
+    try {
+      const message = await this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
+      return message?.seq ?? 0;
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return 0;
+      throw error;
+    }
+  }
+
+  /** Reads every event on one aggregate's subject, in order, validated by `registry`. */
+  async read<TEvent extends Envelope>(
+    subject: string,
+    registry: MessageRegistry<TEvent>,
+  ): Promise<AggregateHistory<TEvent>> {
+    const lastSequence = await this.lastSequence(subject);
+    const events: StoredEvent<TEvent>[] = [];
+    const invalid: InvalidStoredEvent[] = [];
+    if (lastSequence === 0) return { events, invalid, lastSequence };
+
+    const consumer = await this.js.consumers.get(this.stream, {
+      filter_subjects: subject,
+      deliver_policy: DeliverPolicy.All,
+    });
+    const messages = await consumer.consume({ max_messages: 256 });
+    try {
+      for await (const message of messages) {
+        const parsed = registry.parseBytes(message.data);
+        if (parsed.ok) events.push({ sequence: message.seq, subject, event: parsed.message });
+        else invalid.push({ sequence: message.seq, subject, reason: parsed.reason });
+        if (message.seq >= lastSequence) break;
+      }
+    } finally {
+      messages.stop();
+    }
+    return { events, invalid, lastSequence };
+  }
+
+  /**
+   * Delivers every event on subjects matching `filter` from stream sequence `fromSequence`
+   * on, in order, through an ordered consumer (no acks: the caller keeps its own position).
+   */
+  async subscribe(
+    filter: string,
+    fromSequence: number,
+    options: { batch?: number } = {},
+  ): Promise<EventSubscription> {
+    const consumer = await this.js.consumers.get(this.stream, {
+      filter_subjects: filter,
+      ...(fromSequence <= 1
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSequence }),
+    });
+    const messages = await consumer.consume({ max_messages: options.batch ?? 512 });
+    return new EventSubscription(messages);
+  }
+}
+
+/** Raw messages from an ordered consumer; iterate it, and `stop()` it when done. */
+export class EventSubscription implements AsyncIterable<JsMsg> {
+  constructor(private readonly messages: ConsumerMessages) {}
+  [Symbol.asyncIterator](): AsyncIterator<JsMsg> {
+    return this.messages[Symbol.asyncIterator]();
+  }
+  /** Messages delivered to this client but not yet yielded. */
+  stop(): void {
+    this.messages.stop();
+  }
+}
+
+function parseActual(message: string): number | undefined {
+  const match = /wrong last sequence: (\d+)/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port';
+
+const NATS_SERVER = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
+
+/** A real `nats-server -js` on a free port with its own store, for one test suite. */
+export interface TestNatsServer {
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  /** SIGKILLs the process (the store survives) — for crash tests. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same port and store. */
+  restart(): Promise<void>;
+  /** Stops the server and deletes its store. */
+  stop(): Promise<void>;
+}
+
+export async function startNatsServer(): Promise<TestNatsServer> {
+  const port = await freePort();
+  const storeDir = mkdtempSync(join(tmpdir(), 'aether-nats-'));
+  let child: ChildProcess | undefined;
+
+  const launch = async () => {
+    child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitForPort(port, 10_000, () => stderr);
+  };
+  const killChild = async (signal: NodeJS.Signals) => {
+    const current = child;
+    if (!current || current.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      current.once('exit', () => resolve());
+      current.kill(signal);
+    });
+  };
+
+  await launch();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    kill: () => killChild('SIGKILL'),
+    restart: launch,
+    async stop() {
+      await killChild('SIGTERM');
+      rmSync(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitForPort(port: number, timeoutMs: number, diagnostics: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = netConnect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nats-server did not listen on ${port} within ${timeoutMs} ms: ${diagnostics()}`);
+}
