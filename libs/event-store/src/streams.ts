@@ -71,7 +71,7 @@ export async function ensureStreams(jsm: JetStreamManager, configs = streamConfi
     } catch (error) {
       if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound))
         throw error;
-      await jsm.streams.add(config);
+      await jsm.streams.add({ ...config, name });
     }
   }
 }

@@ -1,0 +1,121 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  JOB_COMMANDS,
+  MessageRegistry,
+  RequestJob,
+  STREAMS,
+  subjects,
+  type JobCommand,
+} from '@aether/contracts';
+import { QUARANTINE_HEADERS, connectNats, ensureStreams } from '@aether/event-store';
+import { eventually, startNatsServer, type TestNatsServer } from '@aether/testing';
+import pino from 'pino';
+import { ConsumerHost, type ConsumerRoute } from './consumer-host';
+import { TerminalError } from './failures';
+
+const command = (jobId: string, workflowId = 'wf') =>
+  RequestJob.create({
+    tenantId: 'default',
+    aggregateId: jobId,
+    data: { workflowId, variables: {}, priority: 10, trigger: { kind: 'manual' } },
+  });
+
+describe('ConsumerHost', () => {
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: server.url, name: 'consumer-host-test' });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+    await ensureStreams(jsm);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  async function quarantined(consumer: string) {
+    const consumerApi = await js.consumers.get(STREAMS.quarantine, {
+      filter_subjects: subjects.quarantine(consumer),
+    });
+    const found: { reason: string; origin: string; body: string }[] = [];
+    const batch = await consumerApi.fetch({ max_messages: 10, expires: 1000 });
+    for await (const m of batch) {
+      found.push({
+        reason: m.headers?.get(QUARANTINE_HEADERS.reason) ?? '',
+        origin: m.headers?.get(QUARANTINE_HEADERS.originSubject) ?? '',
+        body: m.string(),
+      });
+    }
+    return found;
+  }
+
+  function route(durable: string, handle: ConsumerRoute<JobCommand>['handle']): ConsumerRoute<JobCommand> {
+    return {
+      durable,
+      stream: STREAMS.commands,
+      filterSubject: subjects.commandsOf(`${durable}Cmd`),
+      registry: new MessageRegistry<JobCommand>(JOB_COMMANDS),
+      handle,
+      maxDeliver: 3,
+    };
+  }
+
+  it('quarantines a malformed message with its reason and keeps consuming', async () => {
+    const handled: string[] = [];
+    const host = new ConsumerHost(js, jsm, pino({ level: 'silent' }));
+    await host.start([route('malformed', async (m) => void handled.push(m.aggregateId))]);
+    const subject = subjects.command('default', 'malformedCmd');
+
+    await js.publish(subject, new TextEncoder().encode('{"type":"RequestJob","data":{}}'));
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('after-bad'))));
+
+    await eventually(() => (handled.includes('after-bad') ? true : undefined), {
+      what: 'next message handled',
+    });
+    const kept = await eventually(async () =>
+      (await quarantined('malformed')).length ? quarantined('malformed') : undefined,
+    );
+    await host.stop();
+
+    expect(kept).toEqual([
+      {
+        reason: expect.stringMatching(/invalid envelope: id: .*tenantId/),
+        origin: subject,
+        body: '{"type":"RequestJob","data":{}}',
+      },
+    ]);
+  });
+
+  it('quarantines a message whose handler fails terminally, and one that keeps failing', async () => {
+    const host = new ConsumerHost(js, jsm, pino({ level: 'silent' }));
+    let attempts = 0;
+    await host.start([
+      route('failing', async (m) => {
+        if (m.data.workflowId === 'terminal') throw new TerminalError('workflow is gone');
+        attempts++;
+        throw Object.assign(new Error('flaky dependency'), { delayMs: 10 });
+      }),
+    ]);
+    const subject = subjects.command('default', 'failingCmd');
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('t1', 'terminal'))));
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('t2', 'flaky'))));
+
+    const kept = await eventually(async () => {
+      const found = await quarantined('failing');
+      return found.length === 2 ? found : undefined;
+    });
+    await host.stop();
+
+    expect(kept.map((k) => k.reason).sort()).toEqual([
+      'handler failed: gave up after 3 deliveries: flaky dependency',
+      'handler failed: workflow is gone',
+    ]);
+    expect(attempts).toBe(3);
+  });
+});

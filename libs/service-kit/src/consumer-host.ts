@@ -1,0 +1,159 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { Envelope, MessageRegistry } from '@aether/contracts';
+import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
+import type { Logger } from 'pino';
+import { TerminalError } from './failures';
+
+export interface MessageMeta {
+  readonly subject: string;
+  /** Stream sequence of the message. */
+  readonly sequence: number;
+  /** 1 on first delivery. */
+  readonly deliveryCount: number;
+  /** Extends the ack deadline while a long handler runs. */
+  working(): void;
+}
+
+/** One durable consumer and the handler behind it: a row of a service's explicit routing table. */
+export interface ConsumerRoute<TMessage extends Envelope = Envelope> {
+  /** Durable consumer name; also names the quarantine subject of its rejects. */
+  readonly durable: string;
+  readonly stream: string;
+  readonly filterSubject: string;
+  readonly registry: MessageRegistry<TMessage>;
+  handle(message: TMessage, meta: MessageMeta): Promise<void>;
+  /** Ack deadline before redelivery. Default 30 000 ms. */
+  readonly ackWaitMs?: number;
+  /** Deliveries before a failing message is quarantined. Default 10. */
+  readonly maxDeliver?: number;
+  /** Messages handled at once. Default 1 (in order). */
+  readonly concurrency?: number;
+  /** Where a new durable starts. Default: all messages. */
+  readonly deliverPolicy?: DeliverPolicy;
+}
+
+/**
+ * Runs a table of durable pull consumers. Each message is validated first; a message that
+ * fails validation, or keeps failing its handler, is quarantined with the reason and
+ * terminated — never dropped, never crash-looped. `stop()` stops pulling and waits for
+ * in-flight handlers.
+ */
+export class ConsumerHost {
+  private readonly loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly stoppers: (() => void)[] = [];
+  private stopping = false;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(routes: readonly ConsumerRoute[]): Promise<void> {
+    for (const route of routes) {
+      await ensureConsumer(this.jsm, route.stream, {
+        durable_name: route.durable,
+        filter_subject: route.filterSubject,
+        ack_policy: AckPolicy.Explicit,
+        ack_wait: nanos(route.ackWaitMs ?? 30_000),
+        max_deliver: route.maxDeliver ?? 10,
+        deliver_policy: route.deliverPolicy ?? DeliverPolicy.All,
+        max_ack_pending: Math.max(1000, (route.concurrency ?? 1) * 4),
+      });
+      this.loops.push(this.run(route));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const stop of this.stoppers) stop();
+    await Promise.allSettled([...this.inFlight]);
+    await Promise.allSettled(this.loops);
+  }
+
+  private async run(route: ConsumerRoute): Promise<void> {
+    const concurrency = route.concurrency ?? 1;
+    while (!this.stopping) {
+      try {
+        const consumer = await this.js.consumers.get(route.stream, route.durable);
+        const messages = await consumer.consume({ max_messages: Math.max(16, concurrency * 2) });
+        this.stoppers.push(() => messages.stop());
+        const mine = new Set<Promise<void>>();
+        for await (const message of messages) {
+          const work = this.process(route, message).finally(() => {
+            mine.delete(work);
+            this.inFlight.delete(work);
+          });
+          mine.add(work);
+          this.inFlight.add(work);
+          if (mine.size >= concurrency) await Promise.race(mine);
+        }
+        await Promise.allSettled([...mine]);
+      } catch (error) {
+        if (this.stopping) break;
+        this.logger.warn({ err: error, consumer: route.durable }, 'consumer loop failed; restarting');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  private async process(route: ConsumerRoute, message: JsMsg): Promise<void> {
+    const parsed = route.registry.parseBytes(message.data);
+    if (!parsed.ok) {
+      await this.reject(route, message, parsed.reason);
+      return;
+    }
+    const meta: MessageMeta = {
+      subject: message.subject,
+      sequence: message.seq,
+      deliveryCount: message.info.deliveryCount,
+      working: () => message.working(),
+    };
+    try {
+      await route.handle(parsed.message, meta);
+      message.ack();
+    } catch (error) {
+      const exhausted = message.info.deliveryCount >= (route.maxDeliver ?? 10);
+      if (error instanceof TerminalError || exhausted) {
+        const why =
+          exhausted && !(error instanceof TerminalError)
+            ? `gave up after ${message.info.deliveryCount} deliveries: `
+            : '';
+        await this.reject(route, message, `handler failed: ${why}${(error as Error).message}`);
+        return;
+      }
+      const delayMs =
+        (error as { delayMs?: number }).delayMs ?? Math.min(30_000, 250 * 2 ** message.info.deliveryCount);
+      this.logger.warn(
+        { err: error, consumer: route.durable, seq: message.seq, delayMs },
+        'handler failed; will retry',
+      );
+      message.nak(delayMs);
+    }
+  }
+
+  private async reject(route: ConsumerRoute, message: JsMsg, reason: string): Promise<void> {
+    try {
+      await quarantine(this.js, route.durable, message, reason);
+      message.term();
+      this.logger.warn(
+        { consumer: route.durable, subject: message.subject, seq: message.seq, reason },
+        'message quarantined',
+      );
+    } catch (error) {
+      // Not kept yet, so not let go: it comes back after a delay and we try again.
+      this.logger.error(
+        { err: error, consumer: route.durable, seq: message.seq },
+        'could not quarantine; will retry',
+      );
+      message.nak(2_000);
+    }
+  }
+}

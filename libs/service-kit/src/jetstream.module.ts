@@ -1,0 +1,130 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type Provider,
+} from '@nestjs/common';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  EventStore,
+  connectNats,
+  ensureStreams,
+  streamConfigs,
+  type StreamSettings,
+} from '@aether/event-store';
+import type { Logger } from 'pino';
+import { ConsumerHost, type ConsumerRoute } from './consumer-host';
+import {
+  CONSUMER_ROUTES,
+  EVENT_STORE,
+  JETSTREAM,
+  JETSTREAM_MANAGER,
+  LOGGER,
+  NATS_CONNECTION,
+} from './tokens';
+
+export interface JetStreamModuleOptions {
+  servers: string;
+  /** Connection name, e.g. the service name. */
+  name: string;
+  logger: Logger;
+  streams?: Partial<StreamSettings>;
+}
+
+@Injectable()
+class NatsLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  async onApplicationShutdown() {
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+}
+
+/** Connects to NATS, creates the streams as code, and offers JetStream and the event store to every module. */
+@Global()
+@Module({})
+export class JetStreamModule {
+  static forRoot(options: JetStreamModuleOptions): DynamicModule {
+    const providers: Provider[] = [
+      { provide: LOGGER, useValue: options.logger },
+      {
+        provide: NATS_CONNECTION,
+        useFactory: async () => {
+          const nc = await connectNats({ servers: options.servers, name: options.name });
+          void logStatus(nc, options.logger);
+          const jsm = await jetstreamManager(nc);
+          await ensureStreams(jsm, streamConfigs({ ...defaultSettings(), ...options.streams }));
+          return nc;
+        },
+      },
+      { provide: JETSTREAM, useFactory: (nc: NatsConnection) => jetstream(nc), inject: [NATS_CONNECTION] },
+      {
+        provide: JETSTREAM_MANAGER,
+        useFactory: (nc: NatsConnection) => jetstreamManager(nc),
+        inject: [NATS_CONNECTION],
+      },
+      {
+        provide: EVENT_STORE,
+        useFactory: (js: JetStreamClient, jsm: JetStreamManager) => new EventStore(js, jsm),
+        inject: [JETSTREAM, JETSTREAM_MANAGER],
+      },
+      NatsLifecycle,
+    ];
+    return {
+      module: JetStreamModule,
+      providers,
+      exports: [LOGGER, NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, EVENT_STORE],
+    };
+  }
+}
+
+function defaultSettings(): StreamSettings {
+  return { replicas: 1, duplicateWindowMs: 120_000, quarantineMaxAgeMs: 30 * 24 * 3_600_000 };
+}
+
+async function logStatus(nc: NatsConnection, logger: Logger) {
+  for await (const status of nc.status()) {
+    if (status.type === 'disconnect' || status.type === 'reconnect')
+      logger.warn({ nats: status.type }, `nats ${status.type}`);
+  }
+}
+
+/** Starts the service's routing table after bootstrap and drains it first on shutdown. */
+@Injectable()
+export class ConsumerHostService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly host: ConsumerHost;
+  constructor(
+    @Inject(JETSTREAM) js: JetStreamClient,
+    @Inject(JETSTREAM_MANAGER) jsm: JetStreamManager,
+    @Inject(LOGGER) logger: Logger,
+    @Inject(CONSUMER_ROUTES) private readonly routes: readonly ConsumerRoute[],
+  ) {
+    this.host = new ConsumerHost(js, jsm, logger);
+  }
+  onApplicationBootstrap() {
+    return this.host.start(this.routes);
+  }
+  beforeApplicationShutdown() {
+    return this.host.stop();
+  }
+}
+
+/** Providers for a service's consumers: `provideConsumers((a, b) => [routeA(a), routeB(b)], [A, B])`. */
+export function provideConsumers<TDeps extends unknown[]>(
+  factory: (...deps: TDeps) => readonly ConsumerRoute[],
+  inject: unknown[] = [],
+): Provider[] {
+  return [
+    {
+      provide: CONSUMER_ROUTES,
+      useFactory: factory as (...args: unknown[]) => ConsumerRoute[],
+      inject: inject as never[],
+    },
+    ConsumerHostService,
+  ];
+}
