@@ -1,0 +1,22 @@
+import { DataSource } from 'typeorm';
+import { CheckpointRow } from './entities/checkpoint.entity';
+import { JobStepRow } from './entities/job-step.entity';
+import { JobRow } from './entities/job.entity';
+import { WorkflowRow } from './entities/workflow.entity';
+import { InitialReadModel1764140000000 } from './migrations/1764140000000-initial-read-model';
+
+export const READ_MODEL_ENTITIES = [JobRow, JobStepRow, WorkflowRow, CheckpointRow];
+export const READ_MODEL_MIGRATIONS = [InitialReadModel1764140000000];
+
+/** The read model's schema comes from migrations only; `synchronize` stays off. */
+export function createReadModelDataSource(url: string, options: { poolSize?: number } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: READ_MODEL_ENTITIES,
+    migrations: READ_MODEL_MIGRATIONS,
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    extra: { max: options.poolSize ?? 10 },
+  });
+}

@@ -1,0 +1,26 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+export type JobStatus = 'pending' | 'rejected' | 'queued' | 'running' | 'completed' | 'failed';
+
+@Entity({ name: 'jobs' })
+// (tenant_id, status, requested_at DESC): declared in the migration; TypeORM cannot express DESC.
+@Index('jobs_by_status', { synchronize: false })
+export class JobRow {
+  @PrimaryColumn({ name: 'tenant_id', type: 'text' }) tenantId!: string;
+  @PrimaryColumn({ name: 'job_id', type: 'text' }) jobId!: string;
+  @Column({ name: 'workflow_id', type: 'text' }) workflowId!: string;
+  @Column({ name: 'workflow_version', type: 'int', nullable: true }) workflowVersion!: number | null;
+  @Column({ type: 'text' }) status!: JobStatus;
+  @Column({ type: 'int' }) priority!: number;
+  @Column({ name: 'robot_id', type: 'text', nullable: true }) robotId!: string | null;
+  @Column({ type: 'jsonb' }) variables!: Record<string, unknown>;
+  @Column({ type: 'jsonb', nullable: true }) outputs!: Record<string, unknown> | null;
+  @Column({ type: 'jsonb', nullable: true }) error!: Record<string, unknown> | null;
+  @Column({ name: 'requested_at', type: 'timestamptz' }) requestedAt!: Date;
+  @Column({ name: 'dispatched_at', type: 'timestamptz', nullable: true }) dispatchedAt!: Date | null;
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  /** Stream sequence of the last event applied to this row. */
+  @Column({ name: 'last_sequence', type: 'bigint' }) lastSequence!: string;
+}

@@ -1,0 +1,208 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Envelope, JobEvent, WorkflowEvent } from '@aether/contracts';
+
+/** An event with its stream sequence, as the projector receives it. */
+export interface ProjectableEvent {
+  readonly sequence: number;
+  readonly event: Envelope;
+}
+
+export type ProjectedEvent = JobEvent | WorkflowEvent;
+
+/**
+ * Projects job and workflow events into PostgreSQL. Each batch is one transaction that
+ * also moves the checkpoint, and events at or below the checkpoint are skipped — so
+ * re-delivery changes nothing and a rebuild from sequence 1 gives the same rows.
+ * Row timestamps come from the events, never from the clock.
+ */
+export class JobProjection {
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly name = 'read-model',
+  ) {}
+
+  async checkpoint(): Promise<number> {
+    const rows: { last_sequence: string }[] = await this.dataSource.query(
+      'SELECT last_sequence FROM projection_checkpoints WHERE name = $1',
+      [this.name],
+    );
+    return rows.length ? Number(rows[0].last_sequence) : 0;
+  }
+
+  /** Applies a batch in order; returns how many events were new. */
+  async apply(batch: readonly ProjectableEvent[]): Promise<number> {
+    if (batch.length === 0) return 0;
+    return this.dataSource.transaction(async (tx) => {
+      await tx.query(
+        'INSERT INTO projection_checkpoints (name, last_sequence) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING',
+        [this.name],
+      );
+      const [{ last_sequence }] = await tx.query(
+        'SELECT last_sequence FROM projection_checkpoints WHERE name = $1 FOR UPDATE',
+        [this.name],
+      );
+      const applied = Number(last_sequence);
+      const fresh = batch.filter((item) => item.sequence > applied);
+      for (const item of fresh) await applyEvent(tx, item.sequence, item.event as ProjectedEvent);
+      const last = Math.max(applied, ...batch.map((item) => item.sequence));
+      await tx.query('UPDATE projection_checkpoints SET last_sequence = $2 WHERE name = $1', [
+        this.name,
+        last,
+      ]);
+      return fresh.length;
+    });
+  }
+
+  /** Empties the projection so it can be rebuilt from sequence 1. */
+  async reset(): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query('TRUNCATE jobs, job_steps, workflows');
+      await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [this.name]);
+    });
+  }
+}
+
+async function applyEvent(tx: EntityManager, sequence: number, event: ProjectedEvent): Promise<void> {
+  const key = [event.tenantId, event.aggregateId];
+  const at = event.occurredAt;
+  switch (event.type) {
+    case 'WorkflowVersionPublished':
+      await tx.query(
+        `INSERT INTO workflows (tenant_id, workflow_id, version, name, definition, published_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        [...key, event.data.version, nameOf(event.data.definition), event.data.definition, at],
+      );
+      return;
+    case 'JobRequested':
+      await tx.query(
+        `INSERT INTO jobs (tenant_id, job_id, workflow_id, workflow_version, status, priority, variables,
+                           requested_at, updated_at, last_sequence)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $7, $8) ON CONFLICT DO NOTHING`,
+        [
+          ...key,
+          event.data.workflowId,
+          event.data.workflowVersion,
+          event.data.priority,
+          event.data.variables,
+          at,
+          sequence,
+        ],
+      );
+      return;
+    case 'JobRejected':
+      await tx.query(
+        `INSERT INTO jobs (tenant_id, job_id, workflow_id, status, priority, variables, error,
+                           requested_at, finished_at, updated_at, last_sequence)
+         VALUES ($1, $2, $3, 'rejected', 10, '{}', $4, $5, $5, $5, $6)
+         ON CONFLICT (tenant_id, job_id) DO UPDATE
+           SET status = 'rejected', error = $4, finished_at = $5, updated_at = $5, last_sequence = $6`,
+        [...key, event.data.workflowId, { message: event.data.reason, retryable: false }, at, sequence],
+      );
+      return;
+    case 'JobDispatched':
+      await updateJob(
+        tx,
+        key,
+        sequence,
+        at,
+        `status = CASE WHEN status = 'pending' THEN 'queued' ELSE status END,
+        dispatched_at = COALESCE(dispatched_at, $3)`,
+      );
+      return;
+    case 'JobStarted':
+      await updateJob(
+        tx,
+        key,
+        sequence,
+        at,
+        `status = 'running', robot_id = $5, started_at = COALESCE(started_at, $3)`,
+        [event.data.robotId],
+      );
+      return;
+    case 'StepStarted':
+      await tx.query(
+        `INSERT INTO job_steps (tenant_id, job_id, step_key, node_id, node_type, status, attempt, robot_id,
+                                started_at, first_sequence)
+         VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9)
+         ON CONFLICT (tenant_id, job_id, step_key) DO UPDATE
+           SET status = 'running', attempt = $6, robot_id = $7, started_at = $8, finished_at = NULL,
+               duration_ms = NULL, error = NULL`,
+        [
+          ...key,
+          event.data.stepKey,
+          event.data.nodeId,
+          event.data.nodeType,
+          event.data.attempt,
+          event.data.robotId,
+          at,
+          sequence,
+        ],
+      );
+      await touchJob(tx, key, sequence, at);
+      return;
+    case 'StepCompleted':
+      await tx.query(
+        `UPDATE job_steps SET status = 'completed', finished_at = $4, duration_ms = $5, output = $6
+         WHERE tenant_id = $1 AND job_id = $2 AND step_key = $3`,
+        [...key, event.data.stepKey, at, event.data.durationMs, JSON.stringify(event.data.output ?? null)],
+      );
+      await touchJob(tx, key, sequence, at);
+      return;
+    case 'StepFailed':
+      await tx.query(
+        `UPDATE job_steps SET status = 'failed', finished_at = $4, duration_ms = $5, error = $6, artifacts = $7
+         WHERE tenant_id = $1 AND job_id = $2 AND step_key = $3`,
+        [
+          ...key,
+          event.data.stepKey,
+          at,
+          event.data.durationMs,
+          event.data.error,
+          JSON.stringify(event.data.artifacts ?? null),
+        ],
+      );
+      await touchJob(tx, key, sequence, at);
+      return;
+    case 'JobCompleted':
+      await updateJob(
+        tx,
+        key,
+        sequence,
+        at,
+        `status = 'completed', outputs = $5, robot_id = $6, finished_at = $3`,
+        [event.data.outputs, event.data.robotId],
+      );
+      return;
+    case 'JobFailed':
+      await updateJob(tx, key, sequence, at, `status = 'failed', error = $5, finished_at = $3`, [
+        event.data.error,
+      ]);
+      return;
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
+}
+
+function updateJob(
+  tx: EntityManager,
+  key: string[],
+  sequence: number,
+  at: string,
+  set: string,
+  extra: unknown[] = [],
+) {
+  return tx.query(
+    `UPDATE jobs SET ${set}, updated_at = $3, last_sequence = $4 WHERE tenant_id = $1 AND job_id = $2`,
+    [...key, at, sequence, ...extra],
+  );
+}
+
+function touchJob(tx: EntityManager, key: string[], sequence: number, at: string) {
+  return updateJob(tx, key, sequence, at, 'status = status');
+}
+
+function nameOf(definition: Record<string, unknown>): string | null {
+  return typeof definition['name'] === 'string' ? definition['name'] : null;
+}
