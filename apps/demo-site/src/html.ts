@@ -8,7 +8,13 @@ export class SafeHtml {
 
 type Interpolation = SafeHtml | string | number | boolean | null | undefined | ReadonlyArray<SafeHtml>;
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char]);
@@ -27,6 +33,11 @@ export function html(strings: TemplateStringsArray, ...values: Interpolation[]):
   return new SafeHtml(strings.reduce((out, part, index) => out + render(values[index - 1]) + part));
 }
 
+/** Puts `content` in a `div` of the given class, or leaves it bare when there is none. */
+export function wrapField(wrapperClass: string | undefined, content: SafeHtml): SafeHtml {
+  return wrapperClass === undefined ? content : html`<div class="${wrapperClass}">${content}</div>`;
+}
+
 const STYLE = `
   body { font-family: system-ui, sans-serif; margin: 0; color: #1d2330; background: #f5f6f8; }
   header { display: flex; justify-content: space-between; align-items: center; padding: .75rem 1.5rem; background: #1d2330; color: #fff; }
@@ -37,10 +48,12 @@ const STYLE = `
   input[type=text], input[type=email], input[type=password], input[type=number], input[type=date], select, textarea {
     display: block; width: 100%; max-width: 24rem; padding: .4rem; margin-top: .25rem; box-sizing: border-box; }
   fieldset { margin-top: 1rem; border: 1px solid #ccd; }
+  input[type=checkbox] { margin-top: 1rem; }
   fieldset label, .inline { display: inline; font-weight: normal; margin-right: 1rem; }
   button, .button { margin-top: 1.25rem; padding: .5rem 1.25rem; border: 0; border-radius: 4px; background: #2457d6; color: #fff; font-size: 1rem; cursor: pointer; text-decoration: none; }
+  button + button { margin-left: .5rem; }
   header button { margin: 0; background: #3a4256; }
-  .alert { padding: .75rem 1rem; border-radius: 4px; margin-bottom: 1rem; }
+  .alert, [role=alert] { padding: .75rem 1rem; border-radius: 4px; margin-bottom: 1rem; }
   .alert-error, [role=alert] { background: #fde8e8; color: #9b1c1c; }
   [data-field] { display: block; color: #9b1c1c; font-size: .9rem; margin-top: .25rem; }
   table { border-collapse: collapse; width: 100%; }
@@ -89,4 +102,21 @@ function navigation(): SafeHtml {
     <li><form method="post" action="/logout"><button type="submit" id="logout-button">Sign out</button></form></li>
   </ul>
 </nav>`;
+}
+
+export interface ErrorPageOptions {
+  title: string;
+  message: string;
+  /** Offers a `#retry-link` back to this address. */
+  retryHref?: string;
+}
+
+export function errorPage({ title, message, retryHref }: ErrorPageOptions): string {
+  return page({
+    title,
+    body: html`<h1 id="error-title">${title}</h1>
+<p id="error-message">${message}</p>
+${retryHref !== undefined && html`<p><a id="retry-link" class="button" href="${retryHref}">Try again</a></p>`}
+<p><a id="home-link" href="/">Back to start</a></p>`,
+  });
 }

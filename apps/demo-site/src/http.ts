@@ -24,7 +24,11 @@ export function htmlReply(status: number, body: string, headers: OutgoingHttpHea
 }
 
 export function jsonReply(status: number, value: unknown): Reply {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(value) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(value),
+  };
 }
 
 /** 303 so that a POST is followed by a GET (post/redirect/get). */

@@ -69,7 +69,16 @@ export function validateOrder(input: OrderInput): OrderValidation {
   }
   return {
     ok: true,
-    draft: { customer, email, product, quantity, deliveryDate, shipping, giftWrap: input.giftWrap !== undefined, notes },
+    draft: {
+      customer,
+      email,
+      product,
+      quantity,
+      deliveryDate,
+      shipping,
+      giftWrap: input.giftWrap !== undefined,
+      notes,
+    },
   };
 }
 
@@ -77,7 +86,8 @@ const CONFIRMATION_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 function randomConfirmationNumber(): string {
   let suffix = '';
-  for (let index = 0; index < 8; index++) suffix += CONFIRMATION_ALPHABET[randomInt(CONFIRMATION_ALPHABET.length)];
+  for (let index = 0; index < 8; index++)
+    suffix += CONFIRMATION_ALPHABET[randomInt(CONFIRMATION_ALPHABET.length)];
   return `AE-${suffix}`;
 }
 

@@ -32,7 +32,8 @@ export interface LoginMarkup {
   fieldWrapperClass?: string;
 }
 
-export type OrderField = 'customer' | 'email' | 'product' | 'quantity' | 'deliveryDate' | 'shipping' | 'giftWrap' | 'notes';
+export type OrderField =
+  'customer' | 'email' | 'product' | 'quantity' | 'deliveryDate' | 'shipping' | 'giftWrap' | 'notes';
 
 export interface OrderFormMarkup {
   formId: string;
@@ -150,7 +151,12 @@ function firstPresent(form: URLSearchParams, names: ReadonlyArray<string>): stri
 }
 
 export function readLoginField(form: URLSearchParams, field: 'username' | 'password'): string {
-  return firstPresent(form, DEMO_VARIANTS.map((variant) => loginMarkup(variant)[field].name)) ?? '';
+  return (
+    firstPresent(
+      form,
+      DEMO_VARIANTS.map((variant) => loginMarkup(variant)[field].name),
+    ) ?? ''
+  );
 }
 
 export function readOrderField(form: URLSearchParams, field: OrderField): string | undefined {

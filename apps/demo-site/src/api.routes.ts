@@ -1,0 +1,61 @@
+import { HttpError, jsonReply, readJsonObject } from './http';
+import type { Route } from './routing';
+import { DEMO_VARIANTS, isDemoVariant } from './variants';
+
+export const apiRoutes: ReadonlyArray<Route> = [
+  { method: 'GET', path: '/api/health', access: 'public', handle: () => jsonReply(200, { ok: true }) },
+  {
+    method: 'GET',
+    path: '/api/orders',
+    access: 'public',
+    handle: ({ site }) => jsonReply(200, site.orders.all()),
+  },
+  {
+    method: 'GET',
+    path: '/api/side-effects',
+    access: 'public',
+    handle: ({ site }) => jsonReply(200, Object.fromEntries(site.sideEffects)),
+  },
+  {
+    method: 'POST',
+    path: '/api/side-effects',
+    access: 'public',
+    handle: async ({ req, site }) => {
+      const { key } = await readJsonObject(req);
+      if (typeof key !== 'string' || key === '' || key.length > 200) {
+        throw new HttpError(400, '"key" must be a non-empty string of at most 200 characters');
+      }
+      const count = (site.sideEffects.get(key) ?? 0) + 1;
+      site.sideEffects.set(key, count);
+      return jsonReply(200, { key, count });
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/side-effects/reset',
+    access: 'public',
+    handle: ({ site }) => {
+      site.sideEffects.clear();
+      return jsonReply(200, { ok: true });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/__variant',
+    access: 'public',
+    handle: ({ site }) => jsonReply(200, { variant: site.variant }),
+  },
+  {
+    method: 'POST',
+    path: '/__variant',
+    access: 'public',
+    handle: async ({ req, site }) => {
+      const { variant } = await readJsonObject(req);
+      if (!isDemoVariant(variant)) {
+        throw new HttpError(400, `"variant" must be one of ${DEMO_VARIANTS.join(', ')}`);
+      }
+      site.variant = variant;
+      return jsonReply(200, { variant });
+    },
+  },
+];
