@@ -1,0 +1,160 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { startDemoSite, type DemoSite } from '../../demo-site/src';
+import {
+  createTestDatabase,
+  eventually,
+  startNatsServer,
+  type TestDatabase,
+  type TestNatsServer,
+} from '@aether/testing';
+import { DEMO_PASSWORD, runDemoJob, type JobResult } from '../../../tools/dev/demo';
+import { startServiceProcess, startStack, type RunningStack } from '../../../tools/dev/stack';
+
+/**
+ * The foundation's vertical slice, every layer real: HTTP trigger → command → JobRequested
+ * → dispatcher → WORK → a robot process running headless Chromium against the demo site →
+ * job events → PostgreSQL projection → GET /api/v1/jobs/{id}.
+ */
+describe('vertical slice: a demo order job end to end', () => {
+  let nats: TestNatsServer;
+  let db: TestDatabase;
+  let site: DemoSite;
+  let stack: RunningStack;
+  let logDir: string;
+  let job: JobResult;
+
+  beforeAll(async () => {
+    logDir = mkdtempSync(join(tmpdir(), 'aether-e2e-'));
+    [nats, db, site] = await Promise.all([startNatsServer(), createTestDatabase(), startDemoSite()]);
+    stack = await startStack({
+      natsUrl: nats.url,
+      databaseUrl: db.url,
+      logDir,
+      robots: 1,
+      env: { LOG_LEVEL: 'info' },
+      robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD, FILES_ROOT: join(logDir, 'files') },
+    });
+    job = await runDemoJob(stack.gatewayUrl, site.url, 90_000);
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await site?.close();
+    await nats?.stop();
+    await db?.drop();
+    if (logDir) rmSync(logDir, { recursive: true, force: true });
+  });
+
+  const api = async (path: string, init?: RequestInit) => {
+    const response = await fetch(`${stack.gatewayUrl}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...init?.headers },
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('completes the job and returns the confirmation number the demo site issued', () => {
+    expect(job).toMatchObject({ status: 'completed', robotId: 'robot-1' });
+    const orders = site.orders();
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({
+      customer: 'Ada Lovelace',
+      product: 'gizmo',
+      quantity: 3,
+      shipping: 'express',
+      giftWrap: true,
+    });
+    expect(job.outputs).toEqual({ confirmationNumber: orders[0].confirmationNumber });
+    expect(orders[0].confirmationNumber).toMatch(/^AE-[A-Z0-9]{8}$/);
+  });
+
+  it('shows every step on the job view, completed, with durations, in order', async () => {
+    const { status, body } = await api(`/api/v1/jobs/${job.jobId}`);
+    expect(status).toBe(200);
+    const steps = body['steps'] as {
+      nodeId: string;
+      status: string;
+      durationMs: number;
+      startedAt: string;
+    }[];
+    expect(steps.length).toBeGreaterThanOrEqual(10);
+    expect(steps.every((s) => s.status === 'completed' && s.durationMs >= 0)).toBe(true);
+    expect(steps.map((s) => s.startedAt)).toEqual([...steps.map((s) => s.startedAt)].sort());
+    expect(steps.at(-1)?.nodeId).toMatch(/confirmation/i);
+    expect(body).toMatchObject({
+      startedAt: expect.any(String),
+      finishedAt: expect.any(String),
+      requestedAt: expect.any(String),
+    });
+  });
+
+  it('records the history as events on the job subject, secrets excluded', async () => {
+    const { body } = await api(`/api/v1/jobs/${job.jobId}/events`);
+    const types = (body['events'] as { type: string }[]).map((e) => e.type);
+    expect(types.slice(0, 4)).toEqual(['JobRequested', 'JobDispatched', 'JobStarted', 'StepStarted']);
+    expect(types.at(-1)).toBe('JobCompleted');
+    expect(types.filter((t) => t === 'StepStarted').length).toBe(
+      types.filter((t) => t === 'StepCompleted').length,
+    );
+    expect(JSON.stringify(body)).not.toContain(DEMO_PASSWORD);
+  });
+
+  it('answers bad trigger input with every problem and unknown workflows with 404', async () => {
+    const bad = await api('/api/v1/workflows/demo-order-entry/trigger', {
+      method: 'POST',
+      body: JSON.stringify({ variables: 'nope', priority: 99 }),
+    });
+    expect(bad.status).toBe(400);
+    expect((bad.body['problems'] as { path: string }[]).map((p) => p.path).sort()).toEqual([
+      'body.priority',
+      'body.variables',
+    ]);
+    const missing = await api('/api/v1/workflows/no-such-workflow/trigger', { method: 'POST', body: '{}' });
+    expect(missing.status).toBe(404);
+    expect((await api('/api/v1/jobs/does-not-exist')).status).toBe(404);
+  });
+
+  it('keeps the projection identical across a projector restart and equal to a rebuild from sequence 1', async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    const snapshot = async () => ({
+      jobs: (await client.query('SELECT * FROM jobs ORDER BY job_id')).rows,
+      steps: (await client.query('SELECT * FROM job_steps ORDER BY job_id, step_key')).rows,
+      workflows: (await client.query('SELECT * FROM workflows ORDER BY workflow_id, version')).rows,
+    });
+    try {
+      const metrics = stack.services.find((s) => s.service === 'metrics');
+      const live = await snapshot();
+      expect(live.jobs).toEqual([expect.objectContaining({ job_id: job.jobId, status: 'completed' })]);
+
+      await metrics?.stop();
+      const restarted = await startServiceProcess('metrics', {
+        natsUrl: nats.url,
+        databaseUrl: db.url,
+        logDir,
+        name: 'metrics-2',
+      });
+      expect(await snapshot()).toEqual(live);
+      await restarted.stop();
+
+      await client.query('TRUNCATE jobs, job_steps, workflows; DELETE FROM projection_checkpoints');
+      const rebuilt = await startServiceProcess('metrics', {
+        natsUrl: nats.url,
+        databaseUrl: db.url,
+        logDir,
+        name: 'metrics-3',
+      });
+      const after = await eventually(async () => {
+        const current = await snapshot();
+        return current.jobs[0]?.['status'] === 'completed' ? current : undefined;
+      });
+      await rebuilt.stop();
+      expect(after).toEqual(live);
+    } finally {
+      await client.end();
+    }
+  });
+});

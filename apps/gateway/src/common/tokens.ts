@@ -1,0 +1,2 @@
+export const READ_MODEL = Symbol('READ_MODEL');
+export const DATA_SOURCE = Symbol('DATA_SOURCE');

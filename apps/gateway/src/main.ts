@@ -1,0 +1,18 @@
+import { text } from 'express';
+import { createLogger, runMain, startService } from '@aether/service-kit';
+import { GatewayModule } from './app.module';
+import { loadGatewayConfig } from './config';
+
+runMain(async () => {
+  const config = loadGatewayConfig();
+  const logger = createLogger('gateway', config.LOG_LEVEL);
+  await startService({
+    module: GatewayModule.forRoot(config, logger),
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+    configure: (nest) => {
+      nest.use(text({ type: ['application/yaml', 'text/yaml', 'application/x-yaml'], limit: '2mb' }));
+    },
+  });
+});

@@ -1,0 +1,5 @@
+import { env, loadConfig } from '@aether/service-kit';
+
+export const loadConfigFromEnv = (source: NodeJS.ProcessEnv = process.env) =>
+  loadConfig({ NATS_URL: env.natsUrl, PORT: env.port(8085), LOG_LEVEL: env.logLevel }, source);
+export type ServiceConfig = ReturnType<typeof loadConfigFromEnv>;

@@ -1,0 +1,65 @@
+import {
+  Controller,
+  Get,
+  Header,
+  Inject,
+  Module,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { EventStore } from '@aether/event-store';
+import { JobProjection } from '@aether/read-model';
+import { EVENT_STORE, LOGGER, type Logger } from '@aether/service-kit';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { DATA_SOURCE } from '../tokens';
+import { Projector } from './projector';
+
+export const PROJECTION_BATCH = Symbol('PROJECTION_BATCH');
+const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
+
+class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(private readonly projector: Projector) {}
+  onApplicationBootstrap() {
+    this.projector.start();
+  }
+  beforeApplicationShutdown() {
+    return this.projector.stop();
+  }
+}
+
+@Controller('metrics')
+class PrometheusController {
+  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
+  @Get()
+  @Header('Content-Type', 'text/plain; version=0.0.4')
+  metrics() {
+    return this.registry.metrics();
+  }
+}
+
+@Module({
+  controllers: [PrometheusController],
+  providers: [
+    {
+      provide: METRICS_REGISTRY,
+      useFactory: () => {
+        const registry = new Registry();
+        collectDefaultMetrics({ register: registry });
+        return registry;
+      },
+    },
+    {
+      provide: Projector,
+      useFactory: (store: EventStore, ds: DataSource, logger: Logger, batch: number, registry: Registry) =>
+        new Projector(store, new JobProjection(ds), logger, batch, registry),
+      inject: [EVENT_STORE, DATA_SOURCE, LOGGER, PROJECTION_BATCH, METRICS_REGISTRY],
+    },
+    {
+      provide: ProjectorLifecycle,
+      useFactory: (p: Projector) => new ProjectorLifecycle(p),
+      inject: [Projector],
+    },
+  ],
+})
+export class ProjectionModule {}

@@ -1,0 +1,14 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { HealthController, JetStreamModule, type Logger } from '@aether/service-kit';
+import type { ServiceConfig } from './config';
+
+@Module({})
+export class RobotRegistryModule {
+  static forRoot(config: ServiceConfig, logger: Logger): DynamicModule {
+    return {
+      module: RobotRegistryModule,
+      imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'robot-registry', logger })],
+      controllers: [HealthController],
+    };
+  }
+}

@@ -1,0 +1,148 @@
+import {
+  Controller,
+  Get,
+  Inject,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { mkdirSync } from 'node:fs';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { EventStore } from '@aether/event-store';
+import {
+  BrowserPool,
+  CHROMIUM_LAUNCH_OPTIONS,
+  ObjectStoreArtifacts,
+  captureFailureArtifacts,
+  createNodeHandlers,
+  type BrowserLease,
+} from '@aether/nodes';
+import {
+  EVENT_STORE,
+  HealthController,
+  JETSTREAM,
+  JETSTREAM_MANAGER,
+  JetStreamModule,
+  NATS_CONNECTION,
+  type Logger,
+} from '@aether/service-kit';
+import type { RobotConfig } from './config';
+import { JobRunner } from './jobs/job-runner';
+import { WorkLoop } from './jobs/work-loop';
+import { environmentSecrets } from './secrets';
+import { WorkflowCatalog } from './workflows/workflow-catalog';
+
+class RobotLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly loop: WorkLoop,
+    private readonly browsers: BrowserPool,
+  ) {}
+  onApplicationBootstrap() {
+    return this.loop.start();
+  }
+  async beforeApplicationShutdown() {
+    await this.loop.stop();
+    await this.browsers.close();
+  }
+}
+
+@Controller('robot')
+class RobotStatusController {
+  constructor(
+    @Inject(WorkLoop) private readonly loop: WorkLoop,
+    @Inject(BrowserPool) private readonly browsers: BrowserPool,
+  ) {}
+  @Get()
+  status() {
+    return { activeJobs: [...this.loop.active], browsers: this.browsers.usage() };
+  }
+}
+
+@Module({})
+export class RobotModule {
+  static forRoot(config: RobotConfig, logger: Logger): DynamicModule {
+    mkdirSync(config.FILES_ROOT, { recursive: true });
+    return {
+      module: RobotModule,
+      imports: [
+        JetStreamModule.forRoot({ servers: config.NATS_URL, name: `robot-${config.ROBOT_ID}`, logger }),
+      ],
+      controllers: [HealthController, RobotStatusController],
+      providers: [
+        {
+          provide: BrowserPool,
+          useFactory: () =>
+            new BrowserPool({
+              launchOptions: { ...CHROMIUM_LAUNCH_OPTIONS, executablePath: config.CHROMIUM_PATH },
+              maxJobs: config.MAX_CONCURRENT_JOBS,
+              maxPagesPerJob: 4,
+            }),
+        },
+        {
+          provide: ObjectStoreArtifacts,
+          useFactory: (nc: NatsConnection) => ObjectStoreArtifacts.open(nc),
+          inject: [NATS_CONNECTION],
+        },
+        {
+          provide: WorkLoop,
+          useFactory: (
+            store: EventStore,
+            js: JetStreamClient,
+            jsm: JetStreamManager,
+            browsers: BrowserPool,
+            artifacts: ObjectStoreArtifacts,
+          ) => {
+            const runner = new JobRunner({
+              store,
+              workflows: new WorkflowCatalog(store),
+              handlers: createNodeHandlers({ filesRoot: config.FILES_ROOT }),
+              openBrowser: (jobId) => browserSession(browsers, jobId),
+              storeArtifact: (kind, name, bytes) => artifacts.put(kind, name, bytes),
+              captureFailure: (page) => captureFailureArtifacts(page, artifacts),
+              secret: environmentSecrets(),
+              robotId: config.ROBOT_ID,
+              logger,
+            });
+            return new WorkLoop(
+              js,
+              jsm,
+              runner,
+              {
+                pool: config.POOL,
+                leaseMs: config.LEASE_MS,
+                maxDeliver: config.MAX_DELIVER,
+                concurrency: config.MAX_CONCURRENT_JOBS,
+                shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+              },
+              logger,
+            );
+          },
+          inject: [EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, BrowserPool, ObjectStoreArtifacts],
+        },
+        {
+          provide: RobotLifecycle,
+          useFactory: (loop: WorkLoop, browsers: BrowserPool) => new RobotLifecycle(loop, browsers),
+          inject: [WorkLoop, BrowserPool],
+        },
+      ],
+    };
+  }
+}
+
+/** One browser context per job, leased from the shared browser on first use. */
+function browserSession(pool: BrowserPool, jobId: string) {
+  let lease: Promise<BrowserLease> | undefined;
+  return {
+    async page() {
+      lease ??= pool.acquire(jobId);
+      const held = await lease;
+      held.renew();
+      return held.page();
+    },
+    async close() {
+      if (lease) await (await lease).release();
+    },
+  };
+}

@@ -1,0 +1,24 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import { env, loadConfig } from '@aether/service-kit';
+
+export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
+  loadConfig(
+    {
+      NATS_URL: env.natsUrl,
+      PORT: env.port(8087),
+      LOG_LEVEL: env.logLevel,
+      ROBOT_ID: env.name(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`),
+      POOL: env.name('default'),
+      /** The job lease (work consumer `ack_wait`). */
+      LEASE_MS: env.durationMs(30_000),
+      MAX_DELIVER: env.positiveInt(5),
+      MAX_CONCURRENT_JOBS: env.positiveInt(1),
+      SHUTDOWN_GRACE_MS: env.durationMs(10_000),
+      /** Folder the file nodes may read and write. */
+      FILES_ROOT: z.string().min(1).default('.data/robot-files'),
+      CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+    },
+    source,
+  );
+export type RobotConfig = ReturnType<typeof loadRobotConfig>;

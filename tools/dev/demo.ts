@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './stack';
+
+export const DEMO_WORKFLOW_FILE = join(REPO_ROOT, 'examples', 'demo-order-entry.workflow.json');
+export const DEMO_PASSWORD = 'demo-password';
+
+export function demoVariables(siteUrl: string) {
+  return {
+    siteUrl,
+    username: 'demo',
+    customer: 'Ada Lovelace',
+    email: 'ada@example.com',
+    product: 'gizmo',
+    quantity: 3,
+    deliveryDate: new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10),
+    shipping: 'express',
+    giftWrap: true,
+    notes: 'Leave at the front desk',
+  };
+}
+
+export interface JobResult {
+  jobId: string;
+  status: string;
+  outputs: Record<string, unknown> | null;
+  error: Record<string, unknown> | null;
+  robotId: string | null;
+  steps: { stepKey: string; status: string; durationMs: number | null }[];
+}
+
+async function call<T>(url: string, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, {
+    ...init,
+    headers: { 'content-type': 'application/json', ...init?.headers },
+  });
+  const body = await response.text();
+  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url} → ${response.status}: ${body}`);
+  return JSON.parse(body) as T;
+}
+
+/** Publishes the demo workflow, triggers it and waits for the job to finish. */
+export async function runDemoJob(
+  gatewayUrl: string,
+  siteUrl: string,
+  timeoutMs = 120_000,
+): Promise<JobResult> {
+  const workflow = readFileSync(DEMO_WORKFLOW_FILE, 'utf8');
+  const { workflowId } = await call<{ workflowId: string }>(`${gatewayUrl}/api/v1/workflows`, {
+    method: 'POST',
+    body: workflow,
+  });
+  const { jobId } = await call<{ jobId: string }>(`${gatewayUrl}/api/v1/workflows/${workflowId}/trigger`, {
+    method: 'POST',
+    body: JSON.stringify({ variables: demoVariables(siteUrl), priority: 10 }),
+  });
+  return waitForJob(gatewayUrl, jobId, timeoutMs);
+}
+
+export async function waitForJob(gatewayUrl: string, jobId: string, timeoutMs: number): Promise<JobResult> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${gatewayUrl}/api/v1/jobs/${jobId}`);
+    if (response.ok) {
+      const job = (await response.json()) as JobResult;
+      if (['completed', 'failed', 'rejected'].includes(job.status)) return job;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`job ${jobId} did not finish within ${timeoutMs} ms`);
+}

@@ -1,0 +1,150 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { connect as netConnect } from 'node:net';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+/** A dependency this script started and must stop again. */
+export interface Started {
+  readonly description: string;
+  stop(): Promise<void>;
+}
+
+export class MissingProgramError extends Error {
+  constructor(program: string, aptPackage: string) {
+    super(`${program} is not installed. Install it with:  sudo apt-get install -y ${aptPackage}`);
+  }
+}
+
+export function portOpen(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = netConnect({ host, port, timeout: timeoutMs });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await portOpen(host, port, 250)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+export function findProgram(candidates: string[]): string | undefined {
+  for (const candidate of candidates) {
+    if (candidate.includes('/') ? existsSync(candidate) : spawnSync('which', [candidate]).status === 0)
+      return candidate;
+  }
+  return undefined;
+}
+
+/** Uses the NATS at `url` when it answers, else starts `nats-server -js` with its store under `dataDir`. */
+export async function ensureNats(url: string, dataDir: string): Promise<{ url: string; started?: Started }> {
+  const { hostname, port } = new URL(url);
+  if (await portOpen(hostname, Number(port || 4222))) return { url };
+  const binary = findProgram(
+    [
+      process.env['NATS_SERVER_BIN'] ?? '',
+      '/usr/sbin/nats-server',
+      '/usr/bin/nats-server',
+      'nats-server',
+    ].filter(Boolean),
+  );
+  if (!binary) throw new MissingProgramError('nats-server', 'nats-server');
+  const store = join(dataDir, 'nats');
+  mkdirSync(store, { recursive: true });
+  const child = spawn(binary, ['-a', hostname, '-p', String(port || 4222), '-js', '-sd', store], {
+    stdio: 'ignore',
+  });
+  if (!(await waitForPort(hostname, Number(port || 4222), 10_000)))
+    throw new Error(`nats-server did not start on ${url}`);
+  return { url, started: { description: `nats-server (store ${store})`, stop: () => stopChild(child) } };
+}
+
+/**
+ * Uses PostgreSQL at `url` when it answers (creating the database if needed); else runs
+ * Debian's PostgreSQL binaries on a cluster under `dataDir` (see docs/adr/0003).
+ */
+export async function ensurePostgres(
+  url: string,
+  dataDir: string,
+): Promise<{ url: string; started?: Started }> {
+  const target = new URL(url);
+  if (await portOpen(target.hostname, Number(target.port || 5432))) {
+    await createDatabaseIfMissing(target);
+    return { url };
+  }
+  const bin = postgresBinDir();
+  if (!bin) throw new MissingProgramError('PostgreSQL', 'postgresql');
+  const cluster = join(dataDir, 'postgres');
+  const port = 54329;
+  const asPostgres = (program: string, args: string[]) => {
+    const command = join(bin, program);
+    return process.getuid?.() === 0
+      ? spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8' })
+      : spawnSync(command, args, { encoding: 'utf8' });
+  };
+  if (!existsSync(join(cluster, 'PG_VERSION'))) {
+    mkdirSync(cluster, { recursive: true });
+    if (process.getuid?.() === 0) spawnSync('chown', ['-R', 'postgres:postgres', cluster]);
+    const init = asPostgres('initdb', ['-D', cluster, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+    if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+  }
+  const start = asPostgres('pg_ctl', [
+    '-D',
+    cluster,
+    '-l',
+    join(cluster, 'server.log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${cluster} -c listen_addresses=127.0.0.1`,
+    'start',
+  ]);
+  if (start.status !== 0) throw new Error(`PostgreSQL did not start: ${start.stderr || start.stdout}`);
+  const embedded = new URL(`postgres://postgres@127.0.0.1:${port}${target.pathname}`);
+  await createDatabaseIfMissing(embedded);
+  return {
+    url: embedded.toString(),
+    started: {
+      description: `PostgreSQL (cluster ${cluster}, port ${port})`,
+      stop: async () => void asPostgres('pg_ctl', ['-D', cluster, '-m', 'fast', 'stop']),
+    },
+  };
+}
+
+function postgresBinDir(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  return versions.map((v) => join(root, v, 'bin')).find((dir) => existsSync(join(dir, 'initdb')));
+}
+
+async function createDatabaseIfMissing(url: URL): Promise<void> {
+  const database = decodeURIComponent(url.pathname.slice(1)) || 'aether';
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+export function requireChromium(path: string): void {
+  if (!existsSync(path)) throw new MissingProgramError(`Chromium (${path})`, 'chromium');
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}

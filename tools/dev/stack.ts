@@ -1,0 +1,172 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort } from '@aether/testing';
+
+export const REPO_ROOT = resolve(__dirname, '../..');
+
+export type ServiceName =
+  'gateway' | 'scheduler' | 'dispatcher' | 'robot-registry' | 'healer' | 'metrics' | 'robot';
+export const ALL_SERVICES: readonly ServiceName[] = [
+  'metrics',
+  'gateway',
+  'scheduler',
+  'dispatcher',
+  'robot-registry',
+  'healer',
+];
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly service: ServiceName;
+  readonly port: number;
+  readonly url: string;
+  readonly logFile: string;
+  readonly child: ChildProcess;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+export interface StartServiceOptions {
+  natsUrl: string;
+  databaseUrl: string;
+  logDir: string;
+  env?: Record<string, string>;
+  /** Defaults to a free port. */
+  port?: number;
+  /** Distinguishes several robots: `robot-2`. */
+  name?: string;
+}
+
+/** Starts one service as its own process (TypeScript through SWC) and waits for its `/health`. */
+export async function startServiceProcess(
+  service: ServiceName,
+  options: StartServiceOptions,
+): Promise<ServiceProcess> {
+  const port = options.port ?? (await freePort());
+  const name = options.name ?? service;
+  mkdirSync(options.logDir, { recursive: true });
+  const logFile = join(options.logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', '-r', '@swc-node/register', join('apps', service, 'src', 'main.ts')],
+    {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        NATS_URL: options.natsUrl,
+        DATABASE_URL: options.databaseUrl,
+        PORT: String(port),
+        SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'),
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const running: ServiceProcess = {
+    name,
+    service,
+    port,
+    url,
+    logFile,
+    child,
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+  await waitForHealth(running, exited, 60_000);
+  return running;
+}
+
+async function waitForHealth(
+  service: ServiceProcess,
+  exited: Promise<number | null>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  while (Date.now() < deadline && !gone) {
+    try {
+      const response = await fetch(`${service.url}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+  }
+  const tail = readFileSync(service.logFile, 'utf8').split('\n').slice(-15).join('\n');
+  throw new Error(
+    `${service.name} did not become healthy (${gone ? 'it exited' : 'timed out'}); last log lines:\n${tail}`,
+  );
+}
+
+export interface StackOptions {
+  natsUrl: string;
+  databaseUrl: string;
+  logDir: string;
+  /** Number of robot processes. Default 1. */
+  robots?: number;
+  gatewayPort?: number;
+  /** Extra environment for every service (e.g. LOG_LEVEL) and for robots only. */
+  env?: Record<string, string>;
+  robotEnv?: Record<string, string>;
+}
+
+export interface RunningStack {
+  readonly gatewayUrl: string;
+  readonly services: ServiceProcess[];
+  readonly robots: ServiceProcess[];
+  addRobot(name?: string, env?: Record<string, string>): Promise<ServiceProcess>;
+  stop(): Promise<void>;
+}
+
+/** Every backend service plus robots, each its own process, healthy before this resolves. */
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const common = {
+    natsUrl: options.natsUrl,
+    databaseUrl: options.databaseUrl,
+    logDir: options.logDir,
+    env: options.env,
+  };
+  const services = await Promise.all(
+    ALL_SERVICES.map((service) =>
+      startServiceProcess(service, {
+        ...common,
+        ...(service === 'gateway' && options.gatewayPort ? { port: options.gatewayPort } : {}),
+      }),
+    ),
+  );
+  const robots: ServiceProcess[] = [];
+  const addRobot = async (name = `robot-${robots.length + 1}`, env: Record<string, string> = {}) => {
+    const robot = await startServiceProcess('robot', {
+      ...common,
+      name,
+      env: { ...options.env, ROBOT_ID: name, ...options.robotEnv, ...env },
+    });
+    robots.push(robot);
+    return robot;
+  };
+  for (let i = 0; i < (options.robots ?? 1); i++) await addRobot();
+  const gateway = services.find((s) => s.service === 'gateway') as ServiceProcess;
+  return {
+    gatewayUrl: gateway.url,
+    services,
+    robots,
+    addRobot,
+    async stop() {
+      await Promise.all(robots.map((robot) => robot.stop()));
+      await Promise.all(services.map((service) => service.stop()));
+    },
+  };
+}

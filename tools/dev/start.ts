@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { startDemoSite } from '../../apps/demo-site/src';
+import { DEMO_PASSWORD, runDemoJob } from './demo';
+import { ensureNats, ensurePostgres, requireChromium, type Started } from './infrastructure';
+import { REPO_ROOT, startStack, type RunningStack } from './stack';
+
+/**
+ * `npm start`: the whole platform on one machine with a demo job.
+ * Environment: NATS_URL, DATABASE_URL, PORT (gateway, default 8080), DEMO_PORT (8090),
+ * CHROMIUM_PATH, AETHER_DATA_DIR (.data), AETHER_DEMO_ONCE=1 to exit after the demo.
+ */
+async function main() {
+  const dataDir = process.env['AETHER_DATA_DIR'] ?? join(REPO_ROOT, '.data');
+  const once = process.env['AETHER_DEMO_ONCE'] === '1' || process.argv.includes('--once');
+  const started: Started[] = [];
+  let stack: RunningStack | undefined;
+  let site: Awaited<ReturnType<typeof startDemoSite>> | undefined;
+
+  const shutdown = async () => {
+    say('stopping…');
+    await stack?.stop();
+    await site?.close();
+    for (const dependency of started.reverse()) await dependency.stop();
+    say('stopped');
+  };
+
+  try {
+    requireChromium(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium');
+    const nats = await ensureNats(process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222', dataDir);
+    if (nats.started) started.push(nats.started);
+    say(`NATS       ${nats.url}${nats.started ? ` (started ${nats.started.description})` : ''}`);
+    const pg = await ensurePostgres(
+      process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/aether',
+      dataDir,
+    );
+    if (pg.started) started.push(pg.started);
+    say(`PostgreSQL ${redactUrl(pg.url)}${pg.started ? ` (started ${pg.started.description})` : ''}`);
+
+    site = await startDemoSite({ port: Number(process.env['DEMO_PORT'] ?? 8090) });
+    say(`Demo site  ${site.url}`);
+
+    stack = await startStack({
+      natsUrl: nats.url,
+      databaseUrl: pg.url,
+      logDir: join(dataDir, 'logs'),
+      gatewayPort: Number(process.env['PORT'] ?? 8080),
+      robots: 1,
+      env: { LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info' },
+      robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD, FILES_ROOT: join(dataDir, 'robot-files') },
+    });
+    say(`API        ${stack.gatewayUrl}/api/v1   (logs in ${join(dataDir, 'logs')})`);
+
+    say('running the demo workflow (log in, enter an order, read the confirmation)…');
+    const job = await runDemoJob(stack.gatewayUrl, site.url);
+    say(`Job        ${job.jobId}`);
+    say(`Outcome    ${job.status} on ${job.robotId ?? 'no robot'}`);
+    for (const step of job.steps)
+      say(`  ${step.status.padEnd(9)} ${step.stepKey.padEnd(24)} ${step.durationMs ?? '-'} ms`);
+    if (job.status === 'completed')
+      say(`Confirmation number: ${String(job.outputs?.['confirmationNumber'])}`);
+    else say(`Error      ${JSON.stringify(job.error)}`);
+    say(`See it:    curl ${stack.gatewayUrl}/api/v1/jobs/${job.jobId}`);
+
+    if (once) {
+      await shutdown();
+      process.exit(job.status === 'completed' ? 0 : 1);
+    }
+    say('platform running — Ctrl-C to stop');
+    let stopping = false;
+    const onSignal = () => {
+      if (stopping) return;
+      stopping = true;
+      void shutdown().then(() => process.exit(0));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  } catch (error) {
+    process.stderr.write(`\naether: ${(error as Error).message}\n`);
+    await shutdown().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+function say(line: string) {
+  process.stdout.write(`${line}\n`);
+}
+
+function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
+}
+
+void main();
