@@ -1,5 +1,6 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
+import { workflowPurityFence } from './libs/workflow/eslint.config.mjs';
 
 // Module boundaries on two axes. `type:*` says what may import what (contracts
 // only utils, domain only contracts, the robot never a database lib); `scope:*`
@@ -25,6 +26,7 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/fixtures/**', 'tools/dev/**/*.mjs'] },
+  ...[workflowPurityFence('libs/workflow/')].flat(),
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -1,0 +1,748 @@
+import { z } from 'zod';
+
+/**
+ * The node catalog: every node type a workflow may use, with its params schema. This is
+ * the contract with the node handlers in `libs/nodes`: a handler receives params that
+ * already passed `params` (expressions evaluated) and returns the `outputs` fields.
+ */
+export interface NodeSpec {
+  /** e.g. `browser.click`. */
+  readonly type: string;
+  readonly category: NodeCategory;
+  readonly description: string;
+  /**
+   * `true` when running the node twice has the same effect as once (reads, waits,
+   * setting a field's value). An ambiguous step of an idempotent node is re-run; of
+   * any other node it waits for an operator. A workflow node may declare
+   * `idempotent: true` or an `idempotencyKey` to opt in.
+   */
+  readonly idempotent: boolean;
+  /** Step timeout when the workflow node sets none, in milliseconds. */
+  readonly defaultTimeoutMs: number;
+  /** Schema of the resolved params (after expressions are evaluated). */
+  readonly params: z.ZodType;
+  /** What the step's output holds, e.g. `{ text: string }`. */
+  readonly outputs?: string;
+  /** Output field names (checked in `steps.<id>.output.<field>` references); absent when open-ended. */
+  readonly outputFields?: readonly string[];
+  /**
+   * `step`: the robot runs it through a handler. `control`: flow the engine plans by
+   * itself (if, switch, forEach, while, try, retry, subflow, stopWithError); no robot step.
+   */
+  readonly kind: 'step' | 'control';
+  /** Params that are expressions kept verbatim for the handler (evaluated per item), not templates. */
+  readonly deferredParams?: readonly string[];
+  /** Params whose string value is an expression the engine evaluates (with or without `{{ }}`). */
+  readonly expressionParams?: readonly string[];
+  /** Params holding file paths relative to the robot's allowed folder. */
+  readonly pathParams?: readonly string[];
+  /** Only allowed when the workflow sets `trusted: true`. */
+  readonly requiresTrusted?: boolean;
+  /** Structural fields of the node itself (beyond params) this type uses. */
+  readonly edges?: readonly EdgeField[];
+}
+
+export type NodeCategory = 'browser' | 'desktop' | 'http' | 'data' | 'file' | 'control';
+/** Node fields that name other nodes. `next` and `onError` are allowed on every node. */
+export type EdgeField = 'branches' | 'body' | 'catch' | 'finally';
+
+/** Internal catalog entry: the public spec plus the schema that also accepts templates. */
+export interface CatalogEntry extends NodeSpec {
+  /** The params schema where any value may instead be a `{{ expression }}` string. */
+  readonly staticParams: z.ZodType;
+  /** The same, as a union with template strings, for the JSON Schema. */
+  readonly jsonSchemaParams: z.ZodType;
+  /** Idempotency that depends on params (an HTTP GET is, a POST is not). */
+  readonly idempotentFor?: (params: Readonly<Record<string, unknown>>) => boolean;
+  /** Timeout that depends on params (a delay lasts at least its `ms`). */
+  readonly timeoutFor?: (params: Readonly<Record<string, unknown>>) => number | undefined;
+}
+
+type Lift = <T extends z.ZodType>(schema: T) => T;
+
+const TEMPLATE_PATTERN = /\{\{[\s\S]*\}\}/;
+const TEMPLATE = z.string().regex(TEMPLATE_PATTERN, 'expected a value or a "{{ expression }}"').meta({
+  id: 'template',
+  description: 'A string holding a {{ expression }}, evaluated when the step runs.',
+});
+/** For the JSON Schema: the value, or a template string. */
+const liftUnion: Lift = <T extends z.ZodType>(schema: T) => z.union([schema, TEMPLATE]) as unknown as T;
+/** For validation: a template passes (checked after evaluation), anything else must satisfy the schema, with its own messages. */
+const liftStatic: Lift = <T extends z.ZodType>(schema: T) =>
+  z.unknown().superRefine((value, ctx) => {
+    if (typeof value === 'string' && TEMPLATE_PATTERN.test(value)) return;
+    const result = schema.safeParse(value);
+    if (result.success) return;
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys)
+          ctx.addIssue({ code: 'custom', message: 'unknown param', path: [...issue.path, key] });
+      } else {
+        ctx.addIssue({ code: 'custom', message: issue.message, path: [...issue.path] });
+      }
+    }
+  }) as unknown as T;
+const liftNone: Lift = (schema) => schema;
+
+/** A path relative to the robot's allowed folder: not absolute, no `..`, no drive letter. */
+export function isSafeRelativePath(p: string): boolean {
+  if (p.length === 0 || p.includes('\0')) return false;
+  if (p.startsWith('/') || p.startsWith('\\') || p.startsWith('~') || /^[A-Za-z]:/.test(p)) return false;
+  return !p.split(/[\\/]/).some((segment) => segment === '..');
+}
+
+export const RELATIVE_PATH_MESSAGE =
+  'must be a path relative to the allowed folder (no absolute path, no "..")';
+
+const relPath = () => z.string().min(1).refine(isSafeRelativePath, RELATIVE_PATH_MESSAGE);
+const selector = () => z.string().min(1);
+const healing = () => z.enum(['off', 'heal', 'heal-and-pause']).optional();
+const point = (v: Lift) => z.strictObject({ x: v(z.number()), y: v(z.number()) });
+const image = (v: Lift) => v(z.union([relPath(), z.strictObject({ ref: z.string().min(1) })]));
+const exactlyOne = (keys: readonly string[]) => (p: Record<string, unknown>) =>
+  keys.filter((k) => p[k] !== undefined).length === 1;
+const oneOfMessage = (keys: readonly string[]) => ({
+  message: `exactly one of ${keys.join(', ')} is required`,
+});
+
+interface Definition extends Omit<NodeSpec, 'params' | 'kind' | 'category'> {
+  readonly kind?: 'step' | 'control';
+  readonly build: (v: Lift) => z.ZodType;
+  readonly idempotentFor?: CatalogEntry['idempotentFor'];
+  readonly timeoutFor?: CatalogEntry['timeoutFor'];
+}
+
+const S = 1000;
+
+const definitions: readonly Definition[] = [
+  // ------------------------------------------------------------------ browser
+  {
+    type: 'browser.goto',
+    description: 'Navigate the job page to a URL.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    outputs: '{ url: string, status?: number }',
+    outputFields: ['url', 'status'],
+    build: (v) =>
+      z.strictObject({
+        url: v(z.string().min(1)),
+        waitUntil: v(z.enum(['load', 'domcontentloaded', 'networkidle', 'commit'])).optional(),
+      }),
+  },
+  {
+    type: 'browser.click',
+    description: 'Click an element.',
+    idempotent: false,
+    defaultTimeoutMs: 30 * S,
+    build: (v) => z.strictObject({ selector: v(selector()), healing: healing() }),
+  },
+  {
+    type: 'browser.fill',
+    description: 'Replace the value of an input or textarea.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    build: (v) => z.strictObject({ selector: v(selector()), value: v(z.string()), healing: healing() }),
+  },
+  {
+    type: 'browser.select',
+    description: 'Choose an option of a <select> by value or by visible label (exactly one).',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    build: (v) =>
+      z
+        .strictObject({
+          selector: v(selector()),
+          value: v(z.string()).optional(),
+          label: v(z.string()).optional(),
+          healing: healing(),
+        })
+        .refine(exactlyOne(['value', 'label']), oneOfMessage(['value', 'label'])),
+  },
+  {
+    type: 'browser.check',
+    description: 'Set a checkbox or radio button to checked (default) or unchecked.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    build: (v) =>
+      z.strictObject({ selector: v(selector()), checked: v(z.boolean()).optional(), healing: healing() }),
+  },
+  {
+    type: 'browser.press',
+    description: 'Press a key (Playwright key name, e.g. "Enter"), on an element or the page.',
+    idempotent: false,
+    defaultTimeoutMs: 30 * S,
+    build: (v) =>
+      z.strictObject({ selector: v(selector()).optional(), key: v(z.string().min(1)), healing: healing() }),
+  },
+  {
+    type: 'browser.hover',
+    description: 'Move the mouse over an element.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    build: (v) => z.strictObject({ selector: v(selector()), healing: healing() }),
+  },
+  {
+    type: 'browser.waitFor',
+    description: 'Wait for an element (selector), a text, or a navigation (exactly one).',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    build: (v) =>
+      z
+        .strictObject({
+          selector: v(selector()).optional(),
+          text: v(z.string().min(1)).optional(),
+          navigation: v(z.boolean()).optional(),
+          state: v(z.enum(['attached', 'detached', 'visible', 'hidden'])).optional(),
+          healing: healing(),
+        })
+        .refine(
+          exactlyOne(['selector', 'text', 'navigation']),
+          oneOfMessage(['selector', 'text', 'navigation']),
+        ),
+  },
+  {
+    type: 'browser.extractText',
+    description: "Read an element's text content.",
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    outputs: '{ text: string }',
+    outputFields: ['text'],
+    build: (v) => z.strictObject({ selector: v(selector()), healing: healing() }),
+  },
+  {
+    type: 'browser.extractAttribute',
+    description: "Read an element's attribute.",
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    outputs: '{ value: string | null }',
+    outputFields: ['value'],
+    build: (v) =>
+      z.strictObject({ selector: v(selector()), attribute: v(z.string().min(1)), healing: healing() }),
+  },
+  {
+    type: 'browser.extractTable',
+    description:
+      'Read a table (rows of cell texts; objects keyed by header when the table has one), following a next-page link up to maxPages.',
+    idempotent: true,
+    defaultTimeoutMs: 120 * S,
+    outputs: '{ rows: string[][] | Record<string, string>[] }',
+    outputFields: ['rows'],
+    build: (v) =>
+      z.strictObject({
+        selector: v(selector()),
+        nextPageSelector: v(selector()).optional(),
+        maxPages: v(z.number().int().min(1).max(1000)).optional(),
+        healing: healing(),
+      }),
+  },
+  {
+    type: 'browser.screenshot',
+    description: 'Screenshot of the page, stored as an artifact.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    outputs: '{ ref: string }',
+    outputFields: ['ref'],
+    build: (v) => z.strictObject({ fullPage: v(z.boolean()).optional() }),
+  },
+  {
+    type: 'browser.download',
+    description: 'Click an element that starts a download and store the file as an artifact.',
+    idempotent: false,
+    defaultTimeoutMs: 120 * S,
+    outputs: '{ ref: string, fileName: string, size: number }',
+    outputFields: ['ref', 'fileName', 'size'],
+    build: (v) => z.strictObject({ selector: v(selector()), healing: healing() }),
+  },
+  {
+    type: 'browser.upload',
+    description: 'Set the file of a file input (path relative to the allowed folder).',
+    idempotent: true,
+    defaultTimeoutMs: 60 * S,
+    pathParams: ['file'],
+    build: (v) => z.strictObject({ selector: v(selector()), file: v(relPath()), healing: healing() }),
+  },
+  {
+    type: 'browser.switchTab',
+    description: 'Make another tab the job page: by index or by a URL substring (exactly one).',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    build: (v) =>
+      z
+        .strictObject({
+          index: v(z.number().int().min(0)).optional(),
+          urlIncludes: v(z.string().min(1)).optional(),
+        })
+        .refine(exactlyOne(['index', 'urlIncludes']), oneOfMessage(['index', 'urlIncludes'])),
+  },
+  {
+    type: 'browser.switchFrame',
+    description: 'Work inside an iframe, by selector or by name (exactly one).',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    build: (v) =>
+      z
+        .strictObject({
+          selector: v(selector()).optional(),
+          name: v(z.string().min(1)).optional(),
+          healing: healing(),
+        })
+        .refine(exactlyOne(['selector', 'name']), oneOfMessage(['selector', 'name'])),
+  },
+  {
+    type: 'browser.dialog',
+    description: 'Accept or dismiss the next JavaScript dialog (alert, confirm, prompt).',
+    idempotent: false,
+    defaultTimeoutMs: 30 * S,
+    build: (v) =>
+      z.strictObject({ action: v(z.enum(['accept', 'dismiss'])), promptText: v(z.string()).optional() }),
+  },
+  {
+    type: 'browser.evaluate',
+    description: 'Run JavaScript in the page. Only in workflows marked `trusted: true`.',
+    idempotent: false,
+    defaultTimeoutMs: 30 * S,
+    requiresTrusted: true,
+    outputs: '{ value: unknown }',
+    outputFields: ['value'],
+    build: (v) => z.strictObject({ script: v(z.string().min(1)) }),
+  },
+  // ------------------------------------------------------------------ desktop
+  {
+    type: 'desktop.mouseMove',
+    description: 'Move the mouse to screen coordinates.',
+    idempotent: true,
+    defaultTimeoutMs: 10 * S,
+    build: (v) => point(v),
+  },
+  {
+    type: 'desktop.click',
+    description: 'Click at coordinates (or where the mouse is).',
+    idempotent: false,
+    defaultTimeoutMs: 10 * S,
+    build: (v) =>
+      z.strictObject({
+        x: v(z.number()).optional(),
+        y: v(z.number()).optional(),
+        button: v(z.enum(['left', 'right', 'middle'])).optional(),
+        double: v(z.boolean()).optional(),
+      }),
+  },
+  {
+    type: 'desktop.drag',
+    description: 'Drag from one point to another.',
+    idempotent: false,
+    defaultTimeoutMs: 10 * S,
+    build: (v) => z.strictObject({ from: point(v), to: point(v) }),
+  },
+  {
+    type: 'desktop.type',
+    description: 'Type text with the keyboard.',
+    idempotent: false,
+    defaultTimeoutMs: 30 * S,
+    build: (v) => z.strictObject({ text: v(z.string()) }),
+  },
+  {
+    type: 'desktop.keys',
+    description: 'Press a key combination, e.g. ["Control", "S"].',
+    idempotent: false,
+    defaultTimeoutMs: 10 * S,
+    build: (v) => z.strictObject({ keys: v(z.array(v(z.string().min(1))).min(1)) }),
+  },
+  {
+    type: 'desktop.findImage',
+    description: 'Find an image on screen.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    pathParams: ['image'],
+    outputs: '{ x: number, y: number, width: number, height: number }',
+    outputFields: ['x', 'y', 'width', 'height'],
+    build: (v) => z.strictObject({ image: image(v), confidence: v(z.number().min(0).max(1)).optional() }),
+  },
+  {
+    type: 'desktop.clickImage',
+    description: 'Find an image on screen and click its centre.',
+    idempotent: false,
+    defaultTimeoutMs: 30 * S,
+    pathParams: ['image'],
+    build: (v) => z.strictObject({ image: image(v), confidence: v(z.number().min(0).max(1)).optional() }),
+  },
+  {
+    type: 'desktop.waitForImage',
+    description: 'Wait until an image appears on screen.',
+    idempotent: true,
+    defaultTimeoutMs: 60 * S,
+    pathParams: ['image'],
+    outputs: '{ x: number, y: number, width: number, height: number }',
+    outputFields: ['x', 'y', 'width', 'height'],
+    build: (v) =>
+      z.strictObject({
+        image: image(v),
+        timeoutMs: v(z.number().int().min(1)),
+        confidence: v(z.number().min(0).max(1)).optional(),
+      }),
+    timeoutFor: (p) => (typeof p['timeoutMs'] === 'number' ? p['timeoutMs'] + 10 * S : undefined),
+  },
+  {
+    type: 'desktop.screenshot',
+    description: 'Screenshot of the screen, stored as an artifact.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    outputs: '{ ref: string }',
+    outputFields: ['ref'],
+    build: () => z.strictObject({}),
+  },
+  // ------------------------------------------------------------------ http
+  {
+    type: 'http.request',
+    description:
+      'An HTTP request. GET, HEAD, OPTIONS, PUT and DELETE count as idempotent; POST and PATCH do not.',
+    idempotent: false,
+    defaultTimeoutMs: 60 * S,
+    outputs: '{ status: number, headers: Record<string, string>, body: string, json?: unknown }',
+    outputFields: ['status', 'headers', 'body', 'json'],
+    build: (v) =>
+      z.strictObject({
+        method: v(z.enum(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'])),
+        url: v(z.string().min(1)),
+        headers: v(z.record(z.string(), v(z.string()))).optional(),
+        query: v(z.record(z.string(), v(z.union([z.string(), z.number(), z.boolean()])))).optional(),
+        json: z.unknown().optional(),
+        form: v(z.record(z.string(), v(z.string()))).optional(),
+        body: v(z.string()).optional(),
+        timeoutMs: v(z.number().int().min(1)).optional(),
+        retries: v(z.number().int().min(0).max(10)).optional(),
+      }),
+    idempotentFor: (p) => ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'].includes(String(p['method'])),
+    timeoutFor: (p) =>
+      typeof p['timeoutMs'] === 'number'
+        ? p['timeoutMs'] * (1 + (typeof p['retries'] === 'number' ? p['retries'] : 0)) + 5 * S
+        : undefined,
+  },
+  // ------------------------------------------------------------------ data
+  {
+    type: 'data.set',
+    description: 'Set workflow variables (`vars.<name>`); later steps read the new values.',
+    idempotent: true,
+    defaultTimeoutMs: 5 * S,
+    outputs: '{ values: Record<string, unknown> } (the handler echoes params.values)',
+    outputFields: ['values'],
+    build: (v) => z.strictObject({ values: v(z.record(z.string(), z.unknown())) }),
+  },
+  {
+    type: 'data.map',
+    description:
+      'Map each item through an expression (`item`, `index` in scope); evaluate with `evaluateExpression` from @aether/workflow.',
+    idempotent: true,
+    defaultTimeoutMs: 10 * S,
+    deferredParams: ['expression'],
+    outputs: '{ items: unknown[] }',
+    outputFields: ['items'],
+    build: (v) => z.strictObject({ items: v(z.array(z.unknown())), expression: z.string().min(1) }),
+  },
+  {
+    type: 'data.filter',
+    description: 'Keep the items for which an expression is truthy (`item`, `index` in scope).',
+    idempotent: true,
+    defaultTimeoutMs: 10 * S,
+    deferredParams: ['expression'],
+    outputs: '{ items: unknown[] }',
+    outputFields: ['items'],
+    build: (v) => z.strictObject({ items: v(z.array(z.unknown())), expression: z.string().min(1) }),
+  },
+  {
+    type: 'data.csvParse',
+    description: 'Parse CSV from text or from a file (exactly one).',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    pathParams: ['file'],
+    outputs: '{ rows: string[][] | Record<string, string>[] }',
+    outputFields: ['rows'],
+    build: (v) =>
+      z
+        .strictObject({
+          text: v(z.string()).optional(),
+          file: v(relPath()).optional(),
+          header: v(z.boolean()).optional(),
+          delimiter: v(z.string().length(1)).optional(),
+        })
+        .refine(exactlyOne(['text', 'file']), oneOfMessage(['text', 'file'])),
+  },
+  {
+    type: 'data.csvWrite',
+    description: 'Write rows as CSV, to text (always returned) and optionally to a file.',
+    idempotent: false,
+    defaultTimeoutMs: 30 * S,
+    pathParams: ['file'],
+    outputs: '{ text: string, file?: string }',
+    outputFields: ['text', 'file'],
+    build: (v) =>
+      z.strictObject({
+        rows: v(z.array(z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]))),
+        file: v(relPath()).optional(),
+        header: v(z.array(z.string())).optional(),
+      }),
+    idempotentFor: (p) => p['file'] === undefined,
+  },
+  {
+    type: 'data.jsonParse',
+    description: 'Parse JSON text.',
+    idempotent: true,
+    defaultTimeoutMs: 5 * S,
+    outputs: '{ value: unknown }',
+    outputFields: ['value'],
+    build: (v) => z.strictObject({ text: v(z.string()) }),
+  },
+  {
+    type: 'data.jsonStringify',
+    description: 'Serialize a value as JSON.',
+    idempotent: true,
+    defaultTimeoutMs: 5 * S,
+    outputs: '{ text: string }',
+    outputFields: ['text'],
+    build: (v) =>
+      z.strictObject({ value: z.unknown(), indent: v(z.number().int().min(0).max(8)).optional() }),
+  },
+  {
+    type: 'data.regex',
+    description: 'Match a regular expression (the handler bounds its run time).',
+    idempotent: true,
+    defaultTimeoutMs: 5 * S,
+    outputs: '{ match: string | null, groups: (string | null)[], matches: string[] }',
+    outputFields: ['match', 'groups', 'matches'],
+    build: (v) =>
+      z.strictObject({
+        text: v(z.string()),
+        pattern: v(z.string().min(1).max(1000)),
+        flags: v(z.string().regex(/^[gimsuy]*$/)).optional(),
+      }),
+  },
+  {
+    type: 'data.formatDate',
+    description: 'Format a date (ISO string or epoch ms) with a pattern such as "yyyy-MM-dd".',
+    idempotent: true,
+    defaultTimeoutMs: 5 * S,
+    outputs: '{ text: string }',
+    outputFields: ['text'],
+    build: (v) =>
+      z.strictObject({
+        date: v(z.union([z.string(), z.number()])),
+        format: v(z.string().min(1)),
+        timeZone: v(z.string()).optional(),
+        locale: v(z.string()).optional(),
+      }),
+  },
+  {
+    type: 'data.formatNumber',
+    description: 'Format a number with Intl.NumberFormat.',
+    idempotent: true,
+    defaultTimeoutMs: 5 * S,
+    outputs: '{ text: string }',
+    outputFields: ['text'],
+    build: (v) =>
+      z.strictObject({
+        value: v(z.number()),
+        locale: v(z.string()).optional(),
+        options: v(z.record(z.string(), z.unknown())).optional(),
+      }),
+  },
+  // ------------------------------------------------------------------ file
+  {
+    type: 'file.read',
+    description: 'Read a file under the allowed folder.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    pathParams: ['path'],
+    outputs: '{ content: string, size: number }',
+    outputFields: ['content', 'size'],
+    build: (v) => z.strictObject({ path: v(relPath()), encoding: v(z.enum(['utf8', 'base64'])).optional() }),
+  },
+  {
+    type: 'file.write',
+    description: 'Write a file under the allowed folder.',
+    idempotent: false,
+    defaultTimeoutMs: 30 * S,
+    pathParams: ['path'],
+    outputs: '{ path: string, size: number }',
+    outputFields: ['path', 'size'],
+    build: (v) =>
+      z.strictObject({
+        path: v(relPath()),
+        content: v(z.string()),
+        encoding: v(z.enum(['utf8', 'base64'])).optional(),
+      }),
+  },
+  {
+    type: 'file.move',
+    description: 'Move or rename a file under the allowed folder.',
+    idempotent: false,
+    defaultTimeoutMs: 30 * S,
+    pathParams: ['from', 'to'],
+    outputs: '{ path: string }',
+    outputFields: ['path'],
+    build: (v) => z.strictObject({ from: v(relPath()), to: v(relPath()) }),
+  },
+  // ------------------------------------------------------------------ control flow
+  {
+    type: 'delay',
+    description: 'Wait (run by the robot, since it needs the clock).',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    build: (v) =>
+      z.strictObject({
+        ms: v(
+          z
+            .number()
+            .int()
+            .min(0)
+            .max(24 * 3600 * S),
+        ),
+      }),
+    timeoutFor: (p) => (typeof p['ms'] === 'number' ? p['ms'] + 30 * S : undefined),
+  },
+  {
+    type: 'if',
+    kind: 'control',
+    description:
+      'Run `branches.then` when the condition is truthy, else `branches.else`; then continue at `next`.',
+    idempotent: true,
+    defaultTimeoutMs: 0,
+    edges: ['branches'],
+    expressionParams: ['condition'],
+    outputs: '{ branch: "then" | "else" }',
+    outputFields: ['branch'],
+    build: () => z.strictObject({ condition: z.union([z.string().min(1), z.boolean()]) }),
+  },
+  {
+    type: 'switch',
+    kind: 'control',
+    description:
+      'Run the branch named by the value (`branches.<value>`, else `branches.default`); then continue at `next`.',
+    idempotent: true,
+    defaultTimeoutMs: 0,
+    edges: ['branches'],
+    expressionParams: ['value'],
+    outputs: '{ branch: string | null }',
+    outputFields: ['branch'],
+    build: () => z.strictObject({ value: z.union([z.string().min(1), z.number(), z.boolean()]) }),
+  },
+  {
+    type: 'forEach',
+    kind: 'control',
+    description:
+      'Run `body` once per item (`item` or the `as` name, and `index`, in scope). Step keys carry the index: `<nodeId>[<i>]`.',
+    idempotent: true,
+    defaultTimeoutMs: 0,
+    edges: ['body'],
+    expressionParams: ['items'],
+    outputs: '{ count: number }',
+    outputFields: ['count'],
+    build: () =>
+      z.strictObject({
+        items: z.union([z.string().min(1), z.array(z.unknown())]),
+        as: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .optional(),
+        indexAs: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .optional(),
+      }),
+  },
+  {
+    type: 'while',
+    kind: 'control',
+    description:
+      'Run `body` while the condition holds, at most maxIterations times (exceeding it fails the step).',
+    idempotent: true,
+    defaultTimeoutMs: 0,
+    edges: ['body'],
+    expressionParams: ['condition'],
+    outputs: '{ iterations: number }',
+    outputFields: ['iterations'],
+    build: () =>
+      z.strictObject({
+        condition: z.union([z.string().min(1), z.boolean()]),
+        maxIterations: z.number().int().min(1).max(100_000),
+      }),
+  },
+  {
+    type: 'try',
+    kind: 'control',
+    description: 'Run `body`; on a failure run `catch` (with `error` in scope); always run `finally`.',
+    idempotent: true,
+    defaultTimeoutMs: 0,
+    edges: ['body', 'catch', 'finally'],
+    build: () => z.strictObject({}),
+  },
+  {
+    type: 'retry',
+    kind: 'control',
+    description:
+      'Retry each failed retryable step in `body` up to `attempts` times in all, waiting backoffMs × backoffFactor^(n-1).',
+    idempotent: true,
+    defaultTimeoutMs: 0,
+    edges: ['body'],
+    build: () =>
+      z.strictObject({
+        attempts: z.number().int().min(1).max(100),
+        backoffMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(3600 * S),
+        backoffFactor: z.number().min(1).max(10).optional(),
+        maxBackoffMs: z.number().int().min(0).optional(),
+      }),
+  },
+  {
+    type: 'subflow',
+    kind: 'control',
+    description:
+      "Run a subflow defined under `subflows`; its outputs become this step's output. Recursive calls need maxDepth.",
+    idempotent: true,
+    defaultTimeoutMs: 0,
+    build: (v) =>
+      z.strictObject({
+        workflowId: z.string().min(1),
+        version: z.number().int().min(1).optional(),
+        inputs: v(z.record(z.string(), z.unknown())).optional(),
+        maxDepth: z.number().int().min(1).max(50).optional(),
+      }),
+  },
+  {
+    type: 'stopWithError',
+    kind: 'control',
+    description: 'Fail here with a message (a `try` around it can catch it).',
+    idempotent: true,
+    defaultTimeoutMs: 0,
+    build: (v) => z.strictObject({ message: v(z.string().min(1)), code: v(z.string().min(1)).optional() }),
+  },
+];
+
+const CATEGORY_BY_PREFIX: Record<string, NodeCategory> = {
+  browser: 'browser',
+  desktop: 'desktop',
+  http: 'http',
+  data: 'data',
+  file: 'file',
+};
+
+function entry(def: Definition): CatalogEntry {
+  const { build, ...rest } = def;
+  return Object.freeze({
+    ...rest,
+    kind: def.kind ?? 'step',
+    category: CATEGORY_BY_PREFIX[def.type.split('.')[0]] ?? 'control',
+    params: build(liftNone),
+    staticParams: build(liftStatic),
+    jsonSchemaParams: build(liftUnion),
+  });
+}
+
+export const catalogEntries: ReadonlyMap<string, CatalogEntry> = new Map(
+  definitions.map((d) => [d.type, entry(d)]),
+);
+
+/** Every node type, by type name. */
+export const nodeCatalog: ReadonlyMap<string, NodeSpec> = catalogEntries;

@@ -1,0 +1,45 @@
+/**
+ * @aether/workflow: the workflow format, its validation, the expression language and
+ * the pure decider (`planNext`) the robot folds job history through.
+ */
+export type {
+  NextAction,
+  ParseWorkflowResult,
+  PlannedStep,
+  Problem,
+  RunContext,
+  StepError,
+  StepHistory,
+  StepRecord,
+  Workflow,
+  WorkflowNode,
+} from './contract';
+
+export { parseWorkflow } from './validate';
+export { parseWorkflowText, MAX_WORKFLOW_TEXT } from './text';
+export { planNext, engineErrorCodes, MAX_FOREACH_ITEMS, MAX_WALK } from './engine';
+export { nodeCatalog, isSafeRelativePath, type NodeSpec, type NodeCategory, type EdgeField } from './catalog';
+export { checkInputs, withInputDefaults } from './inputs';
+export { validateInputs, resolveInputs } from './run-inputs';
+export {
+  workflowJsonSchema,
+  workflowSchema,
+  inputTypes,
+  type WorkflowDocument,
+  type SubflowDocument,
+  type WorkflowNodeDocument,
+  type InputDefinition,
+  type InputType,
+  type OutputDefinition,
+  type RetryPolicy,
+} from './format';
+export {
+  evaluateExpression,
+  evaluateTemplate,
+  parseExpression,
+  ExpressionError,
+  expressionFunctions,
+  expressionLimits,
+  type ExpressionErrorCode,
+  type Scope,
+} from './expressions';
