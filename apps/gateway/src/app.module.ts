@@ -10,6 +10,7 @@ import {
 } from '@aether/service-kit';
 import { DATA_SOURCE, READ_MODEL } from './common/tokens';
 import type { GatewayConfig } from './config';
+import { JobControlController } from './jobs/job-control.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { WorkflowsController } from './workflows/workflows.controller';
 
@@ -26,7 +27,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'gateway', logger })],
-      controllers: [HealthController, WorkflowsController, JobsController],
+      controllers: [HealthController, WorkflowsController, JobsController, JobControlController],
       providers: [
         {
           provide: DATA_SOURCE,

@@ -56,7 +56,7 @@ class RobotStatusController {
   ) {}
   @Get()
   status() {
-    return { activeJobs: [...this.loop.active], browsers: this.browsers.usage() };
+    return { activeJobs: this.loop.active, browsers: this.browsers.usage() };
   }
 }
 
@@ -88,24 +88,28 @@ export class RobotModule {
         {
           provide: WorkLoop,
           useFactory: (
+            nc: NatsConnection,
             store: EventStore,
             js: JetStreamClient,
             jsm: JetStreamManager,
             browsers: BrowserPool,
             artifacts: ObjectStoreArtifacts,
           ) => {
+            const handlers = createNodeHandlers({ filesRoot: config.FILES_ROOT });
             const runner = new JobRunner({
               store,
               workflows: new WorkflowCatalog(store),
-              handlers: createNodeHandlers({ filesRoot: config.FILES_ROOT }),
+              handlers,
               openBrowser: (jobId) => browserSession(browsers, jobId),
               storeArtifact: (kind, name, bytes) => artifacts.put(kind, name, bytes),
-              captureFailure: (page) => captureFailureArtifacts(page, artifacts),
+              readArtifact: (ref) => artifacts.get(ref),
+              captureFailure: (page, name) => captureFailureArtifacts(page, artifacts, { name }),
               secret: environmentSecrets(),
               robotId: config.ROBOT_ID,
               logger,
             });
-            return new WorkLoop(
+            const loop = new WorkLoop(
+              nc,
               js,
               jsm,
               runner,
@@ -118,8 +122,17 @@ export class RobotModule {
               },
               logger,
             );
+            loop.onStopped(() => handlers.close());
+            return loop;
           },
-          inject: [EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, BrowserPool, ObjectStoreArtifacts],
+          inject: [
+            NATS_CONNECTION,
+            EVENT_STORE,
+            JETSTREAM,
+            JETSTREAM_MANAGER,
+            BrowserPool,
+            ObjectStoreArtifacts,
+          ],
         },
         {
           provide: RobotLifecycle,

@@ -6,7 +6,15 @@ export {
   newId,
   type TenantId,
 } from './ids';
-export { STREAMS, subjects, parseEventSubject, type AggregateType, type StreamName } from './subjects';
+export {
+  STREAMS,
+  KV_BUCKETS,
+  subjects,
+  parseEventSubject,
+  type AggregateType,
+  type StreamName,
+  type KvBucketName,
+} from './subjects';
 export {
   EnvelopeSchema,
   defineMessage,
@@ -40,6 +48,67 @@ export {
   TERMINAL_JOB_EVENTS,
   type JobEvent,
 } from './messages/job.events';
+export {
+  JobNeedsAttention,
+  StepResolved,
+  JobReleased,
+  JobCancelRequested,
+  JobCancelled,
+  JOB_CONTROL_EVENTS,
+  type JobControlEvent,
+} from './messages/job-control.events';
 export { WorkflowVersionPublished, WORKFLOW_EVENTS, type WorkflowEvent } from './messages/workflow.events';
 export { RequestJob, JOB_COMMANDS, type JobCommand } from './messages/job.commands';
 export { RunJob, WORK_MESSAGES, type WorkMessage } from './messages/work';
+export {
+  RobotTagSchema,
+  PlatformSchema,
+  BrowserEngineSchema,
+  RobotCapabilitiesSchema,
+  RobotJobProgressSchema,
+  RobotVitalsSchema,
+  RobotStatusSchema,
+  RobotPresenceSchema,
+  type Platform,
+  type BrowserEngine,
+  type RobotCapabilities,
+  type RobotVitals,
+  type RobotStatus,
+  type RobotPresence,
+} from './messages/robot.presence';
+export {
+  RegisterRobot,
+  RobotHeartbeat,
+  DeregisterRobot,
+  ROBOT_COMMANDS,
+  type RobotCommand,
+} from './messages/robot.commands';
+export {
+  RobotRegistered,
+  RobotWentOffline,
+  RobotCameBackOnline,
+  ROBOT_EVENTS,
+  type RobotEvent,
+} from './messages/robot.events';
+export {
+  PlacementSchema,
+  DispatchPolicySchema,
+  DEFAULT_RETRY_DELAYS_MS,
+  NO_CAPABLE_ROBOT,
+  JobRetryScheduled,
+  JobDeadLettered,
+  JobRequeued,
+  DISPATCH_JOB_EVENTS,
+  type Placement,
+  type DispatchPolicy,
+  type DispatchJobEvent,
+} from './messages/dispatch.events';
+export { ScheduleFired, SCHEDULE_EVENTS, type ScheduleEvent } from './messages/schedule.events';
+export {
+  MisfirePolicySchema,
+  ScheduleDefinitionSchema,
+  HookDefinitionSchema,
+  type MisfirePolicy,
+  type ScheduleDefinition,
+  type HookDefinition,
+} from './messages/schedule.definitions';

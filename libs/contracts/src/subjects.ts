@@ -18,6 +18,23 @@ export const STREAMS = {
 } as const;
 export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
 
+/** JetStream KV buckets: state that is current-value, not history (presence, definitions). */
+export const KV_BUCKETS = {
+  /** Robot presence, `<tenant>.<robotId>` → `RobotPresence`; written by the registry only. */
+  robots: 'robots',
+  /** Cron schedules, `<tenant>.<scheduleId>` → `ScheduleDefinition`. */
+  schedules: 'schedules',
+  /** Webhook triggers, `<hookId>` → `HookDefinition`. */
+  hooks: 'hooks',
+  /** Per-workflow dispatch policy, `<tenant>.<workflowId>` → `DispatchPolicy`. */
+  dispatchPolicies: 'dispatch-policies',
+  /** Session affinity bindings, `<tenant>.<sessionKey>` → robot id. */
+  dispatchSessions: 'dispatch-sessions',
+  /** The dispatcher's replay start (an optimisation, never truth). */
+  dispatcherState: 'dispatcher-state',
+} as const;
+export type KvBucketName = (typeof KV_BUCKETS)[keyof typeof KV_BUCKETS];
+
 const ROOT = 'aether';
 const ANY = '*';
 
@@ -47,11 +64,22 @@ export const subjects = {
   commandsOf(commandType: string, tenantId: TenantId | typeof ANY = ANY): string {
     return `${ROOT}.cmd.${token(tenantId, 'tenant')}.${token(commandType, 'command type')}`;
   },
+  /** A robot's registration, heartbeats and goodbye, in the order it sent them. */
+  robotPresence(tenantId: TenantId | typeof ANY): string {
+    return `${ROOT}.cmd.${token(tenantId, 'tenant')}.RobotPresence`;
+  },
   poolWork(tenantId: TenantId | typeof ANY, pool: string): string {
     return `${ROOT}.work.${token(tenantId, 'tenant')}.pool.${token(pool, 'pool')}`;
   },
   robotWork(tenantId: TenantId | typeof ANY, robotId: string): string {
     return `${ROOT}.work.${token(tenantId, 'tenant')}.robot.${token(robotId, 'robot id')}`;
+  },
+  /**
+   * Core-NATS control messages for a running job (not stored: the event log holds the
+   * request, this only wakes the robot at once): `aether.ctl.<tenant>.job.<jobId>.<verb>`.
+   */
+  jobControl(tenantId: TenantId | typeof ANY, jobId: string, verb: 'cancel' | typeof ANY): string {
+    return `${ROOT}.ctl.${token(tenantId, 'tenant')}.job.${token(jobId, 'job id')}.${token(verb, 'verb')}`;
   },
   quarantine(consumer: string): string {
     return `${ROOT}.quarantine.${token(consumer, 'consumer')}`;

@@ -1,7 +1,17 @@
 import type { JobEvent } from '@aether/contracts';
-import type { StepRecord } from '@aether/workflow';
 
-export type JobPhase = 'new' | 'requested' | 'rejected' | 'running' | 'completed' | 'failed';
+/** What the job's events say about one step (the shape the workflow engine's `StepHistory` holds). */
+export type StepRecord =
+  | { readonly status: 'started'; readonly attempt: number }
+  | { readonly status: 'completed'; readonly output: unknown }
+  | {
+      readonly status: 'failed';
+      readonly error: { readonly message: string; readonly code?: string; readonly retryable: boolean };
+      readonly attempt: number;
+    };
+
+export type JobPhase =
+  'new' | 'requested' | 'rejected' | 'running' | 'needs_attention' | 'completed' | 'failed' | 'cancelled';
 
 /** What a job's event history says about it; rebuilt by folding, never stored. */
 export interface JobState {
@@ -10,13 +20,23 @@ export interface JobState {
   readonly workflowVersion?: number;
   readonly variables: Readonly<Record<string, unknown>>;
   readonly steps: ReadonlyMap<string, StepRecord>;
+  /** Highest attempt number started per step, kept when an operator clears a step for retry. */
+  readonly attempts: ReadonlyMap<string, number>;
   readonly completedSteps: number;
+  readonly cancelRequested: boolean;
 }
 
-export const initialJobState: JobState = { phase: 'new', variables: {}, steps: new Map(), completedSteps: 0 };
+export const initialJobState: JobState = {
+  phase: 'new',
+  variables: {},
+  steps: new Map(),
+  attempts: new Map(),
+  completedSteps: 0,
+  cancelRequested: false,
+};
 
 export function isTerminal(state: JobState): boolean {
-  return state.phase === 'completed' || state.phase === 'failed' || state.phase === 'rejected';
+  return ['completed', 'failed', 'rejected', 'cancelled'].includes(state.phase);
 }
 
 export function evolveJob(state: JobState, event: JobEvent): JobState {
@@ -35,12 +55,19 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
       return state;
     case 'JobStarted':
       return { ...state, phase: 'running' };
-    case 'StepStarted':
-      return withStep(state, event.data.stepKey, { status: 'started', attempt: event.data.attempt });
+    case 'StepStarted': {
+      const attempts = new Map(state.attempts);
+      attempts.set(event.data.stepKey, Math.max(event.data.attempt, attempts.get(event.data.stepKey) ?? 0));
+      return {
+        ...withStep(state, event.data.stepKey, { status: 'started', attempt: event.data.attempt }),
+        attempts,
+      };
+    }
     case 'StepCompleted':
       return {
         ...withStep(state, event.data.stepKey, { status: 'completed', output: event.data.output }),
-        completedSteps: state.completedSteps + 1,
+        completedSteps:
+          state.completedSteps + (state.steps.get(event.data.stepKey)?.status === 'completed' ? 0 : 1),
       };
     case 'StepFailed': {
       const previous = state.steps.get(event.data.stepKey);
@@ -51,6 +78,26 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
       return { ...state, phase: 'completed' };
     case 'JobFailed':
       return { ...state, phase: 'failed' };
+    case 'JobNeedsAttention':
+      return { ...state, phase: 'needs_attention' };
+    case 'StepResolved': {
+      if (event.data.action === 'skip') {
+        return {
+          ...withStep(state, event.data.stepKey, { status: 'completed', output: { skipped: true } }),
+          phase: 'requested',
+          completedSteps: state.completedSteps + 1,
+        };
+      }
+      const steps = new Map(state.steps);
+      steps.delete(event.data.stepKey);
+      return { ...state, steps, phase: 'requested' };
+    }
+    case 'JobReleased':
+      return state;
+    case 'JobCancelRequested':
+      return { ...state, cancelRequested: true };
+    case 'JobCancelled':
+      return { ...state, phase: 'cancelled' };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

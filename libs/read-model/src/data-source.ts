@@ -4,9 +4,10 @@ import { JobStepRow } from './entities/job-step.entity';
 import { JobRow } from './entities/job.entity';
 import { WorkflowRow } from './entities/workflow.entity';
 import { InitialReadModel1764140000000 } from './migrations/1764140000000-initial-read-model';
+import { JobControl1764150000000 } from './migrations/1764150000000-job-control';
 
 export const READ_MODEL_ENTITIES = [JobRow, JobStepRow, WorkflowRow, CheckpointRow];
-export const READ_MODEL_MIGRATIONS = [InitialReadModel1764140000000];
+export const READ_MODEL_MIGRATIONS = [InitialReadModel1764140000000, JobControl1764150000000];
 
 /** The read model's schema comes from migrations only; `synchronize` stays off. */
 export function createReadModelDataSource(url: string, options: { poolSize?: number } = {}): DataSource {

@@ -4,7 +4,8 @@ import type { Envelope, JobEvent, WorkflowEvent } from '@aether/contracts';
 /** An event with its stream sequence, as the projector receives it. */
 export interface ProjectableEvent {
   readonly sequence: number;
-  readonly event: Envelope;
+  /** Absent for a stream position this projection has nothing to do with: only the checkpoint moves. */
+  readonly event?: Envelope;
 }
 
 export type ProjectedEvent = JobEvent | WorkflowEvent;
@@ -43,13 +44,14 @@ export class JobProjection {
       );
       const applied = Number(last_sequence);
       const fresh = batch.filter((item) => item.sequence > applied);
-      for (const item of fresh) await applyEvent(tx, item.sequence, item.event as ProjectedEvent);
+      for (const item of fresh)
+        if (item.event) await applyEvent(tx, item.sequence, item.event as ProjectedEvent);
       const last = Math.max(applied, ...batch.map((item) => item.sequence));
       await tx.query('UPDATE projection_checkpoints SET last_sequence = $2 WHERE name = $1', [
         this.name,
         last,
       ]);
-      return fresh.length;
+      return fresh.filter((item) => item.event).length;
     });
   }
 
@@ -174,9 +176,37 @@ async function applyEvent(tx: EntityManager, sequence: number, event: ProjectedE
       );
       return;
     case 'JobFailed':
-      await updateJob(tx, key, sequence, at, `status = 'failed', error = $5, finished_at = $3`, [
-        event.data.error,
+      await updateJob(
+        tx,
+        key,
+        sequence,
+        at,
+        `status = 'failed', error = $5, finished_at = $3, attention = NULL`,
+        [event.data.error],
+      );
+      return;
+    case 'JobNeedsAttention':
+      await updateJob(tx, key, sequence, at, `status = 'needs_attention', attention = $5`, [
+        { stepKey: event.data.stepKey, nodeId: event.data.nodeId, reason: event.data.reason },
       ]);
+      return;
+    case 'StepResolved':
+      if (event.data.action === 'skip') {
+        await tx.query(
+          `UPDATE job_steps SET status = 'skipped', finished_at = $4 WHERE tenant_id = $1 AND job_id = $2 AND step_key = $3`,
+          [...key, event.data.stepKey, at],
+        );
+      }
+      await updateJob(tx, key, sequence, at, `status = 'queued', attention = NULL`);
+      return;
+    case 'JobReleased':
+      await updateJob(tx, key, sequence, at, `status = 'queued'`);
+      return;
+    case 'JobCancelRequested':
+      await updateJob(tx, key, sequence, at, `cancel_requested_at = COALESCE(cancel_requested_at, $3)`);
+      return;
+    case 'JobCancelled':
+      await updateJob(tx, key, sequence, at, `status = 'cancelled', finished_at = $3, attention = NULL`);
       return;
     default: {
       const _exhaustive: never = event;

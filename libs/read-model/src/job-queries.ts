@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { JobStepRow } from './entities/job-step.entity';
-import { JobRow, type JobStatus } from './entities/job.entity';
+import { JobRow, type JobAttention, type JobStatus } from './entities/job.entity';
 import { WorkflowRow } from './entities/workflow.entity';
 
 export interface StepView {
@@ -33,6 +33,9 @@ export interface JobView {
   durationMs: number | null;
   outputs: Record<string, unknown> | null;
   error: Record<string, unknown> | null;
+  /** Set while the job waits for an operator: which step is ambiguous and why. */
+  attention: JobAttention | null;
+  cancelRequestedAt: string | null;
   steps: StepView[];
 }
 
@@ -97,6 +100,8 @@ function toJobView(job: JobRow, steps: JobStepRow[]): JobView {
     durationMs: job.startedAt && job.finishedAt ? job.finishedAt.getTime() - job.startedAt.getTime() : null,
     outputs: job.outputs,
     error: job.error,
+    attention: job.attention,
+    cancelRequestedAt: iso(job.cancelRequestedAt),
     steps: steps.map((step) => ({
       stepKey: step.stepKey,
       nodeId: step.nodeId,

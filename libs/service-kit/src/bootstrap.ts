@@ -11,6 +11,8 @@ export interface ServiceOptions {
   /** HTTP port for `/health` (and the API on the gateway). 0 picks a free one. */
   port: number;
   host?: string;
+  /** Runs before listening: middleware, body parsers. */
+  configure?: (app: INestApplication) => void;
 }
 
 /** Creates the Nest application, listens, and shuts down gracefully on SIGTERM/SIGINT. */
@@ -20,6 +22,7 @@ export async function startService(options: ServiceOptions): Promise<INestApplic
     abortOnError: false,
   });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  options.configure?.(app);
   await app.listen(options.port, options.host ?? '127.0.0.1');
   options.logger.info({ url: await app.getUrl() }, 'service started');
   return app;

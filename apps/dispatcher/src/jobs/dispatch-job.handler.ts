@@ -34,6 +34,10 @@ export function dispatchJobRoute(
     registry: jobEvents,
     concurrency: 32,
     async handle(event, meta) {
+      if (event.type === 'StepResolved') {
+        await redispatchAfterResolution(store, js, logger, pool, event, meta.subject, meta.sequence);
+        return;
+      }
       if (event.type !== 'JobRequested') return;
       const workSubject = subjects.poolWork(event.tenantId, pool);
       const dispatched = JobDispatched.create({
@@ -55,17 +59,44 @@ export function dispatchJobRoute(
   };
 }
 
+/**
+ * An operator cleared an ambiguous step: the parked job goes back on WORK. The message id
+ * names the resolution's sequence, so a redelivered resolution publishes it once.
+ */
+async function redispatchAfterResolution(
+  store: EventStore,
+  js: JetStreamClient,
+  logger: Logger,
+  pool: string,
+  resolution: JobEvent,
+  subject: string,
+  sequence: number,
+) {
+  const history = await store.read(subject, jobEvents);
+  const requested = history.events.find((stored) => stored.event.type === 'JobRequested')?.event;
+  if (requested?.type !== 'JobRequested') return;
+  if (history.events.at(-1)?.sequence !== sequence) return; // the job moved on since; nothing to re-dispatch
+  const workSubject = subjects.poolWork(resolution.tenantId, pool);
+  await publishWork(js, workSubject, requested, `run:${resolution.aggregateId}:${sequence}`);
+  logger.info({ jobId: resolution.aggregateId }, 'job re-dispatched after an operator resolution');
+}
+
 /** True when the job's last event is its dispatch: the work message may have been lost with a crash. */
 async function stillWaitingForRobot(store: EventStore, subject: string): Promise<boolean> {
   const history = await store.read(subject, jobEvents);
   return history.events.at(-1)?.event.type === JobDispatched.type;
 }
 
-async function publishWork(js: JetStreamClient, subject: string, requested: MessageOf<typeof JobRequested>) {
+async function publishWork(
+  js: JetStreamClient,
+  subject: string,
+  requested: MessageOf<typeof JobRequested>,
+  id = `run:${requested.aggregateId}:1`,
+) {
   const work = RunJob.create({
     tenantId: requested.tenantId,
     aggregateId: requested.aggregateId,
-    id: `run:${requested.aggregateId}:1`,
+    id,
     causedBy: requested,
     data: {
       workflowId: requested.data.workflowId,

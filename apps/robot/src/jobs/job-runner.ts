@@ -1,7 +1,10 @@
 import {
   JOB_EVENTS,
+  JobCancelled,
   JobCompleted,
   JobFailed,
+  JobNeedsAttention,
+  JobReleased,
   JobStarted,
   MessageRegistry,
   StepCompleted,
@@ -19,7 +22,7 @@ import { planNext, type PlannedStep } from '@aether/workflow';
 import type { NodeContext, NodeHandler, NodeOutput } from '@aether/nodes';
 import type { Page } from 'playwright-core';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
-import { evolveJob, foldJob, isTerminal, type JobState } from './job-state';
+import { evolveJob, foldJob, isTerminal, type JobState } from '@aether/job-domain';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 
@@ -35,7 +38,9 @@ export interface JobRunnerDeps {
   handlers: ReadonlyMap<string, NodeHandler>;
   openBrowser(jobId: string): BrowserSession;
   storeArtifact(kind: string, name: string, bytes: Uint8Array): Promise<string>;
-  captureFailure?(page: Page): Promise<{ kind: string; ref: string }[]>;
+  readArtifact?(ref: string): Promise<Uint8Array>;
+  /** `name` is unique to the job and step; artifacts are stored under it. */
+  captureFailure?(page: Page, name: string): Promise<{ kind: string; ref: string }[]>;
   secret(name: string): string | undefined;
   robotId: string;
   logger: Logger;
@@ -47,6 +52,8 @@ export type RunOutcome =
   | 'completed' // ack
   | 'failed' // ack: the failure is recorded
   | 'already-finished' // ack: a duplicate delivery of a finished job
+  | 'parked' // ack: the job waits for an operator (ambiguous step)
+  | 'cancelled' // ack
   | 'fenced' // no ack: another robot holds the job now
   | 'released'; // nak at once: this robot is shutting down
 
@@ -57,6 +64,8 @@ export interface Claim {
   readonly stopping: AbortSignal;
   /** Aborts the running step (shutdown grace period exceeded). */
   readonly abortStep: AbortSignal;
+  /** Aborts when a cancel request for this job reaches the robot. */
+  readonly cancelled: AbortSignal;
 }
 
 /**
@@ -77,15 +86,34 @@ export class JobRunner {
     const log = this.deps.logger.child({ jobId, delivery: claim.delivery });
     const history = await this.deps.store.read(subject, jobEvents);
     let state = foldJob(history.events.map((stored) => stored.event));
-    if (isTerminal(state)) return 'already-finished';
+    if (isTerminal(state) || state.phase === 'needs_attention') return 'already-finished';
     if (state.phase === 'new' || !state.workflowId || !state.workflowVersion) {
       throw new Error(`job ${jobId} has no JobRequested event`);
     }
 
     let sequence = history.lastSequence;
-    const append = async (event: JobEvent) => {
-      sequence = (await this.deps.store.append(subject, [event], sequence)).lastSequence;
-      state = evolveJob(state, event);
+    const claimToken = `${this.deps.robotId}.${claim.delivery}`;
+    /**
+     * Appends one event guarded by the last sequence this claim saw. The id names the claim
+     * and the position, so a retried append de-duplicates while another claim's append at the
+     * same position cannot. A conflict caused only by a cancel request is absorbed; any other
+     * means another robot holds the job (fenced).
+     */
+    const append = async (event: JobEvent): Promise<void> => {
+      const withId = { ...event, id: `${jobId}:${claimToken}:${sequence}` } as JobEvent;
+      try {
+        sequence = (await this.deps.store.append(subject, [withId], sequence)).lastSequence;
+        state = evolveJob(state, withId);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+        const newer = (await this.deps.store.read(subject, jobEvents)).events.filter(
+          (e) => e.sequence > sequence,
+        );
+        if (newer.length === 0 || newer.some((e) => e.event.type !== 'JobCancelRequested')) throw error;
+        for (const stored of newer) state = evolveJob(state, stored.event);
+        sequence = newer[newer.length - 1].sequence;
+        await append(event);
+      }
     };
     const base = { tenantId, aggregateId: jobId, causedBy: claim.work };
     const browser = this.deps.openBrowser(jobId);
@@ -104,7 +132,23 @@ export class JobRunner {
       );
       log.info({ resumedAfterSteps: state.completedSteps }, 'job started');
       for (;;) {
+        if (state.cancelRequested || claim.cancelled.aborted) {
+          await append(
+            JobCancelled.create({
+              ...base,
+              data: { robotId: this.deps.robotId, completedSteps: state.completedSteps },
+            }),
+          );
+          log.info({ completedSteps: state.completedSteps }, 'job cancelled');
+          return 'cancelled';
+        }
         if (claim.stopping.aborted) {
+          await append(
+            JobReleased.create({
+              ...base,
+              data: { robotId: this.deps.robotId, reason: 'shutdown', completedSteps: state.completedSteps },
+            }),
+          );
           log.info({ completedSteps: state.completedSteps }, 'releasing job for another robot');
           return 'released';
         }
@@ -115,7 +159,15 @@ export class JobRunner {
         );
         switch (action.kind) {
           case 'run':
-            await this.runStep(action.step, claim, append, base, browser, log);
+            await this.runStep(
+              action.step,
+              (state.attempts.get(action.step.key) ?? 0) + 1,
+              claim,
+              append,
+              base,
+              browser,
+              log,
+            );
             break;
           case 'complete':
             await append(
@@ -140,19 +192,18 @@ export class JobRunner {
             return 'failed';
           case 'ambiguous':
             await append(
-              JobFailed.create({
+              JobNeedsAttention.create({
                 ...base,
                 data: {
-                  error: {
-                    message: `step ${action.stepKey} is ambiguous: ${action.reason}`,
-                    code: 'AmbiguousStep',
-                    retryable: false,
-                  },
+                  stepKey: action.stepKey,
+                  nodeId: action.nodeId,
+                  reason: action.reason,
                   robotId: this.deps.robotId,
                 },
               }),
             );
-            return 'failed';
+            log.warn({ step: action.stepKey, reason: action.reason }, 'job needs attention');
+            return 'parked';
           default: {
             const _exhaustive: never = action;
             return _exhaustive;
@@ -179,20 +230,43 @@ export class JobRunner {
     }
   }
 
+  /** Records a job as failed for good, whatever its state, unless it already finished. */
+  async failForGood(work: WorkMessage, reason: string): Promise<void> {
+    const subject = subjects.event(work.tenantId, 'job', work.aggregateId);
+    const history = await this.deps.store.read(subject, jobEvents);
+    if (isTerminal(foldJob(history.events.map((stored) => stored.event)))) return;
+    await this.deps.store.append(
+      subject,
+      [
+        JobFailed.create({
+          tenantId: work.tenantId,
+          aggregateId: work.aggregateId,
+          causedBy: work,
+          data: {
+            error: { message: reason, code: 'DeliveriesExhausted', retryable: false },
+            robotId: this.deps.robotId,
+          },
+        }),
+      ],
+      history.lastSequence,
+    );
+  }
+
   private async runStep(
     step: PlannedStep,
+    nextAttempt: number,
     claim: Claim,
     append: (event: JobEvent) => Promise<void>,
     base: { tenantId: string; aggregateId: string; causedBy: Envelope },
     browser: BrowserSession,
     log: Logger,
   ): Promise<void> {
-    const attempt = step.previousAttempts + 1;
-    const ids = (what: string) => `${base.aggregateId}:${step.key}:${attempt}:${what}`;
+    const attempt = Math.max(step.previousAttempts + 1, nextAttempt);
+    if (step.retryDelayMs)
+      await abortableDelay(step.retryDelayMs, AbortSignal.any([claim.cancelled, claim.stopping]));
     await append(
       StepStarted.create({
         ...base,
-        id: ids('started'),
         data: {
           stepKey: step.key,
           nodeId: step.nodeId,
@@ -209,7 +283,7 @@ export class JobRunner {
         throw Object.assign(new Error(`this robot has no handler for node type ${step.type}`), {
           retryable: false,
         });
-      const signal = AbortSignal.any([AbortSignal.timeout(step.timeoutMs), claim.abortStep]);
+      const signal = AbortSignal.any([AbortSignal.timeout(step.timeoutMs), claim.abortStep, claim.cancelled]);
       const output = await handler.execute(
         step.params as Record<string, unknown>,
         this.nodeContext(base, step, signal, browser, log),
@@ -217,7 +291,6 @@ export class JobRunner {
       await append(
         StepCompleted.create({
           ...base,
-          id: ids('completed'),
           data: {
             stepKey: step.key,
             nodeId: step.nodeId,
@@ -228,11 +301,10 @@ export class JobRunner {
       );
     } catch (error) {
       if (error instanceof ConcurrencyError) throw error;
-      const artifacts = await this.failureArtifacts(step, browser, log);
+      const artifacts = await this.failureArtifacts(base, step, browser, log);
       await append(
         StepFailed.create({
           ...base,
-          id: ids('failed'),
           data: {
             stepKey: step.key,
             nodeId: step.nodeId,
@@ -259,8 +331,12 @@ export class JobRunner {
       jobId: base.aggregateId,
       stepKey: step.key,
       signal,
+      timeoutMs: step.timeoutMs,
       page: () => browser.page(),
-      storeArtifact: (kind, name, bytes) => this.deps.storeArtifact(kind, name, bytes),
+      // Artifact names are per step; the job prefix keeps jobs from overwriting each other.
+      storeArtifact: (kind, name, bytes) =>
+        this.deps.storeArtifact(kind, `${base.tenantId}/${base.aggregateId}/${name}`, bytes),
+      ...(this.deps.readArtifact ? { readArtifact: this.deps.readArtifact } : {}),
       log: {
         info: (message, fields) => stepLog.info(fields ?? {}, message),
         warn: (message, fields) => stepLog.warn(fields ?? {}, message),
@@ -268,15 +344,30 @@ export class JobRunner {
     };
   }
 
-  private async failureArtifacts(step: PlannedStep, browser: BrowserSession, log: Logger) {
+  private async failureArtifacts(
+    base: { tenantId: string; aggregateId: string },
+    step: PlannedStep,
+    browser: BrowserSession,
+    log: Logger,
+  ) {
     if (!step.type.startsWith('browser.') || !this.deps.captureFailure) return [];
     try {
-      return await this.deps.captureFailure(await browser.page());
+      return await this.deps.captureFailure(
+        await browser.page(),
+        `${base.tenantId}/${base.aggregateId}/${step.key}/failure`,
+      );
     } catch (error) {
       log.warn({ err: error }, 'could not capture failure artifacts');
       return [];
     }
   }
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }
 
 function errorInfo(error: { message: string; name?: string; code?: string; retryable?: boolean }): ErrorInfo {

@@ -5,6 +5,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { MessageRegistry, STREAMS, WORK_MESSAGES, subjects, type WorkMessage } from '@aether/contracts';
 import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
@@ -34,9 +35,13 @@ export class WorkLoop {
   private readonly stopping = new AbortController();
   private readonly abortSteps = new AbortController();
   private slots: Promise<void>[] = [];
-  readonly active = new Set<string>();
+  private control?: Subscription;
+  private readonly stopHooks: (() => Promise<void>)[] = [];
+  /** Running jobs and the switch that cancels each. */
+  private readonly running = new Map<string, AbortController>();
 
   constructor(
+    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly runner: JobRunner,
@@ -58,7 +63,20 @@ export class WorkLoop {
       max_deliver: this.options.maxDeliver,
       max_ack_pending: 10_000,
     });
+    // Cancel requests are recorded as events by the gateway; this core-NATS nudge only makes
+    // the running robot notice within milliseconds instead of at its next append.
+    this.control = this.nc.subscribe(subjects.jobControl('*', '*', 'cancel'), {
+      callback: (error, message) => {
+        if (error) return;
+        const jobId = message.subject.split('.')[4];
+        this.running.get(jobId)?.abort();
+      },
+    });
     this.slots = Array.from({ length: this.options.concurrency }, () => this.slot());
+  }
+
+  get active(): string[] {
+    return [...this.running.keys()];
   }
 
   async stop(): Promise<void> {
@@ -66,6 +84,13 @@ export class WorkLoop {
     const grace = setTimeout(() => this.abortSteps.abort(), this.options.shutdownGraceMs);
     await Promise.allSettled(this.slots);
     clearTimeout(grace);
+    this.control?.unsubscribe();
+    for (const hook of this.stopHooks) await hook();
+  }
+
+  /** Runs after the last job stopped: release what the handlers hold. */
+  onStopped(hook: () => Promise<void>): void {
+    this.stopHooks.push(hook);
   }
 
   private async slot(): Promise<void> {
@@ -96,18 +121,22 @@ export class WorkLoop {
       () => message.working(),
       Math.max(250, Math.floor(this.options.leaseMs / 3)),
     );
-    this.active.add(work.aggregateId);
+    const cancel = new AbortController();
+    this.running.set(work.aggregateId, cancel);
     try {
       const outcome = await this.runner.run({
         work,
         delivery: message.info.deliveryCount,
         stopping: this.stopping.signal,
         abortStep: this.abortSteps.signal,
+        cancelled: cancel.signal,
       });
       switch (outcome) {
         case 'completed':
         case 'failed':
         case 'already-finished':
+        case 'parked':
+        case 'cancelled':
           await message.ackAck();
           return;
         case 'released':
@@ -121,11 +150,32 @@ export class WorkLoop {
         }
       }
     } catch (error) {
+      if (message.info.deliveryCount >= this.options.maxDeliver) {
+        await this.deadLetter(message, work, error as Error);
+        return;
+      }
       this.logger.error({ err: error, jobId: work.aggregateId }, 'job run failed; it will be redelivered');
-      message.nak(2_000);
+      message.nak(Math.min(30_000, 1_000 * 2 ** (message.info.deliveryCount - 1)));
     } finally {
       clearInterval(keepLease);
-      this.active.delete(work.aggregateId);
+      this.running.delete(work.aggregateId);
+    }
+  }
+
+  /** The last delivery failed too: record the job as failed for good and keep the message in quarantine. */
+  private async deadLetter(message: JsMsg, work: WorkMessage, error: Error): Promise<void> {
+    const reason = `gave up after ${message.info.deliveryCount} deliveries: ${error.message}`;
+    try {
+      await this.runner.failForGood(work, reason);
+      await quarantine(this.js, this.durable, message, reason);
+      message.term();
+      this.logger.error({ jobId: work.aggregateId, reason }, 'job dead-lettered');
+    } catch (failure) {
+      this.logger.error(
+        { err: failure, jobId: work.aggregateId },
+        'could not dead-letter; leaving it for redelivery',
+      );
+      message.nak(5_000);
     }
   }
 }

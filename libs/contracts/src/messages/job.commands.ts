@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
 import { JsonObjectSchema, PrioritySchema } from './common';
+import { PlacementSchema } from './dispatch.events';
 
 /** Ask for a job to run a workflow; the aggregate id is the job id the caller was given. */
 export const RequestJob = defineMessage({
@@ -18,6 +19,7 @@ export const RequestJob = defineMessage({
       kind: z.enum(['manual', 'cron', 'webhook', 'api']),
       sourceId: z.string().optional(),
     }),
+    placement: PlacementSchema.optional(),
   }),
 });
 

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
 import { ErrorInfoSchema, JsonObjectSchema, PrioritySchema } from './common';
+import { JOB_CONTROL_EVENTS, JobCancelled, type JobControlEvent } from './job-control.events';
+import { DISPATCH_JOB_EVENTS, PlacementSchema, type DispatchJobEvent } from './dispatch.events';
 
 const job = { kind: 'event', aggregate: 'job' } as const;
 
@@ -18,6 +20,8 @@ export const JobRequested = defineMessage({
       kind: z.enum(['manual', 'cron', 'webhook', 'api']),
       sourceId: z.string().optional(),
     }),
+    /** Constraints, preferences and affinity for the dispatcher; absent: any robot. */
+    placement: PlacementSchema.optional(),
   }),
 });
 
@@ -25,7 +29,12 @@ export const JobRejected = defineMessage({
   ...job,
   type: 'JobRejected',
   version: 1,
-  schema: z.object({ workflowId: z.string(), reason: z.string() }),
+  schema: z.object({
+    workflowId: z.string(),
+    reason: z.string(),
+    /** Machine-readable cause, e.g. `NoCapableRobot`. */
+    code: z.string().max(100).optional(),
+  }),
 });
 
 export const JobDispatched = defineMessage({
@@ -112,6 +121,8 @@ export const JOB_EVENTS = [
   StepFailed,
   JobCompleted,
   JobFailed,
+  ...JOB_CONTROL_EVENTS,
+  ...DISPATCH_JOB_EVENTS,
 ] as const;
 
 export type JobEvent =
@@ -123,10 +134,13 @@ export type JobEvent =
   | MessageOf<typeof StepCompleted>
   | MessageOf<typeof StepFailed>
   | MessageOf<typeof JobCompleted>
-  | MessageOf<typeof JobFailed>;
+  | MessageOf<typeof JobFailed>
+  | JobControlEvent
+  | DispatchJobEvent;
 
 export const TERMINAL_JOB_EVENTS: ReadonlySet<string> = new Set([
   JobCompleted.type,
   JobFailed.type,
   JobRejected.type,
+  JobCancelled.type,
 ]);

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-export type StepStatus = 'running' | 'completed' | 'failed';
+export type StepStatus = 'running' | 'completed' | 'failed' | 'skipped';
 
 @Entity({ name: 'job_steps' })
 export class JobStepRow {

@@ -1,6 +1,14 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type JobStatus = 'pending' | 'rejected' | 'queued' | 'running' | 'completed' | 'failed';
+export type JobStatus =
+  'pending' | 'rejected' | 'queued' | 'running' | 'needs_attention' | 'completed' | 'failed' | 'cancelled';
+
+/** Why a job waits for an operator: the ambiguous step. */
+export interface JobAttention {
+  stepKey: string;
+  nodeId: string;
+  reason: string;
+}
 
 @Entity({ name: 'jobs' })
 // (tenant_id, status, requested_at DESC): declared in the migration; TypeORM cannot express DESC.
@@ -16,6 +24,9 @@ export class JobRow {
   @Column({ type: 'jsonb' }) variables!: Record<string, unknown>;
   @Column({ type: 'jsonb', nullable: true }) outputs!: Record<string, unknown> | null;
   @Column({ type: 'jsonb', nullable: true }) error!: Record<string, unknown> | null;
+  @Column({ type: 'jsonb', nullable: true }) attention!: JobAttention | null;
+  @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true })
+  cancelRequestedAt!: Date | null;
   @Column({ name: 'requested_at', type: 'timestamptz' }) requestedAt!: Date;
   @Column({ name: 'dispatched_at', type: 'timestamptz', nullable: true }) dispatchedAt!: Date | null;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;

@@ -1,0 +1,50 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only: a real nats-server per suite
+import { startNatsServer, type TestNatsServer } from '@aether/testing';
+import { ArtifactNotFoundError, InMemoryArtifacts } from './artifact-store';
+import { ObjectStoreArtifacts } from './object-store-artifacts';
+
+jest.setTimeout(30_000);
+
+describe('ObjectStoreArtifacts on a real nats-server', () => {
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connect({ servers: server.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('stores bytes under obj://aether-artifacts/<name> and reads them back', async () => {
+    const store = await ObjectStoreArtifacts.open(nc);
+    const big = new Uint8Array(300 * 1024).map((_, i) => i % 251);
+    const ref = await store.put('download', 'default/job-1/dl/orders.csv', big);
+    expect(ref).toBe('obj://aether-artifacts/default/job-1/dl/orders.csv');
+    expect(Buffer.from(await store.get(ref)).equals(Buffer.from(big))).toBe(true);
+  });
+
+  it('opens the existing bucket again and rejects unknown references', async () => {
+    const first = await ObjectStoreArtifacts.open(nc);
+    const ref = await first.put('screenshot', 'x.png', new Uint8Array([1, 2, 3]));
+    const second = await ObjectStoreArtifacts.open(nc);
+    expect(Array.from(await second.get(ref))).toEqual([1, 2, 3]);
+    await expect(second.get('obj://aether-artifacts/missing')).rejects.toBeInstanceOf(ArtifactNotFoundError);
+    await expect(second.get('obj://other-bucket/x.png')).rejects.toBeInstanceOf(ArtifactNotFoundError);
+  });
+});
+
+describe('InMemoryArtifacts', () => {
+  it('keeps copies, so later changes to the caller\'s buffer do not leak in', async () => {
+    const store = new InMemoryArtifacts();
+    const bytes = new Uint8Array([1, 2]);
+    const ref = await store.put('dom', 'a/dom.html', bytes);
+    bytes[0] = 9;
+    expect(Array.from(await store.get(ref))).toEqual([1, 2]);
+    expect(store.list()).toEqual([{ ref: 'mem://a/dom.html', kind: 'dom', size: 2 }]);
+    await expect(store.get('mem://nope')).rejects.toBeInstanceOf(ArtifactNotFoundError);
+  });
+});

@@ -1,0 +1,44 @@
+import { Objm, type ObjectStore } from '@nats-io/obj';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { ArtifactNotFoundError, type ArtifactStore } from './artifact-store';
+
+export const ARTIFACTS_BUCKET = 'aether-artifacts';
+const REF_PREFIX = `obj://${ARTIFACTS_BUCKET}/`;
+
+export interface ObjectStoreArtifactsOptions {
+  /** How long artifacts are kept, in ms. Default: 30 days. `0` keeps them until deleted. */
+  readonly ttlMs?: number;
+  /** Stream replicas of the bucket. Default `1`. */
+  readonly replicas?: number;
+}
+
+/**
+ * Artifacts in the JetStream Object Store bucket `aether-artifacts`; references look like
+ * `obj://aether-artifacts/<name>`. The kind travels as object metadata.
+ */
+export class ObjectStoreArtifacts implements ArtifactStore {
+  private constructor(private readonly store: ObjectStore) {}
+
+  /** Opens the bucket, creating it with these options if it does not exist yet. */
+  static async open(nc: NatsConnection, options: ObjectStoreArtifactsOptions = {}): Promise<ObjectStoreArtifacts> {
+    const ttlMs = options.ttlMs ?? 30 * 24 * 60 * 60 * 1000;
+    const store = await new Objm(nc).create(ARTIFACTS_BUCKET, {
+      description: 'Aether step artifacts: screenshots, downloads, DOM snapshots',
+      ttl: ttlMs * 1_000_000,
+      replicas: options.replicas ?? 1,
+    });
+    return new ObjectStoreArtifacts(store);
+  }
+
+  async put(kind: string, name: string, bytes: Uint8Array): Promise<string> {
+    await this.store.putBlob({ name, metadata: { kind } }, bytes);
+    return REF_PREFIX + name;
+  }
+
+  async get(ref: string): Promise<Uint8Array> {
+    if (!ref.startsWith(REF_PREFIX)) throw new ArtifactNotFoundError(ref);
+    const bytes = await this.store.getBlob(ref.slice(REF_PREFIX.length));
+    if (bytes === null) throw new ArtifactNotFoundError(ref);
+    return bytes;
+  }
+}

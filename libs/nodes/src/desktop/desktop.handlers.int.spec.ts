@@ -1,0 +1,175 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
+import { PNG } from 'pngjs';
+import { InMemoryArtifacts } from '../artifacts/artifact-store';
+import { CHROMIUM_LAUNCH_OPTIONS } from '../browser/launch-options';
+import { ElementNotFoundError, NodeTimeoutError } from '../errors';
+import { createNodeHandlers, type NodeHandlerTable } from '../handlers';
+import { handlerOf, testNodeContext } from '../testing';
+
+jest.setTimeout(60_000);
+
+const XVFB = process.env['XVFB_BIN'] ?? '/usr/bin/Xvfb';
+
+// A full-screen (kiosk) Chromium window under Xvfb records what the real mouse and keyboard
+// did to it. Browser bars may push the page down: `at` turns page into screen coordinates.
+const DESKTOP_PAGE = `<!doctype html><body style="margin:0;background:#fff;width:1280px;height:800px;overflow:hidden">
+<input id="field" style="position:absolute;left:100px;top:100px;width:300px;height:30px;font-size:20px">
+<canvas id="target" width="120" height="80" style="position:absolute;left:600px;top:300px"></canvas>
+<div id="pad" style="position:absolute;left:100px;top:400px;width:300px;height:300px;background:#eef"></div>
+<script>
+  const c = document.getElementById('target').getContext('2d');
+  for (let i = 0; i < 12; i++) for (let j = 0; j < 8; j++) {
+    c.fillStyle = 'hsl(' + ((i * 37 + j * 71) % 360) + ',80%,' + (30 + ((i + j) % 3) * 20) + '%)';
+    c.fillRect(i * 10, j * 10, 10, 10);
+  }
+  window.events = [];
+  for (const type of ['mousedown', 'mouseup', 'click', 'dblclick', 'contextmenu']) {
+    document.addEventListener(type, (e) => { if (type === 'contextmenu') e.preventDefault(); events.push([type, e.clientX, e.clientY, e.button]); });
+  }
+  document.addEventListener('mousemove', (e) => { window.lastMove = [e.clientX, e.clientY]; });
+</script></body>`;
+
+/**
+ * Jest gives each test file a copy of process.env, but libnut reads the real C environment.
+ * A worker sharing the environment writes through to it.
+ */
+async function setRealEnv(name: string, value: string): Promise<void> {
+  const worker = new Worker(`process.env[${JSON.stringify(name)}] = ${JSON.stringify(value)}`, { eval: true, env: SHARE_ENV });
+  await new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject));
+}
+
+async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const n = 100 + Math.floor(Math.random() * 400);
+    if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
+    // -terminate: the server exits once its last client is gone. Killing it earlier would make
+    // Xlib's fatal IO handler end the Jest worker that still holds nut.js's connection.
+    const child = spawn(XVFB, [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp', '-terminate'], { stdio: 'ignore' });
+    child.unref();
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && child.exitCode === null) {
+      if (existsSync(`/tmp/.X11-unix/X${n}`)) return { display: `:${n}`, process: child };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.kill('SIGKILL');
+  }
+  throw new Error('Xvfb did not start');
+}
+
+describe('desktop nodes under Xvfb', () => {
+  let xvfb: { display: string; process: ChildProcess };
+  let browser: Browser;
+  let page: Page;
+  let handlers: NodeHandlerTable;
+  let filesRoot: string;
+  const artifacts = new InMemoryArtifacts();
+  let origin = { x: 0, y: 0 };
+  const at = (x: number, y: number) => ({ x: x + origin.x, y: y + origin.y });
+  const step = (type: string, params: Record<string, unknown>) =>
+    handlerOf(handlers, type).execute(params, testNodeContext({ artifacts, stepKey: type, timeoutMs: 10_000 }));
+  const recorded: [string, number, number, number][] = [];
+  const events = async () => {
+    recorded.push(...(await page.evaluate(() => (window as unknown as { events: [string, number, number, number][] }).events.splice(0))));
+    return recorded;
+  };
+  const clearEvents = async () => {
+    await events();
+    recorded.length = 0;
+  };
+  const has = (expected: unknown[][]) => (seen: unknown[][]) =>
+    expected.every((e) => seen.some((s) => JSON.stringify(s) === JSON.stringify(e)));
+
+  beforeAll(async () => {
+    xvfb = await startXvfb();
+    await setRealEnv('DISPLAY', xvfb.display);
+    filesRoot = mkdtempSync(join(tmpdir(), 'aether-desktop-'));
+    browser = await chromium.launch({
+      ...CHROMIUM_LAUNCH_OPTIONS,
+      headless: false,
+      args: [...(CHROMIUM_LAUNCH_OPTIONS.args ?? []), '--kiosk', '--window-position=0,0', '--window-size=1280,800'],
+      env: { ...process.env, DISPLAY: xvfb.display },
+    });
+    page = await (await browser.newContext({ viewport: null })).newPage();
+    await page.setContent(DESKTOP_PAGE);
+    await page.locator('#target').screenshot({ path: join(filesRoot, 'target.png') });
+    handlers = createNodeHandlers({ filesRoot, desktop: { display: xvfb.display, pollIntervalMs: 100 } });
+    const { x, y } = (await step('desktop.findImage', { image: 'target.png' })) as { x: number; y: number };
+    origin = { x: x - 600, y: y - 300 };
+    expect(origin.y).toBeLessThan(200);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await handlers?.close();
+    rmSync(filesRoot, { recursive: true, force: true });
+  });
+
+  it('takes a screenshot of the whole screen', async () => {
+    const { ref, width, height } = await step('desktop.screenshot', {});
+    expect({ width, height }).toEqual({ width: 1280, height: 800 });
+    const png = PNG.sync.read(Buffer.from(await artifacts.get(ref as string)));
+    expect({ width: png.width, height: png.height }).toEqual({ width: 1280, height: 800 });
+  });
+
+  it('finds an image on the screen, from a file or an artifact reference', async () => {
+    await expect(step('desktop.findImage', { image: 'target.png' })).resolves.toMatchObject({ ...at(600, 300), width: 120, height: 80 });
+    const ref = await artifacts.put('image', 'target.png', readFileSync(join(filesRoot, 'target.png')));
+    await expect(step('desktop.findImage', { image: { ref }, confidence: 0.99 })).resolves.toMatchObject(at(600, 300));
+  });
+
+  it('clicks an image in its centre', async () => {
+    await clearEvents();
+    await expect(step('desktop.clickImage', { image: 'target.png' })).resolves.toMatchObject({ clickedAt: at(660, 340) });
+    expect(await until(events, has([['click', 660, 340, 0]]))).toContainEqual(['click', 660, 340, 0]);
+  });
+
+  it('moves, clicks (left, right, double) and drags the real mouse', async () => {
+    await step('desktop.mouseMove', at(321, 654));
+    const lastMove = () => page.evaluate(() => (window as unknown as { lastMove?: number[] }).lastMove ?? []);
+    expect(await until(lastMove, (m) => m[0] === 321 && m[1] === 654)).toEqual([321, 654]);
+    await clearEvents();
+    await step('desktop.click', { ...at(150, 450), button: 'right' });
+    await step('desktop.click', { ...at(160, 460), double: true });
+    await step('desktop.drag', { from: at(120, 420), to: at(380, 680) });
+    const expected = [['contextmenu', 150, 450, 2], ['dblclick', 160, 460, 0], ['mousedown', 120, 420, 0], ['mouseup', 380, 680, 0]];
+    expect(await until(events, has(expected))).toEqual(expect.arrayContaining(expected));
+  });
+
+  it('types text and presses key combinations', async () => {
+    await step('desktop.click', at(250, 115));
+    // Shifted symbols ("!", "@") come out unshifted under Xvfb's keymap: a libnut limitation.
+    await step('desktop.type', { text: 'Hello, Desktop 42.' });
+    expect(await until(() => page.inputValue('#field'), (v) => v === 'Hello, Desktop 42.')).toBe('Hello, Desktop 42.');
+    await step('desktop.keys', { keys: ['ctrl', 'a'] });
+    await step('desktop.type', { text: 'replaced' });
+    await step('desktop.keys', { keys: ['Backspace'] });
+    expect(await until(() => page.inputValue('#field'), (v) => v === 'replace')).toBe('replace');
+  });
+
+  it('waits for an image to appear, and reports images that never do', async () => {
+    await page.locator('#target').evaluate((el) => {
+      el.style.visibility = 'hidden';
+      setTimeout(() => (el.style.visibility = 'visible'), 700);
+    });
+    await expect(step('desktop.waitForImage', { image: 'target.png', timeoutMs: 10_000 })).resolves.toMatchObject(at(600, 300));
+
+    const other = new PNG({ width: 40, height: 30 });
+    for (let i = 0; i < other.data.length; i++) other.data[i] = i % 4 === 3 ? 255 : (i * 7919) % 256;
+    writeFileSync(join(filesRoot, 'absent.png'), PNG.sync.write(other));
+    await expect(step('desktop.findImage', { image: 'absent.png' })).rejects.toBeInstanceOf(ElementNotFoundError);
+    await expect(step('desktop.waitForImage', { image: 'absent.png', timeoutMs: 400 })).rejects.toBeInstanceOf(NodeTimeoutError);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Failures a node handler throws. Each says whether running the step again may help
+ * (`retryable` → the robot naks with a delay) or not (terminal → the step fails and the
+ * job follows the workflow's error path). `code` is what `StepFailed.error.code` carries.
+ */
+export abstract class NodeError extends Error {
+  abstract readonly code: string;
+  abstract readonly retryable: boolean;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * No element (or more than one, for a strict action) matched the selector. Terminal: the
+ * page is not what the workflow expects. Self-healing may propose another selector.
+ */
+export class ElementNotFoundError extends NodeError {
+  readonly code = 'ELEMENT_NOT_FOUND';
+  readonly retryable = false;
+
+  constructor(
+    /** The selector, or the image reference for desktop image searches. */
+    readonly selector: string,
+    /** Elements matching when the step gave up: `0` missing, `> 1` ambiguous. */
+    readonly matchCount: number,
+    options?: { cause?: unknown; message?: string },
+  ) {
+    super(
+      options?.message ??
+        (matchCount > 1
+          ? `Selector "${selector}" matched ${matchCount} elements; expected exactly one`
+          : `No element matches "${selector}"`),
+      options,
+    );
+  }
+}
+
+/** The step ran out of time (its timeout, a Playwright wait, an HTTP attempt). Retryable. */
+export class NodeTimeoutError extends NodeError {
+  readonly code = 'TIMEOUT';
+  readonly retryable = true;
+}
+
+/**
+ * The step was aborted for another reason than its timeout (job cancelled, robot shutting
+ * down). Retryable: the step did not fail, so a shutdown's step may run again elsewhere;
+ * a cancelled job is not planned again whatever this says.
+ */
+export class NodeCancelledError extends NodeError {
+  readonly code = 'CANCELLED';
+  readonly retryable = true;
+}
+
+/** An HTTP request or page navigation failed. Retryable for 5xx, 429 and network errors; terminal for other 4xx. */
+export class HttpError extends NodeError {
+  readonly code = 'HTTP_ERROR';
+  readonly retryable: boolean;
+
+  constructor(
+    message: string,
+    /** The response status; `undefined` when no response arrived (network error). */
+    readonly status: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.retryable = status === undefined || status >= 500 || status === 429;
+  }
+}
+
+/** A path escapes the allowed folder, or the file cannot be read or written. Terminal. */
+export class FileAccessError extends NodeError {
+  readonly code = 'FILE_ACCESS';
+  readonly retryable = false;
+}
+
+/** The params (or the data they point at) are not what the node accepts. Terminal. */
+export class NodeParamsError extends NodeError {
+  readonly code = 'INVALID_PARAMS';
+  readonly retryable = false;
+}
+
+/** Any thrown value as a node error: unknown failures are retryable, since the robot cannot tell. */
+export function toNodeError(error: unknown): NodeError {
+  if (error instanceof NodeError) return error;
+  return new UnexpectedNodeError(error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+/** A failure no handler classified (a bug, a crashed browser). Retryable. */
+export class UnexpectedNodeError extends NodeError {
+  readonly code = 'UNEXPECTED';
+  readonly retryable = true;
+}

@@ -1,0 +1,42 @@
+import type { NodeHandler } from './contract';
+import { browserHandlers } from './browser/browser.handlers';
+import { collectionHandlers } from './data/collection.handlers';
+import { dataHandlers } from './data/data.handlers';
+import { desktopHandlers, type DesktopNodeOptions } from './desktop/desktop.handlers';
+import { ConfinedFolder } from './files/confined-folder';
+import { fileHandlers } from './files/file.handlers';
+import { delayHandler } from './flow/delay.handler';
+import { createHttpHandler, type HttpNodeOptions } from './http/http.handler';
+
+export interface NodeHandlersOptions {
+  /**
+   * The only folder file nodes (and `file` params of `browser.upload`, `data.csvParse`,
+   * desktop images) may touch. Paths in params are relative to it.
+   */
+  readonly filesRoot: string;
+  readonly http?: HttpNodeOptions;
+  /** Desktop node options; `false` leaves the `desktop.*` types out (robots without a display). */
+  readonly desktop?: DesktopNodeOptions | false;
+}
+
+/** Node type → handler, plus `close()` for what the handlers hold (the HTTP agent's sockets). */
+export interface NodeHandlerTable extends ReadonlyMap<string, NodeHandler> {
+  close(): Promise<void>;
+}
+
+/** Every node type the robot runs, as an explicit table. Control nodes are the engine's and absent. */
+export function createNodeHandlers(options: NodeHandlersOptions): NodeHandlerTable {
+  const folder = new ConfinedFolder(options.filesRoot);
+  const http = createHttpHandler(options.http);
+  const handlers: NodeHandler[] = [
+    ...browserHandlers(folder),
+    ...(options.desktop === false ? [] : desktopHandlers(folder, options.desktop)),
+    http,
+    ...dataHandlers(folder),
+    ...collectionHandlers(),
+    ...fileHandlers(folder),
+    delayHandler,
+  ];
+  const table = new Map(handlers.map((handler) => [handler.type, handler]));
+  return Object.assign(table, { close: () => http.close() });
+}

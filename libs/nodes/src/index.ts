@@ -1,0 +1,31 @@
+export type { NodeContext, NodeHandler, NodeLogger, NodeOutput } from './contract';
+export {
+  ElementNotFoundError,
+  FileAccessError,
+  HttpError,
+  NodeCancelledError,
+  NodeError,
+  NodeParamsError,
+  NodeTimeoutError,
+  UnexpectedNodeError,
+  toNodeError,
+} from './errors';
+export { createNodeHandlers, type NodeHandlersOptions, type NodeHandlerTable } from './handlers';
+export type { HttpNodeOptions } from './http/http.handler';
+export { DesktopUnavailableError, type DesktopNodeOptions } from './desktop/desktop.handlers';
+export { CHROMIUM_LAUNCH_OPTIONS } from './browser/launch-options';
+export {
+  BrowserPool,
+  BrowserUnavailableError,
+  type BrowserLease,
+  type BrowserPoolOptions,
+  type BrowserPoolUsage,
+} from './browser/browser-pool';
+export { captureFailureArtifacts, type FailureArtifact } from './browser/failure-artifacts';
+export { ArtifactNotFoundError, InMemoryArtifacts, type ArtifactStore } from './artifacts/artifact-store';
+export {
+  ARTIFACTS_BUCKET,
+  ObjectStoreArtifacts,
+  type ObjectStoreArtifactsOptions,
+} from './artifacts/object-store-artifacts';
+export { REGEX_LIMITS } from './data/regex';

@@ -1,0 +1,39 @@
+import { NodeCancelledError, NodeTimeoutError, type NodeError } from '../errors';
+
+export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
+
+/** The error a handler throws once its signal has fired: a timeout or a cancellation. */
+export function abortedError(signal: AbortSignal): NodeError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof NodeTimeoutError || reason instanceof NodeCancelledError) return reason;
+  if (typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError') {
+    return new NodeTimeoutError('The step timed out', { cause: reason });
+  }
+  return new NodeCancelledError('The step was aborted', { cause: reason });
+}
+
+export function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw abortedError(signal);
+}
+
+/** Settles with `work`, or rejects as soon as `signal` fires (the work itself is left to finish). */
+export function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(abortedError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
