@@ -21,12 +21,18 @@ export const apiRoutes: ReadonlyArray<Route> = [
     path: '/api/side-effects',
     access: 'public',
     handle: async ({ req, site }) => {
-      const { key } = await readJsonObject(req);
+      const { key, delayMs = 0 } = await readJsonObject(req);
       if (typeof key !== 'string' || key === '' || key.length > 200) {
         throw new HttpError(400, '"key" must be a non-empty string of at most 200 characters');
       }
+      if (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > 10_000) {
+        throw new HttpError(400, '"delayMs" must be an integer from 0 to 10000');
+      }
       const count = (site.sideEffects.get(key) ?? 0) + 1;
       site.sideEffects.set(key, count);
+      // The effect is counted before the answer is delayed: a caller killed while waiting
+      // leaves an effect it never heard about, which is what exactly-once tests need.
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       return jsonReply(200, { key, count });
     },
   },

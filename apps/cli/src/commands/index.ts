@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { registerJobs } from './jobs';
+import { registerReplay } from './replay';
+import { registerTail } from './tail';
 import { registerValidate } from './validate';
 
 /** Each command module exports one `register(program)`; the table is explicit on purpose. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerValidate];
+export const commands: RegisterCommand[] = [registerValidate, registerJobs, registerReplay, registerTail];

@@ -25,6 +25,8 @@ import type { WorkflowCatalog } from '../workflows/workflow-catalog';
 import { evolveJob, foldJob, isTerminal, type JobState } from '@aether/job-domain';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
+/** How long an append keeps retrying through a NATS outage before the claim is given up. */
+const APPEND_RETRY_MS = 60_000;
 
 /** A job's browser: created on first use, closed when the job ends on this robot. */
 export interface BrowserSession {
@@ -96,24 +98,44 @@ export class JobRunner {
     /**
      * Appends one event guarded by the last sequence this claim saw. The id names the claim
      * and the position, so a retried append de-duplicates while another claim's append at the
-     * same position cannot. A conflict caused only by a cancel request is absorbed; any other
-     * means another robot holds the job (fenced).
+     * same position cannot. Transport failures (NATS restarting) are retried with the same id;
+     * a conflict is reconciled against the log: our own append that landed before its ack was
+     * lost is accepted, a cancel request is absorbed, anything else means we are fenced.
      */
     const append = async (event: JobEvent): Promise<void> => {
       const withId = { ...event, id: `${jobId}:${claimToken}:${sequence}` } as JobEvent;
-      try {
-        sequence = (await this.deps.store.append(subject, [withId], sequence)).lastSequence;
-        state = evolveJob(state, withId);
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        const newer = (await this.deps.store.read(subject, jobEvents)).events.filter(
-          (e) => e.sequence > sequence,
-        );
-        if (newer.length === 0 || newer.some((e) => e.event.type !== 'JobCancelRequested')) throw error;
-        for (const stored of newer) state = evolveJob(state, stored.event);
-        sequence = newer[newer.length - 1].sequence;
-        await append(event);
+      const giveUpAt = this.now() + APPEND_RETRY_MS;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          sequence = (await this.deps.store.append(subject, [withId], sequence)).lastSequence;
+          state = evolveJob(state, withId);
+          return;
+        } catch (error) {
+          if (error instanceof ConcurrencyError) return reconcile(withId, event, error);
+          if (this.now() > giveUpAt) throw error;
+          log.warn({ err: error, attempt }, 'append failed; retrying with the same id');
+          await abortableDelay(Math.min(2_000, 100 * 2 ** attempt), claim.abortStep);
+        }
       }
+    };
+    const reconcile = async (
+      withId: JobEvent,
+      event: JobEvent,
+      conflict: ConcurrencyError,
+    ): Promise<void> => {
+      const newer = (await this.deps.store.read(subject, jobEvents)).events.filter(
+        (e) => e.sequence > sequence,
+      );
+      if (newer[0]?.event.id === withId.id) {
+        sequence = newer[0].sequence;
+        state = evolveJob(state, withId);
+        if (newer.length === 1) return;
+        throw conflict;
+      }
+      if (newer.length === 0 || newer.some((e) => e.event.type !== 'JobCancelRequested')) throw conflict;
+      for (const stored of newer) state = evolveJob(state, stored.event);
+      sequence = newer[newer.length - 1].sequence;
+      await append(event);
     };
     const base = { tenantId, aggregateId: jobId, causedBy: claim.work };
     const browser = this.deps.openBrowser(jobId);
@@ -278,29 +300,18 @@ export class JobRunner {
     );
     const started = this.now();
     const handler = this.deps.handlers.get(step.type);
+    let output: NodeOutput;
     try {
       if (!handler)
         throw Object.assign(new Error(`this robot has no handler for node type ${step.type}`), {
           retryable: false,
         });
       const signal = AbortSignal.any([AbortSignal.timeout(step.timeoutMs), claim.abortStep, claim.cancelled]);
-      const output = await handler.execute(
+      output = await handler.execute(
         step.params as Record<string, unknown>,
         this.nodeContext(base, step, signal, browser, log),
       );
-      await append(
-        StepCompleted.create({
-          ...base,
-          data: {
-            stepKey: step.key,
-            nodeId: step.nodeId,
-            output: toJson(output) as never,
-            durationMs: this.now() - started,
-          },
-        }),
-      );
     } catch (error) {
-      if (error instanceof ConcurrencyError) throw error;
       const artifacts = await this.failureArtifacts(base, step, browser, log);
       await append(
         StepFailed.create({
@@ -315,7 +326,19 @@ export class JobRunner {
         }),
       );
       log.warn({ step: step.key, error: (error as Error).message }, 'step failed');
+      return;
     }
+    await append(
+      StepCompleted.create({
+        ...base,
+        data: {
+          stepKey: step.key,
+          nodeId: step.nodeId,
+          output: toJson(output) as never,
+          durationMs: this.now() - started,
+        },
+      }),
+    );
   }
 
   private nodeContext(

@@ -1,0 +1,38 @@
+import { chaosLine, runChaos, type ChaosReport } from '../../../tools/chaos/harness';
+
+/**
+ * The short chaos suite (the full one is `npm run chaos`): robots SIGKILLed at random
+ * moments of a ten-step workflow, one frozen past its lease, nats-server killed and
+ * restarted, the projector killed mid-burst. Side effects are counted by the demo site.
+ */
+describe('chaos: no job lost, no completed step run twice', () => {
+  let report: ChaosReport;
+
+  beforeAll(async () => {
+    report = await runChaos({ trials: Number(process.env['CHAOS_TRIALS'] ?? 20), leaseMs: 1_000 });
+    process.stdout.write(`${chaosLine(report)}\n`);
+  }, 600_000);
+
+  it('completes every job and never repeats a completed step', () => {
+    expect(report.lost).toBe(0);
+    expect(report.completed).toBe(report.trials + 1 + report.natsRestart.jobs + 5);
+    expect(report.duplicateSteps).toBe(0);
+  });
+
+  it('resumes a killed robot’s job on the standby within the lease plus a second', () => {
+    expect(report.resumeMs.length).toBeGreaterThan(report.trials / 2);
+    expect(report.maxResumeMs).toBeLessThan(1_000 + 1_000);
+  });
+
+  it('fences a robot frozen past its lease: one completion, and the robot says it was fenced', () => {
+    expect(report.freeze).toEqual({ fencedRobotLogged: true, completions: 1 });
+  });
+
+  it('survives a nats-server restart: every job of the batch completes', () => {
+    expect(report.natsRestart.completed).toBe(report.natsRestart.jobs);
+  });
+
+  it('a projector killed mid-batch catches up to exactly a rebuild from sequence 1', () => {
+    expect(report.projector.equalsRebuild).toBe(true);
+  });
+});

@@ -1,0 +1,367 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { startDemoSite, type DemoSite } from '../../apps/demo-site/src';
+import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
+import { startServiceProcess, startStack, type RunningStack, type ServiceProcess } from '../dev/stack';
+
+const WORKFLOW = readFileSync(join(__dirname, 'chaos-ten-steps.workflow.json'), 'utf8');
+const TERMINAL = ['completed', 'failed', 'rejected', 'cancelled', 'needs_attention'];
+
+interface StoredEvent {
+  sequence: number;
+  type: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+export interface ChaosOptions {
+  /** Robot kills. */
+  trials: number;
+  /** Job lease (`ack_wait`) of the robots, ms. */
+  leaseMs?: number;
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  trials: number;
+  completed: number;
+  lost: number;
+  duplicateSteps: number;
+  ambiguous: number;
+  fenced: number;
+  maxResumeMs: number;
+  resumeMs: number[];
+  freeze: { fencedRobotLogged: boolean; completions: number };
+  natsRestart: { jobs: number; completed: number };
+  projector: { jobs: number; equalsRebuild: boolean };
+}
+
+/** The whole platform in processes, two robots, and the demo site counting side effects. */
+export class ChaosPlatform {
+  private constructor(
+    readonly nats: TestNatsServer,
+    readonly db: TestDatabase,
+    readonly site: DemoSite,
+    readonly stack: RunningStack,
+    readonly logDir: string,
+    private readonly leaseMs: number,
+  ) {}
+
+  static async start(leaseMs: number): Promise<ChaosPlatform> {
+    const logDir = mkdtempSync(join(tmpdir(), 'aether-chaos-'));
+    const [nats, db, site] = await Promise.all([
+      startNatsServer(),
+      createTestDatabase('aether_chaos'),
+      startDemoSite(),
+    ]);
+    const stack = await startStack({
+      natsUrl: nats.url,
+      databaseUrl: db.url,
+      logDir,
+      robots: 2,
+      env: { LOG_LEVEL: 'info' },
+      robotEnv: {
+        LEASE_MS: String(leaseMs),
+        MAX_DELIVER: '50',
+        MAX_CONCURRENT_JOBS: '2',
+        FILES_ROOT: join(logDir, 'files'),
+      },
+    });
+    const platform = new ChaosPlatform(nats, db, site, stack, logDir, leaseMs);
+    await platform.api('/api/v1/workflows', { method: 'POST', body: WORKFLOW });
+    return platform;
+  }
+
+  async stop(): Promise<void> {
+    await this.stack.stop();
+    await this.site.close();
+    await this.nats.stop();
+    await this.db.drop();
+    rmSync(this.logDir, { recursive: true, force: true });
+  }
+
+  async api<T = Record<string, unknown>>(path: string, init?: RequestInit): Promise<T> {
+    const response = await fetch(`${this.stack.gatewayUrl}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...init?.headers },
+    });
+    const body = await response.text();
+    if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path} → ${response.status} ${body}`);
+    return JSON.parse(body) as T;
+  }
+
+  async trigger(runId: string, stepDelayMs = 40): Promise<string> {
+    const { jobId } = await this.api<{ jobId: string }>('/api/v1/workflows/chaos-ten-steps/trigger', {
+      method: 'POST',
+      body: JSON.stringify({ variables: { siteUrl: this.site.url, runId, stepDelayMs } }),
+    });
+    return jobId;
+  }
+
+  async events(jobId: string): Promise<StoredEvent[]> {
+    const response = await fetch(`${this.stack.gatewayUrl}/api/v1/jobs/${jobId}/events`);
+    if (!response.ok) return []; // 404 before the first event; 5xx while NATS is down
+    return ((await response.json()) as { events: StoredEvent[] }).events;
+  }
+
+  /** Waits for the job's event log to end in a terminal event; its projection can lag. */
+  async waitForEnd(jobId: string, timeoutMs: number): Promise<StoredEvent[] | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const events = await this.events(jobId).catch(() => []);
+      if (
+        events.some((e) =>
+          ['JobCompleted', 'JobFailed', 'JobCancelled', 'JobNeedsAttention'].includes(e.type),
+        )
+      )
+        return events;
+      await sleep(25);
+    }
+    return undefined;
+  }
+
+  async waitForStart(jobId: string, timeoutMs = 15_000): Promise<StoredEvent> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const started = (await this.events(jobId)).findLast((e) => e.type === 'JobStarted');
+      if (started) return started;
+      await sleep(10);
+    }
+    throw new Error(`job ${jobId} never started`);
+  }
+
+  robot(name: string): ServiceProcess {
+    const robot = this.stack.robots.find((r) => r.name === name);
+    if (!robot) throw new Error(`no robot ${name}`);
+    return robot;
+  }
+
+  /** SIGKILLs a robot and starts a fresh process under the same name in the background. */
+  killAndReplace(name: string): Promise<void> {
+    const robot = this.robot(name);
+    robot.child.kill('SIGKILL');
+    const index = this.stack.robots.indexOf(robot);
+    return startServiceProcess('robot', {
+      natsUrl: this.nats.url,
+      databaseUrl: this.db.url,
+      logDir: this.logDir,
+      name,
+      env: {
+        LOG_LEVEL: 'info',
+        ROBOT_ID: name,
+        LEASE_MS: String(this.leaseMs),
+        MAX_DELIVER: '50',
+        MAX_CONCURRENT_JOBS: '2',
+        FILES_ROOT: join(this.logDir, 'files'),
+      },
+    }).then((fresh) => {
+      this.stack.robots[index] = fresh;
+    });
+  }
+
+  fencedCount(): number {
+    return readdirSync(this.logDir)
+      .filter((file) => file.startsWith('robot-'))
+      .map(
+        (file) =>
+          readFileSync(join(this.logDir, file), 'utf8')
+            .split('\n')
+            .filter((line) => line.includes('"fenced:')).length,
+      )
+      .reduce((a, b) => a + b, 0);
+  }
+}
+
+/** Counts, from one job's events and the side-effect counter, what went right and wrong. */
+export function auditJob(events: StoredEvent[], effects: Record<string, number>, runId: string) {
+  let duplicateSteps = 0;
+  let ambiguous = 0;
+  for (let i = 1; i <= 10; i++) {
+    const key = `s${i}`;
+    const mine = events.filter((e) => e.data['stepKey'] === key);
+    const starts = mine.filter((e) => e.type === 'StepStarted').length;
+    const outcomes = mine.filter((e) => e.type === 'StepCompleted' || e.type === 'StepFailed').length;
+    const firstCompleted = mine.findIndex((e) => e.type === 'StepCompleted');
+    const startedAfterCompletion =
+      firstCompleted >= 0 && mine.slice(firstCompleted + 1).some((e) => e.type === 'StepStarted');
+    const count = effects[`${runId}-${key}`] ?? 0;
+    if (startedAfterCompletion || count > starts) duplicateSteps++;
+    ambiguous += Math.max(0, starts - outcomes);
+  }
+  return { completed: events.some((e) => e.type === 'JobCompleted'), duplicateSteps, ambiguous };
+}
+
+/** Runs every scenario of the chaos suite and returns the counts. */
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const leaseMs = options.leaseMs ?? 1_000;
+  const log = options.log ?? (() => undefined);
+  let seed = options.seed ?? 42;
+  const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+  const platform = await ChaosPlatform.start(leaseMs);
+  try {
+    const jobs: { jobId: string; runId: string }[] = [];
+    const resumeMs: number[] = [];
+    const replacements: Promise<void>[] = [];
+
+    for (let trial = 1; trial <= options.trials; trial++) {
+      const runId = `kill${trial}x${Math.floor(random() * 1e9)}`;
+      const jobId = await platform.trigger(runId, 80);
+      jobs.push({ jobId, runId });
+      const started = await platform.waitForStart(jobId);
+      await sleep(Math.floor(random() * 700));
+      const holder = String(started.data['robotId']);
+      await Promise.all(replacements.splice(0));
+      const killedAt = Date.now();
+      replacements.push(platform.killAndReplace(holder));
+      const end = await platform.waitForEnd(jobId, 30_000);
+      const resumed = end?.find((e) => e.type === 'JobStarted' && Date.parse(e.occurredAt) >= killedAt);
+      if (resumed) resumeMs.push(Date.parse(resumed.occurredAt) - killedAt);
+      log(
+        `trial ${trial}: killed ${holder}, job ${end ? 'ended' : 'STUCK'}${resumed ? `, resumed after ${Date.parse(resumed.occurredAt) - killedAt} ms` : ', finished before the kill landed'}`,
+      );
+    }
+    await Promise.all(replacements);
+
+    const freeze = await freezeScenario(platform, leaseMs, jobs, log);
+    const natsRestart = await natsRestartScenario(platform, jobs, log);
+    const projector = await projectorScenario(platform, jobs, log);
+
+    const effects = platform.site.sideEffects();
+    let completed = 0;
+    let duplicateSteps = 0;
+    let ambiguous = 0;
+    for (const { jobId, runId } of jobs) {
+      const events = (await platform.waitForEnd(jobId, 30_000)) ?? (await platform.events(jobId));
+      const audit = auditJob(events, effects, runId);
+      if (audit.completed) completed++;
+      duplicateSteps += audit.duplicateSteps;
+      ambiguous += audit.ambiguous;
+    }
+    return {
+      trials: options.trials,
+      completed,
+      lost: jobs.length - completed,
+      duplicateSteps,
+      ambiguous,
+      fenced: platform.fencedCount(),
+      maxResumeMs: Math.max(0, ...resumeMs),
+      resumeMs,
+      freeze,
+      natsRestart,
+      projector: { ...projector, jobs: jobs.length },
+    };
+  } finally {
+    await platform.stop();
+  }
+}
+
+/** SIGSTOP the robot holding a job past its lease, let the other robot finish, SIGCONT: the first must be fenced. */
+async function freezeScenario(
+  platform: ChaosPlatform,
+  leaseMs: number,
+  jobs: { jobId: string; runId: string }[],
+  log: (l: string) => void,
+) {
+  const fencedBefore = platform.fencedCount();
+  const runId = `freeze${Date.now()}`;
+  const jobId = await platform.trigger(runId, 400);
+  jobs.push({ jobId, runId });
+  const started = await platform.waitForStart(jobId);
+  await sleep(150);
+  const frozen = platform.robot(String(started.data['robotId']));
+  frozen.child.kill('SIGSTOP');
+  const end = await platform.waitForEnd(jobId, leaseMs * 3 + 20_000);
+  frozen.child.kill('SIGCONT');
+  await sleep(1_500);
+  const completions = (await platform.events(jobId)).filter((e) => e.type === 'JobCompleted').length;
+  log(
+    `freeze: ${frozen.name} frozen past its lease; job ${end ? 'ended' : 'STUCK'}, ${completions} completion(s)`,
+  );
+  return { fencedRobotLogged: platform.fencedCount() > fencedBefore, completions };
+}
+
+/** Kill nats-server in the middle of a run and start it again on the same store. */
+async function natsRestartScenario(
+  platform: ChaosPlatform,
+  jobs: { jobId: string; runId: string }[],
+  log: (l: string) => void,
+) {
+  const batch: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const runId = `nats${i}x${Date.now()}`;
+    const jobId = await platform.trigger(runId, 100);
+    jobs.push({ jobId, runId });
+    batch.push(jobId);
+  }
+  await platform.waitForStart(batch[0]);
+  await sleep(200);
+  await platform.nats.kill();
+  await sleep(1_000);
+  await platform.nats.restart();
+  let completed = 0;
+  for (const jobId of batch)
+    if ((await platform.waitForEnd(jobId, 60_000))?.some((e) => e.type === 'JobCompleted')) completed++;
+  log(`nats restart: ${completed}/${batch.length} jobs completed`);
+  return { jobs: batch.length, completed };
+}
+
+/** Kill the projector in the middle of a burst, restart it, and compare with a rebuild from sequence 1. */
+async function projectorScenario(
+  platform: ChaosPlatform,
+  jobs: { jobId: string; runId: string }[],
+  log: (l: string) => void,
+) {
+  const metrics = platform.stack.services.find((s) => s.service === 'metrics') as ServiceProcess;
+  const burst: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const runId = `proj${i}x${Date.now()}`;
+    const jobId = await platform.trigger(runId, 5);
+    jobs.push({ jobId, runId });
+    burst.push(jobId);
+  }
+  await sleep(150);
+  metrics.child.kill('SIGKILL');
+  for (const jobId of burst) await platform.waitForEnd(jobId, 30_000);
+  const env = { natsUrl: platform.nats.url, databaseUrl: platform.db.url, logDir: platform.logDir };
+  const restarted = await startServiceProcess('metrics', { ...env, name: 'metrics-restarted' });
+  const client = new Client({ connectionString: platform.db.url });
+  await client.connect();
+  try {
+    const snapshot = async () => ({
+      jobs: (await client.query('SELECT * FROM jobs ORDER BY job_id')).rows,
+      steps: (await client.query('SELECT * FROM job_steps ORDER BY job_id, step_key')).rows,
+    });
+    const settled = async () => {
+      for (let i = 0; i < 400; i++) {
+        const rows = (await client.query('SELECT status FROM jobs')).rows as { status: string }[];
+        if (rows.length >= jobs.length && rows.every((r) => TERMINAL.includes(r.status))) return;
+        await sleep(50);
+      }
+    };
+    await settled();
+    const live = await snapshot();
+    await restarted.stop();
+    await client.query('TRUNCATE jobs, job_steps, workflows; DELETE FROM projection_checkpoints');
+    const rebuilt = await startServiceProcess('metrics', { ...env, name: 'metrics-rebuilt' });
+    await settled();
+    const equalsRebuild = JSON.stringify(await snapshot()) === JSON.stringify(live);
+    await rebuilt.stop();
+    log(
+      `projector: killed mid-burst and restarted; rebuild ${equalsRebuild ? 'equals' : 'DIFFERS FROM'} the live projection`,
+    );
+    return { equalsRebuild };
+  } finally {
+    await client.end();
+  }
+}
+
+export function chaosLine(report: ChaosReport): string {
+  return `chaos: trials=${report.trials} completed=${report.completed} lost=${report.lost} duplicate_steps=${report.duplicateSteps} ambiguous=${report.ambiguous} fenced=${report.fenced} max_resume_ms=${report.maxResumeMs}`;
+}
+
+function sleep(ms: number) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

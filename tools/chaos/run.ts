@@ -1,0 +1,19 @@
+import { chaosLine, runChaos } from './harness';
+
+/** `npm run chaos`: the full chaos suite; the last line is the summary. */
+async function main() {
+  const trials = Number(process.env['CHAOS_TRIALS'] ?? 200);
+  const report = await runChaos({ trials, log: (line) => process.stderr.write(`${line}\n`) });
+  process.stderr.write(
+    `freeze: fenced=${report.freeze.fencedRobotLogged} completions=${report.freeze.completions}; nats restart: ${report.natsRestart.completed}/${report.natsRestart.jobs}; projector rebuild equal: ${report.projector.equalsRebuild}\n`,
+  );
+  process.stdout.write(`${chaosLine(report)}\n`);
+  const ok =
+    report.lost === 0 &&
+    report.duplicateSteps === 0 &&
+    report.freeze.completions === 1 &&
+    report.projector.equalsRebuild;
+  process.exit(ok ? 0 : 1);
+}
+
+void main();
