@@ -1,0 +1,49 @@
+export interface Runner {
+  runJob(steps: number): Promise<void>;
+}
+
+/** Workflows per second with `concurrency` jobs in flight. */
+export async function throughput(
+  runner: Runner,
+  steps: number,
+  jobs: number,
+  concurrency: number,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < jobs) {
+        next++;
+        await runner.runJob(steps);
+      }
+    }),
+  );
+  return jobs / ((performance.now() - started) / 1000);
+}
+
+/** Per-step checkpoint cost: (20-step time − 1-step time) / 19, one job at a time, as p50/p99 in ms. */
+export async function perStepOverhead(
+  runner: Runner,
+  samples: number,
+): Promise<{ p50: number; p99: number }> {
+  const costs: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    let t = performance.now();
+    await runner.runJob(1);
+    const one = performance.now() - t;
+    t = performance.now();
+    await runner.runJob(20);
+    const twenty = performance.now() - t;
+    costs.push((twenty - one) / 19);
+  }
+  return { p50: percentile(costs, 0.5), p99: percentile(costs, 0.99) };
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+}
+
+export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestDatabase, TestNatsServer } from '@aether/testing';
+import { startServiceProcess, startStack } from '../../dev/stack';
+
+const PROBE = {
+  id: 'resume-probe',
+  nodes: [
+    { id: 'wait', type: 'delay', params: { ms: 1500 }, next: 'done' },
+    { id: 'done', type: 'data.set', params: { values: { done: true } } },
+  ],
+};
+
+interface Event {
+  type: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Resume after SIGKILL with an idle standby robot: the robot holding a job is killed in the
+ * middle of a step; the time until another robot appends JobStarted for it is the resume time.
+ * Robots run with their default lease (LEASE_MS, 30 s) unless `leaseMs` says otherwise.
+ */
+export async function measureResume(
+  nats: TestNatsServer,
+  db: TestDatabase,
+  kills: number,
+  leaseMs?: number,
+): Promise<number[]> {
+  const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-resume-'));
+  const robotEnv = { ...(leaseMs ? { LEASE_MS: String(leaseMs) } : {}), FILES_ROOT: join(logDir, 'files') };
+  const stack = await startStack({
+    natsUrl: nats.url,
+    databaseUrl: db.url,
+    logDir,
+    robots: 2,
+    env: { LOG_LEVEL: 'warn' },
+    robotEnv,
+  });
+  const api = async (path: string, init?: RequestInit) => {
+    const response = await fetch(`${stack.gatewayUrl}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json' },
+    });
+    return (await response.json()) as Record<string, unknown>;
+  };
+  const events = async (jobId: string) =>
+    ((await api(`/api/v1/jobs/${jobId}/events`))['events'] as Event[] | undefined) ?? [];
+  const until = async <T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const value = await probe().catch(() => undefined);
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error('timed out');
+  };
+  try {
+    await api('/api/v1/workflows', { method: 'POST', body: JSON.stringify(PROBE) });
+    const resumes: number[] = [];
+    for (let kill = 0; kill < kills; kill++) {
+      const { jobId } = (await api('/api/v1/workflows/resume-probe/trigger', {
+        method: 'POST',
+        body: '{}',
+      })) as { jobId: string };
+      const started = await until(
+        async () => (await events(jobId)).find((e) => e.type === 'StepStarted'),
+        30_000,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const holder = stack.robots.find((r) => r.name === started.data['robotId']);
+      if (!holder) throw new Error(`robot ${String(started.data['robotId'])} not found`);
+      const killedAt = Date.now();
+      holder.child.kill('SIGKILL');
+      const replacement = startServiceProcess('robot', {
+        natsUrl: nats.url,
+        databaseUrl: db.url,
+        logDir,
+        name: holder.name,
+        env: { LOG_LEVEL: 'warn', ROBOT_ID: holder.name, ...robotEnv },
+      });
+      const resumed = await until(
+        async () =>
+          (await events(jobId)).find((e) => e.type === 'JobStarted' && Date.parse(e.occurredAt) >= killedAt),
+        (leaseMs ?? 30_000) + 30_000,
+      );
+      resumes.push(Date.parse(resumed.occurredAt) - killedAt);
+      await until(
+        async () => ((await events(jobId)).some((e) => e.type === 'JobCompleted') ? true : undefined),
+        60_000,
+      );
+      stack.robots[stack.robots.indexOf(holder)] = await replacement;
+      process.stderr.write(`resume ${kill + 1}/${kills}: ${resumes.at(-1)} ms\n`);
+    }
+    return resumes;
+  } finally {
+    await stack.stop();
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
