@@ -1,6 +1,6 @@
-import { Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { ReadModelQueries, createReadModelDataSource } from '@aether/read-model';
+import { ReadModelQueries, readModelProviders } from '@aether/read-model';
 import {
   HEALTH_CHECKS,
   HealthController,
@@ -14,13 +14,6 @@ import { JobControlController } from './jobs/job-control.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { WorkflowsController } from './workflows/workflows.controller';
 
-class DataSourceLifecycle implements OnApplicationShutdown {
-  constructor(private readonly ds: DataSource) {}
-  async onApplicationShutdown() {
-    if (this.ds.isInitialized) await this.ds.destroy();
-  }
-}
-
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
@@ -29,18 +22,7 @@ export class GatewayModule {
       imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'gateway', logger })],
       controllers: [HealthController, WorkflowsController, JobsController, JobControlController],
       providers: [
-        {
-          provide: DATA_SOURCE,
-          useFactory: async () => {
-            const ds = createReadModelDataSource(config.DATABASE_URL, { poolSize: 8 });
-            return ds.initialize();
-          },
-        },
-        {
-          provide: DataSourceLifecycle,
-          useFactory: (ds: DataSource) => new DataSourceLifecycle(ds),
-          inject: [DATA_SOURCE],
-        },
+        ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         {
           provide: READ_MODEL,
           useFactory: (ds: DataSource) => new ReadModelQueries(ds),

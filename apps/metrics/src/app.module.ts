@@ -1,6 +1,6 @@
-import { Global, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { createReadModelDataSource } from '@aether/read-model';
+import { readModelProviders } from '@aether/read-model';
 import {
   HEALTH_CHECKS,
   HealthController,
@@ -11,13 +11,6 @@ import {
 import type { MetricsConfig } from './config';
 import { PROJECTION_BATCH, ProjectionModule } from './projection/projection.module';
 import { DATA_SOURCE } from './tokens';
-
-class DataSourceLifecycle implements OnApplicationShutdown {
-  constructor(private readonly ds: DataSource) {}
-  async onApplicationShutdown() {
-    if (this.ds.isInitialized) await this.ds.destroy();
-  }
-}
 
 @Global()
 @Module({})
@@ -31,21 +24,12 @@ export class MetricsModule {
       ],
       controllers: [HealthController],
       providers: [
-        {
-          provide: DATA_SOURCE,
-          useFactory: async () => {
-            const ds = createReadModelDataSource(config.DATABASE_URL, { poolSize: 4 });
-            await ds.initialize();
-            const ran = await ds.runMigrations();
-            if (ran.length) logger.info({ migrations: ran.map((m) => m.name) }, 'migrations applied');
-            return ds;
-          },
-        },
-        {
-          provide: DataSourceLifecycle,
-          useFactory: (ds: DataSource) => new DataSourceLifecycle(ds),
-          inject: [DATA_SOURCE],
-        },
+        ...readModelProviders({
+          url: config.DATABASE_URL,
+          poolSize: 4,
+          migrate: true,
+          onMigrated: (migrations) => logger.info({ migrations }, 'migrations applied'),
+        }),
         { provide: PROJECTION_BATCH, useValue: config.PROJECTION_BATCH },
         {
           provide: HEALTH_CHECKS,

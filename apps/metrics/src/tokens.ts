@@ -1,1 +1,1 @@
-export const DATA_SOURCE = Symbol('DATA_SOURCE');
+export { READ_MODEL_DATA_SOURCE as DATA_SOURCE } from '@aether/read-model';

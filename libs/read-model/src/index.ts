@@ -5,3 +5,4 @@ export { JobRow, type JobStatus, type JobAttention } from './entities/job.entity
 export { JobStepRow, type StepStatus } from './entities/job-step.entity';
 export { WorkflowRow } from './entities/workflow.entity';
 export { CheckpointRow } from './entities/checkpoint.entity';
+export { readModelProviders, READ_MODEL_DATA_SOURCE, type ReadModelProviderOptions } from './read-model.providers';

@@ -1,2 +1,2 @@
 export const READ_MODEL = Symbol('READ_MODEL');
-export const DATA_SOURCE = Symbol('DATA_SOURCE');
+export { READ_MODEL_DATA_SOURCE as DATA_SOURCE } from '@aether/read-model';
