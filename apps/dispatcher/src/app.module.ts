@@ -1,17 +1,112 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import {
+  Controller,
+  Get,
+  Inject,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventStore } from '@aether/event-store';
 import {
   EVENT_STORE,
+  HEALTH_CHECKS,
   HealthController,
   JETSTREAM,
+  JETSTREAM_MANAGER,
   JetStreamModule,
   LOGGER,
-  provideConsumers,
+  NATS_CONNECTION,
+  type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
 import type { DispatcherConfig } from './config';
-import { dispatchJobRoute } from './jobs/dispatch-job.handler';
+import { onReconnect } from '@aether/kv-state';
+import { FleetView, dispatcherPorts } from './fleet/dispatcher-ports';
+import { Dispatcher } from './jobs/dispatcher';
+import { JobFeed } from './jobs/job-feed';
+
+/** Wires the dispatcher to its feed and KV views; the reconcile timer also saves the replay checkpoint. */
+class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  dispatcher?: Dispatcher;
+  private feed?: JobFeed;
+  private view?: FleetView;
+  private timer?: NodeJS.Timeout;
+  private lastSaved = 0;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly store: EventStore,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly logger: Logger,
+    private readonly config: DispatcherConfig,
+  ) {}
+
+  async onApplicationBootstrap() {
+    // The views call back into the dispatcher, which needs the views: tie the knot through `this`.
+    const view = await FleetView.open(this.nc, this.logger, {
+      robotsChanged: (robotId, gone) => (gone ? this.dispatcher?.robotGone(robotId) : this.dispatcher?.kick()),
+      somethingChanged: () => this.dispatcher?.kick(),
+    });
+    const dispatcher = new Dispatcher(
+      dispatcherPorts(this.store, this.js, this.jsm, view),
+      {
+        retryDelaysMs: this.config.RETRY_DELAYS_MS,
+        retryJitter: this.config.RETRY_JITTER,
+        agingMs: this.config.AGING_MS,
+        noCapableRobotGraceMs: this.config.NO_CAPABLE_ROBOT_GRACE_MS,
+        prefetch: this.config.PREFETCH,
+      },
+      this.logger,
+    );
+    this.view = view;
+    this.dispatcher = dispatcher;
+    this.feed = new JobFeed(this.store, dispatcher, this.logger);
+    this.feed.start(await view.replayFrom());
+    onReconnect(this.nc, () => {
+      this.logger.warn('reconnected to NATS: following job events and KV again');
+      this.feed?.restart();
+      view.restart().then(
+        () => dispatcher.reconcile(),
+        (error: unknown) => this.logger.error({ err: error }, 'reloading KV views failed'),
+      );
+    });
+    this.timer = setInterval(() => {
+      dispatcher.reconcile();
+      void this.saveCheckpoint(dispatcher, view);
+    }, this.config.RECONCILE_INTERVAL_MS);
+  }
+
+  async beforeApplicationShutdown() {
+    clearInterval(this.timer);
+    this.dispatcher?.stop();
+    await this.feed?.stop();
+    this.view?.stop();
+  }
+
+  private async saveCheckpoint(dispatcher: Dispatcher, view: FleetView) {
+    const from = dispatcher.replayFrom;
+    if (!dispatcher.stats().ready || from === this.lastSaved) return;
+    try {
+      await view.saveReplayFrom(from);
+      this.lastSaved = from;
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not save the replay checkpoint');
+    }
+  }
+}
+
+@Controller('dispatcher')
+class DispatcherStatusController {
+  constructor(@Inject(DispatcherService) private readonly service: DispatcherService) {}
+  @Get()
+  status() {
+    return this.service.dispatcher?.stats() ?? { ready: false };
+  }
+}
 
 @Module({})
 export class DispatcherModule {
@@ -19,14 +114,26 @@ export class DispatcherModule {
     return {
       module: DispatcherModule,
       imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'dispatcher', logger })],
-      controllers: [HealthController],
+      controllers: [HealthController, DispatcherStatusController],
       providers: [
-        ...provideConsumers(
-          (store: EventStore, js: JetStreamClient, log: Logger) => [
-            dispatchJobRoute(store, js, log, config.DEFAULT_POOL),
+        {
+          provide: DispatcherService,
+          useFactory: (nc: NatsConnection, store: EventStore, js: JetStreamClient, jsm: JetStreamManager, log: Logger) =>
+            new DispatcherService(nc, store, js, jsm, log, config),
+          inject: [NATS_CONNECTION, EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, LOGGER],
+        },
+        {
+          provide: HEALTH_CHECKS,
+          useFactory: (service: DispatcherService): HealthCheck[] => [
+            {
+              name: 'dispatcher',
+              check: async () => {
+                if (!service.dispatcher?.stats().ready) throw new Error('replaying job events');
+              },
+            },
           ],
-          [EVENT_STORE, JETSTREAM, LOGGER],
-        ),
+          inject: [DispatcherService],
+        },
       ],
     };
   }

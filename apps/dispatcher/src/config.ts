@@ -1,4 +1,11 @@
+import { z } from 'zod';
+import { DEFAULT_RETRY_DELAYS_MS } from '@aether/contracts';
 import { env, loadConfig } from '@aether/service-kit';
+
+const delays = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean).map(Number))
+  .pipe(z.array(z.number().int().min(0)).max(20));
 
 export const loadDispatcherConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
@@ -6,7 +13,21 @@ export const loadDispatcherConfig = (source: NodeJS.ProcessEnv = process.env) =>
       NATS_URL: env.natsUrl,
       PORT: env.port(8083),
       LOG_LEVEL: env.logLevel,
-      DEFAULT_POOL: env.name('default'),
+      /** Default job retry schedule (comma-separated ms) for workflows without a dispatch policy. */
+      RETRY_DELAYS_MS: delays.default([...DEFAULT_RETRY_DELAYS_MS]),
+      /** Default jitter: each delay is scaled by a factor in [1 - j, 1 + j]. */
+      RETRY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+      /** A waiting job gains one priority level per this much waiting. */
+      AGING_MS: env.durationMs(60_000),
+      /** How long a job may wait for a capable robot to register before it is rejected as NoCapableRobot. */
+      NO_CAPABLE_ROBOT_GRACE_MS: env.durationMs(10_000),
+      /**
+       * Jobs placed on a robot beyond its free slots, queued on its own subject so it never waits
+       * for the dispatcher between two jobs. 0 keeps every waiting job movable until a slot frees.
+       */
+      PREFETCH: z.coerce.number().int().min(0).max(64).default(0),
+      /** Failover checks, rejections and the replay checkpoint run on this period. */
+      RECONCILE_INTERVAL_MS: env.durationMs(1_000),
     },
     source,
   );

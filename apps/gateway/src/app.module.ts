@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { ReadModelQueries, readModelProviders } from '@aether/read-model';
+import { HealingQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
 import {
   HEALTH_CHECKS,
   HealthController,
@@ -13,6 +13,12 @@ import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
 import { JobsController } from './jobs/jobs.controller';
 import { WorkflowsController } from './workflows/workflows.controller';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DispatchPoliciesController } from './dispatch-policies/dispatch-policies.controller';
+import { HooksController } from './hooks/hooks.controller';
+import { RobotsController } from './robots/robots.controller';
+import { SchedulesController } from './schedules/schedules.controller';
+import { HealingController } from './healing/healing.controller';
 
 @Module({})
 export class GatewayModule {
@@ -20,7 +26,18 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'gateway', logger })],
-      controllers: [HealthController, WorkflowsController, JobsController, JobControlController],
+      controllers: [
+        HealthController,
+        WorkflowsController,
+        JobsController,
+        JobControlController,
+        RobotsController,
+        DeadLettersController,
+        SchedulesController,
+        HooksController,
+        DispatchPoliciesController,
+        HealingController,
+      ],
       providers: [
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         {
@@ -28,6 +45,7 @@ export class GatewayModule {
           useFactory: (ds: DataSource) => new ReadModelQueries(ds),
           inject: [DATA_SOURCE],
         },
+        { provide: HealingQueries, useFactory: (ds: DataSource) => new HealingQueries(ds), inject: [DATA_SOURCE] },
         {
           provide: HEALTH_CHECKS,
           useFactory: (ds: DataSource): HealthCheck[] => [

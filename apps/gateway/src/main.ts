@@ -2,6 +2,7 @@ import { text } from 'express';
 import { createLogger, runMain, startService } from '@aether/service-kit';
 import { GatewayModule } from './app.module';
 import { loadGatewayConfig } from './config';
+import { rawHookBodies } from './hooks/hook-signature';
 
 runMain(async () => {
   const config = loadGatewayConfig();
@@ -12,6 +13,7 @@ runMain(async () => {
     port: config.PORT,
     host: config.HOST,
     configure: (nest) => {
+      nest.use(rawHookBodies); // webhook signatures cover the exact bytes sent
       nest.use(text({ type: ['application/yaml', 'text/yaml', 'application/x-yaml'], limit: '2mb' }));
     },
   });

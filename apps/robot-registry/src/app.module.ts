@@ -1,6 +1,63 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, JetStreamModule, type Logger } from '@aether/service-kit';
+import {
+  Inject,
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { KV_BUCKETS, RobotPresenceSchema } from '@aether/contracts';
+import type { EventStore } from '@aether/event-store';
+import { KvMirror, onReconnect, openBucket } from '@aether/kv-state';
+import {
+  EVENT_STORE,
+  HealthController,
+  JetStreamModule,
+  LOGGER,
+  NATS_CONNECTION,
+  provideConsumers,
+  type Logger,
+} from '@aether/service-kit';
 import type { ServiceConfig } from './config';
+import { robotPresenceRoute } from './presence/presence.route';
+import { RobotRegistry } from './presence/robot-registry';
+
+/**
+ * Runs the offline sweep on a timer. The timer holds no truth: presence is in KV, so a
+ * restarted registry just sweeps again — after a short grace in which the heartbeats that
+ * queued up while it was down are read, so no robot is declared offline for its absence.
+ */
+class OfflineSweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private startTimer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    @Inject(RobotRegistry) private readonly registry: RobotRegistry,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly config: ServiceConfig,
+  ) {}
+
+  onApplicationBootstrap() {
+    this.startTimer = setTimeout(() => {
+      this.timer = setInterval(() => {
+        if (this.running) return;
+        this.running = this.registry
+          .sweep()
+          .catch((error: unknown) => this.logger.warn({ err: error }, 'offline sweep failed'))
+          .finally(() => (this.running = undefined));
+      }, this.config.SWEEP_INTERVAL_MS);
+    }, START_GRACE_MS);
+  }
+
+  async beforeApplicationShutdown() {
+    clearTimeout(this.startTimer);
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
+
+const START_GRACE_MS = 2_000;
 
 @Module({})
 export class RobotRegistryModule {
@@ -9,6 +66,31 @@ export class RobotRegistryModule {
       module: RobotRegistryModule,
       imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'robot-registry', logger })],
       controllers: [HealthController],
+      providers: [
+        {
+          provide: RobotRegistry,
+          useFactory: async (nc: NatsConnection, store: EventStore, log: Logger) => {
+            const kv = await openBucket(nc, KV_BUCKETS.robots);
+            const view = await KvMirror.start(kv, { parse: (value) => RobotPresenceSchema.safeParse(value).data });
+            const registry = new RobotRegistry(kv, view, store, log, {
+              missedHeartbeats: config.MISSED_HEARTBEATS,
+              offlineAfterMs: config.OFFLINE_AFTER_MS,
+            });
+            onReconnect(nc, () => {
+              registry.noticeOutage();
+              view.restart().catch((error: unknown) => log.warn({ err: error }, 'reloading presence failed'));
+            });
+            return registry;
+          },
+          inject: [NATS_CONNECTION, EVENT_STORE, LOGGER],
+        },
+        {
+          provide: OfflineSweeper,
+          useFactory: (registry: RobotRegistry, log: Logger) => new OfflineSweeper(registry, log, config),
+          inject: [RobotRegistry, LOGGER],
+        },
+        ...provideConsumers((registry: RobotRegistry) => [robotPresenceRoute(registry)], [RobotRegistry]),
+      ],
     };
   }
 }

@@ -30,9 +30,14 @@ import {
 } from '@aether/service-kit';
 import type { RobotConfig } from './config';
 import { JobRunner } from './jobs/job-runner';
+import { StepHealing, fingerprintBucket } from './healing/step-healing';
 import { WorkLoop } from './jobs/work-loop';
 import { environmentSecrets } from './secrets';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
+import { JobProgress } from './presence/job-progress';
+import { capabilitiesOf, loadPresenceConfig } from './presence/presence.config';
+import { PresenceLifecycle } from './presence/presence.lifecycle';
+import { RobotPresence } from './presence/robot-presence';
 
 class RobotLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
@@ -64,6 +69,8 @@ class RobotStatusController {
 export class RobotModule {
   static forRoot(config: RobotConfig, logger: Logger): DynamicModule {
     mkdirSync(config.FILES_ROOT, { recursive: true });
+    const presenceConfig = loadPresenceConfig();
+    const progress = new JobProgress();
     return {
       module: RobotModule,
       imports: [
@@ -99,12 +106,13 @@ export class RobotModule {
             const runner = new JobRunner({
               store,
               workflows: new WorkflowCatalog(store),
-              handlers,
+              handlers: progress.track(handlers),
               openBrowser: (jobId) => browserSession(browsers, jobId),
               storeArtifact: (kind, name, bytes) => artifacts.put(kind, name, bytes),
               readArtifact: (ref) => artifacts.get(ref),
               captureFailure: (page, name) => captureFailureArtifacts(page, artifacts, { name }),
               secret: environmentSecrets(),
+              healing: new StepHealing({ store, fingerprints: fingerprintBucket(nc), robotId: config.ROBOT_ID, logger }),
               robotId: config.ROBOT_ID,
               logger,
             });
@@ -119,6 +127,7 @@ export class RobotModule {
                 maxDeliver: config.MAX_DELIVER,
                 concurrency: config.MAX_CONCURRENT_JOBS,
                 shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+                robotId: config.ROBOT_ID,
               },
               logger,
             );
@@ -138,6 +147,32 @@ export class RobotModule {
           provide: RobotLifecycle,
           useFactory: (loop: WorkLoop, browsers: BrowserPool) => new RobotLifecycle(loop, browsers),
           inject: [WorkLoop, BrowserPool],
+        },
+        {
+          provide: PresenceLifecycle,
+          useFactory: (js: JetStreamClient, loop: WorkLoop, browsers: BrowserPool) => {
+            const presence = new RobotPresence(
+              js,
+              {
+                activeJobs: () => loop.active,
+                progress: (active) => progress.report(active),
+                resources: () => {
+                  const usage = browsers.usage();
+                  return { browserContexts: { used: usage.leases, size: usage.maxJobs } };
+                },
+              },
+              {
+                tenantId: presenceConfig.ROBOT_TENANT,
+                robotId: config.ROBOT_ID,
+                pool: config.POOL,
+                capabilities: capabilitiesOf(presenceConfig, config.MAX_CONCURRENT_JOBS),
+                heartbeatMs: presenceConfig.HEARTBEAT_MS ?? Math.min(5_000, Math.max(100, Math.floor(config.LEASE_MS / 3))),
+              },
+              logger,
+            );
+            return new PresenceLifecycle(presence, new Promise((resolve) => loop.onStopped(async () => resolve())));
+          },
+          inject: [JETSTREAM, WorkLoop, BrowserPool],
         },
       ],
     };

@@ -1,15 +1,33 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { KV_BUCKETS } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
+import { onReconnect, openBucket } from '@aether/kv-state';
 import {
   EVENT_STORE,
   HealthController,
+  JETSTREAM,
+  JETSTREAM_MANAGER,
   JetStreamModule,
   LOGGER,
+  NATS_CONNECTION,
   provideConsumers,
   type Logger,
 } from '@aether/service-kit';
 import type { SchedulerConfig } from './config';
 import { requestJobRoute } from './jobs/request-job.handler';
+import { CronScheduler } from './schedules/cron-scheduler';
+
+class CronLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(private readonly scheduler: CronScheduler) {}
+  onApplicationBootstrap() {
+    return this.scheduler.start();
+  }
+  beforeApplicationShutdown() {
+    return this.scheduler.stop();
+  }
+}
 
 @Module({})
 export class SchedulerModule {
@@ -23,6 +41,30 @@ export class SchedulerModule {
           (store: EventStore, log: Logger) => [requestJobRoute(store, log)],
           [EVENT_STORE, LOGGER],
         ),
+        {
+          provide: CronLifecycle,
+          useFactory: async (
+            nc: NatsConnection,
+            store: EventStore,
+            js: JetStreamClient,
+            jsm: JetStreamManager,
+            log: Logger,
+          ) => {
+            const scheduler = new CronScheduler(
+              await openBucket(nc, KV_BUCKETS.schedules),
+              store,
+              js,
+              jsm,
+              { graceMs: config.MISFIRE_GRACE_MS, replicaId: config.REPLICA_ID },
+              log,
+            );
+            onReconnect(nc, () => {
+              scheduler.restart().catch((error: unknown) => log.warn({ err: error }, 'reloading schedules failed'));
+            });
+            return new CronLifecycle(scheduler);
+          },
+          inject: [NATS_CONNECTION, EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, LOGGER],
+        },
       ],
     };
   }

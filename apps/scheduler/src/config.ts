@@ -1,5 +1,17 @@
+import { hostname } from 'node:os';
 import { env, loadConfig } from '@aether/service-kit';
 
 export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
-  loadConfig({ NATS_URL: env.natsUrl, PORT: env.port(8082), LOG_LEVEL: env.logLevel }, source);
+  loadConfig(
+    {
+      NATS_URL: env.natsUrl,
+      PORT: env.port(8082),
+      LOG_LEVEL: env.logLevel,
+      /** A cron occurrence found at most this late (a restart, a slow timer) still fires as on time. */
+      MISFIRE_GRACE_MS: env.durationMs(5_000),
+      /** Names this replica in `ScheduleFired.firedBy`. */
+      REPLICA_ID: env.name(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`),
+    },
+    source,
+  );
 export type SchedulerConfig = ReturnType<typeof loadSchedulerConfig>;

@@ -105,6 +105,25 @@ export {
 } from './messages/dispatch.events';
 export { ScheduleFired, SCHEDULE_EVENTS, type ScheduleEvent } from './messages/schedule.events';
 export {
+  HealingPolicySchema,
+  HealCandidateSchema,
+  SelectorPatchSchema,
+  FingerprintRecorded,
+  SelectorFragilityRated,
+  SelectorHealed,
+  SelectorPatchProposed,
+  HealProposalApproved,
+  HealProposalRejected,
+  SELECTOR_EVENTS,
+  PROPOSAL_EVENTS,
+  HEALING_EVENTS,
+  type HealingPolicy,
+  type SelectorPatch,
+  type SelectorEvent,
+  type ProposalEvent,
+  type HealingEvent,
+} from './messages/healing.events';
+export {
   MisfirePolicySchema,
   ScheduleDefinitionSchema,
   HookDefinitionSchema,

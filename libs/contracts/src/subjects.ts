@@ -8,7 +8,7 @@ import { isSubjectToken, type TenantId } from './ids';
  * - work:       `aether.work.<tenant>.pool.<pool>` or `aether.work.<tenant>.robot.<robotId>`
  * - quarantine: `aether.quarantine.<consumer>`
  */
-export type AggregateType = 'job' | 'workflow' | 'robot' | 'schedule' | 'selector';
+export type AggregateType = 'job' | 'workflow' | 'robot' | 'schedule' | 'selector' | 'proposal';
 
 export const STREAMS = {
   events: 'EVENTS',
@@ -32,6 +32,11 @@ export const KV_BUCKETS = {
   dispatchSessions: 'dispatch-sessions',
   /** The dispatcher's replay start (an optimisation, never truth). */
   dispatcherState: 'dispatcher-state',
+  /**
+   * Element fingerprints, `<selectorKey>` → `FingerprintRecorded.data`; written by the healer
+   * from the events (the truth), read by robots before a heal.
+   */
+  fingerprints: 'aether-fingerprints',
 } as const;
 export type KvBucketName = (typeof KV_BUCKETS)[keyof typeof KV_BUCKETS];
 

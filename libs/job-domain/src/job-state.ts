@@ -98,6 +98,15 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
       return { ...state, cancelRequested: true };
     case 'JobCancelled':
       return { ...state, phase: 'cancelled' };
+    case 'JobRetryScheduled':
+    case 'JobRequeued':
+      // Another attempt of a failed job: completed steps stay done, failed ones run again.
+      return { ...state, steps: withoutFailedSteps(state.steps), phase: 'requested' };
+    case 'JobDeadLettered':
+      return state;
+    case 'SelectorHealed':
+      // Telemetry and audit: the step's outcome still comes from StepCompleted / StepFailed.
+      return state;
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -113,4 +122,8 @@ function withStep(state: JobState, key: string, record: StepRecord): JobState {
   const steps = new Map(state.steps);
   steps.set(key, record);
   return { ...state, steps };
+}
+
+function withoutFailedSteps(steps: ReadonlyMap<string, StepRecord>): ReadonlyMap<string, StepRecord> {
+  return new Map([...steps].filter(([, record]) => record.status !== 'failed'));
 }

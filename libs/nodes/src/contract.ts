@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
 
 /**
  * A node type's implementation: IO lives here, never in the engine. Its params arrive
@@ -38,7 +38,49 @@ export interface NodeContext {
    */
   readonly timeoutMs?: number;
   readonly log: NodeLogger;
+  /**
+   * What an element step does when its selector matches nothing or several elements: the
+   * node's `healing` param, else the workflow's `defaults.healing`. Default `off`: fail with
+   * `ElementNotFoundError` after the step's timeout, as without healing. With `heal` or
+   * `heal-and-pause` (and a `heal` hook) a missing element is noticed after a short probe
+   * (`HEAL_PROBE_MS`) and `heal` is asked for a replacement.
+   */
+  readonly healing?: HealingMode;
+  /**
+   * Called when an element step's `selector` (not a healed one) found exactly one element, just
+   * before the step acts on it (a click may navigate away): the robot records the element's
+   * fingerprint the first time. Best effort: a failure here never fails the step.
+   */
+  recordTarget?(target: ElementTarget): Promise<void>;
+  /**
+   * Called when `selector` matched nothing (or several elements) and the policy is not `off`.
+   * Resolves to the healed selector to act on, or to a refusal whose message the step fails
+   * with (`ElementNotFoundError`). Under `heal-and-pause` it rejects with
+   * `HealApprovalNeededError` after recording the proposal, and the job waits for an operator.
+   */
+  heal?(request: HealRequest): Promise<HealOutcome>;
 }
+
+/** `off` | `heal` | `heal-and-pause`; see `NodeContext.healing`. */
+export type HealingMode = 'off' | 'heal' | 'heal-and-pause';
+
+/** The element a step targeted: its selector and the frame it was resolved in. */
+export interface ElementTarget {
+  readonly selector: string;
+  readonly frame: Frame;
+}
+
+export interface HealRequest extends ElementTarget {
+  /** `not-found`: nothing matched; `ambiguous`: several elements matched. */
+  readonly problem: 'not-found' | 'ambiguous';
+  readonly matchCount: number;
+  readonly policy: Exclude<HealingMode, 'off'>;
+}
+
+export type HealOutcome =
+  | { readonly status: 'healed'; readonly selector: string }
+  /** `message` says why, e.g. `element not found: #a; best candidate #b at confidence 0.41 refused (low-confidence)`. */
+  | { readonly status: 'refused'; readonly message: string };
 
 export interface NodeLogger {
   info(message: string, fields?: Record<string, unknown>): void;

@@ -38,6 +38,24 @@ export class ElementNotFoundError extends NodeError {
   }
 }
 
+/**
+ * The selector broke, a heal was found, and the step's policy is `heal-and-pause`: the
+ * proposed heal is recorded and the job waits for an operator (`retry-step` applies it).
+ * Terminal for the step; the robot parks the job instead of failing it.
+ */
+export class HealApprovalNeededError extends NodeError {
+  readonly code = 'HEAL_NEEDS_APPROVAL';
+  readonly retryable = false;
+
+  constructor(
+    readonly selector: string,
+    readonly proposedSelector: string,
+    options?: { cause?: unknown; message?: string },
+  ) {
+    super(options?.message ?? `"${selector}" is broken; healed to "${proposedSelector}", waiting for approval`, options);
+  }
+}
+
 /** The step ran out of time (its timeout, a Playwright wait, an HTTP attempt). Retryable. */
 export class NodeTimeoutError extends NodeError {
   readonly code = 'TIMEOUT';

@@ -1,7 +1,17 @@
-export type { NodeContext, NodeHandler, NodeLogger, NodeOutput } from './contract';
+export type {
+  ElementTarget,
+  HealOutcome,
+  HealRequest,
+  HealingMode,
+  NodeContext,
+  NodeHandler,
+  NodeLogger,
+  NodeOutput,
+} from './contract';
 export {
   ElementNotFoundError,
   FileAccessError,
+  HealApprovalNeededError,
   HttpError,
   NodeCancelledError,
   NodeError,
@@ -22,6 +32,7 @@ export {
   type BrowserPoolUsage,
 } from './browser/browser-pool';
 export { captureFailureArtifacts, type FailureArtifact } from './browser/failure-artifacts';
+export { HEAL_PROBE_MS } from './browser/target';
 export { ArtifactNotFoundError, InMemoryArtifacts, type ArtifactStore } from './artifacts/artifact-store';
 export {
   ARTIFACTS_BUCKET,

@@ -1,5 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Envelope, JobEvent, WorkflowEvent } from '@aether/contracts';
+import type { Envelope, HealingEvent, JobEvent, WorkflowEvent } from '@aether/contracts';
+import { FLEET_TABLES, applyFleetEvent } from './fleet-projection';
+import { HEALING_TABLES, applyHealingEvent } from './healing-projection';
 
 /** An event with its stream sequence, as the projector receives it. */
 export interface ProjectableEvent {
@@ -8,7 +10,7 @@ export interface ProjectableEvent {
   readonly event?: Envelope;
 }
 
-export type ProjectedEvent = JobEvent | WorkflowEvent;
+export type ProjectedEvent = JobEvent | WorkflowEvent | HealingEvent;
 
 /**
  * Projects job and workflow events into PostgreSQL. Each batch is one transaction that
@@ -58,7 +60,7 @@ export class JobProjection {
   /** Empties the projection so it can be rebuilt from sequence 1. */
   async reset(): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      await tx.query('TRUNCATE jobs, job_steps, workflows');
+      await tx.query(`TRUNCATE jobs, job_steps, workflows, ${FLEET_TABLES.join(', ')}, ${HEALING_TABLES.join(', ')}`);
       await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [this.name]);
     });
   }
@@ -98,7 +100,7 @@ async function applyEvent(tx: EntityManager, sequence: number, event: ProjectedE
          VALUES ($1, $2, $3, 'rejected', 10, '{}', $4, $5, $5, $5, $6)
          ON CONFLICT (tenant_id, job_id) DO UPDATE
            SET status = 'rejected', error = $4, finished_at = $5, updated_at = $5, last_sequence = $6`,
-        [...key, event.data.workflowId, { message: event.data.reason, retryable: false }, at, sequence],
+        [...key, event.data.workflowId, { message: event.data.reason, code: event.data.code, retryable: false }, at, sequence],
       );
       return;
     case 'JobDispatched':
@@ -107,7 +109,7 @@ async function applyEvent(tx: EntityManager, sequence: number, event: ProjectedE
         key,
         sequence,
         at,
-        `status = CASE WHEN status = 'pending' THEN 'queued' ELSE status END,
+        `status = CASE WHEN status IN ('pending', 'retry_scheduled') THEN 'queued' ELSE status END,
         dispatched_at = COALESCE(dispatched_at, $3)`,
       );
       return;
@@ -207,6 +209,19 @@ async function applyEvent(tx: EntityManager, sequence: number, event: ProjectedE
       return;
     case 'JobCancelled':
       await updateJob(tx, key, sequence, at, `status = 'cancelled', finished_at = $3, attention = NULL`);
+      return;
+    case 'JobRetryScheduled':
+    case 'JobDeadLettered':
+    case 'JobRequeued':
+      await applyFleetEvent(tx, sequence, event);
+      return;
+    case 'SelectorHealed':
+    case 'FingerprintRecorded':
+    case 'SelectorFragilityRated':
+    case 'SelectorPatchProposed':
+    case 'HealProposalApproved':
+    case 'HealProposalRejected':
+      await applyHealingEvent(tx, sequence, event);
       return;
     default: {
       const _exhaustive: never = event;

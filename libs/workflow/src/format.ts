@@ -141,7 +141,12 @@ export const workflowSchema = z.strictObject({
   /** Re-run ambiguous steps even of non-idempotent nodes. Default false. */
   autoRetryAmbiguous: z.boolean().optional(),
   defaults: z
-    .strictObject({ timeoutMs: z.number().int().min(1).optional(), retry: retryPolicySchema.optional() })
+    .strictObject({
+      timeoutMs: z.number().int().min(1).optional(),
+      retry: retryPolicySchema.optional(),
+      /** Self-healing policy of element steps without their own `healing` param. Default `off`. */
+      healing: z.enum(['off', 'heal', 'heal-and-pause']).optional(),
+    })
     .optional(),
   ...flowFields,
   /** Subflows callable with the `subflow` node. */

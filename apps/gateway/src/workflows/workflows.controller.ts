@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   Controller,
   Get,
@@ -18,13 +17,10 @@ import {
   DEFAULT_PRIORITY,
   JsonObjectSchema,
   PrioritySchema,
+  PlacementSchema,
   RequestJob,
-  WORKFLOW_EVENTS,
-  MessageRegistry,
-  WorkflowVersionPublished,
   newId,
   subjects,
-  type WorkflowEvent,
 } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
 import type { ReadModelQueries } from '@aether/read-model';
@@ -33,16 +29,18 @@ import { parseWorkflow, parseWorkflowText } from '@aether/workflow';
 import { Tenant } from '../common/tenant';
 import { READ_MODEL } from '../common/tokens';
 import { parseOr400 } from '../common/validation';
+import { publishWorkflowVersion } from './publish-workflow';
 
 const TriggerBody = z
   .object({
     variables: JsonObjectSchema.default({}),
     priority: PrioritySchema.default(DEFAULT_PRIORITY),
     workflowVersion: z.number().int().positive().optional(),
+    /** Constraints, preferences and affinity for the dispatcher (see docs/orchestration.md). */
+    placement: PlacementSchema.optional(),
   })
   .strict();
 
-const workflowEvents = new MessageRegistry<WorkflowEvent>(WORKFLOW_EVENTS);
 const encoder = new TextEncoder();
 
 @Controller('api/v1/workflows')
@@ -60,18 +58,7 @@ export class WorkflowsController {
       typeof body === 'string'
         ? parseWorkflowText(body, isYaml(request) ? 'yaml' : 'json')
         : parseWorkflow(body);
-    if (!result.ok) throw new BadRequestException({ problems: result.problems });
-    const workflowId = parseOr400(AggregateIdSchema, result.workflow.id, 'id');
-    const subject = subjects.event(tenantId, 'workflow', workflowId);
-    const history = await this.store.read(subject, workflowEvents);
-    const version = (history.events.at(-1)?.event.data.version ?? 0) + 1;
-    const event = WorkflowVersionPublished.create({
-      tenantId,
-      aggregateId: workflowId,
-      data: { version, definition: result.workflow as unknown as Record<string, never> },
-    });
-    await this.store.append(subject, [event], history.lastSequence);
-    return { workflowId, version };
+    return publishWorkflowVersion(this.store, tenantId, result);
   }
 
   @Get()
@@ -116,6 +103,7 @@ export class WorkflowsController {
         variables: input.variables,
         priority: input.priority,
         trigger: { kind: 'api' },
+        ...(input.placement ? { placement: input.placement } : {}),
       },
     });
     await this.js.publish(

@@ -1,11 +1,11 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { JOB_EVENTS, MessageRegistry, WORKFLOW_EVENTS, subjects, type Envelope } from '@aether/contracts';
+import { HEALING_EVENTS, JOB_EVENTS, MessageRegistry, WORKFLOW_EVENTS, subjects, type Envelope } from '@aether/contracts';
 import type { EventStore, EventSubscription } from '@aether/event-store';
 import type { JobProjection, ProjectableEvent } from '@aether/read-model';
 import type { Logger } from '@aether/service-kit';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-const registry = new MessageRegistry<Envelope>([...JOB_EVENTS, ...WORKFLOW_EVENTS]);
+const registry = new MessageRegistry<Envelope>([...JOB_EVENTS, ...WORKFLOW_EVENTS, ...HEALING_EVENTS]);
 
 /**
  * Follows the EVENTS stream from the projection's checkpoint and applies it in

@@ -19,14 +19,18 @@ import {
 import { ConcurrencyError, type EventStore } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
 import { planNext, type PlannedStep } from '@aether/workflow';
-import type { NodeContext, NodeHandler, NodeOutput } from '@aether/nodes';
+import { HealApprovalNeededError, type NodeContext, type NodeHandler, type NodeOutput } from '@aether/nodes';
 import type { Page } from 'playwright-core';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
+import type { StepHealing } from '../healing/step-healing';
 import { evolveJob, foldJob, isTerminal, type JobState } from '@aether/job-domain';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 /** How long an append keeps retrying through a NATS outage before the claim is given up. */
 const APPEND_RETRY_MS = 60_000;
+
+/** The self-healing part of a step's context (absent: no healing, no fingerprints). */
+type StepHooks = Partial<Pick<NodeContext, 'healing' | 'recordTarget' | 'heal'>>;
 
 /** A job's browser: created on first use, closed when the job ends on this robot. */
 export interface BrowserSession {
@@ -44,6 +48,8 @@ export interface JobRunnerDeps {
   /** `name` is unique to the job and step; artifacts are stored under it. */
   captureFailure?(page: Page, name: string): Promise<{ kind: string; ref: string }[]>;
   secret(name: string): string | undefined;
+  /** Fingerprints and heals of element steps (issue 6); absent: selectors are never healed. */
+  healing?: StepHealing;
   robotId: string;
   logger: Logger;
   now?: () => number;
@@ -142,6 +148,18 @@ export class JobRunner {
 
     try {
       const workflow = await this.deps.workflows.get(tenantId, state.workflowId, state.workflowVersion);
+      const pinned = { workflowId: state.workflowId, workflowVersion: state.workflowVersion };
+      const hooks = (step: PlannedStep): StepHooks =>
+        this.deps.healing?.hooksFor({
+          tenantId,
+          jobId,
+          workflow,
+          ...pinned,
+          step,
+          append,
+          causedBy: claim.work,
+          storeArtifact: (kind, name, bytes) => this.deps.storeArtifact(kind, `${tenantId}/${jobId}/${name}`, bytes),
+        }) ?? {};
       await append(
         JobStarted.create({
           ...base,
@@ -180,8 +198,8 @@ export class JobRunner {
           state.steps,
         );
         switch (action.kind) {
-          case 'run':
-            await this.runStep(
+          case 'run': {
+            const ran = await this.runStep(
               action.step,
               (state.attempts.get(action.step.key) ?? 0) + 1,
               claim,
@@ -189,8 +207,11 @@ export class JobRunner {
               base,
               browser,
               log,
+              hooks(action.step),
             );
+            if (ran === 'parked') return 'parked';
             break;
+          }
           case 'complete':
             await append(
               JobCompleted.create({
@@ -282,7 +303,8 @@ export class JobRunner {
     base: { tenantId: string; aggregateId: string; causedBy: Envelope },
     browser: BrowserSession,
     log: Logger,
-  ): Promise<void> {
+    hooks: StepHooks = {},
+  ): Promise<'parked' | undefined> {
     const attempt = Math.max(step.previousAttempts + 1, nextAttempt);
     if (step.retryDelayMs)
       await abortableDelay(step.retryDelayMs, AbortSignal.any([claim.cancelled, claim.stopping]));
@@ -309,9 +331,20 @@ export class JobRunner {
       const signal = AbortSignal.any([AbortSignal.timeout(step.timeoutMs), claim.abortStep, claim.cancelled]);
       output = await handler.execute(
         step.params as Record<string, unknown>,
-        this.nodeContext(base, step, signal, browser, log),
+        this.nodeContext(base, step, signal, browser, log, hooks),
       );
     } catch (error) {
+      if (error instanceof HealApprovalNeededError) {
+        // heal-and-pause: the proposed heal is recorded; the step waits for an operator, unfailed.
+        await append(
+          JobNeedsAttention.create({
+            ...base,
+            data: { stepKey: step.key, nodeId: step.nodeId, reason: error.message, robotId: this.deps.robotId },
+          }),
+        );
+        log.warn({ step: step.key, reason: error.message }, 'job needs attention: heal waits for approval');
+        return 'parked';
+      }
       const artifacts = await this.failureArtifacts(base, step, browser, log);
       await append(
         StepFailed.create({
@@ -326,7 +359,7 @@ export class JobRunner {
         }),
       );
       log.warn({ step: step.key, error: (error as Error).message }, 'step failed');
-      return;
+      return undefined;
     }
     await append(
       StepCompleted.create({
@@ -339,6 +372,7 @@ export class JobRunner {
         },
       }),
     );
+    return undefined;
   }
 
   private nodeContext(
@@ -347,6 +381,7 @@ export class JobRunner {
     signal: AbortSignal,
     browser: BrowserSession,
     log: Logger,
+    hooks: StepHooks = {},
   ): NodeContext {
     const stepLog = log.child({ step: step.key });
     return {
@@ -360,6 +395,7 @@ export class JobRunner {
       storeArtifact: (kind, name, bytes) =>
         this.deps.storeArtifact(kind, `${base.tenantId}/${base.aggregateId}/${name}`, bytes),
       ...(this.deps.readArtifact ? { readArtifact: this.deps.readArtifact } : {}),
+      ...hooks,
       log: {
         info: (message, fields) => stepLog.info(fields ?? {}, message),
         warn: (message, fields) => stepLog.warn(fields ?? {}, message),

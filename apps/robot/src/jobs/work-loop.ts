@@ -23,6 +23,11 @@ export interface WorkLoopOptions {
   concurrency: number;
   /** How long a running step may take to finish after shutdown begins. */
   shutdownGraceMs: number;
+  /**
+   * When set, work is pulled from this robot's own durable consumer (`robot-<id>`, on
+   * `subjects.robotWork`), where the dispatcher places jobs; the pool consumer stays unread.
+   */
+  robotId?: string;
 }
 
 /**
@@ -53,6 +58,10 @@ export class WorkLoop {
     return `pool-${this.options.pool}`;
   }
 
+  private get workDurable(): string {
+    return this.options.robotId ? `robot-${this.options.robotId}` : this.durable;
+  }
+
   async start(): Promise<void> {
     await ensureConsumer(this.jsm, STREAMS.work, {
       durable_name: this.durable,
@@ -63,6 +72,17 @@ export class WorkLoop {
       max_deliver: this.options.maxDeliver,
       max_ack_pending: 10_000,
     });
+    if (this.options.robotId) {
+      await ensureConsumer(this.jsm, STREAMS.work, {
+        durable_name: this.workDurable,
+        filter_subject: subjects.robotWork('*', this.options.robotId),
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(this.options.leaseMs),
+        max_deliver: this.options.maxDeliver,
+        max_ack_pending: 10_000,
+      });
+    }
     // Cancel requests are recorded as events by the gateway; this core-NATS nudge only makes
     // the running robot notice within milliseconds instead of at its next append.
     this.control = this.nc.subscribe(subjects.jobControl('*', '*', 'cancel'), {
@@ -94,7 +114,7 @@ export class WorkLoop {
   }
 
   private async slot(): Promise<void> {
-    const consumer = await this.js.consumers.get(STREAMS.work, this.durable);
+    const consumer = await this.js.consumers.get(STREAMS.work, this.workDurable);
     while (!this.stopping.signal.aborted) {
       let message: JsMsg | null = null;
       try {

@@ -64,7 +64,22 @@ export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRout
   };
 }
 
+/** Published versions per workflow subject, valid while the subject's last sequence is unchanged. */
+const versionCache = new Map<string, { lastSequence: number; versions: number[] }>();
+
+/**
+ * The workflow's published versions. Reading a whole history per job dominated this handler's
+ * cost under load; a version is immutable once published, so one `last_by_subj` lookup tells
+ * whether the cached list is still complete.
+ */
 async function publishedVersions(store: EventStore, tenantId: string, workflowId: string): Promise<number[]> {
-  const history = await store.read(subjects.event(tenantId, 'workflow', workflowId), workflowEvents);
-  return history.events.map((stored) => stored.event.data.version);
+  const subject = subjects.event(tenantId, 'workflow', workflowId);
+  const lastSequence = await store.lastSequence(subject);
+  const cached = versionCache.get(subject);
+  if (cached && cached.lastSequence === lastSequence) return cached.versions;
+  const history = await store.read(subject, workflowEvents);
+  const versions = history.events.map((stored) => stored.event.data.version);
+  if (versionCache.size > 10_000) versionCache.clear();
+  versionCache.set(subject, { lastSequence: history.lastSequence, versions });
+  return versions;
 }

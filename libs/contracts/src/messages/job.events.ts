@@ -3,6 +3,7 @@ import { defineMessage, type MessageOf } from '../envelope';
 import { ErrorInfoSchema, JsonObjectSchema, PrioritySchema } from './common';
 import { JOB_CONTROL_EVENTS, JobCancelled, type JobControlEvent } from './job-control.events';
 import { DISPATCH_JOB_EVENTS, PlacementSchema, type DispatchJobEvent } from './dispatch.events';
+import { SelectorHealed } from './healing.events';
 
 const job = { kind: 'event', aggregate: 'job' } as const;
 
@@ -123,6 +124,7 @@ export const JOB_EVENTS = [
   JobFailed,
   ...JOB_CONTROL_EVENTS,
   ...DISPATCH_JOB_EVENTS,
+  SelectorHealed,
 ] as const;
 
 export type JobEvent =
@@ -136,7 +138,8 @@ export type JobEvent =
   | MessageOf<typeof JobCompleted>
   | MessageOf<typeof JobFailed>
   | JobControlEvent
-  | DispatchJobEvent;
+  | DispatchJobEvent
+  | MessageOf<typeof SelectorHealed>;
 
 export const TERMINAL_JOB_EVENTS: ReadonlySet<string> = new Set([
   JobCompleted.type,

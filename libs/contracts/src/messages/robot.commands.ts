@@ -19,6 +19,12 @@ export const RegisterRobot = defineMessage({
     /** New for each process start; heartbeats carry it so an old process's heartbeats are told apart. */
     sessionId: z.string().min(1).max(200),
     capabilities: RobotCapabilitiesSchema,
+    /**
+     * How often it heartbeats, in ms. The registry declares it offline after three beats of
+     * silence; a robot sets it to a third of its lease, so a dead robot's jobs move about when
+     * its lease would have lapsed.
+     */
+    heartbeatMs: z.number().int().min(50).max(600_000).optional(),
     /** Agent software version, free text. */
     agentVersion: z.string().max(100).optional(),
   }),

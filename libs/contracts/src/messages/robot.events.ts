@@ -16,14 +16,17 @@ export const RobotRegistered = defineMessage({
   }),
 });
 
-/** The robot stopped (cleanly) or missed its heartbeats; the dispatcher fails its jobs over at once. */
+/**
+ * The robot stopped (cleanly), missed its heartbeats, or registered again under a new session (it
+ * restarted before it was missed); the dispatcher fails its jobs over at once.
+ */
 export const RobotWentOffline = defineMessage({
   ...robot,
   type: 'RobotWentOffline',
   version: 1,
   schema: z.object({
     sessionId: z.string(),
-    reason: z.enum(['missed-heartbeats', 'shutdown']),
+    reason: z.enum(['missed-heartbeats', 'shutdown', 'restarted']),
     /** When the registry last heard from it. */
     lastSeenAt: z.iso.datetime(),
     /** Jobs it reported in its last heartbeat. */

@@ -69,6 +69,8 @@ export const RobotPresenceSchema = z.object({
   status: RobotStatusSchema,
   /** Id of the robot process's registration; a restart makes a new one. */
   sessionId: z.string().min(1).max(200),
+  /** The heartbeat period the robot declared, in ms. */
+  heartbeatMs: z.number().int().positive().optional(),
   registeredAt: z.iso.datetime(),
   /** Registry clock when the last heartbeat (or registration) was received. */
   lastSeenAt: z.iso.datetime(),

@@ -25,27 +25,82 @@ export function isPlaywrightTimeout(error: unknown): boolean {
 }
 
 /**
+ * How long an element step with healing on waits for its selector to match before it asks
+ * for a heal, in milliseconds: long enough for a page that is still rendering, short enough
+ * that a broken selector is healed instead of waiting out the step's timeout.
+ */
+export const HEAL_PROBE_MS = 2_000;
+
+/**
  * Runs `action` on the element `selector` names and turns Playwright's failures into node
  * errors: nothing matched (or several, for strict actions) → `ElementNotFoundError`, found
- * but never actionable → `NodeTimeoutError`.
+ * but never actionable → `NodeTimeoutError`. With the default `locate`, the step's healing
+ * policy applies (`NodeContext.healing`): a broken selector is healed before the action, and
+ * the element a working selector found is reported through `recordTarget` before the action.
  */
 export async function onElement<T>(
   context: NodeContext,
   target: BrowserTarget,
   selector: string,
   action: (locator: Locator, timeout: number) => Promise<T>,
-  locate: (frame: Frame) => Locator = (frame) => frame.locator(selector),
+  locate?: (frame: Frame) => Locator,
 ): Promise<T> {
-  const locator = locate(target.frame);
+  const deadline = Date.now() + target.timeout;
+  const resolved = locate === undefined ? await healedSelector(context, target, selector) : selector;
+  const locator = locate === undefined ? target.frame.locator(resolved) : locate(target.frame);
   try {
-    return await raceAbort(action(locator, target.timeout), context.signal);
+    if (locate === undefined && resolved === selector && context.recordTarget !== undefined) {
+      await recordTarget(context, target, locator, selector, deadline);
+    }
+    return await raceAbort(action(locator, Math.max(100, deadline - Date.now())), context.signal);
   } catch (error) {
     const strict = error instanceof Error && error.message.includes('strict mode violation');
     if (!strict && !isPlaywrightTimeout(error)) throw error;
     const count = await locator.count().catch(() => 0);
-    if (strict || count !== 1) throw new ElementNotFoundError(selector, count, { cause: error });
-    throw new NodeTimeoutError(`"${selector}" was found but did not become ready: ${firstLine(error)}`, { cause: error });
+    if (strict || count !== 1) throw new ElementNotFoundError(resolved, count, { cause: error });
+    throw new NodeTimeoutError(`"${resolved}" was found but did not become ready: ${firstLine(error)}`, { cause: error });
   }
+}
+
+/**
+ * Reports the element `selector` found to `recordTarget` before the action changes the page
+ * (a click may navigate away): once it is attached and the only match. A missing element
+ * times out here as it would in the action.
+ */
+async function recordTarget(
+  context: NodeContext,
+  target: BrowserTarget,
+  locator: Locator,
+  selector: string,
+  deadline: number,
+): Promise<void> {
+  await raceAbort(locator.first().waitFor({ state: 'attached', timeout: Math.max(100, deadline - Date.now()) }), context.signal);
+  if ((await locator.count()) !== 1) return;
+  await context.recordTarget?.({ selector, frame: target.frame }).catch((error: unknown) =>
+    context.log.warn('could not record the element fingerprint', { selector, error: firstLine(error) }),
+  );
+}
+
+/**
+ * The selector to act on: `selector` itself when healing is off or it matches exactly one
+ * element within `HEAL_PROBE_MS`; otherwise the one the `heal` hook returns.
+ */
+async function healedSelector(context: NodeContext, target: BrowserTarget, selector: string): Promise<string> {
+  const policy = context.healing ?? 'off';
+  if (policy === 'off' || context.heal === undefined) return selector;
+  const locator = target.frame.locator(selector);
+  const probe = Math.min(HEAL_PROBE_MS, target.timeout);
+  await raceAbort(locator.first().waitFor({ state: 'attached', timeout: probe }), context.signal).catch((error: unknown) => {
+    if (!isPlaywrightTimeout(error)) throw error;
+  });
+  const count = await locator.count();
+  if (count === 1) return selector;
+  const outcome = await raceAbort(
+    context.heal({ selector, frame: target.frame, problem: count === 0 ? 'not-found' : 'ambiguous', matchCount: count, policy }),
+    context.signal,
+  );
+  if (outcome.status === 'healed') return outcome.selector;
+  throw new ElementNotFoundError(selector, count, { message: outcome.message });
 }
 
 /** Playwright navigation failures as node errors: timeouts retryable, `net::ERR_*` a network `HttpError`. */

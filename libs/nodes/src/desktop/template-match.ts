@@ -32,6 +32,14 @@ export function toGray(
   return { width, height, data: gray };
 }
 
+function cropGray(image: GrayImage, left: number, top: number): GrayImage {
+  const width = image.width - left;
+  const height = image.height - top;
+  const data = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) data.set(image.data.subarray((y + top) * image.width + left, (y + top) * image.width + left + width), y * width);
+  return { width, height, data };
+}
+
 function downscale(image: GrayImage, factor: number): GrayImage {
   if (factor === 1) return image;
   const width = Math.floor(image.width / factor);
@@ -133,16 +141,29 @@ export function findTemplate(haystack: GrayImage, needle: GrayImage, minConfiden
     candidates = [];
   } else {
     const small = downscale(haystack, factor);
-    const coarse = score(small, downscale(needle, factor), integrals(small)).sort((a, b) => b.confidence - a.confidence);
+    const smallTables = integrals(small);
+    // The needle may sit at any offset from the shrunk grid: search each phase of it, so a
+    // crop taken at an odd position is not lost to misaligned averaging.
+    const coarse: { x: number; y: number; confidence: number }[] = [];
+    for (let oy = 0; oy < factor; oy++) {
+      for (let ox = 0; ox < factor; ox++) {
+        const phase = downscale(cropGray(needle, ox, oy), factor);
+        if (phase.width === 0 || phase.height === 0) continue;
+        for (const c of score(small, phase, smallTables)) {
+          coarse.push({ x: c.x * factor - ox, y: c.y * factor - oy, confidence: c.confidence });
+        }
+      }
+    }
+    coarse.sort((a, b) => b.confidence - a.confidence);
     const picked: { x: number; y: number }[] = [];
     for (const c of coarse) {
       if (picked.length >= 8) break;
-      if (picked.some((p) => Math.abs(p.x - c.x) < 2 && Math.abs(p.y - c.y) < 2)) continue;
+      if (picked.some((p) => Math.abs(p.x - c.x) < 2 * factor && Math.abs(p.y - c.y) < 2 * factor)) continue;
       picked.push(c);
     }
     candidates = picked.flatMap((p) => {
       const around: [number, number][] = [];
-      for (let dy = -factor; dy <= factor; dy++) for (let dx = -factor; dx <= factor; dx++) around.push([p.x * factor + dx, p.y * factor + dy]);
+      for (let dy = -factor; dy <= factor; dy++) for (let dx = -factor; dx <= factor; dx++) around.push([p.x + dx, p.y + dy]);
       return around;
     });
   }

@@ -1,7 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type JobStatus =
-  'pending' | 'rejected' | 'queued' | 'running' | 'needs_attention' | 'completed' | 'failed' | 'cancelled';
+  'pending' | 'rejected' | 'queued' | 'retry_scheduled' | 'running' | 'needs_attention' | 'completed' | 'failed' | 'cancelled';
 
 /** Why a job waits for an operator: the ambiguous step. */
 export interface JobAttention {

@@ -1,0 +1,68 @@
+import { JOB_EVENTS, MessageRegistry, subjects, type JobEvent } from '@aether/contracts';
+import type { EventStore, EventSubscription } from '@aether/event-store';
+import type { Logger } from '@aether/service-kit';
+import type { Dispatcher } from './dispatcher';
+
+const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
+
+/**
+ * Feeds every job event to the dispatcher in stream order through an ordered consumer — no
+ * acks, because the dispatcher's position is its own state: at start-up it replays from the
+ * lowest sequence of any job still open (`replayFrom`), after a broken subscription it
+ * resumes right after the last event it applied.
+ */
+export class JobFeed {
+  private subscription?: EventSubscription;
+  private running?: Promise<void>;
+  private stopping = false;
+  private position = 0;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly dispatcher: Dispatcher,
+    private readonly logger: Logger,
+  ) {}
+
+  start(from: number): void {
+    this.position = from - 1;
+    this.running = this.loop();
+  }
+
+  /** Subscribes again right after the last event applied (e.g. the server restarted). */
+  restart(): void {
+    this.subscription?.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.subscription?.stop();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let idle: NodeJS.Timeout | undefined;
+      try {
+        const from = this.position + 1;
+        this.logger.info({ from }, 'following job events');
+        this.subscription = await this.store.subscribe(subjects.eventsOf('job'), from, { batch: 1024 });
+        // Nothing to replay delivers nothing: caught up once the stream stays quiet for a moment.
+        idle = setTimeout(() => this.dispatcher.markReady(), 300);
+        for await (const message of this.subscription) {
+          clearTimeout(idle);
+          const parsed = jobEvents.parseBytes(message.data);
+          if (parsed.ok) this.dispatcher.onEvent(message.subject, message.seq, parsed.message);
+          else this.logger.warn({ seq: message.seq, reason: parsed.reason }, 'job event not understood; skipped');
+          this.position = message.seq;
+          if (message.info.pending === 0) this.dispatcher.markReady();
+        }
+      } catch (error) {
+        if (this.stopping) break;
+        this.logger.error({ err: error }, 'job feed broke; resuming after the last event applied');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      } finally {
+        clearTimeout(idle);
+      }
+    }
+  }
+}

@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDemoSite, type DemoSite } from '../../demo-site/src';
+import {
+  createTestDatabase,
+  eventually,
+  startNatsServer,
+  type TestDatabase,
+  type TestNatsServer,
+} from '@aether/testing';
+import { DEMO_PASSWORD, waitForJob, type JobResult } from '../../../tools/dev/demo';
+import { startStack, type RunningStack } from '../../../tools/dev/stack';
+
+type Policy = 'off' | 'heal' | 'heal-and-pause';
+
+/** Signs in to the demo site: the selectors are v1's, the markup changes under the robot. */
+function loginWorkflow(id: string, healing: Policy, timeoutMs?: number) {
+  return {
+    id,
+    inputs: { siteUrl: { type: 'string', required: true } },
+    outputs: { heading: '{{ steps.heading.output.text }}' },
+    defaults: { healing, ...(timeoutMs ? { timeoutMs } : {}) },
+    nodes: [
+      { id: 'open', type: 'browser.goto', params: { url: '{{ inputs.siteUrl }}/login' }, next: 'user' },
+      { id: 'user', type: 'browser.fill', params: { selector: '#username', value: 'demo' }, next: 'pass' },
+      {
+        id: 'pass',
+        type: 'browser.fill',
+        params: { selector: '#password', value: '{{ secrets.demoPassword }}' },
+        next: 'go',
+      },
+      { id: 'go', type: 'browser.click', params: { selector: '#login-button' }, next: 'arrived' },
+      { id: 'arrived', type: 'browser.waitFor', params: { text: 'New order' }, next: 'heading' },
+      { id: 'heading', type: 'browser.extractText', params: { selector: 'h1' } },
+    ],
+  };
+}
+
+interface StoredEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Self-healing end to end: fingerprints recorded on the first run, the demo site's markup
+ * renamed under the robot (healed, recorded, proposed, approved as a new workflow version),
+ * then broken beyond healing (refused with the best candidate named), plus `off` and
+ * `heal-and-pause`.
+ */
+describe('self-healing selectors: a login workflow against a changing demo site', () => {
+  let nats: TestNatsServer;
+  let db: TestDatabase;
+  let site: DemoSite;
+  let stack: RunningStack;
+  let logDir: string;
+
+  beforeAll(async () => {
+    logDir = mkdtempSync(join(tmpdir(), 'aether-heal-'));
+    [nats, db, site] = await Promise.all([startNatsServer(), createTestDatabase(), startDemoSite()]);
+    stack = await startStack({
+      natsUrl: nats.url,
+      databaseUrl: db.url,
+      logDir,
+      robots: 1,
+      env: { LOG_LEVEL: 'info' },
+      robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD, FILES_ROOT: join(logDir, 'files') },
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    await site?.close();
+    await nats?.stop();
+    await db?.drop();
+    if (logDir && !process.env.AETHER_KEEP_LOGS) rmSync(logDir, { recursive: true, force: true });
+  });
+
+  const api = async <T = Record<string, unknown>>(path: string, init?: RequestInit) => {
+    const response = await fetch(`${stack.gatewayUrl}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json', ...init?.headers },
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  const publish = async (workflow: object) => {
+    const { status, body } = await api<{ version: number }>('/api/v1/workflows', {
+      method: 'POST',
+      body: JSON.stringify(workflow),
+    });
+    expect(status).toBe(201);
+    // A failed job is final at once: a dispatcher retry would resume the failed step on a fresh page.
+    const policy = await api(`/api/v1/workflows/${(workflow as { id: string }).id}/dispatch-policy`, {
+      method: 'PUT',
+      body: JSON.stringify({ retry: { delaysMs: [] } }),
+    });
+    expect(policy.status).toBeLessThan(300);
+    return body.version;
+  };
+  const trigger = async (workflowId: string) => {
+    const { body } = await api<{ jobId: string }>(`/api/v1/workflows/${workflowId}/trigger`, {
+      method: 'POST',
+      body: JSON.stringify({ variables: { siteUrl: site.url } }),
+    });
+    return body.jobId;
+  };
+  const run = async (workflowId: string) => waitForJob(stack.gatewayUrl, await trigger(workflowId), 45_000);
+  const events = async (jobId: string) =>
+    (await api<{ events: StoredEvent[] }>(`/api/v1/jobs/${jobId}/events`)).body.events;
+  const heals = (all: StoredEvent[]) => all.filter((e) => e.type === 'SelectorHealed').map((e) => e.data);
+  const waitForStatus = (jobId: string, status: string) =>
+    eventually(
+      async () => {
+        const { body } = await api<JobResult & { attention: { reason: string } | null }>(`/api/v1/jobs/${jobId}`);
+        return body.status === status ? body : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+
+  let firstRun: JobResult;
+  let healedRun: JobResult;
+
+  it('records fingerprints on the first run and rates each selector', async () => {
+    site.setVariant('v1');
+    await publish(loginWorkflow('heal-login', 'heal'));
+    firstRun = await run('heal-login');
+    expect(firstRun).toMatchObject({ status: 'completed', outputs: { heading: 'New order' } });
+    expect(heals(await events(firstRun.jobId))).toEqual([]);
+
+    const selectors = await eventually(async () => {
+      const { body } = await api<{ selector: string; fragility: { score: number } | null }[]>(
+        '/api/v1/healing/selectors?workflowId=heal-login',
+      );
+      return body.length >= 4 && body.every((s) => s.fragility !== null) ? body : undefined;
+    });
+    expect(selectors.map((s) => s.selector).sort()).toEqual(['#login-button', '#password', '#username', 'h1']);
+    expect(selectors.every((s) => s.fragility && s.fragility.score >= 0 && s.fragility.score <= 1)).toBe(true);
+  });
+
+  it('heals the renamed markup, completes the job and records every heal with its numbers', async () => {
+    site.setVariant('v2-renamed');
+    healedRun = await run('heal-login');
+    expect(healedRun).toMatchObject({ status: 'completed', outputs: { heading: 'New order' } });
+
+    const healed = heals(await events(healedRun.jobId));
+    expect(healed.map((h) => [h['nodeId'], h['previousSelector'], h['healedSelector']])).toEqual([
+      ['user', '#username', expect.stringContaining('user-login-x7f3')],
+      ['pass', '#password', expect.stringContaining('pw-b41c')],
+      ['go', '#login-button', expect.stringContaining('btn-3a9c')],
+    ]);
+    for (const heal of healed) {
+      expect(heal).toMatchObject({ applied: true, problem: 'not-found', workflowVersion: 1 });
+      expect(heal['confidence']).toBeGreaterThanOrEqual(0.6);
+      expect(heal['margin']).toBeGreaterThanOrEqual(0.1);
+      expect(heal['elapsedMs']).toBeLessThanOrEqual(400);
+      expect(heal['screenshotRef']).toEqual(expect.stringMatching(/heal-1\.png$/));
+    }
+    expect(site.orders()).toEqual([]);
+  });
+
+  it('proposes the healed selectors as a patch; approving it publishes a new workflow version', async () => {
+    const proposal = await eventually(async () => {
+      const { body } = await api<{ id: string; patches: { nodeId: string; to: string }[] }[]>(
+        '/api/v1/healing/proposals?status=open&workflowId=heal-login',
+      );
+      return body[0]?.patches.length === 3 ? body[0] : undefined;
+    });
+    expect(proposal.id).toBe('heal-login-v1');
+
+    const approved = await api<{ newVersion: number; applied: unknown[] }>(
+      `/api/v1/healing/proposals/${proposal.id}/approve`,
+      { method: 'POST', body: JSON.stringify({ note: 'renamed in the v2 redesign' }) },
+    );
+    expect(approved).toMatchObject({ status: 201, body: { newVersion: 2 } });
+    expect(approved.body.applied).toHaveLength(3);
+    expect((await api(`/api/v1/healing/proposals/${proposal.id}/approve`, { method: 'POST' })).status).toBe(409);
+
+    const latest = await eventually(async () => {
+      const { body } = await api<{ version: number; definition: { nodes: { id: string; params: { selector?: string } }[] } }>(
+        '/api/v1/workflows/heal-login',
+      );
+      return body.version === 2 ? body : undefined;
+    });
+    const selectorOf = (id: string) => latest.definition.nodes.find((n) => n.id === id)?.params.selector;
+    expect(selectorOf('user')).toBe(proposal.patches.find((p) => p.nodeId === 'user')?.to);
+    expect(selectorOf('go')).toContain('btn-3a9c');
+    expect((await run('heal-login')).status).toBe('completed');
+  });
+
+  it('refuses when the submit button is gone and fails the job naming the best candidate it refused', async () => {
+    site.setVariant('v3-broken');
+    const failed = await run('heal-login');
+    expect(failed.status).toBe('failed');
+    expect(String(failed.error?.['message'])).toMatch(
+      /element not found: \S+; best candidate \S+ at confidence 0\.\d+ refused \((ambiguous|low-confidence)\)/,
+    );
+    const step = failed.steps.find((s) => s.stepKey === 'go') as unknown as { error: { code: string } };
+    expect(step.error.code).toBe('ELEMENT_NOT_FOUND');
+    expect(heals(await events(failed.jobId))).toEqual([]);
+    expect(site.orders()).toEqual([]);
+  });
+
+  it('with healing off fails at the first renamed selector, without heal events', async () => {
+    site.setVariant('v2-renamed');
+    await publish(loginWorkflow('strict-login', 'off', 3_000));
+    const failed = await run('strict-login');
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ code: 'ELEMENT_NOT_FOUND', message: expect.stringContaining('#username') });
+    expect(heals(await events(failed.jobId))).toEqual([]);
+  });
+
+  it('with heal-and-pause parks the job on the proposed heal; retry-step approves and applies it', async () => {
+    site.setVariant('v1');
+    await publish(loginWorkflow('paused-login', 'heal-and-pause'));
+    expect((await run('paused-login')).status).toBe('completed');
+
+    site.setVariant('v2-renamed');
+    const jobId = await trigger('paused-login');
+    const parked = await waitForStatus(jobId, 'needs_attention');
+    expect(parked.attention?.reason).toMatch(
+      /element not found: #username; healed to \S*user-login-x7f3\S* at confidence 0\.\d+ \(margin 0\.\d+\), waiting for approval/,
+    );
+    expect(heals(await events(jobId))).toEqual([expect.objectContaining({ nodeId: 'user', applied: false })]);
+
+    expect((await api(`/api/v1/jobs/${jobId}/retry-step`, { method: 'POST', body: '{}' })).status).toBe(202);
+    const applied = await eventually(
+      async () => {
+        const all = heals(await events(jobId));
+        return all.length === 2 ? all : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(applied[1]).toMatchObject({ nodeId: 'user', applied: true, healedSelector: applied[0]['healedSelector'] });
+  });
+});

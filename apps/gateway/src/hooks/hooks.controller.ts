@@ -1,0 +1,192 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  UnauthorizedException,
+  ConflictException,
+} from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { JetStreamClient } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { z } from 'zod';
+import {
+  DEFAULT_PRIORITY,
+  HookDefinitionSchema,
+  JsonObjectSchema,
+  KV_BUCKETS,
+  PlacementSchema,
+  PrioritySchema,
+  RequestJob,
+  subjects,
+  type HookDefinition,
+  type JsonObject,
+} from '@aether/contracts';
+import { openBucket } from '@aether/kv-state';
+import { JETSTREAM, NATS_CONNECTION } from '@aether/service-kit';
+import { Tenant } from '../common/tenant';
+import { parseOr400 } from '../common/validation';
+import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, deliveryJobId, verify } from './hook-signature';
+
+const HookId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a hook id');
+const CreateBody = z
+  .object({
+    workflowId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+    workflowVersion: z.number().int().positive().optional(),
+    variables: JsonObjectSchema.default({}),
+    priority: PrioritySchema.default(DEFAULT_PRIORITY),
+    placement: PlacementSchema.optional(),
+  })
+  .strict();
+const encoder = new TextEncoder();
+
+/**
+ * Webhook triggers. A hook is created with a secret (shown once); a delivery to
+ * `POST /api/v1/hooks/{hookId}` must carry `X-Aether-Signature: sha256=<HMAC of the raw body>`.
+ * Its JSON object body becomes the job's variables (over the hook's own). The job id is derived
+ * from the hook and the `Idempotency-Key` header (or the signature), so a retried delivery
+ * starts one job: the scheduler appends the job's first event with expected sequence 0.
+ */
+@Controller('api/v1/hooks')
+export class HooksController {
+  private bucket?: Promise<KV>;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Tenant() tenantId: string, @Body() body: unknown) {
+    const input = parseOr400(CreateBody, body ?? {}, 'body');
+    const definition: HookDefinition = HookDefinitionSchema.parse({
+      ...input,
+      hookId: randomBytes(16).toString('base64url'),
+      tenantId,
+      secret: randomBytes(32).toString('base64url'),
+      paused: false,
+      createdAt: new Date().toISOString(),
+    });
+    await (await this.kv()).create(definition.hookId, JSON.stringify(definition));
+    return { ...view(definition), secret: definition.secret, url: `/api/v1/hooks/${definition.hookId}` };
+  }
+
+  @Get()
+  async list(@Tenant() tenantId: string) {
+    const kv = await this.kv();
+    const found: object[] = [];
+    for await (const name of await kv.keys()) {
+      const hook = await this.read(kv, name);
+      if (hook?.tenantId === tenantId) found.push(view(hook));
+    }
+    return found;
+  }
+
+  @Get(':hookId')
+  async show(@Tenant() tenantId: string, @Param('hookId') hookId: string) {
+    return view(await this.owned(tenantId, hookId));
+  }
+
+  @Post(':hookId/pause')
+  @HttpCode(200)
+  pause(@Tenant() tenantId: string, @Param('hookId') hookId: string) {
+    return this.setPaused(tenantId, hookId, true);
+  }
+
+  @Post(':hookId/resume')
+  @HttpCode(200)
+  resume(@Tenant() tenantId: string, @Param('hookId') hookId: string) {
+    return this.setPaused(tenantId, hookId, false);
+  }
+
+  @Delete(':hookId')
+  @HttpCode(204)
+  async remove(@Tenant() tenantId: string, @Param('hookId') hookId: string) {
+    await this.owned(tenantId, hookId);
+    await (await this.kv()).delete(hookId);
+  }
+
+  /** A delivery from outside: the hook's secret, not a tenant header, says who it is for. */
+  @Post(':hookId')
+  @HttpCode(202)
+  async deliver(
+    @Param('hookId') hookId: string,
+    @Body() body: unknown,
+    @Headers(SIGNATURE_HEADER) signature: string | undefined,
+    @Headers(IDEMPOTENCY_HEADER) idempotencyKey: string | undefined,
+  ) {
+    const hook = await this.read(await this.kv(), parseOr400(HookId, hookId, 'hookId'));
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
+    // Unknown hook and bad signature answer alike, so hook ids cannot be probed.
+    if (!hook || !verify(hook.secret, bytes, signature)) throw new UnauthorizedException('invalid signature');
+    if (hook.paused) throw new ConflictException(`hook ${hookId} is paused`);
+    const variables = parseOr400(JsonObjectSchema, { ...hook.variables, ...payloadOf(bytes) }, 'body');
+    const jobId = deliveryJobId(hook.hookId, idempotencyKey?.trim() || (signature ?? ''));
+    const command = RequestJob.create({
+      tenantId: hook.tenantId,
+      aggregateId: jobId,
+      id: `request:${jobId}`,
+      data: {
+        workflowId: hook.workflowId,
+        ...(hook.workflowVersion ? { workflowVersion: hook.workflowVersion } : {}),
+        variables,
+        priority: hook.priority,
+        trigger: { kind: 'webhook', sourceId: hook.hookId },
+        ...(hook.placement ? { placement: hook.placement } : {}),
+      },
+    });
+    await this.js.publish(
+      subjects.command(hook.tenantId, RequestJob.type),
+      encoder.encode(JSON.stringify(command)),
+      { msgID: command.id },
+    );
+    return { jobId, status: 'pending' };
+  }
+
+  private async setPaused(tenantId: string, hookId: string, paused: boolean) {
+    const hook = await this.owned(tenantId, hookId);
+    await (await this.kv()).put(hook.hookId, JSON.stringify({ ...hook, paused }));
+    return view({ ...hook, paused });
+  }
+
+  private async owned(tenantId: string, hookId: string): Promise<HookDefinition> {
+    const hook = await this.read(await this.kv(), parseOr400(HookId, hookId, 'hookId'));
+    if (!hook || hook.tenantId !== tenantId) throw new NotFoundException(`hook ${hookId} not found`);
+    return hook;
+  }
+
+  private async read(kv: KV, hookId: string): Promise<HookDefinition | undefined> {
+    const entry = await kv.get(hookId);
+    return entry?.operation === 'PUT' ? HookDefinitionSchema.safeParse(entry.json()).data : undefined;
+  }
+
+  private kv(): Promise<KV> {
+    this.bucket ??= openBucket(this.nc, KV_BUCKETS.hooks);
+    return this.bucket;
+  }
+}
+
+/** The secret never leaves the gateway after creation. */
+function view(hook: HookDefinition) {
+  const { secret: _secret, ...rest } = hook;
+  return { ...rest, url: `/api/v1/hooks/${hook.hookId}` };
+}
+
+function payloadOf(bytes: Buffer): JsonObject {
+  if (bytes.length === 0) return {};
+  try {
+    const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as JsonObject;
+    return { payload: parsed as JsonObject[string] };
+  } catch {
+    return { payload: bytes.toString('utf8') };
+  }
+}

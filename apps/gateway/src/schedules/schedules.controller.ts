@@ -1,0 +1,183 @@
+import {
+  BadRequestException,
+  Body,
+  ConflictException,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+} from '@nestjs/common';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { Cron } from 'croner';
+import { z } from 'zod';
+import {
+  DEFAULT_PRIORITY,
+  JsonObjectSchema,
+  KV_BUCKETS,
+  MessageRegistry,
+  MisfirePolicySchema,
+  PlacementSchema,
+  PrioritySchema,
+  SCHEDULE_EVENTS,
+  ScheduleDefinitionSchema,
+  newId,
+  subjects,
+  type ScheduleDefinition,
+  type ScheduleEvent,
+} from '@aether/contracts';
+import type { EventStore } from '@aether/event-store';
+import { openBucket } from '@aether/kv-state';
+import { EVENT_STORE, NATS_CONNECTION } from '@aether/service-kit';
+import { Tenant } from '../common/tenant';
+import { parseOr400 } from '../common/validation';
+
+const scheduleEvents = new MessageRegistry<ScheduleEvent>(SCHEDULE_EVENTS);
+const ScheduleId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-" (max 64)');
+
+const CreateBody = z
+  .object({
+    scheduleId: ScheduleId.optional(),
+    workflowId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
+    workflowVersion: z.number().int().positive().optional(),
+    cron: z.string().min(1).max(200),
+    timezone: z.string().min(1).max(100).default('UTC'),
+    misfirePolicy: MisfirePolicySchema.default('skip'),
+    variables: JsonObjectSchema.default({}),
+    priority: PrioritySchema.default(DEFAULT_PRIORITY),
+    placement: PlacementSchema.optional(),
+    paused: z.boolean().default(false),
+  })
+  .strict();
+
+/** Cron schedules, kept in the `schedules` KV bucket; the scheduler watches it and fires them. */
+@Controller('api/v1/schedules')
+export class SchedulesController {
+  private bucket?: Promise<KV>;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async create(@Tenant() tenantId: string, @Body() body: unknown) {
+    const input = parseOr400(CreateBody, body ?? {}, 'body');
+    const nextRunAt = nextRun(input.cron, input.timezone);
+    const now = new Date().toISOString();
+    const definition: ScheduleDefinition = ScheduleDefinitionSchema.parse({
+      ...input,
+      scheduleId: input.scheduleId ?? `s-${newId().slice(0, 8)}`,
+      tenantId,
+      createdAt: now,
+      activeFrom: now,
+    });
+    try {
+      await (await this.kv()).create(key(tenantId, definition.scheduleId), JSON.stringify(definition));
+    } catch (error) {
+      if (/wrong last sequence|key exists/i.test(String(error)))
+        throw new ConflictException(`schedule ${definition.scheduleId} already exists`);
+      throw error;
+    }
+    return { ...definition, nextRunAt };
+  }
+
+  @Get()
+  async list(@Tenant() tenantId: string) {
+    const kv = await this.kv();
+    const found: object[] = [];
+    for await (const name of await kv.keys(`${tenantId}.*`)) {
+      const definition = await this.read(kv, name);
+      if (definition) found.push(view(definition));
+    }
+    return found;
+  }
+
+  @Get(':scheduleId')
+  async show(@Tenant() tenantId: string, @Param('scheduleId') scheduleId: string) {
+    const definition = await this.read(await this.kv(), key(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId')));
+    if (!definition) throw new NotFoundException(`schedule ${scheduleId} not found`);
+    const history = await this.store.read(subjects.event(tenantId, 'schedule', scheduleId), scheduleEvents);
+    const fires = history.events.slice(-50).map(({ event }) => ({ ...event.data, firedAt: event.occurredAt }));
+    return { ...view(definition), fires };
+  }
+
+  @Post(':scheduleId/pause')
+  @HttpCode(200)
+  pause(@Tenant() tenantId: string, @Param('scheduleId') scheduleId: string) {
+    return this.change(tenantId, scheduleId, (definition) => ({ ...definition, paused: true }));
+  }
+
+  /** Occurrences that fell while paused are never fired: the schedule is active again from now. */
+  @Post(':scheduleId/resume')
+  @HttpCode(200)
+  resume(@Tenant() tenantId: string, @Param('scheduleId') scheduleId: string) {
+    return this.change(tenantId, scheduleId, (definition) =>
+      definition.paused ? { ...definition, paused: false, activeFrom: new Date().toISOString() } : definition,
+    );
+  }
+
+  @Delete(':scheduleId')
+  @HttpCode(204)
+  async remove(@Tenant() tenantId: string, @Param('scheduleId') scheduleId: string) {
+    const kv = await this.kv();
+    const name = key(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId'));
+    if (!(await this.read(kv, name))) throw new NotFoundException(`schedule ${scheduleId} not found`);
+    await kv.delete(name);
+  }
+
+  private async change(
+    tenantId: string,
+    scheduleId: string,
+    update: (definition: ScheduleDefinition) => ScheduleDefinition,
+  ) {
+    const kv = await this.kv();
+    const name = key(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId'));
+    for (let tries = 1; ; tries++) {
+      const entry = await kv.get(name);
+      const current = entry?.operation === 'PUT' ? ScheduleDefinitionSchema.safeParse(entry.json()).data : undefined;
+      if (!entry || !current) throw new NotFoundException(`schedule ${scheduleId} not found`);
+      const next = update(current);
+      try {
+        await kv.update(name, JSON.stringify(next), entry.revision);
+        return view(next);
+      } catch (error) {
+        if (tries >= 5 || !/wrong last sequence/i.test(String(error))) throw error;
+      }
+    }
+  }
+
+  private async read(kv: KV, name: string): Promise<ScheduleDefinition | undefined> {
+    const entry = await kv.get(name);
+    return entry?.operation === 'PUT' ? ScheduleDefinitionSchema.safeParse(entry.json()).data : undefined;
+  }
+
+  private kv(): Promise<KV> {
+    this.bucket ??= openBucket(this.nc, KV_BUCKETS.schedules);
+    return this.bucket;
+  }
+}
+
+function key(tenantId: string, scheduleId: string): string {
+  return `${tenantId}.${scheduleId}`;
+}
+
+function view(definition: ScheduleDefinition) {
+  return { ...definition, nextRunAt: definition.paused ? null : nextRun(definition.cron, definition.timezone) };
+}
+
+/** Validates the expression and time zone by asking croner for the next occurrence. */
+function nextRun(cron: string, timezone: string): string | null {
+  try {
+    return new Cron(cron, { timezone, paused: true }).nextRun()?.toISOString() ?? null;
+  } catch (error) {
+    throw new BadRequestException({
+      problems: [{ path: 'body.cron', message: `invalid cron or time zone: ${(error as Error).message}` }],
+    });
+  }
+}

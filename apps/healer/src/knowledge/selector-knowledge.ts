@@ -1,0 +1,89 @@
+import type { KV } from '@nats-io/kv';
+import {
+  MessageRegistry,
+  SELECTOR_EVENTS,
+  STREAMS,
+  SelectorFragilityRated,
+  subjects,
+  type MessageOf,
+  type SelectorEvent,
+  type FingerprintRecorded,
+} from '@aether/contracts';
+import { ConcurrencyError, type EventStore } from '@aether/event-store';
+import { InvalidFingerprintError, parseFingerprint, rateSelectorFragility } from '@aether/healing';
+import { RetryableError, TerminalError, type ConsumerRoute } from '@aether/service-kit';
+
+const selectorEvents = new MessageRegistry<SelectorEvent>(SELECTOR_EVENTS);
+
+/**
+ * The healer's knowledge of recorded selectors: puts each recorded fingerprint into the
+ * fingerprints bucket (robots read it before a heal) and rates the selector's fragility once,
+ * as `SelectorFragilityRated` on the selector's subject. The events stay the truth: the
+ * bucket can be rebuilt by replaying them (a new durable starts from the beginning).
+ */
+export class SelectorKnowledge {
+  constructor(
+    private readonly store: EventStore,
+    private readonly fingerprints: KV,
+  ) {}
+
+  async handle(event: SelectorEvent): Promise<void> {
+    switch (event.type) {
+      case 'FingerprintRecorded':
+        return this.recorded(event);
+      case 'SelectorFragilityRated':
+        return;
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
+    }
+  }
+
+  private async recorded(event: MessageOf<typeof FingerprintRecorded>): Promise<void> {
+    let fingerprint;
+    try {
+      fingerprint = parseFingerprint(event.data.fingerprint);
+    } catch (error) {
+      if (error instanceof InvalidFingerprintError) throw new TerminalError(error.message, { cause: error });
+      throw error;
+    }
+    await this.fingerprints.put(event.data.selectorKey, JSON.stringify(event.data));
+
+    const subject = subjects.event(event.tenantId, 'selector', event.data.selectorKey);
+    const history = await this.store.read(subject, selectorEvents);
+    if (history.events.some((stored) => stored.event.type === 'SelectorFragilityRated')) return;
+    const rating = rateSelectorFragility(event.data.selector, { fingerprint });
+    const rated = SelectorFragilityRated.create({
+      tenantId: event.tenantId,
+      aggregateId: event.aggregateId,
+      causedBy: event,
+      id: `${event.id}:rated`,
+      data: {
+        selectorKey: event.data.selectorKey,
+        workflowId: event.data.workflowId,
+        nodeId: event.data.nodeId,
+        selector: event.data.selector,
+        score: Math.round(rating.score * 1000) / 1000,
+        reasons: rating.reasons.map((r) => ({ code: r.code, message: r.message })),
+        ...(rating.suggestion ? { suggestion: rating.suggestion } : {}),
+      },
+    });
+    try {
+      await this.store.append(subject, [rated], history.lastSequence);
+    } catch (error) {
+      if (error instanceof ConcurrencyError) throw new RetryableError('selector subject moved; re-reading', 200, { cause: error });
+      throw error;
+    }
+  }
+}
+
+export function selectorKnowledgeRoute(knowledge: SelectorKnowledge): ConsumerRoute<SelectorEvent> {
+  return {
+    durable: 'healer-selectors',
+    stream: STREAMS.events,
+    filterSubject: subjects.eventsOf('selector'),
+    registry: selectorEvents,
+    handle: (event) => knowledge.handle(event),
+  };
+}

@@ -1,0 +1,113 @@
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import pino from 'pino';
+import {
+  KV_BUCKETS,
+  MessageRegistry,
+  ROBOT_EVENTS,
+  RegisterRobot,
+  RobotHeartbeat,
+  RobotPresenceSchema,
+  STREAMS,
+  subjects,
+  type RobotEvent,
+  type RobotPresence,
+} from '@aether/contracts';
+import { EventStore, QUARANTINE_HEADERS, connectNats, ensureStreams } from '@aether/event-store';
+import { KvMirror, openBucket } from '@aether/kv-state';
+import { ConsumerHost } from '@aether/service-kit';
+import { eventually, startNatsServer, type TestNatsServer } from '@aether/testing';
+import { robotPresenceRoute } from './presence.route';
+import { RobotRegistry } from './robot-registry';
+
+const capabilities = {
+  platform: 'linux' as const,
+  browsers: ['chromium' as const],
+  desktop: false,
+  maxConcurrentJobs: 2,
+  cores: 2,
+  memoryMb: 2048,
+  tags: ['eu'],
+};
+const vitals = { cpuPercent: 3, loadAverage: 0.5, rssMb: 90, freeMemoryMb: 1000, jobs: [], resources: {} };
+const robotEvents = new MessageRegistry<RobotEvent>(ROBOT_EVENTS);
+
+describe('RobotRegistry on a real nats-server', () => {
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let kv: KV;
+  let store: EventStore;
+  let registry: RobotRegistry;
+  let now = Date.parse('2026-01-01T00:00:00Z');
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: server.url, name: 'registry-test' });
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+    js = jetstream(nc);
+    store = new EventStore(js, jsm);
+    kv = await openBucket(nc, KV_BUCKETS.robots);
+    const view = await KvMirror.start(kv, { parse: (value) => RobotPresenceSchema.safeParse(value).data });
+    registry = new RobotRegistry(kv, view, store, pino({ level: 'silent' }), { missedHeartbeats: 3, offlineAfterMs: 15_000 }, () => now);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  const presence = async (robotId: string) => (await kv.get(`default.${robotId}`))?.json<RobotPresence>();
+  const history = async (robotId: string) =>
+    (await store.read(subjects.event('default', 'robot', robotId), robotEvents)).events.map((e) => e.event);
+  const register = (robotId: string, sessionId: string) =>
+    RegisterRobot.create({ tenantId: 'default', aggregateId: robotId, data: { pool: 'default', sessionId, capabilities, heartbeatMs: 1_000 } });
+  const beat = (robotId: string, sessionId: string) =>
+    RobotHeartbeat.create({ tenantId: 'default', aggregateId: robotId, data: { sessionId, state: 'running', vitals } });
+
+  it('given a registration and heartbeats, then presence is online with the latest vitals', async () => {
+    await registry.handle(register('r1', 's1'));
+    now += 500;
+    await registry.handle(beat('r1', 's1'));
+    expect(await presence('r1')).toMatchObject({ status: 'online', capabilities, vitals, heartbeatMs: 1_000 });
+    expect((await history('r1')).map((e) => e.type)).toEqual(['RobotRegistered']);
+  });
+
+  it('given three missed heartbeats, then it is declared offline once; a heartbeat brings it back', async () => {
+    await registry.handle(beat('r1', 's1'));
+    now += 2_900;
+    await eventually(async () => ((await registry.sweep()) === 0 ? true : undefined)); // mirror catches up; not yet silent
+    now += 200;
+    expect(await registry.sweep()).toBe(1);
+    expect(await registry.sweep()).toBe(0);
+    expect(await presence('r1')).toMatchObject({ status: 'offline' });
+    await registry.handle(beat('r1', 's1'));
+    expect(await presence('r1')).toMatchObject({ status: 'online' });
+    const types = (await history('r1')).map((e) => e.type);
+    expect(types).toEqual(['RobotRegistered', 'RobotWentOffline', 'RobotCameBackOnline']);
+  });
+
+  it('given a restart under a new session, then the old session goes offline and old heartbeats are ignored', async () => {
+    await registry.handle(register('r1', 's2'));
+    const events = await history('r1');
+    expect(events.at(-2)).toMatchObject({ type: 'RobotWentOffline', data: { reason: 'restarted', sessionId: 's1' } });
+    expect(events.at(-1)).toMatchObject({ type: 'RobotRegistered', data: { sessionId: 's2' } });
+    const before = await presence('r1');
+    await registry.handle(beat('r1', 's1'));
+    expect(await presence('r1')).toEqual(before);
+  });
+
+  it('quarantines presence commands that fail validation', async () => {
+    const host = new ConsumerHost(js, await jetstreamManager(nc), pino({ level: 'silent' }));
+    await host.start([robotPresenceRoute(registry)]);
+    await js.publish(subjects.robotPresence('default'), new TextEncoder().encode('{"type":"RobotHeartbeat"}'));
+    const kept = await eventually(async () => {
+      const consumer = await js.consumers.get(STREAMS.quarantine, { filter_subjects: subjects.quarantine('registry-robot-presence') });
+      const message = await consumer.next({ expires: 1_000 });
+      return message ?? undefined;
+    });
+    await host.stop();
+    expect(kept.headers?.get(QUARANTINE_HEADERS.reason)).toMatch(/invalid envelope/);
+  });
+});

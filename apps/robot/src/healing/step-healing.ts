@@ -1,0 +1,281 @@
+import { createHash } from 'node:crypto';
+import { Kvm, type KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  FingerprintRecorded,
+  HealingPolicySchema,
+  JOB_EVENTS,
+  KV_BUCKETS,
+  MessageRegistry,
+  SELECTOR_EVENTS,
+  SelectorHealed,
+  subjects,
+  type Envelope,
+  type HealingPolicy,
+  type JobEvent,
+  type SelectorEvent,
+} from '@aether/contracts';
+import { ConcurrencyError, type EventStore } from '@aether/event-store';
+import { captureFingerprint, healOnPage, parseFingerprint, type Fingerprint, type HealedResult, type RefusedResult } from '@aether/healing';
+import { HealApprovalNeededError, type HealOutcome, type HealRequest, type NodeContext } from '@aether/nodes';
+import type { Logger } from '@aether/service-kit';
+import type { PlannedStep, Workflow } from '@aether/workflow';
+import type { Frame } from 'playwright-core';
+
+const selectorEvents = new MessageRegistry<SelectorEvent>(SELECTOR_EVENTS);
+const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
+/** Pixels of context kept around the healed element in its screenshot crop. */
+const CROP_PADDING = 24;
+
+export interface StepHealingOptions {
+  store: EventStore;
+  /** The fingerprints bucket the healer keeps; `undefined` while it does not exist yet (the events are read instead). */
+  fingerprints(): Promise<KV | undefined>;
+  robotId: string;
+  logger: Logger;
+  /** Wall-clock budget of one heal in milliseconds. Default 400. */
+  budgetMs?: number;
+}
+
+/** What the runner knows when it builds a step's context. */
+export interface StepHealingScope {
+  readonly tenantId: string;
+  readonly jobId: string;
+  readonly workflow: Workflow;
+  readonly workflowId: string;
+  readonly workflowVersion: number;
+  readonly step: PlannedStep;
+  /** The runner's fenced append to the job's subject. */
+  append(event: JobEvent): Promise<void>;
+  causedBy: Pick<Envelope, 'id' | 'correlationId'>;
+  storeArtifact(kind: string, name: string, bytes: Uint8Array): Promise<string>;
+}
+
+/**
+ * The robot's side of self-healing: records a fingerprint the first time a step's selector
+ * works, and heals a broken selector on the live page within the budget, recording every
+ * heal as `SelectorHealed` on the job. Fingerprints are immutable once recorded, so this
+ * robot caches the ones it has seen; the event store stays the truth.
+ */
+export class StepHealing {
+  private readonly known = new Map<string, Fingerprint | null>();
+  private readonly budgetMs: number;
+
+  constructor(private readonly options: StepHealingOptions) {
+    this.budgetMs = options.budgetMs ?? 400;
+  }
+
+  /** The `healing` policy and the two hooks of one step's `NodeContext`. */
+  hooksFor(scope: StepHealingScope): Pick<NodeContext, 'healing' | 'recordTarget' | 'heal'> {
+    return {
+      healing: policyOf(scope.workflow, scope.step),
+      recordTarget: ({ selector, frame }) => this.record(scope, selector, frame),
+      heal: (request) => this.heal(scope, request),
+    };
+  }
+
+  private async record(scope: StepHealingScope, selector: string, frame: Frame): Promise<void> {
+    const key = selectorKey(scope.tenantId, scope.workflowId, scope.step.nodeId, selector);
+    if (this.known.has(key)) return;
+    const subject = subjects.event(scope.tenantId, 'selector', key);
+    if ((await this.options.store.lastSequence(subject)) > 0) {
+      this.known.set(key, null);
+      return;
+    }
+    const fingerprint = await captureFingerprint(frame, selector);
+    const event = FingerprintRecorded.create({
+      tenantId: scope.tenantId,
+      aggregateId: key,
+      causedBy: scope.causedBy,
+      data: {
+        selectorKey: key,
+        workflowId: scope.workflowId,
+        nodeId: scope.step.nodeId,
+        selector,
+        fingerprint: fingerprint as unknown as Record<string, never>,
+        jobId: scope.jobId,
+        stepKey: scope.step.key,
+        robotId: this.options.robotId,
+      },
+    });
+    try {
+      await this.options.store.append(subject, [event], 0);
+      this.known.set(key, fingerprint);
+    } catch (error) {
+      // Another robot recorded it first: theirs is the fingerprint.
+      if (!(error instanceof ConcurrencyError)) throw error;
+      this.known.set(key, null);
+    }
+  }
+
+  private async heal(scope: StepHealingScope, request: HealRequest): Promise<HealOutcome> {
+    const { selector, frame } = request;
+    const key = selectorKey(scope.tenantId, scope.workflowId, scope.step.nodeId, selector);
+    const what = request.problem === 'ambiguous' ? `${selector} (matched ${request.matchCount} elements)` : selector;
+    if (request.policy === 'heal-and-pause') {
+      // The operator's retry-step approved the proposal: it is applied as proposed, not re-decided.
+      const approved = await this.approvedHeal(scope, selector);
+      if (approved) {
+        await scope.append(
+          SelectorHealed.create({
+            tenantId: scope.tenantId,
+            aggregateId: scope.jobId,
+            causedBy: scope.causedBy,
+            data: { ...approved.data, applied: true, elapsedMs: 0 },
+          }),
+        );
+        return { status: 'healed', selector: approved.data.healedSelector };
+      }
+    }
+    const fingerprint = await this.fingerprint(scope.tenantId, key);
+    if (!fingerprint) {
+      return { status: 'refused', message: `element not found: ${what}; no fingerprint recorded for it, nothing to heal from` };
+    }
+    const result = await healOnPage(frame, fingerprint, { budgetMs: this.budgetMs });
+    switch (result.status) {
+      case 'intact':
+        return { status: 'healed', selector: result.selector };
+      case 'refused':
+        return { status: 'refused', message: refusalMessage(what, result) };
+      case 'healed':
+        break;
+      default: {
+        const _exhaustive: never = result;
+        return _exhaustive;
+      }
+    }
+    const applied = request.policy === 'heal';
+    const screenshotRef = await this.crop(scope, frame, result.selector);
+    await scope.append(
+      SelectorHealed.create({
+        tenantId: scope.tenantId,
+        aggregateId: scope.jobId,
+        causedBy: scope.causedBy,
+        data: {
+          stepKey: scope.step.key,
+          selectorKey: key,
+          workflowId: scope.workflowId,
+          workflowVersion: scope.workflowVersion,
+          nodeId: scope.step.nodeId,
+          selector,
+          previousSelector: selector,
+          healedSelector: result.selector,
+          problem: request.problem,
+          tier: result.tier,
+          confidence: result.confidence,
+          margin: result.margin,
+          ...(result.runnerUp ? { runnerUp: result.runnerUp } : {}),
+          elapsedMs: result.elapsedMs,
+          applied,
+          ...(screenshotRef ? { screenshotRef } : {}),
+        },
+      }),
+    );
+    this.options.logger.info(
+      { jobId: scope.jobId, step: scope.step.key, from: selector, to: result.selector, confidence: result.confidence, margin: result.margin, applied },
+      'selector healed',
+    );
+    if (applied) {
+      // The healed selector is what an approved proposal will hold: know its element from now on.
+      await this.record(scope, result.selector, frame).catch((error: unknown) =>
+        this.options.logger.warn({ err: error, step: scope.step.key }, 'could not record the healed element'),
+      );
+      return { status: 'healed', selector: result.selector };
+    }
+    throw new HealApprovalNeededError(selector, result.selector, { message: approvalMessage(what, result) });
+  }
+
+  /** Under heal-and-pause: the heal proposed for this step that an operator approved with retry-step. */
+  private async approvedHeal(scope: StepHealingScope, selector: string) {
+    const history = await this.options.store.read(subjects.event(scope.tenantId, 'job', scope.jobId), jobEvents);
+    let proposed: Extract<JobEvent, { type: 'SelectorHealed' }> | undefined;
+    let approved = false;
+    for (const { event } of history.events) {
+      if (event.type === 'SelectorHealed' && event.data.stepKey === scope.step.key && event.data.previousSelector === selector) {
+        proposed = event.data.applied ? undefined : event;
+        approved = false;
+      } else if (event.type === 'StepResolved' && event.data.stepKey === scope.step.key) {
+        approved = proposed !== undefined && event.data.action === 'retry';
+      }
+    }
+    return approved ? proposed : undefined;
+  }
+
+  private async fingerprint(tenantId: string, key: string): Promise<Fingerprint | undefined> {
+    const cached = this.known.get(key);
+    if (cached) return cached;
+    let document: unknown;
+    const kv = await this.options.fingerprints().catch(() => undefined);
+    const entry = await kv?.get(key).catch(() => null);
+    if (entry && entry.operation === 'PUT') document = (entry.json() as { fingerprint?: unknown }).fingerprint;
+    if (document === undefined) {
+      // The healer has not projected it yet (or is down): the event is the truth.
+      const history = await this.options.store.read(subjects.event(tenantId, 'selector', key), selectorEvents);
+      const recorded = history.events.find((stored) => stored.event.type === 'FingerprintRecorded');
+      if (recorded?.event.type === 'FingerprintRecorded') document = recorded.event.data.fingerprint;
+    }
+    if (document === undefined) return undefined;
+    const fingerprint = parseFingerprint(document);
+    this.known.set(key, fingerprint);
+    return fingerprint;
+  }
+
+  /** A screenshot of the healed element and its surroundings; best effort. */
+  private async crop(scope: StepHealingScope, frame: Frame, selector: string): Promise<string | undefined> {
+    try {
+      const box = await frame.locator(selector).boundingBox({ timeout: 1_000 });
+      if (!box) return undefined;
+      const x = Math.max(0, box.x - CROP_PADDING);
+      const y = Math.max(0, box.y - CROP_PADDING);
+      const clip = { x, y, width: box.width + box.x - x + CROP_PADDING, height: box.height + box.y - y + CROP_PADDING };
+      const bytes = await frame.page().screenshot({ clip, timeout: 2_000 });
+      const attempt = scope.step.previousAttempts + 1;
+      return await scope.storeArtifact('screenshot', `${scope.step.key}/heal-${attempt}.png`, bytes);
+    } catch (error) {
+      this.options.logger.warn({ err: error, step: scope.step.key }, 'could not capture the heal screenshot');
+      return undefined;
+    }
+  }
+}
+
+/** Opens the healer's fingerprints bucket on first use; `undefined` (retried next time) while it does not exist. */
+export function fingerprintBucket(nc: NatsConnection): () => Promise<KV | undefined> {
+  let opened: Promise<KV> | undefined;
+  return async () => {
+    opened ??= new Kvm(nc).open(KV_BUCKETS.fingerprints);
+    try {
+      return await opened;
+    } catch {
+      opened = undefined;
+      return undefined;
+    }
+  };
+}
+
+/** The step's policy: its `healing` param, else the workflow's `defaults.healing`, else `off`. */
+export function policyOf(workflow: Workflow, step: PlannedStep): HealingPolicy {
+  const own = HealingPolicySchema.safeParse(step.params['healing']);
+  if (own.success) return own.data;
+  const defaults = workflow['defaults'] as { healing?: unknown } | undefined;
+  const inherited = HealingPolicySchema.safeParse(defaults?.healing);
+  return inherited.success ? inherited.data : 'off';
+}
+
+/** A subject- and KV-safe key naming one selector of one node of one workflow of one tenant. */
+export function selectorKey(tenantId: string, workflowId: string, nodeId: string, selector: string): string {
+  return createHash('sha256').update(JSON.stringify([tenantId, workflowId, nodeId, selector])).digest('hex').slice(0, 40);
+}
+
+function refusalMessage(what: string, result: RefusedResult): string {
+  const best = result.best
+    ? `best candidate ${result.best.selector} at confidence ${result.best.confidence.toFixed(2)} refused`
+    : 'no candidate';
+  return `element not found: ${what}; ${best} (${result.reason})`;
+}
+
+function approvalMessage(what: string, result: HealedResult): string {
+  return (
+    `element not found: ${what}; healed to ${result.selector} at confidence ${result.confidence.toFixed(2)} ` +
+    `(margin ${result.margin.toFixed(2)}), waiting for approval: retry-step applies it, skip-step or fail decide otherwise`
+  );
+}

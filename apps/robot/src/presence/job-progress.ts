@@ -1,0 +1,55 @@
+import type { NodeHandler } from '@aether/nodes';
+
+interface Progress {
+  currentNode?: string;
+  completedSteps: number;
+}
+
+/**
+ * What each running job is doing, for the heartbeat: wraps the node handlers so every step
+ * marks its job's current node while it runs. Memory only, and only for reporting.
+ */
+export class JobProgress {
+  private readonly jobs = new Map<string, Progress>();
+
+  track<T extends ReadonlyMap<string, NodeHandler>>(handlers: T): T {
+    const wrapped = new Map<string, NodeHandler>();
+    for (const [type, handler] of handlers) {
+      wrapped.set(type, {
+        type: handler.type,
+        execute: async (params, context) => {
+          const progress = this.jobs.get(context.jobId) ?? { completedSteps: 0 };
+          this.jobs.set(context.jobId, { ...progress, currentNode: context.stepKey });
+          try {
+            const output = await handler.execute(params, context);
+            progress.completedSteps++;
+            return output;
+          } finally {
+            this.jobs.set(context.jobId, { completedSteps: progress.completedSteps });
+          }
+        },
+      });
+    }
+    // Keep the table's own methods (e.g. `close`) while lookups see the wrapped handlers.
+    return new Proxy(handlers, {
+      get(target, property, receiver) {
+        if (property === 'get') return (key: string) => wrapped.get(key);
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
+  /** The jobs in `active`, with their progress; forgets jobs no longer active. */
+  report(active: readonly string[]): { jobId: string; currentNode?: string; completedSteps: number }[] {
+    for (const jobId of this.jobs.keys()) if (!active.includes(jobId)) this.jobs.delete(jobId);
+    return active.map((jobId) => {
+      const progress = this.jobs.get(jobId);
+      return {
+        jobId,
+        ...(progress?.currentNode ? { currentNode: progress.currentNode } : {}),
+        completedSteps: progress?.completedSteps ?? 0,
+      };
+    });
+  }
+}

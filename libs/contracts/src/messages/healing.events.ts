@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { defineMessage, type MessageOf } from '../envelope';
+
+/**
+ * What a browser step does when its selector no longer picks out one element:
+ * - `off`: fail as before (`ELEMENT_NOT_FOUND`);
+ * - `heal`: act on the healed element and record `SelectorHealed`;
+ * - `heal-and-pause`: record the proposed heal (`applied: false`) and park the job for an operator.
+ * Default `off`.
+ */
+export const HealingPolicySchema = z.enum(['off', 'heal', 'heal-and-pause']);
+export type HealingPolicy = z.infer<typeof HealingPolicySchema>;
+
+/** A candidate element a heal considered: its unique CSS selector and its similarity (0..1) to the fingerprint. */
+export const HealCandidateSchema = z.object({ selector: z.string().max(2000), confidence: z.number().min(0).max(1) });
+
+/**
+ * Where one selector lives: `selectorKey` is a hash of tenant, workflow id, node id and
+ * the selector, safe as a subject token and a KV key.
+ */
+const selectorRef = {
+  selectorKey: z.string().min(1).max(128),
+  workflowId: z.string().min(1),
+  nodeId: z.string().min(1),
+  selector: z.string().min(1).max(2000),
+};
+
+/**
+ * The first successful run of a step recorded what its target element looks like (the
+ * `@aether/healing` fingerprint, format in `libs/healing/README.md`). Appended by the robot
+ * on `aether.evt.<tenant>.selector.<selectorKey>` with expected sequence 0: the first
+ * recording of a selector wins, and fingerprints never change afterwards.
+ */
+export const FingerprintRecorded = defineMessage({
+  kind: 'event',
+  aggregate: 'selector',
+  type: 'FingerprintRecorded',
+  version: 1,
+  schema: z.object({
+    ...selectorRef,
+    /** The fingerprint document; validated by `parseFingerprint` where it is used. */
+    fingerprint: z.record(z.string(), z.json()),
+    /** Where it was recorded: the job and step whose run captured it. */
+    jobId: z.string().min(1),
+    stepKey: z.string().min(1),
+    robotId: z.string(),
+  }),
+});
+
+/**
+ * The healer's record-time rating of a selector: how likely it breaks on cosmetic page
+ * changes (0 sturdy … 1 breaks on the next deploy), why, and a sturdier selector for the
+ * same element built from the fingerprint (not verified on a page).
+ */
+export const SelectorFragilityRated = defineMessage({
+  kind: 'event',
+  aggregate: 'selector',
+  type: 'SelectorFragilityRated',
+  version: 1,
+  schema: z.object({
+    ...selectorRef,
+    score: z.number().min(0).max(1),
+    reasons: z.array(z.object({ code: z.string().max(100), message: z.string().max(2000) })),
+    suggestion: z.string().max(2000).optional(),
+  }),
+});
+
+/**
+ * A browser step's selector matched nothing (or several elements) and the healer found the
+ * recorded element again. Appended to the JOB (fenced like every step event) before the step
+ * acts on the new selector, or, under `heal-and-pause`, as a proposal (`applied: false`)
+ * before the job parks. Healing is never silent.
+ */
+export const SelectorHealed = defineMessage({
+  kind: 'event',
+  aggregate: 'job',
+  type: 'SelectorHealed',
+  version: 1,
+  schema: z.object({
+    stepKey: z.string().min(1),
+    ...selectorRef,
+    workflowVersion: z.number().int().positive(),
+    /** The selector the workflow holds (`selector` is the same; kept for readers of the heal alone). */
+    previousSelector: z.string().min(1).max(2000),
+    /** The unique CSS selector of the healed element. */
+    healedSelector: z.string().min(1).max(2000),
+    /** Why the old selector failed: it matched nothing, or more than one element. */
+    problem: z.enum(['not-found', 'ambiguous']),
+    /** 1: the element's own attributes decided; 2: stable neighbours (anchors) broke a tie. */
+    tier: z.union([z.literal(1), z.literal(2)]),
+    /** Similarity of the healed element to the fingerprint, 0..1 (acted on from 0.6). */
+    confidence: z.number().min(0).max(1),
+    /** Confidence lead over the runner-up (the whole confidence when there is none; acted on from 0.1). */
+    margin: z.number().min(0).max(1),
+    runnerUp: HealCandidateSchema.optional(),
+    /** Wall-clock time of the heal in milliseconds (budget 400). */
+    elapsedMs: z.number().nonnegative(),
+    /** `true`: the step acted on `healedSelector`; `false`: proposed, waiting for an operator. */
+    applied: z.boolean(),
+    /** Artifact reference of a screenshot crop around the healed element. */
+    screenshotRef: z.string().max(2000).optional(),
+  }),
+});
+
+/** One selector replacement a proposal carries: in node `nodeId`, `from` becomes `to`. */
+export const SelectorPatchSchema = z.object({
+  nodeId: z.string().min(1),
+  from: z.string().min(1).max(2000),
+  to: z.string().min(1).max(2000),
+  confidence: z.number().min(0).max(1),
+  margin: z.number().min(0).max(1),
+  tier: z.union([z.literal(1), z.literal(2)]),
+  /** The job and heal event that found it. */
+  jobId: z.string().min(1),
+  healEventId: z.string().min(1),
+});
+export type SelectorPatch = z.infer<typeof SelectorPatchSchema>;
+
+const proposal = { kind: 'event', aggregate: 'proposal' } as const;
+
+/**
+ * The healer proposes a patch of one workflow version: a heal replaced `from` with `to`.
+ * A proposal (`aether.evt.<tenant>.proposal.<workflowId>-v<version>`) collects every patch
+ * of that version until an operator approves or rejects it.
+ */
+export const SelectorPatchProposed = defineMessage({
+  ...proposal,
+  type: 'SelectorPatchProposed',
+  version: 1,
+  schema: z.object({
+    workflowId: z.string().min(1),
+    workflowVersion: z.number().int().positive(),
+    patch: SelectorPatchSchema,
+  }),
+});
+
+/** An operator approved the proposal: `newVersion` of the workflow holds the patched selectors. */
+export const HealProposalApproved = defineMessage({
+  ...proposal,
+  type: 'HealProposalApproved',
+  version: 1,
+  schema: z.object({
+    workflowId: z.string().min(1),
+    newVersion: z.number().int().positive(),
+    note: z.string().max(2000).optional(),
+  }),
+});
+
+/** An operator rejected the proposal; later heals of the same version propose nothing new. */
+export const HealProposalRejected = defineMessage({
+  ...proposal,
+  type: 'HealProposalRejected',
+  version: 1,
+  schema: z.object({ workflowId: z.string().min(1), note: z.string().max(2000).optional() }),
+});
+
+export const SELECTOR_EVENTS = [FingerprintRecorded, SelectorFragilityRated] as const;
+export type SelectorEvent = MessageOf<typeof FingerprintRecorded> | MessageOf<typeof SelectorFragilityRated>;
+
+export const PROPOSAL_EVENTS = [SelectorPatchProposed, HealProposalApproved, HealProposalRejected] as const;
+export type ProposalEvent =
+  | MessageOf<typeof SelectorPatchProposed>
+  | MessageOf<typeof HealProposalApproved>
+  | MessageOf<typeof HealProposalRejected>;
+
+/** Events of the selector and proposal aggregates (`SelectorHealed` is a job event). */
+export const HEALING_EVENTS = [...SELECTOR_EVENTS, ...PROPOSAL_EVENTS] as const;
+export type HealingEvent = SelectorEvent | ProposalEvent;

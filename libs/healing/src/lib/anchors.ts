@@ -1,0 +1,127 @@
+import type { Anchor, AnchorKind } from './fingerprint';
+import { looksGeneratedId } from './fragility';
+import type { ElementSnapshot } from './snapshot';
+import { normalize, sequenceSimilarity } from './text';
+
+const KIND_RANK: Record<AnchorKind, number> = { testid: 0, id: 1, label: 2, heading: 3, text: 4 };
+const MAX_UP = 6;
+
+function chain(s: ElementSnapshot): readonly number[] {
+  return [...s.ancestors, s.uid];
+}
+
+/** Index of the deepest common element of two root-first chains, or -1. */
+function commonDepth(a: readonly number[], b: readonly number[]): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i - 1;
+}
+
+function isOnChain(a: ElementSnapshot, b: ElementSnapshot): boolean {
+  return a.uid === b.uid || a.ancestors.includes(b.uid) || b.ancestors.includes(a.uid);
+}
+
+/** Keys under which a snapshot can serve as an anchor, most stable first. */
+function anchorKeys(s: ElementSnapshot): { kind: AnchorKind; key: string }[] {
+  const out: { kind: AnchorKind; key: string }[] = [];
+  for (const t of s.testIds) out.push({ kind: 'testid', key: t });
+  if (s.id && !looksGeneratedId(s.id)) out.push({ kind: 'id', key: s.id });
+  const text = normalize(s.text);
+  if (text.length >= 2 && text.length <= 80) {
+    if (s.tag === 'label') out.push({ kind: 'label', key: text });
+    else if (s.role === 'heading') out.push({ kind: 'heading', key: text });
+    else out.push({ kind: 'text', key: text });
+  }
+  return out;
+}
+
+/** Snapshots indexed by anchor key; a key is usable when its holders form one chain. */
+export class AnchorIndex {
+  private readonly byKey = new Map<string, ElementSnapshot[]>();
+  private readonly resolved = new Map<string, ElementSnapshot | undefined>();
+
+  constructor(snapshots: readonly ElementSnapshot[]) {
+    for (const s of snapshots) {
+      for (const { kind, key } of anchorKeys(s)) {
+        const k = (kind === 'testid' || kind === 'id' ? kind : 'text') + '\u0000' + key;
+        const list = this.byKey.get(k);
+        if (list) list.push(s);
+        else this.byKey.set(k, [s]);
+      }
+    }
+  }
+
+  /** The single (deepest) element holding the key, or `undefined` when absent or repeated. */
+  resolve(kind: AnchorKind, key: string): ElementSnapshot | undefined {
+    const k = (kind === 'testid' || kind === 'id' ? kind : 'text') + '\u0000' + key;
+    if (this.resolved.has(k)) return this.resolved.get(k);
+    const list = this.byKey.get(k);
+    let found: ElementSnapshot | undefined;
+    if (list) {
+      let deepest = list[0];
+      for (const s of list) if (s.depth > deepest.depth) deepest = s;
+      const chain = new Set(deepest.ancestors);
+      if (list.every((s) => s === deepest || chain.has(s.uid))) found = deepest;
+    }
+    this.resolved.set(k, found);
+    return found;
+  }
+}
+
+type Relation = Pick<Anchor, 'up' | 'down' | 'route' | 'before' | 'offset'>;
+
+/** Where the target sits relative to an anchor element. */
+function relation(target: ElementSnapshot, anchor: ElementSnapshot): Relation {
+  const t = chain(target);
+  const a = chain(anchor);
+  const lca = commonDepth(t, a);
+  const rel = { up: t.length - 1 - lca, down: a.length - 1 - lca, route: target.path.slice(lca + 1), before: anchor.uid < target.uid };
+  // Below the common ancestor, how many same-tag siblings apart the two branches start.
+  const branch = lca + 1;
+  if (rel.up === 0 || rel.down === 0 || target.path[branch] !== anchor.path[branch]) return rel;
+  const tp = target.positions[branch];
+  const ap = anchor.positions[branch];
+  return tp === undefined || ap === undefined ? rel : { ...rel, offset: tp - ap };
+}
+
+/** Picks up to `max` stable, page-unique elements close to the target. */
+export function findAnchors(target: ElementSnapshot, snapshots: readonly ElementSnapshot[], max = 3): Anchor[] {
+  const index = new AnchorIndex(snapshots);
+  const ownText = normalize(target.text);
+  const found: (Anchor & { rank: number })[] = [];
+  for (const s of snapshots) {
+    if (s.uid === target.uid || s.ancestors.includes(target.uid)) continue;
+    for (const { kind, key } of anchorKeys(s)) {
+      if (kind !== 'testid' && kind !== 'id' && (key === ownText || isOnChain(s, target))) continue;
+      if (index.resolve(kind, key) !== s) continue;
+      const rel = relation(target, s);
+      if (rel.up > MAX_UP) continue;
+      found.push({ kind, tag: s.tag, key, ...rel, rank: (rel.up + rel.down) * 10 + Math.min(9, Math.abs(rel.offset ?? 9)) + KIND_RANK[kind] / 10 });
+      break;
+    }
+  }
+  found.sort((x, y) => x.rank - y.rank);
+  return found.slice(0, max).map(({ rank: _rank, ...anchor }) => anchor);
+}
+
+/**
+ * How well each candidate keeps the recorded relation to the fingerprint's anchors, in
+ * [0, 1]; `null` when fewer than `minAnchors` anchors can be found on the page.
+ */
+export function anchorSupport(anchors: readonly Anchor[], candidates: readonly ElementSnapshot[], index: AnchorIndex, minAnchors = 1): number[] | null {
+  const resolved = anchors.map((a) => ({ a, el: index.resolve(a.kind, a.key) })).filter((r) => r.el !== undefined);
+  if (resolved.length === 0 || resolved.length < minAnchors) return null;
+  return candidates.map((c) => {
+    let sum = 0;
+    for (const { a, el } of resolved) {
+      if (!el || el.uid === c.uid) continue;
+      const rel = relation(c, el);
+      const structural = 1 / (1 + Math.abs(rel.up - a.up) + Math.abs(rel.down - a.down));
+      const route = sequenceSimilarity(a.route, rel.route);
+      const offset =
+        a.offset === undefined || rel.offset === undefined ? (rel.before === a.before ? 1 : 0) : 1 / (1 + Math.abs(rel.offset - a.offset));
+      sum += 0.3 * structural + 0.2 * route + 0.5 * offset;
+    }
+    return sum / resolved.length;
+  });
+}

@@ -1,0 +1,376 @@
+import type { CollectArgs, CollectResult, DocumentLike, ElementLike, ElementSnapshot, NodeLike } from './snapshot';
+
+/**
+ * Walks a document and snapshots every element a heal could land on: interactive
+ * elements, headings, labelled or test-attributed elements, elements with their own text,
+ * plus whatever `args.selector` matches.
+ *
+ * Self-contained on purpose: Playwright serialises it with `Function.prototype.toString`
+ * and runs it inside the page, so the body may reference nothing outside itself (no
+ * imports, no module-level helpers). Offline, the HTML adapter passes a DOM-like wrapper
+ * over htmlparser2's tree as `root`.
+ */
+export function collectSnapshots(args: CollectArgs, root?: DocumentLike): CollectResult {
+  const doc: DocumentLike = root ?? (globalThis as unknown as { document: DocumentLike }).document;
+  const SKIP = new Set(['head', 'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'canvas']);
+  const INLINE = new Set(['a', 'span', 'b', 'i', 'em', 'strong', 'small', 'code', 'abbr', 'sup', 'sub', 'u', 's', 'mark', 'q', 'cite', 'time', 'font', 'label', 'bdi', 'kbd', 'var']);
+  const INTERACTIVE = new Set(['a', 'button', 'input', 'select', 'textarea', 'label', 'summary', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+  const TEST_ATTRS = ['data-testid', 'data-test-id', 'data-test', 'data-qa', 'data-cy', 'data-e2e', 'data-automation-id', 'data-pw'];
+  const TEST_SET = new Set(TEST_ATTRS);
+  const SIGNAL_SET = new Set(['role', 'aria-label', 'aria-labelledby', 'name', 'onclick', 'tabindex', 'contenteditable', 'title', 'placeholder']);
+  const LANDMARK_TAGS: Record<string, string> = { nav: 'navigation', header: 'banner', footer: 'contentinfo', main: 'main', aside: 'complementary', form: 'form', dialog: 'dialog' };
+  const LANDMARK_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'main', 'complementary', 'form', 'search', 'region', 'dialog']);
+  const max = args.maxText;
+
+  const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
+  const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s);
+  // Attributes are read from the DOM once, in pass 1; DOM calls dominate in a browser.
+  const attrsOf: Record<string, string>[] = [];
+  const tagOf: string[] = [];
+  const raw = (uid: number, name: string): string => attrsOf[uid][name] ?? '';
+  const has = (uid: number, name: string): boolean => attrsOf[uid][name] !== undefined;
+  const attr = (uid: number, name: string): string => squash(attrsOf[uid][name] ?? '');
+  const readAttrs = (el: ElementLike): Record<string, string> => {
+    const rec = Object.create(null) as Record<string, string>;
+    for (const name of el.getAttributeNames()) rec[name] = el.getAttribute(name) ?? '';
+    return rec;
+  };
+  const looksGenerated = (id: string): boolean =>
+    /\d{3,}/.test(id) ||
+    /^[0-9a-f]{8,}$/i.test(id) ||
+    /^(ember|ext-gen|react-|radix-|headlessui-|mui-|:r|yui_|gwt-|j_id|ctl\d|__)/i.test(id) ||
+    id.split(/[-_:.]/).some((p) => p.length >= 5 && /\d/.test(p) && /[a-z]/i.test(p));
+  const cssIdent = (s: string): string => {
+    if (/^[a-zA-Z_][a-zA-Z0-9_-]*$/.test(s)) return s;
+    let out = '';
+    for (let i = 0; i < s.length; i++) {
+      const ch = s.charAt(i);
+      const code = s.charCodeAt(i);
+      const leadingDigit = /[0-9]/.test(ch) && (i === 0 || (i === 1 && s.charAt(0) === '-'));
+      if ((/[a-zA-Z0-9_-]/.test(ch) || (code > 0xa0 && !/\s/.test(ch))) && !leadingDigit) out += ch;
+      else out += '\\' + code.toString(16) + ' ';
+    }
+    return out === '-' ? '\\-' : out;
+  };
+  const cssString = (s: string): string => '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\a ') + '"';
+
+  let selectorError: string | null = null;
+  let matchList: ArrayLike<ElementLike> = [];
+  if (args.selector !== null) {
+    try {
+      matchList = doc.querySelectorAll(args.selector);
+    } catch (error) {
+      selectorError = error instanceof Error ? error.message : String(error);
+    }
+  }
+  const matchedSet = new Set<ElementLike>();
+  for (let i = 0; i < matchList.length; i++) matchedSet.add(matchList[i]);
+
+  // Pass 1 (post-order): uids, subtree texts and the counts that make selectors unique.
+  const uidOf = new Map<ElementLike, number>();
+  const texts: string[] = [];
+  const ownText: boolean[] = [];
+  const counts = new Map<string, number>();
+  const idFirst = new Map<string, number>();
+  const labelFor = new Map<string, string>();
+  const bump = (key: string): void => {
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  };
+  const countAttrs = (rec: Record<string, string>, tag: string, uid: number): void => {
+    for (const name in rec) {
+      if (name === 'id') {
+        const id = rec[name];
+        if (id) {
+          bump('#' + id);
+          if (uid >= 0 && !idFirst.has(id)) idFirst.set(id, uid);
+        }
+      } else if (name === 'name' || name === 'aria-label') {
+        bump(tag + '[' + name + ']=' + rec[name]);
+      } else if (TEST_SET.has(name)) {
+        bump(name + '=' + rec[name]);
+      }
+    }
+  };
+  // Inside skipped subtrees (SVG, templates…) attributes still count: selectors see them.
+  const countOnly = (el: ElementLike): void => {
+    const children = el.children;
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      countAttrs(readAttrs(c), c.tagName.toLowerCase(), -1);
+      countOnly(c);
+    }
+  };
+  const walk = (el: ElementLike): string => {
+    const uid = texts.length;
+    const tag = el.tagName.toLowerCase();
+    const rec = readAttrs(el);
+    uidOf.set(el, uid);
+    texts.push('');
+    ownText.push(false);
+    attrsOf.push(rec);
+    tagOf.push(tag);
+    countAttrs(rec, tag, uid);
+    if (SKIP.has(tag)) {
+      countOnly(el);
+      return '';
+    }
+    let buf = '';
+    const nodes = el.childNodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.nodeType === 3) {
+        const v = n.nodeValue ?? '';
+        if (!ownText[uid] && /\S/.test(v)) ownText[uid] = true;
+        if (buf.length < max * 2) buf += v;
+      } else if (n.nodeType === 1) {
+        const child = n as ElementLike;
+        const childUid = texts.length;
+        const t = walk(child);
+        const childTag = tagOf[childUid];
+        if (childTag === 'br') buf += ' ';
+        else if (t && buf.length < max * 2) buf += INLINE.has(childTag) ? t : ' ' + t + ' ';
+      }
+    }
+    const text = clip(squash(buf), max);
+    texts[uid] = text;
+    if (tag === 'label') {
+      const f = rec['for'];
+      if (f && !labelFor.has(f)) labelFor.set(f, text);
+    }
+    return text;
+  };
+  const top = doc.documentElement;
+  if (top) walk(top);
+
+  const implicitRole = (tag: string, uid: number, type: string): string => {
+    switch (tag) {
+      case 'a':
+      case 'area':
+        return has(uid, 'href') ? 'link' : '';
+      case 'button':
+      case 'summary':
+        return 'button';
+      case 'input':
+        if (type === 'submit' || type === 'button' || type === 'reset' || type === 'image') return 'button';
+        if (type === 'checkbox' || type === 'radio') return type;
+        if (type === 'range') return 'slider';
+        if (type === 'hidden') return '';
+        return 'textbox';
+      case 'select':
+        return 'combobox';
+      case 'textarea':
+        return 'textbox';
+      case 'img':
+        return 'img';
+      case 'h1':
+      case 'h2':
+      case 'h3':
+      case 'h4':
+      case 'h5':
+      case 'h6':
+        return 'heading';
+      default:
+        return LANDMARK_TAGS[tag] ?? '';
+    }
+  };
+
+  /** Text of the nearest neighbouring node, climbing out of wrappers that add no text. */
+  const neighbour = (el: ElementLike, before: boolean): string => {
+    let cur: ElementLike | null = el;
+    for (let up = 0; cur && up < 8; up++) {
+      let n: NodeLike | null = before ? cur.previousSibling : cur.nextSibling;
+      for (let seen = 0; n && seen < 6; seen++, n = before ? n.previousSibling : n.nextSibling) {
+        if (n.nodeType === 3) {
+          const t = squash(n.nodeValue ?? '');
+          if (t) return clip(t, 80);
+        } else if (n.nodeType === 1) {
+          const t = texts[uidOf.get(n as ElementLike) ?? -1];
+          if (t) return clip(t, 80);
+        }
+      }
+      const parent: ElementLike | null = cur.parentElement;
+      if (!parent || texts[uidOf.get(parent) ?? -1] !== texts[uidOf.get(cur) ?? -1]) return '';
+      cur = parent;
+    }
+    return '';
+  };
+
+  // Pass 2 (pre-order): snapshots with their context.
+  const snapshots: ElementSnapshot[] = [];
+  const matched: number[] = [];
+  const ancestors: number[] = [];
+  const path: string[] = [];
+  const positions: number[] = [];
+  const steps: string[] = [];
+  const idSteps: number[] = [];
+  const landmarks: string[] = [];
+  const labels: string[] = [];
+  let lastHeading = '';
+  let truncated = false;
+
+  const uniqueId = (id: string | null): boolean => id !== null && id !== '' && counts.get('#' + id) === 1 && !looksGenerated(id);
+
+  const visit = (el: ElementLike, nth: number, sameTag: number, hidden: boolean): void => {
+    const uid = uidOf.get(el) ?? -1;
+    const tag = tagOf[uid];
+    if (SKIP.has(tag)) return;
+    const rec = attrsOf[uid];
+    const type = raw(uid, 'type').trim().toLowerCase();
+    const roleAttr = raw(uid, 'role').trim().toLowerCase();
+    const role = roleAttr || implicitRole(tag, uid, type);
+    const style = has(uid, 'style') ? raw(uid, 'style').toLowerCase().replace(/\s/g, '') : '';
+    const isHidden = hidden || has(uid, 'hidden') || (tag === 'input' && type === 'hidden') || /display:none|visibility:hidden/.test(style);
+    const rawId = rec['id'] ?? null;
+    path.push(tag);
+    positions.push(nth);
+    if (uniqueId(rawId)) {
+      steps.push('#' + cssIdent(rawId ?? ''));
+      idSteps.push(steps.length - 1);
+    } else {
+      steps.push(cssIdent(tag) + (sameTag > 1 ? ':nth-of-type(' + nth + ')' : ''));
+    }
+
+    const isMatched = matchedSet.has(el);
+    let candidate = isMatched || tag === args.includeTag;
+    if (!candidate && tag !== 'html' && tag !== 'body') {
+      if (INTERACTIVE.has(tag)) candidate = !(tag === 'input' && type === 'hidden');
+      else if (tag === 'img') candidate = has(uid, 'alt') || has(uid, 'title');
+      else if (ownText[uid]) candidate = true;
+      else for (const n in rec) if (SIGNAL_SET.has(n) || TEST_SET.has(n)) candidate = true;
+    }
+    if (candidate && !isMatched && snapshots.length >= args.maxCandidates) {
+      candidate = false;
+      truncated = true;
+    }
+
+    if (candidate) {
+      const testIds: string[] = [];
+      let selector = '';
+      for (const a of TEST_ATTRS) {
+        const v = rec[a];
+        if (!v) continue;
+        testIds.push(a + '=' + v);
+        if (!selector && counts.get(a + '=' + v) === 1) selector = '[' + a + '=' + cssString(v) + ']';
+      }
+      if (!selector && uniqueId(rawId)) selector = '#' + cssIdent(rawId ?? '');
+      const rawName = rec['name'];
+      const rawAria = rec['aria-label'];
+      if (!selector && rawName && counts.get(tag + '[name]=' + rawName) === 1) selector = cssIdent(tag) + '[name=' + cssString(rawName) + ']';
+      if (!selector && rawAria && counts.get(tag + '[aria-label]=' + rawAria) === 1) selector = cssIdent(tag) + '[aria-label=' + cssString(rawAria) + ']';
+      if (!selector) selector = steps.slice(idSteps.length > 0 ? idSteps[idSteps.length - 1] : 0).join(' > ');
+
+      const id = rawId === null ? '' : squash(rawId);
+      let labelText = '';
+      const labelledBy = attr(uid, 'aria-labelledby');
+      if (labelledBy) {
+        labelText = squash(
+          labelledBy
+            .split(' ')
+            .map((ref) => texts[idFirst.get(ref) ?? -1] ?? '')
+            .join(' '),
+        );
+      }
+      if (!labelText && id && labelFor.has(id)) labelText = labelFor.get(id) ?? '';
+      if (!labelText && labels.length > 0) labelText = labels[labels.length - 1];
+
+      const own = texts[uid];
+      let parentText = '';
+      for (let i = ancestors.length - 1; i >= 0; i--) {
+        const t = texts[ancestors[i]];
+        if (t && t !== own) {
+          parentText = t;
+          break;
+        }
+      }
+
+      let bbox: ElementSnapshot['bbox'] = null;
+      let visible = !isHidden;
+      if (args.geometry && typeof el.getBoundingClientRect === 'function') {
+        const r = el.getBoundingClientRect();
+        bbox = { x: Math.round(r.x), y: Math.round(r.y), width: Math.round(r.width), height: Math.round(r.height) };
+        visible = typeof el.checkVisibility === 'function' ? el.checkVisibility() : r.width > 0 && r.height > 0;
+      }
+
+      if (isMatched) matched.push(snapshots.length);
+      snapshots.push({
+        uid,
+        ancestors: ancestors.slice(),
+        selector,
+        tag,
+        id,
+        name: attr(uid, 'name'),
+        type,
+        role,
+        classes: attr(uid, 'class').split(' ').filter((c) => c.length > 0),
+        text: own,
+        ariaLabel: attr(uid, 'aria-label'),
+        placeholder: attr(uid, 'placeholder'),
+        title: attr(uid, 'title'),
+        alt: attr(uid, 'alt'),
+        href: attr(uid, 'href'),
+        src: attr(uid, 'src'),
+        value: tag === 'input' || tag === 'button' || tag === 'option' ? attr(uid, 'value') : '',
+        testIds,
+        labelText: clip(labelText, max),
+        parentText,
+        prevText: neighbour(el, true),
+        nextText: neighbour(el, false),
+        headingText: lastHeading,
+        landmark: landmarks.length > 0 ? landmarks[landmarks.length - 1] : '',
+        depth: ancestors.length,
+        path: path.slice(),
+        nthOfType: nth,
+        positions: positions.slice(),
+        bbox,
+        visible,
+      });
+    }
+
+    if (role === 'heading') lastHeading = texts[uid];
+    const hasLabel = has(uid, 'aria-label') || has(uid, 'aria-labelledby');
+    const landmarkRole = roleAttr && LANDMARK_ROLES.has(roleAttr) ? roleAttr : LANDMARK_TAGS[tag] ?? (tag === 'section' && hasLabel ? 'region' : '');
+    if (landmarkRole) {
+      const label = attr(uid, 'aria-label');
+      landmarks.push(label ? landmarkRole + ':' + clip(label, 60) : landmarkRole);
+    }
+    if (tag === 'label') labels.push(texts[uid]);
+
+    ancestors.push(uid);
+    const children = el.children;
+    if (children.length === 1) {
+      visit(children[0], 1, 1, isHidden);
+    } else if (children.length > 1) {
+      const childTags: string[] = [];
+      const totals = new Map<string, number>();
+      for (let i = 0; i < children.length; i++) {
+        const t = tagOf[uidOf.get(children[i]) ?? -1] ?? children[i].tagName.toLowerCase();
+        childTags.push(t);
+        totals.set(t, (totals.get(t) ?? 0) + 1);
+      }
+      const seen = new Map<string, number>();
+      for (let i = 0; i < children.length; i++) {
+        const t = childTags[i];
+        const k = (seen.get(t) ?? 0) + 1;
+        seen.set(t, k);
+        visit(children[i], k, totals.get(t) ?? 1, isHidden);
+      }
+    }
+    ancestors.pop();
+    if (tag === 'label') labels.pop();
+    if (landmarkRole) landmarks.pop();
+    if (idSteps.length > 0 && idSteps[idSteps.length - 1] === steps.length - 1) idSteps.pop();
+    steps.pop();
+    path.pop();
+    positions.pop();
+  };
+  if (top) visit(top, 1, 1, false);
+
+  return {
+    snapshots,
+    matched: args.selector === null ? null : matched,
+    matchCount: matchList.length,
+    selectorError,
+    truncated,
+    elementCount: texts.length,
+  };
+}

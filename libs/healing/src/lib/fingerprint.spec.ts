@@ -1,0 +1,52 @@
+import { ElementNotFoundError, FINGERPRINT_VERSION, InvalidFingerprintError, fingerprintFromHtml, parseFingerprint } from '../index';
+
+const HTML = `<main><h2>Account</h2><form aria-label="Login">
+  <label for="u">User name</label><input id="u" name="user" placeholder="you@example.com" data-testid="user">
+  <button type="submit" title="Sign in now">Sign in</button></form></main>`;
+
+describe('fingerprints', () => {
+  it('captures the element, its context and a unique selector path', () => {
+    const fp = fingerprintFromHtml(HTML, '#u');
+    expect(fp).toMatchObject({
+      version: FINGERPRINT_VERSION,
+      selector: '#u',
+      tag: 'input',
+      id: 'u',
+      name: 'user',
+      role: 'textbox',
+      placeholder: 'you@example.com',
+      testIds: ['data-testid=user'],
+      labelText: 'User name',
+      headingText: 'Account',
+      landmark: 'form:Login',
+      path: ['html', 'body', 'main', 'form', 'input'],
+    });
+  });
+
+  it('survives a JSON round trip through parseFingerprint', () => {
+    const fp = fingerprintFromHtml(HTML, 'button');
+    expect(parseFingerprint(JSON.parse(JSON.stringify(fp)))).toEqual(fp);
+  });
+
+  it('refuses to record a selector that does not pick out exactly one element', () => {
+    expect(() => fingerprintFromHtml(HTML, 'p')).toThrow(ElementNotFoundError);
+    expect(() => fingerprintFromHtml(HTML, 'form *')).toThrow(/matches 3 elements/);
+    expect(() => fingerprintFromHtml(HTML, 'a[')).toThrow(/invalid selector/);
+  });
+
+  it.each([
+    [null, /not an object/],
+    [{ version: 2, selector: 'a', tag: 'a' }, /unsupported version/],
+    [{ version: 1, tag: 'a' }, /selector/],
+    [{ version: 1, selector: 'a', tag: 'a', classes: 'x' }, /classes/],
+    [{ version: 1, selector: 'a', tag: 'a', anchors: [{ kind: 'nope' }] }, /anchor/],
+    [{ version: 1, selector: 'a', tag: 'a', lookalikes: [{}] }, /lookalikes\[0\]: tag/],
+  ])('rejects malformed documents (%j)', (doc, message) => {
+    expect(() => parseFingerprint(doc)).toThrow(InvalidFingerprintError);
+    expect(() => parseFingerprint(doc)).toThrow(message);
+  });
+
+  it('accepts a minimal hand-written fingerprint', () => {
+    expect(parseFingerprint({ version: 1, selector: '#go', tag: 'button', text: 'Go' })).toMatchObject({ depth: 0, path: [] });
+  });
+});

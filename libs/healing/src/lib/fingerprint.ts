@@ -1,0 +1,210 @@
+import { InvalidFingerprintError } from './errors';
+import type { BoundingBox, ElementSnapshot } from './snapshot';
+
+export const FINGERPRINT_VERSION = 1;
+
+/**
+ * What a recorder stores about one target element, as plain JSON (see README.md for the
+ * field-by-field format). Every text is as found on the page, whitespace collapsed and
+ * capped at 200 characters; absent attributes are omitted.
+ */
+export interface Fingerprint extends ElementFeatures {
+  /** Format version; readers reject versions they do not know. */
+  readonly version: typeof FINGERPRINT_VERSION;
+  /** The selector the step was recorded with (CSS). */
+  readonly selector: string;
+  /** Stable neighbours and the route from each to the target (Tier 2). */
+  readonly anchors?: readonly Anchor[];
+  /**
+   * The elements that most resembled the target on the recording page, most similar
+   * first. A candidate that resembles one of them more than the target is taken for
+   * that element, never for the target.
+   */
+  readonly lookalikes?: readonly ElementFeatures[];
+}
+
+/** The attributes and context of one element, as recorded. */
+export interface ElementFeatures {
+  /** Lower-case tag name. */
+  readonly tag: string;
+  readonly id?: string;
+  readonly name?: string;
+  /** `type` attribute, lower-cased (inputs, buttons). */
+  readonly type?: string;
+  /** Explicit `role`, else the implicit ARIA role (`a[href]` → `link`). */
+  readonly role?: string;
+  readonly classes?: readonly string[];
+  /** Visible text of the element's subtree. */
+  readonly text?: string;
+  readonly ariaLabel?: string;
+  readonly placeholder?: string;
+  readonly title?: string;
+  readonly alt?: string;
+  readonly href?: string;
+  readonly src?: string;
+  /** `value` attribute of inputs and buttons. */
+  readonly value?: string;
+  /** Test attributes as `name=value`, e.g. `data-testid=login`. */
+  readonly testIds?: readonly string[];
+  /** Text of the associated label (`for`, enclosing `label`, `aria-labelledby`). */
+  readonly labelText?: string;
+  /** Text of the nearest ancestor whose text differs from the element's own. */
+  readonly parentText?: string;
+  /** Text of the nearest preceding sibling node with text. */
+  readonly prevText?: string;
+  /** Text of the nearest following sibling node with text. */
+  readonly nextText?: string;
+  /** Text of the nearest heading before the element. */
+  readonly headingText?: string;
+  /** Innermost landmark ancestor: `role` or `role:aria-label` (`navigation`, `form`). */
+  readonly landmark?: string;
+  /** Number of ancestor elements (the root element has depth 0). */
+  readonly depth: number;
+  /** Tag names from the root element down to the element itself. */
+  readonly path: readonly string[];
+  /** 1-based position among same-tag siblings. */
+  readonly nthOfType?: number;
+  /** `nthOfType` of every element on `path`, root first. */
+  readonly positions?: readonly number[];
+  /** Viewport box in CSS pixels at record time; only captured in a browser. */
+  readonly bbox?: BoundingBox;
+}
+
+/** How an anchor is recognised again on the changed page. */
+export type AnchorKind = 'testid' | 'id' | 'label' | 'heading' | 'text';
+
+/**
+ * A stable, page-unique element near the target, and where the target sits relative to
+ * it: `up` steps from the target to their closest common ancestor, then `down` steps to
+ * the anchor; `route` is the tag path from that ancestor down to the target.
+ */
+export interface Anchor {
+  readonly kind: AnchorKind;
+  readonly tag: string;
+  /** `name=value` for `testid`, the id for `id`, the text otherwise. */
+  readonly key: string;
+  readonly up: number;
+  readonly down: number;
+  readonly route: readonly string[];
+  /** The anchor comes before the target in document order. */
+  readonly before: boolean;
+  /**
+   * Where both branches below the common ancestor share a tag: the target branch's
+   * same-tag position minus the anchor branch's (`+2`: two list items after the anchor).
+   */
+  readonly offset?: number;
+}
+
+const TEXT_FIELDS = [
+  'id',
+  'name',
+  'type',
+  'role',
+  'text',
+  'ariaLabel',
+  'placeholder',
+  'title',
+  'alt',
+  'href',
+  'src',
+  'value',
+  'labelText',
+  'parentText',
+  'prevText',
+  'nextText',
+  'headingText',
+  'landmark',
+] as const;
+
+/** The recorded features of a snapshot: empty attributes dropped. */
+export function featuresOf(snapshot: ElementSnapshot): ElementFeatures {
+  const out: Record<string, unknown> = { tag: snapshot.tag };
+  for (const field of TEXT_FIELDS) if (snapshot[field]) out[field] = snapshot[field];
+  if (snapshot.classes.length > 0) out['classes'] = [...snapshot.classes];
+  if (snapshot.testIds.length > 0) out['testIds'] = [...snapshot.testIds];
+  out['depth'] = snapshot.depth;
+  out['path'] = [...snapshot.path];
+  out['nthOfType'] = snapshot.nthOfType;
+  out['positions'] = [...snapshot.positions];
+  if (snapshot.bbox) out['bbox'] = { ...snapshot.bbox };
+  return out as unknown as ElementFeatures;
+}
+
+/** The fingerprint of a snapshot, recorded under `selector`. */
+export function fingerprintFromSnapshot(
+  snapshot: ElementSnapshot,
+  selector: string,
+  extras: { anchors?: readonly Anchor[]; lookalikes?: readonly ElementSnapshot[] } = {},
+): Fingerprint {
+  return {
+    version: FINGERPRINT_VERSION,
+    selector,
+    ...featuresOf(snapshot),
+    ...(extras.anchors && extras.anchors.length > 0 ? { anchors: extras.anchors } : {}),
+    ...(extras.lookalikes && extras.lookalikes.length > 0 ? { lookalikes: extras.lookalikes.map(featuresOf) } : {}),
+  };
+}
+
+/** Validates a parsed JSON document as a fingerprint; throws `InvalidFingerprintError`. */
+export function parseFingerprint(input: unknown): Fingerprint {
+  const o = asObject(input, 'fingerprint');
+  if (o['version'] !== FINGERPRINT_VERSION) fail(`unsupported version ${JSON.stringify(o['version'])}`);
+  if (typeof o['selector'] !== 'string') fail('selector must be a string');
+  const features = parseFeatures(o, 'fingerprint');
+  const anchors = o['anchors'];
+  if (anchors !== undefined) {
+    if (!Array.isArray(anchors)) fail('anchors must be an array');
+    for (const a of anchors as unknown[]) {
+      const r = asObject(a, 'anchor');
+      const ok =
+        ['testid', 'id', 'label', 'heading', 'text'].includes(r['kind'] as string) &&
+        typeof r['tag'] === 'string' &&
+        typeof r['key'] === 'string' &&
+        typeof r['up'] === 'number' &&
+        typeof r['down'] === 'number' &&
+        Array.isArray(r['route']) &&
+        typeof r['before'] === 'boolean' &&
+        (r['offset'] === undefined || typeof r['offset'] === 'number');
+      if (!ok) fail('malformed anchor');
+    }
+  }
+  const lookalikes = o['lookalikes'];
+  if (lookalikes !== undefined && !Array.isArray(lookalikes)) fail('lookalikes must be an array');
+  return {
+    ...o,
+    ...features,
+    ...(Array.isArray(lookalikes) ? { lookalikes: lookalikes.map((l: unknown, i) => parseFeatures(asObject(l, `lookalikes[${i}]`), `lookalikes[${i}]`)) } : {}),
+  } as unknown as Fingerprint;
+}
+
+function fail(why: string): never {
+  throw new InvalidFingerprintError(`invalid fingerprint: ${why}`);
+}
+
+function asObject(input: unknown, what: string): Record<string, unknown> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail(`${what} is not an object`);
+  return input as Record<string, unknown>;
+}
+
+function parseFeatures(o: Record<string, unknown>, what: string): ElementFeatures {
+  if (typeof o['tag'] !== 'string' || !o['tag']) fail(`${what}: tag must be a non-empty string`);
+  for (const field of TEXT_FIELDS) {
+    if (o[field] !== undefined && typeof o[field] !== 'string') fail(`${what}: ${field} must be a string`);
+  }
+  for (const field of ['classes', 'testIds', 'path'] as const) {
+    const v = o[field];
+    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) fail(`${what}: ${field} must be an array of strings`);
+  }
+  const positions = o['positions'];
+  if (positions !== undefined && !(Array.isArray(positions) && positions.every((x) => typeof x === 'number'))) fail(`${what}: positions must be an array of numbers`);
+  for (const field of ['depth', 'nthOfType'] as const) {
+    if (o[field] !== undefined && typeof o[field] !== 'number') fail(`${what}: ${field} must be a number`);
+  }
+  const bbox = o['bbox'];
+  if (bbox !== undefined) {
+    const b = asObject(bbox, `${what}: bbox`);
+    if (!['x', 'y', 'width', 'height'].every((k) => typeof b[k] === 'number')) fail(`${what}: bbox must be {x,y,width,height}`);
+  }
+  const path = (o['path'] as string[] | undefined) ?? [];
+  return { ...o, path, depth: (o['depth'] as number | undefined) ?? Math.max(0, path.length - 1) } as unknown as ElementFeatures;
+}

@@ -1,0 +1,412 @@
+import type { ElementFeatures } from './fingerprint';
+import type { BoundingBox } from './snapshot';
+import { dice, identifierTokens, jaccard, normalize, sequenceSimilarity, textSimilarity, words } from './text';
+
+/**
+ * Relative weight of each attribute in the similarity score. A feature only counts when
+ * the fingerprint has it (or, for the text-like ones, when either side has it), so the
+ * score is the weighted share of recorded evidence the candidate reproduces.
+ */
+export interface Weights {
+  readonly tag: number;
+  readonly role: number;
+  readonly id: number;
+  readonly name: number;
+  readonly type: number;
+  readonly testId: number;
+  readonly classes: number;
+  readonly text: number;
+  readonly accessibleName: number;
+  readonly ariaLabel: number;
+  readonly placeholder: number;
+  readonly title: number;
+  readonly alt: number;
+  readonly href: number;
+  readonly src: number;
+  readonly value: number;
+  readonly labelText: number;
+  readonly parentText: number;
+  readonly siblingText: number;
+  readonly headingText: number;
+  readonly landmark: number;
+  readonly path: number;
+  readonly position: number;
+  readonly bbox: number;
+}
+
+export const DEFAULT_WEIGHTS: Weights = {
+  tag: 1,
+  role: 1,
+  id: 1.5,
+  name: 1.5,
+  type: 0.5,
+  testId: 2.5,
+  classes: 1,
+  text: 2,
+  accessibleName: 1.5,
+  ariaLabel: 1,
+  placeholder: 1,
+  title: 0.5,
+  alt: 1,
+  href: 1,
+  src: 0.75,
+  value: 0.75,
+  labelText: 1,
+  parentText: 1,
+  siblingText: 0.5,
+  headingText: 0.75,
+  landmark: 0.5,
+  path: 0.75,
+  position: 0.75,
+  bbox: 0.75,
+};
+
+interface PreparedText {
+  readonly s: string;
+  readonly w: ReadonlySet<string>;
+}
+
+/** A fingerprint or snapshot ready for scoring; texts are normalised on first use. */
+export interface Features {
+  readonly tag: string;
+  readonly family: string;
+  readonly role: string;
+  readonly type: string;
+  readonly id: string;
+  readonly idTokens: ReadonlySet<string>;
+  readonly name: string;
+  readonly nameTokens: ReadonlySet<string>;
+  readonly testIds: readonly string[];
+  readonly classes: ReadonlySet<string>;
+  readonly text: PreparedText;
+  readonly accessibleName: PreparedText;
+  readonly ariaLabel: PreparedText;
+  readonly placeholder: PreparedText;
+  readonly title: PreparedText;
+  readonly alt: PreparedText;
+  readonly href: PreparedText;
+  readonly src: PreparedText;
+  readonly value: PreparedText;
+  readonly labelText: PreparedText;
+  readonly parentText: PreparedText;
+  readonly prevText: PreparedText;
+  readonly nextText: PreparedText;
+  readonly headingText: PreparedText;
+  readonly landmark: string;
+  readonly path: readonly string[];
+  /** `tag:position` from the element up, nearest first. */
+  readonly steps: readonly string[];
+  readonly bbox: BoundingBox | null;
+  readonly visible: boolean;
+}
+
+type FeatureSource = Omit<ElementFeatures, 'bbox'> & { readonly bbox?: BoundingBox | null; readonly visible?: boolean };
+
+const EMPTY: PreparedText = { s: '', w: new Set() };
+
+/**
+ * Normalised texts by raw value. Siblings share parent and heading texts, so one cache
+ * per heal saves most of the normalising and tokenising.
+ */
+export class TextCache {
+  private readonly texts = new Map<string, PreparedText>();
+  private readonly urls = new Map<string, PreparedText>();
+
+  text(value: string | undefined): PreparedText {
+    if (!value) return EMPTY;
+    let p = this.texts.get(value);
+    if (!p) {
+      const s = normalize(value);
+      p = s ? { s, w: words(s) } : EMPTY;
+      this.texts.set(value, p);
+    }
+    return p;
+  }
+
+  url(value: string | undefined): PreparedText {
+    if (!value) return EMPTY;
+    let p = this.urls.get(value);
+    if (!p) {
+      const s = normalize(value)
+        .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/, '')
+        .replace(/\/$/, '');
+      p = s ? { s, w: words(s) } : EMPTY;
+      this.urls.set(value, p);
+    }
+    return p;
+  }
+}
+
+function family(tag: string, role: string): string {
+  if (role === 'link' || role === 'button' || role === 'menuitem' || role === 'tab') return 'click';
+  if (role === 'heading') return 'heading';
+  if (role === 'textbox' || role === 'combobox' || role === 'searchbox') return 'field';
+  if (role === 'checkbox' || role === 'radio' || role === 'switch') return 'toggle';
+  return tag === 'img' ? 'img' : 'block';
+}
+
+class Prepared implements Features {
+  readonly tag: string;
+  readonly family: string;
+  readonly role: string;
+  readonly type: string;
+  readonly id: string;
+  readonly name: string;
+  readonly testIds: readonly string[];
+  readonly path: readonly string[];
+  readonly bbox: BoundingBox | null;
+  readonly visible: boolean;
+  private memo: Partial<Record<keyof Features, unknown>> = {};
+
+  constructor(
+    private readonly source: FeatureSource,
+    private readonly cache: TextCache,
+  ) {
+    this.tag = source.tag;
+    this.role = source.role ?? '';
+    this.family = family(this.tag, this.role);
+    this.type = source.type ?? '';
+    this.id = source.id ?? '';
+    this.name = source.name ?? '';
+    this.testIds = source.testIds ?? [];
+    this.path = source.path ?? [];
+    this.bbox = source.bbox ?? null;
+    this.visible = source.visible ?? true;
+  }
+
+  private lazy<K extends keyof Features>(key: K, make: () => Features[K]): Features[K] {
+    if (!(key in this.memo)) this.memo[key] = make();
+    return this.memo[key] as Features[K];
+  }
+
+  get idTokens(): ReadonlySet<string> {
+    return this.lazy('idTokens', () => identifierTokens(this.id));
+  }
+  get nameTokens(): ReadonlySet<string> {
+    return this.lazy('nameTokens', () => identifierTokens(this.name));
+  }
+  get classes(): ReadonlySet<string> {
+    return this.lazy('classes', () => new Set(this.source.classes ?? []));
+  }
+  get text(): PreparedText {
+    return this.cache.text(this.source.text);
+  }
+  get accessibleName(): PreparedText {
+    const s = this.source;
+    const clickable = this.role === 'button' || this.role === 'link';
+    return this.cache.text(s.ariaLabel || s.labelText || s.text || (clickable ? s.value : '') || s.alt || s.title || s.placeholder || '');
+  }
+  get ariaLabel(): PreparedText {
+    return this.cache.text(this.source.ariaLabel);
+  }
+  get placeholder(): PreparedText {
+    return this.cache.text(this.source.placeholder);
+  }
+  get title(): PreparedText {
+    return this.cache.text(this.source.title);
+  }
+  get alt(): PreparedText {
+    return this.cache.text(this.source.alt);
+  }
+  get href(): PreparedText {
+    return this.cache.url(this.source.href);
+  }
+  get src(): PreparedText {
+    return this.cache.url(this.source.src);
+  }
+  get value(): PreparedText {
+    return this.cache.text(this.source.value);
+  }
+  get labelText(): PreparedText {
+    return this.cache.text(this.source.labelText);
+  }
+  get parentText(): PreparedText {
+    return this.cache.text(this.source.parentText);
+  }
+  get prevText(): PreparedText {
+    return this.cache.text(this.source.prevText);
+  }
+  get nextText(): PreparedText {
+    return this.cache.text(this.source.nextText);
+  }
+  get headingText(): PreparedText {
+    return this.cache.text(this.source.headingText);
+  }
+  get landmark(): string {
+    return this.cache.text(this.source.landmark).s;
+  }
+  get steps(): readonly string[] {
+    return this.lazy('steps', () => stepsOf(this.path, this.source.positions));
+  }
+}
+
+/** Prepares a fingerprint, look-alike or snapshot for `similarity`. */
+export function prepare(source: FeatureSource, cache: TextCache = new TextCache()): Features {
+  return new Prepared(source, cache);
+}
+
+function stepsOf(path: readonly string[], positions: readonly number[] | undefined): string[] {
+  const out: string[] = [];
+  if (!positions) return out;
+  for (let i = path.length - 1; i >= 0; i--) out.push(`${path[i]}:${positions[i] ?? 0}`);
+  return out;
+}
+
+const POSITION_WEIGHTS = Array.from({ length: 256 }, (_, k) => 1 / (k + 1));
+
+/** Agreement of the positional paths, the level k steps up weighing 1/(k+1). */
+export function positionSimilarity(a: readonly string[], b: readonly string[]): number {
+  let num = 0;
+  let den = 0;
+  const n = Math.max(a.length, b.length);
+  for (let k = 0; k < n; k++) {
+    const w = POSITION_WEIGHTS[k] ?? 0;
+    den += w;
+    if (a[k] !== undefined && a[k] === b[k]) num += w;
+  }
+  return den === 0 ? 1 : num / den;
+}
+
+function identifierSimilarity(a: string, at: ReadonlySet<string>, b: string, bt: ReadonlySet<string>): number {
+  if (a === b) return 1;
+  if (!b) return 0;
+  return 0.5 * dice(at, bt);
+}
+
+function textSim(a: PreparedText, b: PreparedText): number {
+  return textSimilarity(a.s, a.w, b.s, b.w);
+}
+
+function urlSim(a: PreparedText, b: PreparedText): number {
+  if (a.s === b.s) return 1;
+  if (!a.s || !b.s) return 0;
+  const bare = (u: string): string => u.replace(/[?#].*$/, '');
+  if (bare(a.s) === bare(b.s)) return 0.8;
+  const last = (u: string): string => bare(u).replace(/^.*\//, '');
+  return last(a.s) && last(a.s) === last(b.s) ? 0.5 : 0;
+}
+
+function testIdSimilarity(a: readonly string[], b: readonly string[]): number {
+  let best = 0;
+  for (const x of a) {
+    for (const y of b) {
+      if (x === y) return 1;
+      if (x.slice(x.indexOf('=')) === y.slice(y.indexOf('='))) best = 0.8;
+    }
+  }
+  return best;
+}
+
+function boxSimilarity(a: BoundingBox, b: BoundingBox): number {
+  const dx = a.x + a.width / 2 - (b.x + b.width / 2);
+  const dy = a.y + a.height / 2 - (b.y + b.height / 2);
+  const near = Math.max(0, 1 - Math.sqrt(dx * dx + dy * dy) / 400);
+  const areaA = Math.max(1, a.width * a.height);
+  const areaB = Math.max(1, b.width * b.height);
+  return 0.7 * near + 0.3 * (Math.min(areaA, areaB) / Math.max(areaA, areaB));
+}
+
+/** Weighted similarity of a candidate to the fingerprint, in [0, 1]. */
+export function similarity(fp: Features, c: Features, w: Weights = DEFAULT_WEIGHTS): number {
+  return similarityParts(fp, c, w).score;
+}
+
+export interface SimilarityParts {
+  /** Over every feature: what the heal decides on. */
+  readonly score: number;
+  /** Over the element's own attributes only, context and position left out. */
+  readonly intrinsic: number;
+}
+
+/** Receives every feature that counts: its weight and similarity. For explaining scores. */
+export type Trace = (feature: keyof Weights, weight: number, similarity: number) => void;
+
+/** Weighted sums over a group of features: `num / den` is the group's similarity. */
+export interface Sums {
+  readonly num: number;
+  readonly den: number;
+}
+
+export function similarityParts(fp: Features, c: Features, w: Weights = DEFAULT_WEIGHTS): SimilarityParts {
+  return combine(intrinsicSums(fp, c, w), contextSums(fp, c, w), c.visible);
+}
+
+export function combine(intrinsic: Sums, context: Sums, visible: boolean): SimilarityParts {
+  const den = intrinsic.den + context.den;
+  const visibility = visible ? 1 : 0.9;
+  return {
+    score: den === 0 ? 0 : (visibility * (intrinsic.num + context.num)) / den,
+    intrinsic: intrinsic.den === 0 ? 0 : (visibility * intrinsic.num) / intrinsic.den,
+  };
+}
+
+/** The element's own attributes. */
+export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WEIGHTS, trace?: Trace): Sums {
+  let num = 0;
+  let den = 0;
+  const add = (weight: number, s: number, name: keyof Weights): void => {
+    num += weight * s;
+    den += weight;
+    trace?.(name, weight, s);
+  };
+  const optional = (weight: number, a: PreparedText, b: PreparedText, name: keyof Weights): void => {
+    if (a.s) add(weight, textSim(a, b), name);
+  };
+  add(w.tag, fp.tag === c.tag ? 1 : fp.family === c.family ? 0.6 : 0, 'tag');
+  if (fp.role || c.role) add(w.role, fp.role === c.role ? 1 : fp.family === c.family ? 0.5 : 0, 'role');
+  if (fp.id) add(w.id, identifierSimilarity(fp.id, fp.idTokens, c.id, c.idTokens), 'id');
+  if (fp.name) add(w.name, identifierSimilarity(fp.name, fp.nameTokens, c.name, c.nameTokens), 'name');
+  if (fp.type) add(w.type, fp.type === c.type ? 1 : 0, 'type');
+  if (fp.testIds.length > 0) add(w.testId, testIdSimilarity(fp.testIds, c.testIds), 'testId');
+  if (fp.classes.size > 0) add(w.classes, jaccard(fp.classes, c.classes), 'classes');
+  if (fp.text.s || c.text.s) add(w.text, textSim(fp.text, c.text), 'text');
+  if (fp.accessibleName.s || c.accessibleName.s) add(w.accessibleName, textSim(fp.accessibleName, c.accessibleName), 'accessibleName');
+  optional(w.ariaLabel, fp.ariaLabel, c.ariaLabel, 'ariaLabel');
+  optional(w.placeholder, fp.placeholder, c.placeholder, 'placeholder');
+  optional(w.title, fp.title, c.title, 'title');
+  optional(w.alt, fp.alt, c.alt, 'alt');
+  optional(w.value, fp.value, c.value, 'value');
+  optional(w.labelText, fp.labelText, c.labelText, 'labelText');
+  if (fp.href.s) add(w.href, urlSim(fp.href, c.href), 'href');
+  if (fp.src.s) add(w.src, urlSim(fp.src, c.src), 'src');
+  return { num, den };
+}
+
+/** Where the element is: neighbouring texts, landmark, path, position, box. */
+export function contextSums(fp: Features, c: Features, w: Weights = DEFAULT_WEIGHTS, trace?: Trace): Sums {
+  let num = 0;
+  let den = 0;
+  const add = (weight: number, s: number, name: keyof Weights): void => {
+    num += weight * s;
+    den += weight;
+    trace?.(name, weight, s);
+  };
+  const optional = (weight: number, a: PreparedText, b: PreparedText, name: keyof Weights): void => {
+    if (a.s) add(weight, textSim(a, b), name);
+  };
+  optional(w.parentText, fp.parentText, c.parentText, 'parentText');
+  optional(w.siblingText, fp.prevText, c.prevText, 'siblingText');
+  optional(w.siblingText, fp.nextText, c.nextText, 'siblingText');
+  optional(w.headingText, fp.headingText, c.headingText, 'headingText');
+  if (fp.landmark || c.landmark) {
+    add(w.landmark, fp.landmark === c.landmark ? 1 : fp.landmark.split(':')[0] === c.landmark.split(':')[0] ? 0.7 : 0, 'landmark');
+  }
+  add(w.path, sequenceSimilarity(fp.path, c.path), 'path');
+  if (fp.steps.length > 0) add(w.position, positionSimilarity(fp.steps, c.steps), 'position');
+  if (fp.bbox && c.bbox) add(w.bbox, boxSimilarity(fp.bbox, c.bbox), 'bbox');
+  return { num, den };
+}
+
+/** The most weight `contextSums` can put in its denominator for this fingerprint. */
+export function contextCeiling(fp: Features, w: Weights = DEFAULT_WEIGHTS): number {
+  return (
+    (fp.parentText.s ? w.parentText : 0) +
+    (fp.prevText.s ? w.siblingText : 0) +
+    (fp.nextText.s ? w.siblingText : 0) +
+    (fp.headingText.s ? w.headingText : 0) +
+    w.landmark +
+    w.path +
+    (fp.steps.length > 0 ? w.position : 0) +
+    (fp.bbox ? w.bbox : 0)
+  );
+}

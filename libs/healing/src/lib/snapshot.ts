@@ -1,0 +1,107 @@
+/**
+ * The DOM-agnostic view of one element that both adapters produce and the pure scorer
+ * consumes. Strings are as found on the page (whitespace collapsed, capped); an absent
+ * attribute is the empty string so the shape survives `page.evaluate` serialisation.
+ */
+export interface ElementSnapshot {
+  /** Pre-order index of the element among all elements of the document. */
+  readonly uid: number;
+  /** Pre-order indices of the element's ancestors, root first. */
+  readonly ancestors: readonly number[];
+  /** A CSS selector that matched exactly this element when the snapshot was taken. */
+  readonly selector: string;
+  readonly tag: string;
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  /** Explicit `role` attribute, else the implicit ARIA role of the tag (`a[href]` → `link`). */
+  readonly role: string;
+  readonly classes: readonly string[];
+  /** Visible text of the subtree (scripts, styles and SVG excluded), capped. */
+  readonly text: string;
+  readonly ariaLabel: string;
+  readonly placeholder: string;
+  readonly title: string;
+  readonly alt: string;
+  readonly href: string;
+  readonly src: string;
+  readonly value: string;
+  /** Test attributes as `name=value` (`data-testid=login`, `data-qa=submit`, …). */
+  readonly testIds: readonly string[];
+  /** Text of `label[for=id]`, an enclosing `label`, or `aria-labelledby` targets. */
+  readonly labelText: string;
+  /** Text of the nearest ancestor whose text differs from the element's own. */
+  readonly parentText: string;
+  /** Text of the nearest preceding / following sibling node that has text. */
+  readonly prevText: string;
+  readonly nextText: string;
+  /** Text of the nearest heading before the element in document order. */
+  readonly headingText: string;
+  /** Innermost landmark ancestor as `role` or `role:label` (`navigation`, `form:login`). */
+  readonly landmark: string;
+  readonly depth: number;
+  /** Tag names from the root element down to this element. */
+  readonly path: readonly string[];
+  /** 1-based position among siblings with the same tag. */
+  readonly nthOfType: number;
+  /** `nthOfType` of every element on `path`, root first. */
+  readonly positions: readonly number[];
+  /** Viewport box in CSS pixels; `null` when the adapter has no layout (offline HTML). */
+  readonly bbox: BoundingBox | null;
+  readonly visible: boolean;
+}
+
+export interface BoundingBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The slice of the DOM `collectSnapshots` reads; a browser `Document` satisfies it. */
+export interface DocumentLike {
+  readonly documentElement: ElementLike | null;
+  querySelectorAll(selector: string): ArrayLike<ElementLike>;
+}
+
+export interface ElementLike extends NodeLike {
+  readonly tagName: string;
+  readonly parentElement: ElementLike | null;
+  readonly children: ArrayLike<ElementLike>;
+  readonly childNodes: ArrayLike<NodeLike>;
+  getAttribute(name: string): string | null;
+  getAttributeNames(): string[];
+  getBoundingClientRect?(): { x: number; y: number; width: number; height: number };
+  checkVisibility?(): boolean;
+}
+
+export interface NodeLike {
+  readonly nodeType: number;
+  readonly nodeValue: string | null;
+  readonly previousSibling: NodeLike | null;
+  readonly nextSibling: NodeLike | null;
+}
+
+export interface CollectArgs {
+  /** Selector to evaluate alongside the walk (the recorded one); `null` for none. */
+  readonly selector: string | null;
+  /** Elements of this tag are candidates even when they look meaningless otherwise. */
+  readonly includeTag: string | null;
+  /** Cap on every collected text, in characters. */
+  readonly maxText: number;
+  /** Stop adding candidates beyond this many (matched elements are always added). */
+  readonly maxCandidates: number;
+  /** Read layout (bounding boxes, visibility); only meaningful in a browser. */
+  readonly geometry: boolean;
+}
+
+export interface CollectResult {
+  readonly snapshots: ElementSnapshot[];
+  /** Indices into `snapshots` of the elements `selector` matched; `null` without selector. */
+  readonly matched: number[] | null;
+  /** How many elements `selector` matched in the whole document. */
+  readonly matchCount: number;
+  readonly selectorError: string | null;
+  readonly truncated: boolean;
+  readonly elementCount: number;
+}

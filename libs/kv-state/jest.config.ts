@@ -1,0 +1,5 @@
+export default {
+  displayName: 'kv-state',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,125 @@
+import { KvWatchInclude, type KV, type KvEntry } from '@nats-io/kv';
+
+/** One key's value as last seen, with its revision so older news never overwrites newer. */
+export interface MirroredEntry<T> {
+  readonly key: string;
+  readonly revision: number;
+  readonly value: T;
+}
+
+export type MirrorChange<T> =
+  | { readonly kind: 'put'; readonly entry: MirroredEntry<T>; readonly previous?: MirroredEntry<T> }
+  | { readonly kind: 'delete'; readonly key: string; readonly previous?: MirroredEntry<T> };
+
+export interface KvMirrorOptions<T> {
+  /** Validates a stored value; `undefined` rejects it (the key then reads as absent). */
+  parse(value: unknown, key: string): T | undefined;
+  /** Called for every change after the initial load (and for each loaded key during it). */
+  onChange?(change: MirrorChange<T>): void;
+  /** Called with values that failed `parse`. */
+  onInvalid?(key: string, raw: string): void;
+}
+
+/**
+ * A bucket's current values in memory, kept up to date by a watch. The watch starts before
+ * the initial load, and every key remembers its revision, so an update racing the load is
+ * never lost nor overwritten by an older value. The bucket stays the truth: a restart
+ * simply loads it again.
+ */
+export class KvMirror<T> {
+  private readonly entries = new Map<string, MirroredEntry<T>>();
+  private readonly tombstones = new Map<string, number>();
+  private watcher?: { stop(): void };
+
+  private constructor(
+    readonly kv: KV,
+    private readonly options: KvMirrorOptions<T>,
+  ) {}
+
+  static async start<T>(kv: KV, options: KvMirrorOptions<T>): Promise<KvMirror<T>> {
+    const mirror = new KvMirror<T>(kv, options);
+    await mirror.run();
+    return mirror;
+  }
+
+  get(key: string): T | undefined {
+    return this.entries.get(key)?.value;
+  }
+
+  entry(key: string): MirroredEntry<T> | undefined {
+    return this.entries.get(key);
+  }
+
+  values(): T[] {
+    return [...this.entries.values()].map((entry) => entry.value);
+  }
+
+  all(): MirroredEntry<T>[] {
+    return [...this.entries.values()];
+  }
+
+  stop(): void {
+    this.watcher?.stop();
+  }
+
+  /**
+   * Watches and loads again: after a reconnect to a restarted server the old watch (an ordered
+   * consumer) would only notice after its idle heartbeat. Keys gone meanwhile are dropped.
+   */
+  async restart(): Promise<void> {
+    this.watcher?.stop();
+    const present = await this.run();
+    for (const [key, entry] of this.entries) if (!present.has(key)) this.remove(key, entry.revision + 1);
+  }
+
+  /** Applies an entry this process just wrote, without waiting for the watch to echo it. */
+  apply(entry: KvEntry): void {
+    if (entry.operation === 'PUT') this.put(entry);
+    else this.remove(entry.key, entry.revision);
+  }
+
+  private async run(): Promise<Set<string>> {
+    const updates = await this.kv.watch({ include: KvWatchInclude.UpdatesOnly });
+    this.watcher = updates;
+    void (async () => {
+      for await (const entry of updates) this.apply(entry);
+    })();
+    const keys = new Set<string>();
+    for await (const key of await this.kv.keys()) keys.add(key);
+    await Promise.all(
+      [...keys].map(async (key) => {
+        const entry = await this.kv.get(key);
+        if (entry) this.apply(entry);
+      }),
+    );
+    return keys;
+  }
+
+  private put(entry: KvEntry): void {
+    const previous = this.entries.get(entry.key);
+    const newest = Math.max(previous?.revision ?? 0, this.tombstones.get(entry.key) ?? 0);
+    if (entry.revision <= newest) return;
+    let raw: unknown;
+    try {
+      raw = entry.json<unknown>();
+    } catch {
+      raw = undefined;
+    }
+    const value = raw === undefined ? undefined : this.options.parse(raw, entry.key);
+    if (value === undefined) {
+      this.options.onInvalid?.(entry.key, entry.string().slice(0, 500));
+      return;
+    }
+    const mirrored = { key: entry.key, revision: entry.revision, value };
+    this.entries.set(entry.key, mirrored);
+    this.options.onChange?.({ kind: 'put', entry: mirrored, previous });
+  }
+
+  private remove(key: string, revision: number): void {
+    const previous = this.entries.get(key);
+    if (previous && previous.revision >= revision) return;
+    this.tombstones.set(key, revision);
+    this.entries.delete(key);
+    if (previous) this.options.onChange?.({ kind: 'delete', key, previous });
+  }
+}

@@ -1,0 +1,124 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { createTestDatabase, eventually, startNatsServer } from '@aether/testing';
+import { startStack } from '../../dev/stack';
+import { installLagProbe, measureAether, noopWorkflow } from './aether';
+import { measureRawJetStream } from './jetstream';
+import { cpuSeconds, percentile, round } from './measure';
+import { measurePgBoss } from './pgboss';
+
+/**
+ * `npm run bench:dispatch`: end-to-end no-op jobs per second through the whole platform
+ * (each service and robot its own process, each robot one job at a time), with 1 and 4
+ * robots, and as peers in the same run pg-boss on the same PostgreSQL and raw JetStream on
+ * the same server. Environment: BENCH_JOBS (default 3000), BENCH_PREFETCH (the dispatcher's
+ * PREFETCH, default 1).
+ */
+async function main() {
+  const jobs = Number(process.env['BENCH_JOBS'] ?? 3000);
+  const prefetch = Number(process.env['BENCH_PREFETCH'] ?? 1);
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-dispatch-'));
+  const nats = await startNatsServer();
+  const database = await createTestDatabase('aether_bench_dispatch');
+  const db = new Client({ connectionString: database.url });
+  let stack: Awaited<ReturnType<typeof startStack>> | undefined;
+  try {
+    stack = await startStack({
+      natsUrl: nats.url,
+      databaseUrl: database.url,
+      logDir,
+      robots: 1,
+      // PREFETCH queues one job ahead on each robot's subject; the robot still holds one lease at a time.
+      env: { LOG_LEVEL: 'warn', PREFETCH: String(prefetch) },
+      robotEnv: { MAX_CONCURRENT_JOBS: '1', FILES_ROOT: join(logDir, 'files') },
+    });
+    const gateway = stack.gatewayUrl;
+    await db.connect();
+    await installLagProbe(db);
+    for (const id of ['bench-warmup', 'bench-1-robot', 'bench-4-robots']) {
+      const response = await fetch(`${gateway}/api/v1/workflows`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(noopWorkflow(id)),
+      });
+      if (!response.ok) throw new Error(`publishing ${id}: ${response.status} ${await response.text()}`);
+    }
+    const onlineRobots = async (count: number) =>
+      eventually(async () => {
+        const robots = (await (await fetch(`${gateway}/api/v1/robots?status=online`)).json()) as unknown[];
+        return robots.length === count ? true : undefined;
+      });
+
+    await onlineRobots(1);
+    await measureAether(nats.url, db, 'bench-warmup', 200);
+    const one = await measureAether(nats.url, db, 'bench-1-robot', jobs);
+    say(`aether, 1 robot:  ${round(one.jobsPerS, 0)} jobs/s`);
+    for (let i = 2; i <= 4; i++) await stack.addRobot();
+    await onlineRobots(4);
+    const processes = [...stack.services, ...stack.robots].map((s) => ({ name: s.name, pid: s.child.pid }));
+    const natsPid = findNatsPid(nats.port);
+    const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
+    const natsBefore = cpuSeconds(natsPid);
+    const four = await measureAether(nats.url, db, 'bench-4-robots', jobs);
+    const perJob = processes.map((p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`);
+    perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
+    say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
+    say(
+      `aether, 4 robots: ${round(four.jobsPerS, 0)} jobs/s; projection lag p50 ${round(percentile(four.lagMs, 0.5))} ms, p99 ${round(percentile(four.lagMs, 0.99))} ms`,
+    );
+    await stack.stop();
+    stack = undefined;
+
+    const pgboss = await measurePgBoss(database.url, jobs, { workers: 4, batch: 1 });
+    say(`pg-boss, 4 workers fetching one job at a time: ${round(pgboss, 0)} jobs/s`);
+    const pgbossBatched = await measurePgBoss(database.url, jobs * 4, { workers: 4, batch: 100 });
+    say(`pg-boss, 4 workers fetching 100 at a time:     ${round(pgbossBatched, 0)} jobs/s`);
+    const raw = await measureRawJetStream(nats.url, jobs * 2);
+    say(`raw JetStream, 4 pullers, one message each, working() + confirmed ack: ${round(raw, 0)} msgs/s`);
+    say(
+      `aether (4 robots) = ${round(four.jobsPerS / pgboss, 2)}× pg-boss robot pattern, ${round(four.jobsPerS / raw, 2)}× raw JetStream`,
+    );
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'dispatch',
+        jobs,
+        prefetch,
+        aether_jobs_per_s_1robot: round(one.jobsPerS),
+        aether_jobs_per_s_4robots: round(four.jobsPerS),
+        pgboss_jobs_per_s: round(pgboss),
+        pgboss_batched_jobs_per_s: round(pgbossBatched),
+        raw_jetstream_msgs_per_s: round(raw),
+        projection_lag_p50_ms: round(percentile(four.lagMs, 0.5)),
+        projection_lag_p99_ms: round(percentile(four.lagMs, 0.99)),
+      })}\n`,
+    );
+  } finally {
+    await stack?.stop();
+    await db.end().catch(() => undefined);
+    await nats.stop();
+    await database.drop();
+    rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
+
+/** The pid of the test nats-server listening on `port` (for its CPU time), from /proc. */
+function findNatsPid(port: number): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args[0].endsWith('nats-server') && args.includes(String(port))) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
