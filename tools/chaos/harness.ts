@@ -334,20 +334,36 @@ async function projectorScenario(
       jobs: (await client.query('SELECT * FROM jobs ORDER BY job_id')).rows,
       steps: (await client.query('SELECT * FROM job_steps ORDER BY job_id, step_key')).rows,
     });
-    const settled = async () => {
-      for (let i = 0; i < 400; i++) {
+    const checkpoint = async () =>
+      Number(
+        (await client.query(`SELECT last_sequence FROM projection_checkpoints WHERE name = 'read-model'`))
+          .rows[0]?.last_sequence ?? 0,
+      );
+    // Caught up: every job's row is terminal and the checkpoint has stopped moving (or, for the
+    // rebuild, reached the live one).
+    const settled = async (target?: number) => {
+      let last = -1;
+      let stableSince = Date.now();
+      for (let i = 0; i < 600; i++) {
         const rows = (await client.query('SELECT status FROM jobs')).rows as { status: string }[];
-        if (rows.length >= jobs.length && rows.every((r) => TERMINAL.includes(r.status))) return;
+        const current = await checkpoint();
+        if (current !== last) [last, stableSince] = [current, Date.now()];
+        const terminal = rows.length >= jobs.length && rows.every((r) => TERMINAL.includes(r.status));
+        if (terminal && (target === undefined ? Date.now() - stableSince > 1_500 : current >= target))
+          return current;
         await sleep(50);
       }
+      return last;
     };
-    await settled();
+    const reached = await settled();
     const live = await snapshot();
     await restarted.stop();
-    await client.query('TRUNCATE jobs, job_steps, workflows; DELETE FROM projection_checkpoints');
+    await truncateReadModel(client);
     const rebuilt = await startServiceProcess('metrics', { ...env, name: 'metrics-rebuilt' });
-    await settled();
-    const equalsRebuild = JSON.stringify(await snapshot()) === JSON.stringify(live);
+    await settled(reached);
+    const after = await snapshot();
+    const equalsRebuild = JSON.stringify(after) === JSON.stringify(live);
+    if (!equalsRebuild) log(`projector: first difference ${firstDifference(live, after)}`);
     await rebuilt.stop();
     log(
       `projector: killed mid-burst and restarted; rebuild ${equalsRebuild ? 'equals' : 'DIFFERS FROM'} the live projection`,
@@ -362,6 +378,27 @@ export function chaosLine(report: ChaosReport): string {
   return `chaos: trials=${report.trials} completed=${report.completed} lost=${report.lost} duplicate_steps=${report.duplicateSteps} ambiguous=${report.ambiguous} fenced=${report.fenced} max_resume_ms=${report.maxResumeMs}`;
 }
 
+function firstDifference(live: Record<string, unknown[]>, rebuilt: Record<string, unknown[]>): string {
+  for (const table of Object.keys(live)) {
+    const a = live[table];
+    const b = rebuilt[table];
+    if (a.length !== b.length) return `${table}: ${a.length} live rows, ${b.length} rebuilt`;
+    for (let i = 0; i < a.length; i++) {
+      if (JSON.stringify(a[i]) !== JSON.stringify(b[i]))
+        return `${table}: live ${JSON.stringify(a[i])} rebuilt ${JSON.stringify(b[i])}`;
+    }
+  }
+  return 'none';
+}
+
 function sleep(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Empties every read-model table (all but TypeORM's migration log) so metrics rebuilds from sequence 1. */
+async function truncateReadModel(client: Client): Promise<void> {
+  const { rows } = await client.query(
+    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`,
+  );
+  await client.query(`TRUNCATE ${rows.map((row: { tablename: string }) => `"${row.tablename}"`).join(', ')}`);
 }

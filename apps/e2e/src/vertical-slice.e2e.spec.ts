@@ -140,7 +140,7 @@ describe('vertical slice: a demo order job end to end', () => {
       expect(await snapshot()).toEqual(live);
       await restarted.stop();
 
-      await client.query('TRUNCATE jobs, job_steps, workflows; DELETE FROM projection_checkpoints');
+      await truncateReadModel(client);
       const rebuilt = await startServiceProcess('metrics', {
         natsUrl: nats.url,
         databaseUrl: db.url,
@@ -158,3 +158,11 @@ describe('vertical slice: a demo order job end to end', () => {
     }
   });
 });
+
+/** Empties every read-model table (all but TypeORM's migration log) so metrics rebuilds from sequence 1. */
+async function truncateReadModel(client: Client): Promise<void> {
+  const { rows } = await client.query(
+    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`,
+  );
+  await client.query(`TRUNCATE ${rows.map((row: { tablename: string }) => `"${row.tablename}"`).join(', ')}`);
+}

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerHeal } from './heal';
 import { registerJobs } from './jobs';
 import { registerReplay } from './replay';
 import { registerTail } from './tail';
@@ -7,4 +8,4 @@ import { registerValidate } from './validate';
 /** Each command module exports one `register(program)`; the table is explicit on purpose. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerValidate, registerJobs, registerReplay, registerTail];
+export const commands: RegisterCommand[] = [registerValidate, registerJobs, registerReplay, registerTail, registerHeal];

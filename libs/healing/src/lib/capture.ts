@@ -4,7 +4,7 @@ import { featuresOf, fingerprintFromSnapshot, type Fingerprint } from './fingerp
 import { TextCache, prepare, similarity } from './score';
 import type { CollectResult, ElementSnapshot } from './snapshot';
 
-const LOOKALIKES = 5;
+const LOOKALIKES = 8;
 const LOOKALIKE_FLOOR = 0.45;
 
 /** The fingerprint of the one element the recorded selector matched, with its anchors and look-alikes. */

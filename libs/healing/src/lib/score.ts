@@ -130,7 +130,8 @@ export class TextCache {
       const s = normalize(value)
         .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/, '')
         .replace(/\/$/, '');
-      p = s ? { s, w: words(s) } : EMPTY;
+      // `#`, `#!` and `javascript:` links say nothing about which element this is.
+      p = s && !/^(#!?|javascript:.*)$/.test(s) ? { s, w: words(s) } : EMPTY;
       this.urls.set(value, p);
     }
     return p;

@@ -1,0 +1,79 @@
+import { HtmlPage, fingerprintFromHtml, type Fingerprint } from '@aether/healing';
+import { devtoolsSelector, isTargetable } from './corpus';
+import { render, selectOne, type DomElement } from './dom';
+import { MUTATIONS, TRUTH_ATTR, apply, type Mutation } from './mutations';
+import { Rng, fnv1a } from './prng';
+
+export type Split = 'tune' | 'report';
+export type Recorder = 'devtools' | 'generated';
+
+/** One benchmark case: a fingerprint from the original page, the mutated page, the truth. */
+export interface BenchCase {
+  readonly page: string;
+  readonly split: Split;
+  readonly mutation: Mutation;
+  readonly recorder: Recorder;
+  readonly fingerprint: Fingerprint;
+  /** What the healers see: the mutated page without the truth marker. */
+  readonly html: string;
+  /** The same page with the marker on the target (absent when it was deleted). */
+  readonly markedHtml: string;
+}
+
+export interface CaseOptions {
+  readonly seed: number;
+  readonly casesPerPage: number;
+  /** Share of pages (out of 10, by name hash) used for tuning. */
+  readonly tuneShare: number;
+}
+
+export function splitOf(name: string, tuneShare: number): Split {
+  return fnv1a(name) % 10 < tuneShare ? 'tune' : 'report';
+}
+
+function vocabularyOf(page: HtmlPage): string[] {
+  const words = new Set<string>();
+  for (const s of page.snapshots()) {
+    for (const w of s.text.split(/\s+/)) if (/^[A-Za-z]{3,12}$/.test(w)) words.add(w);
+    if (words.size > 400) break;
+  }
+  return words.size > 10 ? [...words] : ['Account', 'Details', 'Overview', 'Settings', 'Continue', 'Profile', 'Options', 'More', 'Help', 'Next', 'Save'];
+}
+
+/**
+ * The cases of one page, deterministic in (page name, seed). Mutations rotate with the
+ * page index so every operator gets the same share of pages; targets are drawn among
+ * interactive or meaningful elements.
+ */
+export function* casesOf(name: string, html: string, pageIndex: number, options: CaseOptions): Generator<BenchCase> {
+  const rng = new Rng(fnv1a(name) ^ options.seed);
+  const original = HtmlPage.parse(html);
+  const targets = original.snapshots().filter(isTargetable);
+  if (targets.length < 3) return;
+  const vocabulary = vocabularyOf(original);
+  const split = splitOf(name, options.tuneShare);
+
+  for (let k = 0; k < options.casesPerPage; k++) {
+    const mutation = MUTATIONS[(pageIndex * options.casesPerPage + k) % MUTATIONS.length];
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const target = rng.pick(targets);
+      const mutated = HtmlPage.parse(html);
+      const el = selectOne<unknown, DomElement>(target.selector, mutated.document);
+      const body = selectOne<unknown, DomElement>('body', mutated.document);
+      if (!el || !body) continue;
+      const recorder: Recorder = rng.chance(0.5) ? 'devtools' : 'generated';
+      const recorded = recorder === 'devtools' ? devtoolsSelector(el) : target.selector;
+      let fingerprint: Fingerprint;
+      try {
+        fingerprint = fingerprintFromHtml(original, recorded);
+      } catch {
+        continue; // the DevTools-style selector was not unique on the original page
+      }
+      el.attribs[TRUTH_ATTR] = '1';
+      if (!apply(mutation, { doc: mutated.document, body, rng, vocabulary, target: el })) continue;
+      const markedHtml = render(mutated.document);
+      yield { page: name, split, mutation, recorder, fingerprint, markedHtml, html: markedHtml.replaceAll(` ${TRUTH_ATTR}="1"`, '') };
+      break;
+    }
+  }
+}
