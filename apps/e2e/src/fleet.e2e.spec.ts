@@ -9,7 +9,12 @@ import {
   type TestDatabase,
   type TestNatsServer,
 } from '@aether/testing';
-import { startServiceProcess, startStack, type RunningStack, type ServiceProcess } from '../../../tools/dev/stack';
+import {
+  startServiceProcess,
+  startStack,
+  type RunningStack,
+  type ServiceProcess,
+} from '../../../tools/dev/stack';
 
 /**
  * The fleet, every process real: four robots with different capabilities and tags, the
@@ -39,7 +44,10 @@ const WORKFLOWS = [
       ...(n < 4 ? { next: `step-${n + 1}` } : {}),
     })),
   },
-  { id: 'always-fails', nodes: [{ id: 'boom', type: 'stopWithError', params: { message: 'the portal is down' } }] },
+  {
+    id: 'always-fails',
+    nodes: [{ id: 'boom', type: 'stopWithError', params: { message: 'the portal is down' } }],
+  },
   { id: 'noop', nodes: [{ id: 'mark', type: 'data.set', params: { values: { done: true } } }] },
 ];
 
@@ -110,7 +118,11 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
   }
 
   async function trigger(workflowId: string, options: Record<string, unknown> = {}): Promise<string> {
-    const { status, body } = await api<{ jobId: string }>('POST', `/api/v1/workflows/${workflowId}/trigger`, options);
+    const { status, body } = await api<{ jobId: string }>(
+      'POST',
+      `/api/v1/workflows/${workflowId}/trigger`,
+      options,
+    );
     expect(status).toBe(202);
     return body.jobId;
   }
@@ -141,7 +153,10 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
   it('registers every robot with its capabilities; the API lists and filters them with live heartbeats', async () => {
     const listed = await eventually(
       async () => {
-        const { body } = await api<{ robotId: string; status: string; vitals?: unknown }[]>('GET', '/api/v1/robots');
+        const { body } = await api<{ robotId: string; status: string; vitals?: unknown }[]>(
+          'GET',
+          '/api/v1/robots',
+        );
         return body.length === 4 && body.every((r) => r.status === 'online' && r.vitals) ? body : undefined;
       },
       { what: 'four robots online with heartbeats' },
@@ -153,14 +168,20 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       'GET',
       '/api/v1/robots/robot-d',
     );
-    expect(d.body.capabilities).toMatchObject({ maxConcurrentJobs: 2, tags: ['us', 'batch'], platform: 'linux' });
+    expect(d.body.capabilities).toMatchObject({
+      maxConcurrentJobs: 2,
+      tags: ['us', 'batch'],
+      platform: 'linux',
+    });
     expect(d.body.vitals).toMatchObject({ rssMb: expect.any(Number), jobs: [] });
     expect((await api('GET', '/api/v1/robots/nobody')).status).toBe(404);
     expect((await api('GET', '/api/v1/robots?status=sleepy')).status).toBe(400);
   });
 
   it('lands jobs only on robots that satisfy their constraints, and rejects what no robot could run', async () => {
-    const us = await Promise.all([1, 2, 3, 4].map(() => trigger('sleepy', { placement: { requires: { tags: ['us'] } } })));
+    const us = await Promise.all(
+      [1, 2, 3, 4].map(() => trigger('sleepy', { placement: { requires: { tags: ['us'] } } })),
+    );
     const desktop = await trigger('sleepy', { placement: { requires: { desktop: true } } });
     const windows = await trigger('sleepy', { placement: { requires: { platform: 'windows' } } });
     const sap = await trigger('sleepy', { placement: { requires: { tags: ['eu', 'sap'] } } });
@@ -171,7 +192,10 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     expect((await until(windows, ['completed'])).robotId).toBe('robot-c');
     expect((await until(sap, ['completed'])).robotId).toBe('robot-a');
     const rejected = await until(gpu, ['rejected']);
-    expect(rejected.error).toMatchObject({ code: 'NoCapableRobot', message: expect.stringContaining('tags=gpu') });
+    expect(rejected.error).toMatchObject({
+      code: 'NoCapableRobot',
+      message: expect.stringContaining('tags=gpu'),
+    });
   });
 
   it('runs waiting jobs by priority, highest first', async () => {
@@ -197,16 +221,22 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       placement: { affinity: { kind: 'hard', robotId: 'robot-a' } },
     });
     await until(blocker, ['running']);
-    const elsewhere = await trigger('sleepy', { placement: { affinity: { kind: 'soft', robotId: 'robot-a' } } });
+    const elsewhere = await trigger('sleepy', {
+      placement: { affinity: { kind: 'soft', robotId: 'robot-a' } },
+    });
     expect((await until(elsewhere, ['completed'])).robotId).not.toBe('robot-a');
 
     // session: a chain of jobs stays on the robot the first one went to
     const chain = await Promise.all(
       [1, 2, 3, 4].map(() =>
-        trigger('sleepy', { placement: { requires: { tags: ['us'] }, affinity: { kind: 'session', key: 'order-42' } } }),
+        trigger('sleepy', {
+          placement: { requires: { tags: ['us'] }, affinity: { kind: 'session', key: 'order-42' } },
+        }),
       ),
     );
-    const robots = new Set((await Promise.all(chain.map((id) => until(id, ['completed'])))).map((j) => j.robotId));
+    const robots = new Set(
+      (await Promise.all(chain.map((id) => until(id, ['completed'])))).map((j) => j.robotId),
+    );
     expect(robots.size).toBe(1);
 
     // hard: only that robot; the job waits while it is offline and runs when it is back
@@ -230,7 +260,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     const queued = await trigger('sleepy', onB);
     await until(queued, ['pending']);
 
-    expect((await api('POST', `/api/v1/jobs/${queued}/cancel`, {})).body).toMatchObject({ status: 'cancelled' });
+    expect((await api('POST', `/api/v1/jobs/${queued}/cancel`, {})).body).toMatchObject({
+      status: 'cancelled',
+    });
     const cancelRequestedAt = Date.now();
     expect((await api('POST', `/api/v1/jobs/${running}/cancel`, {})).status).toBe(202);
     await until(running, ['cancelled'], 5_000);
@@ -288,7 +320,11 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     const signature = `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`;
 
     expect((await api('POST', url, payload, { 'x-aether-signature': 'sha256=00' })).status).toBe(401);
-    const deliver = () => api<{ jobId: string }>('POST', url, payload, { 'x-aether-signature': signature, 'idempotency-key': 'delivery-1' });
+    const deliver = () =>
+      api<{ jobId: string }>('POST', url, payload, {
+        'x-aether-signature': signature,
+        'idempotency-key': 'delivery-1',
+      });
     const [first, retried] = [await deliver(), await deliver()];
     expect(first.status).toBe(202);
     expect(retried.body.jobId).toBe(first.body.jobId);
@@ -302,7 +338,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     const eu = { placement: { requires: { tags: ['eu'] } } };
     const moving = await trigger('four-steps', eu);
     const first = await until(moving, ['running']);
-    await eventually(async () => ((await events(moving)).some((e) => e.type === 'StepCompleted') ? true : undefined));
+    await eventually(async () =>
+      (await events(moving)).some((e) => e.type === 'StepCompleted') ? true : undefined,
+    );
     const victim = robot(first.robotId as string);
     victim.child.kill('SIGKILL');
     const done = await until(moving, ['completed'], 30_000);
@@ -319,7 +357,12 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
   });
 
   it('fires a cron schedule on time, once per occurrence with two replicas, and across a scheduler restart', async () => {
-    const env = { natsUrl: nats.url, databaseUrl: db.url, logDir, env: { LOG_LEVEL: 'info', MISFIRE_GRACE_MS: '1000' } };
+    const env = {
+      natsUrl: nats.url,
+      databaseUrl: db.url,
+      logDir,
+      env: { LOG_LEVEL: 'info', MISFIRE_GRACE_MS: '1000' },
+    };
     extra.push(await startServiceProcess('scheduler', { ...env, name: 'scheduler-replica' }));
     const created = await api('POST', '/api/v1/schedules', {
       scheduleId: 'every-2s',
@@ -333,7 +376,8 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     const fires = async () => (await api<{ fires: Fire[] }>('GET', '/api/v1/schedules/every-2s')).body.fires;
     await eventually(async () => ((await fires()).length >= 3 ? true : undefined), { timeoutMs: 15_000 });
 
-    for (const scheduler of [stack.services.find((s) => s.service === 'scheduler'), ...extra]) await scheduler?.stop();
+    for (const scheduler of [stack.services.find((s) => s.service === 'scheduler'), ...extra])
+      await scheduler?.stop();
     const beforeStop = await fires();
     const lastBeforeStop = Math.max(...beforeStop.map((f) => Date.parse(f.fireAt)));
     await new Promise((resolve) => setTimeout(resolve, 4_500)); // let occurrences pass with no scheduler running
@@ -350,7 +394,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     // two replicas, yet every occurrence fired once
     expect(new Set(all.map((f) => f.fireAt)).size).toBe(all.length);
     // fire_once: the occurrences missed while no scheduler ran collapse into one fire
-    const catchUp = all.filter((f) => Date.parse(f.fireAt) > lastBeforeStop && Date.parse(f.fireAt) <= restartedAt);
+    const catchUp = all.filter(
+      (f) => Date.parse(f.fireAt) > lastBeforeStop && Date.parse(f.fireAt) <= restartedAt,
+    );
     expect(catchUp).toHaveLength(1);
     expect(catchUp[0]).toMatchObject({ skipped: expect.any(Number) });
     expect((catchUp[0] as Fire & { skipped: number }).skipped).toBeGreaterThanOrEqual(1);
@@ -366,6 +412,8 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       expect.objectContaining({ scheduleId: 'every-2s', paused: true, nextRunAt: null }),
     ]);
     expect((await api('DELETE', '/api/v1/schedules/every-2s')).status).toBe(204);
-    expect((await api('POST', '/api/v1/schedules', { workflowId: 'noop', cron: 'every now and then' })).status).toBe(400);
+    expect(
+      (await api('POST', '/api/v1/schedules', { workflowId: 'noop', cron: 'every now and then' })).status,
+    ).toBe(400);
   });
 });

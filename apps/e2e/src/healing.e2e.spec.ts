@@ -111,7 +111,9 @@ describe('self-healing selectors: a login workflow against a changing demo site'
   const waitForStatus = (jobId: string, status: string) =>
     eventually(
       async () => {
-        const { body } = await api<JobResult & { attention: { reason: string } | null }>(`/api/v1/jobs/${jobId}`);
+        const { body } = await api<JobResult & { attention: { reason: string } | null }>(
+          `/api/v1/jobs/${jobId}`,
+        );
         return body.status === status ? body : undefined;
       },
       { timeoutMs: 30_000 },
@@ -133,8 +135,15 @@ describe('self-healing selectors: a login workflow against a changing demo site'
       );
       return body.length >= 4 && body.every((s) => s.fragility !== null) ? body : undefined;
     });
-    expect(selectors.map((s) => s.selector).sort()).toEqual(['#login-button', '#password', '#username', 'h1']);
-    expect(selectors.every((s) => s.fragility && s.fragility.score >= 0 && s.fragility.score <= 1)).toBe(true);
+    expect(selectors.map((s) => s.selector).sort()).toEqual([
+      '#login-button',
+      '#password',
+      '#username',
+      'h1',
+    ]);
+    expect(selectors.every((s) => s.fragility && s.fragility.score >= 0 && s.fragility.score <= 1)).toBe(
+      true,
+    );
   });
 
   it('heals the renamed markup, completes the job and records every heal with its numbers', async () => {
@@ -173,12 +182,15 @@ describe('self-healing selectors: a login workflow against a changing demo site'
     );
     expect(approved).toMatchObject({ status: 201, body: { newVersion: 2 } });
     expect(approved.body.applied).toHaveLength(3);
-    expect((await api(`/api/v1/healing/proposals/${proposal.id}/approve`, { method: 'POST' })).status).toBe(409);
+    expect((await api(`/api/v1/healing/proposals/${proposal.id}/approve`, { method: 'POST' })).status).toBe(
+      409,
+    );
 
     const latest = await eventually(async () => {
-      const { body } = await api<{ version: number; definition: { nodes: { id: string; params: { selector?: string } }[] } }>(
-        '/api/v1/workflows/heal-login',
-      );
+      const { body } = await api<{
+        version: number;
+        definition: { nodes: { id: string; params: { selector?: string } }[] };
+      }>('/api/v1/workflows/heal-login');
       return body.version === 2 ? body : undefined;
     });
     const selectorOf = (id: string) => latest.definition.nodes.find((n) => n.id === id)?.params.selector;
@@ -205,7 +217,10 @@ describe('self-healing selectors: a login workflow against a changing demo site'
     await publish(loginWorkflow('strict-login', 'off', 3_000));
     const failed = await run('strict-login');
     expect(failed.status).toBe('failed');
-    expect(failed.error).toMatchObject({ code: 'ELEMENT_NOT_FOUND', message: expect.stringContaining('#username') });
+    expect(failed.error).toMatchObject({
+      code: 'ELEMENT_NOT_FOUND',
+      message: expect.stringContaining('#username'),
+    });
     expect(heals(await events(failed.jobId))).toEqual([]);
   });
 
@@ -230,6 +245,10 @@ describe('self-healing selectors: a login workflow against a changing demo site'
       },
       { timeoutMs: 20_000 },
     );
-    expect(applied[1]).toMatchObject({ nodeId: 'user', applied: true, healedSelector: applied[0]['healedSelector'] });
+    expect(applied[1]).toMatchObject({
+      nodeId: 'user',
+      applied: true,
+      healedSelector: applied[0]['healedSelector'],
+    });
   });
 });
