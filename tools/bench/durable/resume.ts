@@ -21,16 +21,23 @@ interface Event {
 /**
  * Resume after SIGKILL with an idle standby robot: the robot holding a job is killed in the
  * middle of a step; the time until another robot appends JobStarted for it is the resume time.
- * Robots run with their default lease (LEASE_MS, 30 s) unless `leaseMs` says otherwise.
+ * Robots keep their default lease (LEASE_MS, 30 s) unless `leaseMs` says otherwise: the registry
+ * notices the silence after three missed heartbeats (`heartbeatMs`) and the dispatcher re-places
+ * the job, so resume does not wait out the lease.
  */
 export async function measureResume(
   nats: TestNatsServer,
   db: TestDatabase,
   kills: number,
-  leaseMs?: number,
+  options: { leaseMs?: number; heartbeatMs?: number } = {},
 ): Promise<number[]> {
+  const { leaseMs, heartbeatMs } = options;
   const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-resume-'));
-  const robotEnv = { ...(leaseMs ? { LEASE_MS: String(leaseMs) } : {}), FILES_ROOT: join(logDir, 'files') };
+  const robotEnv = {
+    ...(leaseMs ? { LEASE_MS: String(leaseMs) } : {}),
+    ...(heartbeatMs ? { HEARTBEAT_MS: String(heartbeatMs) } : {}),
+    FILES_ROOT: join(logDir, 'files'),
+  };
   const stack = await startStack({
     natsUrl: nats.url,
     databaseUrl: db.url,
