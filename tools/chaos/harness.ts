@@ -27,6 +27,8 @@ export interface ChaosOptions {
 
 export interface ChaosReport {
   trials: number;
+  /** Kills that landed after the job had already finished (nothing to resume). */
+  missedKills: number;
   completed: number;
   lost: number;
   duplicateSteps: number;
@@ -205,20 +207,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const jobs: { jobId: string; runId: string }[] = [];
     const resumeMs: number[] = [];
     const replacements: Promise<void>[] = [];
+    let missedKills = 0;
 
     for (let trial = 1; trial <= options.trials; trial++) {
+      await Promise.all(replacements.splice(0)); // both robots up before the next job starts
       const runId = `kill${trial}x${Math.floor(random() * 1e9)}`;
       const jobId = await platform.trigger(runId, 80);
       jobs.push({ jobId, runId });
       const started = await platform.waitForStart(jobId);
       await sleep(Math.floor(random() * 700));
       const holder = String(started.data['robotId']);
-      await Promise.all(replacements.splice(0));
       const killedAt = Date.now();
       replacements.push(platform.killAndReplace(holder));
       const end = await platform.waitForEnd(jobId, 30_000);
       const resumed = end?.find((e) => e.type === 'JobStarted' && Date.parse(e.occurredAt) >= killedAt);
       if (resumed) resumeMs.push(Date.parse(resumed.occurredAt) - killedAt);
+      if (!resumed) missedKills++;
       log(
         `trial ${trial}: killed ${holder}, job ${end ? 'ended' : 'STUCK'}${resumed ? `, resumed after ${Date.parse(resumed.occurredAt) - killedAt} ms` : ', finished before the kill landed'}`,
       );
@@ -242,6 +246,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
     return {
       trials: options.trials,
+      missedKills,
       completed,
       lost: jobs.length - completed,
       duplicateSteps,

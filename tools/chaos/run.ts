@@ -5,7 +5,7 @@ async function main() {
   const trials = Number(process.env['CHAOS_TRIALS'] ?? 200);
   const report = await runChaos({ trials, log: (line) => process.stderr.write(`${line}\n`) });
   process.stderr.write(
-    `freeze: fenced=${report.freeze.fencedRobotLogged} completions=${report.freeze.completions}; nats restart: ${report.natsRestart.completed}/${report.natsRestart.jobs}; projector rebuild equal: ${report.projector.equalsRebuild}\n`,
+    `kills that landed after the job finished: ${report.missedKills}; freeze: fenced=${report.freeze.fencedRobotLogged} completions=${report.freeze.completions}; nats restart: ${report.natsRestart.completed}/${report.natsRestart.jobs}; projector rebuild equal: ${report.projector.equalsRebuild}\n`,
   );
   process.stdout.write(`${chaosLine(report)}\n`);
   const ok =

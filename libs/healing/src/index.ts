@@ -5,6 +5,7 @@ export {
   FINGERPRINT_VERSION,
   parseFingerprint,
   type Fingerprint,
+  type ElementFeatures,
   type Anchor,
   type AnchorKind,
 } from './lib/fingerprint';

@@ -40,7 +40,12 @@ export interface AetherResult {
  * JobCompleted) → projector (row completed in PostgreSQL). The clock stops when the last
  * job reads completed in PostgreSQL.
  */
-export async function measureAether(natsUrl: string, db: Client, workflowId: string, jobs: number): Promise<AetherResult> {
+export async function measureAether(
+  natsUrl: string,
+  db: Client,
+  workflowId: string,
+  jobs: number,
+): Promise<AetherResult> {
   const nc: NatsConnection = await connect({ servers: natsUrl, name: 'bench-trigger' });
   try {
     const js: JetStreamClient = jetstream(nc);
@@ -51,9 +56,13 @@ export async function measureAether(natsUrl: string, db: Client, workflowId: str
         aggregateId: newId(),
         data: { workflowId, variables: {}, priority: 10, trigger: { kind: 'api' } },
       });
-      await js.publish(subjects.command('default', RequestJob.type), encoder.encode(JSON.stringify(command)), {
-        msgID: command.id,
-      });
+      await js.publish(
+        subjects.command('default', RequestJob.type),
+        encoder.encode(JSON.stringify(command)),
+        {
+          msgID: command.id,
+        },
+      );
     });
     let last = -1;
     let lastChange = performance.now();
@@ -70,7 +79,12 @@ export async function measureAether(natsUrl: string, db: Client, workflowId: str
     }
     const seconds = (performance.now() - started) / 1000;
     const startedAt = Date.now() - seconds * 1000;
-    const stages = await db.query<{ requested: number; dispatched: number; started: number; finished: number }>(
+    const stages = await db.query<{
+      requested: number;
+      dispatched: number;
+      started: number;
+      finished: number;
+    }>(
       `SELECT extract(epoch FROM max(requested_at)) * 1000 AS requested, extract(epoch FROM max(dispatched_at)) * 1000 AS dispatched,
               extract(epoch FROM max(started_at)) * 1000 AS started, extract(epoch FROM max(finished_at)) * 1000 AS finished
          FROM jobs WHERE workflow_id = $1`,

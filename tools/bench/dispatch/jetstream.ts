@@ -19,7 +19,9 @@ export async function measureRawJetStream(natsUrl: string, messages: number, pul
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.File,
     });
-    const payload = new TextEncoder().encode(JSON.stringify({ type: 'RunJob', data: { workflowId: 'noop' } }));
+    const payload = new TextEncoder().encode(
+      JSON.stringify({ type: 'RunJob', data: { workflowId: 'noop' } }),
+    );
     for (let i = 0; i < messages; i += 500) {
       await Promise.all(
         Array.from({ length: Math.min(500, messages - i) }, () => js.publish(`bench.raw.${stream}`, payload)),

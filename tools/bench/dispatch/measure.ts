@@ -12,7 +12,11 @@ export const round = (value: number, digits = 1) => Math.round(value * 10 ** dig
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Runs `work` for 0..count-1 with at most `limit` at once. */
-export async function withLimit(count: number, limit: number, work: (i: number) => Promise<unknown>): Promise<void> {
+export async function withLimit(
+  count: number,
+  limit: number,
+  work: (i: number) => Promise<unknown>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, count) }, async () => {

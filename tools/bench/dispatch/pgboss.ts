@@ -16,7 +16,9 @@ export async function measurePgBoss(
   const queue = `bench-${options.batch}-${Date.now()}`;
   await boss.createQueue(queue);
   for (let i = 0; i < jobs; i += 1000) {
-    await boss.insert(Array.from({ length: Math.min(1000, jobs - i) }, (_, k) => ({ name: queue, data: { n: i + k } })));
+    await boss.insert(
+      Array.from({ length: Math.min(1000, jobs - i) }, (_, k) => ({ name: queue, data: { n: i + k } })),
+    );
   }
   let done = 0;
   const started = performance.now();
@@ -28,7 +30,10 @@ export async function measurePgBoss(
           if (done >= jobs) break;
           continue;
         }
-        await boss.complete(queue, fetched.map((job) => job.id));
+        await boss.complete(
+          queue,
+          fetched.map((job) => job.id),
+        );
         done += fetched.length;
       }
     }),

@@ -63,7 +63,9 @@ async function main() {
     const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
     const natsBefore = cpuSeconds(natsPid);
     const four = await measureAether(nats.url, db, 'bench-4-robots', jobs);
-    const perJob = processes.map((p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`);
+    const perJob = processes.map(
+      (p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`,
+    );
     perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
     say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
     say(
@@ -105,7 +107,9 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });
 

@@ -22,7 +22,9 @@ export function baselineHeal(page: HtmlPage, fp: Fingerprint): string | null {
   if (fp.text) {
     const text = norm(fp.text);
     const snapshots = page.snapshots();
-    const hit = snapshots.find((s) => s.tag === fp.tag && norm(s.text) === text) ?? snapshots.find((s) => norm(s.text) === text);
+    const hit =
+      snapshots.find((s) => s.tag === fp.tag && norm(s.text) === text) ??
+      snapshots.find((s) => norm(s.text) === text);
     if (hit) return hit.selector;
   }
   return null;

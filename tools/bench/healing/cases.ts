@@ -37,7 +37,21 @@ function vocabularyOf(page: HtmlPage): string[] {
     for (const w of s.text.split(/\s+/)) if (/^[A-Za-z]{3,12}$/.test(w)) words.add(w);
     if (words.size > 400) break;
   }
-  return words.size > 10 ? [...words] : ['Account', 'Details', 'Overview', 'Settings', 'Continue', 'Profile', 'Options', 'More', 'Help', 'Next', 'Save'];
+  return words.size > 10
+    ? [...words]
+    : [
+        'Account',
+        'Details',
+        'Overview',
+        'Settings',
+        'Continue',
+        'Profile',
+        'Options',
+        'More',
+        'Help',
+        'Next',
+        'Save',
+      ];
 }
 
 /**
@@ -45,7 +59,12 @@ function vocabularyOf(page: HtmlPage): string[] {
  * page index so every operator gets the same share of pages; targets are drawn among
  * interactive or meaningful elements.
  */
-export function* casesOf(name: string, html: string, pageIndex: number, options: CaseOptions): Generator<BenchCase> {
+export function* casesOf(
+  name: string,
+  html: string,
+  pageIndex: number,
+  options: CaseOptions,
+): Generator<BenchCase> {
   const rng = new Rng(fnv1a(name) ^ options.seed);
   const original = HtmlPage.parse(html);
   const targets = original.snapshots().filter(isTargetable);
@@ -72,7 +91,15 @@ export function* casesOf(name: string, html: string, pageIndex: number, options:
       el.attribs[TRUTH_ATTR] = '1';
       if (!apply(mutation, { doc: mutated.document, body, rng, vocabulary, target: el })) continue;
       const markedHtml = render(mutated.document);
-      yield { page: name, split, mutation, recorder, fingerprint, markedHtml, html: markedHtml.replaceAll(` ${TRUTH_ATTR}="1"`, '') };
+      yield {
+        page: name,
+        split,
+        mutation,
+        recorder,
+        fingerprint,
+        markedHtml,
+        html: markedHtml.replaceAll(` ${TRUTH_ATTR}="1"`, ''),
+      };
       break;
     }
   }

@@ -16,7 +16,9 @@ export interface CorpusPage {
 export function listPages(dir: string, sub = ''): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
-    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const p = join(d, entry.name);
       if (entry.isDirectory()) walk(p);
       else if (entry.name.endsWith('.html')) out.push(relative(dir, p));
@@ -37,7 +39,18 @@ export function isTargetable(s: ElementSnapshot): boolean {
   if (!s.visible) return false;
   if (!TARGET_ROLES.has(s.role) && s.tag !== 'label' && !s.ariaLabel) return false;
   const href = s.href && !s.href.startsWith('#') && !s.href.startsWith('javascript:');
-  return Boolean(s.text || s.ariaLabel || s.title || s.placeholder || s.name || s.value || s.alt || s.labelText || s.id || href);
+  return Boolean(
+    s.text ||
+    s.ariaLabel ||
+    s.title ||
+    s.placeholder ||
+    s.name ||
+    s.value ||
+    s.alt ||
+    s.labelText ||
+    s.id ||
+    href,
+  );
 }
 
 const IDENT = /^-?[A-Za-z_][\w-]*$/;
@@ -48,7 +61,7 @@ const IDENT = /^-?[A-Za-z_][\w-]*$/;
  */
 export function devtoolsSelector(el: Element): string {
   const steps: string[] = [];
-  for (let cur: Element | null = el; cur; ) {
+  for (let cur: Element | null = el; cur;) {
     const id = cur.attribs['id'];
     if (id) {
       steps.unshift(IDENT.test(id) ? `#${id}` : `[id="${id.replace(/"/g, '\\"')}"]`);
@@ -64,7 +77,9 @@ export function devtoolsSelector(el: Element): string {
     let step = cur.name;
     if (same.length > 1) {
       const own = (cur.attribs['class'] ?? '').split(/\s+/).filter((c) => IDENT.test(c));
-      const distinct = own.find((c) => same.every((s) => s === cur || !(s.attribs['class'] ?? '').split(/\s+/).includes(c)));
+      const distinct = own.find((c) =>
+        same.every((s) => s === cur || !(s.attribs['class'] ?? '').split(/\s+/).includes(c)),
+      );
       step = distinct ? `${cur.name}.${distinct}` : `${cur.name}:nth-child(${siblings.indexOf(cur) + 1})`;
     }
     steps.unshift(step);

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports */
 // htmlparser2's family is ESM-only; see libs/healing/src/lib/html-deps.ts for why the
 // typed require() instead of a static import.
 import type * as CssSelect from 'css-select' with { 'resolution-mode': 'import' };
@@ -8,6 +7,9 @@ import type * as DomUtils from 'domutils' with { 'resolution-mode': 'import' };
 
 export const { selectAll, selectOne } = require('css-select') as typeof CssSelect;
 export const { Element, Text, cloneNode, isTag, isText } = require('domhandler') as typeof DomHandler;
-export const { append, appendChild, findAll, prepend, removeElement, replaceElement } = require('domutils') as typeof DomUtils;
+export const { append, appendChild, findAll, prepend, removeElement, replaceElement } =
+  require('domutils') as typeof DomUtils;
 export const render = (require('dom-serializer') as typeof DomSerializer).default;
-export type { AnyNode, ChildNode, Document, Element as DomElement, Text as DomText } from 'domhandler' with { 'resolution-mode': 'import' };
+export type { AnyNode, ChildNode, Document, Element as DomElement, Text as DomText } from 'domhandler' with {
+  'resolution-mode': 'import',
+};

@@ -112,15 +112,19 @@ export function runEvolution(dir: string, print: (line: string) => void): void {
     return;
   }
   const tally = { n: 0, correct: 0, wrong: 0, not_found: 0, base_correct: 0, base_wrong: 0 };
-  print('\n== real evolution: AdminLTE v3.2.0 → v4.0.2 (fingerprint in v3, heal in v4; not in the JSON line)');
+  print(
+    '\n== real evolution: AdminLTE v3.2.0 → v4.0.2 (fingerprint in v3, heal in v4; not in the JSON line)',
+  );
   for (const pair of PAIRS) {
     const before = HtmlPage.parse(loadPage(v3Dir, pair.v3).html);
     const after = HtmlPage.parse(loadPage(v4Dir, pair.v4).html);
     for (const [locate, truthSelector] of pair.rows) {
       const el = selectOne<unknown, DomElement>(locate, before.document);
       if (!el) throw new Error(`evolution table: ${locate} not found in ${pair.v3}`);
-      const truth = truthSelector === null ? null : selectOne<unknown, DomElement>(truthSelector, after.document);
-      if (truthSelector !== null && !truth) throw new Error(`evolution table: ${truthSelector} not found in ${pair.v4}`);
+      const truth =
+        truthSelector === null ? null : selectOne<unknown, DomElement>(truthSelector, after.document);
+      if (truthSelector !== null && !truth)
+        throw new Error(`evolution table: ${truthSelector} not found in ${pair.v4}`);
       const recorded = devtoolsSelector(el);
       const fp = fingerprintFromHtml(before, recorded);
       const result = healInHtml(after, fp);
@@ -130,8 +134,13 @@ export function runEvolution(dir: string, print: (line: string) => void): void {
       tally[outcome]++;
       if (base === 'correct') tally.base_correct++;
       if (base === 'wrong') tally.base_wrong++;
-      const detail = result.status === 'refused' ? `refused:${result.reason}` : `${result.status} ${result.selector} (${result.status === 'healed' ? result.confidence : result.confidence})`;
-      print(`  ${outcome.padEnd(9)} baseline ${base.padEnd(9)} ${pair.v4.padEnd(24)} ${locate.padEnd(38)} → ${detail}`);
+      const detail =
+        result.status === 'refused'
+          ? `refused:${result.reason}`
+          : `${result.status} ${result.selector} (${result.status === 'healed' ? result.confidence : result.confidence})`;
+      print(
+        `  ${outcome.padEnd(9)} baseline ${base.padEnd(9)} ${pair.v4.padEnd(24)} ${locate.padEnd(38)} → ${detail}`,
+      );
     }
   }
   const p = (x: number): string => `${((100 * x) / tally.n).toFixed(1)}%`;

@@ -1,4 +1,20 @@
-import { Element, Text, append, appendChild, cloneNode, findAll, isTag, isText, prepend, removeElement, replaceElement, type ChildNode, type Document, type DomElement, type DomText } from './dom';
+import {
+  Element,
+  Text,
+  append,
+  appendChild,
+  cloneNode,
+  findAll,
+  isTag,
+  isText,
+  prepend,
+  removeElement,
+  replaceElement,
+  type ChildNode,
+  type Document,
+  type DomElement,
+  type DomText,
+} from './dom';
 import type { Rng } from './prng';
 
 /** Hidden ground-truth marker; stripped from every page the healers see. */
@@ -20,7 +36,16 @@ export const MUTATIONS = [
 export type Mutation = (typeof MUTATIONS)[number];
 
 /** Operators that combine into `combo` (and that a decoy case may add to the target). */
-const COMBINABLE: readonly Mutation[] = ['id-regen', 'class-hash', 'class-rename', 'wrapper', 'sibling-before', 'text-edit', 'tag-change', 'move'];
+const COMBINABLE: readonly Mutation[] = [
+  'id-regen',
+  'class-hash',
+  'class-rename',
+  'wrapper',
+  'sibling-before',
+  'text-edit',
+  'tag-change',
+  'move',
+];
 
 export interface MutationContext {
   readonly doc: Document;
@@ -32,7 +57,27 @@ export interface MutationContext {
 }
 
 const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'math', 'iframe']);
-const INLINE_PARENTS = new Set(['p', 'span', 'a', 'label', 'button', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'em', 'strong', 'b', 'i', 'small', 'li', 'td', 'th']);
+const INLINE_PARENTS = new Set([
+  'p',
+  'span',
+  'a',
+  'label',
+  'button',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'em',
+  'strong',
+  'b',
+  'i',
+  'small',
+  'li',
+  'td',
+  'th',
+]);
 
 function ancestors(el: DomElement): DomElement[] {
   const out: DomElement[] = [];
@@ -61,7 +106,9 @@ function hash(rng: Rng, n: number): string {
 
 function regenerateId(id: string, rng: Rng): string {
   if (/\d/.test(id)) return id.replace(/\d+/g, (m) => rng.token(Math.max(m.length, 3), '0123456789'));
-  return rng.chance(0.5) ? `${id}-${hash(rng, 6)}` : `${rng.pick(['ember', 'ext-gen', 'yui_', 'id-', 'r-'])}${rng.token(5, '0123456789')}`;
+  return rng.chance(0.5)
+    ? `${id}-${hash(rng, 6)}`
+    : `${rng.pick(['ember', 'ext-gen', 'yui_', 'id-', 'r-'])}${rng.token(5, '0123456789')}`;
 }
 
 function idRegen(ctx: MutationContext): boolean {
@@ -76,8 +123,12 @@ function idRegen(ctx: MutationContext): boolean {
     renamed.set(id, next);
     el.attribs['id'] = next;
   }
-  for (const el of findAll((e) => e.attribs['for'] !== undefined || e.attribs['aria-labelledby'] !== undefined, ctx.doc.children)) {
-    if (el.attribs['for'] && renamed.has(el.attribs['for'])) el.attribs['for'] = renamed.get(el.attribs['for']) ?? '';
+  for (const el of findAll(
+    (e) => e.attribs['for'] !== undefined || e.attribs['aria-labelledby'] !== undefined,
+    ctx.doc.children,
+  )) {
+    if (el.attribs['for'] && renamed.has(el.attribs['for']))
+      el.attribs['for'] = renamed.get(el.attribs['for']) ?? '';
     if (el.attribs['aria-labelledby']) {
       el.attribs['aria-labelledby'] = el.attribs['aria-labelledby']
         .split(/\s+/)
@@ -103,11 +154,7 @@ function classHash(ctx: MutationContext): boolean {
     return h;
   };
   for (const el of findAll((e) => e.attribs['class'] !== undefined, ctx.doc.children)) {
-    el.attribs['class'] = el.attribs['class']
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(hashed)
-      .join(' ');
+    el.attribs['class'] = el.attribs['class'].split(/\s+/).filter(Boolean).map(hashed).join(' ');
   }
   return true;
 }
@@ -134,7 +181,10 @@ function classRename(ctx: MutationContext): boolean {
 
 function wrapper(ctx: MutationContext): boolean {
   const levels = ctx.rng.chance(0.3) ? 2 : 1;
-  let inner: DomElement = ctx.rng.chance(0.25) && ctx.target.parent && isTag(ctx.target.parent) && ctx.target.parent !== ctx.body ? ctx.target.parent : ctx.target;
+  let inner: DomElement =
+    ctx.rng.chance(0.25) && ctx.target.parent && isTag(ctx.target.parent) && ctx.target.parent !== ctx.body
+      ? ctx.target.parent
+      : ctx.target;
   for (let i = 0; i < levels; i++) {
     const parent = inner.parent;
     if (!parent || !isTag(parent)) return false;
@@ -152,11 +202,14 @@ function siblingBefore(ctx: MutationContext): boolean {
   let sibling: DomElement;
   if (ctx.rng.chance(0.6)) {
     const attribs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(t.attribs)) if (!['id', 'name', TRUTH_ATTR, 'for', 'aria-labelledby'].includes(k) && !k.startsWith('data-test')) attribs[k] = v;
+    for (const [k, v] of Object.entries(t.attribs))
+      if (!['id', 'name', TRUTH_ATTR, 'for', 'aria-labelledby'].includes(k) && !k.startsWith('data-test'))
+        attribs[k] = v;
     if (attribs['href']) attribs['href'] = `/${ctx.rng.pick(ctx.vocabulary)}`;
     sibling = new Element(t.name, attribs);
     const words = [ctx.rng.pick(ctx.vocabulary), ctx.rng.pick(ctx.vocabulary)];
-    if (!['input', 'img', 'select', 'textarea'].includes(t.name)) appendChild(sibling, new Text(words.join(' ')));
+    if (!['input', 'img', 'select', 'textarea'].includes(t.name))
+      appendChild(sibling, new Text(words.join(' ')));
     if (sibling.attribs['aria-label']) sibling.attribs['aria-label'] = words.join(' ');
     if (sibling.attribs['placeholder']) sibling.attribs['placeholder'] = words.join(' ');
   } else {
@@ -172,14 +225,18 @@ function editText(text: string, ctx: MutationContext): string {
   const rng = ctx.rng;
   switch (rng.int(5)) {
     case 0:
-      return rng.chance(0.5) ? text.toUpperCase() : text.toLowerCase().replace(/(^|\s)\S/g, (m) => m.toUpperCase());
+      return rng.chance(0.5)
+        ? text.toUpperCase()
+        : text.toLowerCase().replace(/(^|\s)\S/g, (m) => m.toUpperCase());
     case 1: {
       const i = rng.int(words.length);
       words[i] = rng.pick(ctx.vocabulary);
       return words.join(' ');
     }
     case 2:
-      return rng.chance(0.5) ? `${rng.pick(ctx.vocabulary)} ${text.trim()}` : `${text.trim()} ${rng.pick(['»', '(2)', 'now', 'here', '→'])}`;
+      return rng.chance(0.5)
+        ? `${rng.pick(ctx.vocabulary)} ${text.trim()}`
+        : `${text.trim()} ${rng.pick(['»', '(2)', 'now', 'here', '→'])}`;
     case 3: {
       if (words.length > 1) {
         words.splice(rng.int(words.length), 1);
@@ -245,7 +302,18 @@ function tagChange(ctx: MutationContext): boolean {
     if ((attribs['type'] ?? 'text') !== 'text' && attribs['type'] !== 'search') return false;
     name = 'textarea';
   } else {
-    const swaps: Record<string, string> = { span: 'div', div: 'section', label: 'span', li: 'div', p: 'div', td: 'th', th: 'td', select: '', textarea: 'input', img: '' };
+    const swaps: Record<string, string> = {
+      span: 'div',
+      div: 'section',
+      label: 'span',
+      li: 'div',
+      p: 'div',
+      td: 'th',
+      th: 'td',
+      select: '',
+      textarea: 'input',
+      img: '',
+    };
     name = swaps[t.name] ?? 'span';
     if (!name) return false;
   }
@@ -259,7 +327,14 @@ function tagChange(ctx: MutationContext): boolean {
 function move(ctx: MutationContext): boolean {
   const t = ctx.target;
   if (ctx.rng.chance(0.3)) {
-    const containers = elementsOf(ctx.body).filter((e) => ['div', 'section', 'ul', 'form', 'p', 'article', 'aside', 'footer', 'header', 'nav'].includes(e.name) && e !== t && !ancestors(e).includes(t));
+    const containers = elementsOf(ctx.body).filter(
+      (e) =>
+        ['div', 'section', 'ul', 'form', 'p', 'article', 'aside', 'footer', 'header', 'nav'].includes(
+          e.name,
+        ) &&
+        e !== t &&
+        !ancestors(e).includes(t),
+    );
     if (containers.length > 0) {
       const dest = ctx.rng.pick(containers);
       removeElement(t);
@@ -267,7 +342,9 @@ function move(ctx: MutationContext): boolean {
       return true;
     }
   }
-  const up = ancestors(t).filter((a) => a !== ctx.body).slice(0, 3);
+  const up = ancestors(t)
+    .filter((a) => a !== ctx.body)
+    .slice(0, 3);
   if (up.length === 0) return false;
   const host = ctx.rng.pick(up);
   const slots = host.children.filter((c) => c !== t && !(isTag(c) && ancestors(t).includes(c as DomElement)));
@@ -304,7 +381,9 @@ function decoy(ctx: MutationContext): boolean {
     const nodes = textNodes(clone);
     if (nodes.length > 0) nodes[0].data = ` ${editText(nodes[0].data, ctx)} `;
   }
-  const spots = elementsOf(ctx.body).filter((e) => e !== t && !ancestors(e).includes(t) && !ancestors(t).includes(e));
+  const spots = elementsOf(ctx.body).filter(
+    (e) => e !== t && !ancestors(e).includes(t) && !ancestors(t).includes(e),
+  );
   if (spots.length === 0) return false;
   prepend(ctx.rng.pick(spots), clone);
   // The target usually changes too, so the recorded selector cannot simply be reused.

@@ -37,7 +37,8 @@ interface Settings {
 }
 
 function settingsFrom(argv: readonly string[]): Settings {
-  const flag = (name: string): string | undefined => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+  const flag = (name: string): string | undefined =>
+    argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined;
   return {
     // Other seeds and case counts are for exploring the tune split; the published run
     // uses the defaults.
@@ -87,7 +88,9 @@ function runCase(c: BenchCase, verbose: boolean): CaseResult {
   const deleted = c.mutation === 'delete';
   const outcome = judge(marked, selectorOf(result), deleted);
   if (verbose && outcome !== 'correct') {
-    process.stderr.write(`${outcome.padEnd(9)} ${c.mutation.padEnd(14)} ${c.page} ${c.fingerprint.selector}\n  fp: ${JSON.stringify(c.fingerprint)}\n  => ${JSON.stringify(result)}\n`);
+    process.stderr.write(
+      `${outcome.padEnd(9)} ${c.mutation.padEnd(14)} ${c.page} ${c.fingerprint.selector}\n  fp: ${JSON.stringify(c.fingerprint)}\n  => ${JSON.stringify(result)}\n`,
+    );
   }
   return {
     page: c.page,
@@ -110,7 +113,8 @@ function runShard(settings: Settings, shard: number, shards: number): CaseResult
   listPages(dir).forEach((name, index) => {
     if (index % shards !== shard) return;
     if (settings.split !== 'all' && splitOf(name, settings.tuneShare) !== settings.split) return;
-    for (const c of casesOf(name, loadPage(dir, name).html, index, settings)) out.push(runCase(c, settings.verbose));
+    for (const c of casesOf(name, loadPage(dir, name).html, index, settings))
+      out.push(runCase(c, settings.verbose));
   });
   return out;
 }
@@ -126,15 +130,26 @@ function quantile(values: readonly number[], q: number): number {
 function summarise(label: string, cases: readonly CaseResult[], print: (line: string) => void): void {
   const line = (name: string, list: readonly CaseResult[]): string => {
     const n = list.length;
-    const c = (o: Outcome, key: 'outcome' | 'baseline' = 'outcome'): number => list.filter((x) => x[key] === o).length;
+    const c = (o: Outcome, key: 'outcome' | 'baseline' = 'outcome'): number =>
+      list.filter((x) => x[key] === o).length;
     return [
       name.padEnd(18),
       String(n).padStart(5),
       `correct ${pct(c('correct'), n).toFixed(1).padStart(5)}%`,
       `wrong ${pct(c('wrong'), n).toFixed(1).padStart(4)}%`,
       `not_found ${pct(c('not_found'), n).toFixed(1).padStart(4)}%`,
-      `p50 ${quantile(list.map((x) => x.healMs), 0.5).toFixed(1).padStart(5)}ms`,
-      `p95 ${quantile(list.map((x) => x.healMs), 0.95).toFixed(1).padStart(5)}ms`,
+      `p50 ${quantile(
+        list.map((x) => x.healMs),
+        0.5,
+      )
+        .toFixed(1)
+        .padStart(5)}ms`,
+      `p95 ${quantile(
+        list.map((x) => x.healMs),
+        0.95,
+      )
+        .toFixed(1)
+        .padStart(5)}ms`,
       `| baseline correct ${pct(c('correct', 'baseline'), n).toFixed(1).padStart(5)}% wrong ${pct(c('wrong', 'baseline'), n).toFixed(1).padStart(4)}%`,
     ].join('  ');
   };
@@ -143,8 +158,20 @@ function summarise(label: string, cases: readonly CaseResult[], print: (line: st
     return `${list.length} (${list.filter((c) => c.outcome === 'wrong').length} wrong)`;
   };
   print(`\n== ${label} split: ${cases.length} cases on ${new Set(cases.map((c) => c.page)).size} pages`);
-  for (const m of MUTATIONS) print(line(m, cases.filter((c) => c.mutation === m)));
-  for (const r of ['devtools', 'generated'] as const) print(line(`recorder:${r}`, cases.filter((c) => c.recorder === r)));
+  for (const m of MUTATIONS)
+    print(
+      line(
+        m,
+        cases.filter((c) => c.mutation === m),
+      ),
+    );
+  for (const r of ['devtools', 'generated'] as const)
+    print(
+      line(
+        `recorder:${r}`,
+        cases.filter((c) => c.recorder === r),
+      ),
+    );
   print(line('ALL', cases));
   print(
     `   verdicts: intact ${count((c) => c.status === 'intact')}, tier 1 ${count((c) => c.tier === 1)}, tier 2 ${count((c) => c.tier === 2)}, ` +
@@ -169,7 +196,10 @@ async function main(): Promise<void> {
       settings.workers === 1
         ? Promise.resolve(runShard(settings, 0, 1))
         : new Promise<CaseResult[]>((resolve, reject) => {
-            const worker = new Worker(__filename, { workerData: { settings, shard, shards: settings.workers }, execArgv: ['-r', '@swc-node/register'] });
+            const worker = new Worker(__filename, {
+              workerData: { settings, shard, shards: settings.workers },
+              execArgv: ['-r', '@swc-node/register'],
+            });
             worker.once('message', (m: CaseResult[]) => resolve(m));
             worker.once('error', reject);
           }),
@@ -185,9 +215,12 @@ async function main(): Promise<void> {
 
   const final = report.length > 0 ? report : tune;
   const n = final.length;
-  const count = (o: Outcome, key: 'outcome' | 'baseline' = 'outcome'): number => final.filter((c) => c[key] === o).length;
+  const count = (o: Outcome, key: 'outcome' | 'baseline' = 'outcome'): number =>
+    final.filter((c) => c[key] === o).length;
   const deletions = final.filter((c) => c.mutation === 'delete');
-  print(`\nbench time ${((performance.now() - started) / 1000).toFixed(1)}s with ${settings.workers} worker(s); the JSON line covers the ${report.length > 0 ? 'report' : 'tune'} split`);
+  print(
+    `\nbench time ${((performance.now() - started) / 1000).toFixed(1)}s with ${settings.workers} worker(s); the JSON line covers the ${report.length > 0 ? 'report' : 'tune'} split`,
+  );
   print(
     JSON.stringify({
       bench: 'healing',
@@ -196,7 +229,10 @@ async function main(): Promise<void> {
       wrong_pct: pct(count('wrong'), n),
       not_found_pct: pct(count('not_found'), n),
       deleted_refused_pct: pct(deletions.filter((c) => c.outcome === 'correct').length, deletions.length),
-      p95_ms: quantile(final.map((c) => c.healMs), 0.95),
+      p95_ms: quantile(
+        final.map((c) => c.healMs),
+        0.95,
+      ),
       baseline_correct_pct: pct(count('correct', 'baseline'), n),
       baseline_wrong_pct: pct(count('wrong', 'baseline'), n),
     }),
@@ -205,7 +241,9 @@ async function main(): Promise<void> {
 
 if (isMainThread) {
   main().catch((error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   });
 } else {

@@ -1,10 +1,10 @@
 import { findAnchors } from './anchors';
 import { ElementNotFoundError } from './errors';
 import { featuresOf, fingerprintFromSnapshot, type Fingerprint } from './fingerprint';
-import { TextCache, prepare, similarity } from './score';
+import { TextCache, combine, contextCeiling, contextSums, intrinsicSums, prepare } from './score';
 import type { CollectResult, ElementSnapshot } from './snapshot';
 
-const LOOKALIKES = 8;
+const LOOKALIKES = 16;
 const LOOKALIKE_FLOOR = 0.45;
 
 /** The fingerprint of the one element the recorded selector matched, with its anchors and look-alikes. */
@@ -23,12 +23,27 @@ export function fingerprintOf(collected: CollectResult, selector: string): Finge
 /** The elements of the recording page most similar to the target. */
 function lookalikesOf(target: ElementSnapshot, snapshots: readonly ElementSnapshot[]): ElementSnapshot[] {
   const cache = new TextCache();
-  const features = prepare(featuresOf(target), cache);
-  return snapshots
+  const fp = prepare(featuresOf(target), cache);
+  const ceiling = contextCeiling(fp);
+  // Same bound as in a heal: only candidates whose attributes leave room to make the
+  // list get their context scored.
+  const bounded = snapshots
     .filter((s) => s.uid !== target.uid)
-    .map((s) => ({ s, score: similarity(features, prepare(s, cache)) }))
-    .filter((x) => x.score >= LOOKALIKE_FLOOR)
-    .sort((a, b) => b.score - a.score)
-    .slice(0, LOOKALIKES)
-    .map((x) => x.s);
+    .map((s) => {
+      const features = prepare(s, cache);
+      const own = intrinsicSums(fp, features);
+      return { s, features, own, bound: ((features.visible ? 1 : 0.9) * (own.num + ceiling)) / (own.den + ceiling || 1) };
+    })
+    .sort((a, b) => b.bound - a.bound);
+  const top: { s: ElementSnapshot; score: number }[] = [];
+  for (const b of bounded) {
+    const floor = top.length >= LOOKALIKES ? top[LOOKALIKES - 1].score : LOOKALIKE_FLOOR;
+    if (b.bound < floor) break;
+    const score = combine(b.own, contextSums(fp, b.features), b.features.visible).score;
+    if (score < floor) continue;
+    top.push({ s: b.s, score });
+    top.sort((x, y) => y.score - x.score || x.s.uid - y.s.uid);
+    if (top.length > LOOKALIKES) top.pop();
+  }
+  return top.map((x) => x.s);
 }

@@ -6,7 +6,6 @@ const ARGS: CollectArgs = { selector: null, includeTag: null, maxText: 200, maxC
 
 describe('collectSnapshots', () => {
   it('is self-contained, as page.evaluate needs: it runs rebuilt from its own source', () => {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const rebuilt = new Function(`return (${collectSnapshots.toString()})`)() as typeof collectSnapshots;
     const page = HtmlPage.parse('<div><a href="/x">X</a></div>');
     expect(rebuilt(ARGS, page).snapshots.map((s) => s.text)).toEqual(['X']);

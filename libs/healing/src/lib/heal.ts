@@ -88,7 +88,7 @@ const INTACT_TOLERANCE = 0.02;
 /** Selectors rated at least this fragile must earn an intact verdict by a clear lead. */
 const FRAGILE = 0.3;
 /** Capture stores at most this many look-alikes; a full list means more exist. */
-const LOOKALIKES_FULL = 8;
+const LOOKALIKES_FULL = 16;
 const NEAR_PERFECT_BAND = 0.2;
 const UNMISTAKABLE = 0.8;
 const UNMISTAKABLE_LEAD = 0.25;

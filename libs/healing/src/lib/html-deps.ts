@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-require-imports */
 // htmlparser2 and its family ship as ES modules only. Node >= 20.19 loads them through
 // require(), but TypeScript under the workspace's `module: commonjs` rejects a static
 // import of an ES module (TS1479). Type-only imports plus one typed require each keep the

@@ -11,7 +11,6 @@ describe('collect wire format', () => {
   });
 
   it('is self-contained, as it runs in the page', () => {
-    // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const rebuilt = new Function(`return (${packCollect.toString()})`)() as typeof packCollect;
     const result = HtmlPage.parse('<a href="/x">x</a>').collect();
     expect(unpackCollect(rebuilt(result))).toEqual(result);
