@@ -1,19 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { PNG } from 'pngjs';
 import { InMemoryArtifacts } from '../artifacts/artifact-store';
 import { CHROMIUM_LAUNCH_OPTIONS } from '../browser/launch-options';
 import { ElementNotFoundError, NodeTimeoutError } from '../errors';
 import { createNodeHandlers, type NodeHandlerTable } from '../handlers';
 import { handlerOf, testNodeContext } from '../testing';
+import { processXvfbDisplay } from '../testing/xvfb';
 
 jest.setTimeout(60_000);
-
-const XVFB = process.env['XVFB_BIN'] ?? '/usr/bin/Xvfb';
 
 // A full-screen (kiosk) Chromium window under Xvfb records what the real mouse and keyboard
 // did to it. Browser bars may push the page down: `at` turns page into screen coordinates.
@@ -34,15 +31,6 @@ const DESKTOP_PAGE = `<!doctype html><body style="margin:0;background:#fff;width
   document.addEventListener('mousemove', (e) => { window.lastMove = [e.clientX, e.clientY]; });
 </script></body>`;
 
-/**
- * Jest gives each test file a copy of process.env, but libnut reads the real C environment.
- * A worker sharing the environment writes through to it.
- */
-async function setRealEnv(name: string, value: string): Promise<void> {
-  const worker = new Worker(`process.env[${JSON.stringify(name)}] = ${JSON.stringify(value)}`, { eval: true, env: SHARE_ENV });
-  await new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject));
-}
-
 async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -52,26 +40,8 @@ async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, 
   }
 }
 
-async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const n = 100 + Math.floor(Math.random() * 400);
-    if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
-    // -terminate: the server exits once its last client is gone. Killing it earlier would make
-    // Xlib's fatal IO handler end the Jest worker that still holds nut.js's connection.
-    const child = spawn(XVFB, [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp', '-terminate'], { stdio: 'ignore' });
-    child.unref();
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && child.exitCode === null) {
-      if (existsSync(`/tmp/.X11-unix/X${n}`)) return { display: `:${n}`, process: child };
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    child.kill('SIGKILL');
-  }
-  throw new Error('Xvfb did not start');
-}
-
 describe('desktop nodes under Xvfb', () => {
-  let xvfb: { display: string; process: ChildProcess };
+  let display: string;
   let browser: Browser;
   let page: Page;
   let handlers: NodeHandlerTable;
@@ -94,19 +64,18 @@ describe('desktop nodes under Xvfb', () => {
     expected.every((e) => seen.some((s) => JSON.stringify(s) === JSON.stringify(e)));
 
   beforeAll(async () => {
-    xvfb = await startXvfb();
-    await setRealEnv('DISPLAY', xvfb.display);
+    display = await processXvfbDisplay();
     filesRoot = mkdtempSync(join(tmpdir(), 'aether-desktop-'));
     browser = await chromium.launch({
       ...CHROMIUM_LAUNCH_OPTIONS,
       headless: false,
       args: [...(CHROMIUM_LAUNCH_OPTIONS.args ?? []), '--kiosk', '--window-position=0,0', '--window-size=1280,800'],
-      env: { ...process.env, DISPLAY: xvfb.display },
+      env: { ...process.env, DISPLAY: display },
     });
     page = await (await browser.newContext({ viewport: null })).newPage();
     await page.setContent(DESKTOP_PAGE);
     await page.locator('#target').screenshot({ path: join(filesRoot, 'target.png') });
-    handlers = createNodeHandlers({ filesRoot, desktop: { display: xvfb.display, pollIntervalMs: 100 } });
+    handlers = createNodeHandlers({ filesRoot, desktop: { display, pollIntervalMs: 100 } });
     const { x, y } = (await step('desktop.findImage', { image: 'target.png' })) as { x: number; y: number };
     origin = { x: x - 600, y: y - 300 };
     expect(origin.y).toBeLessThan(200);

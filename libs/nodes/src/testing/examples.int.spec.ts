@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SHARE_ENV, Worker } from 'node:worker_threads';
 import { parseWorkflowText, type Workflow } from '@aether/workflow';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
@@ -13,6 +11,7 @@ import { BrowserPool } from '../browser/browser-pool';
 import { CHROMIUM_LAUNCH_OPTIONS } from '../browser/launch-options';
 import { createNodeHandlers, type NodeHandlerTable } from '../handlers';
 import { runLocally, type LocalRunResult } from './run-locally';
+import { processXvfbDisplay } from './xvfb';
 
 jest.setTimeout(60_000);
 
@@ -151,8 +150,6 @@ describe('examples: each example workflow against the demo site', () => {
 
 // ------------------------------------------------------------------ desktop, under Xvfb
 
-const XVFB = process.env['XVFB_BIN'] ?? '/usr/bin/Xvfb';
-
 // The "application" the desktop example drives: a kiosk Chromium window with a logo and,
 // 65 px below the logo's top edge, a text field whose form records what Enter submitted.
 const APP_PAGE = `<!doctype html><body style="margin:0;background:#fff;width:1280px;height:800px;overflow:hidden">
@@ -173,34 +170,6 @@ const APP_PAGE = `<!doctype html><body style="margin:0;background:#fff;width:128
   });
 </script></body>`;
 
-/** libnut reads the real C environment, not Jest's copy of process.env: a worker sharing it writes through. */
-async function setRealEnv(name: string, value: string): Promise<void> {
-  const worker = new Worker(`process.env[${JSON.stringify(name)}] = ${JSON.stringify(value)}`, {
-    eval: true,
-    env: SHARE_ENV,
-  });
-  await new Promise((resolve, reject) => worker.once('exit', resolve).once('error', reject));
-}
-
-async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const n = 100 + Math.floor(Math.random() * 400);
-    if (existsSync(`/tmp/.X11-unix/X${n}`) || existsSync(`/tmp/.X${n}-lock`)) continue;
-    // -terminate: the server exits once its last client is gone (killing it earlier would end the Jest worker).
-    const child = spawn(XVFB, [`:${n}`, '-screen', '0', '1280x800x24', '-nolisten', 'tcp', '-terminate'], {
-      stdio: 'ignore',
-    });
-    child.unref();
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && child.exitCode === null) {
-      if (existsSync(`/tmp/.X11-unix/X${n}`)) return { display: `:${n}`, process: child };
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    child.kill('SIGKILL');
-  }
-  throw new Error('Xvfb did not start');
-}
-
 describe('examples: the desktop example under Xvfb', () => {
   let browser: Browser;
   let page: Page;
@@ -208,8 +177,7 @@ describe('examples: the desktop example under Xvfb', () => {
   let filesRoot: string;
 
   beforeAll(async () => {
-    const xvfb = await startXvfb();
-    await setRealEnv('DISPLAY', xvfb.display);
+    const display = await processXvfbDisplay();
     filesRoot = mkdtempSync(join(tmpdir(), 'aether-examples-desktop-'));
     browser = await chromium.launch({
       ...CHROMIUM_LAUNCH_OPTIONS,
@@ -220,12 +188,12 @@ describe('examples: the desktop example under Xvfb', () => {
         '--window-position=0,0',
         '--window-size=1280,800',
       ],
-      env: { ...process.env, DISPLAY: xvfb.display },
+      env: { ...process.env, DISPLAY: display },
     });
     page = await (await browser.newContext({ viewport: null })).newPage();
     await page.setContent(APP_PAGE);
     await page.locator('#logo').screenshot({ path: join(filesRoot, 'app-logo.png') });
-    handlers = createNodeHandlers({ filesRoot, desktop: { display: xvfb.display, pollIntervalMs: 100 } });
+    handlers = createNodeHandlers({ filesRoot, desktop: { display, pollIntervalMs: 100 } });
   });
   afterAll(async () => {
     await browser?.close();
