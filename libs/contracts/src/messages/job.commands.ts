@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
-import { JsonObjectSchema, PrioritySchema } from './common';
-import { PlacementSchema } from './dispatch.events';
+import { JobRequestSchema } from './job-request';
 
 /** Ask for a job to run a workflow; the aggregate id is the job id the caller was given. */
 export const RequestJob = defineMessage({
@@ -9,17 +8,9 @@ export const RequestJob = defineMessage({
   aggregate: 'job',
   type: 'RequestJob',
   version: 1,
-  schema: z.object({
-    workflowId: z.string().min(1),
+  schema: JobRequestSchema.extend({
     /** Omitted: the latest published version at the time the command is handled. */
     workflowVersion: z.number().int().positive().optional(),
-    variables: JsonObjectSchema,
-    priority: PrioritySchema,
-    trigger: z.object({
-      kind: z.enum(['manual', 'cron', 'webhook', 'api']),
-      sourceId: z.string().optional(),
-    }),
-    placement: PlacementSchema.optional(),
   }),
 });
 

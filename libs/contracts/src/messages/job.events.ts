@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
-import { ErrorInfoSchema, JsonObjectSchema, PrioritySchema } from './common';
+import { ErrorInfoSchema, JsonObjectSchema } from './common';
 import { JOB_CONTROL_EVENTS, JobCancelled, type JobControlEvent } from './job-control.events';
-import { DISPATCH_JOB_EVENTS, PlacementSchema, type DispatchJobEvent } from './dispatch.events';
+import { DISPATCH_JOB_EVENTS, type DispatchJobEvent } from './dispatch.events';
 import { SelectorHealed } from './healing.events';
+import { JobRequestSchema } from './job-request';
 
 const job = { kind: 'event', aggregate: 'job' } as const;
 
@@ -11,18 +12,9 @@ export const JobRequested = defineMessage({
   ...job,
   type: 'JobRequested',
   version: 1,
-  schema: z.object({
-    workflowId: z.string().min(1),
+  schema: JobRequestSchema.extend({
     /** The workflow version this job is pinned to for its whole life. */
     workflowVersion: z.number().int().positive(),
-    variables: JsonObjectSchema,
-    priority: PrioritySchema,
-    trigger: z.object({
-      kind: z.enum(['manual', 'cron', 'webhook', 'api']),
-      sourceId: z.string().optional(),
-    }),
-    /** Constraints, preferences and affinity for the dispatcher; absent: any robot. */
-    placement: PlacementSchema.optional(),
   }),
 });
 
