@@ -19,6 +19,7 @@ import {
   type Logger,
 } from '@aether/service-kit';
 import type { ServiceConfig } from './config';
+import { PresenceProbe, natsProbeTransport } from './presence/presence-probe';
 import { robotPresenceRoute } from './presence/presence.route';
 import { RobotRegistry } from './presence/robot-registry';
 
@@ -59,6 +60,37 @@ class OfflineSweeper implements OnApplicationBootstrap, BeforeApplicationShutdow
 
 const START_GRACE_MS = 2_000;
 
+/**
+ * Probes robots on a timer. A round does not wait for the previous one: a frozen robot's probe
+ * waiting out its timeout must not delay noticing that another robot died.
+ */
+class PresenceProber implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private readonly rounds = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly probe: PresenceProbe,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  onApplicationBootstrap() {
+    if (this.intervalMs === 0) return;
+    this.timer = setInterval(() => {
+      const round = this.probe
+        .probeAll()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'probing robots failed'))
+        .finally(() => this.rounds.delete(round));
+      this.rounds.add(round);
+    }, this.intervalMs);
+  }
+
+  async beforeApplicationShutdown() {
+    clearInterval(this.timer);
+    await Promise.all(this.rounds);
+  }
+}
+
 @Module({})
 export class RobotRegistryModule {
   static forRoot(config: ServiceConfig, logger: Logger): DynamicModule {
@@ -83,6 +115,20 @@ export class RobotRegistryModule {
             return registry;
           },
           inject: [NATS_CONNECTION, EVENT_STORE, LOGGER],
+        },
+        {
+          provide: PresenceProber,
+          useFactory: (nc: NatsConnection, registry: RobotRegistry, log: Logger) => {
+            const probe = new PresenceProbe(
+              registry,
+              natsProbeTransport(nc),
+              { timeoutMs: config.PROBE_TIMEOUT_MS, graceMs: config.PROBE_GRACE_MS },
+              log,
+            );
+            onReconnect(nc, () => probe.noticeReconnect());
+            return new PresenceProber(probe, log, config.PROBE_INTERVAL_MS);
+          },
+          inject: [NATS_CONNECTION, RobotRegistry, LOGGER],
         },
         {
           provide: OfflineSweeper,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { env, loadConfig } from '@aether/service-kit';
 
 export const loadConfigFromEnv = (source: NodeJS.ProcessEnv = process.env) =>
@@ -12,6 +13,15 @@ export const loadConfigFromEnv = (source: NodeJS.ProcessEnv = process.env) =>
       OFFLINE_AFTER_MS: env.durationMs(15_000),
       /** How often presence is checked for silent robots. */
       SWEEP_INTERVAL_MS: env.durationMs(250),
+      /**
+       * How often every robot believed up is probed on its control subject; a probe that meets
+       * "no responders" declares the robot offline at once (ADR 14). 0 turns probing off.
+       */
+      PROBE_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
+      /** How long one probe waits for the robot's answer; a timeout proves nothing. */
+      PROBE_TIMEOUT_MS: env.durationMs(1_000),
+      /** After the registry (re)connects or a robot registers, "no responders" needs an earlier answer this long. */
+      PROBE_GRACE_MS: env.durationMs(3_000),
     },
     source,
   );

@@ -150,8 +150,9 @@ export class RobotModule {
         },
         {
           provide: PresenceLifecycle,
-          useFactory: (js: JetStreamClient, loop: WorkLoop, browsers: BrowserPool) => {
+          useFactory: (nc: NatsConnection, js: JetStreamClient, loop: WorkLoop, browsers: BrowserPool) => {
             const presence = new RobotPresence(
+              nc,
               js,
               {
                 activeJobs: () => loop.active,
@@ -172,7 +173,7 @@ export class RobotModule {
             );
             return new PresenceLifecycle(presence, new Promise((resolve) => loop.onStopped(async () => resolve())));
           },
-          inject: [JETSTREAM, WorkLoop, BrowserPool],
+          inject: [NATS_CONNECTION, JETSTREAM, WorkLoop, BrowserPool],
         },
       ],
     };

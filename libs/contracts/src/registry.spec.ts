@@ -84,6 +84,11 @@ describe('subjects', () => {
     expect(parseEventSubject(subject)).toEqual({ tenantId: 'acme', aggregate: 'job', aggregateId: 'j-1' });
   });
 
+  it('spells a robot session probe under control, apart from the job control subjects', () => {
+    expect(subjects.robotProbe('acme', 'r-1', 'mk1-ab12')).toBe('aether.ctl.acme.robot.r-1.mk1-ab12.probe');
+    expect(() => subjects.robotProbe('acme', 'r-1', 'a.b')).toThrow(/invalid session id/);
+  });
+
   it.each(['a.b', 'a*', '>', 'a b', ''])('rejects the unsafe token %p', (bad) => {
     expect(() => subjects.event('acme', 'job', bad)).toThrow(/invalid aggregate id/);
   });

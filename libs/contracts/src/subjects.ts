@@ -6,6 +6,7 @@ import { isSubjectToken, type TenantId } from './ids';
  * - events:     `aether.evt.<tenant>.<aggregateType>.<aggregateId>` (one subject per aggregate instance)
  * - commands:   `aether.cmd.<tenant>.<commandType>`
  * - work:       `aether.work.<tenant>.pool.<pool>` or `aether.work.<tenant>.robot.<robotId>`
+ * - control:    `aether.ctl.<tenant>.job.<jobId>.<verb>`, `aether.ctl.<tenant>.robot.<robotId>.<sessionId>.probe`
  * - quarantine: `aether.quarantine.<consumer>`
  */
 export type AggregateType = 'job' | 'workflow' | 'robot' | 'schedule' | 'selector' | 'proposal';
@@ -85,6 +86,14 @@ export const subjects = {
    */
   jobControl(tenantId: TenantId | typeof ANY, jobId: string, verb: 'cancel' | typeof ANY): string {
     return `${ROOT}.ctl.${token(tenantId, 'tenant')}.job.${token(jobId, 'job id')}.${token(verb, 'verb')}`;
+  },
+  /**
+   * Core-NATS request the registry sends to one robot process to learn whether it is still
+   * connected: `aether.ctl.<tenant>.robot.<robotId>.<sessionId>.probe`. The robot answers with
+   * an empty reply; "no responders" means no process of that session holds a connection.
+   */
+  robotProbe(tenantId: TenantId, robotId: string, sessionId: string): string {
+    return `${ROOT}.ctl.${token(tenantId, 'tenant')}.robot.${token(robotId, 'robot id')}.${token(sessionId, 'session id')}.probe`;
   },
   quarantine(consumer: string): string {
     return `${ROOT}.quarantine.${token(consumer, 'consumer')}`;

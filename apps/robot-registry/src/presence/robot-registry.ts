@@ -105,6 +105,31 @@ export class RobotRegistry {
     return declared;
   }
 
+  /** Robots believed up (online or draining), from the possibly stale view. */
+  present(): RobotPresence[] {
+    return this.view
+      .all()
+      .map((entry) => entry.value)
+      .filter((presence) => presence.status !== 'offline');
+  }
+
+  /**
+   * The session's connection is gone (its probe met no responders): offline at once, unless the
+   * robot is already offline or registered again under another session meanwhile.
+   */
+  async disconnected(seen: RobotPresence): Promise<boolean> {
+    const changed = await this.mutate(
+      presenceKey(seen.tenantId, seen.robotId),
+      (current) =>
+        current && current.status !== 'offline' && current.sessionId === seen.sessionId
+          ? { ...current, status: 'offline', offlineAt: this.iso() }
+          : undefined,
+      (before) => this.wentOffline(before, 'disconnected'),
+    );
+    if (changed) this.logger.warn({ robotId: seen.robotId, sessionId: seen.sessionId }, 'robot disconnected: offline');
+    return changed;
+  }
+
   private async register(command: MessageOf<typeof RegisterRobot>): Promise<void> {
     const { tenantId, aggregateId: robotId, data } = command;
     await this.mutate(
@@ -196,7 +221,7 @@ export class RobotRegistry {
 
   private async wentOffline(
     before: RobotPresence | undefined,
-    reason: 'missed-heartbeats' | 'shutdown' | 'restarted',
+    reason: MessageOf<typeof RobotWentOffline>['data']['reason'],
   ): Promise<void> {
     if (!before) return;
     await this.store.append(

@@ -1,5 +1,6 @@
 import { freemem, loadavg } from 'node:os';
 import type { JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   DeregisterRobot,
   RegisterRobot,
@@ -33,6 +34,8 @@ const encoder = new TextEncoder();
  * The robot's side of presence: registers once per process (a new session id each start),
  * heartbeats on a timer, says `draining` when shutdown begins and goodbye once its jobs are
  * released. Everything goes through JetStream to the registry, in order, on one subject.
+ * It also answers the registry's probe on its session's control subject, so that when the
+ * process dies the probe meets "no responders" at once (ADR 14).
  */
 export class RobotPresence {
   readonly sessionId = `${Date.now().toString(36)}-${newId().slice(0, 8)}`;
@@ -41,8 +44,10 @@ export class RobotPresence {
   private cpu = process.cpuUsage();
   private cpuAt = Date.now();
   private sending?: Promise<void>;
+  private probe?: Subscription;
 
   constructor(
+    private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly source: PresenceSource,
     private readonly options: RobotPresenceOptions,
@@ -51,6 +56,14 @@ export class RobotPresence {
 
   async start(): Promise<void> {
     const { tenantId, robotId, pool, capabilities } = this.options;
+    // Subscribed (and flushed) before registering: the registry never probes a session whose
+    // subscription the server has not seen yet.
+    this.probe = this.nc.subscribe(subjects.robotProbe(tenantId, robotId, this.sessionId), {
+      callback: (error, message) => {
+        if (!error) message.respond();
+      },
+    });
+    await this.nc.flush();
     await this.send(
       RegisterRobot.create({
         tenantId,
@@ -85,6 +98,7 @@ export class RobotPresence {
         data: { sessionId: this.sessionId, reason: 'shutdown' },
       }),
     ).catch((error: unknown) => this.logger.warn({ err: error }, 'could not deregister'));
+    this.probe?.unsubscribe();
   }
 
   private heartbeat(): Promise<void> {

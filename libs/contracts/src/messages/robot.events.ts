@@ -17,8 +17,8 @@ export const RobotRegistered = defineMessage({
 });
 
 /**
- * The robot stopped (cleanly), missed its heartbeats, or registered again under a new session (it
- * restarted before it was missed); the dispatcher fails its jobs over at once.
+ * The robot stopped (cleanly), lost its NATS connection, missed its heartbeats, or registered again
+ * under a new session (it restarted before it was missed); the dispatcher fails its jobs over at once.
  */
 export const RobotWentOffline = defineMessage({
   ...robot,
@@ -26,7 +26,11 @@ export const RobotWentOffline = defineMessage({
   version: 1,
   schema: z.object({
     sessionId: z.string(),
-    reason: z.enum(['missed-heartbeats', 'shutdown', 'restarted']),
+    /**
+     * `disconnected`: its probe found no responder (its NATS connection closed, e.g. the process
+     * died); `missed-heartbeats`: silent too long; `shutdown`: said goodbye; `restarted`: a new session.
+     */
+    reason: z.enum(['missed-heartbeats', 'shutdown', 'restarted', 'disconnected']),
     /** When the registry last heard from it. */
     lastSeenAt: z.iso.datetime(),
     /** Jobs it reported in its last heartbeat. */

@@ -1,0 +1,160 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import pino from 'pino';
+import {
+  KV_BUCKETS,
+  MessageRegistry,
+  ROBOT_EVENTS,
+  RegisterRobot,
+  RobotPresenceSchema,
+  subjects,
+  type RobotEvent,
+  type RobotPresence,
+} from '@aether/contracts';
+import { EventStore, connectNats, ensureStreams } from '@aether/event-store';
+import { KvMirror, openBucket } from '@aether/kv-state';
+import { eventually, startNatsServer, type TestNatsServer } from '@aether/testing';
+import { PresenceProbe, natsProbeTransport } from './presence-probe';
+import { RobotRegistry } from './robot-registry';
+
+const capabilities = {
+  platform: 'linux' as const,
+  browsers: ['chromium' as const],
+  desktop: false,
+  maxConcurrentJobs: 1,
+  cores: 2,
+  memoryMb: 2048,
+  tags: [],
+};
+const robotEvents = new MessageRegistry<RobotEvent>(ROBOT_EVENTS);
+const PROBE_INTERVAL_MS = 250;
+const HEARTBEAT_MS = 5_000;
+
+describe('PresenceProbe on a real nats-server', () => {
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let kv: KV;
+  let store: EventStore;
+  let view: KvMirror<RobotPresence>;
+  let registry: RobotRegistry;
+  let probe: PresenceProbe;
+  /** Added to the registry's clock to stand in for heartbeats missed. */
+  let skewMs = 0;
+  const robots: NatsConnection[] = [];
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: server.url, name: 'registry-probe-test' });
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+    store = new EventStore(jetstream(nc), jsm);
+    kv = await openBucket(nc, KV_BUCKETS.robots);
+    view = await KvMirror.start(kv, { parse: (value) => RobotPresenceSchema.safeParse(value).data });
+    const now = () => Date.now() + skewMs;
+    const logger = pino({ level: 'silent' });
+    registry = new RobotRegistry(
+      kv,
+      view,
+      store,
+      logger,
+      { missedHeartbeats: 3, offlineAfterMs: 15_000 },
+      now,
+    );
+    probe = new PresenceProbe(
+      registry,
+      natsProbeTransport(nc),
+      { timeoutMs: 200, graceMs: 3_000 },
+      logger,
+      now,
+    );
+  });
+  afterAll(async () => {
+    view?.stop();
+    for (const robot of robots) if (!robot.isClosed()) await robot.close();
+    await nc?.close();
+    await server?.stop();
+  });
+
+  const presence = async (robotId: string) => (await kv.get(`default.${robotId}`))?.json<RobotPresence>();
+  const history = async (robotId: string) =>
+    (await store.read(subjects.event('default', 'robot', robotId), robotEvents)).events.map((e) => e.event);
+
+  /** A robot process: its own connection, subscribed to its probe (answering or, frozen, not), then registered. */
+  async function startRobot(robotId: string, answers: boolean): Promise<NatsConnection> {
+    const connection = await connectNats({ servers: server.url, name: robotId });
+    robots.push(connection);
+    const sessionId = `${robotId}-session`;
+    connection.subscribe(subjects.robotProbe('default', robotId, sessionId), {
+      callback: (error, message) => {
+        if (!error && answers) message.respond();
+      },
+    });
+    await connection.flush();
+    await registry.handle(
+      RegisterRobot.create({
+        tenantId: 'default',
+        aggregateId: robotId,
+        data: { pool: 'default', sessionId, capabilities, heartbeatMs: HEARTBEAT_MS },
+      }),
+    );
+    await eventually(async () => (registry.present().some((p) => p.robotId === robotId) ? true : undefined));
+    return connection;
+  }
+
+  /** Probes on the production period until `robotId` is declared, as the registry's timer does. */
+  async function probeUntilDeclared(robotId: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await probe.probeAll()).includes(robotId)) return true;
+      await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
+    }
+    return false;
+  }
+
+  it('given a robot whose connection closes (its process died), then it is declared offline within a probe period or two', async () => {
+    const robot = await startRobot('killed', true);
+    expect(await probe.probeAll()).toEqual([]);
+    const closedAt = Date.now();
+    await robot.close();
+    expect(await probeUntilDeclared('killed', 5_000)).toBe(true);
+    const detectedMs = Date.now() - closedAt;
+    expect(detectedMs).toBeLessThan(1_000);
+    expect(await presence('killed')).toMatchObject({ status: 'offline' });
+    expect((await history('killed')).at(-1)).toMatchObject({
+      type: 'RobotWentOffline',
+      data: { reason: 'disconnected', sessionId: 'killed-session' },
+    });
+  });
+
+  it('given a robot that stays connected but does not answer (frozen), then only its missed heartbeats declare it', async () => {
+    await startRobot('frozen', false);
+    expect(await probeUntilDeclared('frozen', 1_500)).toBe(false);
+    skewMs += 3_000 + 500; // past the probe grace, still within three heartbeats
+    expect(await probe.probeAll()).toEqual([]);
+    expect(await registry.sweep()).toBe(0);
+    expect(await presence('frozen')).toMatchObject({ status: 'online' });
+    skewMs += 3 * HEARTBEAT_MS;
+    expect(await registry.sweep()).toBe(1);
+    expect((await history('frozen')).at(-1)).toMatchObject({
+      type: 'RobotWentOffline',
+      data: { reason: 'missed-heartbeats' },
+    });
+  });
+
+  it('given a robot that registered but never answered, then "no responders" waits out the grace', async () => {
+    const sessionId = 'ghost-session';
+    await registry.handle(
+      RegisterRobot.create({
+        tenantId: 'default',
+        aggregateId: 'ghost',
+        data: { pool: 'default', sessionId, capabilities, heartbeatMs: HEARTBEAT_MS },
+      }),
+    );
+    await eventually(async () => (registry.present().some((p) => p.robotId === 'ghost') ? true : undefined));
+    expect(await probe.probeAll()).toEqual([]);
+    expect(await presence('ghost')).toMatchObject({ status: 'online' });
+    skewMs += 3_000;
+    expect(await probe.probeAll()).toEqual(['ghost']);
+  });
+});
