@@ -21,9 +21,11 @@ interface Event {
 /**
  * Resume after SIGKILL with an idle standby robot: the robot holding a job is killed in the
  * middle of a step; the time until another robot appends JobStarted for it is the resume time.
- * Robots keep their default lease (LEASE_MS, 30 s) unless `leaseMs` says otherwise: the registry
- * notices the silence after three missed heartbeats (`heartbeatMs`) and the dispatcher re-places
- * the job, so resume does not wait out the lease.
+ * Robots keep their default lease (LEASE_MS, 30 s) and heartbeat unless `leaseMs` / `heartbeatMs`
+ * say otherwise: the registry's probe meets "no responders" once the killed process's connection
+ * is gone, declares it offline and the dispatcher re-places the job (ADR 14), so resume waits
+ * neither for the lease nor for missed heartbeats. The killed robot is restarted under its name
+ * in the background, as a supervisor would; the idle standby takes the job.
  */
 export async function measureResume(
   nats: TestNatsServer,

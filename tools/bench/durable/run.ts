@@ -11,14 +11,15 @@ import { measureResume } from './resume';
  * `npm run bench:durable`: Aether's durable execution against DBOS Transact, same machine,
  * same PostgreSQL, same run. Environment: BENCH_JOBS (2000), BENCH_SAMPLES (200),
  * BENCH_KILLS (20), BENCH_LEASE_MS (robot lease for the resume part; default the robots' 30 s),
- * BENCH_HEARTBEAT_MS (robot heartbeat for the resume part; default 250).
+ * BENCH_HEARTBEAT_MS (robot heartbeat for the resume part; default the robots' own, a third of
+ * the lease up to 5 s). The resume part runs the production defaults unless these are set.
  */
 async function main() {
   const jobs = Number(process.env['BENCH_JOBS'] ?? 2000);
   const samples = Number(process.env['BENCH_SAMPLES'] ?? 200);
   const kills = Number(process.env['BENCH_KILLS'] ?? 20);
   const leaseMs = process.env['BENCH_LEASE_MS'] ? Number(process.env['BENCH_LEASE_MS']) : undefined;
-  const heartbeatMs = Number(process.env['BENCH_HEARTBEAT_MS'] ?? 250);
+  const heartbeatMs = process.env['BENCH_HEARTBEAT_MS'] ? Number(process.env['BENCH_HEARTBEAT_MS']) : undefined;
   const say = (line: string) => process.stderr.write(`${line}\n`);
 
   const nats = await startNatsServer();
@@ -45,7 +46,7 @@ async function main() {
 
     const resumes = await measureResume(nats, db, kills, { leaseMs, heartbeatMs });
     say(
-      `resume after SIGKILL (standby robot, lease ${leaseMs ?? 'default 30000'} ms, heartbeat ${heartbeatMs} ms): median ${percentile(resumes, 0.5)} ms, max ${Math.max(...resumes)} ms`,
+      `resume after SIGKILL (standby robot, lease ${leaseMs ?? 'default 30000'} ms, heartbeat ${heartbeatMs ?? 'default'} ms): median ${percentile(resumes, 0.5)} ms, max ${Math.max(...resumes)} ms`,
     );
     say(
       `ratios: throughput ${round(aetherWf / dbosWf)}× DBOS, per-step cost ${round(aetherStep.p50 / dbosStep.p50)}× DBOS`,
