@@ -65,6 +65,31 @@ describe('EventStore on a real nats-server', () => {
     expect(history.invalid).toEqual([]);
   });
 
+  it('reads a history interleaved with other aggregates, and a single-event one', async () => {
+    const mine = subjects.event('default', 'job', 'interleaved');
+    const theirs = subjects.event('default', 'job', 'neighbour');
+    let expected = 0;
+    let other = 0;
+    for (let n = 1; n <= 4; n++) {
+      expected = (await store.append(mine, [step('interleaved', n)], expected)).lastSequence;
+      other = (await store.append(theirs, [step('neighbour', n)], other)).lastSequence;
+    }
+    const history = await store.read(mine, registry);
+    expect(history.events.map((e) => e.sequence)).toEqual([expected - 6, expected - 4, expected - 2, expected]);
+    expect(history.lastSequence).toBe(expected);
+    const single = subjects.event('default', 'job', 'single');
+    const { lastSequence } = await store.append(single, [step('single', 1)], 0);
+    expect((await store.read(single, registry)).events.map((e) => e.sequence)).toEqual([lastSequence]);
+  });
+
+  it('turns direct gets on for an EVENTS stream created without them', async () => {
+    const events = streamConfigs().find((config) => config.allow_direct);
+    await jsm.streams.update(events!.name!, { ...events, allow_direct: false });
+    await ensureStreams(jsm);
+    expect((await jsm.streams.info(events!.name!)).config.allow_direct).toBe(true);
+    expect((await store.read(subjects.event('default', 'job', 'ordered'), registry)).events).toHaveLength(3);
+  });
+
   it('reads an empty aggregate as no events and sequence 0', async () => {
     expect(await store.read(subjects.event('default', 'job', 'none'), registry)).toEqual({
       events: [],

@@ -3,9 +3,11 @@ import {
   JetStreamApiCodes,
   JetStreamApiError,
   type ConsumerMessages,
+  type DirectMsgRequest,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
+  type StoredMsg,
 } from '@nats-io/jetstream';
 import { STREAMS, type Envelope, type MessageRegistry } from '@aether/contracts';
 import { ConcurrencyError } from './errors';
@@ -87,41 +89,46 @@ export class EventStore {
 
   /** The subject's last stream sequence, 0 when it has no events. One request. */
   async lastSequence(subject: string): Promise<number> {
-    try {
-      const message = await this.jsm.direct.getMessage(this.stream, { last_by_subj: subject });
-      return message?.seq ?? 0;
-    } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return 0;
-      throw error;
-    }
+    return (await this.directGet({ last_by_subj: subject }))?.seq ?? 0;
   }
 
-  /** Reads every event on one aggregate's subject, in order, validated by `registry`. */
+  /**
+   * Reads every event on one aggregate's subject, in order, validated by `registry`.
+   * Direct gets only (ADR 0014): one `last_by_subj` to fix the end of the read, then one
+   * `next_by_subj` per event up to it — no consumer is created. Events appended meanwhile
+   * are left out, so `lastSequence` always matches the last event returned.
+   */
   async read<TEvent extends Envelope>(
     subject: string,
     registry: MessageRegistry<TEvent>,
   ): Promise<AggregateHistory<TEvent>> {
-    const lastSequence = await this.lastSequence(subject);
     const events: StoredEvent<TEvent>[] = [];
     const invalid: InvalidStoredEvent[] = [];
-    if (lastSequence === 0) return { events, invalid, lastSequence };
-
-    const consumer = await this.js.consumers.get(this.stream, {
-      filter_subjects: subject,
-      deliver_policy: DeliverPolicy.All,
-    });
-    const messages = await consumer.consume({ max_messages: 256 });
-    try {
-      for await (const message of messages) {
-        const parsed = registry.parseBytes(message.data);
-        if (parsed.ok) events.push({ sequence: message.seq, subject, event: parsed.message });
-        else invalid.push({ sequence: message.seq, subject, reason: parsed.reason });
-        if (message.seq >= lastSequence) break;
-      }
-    } finally {
-      messages.stop();
+    const add = (sequence: number, data: Uint8Array) => {
+      const parsed = registry.parseBytes(data);
+      if (parsed.ok) events.push({ sequence, subject, event: parsed.message });
+      else invalid.push({ sequence, subject, reason: parsed.reason });
+    };
+    const last = await this.directGet({ last_by_subj: subject });
+    if (!last) return { events, invalid, lastSequence: 0 };
+    const lastSequence = last.seq;
+    for (let from = 1; ; ) {
+      const message = await this.directGet({ next_by_subj: subject, seq: from });
+      if (!message || message.seq >= lastSequence) break;
+      add(message.seq, message.data);
+      from = message.seq + 1;
     }
+    add(lastSequence, last.data);
     return { events, invalid, lastSequence };
+  }
+
+  private async directGet(query: DirectMsgRequest): Promise<StoredMsg | null> {
+    try {
+      return await this.jsm.direct.getMessage(this.stream, query);
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null;
+      throw error;
+    }
   }
 
   /**
