@@ -147,4 +147,32 @@ describe('JobProjection', () => {
     expect(await snapshot()).toEqual(live);
     expect(live.checkpoint).toBe(events.length);
   });
+
+  it('a batch of interleaved jobs, one placed again after its robot went offline, projects as event by event does', async () => {
+    const lifecycle = (jobId: string, redispatch: boolean): Envelope[] => {
+      const [requested, dispatched, started] = jobHistory(jobId);
+      const completed = jobHistory(jobId).at(-1) as Envelope;
+      const again = redispatch
+        ? [
+            JobDispatched.create({ ...base(jobId, 13), data: { subject: 'aether.work.default.robot.r2', attempt: 1 } }),
+            JobStarted.create({ ...base(jobId, 14), data: { robotId: 'r2', delivery: 1, resumedAfterSteps: 0 } }),
+          ]
+        : [];
+      return [requested, dispatched, started, ...again, completed];
+    };
+    const [a, b, c] = [lifecycle('job-a', false), lifecycle('job-b', true), lifecycle('job-c', false)];
+    const interleaved = Array.from({ length: 6 }, (_, i) => [a[i], b[i], c[i]]).flat().filter(Boolean) as Envelope[];
+    const events = sequenced(interleaved);
+    for (const event of events) await projection.apply([event]);
+    const live = await snapshot();
+
+    await projection.reset();
+    await projection.apply(events);
+    expect(await snapshot()).toEqual(live);
+    expect(live.jobs.map((job: { status: string; robot_id: string }) => [job.status, job.robot_id])).toEqual([
+      ['completed', 'r1'],
+      ['completed', 'r1'],
+      ['completed', 'r1'],
+    ]);
+  });
 });

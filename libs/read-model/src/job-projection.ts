@@ -46,8 +46,7 @@ export class JobProjection {
       );
       const applied = Number(last_sequence);
       const fresh = batch.filter((item) => item.sequence > applied);
-      for (const item of fresh)
-        if (item.event) await applyEvent(tx, item.sequence, item.event as ProjectedEvent);
+      await applyEvents(tx, fresh);
       const last = Math.max(applied, ...batch.map((item) => item.sequence));
       await tx.query('UPDATE projection_checkpoints SET last_sequence = $2 WHERE name = $1', [
         this.name,
@@ -63,6 +62,132 @@ export class JobProjection {
       await tx.query(`TRUNCATE jobs, job_steps, workflows, ${FLEET_TABLES.join(', ')}, ${HEALING_TABLES.join(', ')}`);
       await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [this.name]);
     });
+  }
+}
+
+/** A job's life as far as set-wise projection goes: within one group a job's events must rise in rank. */
+const RANK = { JobRequested: 0, JobDispatched: 1, JobStarted: 2, JobCompleted: 3 } as const;
+type Grouped = Extract<ProjectedEvent, { type: keyof typeof RANK }>;
+const isGrouped = (event: ProjectedEvent): event is Grouped => Object.hasOwn(RANK, event.type);
+
+/**
+ * Applies events in order with as few statements as possible: the four events every job has
+ * (requested, dispatched, started, completed) are gathered and written one statement per type
+ * over arrays, in that order. A group only ever holds a job's events in rising rank, so running
+ * the statements by rank applies each job's events in stream order; any other event, or a
+ * job going back (a retry dispatched again), flushes the group first and is applied alone.
+ */
+async function applyEvents(tx: EntityManager, items: readonly ProjectableEvent[]): Promise<void> {
+  const group = new Map<string, Grouped[]>();
+  const sequences = new Map<Grouped, number>();
+  const ranks = new Map<string, number>();
+  const flush = async () => {
+    if (ranks.size === 0) return;
+    for (const type of Object.keys(RANK) as Grouped['type'][]) {
+      const events = group.get(type);
+      if (events?.length) await applyGroup(tx, type, events, sequences);
+    }
+    group.clear();
+    sequences.clear();
+    ranks.clear();
+  };
+  for (const { sequence, event } of items) {
+    if (!event) continue;
+    const projected = event as ProjectedEvent;
+    if (!isGrouped(projected)) {
+      await flush();
+      await applyEvent(tx, sequence, projected);
+      continue;
+    }
+    const job = `${projected.tenantId}/${projected.aggregateId}`;
+    const rank = RANK[projected.type];
+    if ((ranks.get(job) ?? -1) >= rank) await flush();
+    ranks.set(job, rank);
+    sequences.set(projected, sequence);
+    group.set(projected.type, [...(group.get(projected.type) ?? []), projected]);
+  }
+  await flush();
+}
+
+interface Column {
+  readonly name: string;
+  readonly type: string;
+  readonly values: readonly unknown[];
+}
+
+async function applyGroup(
+  tx: EntityManager,
+  type: Grouped['type'],
+  events: readonly Grouped[],
+  sequences: ReadonlyMap<Grouped, number>,
+): Promise<void> {
+  // Every row carries the job's key, the event time and its sequence; `more` adds per-type columns.
+  const rows = (more: readonly Column[]) => {
+    const columns: Column[] = [
+      { name: 'tenant_id', type: 'text', values: events.map((e) => e.tenantId) },
+      { name: 'job_id', type: 'text', values: events.map((e) => e.aggregateId) },
+      { name: 'at', type: 'timestamptz', values: events.map((e) => e.occurredAt) },
+      { name: 'seq', type: 'bigint', values: events.map((e) => sequences.get(e)) },
+      ...more,
+    ];
+    return {
+      from: `unnest(${columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')}) AS u(${columns.map((c) => c.name).join(', ')})`,
+      params: columns.map((c) => c.values),
+    };
+  };
+  const update = async (set: string, more: readonly Column[] = []) => {
+    const { from, params } = rows(more);
+    await tx.query(
+      `UPDATE jobs SET ${set}, updated_at = u.at, last_sequence = u.seq
+         FROM ${from} WHERE jobs.tenant_id = u.tenant_id AND jobs.job_id = u.job_id`,
+      params,
+    );
+  };
+  switch (type) {
+    case 'JobRequested': {
+      const requested = events as Extract<Grouped, { type: 'JobRequested' }>[];
+      const { from, params } = rows([
+        { name: 'workflow_id', type: 'text', values: requested.map((e) => e.data.workflowId) },
+        { name: 'workflow_version', type: 'int', values: requested.map((e) => e.data.workflowVersion) },
+        { name: 'priority', type: 'int', values: requested.map((e) => e.data.priority) },
+        { name: 'variables', type: 'text', values: requested.map((e) => JSON.stringify(e.data.variables)) },
+      ]);
+      await tx.query(
+        `INSERT INTO jobs (tenant_id, job_id, workflow_id, workflow_version, status, priority, variables,
+                           requested_at, updated_at, last_sequence)
+         SELECT u.tenant_id, u.job_id, u.workflow_id, u.workflow_version, 'pending', u.priority, u.variables::jsonb,
+                u.at, u.at, u.seq
+           FROM ${from}
+         ON CONFLICT DO NOTHING`,
+        params,
+      );
+      return;
+    }
+    case 'JobDispatched':
+      await update(
+        `status = CASE WHEN jobs.status IN ('pending', 'retry_scheduled') THEN 'queued' ELSE jobs.status END,
+         dispatched_at = COALESCE(jobs.dispatched_at, u.at)`,
+      );
+      return;
+    case 'JobStarted': {
+      const started = events as Extract<Grouped, { type: 'JobStarted' }>[];
+      await update(`status = 'running', robot_id = u.robot_id, started_at = COALESCE(jobs.started_at, u.at)`, [
+        { name: 'robot_id', type: 'text', values: started.map((e) => e.data.robotId) },
+      ]);
+      return;
+    }
+    case 'JobCompleted': {
+      const completed = events as Extract<Grouped, { type: 'JobCompleted' }>[];
+      await update(`status = 'completed', outputs = u.outputs::jsonb, robot_id = u.robot_id, finished_at = u.at`, [
+        { name: 'outputs', type: 'text', values: completed.map((e) => JSON.stringify(e.data.outputs) ?? null) },
+        { name: 'robot_id', type: 'text', values: completed.map((e) => e.data.robotId ?? null) },
+      ]);
+      return;
+    }
+    default: {
+      const _exhaustive: never = type;
+      return _exhaustive;
+    }
   }
 }
 
