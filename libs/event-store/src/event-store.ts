@@ -157,7 +157,10 @@ export class EventSubscription implements AsyncIterable<JsMsg> {
   [Symbol.asyncIterator](): AsyncIterator<JsMsg> {
     return this.messages[Symbol.asyncIterator]();
   }
-  /** Messages delivered to this client but not yet yielded. */
+  /** Messages already delivered to this client and not yet yielded: a batch can close when this is 0. */
+  buffered(): number {
+    return this.messages.getPending();
+  }
   stop(): void {
     this.messages.stop();
   }

@@ -9,7 +9,8 @@ const registry = new MessageRegistry<Envelope>([...JOB_EVENTS, ...WORKFLOW_EVENT
 
 /**
  * Follows the EVENTS stream from the projection's checkpoint and applies it in
- * batches: a batch closes when it is full or when the stream has nothing pending,
+ * batches: a batch closes when it is full or when neither the stream nor this client has
+ * anything pending,
  * so under load it amortises transactions and when idle it adds no delay.
  */
 export class Projector {
@@ -61,11 +62,14 @@ export class Projector {
       try {
         const from = (await this.projection.checkpoint()) + 1;
         this.logger.info({ from }, 'projecting events');
-        this.subscription = await this.store.subscribe(subjects.allEvents, from, { batch: this.maxBatch });
+        const subscription = await this.store.subscribe(subjects.allEvents, from, { batch: this.maxBatch });
+        this.subscription = subscription;
         let batch: ProjectableEvent[] = [];
-        for await (const message of this.subscription) {
+        for await (const message of subscription) {
           batch.push(this.toProjectable(message));
-          if (batch.length >= this.maxBatch || message.info.pending === 0) {
+          // The server reports nothing pending as soon as it has delivered the tail, while this
+          // client may still hold hundreds of messages: wait for both before closing the batch.
+          if (batch.length >= this.maxBatch || (message.info.pending === 0 && subscription.buffered() === 0)) {
             await this.flush(batch);
             batch = [];
           }
