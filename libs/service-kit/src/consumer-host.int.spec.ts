@@ -118,4 +118,21 @@ describe('ConsumerHost', () => {
     ]);
     expect(attempts).toBe(3);
   });
+
+  it('acks the types a route does not handle without validating them', async () => {
+    const handled: string[] = [];
+    const host = new ConsumerHost(js, jsm, pino({ level: 'silent' }));
+    await host.start([
+      { ...route('picky', async (m) => void handled.push(m.aggregateId)), handles: new Set(['RequestJob']) },
+    ]);
+    const subject = subjects.command('default', 'pickyCmd');
+    await js.publish(subject, new TextEncoder().encode('{"type":"SomethingElse","data":"not even valid"}'));
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('wanted'))));
+
+    await eventually(() => (handled.includes('wanted') ? true : undefined), { what: 'handled type' });
+    await eventually(async () => ((await jsm.consumers.info(STREAMS.commands, 'picky')).num_ack_pending === 0 ? true : undefined));
+    await host.stop();
+    expect(handled).toEqual(['wanted']);
+    expect(await quarantined('picky')).toEqual([]);
+  });
 });

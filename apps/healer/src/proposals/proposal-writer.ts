@@ -78,6 +78,8 @@ export function healTelemetryRoute(writer: ProposalWriter): ConsumerRoute<JobEve
     stream: STREAMS.events,
     filterSubject: subjects.eventsOf('job'),
     registry: jobEvents,
+    // Every job event passes here; only heals make proposals.
+    handles: new Set(['SelectorHealed']),
     handle: (event) => writer.handle(event),
   };
 }
