@@ -38,7 +38,7 @@ async function main() {
     const gateway = stack.gatewayUrl;
     await db.connect();
     await installLagProbe(db);
-    for (const id of ['bench-warmup', 'bench-1-robot', 'bench-4-robots']) {
+    for (const id of ['bench-warmup', 'bench-1-robot', 'bench-warmup-4', 'bench-4-robots']) {
       const response = await fetch(`${gateway}/api/v1/workflows`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -58,15 +58,19 @@ async function main() {
     say(`aether, 1 robot:  ${round(one.jobsPerS, 0)} jobs/s`);
     for (let i = 2; i <= 4; i++) await stack.addRobot();
     await onlineRobots(4);
+    // The new robots' code is still cold (SWC-compiled, not yet optimised): warm them as robot 1 was.
+    await measureAether(nats.url, db, 'bench-warmup-4', 400);
     const processes = [...stack.services, ...stack.robots].map((s) => ({ name: s.name, pid: s.child.pid }));
     const natsPid = findNatsPid(nats.port);
     const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
     const natsBefore = cpuSeconds(natsPid);
+    const postgresBefore = postgresCpu();
     const four = await measureAether(nats.url, db, 'bench-4-robots', jobs);
     const perJob = processes.map(
       (p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`,
     );
     perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
+    perJob.push(`postgres (all sessions) ${round((postgresCpuSince(postgresBefore) * 1000) / jobs, 2)}`);
     say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
     say(
       `aether, 4 robots: ${round(four.jobsPerS, 0)} jobs/s; projection lag p50 ${round(percentile(four.lagMs, 0.5))} ms, p99 ${round(percentile(four.lagMs, 0.99))} ms`,
@@ -112,6 +116,27 @@ main().catch((error: unknown) => {
   );
   process.exit(1);
 });
+
+/** CPU seconds so far of every PostgreSQL process, by pid (the server is shared: other sessions count too). */
+function postgresCpu(): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') used.set(Number(entry), cpuSeconds(Number(entry)));
+    } catch {
+      // gone
+    }
+  }
+  return used;
+}
+
+/** CPU seconds PostgreSQL processes still alive used since `before`. */
+function postgresCpuSince(before: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of postgresCpu()) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
 
 /** The pid of the test nats-server listening on `port` (for its CPU time), from /proc. */
 function findNatsPid(port: number): number | undefined {
