@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { StepRecord } from './contract';
-import { planNext } from './engine';
+import type { StepRecord, Workflow } from './contract';
+import { createPlanner, planNext } from './engine';
 import { completed, drive, failed, given, plan, runStep, started } from './testing/given';
 
 type NodeDoc = Record<string, unknown> & { id: string };
@@ -17,6 +17,7 @@ function linear(nodes: NodeDoc[], extra: Record<string, unknown> = {}) {
   return { id: 'wf', version: 1, ...extra, nodes: linked };
 }
 const block = (n: NodeDoc): NodeDoc => ({ ...n, inBlock: true });
+const workflowOf = (nodes: NodeDoc[]): Workflow => linear(nodes) as unknown as Workflow;
 
 const demo = JSON.parse(
   readFileSync(join(__dirname, '../../../examples/demo-order-entry.workflow.json'), 'utf8'),
@@ -241,6 +242,31 @@ describe('planNext: ambiguous steps (started, no outcome)', () => {
     given(started('p'))
       .when(plan(noKey))
       .then((action) => expect(action.kind).toBe('ambiguous'));
+  });
+});
+
+describe('createPlanner: asked again after each step', () => {
+  const wf = workflowOf([
+    { id: 'a', type: 'browser.click', params: { selector: '#a' } },
+    { id: 'b', type: 'browser.click', params: { selector: '#b' } },
+    { id: 'c', type: 'browser.click', params: { selector: '#c' } },
+  ]);
+  const context = { variables: {}, secret: () => undefined };
+
+  it('given the planned step completed, then it continues with the next one', () => {
+    const planner = createPlanner(wf, context);
+    const history = new Map<string, StepRecord>();
+    expect(runStep(planner.next(history)).key).toBe('a');
+    history.set('a', { status: 'completed', output: {} });
+    expect(runStep(planner.next(history)).key).toBe('b');
+    history.set('b', { status: 'failed', attempt: 1, error: { message: 'x', retryable: false } });
+    expect(planner.next(history)).toMatchObject({ kind: 'fail', error: { message: 'x' } });
+  });
+
+  it('given a history that changed elsewhere than the planned step, then it walks again from the start', () => {
+    const planner = createPlanner(wf, context);
+    expect(runStep(planner.next(new Map([completed('a')]))).key).toBe('b');
+    expect(runStep(planner.next(new Map())).key).toBe('a');
   });
 });
 

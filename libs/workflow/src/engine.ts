@@ -1,4 +1,4 @@
-import { catalogEntries } from './catalog';
+import { catalogEntries, type CatalogEntry } from './catalog';
 import type { NextAction, PlannedStep, RunContext, StepHistory, Workflow } from './contract';
 import {
   evaluateAst,
@@ -47,11 +47,12 @@ interface Failure {
   readonly stepKey: string;
 }
 
-type Flow =
-  | { readonly t: 'done' }
-  | { readonly t: 'action'; readonly action: NextAction }
-  | { readonly t: 'error'; readonly error: Failure };
+/** How a block or node ended; a step to run is not an end but a `yield` of the walk. */
+type Flow = { readonly t: 'done' } | { readonly t: 'error'; readonly error: Failure };
 const DONE: Flow = { t: 'done' };
+
+/** A walk of the workflow: yields each action the robot must take, returns how the block ended. */
+type Walker = Generator<NextAction, Flow, void>;
 
 interface Invocation {
   readonly flow: CompiledFlow;
@@ -76,7 +77,8 @@ interface Frame {
 interface Walk {
   readonly compiled: CompiledWorkflow;
   readonly context: RunContext;
-  readonly history: StepHistory;
+  history: StepHistory;
+  /** Nodes visited since the planner was last asked. */
   visited: number;
 }
 
@@ -94,46 +96,110 @@ class StepFailure extends Error {
  * (ambiguous step), complete with outputs, or fail. Pure and synchronous.
  */
 export function planNext(workflow: Workflow, context: RunContext, history: StepHistory): NextAction {
+  return createPlanner(workflow, context).next(history);
+}
+
+/** `planNext` for one job, asked again after each step. */
+export interface Planner {
+  next(history: StepHistory): NextAction;
+}
+
+/**
+ * A planner keeps its walk between calls: asked again after the step it planned has a new
+ * record, it continues from that step instead of walking the history again, so a job of n
+ * steps costs O(n) planning instead of O(n²). The answers are those of `planNext`: a walk
+ * only reads the records of steps it passed, and those are final. Any other change to the
+ * history (a record other than the last planned step's) starts a fresh walk.
+ */
+export function createPlanner(workflow: Workflow, context: RunContext): Planner {
   const { compiled, problems } = compileWorkflow(workflow);
   if (!compiled) {
     const summary = problems
       .slice(0, 5)
       .map((p) => `${p.path}: ${p.message}`)
       .join('; ');
-    return fail({
-      message: `invalid workflow: ${summary}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
-      code: engineErrorCodes.invalidWorkflow,
-    });
+    return always(
+      fail({
+        message: `invalid workflow: ${summary}${problems.length > 5 ? ` (+${problems.length - 5} more)` : ''}`,
+        code: engineErrorCodes.invalidWorkflow,
+      }),
+    );
   }
   const inputProblems = checkInputs(compiled.doc.inputs, context.variables);
   if (inputProblems.length > 0) {
-    return fail({
-      message: `invalid inputs: ${inputProblems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-      code: engineErrorCodes.invalidInputs,
-    });
+    return always(
+      fail({
+        message: `invalid inputs: ${inputProblems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+        code: engineErrorCodes.invalidInputs,
+      }),
+    );
   }
-  const walk: Walk = { compiled, context, history, visited: 0 };
-  try {
-    const inv = invocation(compiled.main, withInputDefaults(compiled.doc.inputs, context.variables), '', []);
-    const root: Frame = { inv, steps: new Map(), locals: {}, loops: [] };
-    const result = runBlock(walk, compiled.main.start, root);
-    switch (result.t) {
-      case 'action':
-        return result.action;
-      case 'error':
-        return fail(result.error);
-      case 'done':
-        return { kind: 'complete', outputs: flowOutputs(walk, root) };
-      default: {
-        const _exhaustive: never = result;
-        return _exhaustive;
+  return new IncrementalPlanner(compiled, context);
+}
+
+function always(action: NextAction): Planner {
+  return { next: () => action };
+}
+
+class IncrementalPlanner implements Planner {
+  private readonly walk: Walk;
+  private walker?: Walker;
+  private root?: Frame;
+  /** The step the walker stopped at, and the history's size then. */
+  private pausedAt?: { readonly key: string; readonly hadRecord: boolean; readonly size: number };
+  private finished?: NextAction;
+
+  constructor(compiled: CompiledWorkflow, context: RunContext) {
+    this.walk = { compiled, context, history: new Map(), visited: 0 };
+  }
+
+  next(history: StepHistory): NextAction {
+    if (this.finished) return this.finished;
+    if (!this.continues(history)) this.walker = undefined;
+    this.walk.history = history;
+    this.walk.visited = 0;
+    try {
+      if (!this.walker) {
+        const inv = invocation(
+          this.walk.compiled.main,
+          withInputDefaults(this.walk.compiled.doc.inputs, this.walk.context.variables),
+          '',
+          [],
+        );
+        this.root = { inv, steps: new Map(), locals: {}, loops: [] };
+        this.walker = runBlock(this.walk, this.walk.compiled.main.start, this.root);
       }
+      const step = this.walker.next();
+      if (!step.done) {
+        const key =
+          step.value.kind === 'run'
+            ? step.value.step.key
+            : step.value.kind === 'ambiguous'
+              ? step.value.stepKey
+              : '';
+        this.pausedAt = { key, hadRecord: history.has(key), size: history.size };
+        return step.value;
+      }
+      const end = step.value;
+      this.finished =
+        end.t === 'error'
+          ? fail(end.error)
+          : { kind: 'complete', outputs: flowOutputs(this.walk, this.root as Frame) };
+    } catch (error) {
+      if (error instanceof StepFailure) this.finished = fail({ message: error.message, code: error.code });
+      else if (error instanceof ExpressionError)
+        this.finished = fail({ message: error.message, code: engineErrorCodes.expression });
+      else throw error;
     }
-  } catch (error) {
-    if (error instanceof StepFailure) return fail({ message: error.message, code: error.code });
-    if (error instanceof ExpressionError)
-      return fail({ message: error.message, code: engineErrorCodes.expression });
-    throw error;
+    return this.finished;
+  }
+
+  /** Whether `history` differs from the one the walker paused on by the paused step's record only. */
+  private continues(history: StepHistory): boolean {
+    const paused = this.pausedAt;
+    if (!this.walker || !paused) return false;
+    const grew = paused.hadRecord ? 0 : history.has(paused.key) ? 1 : 0;
+    return history.size === paused.size + grew;
   }
 }
 
@@ -262,7 +328,7 @@ function evaluateParam(
 
 // ---------------------------------------------------------------- walking
 
-function runBlock(walk: Walk, entry: string | undefined, frame: Frame): Flow {
+function* runBlock(walk: Walk, entry: string | undefined, frame: Frame): Walker {
   let id = entry;
   while (id !== undefined) {
     const node = frame.inv.flow.nodes.get(id) as WorkflowNodeDocument;
@@ -279,7 +345,7 @@ function runBlock(walk: Walk, entry: string | undefined, frame: Frame): Flow {
     }
     let result: Flow;
     try {
-      result = runNode(walk, node, frame);
+      result = yield* runNode(walk, node, frame);
     } catch (error) {
       if (!(error instanceof StepFailure)) throw error;
       result = {
@@ -292,7 +358,6 @@ function runBlock(walk: Walk, entry: string | undefined, frame: Frame): Flow {
         },
       };
     }
-    if (result.t === 'action') return result;
     if (result.t === 'error') {
       if (node.onError === undefined) return result;
       frame.locals['error'] = errorValue(result.error);
@@ -323,13 +388,13 @@ function truthy(v: unknown): boolean {
   return Array.isArray(v) ? v.length > 0 : Boolean(v);
 }
 
-function runNode(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
+function* runNode(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Walker {
   switch (node.type) {
     case 'if': {
       const branch = truthy(evaluateParam(walk, frame, node, 'condition', true)) ? 'then' : 'else';
       frame.steps.set(node.id, { branch });
       const target = node.branches?.[branch];
-      return target === undefined ? DONE : runBlock(walk, target, child(frame, {}));
+      return target === undefined ? DONE : yield* runBlock(walk, target, child(frame, {}));
     }
     case 'switch': {
       const value = evaluateParam(walk, frame, node, 'value', true);
@@ -346,14 +411,14 @@ function runNode(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
           ? 'default'
           : null;
       frame.steps.set(node.id, { branch });
-      return branch === null ? DONE : runBlock(walk, branches[branch], child(frame, {}));
+      return branch === null ? DONE : yield* runBlock(walk, branches[branch], child(frame, {}));
     }
     case 'forEach':
-      return runForEach(walk, node, frame);
+      return yield* runForEach(walk, node, frame);
     case 'while':
-      return runWhile(walk, node, frame);
+      return yield* runWhile(walk, node, frame);
     case 'try':
-      return runTry(walk, node, frame);
+      return yield* runTry(walk, node, frame);
     case 'retry': {
       const p = node.params ?? {};
       const retry: RetryPolicy = {
@@ -362,10 +427,10 @@ function runNode(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
         ...(typeof p['backoffFactor'] === 'number' ? { backoffFactor: p['backoffFactor'] } : {}),
         ...(typeof p['maxBackoffMs'] === 'number' ? { maxBackoffMs: p['maxBackoffMs'] } : {}),
       };
-      return runBlock(walk, node.body, child(frame, { retry }));
+      return yield* runBlock(walk, node.body, child(frame, { retry }));
     }
     case 'subflow':
-      return runSubflow(walk, node, frame);
+      return yield* runSubflow(walk, node, frame);
     case 'stopWithError': {
       const message = evaluateParam(walk, frame, node, 'message', false);
       const code =
@@ -383,11 +448,11 @@ function runNode(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
       };
     }
     default:
-      return runStep(walk, node, frame);
+      return yield* runStep(walk, node, frame);
   }
 }
 
-function runForEach(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
+function* runForEach(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Walker {
   const items = evaluateParam(walk, frame, node, 'items', true);
   if (!Array.isArray(items))
     throw new StepFailure(
@@ -406,14 +471,14 @@ function runForEach(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow 
       locals: { [as]: items[i] as unknown, [indexAs]: i },
       loops: [...frame.loops, { id: node.id, index: i }],
     });
-    const result = runBlock(walk, node.body, iteration);
+    const result = yield* runBlock(walk, node.body, iteration);
     if (result.t !== 'done') return result;
   }
   frame.steps.set(node.id, { count: items.length });
   return DONE;
 }
 
-function runWhile(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
+function* runWhile(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Walker {
   const max = node.params?.['maxIterations'] as number;
   let last: Frame = frame;
   for (let i = 0; ; i++) {
@@ -429,26 +494,28 @@ function runWhile(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
       );
     }
     last = child(frame, { locals: { index: i }, loops: [...frame.loops, { id: node.id, index: i }] });
-    const result = runBlock(walk, node.body, last);
+    const result = yield* runBlock(walk, node.body, last);
     if (result.t !== 'done') return result;
   }
 }
 
-function runTry(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
-  let outcome = runBlock(walk, node.body, child(frame, {}));
-  if (outcome.t === 'action') return outcome;
+function* runTry(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Walker {
+  let outcome = yield* runBlock(walk, node.body, child(frame, {}));
   if (outcome.t === 'error' && node.catch !== undefined) {
-    outcome = runBlock(walk, node.catch, child(frame, { locals: { error: errorValue(outcome.error) } }));
-    if (outcome.t === 'action') return outcome;
+    outcome = yield* runBlock(
+      walk,
+      node.catch,
+      child(frame, { locals: { error: errorValue(outcome.error) } }),
+    );
   }
   if (node.finally !== undefined) {
-    const fin = runBlock(walk, node.finally, child(frame, {}));
+    const fin = yield* runBlock(walk, node.finally, child(frame, {}));
     if (fin.t !== 'done') return fin;
   }
   return outcome;
 }
 
-function runSubflow(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
+function* runSubflow(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Walker {
   const key = stepKey(frame, node.id);
   const id = String(node.params?.['workflowId']);
   const flow = walk.compiled.subflows.get(id) as CompiledFlow;
@@ -473,7 +540,7 @@ function runSubflow(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow 
     id,
   ]);
   const root: Frame = { inv, steps: new Map(), locals: {}, loops: [], retry: frame.retry };
-  const result = runBlock(walk, flow.start, root);
+  const result = yield* runBlock(walk, flow.start, root);
   if (result.t !== 'done') return result;
   frame.steps.set(node.id, flowOutputs(walk, root));
   return DONE;
@@ -488,30 +555,69 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-function runStep(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
+/**
+ * A step ends when its record is final: completed, or failed beyond its retry policy. Until
+ * then it yields what the robot must do, and reads the step's record again when resumed.
+ */
+function* runStep(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Walker {
   const spec = catalogEntries.get(node.type);
   if (!spec) throw new StepFailure(`unknown node type "${node.type}"`, engineErrorCodes.invalidWorkflow);
   const key = stepKey(frame, node.id);
-  const record = walk.history.get(key);
-
-  if (record?.status === 'completed') {
-    frame.steps.set(node.id, record.output);
-    if (node.type === 'data.set' && isPlainRecord(record.output) && isPlainRecord(record.output['values'])) {
-      Object.assign(frame.inv.vars, record.output['values']);
-    }
-    return DONE;
-  }
-
   const policy: RetryPolicy = node.retry ??
     frame.retry ??
     walk.compiled.doc.defaults?.retry ?? { attempts: 1, backoffMs: 0 };
-  if (record?.status === 'failed' && !(record.error.retryable && record.attempt < policy.attempts)) {
-    return {
-      t: 'error',
-      error: { message: record.error.message, code: record.error.code, nodeId: node.id, stepKey: key },
-    };
-  }
+  let planned: Omit<PlannedStep, 'previousAttempts' | 'retryDelayMs'> | undefined;
 
+  for (;;) {
+    const record = walk.history.get(key);
+    if (record?.status === 'completed') {
+      frame.steps.set(node.id, record.output);
+      if (
+        node.type === 'data.set' &&
+        isPlainRecord(record.output) &&
+        isPlainRecord(record.output['values'])
+      ) {
+        Object.assign(frame.inv.vars, record.output['values']);
+      }
+      return DONE;
+    }
+    if (record?.status === 'failed' && !(record.error.retryable && record.attempt < policy.attempts)) {
+      return {
+        t: 'error',
+        error: { message: record.error.message, code: record.error.code, nodeId: node.id, stepKey: key },
+      };
+    }
+
+    planned ??= planStep(walk, node, frame, spec, key);
+    if (record === undefined) {
+      yield { kind: 'run', step: { ...planned, previousAttempts: 0 } };
+    } else if (record.status === 'started') {
+      yield planned.idempotent || walk.compiled.doc.autoRetryAmbiguous === true
+        ? { kind: 'run', step: { ...planned, previousAttempts: record.attempt } }
+        : {
+            kind: 'ambiguous',
+            stepKey: key,
+            nodeId: node.id,
+            reason: `${node.type} "${node.id}" started (attempt ${record.attempt}) without a recorded outcome and is not idempotent; an operator must decide whether it took effect`,
+          };
+    } else {
+      const retryDelayMs = backoff(policy, record.attempt);
+      yield {
+        kind: 'run',
+        step: { ...planned, previousAttempts: record.attempt, ...(retryDelayMs ? { retryDelayMs } : {}) },
+      };
+    }
+  }
+}
+
+/** The step as the robot runs it: parameters evaluated, idempotency and timeout decided. */
+function planStep(
+  walk: Walk,
+  node: WorkflowNodeDocument,
+  frame: Frame,
+  spec: CatalogEntry,
+  key: string,
+): Omit<PlannedStep, 'previousAttempts' | 'retryDelayMs'> {
   const params = resolveParams(walk, node, frame);
   const idempotent =
     node.idempotent ??
@@ -523,35 +629,15 @@ function runStep(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Flow {
     spec.defaultTimeoutMs;
   const idempotencyKey =
     node.idempotencyKey === undefined ? undefined : evaluateValue(node.idempotencyKey, scopeOf(walk, frame));
-  const step = (previousAttempts: number, retryDelayMs?: number): Flow => {
-    const planned: PlannedStep = {
-      key,
-      nodeId: node.id,
-      type: node.type,
-      params,
-      timeoutMs,
-      idempotent,
-      previousAttempts,
-      ...(retryDelayMs ? { retryDelayMs } : {}),
-      ...(idempotencyKey !== undefined ? { idempotencyKey: String(idempotencyKey) } : {}),
-    };
-    return { t: 'action', action: { kind: 'run', step: planned } };
+  return {
+    key,
+    nodeId: node.id,
+    type: node.type,
+    params,
+    timeoutMs,
+    idempotent,
+    ...(idempotencyKey !== undefined ? { idempotencyKey: String(idempotencyKey) } : {}),
   };
-
-  if (record === undefined) return step(0);
-  if (record.status === 'started') {
-    if (idempotent || walk.compiled.doc.autoRetryAmbiguous === true) return step(record.attempt);
-    return {
-      t: 'action',
-      action: {
-        kind: 'ambiguous',
-        stepKey: key,
-        nodeId: node.id,
-        reason: `${node.type} "${node.id}" started (attempt ${record.attempt}) without a recorded outcome and is not idempotent; an operator must decide whether it took effect`,
-      },
-    };
-  }
-  return step(record.attempt, backoff(policy, record.attempt));
 }
 
 function resolveParams(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { nodeCatalog } from './catalog';
 import type { NextAction, RunContext, StepRecord, Workflow } from './contract';
-import { planNext } from './engine';
+import { createPlanner, planNext } from './engine';
 import { parseWorkflowText } from './text';
 import { parseWorkflow } from './validate';
 
@@ -163,16 +163,21 @@ function assertAction(action: NextAction): void {
   expect(['run', 'ambiguous', 'complete', 'fail']).toContain(action.kind);
 }
 
-/** Runs a valid workflow to its end with arbitrary step outcomes; it must always terminate cleanly. */
+/**
+ * Runs a valid workflow to its end with arbitrary step outcomes; it must always terminate
+ * cleanly, and a planner kept across steps must answer exactly as a fresh walk does.
+ */
 function driveRandomly(
   workflow: Workflow,
   variables: Record<string, unknown>,
   outcomes: readonly number[],
 ): void {
   const history = new Map<string, StepRecord>();
+  const planner = createPlanner(workflow, context(variables));
   for (let i = 0; i < 300; i++) {
     const action = planNext(workflow, context(variables), history);
     assertAction(action);
+    expect(planner.next(history)).toEqual(action);
     if (action.kind !== 'run') return;
     const o = outcomes[i % outcomes.length] ?? 0;
     const attempt = action.step.previousAttempts + 1;

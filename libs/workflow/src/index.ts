@@ -17,7 +17,14 @@ export type {
 
 export { parseWorkflow } from './validate';
 export { parseWorkflowText, MAX_WORKFLOW_TEXT } from './text';
-export { planNext, engineErrorCodes, MAX_FOREACH_ITEMS, MAX_WALK } from './engine';
+export {
+  planNext,
+  createPlanner,
+  engineErrorCodes,
+  MAX_FOREACH_ITEMS,
+  MAX_WALK,
+  type Planner,
+} from './engine';
 export { nodeCatalog, isSafeRelativePath, type NodeSpec, type NodeCategory, type EdgeField } from './catalog';
 export { checkInputs, withInputDefaults } from './inputs';
 export { validateInputs, resolveInputs } from './run-inputs';

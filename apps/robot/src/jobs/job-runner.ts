@@ -18,7 +18,7 @@ import {
 } from '@aether/contracts';
 import { ConcurrencyError, type EventStore } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
-import { planNext, type PlannedStep } from '@aether/workflow';
+import { createPlanner, type PlannedStep } from '@aether/workflow';
 import { HealApprovalNeededError, type NodeContext, type NodeHandler, type NodeOutput } from '@aether/nodes';
 import type { Page } from 'playwright-core';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
@@ -149,6 +149,7 @@ export class JobRunner {
     try {
       const workflow = await this.deps.workflows.get(tenantId, state.workflowId, state.workflowVersion);
       const pinned = { workflowId: state.workflowId, workflowVersion: state.workflowVersion };
+      const planner = createPlanner(workflow, { variables: state.variables, secret: this.deps.secret });
       const hooks = (step: PlannedStep): StepHooks =>
         this.deps.healing?.hooksFor({
           tenantId,
@@ -158,7 +159,8 @@ export class JobRunner {
           step,
           append,
           causedBy: claim.work,
-          storeArtifact: (kind, name, bytes) => this.deps.storeArtifact(kind, `${tenantId}/${jobId}/${name}`, bytes),
+          storeArtifact: (kind, name, bytes) =>
+            this.deps.storeArtifact(kind, `${tenantId}/${jobId}/${name}`, bytes),
         }) ?? {};
       await append(
         JobStarted.create({
@@ -192,11 +194,7 @@ export class JobRunner {
           log.info({ completedSteps: state.completedSteps }, 'releasing job for another robot');
           return 'released';
         }
-        const action = planNext(
-          workflow,
-          { variables: state.variables, secret: this.deps.secret },
-          state.steps,
-        );
+        const action = planner.next(state.steps);
         switch (action.kind) {
           case 'run': {
             const ran = await this.runStep(
@@ -339,7 +337,12 @@ export class JobRunner {
         await append(
           JobNeedsAttention.create({
             ...base,
-            data: { stepKey: step.key, nodeId: step.nodeId, reason: error.message, robotId: this.deps.robotId },
+            data: {
+              stepKey: step.key,
+              nodeId: step.nodeId,
+              reason: error.message,
+              robotId: this.deps.robotId,
+            },
           }),
         );
         log.warn({ step: step.key, reason: error.message }, 'job needs attention: heal waits for approval');

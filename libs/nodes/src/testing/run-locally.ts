@@ -1,4 +1,4 @@
-import { planNext, type NextAction, type RunContext, type StepError, type StepRecord, type Workflow } from '@aether/workflow';
+import { createPlanner, type NextAction, type RunContext, type StepError, type StepRecord, type Workflow } from '@aether/workflow';
 import type { Page } from 'playwright-core';
 import { InMemoryArtifacts, type ArtifactStore } from '../artifacts/artifact-store';
 import type { BrowserLease, BrowserPool } from '../browser/browser-pool';
@@ -45,7 +45,7 @@ export type LocalRunResult = { readonly steps: readonly LocalStepRun[]; readonly
 const quietLog: NodeLogger = { info: () => undefined, warn: () => undefined };
 
 /**
- * Runs a workflow in this process the way a robot does — `planNext`, run the planned step
+ * Runs a workflow in this process the way a robot does — plan the next step, run it
  * through its handler, record the outcome, again — minus events, leases and heartbeats.
  * Step outputs go through JSON as they would through events.
  */
@@ -55,6 +55,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
   const secrets = options.secrets ?? {};
   const runContext: RunContext = { variables: options.variables ?? {}, secret: (name) => secrets[name] };
   const history = new Map<string, StepRecord>();
+  const planner = createPlanner(options.workflow, runContext);
   const steps: LocalStepRun[] = [];
   const outer = options.signal ?? new AbortController().signal;
   const maxSteps = options.maxSteps ?? 10_000;
@@ -68,7 +69,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
 
   try {
     for (let count = 0; ; count++) {
-      const action = planNext(options.workflow, runContext, history);
+      const action = planner.next(history);
       switch (action.kind) {
         case 'complete':
           return { status: 'completed', outputs: action.outputs, steps, history };

@@ -1,0 +1,61 @@
+// Planning cost of long jobs: a forEach over N rows of two steps, driven to its end the way the
+// robot drives it — plan, record the step's outcome, plan again. "fresh" walks the history from
+// the start at every step (`planNext`); "planner" keeps its walk (`createPlanner`).
+//   npm run bench:planning            (BENCH_ROWS=5000)
+import {
+  createPlanner,
+  planNext,
+  type NextAction,
+  type StepHistory,
+  type StepRecord,
+  type Workflow,
+} from '@aether/workflow';
+
+const rows = Number(process.env['BENCH_ROWS'] ?? 5000);
+const workflow = {
+  id: 'rows',
+  version: 1,
+  inputs: { rows: { type: 'array', required: true } },
+  nodes: [
+    { id: 'each-row', type: 'forEach', params: { items: 'inputs.rows', as: 'row' }, body: 'enter-row' },
+    {
+      id: 'enter-row',
+      type: 'browser.fill',
+      params: { selector: '#name', value: '{{ row.name }}' },
+      next: 'save-row',
+    },
+    { id: 'save-row', type: 'browser.click', params: { selector: '#save' } },
+  ],
+} as unknown as Workflow;
+const context = {
+  variables: { rows: Array.from({ length: rows }, (_, i) => ({ name: `row-${i}` })) },
+  secret: () => undefined,
+};
+
+function drive(plan: (history: StepHistory) => NextAction): { steps: number; ms: number } {
+  const history = new Map<string, StepRecord>();
+  const started = process.hrtime.bigint();
+  for (;;) {
+    const action = plan(history);
+    if (action.kind !== 'run') break;
+    history.set(action.step.key, { status: 'completed', output: {} });
+  }
+  return { steps: history.size, ms: Number(process.hrtime.bigint() - started) / 1e6 };
+}
+
+const planner = createPlanner(workflow, context);
+const kept = drive((history) => planner.next(history));
+const fresh = drive((history) => planNext(workflow, context, history));
+const round = (n: number) => Math.round(n * 10) / 10;
+process.stderr.write(`fresh walk per step: ${round(fresh.ms)} ms for ${fresh.steps} steps\n`);
+process.stderr.write(`kept planner:        ${round(kept.ms)} ms for ${kept.steps} steps\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    bench: 'planning',
+    rows,
+    steps: kept.steps,
+    fresh_ms: round(fresh.ms),
+    planner_ms: round(kept.ms),
+    speedup: round(fresh.ms / kept.ms),
+  })}\n`,
+);
