@@ -157,10 +157,7 @@ export class EventSubscription implements AsyncIterable<JsMsg> {
   [Symbol.asyncIterator](): AsyncIterator<JsMsg> {
     return this.messages[Symbol.asyncIterator]();
   }
-  /** Messages already delivered to this client and not yet yielded: a batch can close when this is 0. */
-  buffered(): number {
-    return this.messages.getPending();
-  }
+  /** Messages delivered to this client but not yet yielded. */
   stop(): void {
     this.messages.stop();
   }

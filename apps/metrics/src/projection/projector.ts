@@ -64,15 +64,27 @@ export class Projector {
         this.logger.info({ from }, 'projecting events');
         const subscription = await this.store.subscribe(subjects.allEvents, from, { batch: this.maxBatch });
         this.subscription = subscription;
+        const messages = subscription[Symbol.asyncIterator]();
         let batch: ProjectableEvent[] = [];
-        for await (const message of subscription) {
-          batch.push(this.toProjectable(message));
-          // The server reports nothing pending as soon as it has delivered the tail, while this
-          // client may still hold hundreds of messages: wait for both before closing the batch.
-          if (batch.length >= this.maxBatch || (message.info.pending === 0 && subscription.buffered() === 0)) {
-            await this.flush(batch);
-            batch = [];
+        try {
+          for (let next = messages.next(); ; ) {
+            const result = await next;
+            if (result.done) break;
+            const message = result.value;
+            batch.push(this.toProjectable(message));
+            next = messages.next();
+            // The server reports nothing pending once it has delivered the tail, while this client
+            // may still hold hundreds of delivered messages: those resolve `next` within microtasks,
+            // so the batch closes only when the next message is not already here.
+            const close =
+              batch.length >= this.maxBatch || (message.info.pending === 0 && !(await arrivesAtOnce(next)));
+            if (close) {
+              await this.flush(batch);
+              batch = [];
+            }
           }
+        } finally {
+          subscription.stop();
         }
         if (batch.length) await this.flush(batch);
       } catch (error) {
@@ -103,4 +115,15 @@ export class Projector {
     for (const item of batch)
       if (item.event) this.lag.observe((now - Date.parse(item.event.occurredAt)) / 1000);
   }
+}
+
+/** Whether `next` settles before the event loop turns (a message already delivered), without consuming a failure. */
+function arrivesAtOnce(next: Promise<unknown>): Promise<boolean> {
+  return Promise.race([
+    next.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => setImmediate(() => resolve(false))),
+  ]);
 }
