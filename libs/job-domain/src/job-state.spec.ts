@@ -99,4 +99,29 @@ describe('job state fold', () => {
     expect(again.steps).toEqual(once.steps);
     expect(again.completedSteps).toBe(once.completedSteps);
   });
+
+  it('folding a history in place gives what evolving it event by event gives, and evolving never changes its input', () => {
+    const history = [
+      requested,
+      started('a'),
+      completed('a', { n: 1 }),
+      started('b'),
+      StepFailed.create({
+        ...id,
+        data: { stepKey: 'b', nodeId: 'b', error: { message: 'x', retryable: true }, durationMs: 1 },
+      }),
+      started('b', 2),
+      StepResolved.create({ ...id, data: { stepKey: 'b', action: 'retry' } }),
+      started('b', 3),
+      completed('b'),
+    ];
+    const states = [foldJob([])];
+    const snapshots = [structuredClone(states[0])];
+    for (const event of history) {
+      states.push(evolveJob(states[states.length - 1], event));
+      snapshots.push(structuredClone(states[states.length - 1]));
+    }
+    expect(foldJob(history)).toEqual(states[states.length - 1]);
+    expect(states).toEqual(snapshots);
+  });
 });

@@ -40,6 +40,26 @@ export function isTerminal(state: JobState): boolean {
 }
 
 export function evolveJob(state: JobState, event: JobEvent): JobState {
+  return evolve(state, event, copied);
+}
+
+/** Folds a whole history in O(events): its intermediate states are never seen, so their maps are written in place. */
+export function foldJob(events: readonly JobEvent[]): JobState {
+  let state: JobState = { ...initialJobState, steps: new Map(), attempts: new Map() };
+  for (const event of events) state = evolve(state, event, inPlace);
+  return state;
+}
+
+/** How `evolve` gets a map it may write: a copy, or (inside `foldJob`) the state's own. */
+type Writable = <K, V>(map: ReadonlyMap<K, V>) => Map<K, V>;
+const copied: Writable = (map) => new Map(map);
+const inPlace: Writable = (map) => map as Map<never, never>;
+
+function evolve(state: JobState, event: JobEvent, writable: Writable): JobState {
+  const withStep = (key: string, record: StepRecord): JobState => ({
+    ...state,
+    steps: writable(state.steps).set(key, record),
+  });
   switch (event.type) {
     case 'JobRequested':
       return {
@@ -56,23 +76,24 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
     case 'JobStarted':
       return { ...state, phase: 'running' };
     case 'StepStarted': {
-      const attempts = new Map(state.attempts);
+      const attempts = writable(state.attempts);
       attempts.set(event.data.stepKey, Math.max(event.data.attempt, attempts.get(event.data.stepKey) ?? 0));
       return {
-        ...withStep(state, event.data.stepKey, { status: 'started', attempt: event.data.attempt }),
+        ...withStep(event.data.stepKey, { status: 'started', attempt: event.data.attempt }),
         attempts,
       };
     }
-    case 'StepCompleted':
+    case 'StepCompleted': {
+      const again = state.steps.get(event.data.stepKey)?.status === 'completed';
       return {
-        ...withStep(state, event.data.stepKey, { status: 'completed', output: event.data.output }),
-        completedSteps:
-          state.completedSteps + (state.steps.get(event.data.stepKey)?.status === 'completed' ? 0 : 1),
+        ...withStep(event.data.stepKey, { status: 'completed', output: event.data.output }),
+        completedSteps: state.completedSteps + (again ? 0 : 1),
       };
+    }
     case 'StepFailed': {
       const previous = state.steps.get(event.data.stepKey);
       const attempt = previous && previous.status !== 'completed' ? previous.attempt : 1;
-      return withStep(state, event.data.stepKey, { status: 'failed', error: event.data.error, attempt });
+      return withStep(event.data.stepKey, { status: 'failed', error: event.data.error, attempt });
     }
     case 'JobCompleted':
       return { ...state, phase: 'completed' };
@@ -83,12 +104,12 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
     case 'StepResolved': {
       if (event.data.action === 'skip') {
         return {
-          ...withStep(state, event.data.stepKey, { status: 'completed', output: { skipped: true } }),
+          ...withStep(event.data.stepKey, { status: 'completed', output: { skipped: true } }),
           phase: 'requested',
           completedSteps: state.completedSteps + 1,
         };
       }
-      const steps = new Map(state.steps);
+      const steps = writable(state.steps);
       steps.delete(event.data.stepKey);
       return { ...state, steps, phase: 'requested' };
     }
@@ -112,16 +133,6 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
       return _exhaustive;
     }
   }
-}
-
-export function foldJob(events: readonly JobEvent[]): JobState {
-  return events.reduce(evolveJob, initialJobState);
-}
-
-function withStep(state: JobState, key: string, record: StepRecord): JobState {
-  const steps = new Map(state.steps);
-  steps.set(key, record);
-  return { ...state, steps };
 }
 
 function withoutFailedSteps(steps: ReadonlyMap<string, StepRecord>): ReadonlyMap<string, StepRecord> {
