@@ -64,7 +64,7 @@ describe('PresenceProbe on a real nats-server', () => {
     probe = new PresenceProbe(
       registry,
       natsProbeTransport(nc),
-      { timeoutMs: 200, graceMs: 3_000 },
+      { timeoutMs: 1_000, graceMs: 3_000 },
       logger,
       now,
     );
@@ -81,13 +81,16 @@ describe('PresenceProbe on a real nats-server', () => {
     (await store.read(subjects.event('default', 'robot', robotId), robotEvents)).events.map((e) => e.event);
 
   /** A robot process: its own connection, subscribed to its probe (answering or, frozen, not), then registered. */
-  async function startRobot(robotId: string, answers: boolean): Promise<NatsConnection> {
+  async function startRobot(
+    robotId: string,
+    answers: (connection: NatsConnection) => boolean = () => true,
+  ): Promise<NatsConnection> {
     const connection = await connectNats({ servers: server.url, name: robotId });
     robots.push(connection);
     const sessionId = `${robotId}-session`;
     connection.subscribe(subjects.robotProbe('default', robotId, sessionId), {
       callback: (error, message) => {
-        if (!error && answers) message.respond();
+        if (!error && answers(connection)) message.respond();
       },
     });
     await connection.flush();
@@ -102,18 +105,30 @@ describe('PresenceProbe on a real nats-server', () => {
     return connection;
   }
 
-  /** Probes on the production period until `robotId` is declared, as the registry's timer does. */
+  /** Probes on the production period until `robotId` is declared, rounds overlapping as the registry's timer does. */
   async function probeUntilDeclared(robotId: string, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if ((await probe.probeAll()).includes(robotId)) return true;
-      await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
-    }
-    return false;
+    const rounds: Promise<string[]>[] = [];
+    const declared = await new Promise<boolean>((resolve) => {
+      const round = () => {
+        const next = probe.probeAll();
+        rounds.push(next);
+        void next.then((robotIds) => robotIds.includes(robotId) && finish(true));
+      };
+      const timer = setInterval(round, PROBE_INTERVAL_MS);
+      const deadline = setTimeout(() => finish(false), timeoutMs);
+      const finish = (value: boolean) => {
+        clearInterval(timer);
+        clearTimeout(deadline);
+        resolve(value);
+      };
+      round();
+    });
+    await Promise.all(rounds);
+    return declared;
   }
 
   it('given a robot whose connection closes (its process died), then it is declared offline within a probe period or two', async () => {
-    const robot = await startRobot('killed', true);
+    const robot = await startRobot('killed');
     expect(await probe.probeAll()).toEqual([]);
     const closedAt = Date.now();
     await robot.close();
@@ -127,8 +142,21 @@ describe('PresenceProbe on a real nats-server', () => {
     });
   });
 
+  it('given a robot that dies holding a probe it never answered, then the next probe declares it', async () => {
+    let dying = false;
+    await startRobot('dying', (connection) => {
+      if (dying) void connection.close(); // the process dies with this probe unanswered
+      return !dying;
+    });
+    expect(await probe.probeAll()).toEqual([]);
+    dying = true;
+    const diedAround = Date.now();
+    expect(await probeUntilDeclared('dying', 5_000)).toBe(true);
+    expect(Date.now() - diedAround).toBeLessThan(1_000 + PROBE_INTERVAL_MS);
+  });
+
   it('given a robot that stays connected but does not answer (frozen), then only its missed heartbeats declare it', async () => {
-    await startRobot('frozen', false);
+    await startRobot('frozen', () => false);
     expect(await probeUntilDeclared('frozen', 1_500)).toBe(false);
     skewMs += 3_000 + 500; // past the probe grace, still within three heartbeats
     expect(await probe.probeAll()).toEqual([]);

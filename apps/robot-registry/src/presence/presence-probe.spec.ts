@@ -105,13 +105,45 @@ describe('PresenceProbe decides from "no responders" only where the robot could 
     expect(await fleet.probe.probeAll()).toEqual(['r1']);
   });
 
-  it('never has two probes of one session in flight', async () => {
+  it('given a probe lost with the dying process, then the next probe still declares it while the first waits', async () => {
+    const pending: ((answer: ProbeAnswer) => void)[] = [];
+    let state: 'up' | 'dying' | 'gone' = 'up';
+    const transport: ProbeTransport = {
+      ask: async (): Promise<ProbeAnswer> => {
+        if (state === 'up') return 'answered';
+        if (state === 'gone') return 'no-responders';
+        return new Promise((resolve) => pending.push(resolve));
+      },
+      connection: () => 'server-a/1',
+    };
+    const declared: string[] = [];
+    const registry = {
+      present: () => (declared.length ? [] : [robot('r1')]),
+      disconnected: async (seen: RobotPresence) => (declared.push(seen.robotId), true),
+    };
+    const probe = new PresenceProbe(
+      registry,
+      transport,
+      { timeoutMs: 100, graceMs: GRACE_MS },
+      pino({ level: 'silent' }),
+    );
+    expect(await probe.probeAll()).toEqual([]);
+    state = 'dying';
+    const lost = probe.probeAll(); // on its way when the robot dies: it will time out
+    state = 'gone';
+    expect(await probe.probeAll()).toEqual(['r1']);
+    pending.forEach((resolve) => resolve('no-answer'));
+    expect(await lost).toEqual([]);
+    expect(declared).toEqual(['r1']);
+  });
+
+  it('keeps at most a few probes of a frozen robot waiting at once', async () => {
     let asked = 0;
-    let release: (answer: ProbeAnswer) => void = () => undefined;
+    const pending: ((answer: ProbeAnswer) => void)[] = [];
     const transport: ProbeTransport = {
       ask: () => {
         asked++;
-        return new Promise((resolve) => (release = resolve));
+        return new Promise((resolve) => pending.push(resolve));
       },
       connection: () => 'server-a/1',
     };
@@ -122,11 +154,10 @@ describe('PresenceProbe decides from "no responders" only where the robot could 
       { timeoutMs: 100, graceMs: GRACE_MS },
       pino({ level: 'silent' }),
     );
-    const first = probe.probeAll();
-    await probe.probeAll();
-    expect(asked).toBe(1);
-    release('answered');
-    await first;
+    const rounds = Array.from({ length: 10 }, () => probe.probeAll());
+    expect(asked).toBe(4);
+    pending.forEach((resolve) => resolve('no-answer'));
+    await Promise.all(rounds);
   });
 
   it('skips sessions whose ids cannot be spelled as a subject (they rely on heartbeats)', async () => {

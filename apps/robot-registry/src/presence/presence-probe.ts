@@ -49,11 +49,17 @@ export function natsProbeTransport(nc: NatsConnection): ProbeTransport {
  * on this very connection (so its interest had reached the registry's server), or both the
  * connection and the registration are older than the grace in which robots reconnect after a
  * nats-server restart. Everything else is left to the heartbeat sweep.
+ *
+ * Probes of one robot overlap (up to a few): a probe that was on its way when the process died
+ * gets no answer and waits out its timeout, while the next, a period later, meets "no responders".
  */
 export class PresenceProbe {
   /** Session → the registry connection it last answered on. */
   private readonly answeredOn = new Map<string, string>();
-  private readonly inFlight = new Set<string>();
+  /** Session → probes waiting for an answer. */
+  private readonly inFlight = new Map<string, number>();
+  /** Sessions being declared offline right now. */
+  private readonly declaring = new Set<string>();
   private connectedAt: number;
 
   constructor(
@@ -71,14 +77,14 @@ export class PresenceProbe {
     this.connectedAt = this.now();
   }
 
-  /** Probes each robot believed up with no probe in flight; resolves with the robots declared offline. */
+  /** Probes each robot believed up; resolves with the robots this round declared offline. */
   async probeAll(): Promise<string[]> {
     const present = this.registry.present().filter(probeable);
     const sessions = new Set(present.map(sessionOf));
     for (const session of this.answeredOn.keys()) if (!sessions.has(session)) this.answeredOn.delete(session);
     const declared = await Promise.all(
       present
-        .filter((presence) => !this.inFlight.has(sessionOf(presence)))
+        .filter((presence) => (this.inFlight.get(sessionOf(presence)) ?? 0) < MAX_IN_FLIGHT)
         .map((presence) => this.probe(presence)),
     );
     return declared.filter((robotId): robotId is string => robotId !== undefined);
@@ -86,21 +92,33 @@ export class PresenceProbe {
 
   private async probe(presence: RobotPresence): Promise<string | undefined> {
     const session = sessionOf(presence);
-    this.inFlight.add(session);
+    this.inFlight.set(session, (this.inFlight.get(session) ?? 0) + 1);
+    let answer: ProbeAnswer;
     try {
       const subject = subjects.robotProbe(presence.tenantId, presence.robotId, presence.sessionId);
-      const answer = await this.transport.ask(subject, this.options.timeoutMs);
-      const connection = this.transport.connection();
-      if (answer === 'answered') this.answeredOn.set(session, connection);
-      if (answer !== 'no-responders' || !this.conclusive(presence, session, connection)) return undefined;
+      answer = await this.transport.ask(subject, this.options.timeoutMs);
+    } finally {
+      const left = (this.inFlight.get(session) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(session, left);
+      else this.inFlight.delete(session);
+    }
+    const connection = this.transport.connection();
+    if (answer === 'answered') this.answeredOn.set(session, connection);
+    if (answer !== 'no-responders' || this.declaring.has(session)) return undefined;
+    if (!this.conclusive(presence, session, connection)) return undefined;
+    this.declaring.add(session);
+    try {
       if (!(await this.registry.disconnected(presence))) return undefined;
       this.answeredOn.delete(session);
       return presence.robotId;
     } catch (error) {
-      this.logger.warn({ err: error, robotId: presence.robotId }, 'probing a robot failed');
+      this.logger.warn(
+        { err: error, robotId: presence.robotId },
+        'declaring a disconnected robot offline failed',
+      );
       return undefined;
     } finally {
-      this.inFlight.delete(session);
+      this.declaring.delete(session);
     }
   }
 
@@ -113,6 +131,9 @@ export class PresenceProbe {
     );
   }
 }
+
+/** A frozen robot's probes wait out their timeouts; this many at once is enough to keep probing it. */
+const MAX_IN_FLIGHT = 4;
 
 const sessionOf = (presence: RobotPresence) =>
   `${presence.tenantId}.${presence.robotId}.${presence.sessionId}`;
