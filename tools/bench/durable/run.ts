@@ -46,7 +46,7 @@ async function main() {
 
     const resumes = await measureResume(nats, db, kills, { leaseMs, heartbeatMs });
     say(
-      `resume after SIGKILL (standby robot, lease ${leaseMs ?? 'default 30000'} ms, heartbeat ${heartbeatMs ?? 'default'} ms): median ${percentile(resumes, 0.5)} ms, max ${Math.max(...resumes)} ms`,
+      `resume after SIGKILL (standby robot, lease ${leaseMs ?? 'default 30000'} ms, heartbeat ${heartbeatMs ? `${heartbeatMs} ms` : 'default'}): median ${percentile(resumes, 0.5)} ms, max ${Math.max(...resumes)} ms`,
     );
     say(
       `ratios: throughput ${round(aetherWf / dbosWf)}× DBOS, per-step cost ${round(aetherStep.p50 / dbosStep.p50)}× DBOS`,
