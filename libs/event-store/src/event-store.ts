@@ -94,7 +94,7 @@ export class EventStore {
 
   /**
    * Reads every event on one aggregate's subject, in order, validated by `registry`.
-   * Direct gets only (ADR 0014): one `last_by_subj` to fix the end of the read, then one
+   * Direct gets only (ADR 0015): one `last_by_subj` to fix the end of the read, then one
    * `next_by_subj` per event up to it — no consumer is created. Events appended meanwhile
    * are left out, so `lastSequence` always matches the last event returned.
    */
@@ -112,7 +112,7 @@ export class EventStore {
     const last = await this.directGet({ last_by_subj: subject });
     if (!last) return { events, invalid, lastSequence: 0 };
     const lastSequence = last.seq;
-    for (let from = 1; ; ) {
+    for (let from = 1; ;) {
       const message = await this.directGet({ next_by_subj: subject, seq: from });
       if (!message || message.seq >= lastSequence) break;
       add(message.seq, message.data);
