@@ -75,7 +75,12 @@ describe('EventStore on a real nats-server', () => {
       other = (await store.append(theirs, [step('neighbour', n)], other)).lastSequence;
     }
     const history = await store.read(mine, registry);
-    expect(history.events.map((e) => e.sequence)).toEqual([expected - 6, expected - 4, expected - 2, expected]);
+    expect(history.events.map((e) => e.sequence)).toEqual([
+      expected - 6,
+      expected - 4,
+      expected - 2,
+      expected,
+    ]);
     expect(history.lastSequence).toBe(expected);
     const single = subjects.event('default', 'job', 'single');
     const { lastSequence } = await store.append(single, [step('single', 1)], 0);

@@ -154,14 +154,22 @@ describe('JobProjection', () => {
       const completed = jobHistory(jobId).at(-1) as Envelope;
       const again = redispatch
         ? [
-            JobDispatched.create({ ...base(jobId, 13), data: { subject: 'aether.work.default.robot.r2', attempt: 1 } }),
-            JobStarted.create({ ...base(jobId, 14), data: { robotId: 'r2', delivery: 1, resumedAfterSteps: 0 } }),
+            JobDispatched.create({
+              ...base(jobId, 13),
+              data: { subject: 'aether.work.default.robot.r2', attempt: 1 },
+            }),
+            JobStarted.create({
+              ...base(jobId, 14),
+              data: { robotId: 'r2', delivery: 1, resumedAfterSteps: 0 },
+            }),
           ]
         : [];
       return [requested, dispatched, started, ...again, completed];
     };
     const [a, b, c] = [lifecycle('job-a', false), lifecycle('job-b', true), lifecycle('job-c', false)];
-    const interleaved = Array.from({ length: 6 }, (_, i) => [a[i], b[i], c[i]]).flat().filter(Boolean) as Envelope[];
+    const interleaved = Array.from({ length: 6 }, (_, i) => [a[i], b[i], c[i]])
+      .flat()
+      .filter(Boolean) as Envelope[];
     const events = sequenced(interleaved);
     for (const event of events) await projection.apply([event]);
     const live = await snapshot();

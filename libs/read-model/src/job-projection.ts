@@ -171,17 +171,25 @@ async function applyGroup(
       return;
     case 'JobStarted': {
       const started = events as Extract<Grouped, { type: 'JobStarted' }>[];
-      await update(`status = 'running', robot_id = u.robot_id, started_at = COALESCE(jobs.started_at, u.at)`, [
-        { name: 'robot_id', type: 'text', values: started.map((e) => e.data.robotId) },
-      ]);
+      await update(
+        `status = 'running', robot_id = u.robot_id, started_at = COALESCE(jobs.started_at, u.at)`,
+        [{ name: 'robot_id', type: 'text', values: started.map((e) => e.data.robotId) }],
+      );
       return;
     }
     case 'JobCompleted': {
       const completed = events as Extract<Grouped, { type: 'JobCompleted' }>[];
-      await update(`status = 'completed', outputs = u.outputs::jsonb, robot_id = u.robot_id, finished_at = u.at`, [
-        { name: 'outputs', type: 'text', values: completed.map((e) => JSON.stringify(e.data.outputs) ?? null) },
-        { name: 'robot_id', type: 'text', values: completed.map((e) => e.data.robotId ?? null) },
-      ]);
+      await update(
+        `status = 'completed', outputs = u.outputs::jsonb, robot_id = u.robot_id, finished_at = u.at`,
+        [
+          {
+            name: 'outputs',
+            type: 'text',
+            values: completed.map((e) => JSON.stringify(e.data.outputs) ?? null),
+          },
+          { name: 'robot_id', type: 'text', values: completed.map((e) => e.data.robotId ?? null) },
+        ],
+      );
       return;
     }
     default: {

@@ -130,7 +130,9 @@ describe('ConsumerHost', () => {
     await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('wanted'))));
 
     await eventually(() => (handled.includes('wanted') ? true : undefined), { what: 'handled type' });
-    await eventually(async () => ((await jsm.consumers.info(STREAMS.commands, 'picky')).num_ack_pending === 0 ? true : undefined));
+    await eventually(async () =>
+      (await jsm.consumers.info(STREAMS.commands, 'picky')).num_ack_pending === 0 ? true : undefined,
+    );
     await host.stop();
     expect(handled).toEqual(['wanted']);
     expect(await quarantined('picky')).toEqual([]);
