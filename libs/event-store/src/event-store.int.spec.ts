@@ -87,6 +87,21 @@ describe('EventStore on a real nats-server', () => {
     expect((await store.read(single, registry)).events.map((e) => e.sequence)).toEqual([lastSequence]);
   });
 
+  it('reads a history too long for direct gets through a consumer, without a gap or a repeat', async () => {
+    const subject = subjects.event('default', 'job', 'long');
+    let expected = 0;
+    for (let n = 1; n <= 40; n++) {
+      expected = (await store.append(subject, [step('long', n)], expected)).lastSequence;
+      if (n % 3 === 0)
+        await store.append(subjects.event('default', 'job', `beside-${n}`), [step('beside', n)], 0);
+    }
+    const history = await store.read(subject, registry);
+    expect(history.events.map((e) => (e.event.data as { stepKey: string }).stepKey)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `s${i + 1}`),
+    );
+    expect(history.lastSequence).toBe(expected);
+  });
+
   it('turns direct gets on for an EVENTS stream created without them', async () => {
     const events = streamConfigs().find((config) => config.allow_direct);
     await jsm.streams.update(events!.name!, { ...events, allow_direct: false });

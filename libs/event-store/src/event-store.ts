@@ -47,6 +47,8 @@ export interface AppendResult {
 }
 
 const encoder = new TextEncoder();
+/** Direct gets a read makes before it follows the rest of a long history with a consumer. */
+const DIRECT_READ_LIMIT = 16;
 
 /** Append-only event store over the EVENTS stream: one subject per aggregate instance. */
 export class EventStore {
@@ -94,9 +96,11 @@ export class EventStore {
 
   /**
    * Reads every event on one aggregate's subject, in order, validated by `registry`.
-   * Direct gets only (ADR 0015): one `last_by_subj` to fix the end of the read, then one
-   * `next_by_subj` per event up to it — no consumer is created. Events appended meanwhile
-   * are left out, so `lastSequence` always matches the last event returned.
+   * ADR 0015: one `last_by_subj` fixes the end of the read, then one `next_by_subj` direct get
+   * per event — no consumer for the short histories read at every claim. A history longer
+   * than `DIRECT_READ_LIMIT` continues through an ordered consumer from where the gets
+   * stopped. Events appended meanwhile are left out, so `lastSequence` is always the
+   * sequence of the last event returned.
    */
   async read<TEvent extends Envelope>(
     subject: string,
@@ -112,13 +116,30 @@ export class EventStore {
     const last = await this.directGet({ last_by_subj: subject });
     if (!last) return { events, invalid, lastSequence: 0 };
     const lastSequence = last.seq;
-    for (let from = 1; ;) {
+    let from = 1;
+    for (let gets = 0; gets < DIRECT_READ_LIMIT; gets++) {
       const message = await this.directGet({ next_by_subj: subject, seq: from });
-      if (!message || message.seq >= lastSequence) break;
+      if (!message || message.seq >= lastSequence) {
+        add(lastSequence, last.data);
+        return { events, invalid, lastSequence };
+      }
       add(message.seq, message.data);
       from = message.seq + 1;
     }
-    add(lastSequence, last.data);
+    const consumer = await this.js.consumers.get(this.stream, {
+      filter_subjects: subject,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: from,
+    });
+    const messages = await consumer.consume({ max_messages: 256 });
+    try {
+      for await (const message of messages) {
+        add(message.seq, message.data);
+        if (message.seq >= lastSequence) break;
+      }
+    } finally {
+      messages.stop();
+    }
     return { events, invalid, lastSequence };
   }
 
