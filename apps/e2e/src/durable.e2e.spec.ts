@@ -1,19 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { MessageRegistry, ROBOT_EVENTS, subjects, type RobotEvent } from '@aether/contracts';
 import { EventStore, connectNats } from '@aether/event-store';
-import { startDemoSite, type DemoSite } from '../../demo-site/src';
-import {
-  createTestDatabase,
-  eventually,
-  startNatsServer,
-  type TestDatabase,
-  type TestNatsServer,
-} from '@aether/testing';
-import { startStack, type RunningStack, type ServiceProcess } from '../../../tools/dev/stack';
+import { eventually } from '@aether/testing';
+import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
+import type { ServiceProcess } from '../../../tools/dev/stack';
 
 /** The production lease: any resume well inside it cannot have come from the lease lapsing. */
 const LEASE_MS = 30_000;
@@ -59,26 +50,17 @@ interface JobEventView {
  * closed connection — neither waits out the lease.
  */
 describe('durable execution: release on SIGTERM, resume after SIGKILL, both far inside the lease', () => {
-  let nats: TestNatsServer;
-  let db: TestDatabase;
-  let site: DemoSite;
-  let stack: RunningStack;
-  let logDir: string;
+  let platform: TestPlatform;
   let nc: NatsConnection;
   let store: EventStore;
 
   beforeAll(async () => {
-    logDir = mkdtempSync(join(tmpdir(), 'aether-durable-'));
-    [nats, db, site] = await Promise.all([startNatsServer(), createTestDatabase(), startDemoSite()]);
-    stack = await startStack({
-      natsUrl: nats.url,
-      databaseUrl: db.url,
-      logDir,
+    platform = await startTestPlatform({
+      name: 'durable',
       robots: 2,
-      env: { LOG_LEVEL: 'info' },
-      robotEnv: { LEASE_MS: String(LEASE_MS), FILES_ROOT: join(logDir, 'files') },
+      robotEnv: { LEASE_MS: String(LEASE_MS) },
     });
-    nc = await connectNats({ servers: nats.url, name: 'durable-e2e' });
+    nc = await connectNats({ servers: platform.nats.url, name: 'durable-e2e' });
     store = new EventStore(jetstream(nc), await jetstreamManager(nc));
     for (const workflow of [RELEASED, KILLED])
       expect((await api('POST', '/api/v1/workflows', workflow)).status).toBe(201);
@@ -86,22 +68,10 @@ describe('durable execution: release on SIGTERM, resume after SIGKILL, both far 
 
   afterAll(async () => {
     await nc?.close();
-    await stack?.stop();
-    await site?.close();
-    await nats?.stop();
-    await db?.drop();
-    if (logDir && !process.env['KEEP_LOGS']) rmSync(logDir, { recursive: true, force: true });
+    await platform?.stop();
   });
 
-  async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${stack.gatewayUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
+  const api: TestPlatform['api'] = (...args) => platform.api(...args);
 
   const events = async (jobId: string) =>
     (await api<{ events?: JobEventView[] }>('GET', `/api/v1/jobs/${jobId}/events`)).body?.events ?? [];
@@ -122,7 +92,7 @@ describe('durable execution: release on SIGTERM, resume after SIGKILL, both far 
 
   async function trigger(workflowId: string, runId: string): Promise<string> {
     const { status, body } = await api<{ jobId: string }>('POST', `/api/v1/workflows/${workflowId}/trigger`, {
-      variables: { siteUrl: site.url, runId },
+      variables: { siteUrl: platform.site.url, runId },
     });
     expect(status).toBe(202);
     return body.jobId;
@@ -136,7 +106,7 @@ describe('durable execution: release on SIGTERM, resume after SIGKILL, both far 
       'the second step started',
     );
     const holder = history.find((e) => e.type === 'JobStarted')?.data['robotId'];
-    const robot = stack.robots.find((r) => r.name === holder);
+    const robot = platform.stack.robots.find((r) => r.name === holder);
     if (!robot) throw new Error(`robot ${String(holder)} is not one of the stack's`);
     return robot;
   }
@@ -150,7 +120,7 @@ describe('durable execution: release on SIGTERM, resume after SIGKILL, both far 
         key,
         started: mine.filter((e) => e.type === 'StepStarted').length,
         completed: mine.filter((e) => e.type === 'StepCompleted').length,
-        effects: site.sideEffects()[`${runId}-${key}`] ?? 0,
+        effects: platform.site.sideEffects()[`${runId}-${key}`] ?? 0,
       };
     });
   }
@@ -206,7 +176,7 @@ describe('durable execution: release on SIGTERM, resume after SIGKILL, both far 
   });
 
   it('SIGKILL: the registry sees the closed connection and the standby resumes long before the lease', async () => {
-    await stack.addRobot('robot-standby');
+    await platform.stack.addRobot('robot-standby');
     const runId = `kill${Date.now()}`;
     const jobId = await trigger(KILLED.id, runId);
     const holder = await midJob(jobId);

@@ -1,20 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  createTestDatabase,
-  eventually,
-  startNatsServer,
-  type TestDatabase,
-  type TestNatsServer,
-} from '@aether/testing';
-import {
-  startServiceProcess,
-  startStack,
-  type RunningStack,
-  type ServiceProcess,
-} from '../../../tools/dev/stack';
+import { eventually } from '@aether/testing';
+import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
+import { startServiceProcess, type ServiceProcess } from '../../../tools/dev/stack';
 
 /**
  * The fleet, every process real: four robots with different capabilities and tags, the
@@ -66,56 +53,33 @@ interface JobEventView {
 }
 
 describe('fleet: placement, affinity, failover, retries and schedules across robot processes', () => {
-  let nats: TestNatsServer;
-  let db: TestDatabase;
-  let stack: RunningStack;
-  let logDir: string;
+  let platform: TestPlatform;
   const extra: ServiceProcess[] = [];
 
   beforeAll(async () => {
-    logDir = mkdtempSync(join(tmpdir(), 'aether-fleet-'));
-    [nats, db] = await Promise.all([startNatsServer(), createTestDatabase()]);
-    stack = await startStack({
-      natsUrl: nats.url,
-      databaseUrl: db.url,
-      logDir,
+    platform = await startTestPlatform({
+      name: 'fleet',
       robots: 0,
+      demoSite: false,
       env: {
-        LOG_LEVEL: 'info',
         RETRY_DELAYS_MS: '300,600',
         RETRY_JITTER: '0',
         NO_CAPABLE_ROBOT_GRACE_MS: '2000',
         MISFIRE_GRACE_MS: '1000',
         RECONCILE_INTERVAL_MS: '250',
       },
-      robotEnv: { HEARTBEAT_MS: '300', LEASE_MS: '5000', FILES_ROOT: join(logDir, 'files') },
+      robotEnv: { HEARTBEAT_MS: '300', LEASE_MS: '5000' },
     });
-    await Promise.all(Object.entries(ROBOTS).map(([name, env]) => stack.addRobot(name, env)));
+    await Promise.all(Object.entries(ROBOTS).map(([name, env]) => platform.stack.addRobot(name, env)));
     for (const workflow of WORKFLOWS) await api('POST', '/api/v1/workflows', workflow);
   });
 
   afterAll(async () => {
     await Promise.all(extra.map((service) => service.stop()));
-    await stack?.stop();
-    await nats?.stop();
-    await db?.drop();
-    if (logDir && !process.env['KEEP_LOGS']) rmSync(logDir, { recursive: true, force: true });
+    await platform?.stop();
   });
 
-  async function api<T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${stack.gatewayUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...headers },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
+  const api: TestPlatform['api'] = (...args) => platform.api(...args);
 
   async function trigger(workflowId: string, options: Record<string, unknown> = {}): Promise<string> {
     const { status, body } = await api<{ jobId: string }>(
@@ -146,7 +110,8 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     return (await api<{ events: JobEventView[] }>('GET', `/api/v1/jobs/${jobId}/events`)).body.events;
   }
 
-  const robot = (name: string) => stack.robots.filter((r) => r.name === name).at(-1) as ServiceProcess;
+  const robot = (name: string) =>
+    platform.stack.robots.filter((r) => r.name === name).at(-1) as ServiceProcess;
   const presence = async (name: string) =>
     (await api<{ status: string }>('GET', `/api/v1/robots/${name}`)).body?.status;
 
@@ -246,7 +211,7 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     });
     const pinned = await trigger('sleepy', { placement: { affinity: { kind: 'hard', robotId: 'robot-c' } } });
     await eventually(async () => ((await job(pinned))?.status === 'pending' ? true : undefined));
-    await stack.addRobot('robot-c', ROBOTS['robot-c']);
+    await platform.stack.addRobot('robot-c', ROBOTS['robot-c']);
     const ran = await until(pinned, ['completed']);
     expect(ran.robotId).toBe('robot-c');
     const history = await events(pinned);
@@ -358,9 +323,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
 
   it('fires a cron schedule on time, once per occurrence with two replicas, and across a scheduler restart', async () => {
     const env = {
-      natsUrl: nats.url,
-      databaseUrl: db.url,
-      logDir,
+      natsUrl: platform.nats.url,
+      databaseUrl: platform.db.url,
+      logDir: platform.logDir,
       env: { LOG_LEVEL: 'info', MISFIRE_GRACE_MS: '1000' },
     };
     extra.push(await startServiceProcess('scheduler', { ...env, name: 'scheduler-replica' }));
@@ -376,7 +341,7 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     const fires = async () => (await api<{ fires: Fire[] }>('GET', '/api/v1/schedules/every-2s')).body.fires;
     await eventually(async () => ((await fires()).length >= 3 ? true : undefined), { timeoutMs: 15_000 });
 
-    for (const scheduler of [stack.services.find((s) => s.service === 'scheduler'), ...extra])
+    for (const scheduler of [platform.stack.services.find((s) => s.service === 'scheduler'), ...extra])
       await scheduler?.stop();
     const beforeStop = await fires();
     const lastBeforeStop = Math.max(...beforeStop.map((f) => Date.parse(f.fireAt)));

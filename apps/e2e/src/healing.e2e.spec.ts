@@ -1,16 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startDemoSite, type DemoSite } from '../../demo-site/src';
-import {
-  createTestDatabase,
-  eventually,
-  startNatsServer,
-  type TestDatabase,
-  type TestNatsServer,
-} from '@aether/testing';
+import { eventually } from '@aether/testing';
 import { DEMO_PASSWORD, waitForJob, type JobResult } from '../../../tools/dev/demo';
-import { startStack, type RunningStack } from '../../../tools/dev/stack';
+import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
 
 type Policy = 'off' | 'heal' | 'heal-and-pause';
 
@@ -49,40 +39,19 @@ interface StoredEvent {
  * `heal-and-pause`.
  */
 describe('self-healing selectors: a login workflow against a changing demo site', () => {
-  let nats: TestNatsServer;
-  let db: TestDatabase;
-  let site: DemoSite;
-  let stack: RunningStack;
-  let logDir: string;
+  let platform: TestPlatform;
 
   beforeAll(async () => {
-    logDir = mkdtempSync(join(tmpdir(), 'aether-heal-'));
-    [nats, db, site] = await Promise.all([startNatsServer(), createTestDatabase(), startDemoSite()]);
-    stack = await startStack({
-      natsUrl: nats.url,
-      databaseUrl: db.url,
-      logDir,
-      robots: 1,
-      env: { LOG_LEVEL: 'info' },
-      robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD, FILES_ROOT: join(logDir, 'files') },
+    platform = await startTestPlatform({
+      name: 'heal',
+      robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD },
     });
   });
 
-  afterAll(async () => {
-    await stack?.stop();
-    await site?.close();
-    await nats?.stop();
-    await db?.drop();
-    if (logDir && !process.env.AETHER_KEEP_LOGS) rmSync(logDir, { recursive: true, force: true });
-  });
+  afterAll(() => platform?.stop());
 
-  const api = async <T = Record<string, unknown>>(path: string, init?: RequestInit) => {
-    const response = await fetch(`${stack.gatewayUrl}${path}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', ...init?.headers },
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
+  const api = <T = Record<string, unknown>>(path: string, init?: RequestInit) =>
+    platform.api<T>(init?.method ?? 'GET', path, init?.body);
   const publish = async (workflow: object) => {
     const { status, body } = await api<{ version: number }>('/api/v1/workflows', {
       method: 'POST',
@@ -100,11 +69,12 @@ describe('self-healing selectors: a login workflow against a changing demo site'
   const trigger = async (workflowId: string) => {
     const { body } = await api<{ jobId: string }>(`/api/v1/workflows/${workflowId}/trigger`, {
       method: 'POST',
-      body: JSON.stringify({ variables: { siteUrl: site.url } }),
+      body: JSON.stringify({ variables: { siteUrl: platform.site.url } }),
     });
     return body.jobId;
   };
-  const run = async (workflowId: string) => waitForJob(stack.gatewayUrl, await trigger(workflowId), 45_000);
+  const run = async (workflowId: string) =>
+    waitForJob(platform.stack.gatewayUrl, await trigger(workflowId), 45_000);
   const events = async (jobId: string) =>
     (await api<{ events: StoredEvent[] }>(`/api/v1/jobs/${jobId}/events`)).body.events;
   const heals = (all: StoredEvent[]) => all.filter((e) => e.type === 'SelectorHealed').map((e) => e.data);
@@ -123,7 +93,7 @@ describe('self-healing selectors: a login workflow against a changing demo site'
   let healedRun: JobResult;
 
   it('records fingerprints on the first run and rates each selector', async () => {
-    site.setVariant('v1');
+    platform.site.setVariant('v1');
     await publish(loginWorkflow('heal-login', 'heal'));
     firstRun = await run('heal-login');
     expect(firstRun).toMatchObject({ status: 'completed', outputs: { heading: 'New order' } });
@@ -147,7 +117,7 @@ describe('self-healing selectors: a login workflow against a changing demo site'
   });
 
   it('heals the renamed markup, completes the job and records every heal with its numbers', async () => {
-    site.setVariant('v2-renamed');
+    platform.site.setVariant('v2-renamed');
     healedRun = await run('heal-login');
     expect(healedRun).toMatchObject({ status: 'completed', outputs: { heading: 'New order' } });
 
@@ -164,7 +134,7 @@ describe('self-healing selectors: a login workflow against a changing demo site'
       expect(heal['elapsedMs']).toBeLessThanOrEqual(400);
       expect(heal['screenshotRef']).toEqual(expect.stringMatching(/heal-1\.png$/));
     }
-    expect(site.orders()).toEqual([]);
+    expect(platform.site.orders()).toEqual([]);
   });
 
   it('proposes the healed selectors as a patch; approving it publishes a new workflow version', async () => {
@@ -200,7 +170,7 @@ describe('self-healing selectors: a login workflow against a changing demo site'
   });
 
   it('refuses when the submit button is gone and fails the job naming the best candidate it refused', async () => {
-    site.setVariant('v3-broken');
+    platform.site.setVariant('v3-broken');
     const failed = await run('heal-login');
     expect(failed.status).toBe('failed');
     expect(String(failed.error?.['message'])).toMatch(
@@ -209,11 +179,11 @@ describe('self-healing selectors: a login workflow against a changing demo site'
     const step = failed.steps.find((s) => s.stepKey === 'go') as unknown as { error: { code: string } };
     expect(step.error.code).toBe('ELEMENT_NOT_FOUND');
     expect(heals(await events(failed.jobId))).toEqual([]);
-    expect(site.orders()).toEqual([]);
+    expect(platform.site.orders()).toEqual([]);
   });
 
   it('with healing off fails at the first renamed selector, without heal events', async () => {
-    site.setVariant('v2-renamed');
+    platform.site.setVariant('v2-renamed');
     await publish(loginWorkflow('strict-login', 'off', 3_000));
     const failed = await run('strict-login');
     expect(failed.status).toBe('failed');
@@ -225,11 +195,11 @@ describe('self-healing selectors: a login workflow against a changing demo site'
   });
 
   it('with heal-and-pause parks the job on the proposed heal; retry-step approves and applies it', async () => {
-    site.setVariant('v1');
+    platform.site.setVariant('v1');
     await publish(loginWorkflow('paused-login', 'heal-and-pause'));
     expect((await run('paused-login')).status).toBe('completed');
 
-    site.setVariant('v2-renamed');
+    platform.site.setVariant('v2-renamed');
     const jobId = await trigger('paused-login');
     const parked = await waitForStatus(jobId, 'needs_attention');
     expect(parked.attention?.reason).toMatch(

@@ -1,17 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client } from 'pg';
-import { startDemoSite, type DemoSite } from '../../demo-site/src';
-import {
-  createTestDatabase,
-  eventually,
-  startNatsServer,
-  type TestDatabase,
-  type TestNatsServer,
-} from '@aether/testing';
+import { eventually } from '@aether/testing';
 import { DEMO_PASSWORD, runDemoJob, type JobResult } from '../../../tools/dev/demo';
-import { startServiceProcess, startStack, type RunningStack } from '../../../tools/dev/stack';
+import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
+import { startServiceProcess } from '../../../tools/dev/stack';
 
 /**
  * The foundation's vertical slice, every layer real: HTTP trigger → command → JobRequested
@@ -19,46 +10,24 @@ import { startServiceProcess, startStack, type RunningStack } from '../../../too
  * job events → PostgreSQL projection → GET /api/v1/jobs/{id}.
  */
 describe('vertical slice: a demo order job end to end', () => {
-  let nats: TestNatsServer;
-  let db: TestDatabase;
-  let site: DemoSite;
-  let stack: RunningStack;
-  let logDir: string;
+  let platform: TestPlatform;
   let job: JobResult;
 
   beforeAll(async () => {
-    logDir = mkdtempSync(join(tmpdir(), 'aether-e2e-'));
-    [nats, db, site] = await Promise.all([startNatsServer(), createTestDatabase(), startDemoSite()]);
-    stack = await startStack({
-      natsUrl: nats.url,
-      databaseUrl: db.url,
-      logDir,
-      robots: 1,
-      env: { LOG_LEVEL: 'info' },
-      robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD, FILES_ROOT: join(logDir, 'files') },
+    platform = await startTestPlatform({
+      name: 'e2e',
+      robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD },
     });
-    job = await runDemoJob(stack.gatewayUrl, site.url, 90_000);
+    job = await runDemoJob(platform.stack.gatewayUrl, platform.site.url, 90_000);
   });
 
-  afterAll(async () => {
-    await stack?.stop();
-    await site?.close();
-    await nats?.stop();
-    await db?.drop();
-    if (logDir) rmSync(logDir, { recursive: true, force: true });
-  });
+  afterAll(() => platform?.stop());
 
-  const api = async (path: string, init?: RequestInit) => {
-    const response = await fetch(`${stack.gatewayUrl}${path}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', ...init?.headers },
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const api = (path: string, method = 'GET', body?: unknown) => platform.api(method, path, body);
 
   it('completes the job and returns the confirmation number the demo site issued', () => {
     expect(job).toMatchObject({ status: 'completed', robotId: 'robot-1' });
-    const orders = site.orders();
+    const orders = platform.site.orders();
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({
       customer: 'Ada Lovelace',
@@ -103,22 +72,22 @@ describe('vertical slice: a demo order job end to end', () => {
   });
 
   it('answers bad trigger input with every problem and unknown workflows with 404', async () => {
-    const bad = await api('/api/v1/workflows/demo-order-entry/trigger', {
-      method: 'POST',
-      body: JSON.stringify({ variables: 'nope', priority: 99 }),
+    const bad = await api('/api/v1/workflows/demo-order-entry/trigger', 'POST', {
+      variables: 'nope',
+      priority: 99,
     });
     expect(bad.status).toBe(400);
     expect((bad.body['problems'] as { path: string }[]).map((p) => p.path).sort()).toEqual([
       'body.priority',
       'body.variables',
     ]);
-    const missing = await api('/api/v1/workflows/no-such-workflow/trigger', { method: 'POST', body: '{}' });
+    const missing = await api('/api/v1/workflows/no-such-workflow/trigger', 'POST', {});
     expect(missing.status).toBe(404);
     expect((await api('/api/v1/jobs/does-not-exist')).status).toBe(404);
   });
 
   it('keeps the projection identical across a projector restart and equal to a rebuild from sequence 1', async () => {
-    const client = new Client({ connectionString: db.url });
+    const client = new Client({ connectionString: platform.db.url });
     await client.connect();
     const snapshot = async () => ({
       jobs: (await client.query('SELECT * FROM jobs ORDER BY job_id')).rows,
@@ -126,15 +95,15 @@ describe('vertical slice: a demo order job end to end', () => {
       workflows: (await client.query('SELECT * FROM workflows ORDER BY workflow_id, version')).rows,
     });
     try {
-      const metrics = stack.services.find((s) => s.service === 'metrics');
+      const metrics = platform.stack.services.find((s) => s.service === 'metrics');
       const live = await snapshot();
       expect(live.jobs).toEqual([expect.objectContaining({ job_id: job.jobId, status: 'completed' })]);
 
       await metrics?.stop();
       const restarted = await startServiceProcess('metrics', {
-        natsUrl: nats.url,
-        databaseUrl: db.url,
-        logDir,
+        natsUrl: platform.nats.url,
+        databaseUrl: platform.db.url,
+        logDir: platform.logDir,
         name: 'metrics-2',
       });
       expect(await snapshot()).toEqual(live);
@@ -142,9 +111,9 @@ describe('vertical slice: a demo order job end to end', () => {
 
       await truncateReadModel(client);
       const rebuilt = await startServiceProcess('metrics', {
-        natsUrl: nats.url,
-        databaseUrl: db.url,
-        logDir,
+        natsUrl: platform.nats.url,
+        databaseUrl: platform.db.url,
+        logDir: platform.logDir,
         name: 'metrics-3',
       });
       const after = await eventually(async () => {

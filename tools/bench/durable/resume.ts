@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestDatabase, TestNatsServer } from '@aether/testing';
-import { startServiceProcess, startStack } from '../../dev/stack';
+import { startTestPlatform } from '../../dev/platform';
+import { startServiceProcess } from '../../dev/stack';
 
 const PROBE = {
   id: 'resume-probe',
@@ -34,27 +33,22 @@ export async function measureResume(
   options: { leaseMs?: number; heartbeatMs?: number } = {},
 ): Promise<number[]> {
   const { leaseMs, heartbeatMs } = options;
-  const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-resume-'));
   const robotEnv = {
     ...(leaseMs ? { LEASE_MS: String(leaseMs) } : {}),
     ...(heartbeatMs ? { HEARTBEAT_MS: String(heartbeatMs) } : {}),
-    FILES_ROOT: join(logDir, 'files'),
   };
-  const stack = await startStack({
-    natsUrl: nats.url,
-    databaseUrl: db.url,
-    logDir,
+  const platform = await startTestPlatform({
+    name: 'bench-resume',
+    nats,
+    db,
     robots: 2,
+    demoSite: false,
     env: { LOG_LEVEL: 'warn' },
     robotEnv,
   });
-  const api = async (path: string, init?: RequestInit) => {
-    const response = await fetch(`${stack.gatewayUrl}${path}`, {
-      ...init,
-      headers: { 'content-type': 'application/json' },
-    });
-    return (await response.json()) as Record<string, unknown>;
-  };
+  const { stack } = platform;
+  const api = async (path: string, method = 'GET', body?: unknown) =>
+    (await platform.api(method, path, body)).body;
   const events = async (jobId: string) =>
     ((await api(`/api/v1/jobs/${jobId}/events`))['events'] as Event[] | undefined) ?? [];
   const until = async <T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
@@ -67,13 +61,12 @@ export async function measureResume(
     throw new Error('timed out');
   };
   try {
-    await api('/api/v1/workflows', { method: 'POST', body: JSON.stringify(PROBE) });
+    await api('/api/v1/workflows', 'POST', PROBE);
     const resumes: number[] = [];
     for (let kill = 0; kill < kills; kill++) {
-      const { jobId } = (await api('/api/v1/workflows/resume-probe/trigger', {
-        method: 'POST',
-        body: '{}',
-      })) as { jobId: string };
+      const { jobId } = (await api('/api/v1/workflows/resume-probe/trigger', 'POST', {})) as {
+        jobId: string;
+      };
       const started = await until(
         async () => (await events(jobId)).find((e) => e.type === 'StepStarted'),
         30_000,
@@ -86,9 +79,14 @@ export async function measureResume(
       const replacement = startServiceProcess('robot', {
         natsUrl: nats.url,
         databaseUrl: db.url,
-        logDir,
+        logDir: platform.logDir,
         name: holder.name,
-        env: { LOG_LEVEL: 'warn', ROBOT_ID: holder.name, ...robotEnv },
+        env: {
+          LOG_LEVEL: 'warn',
+          ROBOT_ID: holder.name,
+          FILES_ROOT: join(platform.logDir, 'files'),
+          ...robotEnv,
+        },
       });
       const resumed = await until(
         async () =>
@@ -105,7 +103,6 @@ export async function measureResume(
     }
     return resumes;
   } finally {
-    await stack.stop();
-    rmSync(logDir, { recursive: true, force: true });
+    await platform.stop();
   }
 }

@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
+import { startDemoSite, type DemoSite } from '../../apps/demo-site/src';
+import { startStack, type RunningStack } from './stack';
+
+export interface PlatformOptions {
+  /** Names the log folder (`aether-<name>-…` under the temp dir). */
+  readonly name: string;
+  /** Robot processes to start. Default 1. */
+  readonly robots?: number;
+  /** Start the demo site. Default true. */
+  readonly demoSite?: boolean;
+  /** Environment for every service (LOG_LEVEL defaults to info), and for robots only. */
+  readonly env?: Record<string, string>;
+  readonly robotEnv?: Record<string, string>;
+  /** Use this server / database instead of starting one; the platform then leaves it running. */
+  readonly nats?: TestNatsServer;
+  readonly db?: TestDatabase;
+  /** Prefix of the created database's name. */
+  readonly databasePrefix?: string;
+}
+
+export interface ApiResponse<T> {
+  readonly status: number;
+  readonly body: T;
+}
+
+/** A private platform for one test suite or benchmark: nats-server, database, demo site, every service, robots. */
+export interface TestPlatform {
+  readonly nats: TestNatsServer;
+  readonly db: TestDatabase;
+  /** Absent when started with `demoSite: false`. */
+  readonly site: DemoSite;
+  readonly stack: RunningStack;
+  readonly logDir: string;
+  /** Calls the gateway; a string body is sent as is, anything else as JSON. */
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<T>>;
+  /** Stops what it started; the logs are kept when KEEP_LOGS is set. */
+  stop(): Promise<void>;
+}
+
+export async function startTestPlatform(options: PlatformOptions): Promise<TestPlatform> {
+  const logDir = mkdtempSync(join(tmpdir(), `aether-${options.name}-`));
+  const [nats, db, site] = await Promise.all([
+    options.nats ?? startNatsServer(),
+    options.db ?? createTestDatabase(options.databasePrefix),
+    options.demoSite === false ? undefined : startDemoSite(),
+  ]);
+  const stack = await startStack({
+    natsUrl: nats.url,
+    databaseUrl: db.url,
+    logDir,
+    robots: options.robots ?? 1,
+    env: { LOG_LEVEL: 'info', ...options.env },
+    robotEnv: { FILES_ROOT: join(logDir, 'files'), ...options.robotEnv },
+  });
+  return {
+    nats,
+    db,
+    site: site as DemoSite,
+    stack,
+    logDir,
+    async api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+      const response = await fetch(`${stack.gatewayUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    async stop() {
+      await stack.stop();
+      await site?.close();
+      if (!options.nats) await nats.stop();
+      if (!options.db) await db.drop();
+      if (!process.env['KEEP_LOGS']) rmSync(logDir, { recursive: true, force: true });
+    },
+  };
+}
