@@ -30,7 +30,10 @@ export class MetricsModule {
           migrate: true,
           onMigrated: (migrations) => logger.info({ migrations }, 'migrations applied'),
         }),
-        { provide: PROJECTION_BATCH, useValue: config.PROJECTION_BATCH },
+        {
+          provide: PROJECTION_BATCH,
+          useValue: { maxEvents: config.PROJECTION_BATCH, lingerMs: config.PROJECTION_LINGER_MS },
+        },
         {
           provide: HEALTH_CHECKS,
           useFactory: (ds: DataSource): HealthCheck[] => [

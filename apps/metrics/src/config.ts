@@ -9,6 +9,8 @@ export const loadMetricsConfig = (source: NodeJS.ProcessEnv = process.env) =>
       LOG_LEVEL: env.logLevel,
       /** Most events projected in one transaction. */
       PROJECTION_BATCH: env.positiveInt(500),
+      /** How long a batch waits for more events after its first one, in ms: fewer, larger transactions for a little lag. */
+      PROJECTION_LINGER_MS: env.durationMs(20),
     },
     source,
   );

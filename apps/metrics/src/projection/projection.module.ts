@@ -13,7 +13,7 @@ import { JobProjection } from '@aether/read-model';
 import { EVENT_STORE, LOGGER, type Logger } from '@aether/service-kit';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { DATA_SOURCE } from '../tokens';
-import { Projector } from './projector';
+import { Projector, type ProjectionBatching } from './projector';
 
 export const PROJECTION_BATCH = Symbol('PROJECTION_BATCH');
 const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
@@ -51,8 +51,13 @@ class PrometheusController {
     },
     {
       provide: Projector,
-      useFactory: (store: EventStore, ds: DataSource, logger: Logger, batch: number, registry: Registry) =>
-        new Projector(store, new JobProjection(ds), logger, batch, registry),
+      useFactory: (
+        store: EventStore,
+        ds: DataSource,
+        logger: Logger,
+        batching: ProjectionBatching,
+        registry: Registry,
+      ) => new Projector(store, new JobProjection(ds), logger, batching, registry),
       inject: [EVENT_STORE, DATA_SOURCE, LOGGER, PROJECTION_BATCH, METRICS_REGISTRY],
     },
     {

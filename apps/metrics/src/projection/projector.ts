@@ -7,10 +7,18 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 
 const registry = new MessageRegistry<Envelope>([...JOB_EVENTS, ...WORKFLOW_EVENTS, ...HEALING_EVENTS]);
 
+export interface ProjectionBatching {
+  /** Most events in one transaction. */
+  readonly maxEvents: number;
+  /** How long a batch stays open for more events after its first one, in ms. */
+  readonly lingerMs: number;
+}
+
 /**
- * Follows the EVENTS stream from the projection's checkpoint and applies it in
- * batches: a batch closes when it is full or when no further message has been delivered,
- * so under load it amortises transactions and when idle it adds no delay.
+ * Follows the EVENTS stream from the projection's checkpoint and applies it in batches:
+ * a batch closes when it is full, or once it has lingered `lingerMs` and no further message
+ * has been delivered — fewer, larger transactions under load, at most `lingerMs` of delay
+ * when idle.
  */
 export class Projector {
   private subscription?: EventSubscription;
@@ -24,7 +32,7 @@ export class Projector {
     private readonly store: EventStore,
     private readonly projection: JobProjection,
     private readonly logger: Logger,
-    private readonly maxBatch: number,
+    private readonly batching: ProjectionBatching,
     metrics: Registry,
   ) {
     this.applied = new Counter({
@@ -61,23 +69,27 @@ export class Projector {
       try {
         const from = (await this.projection.checkpoint()) + 1;
         this.logger.info({ from }, 'projecting events');
-        const subscription = await this.store.subscribe(subjects.allEvents, from, { batch: this.maxBatch });
+        const subscription = await this.store.subscribe(subjects.allEvents, from, {
+          batch: this.batching.maxEvents,
+        });
         this.subscription = subscription;
         const messages = subscription[Symbol.asyncIterator]();
         let batch: ProjectableEvent[] = [];
+        let openedAt = 0;
         try {
           for (let next = messages.next(); ;) {
             const result = await next;
             if (result.done) break;
             const message = result.value;
+            if (batch.length === 0) openedAt = performance.now();
             batch.push(this.toProjectable(message));
             next = messages.next();
-            // A batch closes when the next message is not already delivered (delivered ones resolve
-            // `next` within microtasks): under load it holds what arrived during the last flush, when
-            // idle it adds no delay. The message's `pending` count cannot decide it: it reaches 0 at
-            // the tail while hundreds sit in this client, and nats-server 2.9 can overcount it for a
-            // filtered consumer started mid-stream, so it never reaches 0 at all.
-            if (batch.length >= this.maxBatch || !(await arrivesAtOnce(next))) {
+            // Messages already delivered resolve `next` within microtasks; others are waited for
+            // until the batch has lingered. The message's `pending` count cannot decide it: it
+            // reaches 0 at the tail while hundreds sit in this client, and nats-server 2.9 can
+            // overcount it for a filtered consumer started mid-stream, so it never reaches 0.
+            const linger = this.batching.lingerMs - (performance.now() - openedAt);
+            if (batch.length >= this.batching.maxEvents || !(await arrivesWithin(next, linger))) {
               await this.flush(batch);
               batch = [];
             }
@@ -116,13 +128,23 @@ export class Projector {
   }
 }
 
-/** Whether `next` settles before the event loop turns (a message already delivered), without consuming a failure. */
-function arrivesAtOnce(next: Promise<unknown>): Promise<boolean> {
-  return Promise.race([
-    next.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => setImmediate(() => resolve(false))),
-  ]);
+/**
+ * Whether `next` settles within `ms` (≤ 0: before the event loop turns, i.e. a message already
+ * delivered). A failure counts as settled: the caller awaits `next` and sees it.
+ */
+async function arrivesWithin(next: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = ms > 0 ? setTimeout(() => resolve(false), ms) : setImmediate(() => resolve(false));
+  });
+  const settled = next.then(
+    () => true,
+    () => true,
+  );
+  try {
+    return await Promise.race([settled, late]);
+  } finally {
+    if (ms > 0) clearTimeout(timer as NodeJS.Timeout);
+    else clearImmediate(timer as NodeJS.Immediate);
+  }
 }
