@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startDemoSite, type DemoSite } from '../../apps/demo-site/src';
-import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
-import { startServiceProcess, startStack, type RunningStack, type ServiceProcess } from '../dev/stack';
+import type { DemoSite } from '../../apps/demo-site/src';
+import type { TestDatabase, TestNatsServer } from '@aether/testing';
+import { startTestPlatform, type TestPlatform } from '../dev/platform';
+import { startServiceProcess, type RunningStack, type ServiceProcess } from '../dev/stack';
 
 const WORKFLOW = readFileSync(join(__dirname, 'chaos-ten-steps.workflow.json'), 'utf8');
 const TERMINAL = ['completed', 'failed', 'rejected', 'cancelled', 'needs_attention'];
@@ -43,56 +43,41 @@ export interface ChaosReport {
 
 /** The whole platform in processes, two robots, and the demo site counting side effects. */
 export class ChaosPlatform {
+  readonly nats: TestNatsServer;
+  readonly db: TestDatabase;
+  readonly site: DemoSite;
+  readonly stack: RunningStack;
+  readonly logDir: string;
+
   private constructor(
-    readonly nats: TestNatsServer,
-    readonly db: TestDatabase,
-    readonly site: DemoSite,
-    readonly stack: RunningStack,
-    readonly logDir: string,
+    private readonly base: TestPlatform,
     private readonly leaseMs: number,
-  ) {}
+  ) {
+    ({ nats: this.nats, db: this.db, site: this.site, stack: this.stack, logDir: this.logDir } = base);
+  }
 
   static async start(leaseMs: number): Promise<ChaosPlatform> {
-    const logDir = mkdtempSync(join(tmpdir(), 'aether-chaos-'));
-    const [nats, db, site] = await Promise.all([
-      startNatsServer(),
-      createTestDatabase('aether_chaos'),
-      startDemoSite(),
-    ]);
-    const stack = await startStack({
-      natsUrl: nats.url,
-      databaseUrl: db.url,
-      logDir,
+    const base = await startTestPlatform({
+      name: 'chaos',
+      databasePrefix: 'aether_chaos',
       robots: 2,
-      env: { LOG_LEVEL: 'info' },
-      robotEnv: {
-        LEASE_MS: String(leaseMs),
-        MAX_DELIVER: '50',
-        MAX_CONCURRENT_JOBS: '2',
-        FILES_ROOT: join(logDir, 'files'),
-      },
+      robotEnv: { LEASE_MS: String(leaseMs), MAX_DELIVER: '50', MAX_CONCURRENT_JOBS: '2' },
     });
-    const platform = new ChaosPlatform(nats, db, site, stack, logDir, leaseMs);
+    const platform = new ChaosPlatform(base, leaseMs);
     await platform.api('/api/v1/workflows', { method: 'POST', body: WORKFLOW });
     return platform;
   }
 
-  async stop(): Promise<void> {
-    await this.stack.stop();
-    await this.site.close();
-    await this.nats.stop();
-    await this.db.drop();
-    rmSync(this.logDir, { recursive: true, force: true });
+  stop(): Promise<void> {
+    return this.base.stop();
   }
 
+  /** Calls the gateway; an answer other than 2xx throws. */
   async api<T = Record<string, unknown>>(path: string, init?: RequestInit): Promise<T> {
-    const response = await fetch(`${this.stack.gatewayUrl}${path}`, {
-      ...init,
-      headers: { 'content-type': 'application/json', ...init?.headers },
-    });
-    const body = await response.text();
-    if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path} → ${response.status} ${body}`);
-    return JSON.parse(body) as T;
+    const method = init?.method ?? 'GET';
+    const { status, body } = await this.base.api<T>(method, path, init?.body);
+    if (status >= 300) throw new Error(`${method} ${path} → ${status} ${JSON.stringify(body)}`);
+    return body;
   }
 
   async trigger(runId: string, stepDelayMs = 40): Promise<string> {
