@@ -178,7 +178,7 @@ export class EventSubscription implements AsyncIterable<JsMsg> {
   [Symbol.asyncIterator](): AsyncIterator<JsMsg> {
     return this.messages[Symbol.asyncIterator]();
   }
-  /** Messages delivered to this client but not yet yielded. */
+  /** Ends the iteration; messages delivered but not yet yielded are dropped (nothing was acked). */
   stop(): void {
     this.messages.stop();
   }

@@ -4,6 +4,7 @@ import type { Logger } from '@aether/service-kit';
 import type { Dispatcher } from './dispatcher';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
+const CAUGHT_UP_AFTER_QUIET_MS = 300;
 
 /**
  * Feeds every job event to the dispatcher in stream order through an ordered consumer — no
@@ -46,15 +47,32 @@ export class JobFeed {
         const from = this.position + 1;
         this.logger.info({ from }, 'following job events');
         this.subscription = await this.store.subscribe(subjects.eventsOf('job'), from, { batch: 1024 });
-        // Nothing to replay delivers nothing: caught up once the stream stays quiet for a moment.
-        idle = setTimeout(() => this.dispatcher.markReady(), 300);
-        for await (const message of this.subscription) {
+        // Caught up when the server reports nothing pending, or else once the stream stays quiet
+        // for a moment: nothing to replay delivers nothing, and nats-server 2.9 can overcount
+        // `pending` for a filtered consumer started mid-stream so that it never reaches 0.
+        let caughtUp = false;
+        const markCaughtUp = () => {
           clearTimeout(idle);
+          caughtUp = true;
+          this.dispatcher.markReady();
+        };
+        const quiet = () => {
+          clearTimeout(idle);
+          idle = setTimeout(markCaughtUp, CAUGHT_UP_AFTER_QUIET_MS);
+        };
+        quiet();
+        for await (const message of this.subscription) {
           const parsed = jobEvents.parseBytes(message.data);
           if (parsed.ok) this.dispatcher.onEvent(message.subject, message.seq, parsed.message);
-          else this.logger.warn({ seq: message.seq, reason: parsed.reason }, 'job event not understood; skipped');
+          else
+            this.logger.warn(
+              { seq: message.seq, reason: parsed.reason },
+              'job event not understood; skipped',
+            );
           this.position = message.seq;
-          if (message.info.pending === 0) this.dispatcher.markReady();
+          if (caughtUp) continue;
+          if (message.info.pending === 0) markCaughtUp();
+          else quiet();
         }
       } catch (error) {
         if (this.stopping) break;

@@ -1,0 +1,80 @@
+import type { EventStore, EventSubscription } from '@aether/event-store';
+import { JobRequested, subjects } from '@aether/contracts';
+import pino from 'pino';
+import type { Dispatcher } from './dispatcher';
+import { JobFeed } from './job-feed';
+
+/** A subscription that delivers `messages`, then stays open (as a live one does) until stopped. */
+function subscription(messages: { seq: number; pending: number }[]): EventSubscription {
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const event = JobRequested.create({
+    tenantId: 'default',
+    aggregateId: 'job-1',
+    data: { workflowId: 'wf', workflowVersion: 1, variables: {}, priority: 10, trigger: { kind: 'manual' } },
+  });
+  return {
+    async *[Symbol.asyncIterator]() {
+      for (const { seq, pending } of messages)
+        yield {
+          subject: subjects.event('default', 'job', 'job-1'),
+          seq,
+          data: new TextEncoder().encode(JSON.stringify(event)),
+          info: { pending },
+        };
+      await stopped;
+    },
+    stop,
+  } as unknown as EventSubscription;
+}
+
+function feedOver(messages: { seq: number; pending: number }[]) {
+  const applied: number[] = [];
+  let readyAt: number | undefined;
+  const dispatcher = {
+    onEvent: (_subject: string, seq: number) => void applied.push(seq),
+    markReady: () => void (readyAt ??= Date.now()),
+  } as unknown as Dispatcher;
+  const store = { subscribe: async () => subscription(messages) } as unknown as EventStore;
+  const feed = new JobFeed(store, dispatcher, pino({ level: 'silent' }));
+  return { feed, applied, readyAt: () => readyAt };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('JobFeed: when the dispatcher has caught up with the job events', () => {
+  it('given the server reports nothing pending at the tail, then it is caught up at once', async () => {
+    const { feed, applied, readyAt } = feedOver([
+      { seq: 1, pending: 1 },
+      { seq: 2, pending: 0 },
+    ]);
+    const started = Date.now();
+    feed.start(1);
+    await sleep(100);
+    expect(applied).toEqual([1, 2]);
+    expect((readyAt() ?? Infinity) - started).toBeLessThan(100);
+    await feed.stop();
+  });
+
+  it('given a pending count that never reaches zero (nats-server 2.9 overcounts it), then it is caught up once the stream stays quiet', async () => {
+    const { feed, applied, readyAt } = feedOver([
+      { seq: 1, pending: 9 },
+      { seq: 2, pending: 8 },
+    ]);
+    feed.start(1);
+    await sleep(100);
+    expect(applied).toEqual([1, 2]);
+    expect(readyAt()).toBeUndefined();
+    await sleep(400);
+    expect(readyAt()).toBeDefined();
+    await feed.stop();
+  });
+
+  it('given nothing to replay, then it is caught up once the stream stays quiet', async () => {
+    const { feed, readyAt } = feedOver([]);
+    feed.start(1);
+    await sleep(500);
+    expect(readyAt()).toBeDefined();
+    await feed.stop();
+  });
+});
