@@ -59,7 +59,9 @@ export class JobProjection {
   /** Empties the projection so it can be rebuilt from sequence 1. */
   async reset(): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      await tx.query(`TRUNCATE jobs, job_steps, workflows, ${FLEET_TABLES.join(', ')}, ${HEALING_TABLES.join(', ')}`);
+      await tx.query(
+        `TRUNCATE jobs, job_steps, workflows, ${FLEET_TABLES.join(', ')}, ${HEALING_TABLES.join(', ')}`,
+      );
       await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [this.name]);
     });
   }
@@ -104,7 +106,9 @@ async function applyEvents(tx: EntityManager, items: readonly ProjectableEvent[]
     if ((ranks.get(job) ?? -1) >= rank) await flush();
     ranks.set(job, rank);
     sequences.set(projected, sequence);
-    group.set(projected.type, [...(group.get(projected.type) ?? []), projected]);
+    const events = group.get(projected.type);
+    if (events) events.push(projected);
+    else group.set(projected.type, [projected]);
   }
   await flush();
 }
@@ -199,7 +203,12 @@ async function applyGroup(
   }
 }
 
-async function applyEvent(tx: EntityManager, sequence: number, event: ProjectedEvent): Promise<void> {
+/** One event other than the four `applyGroup` writes. */
+async function applyEvent(
+  tx: EntityManager,
+  sequence: number,
+  event: Exclude<ProjectedEvent, Grouped>,
+): Promise<void> {
   const key = [event.tenantId, event.aggregateId];
   const at = event.occurredAt;
   switch (event.type) {
@@ -210,22 +219,6 @@ async function applyEvent(tx: EntityManager, sequence: number, event: ProjectedE
         [...key, event.data.version, nameOf(event.data.definition), event.data.definition, at],
       );
       return;
-    case 'JobRequested':
-      await tx.query(
-        `INSERT INTO jobs (tenant_id, job_id, workflow_id, workflow_version, status, priority, variables,
-                           requested_at, updated_at, last_sequence)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $7, $8) ON CONFLICT DO NOTHING`,
-        [
-          ...key,
-          event.data.workflowId,
-          event.data.workflowVersion,
-          event.data.priority,
-          event.data.variables,
-          at,
-          sequence,
-        ],
-      );
-      return;
     case 'JobRejected':
       await tx.query(
         `INSERT INTO jobs (tenant_id, job_id, workflow_id, status, priority, variables, error,
@@ -233,27 +226,13 @@ async function applyEvent(tx: EntityManager, sequence: number, event: ProjectedE
          VALUES ($1, $2, $3, 'rejected', 10, '{}', $4, $5, $5, $5, $6)
          ON CONFLICT (tenant_id, job_id) DO UPDATE
            SET status = 'rejected', error = $4, finished_at = $5, updated_at = $5, last_sequence = $6`,
-        [...key, event.data.workflowId, { message: event.data.reason, code: event.data.code, retryable: false }, at, sequence],
-      );
-      return;
-    case 'JobDispatched':
-      await updateJob(
-        tx,
-        key,
-        sequence,
-        at,
-        `status = CASE WHEN status IN ('pending', 'retry_scheduled') THEN 'queued' ELSE status END,
-        dispatched_at = COALESCE(dispatched_at, $3)`,
-      );
-      return;
-    case 'JobStarted':
-      await updateJob(
-        tx,
-        key,
-        sequence,
-        at,
-        `status = 'running', robot_id = $5, started_at = COALESCE(started_at, $3)`,
-        [event.data.robotId],
+        [
+          ...key,
+          event.data.workflowId,
+          { message: event.data.reason, code: event.data.code, retryable: false },
+          at,
+          sequence,
+        ],
       );
       return;
     case 'StepStarted':
@@ -299,16 +278,6 @@ async function applyEvent(tx: EntityManager, sequence: number, event: ProjectedE
         ],
       );
       await touchJob(tx, key, sequence, at);
-      return;
-    case 'JobCompleted':
-      await updateJob(
-        tx,
-        key,
-        sequence,
-        at,
-        `status = 'completed', outputs = $5, robot_id = $6, finished_at = $3`,
-        [event.data.outputs, event.data.robotId],
-      );
       return;
     case 'JobFailed':
       await updateJob(
