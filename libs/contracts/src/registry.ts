@@ -36,13 +36,8 @@ export class MessageRegistry<TMessage extends Envelope = Envelope> {
   }
 
   parseBytes(bytes: Uint8Array): ParseResult<TMessage> {
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-    } catch (error) {
-      return { ok: false, reason: `not JSON: ${(error as Error).message}` };
-    }
-    return this.parse(json);
+    const json = decodeJson(bytes);
+    return json.ok ? this.parse(json.value) : json;
   }
 
   parse(value: unknown): ParseResult<TMessage> {
@@ -72,6 +67,19 @@ export class MessageRegistry<TMessage extends Envelope = Envelope> {
     };
   }
 }
+
+/** A message's bytes as a JSON value (strict UTF-8), or why they are not JSON. */
+export function decodeJson(
+  bytes: Uint8Array,
+): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string } {
+  try {
+    return { ok: true, value: JSON.parse(utf8.decode(bytes)) as unknown };
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 function formatIssues(error: z.ZodError): string {
   return error.issues

@@ -5,7 +5,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import type { Envelope, MessageRegistry } from '@aether/contracts';
+import { decodeJson, type Envelope, type MessageRegistry } from '@aether/contracts';
 import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
 import type { Logger } from 'pino';
 import { TerminalError } from './failures';
@@ -110,14 +110,12 @@ export class ConsumerHost {
   }
 
   private async process(route: ConsumerRoute, message: JsMsg): Promise<void> {
-    if (route.handles) {
-      const type = typeOf(message.data);
-      if (type !== undefined && !route.handles.has(type)) {
-        message.ack();
-        return;
-      }
+    const json = decodeJson(message.data);
+    if (json.ok && route.handles && !handled(route.handles, json.value)) {
+      message.ack();
+      return;
     }
-    const parsed = route.registry.parseBytes(message.data);
+    const parsed = json.ok ? route.registry.parse(json.value) : json;
     if (!parsed.ok) {
       await this.reject(route, message, parsed.reason);
       return;
@@ -170,14 +168,8 @@ export class ConsumerHost {
   }
 }
 
-const decoder = new TextDecoder();
-
-/** The `type` of a JSON message, or undefined when it has none (validation then says why). */
-function typeOf(data: Uint8Array): string | undefined {
-  try {
-    const type = (JSON.parse(decoder.decode(data)) as { type?: unknown } | null)?.type;
-    return typeof type === 'string' ? type : undefined;
-  } catch {
-    return undefined;
-  }
+/** Whether a route handling `handles` acts on `value`; one without a `type` is validated (and so rejected with the reason). */
+function handled(handles: ReadonlySet<string>, value: unknown): boolean {
+  const type = (value as { type?: unknown } | null)?.type;
+  return typeof type !== 'string' || handles.has(type);
 }
