@@ -1,5 +1,5 @@
 import { BadRequestException } from '@nestjs/common';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Parses a request part or answers 400 with every problem and its path. */
 export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where: string): z.infer<T> {
@@ -12,3 +12,6 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, where
     })),
   });
 }
+
+/** The body of an operator action that only takes an optional note for the record. */
+export const NoteBody = z.object({ note: z.string().max(2000).optional() }).strict();

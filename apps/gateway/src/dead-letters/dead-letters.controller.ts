@@ -25,7 +25,7 @@ import { FleetQueries } from '@aether/read-model';
 import { EVENT_STORE } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { DATA_SOURCE } from '../common/tokens';
-import { parseOr400 } from '../common/validation';
+import { NoteBody, parseOr400 } from '../common/validation';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 const ListQuery = z
@@ -34,7 +34,6 @@ const ListQuery = z
     limit: z.coerce.number().int().min(1).max(1000).default(100),
   })
   .strict();
-const RequeueBody = z.object({ note: z.string().max(2000).optional() }).strict();
 
 /** Jobs whose retries ran out, read from the projection; a requeue is an event on the job itself. */
 @Controller('api/v1/dead-letters')
@@ -65,7 +64,7 @@ export class DeadLettersController {
   @HttpCode(202)
   async requeue(@Tenant() tenantId: string, @Param('id') id: string, @Body() body: unknown) {
     const jobId = parseOr400(AggregateIdSchema, id, 'id');
-    const { note } = parseOr400(RequeueBody, body ?? {}, 'body');
+    const { note } = parseOr400(NoteBody, body ?? {}, 'body');
     const subject = subjects.event(tenantId, 'job', jobId);
     for (let tries = 1; ; tries++) {
       const history = await this.store.read(subject, jobEvents);

@@ -25,7 +25,7 @@ import { HealingQueries } from '@aether/read-model';
 import { EVENT_STORE } from '@aether/service-kit';
 import { parseWorkflow } from '@aether/workflow';
 import { Tenant } from '../common/tenant';
-import { parseOr400 } from '../common/validation';
+import { NoteBody, parseOr400 } from '../common/validation';
 import { publishWorkflowVersion, workflowEvents } from '../workflows/publish-workflow';
 import { patchSelectors } from './patch-selectors';
 
@@ -41,7 +41,6 @@ const SelectorQuery = z
   .object({ workflowId: AggregateIdSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).optional() })
   .strict();
 const HealQuery = SelectorQuery.extend({ jobId: AggregateIdSchema.optional() }).strict();
-const NoteBody = z.object({ note: z.string().max(2000).optional() }).strict();
 
 /**
  * Self-healing for operators: proposals of healed selectors (approve publishes a new workflow

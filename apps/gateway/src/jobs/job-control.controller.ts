@@ -25,10 +25,9 @@ import { ConcurrencyError, type EventStore } from '@aether/event-store';
 import { foldJob, isTerminal } from '@aether/job-domain';
 import { EVENT_STORE, NATS_CONNECTION } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
-import { parseOr400 } from '../common/validation';
+import { NoteBody, parseOr400 } from '../common/validation';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
-const NoteBody = z.object({ note: z.string().max(2000).optional() }).strict();
 const CancelBody = z.object({ reason: z.string().max(2000).optional() }).strict();
 
 /**
