@@ -3,6 +3,7 @@ export {
   foldJob,
   initialJobState,
   isTerminal,
+  requestedJobState,
   type JobPhase,
   type JobState,
   type StepRecord,

@@ -1,5 +1,6 @@
 import {
   JobCancelRequested,
+  JobDispatched,
   JobNeedsAttention,
   JobRequested,
   JobStarted,
@@ -9,7 +10,7 @@ import {
   StepStarted,
   type JobEvent,
 } from '@aether/contracts';
-import { evolveJob, foldJob, isTerminal } from './job-state';
+import { evolveJob, foldJob, isTerminal, requestedJobState } from './job-state';
 
 const id = { tenantId: 'default', aggregateId: 'j1' };
 const requested = JobRequested.create({
@@ -38,6 +39,13 @@ const given = (...events: JobEvent[]) => ({
 });
 
 describe('job state fold', () => {
+  it('given only a request and its dispatch, then the state a fresh claim starts from is the fold', () => {
+    const dispatched = JobDispatched.create({ ...id, data: { subject: 'aether.work.default.robot.r', attempt: 1 } });
+    expect(requestedJobState({ workflowId: 'wf', workflowVersion: 2, variables: { a: 1 } })).toEqual(
+      foldJob([requested, dispatched]),
+    );
+  });
+
   it('given a request and completed steps, then outputs come from the log and the pin is kept', () =>
     given(
       requested,

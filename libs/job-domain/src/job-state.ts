@@ -39,6 +39,23 @@ export function isTerminal(state: JobState): boolean {
   return ['completed', 'failed', 'rejected', 'cancelled'].includes(state.phase);
 }
 
+type Request = Pick<Extract<JobEvent, { type: 'JobRequested' }>['data'], 'workflowId' | 'workflowVersion' | 'variables'>;
+
+/** What a job's `JobRequested` sets. */
+function requested(request: Request) {
+  return {
+    phase: 'requested',
+    workflowId: request.workflowId,
+    workflowVersion: request.workflowVersion,
+    variables: request.variables,
+  } as const;
+}
+
+/** The state of a job whose history is its `JobRequested` and a dispatch: what `foldJob` gives for it. */
+export function requestedJobState(request: Request): JobState {
+  return { ...initialJobState, steps: new Map(), attempts: new Map(), ...requested(request) };
+}
+
 export function evolveJob(state: JobState, event: JobEvent): JobState {
   return evolve(state, event, copied);
 }
@@ -62,13 +79,7 @@ function evolve(state: JobState, event: JobEvent, writable: Writable): JobState 
   });
   switch (event.type) {
     case 'JobRequested':
-      return {
-        ...state,
-        phase: 'requested',
-        workflowId: event.data.workflowId,
-        workflowVersion: event.data.workflowVersion,
-        variables: event.data.variables,
-      };
+      return { ...state, ...requested(event.data) };
     case 'JobRejected':
       return { ...state, phase: 'rejected' };
     case 'JobDispatched':

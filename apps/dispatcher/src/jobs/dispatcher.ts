@@ -10,6 +10,7 @@ import {
   type DispatchPolicy,
   type Envelope,
   type ErrorInfo,
+  type JsonObject,
   type JobEvent,
   type Placement,
   type RobotPresence,
@@ -70,6 +71,8 @@ interface TrackedJob {
   readonly priority: number;
   readonly placement?: Placement;
   readonly requestedAt: number;
+  /** The request's variables, until the first dispatch carries them to the robot (`RunJob.fresh`). */
+  variables?: JsonObject;
   lastSequence: number;
   lastEventType: string;
   enqueuedAt: number;
@@ -231,6 +234,7 @@ export class Dispatcher {
       workflowId: event.data.workflowId,
       workflowVersion: event.data.workflowVersion,
       priority: event.data.priority,
+      variables: event.data.variables,
       ...(event.data.placement ? { placement: event.data.placement } : {}),
       requestedAt,
       enqueuedAt: requestedAt,
@@ -451,10 +455,13 @@ export class Dispatcher {
         data: { subject, attempt: job.attempt },
       });
       const { lastSequence } = await this.ports.append(job.subject, [dispatched], expected);
+      const fresh =
+        expected === job.firstSequence && job.variables ? { sequence: lastSequence, variables: job.variables } : undefined;
+      job.variables = undefined;
       job.busy = false;
       this.apply(job, lastSequence, dispatched);
       job.unpublished = true;
-      await this.publish(job, lastSequence, robotId);
+      await this.publish(job, lastSequence, robotId, fresh);
       if ((this.purges.get(robotId) ?? 0) !== purgesBefore && job.robotId === robotId && job.phase === 'placed') {
         this.leaveRobot(job); // the robot's queue was purged while this was being placed
         this.enqueue(job, this.ports.now(), true);
@@ -476,7 +483,12 @@ export class Dispatcher {
     }
   }
 
-  private async publish(job: TrackedJob, dispatchSequence = job.lastSequence, robotId = job.robotId): Promise<void> {
+  private async publish(
+    job: TrackedJob,
+    dispatchSequence = job.lastSequence,
+    robotId = job.robotId,
+    fresh?: WorkMessage['data']['fresh'],
+  ): Promise<void> {
     if (!robotId) return;
     const work = RunJob.create({
       tenantId: job.tenantId,
@@ -487,6 +499,7 @@ export class Dispatcher {
         workflowVersion: job.workflowVersion,
         priority: job.priority,
         attempt: job.attempt,
+        ...(fresh ? { fresh } : {}),
       },
     });
     try {

@@ -23,7 +23,7 @@ import { HealApprovalNeededError, type NodeContext, type NodeHandler, type NodeO
 import type { Page } from 'playwright-core';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
 import type { StepHealing } from '../healing/step-healing';
-import { evolveJob, foldJob, isTerminal, type JobState } from '@aether/job-domain';
+import { evolveJob, foldJob, isTerminal, requestedJobState, type JobState } from '@aether/job-domain';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 /** How long an append keeps retrying through a NATS outage before the claim is given up. */
@@ -92,14 +92,12 @@ export class JobRunner {
     const { tenantId, aggregateId: jobId } = claim.work;
     const subject = subjects.event(tenantId, 'job', jobId);
     const log = this.deps.logger.child({ jobId, delivery: claim.delivery });
-    const history = await this.deps.store.read(subject, jobEvents);
-    let state = foldJob(history.events.map((stored) => stored.event));
+    let { state, sequence } = await this.startingPoint(claim, subject);
     if (isTerminal(state) || state.phase === 'needs_attention') return 'already-finished';
     if (state.phase === 'new' || !state.workflowId || !state.workflowVersion) {
       throw new Error(`job ${jobId} has no JobRequested event`);
     }
 
-    let sequence = history.lastSequence;
     const claimToken = `${this.deps.robotId}.${claim.delivery}`;
     /**
      * Appends one event guarded by the last sequence this claim saw. The id names the claim
@@ -269,6 +267,23 @@ export class JobRunner {
     } finally {
       await browser.close().catch((error: unknown) => log.warn({ err: error }, 'closing browser failed'));
     }
+  }
+
+  /**
+   * The state a claim starts from and the sequence its first append is guarded by. A first
+   * delivery of a fresh dispatch carries both; if anything was appended since, that append
+   * conflicts and is reconciled against the log like any other. Otherwise: the log, folded.
+   */
+  private async startingPoint(claim: Claim, subject: string): Promise<{ state: JobState; sequence: number }> {
+    const { data } = claim.work;
+    if (claim.delivery === 1 && data.fresh) {
+      return {
+        state: requestedJobState({ ...data, variables: data.fresh.variables }),
+        sequence: data.fresh.sequence,
+      };
+    }
+    const history = await this.deps.store.read(subject, jobEvents);
+    return { state: foldJob(history.events.map((stored) => stored.event)), sequence: history.lastSequence };
   }
 
   /** Records a job as failed for good, whatever its state, unless it already finished. */

@@ -157,7 +157,9 @@ export class WorkLoop {
         case 'already-finished':
         case 'parked':
         case 'cancelled':
-          await message.ackAck();
+          // Unconfirmed: the outcome is in the job's log, so if this ack is lost the redelivery
+          // reads it there and is acked as already finished.
+          message.ack();
           return;
         case 'released':
           message.nak();

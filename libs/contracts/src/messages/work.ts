@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
-import { PrioritySchema } from './common';
+import { JsonObjectSchema, PrioritySchema } from './common';
 
 /** The message a robot claims from WORK; holding it (un-acked) is holding the job's lease. */
 export const RunJob = defineMessage({
@@ -13,6 +13,14 @@ export const RunJob = defineMessage({
     workflowVersion: z.number().int().positive(),
     priority: PrioritySchema,
     attempt: z.number().int().positive(),
+    /**
+     * Present when the job's whole history is its `JobRequested` and this dispatch, at stream
+     * sequence `sequence`: a first delivery may start from it without reading the log, and its
+     * first append, guarded by that sequence, proves nothing happened since.
+     */
+    fresh: z
+      .object({ sequence: z.number().int().positive(), variables: JsonObjectSchema })
+      .optional(),
   }),
 });
 

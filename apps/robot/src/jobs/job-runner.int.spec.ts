@@ -1,0 +1,183 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  JOB_EVENTS,
+  JobCancelRequested,
+  JobDispatched,
+  JobRequested,
+  JobStarted,
+  MessageRegistry,
+  RunJob,
+  newId,
+  subjects,
+  type JobEvent,
+  type JsonObject,
+} from '@aether/contracts';
+import { connectNats, ensureStreams, EventStore } from '@aether/event-store';
+import { createLogger } from '@aether/service-kit';
+import { startNatsServer, type TestNatsServer } from '@aether/testing';
+import { parseWorkflow, type Workflow } from '@aether/workflow';
+import type { WorkflowCatalog } from '../workflows/workflow-catalog';
+import { JobRunner, type Claim } from './job-runner';
+
+const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
+
+/** No robot step: the job completes, or fails when its `stop` input is true. */
+const parsed = parseWorkflow({
+  id: 'gate',
+  inputs: { stop: { type: 'boolean', default: false } },
+  nodes: [
+    { id: 'gate', type: 'if', params: { condition: 'inputs.stop' }, branches: { then: 'stop' } },
+    { id: 'stop', type: 'stopWithError', params: { message: 'stopped by a variable' } },
+  ],
+});
+if (!parsed.ok) throw new Error('test workflow is invalid');
+const workflow: Workflow = parsed.workflow;
+
+describe('JobRunner claiming a job (real nats-server)', () => {
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let store: EventStore;
+  let runner: JobRunner;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: server.url, name: 'job-runner-test' });
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+    store = new EventStore(jetstream(nc), jsm);
+    runner = new JobRunner({
+      store,
+      workflows: { get: async () => workflow } as unknown as WorkflowCatalog,
+      handlers: new Map(),
+      openBrowser: () => ({ page: () => Promise.reject(new Error('no browser here')), close: async () => undefined }),
+      storeArtifact: () => Promise.reject(new Error('no artifacts here')),
+      secret: () => undefined,
+      robotId: 'robot-a',
+      logger: createLogger('job-runner-test', 'silent'),
+    });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  /** A job requested and dispatched to robot-a, as the scheduler and dispatcher leave it. */
+  async function dispatchedJob(variables: JsonObject) {
+    const jobId = newId();
+    const subject = subjects.event('default', 'job', jobId);
+    const base = { tenantId: 'default', aggregateId: jobId };
+    const requested = await store.append(
+      subject,
+      [
+        JobRequested.create({
+          ...base,
+          data: { workflowId: 'gate', workflowVersion: 1, variables, priority: 10, trigger: { kind: 'api' } },
+        }),
+      ],
+      0,
+    );
+    const dispatched = await store.append(
+      subject,
+      [JobDispatched.create({ ...base, data: { subject: subjects.robotWork('default', 'robot-a'), attempt: 1 } })],
+      requested.lastSequence,
+    );
+    const work = RunJob.create({
+      ...base,
+      data: {
+        workflowId: 'gate',
+        workflowVersion: 1,
+        priority: 10,
+        attempt: 1,
+        fresh: { sequence: dispatched.lastSequence, variables },
+      },
+    });
+    return { jobId, subject, base, work, dispatchedAt: dispatched.lastSequence };
+  }
+
+  const claim = (work: Claim['work'], delivery = 1): Claim => ({
+    work,
+    delivery,
+    stopping: new AbortController().signal,
+    abortStep: new AbortController().signal,
+    cancelled: new AbortController().signal,
+  });
+  const typesOf = async (subject: string) =>
+    (await store.read(subject, jobEvents)).events.map((stored) => stored.event.type);
+
+  it('starts a fresh first delivery from the work message without reading the log', async () => {
+    const job = await dispatchedJob({ stop: true });
+    const reads = jest.spyOn(store, 'read');
+
+    expect(await runner.run(claim(job.work))).toBe('failed');
+
+    expect(reads).not.toHaveBeenCalled();
+    reads.mockRestore();
+    const history = (await store.read(job.subject, jobEvents)).events;
+    expect(history.map((stored) => stored.event.type)).toEqual([
+      'JobRequested',
+      'JobDispatched',
+      'JobStarted',
+      'JobFailed',
+    ]);
+    expect(history[3].event.data).toMatchObject({ error: { message: 'stopped by a variable' } });
+  });
+
+  it('absorbs a cancel request appended after the dispatch: the guarded first append reconciles', async () => {
+    const job = await dispatchedJob({});
+    await store.append(
+      job.subject,
+      [JobCancelRequested.create({ ...job.base, data: { reason: 'operator' } })],
+      job.dispatchedAt,
+    );
+
+    expect(await runner.run(claim(job.work))).toBe('cancelled');
+    expect(await typesOf(job.subject)).toEqual([
+      'JobRequested',
+      'JobDispatched',
+      'JobCancelRequested',
+      'JobStarted',
+      'JobCancelled',
+    ]);
+  });
+
+  it('is fenced when the job moved on since the dispatch it carries', async () => {
+    const job = await dispatchedJob({});
+    await store.append(
+      job.subject,
+      [
+        JobDispatched.create({
+          ...job.base,
+          data: { subject: subjects.robotWork('default', 'robot-b'), attempt: 1 },
+        }),
+      ],
+      job.dispatchedAt,
+    );
+
+    expect(await runner.run(claim(job.work))).toBe('fenced');
+    expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobDispatched', 'JobDispatched']);
+  });
+
+  it('reads the log on a redelivery, where the work message is no longer the whole story', async () => {
+    const job = await dispatchedJob({});
+    await store.append(
+      job.subject,
+      [JobStarted.create({ ...job.base, data: { robotId: 'robot-b', delivery: 1, resumedAfterSteps: 0 } })],
+      job.dispatchedAt,
+    );
+    const reads = jest.spyOn(store, 'read');
+
+    expect(await runner.run(claim(job.work, 2))).toBe('completed');
+
+    expect(reads).toHaveBeenCalledWith(job.subject, expect.anything());
+    reads.mockRestore();
+    expect(await typesOf(job.subject)).toEqual([
+      'JobRequested',
+      'JobDispatched',
+      'JobStarted',
+      'JobStarted',
+      'JobCompleted',
+    ]);
+  });
+});
