@@ -127,6 +127,8 @@ describe('ConsumerHost', () => {
     ]);
     const subject = subjects.command('default', 'pickyCmd');
     await js.publish(subject, new TextEncoder().encode('{"type":"SomethingElse","data":"not even valid"}'));
+    await js.publish(subject, new TextEncoder().encode('{"type":"SomethingElse","data":{"about":"RequestJob"}}'));
+    await js.publish(subject, new TextEncoder().encode('{"type":"RequestJob","data":"not valid"}'));
     await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('wanted'))));
 
     await eventually(() => (handled.includes('wanted') ? true : undefined), { what: 'handled type' });
@@ -135,6 +137,8 @@ describe('ConsumerHost', () => {
     );
     await host.stop();
     expect(handled).toEqual(['wanted']);
-    expect(await quarantined('picky')).toEqual([]);
+    expect((await quarantined('picky')).map((kept) => kept.reason)).toEqual([
+      expect.stringContaining('invalid envelope'),
+    ]);
   });
 });

@@ -37,8 +37,9 @@ export interface ConsumerRoute<TMessage extends Envelope = Envelope> {
   /** Where a new durable starts. Default: all messages. */
   readonly deliverPolicy?: DeliverPolicy;
   /**
-   * The message types `handle` acts on. Others are acked unvalidated and unhandled, which spares
-   * a schema check per message on a busy subject. Default: every type in `registry`.
+   * The message types `handle` acts on. Others are acked unvalidated and unhandled, most without
+   * being decoded, which spares a busy subject's followers nearly all their work. Default: every
+   * type in `registry`.
    */
   readonly handles?: ReadonlySet<string>;
 }
@@ -110,6 +111,10 @@ export class ConsumerHost {
   }
 
   private async process(route: ConsumerRoute, message: JsMsg): Promise<void> {
+    if (route.handles && !mentionsAny(message.data, route.handles)) {
+      message.ack();
+      return;
+    }
     const json = decodeJson(message.data);
     if (json.ok && route.handles && !handled(route.handles, json.value)) {
       message.ack();
@@ -166,6 +171,16 @@ export class ConsumerHost {
       message.nak(2_000);
     }
   }
+}
+
+/**
+ * Whether the raw message names any of `types` as a JSON string: one that does not cannot be of
+ * those types, so it is acked without being decoded.
+ */
+function mentionsAny(data: Uint8Array, types: ReadonlySet<string>): boolean {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  for (const type of types) if (bytes.includes(`"${type}"`)) return true;
+  return false;
 }
 
 /** Whether a route handling `handles` acts on `value`; one without a `type` is validated (and so rejected with the reason). */
