@@ -1,5 +1,13 @@
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { cpuSeconds } from './measure';
+
+export interface RawResult {
+  msgsPerS: number;
+  /** CPU of the pullers (this process) and of nats-server while they drained the stream, per message. */
+  clientCpuMs: number;
+  serverCpuMs: number;
+}
 
 /**
  * The ceiling: raw JetStream on the same server, no Aether code. A work-queue stream holds
@@ -7,7 +15,12 @@ import { connect } from '@nats-io/transport-node';
  * `working()`, then acks and waits for the server's confirmation — a robot's pattern, minus
  * everything a robot does with the job.
  */
-export async function measureRawJetStream(natsUrl: string, messages: number, pullers = 4): Promise<number> {
+export async function measureRawJetStream(
+  natsUrl: string,
+  messages: number,
+  natsPid: number | undefined,
+  pullers = 4,
+): Promise<RawResult> {
   const nc = await connect({ servers: natsUrl, name: 'bench-raw' });
   try {
     const jsm = await jetstreamManager(nc);
@@ -30,6 +43,8 @@ export async function measureRawJetStream(natsUrl: string, messages: number, pul
     await jsm.consumers.add(stream, { durable_name: 'pullers', ack_policy: AckPolicy.Explicit });
     let done = 0;
     const started = performance.now();
+    const clientBefore = process.cpuUsage();
+    const serverBefore = cpuSeconds(natsPid);
     await Promise.all(
       Array.from({ length: pullers }, async () => {
         const consumer = await js.consumers.get(stream, 'pullers');
@@ -43,8 +58,14 @@ export async function measureRawJetStream(natsUrl: string, messages: number, pul
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    const serverSeconds = cpuSeconds(natsPid) - serverBefore;
     await jsm.streams.delete(stream);
-    return messages / seconds;
+    return {
+      msgsPerS: messages / seconds,
+      clientCpuMs: (client.user + client.system) / 1000 / messages,
+      serverCpuMs: (serverSeconds * 1000) / messages,
+    };
   } finally {
     await nc.close();
   }

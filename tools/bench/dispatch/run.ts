@@ -82,8 +82,11 @@ async function main() {
     say(`pg-boss, 4 workers fetching one job at a time: ${round(pgboss, 0)} jobs/s`);
     const pgbossBatched = await measurePgBoss(database.url, jobs * 4, { workers: 4, batch: 100 });
     say(`pg-boss, 4 workers fetching 100 at a time:     ${round(pgbossBatched, 0)} jobs/s`);
-    const raw = await measureRawJetStream(nats.url, jobs * 2);
-    say(`raw JetStream, 4 pullers, one message each, working() + confirmed ack: ${round(raw, 0)} msgs/s`);
+    const rawRun = await measureRawJetStream(nats.url, jobs * 2, natsPid);
+    const raw = rawRun.msgsPerS;
+    say(
+      `raw JetStream, 4 pullers, one message each, working() + confirmed ack: ${round(raw, 0)} msgs/s; CPU ms per message: pullers ${round(rawRun.clientCpuMs, 3)}, nats-server ${round(rawRun.serverCpuMs, 3)}`,
+    );
     say(
       `aether (4 robots) = ${round(four.jobsPerS / pgboss, 2)}× pg-boss robot pattern, ${round(four.jobsPerS / raw, 2)}× raw JetStream`,
     );
