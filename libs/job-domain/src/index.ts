@@ -1,5 +1,6 @@
 export {
   evolveJob,
+  evolveJobInPlace,
   foldJob,
   initialJobState,
   isTerminal,

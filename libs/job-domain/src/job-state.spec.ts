@@ -10,7 +10,7 @@ import {
   StepStarted,
   type JobEvent,
 } from '@aether/contracts';
-import { evolveJob, foldJob, isTerminal, requestedJobState } from './job-state';
+import { evolveJob, evolveJobInPlace, foldJob, isTerminal, requestedJobState } from './job-state';
 
 const id = { tenantId: 'default', aggregateId: 'j1' };
 const requested = JobRequested.create({
@@ -131,5 +131,12 @@ describe('job state fold', () => {
     }
     expect(foldJob(history)).toEqual(states[states.length - 1]);
     expect(states).toEqual(snapshots);
+
+    let owned = foldJob([]);
+    const maps = { steps: owned.steps, attempts: owned.attempts };
+    for (const event of history) owned = evolveJobInPlace(owned, event);
+    expect(owned).toEqual(states[states.length - 1]);
+    expect(owned.steps).toBe(maps.steps);
+    expect(owned.attempts).toBe(maps.attempts);
   });
 });

@@ -60,6 +60,15 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
   return evolve(state, event, copied);
 }
 
+/**
+ * `evolveJob` for a state only the caller holds (a robot's claim): the state's maps are written,
+ * not copied, so each event costs O(1) however many steps the job has run. Any older state the
+ * caller kept shares those maps and changes with them.
+ */
+export function evolveJobInPlace(state: JobState, event: JobEvent): JobState {
+  return evolve(state, event, inPlace);
+}
+
 /** Folds a whole history in O(events): its intermediate states are never seen, so their maps are written in place. */
 export function foldJob(events: readonly JobEvent[]): JobState {
   let state: JobState = { ...initialJobState, steps: new Map(), attempts: new Map() };
@@ -67,7 +76,7 @@ export function foldJob(events: readonly JobEvent[]): JobState {
   return state;
 }
 
-/** How `evolve` gets a map it may write: a copy, or (inside `foldJob`) the state's own. */
+/** How `evolve` gets a map it may write: a copy, or (folding, or a state only its caller holds) the state's own. */
 type Writable = <K, V>(map: ReadonlyMap<K, V>) => Map<K, V>;
 const copied: Writable = (map) => new Map(map);
 const inPlace: Writable = (map) => map as Map<never, never>;

@@ -23,7 +23,7 @@ import { HealApprovalNeededError, type NodeContext, type NodeHandler, type NodeO
 import type { Page } from 'playwright-core';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
 import type { StepHealing } from '../healing/step-healing';
-import { evolveJob, foldJob, isTerminal, requestedJobState, type JobState } from '@aether/job-domain';
+import { evolveJobInPlace, foldJob, isTerminal, requestedJobState, type JobState } from '@aether/job-domain';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 /** How long an append keeps retrying through a NATS outage before the claim is given up. */
@@ -112,7 +112,7 @@ export class JobRunner {
       for (let attempt = 0; ; attempt++) {
         try {
           sequence = (await this.deps.store.append(subject, [withId], sequence)).lastSequence;
-          state = evolveJob(state, withId);
+          state = evolveJobInPlace(state, withId);
           return;
         } catch (error) {
           if (error instanceof ConcurrencyError) return reconcile(withId, event, error);
@@ -132,12 +132,12 @@ export class JobRunner {
       );
       if (newer[0]?.event.id === withId.id) {
         sequence = newer[0].sequence;
-        state = evolveJob(state, withId);
+        state = evolveJobInPlace(state, withId);
         if (newer.length === 1) return;
         throw conflict;
       }
       if (newer.length === 0 || newer.some((e) => e.event.type !== 'JobCancelRequested')) throw conflict;
-      for (const stored of newer) state = evolveJob(state, stored.event);
+      for (const stored of newer) state = evolveJobInPlace(state, stored.event);
       sequence = newer[newer.length - 1].sequence;
       await append(event);
     };
