@@ -230,17 +230,7 @@ export class JobRunner {
             log.warn({ error: action.error.message }, 'job failed');
             return 'failed';
           case 'ambiguous':
-            await append(
-              JobNeedsAttention.create({
-                ...base,
-                data: {
-                  stepKey: action.stepKey,
-                  nodeId: action.nodeId,
-                  reason: action.reason,
-                  robotId: this.deps.robotId,
-                },
-              }),
-            );
+            await this.park(append, base, { stepKey: action.stepKey, nodeId: action.nodeId }, action.reason);
             log.warn({ step: action.stepKey, reason: action.reason }, 'job needs attention');
             return 'parked';
           default: {
@@ -349,17 +339,7 @@ export class JobRunner {
     } catch (error) {
       if (error instanceof HealApprovalNeededError) {
         // heal-and-pause: the proposed heal is recorded; the step waits for an operator, unfailed.
-        await append(
-          JobNeedsAttention.create({
-            ...base,
-            data: {
-              stepKey: step.key,
-              nodeId: step.nodeId,
-              reason: error.message,
-              robotId: this.deps.robotId,
-            },
-          }),
-        );
+        await this.park(append, base, { stepKey: step.key, nodeId: step.nodeId }, error.message);
         log.warn({ step: step.key, reason: error.message }, 'job needs attention: heal waits for approval');
         return 'parked';
       }
@@ -391,6 +371,16 @@ export class JobRunner {
       }),
     );
     return undefined;
+  }
+
+  /** Leaves the job to an operator at `step`: `JobNeedsAttention`, after which the claim ends. */
+  private park(
+    append: (event: JobEvent) => Promise<void>,
+    base: { tenantId: string; aggregateId: string; causedBy: Envelope },
+    step: { stepKey: string; nodeId: string },
+    reason: string,
+  ): Promise<void> {
+    return append(JobNeedsAttention.create({ ...base, data: { ...step, reason, robotId: this.deps.robotId } }));
   }
 
   private nodeContext(
