@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { eventually } from '@aether/testing';
 import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
 import { startServiceProcess, type ServiceProcess } from '../../../tools/dev/stack';
@@ -337,7 +338,7 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       misfirePolicy: 'fire_once',
     });
     expect(created.status).toBe(201);
-    type Fire = { fireAt: string; firedAt: string; jobId: string; misfire: boolean; firedBy: string };
+    type Fire = { fireAt: string; firedAt: string; jobId: string; misfire: boolean; skipped: number; firedBy: string };
     const fires = async () => (await api<{ fires: Fire[] }>('GET', '/api/v1/schedules/every-2s')).body.fires;
     await eventually(async () => ((await fires()).length >= 3 ? true : undefined), { timeoutMs: 15_000 });
 
@@ -346,29 +347,34 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     const beforeStop = await fires();
     const lastBeforeStop = Math.max(...beforeStop.map((f) => Date.parse(f.fireAt)));
     await new Promise((resolve) => setTimeout(resolve, 4_500)); // let occurrences pass with no scheduler running
-    extra.push(await startServiceProcess('scheduler', { ...env, name: 'scheduler-restarted' }));
+    const restarted = await startServiceProcess('scheduler', { ...env, name: 'scheduler-restarted' });
+    extra.push(restarted);
     const afterStop = (f: Fire) => Date.parse(f.fireAt) > lastBeforeStop;
     const all = await eventually(
       async () => {
         const found = await fires();
-        const caughtUp = found.some((f) => afterStop(f) && f.misfire);
-        return caughtUp && found.some((f) => afterStop(f) && !f.misfire) ? found : undefined;
+        return found.filter(afterStop).length >= 2 ? found : undefined;
       },
       { timeoutMs: 20_000, what: 'the catch-up fire and an on-time fire after the restart' },
-    );
+    ).catch(async (error: Error) => {
+      const log = readFileSync(restarted.logFile, 'utf8').split('\n').slice(-30).join('\n');
+      throw new Error(`${error.message}\nfires: ${JSON.stringify(await fires())}\nscheduler-restarted log:\n${log}`);
+    });
 
     // two replicas, yet every occurrence fired once
     expect(new Set(all.map((f) => f.fireAt)).size).toBe(all.length);
-    // fire_once: the occurrences missed while no scheduler ran collapse into one fire
-    const catchUp = all.filter((f) => f.misfire);
-    expect(catchUp).toHaveLength(1);
-    expect(afterStop(catchUp[0])).toBe(true);
-    expect(catchUp[0]).toMatchObject({ skipped: expect.any(Number) });
-    expect((catchUp[0] as Fire & { skipped: number }).skipped).toBeGreaterThanOrEqual(1);
+    // fire_once: the occurrences missed while no scheduler ran collapse into one fire, the latest.
+    // It is a misfire when the restarted scheduler planned it more than the grace period late;
+    // a restart that lands within the grace period of an occurrence fires that one on time.
+    const [catchUp, ...rest] = all.filter(afterStop).sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
+    const late = (f: Fire) => Date.parse(f.firedAt) - Date.parse(f.fireAt);
+    expect(catchUp.skipped).toBeGreaterThanOrEqual(1);
+    if (catchUp.misfire) expect(late(catchUp)).toBeGreaterThan(1_000);
+    expect(all.filter((f) => f.skipped > 0)).toEqual([catchUp]);
     // everything else on time, on the even seconds of the cron expression
-    for (const fire of all.filter((f) => f !== catchUp[0])) {
+    for (const fire of [...all.filter((f) => !afterStop(f)), ...rest]) {
       expect(fire.misfire).toBe(false);
-      expect(Date.parse(fire.firedAt) - Date.parse(fire.fireAt)).toBeLessThan(1_000);
+      expect(late(fire)).toBeLessThan(1_000);
       expect(new Date(fire.fireAt).getUTCSeconds() % 2).toBe(0);
     }
     for (const fire of all) await until(fire.jobId, ['completed']);
