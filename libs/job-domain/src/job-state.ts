@@ -53,7 +53,7 @@ function requested(request: Request) {
 
 /** The state of a job whose history is its `JobRequested` and a dispatch: what `foldJob` gives for it. */
 export function requestedJobState(request: Request): JobState {
-  return { ...initialJobState, steps: new Map(), attempts: new Map(), ...requested(request) };
+  return { ...newJobState(), ...requested(request) };
 }
 
 export function evolveJob(state: JobState, event: JobEvent): JobState {
@@ -71,9 +71,14 @@ export function evolveJobInPlace(state: JobState, event: JobEvent): JobState {
 
 /** Folds a whole history in O(events): its intermediate states are never seen, so their maps are written in place. */
 export function foldJob(events: readonly JobEvent[]): JobState {
-  let state: JobState = { ...initialJobState, steps: new Map(), attempts: new Map() };
+  let state = newJobState();
   for (const event of events) state = evolve(state, event, inPlace);
   return state;
+}
+
+/** `initialJobState` with maps of its own, for a fold to write in place. */
+function newJobState(): JobState {
+  return { ...initialJobState, steps: new Map(), attempts: new Map() };
 }
 
 /** How `evolve` gets a map it may write: a copy, or (folding, or a state only its caller holds) the state's own. */
