@@ -113,7 +113,6 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     expect(await runner.run(claim(job.work))).toBe('failed');
 
     expect(reads).not.toHaveBeenCalled();
-    reads.mockRestore();
     const history = (await store.read(job.subject, jobEvents)).events;
     expect(history.map((stored) => stored.event.type)).toEqual([
       'JobRequested',
@@ -171,7 +170,6 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     expect(await runner.run(claim(job.work, 2))).toBe('completed');
 
     expect(reads).toHaveBeenCalledWith(job.subject, expect.anything());
-    reads.mockRestore();
     expect(await typesOf(job.subject)).toEqual([
       'JobRequested',
       'JobDispatched',

@@ -55,6 +55,12 @@ export interface JobRunnerDeps {
   now?: () => number;
 }
 
+/** A job's state and the stream sequence it was read at: what the next append is guarded by. */
+interface JobPosition {
+  readonly state: JobState;
+  readonly sequence: number;
+}
+
 /** How a claim ended, which decides what happens to the work message. */
 export type RunOutcome =
   | 'completed' // ack
@@ -264,7 +270,7 @@ export class JobRunner {
    * delivery of a fresh dispatch carries both; if anything was appended since, that append
    * conflicts and is reconciled against the log like any other. Otherwise: the log, folded.
    */
-  private async startingPoint(claim: Claim, subject: string): Promise<{ state: JobState; sequence: number }> {
+  private async startingPoint(claim: Claim, subject: string): Promise<JobPosition> {
     const { data } = claim.work;
     if (claim.delivery === 1 && data.fresh) {
       return {
@@ -272,6 +278,11 @@ export class JobRunner {
         sequence: data.fresh.sequence,
       };
     }
+    return this.replay(subject);
+  }
+
+  /** The job's log, folded, and the sequence an append after it is guarded by. */
+  private async replay(subject: string): Promise<JobPosition> {
     const history = await this.deps.store.read(subject, jobEvents);
     return { state: foldJob(history.events.map((stored) => stored.event)), sequence: history.lastSequence };
   }
@@ -279,8 +290,8 @@ export class JobRunner {
   /** Records a job as failed for good, whatever its state, unless it already finished. */
   async failForGood(work: WorkMessage, reason: string): Promise<void> {
     const subject = subjects.event(work.tenantId, 'job', work.aggregateId);
-    const history = await this.deps.store.read(subject, jobEvents);
-    if (isTerminal(foldJob(history.events.map((stored) => stored.event)))) return;
+    const { state, sequence } = await this.replay(subject);
+    if (isTerminal(state)) return;
     await this.deps.store.append(
       subject,
       [
@@ -294,7 +305,7 @@ export class JobRunner {
           },
         }),
       ],
-      history.lastSequence,
+      sequence,
     );
   }
 
