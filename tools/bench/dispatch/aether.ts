@@ -2,7 +2,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { RequestJob, newId, subjects } from '@aether/contracts';
-import { percentile, sleep, withLimit } from './measure';
+import { sleep, withLimit } from './measure';
 
 /** A workflow whose only node plans no robot step: the job is claimed, started and completed. */
 export const noopWorkflow = (id: string) => ({
@@ -111,4 +111,3 @@ async function lastProjectedAt(db: Client, workflowId: string, jobs: number): Pr
   }
 }
 
-export { percentile };
