@@ -1,33 +1,12 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
-import {
-  KV_BUCKETS,
-  MessageRegistry,
-  ROBOT_EVENTS,
-  RegisterRobot,
-  RobotPresenceSchema,
-  subjects,
-  type RobotEvent,
-  type RobotPresence,
-} from '@aether/contracts';
-import { EventStore, connectNats, ensureStreams } from '@aether/event-store';
-import { KvMirror, openBucket } from '@aether/kv-state';
-import { eventually, startNatsServer, type TestNatsServer } from '@aether/testing';
+import { RegisterRobot, subjects } from '@aether/contracts';
+import { connectNats } from '@aether/event-store';
+import { eventually } from '@aether/testing';
 import { PresenceProbe, natsProbeTransport } from './presence-probe';
-import { RobotRegistry } from './robot-registry';
+import type { RobotRegistry } from './robot-registry';
+import { capabilities, startRegistryOnNats, type RegistryOnNats } from './testing/registry-on-nats';
 
-const capabilities = {
-  platform: 'linux' as const,
-  browsers: ['chromium' as const],
-  desktop: false,
-  maxConcurrentJobs: 1,
-  cores: 2,
-  memoryMb: 2048,
-  tags: [],
-};
-const robotEvents = new MessageRegistry<RobotEvent>(ROBOT_EVENTS);
 const PROBE_INTERVAL_MS = 250;
 const HEARTBEAT_MS = 5_000;
 /** Longer than production's 1 s, so that "declared before a lost probe timed out" has margin on a loaded machine. */
@@ -36,60 +15,39 @@ const PROBE_TIMEOUT_MS = 4_000;
 const DETECTED_WITHIN_MS = 2_500;
 
 describe('PresenceProbe on a real nats-server', () => {
-  let server: TestNatsServer;
-  let nc: NatsConnection;
-  let kv: KV;
-  let store: EventStore;
-  let view: KvMirror<RobotPresence>;
+  let fixture: RegistryOnNats;
   let registry: RobotRegistry;
   let probe: PresenceProbe;
   /** Added to the registry's clock to stand in for heartbeats missed. */
   let skewMs = 0;
+  const now = () => Date.now() + skewMs;
   const robots: NatsConnection[] = [];
 
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'registry-probe-test' });
-    const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
-    store = new EventStore(jetstream(nc), jsm);
-    kv = await openBucket(nc, KV_BUCKETS.robots);
-    view = await KvMirror.start(kv, { parse: (value) => RobotPresenceSchema.safeParse(value).data });
-    const now = () => Date.now() + skewMs;
-    const logger = pino({ level: 'silent' });
-    registry = new RobotRegistry(
-      kv,
-      view,
-      store,
-      logger,
-      { missedHeartbeats: 3, offlineAfterMs: 15_000 },
-      now,
-    );
+    fixture = await startRegistryOnNats('registry-probe-test', now);
+    registry = fixture.registry;
     probe = new PresenceProbe(
       registry,
-      natsProbeTransport(nc),
+      natsProbeTransport(fixture.nc),
       { timeoutMs: PROBE_TIMEOUT_MS, graceMs: 3_000 },
-      logger,
+      pino({ level: 'silent' }),
       now,
     );
   });
   afterAll(async () => {
-    view?.stop();
     for (const robot of robots) if (!robot.isClosed()) await robot.close();
-    await nc?.close();
-    await server?.stop();
+    await fixture?.stop();
   });
 
-  const presence = async (robotId: string) => (await kv.get(`default.${robotId}`))?.json<RobotPresence>();
-  const history = async (robotId: string) =>
-    (await store.read(subjects.event('default', 'robot', robotId), robotEvents)).events.map((e) => e.event);
+  const presence = (robotId: string) => fixture.presence(robotId);
+  const history = (robotId: string) => fixture.history(robotId);
 
   /** A robot process: its own connection, subscribed to its probe (answering or, frozen, not), then registered. */
   async function startRobot(
     robotId: string,
     answers: (connection: NatsConnection) => boolean = () => true,
   ): Promise<NatsConnection> {
-    const connection = await connectNats({ servers: server.url, name: robotId });
+    const connection = await connectNats({ servers: fixture.server.url, name: robotId });
     robots.push(connection);
     const sessionId = `${robotId}-session`;
     connection.subscribe(subjects.robotProbe('default', robotId, sessionId), {

@@ -1,66 +1,28 @@
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import type { KV } from '@nats-io/kv';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import pino from 'pino';
-import {
-  KV_BUCKETS,
-  MessageRegistry,
-  ROBOT_EVENTS,
-  RegisterRobot,
-  RobotHeartbeat,
-  RobotPresenceSchema,
-  STREAMS,
-  subjects,
-  type RobotEvent,
-  type RobotPresence,
-} from '@aether/contracts';
-import { EventStore, QUARANTINE_HEADERS, connectNats, ensureStreams } from '@aether/event-store';
-import { KvMirror, openBucket } from '@aether/kv-state';
+import { RegisterRobot, RobotHeartbeat, STREAMS, subjects } from '@aether/contracts';
+import { QUARANTINE_HEADERS } from '@aether/event-store';
 import { ConsumerHost } from '@aether/service-kit';
-import { eventually, startNatsServer, type TestNatsServer } from '@aether/testing';
+import { eventually } from '@aether/testing';
 import { robotPresenceRoute } from './presence.route';
-import { RobotRegistry } from './robot-registry';
+import type { RobotRegistry } from './robot-registry';
+import { capabilities, startRegistryOnNats, type RegistryOnNats } from './testing/registry-on-nats';
 
-const capabilities = {
-  platform: 'linux' as const,
-  browsers: ['chromium' as const],
-  desktop: false,
-  maxConcurrentJobs: 2,
-  cores: 2,
-  memoryMb: 2048,
-  tags: ['eu'],
-};
 const vitals = { cpuPercent: 3, loadAverage: 0.5, rssMb: 90, freeMemoryMb: 1000, jobs: [], resources: {} };
-const robotEvents = new MessageRegistry<RobotEvent>(ROBOT_EVENTS);
 
 describe('RobotRegistry on a real nats-server', () => {
-  let server: TestNatsServer;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let kv: KV;
-  let store: EventStore;
+  let fixture: RegistryOnNats;
   let registry: RobotRegistry;
   let now = Date.parse('2026-01-01T00:00:00Z');
 
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'registry-test' });
-    const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
-    js = jetstream(nc);
-    store = new EventStore(js, jsm);
-    kv = await openBucket(nc, KV_BUCKETS.robots);
-    const view = await KvMirror.start(kv, { parse: (value) => RobotPresenceSchema.safeParse(value).data });
-    registry = new RobotRegistry(kv, view, store, pino({ level: 'silent' }), { missedHeartbeats: 3, offlineAfterMs: 15_000 }, () => now);
+    fixture = await startRegistryOnNats('registry-test', () => now);
+    registry = fixture.registry;
   });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  afterAll(() => fixture?.stop());
 
-  const presence = async (robotId: string) => (await kv.get(`default.${robotId}`))?.json<RobotPresence>();
-  const history = async (robotId: string) =>
-    (await store.read(subjects.event('default', 'robot', robotId), robotEvents)).events.map((e) => e.event);
+  const presence = (robotId: string) => fixture.presence(robotId);
+  const history = (robotId: string) => fixture.history(robotId);
   const register = (robotId: string, sessionId: string) =>
     RegisterRobot.create({ tenantId: 'default', aggregateId: robotId, data: { pool: 'default', sessionId, capabilities, heartbeatMs: 1_000 } });
   const beat = (robotId: string, sessionId: string) =>
@@ -99,6 +61,7 @@ describe('RobotRegistry on a real nats-server', () => {
   });
 
   it('quarantines presence commands that fail validation', async () => {
+    const { js, nc } = fixture;
     const host = new ConsumerHost(js, await jetstreamManager(nc), pino({ level: 'silent' }));
     await host.start([robotPresenceRoute(registry)]);
     await js.publish(subjects.robotPresence('default'), new TextEncoder().encode('{"type":"RobotHeartbeat"}'));
