@@ -1,10 +1,11 @@
 import { findAnchors } from './anchors';
 import { ElementNotFoundError } from './errors';
 import { featuresOf, fingerprintFromSnapshot, type Fingerprint } from './fingerprint';
-import { TextCache, combine, contextCeiling, contextSums, intrinsicSums, prepare } from './score';
+import { TextCache, combine, contextCeiling, contextSums, intrinsicSums, prepare, scoreBound } from './score';
 import type { CollectResult, ElementSnapshot } from './snapshot';
 
-const LOOKALIKES = 16;
+/** Look-alikes a fingerprint keeps at most; a heal that finds the list full knows more exist. */
+export const LOOKALIKES = 16;
 const LOOKALIKE_FLOOR = 0.45;
 
 /** The fingerprint of the one element the recorded selector matched, with its anchors and look-alikes. */
@@ -32,7 +33,7 @@ function lookalikesOf(target: ElementSnapshot, snapshots: readonly ElementSnapsh
     .map((s) => {
       const features = prepare(s, cache);
       const own = intrinsicSums(fp, features);
-      return { s, features, own, bound: ((features.visible ? 1 : 0.9) * (own.num + ceiling)) / (own.den + ceiling || 1) };
+      return { s, features, own, bound: scoreBound(own, ceiling, features.visible) };
     })
     .sort((a, b) => b.bound - a.bound);
   const top: { s: ElementSnapshot; score: number }[] = [];

@@ -1,7 +1,8 @@
 import { AnchorIndex, anchorSupport } from './anchors';
+import { LOOKALIKES } from './capture';
 import type { Fingerprint } from './fingerprint';
 import { rateSelectorFragility } from './fragility';
-import { DEFAULT_WEIGHTS, TextCache, combine, positionSimilarity, similarityParts, contextCeiling, contextSums, intrinsicSums, prepare, similarity, type Features, type Sums, type Weights } from './score';
+import { DEFAULT_WEIGHTS, TextCache, combine, positionSimilarity, similarityParts, contextCeiling, contextSums, intrinsicSums, prepare, scoreBound, similarity, type Features, type Sums, type Weights } from './score';
 import type { BoundingBox, CollectResult, ElementSnapshot } from './snapshot';
 
 /** Tuning knobs of a heal. Every field is optional; defaults in brackets. */
@@ -87,8 +88,6 @@ const CLAIM_CHECKS = 20;
 const INTACT_TOLERANCE = 0.02;
 /** Selectors rated at least this fragile must earn an intact verdict by a clear lead. */
 const FRAGILE = 0.3;
-/** Capture stores at most this many look-alikes; a full list means more exist. */
-const LOOKALIKES_FULL = 16;
 const NEAR_PERFECT_BAND = 0.2;
 const UNMISTAKABLE = 0.8;
 const UNMISTAKABLE_LEAD = 0.25;
@@ -146,8 +145,7 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
     if ((i & 255) === 255 && elapsed() > o.budgetMs) return timeout();
     const features = prepare(snaps[i], cache);
     const own = intrinsicSums(target, features, weights);
-    const bound = ((features.visible ? 1 : 0.9) * (own.num + ceiling)) / (own.den + ceiling || 1);
-    bounded[i] = { index: i, features, own, bound };
+    bounded[i] = { index: i, features, own, bound: scoreBound(own, ceiling, features.visible) };
   }
   bounded.sort((x, y) => y.bound - x.bound);
 
@@ -190,7 +188,7 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
   const [best, second] = eligibleRanked(2);
   // With a full set of recorded look-alikes, unrecorded elements resembled the target up
   // to the weakest of them: a candidate below that level must lead by twice the margin.
-  const floor = (fp.lookalikes?.length ?? 0) >= LOOKALIKES_FULL ? lookalikeFloor(target, lookalikes, weights) : 0;
+  const floor = (fp.lookalikes?.length ?? 0) >= LOOKALIKES ? lookalikeFloor(target, lookalikes, weights) : 0;
   // Near-perfect matches need less of a lead: what could trail them closely is a copy
   // of the target in another context, and context is what sets them apart.
   const marginFor = (s: Scored): number =>

@@ -334,11 +334,24 @@ export function similarityParts(fp: Features, c: Features, w: Weights = DEFAULT_
 
 export function combine(intrinsic: Sums, context: Sums, visible: boolean): SimilarityParts {
   const den = intrinsic.den + context.den;
-  const visibility = visible ? 1 : 0.9;
+  const visibility = visibilityFactor(visible);
   return {
     score: den === 0 ? 0 : (visibility * (intrinsic.num + context.num)) / den,
     intrinsic: intrinsic.den === 0 ? 0 : (visibility * intrinsic.num) / intrinsic.den,
   };
+}
+
+/**
+ * The most `combine` can score a candidate with these intrinsic sums, whatever its context
+ * adds (at most `ceiling`, from `contextCeiling`): what branch and bound orders candidates by.
+ */
+export function scoreBound(intrinsic: Sums, ceiling: number, visible: boolean): number {
+  return (visibilityFactor(visible) * (intrinsic.num + ceiling)) / (intrinsic.den + ceiling || 1);
+}
+
+/** A hidden element scores a tenth lower than the same element visible. */
+function visibilityFactor(visible: boolean): number {
+  return visible ? 1 : 0.9;
 }
 
 /** The element's own attributes. */
