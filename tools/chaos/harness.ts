@@ -3,18 +3,11 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { DemoSite } from '../../apps/demo-site/src';
 import type { TestDatabase, TestNatsServer } from '@aether/testing';
-import { startTestPlatform, type TestPlatform } from '../dev/platform';
+import { startTestPlatform, type JobEventView, type TestPlatform } from '../dev/platform';
 import { startServiceProcess, type RunningStack, type ServiceProcess } from '../dev/stack';
 
 const WORKFLOW = readFileSync(join(__dirname, 'chaos-ten-steps.workflow.json'), 'utf8');
 const TERMINAL = ['completed', 'failed', 'rejected', 'cancelled', 'needs_attention'];
-
-interface StoredEvent {
-  sequence: number;
-  type: string;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
 
 export interface ChaosOptions {
   /** Robot kills. */
@@ -88,14 +81,14 @@ export class ChaosPlatform {
     return jobId;
   }
 
-  async events(jobId: string): Promise<StoredEvent[]> {
+  async events(jobId: string): Promise<JobEventView[]> {
     const response = await fetch(`${this.stack.gatewayUrl}/api/v1/jobs/${jobId}/events`);
     if (!response.ok) return []; // 404 before the first event; 5xx while NATS is down
-    return ((await response.json()) as { events: StoredEvent[] }).events;
+    return ((await response.json()) as { events: JobEventView[] }).events;
   }
 
   /** Waits for the job's event log to end in a terminal event; its projection can lag. */
-  async waitForEnd(jobId: string, timeoutMs: number): Promise<StoredEvent[] | undefined> {
+  async waitForEnd(jobId: string, timeoutMs: number): Promise<JobEventView[] | undefined> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const events = await this.events(jobId).catch(() => []);
@@ -110,7 +103,7 @@ export class ChaosPlatform {
     return undefined;
   }
 
-  async waitForStart(jobId: string, timeoutMs = 15_000): Promise<StoredEvent> {
+  async waitForStart(jobId: string, timeoutMs = 15_000): Promise<JobEventView> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const started = (await this.events(jobId)).findLast((e) => e.type === 'JobStarted');
@@ -163,7 +156,7 @@ export class ChaosPlatform {
 }
 
 /** Counts, from one job's events and the side-effect counter, what went right and wrong. */
-export function auditJob(events: StoredEvent[], effects: Record<string, number>, runId: string) {
+export function auditJob(events: JobEventView[], effects: Record<string, number>, runId: string) {
   let duplicateSteps = 0;
   let ambiguous = 0;
   for (let i = 1; i <= 10; i++) {

@@ -22,6 +22,14 @@ export interface PlatformOptions {
   readonly databasePrefix?: string;
 }
 
+/** One event of a job as `GET /api/v1/jobs/{id}/events` shows it. */
+export interface JobEventView {
+  readonly sequence: number;
+  readonly type: string;
+  readonly occurredAt: string;
+  readonly data: Record<string, unknown>;
+}
+
 export interface ApiResponse<T> {
   readonly status: number;
   readonly body: T;
@@ -42,6 +50,8 @@ export interface TestPlatform {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<ApiResponse<T>>;
+  /** The job's events, oldest first: none before its first (404); any other failure throws. */
+  events(jobId: string): Promise<JobEventView[]>;
   /** Stops what it started; the logs are kept when KEEP_LOGS is set. */
   stop(): Promise<void>;
 }
@@ -61,20 +71,27 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     env: { LOG_LEVEL: 'info', ...options.env },
     robotEnv: { FILES_ROOT: join(logDir, 'files'), ...options.robotEnv },
   });
+  const api = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${stack.gatewayUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
   return {
     nats,
     db,
     site: site as DemoSite,
     stack,
     logDir,
-    async api<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-      const response = await fetch(`${stack.gatewayUrl}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', ...headers },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+    api,
+    async events(jobId: string) {
+      const { status, body } = await api<{ events: JobEventView[] }>('GET', `/api/v1/jobs/${jobId}/events`);
+      if (status === 404) return [];
+      if (status !== 200) throw new Error(`GET /api/v1/jobs/${jobId}/events → ${status} ${JSON.stringify(body)}`);
+      return body.events;
     },
     async stop() {
       await stack.stop();

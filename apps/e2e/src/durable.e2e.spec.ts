@@ -3,7 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { MessageRegistry, ROBOT_EVENTS, subjects, type RobotEvent } from '@aether/contracts';
 import { EventStore, connectNats } from '@aether/event-store';
 import { eventually } from '@aether/testing';
-import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
+import { startTestPlatform, type JobEventView, type TestPlatform } from '../../../tools/dev/platform';
 import type { ServiceProcess } from '../../../tools/dev/stack';
 
 /** The production lease: any resume well inside it cannot have come from the lease lapsing. */
@@ -38,12 +38,6 @@ const sideEffects = (id: string, autoRetryAmbiguous: boolean) => ({
 const RELEASED = sideEffects('five-side-effects', false);
 const KILLED = sideEffects('five-side-effects-retried', true);
 
-interface JobEventView {
-  type: string;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
-
 /**
  * Durable execution across robot processes with the production lease (30 s) and heartbeat:
  * a robot told to stop hands its job over at once, and a robot that dies is noticed by its
@@ -73,8 +67,7 @@ describe('durable execution: release on SIGTERM, resume after SIGKILL, both far 
 
   const api: TestPlatform['api'] = (...args) => platform.api(...args);
 
-  const events = async (jobId: string) =>
-    (await api<{ events?: JobEventView[] }>('GET', `/api/v1/jobs/${jobId}/events`)).body?.events ?? [];
+  const events = (jobId: string) => platform.events(jobId);
 
   const waitFor = (
     jobId: string,

@@ -46,12 +46,6 @@ interface Job {
   startedAt: string | null;
   error: { message: string; code?: string } | null;
 }
-interface JobEventView {
-  type: string;
-  sequence: number;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
 
 describe('fleet: placement, affinity, failover, retries and schedules across robot processes', () => {
   let platform: TestPlatform;
@@ -107,9 +101,7 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     );
   }
 
-  async function events(jobId: string): Promise<JobEventView[]> {
-    return (await api<{ events: JobEventView[] }>('GET', `/api/v1/jobs/${jobId}/events`)).body.events;
-  }
+  const events = (jobId: string) => platform.events(jobId);
 
   const robot = (name: string) =>
     platform.stack.robots.filter((r) => r.name === name).at(-1) as ServiceProcess;

@@ -1,6 +1,6 @@
 import { eventually } from '@aether/testing';
 import { DEMO_PASSWORD, waitForJob, type JobResult } from '../../../tools/dev/demo';
-import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
+import { startTestPlatform, type JobEventView, type TestPlatform } from '../../../tools/dev/platform';
 
 type Policy = 'off' | 'heal' | 'heal-and-pause';
 
@@ -25,11 +25,6 @@ function loginWorkflow(id: string, healing: Policy, timeoutMs?: number) {
       { id: 'heading', type: 'browser.extractText', params: { selector: 'h1' } },
     ],
   };
-}
-
-interface StoredEvent {
-  type: string;
-  data: Record<string, unknown>;
 }
 
 /**
@@ -75,9 +70,8 @@ describe('self-healing selectors: a login workflow against a changing demo site'
   };
   const run = async (workflowId: string) =>
     waitForJob(platform.stack.gatewayUrl, await trigger(workflowId), 45_000);
-  const events = async (jobId: string) =>
-    (await api<{ events: StoredEvent[] }>(`/api/v1/jobs/${jobId}/events`)).body.events;
-  const heals = (all: StoredEvent[]) => all.filter((e) => e.type === 'SelectorHealed').map((e) => e.data);
+  const events = (jobId: string) => platform.events(jobId);
+  const heals = (all: JobEventView[]) => all.filter((e) => e.type === 'SelectorHealed').map((e) => e.data);
   const waitForStatus = (jobId: string, status: string) =>
     eventually(
       async () => {

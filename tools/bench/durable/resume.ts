@@ -11,12 +11,6 @@ const PROBE = {
   ],
 };
 
-interface Event {
-  type: string;
-  occurredAt: string;
-  data: Record<string, unknown>;
-}
-
 /**
  * Resume after SIGKILL with an idle standby robot: the robot holding a job is killed in the
  * middle of a step; the time until another robot appends JobStarted for it is the resume time.
@@ -49,8 +43,7 @@ export async function measureResume(
   const { stack } = platform;
   const api = async (path: string, method = 'GET', body?: unknown) =>
     (await platform.api(method, path, body)).body;
-  const events = async (jobId: string) =>
-    ((await api(`/api/v1/jobs/${jobId}/events`))['events'] as Event[] | undefined) ?? [];
+  const events = (jobId: string) => platform.events(jobId);
   const until = async <T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
