@@ -1,11 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { KV_BUCKETS } from '@aether/contracts';
-import type { EventStore } from '@aether/event-store';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { KV_BUCKETS, STREAMS } from '@aether/contracts';
+import { retireConsumer, type EventStore } from '@aether/event-store';
 import { openBucket } from '@aether/kv-state';
 import {
   EVENT_STORE,
   HealthController,
+  JETSTREAM_MANAGER,
   JetStreamModule,
   NATS_CONNECTION,
   provideConsumers,
@@ -13,7 +15,7 @@ import {
 } from '@aether/service-kit';
 import type { ServiceConfig } from './config';
 import { SelectorKnowledge, selectorKnowledgeRoute } from './knowledge/selector-knowledge';
-import { ProposalWriter, healTelemetryRoute } from './proposals/proposal-writer';
+import { ProposalWriter, RETIRED_HEALS_DURABLE, healReportsRoute } from './proposals/proposal-writer';
 
 @Module({})
 export class HealerModule {
@@ -29,11 +31,18 @@ export class HealerModule {
             new SelectorKnowledge(store, await openBucket(nc, KV_BUCKETS.fingerprints)),
           inject: [NATS_CONNECTION, EVENT_STORE],
         },
-        { provide: ProposalWriter, useFactory: (store: EventStore) => new ProposalWriter(store), inject: [EVENT_STORE] },
+        {
+          provide: ProposalWriter,
+          useFactory: async (store: EventStore, jsm: JetStreamManager) => {
+            await retireConsumer(jsm, STREAMS.events, RETIRED_HEALS_DURABLE);
+            return new ProposalWriter(store);
+          },
+          inject: [EVENT_STORE, JETSTREAM_MANAGER],
+        },
         ...provideConsumers(
           (knowledge: SelectorKnowledge, writer: ProposalWriter) => [
             selectorKnowledgeRoute(knowledge),
-            healTelemetryRoute(writer),
+            healReportsRoute(writer),
           ],
           [SelectorKnowledge, ProposalWriter],
         ),

@@ -111,6 +111,7 @@ export {
   FingerprintRecorded,
   SelectorFragilityRated,
   SelectorHealed,
+  SelectorHealReported,
   SelectorPatchProposed,
   HealProposalApproved,
   HealProposalRejected,

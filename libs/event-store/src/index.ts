@@ -3,6 +3,7 @@ export {
   streamConfigs,
   ensureStreams,
   ensureConsumer,
+  retireConsumer,
   DEFAULT_STREAM_SETTINGS,
   nanos,
   type StreamSettings,

@@ -94,6 +94,15 @@ export async function ensureConsumer(
   }
 }
 
+/** Deletes a durable consumer the code no longer uses, if it is still there. */
+export async function retireConsumer(jsm: JetStreamManager, stream: string, durable: string): Promise<void> {
+  try {
+    await jsm.consumers.delete(stream, durable);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
+  }
+}
+
 function needsUpdate(existing: Record<string, unknown>, wanted: object): boolean {
   return Object.entries(wanted).some(
     ([key, value]) => JSON.stringify(existing[key]) !== JSON.stringify(value),

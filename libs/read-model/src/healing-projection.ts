@@ -29,6 +29,9 @@ export async function applyHealingEvent(
         [event.tenantId, event.data.selectorKey, event.data.score, JSON.stringify(event.data.reasons), event.data.suggestion ?? null],
       );
       return;
+    case 'SelectorHealReported':
+      // The healer's copy; the heal is projected from the job's own `SelectorHealed`.
+      return;
     case 'SelectorHealed': {
       const d = event.data;
       await tx.query(

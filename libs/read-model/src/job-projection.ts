@@ -320,6 +320,7 @@ async function applyEvent(
     case 'SelectorHealed':
     case 'FingerprintRecorded':
     case 'SelectorFragilityRated':
+    case 'SelectorHealReported':
     case 'SelectorPatchProposed':
     case 'HealProposalApproved':
     case 'HealProposalRejected':

@@ -32,6 +32,7 @@ export class SelectorKnowledge {
       case 'FingerprintRecorded':
         return this.recorded(event);
       case 'SelectorFragilityRated':
+      case 'SelectorHealReported':
         return;
       default: {
         const _exhaustive: never = event;
@@ -84,6 +85,7 @@ export function selectorKnowledgeRoute(knowledge: SelectorKnowledge): ConsumerRo
     stream: STREAMS.events,
     filterSubject: subjects.eventsOf('selector'),
     registry: selectorEvents,
+    handles: new Set(['FingerprintRecorded']),
     handle: (event) => knowledge.handle(event),
   };
 }

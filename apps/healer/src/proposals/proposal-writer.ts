@@ -1,19 +1,19 @@
 import {
-  JOB_EVENTS,
   MessageRegistry,
   PROPOSAL_EVENTS,
+  SELECTOR_EVENTS,
   STREAMS,
   SelectorPatchProposed,
   subjects,
-  type JobEvent,
   type MessageOf,
   type ProposalEvent,
-  type SelectorHealed,
+  type SelectorEvent,
+  type SelectorHealReported,
 } from '@aether/contracts';
 import { ConcurrencyError, type EventStore } from '@aether/event-store';
 import { RetryableError, type ConsumerRoute } from '@aether/service-kit';
 
-const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
+const selectorEvents = new MessageRegistry<SelectorEvent>(SELECTOR_EVENTS);
 export const proposalEvents = new MessageRegistry<ProposalEvent>(PROPOSAL_EVENTS);
 
 /** One proposal per workflow version: `<workflowId>-v<version>` (workflow ids are subject-safe). */
@@ -22,18 +22,18 @@ export function proposalId(workflowId: string, workflowVersion: number): string 
 }
 
 /**
- * Turns heal telemetry into workflow patches: every `SelectorHealed` adds (or replaces) its
+ * Turns heal reports into workflow patches: every `SelectorHealReported` adds (or replaces) its
  * node's selector patch on the open proposal of the job's workflow version. A decided
- * proposal takes no more patches. Redelivery changes nothing: a patch names its heal event.
+ * proposal takes no more patches. Redelivery changes nothing: a patch names its heal report.
  */
 export class ProposalWriter {
   constructor(private readonly store: EventStore) {}
 
-  async handle(event: JobEvent): Promise<void> {
-    if (event.type === 'SelectorHealed') await this.healed(event);
+  async handle(event: SelectorEvent): Promise<void> {
+    if (event.type === 'SelectorHealReported') await this.healed(event);
   }
 
-  private async healed(event: MessageOf<typeof SelectorHealed>): Promise<void> {
+  private async healed(event: MessageOf<typeof SelectorHealReported>): Promise<void> {
     const { workflowId, workflowVersion } = event.data;
     const id = proposalId(workflowId, workflowVersion);
     const subject = subjects.event(event.tenantId, 'proposal', id);
@@ -58,7 +58,7 @@ export class ProposalWriter {
           confidence: event.data.confidence,
           margin: event.data.margin,
           tier: event.data.tier,
-          jobId: event.aggregateId,
+          jobId: event.data.jobId,
           healEventId: event.id,
         },
       },
@@ -72,14 +72,16 @@ export class ProposalWriter {
   }
 }
 
-export function healTelemetryRoute(writer: ProposalWriter): ConsumerRoute<JobEvent> {
+/** Replaced by `healer-heal-reports`: it followed every job event (ADR 0021). */
+export const RETIRED_HEALS_DURABLE = 'healer-heals';
+
+export function healReportsRoute(writer: ProposalWriter): ConsumerRoute<SelectorEvent> {
   return {
-    durable: 'healer-heals',
+    durable: 'healer-heal-reports',
     stream: STREAMS.events,
-    filterSubject: subjects.eventsOf('job'),
-    registry: jobEvents,
-    // Every job event passes here; only heals make proposals.
-    handles: new Set(['SelectorHealed']),
+    filterSubject: subjects.eventsOf('selector'),
+    registry: selectorEvents,
+    handles: new Set(['SelectorHealReported']),
     handle: (event) => writer.handle(event),
   };
 }

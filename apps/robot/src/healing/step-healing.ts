@@ -8,11 +8,13 @@ import {
   KV_BUCKETS,
   MessageRegistry,
   SELECTOR_EVENTS,
+  SelectorHealReported,
   SelectorHealed,
   subjects,
   type Envelope,
   type HealingPolicy,
   type JobEvent,
+  type MessageOf,
   type SelectorEvent,
 } from '@aether/contracts';
 import { ConcurrencyError, type EventStore } from '@aether/event-store';
@@ -116,14 +118,7 @@ export class StepHealing {
       // The operator's retry-step approved the proposal: it is applied as proposed, not re-decided.
       const approved = await this.approvedHeal(scope, selector);
       if (approved) {
-        await scope.append(
-          SelectorHealed.create({
-            tenantId: scope.tenantId,
-            aggregateId: scope.jobId,
-            causedBy: scope.causedBy,
-            data: { ...approved.data, applied: true, elapsedMs: 0 },
-          }),
-        );
+        await this.recordHeal(scope, { ...approved.data, applied: true, elapsedMs: 0 });
         return { status: 'healed', selector: approved.data.healedSelector };
       }
     }
@@ -146,31 +141,24 @@ export class StepHealing {
     }
     const applied = request.policy === 'heal';
     const screenshotRef = await this.crop(scope, frame, result.selector);
-    await scope.append(
-      SelectorHealed.create({
-        tenantId: scope.tenantId,
-        aggregateId: scope.jobId,
-        causedBy: scope.causedBy,
-        data: {
-          stepKey: scope.step.key,
-          selectorKey: key,
-          workflowId: scope.workflowId,
-          workflowVersion: scope.workflowVersion,
-          nodeId: scope.step.nodeId,
-          selector,
-          previousSelector: selector,
-          healedSelector: result.selector,
-          problem: request.problem,
-          tier: result.tier,
-          confidence: result.confidence,
-          margin: result.margin,
-          ...(result.runnerUp ? { runnerUp: result.runnerUp } : {}),
-          elapsedMs: result.elapsedMs,
-          applied,
-          ...(screenshotRef ? { screenshotRef } : {}),
-        },
-      }),
-    );
+    await this.recordHeal(scope, {
+      stepKey: scope.step.key,
+      selectorKey: key,
+      workflowId: scope.workflowId,
+      workflowVersion: scope.workflowVersion,
+      nodeId: scope.step.nodeId,
+      selector,
+      previousSelector: selector,
+      healedSelector: result.selector,
+      problem: request.problem,
+      tier: result.tier,
+      confidence: result.confidence,
+      margin: result.margin,
+      ...(result.runnerUp ? { runnerUp: result.runnerUp } : {}),
+      elapsedMs: result.elapsedMs,
+      applied,
+      ...(screenshotRef ? { screenshotRef } : {}),
+    });
     this.options.logger.info(
       { jobId: scope.jobId, step: scope.step.key, from: selector, to: result.selector, confidence: result.confidence, margin: result.margin, applied },
       'selector healed',
@@ -183,6 +171,24 @@ export class StepHealing {
       return { status: 'healed', selector: result.selector };
     }
     throw new HealApprovalNeededError(selector, result.selector, { message: approvalMessage(what, result) });
+  }
+
+  /**
+   * Tells the healer on the selector's subject, then records the heal on the job (fenced). The
+   * report goes first: a robot that dies between the two leaves the healer knowing of a heal
+   * that really happened, where the other order could lose it.
+   */
+  private async recordHeal(scope: StepHealingScope, data: MessageOf<typeof SelectorHealed>['data']): Promise<void> {
+    const report = SelectorHealReported.create({
+      tenantId: scope.tenantId,
+      aggregateId: data.selectorKey,
+      causedBy: scope.causedBy,
+      data: { ...data, jobId: scope.jobId },
+    });
+    await this.options.store.append(subjects.event(scope.tenantId, 'selector', data.selectorKey), [report], 'any');
+    await scope.append(
+      SelectorHealed.create({ tenantId: scope.tenantId, aggregateId: scope.jobId, causedBy: scope.causedBy, data }),
+    );
   }
 
   /** Under heal-and-pause: the heal proposed for this step that an operator approved with retry-step. */

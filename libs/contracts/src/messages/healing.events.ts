@@ -102,6 +102,20 @@ export const SelectorHealed = defineMessage({
   }),
 });
 
+/**
+ * A heal as the healer hears of it, on the healed selector's own subject: the robot appends it
+ * just before `SelectorHealed` on the job, so the healer follows selector subjects only, not
+ * every job event (ADR 0021). A crash between the two leaves a report without its job event,
+ * which is still true evidence that the selector broke on a live page.
+ */
+export const SelectorHealReported = defineMessage({
+  kind: 'event',
+  aggregate: 'selector',
+  type: 'SelectorHealReported',
+  version: 1,
+  schema: SelectorHealed.schema.extend({ jobId: z.string().min(1) }),
+});
+
 /** One selector replacement a proposal carries: in node `nodeId`, `from` becomes `to`. */
 export const SelectorPatchSchema = z.object({
   nodeId: z.string().min(1),
@@ -110,7 +124,7 @@ export const SelectorPatchSchema = z.object({
   confidence: z.number().min(0).max(1),
   margin: z.number().min(0).max(1),
   tier: z.union([z.literal(1), z.literal(2)]),
-  /** The job and heal event that found it. */
+  /** The job that found it, and the `SelectorHealReported` that told the healer. */
   jobId: z.string().min(1),
   healEventId: z.string().min(1),
 });
@@ -154,8 +168,11 @@ export const HealProposalRejected = defineMessage({
   schema: z.object({ workflowId: z.string().min(1), note: z.string().max(2000).optional() }),
 });
 
-export const SELECTOR_EVENTS = [FingerprintRecorded, SelectorFragilityRated] as const;
-export type SelectorEvent = MessageOf<typeof FingerprintRecorded> | MessageOf<typeof SelectorFragilityRated>;
+export const SELECTOR_EVENTS = [FingerprintRecorded, SelectorFragilityRated, SelectorHealReported] as const;
+export type SelectorEvent =
+  | MessageOf<typeof FingerprintRecorded>
+  | MessageOf<typeof SelectorFragilityRated>
+  | MessageOf<typeof SelectorHealReported>;
 
 export const PROPOSAL_EVENTS = [SelectorPatchProposed, HealProposalApproved, HealProposalRejected] as const;
 export type ProposalEvent =
