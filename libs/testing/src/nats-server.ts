@@ -12,6 +12,8 @@ export interface TestNatsServer {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** The HTTP monitoring port (`/varz`, `/connz`), when asked for. */
+  readonly monitorPort?: number;
   /** SIGKILLs the process (the store survives) — for crash tests. */
   kill(): Promise<void>;
   /** Starts the server again on the same port and store. */
@@ -20,13 +22,15 @@ export interface TestNatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNatsServer(): Promise<TestNatsServer> {
+export async function startNatsServer(options: { monitor?: boolean } = {}): Promise<TestNatsServer> {
   const port = await freePort();
+  const monitorPort = options.monitor ? await freePort() : undefined;
+  const monitorArgs = monitorPort ? ['-m', String(monitorPort)] : [];
   const storeDir = mkdtempSync(join(tmpdir(), 'aether-nats-'));
   let child: ChildProcess | undefined;
 
   const launch = async () => {
-    child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), ...monitorArgs, '-js', '-sd', storeDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -47,6 +51,7 @@ export async function startNatsServer(): Promise<TestNatsServer> {
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    ...(monitorPort ? { monitorPort } : {}),
     kill: () => killChild('SIGKILL'),
     restart: launch,
     async stop() {

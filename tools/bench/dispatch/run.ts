@@ -14,14 +14,17 @@ import { measurePgBoss } from './pgboss';
  * (each service and robot its own process, each robot one job at a time), with 1 and 4
  * robots, and as peers in the same run pg-boss on the same PostgreSQL and raw JetStream on
  * the same server. Environment: BENCH_JOBS (default 3000), BENCH_PREFETCH (the dispatcher's
- * PREFETCH, default 1).
+ * PREFETCH, default 1), BENCH_WARMUP (jobs per robot run before the clock starts, default 1000).
  */
 async function main() {
   const jobs = Number(process.env['BENCH_JOBS'] ?? 3000);
   const prefetch = Number(process.env['BENCH_PREFETCH'] ?? 1);
+  // Robots are new processes: until V8 has optimised their hot paths a job costs them about
+  // twice the CPU, which a fleet that runs for days never sees. Each robot is warmed alike.
+  const warmup = Number(process.env['BENCH_WARMUP'] ?? 1000);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-dispatch-'));
-  const nats = await startNatsServer();
+  const nats = await startNatsServer({ monitor: true });
   const database = await createTestDatabase('aether_bench_dispatch');
   const db = new Client({ connectionString: database.url });
   let stack: Awaited<ReturnType<typeof startStack>> | undefined;
@@ -53,18 +56,18 @@ async function main() {
       });
 
     await onlineRobots(1);
-    await measureAether(nats.url, db, 'bench-warmup', 200);
+    await measureAether(nats.url, db, 'bench-warmup', warmup);
     const one = await measureAether(nats.url, db, 'bench-1-robot', jobs);
     say(`aether, 1 robot:  ${round(one.jobsPerS, 0)} jobs/s`);
     for (let i = 2; i <= 4; i++) await stack.addRobot();
     await onlineRobots(4);
-    // The new robots' code is still cold (SWC-compiled, not yet optimised): warm them as robot 1 was.
-    await measureAether(nats.url, db, 'bench-warmup-4', 400);
+    await measureAether(nats.url, db, 'bench-warmup-4', warmup * 4);
     const processes = [...stack.services, ...stack.robots].map((s) => ({ name: s.name, pid: s.child.pid }));
     const natsPid = findNatsPid(nats.port);
     const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
     const natsBefore = cpuSeconds(natsPid);
     const postgresBefore = postgresCpu();
+    const trafficBefore = await connectionTraffic(nats.monitorPort);
     const four = await measureAether(nats.url, db, 'bench-4-robots', jobs);
     const perJob = processes.map(
       (p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`,
@@ -72,6 +75,7 @@ async function main() {
     perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
     perJob.push(`postgres (all sessions) ${round((postgresCpuSince(postgresBefore) * 1000) / jobs, 2)}`);
     say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
+    say(`  NATS messages per job, in/out of the server (4 robots): ${trafficPerJob(trafficBefore, await connectionTraffic(nats.monitorPort), jobs)}`);
     say(
       `aether, 4 robots: ${round(four.jobsPerS, 0)} jobs/s; projection lag p50 ${round(percentile(four.lagMs, 0.5))} ms, p99 ${round(percentile(four.lagMs, 0.99))} ms`,
     );
@@ -119,6 +123,36 @@ main().catch((error: unknown) => {
   );
   process.exit(1);
 });
+
+interface Traffic {
+  readonly in: number;
+  readonly out: number;
+}
+
+/** Messages each named client connection has sent to (`in`) and received from (`out`) the server so far. */
+async function connectionTraffic(monitorPort: number | undefined): Promise<Map<string, Traffic>> {
+  const traffic = new Map<string, Traffic>();
+  if (!monitorPort) return traffic;
+  const connz = (await (await fetch(`http://127.0.0.1:${monitorPort}/connz?limit=1024`)).json()) as {
+    connections: { name?: string; in_msgs: number; out_msgs: number }[];
+  };
+  for (const c of connz.connections) {
+    const name = c.name ?? 'unnamed';
+    const seen = traffic.get(name) ?? { in: 0, out: 0 };
+    traffic.set(name, { in: seen.in + c.in_msgs, out: seen.out + c.out_msgs });
+  }
+  return traffic;
+}
+
+function trafficPerJob(before: Map<string, Traffic>, after: Map<string, Traffic>, jobs: number): string {
+  const per = (n: number) => round(n / jobs, 1);
+  return [...after]
+    .map(([name, now]) => {
+      const then = before.get(name) ?? { in: 0, out: 0 };
+      return `${name} ${per(now.in - then.in)}/${per(now.out - then.out)}`;
+    })
+    .join(', ');
+}
 
 /** CPU seconds so far of every PostgreSQL process, by pid (the server is shared: other sessions count too). */
 function postgresCpu(): Map<number, number> {
