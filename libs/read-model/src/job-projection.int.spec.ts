@@ -3,6 +3,7 @@ import {
   JobCompleted,
   JobDispatched,
   JobRequested,
+  JobRetryScheduled,
   JobStarted,
   StepCompleted,
   StepFailed,
@@ -65,6 +66,18 @@ function jobHistory(jobId: string): Envelope[] {
       data: { outputs: { confirmationNumber: 'AE-12345678' }, robotId: 'r1' },
     }),
   ];
+}
+
+/** The four events every job has, the ones a batch folds into one row change per job. */
+function lifeOf(jobId: string): Envelope[] {
+  const history = jobHistory(jobId);
+  return [...history.slice(0, 3), history.at(-1) as Envelope];
+}
+
+/** Whole lives of several jobs as a busy stream interleaves them: every request, then every dispatch, … */
+function livesOf(jobIds: string[]): Envelope[] {
+  const lives = jobIds.map((jobId) => lifeOf(jobId));
+  return lives[0].flatMap((_, i) => lives.map((life) => life[i]));
 }
 
 function sequenced(events: Envelope[], from = 1): ProjectableEvent[] {
@@ -182,5 +195,145 @@ describe('JobProjection', () => {
       ['completed', 'r1'],
       ['completed', 'r1'],
     ]);
+  });
+
+  /** The rows after `given` as one batch, then `events` one batch per event: no folding at all. */
+  const eventByEvent = async (given: ProjectableEvent[], events: ProjectableEvent[]) => {
+    await projection.reset();
+    if (given.length) await projection.apply(given);
+    for (const event of events) await projection.apply([event]);
+    return snapshot();
+  };
+  const rowVersions = () => ds.query('SELECT job_id, xmin FROM jobs ORDER BY job_id');
+
+  it('a batch holding whole lives of jobs leaves the same rows as their events one by one', async () => {
+    const events = sequenced(livesOf(['job-a', 'job-b', 'job-c']));
+    const oneByOne = await eventByEvent([], events);
+
+    await projection.reset();
+    await projection.apply(events);
+    expect(await snapshot()).toEqual(oneByOne);
+    expect(oneByOne.jobs[0]).toMatchObject({
+      status: 'completed',
+      robot_id: 'r1',
+      outputs: { confirmationNumber: 'AE-12345678' },
+      requested_at: at(0),
+      dispatched_at: at(5),
+      started_at: at(10),
+      finished_at: at(41),
+      updated_at: at(41),
+      last_sequence: '10',
+    });
+  });
+
+  it("a batch that starts mid-life applies each event's rules to the row already there", async () => {
+    const [requested, dispatched, started] = lifeOf('job-running');
+    const given = sequenced([
+      requested,
+      dispatched,
+      started,
+      ...lifeOf('job-retry').slice(0, 3),
+      JobRetryScheduled.create({
+        ...base('job-retry', 12),
+        data: {
+          attempt: 2,
+          notBefore: at(40).toISOString(),
+          delayMs: 28,
+          error: { message: 'lease lost', retryable: true },
+        },
+      }),
+      lifeOf('job-pending')[0],
+      ...lifeOf('job-done'),
+    ]);
+    const dispatchedAgain = (jobId: string) =>
+      JobDispatched.create({
+        ...base(jobId, 50),
+        data: { subject: 'aether.work.default.robot.r2', attempt: 2 },
+      });
+    const startedAgain = (jobId: string) =>
+      JobStarted.create({ ...base(jobId, 51), data: { robotId: 'r2', delivery: 1, resumedAfterSteps: 0 } });
+    const completedAgain = (jobId: string) =>
+      JobCompleted.create({ ...base(jobId, 52), data: { outputs: { again: true }, robotId: 'r2' } });
+    const events = sequenced(
+      [
+        dispatchedAgain('job-running'),
+        dispatchedAgain('job-retry'),
+        startedAgain('job-retry'),
+        dispatchedAgain('job-pending'),
+        startedAgain('job-pending'),
+        completedAgain('job-done'),
+      ],
+      given.length + 1,
+    );
+    const oneByOne = await eventByEvent(given, events);
+
+    await projection.reset();
+    await projection.apply(given);
+    await projection.apply(events);
+    const batched = await snapshot();
+    expect(batched).toEqual(oneByOne);
+    expect(
+      batched.jobs.map((job: Record<string, unknown>) => [
+        job['job_id'],
+        job['status'],
+        job['robot_id'],
+        job['dispatched_at'],
+        job['started_at'],
+        job['finished_at'],
+        job['updated_at'],
+      ]),
+    ).toEqual([
+      ['job-done', 'completed', 'r2', at(5), at(10), at(52), at(52)],
+      ['job-pending', 'running', 'r2', at(50), at(51), null, at(51)],
+      ['job-retry', 'running', 'r2', at(5), at(10), null, at(51)],
+      ['job-running', 'running', 'r1', at(5), at(10), null, at(50)],
+    ]);
+  });
+
+  it('a batch for a job the projection never saw requested inserts no row', async () => {
+    const [, dispatched, started, completed] = lifeOf('job-ghost');
+    const events = sequenced([dispatched, started, completed]);
+
+    expect(await projection.apply(events)).toBe(3);
+    expect(await snapshot()).toMatchObject({ jobs: [], checkpoint: 3 });
+  });
+
+  it('a JobRequested again for a job already there writes no new row version', async () => {
+    const [requested, dispatched] = lifeOf('job-1');
+    await projection.apply(sequenced([requested, dispatched]));
+    const live = await snapshot();
+    const versions = await rowVersions();
+
+    await projection.apply(sequenced([requested], 3));
+    expect((await snapshot()).jobs).toEqual(live.jobs);
+    expect(await rowVersions()).toEqual(versions);
+  });
+
+  it('a batch already applied changes no row when delivered again', async () => {
+    const events = sequenced([...lifeOf('job-1'), ...lifeOf('job-2')]);
+    await projection.apply(events);
+    const live = await snapshot();
+    const versions = await rowVersions();
+
+    expect(await projection.apply(events)).toBe(0);
+    expect(await snapshot()).toEqual(live);
+    expect(await rowVersions()).toEqual(versions);
+  });
+
+  it('a batch of whole lives costs the same few statements however many jobs it holds', async () => {
+    const statements = async (jobs: number, from: number) => {
+      const jobIds = Array.from({ length: jobs }, (_, i) => `job-${from}-${i}`);
+      const events = sequenced(livesOf(jobIds), from);
+      const logQuery = jest.spyOn(ds.logger, 'logQuery');
+      try {
+        await projection.apply(events);
+        return logQuery.mock.calls.length;
+      } finally {
+        logQuery.mockRestore();
+      }
+    };
+    // START TRANSACTION, checkpoint read and lock, the jobs upsert, checkpoint write, COMMIT.
+    expect(await statements(1, 1)).toBe(5);
+    expect(await statements(40, 1_000)).toBe(5);
   });
 });

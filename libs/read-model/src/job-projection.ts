@@ -36,24 +36,33 @@ export class JobProjection {
   async apply(batch: readonly ProjectableEvent[]): Promise<number> {
     if (batch.length === 0) return 0;
     return this.dataSource.transaction(async (tx) => {
-      await tx.query(
-        'INSERT INTO projection_checkpoints (name, last_sequence) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING',
-        [this.name],
-      );
-      const [{ last_sequence }] = await tx.query(
-        'SELECT last_sequence FROM projection_checkpoints WHERE name = $1 FOR UPDATE',
-        [this.name],
-      );
-      const applied = Number(last_sequence);
+      const applied = await this.lockCheckpoint(tx);
       const fresh = batch.filter((item) => item.sequence > applied);
       await applyEvents(tx, fresh);
-      const last = Math.max(applied, ...batch.map((item) => item.sequence));
-      await tx.query('UPDATE projection_checkpoints SET last_sequence = $2 WHERE name = $1', [
-        this.name,
-        last,
-      ]);
+      if (fresh.length > 0) {
+        const last = Math.max(...fresh.map((item) => item.sequence));
+        await tx.query('UPDATE projection_checkpoints SET last_sequence = $2 WHERE name = $1', [
+          this.name,
+          last,
+        ]);
+      }
       return fresh.filter((item) => item.event).length;
     });
+  }
+
+  /**
+   * Reads the checkpoint and holds its row lock until the transaction ends, so two projectors
+   * never apply the same events; the no-op update takes the lock (and the insert creates the row
+   * on the very first batch) in one round trip.
+   */
+  private async lockCheckpoint(tx: EntityManager): Promise<number> {
+    const [{ last_sequence }]: { last_sequence: string }[] = await tx.query(
+      `INSERT INTO projection_checkpoints (name, last_sequence) VALUES ($1, 0)
+       ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+       RETURNING last_sequence`,
+      [this.name],
+    );
+    return Number(last_sequence);
   }
 
   /** Empties the projection so it can be rebuilt from sequence 1. */
@@ -70,28 +79,41 @@ export class JobProjection {
 /** A job's life as far as set-wise projection goes: within one group a job's events must rise in rank. */
 const RANK = { JobRequested: 0, JobDispatched: 1, JobStarted: 2, JobCompleted: 3 } as const;
 type Grouped = Extract<ProjectedEvent, { type: keyof typeof RANK }>;
+type Requested = Extract<Grouped, { type: 'JobRequested' }>;
 const isGrouped = (event: ProjectedEvent): event is Grouped => Object.hasOwn(RANK, event.type);
+
+/** What a group's events do to one job's row: its grouped events folded in stream order. */
+interface JobChange {
+  readonly tenantId: string;
+  readonly jobId: string;
+  readonly rank: number;
+  /** The status a new row ends with; `upsertJobs` decides what it does to an existing one. */
+  readonly status: 'pending' | 'queued' | 'running' | 'completed';
+  readonly requested?: Requested;
+  readonly dispatchedAt?: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly robotId?: string | null;
+  readonly outputs?: Record<string, unknown>;
+  /** Time and sequence of the job's last event in the group. */
+  readonly at: string;
+  readonly sequence: number;
+}
 
 /**
  * Applies events in order with as few statements as possible: the four events every job has
- * (requested, dispatched, started, completed) are gathered and written one statement per type
- * over arrays, in that order. A group only ever holds a job's events in rising rank, so running
- * the statements by rank applies each job's events in stream order; any other event, or a
- * job going back (a retry dispatched again), flushes the group first and is applied alone.
+ * (requested, dispatched, started, completed) are folded per job and written as one upsert.
+ * A group only ever holds a job's events in rising rank, so each job folds at most one event of
+ * each type in stream order, and jobs never touch each other's rows: one row change per job is
+ * what the events one by one would do. Any other event, or a job going back (a retry dispatched
+ * again), flushes the group first and is applied alone.
  */
 async function applyEvents(tx: EntityManager, items: readonly ProjectableEvent[]): Promise<void> {
-  const group = new Map<string, Grouped[]>();
-  const sequences = new Map<Grouped, number>();
-  const ranks = new Map<string, number>();
+  const changes = new Map<string, JobChange>();
   const flush = async () => {
-    if (ranks.size === 0) return;
-    for (const type of Object.keys(RANK) as Grouped['type'][]) {
-      const events = group.get(type);
-      if (events?.length) await applyGroup(tx, type, events, sequences);
-    }
-    group.clear();
-    sequences.clear();
-    ranks.clear();
+    if (changes.size === 0) return;
+    await upsertJobs(tx, [...changes.values()]);
+    changes.clear();
   };
   for (const { sequence, event } of items) {
     if (!event) continue;
@@ -102,15 +124,39 @@ async function applyEvents(tx: EntityManager, items: readonly ProjectableEvent[]
       continue;
     }
     const job = `${projected.tenantId}/${projected.aggregateId}`;
-    const rank = RANK[projected.type];
-    if ((ranks.get(job) ?? -1) >= rank) await flush();
-    ranks.set(job, rank);
-    sequences.set(projected, sequence);
-    const events = group.get(projected.type);
-    if (events) events.push(projected);
-    else group.set(projected.type, [projected]);
+    if ((changes.get(job)?.rank ?? -1) >= RANK[projected.type]) await flush();
+    changes.set(job, evolve(changes.get(job), projected, sequence));
   }
   await flush();
+}
+
+function evolve(change: JobChange | undefined, event: Grouped, sequence: number): JobChange {
+  const next: JobChange = {
+    ...(change ?? { tenantId: event.tenantId, jobId: event.aggregateId, status: 'pending' }),
+    rank: RANK[event.type],
+    at: event.occurredAt,
+    sequence,
+  };
+  switch (event.type) {
+    case 'JobRequested':
+      return { ...next, requested: event };
+    case 'JobDispatched':
+      return { ...next, status: 'queued', dispatchedAt: event.occurredAt };
+    case 'JobStarted':
+      return { ...next, status: 'running', robotId: event.data.robotId, startedAt: event.occurredAt };
+    case 'JobCompleted':
+      return {
+        ...next,
+        status: 'completed',
+        robotId: event.data.robotId ?? null,
+        outputs: event.data.outputs,
+        finishedAt: event.occurredAt,
+      };
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
+  }
 }
 
 interface Column {
@@ -119,91 +165,74 @@ interface Column {
   readonly values: readonly unknown[];
 }
 
-async function applyGroup(
-  tx: EntityManager,
-  type: Grouped['type'],
-  events: readonly Grouped[],
-  sequences: ReadonlyMap<Grouped, number>,
-): Promise<void> {
-  // Every row carries the job's key, the event time and its sequence; `more` adds per-type columns.
-  const rows = (more: readonly Column[]) => {
-    const columns: Column[] = [
-      { name: 'tenant_id', type: 'text', values: events.map((e) => e.tenantId) },
-      { name: 'job_id', type: 'text', values: events.map((e) => e.aggregateId) },
-      { name: 'at', type: 'timestamptz', values: events.map((e) => e.occurredAt) },
-      { name: 'seq', type: 'bigint', values: events.map((e) => sequences.get(e)) },
-      ...more,
-    ];
-    return {
-      from: `unnest(${columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')}) AS u(${columns.map((c) => c.name).join(', ')})`,
-      params: columns.map((c) => c.values),
-    };
+/** `unnest` over one array parameter per column: a whole set of rows in one statement. */
+function unnest(columns: readonly Column[]) {
+  return {
+    from: `unnest(${columns.map((c, i) => `$${i + 1}::${c.type}[]`).join(', ')}) AS u(${columns.map((c) => c.name).join(', ')})`,
+    params: columns.map((c) => c.values),
   };
-  const update = async (set: string, more: readonly Column[] = []) => {
-    const { from, params } = rows(more);
-    await tx.query(
-      `UPDATE jobs SET ${set}, updated_at = u.at, last_sequence = u.seq
-         FROM ${from} WHERE jobs.tenant_id = u.tenant_id AND jobs.job_id = u.job_id`,
-      params,
-    );
-  };
-  switch (type) {
-    case 'JobRequested': {
-      const requested = events as Extract<Grouped, { type: 'JobRequested' }>[];
-      const { from, params } = rows([
-        { name: 'workflow_id', type: 'text', values: requested.map((e) => e.data.workflowId) },
-        { name: 'workflow_version', type: 'int', values: requested.map((e) => e.data.workflowVersion) },
-        { name: 'priority', type: 'int', values: requested.map((e) => e.data.priority) },
-        { name: 'variables', type: 'text', values: requested.map((e) => JSON.stringify(e.data.variables)) },
-      ]);
-      await tx.query(
-        `INSERT INTO jobs (tenant_id, job_id, workflow_id, workflow_version, status, priority, variables,
-                           requested_at, updated_at, last_sequence)
-         SELECT u.tenant_id, u.job_id, u.workflow_id, u.workflow_version, 'pending', u.priority, u.variables::jsonb,
-                u.at, u.at, u.seq
-           FROM ${from}
-         ON CONFLICT DO NOTHING`,
-        params,
-      );
-      return;
-    }
-    case 'JobDispatched':
-      await update(
-        `status = CASE WHEN jobs.status IN ('pending', 'retry_scheduled') THEN 'queued' ELSE jobs.status END,
-         dispatched_at = COALESCE(jobs.dispatched_at, u.at)`,
-      );
-      return;
-    case 'JobStarted': {
-      const started = events as Extract<Grouped, { type: 'JobStarted' }>[];
-      await update(
-        `status = 'running', robot_id = u.robot_id, started_at = COALESCE(jobs.started_at, u.at)`,
-        [{ name: 'robot_id', type: 'text', values: started.map((e) => e.data.robotId) }],
-      );
-      return;
-    }
-    case 'JobCompleted': {
-      const completed = events as Extract<Grouped, { type: 'JobCompleted' }>[];
-      await update(
-        `status = 'completed', outputs = u.outputs::jsonb, robot_id = u.robot_id, finished_at = u.at`,
-        [
-          {
-            name: 'outputs',
-            type: 'text',
-            values: completed.map((e) => JSON.stringify(e.data.outputs) ?? null),
-          },
-          { name: 'robot_id', type: 'text', values: completed.map((e) => e.data.robotId ?? null) },
-        ],
-      );
-      return;
-    }
-    default: {
-      const _exhaustive: never = type;
-      return _exhaustive;
-    }
-  }
 }
 
-/** One event other than the four `applyGroup` writes. */
+/**
+ * One statement for the whole group. A new row is only ever inserted from a JobRequested; the
+ * update branch replays on an existing row what the events one by one would do: a dispatch moves
+ * only a pending or retry-scheduled job to queued, the first dispatch and start times stay, a
+ * start or completion sets the robot, and a JobRequested alone (a change still 'pending') writes
+ * nothing, not even a new row version.
+ */
+async function upsertJobs(tx: EntityManager, changes: readonly JobChange[]): Promise<void> {
+  const column = (name: string, type: string, value: (change: JobChange) => unknown): Column => ({
+    name,
+    type,
+    values: changes.map((change) => value(change) ?? null),
+  });
+  const { from, params } = unnest([
+    column('tenant_id', 'text', (c) => c.tenantId),
+    column('job_id', 'text', (c) => c.jobId),
+    column('workflow_id', 'text', (c) => c.requested?.data.workflowId),
+    column('workflow_version', 'int', (c) => c.requested?.data.workflowVersion),
+    column('priority', 'int', (c) => c.requested?.data.priority),
+    column('variables', 'jsonb', (c) => c.requested && JSON.stringify(c.requested.data.variables)),
+    column('requested_at', 'timestamptz', (c) => c.requested?.occurredAt),
+    column('status', 'text', (c) => c.status),
+    column('robot_id', 'text', (c) => c.robotId),
+    column('outputs', 'jsonb', (c) => JSON.stringify(c.outputs)),
+    column('dispatched_at', 'timestamptz', (c) => c.dispatchedAt),
+    column('started_at', 'timestamptz', (c) => c.startedAt),
+    column('finished_at', 'timestamptz', (c) => c.finishedAt),
+    column('updated_at', 'timestamptz', (c) => c.at),
+    column('last_sequence', 'bigint', (c) => c.sequence),
+  ]);
+  // PostgreSQL checks NOT NULL on the proposed row before it looks for a conflict, so a job
+  // without a JobRequested here proposes its existing row's request columns, and is left out
+  // when it has no row (the updates one by one would have found nothing to update).
+  await tx.query(
+    `INSERT INTO jobs (tenant_id, job_id, workflow_id, workflow_version, priority, variables, requested_at,
+                       status, robot_id, outputs, dispatched_at, started_at, finished_at, updated_at, last_sequence)
+     SELECT u.tenant_id, u.job_id,
+            COALESCE(u.workflow_id, j.workflow_id), COALESCE(u.workflow_version, j.workflow_version),
+            COALESCE(u.priority, j.priority), COALESCE(u.variables, j.variables),
+            COALESCE(u.requested_at, j.requested_at),
+            u.status, u.robot_id, u.outputs, u.dispatched_at, u.started_at, u.finished_at, u.updated_at, u.last_sequence
+       FROM ${from}
+       LEFT JOIN jobs j ON j.tenant_id = u.tenant_id AND j.job_id = u.job_id
+      WHERE u.workflow_id IS NOT NULL OR j.job_id IS NOT NULL
+     ON CONFLICT (tenant_id, job_id) DO UPDATE SET
+       status = CASE WHEN EXCLUDED.status = 'queued' AND jobs.status NOT IN ('pending', 'retry_scheduled')
+                     THEN jobs.status ELSE EXCLUDED.status END,
+       robot_id = CASE WHEN EXCLUDED.status IN ('running', 'completed') THEN EXCLUDED.robot_id ELSE jobs.robot_id END,
+       outputs = CASE WHEN EXCLUDED.status = 'completed' THEN EXCLUDED.outputs ELSE jobs.outputs END,
+       dispatched_at = COALESCE(jobs.dispatched_at, EXCLUDED.dispatched_at),
+       started_at = COALESCE(jobs.started_at, EXCLUDED.started_at),
+       finished_at = COALESCE(EXCLUDED.finished_at, jobs.finished_at),
+       updated_at = EXCLUDED.updated_at,
+       last_sequence = EXCLUDED.last_sequence
+     WHERE EXCLUDED.status <> 'pending'`,
+    params,
+  );
+}
+
+/** One event other than the four `upsertJobs` writes. */
 async function applyEvent(
   tx: EntityManager,
   sequence: number,

@@ -27,7 +27,11 @@ export async function installLagProbe(db: Client): Promise<void> {
     END $$ LANGUAGE plpgsql;
     DROP TRIGGER IF EXISTS bench_projected ON jobs;
     CREATE TRIGGER bench_projected AFTER UPDATE ON jobs FOR EACH ROW
-      WHEN (NEW.status = 'completed' AND OLD.status IS DISTINCT FROM 'completed') EXECUTE FUNCTION bench_projected();`);
+      WHEN (NEW.status = 'completed' AND OLD.status IS DISTINCT FROM 'completed') EXECUTE FUNCTION bench_projected();
+    -- A job whose whole life fits in one projector batch is inserted already completed.
+    DROP TRIGGER IF EXISTS bench_projected_on_insert ON jobs;
+    CREATE TRIGGER bench_projected_on_insert AFTER INSERT ON jobs FOR EACH ROW
+      WHEN (NEW.status = 'completed') EXECUTE FUNCTION bench_projected();`);
 }
 
 export interface AetherResult {
