@@ -13,6 +13,9 @@ import type { JobRunner } from './job-runner';
 
 const workMessages = new MessageRegistry<WorkMessage>(WORK_MESSAGES);
 
+/** Acks or naks a finished claim's work message. */
+type Settle = () => void;
+
 export interface WorkLoopOptions {
   pool: string;
   /** `ack_wait` of the work consumer: how long a silent robot keeps a job. */
@@ -115,9 +118,14 @@ export class WorkLoop {
 
   private async slot(): Promise<void> {
     const consumer = await this.js.consumers.get(STREAMS.work, this.workDurable);
+    let settle: Settle | undefined;
     while (!this.stopping.signal.aborted) {
       let message: JsMsg | null = null;
       try {
+        // Settling the last job and subscribing for the next leave in one socket write; the
+        // server takes the ack before the pull, so this robot never holds two leases.
+        settle?.();
+        settle = undefined;
         message = await consumer.next({ expires: 1_000 });
       } catch (error) {
         if (this.stopping.signal.aborted) break;
@@ -125,16 +133,18 @@ export class WorkLoop {
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
       }
-      if (message) await this.handle(message);
+      if (message) settle = await this.handle(message);
     }
+    settle?.();
   }
 
-  private async handle(message: JsMsg): Promise<void> {
+  /** Runs one claimed job; what to do with its message is returned, not done (see `slot`). */
+  private async handle(message: JsMsg): Promise<Settle | undefined> {
     const parsed = workMessages.parseBytes(message.data);
     if (!parsed.ok) {
       await quarantine(this.js, this.durable, message, parsed.reason);
       message.term();
-      return;
+      return undefined;
     }
     const work = parsed.message;
     const keepLease = setInterval(
@@ -159,13 +169,11 @@ export class WorkLoop {
         case 'cancelled':
           // Unconfirmed: the outcome is in the job's log, so if this ack is lost the redelivery
           // reads it there and is acked as already finished.
-          message.ack();
-          return;
+          return () => message.ack();
         case 'released':
-          message.nak();
-          return;
+          return () => message.nak();
         case 'fenced':
-          return;
+          return undefined;
         default: {
           const _exhaustive: never = outcome;
           return _exhaustive;
@@ -174,10 +182,11 @@ export class WorkLoop {
     } catch (error) {
       if (message.info.deliveryCount >= this.options.maxDeliver) {
         await this.deadLetter(message, work, error as Error);
-        return;
+        return undefined;
       }
       this.logger.error({ err: error, jobId: work.aggregateId }, 'job run failed; it will be redelivered');
       message.nak(Math.min(30_000, 1_000 * 2 ** (message.info.deliveryCount - 1)));
+      return undefined;
     } finally {
       clearInterval(keepLease);
       this.running.delete(work.aggregateId);
