@@ -14,7 +14,8 @@ import { measurePgBoss } from './pgboss';
  * (each service and robot its own process, each robot one job at a time), with 1 and 4
  * robots, and as peers in the same run pg-boss on the same PostgreSQL and raw JetStream on
  * the same server. Environment: BENCH_JOBS (default 3000), BENCH_PREFETCH (the dispatcher's
- * PREFETCH, default 1), BENCH_WARMUP (jobs per robot run before the clock starts, default 1000).
+ * PREFETCH, default 1), BENCH_WARMUP (jobs per robot run before the clock starts, default
+ * 1000), KEEP_LOGS (keep the services' logs instead of deleting them).
  */
 async function main() {
   const jobs = Number(process.env['BENCH_JOBS'] ?? 3000);
@@ -113,7 +114,8 @@ async function main() {
     await db.end().catch(() => undefined);
     await nats.stop();
     await database.drop();
-    rmSync(logDir, { recursive: true, force: true });
+    if (process.env['KEEP_LOGS']) say(`service logs kept in ${logDir}`);
+    else rmSync(logDir, { recursive: true, force: true });
   }
 }
 
