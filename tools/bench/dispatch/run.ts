@@ -6,7 +6,8 @@ import { createTestDatabase, eventually, startNatsServer } from '@aether/testing
 import { startStack } from '../../dev/stack';
 import { installLagProbe, measureAether, noopWorkflow } from './aether';
 import { measureRawJetStream } from './jetstream';
-import { cpuSeconds, percentile, round } from './measure';
+import { cpuSeconds, round } from './measure';
+import { percentile } from '../stats';
 import { measurePgBoss } from './pgboss';
 
 /**

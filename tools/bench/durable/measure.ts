@@ -1,3 +1,5 @@
+import { percentile } from '../stats';
+
 export interface Runner {
   runJob(steps: number): Promise<void>;
 }
@@ -38,12 +40,6 @@ export async function perStepOverhead(
     costs.push((twenty - one) / 19);
   }
   return { p50: percentile(costs, 0.5), p99: percentile(costs, 0.99) };
-}
-
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
 }
 
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { createTestDatabase, startNatsServer } from '@aether/testing';
 import { openAether } from './aether-inprocess';
 import { openDbos } from './dbos';
-import { perStepOverhead, percentile, round, throughput, type Runner } from './measure';
+import { perStepOverhead, round, throughput, type Runner } from './measure';
+import { percentile } from '../stats';
 import { measureResume } from './resume';
 
 /**

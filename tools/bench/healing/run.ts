@@ -11,6 +11,7 @@ import { splitOf, casesOf, type BenchCase, type Recorder, type Split } from './c
 import { corpusDir, listPages, loadPage } from './corpus';
 import { runEvolution } from './evolution';
 import { MUTATIONS, TRUTH_ATTR, type Mutation } from './mutations';
+import { percentile } from '../stats';
 
 type Outcome = 'correct' | 'wrong' | 'not_found';
 
@@ -121,10 +122,9 @@ function runShard(settings: Settings, shard: number, shards: number): CaseResult
 
 const pct = (n: number, d: number): number => (d === 0 ? 0 : Math.round((1000 * n) / d) / 10);
 
+/** A percentile in ms to one decimal; 0 when there are no values. */
 function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] * 10) / 10;
+  return values.length === 0 ? 0 : Math.round(percentile(values, q) * 10) / 10;
 }
 
 function summarise(label: string, cases: readonly CaseResult[], print: (line: string) => void): void {
