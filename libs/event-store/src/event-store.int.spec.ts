@@ -1,11 +1,11 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { JOB_EVENTS, MessageRegistry, StepCompleted, subjects, type JobEvent } from '@aether/contracts';
+import { JOB_EVENTS, MessageRegistry, STREAMS, StepCompleted, subjects, type JobEvent } from '@aether/contracts';
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { connectNats } from './connection';
 import { ConcurrencyError } from './errors';
 import { EventStore } from './event-store';
-import { ensureStreams, streamConfigs } from './streams';
+import { ensureConsumer, ensureStreams, retireConsumer, streamConfigs } from './streams';
 
 const registry = new MessageRegistry<JobEvent>(JOB_EVENTS);
 
@@ -43,6 +43,15 @@ describe('EventStore on a real nats-server', () => {
         .map((c) => c.name)
         .sort(),
     );
+  });
+
+  it('retires a durable consumer that is there, and one that is already gone', async () => {
+    await ensureConsumer(jsm, STREAMS.events, { durable_name: 'retired', filter_subject: subjects.eventsOf('job') });
+    await retireConsumer(jsm, STREAMS.events, 'retired');
+    const durables = [];
+    for await (const info of jsm.consumers.list(STREAMS.events)) durables.push(info.name);
+    expect(durables).not.toContain('retired');
+    await expect(retireConsumer(jsm, STREAMS.events, 'retired')).resolves.toBeUndefined();
   });
 
   it('reads an aggregate back in order, with its last sequence', async () => {
