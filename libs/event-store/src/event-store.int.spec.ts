@@ -1,6 +1,13 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { JOB_EVENTS, MessageRegistry, STREAMS, StepCompleted, subjects, type JobEvent } from '@aether/contracts';
+import {
+  JOB_EVENTS,
+  MessageRegistry,
+  STREAMS,
+  StepCompleted,
+  subjects,
+  type JobEvent,
+} from '@aether/contracts';
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { connectNats } from './connection';
 import { ConcurrencyError } from './errors';
@@ -46,7 +53,10 @@ describe('EventStore on a real nats-server', () => {
   });
 
   it('retires a durable consumer that is there, and one that is already gone', async () => {
-    await ensureConsumer(jsm, STREAMS.events, { durable_name: 'retired', filter_subject: subjects.eventsOf('job') });
+    await ensureConsumer(jsm, STREAMS.events, {
+      durable_name: 'retired',
+      filter_subject: subjects.eventsOf('job'),
+    });
     await retireConsumer(jsm, STREAMS.events, 'retired');
     const durables = [];
     for await (const info of jsm.consumers.list(STREAMS.events)) durables.push(info.name);
