@@ -99,7 +99,8 @@ export async function retireConsumer(jsm: JetStreamManager, stream: string, dura
   try {
     await jsm.consumers.delete(stream, durable);
   } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound))
+      throw error;
   }
 }
 

@@ -30,9 +30,13 @@ export async function startNatsServer(options: { monitor?: boolean } = {}): Prom
   let child: ChildProcess | undefined;
 
   const launch = async () => {
-    child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), ...monitorArgs, '-js', '-sd', storeDir], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    child = spawn(
+      NATS_SERVER,
+      ['-a', '127.0.0.1', '-p', String(port), ...monitorArgs, '-js', '-sd', storeDir],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await waitForPort(port, 10_000, () => stderr);

@@ -77,7 +77,9 @@ async function main() {
     perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
     perJob.push(`postgres (all sessions) ${round((postgresCpuSince(postgresBefore) * 1000) / jobs, 2)}`);
     say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
-    say(`  NATS messages per job, in/out of the server (4 robots): ${trafficPerJob(trafficBefore, await connectionTraffic(nats.monitorPort), jobs)}`);
+    say(
+      `  NATS messages per job, in/out of the server (4 robots): ${trafficPerJob(trafficBefore, await connectionTraffic(nats.monitorPort), jobs)}`,
+    );
     say(
       `aether, 4 robots: ${round(four.jobsPerS, 0)} jobs/s; projection lag p50 ${round(percentile(four.lagMs, 0.5))} ms, p99 ${round(percentile(four.lagMs, 0.99))} ms`,
     );

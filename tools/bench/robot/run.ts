@@ -76,7 +76,13 @@ async function main() {
         const work = subjects.robotWork(TENANT, ROBOT);
         const dispatched = await store.append(
           subject,
-          [JobDispatched.create({ tenantId: TENANT, aggregateId: jobId, data: { subject: work, attempt: 1 } })],
+          [
+            JobDispatched.create({
+              tenantId: TENANT,
+              aggregateId: jobId,
+              data: { subject: work, attempt: 1 },
+            }),
+          ],
           requested.lastSequence,
         );
         const run = RunJob.create({
@@ -119,6 +125,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });
