@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-/** Shared helpers of the dispatch benchmark. */
+// Shared helpers of the dispatch benchmark (the robot bench borrows them too).
 
 export const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
