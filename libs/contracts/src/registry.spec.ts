@@ -60,6 +60,26 @@ describe('MessageRegistry', () => {
     expect(!result.ok && result.reason).toMatch(reason);
   });
 
+  it('reads a stored message as its events: one envelope, or a commit of several in order', () => {
+    const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    const [first, second] = [requested(), requested()];
+    expect(registry.parseEvents(bytes(first))).toEqual({ ok: true, messages: [expect.objectContaining({ id: first.id })] });
+    expect(registry.parseEvents(bytes([first, second]))).toEqual({
+      ok: true,
+      messages: [expect.objectContaining({ id: first.id }), expect.objectContaining({ id: second.id })],
+    });
+  });
+
+  it('takes none of a commit with one invalid event, and says which', () => {
+    const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+    const broken = { ...requested(), data: { workflowId: 7 } };
+    expect(registry.parseEvents(bytes([requested(), broken]))).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^event 2 of 2: invalid JobRequested data/),
+    });
+    expect(registry.parseEvents(bytes([]))).toEqual({ ok: false, reason: 'empty commit' });
+  });
+
   it('refuses to register a type twice', () => {
     expect(() => new MessageRegistry([JobRequested, JobRequested])).toThrow(/registered twice/);
   });

@@ -13,6 +13,9 @@ export interface Upcaster {
 export type ParseResult<TMessage extends Envelope = Envelope> =
   { readonly ok: true; readonly message: TMessage } | { readonly ok: false; readonly reason: string };
 
+export type ParseEventsResult<TMessage extends Envelope = Envelope> =
+  { readonly ok: true; readonly messages: TMessage[] } | { readonly ok: false; readonly reason: string };
+
 /**
  * Validates inbound messages: the envelope first, then `data` against the schema
  * registered for its type at the current version, after upcasting older versions.
@@ -38,6 +41,28 @@ export class MessageRegistry<TMessage extends Envelope = Envelope> {
   parseBytes(bytes: Uint8Array): ParseResult<TMessage> {
     const json = decodeJson(bytes);
     return json.ok ? this.parse(json.value) : json;
+  }
+
+  /**
+   * A stored event message: one envelope, or a commit — a JSON array of the envelopes one
+   * append stored atomically (ADR 22). All of a commit's events are valid, or none is taken.
+   */
+  parseEvents(bytes: Uint8Array): ParseEventsResult<TMessage> {
+    const json = decodeJson(bytes);
+    if (!json.ok) return json;
+    if (!Array.isArray(json.value)) {
+      const parsed = this.parse(json.value);
+      return parsed.ok ? { ok: true, messages: [parsed.message] } : parsed;
+    }
+    if (json.value.length === 0) return { ok: false, reason: 'empty commit' };
+    const messages: TMessage[] = [];
+    for (const [i, value] of json.value.entries()) {
+      const parsed = this.parse(value);
+      if (!parsed.ok)
+        return { ok: false, reason: json.value.length > 1 ? `event ${i + 1} of ${json.value.length}: ${parsed.reason}` : parsed.reason };
+      messages.push(parsed.message);
+    }
+    return { ok: true, messages };
   }
 
   parse(value: unknown): ParseResult<TMessage> {

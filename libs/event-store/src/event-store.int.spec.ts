@@ -84,6 +84,42 @@ describe('EventStore on a real nats-server', () => {
     expect(history.invalid).toEqual([]);
   });
 
+  it('stores the events of one append as one commit: one message, one sequence, retried as a whole', async () => {
+    const subject = subjects.event('default', 'job', 'commit');
+    const first = await store.append(subject, [step('commit', 1)], 0);
+    const before = (await jsm.streams.info(STREAMS.events)).state.messages;
+    const commit = [step('commit', 2), step('commit', 3)];
+    const { lastSequence } = await store.append(subject, commit, first.lastSequence);
+    expect((await jsm.streams.info(STREAMS.events)).state.messages).toBe(before + 1);
+    await expect(store.append(subject, commit, 'any')).resolves.toEqual({ lastSequence, duplicate: true });
+
+    const history = await store.read(subject, registry);
+    expect(history.events.map((e) => [e.sequence, e.event.id])).toEqual([
+      [first.lastSequence, expect.any(String)],
+      [lastSequence, commit[0].id],
+      [lastSequence, commit[1].id],
+    ]);
+    expect(history.lastSequence).toBe(lastSequence);
+    // A commit that lost the race stores none of its events.
+    await expect(store.append(subject, [step('commit', 4), step('commit', 5)], first.lastSequence)).rejects.toBeInstanceOf(
+      ConcurrencyError,
+    );
+    expect((await store.read(subject, registry)).events).toHaveLength(3);
+  });
+
+  it('reports a commit with one invalid event as invalid as a whole', async () => {
+    const subject = subjects.event('default', 'job', 'bad-commit');
+    const good = step('bad-commit', 1);
+    const bad = { ...step('bad-commit', 2), data: { stepKey: 7 } };
+    const js = jetstream(nc);
+    const ack = await js.publish(subject, JSON.stringify([good, bad]));
+    const history = await store.read(subject, registry);
+    expect(history.events).toEqual([]);
+    expect(history.invalid).toEqual([
+      { sequence: ack.seq, subject, reason: expect.stringMatching(/^event 2 of 2: invalid StepCompleted data/) },
+    ]);
+  });
+
   it('reads a history interleaved with other aggregates, and a single-event one', async () => {
     const mine = subjects.event('default', 'job', 'interleaved');
     const theirs = subjects.event('default', 'job', 'neighbour');
@@ -167,13 +203,14 @@ describe('EventStore on a real nats-server', () => {
     const first = await store.append(subject, [event], 0);
     const again = await store.append(subject, [event], 'any');
 
-    expect(again).toEqual({ lastSequence: first.lastSequence, duplicates: 1 });
+    expect(again).toEqual({ lastSequence: first.lastSequence, duplicate: true });
     expect((await store.read(subject, registry)).events).toHaveLength(1);
   });
 
   it('subscribes from a stream sequence', async () => {
     const subject = subjects.event('default', 'job', 'sub');
-    const { lastSequence } = await store.append(subject, [step('sub', 1), step('sub', 2), step('sub', 3)], 0);
+    let lastSequence = 0;
+    for (let n = 1; n <= 3; n++) lastSequence = (await store.append(subject, [step('sub', n)], lastSequence)).lastSequence;
     const subscription = await store.subscribe(subject, lastSequence - 1);
     const seen: number[] = [];
     for await (const message of subscription) {

@@ -14,6 +14,7 @@ import { ConcurrencyError } from './errors';
 
 /** An event as stored: its position in the stream and on its subject. */
 export interface StoredEvent<TEvent extends Envelope = Envelope> {
+  /** The stream sequence of the message holding it (the events of one commit share it). */
   readonly sequence: number;
   readonly subject: string;
   readonly event: TEvent;
@@ -40,10 +41,10 @@ export interface AggregateHistory<TEvent extends Envelope = Envelope> {
 export type ExpectedSequence = number | 'any';
 
 export interface AppendResult {
-  /** Stream sequence of the last appended event; pass it as `expected` to the next append. */
+  /** Stream sequence of the appended events; pass it as `expected` to the next append. */
   readonly lastSequence: number;
-  /** How many of the events were already stored under the same message id. */
-  readonly duplicates: number;
+  /** The events were already stored under the same message id (a retried append). */
+  readonly duplicate: boolean;
 }
 
 const encoder = new TextEncoder();
@@ -59,8 +60,9 @@ export class EventStore {
   ) {}
 
   /**
-   * Appends events in order, each guarded by the sequence the previous one got, with
-   * the event id as `Nats-Msg-Id`. A retried append of the same events de-duplicates.
+   * Appends events atomically as one message guarded by `expected`: a single event is stored
+   * as its envelope, several as a commit (a JSON array, ADR 22) that readers take whole or not
+   * at all. The first event's id is the `Nats-Msg-Id`, so a retried append de-duplicates.
    * @throws ConcurrencyError when the subject moved past `expected`.
    */
   async append(
@@ -68,25 +70,20 @@ export class EventStore {
     events: readonly Envelope[],
     expected: ExpectedSequence,
   ): Promise<AppendResult> {
-    let last = expected;
-    let duplicates = 0;
-    for (const event of events) {
-      try {
-        const ack = await this.js.publish(subject, encoder.encode(JSON.stringify(event)), {
-          msgID: event.id,
-          ...(last === 'any' ? {} : { expect: { lastSubjectSequence: last } }),
-        });
-        if (ack.duplicate) duplicates++;
-        last = ack.seq;
-      } catch (error) {
-        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {
-          throw new ConcurrencyError(subject, last as number, parseActual(error.message), { cause: error });
-        }
-        throw error;
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const body = events.length === 1 ? events[0] : events;
+    try {
+      const ack = await this.js.publish(subject, encoder.encode(JSON.stringify(body)), {
+        msgID: events[0].id,
+        ...(expected === 'any' ? {} : { expect: { lastSubjectSequence: expected } }),
+      });
+      return { lastSequence: ack.seq, duplicate: ack.duplicate };
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {
+        throw new ConcurrencyError(subject, expected as number, parseActual(error.message), { cause: error });
       }
+      throw error;
     }
-    if (last === 'any') throw new Error('append needs at least one event');
-    return { lastSequence: last, duplicates };
   }
 
   /** The subject's last stream sequence, 0 when it has no events. One request. */
@@ -109,8 +106,8 @@ export class EventStore {
     const events: StoredEvent<TEvent>[] = [];
     const invalid: InvalidStoredEvent[] = [];
     const add = (sequence: number, data: Uint8Array) => {
-      const parsed = registry.parseBytes(data);
-      if (parsed.ok) events.push({ sequence, subject, event: parsed.message });
+      const parsed = registry.parseEvents(data);
+      if (parsed.ok) for (const event of parsed.messages) events.push({ sequence, subject, event });
       else invalid.push({ sequence, subject, reason: parsed.reason });
     };
     const last = await this.directGet({ last_by_subj: subject });

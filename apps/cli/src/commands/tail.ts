@@ -16,7 +16,18 @@ export function registerTail(program: Command): void {
         const subscription = await store.subscribe(options.filter, from);
         process.once('SIGINT', () => subscription.stop());
         for await (const message of subscription)
-          process.stdout.write(`${message.seq} ${message.subject} ${message.string()}\n`);
+          for (const event of eventsIn(message.string()))
+            process.stdout.write(`${message.seq} ${message.subject} ${event}\n`);
       });
     });
+}
+
+/** One line per event: a commit (a JSON array of events, ADR 22) is split; anything else is printed as stored. */
+function eventsIn(body: string): string[] {
+  if (!body.startsWith('[')) return [body];
+  try {
+    return (JSON.parse(body) as unknown[]).map((event) => JSON.stringify(event));
+  } catch {
+    return [body];
+  }
 }

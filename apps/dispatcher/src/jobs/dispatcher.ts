@@ -16,7 +16,7 @@ import {
   type RobotPresence,
   type WorkMessage,
 } from '@aether/contracts';
-import { ConcurrencyError, type AggregateHistory } from '@aether/event-store';
+import { ConcurrencyError, type AggregateHistory, type StoredEvent } from '@aether/event-store';
 import { foldJob, isTerminal } from '@aether/job-domain';
 import type { Logger } from '@aether/service-kit';
 import { JobQueue } from '../placement/job-queue';
@@ -74,6 +74,8 @@ interface TrackedJob {
   /** The request's variables, until the first dispatch carries them to the robot (`RunJob.fresh`). */
   variables?: JsonObject;
   lastSequence: number;
+  /** Which event of the commit at `lastSequence` was applied last (0: the first or only one). */
+  lastPart: number;
   lastEventType: string;
   enqueuedAt: number;
   phase: Phase;
@@ -115,7 +117,7 @@ export class Dispatcher {
   private readonly byRobot = new Map<string, Set<TrackedJob>>();
   private readonly byWorkflow = new Map<string, Set<TrackedJob>>();
   private readonly lastPlacedAt = new Map<string, number>();
-  private readonly adopting = new Map<string, { sequence: number; event: JobEvent }[]>();
+  private readonly adopting = new Map<string, { sequence: number; part: number; event: JobEvent }[]>();
   private readonly needsCache = new Map<string, WorkflowNeeds | Promise<void>>();
   /** Session bindings chosen in this process and not yet visible through `ports.session`. */
   private readonly sessionsInFlight = new Map<string, string>();
@@ -163,25 +165,25 @@ export class Dispatcher {
     this.ready = false;
   }
 
-  /** One job event, in stream order. */
-  onEvent(subject: string, sequence: number, event: JobEvent): void {
+  /** One job event, in stream order; `part` is its place in the commit stored at `sequence`. */
+  onEvent(subject: string, sequence: number, event: JobEvent, part = 0): void {
     this.feedPosition = Math.max(this.feedPosition, sequence);
     const key = `${event.tenantId}/${event.aggregateId}`;
     const buffered = this.adopting.get(key);
     if (buffered) {
-      buffered.push({ sequence, event });
+      buffered.push({ sequence, part, event });
       return;
     }
     const job = this.jobs.get(key);
     if (job) {
-      this.apply(job, sequence, event);
+      this.apply(job, sequence, event, part);
       return;
     }
     if (event.type === 'JobRequested') {
-      this.track(subject, sequence, event);
+      this.track(subject, sequence, event, part);
       return;
     }
-    if (REOPENING.has(event.type)) void this.adopt(key, subject, sequence, event);
+    if (REOPENING.has(event.type)) void this.adopt(key, subject, sequence, event, part);
   }
 
   /** Something changed (robots, policies, a timer): place what can be placed. */
@@ -221,7 +223,12 @@ export class Dispatcher {
     if (this.ready) void this.failover(robotId);
   }
 
-  private track(subject: string, sequence: number, event: Extract<JobEvent, { type: 'JobRequested' }>): TrackedJob {
+  private track(
+    subject: string,
+    sequence: number,
+    event: Extract<JobEvent, { type: 'JobRequested' }>,
+    part = 0,
+  ): TrackedJob {
     const requestedAt = Date.parse(event.occurredAt);
     const job: TrackedJob = {
       key: `${event.tenantId}/${event.aggregateId}`,
@@ -230,6 +237,7 @@ export class Dispatcher {
       subject,
       firstSequence: sequence,
       lastSequence: sequence,
+      lastPart: part,
       lastEventType: event.type,
       workflowId: event.data.workflowId,
       workflowVersion: event.data.workflowVersion,
@@ -254,21 +262,23 @@ export class Dispatcher {
   }
 
   /** A job this process does not hold came back to life (requeued): fold its whole history. */
-  private async adopt(key: string, subject: string, sequence: number, event: JobEvent): Promise<void> {
-    this.adopting.set(key, [{ sequence, event }]);
+  private async adopt(key: string, subject: string, sequence: number, event: JobEvent, part: number): Promise<void> {
+    this.adopting.set(key, [{ sequence, part, event }]);
     try {
-      const { events } = await this.ports.readJob(subject);
+      const events = withParts((await this.ports.readJob(subject)).events);
       const first = events[0];
       if (first?.event.type !== 'JobRequested') return;
       // Only what follows the job's last end matters (a requeue reopens a dead-lettered job).
       const lastEnd = events.findLastIndex((stored) => ENDING.has(stored.event.type));
-      const job = this.track(subject, first.sequence, first.event);
+      const job = this.track(subject, first.sequence, first.event, first.part);
       if (lastEnd > 0) {
         job.lastSequence = events[lastEnd].sequence;
+        job.lastPart = events[lastEnd].part;
         job.lastEventType = events[lastEnd].event.type;
       }
-      for (const stored of events.slice(Math.max(1, lastEnd + 1))) this.apply(job, stored.sequence, stored.event);
-      for (const item of this.adopting.get(key) ?? []) this.apply(job, item.sequence, item.event);
+      for (const stored of events.slice(Math.max(1, lastEnd + 1)))
+        this.apply(job, stored.sequence, stored.event, stored.part);
+      for (const item of this.adopting.get(key) ?? []) this.apply(job, item.sequence, item.event, item.part);
       if (ENDING.has(job.lastEventType)) this.forget(job);
     } catch (error) {
       this.logger.error({ err: error, job: key }, 'could not read a reopened job; it waits for its next event');
@@ -277,9 +287,10 @@ export class Dispatcher {
     }
   }
 
-  private apply(job: TrackedJob, sequence: number, event: JobEvent): void {
-    if (sequence <= job.lastSequence) return;
+  private apply(job: TrackedJob, sequence: number, event: JobEvent, part = 0): void {
+    if (sequence < job.lastSequence || (sequence === job.lastSequence && part <= job.lastPart)) return;
     job.lastSequence = sequence;
+    job.lastPart = part;
     job.lastEventType = event.type;
     job.stale = false;
     if (ENDING.has(event.type)) {
@@ -749,4 +760,13 @@ function set<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
   let found = map.get(key);
   if (!found) map.set(key, (found = new Set()));
   return found;
+}
+
+/** A history's events, each with its place in the commit it was stored in. */
+function withParts(events: readonly StoredEvent<JobEvent>[]): (StoredEvent<JobEvent> & { part: number })[] {
+  let part = 0;
+  return events.map((stored, i) => {
+    part = i > 0 && events[i - 1].sequence === stored.sequence ? part + 1 : 0;
+    return { ...stored, part };
+  });
 }

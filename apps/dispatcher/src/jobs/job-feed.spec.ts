@@ -5,7 +5,7 @@ import type { Dispatcher } from './dispatcher';
 import { JobFeed } from './job-feed';
 
 /** A subscription that delivers `messages`, then stays open (as a live one does) until stopped. */
-function subscription(messages: { seq: number; pending: number }[]): EventSubscription {
+function subscription(messages: { seq: number; pending: number; events?: number }[]): EventSubscription {
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const event = JobRequested.create({
@@ -15,11 +15,12 @@ function subscription(messages: { seq: number; pending: number }[]): EventSubscr
   });
   return {
     async *[Symbol.asyncIterator]() {
-      for (const { seq, pending } of messages)
+      for (const { seq, pending, events } of messages)
         yield {
           subject: subjects.event('default', 'job', 'job-1'),
           seq,
-          data: new TextEncoder().encode(JSON.stringify(event)),
+          // `events`: a commit of that many events stored as one message.
+          data: new TextEncoder().encode(JSON.stringify(events ? Array(events).fill(event) : event)),
           info: { pending },
         };
       await stopped;
@@ -28,16 +29,20 @@ function subscription(messages: { seq: number; pending: number }[]): EventSubscr
   } as unknown as EventSubscription;
 }
 
-function feedOver(messages: { seq: number; pending: number }[]) {
+function feedOver(messages: { seq: number; pending: number; events?: number }[]) {
   const applied: number[] = [];
+  const parts: string[] = [];
   let readyAt: number | undefined;
   const dispatcher = {
-    onEvent: (_subject: string, seq: number) => void applied.push(seq),
+    onEvent: (_subject: string, seq: number, _event: unknown, part: number) => {
+      applied.push(seq);
+      parts.push(`${seq}.${part}`);
+    },
     markReady: () => void (readyAt ??= Date.now()),
   } as unknown as Dispatcher;
   const store = { subscribe: async () => subscription(messages) } as unknown as EventStore;
   const feed = new JobFeed(store, dispatcher, pino({ level: 'silent' }));
-  return { feed, applied, readyAt: () => readyAt };
+  return { feed, applied, parts, readyAt: () => readyAt };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,6 +72,18 @@ describe('JobFeed: when the dispatcher has caught up with the job events', () =>
     expect(readyAt()).toBeUndefined();
     await sleep(400);
     expect(readyAt()).toBeDefined();
+    await feed.stop();
+  });
+
+  it('given a commit of several events in one message, then each is applied in order with its place in the commit', async () => {
+    const { feed, parts } = feedOver([
+      { seq: 1, pending: 2 },
+      { seq: 2, pending: 1, events: 2 },
+      { seq: 3, pending: 0 },
+    ]);
+    feed.start(1);
+    await sleep(100);
+    expect(parts).toEqual(['1.0', '2.0', '2.1', '3.0']);
     await feed.stop();
   });
 

@@ -62,8 +62,9 @@ export class JobFeed {
         };
         quiet();
         for await (const message of this.subscription) {
-          const parsed = jobEvents.parseBytes(message.data);
-          if (parsed.ok) this.dispatcher.onEvent(message.subject, message.seq, parsed.message);
+          const parsed = jobEvents.parseEvents(message.data);
+          if (parsed.ok)
+            parsed.messages.forEach((event, part) => this.dispatcher.onEvent(message.subject, message.seq, event, part));
           else
             this.logger.warn(
               { seq: message.seq, reason: parsed.reason },

@@ -82,7 +82,8 @@ export class Projector {
             if (result.done) break;
             const message = result.value;
             if (batch.length === 0) openedAt = performance.now();
-            batch.push(this.toProjectable(message));
+            // A commit's events share its sequence, so they are never split across two batches.
+            batch.push(...this.toProjectable(message));
             next = messages.next();
             // Messages already delivered resolve `next` within microtasks; others are waited for
             // until the batch has lingered. The message's `pending` count cannot decide it: it
@@ -106,11 +107,11 @@ export class Projector {
     }
   }
 
-  private toProjectable(message: JsMsg): ProjectableEvent & { invalid?: string } {
-    const parsed = registry.parseBytes(message.data);
-    if (parsed.ok) return { sequence: message.seq, event: parsed.message };
+  private toProjectable(message: JsMsg): (ProjectableEvent & { invalid?: string })[] {
+    const parsed = registry.parseEvents(message.data);
+    if (parsed.ok) return parsed.messages.map((event) => ({ sequence: message.seq, event }));
     // Unknown to this projection (another aggregate's event) or malformed: the checkpoint moves past it.
-    return { sequence: message.seq, invalid: parsed.reason };
+    return [{ sequence: message.seq, invalid: parsed.reason }];
   }
 
   private async flush(batch: (ProjectableEvent & { invalid?: string })[]): Promise<void> {

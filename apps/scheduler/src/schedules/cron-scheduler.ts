@@ -157,8 +157,8 @@ export class CronScheduler {
         data: { fireAt: fireAt.toISOString(), jobId, misfire, skipped, firedBy: this.options.replicaId },
       });
       try {
-        const { duplicates } = await this.store.append(subject, [fired], last?.sequence ?? 0);
-        if (duplicates) return;
+        const { duplicate } = await this.store.append(subject, [fired], last?.sequence ?? 0);
+        if (duplicate) return;
         this.logger.info(
           { schedule: definition.scheduleId, fireAt: fireAt.toISOString(), jobId, misfire, lateMs: this.now() - fireAt.getTime() },
           'schedule fired',
