@@ -121,6 +121,9 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       'JobFailed',
     ]);
     expect(history[3].event.data).toMatchObject({ error: { message: 'stopped by a variable' } });
+    // The claim costs no append of its own: JobStarted is committed with the claim's first decision.
+    expect(history[2].sequence).toBe(history[3].sequence);
+    expect(history[2].sequence).toBeGreaterThan(history[1].sequence);
   });
 
   it('absorbs a cancel request appended after the dispatch: the guarded first append reconciles', async () => {
@@ -131,14 +134,17 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       job.dispatchedAt,
     );
 
+    // The claim decided to complete the job before it saw the request: that decision is dropped.
     expect(await runner.run(claim(job.work))).toBe('cancelled');
-    expect(await typesOf(job.subject)).toEqual([
+    const history = (await store.read(job.subject, jobEvents)).events;
+    expect(history.map((stored) => stored.event.type)).toEqual([
       'JobRequested',
       'JobDispatched',
       'JobCancelRequested',
       'JobStarted',
       'JobCancelled',
     ]);
+    expect(history[3].sequence).toBe(history[4].sequence);
   });
 
   it('is fenced when the job moved on since the dispatch it carries', async () => {

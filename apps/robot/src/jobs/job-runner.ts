@@ -55,6 +55,11 @@ export interface JobRunnerDeps {
   now?: () => number;
 }
 
+/** A cancel request reached the log before the claim's first commit, which cancelled the job instead. */
+class CancelledOnClaim extends Error {}
+
+type EventBase = { tenantId: string; aggregateId: string; causedBy: Envelope };
+
 /** A job's state and the stream sequence it was read at: what the next append is guarded by. */
 interface JobPosition {
   readonly state: JobState;
@@ -105,23 +110,25 @@ export class JobRunner {
     }
 
     const claimToken = `${this.deps.robotId}.${claim.delivery}`;
+    const base = { tenantId, aggregateId: jobId, causedBy: claim.work };
     /**
-     * Appends one event guarded by the last sequence this claim saw. The id names the claim
-     * and the position, so a retried append de-duplicates while another claim's append at the
-     * same position cannot. Transport failures (NATS restarting) are retried with the same id;
-     * a conflict is reconciled against the log: our own append that landed before its ack was
-     * lost is accepted, a cancel request is absorbed, anything else means we are fenced.
+     * Appends events as one commit guarded by the last sequence this claim saw. The ids name
+     * the claim and the position, so a retried append de-duplicates while another claim's
+     * append at the same position cannot. Transport failures (NATS restarting) are retried with
+     * the same ids; a conflict is reconciled against the log: our own commit that landed before
+     * its ack was lost is accepted, a cancel request is absorbed, anything else means we are fenced.
      */
-    const append = async (event: JobEvent): Promise<void> => {
-      const withId = { ...event, id: `${jobId}:${claimToken}:${sequence}` } as JobEvent;
+    const commit = async (events: readonly JobEvent[]): Promise<void> => {
+      const position = `${jobId}:${claimToken}:${sequence}`;
+      const withIds = events.map((event, i) => ({ ...event, id: i === 0 ? position : `${position}.${i}` }) as JobEvent);
       const giveUpAt = this.now() + APPEND_RETRY_MS;
       for (let attempt = 0; ; attempt++) {
         try {
-          sequence = (await this.deps.store.append(subject, [withId], sequence)).lastSequence;
-          state = evolveJobInPlace(state, withId);
+          sequence = (await this.deps.store.append(subject, withIds, sequence)).lastSequence;
+          for (const event of withIds) state = evolveJobInPlace(state, event);
           return;
         } catch (error) {
-          if (error instanceof ConcurrencyError) return reconcile(withId, event, error);
+          if (error instanceof ConcurrencyError) return reconcile(withIds, events, error);
           if (this.now() > giveUpAt) throw error;
           log.warn({ err: error, attempt }, 'append failed; retrying with the same id');
           await abortableDelay(Math.min(2_000, 100 * 2 ** attempt), claim.abortStep);
@@ -129,25 +136,46 @@ export class JobRunner {
       }
     };
     const reconcile = async (
-      withId: JobEvent,
-      event: JobEvent,
+      withIds: readonly JobEvent[],
+      events: readonly JobEvent[],
       conflict: ConcurrencyError,
     ): Promise<void> => {
       const newer = (await this.deps.store.read(subject, jobEvents)).events.filter(
         (e) => e.sequence > sequence,
       );
-      if (newer[0]?.event.id === withId.id) {
+      if (newer[0]?.event.id === withIds[0].id) {
         sequence = newer[0].sequence;
-        state = evolveJobInPlace(state, withId);
-        if (newer.length === 1) return;
+        for (const event of withIds) state = evolveJobInPlace(state, event);
+        if (newer.length === withIds.length) return;
         throw conflict;
       }
       if (newer.length === 0 || newer.some((e) => e.event.type !== 'JobCancelRequested')) throw conflict;
       for (const stored of newer) state = evolveJobInPlace(state, stored.event);
       sequence = newer[newer.length - 1].sequence;
-      await append(event);
+      const [first, decided] = events;
+      if (first.type === JobStarted.type && decided && decided.type !== JobCancelled.type) {
+        // The claim's first decision was made before the cancel request: it is not carried out.
+        await commit([first, this.cancelled(base, state)]);
+        throw new CancelledOnClaim();
+      }
+      await commit(events);
     };
-    const base = { tenantId, aggregateId: jobId, causedBy: claim.work };
+    /**
+     * The claim's `JobStarted`, held back to be committed with the claim's next event — which
+     * follows without waiting — so claiming costs no round trip of its own (ADR 22).
+     */
+    let unstarted: JobEvent | undefined;
+    const append = (event: JobEvent): Promise<void> => {
+      const events = unstarted ? [unstarted, event] : [event];
+      unstarted = undefined;
+      return commit(events);
+    };
+    /** Before anything that waits: the claim is recorded at once, not when the wait is over. */
+    const recordStart = (): Promise<void> => {
+      const events = unstarted ? [unstarted] : [];
+      unstarted = undefined;
+      return events.length ? commit(events) : Promise.resolve();
+    };
     const browser = this.deps.openBrowser(jobId);
 
     try {
@@ -166,25 +194,18 @@ export class JobRunner {
           storeArtifact: (kind, name, bytes) =>
             this.deps.storeArtifact(kind, `${tenantId}/${jobId}/${name}`, bytes),
         }) ?? {};
-      await append(
-        JobStarted.create({
-          ...base,
-          data: {
-            robotId: this.deps.robotId,
-            delivery: claim.delivery,
-            resumedAfterSteps: state.completedSteps,
-          },
-        }),
-      );
+      unstarted = JobStarted.create({
+        ...base,
+        data: {
+          robotId: this.deps.robotId,
+          delivery: claim.delivery,
+          resumedAfterSteps: state.completedSteps,
+        },
+      });
       log.info({ resumedAfterSteps: state.completedSteps }, 'job started');
       for (;;) {
         if (state.cancelRequested || claim.cancelled.aborted) {
-          await append(
-            JobCancelled.create({
-              ...base,
-              data: { robotId: this.deps.robotId, completedSteps: state.completedSteps },
-            }),
-          );
+          await append(this.cancelled(base, state));
           log.info({ completedSteps: state.completedSteps }, 'job cancelled');
           return 'cancelled';
         }
@@ -201,6 +222,7 @@ export class JobRunner {
         const action = planner.next(state.steps);
         switch (action.kind) {
           case 'run': {
+            if (action.step.retryDelayMs) await recordStart();
             const ran = await this.runStep(
               action.step,
               (state.attempts.get(action.step.key) ?? 0) + 1,
@@ -246,6 +268,10 @@ export class JobRunner {
         }
       }
     } catch (error) {
+      if (error instanceof CancelledOnClaim) {
+        log.info({ completedSteps: state.completedSteps }, 'job cancelled');
+        return 'cancelled';
+      }
       if (error instanceof ConcurrencyError) {
         log.warn({ reason: error.message }, 'fenced: another robot took over this job; abandoning it');
         return 'fenced';
@@ -287,6 +313,13 @@ export class JobRunner {
     return { state: foldJob(history.events.map((stored) => stored.event)), sequence: history.lastSequence };
   }
 
+  private cancelled(base: EventBase, state: JobState): JobEvent {
+    return JobCancelled.create({
+      ...base,
+      data: { robotId: this.deps.robotId, completedSteps: state.completedSteps },
+    });
+  }
+
   /** Records a job as failed for good, whatever its state, unless it already finished. */
   async failForGood(work: WorkMessage, reason: string): Promise<void> {
     const subject = subjects.event(work.tenantId, 'job', work.aggregateId);
@@ -314,7 +347,7 @@ export class JobRunner {
     nextAttempt: number,
     claim: Claim,
     append: (event: JobEvent) => Promise<void>,
-    base: { tenantId: string; aggregateId: string; causedBy: Envelope },
+    base: EventBase,
     browser: BrowserSession,
     log: Logger,
     hooks: StepHooks = {},
@@ -387,7 +420,7 @@ export class JobRunner {
   /** Leaves the job to an operator at `step`: `JobNeedsAttention`, after which the claim ends. */
   private park(
     append: (event: JobEvent) => Promise<void>,
-    base: { tenantId: string; aggregateId: string; causedBy: Envelope },
+    base: EventBase,
     step: { stepKey: string; nodeId: string },
     reason: string,
   ): Promise<void> {
