@@ -17,7 +17,7 @@ export const QUARANTINE_HEADERS = {
 export async function quarantine(
   js: JetStreamClient,
   consumer: string,
-  message: JsMsg,
+  message: Pick<JsMsg, 'subject' | 'data' | 'seq'> & { readonly info: Pick<JsMsg['info'], 'stream'> },
   reason: string,
 ): Promise<void> {
   const h = natsHeaders();

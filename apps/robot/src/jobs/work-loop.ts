@@ -1,15 +1,10 @@
-import {
-  AckPolicy,
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-} from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { MessageRegistry, STREAMS, WORK_MESSAGES, subjects, type WorkMessage } from '@aether/contracts';
 import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
 import type { JobRunner } from './job-runner';
+import { WorkPuller, type WorkDelivery } from './work-puller';
 
 const workMessages = new MessageRegistry<WorkMessage>(WORK_MESSAGES);
 
@@ -117,16 +112,16 @@ export class WorkLoop {
   }
 
   private async slot(): Promise<void> {
-    const consumer = await this.js.consumers.get(STREAMS.work, this.workDurable);
+    const puller = new WorkPuller(this.nc, STREAMS.work, this.workDurable);
     let settle: Settle | undefined;
     while (!this.stopping.signal.aborted) {
-      let message: JsMsg | null = null;
+      let message: WorkDelivery | null = null;
       try {
-        // Settling the last job and subscribing for the next leave in one socket write; the
-        // server takes the ack before the pull, so this robot never holds two leases.
+        // Settling the last job and pulling the next leave in one socket write; the server
+        // takes the ack before the pull, so this robot never holds two leases.
         settle?.();
         settle = undefined;
-        message = await consumer.next({ expires: 1_000 });
+        message = await puller.next(1_000);
       } catch (error) {
         if (this.stopping.signal.aborted) break;
         this.logger.warn({ err: error }, 'pulling work failed; retrying');
@@ -136,10 +131,11 @@ export class WorkLoop {
       if (message) settle = await this.handle(message);
     }
     settle?.();
+    puller.close();
   }
 
   /** Runs one claimed job; what to do with its message is returned, not done (see `slot`). */
-  private async handle(message: JsMsg): Promise<Settle | undefined> {
+  private async handle(message: WorkDelivery): Promise<Settle | undefined> {
     const parsed = workMessages.parseBytes(message.data);
     if (!parsed.ok) {
       await quarantine(this.js, this.durable, message, parsed.reason);
@@ -194,7 +190,7 @@ export class WorkLoop {
   }
 
   /** The last delivery failed too: record the job as failed for good and keep the message in quarantine. */
-  private async deadLetter(message: JsMsg, work: WorkMessage, error: Error): Promise<void> {
+  private async deadLetter(message: WorkDelivery, work: WorkMessage, error: Error): Promise<void> {
     const reason = `gave up after ${message.info.deliveryCount} deliveries: ${error.message}`;
     try {
       await this.runner.failForGood(work, reason);

@@ -1,0 +1,101 @@
+import {
+  AckPolicy,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats } from '@aether/event-store';
+import { startNatsServer, type TestNatsServer } from '@aether/testing';
+import { WorkPuller } from './work-puller';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('WorkPuller (real nats-server)', () => {
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+  let queue = 0;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: server.url, name: 'work-puller-test' });
+    js = jetstream(nc);
+    jsm = await jetstreamManager(nc);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  /** A work-queue stream with one durable pull consumer, as the robot's work subject has. */
+  async function workQueue() {
+    const stream = `Q${++queue}`;
+    await jsm.streams.add({
+      name: stream,
+      subjects: [`q${queue}.>`],
+      retention: RetentionPolicy.Workqueue,
+      storage: StorageType.Memory,
+    });
+    await jsm.consumers.add(stream, { durable_name: 'robot', ack_policy: AckPolicy.Explicit, ack_wait: 30e9 });
+    const publish = (text: string) => js.publish(`q${queue}.work`, text);
+    const left = async () => (await jsm.streams.info(stream)).state.messages;
+    return { stream, subject: `q${queue}.work`, publish, left };
+  }
+
+  it('takes one message per pull and settles it: an acked message leaves the queue', async () => {
+    const { stream, subject, publish, left } = await workQueue();
+    const { seq } = await publish('first');
+    await publish('second');
+    const puller = new WorkPuller(nc, stream, 'robot');
+
+    const first = await puller.next(1_000);
+    expect(first).toMatchObject({ subject, seq, info: { stream, deliveryCount: 1 } });
+    expect(new TextDecoder().decode(first!.data)).toBe('first');
+    first!.working();
+    first!.ack();
+    const second = await puller.next(1_000);
+    expect(new TextDecoder().decode(second!.data)).toBe('second');
+    second!.nak();
+    const again = await puller.next(1_000);
+    expect(again).toMatchObject({ seq: second!.seq, info: { deliveryCount: 2 } });
+    again!.term();
+    await sleep(100);
+    expect(await left()).toBe(0);
+    puller.close();
+  });
+
+  it('answers null when no message comes before the pull expires', async () => {
+    const { stream } = await workQueue();
+    const puller = new WorkPuller(nc, stream, 'robot');
+    const started = Date.now();
+    await expect(puller.next(200)).resolves.toBeNull();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    puller.close();
+  });
+
+  it('sends back a message that answers a pull it gave up on, so it never holds two', async () => {
+    const { stream, publish } = await workQueue();
+    // Gives up 800 ms before the server's 1 s pull expires: the server still holds the pull.
+    const puller = new WorkPuller(nc, stream, 'robot', -800);
+    await expect(puller.next(1_000)).rejects.toThrow(/no answer/);
+    await publish('late');
+    await sleep(200); // the abandoned pull delivers it with no pull waiting: naked
+    const redelivered = await puller.next(1_000);
+    expect(redelivered).toMatchObject({ info: { deliveryCount: 2 } });
+    expect(new TextDecoder().decode(redelivered!.data)).toBe('late');
+    redelivered!.ack();
+    puller.close();
+  });
+
+  it('fails a pull nobody answers: the consumer does not exist', async () => {
+    const { stream } = await workQueue();
+    const puller = new WorkPuller(nc, stream, 'nobody', 100);
+    await expect(puller.next(200)).rejects.toThrow('pulling work: no answer from nobody within 200 ms');
+    puller.close();
+  });
+});
