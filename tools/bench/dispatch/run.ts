@@ -16,14 +16,17 @@ import { measurePgBoss } from './pgboss';
  * robots, and as peers in the same run pg-boss on the same PostgreSQL and raw JetStream on
  * the same server. Environment: BENCH_JOBS (default 3000), BENCH_PREFETCH (the dispatcher's
  * PREFETCH, default 1), BENCH_WARMUP (jobs per robot run before the clock starts, default
- * 1000), KEEP_LOGS (keep the services' logs instead of deleting them).
+ * 2500), KEEP_LOGS (keep the services' logs instead of deleting them). Each peer runs once
+ * unmeasured before the run that counts, as each robot is warmed.
  */
 async function main() {
   const jobs = Number(process.env['BENCH_JOBS'] ?? 3000);
   const prefetch = Number(process.env['BENCH_PREFETCH'] ?? 1);
-  // Robots are new processes: until V8 has optimised their hot paths a job costs them about
-  // twice the CPU, which a fleet that runs for days never sees. Each robot is warmed alike.
-  const warmup = Number(process.env['BENCH_WARMUP'] ?? 1000);
+  // The services and robots are new processes: until V8 has optimised their hot paths a job
+  // costs them up to twice the CPU, which a fleet that runs for days never sees. Measured in
+  // rounds of 500 jobs per robot, the cost per job stops falling after about 2,000 jobs per
+  // robot (docs/orchestration.md). Each robot is warmed alike.
+  const warmup = Number(process.env['BENCH_WARMUP'] ?? 2500);
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-dispatch-'));
   const nats = await startNatsServer({ monitor: true });
@@ -86,10 +89,13 @@ async function main() {
     await stack.stop();
     stack = undefined;
 
+    await measurePgBoss(database.url, jobs, { workers: 4, batch: 1 });
     const pgboss = await measurePgBoss(database.url, jobs, { workers: 4, batch: 1 });
     say(`pg-boss, 4 workers fetching one job at a time: ${round(pgboss, 0)} jobs/s`);
+    await measurePgBoss(database.url, jobs * 4, { workers: 4, batch: 100 });
     const pgbossBatched = await measurePgBoss(database.url, jobs * 4, { workers: 4, batch: 100 });
     say(`pg-boss, 4 workers fetching 100 at a time:     ${round(pgbossBatched, 0)} jobs/s`);
+    await measureRawJetStream(nats.url, jobs * 2, natsPid);
     const rawRun = await measureRawJetStream(nats.url, jobs * 2, natsPid);
     const raw = rawRun.msgsPerS;
     say(
