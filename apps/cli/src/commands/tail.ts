@@ -23,7 +23,7 @@ export function registerTail(program: Command): void {
 }
 
 /** One line per event: a commit (a JSON array of events, ADR 22) is split; anything else is printed as stored. */
-function eventsIn(body: string): string[] {
+export function eventsIn(body: string): string[] {
   if (!body.startsWith('[')) return [body];
   try {
     return (JSON.parse(body) as unknown[]).map((event) => JSON.stringify(event));

@@ -10,9 +10,17 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats } from '@aether/event-store';
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
-import { WorkPuller } from './work-puller';
+import { WorkPuller, type WorkDelivery } from './work-puller';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+/** The next message, which must come. */
+async function take(puller: WorkPuller): Promise<WorkDelivery> {
+  const delivery = await puller.next(1_000);
+  if (!delivery) throw new Error('no message within the pull');
+  return delivery;
+}
 
 describe('WorkPuller (real nats-server)', () => {
   let server: TestNatsServer;
@@ -53,17 +61,17 @@ describe('WorkPuller (real nats-server)', () => {
     await publish('second');
     const puller = new WorkPuller(nc, stream, 'robot');
 
-    const first = await puller.next(1_000);
+    const first = await take(puller);
     expect(first).toMatchObject({ subject, seq, info: { stream, deliveryCount: 1 } });
-    expect(new TextDecoder().decode(first!.data)).toBe('first');
-    first!.working();
-    first!.ack();
-    const second = await puller.next(1_000);
-    expect(new TextDecoder().decode(second!.data)).toBe('second');
-    second!.nak();
-    const again = await puller.next(1_000);
-    expect(again).toMatchObject({ seq: second!.seq, info: { deliveryCount: 2 } });
-    again!.term();
+    expect(text(first.data)).toBe('first');
+    first.working();
+    first.ack();
+    const second = await take(puller);
+    expect(text(second.data)).toBe('second');
+    second.nak();
+    const again = await take(puller);
+    expect(again).toMatchObject({ seq: second.seq, info: { deliveryCount: 2 } });
+    again.term();
     await sleep(100);
     expect(await left()).toBe(0);
     puller.close();
@@ -85,10 +93,10 @@ describe('WorkPuller (real nats-server)', () => {
     await expect(puller.next(1_000)).rejects.toThrow(/no answer/);
     await publish('late');
     await sleep(200); // the abandoned pull delivers it with no pull waiting: naked
-    const redelivered = await puller.next(1_000);
+    const redelivered = await take(puller);
     expect(redelivered).toMatchObject({ info: { deliveryCount: 2 } });
-    expect(new TextDecoder().decode(redelivered!.data)).toBe('late');
-    redelivered!.ack();
+    expect(text(redelivered.data)).toBe('late');
+    redelivered.ack();
     puller.close();
   });
 
