@@ -7,6 +7,8 @@ import {
   JobRequested,
   JobStarted,
   MessageRegistry,
+  StepFailed,
+  StepStarted,
   RunJob,
   newId,
   subjects,
@@ -18,7 +20,7 @@ import { createLogger } from '@aether/service-kit';
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { parseWorkflow, type Workflow } from '@aether/workflow';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
-import { JobRunner, type Claim } from './job-runner';
+import { JobRunner, type Claim, type JobRunnerDeps } from './job-runner';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 
@@ -34,11 +36,22 @@ const parsed = parseWorkflow({
 if (!parsed.ok) throw new Error('test workflow is invalid');
 const workflow: Workflow = parsed.workflow;
 
+/** One step, retried after 400 ms when it fails. */
+const retrying = parseWorkflow({
+  id: 'retrying',
+  nodes: [
+    { id: 'again', type: 'retry', params: { attempts: 3, backoffMs: 400 }, body: 'set' },
+    { id: 'set', type: 'data.set', params: { values: { a: 1 } } },
+  ],
+});
+if (!retrying.ok) throw new Error('retrying workflow is invalid');
+
 describe('JobRunner claiming a job (real nats-server)', () => {
   let server: TestNatsServer;
   let nc: NatsConnection;
   let store: EventStore;
   let runner: JobRunner;
+  let runnerDeps: JobRunnerDeps;
 
   beforeAll(async () => {
     server = await startNatsServer();
@@ -46,7 +59,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm);
     store = new EventStore(jetstream(nc), jsm);
-    runner = new JobRunner({
+    runnerDeps = {
       store,
       workflows: { get: async () => workflow } as unknown as WorkflowCatalog,
       handlers: new Map(),
@@ -55,7 +68,8 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       secret: () => undefined,
       robotId: 'robot-a',
       logger: createLogger('job-runner-test', 'silent'),
-    });
+    };
+    runner = new JobRunner(runnerDeps);
   });
   afterAll(async () => {
     await nc?.close();
@@ -162,6 +176,38 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
     expect(await runner.run(claim(job.work))).toBe('fenced');
     expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobDispatched', 'JobDispatched']);
+  });
+
+  it('records the claim at once, before waiting out a retry backoff', async () => {
+    const job = await dispatchedJob({});
+    const failedAt = await store.append(
+      job.subject,
+      [
+        JobStarted.create({ ...job.base, data: { robotId: 'robot-b', delivery: 1, resumedAfterSteps: 0 } }),
+        StepStarted.create({
+          ...job.base,
+          data: { stepKey: 'set', nodeId: 'set', nodeType: 'data.set', robotId: 'robot-b', attempt: 1 },
+        }),
+        StepFailed.create({
+          ...job.base,
+          data: { stepKey: 'set', nodeId: 'set', error: { message: 'flaky', retryable: true }, durationMs: 1 },
+        }),
+      ],
+      job.dispatchedAt,
+    );
+    const retryingRunner = new JobRunner({
+      ...runnerDeps,
+      workflows: { get: async () => retrying.workflow } as unknown as WorkflowCatalog,
+      handlers: new Map([['data.set', { type: 'data.set', execute: async (params) => ({ values: params['values'] }) }]]),
+    });
+
+    const run = retryingRunner.run(claim(job.work, 2));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const waiting = (await store.read(job.subject, jobEvents)).events;
+    expect(waiting.at(-1)).toMatchObject({ event: { type: 'JobStarted', data: { robotId: 'robot-a' } } });
+    expect(waiting.at(-1)?.sequence).toBeGreaterThan(failedAt.lastSequence);
+    expect(await run).toBe('completed');
+    expect((await typesOf(job.subject)).slice(-4)).toEqual(['JobStarted', 'StepStarted', 'StepCompleted', 'JobCompleted']);
   });
 
   it('reads the log on a redelivery, where the work message is no longer the whole story', async () => {

@@ -171,10 +171,11 @@ export class JobRunner {
       return commit(events);
     };
     /** Before anything that waits: the claim is recorded at once, not when the wait is over. */
-    const recordStart = (): Promise<void> => {
-      const events = unstarted ? [unstarted] : [];
+    const recordStart = async (): Promise<void> => {
+      if (!unstarted) return;
+      const start = unstarted;
       unstarted = undefined;
-      return events.length ? commit(events) : Promise.resolve();
+      await commit([start]);
     };
     const browser = this.deps.openBrowser(jobId);
 
