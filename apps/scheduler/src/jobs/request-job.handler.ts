@@ -20,6 +20,7 @@ const workflowEvents = new MessageRegistry<WorkflowEvent>(WORKFLOW_EVENTS);
  * or retried command starts exactly one job.
  */
 export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRoute<JobCommand> {
+  const lookups = new VersionLookups(store);
   return {
     durable: 'scheduler-request-job',
     stream: STREAMS.commands,
@@ -29,7 +30,7 @@ export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRout
     async handle(command) {
       const { tenantId, aggregateId: jobId, data } = command;
       const jobSubject = subjects.event(tenantId, 'job', jobId);
-      const versions = await publishedVersions(store, tenantId, data.workflowId);
+      const versions = await lookups.published(tenantId, data.workflowId);
       const version = data.workflowVersion ?? versions.at(-1);
       const event =
         version !== undefined && versions.includes(version)
@@ -64,22 +65,45 @@ export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRout
   };
 }
 
-/** Published versions per workflow subject, valid while the subject's last sequence is unchanged. */
-const versionCache = new Map<string, { lastSequence: number; versions: number[] }>();
-
 /**
- * The workflow's published versions. Reading a whole history per job dominated this handler's
- * cost under load; a version is immutable once published, so one `last_by_subj` lookup tells
- * whether the cached list is still complete.
+ * A workflow's published versions, looked up once for all the commands that arrived before the
+ * lookup was sent: a version published before any of those commands was, is in its answer. A
+ * command that arrives while a lookup is on its way waits for the next one.
  */
-async function publishedVersions(store: EventStore, tenantId: string, workflowId: string): Promise<number[]> {
-  const subject = subjects.event(tenantId, 'workflow', workflowId);
-  const lastSequence = await store.lastSequence(subject);
-  const cached = versionCache.get(subject);
-  if (cached && cached.lastSequence === lastSequence) return cached.versions;
-  const history = await store.read(subject, workflowEvents);
-  const versions = history.events.map((stored) => stored.event.data.version);
-  if (versionCache.size > 10_000) versionCache.clear();
-  versionCache.set(subject, { lastSequence: history.lastSequence, versions });
-  return versions;
+export class VersionLookups {
+  /** Per workflow subject: versions, valid while the subject's last sequence is unchanged. */
+  private readonly cache = new Map<string, { lastSequence: number; versions: number[] }>();
+  /** Per workflow subject: the lookup commands join until it is sent at the next turn of the event loop. */
+  private readonly gathering = new Map<string, Promise<number[]>>();
+
+  constructor(private readonly store: EventStore) {}
+
+  published(tenantId: string, workflowId: string): Promise<number[]> {
+    const subject = subjects.event(tenantId, 'workflow', workflowId);
+    let lookup = this.gathering.get(subject);
+    if (!lookup) {
+      lookup = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.gathering.delete(subject);
+        return this.lookUp(subject);
+      });
+      this.gathering.set(subject, lookup);
+    }
+    return lookup;
+  }
+
+  /**
+   * Reading a whole history per job dominated this handler's cost under load; a version is
+   * immutable once published, so one `last_by_subj` lookup tells whether the cached list is
+   * still complete.
+   */
+  private async lookUp(subject: string): Promise<number[]> {
+    const lastSequence = await this.store.lastSequence(subject);
+    const cached = this.cache.get(subject);
+    if (cached && cached.lastSequence === lastSequence) return cached.versions;
+    const history = await this.store.read(subject, workflowEvents);
+    const versions = history.events.map((stored) => stored.event.data.version);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(subject, { lastSequence: history.lastSequence, versions });
+    return versions;
+  }
 }
