@@ -12,6 +12,7 @@ import {
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
+  DEFAULT_STREAM_SETTINGS,
   EventStore,
   connectNats,
   ensureStreams,
@@ -58,7 +59,7 @@ export class JetStreamModule {
           const nc = await connectNats({ servers: options.servers, name: options.name });
           void logStatus(nc, options.logger);
           const jsm = await jetstreamManager(nc);
-          await ensureStreams(jsm, streamConfigs({ ...defaultSettings(), ...options.streams }));
+          await ensureStreams(jsm, streamConfigs({ ...DEFAULT_STREAM_SETTINGS, ...options.streams }));
           return nc;
         },
       },
@@ -81,10 +82,6 @@ export class JetStreamModule {
       exports: [LOGGER, NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, EVENT_STORE],
     };
   }
-}
-
-function defaultSettings(): StreamSettings {
-  return { replicas: 1, duplicateWindowMs: 120_000, quarantineMaxAgeMs: 30 * 24 * 3_600_000 };
 }
 
 async function logStatus(nc: NatsConnection, logger: Logger) {
