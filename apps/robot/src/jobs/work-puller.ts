@@ -98,19 +98,19 @@ export class WorkPuller {
   }
 
   private settle(delivery: WorkDelivery | null): void {
-    if (!this.waiting) return;
-    const { timer, resolve } = this.waiting;
-    clearTimeout(timer);
-    this.waiting = undefined;
-    resolve(delivery);
+    this.endPull()?.resolve(delivery);
   }
 
   private fail(error: Error): void {
-    if (!this.waiting) return;
-    const { timer, reject } = this.waiting;
-    clearTimeout(timer);
+    this.endPull()?.reject(error);
+  }
+
+  /** The pull that waited, if one did; no longer waiting. */
+  private endPull() {
+    const ended = this.waiting;
+    if (ended) clearTimeout(ended.timer);
     this.waiting = undefined;
-    reject(error);
+    return ended;
   }
 }
 
