@@ -50,16 +50,13 @@ export class MessageRegistry<TMessage extends Envelope = Envelope> {
   parseEvents(bytes: Uint8Array): ParseEventsResult<TMessage> {
     const json = decodeJson(bytes);
     if (!json.ok) return json;
-    if (!Array.isArray(json.value)) {
-      const parsed = this.parse(json.value);
-      return parsed.ok ? { ok: true, messages: [parsed.message] } : parsed;
-    }
-    if (json.value.length === 0) return { ok: false, reason: 'empty commit' };
+    const values: unknown[] = Array.isArray(json.value) ? json.value : [json.value];
+    if (values.length === 0) return { ok: false, reason: 'empty commit' };
     const messages: TMessage[] = [];
-    for (const [i, value] of json.value.entries()) {
+    for (const [i, value] of values.entries()) {
       const parsed = this.parse(value);
       if (!parsed.ok)
-        return { ok: false, reason: json.value.length > 1 ? `event ${i + 1} of ${json.value.length}: ${parsed.reason}` : parsed.reason };
+        return { ok: false, reason: values.length > 1 ? `event ${i + 1} of ${values.length}: ${parsed.reason}` : parsed.reason };
       messages.push(parsed.message);
     }
     return { ok: true, messages };
