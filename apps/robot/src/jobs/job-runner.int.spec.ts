@@ -63,7 +63,10 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       store,
       workflows: { get: async () => workflow } as unknown as WorkflowCatalog,
       handlers: new Map(),
-      openBrowser: () => ({ page: () => Promise.reject(new Error('no browser here')), close: async () => undefined }),
+      openBrowser: () => ({
+        page: () => Promise.reject(new Error('no browser here')),
+        close: async () => undefined,
+      }),
       storeArtifact: () => Promise.reject(new Error('no artifacts here')),
       secret: () => undefined,
       robotId: 'robot-a',
@@ -94,7 +97,12 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     );
     const dispatched = await store.append(
       subject,
-      [JobDispatched.create({ ...base, data: { subject: subjects.robotWork('default', 'robot-a'), attempt: 1 } })],
+      [
+        JobDispatched.create({
+          ...base,
+          data: { subject: subjects.robotWork('default', 'robot-a'), attempt: 1 },
+        }),
+      ],
       requested.lastSequence,
     );
     const work = RunJob.create({
@@ -190,7 +198,12 @@ describe('JobRunner claiming a job (real nats-server)', () => {
         }),
         StepFailed.create({
           ...job.base,
-          data: { stepKey: 'set', nodeId: 'set', error: { message: 'flaky', retryable: true }, durationMs: 1 },
+          data: {
+            stepKey: 'set',
+            nodeId: 'set',
+            error: { message: 'flaky', retryable: true },
+            durationMs: 1,
+          },
         }),
       ],
       job.dispatchedAt,
@@ -198,7 +211,9 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     const retryingRunner = new JobRunner({
       ...runnerDeps,
       workflows: { get: async () => retrying.workflow } as unknown as WorkflowCatalog,
-      handlers: new Map([['data.set', { type: 'data.set', execute: async (params) => ({ values: params['values'] }) }]]),
+      handlers: new Map([
+        ['data.set', { type: 'data.set', execute: async (params) => ({ values: params['values'] }) }],
+      ]),
     });
 
     const run = retryingRunner.run(claim(job.work, 2));
@@ -207,7 +222,12 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     expect(waiting.at(-1)).toMatchObject({ event: { type: 'JobStarted', data: { robotId: 'robot-a' } } });
     expect(waiting.at(-1)?.sequence).toBeGreaterThan(failedAt.lastSequence);
     expect(await run).toBe('completed');
-    expect((await typesOf(job.subject)).slice(-4)).toEqual(['JobStarted', 'StepStarted', 'StepCompleted', 'JobCompleted']);
+    expect((await typesOf(job.subject)).slice(-4)).toEqual([
+      'JobStarted',
+      'StepStarted',
+      'StepCompleted',
+      'JobCompleted',
+    ]);
   });
 
   it('reads the log on a redelivery, where the work message is no longer the whole story', async () => {
@@ -229,5 +249,90 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       'JobStarted',
       'JobCompleted',
     ]);
+  });
+
+  describe('releasing the lease with the last commit (ADR 24)', () => {
+    const retryingRunner = (deps: Partial<JobRunnerDeps> = {}) =>
+      new JobRunner({
+        ...runnerDeps,
+        workflows: { get: async () => retrying.workflow } as unknown as WorkflowCatalog,
+        handlers: new Map([
+          ['data.set', { type: 'data.set', execute: async (params) => ({ values: params['values'] }) }],
+        ]),
+        ...deps,
+      });
+    /** Fails a job's appends whose events include `type`, `times` times, as a broken connection would. */
+    const failAppends = (type: string, times: number) => {
+      const append = store.append.bind(store);
+      let failed = 0;
+      return jest.spyOn(store, 'append').mockImplementation((subject, events, expected) => {
+        if (events.some((event) => event.type === type) && failed++ < times)
+          return Promise.reject(new Error('CONNECTION_CLOSED'));
+        return append(subject, events, expected);
+      });
+    };
+
+    it('releases once, in the tick the commit that ends the claim leaves, before it is confirmed', async () => {
+      const job = await dispatchedJob({});
+      const appends = jest.spyOn(store, 'append');
+      let finished = false;
+      const releasedAt: string[][] = [];
+      const run = retryingRunner().run({
+        ...claim(job.work),
+        release: () => {
+          expect(finished).toBe(false);
+          releasedAt.push((appends.mock.calls.at(-1)?.[1] ?? []).map((event) => event.type));
+        },
+      });
+      expect(await run.finally(() => (finished = true))).toBe('completed');
+
+      expect(appends.mock.calls.map(([, events]) => events.map((event) => event.type))).toEqual([
+        ['JobStarted', 'StepStarted'],
+        ['StepCompleted'],
+        ['JobCompleted'],
+      ]);
+      expect(releasedAt).toEqual([['JobCompleted']]);
+    });
+
+    it('does not release a claim that ends by handing the job back', async () => {
+      const job = await dispatchedJob({});
+      const release = jest.fn();
+      const stopping = new AbortController();
+      stopping.abort();
+
+      expect(await runner.run({ ...claim(job.work), stopping: stopping.signal, release })).toBe('released');
+      expect(release).not.toHaveBeenCalled();
+    });
+
+    it('retries a released last commit past the time a held claim gives up', async () => {
+      let clock = Date.now();
+      // Every reading of the clock is a minute later: any bounded retry gives up at its first failure.
+      const now = () => (clock += 61_000);
+      const job = await dispatchedJob({});
+      failAppends('JobCompleted', 2);
+
+      expect(await retryingRunner({ now }).run({ ...claim(job.work), release: () => undefined })).toBe(
+        'completed',
+      );
+      expect((await typesOf(job.subject)).at(-1)).toBe('JobCompleted');
+
+      const held = await dispatchedJob({});
+      failAppends('StepStarted', 2);
+      await expect(retryingRunner({ now }).run(claim(held.work))).rejects.toThrow('CONNECTION_CLOSED');
+    });
+
+    it('stops retrying a released last commit when the robot stops', async () => {
+      const job = await dispatchedJob({});
+      failAppends('JobCompleted', Infinity);
+      const abortStep = new AbortController();
+      const run = retryingRunner().run({
+        ...claim(job.work),
+        abortStep: abortStep.signal,
+        release: () => abortStep.abort(),
+      });
+
+      await expect(run).rejects.toThrow('CONNECTION_CLOSED');
+      expect((await typesOf(job.subject)).at(-1)).toBe('StepCompleted');
+    });
   });
 });

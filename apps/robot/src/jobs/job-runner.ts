@@ -85,6 +85,12 @@ export interface Claim {
   readonly abortStep: AbortSignal;
   /** Aborts when a cancel request for this job reaches the robot. */
   readonly cancelled: AbortSignal;
+  /**
+   * Called once, in the same tick as the claim's last commit is sent, so the lease can be
+   * settled in the same socket write (ADR 24). From then on that commit is retried until it
+   * lands or the robot stops: a robot that stops is failed over by the dispatcher.
+   */
+  readonly release?: () => void;
 }
 
 /**
@@ -118,18 +124,27 @@ export class JobRunner {
      * the same ids; a conflict is reconciled against the log: our own commit that landed before
      * its ack was lost is accepted, a cancel request is absorbed, anything else means we are fenced.
      */
-    const commit = async (events: readonly JobEvent[]): Promise<void> => {
+    let released = false;
+    const commit = async (events: readonly JobEvent[], ends: boolean): Promise<void> => {
       const position = `${jobId}:${claimToken}:${sequence}`;
-      const withIds = events.map((event, i) => ({ ...event, id: i === 0 ? position : `${position}.${i}` }) as JobEvent);
+      const withIds = events.map(
+        (event, i) => ({ ...event, id: i === 0 ? position : `${position}.${i}` }) as JobEvent,
+      );
       const giveUpAt = this.now() + APPEND_RETRY_MS;
       for (let attempt = 0; ; attempt++) {
         try {
-          sequence = (await this.deps.store.append(subject, withIds, sequence)).lastSequence;
+          const appended = this.deps.store.append(subject, withIds, sequence);
+          if (ends && !released) {
+            released = true;
+            claim.release?.();
+          }
+          sequence = (await appended).lastSequence;
           for (const event of withIds) state = evolveJobInPlace(state, event);
           return;
         } catch (error) {
-          if (error instanceof ConcurrencyError) return reconcile(withIds, events, error);
-          if (this.now() > giveUpAt) throw error;
+          if (error instanceof ConcurrencyError) return reconcile(withIds, events, ends, error);
+          // A released claim has no lease left to be redelivered by: only stopping ends its retries.
+          if (released ? claim.abortStep.aborted : this.now() > giveUpAt) throw error;
           log.warn({ err: error, attempt }, 'append failed; retrying with the same id');
           await abortableDelay(Math.min(2_000, 100 * 2 ** attempt), claim.abortStep);
         }
@@ -138,6 +153,7 @@ export class JobRunner {
     const reconcile = async (
       withIds: readonly JobEvent[],
       events: readonly JobEvent[],
+      ends: boolean,
       conflict: ConcurrencyError,
     ): Promise<void> => {
       const newer = (await this.deps.store.read(subject, jobEvents)).events.filter(
@@ -155,27 +171,29 @@ export class JobRunner {
       const [first, decided] = events;
       if (first.type === JobStarted.type && decided && decided.type !== JobCancelled.type) {
         // The claim's first decision was made before the cancel request: it is not carried out.
-        await commit([first, this.cancelled(base, state)]);
+        await commit([first, this.cancelled(base, state)], true);
         throw new CancelledOnClaim();
       }
-      await commit(events);
+      await commit(events, ends);
     };
     /**
      * The claim's `JobStarted`, held back to be committed with the claim's next event — which
      * follows without waiting — so claiming costs no round trip of its own (ADR 22).
      */
     let unstarted: JobEvent | undefined;
-    const append = (event: JobEvent): Promise<void> => {
+    const append = (event: JobEvent, ends = false): Promise<void> => {
       const events = unstarted ? [unstarted, event] : [event];
       unstarted = undefined;
-      return commit(events);
+      return commit(events, ends);
     };
+    /** Appends the event that ends the claim: its lease is released as it leaves. */
+    const finish = (event: JobEvent): Promise<void> => append(event, true);
     /** Before anything that waits: the claim is recorded at once, not when the wait is over. */
     const recordStart = async (): Promise<void> => {
       if (!unstarted) return;
       const start = unstarted;
       unstarted = undefined;
-      await commit([start]);
+      await commit([start], false);
     };
     const browser = this.deps.openBrowser(jobId);
 
@@ -206,7 +224,7 @@ export class JobRunner {
       log.info({ resumedAfterSteps: state.completedSteps }, 'job started');
       for (;;) {
         if (state.cancelRequested || claim.cancelled.aborted) {
-          await append(this.cancelled(base, state));
+          await finish(this.cancelled(base, state));
           log.info({ completedSteps: state.completedSteps }, 'job cancelled');
           return 'cancelled';
         }
@@ -229,6 +247,7 @@ export class JobRunner {
               (state.attempts.get(action.step.key) ?? 0) + 1,
               claim,
               append,
+              finish,
               base,
               browser,
               log,
@@ -238,7 +257,7 @@ export class JobRunner {
             break;
           }
           case 'complete':
-            await append(
+            await finish(
               JobCompleted.create({
                 ...base,
                 data: {
@@ -250,7 +269,7 @@ export class JobRunner {
             log.info('job completed');
             return 'completed';
           case 'fail':
-            await append(
+            await finish(
               JobFailed.create({
                 ...base,
                 data: { error: errorInfo(action.error), robotId: this.deps.robotId },
@@ -259,7 +278,7 @@ export class JobRunner {
             log.warn({ error: action.error.message }, 'job failed');
             return 'failed';
           case 'ambiguous':
-            await this.park(append, base, { stepKey: action.stepKey, nodeId: action.nodeId }, action.reason);
+            await this.park(finish, base, { stepKey: action.stepKey, nodeId: action.nodeId }, action.reason);
             log.warn({ step: action.stepKey, reason: action.reason }, 'job needs attention');
             return 'parked';
           default: {
@@ -278,7 +297,7 @@ export class JobRunner {
         return 'fenced';
       }
       if ((error as { retryable?: boolean }).retryable === false) {
-        await append(
+        await finish(
           JobFailed.create({
             ...base,
             data: { error: errorInfo(error as Error), robotId: this.deps.robotId },
@@ -348,6 +367,7 @@ export class JobRunner {
     nextAttempt: number,
     claim: Claim,
     append: (event: JobEvent) => Promise<void>,
+    finish: (event: JobEvent) => Promise<void>,
     base: EventBase,
     browser: BrowserSession,
     log: Logger,
@@ -384,7 +404,7 @@ export class JobRunner {
     } catch (error) {
       if (error instanceof HealApprovalNeededError) {
         // heal-and-pause: the proposed heal is recorded; the step waits for an operator, unfailed.
-        await this.park(append, base, { stepKey: step.key, nodeId: step.nodeId }, error.message);
+        await this.park(finish, base, { stepKey: step.key, nodeId: step.nodeId }, error.message);
         log.warn({ step: step.key, reason: error.message }, 'job needs attention: heal waits for approval');
         return 'parked';
       }
@@ -420,12 +440,14 @@ export class JobRunner {
 
   /** Leaves the job to an operator at `step`: `JobNeedsAttention`, after which the claim ends. */
   private park(
-    append: (event: JobEvent) => Promise<void>,
+    finish: (event: JobEvent) => Promise<void>,
     base: EventBase,
     step: { stepKey: string; nodeId: string },
     reason: string,
   ): Promise<void> {
-    return append(JobNeedsAttention.create({ ...base, data: { ...step, reason, robotId: this.deps.robotId } }));
+    return finish(
+      JobNeedsAttention.create({ ...base, data: { ...step, reason, robotId: this.deps.robotId } }),
+    );
   }
 
   private nodeContext(

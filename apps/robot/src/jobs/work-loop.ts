@@ -7,6 +7,8 @@ import type { JobRunner } from './job-runner';
 import { WorkPuller, type WorkDelivery } from './work-puller';
 
 const workMessages = new MessageRegistry<WorkMessage>(WORK_MESSAGES);
+/** How long one pull waits for work before it is sent again. */
+const PULL_EXPIRES_MS = 1_000;
 
 /** Acks or naks a finished claim's work message. */
 type Settle = () => void;
@@ -114,6 +116,12 @@ export class WorkLoop {
   private async slot(): Promise<void> {
     const puller = new WorkPuller(this.nc, STREAMS.work, this.workDurable);
     let settle: Settle | undefined;
+    /** The pull that left with the last job's ack (ADR 24), when one did. */
+    let pulled: Promise<WorkDelivery | null> | undefined;
+    const pullNext = () => {
+      pulled = puller.next(PULL_EXPIRES_MS);
+      pulled.catch(() => undefined); // awaited in the loop; this only keeps it from counting as unhandled
+    };
     while (!this.stopping.signal.aborted) {
       let message: WorkDelivery | null = null;
       try {
@@ -121,21 +129,33 @@ export class WorkLoop {
         // takes the ack before the pull, so this robot never holds two leases.
         settle?.();
         settle = undefined;
-        message = await puller.next(1_000);
+        message = await (pulled ?? puller.next(PULL_EXPIRES_MS));
       } catch (error) {
         if (this.stopping.signal.aborted) break;
         this.logger.warn({ err: error }, 'pulling work failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
+      } finally {
+        pulled = undefined;
       }
-      if (message) settle = await this.handle(message);
+      if (message)
+        settle = await this.handle(message, (ack) => {
+          ack();
+          if (!this.stopping.signal.aborted) pullNext();
+        });
     }
     settle?.();
+    // A job that arrived for the pull sent with the last ack goes back at once.
+    (await pulled?.catch(() => null))?.nak();
     puller.close();
   }
 
-  /** Runs one claimed job; what to do with its message is returned, not done (see `slot`). */
-  private async handle(message: WorkDelivery): Promise<Settle | undefined> {
+  /**
+   * Runs one claimed job; what to do with its message is returned, not done (see `slot`) — or
+   * handed to `released` the moment the job's last commit is sent, which acks it and pulls the
+   * next job in that commit's socket write.
+   */
+  private async handle(message: WorkDelivery, released: (ack: Settle) => void): Promise<Settle | undefined> {
     const parsed = workMessages.parseBytes(message.data);
     if (!parsed.ok) {
       await quarantine(this.js, this.durable, message, parsed.reason);
@@ -149,6 +169,7 @@ export class WorkLoop {
     );
     const cancel = new AbortController();
     this.running.set(work.aggregateId, cancel);
+    let settled = false;
     try {
       const outcome = await this.runner.run({
         work,
@@ -156,7 +177,13 @@ export class WorkLoop {
         stopping: this.stopping.signal,
         abortStep: this.abortSteps.signal,
         cancelled: cancel.signal,
+        release: () => {
+          settled = true;
+          clearInterval(keepLease);
+          released(() => message.ack());
+        },
       });
+      if (settled) return undefined;
       switch (outcome) {
         case 'completed':
         case 'failed':
@@ -176,6 +203,11 @@ export class WorkLoop {
         }
       }
     } catch (error) {
+      if (settled) {
+        // The lease is gone with the ack; the dispatcher places the job again once this robot stops.
+        this.logger.error({ err: error, jobId: work.aggregateId }, "the job's last commit did not land");
+        return undefined;
+      }
       if (message.info.deliveryCount >= this.options.maxDeliver) {
         await this.deadLetter(message, work, error as Error);
         return undefined;

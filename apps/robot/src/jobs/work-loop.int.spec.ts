@@ -1,0 +1,137 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { RunJob, STREAMS, newId, subjects } from '@aether/contracts';
+import { connectNats, ensureStreams } from '@aether/event-store';
+import { createLogger } from '@aether/service-kit';
+import { eventually, startNatsServer, type TestNatsServer } from '@aether/testing';
+import type { Claim, JobRunner, RunOutcome } from './job-runner';
+import { WorkLoop } from './work-loop';
+import { WorkPuller } from './work-puller';
+
+/** A runner that ends each claim when told to, releasing its lease first when asked to. */
+class GatedRunner {
+  readonly claims: Claim[] = [];
+  private opens: ((outcome: RunOutcome) => void)[] = [];
+
+  constructor(private readonly releaseEarly: boolean) {}
+
+  run(claim: Claim): Promise<RunOutcome> {
+    this.claims.push(claim);
+    if (this.releaseEarly) claim.release?.();
+    return new Promise((resolve) => this.opens.push(resolve));
+  }
+
+  finish(outcome: RunOutcome = 'completed'): void {
+    this.opens.shift()?.(outcome);
+  }
+}
+
+describe('WorkLoop settling leases (real nats-server)', () => {
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let robots = 0;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: server.url, name: 'work-loop-test' });
+    jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  async function robotWith(runner: GatedRunner) {
+    const robotId = `robot-${++robots}`;
+    const loop = new WorkLoop(
+      nc,
+      jetstream(nc),
+      jsm,
+      runner as unknown as JobRunner,
+      {
+        pool: 'default',
+        leaseMs: 30_000,
+        maxDeliver: 5,
+        concurrency: 1,
+        shutdownGraceMs: 1_000,
+        robotId,
+      },
+      createLogger('work-loop-test', 'silent'),
+    );
+    await loop.start();
+    const place = async () => {
+      const work = RunJob.create({
+        tenantId: 'default',
+        aggregateId: newId(),
+        data: { workflowId: 'w', workflowVersion: 1, priority: 10, attempt: 1 },
+      });
+      await jetstream(nc).publish(subjects.robotWork('default', robotId), JSON.stringify(work));
+    };
+    const consumer = () => jsm.consumers.info(STREAMS.work, `robot-${robotId}`);
+    return { robotId, loop, place, consumer };
+  }
+
+  it('acks a released claim and pulls the next job before the claim has finished', async () => {
+    const runner = new GatedRunner(true);
+    const { loop, place, consumer } = await robotWith(runner);
+    await place();
+    await place();
+    await eventually(async () => (runner.claims.length === 1 ? true : undefined));
+
+    // The first job's run has not returned, yet its message is acked and the second is delivered.
+    const during = await eventually(async () => {
+      const info = await consumer();
+      return info.ack_floor.stream_seq > 0 && info.num_ack_pending === 1 ? info : undefined;
+    });
+    expect(during.delivered.consumer_seq).toBe(2);
+    expect(runner.claims).toHaveLength(1);
+
+    runner.finish();
+    await eventually(async () => (runner.claims.length === 2 ? true : undefined));
+    runner.finish();
+    await eventually(async () => ((await consumer()).num_ack_pending === 0 ? true : undefined));
+    await loop.stop();
+  });
+
+  it('holds the lease of a claim that does not release it until the claim finishes', async () => {
+    const runner = new GatedRunner(false);
+    const { loop, place, consumer } = await robotWith(runner);
+    await place();
+    await place();
+    await eventually(async () => (runner.claims.length === 1 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const during = await consumer();
+    expect(during.num_ack_pending).toBe(1);
+    expect(during.delivered.consumer_seq).toBe(1);
+
+    runner.finish();
+    await eventually(async () => (runner.claims.length === 2 ? true : undefined));
+    runner.finish();
+    await loop.stop();
+  });
+
+  it('sends back a job pulled with the last ack when the robot stops', async () => {
+    const runner = new GatedRunner(true);
+    const { robotId, loop, place, consumer } = await robotWith(runner);
+    await place();
+    await place();
+    await eventually(async () =>
+      (await consumer()).num_ack_pending === 1 && runner.claims.length === 1 ? true : undefined,
+    );
+
+    const stopped = loop.stop();
+    runner.finish();
+    await stopped;
+
+    // Not run, and not held until its lease runs out (30 s): whoever pulls next gets it at once.
+    expect(runner.claims).toHaveLength(1);
+    const puller = new WorkPuller(nc, STREAMS.work, `robot-${robotId}`);
+    const again = await puller.next(1_000);
+    puller.close();
+    expect(again?.info.deliveryCount).toBe(2);
+    again?.ack();
+  });
+});
