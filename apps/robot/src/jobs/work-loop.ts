@@ -139,8 +139,7 @@ export class WorkLoop {
         pulled = undefined;
       }
       if (message)
-        settle = await this.handle(message, (ack) => {
-          ack();
+        settle = await this.handle(message, () => {
           if (!this.stopping.signal.aborted) pullNext();
         });
     }
@@ -151,11 +150,11 @@ export class WorkLoop {
   }
 
   /**
-   * Runs one claimed job; what to do with its message is returned, not done (see `slot`) — or
-   * handed to `released` the moment the job's last commit is sent, which acks it and pulls the
-   * next job in that commit's socket write.
+   * Runs one claimed job; what to do with its message is returned, not done (see `slot`) — unless
+   * the job's last commit released the claim: then the message is acked in that commit's tick and
+   * `released` is called, in the same tick, to send the next pull.
    */
-  private async handle(message: WorkDelivery, released: (ack: Settle) => void): Promise<Settle | undefined> {
+  private async handle(message: WorkDelivery, released: () => void): Promise<Settle | undefined> {
     const parsed = workMessages.parseBytes(message.data);
     if (!parsed.ok) {
       await quarantine(this.js, this.durable, message, parsed.reason);
@@ -180,7 +179,8 @@ export class WorkLoop {
         release: () => {
           settled = true;
           clearInterval(keepLease);
-          released(() => message.ack());
+          message.ack();
+          released();
         },
       });
       if (settled) return undefined;
