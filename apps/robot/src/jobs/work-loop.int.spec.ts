@@ -134,4 +134,24 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     expect(again?.info.deliveryCount).toBe(2);
     again?.ack();
   });
+
+  it('pulls again within a second of the expiry when the server leaves a pull unanswered', async () => {
+    const runner = new GatedRunner(true);
+    const { robotId, loop, place } = await robotWith(runner);
+    // nats-server answers no pull for a consumer that does not exist: while it is gone, the
+    // robot's pull goes unanswered, as one can when a message arrives just as the pull expires.
+    const durable = `robot-${robotId}`;
+    const { config } = await jsm.consumers.info(STREAMS.work, durable);
+    await jsm.consumers.delete(STREAMS.work, durable);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await jsm.consumers.add(STREAMS.work, config);
+    const placedAt = Date.now();
+    await place();
+
+    await eventually(async () => (runner.claims.length === 1 ? true : undefined));
+    // The unanswered pull is given up 1 s after its 1 s expiry and the next one takes the job.
+    expect(Date.now() - placedAt).toBeLessThan(3_000);
+    runner.finish();
+    await loop.stop();
+  });
 });

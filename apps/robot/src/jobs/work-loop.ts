@@ -4,7 +4,7 @@ import { MessageRegistry, STREAMS, WORK_MESSAGES, subjects, type WorkMessage } f
 import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
 import type { JobRunner } from './job-runner';
-import { WorkPuller, type WorkDelivery } from './work-puller';
+import { UnansweredPull, WorkPuller, type WorkDelivery } from './work-puller';
 
 const workMessages = new MessageRegistry<WorkMessage>(WORK_MESSAGES);
 /** How long one pull waits for work before it is sent again. */
@@ -132,6 +132,11 @@ export class WorkLoop {
         message = await (pulled ?? puller.next(PULL_EXPIRES_MS));
       } catch (error) {
         if (this.stopping.signal.aborted) break;
+        if (error instanceof UnansweredPull) {
+          // It waited out its expiry and grace already: pulling again at once cannot spin.
+          this.logger.info({ reason: error.message }, 'a pull went unanswered; pulling again');
+          continue;
+        }
         this.logger.warn({ err: error }, 'pulling work failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;

@@ -17,8 +17,15 @@ export interface WorkDelivery {
   term(): void;
 }
 
-/** How much longer than the pull's own expiry the client waits before it counts the pull lost. */
-const LOST_PULL_GRACE_MS = 5_000;
+/**
+ * How much longer than the pull's own expiry the client waits before it counts the pull lost.
+ * nats-server before 2.9.15 ends a pull with no answer at all when a message arrives just as the
+ * pull expires (nats-server#3942): the message stays queued, and this grace is how long it waits.
+ */
+const LOST_PULL_GRACE_MS = 1_000;
+
+/** The server answered a pull with nothing at all, neither a message nor a status. */
+export class UnansweredPull extends Error {}
 
 /**
  * Pulls one message at a time from a durable pull consumer through one long-lived wildcard
@@ -63,7 +70,10 @@ export class WorkPuller {
     const pull = ++this.pull;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => this.fail(new Error(`pulling work: no answer from ${this.durable} within ${expiresMs} ms`)),
+        () =>
+          this.fail(
+            new UnansweredPull(`pulling work: no answer from ${this.durable} within ${expiresMs} ms`),
+          ),
         expiresMs + this.lostPullGraceMs,
       );
       this.waiting = { pull, timer, resolve, reject };
