@@ -181,19 +181,20 @@ export class JobRunner {
      * follows without waiting — so claiming costs no round trip of its own (ADR 22).
      */
     let unstarted: JobEvent | undefined;
-    const append = (event: JobEvent, ends = false): Promise<void> => {
-      const events = unstarted ? [unstarted, event] : [event];
+    /** The held-back `JobStarted`, if still held, taken to lead the next commit. */
+    const takeUnstarted = (): JobEvent[] => {
+      const held = unstarted ? [unstarted] : [];
       unstarted = undefined;
-      return commit(events, ends);
+      return held;
     };
+    const append = (event: JobEvent, ends = false): Promise<void> =>
+      commit([...takeUnstarted(), event], ends);
     /** Appends the event that ends the claim: its lease is released as it leaves. */
     const finish = (event: JobEvent): Promise<void> => append(event, true);
     /** Before anything that waits: the claim is recorded at once, not when the wait is over. */
     const recordStart = async (): Promise<void> => {
-      if (!unstarted) return;
-      const start = unstarted;
-      unstarted = undefined;
-      await commit([start], false);
+      const held = takeUnstarted();
+      if (held.length > 0) await commit(held, false);
     };
     const browser = this.deps.openBrowser(jobId);
 
