@@ -24,6 +24,11 @@ class GatedRunner {
   finish(outcome: RunOutcome = 'completed'): void {
     this.opens.shift()?.(outcome);
   }
+
+  /** Waits until `count` claims have reached the runner. */
+  claimed(count: number): Promise<true> {
+    return eventually(async () => (this.claims.length === count ? true : undefined));
+  }
 }
 
 describe('WorkLoop settling leases (real nats-server)', () => {
@@ -78,7 +83,7 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     const { loop, place, consumer } = await robotWith(runner);
     await place();
     await place();
-    await eventually(async () => (runner.claims.length === 1 ? true : undefined));
+    await runner.claimed(1);
 
     // The first job's run has not returned, yet its message is acked and the second is delivered.
     const during = await eventually(async () => {
@@ -89,7 +94,7 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     expect(runner.claims).toHaveLength(1);
 
     runner.finish();
-    await eventually(async () => (runner.claims.length === 2 ? true : undefined));
+    await runner.claimed(2);
     runner.finish();
     await eventually(async () => ((await consumer()).num_ack_pending === 0 ? true : undefined));
     await loop.stop();
@@ -100,7 +105,7 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     const { loop, place, consumer } = await robotWith(runner);
     await place();
     await place();
-    await eventually(async () => (runner.claims.length === 1 ? true : undefined));
+    await runner.claimed(1);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const during = await consumer();
@@ -108,7 +113,7 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     expect(during.delivered.consumer_seq).toBe(1);
 
     runner.finish();
-    await eventually(async () => (runner.claims.length === 2 ? true : undefined));
+    await runner.claimed(2);
     runner.finish();
     await loop.stop();
   });
@@ -148,7 +153,7 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     const placedAt = Date.now();
     await place();
 
-    await eventually(async () => (runner.claims.length === 1 ? true : undefined));
+    await runner.claimed(1);
     // The unanswered pull is given up 1 s after its 1 s expiry and the next one takes the job.
     expect(Date.now() - placedAt).toBeLessThan(3_000);
     runner.finish();
