@@ -31,3 +31,15 @@ export function cpuSeconds(pid: number | undefined): number {
     return 0;
   }
 }
+
+/** Read and write system calls a process has made so far, from /proc (Linux; root or the same user); 0 elsewhere. */
+export function ioCalls(pid: number | undefined): { reads: number; writes: number } {
+  if (!pid) return { reads: 0, writes: 0 };
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, 'm').exec(io)?.[1] ?? 0);
+    return { reads: field('syscr'), writes: field('syscw') };
+  } catch {
+    return { reads: 0, writes: 0 };
+  }
+}

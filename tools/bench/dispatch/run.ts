@@ -6,7 +6,7 @@ import { createTestDatabase, eventually, startNatsServer } from '@aether/testing
 import { startStack } from '../../dev/stack';
 import { installLagProbe, measureAether, noopWorkflow } from './aether';
 import { measureRawJetStream } from './jetstream';
-import { cpuSeconds, round } from './measure';
+import { cpuSeconds, ioCalls, round } from './measure';
 import { percentile } from '../stats';
 import { measurePgBoss } from './pgboss';
 
@@ -14,13 +14,17 @@ import { measurePgBoss } from './pgboss';
  * `npm run bench:dispatch`: end-to-end no-op jobs per second through the whole platform
  * (each service and robot its own process, each robot one job at a time), with 1 and 4
  * robots, and as peers in the same run pg-boss on the same PostgreSQL and raw JetStream on
- * the same server. Environment: BENCH_JOBS (default 3000), BENCH_PREFETCH (the dispatcher's
+ * the same server. The 4-robot stage and the two robot-pattern peers run in interleaved
+ * rounds, so that the machine's drift from minute to minute weighs on all three alike; the
+ * line reports each one's median and the median of the rounds' ratios. Environment:
+ * BENCH_JOBS (default 3000), BENCH_ROUNDS (default 3), BENCH_PREFETCH (the dispatcher's
  * PREFETCH, default 1), BENCH_WARMUP (jobs per robot run before the clock starts, default
  * 2500), KEEP_LOGS (keep the services' logs instead of deleting them). Each peer runs once
- * unmeasured before the run that counts, as each robot is warmed.
+ * unmeasured before the first round, as each robot is warmed.
  */
 async function main() {
   const jobs = Number(process.env['BENCH_JOBS'] ?? 3000);
+  const rounds = Number(process.env['BENCH_ROUNDS'] ?? 3);
   const prefetch = Number(process.env['BENCH_PREFETCH'] ?? 1);
   // The services and robots are new processes: until V8 has optimised their hot paths a job
   // costs them up to twice the CPU, which a fleet that runs for days never sees. Measured in
@@ -46,7 +50,8 @@ async function main() {
     const gateway = stack.gatewayUrl;
     await db.connect();
     await installLagProbe(db);
-    for (const id of ['bench-warmup', 'bench-1-robot', 'bench-warmup-4', 'bench-4-robots']) {
+    const fourRobotRuns = Array.from({ length: rounds }, (_, i) => `bench-4-robots-${i + 1}`);
+    for (const id of ['bench-warmup', 'bench-1-robot', 'bench-warmup-4', ...fourRobotRuns]) {
       const response = await fetch(`${gateway}/api/v1/workflows`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -69,52 +74,86 @@ async function main() {
     await measureAether(nats.url, db, 'bench-warmup-4', warmup * 4);
     const processes = [...stack.services, ...stack.robots].map((s) => ({ name: s.name, pid: s.child.pid }));
     const natsPid = findNatsPid(nats.port);
-    const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
-    const natsBefore = cpuSeconds(natsPid);
-    const postgresBefore = postgresCpu();
-    const trafficBefore = await connectionTraffic(nats.monitorPort);
-    const four = await measureAether(nats.url, db, 'bench-4-robots', jobs);
-    const perJob = processes.map(
-      (p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`,
-    );
-    perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
-    perJob.push(`postgres (all sessions) ${round((postgresCpuSince(postgresBefore) * 1000) / jobs, 2)}`);
-    say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
-    say(
-      `  NATS messages per job, in/out of the server (4 robots): ${trafficPerJob(trafficBefore, await connectionTraffic(nats.monitorPort), jobs)}`,
-    );
-    say(
-      `aether, 4 robots: ${round(four.jobsPerS, 0)} jobs/s; projection lag p50 ${round(percentile(four.lagMs, 0.5))} ms, p99 ${round(percentile(four.lagMs, 0.99))} ms`,
-    );
-    await stack.stop();
-    stack = undefined;
+    const measureFour = async (workflowId: string) => {
+      const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
+      const ioBefore = [...processes.map((p) => ioCalls(p.pid)), ioCalls(natsPid)];
+      const natsBefore = cpuSeconds(natsPid);
+      const postgresBefore = postgresCpu();
+      const trafficBefore = await connectionTraffic(nats.monitorPort);
+      const four = await measureAether(nats.url, db, workflowId, jobs);
+      const perJob = processes.map(
+        (p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`,
+      );
+      perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
+      perJob.push(`postgres (all sessions) ${round((postgresCpuSince(postgresBefore) * 1000) / jobs, 2)}`);
+      say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
+      const calls = [...processes, { name: 'nats-server', pid: natsPid }].map((p, i) => {
+        const now = ioCalls(p.pid);
+        return `${p.name} ${round((now.reads - ioBefore[i].reads) / jobs, 1)}/${round((now.writes - ioBefore[i].writes) / jobs, 1)}`;
+      });
+      say(`  read/write system calls per job (4 robots): ${calls.join(', ')}`);
+      say(
+        `  NATS messages per job, in/out of the server (4 robots): ${trafficPerJob(trafficBefore, await connectionTraffic(nats.monitorPort), jobs)}`,
+      );
+      return four;
+    };
+    const measurePgBossRobots = () => measurePgBoss(database.url, jobs, { workers: 4, batch: 1 });
+    const measureRaw = () => measureRawJetStream(nats.url, jobs * 2, natsPid);
+    // Each peer runs once unmeasured, as each robot is warmed.
+    await measurePgBossRobots();
+    await measureRaw();
 
-    // Each peer runs once unmeasured, as each robot is warmed; the second run counts.
-    const warmed = async <T>(run: () => Promise<T>): Promise<T> => (await run(), run());
-    const pgboss = await warmed(() => measurePgBoss(database.url, jobs, { workers: 4, batch: 1 }));
-    say(`pg-boss, 4 workers fetching one job at a time: ${round(pgboss, 0)} jobs/s`);
-    const pgbossBatched = await warmed(() => measurePgBoss(database.url, jobs * 4, { workers: 4, batch: 100 }));
-    say(`pg-boss, 4 workers fetching 100 at a time:     ${round(pgbossBatched, 0)} jobs/s`);
-    const rawRun = await warmed(() => measureRawJetStream(nats.url, jobs * 2, natsPid));
-    const raw = rawRun.msgsPerS;
+    const results: { aether: number; pgboss: number; raw: number }[] = [];
+    const lagMs: number[] = [];
+    for (const [i, workflowId] of fourRobotRuns.entries()) {
+      // The three take turns going first, so none is always measured at the same point of a round.
+      const stages = [
+        async () => {
+          const four = await measureFour(workflowId);
+          lagMs.push(...four.lagMs);
+          return { aether: four.jobsPerS };
+        },
+        async () => ({ pgboss: await measurePgBossRobots() }),
+        async () => {
+          const raw = await measureRaw();
+          say(
+            `  raw JetStream CPU ms per message: pullers ${round(raw.clientCpuMs, 3)}, nats-server ${round(raw.serverCpuMs, 3)}`,
+          );
+          return { raw: raw.msgsPerS };
+        },
+      ];
+      let result = {} as (typeof results)[number];
+      for (let k = 0; k < stages.length; k++)
+        result = { ...result, ...(await stages[(i + k) % stages.length]()) };
+      results.push(result);
+      say(
+        `round ${i + 1}: aether, 4 robots ${round(result.aether, 0)} jobs/s; pg-boss, 4 workers fetching one job at a time ${round(result.pgboss, 0)} jobs/s; raw JetStream, 4 pullers, one message each, working() + confirmed ack ${round(result.raw, 0)} msgs/s: ${round(result.aether / result.pgboss, 2)}× pg-boss, ${round(result.aether / result.raw, 2)}× raw`,
+      );
+    }
+    const pgbossBatched = await measurePgBoss(database.url, jobs * 4, { workers: 4, batch: 100 });
+    say(`pg-boss, 4 workers fetching 100 at a time: ${round(pgbossBatched, 0)} jobs/s`);
+    const median = (values: number[]) => percentile(values, 0.5);
+    const aether = median(results.map((r) => r.aether));
+    const vsPgBoss = median(results.map((r) => r.aether / r.pgboss));
+    const vsRaw = median(results.map((r) => r.aether / r.raw));
     say(
-      `raw JetStream, 4 pullers, one message each, working() + confirmed ack: ${round(raw, 0)} msgs/s; CPU ms per message: pullers ${round(rawRun.clientCpuMs, 3)}, nats-server ${round(rawRun.serverCpuMs, 3)}`,
-    );
-    say(
-      `aether (4 robots) = ${round(four.jobsPerS / pgboss, 2)}× pg-boss robot pattern, ${round(four.jobsPerS / raw, 2)}× raw JetStream`,
+      `aether (4 robots), median of ${rounds} rounds: ${round(aether, 0)} jobs/s = ${round(vsPgBoss, 2)}× pg-boss robot pattern, ${round(vsRaw, 2)}× raw JetStream; projection lag p50 ${round(percentile(lagMs, 0.5))} ms, p99 ${round(percentile(lagMs, 0.99))} ms`,
     );
     process.stdout.write(
       `${JSON.stringify({
         bench: 'dispatch',
         jobs,
+        rounds,
         prefetch,
         aether_jobs_per_s_1robot: round(one.jobsPerS),
-        aether_jobs_per_s_4robots: round(four.jobsPerS),
-        pgboss_jobs_per_s: round(pgboss),
+        aether_jobs_per_s_4robots: round(aether),
+        pgboss_jobs_per_s: round(median(results.map((r) => r.pgboss))),
         pgboss_batched_jobs_per_s: round(pgbossBatched),
-        raw_jetstream_msgs_per_s: round(raw),
-        projection_lag_p50_ms: round(percentile(four.lagMs, 0.5)),
-        projection_lag_p99_ms: round(percentile(four.lagMs, 0.99)),
+        raw_jetstream_msgs_per_s: round(median(results.map((r) => r.raw))),
+        aether_4robots_vs_pgboss: round(vsPgBoss, 2),
+        aether_4robots_vs_raw_jetstream: round(vsRaw, 2),
+        projection_lag_p50_ms: round(percentile(lagMs, 0.5)),
+        projection_lag_p99_ms: round(percentile(lagMs, 0.99)),
       })}\n`,
     );
   } finally {
