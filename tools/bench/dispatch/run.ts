@@ -16,7 +16,8 @@ import { measurePgBoss } from './pgboss';
  * robots, and as peers in the same run pg-boss on the same PostgreSQL and raw JetStream on
  * the same server. The 4-robot stage and the two robot-pattern peers run in interleaved
  * rounds, so that the machine's drift from minute to minute weighs on all three alike; the
- * line reports each one's median and the median of the rounds' ratios. Environment:
+ * line reports each one's median (of an even count, the lower middle one) and the median of
+ * the rounds' ratios. Environment:
  * BENCH_JOBS (default 3000), BENCH_ROUNDS (default 3), BENCH_PREFETCH (the dispatcher's
  * PREFETCH, default 1), BENCH_WARMUP (jobs per robot run before the clock starts, default
  * 2500), KEEP_LOGS (keep the services' logs instead of deleting them). Each peer runs once
@@ -74,29 +75,12 @@ async function main() {
     await measureAether(nats.url, db, 'bench-warmup-4', warmup * 4);
     const processes = [...stack.services, ...stack.robots].map((s) => ({ name: s.name, pid: s.child.pid }));
     const natsPid = findNatsPid(nats.port);
-    const measureFour = async (workflowId: string) => {
-      const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
-      const ioBefore = [...processes.map((p) => ioCalls(p.pid)), ioCalls(natsPid)];
-      const natsBefore = cpuSeconds(natsPid);
-      const postgresBefore = postgresCpu();
-      const trafficBefore = await connectionTraffic(nats.monitorPort);
-      const four = await measureAether(nats.url, db, workflowId, jobs);
-      const perJob = processes.map(
-        (p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`,
+    const measureFour = (workflowId: string) =>
+      measureWithCosts(
+        { natsUrl: nats.url, monitorPort: nats.monitorPort, natsPid, db, processes },
+        workflowId,
+        jobs,
       );
-      perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
-      perJob.push(`postgres (all sessions) ${round((postgresCpuSince(postgresBefore) * 1000) / jobs, 2)}`);
-      say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
-      const calls = [...processes, { name: 'nats-server', pid: natsPid }].map((p, i) => {
-        const now = ioCalls(p.pid);
-        return `${p.name} ${round((now.reads - ioBefore[i].reads) / jobs, 1)}/${round((now.writes - ioBefore[i].writes) / jobs, 1)}`;
-      });
-      say(`  read/write system calls per job (4 robots): ${calls.join(', ')}`);
-      say(
-        `  NATS messages per job, in/out of the server (4 robots): ${trafficPerJob(trafficBefore, await connectionTraffic(nats.monitorPort), jobs)}`,
-      );
-      return four;
-    };
     const measurePgBossRobots = () => measurePgBoss(database.url, jobs, { workers: 4, batch: 1 });
     const measureRaw = () => measureRawJetStream(nats.url, jobs * 2, natsPid);
     // Each peer runs once unmeasured, as each robot is warmed.
@@ -172,6 +156,42 @@ main().catch((error: unknown) => {
   );
   process.exit(1);
 });
+
+interface Measured {
+  readonly natsUrl: string;
+  readonly monitorPort: number | undefined;
+  readonly natsPid: number | undefined;
+  readonly db: Client;
+  readonly processes: readonly { name: string; pid: number | undefined }[];
+}
+
+/** `measureAether`, printing what each process spent per job: CPU, system calls, NATS messages. */
+async function measureWithCosts(target: Measured, workflowId: string, jobs: number) {
+  const { processes, natsPid } = target;
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
+  const ioBefore = [...processes.map((p) => ioCalls(p.pid)), ioCalls(natsPid)];
+  const natsBefore = cpuSeconds(natsPid);
+  const postgresBefore = postgresCpu();
+  const trafficBefore = await connectionTraffic(target.monitorPort);
+  const result = await measureAether(target.natsUrl, target.db, workflowId, jobs);
+  const perJob = processes.map(
+    (p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`,
+  );
+  perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
+  perJob.push(`postgres (all sessions) ${round((postgresCpuSince(postgresBefore) * 1000) / jobs, 2)}`);
+  say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
+  const calls = [...processes, { name: 'nats-server', pid: natsPid }].map((p, i) => {
+    const now = ioCalls(p.pid);
+    return `${p.name} ${round((now.reads - ioBefore[i].reads) / jobs, 1)}/${round((now.writes - ioBefore[i].writes) / jobs, 1)}`;
+  });
+  say(`  read/write system calls per job (4 robots): ${calls.join(', ')}`);
+  const trafficAfter = await connectionTraffic(target.monitorPort);
+  say(
+    `  NATS messages per job, in/out of the server (4 robots): ${trafficPerJob(trafficBefore, trafficAfter, jobs)}`,
+  );
+  return result;
+}
 
 interface Traffic {
   readonly in: number;
