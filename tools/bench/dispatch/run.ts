@@ -32,7 +32,6 @@ async function main() {
   // rounds of 500 jobs per robot, the cost per job stops falling after about 2,000 jobs per
   // robot (docs/orchestration.md). Each robot is warmed alike.
   const warmup = Number(process.env['BENCH_WARMUP'] ?? 2500);
-  const say = (line: string) => process.stderr.write(`${line}\n`);
   const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-dispatch-'));
   const nats = await startNatsServer({ monitor: true });
   const database = await createTestDatabase('aether_bench_dispatch');
@@ -83,7 +82,7 @@ async function main() {
       );
     const measurePgBossRobots = () => measurePgBoss(database.url, jobs, { workers: 4, batch: 1 });
     const measureRaw = () => measureRawJetStream(nats.url, jobs * 2, natsPid);
-    // Each peer runs once unmeasured, as each robot is warmed.
+    // Each peer runs once unmeasured, as each robot is warmed (the batched one just before it counts).
     await measurePgBossRobots();
     await measureRaw();
 
@@ -114,7 +113,9 @@ async function main() {
         `round ${i + 1}: aether, 4 robots ${round(result.aether, 0)} jobs/s; pg-boss, 4 workers fetching one job at a time ${round(result.pgboss, 0)} jobs/s; raw JetStream, 4 pullers, one message each, working() + confirmed ack ${round(result.raw, 0)} msgs/s: ${round(result.aether / result.pgboss, 2)}× pg-boss, ${round(result.aether / result.raw, 2)}× raw`,
       );
     }
-    const pgbossBatched = await measurePgBoss(database.url, jobs * 4, { workers: 4, batch: 100 });
+    const measurePgBossBatched = () => measurePgBoss(database.url, jobs * 4, { workers: 4, batch: 100 });
+    await measurePgBossBatched();
+    const pgbossBatched = await measurePgBossBatched();
     say(`pg-boss, 4 workers fetching 100 at a time: ${round(pgbossBatched, 0)} jobs/s`);
     const median = (values: number[]) => percentile(values, 0.5);
     const aether = median(results.map((r) => r.aether));
@@ -150,6 +151,8 @@ async function main() {
   }
 }
 
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
 main().catch((error: unknown) => {
   process.stderr.write(
     `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
@@ -167,21 +170,18 @@ interface Measured {
 
 /** `measureAether`, printing what each process spent per job: CPU, system calls, NATS messages. */
 async function measureWithCosts(target: Measured, workflowId: string, jobs: number) {
-  const { processes, natsPid } = target;
-  const say = (line: string) => process.stderr.write(`${line}\n`);
-  const cpuBefore = processes.map((p) => cpuSeconds(p.pid));
-  const ioBefore = [...processes.map((p) => ioCalls(p.pid)), ioCalls(natsPid)];
-  const natsBefore = cpuSeconds(natsPid);
+  const measured = [...target.processes, { name: 'nats-server', pid: target.natsPid }];
+  const cpuBefore = measured.map((p) => cpuSeconds(p.pid));
+  const ioBefore = measured.map((p) => ioCalls(p.pid));
   const postgresBefore = postgresCpu();
   const trafficBefore = await connectionTraffic(target.monitorPort);
   const result = await measureAether(target.natsUrl, target.db, workflowId, jobs);
-  const perJob = processes.map(
+  const perJob = measured.map(
     (p, i) => `${p.name} ${round(((cpuSeconds(p.pid) - cpuBefore[i]) * 1000) / jobs, 2)}`,
   );
-  perJob.push(`nats-server ${round(((cpuSeconds(natsPid) - natsBefore) * 1000) / jobs, 2)}`);
   perJob.push(`postgres (all sessions) ${round((postgresCpuSince(postgresBefore) * 1000) / jobs, 2)}`);
   say(`  CPU ms per job (4 robots): ${perJob.join(', ')}`);
-  const calls = [...processes, { name: 'nats-server', pid: natsPid }].map((p, i) => {
+  const calls = measured.map((p, i) => {
     const now = ioCalls(p.pid);
     return `${p.name} ${round((now.reads - ioBefore[i].reads) / jobs, 1)}/${round((now.writes - ioBefore[i].writes) / jobs, 1)}`;
   });
