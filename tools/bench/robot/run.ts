@@ -17,6 +17,7 @@ import { eventually, startNatsServer } from '@aether/testing';
 import { startServiceProcess, type ServiceProcess } from '../../dev/stack';
 import { noopWorkflow } from '../dispatch/aether';
 import { cpuSeconds, round, withLimit } from '../dispatch/measure';
+import { runnerMicrosPerJob } from './runner-cost';
 
 const TENANT = 'default';
 const ROBOT = 'bench-robot';
@@ -26,7 +27,9 @@ const encoder = new TextEncoder();
 /**
  * `npm run bench:robot`: one robot process alone on its own nats-server, fed no-op jobs as the
  * dispatcher feeds them (JobRequested, JobDispatched, RunJob with its fresh history), to read
- * the robot's own CPU per job without the rest of the platform competing for the cores.
+ * the robot's own CPU per job without the rest of the platform competing for the cores. Then,
+ * with the robot stopped, the same jobs through the robot's own code alone, in this process
+ * (`runner_us_per_job`, see `runnerMicrosPerJob`): what is left of the robot's CPU is transport.
  * BENCH_JOBS (default 3000) after BENCH_WARMUP (default 1000).
  */
 async function main() {
@@ -64,8 +67,17 @@ async function main() {
     await runJobs(jobs);
     const seconds = (performance.now() - startedAt) / 1000;
     const cpuMs = (cpuSeconds(robot.child.pid) - cpuBefore) * 1000;
+    await robot.stop();
+    const runnerMicros = await runnerMicrosPerJob(jobs, warmup);
     process.stdout.write(
-      `${JSON.stringify({ bench: 'robot', jobs, robot_cpu_ms_per_job: round(cpuMs / jobs, 3), jobs_per_s: round(jobs / seconds) })}\n`,
+      `${JSON.stringify({
+        bench: 'robot',
+        jobs,
+        robot_cpu_ms_per_job: round(cpuMs / jobs, 3),
+        jobs_per_s: round(jobs / seconds),
+        runner_us_per_job: round(runnerMicros),
+        runner_share_of_robot_cpu: round(runnerMicros / 1000 / (cpuMs / jobs), 2),
+      })}\n`,
     );
   } finally {
     await robot?.stop();
