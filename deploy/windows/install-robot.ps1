@@ -6,7 +6,8 @@ param(
   [string]$Root = (Get-Location).Path
 )
 $node = (Get-Command node).Source
-$command = "`"$node`" -r @swc-node/register `"$Root\apps\robot\src\main.ts`""
+# --max-semi-space-size: ADR 25.
+$command = "`"$node`" --max-semi-space-size=32 -r @swc-node/register `"$Root\apps\robot\src\main.ts`""
 New-Service -Name $Name -BinaryPathName $command -DisplayName "Aether robot" -StartupType Automatic
 sc.exe failure $Name reset= 60 actions= restart/2000/restart/2000/restart/2000
 Start-Service $Name
