@@ -20,8 +20,9 @@ import { measurePgBoss } from './pgboss';
  * the rounds' ratios. Environment:
  * BENCH_JOBS (default 3000), BENCH_ROUNDS (default 3), BENCH_PREFETCH (the dispatcher's
  * PREFETCH, default 1), BENCH_WARMUP (jobs per robot run before the clock starts, default
- * 2500), KEEP_LOGS (keep the services' logs instead of deleting them). Each peer runs once
- * unmeasured before the first round, as each robot is warmed.
+ * 2500), KEEP_LOGS (keep the services' logs instead of deleting them), NATS_SERVER_BIN (the
+ * nats-server to run, default /usr/sbin/nats-server; the line names its version). Each peer runs
+ * once unmeasured before the first round, as each robot is warmed.
  */
 async function main() {
   const jobs = Number(process.env['BENCH_JOBS'] ?? 3000);
@@ -74,6 +75,7 @@ async function main() {
     await measureAether(nats.url, db, 'bench-warmup-4', warmup * 4);
     const processes = [...stack.services, ...stack.robots].map((s) => ({ name: s.name, pid: s.child.pid }));
     const natsPid = findNatsPid(nats.port);
+    const natsVersion = await serverVersion(nats.monitorPort);
     const measureFour = (workflowId: string) =>
       measureWithCosts(
         { natsUrl: nats.url, monitorPort: nats.monitorPort, natsPid, db, processes },
@@ -130,6 +132,7 @@ async function main() {
         jobs,
         rounds,
         prefetch,
+        nats_server: natsVersion,
         aether_jobs_per_s_1robot: round(one.jobsPerS),
         aether_jobs_per_s_4robots: round(aether),
         pgboss_jobs_per_s: round(median(results.map((r) => r.pgboss))),
@@ -196,6 +199,13 @@ async function measureWithCosts(target: Measured, workflowId: string, jobs: numb
 interface Traffic {
   readonly in: number;
   readonly out: number;
+}
+
+/** The version the test nats-server reports, for the line: runs against different servers must not be confused. */
+async function serverVersion(monitorPort: number | undefined): Promise<string | undefined> {
+  if (!monitorPort) return undefined;
+  const varz = (await (await fetch(`http://127.0.0.1:${monitorPort}/varz`)).json()) as { version: string };
+  return varz.version;
 }
 
 /** Messages each named client connection has sent to (`in`) and received from (`out`) the server so far. */
