@@ -226,6 +226,26 @@ describe('JobProjection', () => {
     });
   });
 
+  it('a first placement, no event of its own (ADR 26), is dated by the claim, in a batch and event by event', async () => {
+    const [requested, , , completed] = lifeOf('job-first');
+    const started = JobStarted.create({
+      ...base('job-first', 10),
+      data: { robotId: 'r1', delivery: 1, resumedAfterSteps: 0, dispatchedAt: at(5).toISOString() },
+    });
+    const events = sequenced([requested, started, completed]);
+    const oneByOne = await eventByEvent([], events);
+
+    await projection.reset();
+    await projection.apply(events);
+    expect(await snapshot()).toEqual(oneByOne);
+    expect(oneByOne.jobs[0]).toMatchObject({
+      status: 'completed',
+      robot_id: 'r1',
+      dispatched_at: at(5),
+      started_at: at(10),
+    });
+  });
+
   it("a batch that starts mid-life applies each event's rules to the row already there", async () => {
     const [requested, dispatched, started] = lifeOf('job-running');
     const given = sequenced([

@@ -143,7 +143,13 @@ function evolve(change: JobChange | undefined, event: Grouped, sequence: number)
     case 'JobDispatched':
       return { ...next, status: 'queued', dispatchedAt: event.occurredAt };
     case 'JobStarted':
-      return { ...next, status: 'running', robotId: event.data.robotId, startedAt: event.occurredAt };
+      return {
+        ...next,
+        status: 'running',
+        robotId: event.data.robotId,
+        startedAt: event.occurredAt,
+        ...(event.data.dispatchedAt ? { dispatchedAt: event.data.dispatchedAt } : {}),
+      };
     case 'JobCompleted':
       return {
         ...next,

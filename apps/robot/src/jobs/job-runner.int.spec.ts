@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import {
   JOB_EVENTS,
   JobCancelRequested,
+  JobCancelled,
   JobDispatched,
   JobRequested,
   JobStarted,
@@ -80,8 +81,11 @@ describe('JobRunner claiming a job (real nats-server)', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
-  /** A job requested and dispatched to robot-a, as the scheduler and dispatcher leave it. */
-  async function dispatchedJob(variables: JsonObject) {
+  /**
+   * A job requested and placed on robot-a for the first time, as the scheduler and dispatcher
+   * leave it: a first placement is its work message alone (ADR 26).
+   */
+  async function placedJob(variables: JsonObject) {
     const jobId = newId();
     const subject = subjects.event('default', 'job', jobId);
     const base = { tenantId: 'default', aggregateId: jobId };
@@ -95,16 +99,6 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       ],
       0,
     );
-    const dispatched = await store.append(
-      subject,
-      [
-        JobDispatched.create({
-          ...base,
-          data: { subject: subjects.robotWork('default', 'robot-a'), attempt: 1 },
-        }),
-      ],
-      requested.lastSequence,
-    );
     const work = RunJob.create({
       ...base,
       data: {
@@ -112,11 +106,21 @@ describe('JobRunner claiming a job (real nats-server)', () => {
         workflowVersion: 1,
         priority: 10,
         attempt: 1,
-        fresh: { sequence: dispatched.lastSequence, variables },
+        fresh: { sequence: requested.lastSequence, variables },
       },
     });
-    return { jobId, subject, base, work, dispatchedAt: dispatched.lastSequence };
+    return { jobId, subject, base, work, requestedAt: requested.lastSequence };
   }
+
+  /** The work message of a later placement on robot-a (after a failover or a retry): no `fresh`. */
+  const placedAgain = ({ data: { fresh: _fresh, ...data }, ...work }: Claim['work']): Claim['work'] => ({
+    ...work,
+    data,
+  });
+  const dispatchedTo = (base: { tenantId: string; aggregateId: string }, robotId: string) =>
+    JobDispatched.create({ ...base, data: { subject: subjects.robotWork('default', robotId), attempt: 1 } });
+  const startedBy = (base: { tenantId: string; aggregateId: string }, robotId: string) =>
+    JobStarted.create({ ...base, data: { robotId, delivery: 1, resumedAfterSteps: 0 } });
 
   const claim = (work: Claim['work'], delivery = 1): Claim => ({
     work,
@@ -129,31 +133,28 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     (await store.read(subject, jobEvents)).events.map((stored) => stored.event.type);
 
   it('starts a fresh first delivery from the work message without reading the log', async () => {
-    const job = await dispatchedJob({ stop: true });
+    const job = await placedJob({ stop: true });
     const reads = jest.spyOn(store, 'read');
 
     expect(await runner.run(claim(job.work))).toBe('failed');
 
     expect(reads).not.toHaveBeenCalled();
     const history = (await store.read(job.subject, jobEvents)).events;
-    expect(history.map((stored) => stored.event.type)).toEqual([
-      'JobRequested',
-      'JobDispatched',
-      'JobStarted',
-      'JobFailed',
-    ]);
-    expect(history[3].event.data).toMatchObject({ error: { message: 'stopped by a variable' } });
+    expect(history.map((stored) => stored.event.type)).toEqual(['JobRequested', 'JobStarted', 'JobFailed']);
+    expect(history[2].event.data).toMatchObject({ error: { message: 'stopped by a variable' } });
     // The claim costs no append of its own: JobStarted is committed with the claim's first decision.
-    expect(history[2].sequence).toBe(history[3].sequence);
-    expect(history[2].sequence).toBeGreaterThan(history[1].sequence);
+    expect(history[1].sequence).toBe(history[2].sequence);
+    expect(history[1].sequence).toBeGreaterThan(history[0].sequence);
+    // The placement, no event of its own, is dated by the claim that took it.
+    expect(history[1].event.data).toMatchObject({ robotId: 'robot-a', dispatchedAt: job.work.occurredAt });
   });
 
-  it('absorbs a cancel request appended after the dispatch: the guarded first append reconciles', async () => {
-    const job = await dispatchedJob({});
+  it('absorbs a cancel request appended after the placement: the guarded first append reconciles', async () => {
+    const job = await placedJob({});
     await store.append(
       job.subject,
       [JobCancelRequested.create({ ...job.base, data: { reason: 'operator' } })],
-      job.dispatchedAt,
+      job.requestedAt,
     );
 
     // The claim decided to complete the job before it saw the request: that decision is dropped.
@@ -161,37 +162,65 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     const history = (await store.read(job.subject, jobEvents)).events;
     expect(history.map((stored) => stored.event.type)).toEqual([
       'JobRequested',
-      'JobDispatched',
       'JobCancelRequested',
       'JobStarted',
       'JobCancelled',
     ]);
-    expect(history[3].sequence).toBe(history[4].sequence);
+    expect(history[2].sequence).toBe(history[3].sequence);
   });
 
-  it('is fenced when the job moved on since the dispatch it carries', async () => {
-    const job = await dispatchedJob({});
+  it('drops a first placement once the job was placed again since', async () => {
+    const job = await placedJob({});
+    await store.append(job.subject, [dispatchedTo(job.base, 'robot-b')], job.requestedAt);
+
+    expect(await runner.run(claim(job.work))).toBe('superseded');
+    expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobDispatched']);
+  });
+
+  it('drops a first placement that another robot claimed first, on any delivery', async () => {
+    // A dispatcher that died after placing the job places it again, elsewhere: two work messages.
+    const job = await placedJob({});
+    await store.append(job.subject, [startedBy(job.base, 'robot-b')], job.requestedAt);
+
+    expect(await runner.run(claim(job.work))).toBe('superseded');
+    expect(await runner.run(claim(job.work, 2))).toBe('superseded');
+    expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobStarted']);
+  });
+
+  it('drops a first placement whose job was cancelled before any robot claimed it', async () => {
+    const job = await placedJob({});
     await store.append(
       job.subject,
       [
-        JobDispatched.create({
-          ...job.base,
-          data: { subject: subjects.robotWork('default', 'robot-b'), attempt: 1 },
-        }),
+        JobCancelRequested.create({ ...job.base, data: { reason: 'operator' } }),
+        JobCancelled.create({ ...job.base, data: { completedSteps: 0 } }),
       ],
-      job.dispatchedAt,
+      job.requestedAt,
     );
 
-    expect(await runner.run(claim(job.work))).toBe('fenced');
-    expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobDispatched', 'JobDispatched']);
+    expect(await runner.run(claim(job.work))).toBe('superseded');
+    expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobCancelRequested', 'JobCancelled']);
+  });
+
+  it('is fenced when a later placement loses the job between reading its log and appending', async () => {
+    const job = await placedJob({});
+    const read = store.read.bind(store);
+    jest.spyOn(store, 'read').mockImplementationOnce(async (subject, registry) => {
+      const history = await read(subject, registry);
+      await store.append(subject, [dispatchedTo(job.base, 'robot-b')], history.lastSequence);
+      return history;
+    });
+
+    expect(await runner.run(claim(placedAgain(job.work)))).toBe('fenced');
+    expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobDispatched']);
   });
 
   it('records the claim at once, before waiting out a retry backoff', async () => {
-    const job = await dispatchedJob({});
+    const job = await placedJob({});
     const failedAt = await store.append(
       job.subject,
       [
-        JobStarted.create({ ...job.base, data: { robotId: 'robot-b', delivery: 1, resumedAfterSteps: 0 } }),
+        startedBy(job.base, 'robot-b'),
         StepStarted.create({
           ...job.base,
           data: { stepKey: 'set', nodeId: 'set', nodeType: 'data.set', robotId: 'robot-b', attempt: 1 },
@@ -206,7 +235,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
           },
         }),
       ],
-      job.dispatchedAt,
+      job.requestedAt,
     );
     const retryingRunner = new JobRunner({
       ...runnerDeps,
@@ -216,7 +245,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       ]),
     });
 
-    const run = retryingRunner.run(claim(job.work, 2));
+    const run = retryingRunner.run(claim(placedAgain(job.work), 2));
     await new Promise((resolve) => setTimeout(resolve, 200));
     const waiting = (await store.read(job.subject, jobEvents)).events;
     expect(waiting.at(-1)).toMatchObject({ event: { type: 'JobStarted', data: { robotId: 'robot-a' } } });
@@ -231,24 +260,14 @@ describe('JobRunner claiming a job (real nats-server)', () => {
   });
 
   it('reads the log on a redelivery, where the work message is no longer the whole story', async () => {
-    const job = await dispatchedJob({});
-    await store.append(
-      job.subject,
-      [JobStarted.create({ ...job.base, data: { robotId: 'robot-b', delivery: 1, resumedAfterSteps: 0 } })],
-      job.dispatchedAt,
-    );
+    const job = await placedJob({});
+    await store.append(job.subject, [startedBy(job.base, 'robot-b')], job.requestedAt);
     const reads = jest.spyOn(store, 'read');
 
-    expect(await runner.run(claim(job.work, 2))).toBe('completed');
+    expect(await runner.run(claim(placedAgain(job.work), 2))).toBe('completed');
 
     expect(reads).toHaveBeenCalledWith(job.subject, expect.anything());
-    expect(await typesOf(job.subject)).toEqual([
-      'JobRequested',
-      'JobDispatched',
-      'JobStarted',
-      'JobStarted',
-      'JobCompleted',
-    ]);
+    expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobStarted', 'JobStarted', 'JobCompleted']);
   });
 
   describe('releasing the lease with the last commit (ADR 24)', () => {
@@ -273,7 +292,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     };
 
     it('releases once, in the tick the commit that ends the claim leaves, before it is confirmed', async () => {
-      const job = await dispatchedJob({});
+      const job = await placedJob({});
       const appends = jest.spyOn(store, 'append');
       let finished = false;
       const releasedAt: string[][] = [];
@@ -295,7 +314,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     });
 
     it('does not release a claim that ends by handing the job back', async () => {
-      const job = await dispatchedJob({});
+      const job = await placedJob({});
       const release = jest.fn();
       const stopping = new AbortController();
       stopping.abort();
@@ -308,7 +327,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       let clock = Date.now();
       // Every reading of the clock is a minute later: any bounded retry gives up at its first failure.
       const now = () => (clock += 61_000);
-      const job = await dispatchedJob({});
+      const job = await placedJob({});
       failAppends('JobCompleted', 2);
 
       expect(await retryingRunner({ now }).run({ ...claim(job.work), release: () => undefined })).toBe(
@@ -316,13 +335,13 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       );
       expect((await typesOf(job.subject)).at(-1)).toBe('JobCompleted');
 
-      const held = await dispatchedJob({});
+      const held = await placedJob({});
       failAppends('StepStarted', 2);
       await expect(retryingRunner({ now }).run(claim(held.work))).rejects.toThrow('CONNECTION_CLOSED');
     });
 
     it('stops retrying a released last commit when the robot stops', async () => {
-      const job = await dispatchedJob({});
+      const job = await placedJob({});
       failAppends('JobCompleted', Infinity);
       const abortStep = new AbortController();
       const run = retryingRunner().run({

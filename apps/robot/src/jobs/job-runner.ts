@@ -2,6 +2,7 @@ import {
   JOB_EVENTS,
   JobCancelled,
   JobCompleted,
+  JobDispatched,
   JobFailed,
   JobNeedsAttention,
   JobReleased,
@@ -74,6 +75,7 @@ export type RunOutcome =
   | 'parked' // ack: the job waits for an operator (ambiguous step)
   | 'cancelled' // ack
   | 'fenced' // no ack: another robot holds the job now
+  | 'superseded' // ack: a first placement whose job was placed again or claimed elsewhere (ADR 26)
   | 'released'; // nak at once: this robot is shutting down
 
 export interface Claim {
@@ -109,7 +111,9 @@ export class JobRunner {
     const { tenantId, aggregateId: jobId } = claim.work;
     const subject = subjects.event(tenantId, 'job', jobId);
     const log = this.deps.logger.child({ jobId, delivery: claim.delivery });
+    if (claim.delivery > 1 && (await this.superseded(claim, subject))) return 'superseded';
     let { state, sequence } = await this.startingPoint(claim, subject);
+    const claimedAt = sequence;
     if (isTerminal(state) || state.phase === 'needs_attention') return 'already-finished';
     if (state.phase === 'new' || !state.workflowId || !state.workflowVersion) {
       throw new Error(`job ${jobId} has no JobRequested event`);
@@ -220,6 +224,7 @@ export class JobRunner {
           robotId: this.deps.robotId,
           delivery: claim.delivery,
           resumedAfterSteps: state.completedSteps,
+          ...(claim.work.data.fresh ? { dispatchedAt: claim.work.occurredAt } : {}),
         },
       });
       log.info({ resumedAfterSteps: state.completedSteps }, 'job started');
@@ -294,6 +299,11 @@ export class JobRunner {
         return 'cancelled';
       }
       if (error instanceof ConcurrencyError) {
+        // Nothing of this claim landed: the message itself was stale, not a claim taken over.
+        if (sequence === claimedAt && (await this.superseded(claim, subject))) {
+          log.info('this first placement was superseded: the job was placed again or claimed elsewhere');
+          return 'superseded';
+        }
         log.warn({ reason: error.message }, 'fenced: another robot took over this job; abandoning it');
         return 'fenced';
       }
@@ -326,6 +336,26 @@ export class JobRunner {
       };
     }
     return this.replay(subject);
+  }
+
+  /**
+   * A first placement is no event (ADR 26), so a dispatcher that died after sending one may
+   * place the job again. Its message is superseded once the log, after the request, shows the
+   * job placed again, claimed by another robot, or ended (a cancel before any claim).
+   */
+  private async superseded(claim: Claim, subject: string): Promise<boolean> {
+    const fresh = claim.work.data.fresh;
+    if (!fresh) return false;
+    const { events } = await this.deps.store.read(subject, jobEvents);
+    return (
+      isTerminal(foldJob(events.map((stored) => stored.event))) ||
+      events.some(
+        ({ sequence, event }) =>
+          sequence > fresh.sequence &&
+          (event.type === JobDispatched.type ||
+            (event.type === JobStarted.type && event.data.robotId !== this.deps.robotId)),
+      )
+    );
   }
 
   /** The job's log, folded, and the sequence an append after it is guarded by. */

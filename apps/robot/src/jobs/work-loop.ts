@@ -195,6 +195,7 @@ export class WorkLoop {
         case 'already-finished':
         case 'parked':
         case 'cancelled':
+        case 'superseded':
           // Unconfirmed: the outcome is in the job's log, so if this ack is lost the redelivery
           // reads it there and is acked as already finished.
           return () => message.ack();

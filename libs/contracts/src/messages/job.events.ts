@@ -47,6 +47,8 @@ export const JobStarted = defineMessage({
     delivery: z.number().int().positive(),
     /** Steps already completed when this robot took the job (0 on a fresh start). */
     resumedAfterSteps: z.number().int().nonnegative(),
+    /** When the dispatcher placed the job, for a first placement, which is not an event of its own (ADR 26). */
+    dispatchedAt: z.iso.datetime().optional(),
   }),
 });
 

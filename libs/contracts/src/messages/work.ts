@@ -14,13 +14,13 @@ export const RunJob = defineMessage({
     priority: PrioritySchema,
     attempt: z.number().int().positive(),
     /**
-     * Present when the job's whole history is its `JobRequested` and this dispatch, at stream
-     * sequence `sequence`: a first delivery may start from it without reading the log, and its
-     * first append, guarded by that sequence, proves nothing happened since.
+     * Present on a job's first placement, when its whole history is its `JobRequested` at
+     * stream sequence `sequence` (ADR 26: a first placement is not an event): a first delivery
+     * may start from it without reading the log, and its first append, guarded by that sequence,
+     * proves nothing happened since. Anything after it that places or starts the job elsewhere
+     * supersedes this message.
      */
-    fresh: z
-      .object({ sequence: z.number().int().positive(), variables: JsonObjectSchema })
-      .optional(),
+    fresh: z.object({ sequence: z.number().int().positive(), variables: JsonObjectSchema }).optional(),
   }),
 });
 
