@@ -1,5 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { RunJob, STREAMS, subjects } from '@aether/contracts';
+import { connectNats } from '@aether/event-store';
 import { eventually } from '@aether/testing';
 import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
 import { startServiceProcess, type ServiceProcess } from '../../../tools/dev/stack';
@@ -49,6 +53,8 @@ interface Job {
 
 describe('fleet: placement, affinity, failover, retries and schedules across robot processes', () => {
   let platform: TestPlatform;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
   const extra: ServiceProcess[] = [];
 
   beforeAll(async () => {
@@ -67,9 +73,12 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     });
     await Promise.all(Object.entries(ROBOTS).map(([name, env]) => platform.stack.addRobot(name, env)));
     for (const workflow of WORKFLOWS) await api('POST', '/api/v1/workflows', workflow);
+    nc = await connectNats({ servers: platform.nats.url, name: 'fleet-e2e' });
+    jsm = await jetstreamManager(nc);
   });
 
   afterAll(async () => {
+    await nc?.close();
     await Promise.all(extra.map((service) => service.stop()));
     await platform?.stop();
   });
@@ -207,8 +216,10 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     await platform.stack.addRobot('robot-c', ROBOTS['robot-c']);
     const ran = await until(pinned, ['completed']);
     expect(ran.robotId).toBe('robot-c');
+    // placed once, when robot-c came back: a first placement is no event (ADR 26), its claim is
     const history = await events(pinned);
-    expect(history.filter((e) => e.type === 'JobDispatched')).toHaveLength(1);
+    expect(history.filter((e) => e.type === 'JobDispatched')).toHaveLength(0);
+    expect(history.filter((e) => e.type === 'JobStarted')).toHaveLength(1);
   });
 
   it('cancels a queued job before any robot takes it, and a running job within a second', async () => {
@@ -228,6 +239,47 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     await until(queued, ['cancelled']);
     expect((await events(queued)).map((e) => e.type)).not.toContain('JobStarted');
     // robot-b is free again: the next job runs there at once
+    expect((await until(await trigger('sleepy', onB), ['completed'])).robotId).toBe('robot-b');
+  });
+
+  it('runs a job placed twice for the first time once, and the other robot drops its message at once', async () => {
+    // A dispatcher that died after placing a job places it again when it restarts: a first
+    // placement is its work message alone (ADR 26). Here robot-a has the live placement and
+    // robot-b, busy, the earlier one, as the dead dispatcher would have left it.
+    const onB = { placement: { affinity: { kind: 'hard', robotId: 'robot-b' } } };
+    const busy = await trigger('sleepy', { ...onB, variables: { ms: 1_500 } });
+    await until(busy, ['running']);
+    const twice = await trigger('noop', { placement: { affinity: { kind: 'hard', robotId: 'robot-a' } } });
+    const requested = await eventually(async () => (await events(twice))[0], { what: 'the request' });
+    await jetstream(nc).publish(
+      subjects.robotWork('default', 'robot-b'),
+      JSON.stringify(
+        RunJob.create({
+          tenantId: 'default',
+          aggregateId: twice,
+          id: `run:${twice}:${requested.sequence}:robot-b`,
+          data: {
+            workflowId: 'noop',
+            workflowVersion: 1,
+            priority: 10,
+            attempt: 1,
+            fresh: { sequence: requested.sequence, variables: {} },
+          },
+        }),
+      ),
+    );
+
+    expect((await until(twice, ['completed'])).robotId).toBe('robot-a');
+    await until(busy, ['completed']);
+    // Superseded, acked: not held until its lease (5 s here) runs out and it is delivered again.
+    await eventually(
+      async () => {
+        const info = await jsm.consumers.info(STREAMS.work, 'robot-robot-b');
+        return info.num_pending === 0 && info.num_ack_pending === 0 ? true : undefined;
+      },
+      { timeoutMs: 3_000, what: "robot-b's work consumer empty" },
+    );
+    expect((await events(twice)).filter((e) => e.type === 'JobStarted')).toHaveLength(1);
     expect((await until(await trigger('sleepy', onB), ['completed'])).robotId).toBe('robot-b');
   });
 
@@ -330,7 +382,14 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       misfirePolicy: 'fire_once',
     });
     expect(created.status).toBe(201);
-    type Fire = { fireAt: string; firedAt: string; jobId: string; misfire: boolean; skipped: number; firedBy: string };
+    type Fire = {
+      fireAt: string;
+      firedAt: string;
+      jobId: string;
+      misfire: boolean;
+      skipped: number;
+      firedBy: string;
+    };
     const fires = async () => (await api<{ fires: Fire[] }>('GET', '/api/v1/schedules/every-2s')).body.fires;
     await eventually(async () => ((await fires()).length >= 3 ? true : undefined), { timeoutMs: 15_000 });
 
@@ -350,7 +409,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       { timeoutMs: 20_000, what: 'the catch-up fire and an on-time fire after the restart' },
     ).catch(async (error: Error) => {
       const log = readFileSync(restarted.logFile, 'utf8').split('\n').slice(-30).join('\n');
-      throw new Error(`${error.message}\nfires: ${JSON.stringify(await fires())}\nscheduler-restarted log:\n${log}`);
+      throw new Error(
+        `${error.message}\nfires: ${JSON.stringify(await fires())}\nscheduler-restarted log:\n${log}`,
+      );
     });
 
     // two replicas, yet every occurrence fired once
@@ -358,7 +419,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     // fire_once: the occurrences missed while no scheduler ran collapse into one fire, the latest.
     // It is a misfire when the restarted scheduler planned it more than the grace period late;
     // a restart that lands within the grace period of an occurrence fires that one on time.
-    const [catchUp, ...rest] = all.filter(afterStop).sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
+    const [catchUp, ...rest] = all
+      .filter(afterStop)
+      .sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
     const late = (f: Fire) => Date.parse(f.firedAt) - Date.parse(f.fireAt);
     expect(catchUp.skipped).toBeGreaterThanOrEqual(1);
     if (catchUp.misfire) expect(late(catchUp)).toBeGreaterThan(1_000);

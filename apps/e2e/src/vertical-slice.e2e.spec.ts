@@ -57,13 +57,18 @@ describe('vertical slice: a demo order job end to end', () => {
       startedAt: expect.any(String),
       finishedAt: expect.any(String),
       requestedAt: expect.any(String),
+      dispatchedAt: expect.any(String),
     });
+    expect(Date.parse(body['dispatchedAt'] as string)).toBeLessThanOrEqual(
+      Date.parse(body['startedAt'] as string),
+    );
   });
 
   it('records the history as events on the job subject, secrets excluded', async () => {
     const { body } = await api(`/api/v1/jobs/${job.jobId}/events`);
     const types = (body['events'] as { type: string }[]).map((e) => e.type);
-    expect(types.slice(0, 4)).toEqual(['JobRequested', 'JobDispatched', 'JobStarted', 'StepStarted']);
+    // A first placement is no event of its own (ADR 26): the claim follows the request.
+    expect(types.slice(0, 3)).toEqual(['JobRequested', 'JobStarted', 'StepStarted']);
     expect(types.at(-1)).toBe('JobCompleted');
     expect(types.filter((t) => t === 'StepStarted').length).toBe(
       types.filter((t) => t === 'StepCompleted').length,

@@ -3,15 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import {
-  JobDispatched,
-  JobRequested,
-  RunJob,
-  STREAMS,
-  WorkflowVersionPublished,
-  newId,
-  subjects,
-} from '@aether/contracts';
+import { JobRequested, RunJob, STREAMS, WorkflowVersionPublished, newId, subjects } from '@aether/contracts';
 import { EventStore, ensureStreams } from '@aether/event-store';
 import { eventually, startNatsServer } from '@aether/testing';
 import { startServiceProcess, type ServiceProcess } from '../../dev/stack';
@@ -26,7 +18,7 @@ const encoder = new TextEncoder();
 
 /**
  * `npm run bench:robot`: one robot process alone on its own nats-server, fed no-op jobs as the
- * dispatcher feeds them (JobRequested, JobDispatched, RunJob with its fresh history), to read
+ * dispatcher feeds them (JobRequested, then a first placement's RunJob with its fresh history), to read
  * the robot's own CPU per job without the rest of the platform competing for the cores. Then,
  * with the robot stopped, the same jobs through the robot's own code alone, in this process
  * (`runner_us_per_job`, see `runnerMicrosPerJob`): what is left of the robot's CPU is transport.
@@ -96,7 +88,7 @@ async function publishNoopWorkflow(store: EventStore): Promise<void> {
   await store.append(subjects.event(TENANT, 'workflow', WORKFLOW), [published], 0);
 }
 
-/** What the scheduler and the dispatcher do for one job: its request, its dispatch, its work message. */
+/** What the scheduler and the dispatcher do for one job: its request, then its first placement's work message (ADR 26). */
 async function dispatchJob(store: EventStore, js: JetStreamClient): Promise<void> {
   const jobId = newId();
   const subject = subjects.event(TENANT, 'job', jobId);
@@ -107,12 +99,6 @@ async function dispatchJob(store: EventStore, js: JetStreamClient): Promise<void
     data: { workflowId: WORKFLOW, workflowVersion: 1, variables: {}, priority: 10, trigger: { kind: 'api' } },
   });
   const afterRequest = await store.append(subject, [requested], 0);
-  const dispatched = JobDispatched.create({
-    tenantId: TENANT,
-    aggregateId: jobId,
-    data: { subject: work, attempt: 1 },
-  });
-  const afterDispatch = await store.append(subject, [dispatched], afterRequest.lastSequence);
   const run = RunJob.create({
     tenantId: TENANT,
     aggregateId: jobId,
@@ -121,7 +107,7 @@ async function dispatchJob(store: EventStore, js: JetStreamClient): Promise<void
       workflowVersion: 1,
       priority: 10,
       attempt: 1,
-      fresh: { sequence: afterDispatch.lastSequence, variables: {} },
+      fresh: { sequence: afterRequest.lastSequence, variables: {} },
     },
   });
   await js.publish(work, encoder.encode(JSON.stringify(run)), { msgID: run.id });

@@ -45,7 +45,7 @@ export async function runnerMicrosPerJob(jobs: number, warmup: number): Promise<
         workflowVersion: 1,
         priority: 10,
         attempt: 1,
-        fresh: { sequence: 2, variables: {} },
+        fresh: { sequence: 1, variables: {} },
       },
     });
     const bytes = encoder.encode(JSON.stringify(work));
