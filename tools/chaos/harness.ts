@@ -1,6 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
+import { STREAMS } from '@aether/contracts';
 import type { DemoSite } from '../../apps/demo-site/src';
 import type { TestDatabase, TestNatsServer } from '@aether/testing';
 import { startTestPlatform, type JobEventView, type TestPlatform } from '../dev/platform';
@@ -8,6 +11,8 @@ import { startServiceProcess, type RunningStack, type ServiceProcess } from '../
 
 const WORKFLOW = readFileSync(join(__dirname, 'chaos-ten-steps.workflow.json'), 'utf8');
 const TERMINAL = ['completed', 'failed', 'rejected', 'cancelled', 'needs_attention'];
+/** A job queued on each robot ahead of its slots: what a dispatcher killed mid-burst leaves placed and unclaimed. */
+const DISPATCHER_ENV = { PREFETCH: '1' };
 
 export interface ChaosOptions {
   /** Robot kills. */
@@ -31,6 +36,13 @@ export interface ChaosReport {
   resumeMs: number[];
   freeze: { fencedRobotLogged: boolean; completions: number };
   natsRestart: { jobs: number; completed: number };
+  dispatcherRestart: {
+    jobs: number;
+    completed: number;
+    startedTwice: number;
+    superseded: number;
+    leftInWork: number;
+  };
   projector: { jobs: number; equalsRebuild: boolean };
 }
 
@@ -54,6 +66,7 @@ export class ChaosPlatform {
       name: 'chaos',
       databasePrefix: 'aether_chaos',
       robots: 2,
+      env: DISPATCHER_ENV,
       robotEnv: { LEASE_MS: String(leaseMs), MAX_DELIVER: '50', MAX_CONCURRENT_JOBS: '2' },
     });
     const platform = new ChaosPlatform(base, leaseMs);
@@ -142,14 +155,42 @@ export class ChaosPlatform {
     });
   }
 
+  /** SIGKILLs the dispatcher and starts a fresh one `downMs` later. */
+  async killAndRestartDispatcher(downMs: number): Promise<void> {
+    const index = this.stack.services.findIndex((s) => s.service === 'dispatcher');
+    this.stack.services[index].child.kill('SIGKILL');
+    await sleep(downMs);
+    this.stack.services[index] = await startServiceProcess('dispatcher', {
+      natsUrl: this.nats.url,
+      databaseUrl: this.db.url,
+      logDir: this.logDir,
+      name: 'dispatcher-restarted',
+      env: { LOG_LEVEL: 'info', ...DISPATCHER_ENV },
+    });
+  }
+
+  /** Messages in the WORK stream: work not yet acked by any robot. */
+  async workMessages(): Promise<number> {
+    const nc = await connect({ servers: this.nats.url, name: 'chaos-work-probe' });
+    try {
+      return (await (await jetstreamManager(nc)).streams.info(STREAMS.work)).state.messages;
+    } finally {
+      await nc.close();
+    }
+  }
+
   fencedCount(): number {
+    return this.robotLogLines('"fenced:');
+  }
+
+  robotLogLines(marker: string): number {
     return readdirSync(this.logDir)
       .filter((file) => file.startsWith('robot-'))
       .map(
         (file) =>
           readFileSync(join(this.logDir, file), 'utf8')
             .split('\n')
-            .filter((line) => line.includes('"fenced:')).length,
+            .filter((line) => line.includes(marker)).length,
       )
       .reduce((a, b) => a + b, 0);
   }
@@ -209,6 +250,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const freeze = await freezeScenario(platform, leaseMs, jobs, log);
     const natsRestart = await natsRestartScenario(platform, jobs, log);
+    const dispatcherRestart = await dispatcherScenario(platform, jobs, log);
     const projector = await projectorScenario(platform, jobs, log);
 
     const effects = platform.site.sideEffects();
@@ -234,6 +276,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       resumeMs,
       freeze,
       natsRestart,
+      dispatcherRestart,
       projector: { ...projector, jobs: jobs.length },
     };
   } finally {
@@ -289,6 +332,48 @@ async function natsRestartScenario(
     if ((await platform.waitForEnd(jobId, 60_000))?.some((e) => e.type === 'JobCompleted')) completed++;
   log(`nats restart: ${completed}/${batch.length} jobs completed`);
   return { jobs: batch.length, completed };
+}
+
+/**
+ * Kill the dispatcher in the middle of a burst and start it again. A first placement is its
+ * work message alone (ADR 26), so the jobs it had placed that no robot had claimed yet are
+ * placed again, maybe on the other robot. Each job must still start once, and the robots must
+ * drop the superseded messages, leaving no work behind.
+ */
+async function dispatcherScenario(
+  platform: ChaosPlatform,
+  jobs: { jobId: string; runId: string }[],
+  log: (l: string) => void,
+) {
+  const supersededBefore = platform.robotLogLines('"superseded:');
+  const burst: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const runId = `disp${i}x${Date.now()}`;
+    // Jobs long enough that the work queued ahead is still unclaimed when the new dispatcher is up.
+    const jobId = await platform.trigger(runId, 250);
+    jobs.push({ jobId, runId });
+    burst.push(jobId);
+  }
+  await platform.waitForStart(burst[0]);
+  await sleep(100);
+  await platform.killAndRestartDispatcher(300);
+  let completed = 0;
+  let startedTwice = 0;
+  for (const jobId of burst) {
+    const events = (await platform.waitForEnd(jobId, 60_000)) ?? [];
+    if (events.some((e) => e.type === 'JobCompleted')) completed++;
+    if (events.filter((e) => e.type === 'JobStarted').length > 1) startedTwice++;
+  }
+  let leftInWork = await platform.workMessages();
+  for (let i = 0; i < 50 && leftInWork > 0; i++) {
+    await sleep(100);
+    leftInWork = await platform.workMessages();
+  }
+  const superseded = platform.robotLogLines('"superseded:') - supersededBefore;
+  log(
+    `dispatcher restart: ${completed}/${burst.length} jobs completed, ${startedTwice} started twice, ${superseded} work message(s) superseded, ${leftInWork} left in WORK`,
+  );
+  return { jobs: burst.length, completed, startedTwice, superseded, leftInWork };
 }
 
 /** Kill the projector in the middle of a burst, restart it, and compare with a rebuild from sequence 1. */

@@ -3,7 +3,7 @@ import { chaosLine, runChaos, type ChaosReport } from '../../../tools/chaos/harn
 /**
  * The short chaos suite (the full one is `npm run chaos`): robots SIGKILLed at random
  * moments of a ten-step workflow, one frozen past its lease, nats-server killed and
- * restarted, the projector killed mid-burst. Side effects are counted by the demo site.
+ * restarted, the dispatcher and the projector killed mid-burst. Side effects are counted by the demo site.
  */
 describe('chaos: no job lost, no completed step run twice', () => {
   let report: ChaosReport;
@@ -15,7 +15,9 @@ describe('chaos: no job lost, no completed step run twice', () => {
 
   it('completes every job and never repeats a completed step', () => {
     expect(report.lost).toBe(0);
-    expect(report.completed).toBe(report.trials + 1 + report.natsRestart.jobs + 5);
+    expect(report.completed).toBe(
+      report.trials + 1 + report.natsRestart.jobs + report.dispatcherRestart.jobs + 5,
+    );
     expect(report.duplicateSteps).toBe(0);
   });
 
@@ -30,6 +32,14 @@ describe('chaos: no job lost, no completed step run twice', () => {
 
   it('survives a nats-server restart: every job of the batch completes', () => {
     expect(report.natsRestart.completed).toBe(report.natsRestart.jobs);
+  });
+
+  it('a dispatcher killed mid-burst places again what no robot had claimed, and each job starts once', () => {
+    expect(report.dispatcherRestart).toMatchObject({
+      completed: report.dispatcherRestart.jobs,
+      startedTwice: 0,
+      leftInWork: 0,
+    });
   });
 
   it('a projector killed mid-batch catches up to exactly a rebuild from sequence 1', () => {

@@ -27,6 +27,7 @@ import type { StepHealing } from '../healing/step-healing';
 import { evolveJobInPlace, foldJob, isTerminal, requestedJobState, type JobState } from '@aether/job-domain';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
+const SUPERSEDED = 'superseded: this first placement was placed again, claimed elsewhere or ended; dropped';
 /** How long an append keeps retrying through a NATS outage before the claim is given up. */
 const APPEND_RETRY_MS = 60_000;
 
@@ -111,7 +112,10 @@ export class JobRunner {
     const { tenantId, aggregateId: jobId } = claim.work;
     const subject = subjects.event(tenantId, 'job', jobId);
     const log = this.deps.logger.child({ jobId, delivery: claim.delivery });
-    if (claim.delivery > 1 && (await this.superseded(claim, subject))) return 'superseded';
+    if (claim.delivery > 1 && (await this.superseded(claim, subject))) {
+      log.info(SUPERSEDED);
+      return 'superseded';
+    }
     let { state, sequence } = await this.startingPoint(claim, subject);
     const claimedAt = sequence;
     if (isTerminal(state) || state.phase === 'needs_attention') return 'already-finished';
@@ -301,7 +305,7 @@ export class JobRunner {
       if (error instanceof ConcurrencyError) {
         // Nothing of this claim landed: the message itself was stale, not a claim taken over.
         if (sequence === claimedAt && (await this.superseded(claim, subject))) {
-          log.info('this first placement was superseded: the job was placed again or claimed elsewhere');
+          log.info(SUPERSEDED);
           return 'superseded';
         }
         log.warn({ reason: error.message }, 'fenced: another robot took over this job; abandoning it');
