@@ -76,7 +76,7 @@ export type RunOutcome =
   | 'parked' // ack: the job waits for an operator (ambiguous step)
   | 'cancelled' // ack
   | 'fenced' // no ack: another robot holds the job now
-  | 'superseded' // ack: a first placement whose job was placed again or claimed elsewhere (ADR 26)
+  | 'superseded' // ack: a first placement whose job was placed again, claimed elsewhere or ended (ADR 26)
   | 'released'; // nak at once: this robot is shutting down
 
 export interface Claim {
