@@ -17,7 +17,12 @@ import {
   type JobEvent,
   type WorkMessage,
 } from '@aether/contracts';
-import { ConcurrencyError, type EventStore } from '@aether/event-store';
+import {
+  ConcurrencyError,
+  type AggregateHistory,
+  type EventStore,
+  type StoredEvent,
+} from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
 import { createPlanner, type PlannedStep } from '@aether/workflow';
 import { HealApprovalNeededError, type NodeContext, type NodeHandler, type NodeOutput } from '@aether/nodes';
@@ -28,6 +33,32 @@ import { evolveJobInPlace, foldJob, isTerminal, requestedJobState, type JobState
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 const SUPERSEDED = 'superseded: this first placement was placed again, claimed elsewhere or ended; dropped';
+
+/**
+ * A first placement is no event (ADR 26), so a dispatcher that died after sending one may place
+ * the job again. Its message is superseded once the log, after the request, shows the job placed
+ * again, claimed by another robot, or ended (a cancel before any claim).
+ */
+function supersedes(
+  events: readonly StoredEvent<JobEvent>[],
+  fresh: { readonly sequence: number },
+  robotId: string,
+): boolean {
+  return (
+    isTerminal(foldJob(events.map((stored) => stored.event))) ||
+    events.some(
+      ({ sequence, event }) =>
+        sequence > fresh.sequence &&
+        (event.type === JobDispatched.type ||
+          (event.type === JobStarted.type && event.data.robotId !== robotId)),
+    )
+  );
+}
+
+function positionAfter(history: AggregateHistory<JobEvent>): JobPosition {
+  return { state: foldJob(history.events.map((stored) => stored.event)), sequence: history.lastSequence };
+}
+
 /** How long an append keeps retrying through a NATS outage before the claim is given up. */
 const APPEND_RETRY_MS = 60_000;
 
@@ -112,11 +143,12 @@ export class JobRunner {
     const { tenantId, aggregateId: jobId } = claim.work;
     const subject = subjects.event(tenantId, 'job', jobId);
     const log = this.deps.logger.child({ jobId, delivery: claim.delivery });
-    if (claim.delivery > 1 && (await this.superseded(claim, subject))) {
+    const start = await this.startingPoint(claim, subject);
+    if (start === 'superseded') {
       log.info(SUPERSEDED);
       return 'superseded';
     }
-    let { state, sequence } = await this.startingPoint(claim, subject);
+    let { state, sequence } = start;
     const claimedAt = sequence;
     if (isTerminal(state) || state.phase === 'needs_attention') return 'already-finished';
     if (state.phase === 'new' || !state.workflowId || !state.workflowVersion) {
@@ -304,7 +336,12 @@ export class JobRunner {
       }
       if (error instanceof ConcurrencyError) {
         // Nothing of this claim landed: the message itself was stale, not a claim taken over.
-        if (sequence === claimedAt && (await this.superseded(claim, subject))) {
+        const fresh = claim.work.data.fresh;
+        if (
+          fresh &&
+          sequence === claimedAt &&
+          supersedes((await this.deps.store.read(subject, jobEvents)).events, fresh, this.deps.robotId)
+        ) {
           log.info(SUPERSEDED);
           return 'superseded';
         }
@@ -329,9 +366,10 @@ export class JobRunner {
   /**
    * The state a claim starts from and the sequence its first append is guarded by. A first
    * delivery of a fresh dispatch carries both; if anything was appended since, that append
-   * conflicts and is reconciled against the log like any other. Otherwise: the log, folded.
+   * conflicts and is reconciled against the log like any other. Otherwise: the log, folded —
+   * unless it shows that a first placement's message was superseded.
    */
-  private async startingPoint(claim: Claim, subject: string): Promise<JobPosition> {
+  private async startingPoint(claim: Claim, subject: string): Promise<JobPosition | 'superseded'> {
     const { data } = claim.work;
     if (claim.delivery === 1 && data.fresh) {
       return {
@@ -339,33 +377,14 @@ export class JobRunner {
         sequence: data.fresh.sequence,
       };
     }
-    return this.replay(subject);
-  }
-
-  /**
-   * A first placement is no event (ADR 26), so a dispatcher that died after sending one may
-   * place the job again. Its message is superseded once the log, after the request, shows the
-   * job placed again, claimed by another robot, or ended (a cancel before any claim).
-   */
-  private async superseded(claim: Claim, subject: string): Promise<boolean> {
-    const fresh = claim.work.data.fresh;
-    if (!fresh) return false;
-    const { events } = await this.deps.store.read(subject, jobEvents);
-    return (
-      isTerminal(foldJob(events.map((stored) => stored.event))) ||
-      events.some(
-        ({ sequence, event }) =>
-          sequence > fresh.sequence &&
-          (event.type === JobDispatched.type ||
-            (event.type === JobStarted.type && event.data.robotId !== this.deps.robotId)),
-      )
-    );
+    const history = await this.deps.store.read(subject, jobEvents);
+    if (data.fresh && supersedes(history.events, data.fresh, this.deps.robotId)) return 'superseded';
+    return positionAfter(history);
   }
 
   /** The job's log, folded, and the sequence an append after it is guarded by. */
   private async replay(subject: string): Promise<JobPosition> {
-    const history = await this.deps.store.read(subject, jobEvents);
-    return { state: foldJob(history.events.map((stored) => stored.event)), sequence: history.lastSequence };
+    return positionAfter(await this.deps.store.read(subject, jobEvents));
   }
 
   private cancelled(base: EventBase, state: JobState): JobEvent {
