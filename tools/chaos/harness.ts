@@ -309,19 +309,31 @@ async function freezeScenario(
   return { fencedRobotLogged: platform.fencedCount() > fencedBefore, completions };
 }
 
+/** Triggers `count` jobs one after the other, each recorded in `jobs` for the final audit; their ids. */
+async function triggerBatch(
+  platform: ChaosPlatform,
+  jobs: { jobId: string; runId: string }[],
+  label: string,
+  count: number,
+  stepDelayMs: number,
+): Promise<string[]> {
+  const batch: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const runId = `${label}${i}x${Date.now()}`;
+    const jobId = await platform.trigger(runId, stepDelayMs);
+    jobs.push({ jobId, runId });
+    batch.push(jobId);
+  }
+  return batch;
+}
+
 /** Kill nats-server in the middle of a run and start it again on the same store. */
 async function natsRestartScenario(
   platform: ChaosPlatform,
   jobs: { jobId: string; runId: string }[],
   log: (l: string) => void,
 ) {
-  const batch: string[] = [];
-  for (let i = 0; i < 4; i++) {
-    const runId = `nats${i}x${Date.now()}`;
-    const jobId = await platform.trigger(runId, 100);
-    jobs.push({ jobId, runId });
-    batch.push(jobId);
-  }
+  const batch = await triggerBatch(platform, jobs, 'nats', 4, 100);
   await platform.waitForStart(batch[0]);
   await sleep(200);
   await platform.nats.kill();
@@ -346,14 +358,8 @@ async function dispatcherScenario(
   log: (l: string) => void,
 ) {
   const supersededBefore = platform.robotLogLines('"superseded:');
-  const burst: string[] = [];
-  for (let i = 0; i < 10; i++) {
-    const runId = `disp${i}x${Date.now()}`;
-    // Jobs long enough that the work queued ahead is still unclaimed when the new dispatcher is up.
-    const jobId = await platform.trigger(runId, 250);
-    jobs.push({ jobId, runId });
-    burst.push(jobId);
-  }
+  // Jobs long enough that the work queued ahead is still unclaimed when the new dispatcher is up.
+  const burst = await triggerBatch(platform, jobs, 'disp', 10, 250);
   await platform.waitForStart(burst[0]);
   await sleep(100);
   await platform.killAndRestartDispatcher(300);
@@ -383,13 +389,7 @@ async function projectorScenario(
   log: (l: string) => void,
 ) {
   const metrics = platform.stack.services.find((s) => s.service === 'metrics') as ServiceProcess;
-  const burst: string[] = [];
-  for (let i = 0; i < 5; i++) {
-    const runId = `proj${i}x${Date.now()}`;
-    const jobId = await platform.trigger(runId, 5);
-    jobs.push({ jobId, runId });
-    burst.push(jobId);
-  }
+  const burst = await triggerBatch(platform, jobs, 'proj', 5, 5);
   await sleep(150);
   metrics.child.kill('SIGKILL');
   for (const jobId of burst) await platform.waitForEnd(jobId, 30_000);

@@ -216,7 +216,8 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     await platform.stack.addRobot('robot-c', ROBOTS['robot-c']);
     const ran = await until(pinned, ['completed']);
     expect(ran.robotId).toBe('robot-c');
-    // placed once, when robot-c came back: a first placement is no event (ADR 26), its claim is
+    // placed once, when robot-c came back: a first placement is no event of its own (ADR 26),
+    // so the one claim is what shows it
     const history = await events(pinned);
     expect(history.filter((e) => e.type === 'JobDispatched')).toHaveLength(0);
     expect(history.filter((e) => e.type === 'JobStarted')).toHaveLength(1);

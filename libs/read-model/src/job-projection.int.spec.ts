@@ -205,14 +205,17 @@ describe('JobProjection', () => {
     return snapshot();
   };
   const rowVersions = () => ds.query('SELECT job_id, xmin FROM jobs ORDER BY job_id');
-
-  it('a batch holding whole lives of jobs leaves the same rows as their events one by one', async () => {
-    const events = sequenced(livesOf(['job-a', 'job-b', 'job-c']));
+  /** Projects `events` event by event, then as one batch, expects the same rows; those rows. */
+  const batchedAsOneByOne = async (events: ProjectableEvent[]) => {
     const oneByOne = await eventByEvent([], events);
-
     await projection.reset();
     await projection.apply(events);
     expect(await snapshot()).toEqual(oneByOne);
+    return oneByOne;
+  };
+
+  it('a batch holding whole lives of jobs leaves the same rows as their events one by one', async () => {
+    const oneByOne = await batchedAsOneByOne(sequenced(livesOf(['job-a', 'job-b', 'job-c'])));
     expect(oneByOne.jobs[0]).toMatchObject({
       status: 'completed',
       robot_id: 'r1',
@@ -232,12 +235,7 @@ describe('JobProjection', () => {
       ...base('job-first', 10),
       data: { robotId: 'r1', delivery: 1, resumedAfterSteps: 0, dispatchedAt: at(5).toISOString() },
     });
-    const events = sequenced([requested, started, completed]);
-    const oneByOne = await eventByEvent([], events);
-
-    await projection.reset();
-    await projection.apply(events);
-    expect(await snapshot()).toEqual(oneByOne);
+    const oneByOne = await batchedAsOneByOne(sequenced([requested, started, completed]));
     expect(oneByOne.jobs[0]).toMatchObject({
       status: 'completed',
       robot_id: 'r1',

@@ -461,11 +461,7 @@ export class Dispatcher {
       }
       if (expected === job.firstSequence && job.variables) await this.placeFirst(job, robotId, job.variables);
       else await this.placeAgain(job, robotId, expected);
-      if (
-        (this.purges.get(robotId) ?? 0) !== purgesBefore &&
-        job.robotId === robotId &&
-        job.phase === 'placed'
-      ) {
+      if ((this.purges.get(robotId) ?? 0) !== purgesBefore && job.robotId === robotId && job.phase === 'placed') {
         this.leaveRobot(job); // the robot's queue was purged while this was being placed
         this.enqueue(job, this.ports.now(), true);
       }
@@ -533,10 +529,7 @@ export class Dispatcher {
       );
       job.unpublished = false;
     } catch (error) {
-      this.logger.warn(
-        { err: error, jobId: job.jobId },
-        'publishing work failed; the next reconcile retries',
-      );
+      this.logger.warn({ err: error, jobId: job.jobId }, 'publishing work failed; the next reconcile retries');
     }
   }
 
