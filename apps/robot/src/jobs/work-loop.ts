@@ -118,8 +118,8 @@ export class WorkLoop {
     let settle: Settle | undefined;
     /** The pull that left with the last job's ack (ADR 24), when one did. */
     let pulled: Promise<WorkDelivery | null> | undefined;
-    const pullNext = () => {
-      pulled = puller.next(PULL_EXPIRES_MS);
+    const pullNext = (acking: WorkDelivery) => {
+      pulled = puller.next(PULL_EXPIRES_MS, acking);
       pulled.catch(() => undefined); // awaited in the loop; this only keeps it from counting as unhandled
     };
     while (!this.stopping.signal.aborted) {
@@ -144,8 +144,9 @@ export class WorkLoop {
         pulled = undefined;
       }
       if (message)
-        settle = await this.handle(message, () => {
-          if (!this.stopping.signal.aborted) pullNext();
+        settle = await this.handle(message, (finished) => {
+          if (this.stopping.signal.aborted) finished.ack();
+          else pullNext(finished);
         });
     }
     settle?.();
@@ -156,10 +157,13 @@ export class WorkLoop {
 
   /**
    * Runs one claimed job; what to do with its message is returned, not done (see `slot`) — unless
-   * the job's last commit released the claim: then the message is acked in that commit's tick and
-   * `released` is called, in the same tick, to send the next pull.
+   * the job's last commit released the claim: then `released` acks the message in that commit's
+   * tick, with the next pull when one is to follow.
    */
-  private async handle(message: WorkDelivery, released: () => void): Promise<Settle | undefined> {
+  private async handle(
+    message: WorkDelivery,
+    released: (message: WorkDelivery) => void,
+  ): Promise<Settle | undefined> {
     const parsed = workMessages.parseBytes(message.data);
     if (!parsed.ok) {
       await quarantine(this.js, this.durable, message, parsed.reason);
@@ -184,8 +188,7 @@ export class WorkLoop {
         release: () => {
           settled = true;
           clearInterval(keepLease);
-          message.ack();
-          released();
+          released(message);
         },
       });
       if (settled) return undefined;

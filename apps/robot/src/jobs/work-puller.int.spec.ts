@@ -16,8 +16,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
 /** The next message, which must come. */
-async function take(puller: WorkPuller): Promise<WorkDelivery> {
-  const delivery = await puller.next(1_000);
+async function take(puller: WorkPuller, acking?: WorkDelivery): Promise<WorkDelivery> {
+  const delivery = await puller.next(1_000, acking);
   if (!delivery) throw new Error('no message within the pull');
   return delivery;
 }
@@ -73,6 +73,28 @@ describe('WorkPuller (real nats-server)', () => {
     expect(again).toMatchObject({ seq: second.seq, info: { deliveryCount: 2 } });
     again.term();
     await sleep(100);
+    expect(await left()).toBe(0);
+    puller.close();
+  });
+
+  it('acks a delivery and pulls the next in one message: the server takes the ack first', async () => {
+    const { stream, publish, left } = await workQueue();
+    await publish('first');
+    await publish('second');
+    const puller = new WorkPuller(nc, stream, 'robot');
+    const first = await take(puller);
+
+    const sentBefore = nc.stats().outMsgs;
+    const second = await take(puller, first);
+    expect(nc.stats().outMsgs - sentBefore).toBe(1);
+    expect(text(second.data)).toBe('second');
+    const consumer = await jsm.consumers.info(stream, 'robot');
+    expect(consumer.num_ack_pending).toBe(1); // the first is acked, not held as a second lease
+    expect(consumer.ack_floor.stream_seq).toBe(first.seq);
+    expect(await left()).toBe(1);
+
+    const none = await puller.next(200, second);
+    expect(none).toBeNull();
     expect(await left()).toBe(0);
     puller.close();
   });

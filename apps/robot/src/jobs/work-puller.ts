@@ -64,9 +64,16 @@ export class WorkPuller {
    * The next message, or null when none came within `expiresMs`; rejects when the server did
    * not answer the pull at all (the connection broke, the consumer is gone). The pull request is
    * written in the caller's tick, so a settle called just before leaves in the same socket write.
+   *
+   * With `acking`, a delivery of this puller's, the pull is that delivery's ack: one `+NXT`
+   * message on its ack subject, which nats-server takes as the ack and then the pull, so the
+   * robot still never holds two leases.
    */
-  next(expiresMs: number): Promise<WorkDelivery | null> {
-    if (this.waiting) return Promise.reject(new Error('a pull is already waiting'));
+  next(expiresMs: number, acking?: WorkDelivery): Promise<WorkDelivery | null> {
+    if (this.waiting) {
+      acking?.ack();
+      return Promise.reject(new Error('a pull is already waiting'));
+    }
     const pull = ++this.pull;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
@@ -77,11 +84,13 @@ export class WorkPuller {
         expiresMs + this.lostPullGraceMs,
       );
       this.waiting = { pull, timer, resolve, reject };
-      this.nc.publish(
-        `$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.durable}`,
-        JSON.stringify({ batch: 1, expires: nanos(expiresMs) }),
-        { reply: `${this.inbox}.${pull}` },
-      );
+      const request = JSON.stringify({ batch: 1, expires: nanos(expiresMs) });
+      const reply = `${this.inbox}.${pull}`;
+      if (acking instanceof PulledDelivery) this.nc.publish(acking.ackSubject, `+NXT ${request}`, { reply });
+      else {
+        acking?.ack();
+        this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.durable}`, request, { reply });
+      }
     });
   }
 
@@ -95,7 +104,7 @@ export class WorkPuller {
       // A message arrives on its own subject, so which pull it answers is unknown: it is taken
       // by the pull that waits, and sent back when none waits (an earlier pull answered late).
       if (!message.reply) return;
-      const delivery = toDelivery(message);
+      const delivery = new PulledDelivery(message);
       if (this.waiting) this.settle(delivery);
       else delivery.nak();
       return;
@@ -124,19 +133,42 @@ export class WorkPuller {
   }
 }
 
-/** `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>`, or the 12-token form with domain and account. */
-function toDelivery(message: Msg): WorkDelivery {
-  const tokens = (message.reply as string).split('.');
-  const at = tokens.length === 9 ? 2 : 4;
-  const respond = (body: string) => void message.respond(body);
-  return {
-    subject: message.subject,
-    data: message.data,
-    seq: Number(tokens[at + 3]),
-    info: { stream: tokens[at], deliveryCount: Number(tokens[at + 2]) },
-    ack: () => respond('+ACK'),
-    nak: (delayMs) => respond(delayMs ? `-NAK ${JSON.stringify({ delay: nanos(delayMs) })}` : '-NAK'),
-    working: () => respond('+WPI'),
-    term: () => respond('+TERM'),
-  };
+/**
+ * A message a pull brought, settled on its ack subject:
+ * `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>`, or the 12-token form
+ * with domain and account.
+ */
+class PulledDelivery implements WorkDelivery {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly seq: number;
+  readonly info: { readonly stream: string; readonly deliveryCount: number };
+  readonly ackSubject: string;
+
+  constructor(private readonly message: Msg) {
+    this.subject = message.subject;
+    this.data = message.data;
+    this.ackSubject = message.reply as string;
+    const tokens = this.ackSubject.split('.');
+    const at = tokens.length === 9 ? 2 : 4;
+    this.seq = Number(tokens[at + 3]);
+    this.info = { stream: tokens[at], deliveryCount: Number(tokens[at + 2]) };
+  }
+
+  ack(): void {
+    this.respond('+ACK');
+  }
+  nak(delayMs?: number): void {
+    this.respond(delayMs ? `-NAK ${JSON.stringify({ delay: nanos(delayMs) })}` : '-NAK');
+  }
+  working(): void {
+    this.respond('+WPI');
+  }
+  term(): void {
+    this.respond('+TERM');
+  }
+
+  private respond(body: string): void {
+    this.message.respond(body);
+  }
 }
