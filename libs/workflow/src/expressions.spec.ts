@@ -90,6 +90,21 @@ describe('expressions: the language', () => {
   });
 });
 
+describe('expressions: each source is parsed once', () => {
+  it('gives the same tree for the same source, evaluated afresh against each scope', () => {
+    const source = 'item.price * index';
+    const tree = parseExpression(source);
+    expect(parseExpression(source)).toBe(tree);
+    expect(parseExpression(` ${source}`)).not.toBe(tree);
+    expect(evaluateExpression(source, { item: { price: 2 }, index: 3 })).toBe(6);
+    expect(evaluateExpression(source, { item: { price: 5 }, index: 2 })).toBe(10);
+  });
+
+  it('does not keep a source that fails: it fails the same way every time', () => {
+    for (let i = 0; i < 2; i++) expect(() => parseExpression('1 +')).toThrow(ExpressionError);
+  });
+});
+
 describe('expressions: hostile inputs fail with a clear error, fast', () => {
   const objectProtoBefore = Object.getOwnPropertyNames(Object.prototype).sort();
 

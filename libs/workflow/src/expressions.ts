@@ -375,8 +375,25 @@ class Parser {
   }
 }
 
+/**
+ * Expressions parsed so far, by source. A workflow evaluates the same few expressions at every
+ * job, step and item (a `data.map` handler once per element), and an AST is never changed once
+ * built, so each is tokenized and parsed once. Bounded: emptied when full.
+ */
+const parsed = new Map<string, Ast>();
+const PARSED_KEPT = 4_096;
+
 /** Parses one expression (the text between `{{` and `}}`). Throws `ExpressionError`. */
 export function parseExpression(source: string): Ast {
+  const known = parsed.get(source);
+  if (known) return known;
+  const ast = parseAnew(source);
+  if (parsed.size >= PARSED_KEPT) parsed.clear();
+  parsed.set(source, ast);
+  return ast;
+}
+
+function parseAnew(source: string): Ast {
   if (typeof source !== 'string') throw new ExpressionError('type', 'an expression must be a string');
   if (source.length > expressionLimits.maxExpressionLength) {
     throw new ExpressionError(

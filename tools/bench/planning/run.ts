@@ -2,12 +2,14 @@
 // robot drives it — plan, record the step's outcome, plan again. "fresh" walks the history from
 // the start at every step (`planNext`); "planner" keeps its walk (`createPlanner`). Then the
 // robot's other per-step cost: folding each step's StepStarted and StepCompleted into the claim's
-// state, copying its maps (`evolveJob`) or writing them in place (`evolveJobInPlace`).
+// state, copying its maps (`evolveJob`) or writing them in place (`evolveJobInPlace`). Last, an
+// expression evaluated once per element, as a `data.map` handler is (`evaluateExpression`).
 //   npm run bench:planning            (BENCH_ROWS=5000)
 import { StepCompleted, StepStarted, type JobEvent } from '@aether/contracts';
 import { evolveJob, evolveJobInPlace, foldJob, type JobState } from '@aether/job-domain';
 import {
   createPlanner,
+  evaluateExpression,
   planNext,
   type NextAction,
   type StepHistory,
@@ -68,11 +70,22 @@ const stepEvents: JobEvent[] = Array.from({ length: kept.steps }, (_, i) => [
 ]).flat();
 const inPlaceMs = fold(evolveJobInPlace, stepEvents);
 const copyingMs = fold(evolveJob, stepEvents);
+function perEvaluationMicros(items: number): number {
+  const elements = Array.from({ length: items }, (_, i) => ({ price: i }));
+  let sum = 0;
+  const started = process.hrtime.bigint();
+  for (const item of elements) sum += evaluateExpression('item.price * 2 + 1', { item }) as number;
+  if (sum !== items * items) throw new Error('expression evaluated wrong');
+  return Number(process.hrtime.bigint() - started) / 1e3 / items;
+}
+perEvaluationMicros(rows * 20); // warm-up
+const evaluationUs = perEvaluationMicros(rows * 20);
 const round = (n: number) => Math.round(n * 10) / 10;
 process.stderr.write(`fresh walk per step: ${round(fresh.ms)} ms for ${fresh.steps} steps\n`);
 process.stderr.write(`kept planner:        ${round(kept.ms)} ms for ${kept.steps} steps\n`);
 process.stderr.write(`fold, copying maps:  ${round(copyingMs)} ms for ${stepEvents.length} events\n`);
 process.stderr.write(`fold, in place:      ${round(inPlaceMs)} ms for ${stepEvents.length} events\n`);
+process.stderr.write(`map expression:      ${evaluationUs.toFixed(3)} µs per element\n`);
 process.stdout.write(
   `${JSON.stringify({
     bench: 'planning',
@@ -83,5 +96,6 @@ process.stdout.write(
     speedup: round(fresh.ms / kept.ms),
     fold_copying_ms: round(copyingMs),
     fold_in_place_ms: round(inPlaceMs),
+    map_expression_us: Math.round(evaluationUs * 1000) / 1000,
   })}\n`,
 );
