@@ -28,9 +28,9 @@ const MISC_PAGE = `<!doctype html><title>misc</title>
 <button id="disabled" disabled>Disabled</button>
 <a id="link" href="/tab?from=link" data-kind="internal">Link</a>
 <table id="plain"><tr><td>1</td><td> 2 </td></tr><tr><td>3</td><td>4</td></tr></table>
+<iframe name="inner" id="inner-frame" src="/frame"></iframe>
 <div id="delayed"></div>
-<script>setTimeout(() => { document.getElementById('delayed').innerHTML = '<p id="arrived">Arrived late</p>'; }, 300);</script>
-<iframe name="inner" id="inner-frame" src="/frame"></iframe>`;
+<script>setTimeout(() => { document.getElementById('delayed').innerHTML = '<p id="arrived">Arrived late</p>'; }, 300);</script>`;
 const FRAME_PAGE = `<!doctype html><input id="frame-input">
 <button id="frame-button" onclick="document.getElementById('frame-out').textContent = document.getElementById('frame-input').value">Go</button>
 <span id="frame-out"></span><iframe name="nested" src="/nested"></iframe>`;
