@@ -50,9 +50,10 @@ describe('WorkPuller (real nats-server)', () => {
       storage: StorageType.Memory,
     });
     await jsm.consumers.add(stream, { durable_name: 'robot', ack_policy: AckPolicy.Explicit, ack_wait: 30e9 });
-    const publish = (text: string) => js.publish(`q${queue}.work`, text);
+    const subject = `q${queue}.work`;
+    const publish = (text: string) => js.publish(subject, text);
     const left = async () => (await jsm.streams.info(stream)).state.messages;
-    return { stream, subject: `q${queue}.work`, publish, left };
+    return { stream, subject, publish, left };
   }
 
   it('takes one message per pull and settles it: an acked message leaves the queue', async () => {
@@ -97,6 +98,25 @@ describe('WorkPuller (real nats-server)', () => {
     expect(none).toBeNull();
     expect(await left()).toBe(0);
     puller.close();
+  });
+
+  it("acks another puller's delivery apart and pulls from its own consumer", async () => {
+    const a = await workQueue();
+    const b = await workQueue();
+    await a.publish('a1');
+    await a.publish('a2');
+    await b.publish('b1');
+    const fromA = new WorkPuller(nc, a.stream, 'robot');
+    const fromB = new WorkPuller(nc, b.stream, 'robot');
+    const a1 = await take(fromA);
+
+    expect(text((await take(fromB, a1)).data)).toBe('b1');
+    const consumerA = await jsm.consumers.info(a.stream, 'robot');
+    expect(consumerA.num_ack_pending).toBe(0);
+    expect(consumerA.ack_floor.stream_seq).toBe(a1.seq);
+    expect(await a.left()).toBe(1); // a2 was not pulled
+    fromA.close();
+    fromB.close();
   });
 
   it('answers null when no message comes before the pull expires', async () => {

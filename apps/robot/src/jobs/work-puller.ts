@@ -65,9 +65,9 @@ export class WorkPuller {
    * not answer the pull at all (the connection broke, the consumer is gone). The pull request is
    * written in the caller's tick, so a settle called just before leaves in the same socket write.
    *
-   * With `acking`, a delivery of this puller's, the pull is that delivery's ack: one `+NXT`
-   * message on its ack subject, which nats-server takes as the ack and then the pull, so the
-   * robot still never holds two leases.
+   * With `acking`, the pull follows that delivery's ack. For a delivery of this puller's they are
+   * one `+NXT` message on its ack subject, which nats-server takes as the ack and then the pull,
+   * so the robot still never holds two leases; any other delivery is acked apart, first.
    */
   next(expiresMs: number, acking?: WorkDelivery): Promise<WorkDelivery | null> {
     if (this.waiting) {
@@ -86,7 +86,8 @@ export class WorkPuller {
       this.waiting = { pull, timer, resolve, reject };
       const request = JSON.stringify({ batch: 1, expires: nanos(expiresMs) });
       const reply = `${this.inbox}.${pull}`;
-      if (acking instanceof PulledDelivery) this.nc.publish(acking.ackSubject, `+NXT ${request}`, { reply });
+      if (acking instanceof PulledDelivery && acking.puller === this)
+        this.nc.publish(acking.ackSubject, `+NXT ${request}`, { reply });
       else {
         acking?.ack();
         this.nc.publish(`$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.durable}`, request, { reply });
@@ -104,7 +105,7 @@ export class WorkPuller {
       // A message arrives on its own subject, so which pull it answers is unknown: it is taken
       // by the pull that waits, and sent back when none waits (an earlier pull answered late).
       if (!message.reply) return;
-      const delivery = new PulledDelivery(message);
+      const delivery = new PulledDelivery(this, message);
       if (this.waiting) this.settle(delivery);
       else delivery.nak();
       return;
@@ -145,7 +146,10 @@ class PulledDelivery implements WorkDelivery {
   readonly info: { readonly stream: string; readonly deliveryCount: number };
   readonly ackSubject: string;
 
-  constructor(private readonly message: Msg) {
+  constructor(
+    readonly puller: WorkPuller,
+    private readonly message: Msg,
+  ) {
     this.subject = message.subject;
     this.data = message.data;
     this.ackSubject = message.reply as string;
