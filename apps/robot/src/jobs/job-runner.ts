@@ -17,12 +17,7 @@ import {
   type JobEvent,
   type WorkMessage,
 } from '@aether/contracts';
-import {
-  ConcurrencyError,
-  type AggregateHistory,
-  type EventStore,
-  type StoredEvent,
-} from '@aether/event-store';
+import { ConcurrencyError, type AggregateHistory, type EventStore } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
 import { createPlanner, type PlannedStep } from '@aether/workflow';
 import { HealApprovalNeededError, type NodeContext, type NodeHandler, type NodeOutput } from '@aether/nodes';
@@ -40,13 +35,14 @@ const SUPERSEDED = 'superseded: this first placement was placed again, claimed e
  * again, claimed by another robot, or ended (a cancel before any claim).
  */
 function supersedes(
-  events: readonly StoredEvent<JobEvent>[],
+  history: AggregateHistory<JobEvent>,
+  state: JobState,
   fresh: { readonly sequence: number },
   robotId: string,
 ): boolean {
   return (
-    isTerminal(foldJob(events.map((stored) => stored.event))) ||
-    events.some(
+    isTerminal(state) ||
+    history.events.some(
       ({ sequence, event }) =>
         sequence > fresh.sequence &&
         (event.type === JobDispatched.type ||
@@ -337,13 +333,12 @@ export class JobRunner {
       if (error instanceof ConcurrencyError) {
         // Nothing of this claim landed: the message itself was stale, not a claim taken over.
         const fresh = claim.work.data.fresh;
-        if (
-          fresh &&
-          sequence === claimedAt &&
-          supersedes((await this.deps.store.read(subject, jobEvents)).events, fresh, this.deps.robotId)
-        ) {
-          log.info(SUPERSEDED);
-          return 'superseded';
+        if (fresh && sequence === claimedAt) {
+          const history = await this.deps.store.read(subject, jobEvents);
+          if (supersedes(history, positionAfter(history).state, fresh, this.deps.robotId)) {
+            log.info(SUPERSEDED);
+            return 'superseded';
+          }
         }
         log.warn({ reason: error.message }, 'fenced: another robot took over this job; abandoning it');
         return 'fenced';
@@ -378,8 +373,9 @@ export class JobRunner {
       };
     }
     const history = await this.deps.store.read(subject, jobEvents);
-    if (data.fresh && supersedes(history.events, data.fresh, this.deps.robotId)) return 'superseded';
-    return positionAfter(history);
+    const position = positionAfter(history);
+    if (data.fresh && supersedes(history, position.state, data.fresh, this.deps.robotId)) return 'superseded';
+    return position;
   }
 
   /** The job's log, folded, and the sequence an append after it is guarded by. */
