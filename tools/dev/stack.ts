@@ -80,7 +80,8 @@ export async function startServiceProcess(
         SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'),
         ...options.env,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel is how the service learns that this process is gone (stopWithParent).
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     },
   );
   child.stdout?.pipe(log);

@@ -4,6 +4,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { ConfigError } from './config';
 import { PinoNestLogger } from './logger';
+import { stopWithParent } from './stop-with-parent';
 
 export interface ServiceOptions {
   module: unknown;
@@ -15,13 +16,17 @@ export interface ServiceOptions {
   configure?: (app: INestApplication) => void;
 }
 
-/** Creates the Nest application, listens, and shuts down gracefully on SIGTERM/SIGINT. */
+/**
+ * Creates the Nest application, listens, and shuts down gracefully on SIGTERM/SIGINT, or when the
+ * parent that started it with an IPC channel goes.
+ */
 export async function startService(options: ServiceOptions): Promise<INestApplication> {
   const app = await NestFactory.create(options.module as never, {
     logger: new PinoNestLogger(options.logger),
     abortOnError: false,
   });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  stopWithParent();
   options.configure?.(app);
   await app.listen(options.port, options.host ?? '127.0.0.1');
   options.logger.info({ url: await app.getUrl() }, 'service started');
