@@ -431,5 +431,12 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     expect(
       (await api('POST', '/api/v1/schedules', { workflowId: 'noop', cron: 'every now and then' })).status,
     ).toBe(400);
+    const badZone = await api('POST', '/api/v1/schedules', {
+      workflowId: 'noop',
+      cron: '0 6 * * *',
+      timezone: 'Mars/Olympus',
+    });
+    expect(badZone.status).toBe(400);
+    expect(badZone.body).toEqual({ problems: [expect.objectContaining({ path: 'body.timezone' })] });
   });
 });

@@ -128,6 +128,7 @@ export {
   MisfirePolicySchema,
   ScheduleDefinitionSchema,
   HookDefinitionSchema,
+  TimeZoneSchema,
   type MisfirePolicy,
   type ScheduleDefinition,
   type HookDefinition,

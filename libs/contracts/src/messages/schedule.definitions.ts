@@ -9,6 +9,22 @@ import { PlacementSchema } from './dispatch.events';
 export const MisfirePolicySchema = z.enum(['skip', 'fire_once']);
 export type MisfirePolicy = z.infer<typeof MisfirePolicySchema>;
 
+/** An IANA time zone this runtime knows, e.g. `Europe/Berlin`, or `UTC`. */
+export const TimeZoneSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine(isTimeZone, 'not an IANA time zone (e.g. "Europe/Berlin" or "UTC")');
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What a trigger starts: shared by cron schedules and webhooks. */
 const JobTemplate = {
   workflowId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
@@ -26,7 +42,7 @@ export const ScheduleDefinitionSchema = z.object({
   /** Five fields, or six with seconds first (croner syntax). */
   cron: z.string().min(1).max(200),
   /** IANA time zone the cron expression is read in, e.g. `Europe/Berlin`. Default `UTC`. */
-  timezone: z.string().min(1).max(100),
+  timezone: TimeZoneSchema,
   misfirePolicy: MisfirePolicySchema,
   paused: z.boolean(),
   createdAt: z.iso.datetime(),
