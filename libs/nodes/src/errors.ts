@@ -72,6 +72,16 @@ export class NodeCancelledError extends NodeError {
   readonly retryable = true;
 }
 
+/**
+ * A click kept landing beside its element: the page moved the element's frame under the pointer
+ * each time. Retryable: the element never received the click, and a later try may find the page
+ * settled; what the stray clicks hit on the page around the frame is not undone.
+ */
+export class ClickMissedError extends NodeError {
+  readonly code = 'CLICK_MISSED';
+  readonly retryable = true;
+}
+
 /** An HTTP request or page navigation failed. Retryable for 5xx, 429 and network errors; terminal for other 4xx. */
 export class HttpError extends NodeError {
   readonly code = 'HTTP_ERROR';

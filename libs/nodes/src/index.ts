@@ -9,6 +9,7 @@ export type {
   NodeOutput,
 } from './contract';
 export {
+  ClickMissedError,
   ElementNotFoundError,
   FileAccessError,
   HealApprovalNeededError,

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- browser nodes are tested against the real demo app
 import { startDemoSite, type DemoSite } from '../../../../apps/demo-site/src';
 import { InMemoryArtifacts } from '../artifacts/artifact-store';
-import { ElementNotFoundError, HttpError, NodeParamsError, NodeTimeoutError } from '../errors';
+import { ClickMissedError, ElementNotFoundError, HttpError, NodeParamsError, NodeTimeoutError } from '../errors';
 import { createNodeHandlers, type NodeHandlerTable } from '../handlers';
 import { testNodeContext } from '../testing';
 import { BrowserPool, type BrowserLease } from './browser-pool';
+import { MAX_CLICKS } from './click';
 import { captureFailureArtifacts } from './failure-artifacts';
 
 jest.setTimeout(60_000);
@@ -34,6 +35,22 @@ const MISC_PAGE = `<!doctype html><title>misc</title>
 const FRAME_PAGE = `<!doctype html><input id="frame-input">
 <button id="frame-button" onclick="document.getElementById('frame-out').textContent = document.getElementById('frame-input').value">Go</button>
 <span id="frame-out"></span><iframe name="nested" src="/nested"></iframe>`;
+
+/** A frame whose button, when the pointer reaches it, pushes the frame down the page: once, or (`?every`) every time. */
+const SHIFTING_PAGE = `<!doctype html><p>top</p><iframe name="shifty" id="shifty"></iframe>
+<script>window.strayClicks = 0; document.addEventListener('click', () => window.strayClicks++);
+document.getElementById('shifty').src = '/shifting-frame' + location.search;</script>`;
+const SHIFTING_FRAME = `<!doctype html><button id="shifty-button" style="margin-top:20px">Press</button><span id="presses">0</span>
+<script>let shifted = false;
+const button = document.getElementById('shifty-button');
+button.addEventListener('mouseover', () => {
+  if (shifted && !location.search.includes('every')) return;
+  shifted = true;
+  const banner = parent.document.createElement('div');
+  banner.style.height = '120px';
+  parent.document.body.insertBefore(banner, parent.document.body.firstChild);
+});
+button.addEventListener('click', () => { const n = document.getElementById('presses'); n.textContent = String(Number(n.textContent) + 1); });</script>`;
 
 describe('browser nodes on real Chromium', () => {
   let site: DemoSite;
@@ -79,7 +96,14 @@ describe('browser nodes on real Chromium', () => {
     site = await startDemoSite({ port: 0, pageSize: 2 });
     fixture = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://x').pathname;
-      const body = path === '/misc' ? MISC_PAGE : path === '/frame' ? FRAME_PAGE : path === '/nested' ? '<p id="nested-text">deep</p>' : '<h1 id="tab-title">Second tab</h1>';
+      const pages: Record<string, string> = {
+        '/misc': MISC_PAGE,
+        '/frame': FRAME_PAGE,
+        '/nested': '<p id="nested-text">deep</p>',
+        '/shifting': SHIFTING_PAGE,
+        '/shifting-frame': SHIFTING_FRAME,
+      };
+      const body = pages[path] ?? '<h1 id="tab-title">Second tab</h1>';
       res.writeHead(200, { 'content-type': 'text/html' }).end(body);
     });
     await new Promise<void>((resolve) => fixture.listen(0, '127.0.0.1', resolve));
@@ -253,6 +277,25 @@ describe('browser nodes on real Chromium', () => {
       await step('browser.goto', { url: `${fixtureUrl}/misc` });
       await expect(step('browser.extractText', { selector: '#hover-state' })).resolves.toEqual({ text: 'idle' });
       await expect(step('browser.switchFrame', { selector: '#hover-target' })).rejects.toBeInstanceOf(NodeParamsError);
+    });
+
+    it('clicks a button in a frame that the page moves under the pointer, once', async () => {
+      await step('browser.goto', { url: `${fixtureUrl}/shifting` });
+      await step('browser.switchFrame', { name: 'shifty' });
+      await step('browser.click', { selector: '#shifty-button' });
+      await expect(step('browser.extractText', { selector: '#presses' })).resolves.toEqual({ text: '1' });
+      // Playwright's first click hit the page above the frame, which had moved down under it.
+      expect(await (await lease.page()).evaluate(() => (window as unknown as { strayClicks: number }).strayClicks)).toBe(1);
+    });
+
+    it('fails a click that keeps landing outside its frame, instead of passing without having clicked', async () => {
+      await step('browser.goto', { url: `${fixtureUrl}/shifting?every` });
+      await step('browser.switchFrame', { name: 'shifty' });
+      const missed = await step('browser.click', { selector: '#shifty-button' }).catch((error: unknown) => error);
+      expect(missed).toBeInstanceOf(ClickMissedError);
+      expect(missed).toMatchObject({ code: 'CLICK_MISSED', retryable: true });
+      await expect(step('browser.extractText', { selector: '#presses' })).resolves.toEqual({ text: '0' });
+      expect(await (await lease.page()).evaluate(() => (window as unknown as { strayClicks: number }).strayClicks)).toBe(MAX_CLICKS);
     });
 
     it('reads a table without a header as arrays of cell texts', async () => {

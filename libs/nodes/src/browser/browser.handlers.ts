@@ -8,6 +8,7 @@ import type { ConfinedFolder } from '../files/confined-folder';
 import { raceAbort, throwIfAborted } from '../shared/abort';
 import { defineHandler, nonEmpty } from '../shared/define-handler';
 import { readFileSource } from '../shared/file-source';
+import { click } from './click';
 import { extractTable } from './extract-table';
 import { browserTarget, firstLine, navigationError, onElement, type BrowserTarget } from './target';
 
@@ -38,7 +39,8 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
     ),
 
     defineHandler('browser.click', z.object({ selector: nonEmpty }), async ({ selector }, context) => {
-      await onElement(context, await browserTarget(context), selector, (el, timeout) => el.click({ timeout }));
+      const target = await browserTarget(context);
+      await onElement(context, target, selector, (el, timeout) => click(el, target.frame, timeout));
       return {};
     }),
 
@@ -161,7 +163,7 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
       const target = await browserTarget(context);
       const downloading = target.page.waitForEvent('download', { timeout: target.timeout });
       downloading.catch(() => undefined);
-      await onElement(context, target, selector, (el, timeout) => el.click({ timeout }));
+      await onElement(context, target, selector, (el, timeout) => click(el, target.frame, timeout));
       const download = await raceAbort(downloading, context.signal);
       try {
         const bytes = await raceAbort(download.createReadStream().then(readDownload), context.signal);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NodeContext } from '../contract';
 import { NodeTimeoutError } from '../errors';
 import { throwIfAborted } from '../shared/abort';
+import { click } from './click';
 import { browserTarget, onElement, type BrowserTarget } from './target';
 
 export interface TablePage {
@@ -76,7 +77,7 @@ async function nextPage(context: NodeContext, target: BrowserTarget, tableSelect
       .innerText({ timeout: 1000 })
       .then((text) => `${target.page.url()}\n${text}`, () => undefined);
   const before = await signature();
-  await onElement(context, target, nextSelector, (locator, timeout) => locator.click({ timeout }), (frame) => frame.locator(nextSelector).first());
+  await onElement(context, target, nextSelector, (locator, timeout) => click(locator, target.frame, timeout), (frame) => frame.locator(nextSelector).first());
   const deadline = Date.now() + target.timeout;
   while (Date.now() < deadline) {
     throwIfAborted(context.signal);
