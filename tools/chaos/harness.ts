@@ -170,10 +170,17 @@ export class ChaosPlatform {
   }
 
   /** Messages in the WORK stream: work not yet acked by any robot. */
-  async workMessages(): Promise<number> {
+  /** Messages left in WORK once it is empty or `waitMs` has passed, polled over one connection. */
+  async workLeftAfter(waitMs: number): Promise<number> {
     const nc = await connect({ servers: this.nats.url, name: 'chaos-work-probe' });
     try {
-      return (await (await jetstreamManager(nc)).streams.info(STREAMS.work)).state.messages;
+      const jsm = await jetstreamManager(nc);
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const left = (await jsm.streams.info(STREAMS.work)).state.messages;
+        if (left === 0 || Date.now() >= deadline) return left;
+        await sleep(100);
+      }
     } finally {
       await nc.close();
     }
@@ -370,11 +377,7 @@ async function dispatcherScenario(
     if (events.some((e) => e.type === 'JobCompleted')) completed++;
     if (events.filter((e) => e.type === 'JobStarted').length > 1) startedTwice++;
   }
-  let leftInWork = await platform.workMessages();
-  for (let i = 0; i < 50 && leftInWork > 0; i++) {
-    await sleep(100);
-    leftInWork = await platform.workMessages();
-  }
+  const leftInWork = await platform.workLeftAfter(5_000);
   const superseded = platform.robotLogLines('"superseded:') - supersededBefore;
   log(
     `dispatcher restart: ${completed}/${burst.length} jobs completed, ${startedTwice} started twice, ${superseded} work message(s) superseded, ${leftInWork} left in WORK`,
