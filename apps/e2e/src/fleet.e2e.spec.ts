@@ -239,6 +239,8 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     expect(Date.now() - cancelRequestedAt).toBeLessThan(2_000);
     await until(queued, ['cancelled']);
     expect((await events(queued)).map((e) => e.type)).not.toContain('JobStarted');
+    const cancelled = await api<{ jobId: string }[]>('GET', '/api/v1/jobs?status=cancelled');
+    expect(cancelled.body.map((job) => job.jobId)).toEqual(expect.arrayContaining([queued, running]));
     // robot-b is free again: the next job runs there at once
     expect((await until(await trigger('sleepy', onB), ['completed'])).robotId).toBe('robot-b');
   });

@@ -9,9 +9,16 @@ import { Fleet1764160000000 } from './migrations/1764160000000-fleet';
 import { DeadLetterRow } from './entities/dead-letter.entity';
 import { HealProposalRow, SelectorHealRow, SelectorRow } from './entities/healing.entities';
 import { Healing1764170000000 } from './migrations/1764170000000-healing';
+import { JobsByTime1764180000000 } from './migrations/1764180000000-jobs-by-time';
 
 export const READ_MODEL_ENTITIES = [JobRow, JobStepRow, WorkflowRow, CheckpointRow, DeadLetterRow, SelectorRow, SelectorHealRow, HealProposalRow];
-export const READ_MODEL_MIGRATIONS = [InitialReadModel1764140000000, JobControl1764150000000, Fleet1764160000000, Healing1764170000000];
+export const READ_MODEL_MIGRATIONS = [
+  InitialReadModel1764140000000,
+  JobControl1764150000000,
+  Fleet1764160000000,
+  Healing1764170000000,
+  JobsByTime1764180000000,
+];
 
 /** The read model's schema comes from migrations only; `synchronize` stays off. */
 export function createReadModelDataSource(url: string, options: { poolSize?: number } = {}): DataSource {

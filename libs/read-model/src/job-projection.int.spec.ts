@@ -114,6 +114,30 @@ describe('JobProjection', () => {
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });
 
+  it("lists a tenant's newest jobs, with or without a status, through an index instead of sorting them all", async () => {
+    await projection.apply(sequenced(livesOf(['job-1', 'job-2', 'job-3'])));
+    const queries = new ReadModelQueries(ds);
+    expect((await queries.jobs('default', { limit: 2 })).map((job) => job.jobId)).toHaveLength(2);
+    // The statements `jobs()` sends; with sequential scans off, a missing index shows as a Sort.
+    const plan = async (where: string) => {
+      const runner = ds.createQueryRunner();
+      try {
+        await runner.query('SET enable_seqscan = off');
+        const [{ 'QUERY PLAN': json }] = await runner.query(
+          `EXPLAIN (FORMAT JSON) SELECT * FROM jobs WHERE ${where} ORDER BY requested_at DESC LIMIT 50`,
+        );
+        return JSON.stringify(json);
+      } finally {
+        await runner.query('RESET enable_seqscan');
+        await runner.release();
+      }
+    };
+    const all = await plan(`tenant_id = 'default'`);
+    expect(all).toContain('"Index Name":"jobs_by_time"');
+    expect(all).not.toContain('"Node Type":"Sort"');
+    expect(await plan(`tenant_id = 'default' AND status = 'completed'`)).not.toContain('"Node Type":"Sort"');
+  });
+
   it('given a job history, when projected, then the job view shows every step in order and the outputs', async () => {
     const events = sequenced([
       WorkflowVersionPublished.create({

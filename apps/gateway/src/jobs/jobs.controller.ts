@@ -2,14 +2,14 @@ import { Controller, Get, Inject, NotFoundException, Param, Query } from '@nestj
 import { z } from 'zod';
 import { AggregateIdSchema, JOB_EVENTS, MessageRegistry, subjects, type JobEvent } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
-import type { ReadModelQueries } from '@aether/read-model';
+import { JOB_STATUSES, type ReadModelQueries } from '@aether/read-model';
 import { EVENT_STORE } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { READ_MODEL } from '../common/tokens';
 import { parseOr400 } from '../common/validation';
 
 const ListQuery = z.object({
-  status: z.enum(['pending', 'rejected', 'queued', 'running', 'completed', 'failed']).optional(),
+  status: z.enum(JOB_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
 

@@ -1,7 +1,17 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type JobStatus =
-  'pending' | 'rejected' | 'queued' | 'retry_scheduled' | 'running' | 'needs_attention' | 'completed' | 'failed' | 'cancelled';
+export const JOB_STATUSES = [
+  'pending',
+  'rejected',
+  'queued',
+  'retry_scheduled',
+  'running',
+  'needs_attention',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Why a job waits for an operator: the ambiguous step. */
 export interface JobAttention {
@@ -11,8 +21,10 @@ export interface JobAttention {
 }
 
 @Entity({ name: 'jobs' })
-// (tenant_id, status, requested_at DESC): declared in the migration; TypeORM cannot express DESC.
+// (tenant_id, status, requested_at DESC) and (tenant_id, requested_at DESC): declared in the
+// migrations; TypeORM cannot express DESC.
 @Index('jobs_by_status', { synchronize: false })
+@Index('jobs_by_time', { synchronize: false })
 export class JobRow {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' }) tenantId!: string;
   @PrimaryColumn({ name: 'job_id', type: 'text' }) jobId!: string;
