@@ -333,6 +333,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     const signature = `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`;
 
     expect((await api('POST', url, payload, { 'x-aether-signature': 'sha256=00' })).status).toBe(401);
+    const unsigned = await api('POST', url, payload);
+    expect(unsigned.status).toBe(401);
+    expect(JSON.stringify(unsigned.body)).toContain('missing x-aether-signature');
     const deliver = () =>
       api<{ jobId: string }>('POST', url, payload, {
         'x-aether-signature': signature,

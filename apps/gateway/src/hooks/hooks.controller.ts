@@ -123,7 +123,12 @@ export class HooksController {
     @Headers(SIGNATURE_HEADER) signature: string | undefined,
     @Headers(IDEMPOTENCY_HEADER) idempotencyKey: string | undefined,
   ) {
-    const hook = await this.read(await this.kv(), parseOr400(HookId, hookId, 'hookId'));
+    const id = parseOr400(HookId, hookId, 'hookId');
+    if (!signature)
+      throw new UnauthorizedException(
+        `missing ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the exact body, keyed with the hook's secret>`,
+      );
+    const hook = await this.read(await this.kv(), id);
     const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     // Unknown hook and bad signature answer alike, so hook ids cannot be probed.
     if (!hook || !verify(hook.secret, bytes, signature)) throw new UnauthorizedException('invalid signature');
