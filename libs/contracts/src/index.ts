@@ -129,6 +129,7 @@ export {
   ScheduleDefinitionSchema,
   HookDefinitionSchema,
   TimeZoneSchema,
+  isTimeZone,
   type MisfirePolicy,
   type ScheduleDefinition,
   type HookDefinition,

@@ -16,7 +16,8 @@ export const TimeZoneSchema = z
   .max(100)
   .refine(isTimeZone, 'not an IANA time zone (e.g. "Europe/Berlin" or "UTC")');
 
-function isTimeZone(name: string): boolean {
+/** Whether this runtime knows `name` as an IANA time zone. */
+export function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return true;

@@ -3,6 +3,7 @@ import { stringify as stringifyCsv } from 'csv-stringify/sync';
 import type { Locale } from 'date-fns';
 import * as dateLocales from 'date-fns/locale';
 import { formatInTimeZone } from 'date-fns-tz';
+import { isTimeZone } from '@aether/contracts';
 import { z } from 'zod';
 import type { NodeHandler } from '../contract';
 import { NodeParamsError } from '../errors';
@@ -139,13 +140,4 @@ function dateLocale(tag: string | undefined): Locale {
   const found = all[language.toLowerCase() + region.toUpperCase()] ?? all[language.toLowerCase()];
   if (found === undefined) throw new NodeParamsError(`locale "${tag}" is not supported for dates`);
   return found;
-}
-
-function isTimeZone(timeZone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return true;
-  } catch {
-    return false;
-  }
 }
