@@ -18,4 +18,10 @@ export {
   type AppendResult,
 } from './event-store';
 export { ConcurrencyError } from './errors';
-export { quarantine, QUARANTINE_HEADERS } from './quarantine';
+export {
+  quarantine,
+  readQuarantine,
+  QUARANTINE_HEADERS,
+  type QuarantinedMessage,
+  type QuarantineListing,
+} from './quarantine';

@@ -1,6 +1,6 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
-import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
-import { subjects } from '@aether/contracts';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import { STREAMS, subjects } from '@aether/contracts';
 
 export const QUARANTINE_HEADERS = {
   reason: 'Aether-Quarantine-Reason',
@@ -30,4 +30,71 @@ export async function quarantine(
     headers: h,
     msgID: `q:${message.info.stream}:${message.seq}`,
   });
+}
+
+/** A message kept in quarantine, as an operator reads it. */
+export interface QuarantinedMessage {
+  /** Sequence in the QUARANTINE stream. */
+  readonly sequence: number;
+  readonly quarantinedAt: Date;
+  /** The consumer that could not take it. */
+  readonly consumer: string;
+  readonly reason: string;
+  readonly origin: { readonly stream: string; readonly subject: string; readonly sequence: number };
+  /** The message's bytes as stored, decoded as UTF-8. */
+  readonly body: string;
+}
+
+export interface QuarantineListing {
+  /** How many messages quarantine holds (for `consumer`, when given). */
+  readonly total: number;
+  /** The newest `limit` of them, oldest first. */
+  readonly messages: QuarantinedMessage[];
+}
+
+/**
+ * What quarantine holds now: every consumer's messages, or one consumer's, the newest `limit`
+ * (default 100) returned oldest first. Messages quarantined while it reads are left out.
+ */
+export async function readQuarantine(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  options: { readonly consumer?: string; readonly limit?: number } = {},
+): Promise<QuarantineListing> {
+  const limit = options.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new RangeError(`limit must be a whole number ≥ 1, got ${limit}`);
+  const filter = options.consumer ? subjects.quarantine(options.consumer) : subjects.allQuarantine;
+  const info = await jsm.streams.info(STREAMS.quarantine, { subjects_filter: filter });
+  const total = Object.values(info.state.subjects ?? {}).reduce((sum, count) => sum + count, 0);
+  if (total === 0) return { total, messages: [] };
+  const consumer = await js.consumers.get(STREAMS.quarantine, { filter_subjects: filter });
+  const messages: QuarantinedMessage[] = [];
+  for (let read = 0; read < total;) {
+    const batch = await consumer.fetch({ max_messages: Math.min(total - read, 256), expires: 2_000 });
+    const before = read;
+    for await (const message of batch) {
+      messages.push(toQuarantined(message));
+      if (messages.length > limit) messages.shift();
+      read++;
+    }
+    if (read === before) break; // aged out while this read
+  }
+  return { total, messages };
+}
+
+function toQuarantined(message: JsMsg): QuarantinedMessage {
+  const header = (name: string) => message.headers?.get(name) ?? '';
+  return {
+    sequence: message.seq,
+    quarantinedAt: message.time,
+    consumer: header(QUARANTINE_HEADERS.consumer),
+    reason: header(QUARANTINE_HEADERS.reason),
+    origin: {
+      stream: header(QUARANTINE_HEADERS.originStream),
+      subject: header(QUARANTINE_HEADERS.originSubject),
+      sequence: Number(header(QUARANTINE_HEADERS.originSequence)),
+    },
+    body: message.string(),
+  };
 }

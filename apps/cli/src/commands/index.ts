@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerHeal } from './heal';
 import { registerJobs } from './jobs';
+import { registerQuarantine } from './quarantine';
 import { registerReplay } from './replay';
 import { registerTail } from './tail';
 import { registerValidate } from './validate';
@@ -8,4 +9,4 @@ import { registerValidate } from './validate';
 /** Each command module exports one `register(program)`; the table is explicit on purpose. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerValidate, registerJobs, registerReplay, registerTail, registerHeal];
+export const commands: RegisterCommand[] = [registerValidate, registerJobs, registerReplay, registerTail, registerQuarantine, registerHeal];

@@ -1,0 +1,51 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import type { Command } from 'commander';
+import { STREAMS } from '@aether/contracts';
+import { readQuarantine, type QuarantineListing } from '@aether/event-store';
+import { withJetStream } from './connection';
+
+/** `aether quarantine`: the messages consumers set aside because they failed validation, with why. */
+export function registerQuarantine(program: Command): void {
+  program
+    .command('quarantine')
+    .description('list the messages kept in quarantine, with the reason and where each came from')
+    .option('--nats <url>', 'NATS server', process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222')
+    .option('--consumer <name>', "only this consumer's messages (e.g. scheduler-request-job)")
+    .option('--limit <n>', 'show the newest n', '100')
+    .option('--json', 'one JSON object per message, body included')
+    .action(async (options: { nats: string; consumer?: string; limit: string; json?: boolean }) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new Error(`--limit must be a whole number ≥ 1, got "${options.limit}"`);
+      const listing = await withJetStream(options.nats, (js, jsm) =>
+        readQuarantine(js, jsm, { limit, ...(options.consumer ? { consumer: options.consumer } : {}) }),
+      ).catch((error: unknown) => {
+        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)
+          throw new Error(
+            `${options.nats} has no ${STREAMS.quarantine} stream: Aether's services create it when they first start`,
+          );
+        throw error;
+      });
+      process.stdout.write(options.json ? asJsonLines(listing) : asText(listing, options.consumer));
+    });
+}
+
+/** A heading with the count, then two lines a message: where it came from, and why it was set aside. */
+export function asText(listing: QuarantineListing, consumer?: string): string {
+  const whose = consumer ? ` for ${consumer}` : '';
+  if (listing.total === 0) return `no messages in quarantine${whose}\n`;
+  const shown =
+    listing.messages.length < listing.total ? `, the newest ${listing.messages.length} shown` : '';
+  const lines = [`${listing.total} in quarantine${whose}${shown}`];
+  for (const m of listing.messages) {
+    lines.push(
+      `#${m.sequence} ${m.quarantinedAt.toISOString()} ${m.consumer}: ${m.origin.stream} #${m.origin.sequence} ${m.origin.subject}`,
+      `    ${m.reason}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function asJsonLines(listing: QuarantineListing): string {
+  return listing.messages.map((m) => `${JSON.stringify(m)}\n`).join('');
+}

@@ -1,0 +1,104 @@
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { startNatsServer, type TestNatsServer } from '@aether/testing';
+import { connectNats } from './connection';
+import { quarantine, readQuarantine } from './quarantine';
+import { ensureStreams } from './streams';
+
+const encoder = new TextEncoder();
+const rejected = (stream: string, subject: string, seq: number, body: string) => ({
+  subject,
+  seq,
+  data: encoder.encode(body),
+  info: { stream },
+});
+
+describe('quarantine on a real nats-server', () => {
+  let server: TestNatsServer;
+  let nc: NatsConnection;
+  let js: JetStreamClient;
+  let jsm: JetStreamManager;
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    nc = await connectNats({ servers: server.url, name: 'quarantine-test' });
+    jsm = await jetstreamManager(nc);
+    js = jetstream(nc);
+    await ensureStreams(jsm);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  it('reads an empty quarantine as nothing', async () => {
+    await expect(readQuarantine(js, jsm)).resolves.toEqual({ total: 0, messages: [] });
+  });
+
+  it('keeps what each consumer rejected with its reason and origin, and reads it back oldest first', async () => {
+    const before = new Date(Date.now() - 1000);
+    await quarantine(
+      js,
+      'scheduler-request-job',
+      rejected('COMMANDS', 'aether.cmd.default.job.j1', 7, '{"type":"RequestJob"'),
+      'not JSON: Unexpected end of JSON input',
+    );
+    await quarantine(
+      js,
+      'robot-work',
+      rejected('WORK', 'aether.work.robot-1', 3, '{"type":"RunJob","version":9}'),
+      'RunJob version 9 is newer\nthan this service knows (1)',
+    );
+    await quarantine(
+      js,
+      'scheduler-request-job',
+      rejected('COMMANDS', 'aether.cmd.default.job.j2', 9, '{}'),
+      'invalid envelope: id: required',
+    );
+
+    const all = await readQuarantine(js, jsm);
+    expect(all.total).toBe(3);
+    expect(all.messages.map((m) => [m.consumer, m.origin.stream, m.origin.sequence])).toEqual([
+      ['scheduler-request-job', 'COMMANDS', 7],
+      ['robot-work', 'WORK', 3],
+      ['scheduler-request-job', 'COMMANDS', 9],
+    ]);
+    const [first, second] = all.messages;
+    expect(first).toMatchObject({
+      reason: 'not JSON: Unexpected end of JSON input',
+      origin: { subject: 'aether.cmd.default.job.j1' },
+      body: '{"type":"RequestJob"',
+    });
+    expect(first!.quarantinedAt.getTime()).toBeGreaterThan(before.getTime());
+    expect(second!.sequence).toBeGreaterThan(first!.sequence);
+    // A header holds one line: the reason's line breaks are flattened.
+    expect(second!.reason).toBe('RunJob version 9 is newer than this service knows (1)');
+
+    const scheduler = await readQuarantine(js, jsm, { consumer: 'scheduler-request-job' });
+    expect(scheduler.total).toBe(2);
+    expect(scheduler.messages.map((m) => m.origin.sequence)).toEqual([7, 9]);
+    await expect(readQuarantine(js, jsm, { consumer: 'healer-selectors' })).resolves.toEqual({
+      total: 0,
+      messages: [],
+    });
+  });
+
+  it('returns the newest messages when there are more than the limit, and counts them all', async () => {
+    for (let seq = 100; seq < 105; seq++)
+      await quarantine(
+        js,
+        'limit-test',
+        rejected('COMMANDS', 'aether.cmd.default.job.x', seq, '{}'),
+        `bad ${seq}`,
+      );
+    const newest = await readQuarantine(js, jsm, { consumer: 'limit-test', limit: 2 });
+    expect(newest.total).toBe(5);
+    expect(newest.messages.map((m) => m.reason)).toEqual(['bad 103', 'bad 104']);
+  });
+
+  it('refuses a limit that is not a whole number of at least one', async () => {
+    await expect(readQuarantine(js, jsm, { limit: 0 })).rejects.toThrow(
+      'limit must be a whole number ≥ 1, got 0',
+    );
+  });
+});
