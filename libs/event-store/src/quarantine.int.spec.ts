@@ -96,6 +96,15 @@ describe('quarantine on a real nats-server', () => {
     expect(newest.messages.map((m) => m.reason)).toEqual(['bad 103', 'bad 104']);
   });
 
+  it('keeps a message once per consumer that rejects it, however often that consumer does', async () => {
+    const bad = rejected('EVENTS', 'aether.evt.default.job.j9', 42, '{"type":"JobCompleted"}');
+    await quarantine(js, 'follower-a', bad, 'invalid JobCompleted data');
+    await quarantine(js, 'follower-a', bad, 'invalid JobCompleted data');
+    await quarantine(js, 'follower-b', bad, 'invalid JobCompleted data');
+    expect((await readQuarantine(js, jsm, { consumer: 'follower-a' })).total).toBe(1);
+    expect((await readQuarantine(js, jsm, { consumer: 'follower-b' })).total).toBe(1);
+  });
+
   it('refuses a limit that is not a whole number of at least one', async () => {
     await expect(readQuarantine(js, jsm, { limit: 0 })).rejects.toThrow(
       'limit must be a whole number ≥ 1, got 0',

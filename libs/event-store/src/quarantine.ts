@@ -28,7 +28,7 @@ export async function quarantine(
   h.set(QUARANTINE_HEADERS.originSequence, String(message.seq));
   await js.publish(subjects.quarantine(consumer), message.data, {
     headers: h,
-    msgID: `q:${message.info.stream}:${message.seq}`,
+    msgID: `q:${consumer}:${message.info.stream}:${message.seq}`,
   });
 }
 
