@@ -20,6 +20,8 @@ export interface PlatformOptions {
   readonly db?: TestDatabase;
   /** Prefix of the created database's name. */
   readonly databasePrefix?: string;
+  /** Run a build's JavaScript (`npm run build -- --out <dir>`) instead of compiling as it loads. */
+  readonly build?: string;
 }
 
 /** One event of a job as `GET /api/v1/jobs/{id}/events` shows it. */
@@ -70,6 +72,7 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     robots: options.robots ?? 1,
     env: { LOG_LEVEL: 'info', ...options.env },
     robotEnv: { FILES_ROOT: join(logDir, 'files'), ...options.robotEnv },
+    ...(options.build ? { build: options.build } : {}),
   });
   const api = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${stack.gatewayUrl}${path}`, {

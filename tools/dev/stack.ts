@@ -36,6 +36,8 @@ export interface StartServiceOptions {
   port?: number;
   /** Distinguishes several robots: `robot-2`. */
   name?: string;
+  /** A build's directory (`npm run build -- --out <dir>`): run its JavaScript instead of compiling as it loads. */
+  build?: string;
 }
 
 /**
@@ -60,30 +62,22 @@ export async function startServiceProcess(
   mkdirSync(options.logDir, { recursive: true });
   const logFile = join(options.logDir, `${name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(
-    process.execPath,
-    [
-      ...NODE_FLAGS,
-      ...profiling(),
-      '--enable-source-maps',
-      '-r',
-      '@swc-node/register',
-      join('apps', service, 'src', 'main.ts'),
-    ],
-    {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        NATS_URL: options.natsUrl,
-        DATABASE_URL: options.databaseUrl,
-        PORT: String(port),
-        SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'),
-        ...options.env,
-      },
-      // The IPC channel is how the service learns that this process is gone (stopWithParent).
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  const main = options.build
+    ? [join(options.build, 'apps', service, 'src', 'main.js')]
+    : ['-r', '@swc-node/register', join('apps', service, 'src', 'main.ts')];
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...profiling(), '--enable-source-maps', ...main], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      NATS_URL: options.natsUrl,
+      DATABASE_URL: options.databaseUrl,
+      PORT: String(port),
+      SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'),
+      ...options.env,
     },
-  );
+    // The IPC channel is how the service learns that this process is gone (stopWithParent).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const url = `http://127.0.0.1:${port}`;
@@ -141,6 +135,8 @@ export interface StackOptions {
   /** Extra environment for every service (e.g. LOG_LEVEL) and for robots only. */
   env?: Record<string, string>;
   robotEnv?: Record<string, string>;
+  /** Run a build's JavaScript (see `StartServiceOptions.build`). */
+  build?: string;
 }
 
 export interface RunningStack {
@@ -158,6 +154,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     databaseUrl: options.databaseUrl,
     logDir: options.logDir,
     env: options.env,
+    ...(options.build ? { build: options.build } : {}),
   };
   const services = await Promise.all(
     ALL_SERVICES.map((service) =>

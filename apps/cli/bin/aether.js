@@ -1,7 +1,20 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through SWC so `npx aether` needs no build step.
+// In a checkout, runs the TypeScript CLI through SWC so `npx aether` needs no build step; in a
+// production install (no development dependencies) it runs the build (`npm run build`).
 const path = require('node:path');
-process.env.SWC_NODE_PROJECT ??= path.join(__dirname, '../../../tsconfig.base.json');
-require('@swc-node/register');
-require('reflect-metadata');
-require('../src/main.ts');
+const root = path.join(__dirname, '../../..');
+let compileAsLoaded = true;
+try {
+  require.resolve('@swc-node/register');
+} catch {
+  compileAsLoaded = false;
+}
+if (compileAsLoaded) {
+  process.env.SWC_NODE_PROJECT ??= path.join(root, 'tsconfig.base.json');
+  require('@swc-node/register');
+  require('reflect-metadata');
+  require('../src/main.ts');
+} else {
+  require('reflect-metadata');
+  require(path.join(root, 'dist/apps/cli/src/main.js'));
+}

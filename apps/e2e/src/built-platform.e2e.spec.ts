@@ -1,0 +1,73 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO_PASSWORD, runDemoJob, type JobResult } from '../../../tools/dev/demo';
+import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
+import { REPO_ROOT } from '../../../tools/dev/stack';
+
+/**
+ * Production runs the JavaScript `npm run build` writes, not TypeScript compiled as it loads:
+ * the whole platform from a build, a demo order job through it.
+ */
+describe('the built platform', () => {
+  // Inside the repository, as dist/ is: the build resolves its packages from node_modules there.
+  mkdirSync(join(REPO_ROOT, 'tmp'), { recursive: true });
+  const build = mkdtempSync(join(REPO_ROOT, 'tmp', 'build-'));
+  let platform: TestPlatform;
+  let job: JobResult;
+  let buildOutput: string;
+
+  beforeAll(async () => {
+    const result = spawnSync(process.execPath, ['tools/build/build.mjs', '--out', build], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    });
+    buildOutput = result.stdout + result.stderr;
+    if (result.status !== 0) throw new Error(`npm run build failed:\n${buildOutput}`);
+    platform = await startTestPlatform({
+      name: 'built',
+      build,
+      robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD },
+    });
+    job = await runDemoJob(platform.stack.gatewayUrl, platform.site.url, 90_000);
+  });
+
+  afterAll(async () => {
+    await platform?.stop();
+    rmSync(build, { recursive: true, force: true });
+  });
+
+  it('builds every service, the CLI and their libraries, and no tests', () => {
+    expect(buildOutput).toMatch(/^built \d+ files into /);
+    const built = spawnSync('find', [build, '-name', '*.js'], { encoding: 'utf8' }).stdout.split('\n');
+    for (const app of [
+      'gateway',
+      'scheduler',
+      'dispatcher',
+      'robot-registry',
+      'healer',
+      'metrics',
+      'robot',
+      'cli',
+    ])
+      expect(built).toContain(join(build, 'apps', app, 'src', 'main.js'));
+    expect(built.filter((file) => /\.spec\.js$|\/apps\/e2e\/|\/libs\/testing\//.test(file))).toEqual([]);
+  });
+
+  it('runs a demo order job to completion', () => {
+    expect(job).toMatchObject({ status: 'completed', robotId: 'robot-1' });
+    expect(job.outputs).toEqual({ confirmationNumber: platform.site.orders()[0]?.confirmationNumber });
+  });
+
+  it('runs every service from the build, without loading a compiler', () => {
+    const processes = [...platform.stack.services, ...platform.stack.robots];
+    expect(processes).toHaveLength(7);
+    for (const service of processes) {
+      const pid = service.child.pid as number;
+      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(commandLine).toContain(join(build, 'apps', service.service, 'src', 'main.js'));
+      // swc's native binding is mapped into every process that compiles TypeScript as it loads.
+      expect(readFileSync(`/proc/${pid}/maps`, 'utf8')).not.toMatch(/swc[^/\n]*\.node/);
+    }
+  });
+});
