@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_PASSWORD, runDemoJob, type JobResult } from '../../../tools/dev/demo';
 import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
@@ -52,6 +52,31 @@ describe('the built platform', () => {
     ])
       expect(built).toContain(join(build, 'apps', app, 'src', 'main.js'));
     expect(built.filter((file) => /\.spec\.js$|\/apps\/e2e\/|\/libs\/testing\//.test(file))).toEqual([]);
+  });
+
+  it('holds every entry point the deployment files start', () => {
+    const deployed = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
+    const dockerMain = /dist\/apps\/\$\{SERVICE\}\/src\/main\.js/.exec(deployed('deploy/Dockerfile'))?.[0];
+    expect(dockerMain).toBeDefined();
+    const services = readdirSync(join(REPO_ROOT, 'k8s'))
+      .map((file) => /name: SERVICE, value: ([\w-]+)/.exec(deployed(`k8s/${file}`))?.[1])
+      .filter((service): service is string => service !== undefined);
+    expect(services.sort()).toEqual([
+      'dispatcher',
+      'gateway',
+      'healer',
+      'metrics',
+      'robot-registry',
+      'scheduler',
+    ]);
+    const entryPoints = [
+      ...services.map((service) => (dockerMain as string).replace('${SERVICE}', service)),
+      /ExecStart=\S+ .*?(dist\/\S+)/.exec(deployed('deploy/systemd/aether-robot.service'))?.[1],
+      /\\(dist\\[^`]+)`/.exec(deployed('deploy/windows/install-robot.ps1'))?.[1]?.replaceAll('\\', '/'),
+    ];
+    expect(entryPoints).not.toContain(undefined);
+    for (const entryPoint of entryPoints)
+      expect(existsSync(join(build, (entryPoint as string).replace(/^dist\//, '')))).toBe(true);
   });
 
   it('runs a demo order job to completion', () => {
