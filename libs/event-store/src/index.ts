@@ -21,6 +21,8 @@ export { ConcurrencyError } from './errors';
 export {
   quarantine,
   readQuarantine,
+  requeueQuarantined,
+  QuarantineError,
   QUARANTINE_HEADERS,
   type QuarantinedMessage,
   type QuarantineListing,

@@ -1,8 +1,9 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { STREAMS } from '@aether/contracts';
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { connectNats } from './connection';
-import { quarantine, readQuarantine } from './quarantine';
+import { QuarantineError, quarantine, readQuarantine, requeueQuarantined } from './quarantine';
 import { ensureStreams } from './streams';
 
 const encoder = new TextEncoder();
@@ -103,6 +104,35 @@ describe('quarantine on a real nats-server', () => {
     await quarantine(js, 'follower-b', bad, 'invalid JobCompleted data');
     expect((await readQuarantine(js, jsm, { consumer: 'follower-a' })).total).toBe(1);
     expect((await readQuarantine(js, jsm, { consumer: 'follower-b' })).total).toBe(1);
+  });
+
+  it('sends a quarantined command again to its subject and takes it out of quarantine, once', async () => {
+    const body = '{"type":"RequestJob","version":2}';
+    await quarantine(
+      js,
+      'requeue-test',
+      rejected('COMMANDS', 'aether.cmd.default.RequestJob', 11, body),
+      'newer',
+    );
+    const [kept] = (await readQuarantine(js, jsm, { consumer: 'requeue-test' })).messages;
+
+    const sent = await requeueQuarantined(js, jsm, kept!.sequence);
+    expect(sent.subject).toBe('aether.cmd.default.RequestJob');
+    const command = await jsm.streams.getMessage(STREAMS.commands, { seq: sent.sequence });
+    expect([command?.subject, command?.string()]).toEqual(['aether.cmd.default.RequestJob', body]);
+    expect((await readQuarantine(js, jsm, { consumer: 'requeue-test' })).total).toBe(0);
+    await expect(requeueQuarantined(js, jsm, kept!.sequence)).rejects.toThrow(
+      new QuarantineError(`no message #${kept!.sequence} in quarantine`),
+    );
+  });
+
+  it('keeps a work message or an event in quarantine rather than send it again', async () => {
+    await quarantine(js, 'requeue-work', rejected('WORK', 'aether.work.default.robot.r1', 5, '{}'), 'bad');
+    const [kept] = (await readQuarantine(js, jsm, { consumer: 'requeue-work' })).messages;
+    await expect(requeueQuarantined(js, jsm, kept!.sequence)).rejects.toThrow(
+      `#${kept!.sequence} came from WORK: only commands are sent again`,
+    );
+    expect((await readQuarantine(js, jsm, { consumer: 'requeue-work' })).total).toBe(1);
   });
 
   it('refuses a limit that is not a whole number of at least one', async () => {

@@ -98,3 +98,30 @@ function toQuarantined(message: JsMsg): QuarantinedMessage {
     body: message.string(),
   };
 }
+
+/**
+ * Sends quarantined command `sequence` again to where it came from and takes it out of
+ * quarantine: for a command set aside by a consumer since fixed or upgraded. Only commands: an
+ * event sent again would be a second copy in an aggregate's log, and a work message would place
+ * a job its log may have moved past.
+ */
+export async function requeueQuarantined(
+  js: JetStreamClient,
+  jsm: JetStreamManager,
+  sequence: number,
+): Promise<{ readonly subject: string; readonly sequence: number }> {
+  const stored = await jsm.streams.getMessage(STREAMS.quarantine, { seq: sequence });
+  if (!stored) throw new QuarantineError(`no message #${sequence} in quarantine`);
+  const stream = stored.header.get(QUARANTINE_HEADERS.originStream);
+  const subject = stored.header.get(QUARANTINE_HEADERS.originSubject);
+  if (stream !== STREAMS.commands)
+    throw new QuarantineError(
+      `#${sequence} came from ${stream || 'an unknown stream'}: only commands are sent again`,
+    );
+  const ack = await js.publish(subject, stored.data, { msgID: `requeue:${sequence}` });
+  await jsm.streams.deleteMessage(STREAMS.quarantine, sequence);
+  return { subject, sequence: ack.seq };
+}
+
+/** An operator's request about quarantine that cannot be carried out, with why. */
+export class QuarantineError extends Error {}

@@ -125,6 +125,23 @@ describe('aether quarantine against a real nats-server', () => {
     }
   });
 
+  it('sends a quarantined command again with --requeue, once, and says what it did', async () => {
+    await run('--json', '--consumer', 'registry-robot-presence');
+    const { sequence } = JSON.parse(printed) as { sequence: number };
+    printed = '';
+    await run('--requeue', String(sequence));
+    expect(printed).toMatch(
+      new RegExp(
+        `^sent #${sequence} again on aether\\.cmd\\.default\\.job\\.j1 \\(COMMANDS #\\d+\\); it is out of quarantine\n$`,
+      ),
+    );
+    printed = '';
+    await run('--consumer', 'registry-robot-presence');
+    expect(printed).toBe('no messages in quarantine for registry-robot-presence\n');
+    await expect(run('--requeue', String(sequence))).rejects.toThrow(`no message #${sequence} in quarantine`);
+    await expect(run('--requeue', 'x')).rejects.toThrow('--requeue takes the # a listing shows, got "x"');
+  });
+
   it('refuses a limit that is not a whole number', async () => {
     await expect(run('--limit', 'ten')).rejects.toThrow('--limit must be a whole number ≥ 1, got "ten"');
   });

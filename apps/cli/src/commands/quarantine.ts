@@ -1,8 +1,21 @@
-import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { Command } from 'commander';
 import { STREAMS } from '@aether/contracts';
-import { readQuarantine, type QuarantineListing } from '@aether/event-store';
+import { readQuarantine, requeueQuarantined, type QuarantineListing } from '@aether/event-store';
 import { withJetStream } from './connection';
+
+interface QuarantineOptions {
+  nats: string;
+  consumer?: string;
+  limit: string;
+  json?: boolean;
+  requeue?: string;
+}
 
 /** `aether quarantine`: the messages consumers set aside because they failed validation, with why. */
 export function registerQuarantine(program: Command): void {
@@ -13,12 +26,10 @@ export function registerQuarantine(program: Command): void {
     .option('--consumer <name>', "only this consumer's messages (e.g. scheduler-request-job)")
     .option('--limit <n>', 'show the newest n', '100')
     .option('--json', 'one JSON object per message, body included')
-    .action(async (options: { nats: string; consumer?: string; limit: string; json?: boolean }) => {
-      const limit = Number(options.limit);
-      if (!Number.isInteger(limit) || limit < 1)
-        throw new Error(`--limit must be a whole number ≥ 1, got "${options.limit}"`);
-      const listing = await withJetStream(options.nats, (js, jsm) =>
-        readQuarantine(js, jsm, { limit, ...(options.consumer ? { consumer: options.consumer } : {}) }),
+    .option('--requeue <sequence>', 'send quarantined command #sequence again, once its consumer is fixed')
+    .action(async (options: QuarantineOptions) => {
+      const output = await withJetStream(options.nats, (js, jsm) =>
+        options.requeue ? requeue(js, jsm, options.requeue) : list(js, jsm, options),
       ).catch((error: unknown) => {
         if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)
           throw new Error(
@@ -26,8 +37,27 @@ export function registerQuarantine(program: Command): void {
           );
         throw error;
       });
-      process.stdout.write(options.json ? asJsonLines(listing) : asText(listing, options.consumer));
+      process.stdout.write(output);
     });
+}
+
+async function list(js: JetStreamClient, jsm: JetStreamManager, options: QuarantineOptions): Promise<string> {
+  const limit = Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new Error(`--limit must be a whole number ≥ 1, got "${options.limit}"`);
+  const listing = await readQuarantine(js, jsm, {
+    limit,
+    ...(options.consumer ? { consumer: options.consumer } : {}),
+  });
+  return options.json ? asJsonLines(listing) : asText(listing, options.consumer);
+}
+
+async function requeue(js: JetStreamClient, jsm: JetStreamManager, given: string): Promise<string> {
+  const sequence = Number(given);
+  if (!Number.isInteger(sequence) || sequence < 1)
+    throw new Error(`--requeue takes the # a listing shows, got "${given}"`);
+  const sent = await requeueQuarantined(js, jsm, sequence);
+  return `sent #${sequence} again on ${sent.subject} (${STREAMS.commands} #${sent.sequence}); it is out of quarantine\n`;
 }
 
 /** A heading with the count, then two lines a message: where it came from, and why it was set aside. */
