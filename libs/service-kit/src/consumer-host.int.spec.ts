@@ -8,7 +8,14 @@ import {
   subjects,
   type JobCommand,
 } from '@aether/contracts';
-import { QUARANTINE_HEADERS, connectNats, ensureStreams } from '@aether/event-store';
+import {
+  QUARANTINE_HEADERS,
+  connectNats,
+  ensureStreams,
+  readQuarantine,
+  requeueQuarantined,
+  type QuarantinedMessage,
+} from '@aether/event-store';
 import { eventually, startNatsServer, type TestNatsServer } from '@aether/testing';
 import pino from 'pino';
 import { ConsumerHost, type ConsumerRoute } from './consumer-host';
@@ -140,5 +147,32 @@ describe('ConsumerHost', () => {
     expect((await quarantined('picky')).map((kept) => kept.reason)).toEqual([
       expect.stringContaining('invalid envelope'),
     ]);
+  });
+
+  it('takes a quarantined command sent again (`aether quarantine --requeue`) once fixed', async () => {
+    let fixed = false;
+    const handled: string[] = [];
+    const host = new ConsumerHost(js, jsm, pino({ level: 'silent' }));
+    await host.start([
+      route('mending', async (m) => {
+        if (!fixed) throw new TerminalError('not supported yet');
+        handled.push(m.aggregateId);
+      }),
+    ]);
+    const subject = subjects.command('default', 'mendingCmd');
+    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('m1'))));
+    const listing = await eventually(async () => {
+      const found = await readQuarantine(js, jsm, { consumer: 'mending' });
+      return found.total === 1 ? found : undefined;
+    });
+    const [kept] = listing.messages as [QuarantinedMessage];
+    expect(kept.reason).toBe('handler failed: not supported yet');
+
+    fixed = true;
+    await requeueQuarantined(js, jsm, kept.sequence);
+    await eventually(() => (handled.includes('m1') ? true : undefined), { what: 'the requeued command' });
+    await host.stop();
+    expect(handled).toEqual(['m1']);
+    expect((await readQuarantine(js, jsm, { consumer: 'mending' })).total).toBe(0);
   });
 });
