@@ -169,8 +169,10 @@ export class ChaosPlatform {
     });
   }
 
-  /** Messages in the WORK stream: work not yet acked by any robot. */
-  /** Messages left in WORK once it is empty or `waitMs` has passed, polled over one connection. */
+  /**
+   * Messages left in WORK (work no robot has acked) once it is empty or `waitMs` has passed,
+   * polled over one connection.
+   */
   async workLeftAfter(waitMs: number): Promise<number> {
     const nc = await connect({ servers: this.nats.url, name: 'chaos-work-probe' });
     try {
