@@ -3,18 +3,21 @@
 // production install (no development dependencies) it runs the build (`npm run build`).
 const path = require('node:path');
 const root = path.join(__dirname, '../../..');
-let compileAsLoaded = true;
-try {
-  require.resolve('@swc-node/register');
-} catch {
-  compileAsLoaded = false;
+
+function installed(name) {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
-if (compileAsLoaded) {
+
+require('reflect-metadata');
+if (installed('@swc-node/register')) {
   process.env.SWC_NODE_PROJECT ??= path.join(root, 'tsconfig.base.json');
   require('@swc-node/register');
-  require('reflect-metadata');
   require('../src/main.ts');
 } else {
-  require('reflect-metadata');
   require(path.join(root, 'dist/apps/cli/src/main.js'));
 }
