@@ -11,6 +11,7 @@ import {
 } from '@nats-io/jetstream';
 import { STREAMS, type Envelope, type MessageRegistry } from '@aether/contracts';
 import { ConcurrencyError } from './errors';
+import { quarantine } from './quarantine';
 
 /** An event as stored: its position in the stream and on its subject. */
 export interface StoredEvent<TEvent extends Envelope = Envelope> {
@@ -147,6 +148,21 @@ export class EventStore {
       if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null;
       throw error;
     }
+  }
+
+  /**
+   * Keeps a stored event that `consumer` could not read in quarantine, with the reason: the
+   * log cannot drop it, so an operator sees it there (`aether quarantine`). Quarantine before
+   * moving past the event; the same event quarantined again within the duplicate window is
+   * stored once.
+   */
+  quarantine(
+    consumer: string,
+    message: Pick<JsMsg, 'subject' | 'data' | 'seq'>,
+    reason: string,
+  ): Promise<void> {
+    const { subject, data, seq } = message; // a JsMsg's fields are getters: a spread would lose them
+    return quarantine(this.js, consumer, { subject, data, seq, info: { stream: this.stream } }, reason);
   }
 
   /**

@@ -2,10 +2,12 @@ import type { EventStore, EventSubscription } from '@aether/event-store';
 import { JobRequested, subjects } from '@aether/contracts';
 import pino from 'pino';
 import type { Dispatcher } from './dispatcher';
-import { JobFeed } from './job-feed';
+import { JOB_FEED_CONSUMER, JobFeed } from './job-feed';
+
+type Delivery = { seq: number; pending: number; events?: number; body?: string };
 
 /** A subscription that delivers `messages`, then stays open (as a live one does) until stopped. */
-function subscription(messages: { seq: number; pending: number; events?: number }[]): EventSubscription {
+function subscription(messages: Delivery[]): EventSubscription {
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const event = JobRequested.create({
@@ -15,12 +17,12 @@ function subscription(messages: { seq: number; pending: number; events?: number 
   });
   return {
     async *[Symbol.asyncIterator]() {
-      for (const { seq, pending, events } of messages)
+      for (const { seq, pending, events, body } of messages)
         yield {
           subject: subjects.event('default', 'job', 'job-1'),
           seq,
-          // `events`: a commit of that many events stored as one message.
-          data: new TextEncoder().encode(JSON.stringify(events ? Array(events).fill(event) : event)),
+          // `events`: a commit of that many events stored as one message; `body`: bytes as stored.
+          data: new TextEncoder().encode(body ?? JSON.stringify(events ? Array(events).fill(event) : event)),
           info: { pending },
         };
       await stopped;
@@ -29,7 +31,7 @@ function subscription(messages: { seq: number; pending: number; events?: number 
   } as unknown as EventSubscription;
 }
 
-function feedOver(messages: { seq: number; pending: number; events?: number }[]) {
+function feedOver(messages: Delivery[], quarantine: EventStore['quarantine'] = async () => undefined) {
   const applied: number[] = [];
   const parts: string[] = [];
   let readyAt: number | undefined;
@@ -40,7 +42,10 @@ function feedOver(messages: { seq: number; pending: number; events?: number }[])
     },
     markReady: () => void (readyAt ??= Date.now()),
   } as unknown as Dispatcher;
-  const store = { subscribe: async () => subscription(messages) } as unknown as EventStore;
+  const store = {
+    subscribe: async (_filter: string, from: number) => subscription(messages.filter((m) => m.seq >= from)),
+    quarantine,
+  } as unknown as EventStore;
   const feed = new JobFeed(store, dispatcher, pino({ level: 'silent' }));
   return { feed, applied, parts, readyAt: () => readyAt };
 }
@@ -92,6 +97,46 @@ describe('JobFeed: when the dispatcher has caught up with the job events', () =>
     feed.start(1);
     await sleep(500);
     expect(readyAt()).toBeDefined();
+    await feed.stop();
+  });
+});
+
+describe('JobFeed: a job event the dispatcher cannot read', () => {
+  const unreadable = { seq: 2, pending: 1, body: '{"type":"JobRequested","version":1}' };
+
+  it('is quarantined with the reason, and the events after it are applied', async () => {
+    const quarantine = jest.fn(async () => undefined);
+    const { feed, applied } = feedOver(
+      [{ seq: 1, pending: 2 }, unreadable, { seq: 3, pending: 0 }],
+      quarantine,
+    );
+    feed.start(1);
+    await sleep(100);
+    expect(applied).toEqual([1, 3]);
+    expect(quarantine).toHaveBeenCalledTimes(1);
+    expect(quarantine).toHaveBeenCalledWith(
+      JOB_FEED_CONSUMER,
+      expect.objectContaining({ seq: 2 }),
+      expect.stringMatching(/^invalid envelope/),
+    );
+    await feed.stop();
+  });
+
+  it('when quarantine cannot take it, the feed stops there and takes it again when it resubscribes', async () => {
+    const quarantine = jest
+      .fn<Promise<void>, unknown[]>()
+      .mockRejectedValueOnce(new Error('no responders'))
+      .mockResolvedValue(undefined);
+    const { feed, applied } = feedOver(
+      [{ seq: 1, pending: 2 }, unreadable, { seq: 3, pending: 0 }],
+      quarantine,
+    );
+    feed.start(1);
+    await sleep(100);
+    expect(applied).toEqual([1]);
+    await sleep(600); // the feed waits half a second before it subscribes again
+    expect(applied).toEqual([1, 3]);
+    expect(quarantine).toHaveBeenCalledTimes(2);
     await feed.stop();
   });
 });

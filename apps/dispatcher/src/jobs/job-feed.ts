@@ -1,3 +1,4 @@
+import type { JsMsg } from '@nats-io/jetstream';
 import { JOB_EVENTS, MessageRegistry, subjects, type JobEvent } from '@aether/contracts';
 import type { EventStore, EventSubscription } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
@@ -5,6 +6,8 @@ import type { Dispatcher } from './dispatcher';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 const CAUGHT_UP_AFTER_QUIET_MS = 300;
+/** Names the feed's rejects in quarantine (`aether quarantine --consumer dispatcher-job-feed`). */
+export const JOB_FEED_CONSUMER = 'dispatcher-job-feed';
 
 /**
  * Feeds every job event to the dispatcher in stream order through an ordered consumer — no
@@ -64,12 +67,10 @@ export class JobFeed {
         for await (const message of this.subscription) {
           const parsed = jobEvents.parseEvents(message.data);
           if (parsed.ok)
-            parsed.messages.forEach((event, part) => this.dispatcher.onEvent(message.subject, message.seq, event, part));
-          else
-            this.logger.warn(
-              { seq: message.seq, reason: parsed.reason },
-              'job event not understood; skipped',
+            parsed.messages.forEach((event, part) =>
+              this.dispatcher.onEvent(message.subject, message.seq, event, part),
             );
+          else await this.setAside(message, parsed.reason);
           this.position = message.seq;
           if (caughtUp) continue;
           if (message.info.pending === 0) markCaughtUp();
@@ -83,5 +84,16 @@ export class JobFeed {
         clearTimeout(idle);
       }
     }
+  }
+
+  /**
+   * An event the dispatcher cannot read goes to quarantine before the feed moves past it; if
+   * that fails, the feed breaks and resumes at that event. The dispatcher's view of the job
+   * then lacks the event (an unread completion leaves it counted as running), so it is
+   * logged as an error naming the job's subject.
+   */
+  private async setAside(message: JsMsg, reason: string): Promise<void> {
+    await this.store.quarantine(JOB_FEED_CONSUMER, message, reason);
+    this.logger.error({ seq: message.seq, subject: message.subject, reason }, 'job event quarantined');
   }
 }

@@ -1,11 +1,28 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { HEALING_EVENTS, JOB_EVENTS, MessageRegistry, WORKFLOW_EVENTS, subjects, type Envelope } from '@aether/contracts';
+import {
+  HEALING_EVENTS,
+  JOB_EVENTS,
+  MessageRegistry,
+  WORKFLOW_EVENTS,
+  parseEventSubject,
+  subjects,
+  type AggregateType,
+  type Envelope,
+} from '@aether/contracts';
 import type { EventStore, EventSubscription } from '@aether/event-store';
 import type { JobProjection, ProjectableEvent } from '@aether/read-model';
 import type { Logger } from '@aether/service-kit';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
 const registry = new MessageRegistry<Envelope>([...JOB_EVENTS, ...WORKFLOW_EVENTS, ...HEALING_EVENTS]);
+/** Names the projector's rejects in quarantine (`aether quarantine --consumer projector`). */
+export const PROJECTOR_CONSUMER = 'projector';
+const PROJECTED_AGGREGATES: ReadonlySet<string> = new Set<AggregateType>([
+  'job',
+  'workflow',
+  'selector',
+  'proposal',
+]);
 
 export interface ProjectionBatching {
   /** Most events in one transaction. */
@@ -83,7 +100,9 @@ export class Projector {
             const message = result.value;
             if (batch.length === 0) openedAt = performance.now();
             // A commit's events share its sequence, so they are never split across two batches.
-            batch.push(...this.toProjectable(message));
+            const parsed = registry.parseEvents(message.data);
+            if (parsed.ok) for (const event of parsed.messages) batch.push({ sequence: message.seq, event });
+            else batch.push(await this.passOver(message, parsed.reason));
             next = messages.next();
             // Messages already delivered resolve `next` within microtasks; others are waited for
             // until the batch has lingered. The message's `pending` count cannot decide it: it
@@ -107,19 +126,25 @@ export class Projector {
     }
   }
 
-  private toProjectable(message: JsMsg): (ProjectableEvent & { invalid?: string })[] {
-    const parsed = registry.parseEvents(message.data);
-    if (parsed.ok) return parsed.messages.map((event) => ({ sequence: message.seq, event }));
-    // Unknown to this projection (another aggregate's event) or malformed: the checkpoint moves past it.
-    return [{ sequence: message.seq, invalid: parsed.reason }];
+  /**
+   * A placeholder that moves the checkpoint past a message this projection cannot read. Robots'
+   * and schedules' events are not projected and are passed over quietly; an event of an
+   * aggregate the read model holds goes to quarantine first, so an operator sees what the read
+   * model lacks. If quarantining fails, the batch fails and is projected again from the checkpoint.
+   */
+  private async passOver(message: JsMsg, reason: string): Promise<ProjectableEvent> {
+    const aggregate = parseEventSubject(message.subject)?.aggregate;
+    if (aggregate && PROJECTED_AGGREGATES.has(aggregate)) {
+      await this.store.quarantine(PROJECTOR_CONSUMER, message, reason);
+      this.logger.error(
+        { seq: message.seq, subject: message.subject, reason },
+        'event quarantined, not projected',
+      );
+    }
+    return { sequence: message.seq };
   }
 
-  private async flush(batch: (ProjectableEvent & { invalid?: string })[]): Promise<void> {
-    for (const item of batch) {
-      if (item.invalid && !item.invalid.startsWith('unknown message type')) {
-        this.logger.warn({ seq: item.sequence, reason: item.invalid }, 'event not projected');
-      }
-    }
+  private async flush(batch: ProjectableEvent[]): Promise<void> {
     const applied = await this.projection.apply(batch);
     const now = Date.now();
     this.applied.inc(applied);
