@@ -1,9 +1,4 @@
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Command } from 'commander';
 import { STREAMS } from '@aether/contracts';
 import { readQuarantine, requeueQuarantined, type QuarantineListing } from '@aether/event-store';
@@ -28,15 +23,9 @@ export function registerQuarantine(program: Command): void {
     .option('--json', 'one JSON object per message, body included')
     .option('--requeue <sequence>', 'send quarantined command #sequence again, once its consumer is fixed')
     .action(async (options: QuarantineOptions) => {
-      const output = await withJetStream(options.nats, (js, jsm) =>
+      const output = await withJetStream(options.nats, STREAMS.quarantine, (js, jsm) =>
         options.requeue ? requeue(js, jsm, options.requeue) : list(js, jsm, options),
-      ).catch((error: unknown) => {
-        if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)
-          throw new Error(
-            `${options.nats} has no ${STREAMS.quarantine} stream: Aether's services create it when they first start`,
-          );
-        throw error;
-      });
+      );
       process.stdout.write(output);
     });
 }
