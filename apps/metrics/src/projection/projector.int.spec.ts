@@ -104,7 +104,7 @@ describe('Projector: events it cannot read', () => {
     expect(held.messages[0]?.reason).toMatch(/^invalid JobRequested data: .*priority/);
   });
 
-  it('does not move past an event it could not quarantine, and projects it once quarantine is back', async () => {
+  it('does not move past an event it could not quarantine, and moves on once quarantine takes it', async () => {
     await jsm.streams.delete(STREAMS.quarantine);
     const before = await startProjector().checkpoint();
     const bad = await js.publish(
