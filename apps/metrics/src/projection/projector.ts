@@ -14,10 +14,13 @@ import type { JobProjection, ProjectableEvent } from '@aether/read-model';
 import type { Logger } from '@aether/service-kit';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
-const registry = new MessageRegistry<Envelope>([...JOB_EVENTS, ...WORKFLOW_EVENTS, ...HEALING_EVENTS]);
+/** The events the read model is built from. */
+export const PROJECTED_EVENTS = [...JOB_EVENTS, ...WORKFLOW_EVENTS, ...HEALING_EVENTS];
+const registry = new MessageRegistry<Envelope>(PROJECTED_EVENTS);
 /** Names the projector's rejects in quarantine (`aether quarantine --consumer projector`). */
 export const PROJECTOR_CONSUMER = 'projector';
-const PROJECTED_AGGREGATES: ReadonlySet<string> = new Set<AggregateType>([
+/** Aggregates whose every event the read model needs: one it cannot read is quarantined. */
+export const PROJECTED_AGGREGATES: ReadonlySet<string> = new Set<AggregateType>([
   'job',
   'workflow',
   'selector',
