@@ -1,5 +1,3 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import {
   JOB_EVENTS,
   MessageRegistry,
@@ -8,11 +6,9 @@ import {
   subjects,
   type JobEvent,
 } from '@aether/contracts';
-import { startNatsServer, type TestNatsServer } from '@aether/testing';
-import { connectNats } from './connection';
 import { ConcurrencyError } from './errors';
-import { EventStore } from './event-store';
 import { ensureConsumer, ensureStreams, retireConsumer, streamConfigs } from './streams';
+import { startJetStream, type TestJetStream } from './test-support';
 
 const registry = new MessageRegistry<JobEvent>(JOB_EVENTS);
 
@@ -25,26 +21,16 @@ const step = (jobId: string, n: number, id?: string) =>
   });
 
 describe('EventStore on a real nats-server', () => {
-  let server: TestNatsServer;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let store: EventStore;
+  let nats: TestJetStream;
 
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'event-store-test' });
-    jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
-    store = new EventStore(jetstream(nc), jsm);
+    nats = await startJetStream('event-store-test');
   });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  afterAll(() => nats?.close());
 
   it('creates the streams idempotently', async () => {
-    await ensureStreams(jsm);
-    const names = (await jsm.streams.names().next()).sort();
+    await ensureStreams(nats.jsm);
+    const names = (await nats.jsm.streams.names().next()).sort();
     expect(names).toEqual(
       streamConfigs()
         .map((c) => c.name)
@@ -53,28 +39,28 @@ describe('EventStore on a real nats-server', () => {
   });
 
   it('retires a durable consumer that is there, and one that is already gone', async () => {
-    await ensureConsumer(jsm, STREAMS.events, {
+    await ensureConsumer(nats.jsm, STREAMS.events, {
       durable_name: 'retired',
       filter_subject: subjects.eventsOf('job'),
     });
-    await retireConsumer(jsm, STREAMS.events, 'retired');
+    await retireConsumer(nats.jsm, STREAMS.events, 'retired');
     const durables = [];
-    for await (const info of jsm.consumers.list(STREAMS.events)) durables.push(info.name);
+    for await (const info of nats.jsm.consumers.list(STREAMS.events)) durables.push(info.name);
     expect(durables).not.toContain('retired');
-    await expect(retireConsumer(jsm, STREAMS.events, 'retired')).resolves.toBeUndefined();
+    await expect(retireConsumer(nats.jsm, STREAMS.events, 'retired')).resolves.toBeUndefined();
   });
 
   it('reads an aggregate back in order, with its last sequence', async () => {
     const subject = subjects.event('default', 'job', 'ordered');
-    const { lastSequence } = await store.append(
+    const { lastSequence } = await nats.store.append(
       subject,
       [step('ordered', 1), step('ordered', 2), step('ordered', 3)],
       0,
     );
     // an event on another aggregate must not leak into this history
-    await store.append(subjects.event('default', 'job', 'other'), [step('other', 9)], 0);
+    await nats.store.append(subjects.event('default', 'job', 'other'), [step('other', 9)], 0);
 
-    const history = await store.read(subject, registry);
+    const history = await nats.store.read(subject, registry);
     expect(history.lastSequence).toBe(lastSequence);
     expect(history.events.map((e) => (e.event.data as { stepKey: string }).stepKey)).toEqual([
       's1',
@@ -86,14 +72,14 @@ describe('EventStore on a real nats-server', () => {
 
   it('stores the events of one append as one commit: one message, one sequence, retried as a whole', async () => {
     const subject = subjects.event('default', 'job', 'commit');
-    const first = await store.append(subject, [step('commit', 1)], 0);
-    const before = (await jsm.streams.info(STREAMS.events)).state.messages;
+    const first = await nats.store.append(subject, [step('commit', 1)], 0);
+    const before = (await nats.jsm.streams.info(STREAMS.events)).state.messages;
     const commit = [step('commit', 2), step('commit', 3)];
-    const { lastSequence } = await store.append(subject, commit, first.lastSequence);
-    expect((await jsm.streams.info(STREAMS.events)).state.messages).toBe(before + 1);
-    await expect(store.append(subject, commit, 'any')).resolves.toEqual({ lastSequence, duplicate: true });
+    const { lastSequence } = await nats.store.append(subject, commit, first.lastSequence);
+    expect((await nats.jsm.streams.info(STREAMS.events)).state.messages).toBe(before + 1);
+    await expect(nats.store.append(subject, commit, 'any')).resolves.toEqual({ lastSequence, duplicate: true });
 
-    const history = await store.read(subject, registry);
+    const history = await nats.store.read(subject, registry);
     expect(history.events.map((e) => [e.sequence, e.event.id])).toEqual([
       [first.lastSequence, expect.any(String)],
       [lastSequence, commit[0].id],
@@ -101,19 +87,18 @@ describe('EventStore on a real nats-server', () => {
     ]);
     expect(history.lastSequence).toBe(lastSequence);
     // A commit that lost the race stores none of its events.
-    await expect(store.append(subject, [step('commit', 4), step('commit', 5)], first.lastSequence)).rejects.toBeInstanceOf(
+    await expect(nats.store.append(subject, [step('commit', 4), step('commit', 5)], first.lastSequence)).rejects.toBeInstanceOf(
       ConcurrencyError,
     );
-    expect((await store.read(subject, registry)).events).toHaveLength(3);
+    expect((await nats.store.read(subject, registry)).events).toHaveLength(3);
   });
 
   it('reports a commit with one invalid event as invalid as a whole', async () => {
     const subject = subjects.event('default', 'job', 'bad-commit');
     const good = step('bad-commit', 1);
     const bad = { ...step('bad-commit', 2), data: { stepKey: 7 } };
-    const js = jetstream(nc);
-    const ack = await js.publish(subject, JSON.stringify([good, bad]));
-    const history = await store.read(subject, registry);
+    const ack = await nats.js.publish(subject, JSON.stringify([good, bad]));
+    const history = await nats.store.read(subject, registry);
     expect(history.events).toEqual([]);
     expect(history.invalid).toEqual([
       { sequence: ack.seq, subject, reason: expect.stringMatching(/^event 2 of 2: invalid StepCompleted data/) },
@@ -126,10 +111,10 @@ describe('EventStore on a real nats-server', () => {
     let expected = 0;
     let other = 0;
     for (let n = 1; n <= 4; n++) {
-      expected = (await store.append(mine, [step('interleaved', n)], expected)).lastSequence;
-      other = (await store.append(theirs, [step('neighbour', n)], other)).lastSequence;
+      expected = (await nats.store.append(mine, [step('interleaved', n)], expected)).lastSequence;
+      other = (await nats.store.append(theirs, [step('neighbour', n)], other)).lastSequence;
     }
-    const history = await store.read(mine, registry);
+    const history = await nats.store.read(mine, registry);
     expect(history.events.map((e) => e.sequence)).toEqual([
       expected - 6,
       expected - 4,
@@ -138,19 +123,19 @@ describe('EventStore on a real nats-server', () => {
     ]);
     expect(history.lastSequence).toBe(expected);
     const single = subjects.event('default', 'job', 'single');
-    const { lastSequence } = await store.append(single, [step('single', 1)], 0);
-    expect((await store.read(single, registry)).events.map((e) => e.sequence)).toEqual([lastSequence]);
+    const { lastSequence } = await nats.store.append(single, [step('single', 1)], 0);
+    expect((await nats.store.read(single, registry)).events.map((e) => e.sequence)).toEqual([lastSequence]);
   });
 
   it('reads a history too long for direct gets through a consumer, without a gap or a repeat', async () => {
     const subject = subjects.event('default', 'job', 'long');
     let expected = 0;
     for (let n = 1; n <= 40; n++) {
-      expected = (await store.append(subject, [step('long', n)], expected)).lastSequence;
+      expected = (await nats.store.append(subject, [step('long', n)], expected)).lastSequence;
       if (n % 3 === 0)
-        await store.append(subjects.event('default', 'job', `beside-${n}`), [step('beside', n)], 0);
+        await nats.store.append(subjects.event('default', 'job', `beside-${n}`), [step('beside', n)], 0);
     }
-    const history = await store.read(subject, registry);
+    const history = await nats.store.read(subject, registry);
     expect(history.events.map((e) => (e.event.data as { stepKey: string }).stepKey)).toEqual(
       Array.from({ length: 40 }, (_, i) => `s${i + 1}`),
     );
@@ -159,14 +144,14 @@ describe('EventStore on a real nats-server', () => {
 
   it('turns direct gets on for an EVENTS stream created without them', async () => {
     const events = streamConfigs().find((config) => config.allow_direct);
-    await jsm.streams.update(events!.name!, { ...events, allow_direct: false });
-    await ensureStreams(jsm);
-    expect((await jsm.streams.info(events!.name!)).config.allow_direct).toBe(true);
-    expect((await store.read(subjects.event('default', 'job', 'ordered'), registry)).events).toHaveLength(3);
+    await nats.jsm.streams.update(events!.name!, { ...events, allow_direct: false });
+    await ensureStreams(nats.jsm);
+    expect((await nats.jsm.streams.info(events!.name!)).config.allow_direct).toBe(true);
+    expect((await nats.store.read(subjects.event('default', 'job', 'ordered'), registry)).events).toHaveLength(3);
   });
 
   it('reads an empty aggregate as no events and sequence 0', async () => {
-    expect(await store.read(subjects.event('default', 'job', 'none'), registry)).toEqual({
+    expect(await nats.store.read(subjects.event('default', 'job', 'none'), registry)).toEqual({
       events: [],
       invalid: [],
       lastSequence: 0,
@@ -175,11 +160,11 @@ describe('EventStore on a real nats-server', () => {
 
   it('lets exactly one of two concurrent writers with the same expected sequence win', async () => {
     const subject = subjects.event('default', 'job', 'race');
-    const { lastSequence } = await store.append(subject, [step('race', 1)], 0);
+    const { lastSequence } = await nats.store.append(subject, [step('race', 1)], 0);
 
     const results = await Promise.allSettled([
-      store.append(subject, [step('race', 2)], lastSequence),
-      store.append(subject, [step('race', 3)], lastSequence),
+      nats.store.append(subject, [step('race', 2)], lastSequence),
+      nats.store.append(subject, [step('race', 3)], lastSequence),
     ]);
 
     const won = results.filter((r) => r.status === 'fulfilled');
@@ -188,30 +173,30 @@ describe('EventStore on a real nats-server', () => {
     expect(lost).toHaveLength(1);
     expect(lost[0].reason).toBeInstanceOf(ConcurrencyError);
     expect((lost[0].reason as ConcurrencyError).expected).toBe(lastSequence);
-    expect((await store.read(subject, registry)).events).toHaveLength(2);
+    expect((await nats.store.read(subject, registry)).events).toHaveLength(2);
   });
 
   it('rejects a first append when the aggregate already exists', async () => {
     const subject = subjects.event('default', 'job', 'exists');
-    await store.append(subject, [step('exists', 1)], 0);
-    await expect(store.append(subject, [step('exists', 2)], 0)).rejects.toBeInstanceOf(ConcurrencyError);
+    await nats.store.append(subject, [step('exists', 1)], 0);
+    await expect(nats.store.append(subject, [step('exists', 2)], 0)).rejects.toBeInstanceOf(ConcurrencyError);
   });
 
   it('does not append a duplicate message id twice', async () => {
     const subject = subjects.event('default', 'job', 'dedupe');
     const event = step('dedupe', 1, 'fixed-id-1');
-    const first = await store.append(subject, [event], 0);
-    const again = await store.append(subject, [event], 'any');
+    const first = await nats.store.append(subject, [event], 0);
+    const again = await nats.store.append(subject, [event], 'any');
 
     expect(again).toEqual({ lastSequence: first.lastSequence, duplicate: true });
-    expect((await store.read(subject, registry)).events).toHaveLength(1);
+    expect((await nats.store.read(subject, registry)).events).toHaveLength(1);
   });
 
   it('subscribes from a stream sequence', async () => {
     const subject = subjects.event('default', 'job', 'sub');
     let lastSequence = 0;
-    for (let n = 1; n <= 3; n++) lastSequence = (await store.append(subject, [step('sub', n)], lastSequence)).lastSequence;
-    const subscription = await store.subscribe(subject, lastSequence - 1);
+    for (let n = 1; n <= 3; n++) lastSequence = (await nats.store.append(subject, [step('sub', n)], lastSequence)).lastSequence;
+    const subscription = await nats.store.subscribe(subject, lastSequence - 1);
     const seen: number[] = [];
     for await (const message of subscription) {
       seen.push(message.seq);
@@ -223,8 +208,8 @@ describe('EventStore on a real nats-server', () => {
 
   it('keeps invalid events out of a history and reports them', async () => {
     const subject = subjects.event('default', 'job', 'garbage');
-    await jetstream(nc).publish(subject, new TextEncoder().encode('{"type":"nope"}'));
-    const history = await store.read(subject, registry);
+    await nats.js.publish(subject, new TextEncoder().encode('{"type":"nope"}'));
+    const history = await nats.store.read(subject, registry);
     expect(history.events).toEqual([]);
     expect(history.invalid).toEqual([
       expect.objectContaining({ reason: expect.stringMatching(/invalid envelope/) }),

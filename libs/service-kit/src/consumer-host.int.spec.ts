@@ -1,5 +1,3 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import {
   JOB_COMMANDS,
   MessageRegistry,
@@ -10,13 +8,12 @@ import {
 } from '@aether/contracts';
 import {
   QUARANTINE_HEADERS,
-  connectNats,
-  ensureStreams,
   readQuarantine,
   requeueQuarantined,
   type QuarantinedMessage,
 } from '@aether/event-store';
-import { eventually, startNatsServer, type TestNatsServer } from '@aether/testing';
+import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
+import { eventually } from '@aether/testing';
 import pino from 'pino';
 import { ConsumerHost, type ConsumerRoute } from './consumer-host';
 import { TerminalError } from './failures';
@@ -29,25 +26,15 @@ const command = (jobId: string, workflowId = 'wf') =>
   });
 
 describe('ConsumerHost', () => {
-  let server: TestNatsServer;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
+  let nats: TestJetStream;
 
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'consumer-host-test' });
-    jsm = await jetstreamManager(nc);
-    js = jetstream(nc);
-    await ensureStreams(jsm);
+    nats = await startJetStream('consumer-host-test');
   });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  afterAll(() => nats?.close());
 
   async function quarantined(consumer: string) {
-    const consumerApi = await js.consumers.get(STREAMS.quarantine, {
+    const consumerApi = await nats.js.consumers.get(STREAMS.quarantine, {
       filter_subjects: subjects.quarantine(consumer),
     });
     const found: { reason: string; origin: string; body: string }[] = [];
@@ -75,12 +62,12 @@ describe('ConsumerHost', () => {
 
   it('quarantines a malformed message with its reason and keeps consuming', async () => {
     const handled: string[] = [];
-    const host = new ConsumerHost(js, jsm, pino({ level: 'silent' }));
+    const host = new ConsumerHost(nats.js, nats.jsm, pino({ level: 'silent' }));
     await host.start([route('malformed', async (m) => void handled.push(m.aggregateId))]);
     const subject = subjects.command('default', 'malformedCmd');
 
-    await js.publish(subject, new TextEncoder().encode('{"type":"RequestJob","data":{}}'));
-    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('after-bad'))));
+    await nats.js.publish(subject, new TextEncoder().encode('{"type":"RequestJob","data":{}}'));
+    await nats.js.publish(subject, new TextEncoder().encode(JSON.stringify(command('after-bad'))));
 
     await eventually(() => (handled.includes('after-bad') ? true : undefined), {
       what: 'next message handled',
@@ -100,7 +87,7 @@ describe('ConsumerHost', () => {
   });
 
   it('quarantines a message whose handler fails terminally, and one that keeps failing', async () => {
-    const host = new ConsumerHost(js, jsm, pino({ level: 'silent' }));
+    const host = new ConsumerHost(nats.js, nats.jsm, pino({ level: 'silent' }));
     let attempts = 0;
     await host.start([
       route('failing', async (m) => {
@@ -110,8 +97,8 @@ describe('ConsumerHost', () => {
       }),
     ]);
     const subject = subjects.command('default', 'failingCmd');
-    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('t1', 'terminal'))));
-    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('t2', 'flaky'))));
+    await nats.js.publish(subject, new TextEncoder().encode(JSON.stringify(command('t1', 'terminal'))));
+    await nats.js.publish(subject, new TextEncoder().encode(JSON.stringify(command('t2', 'flaky'))));
 
     const kept = await eventually(async () => {
       const found = await quarantined('failing');
@@ -128,19 +115,19 @@ describe('ConsumerHost', () => {
 
   it('acks the types a route does not handle without validating them', async () => {
     const handled: string[] = [];
-    const host = new ConsumerHost(js, jsm, pino({ level: 'silent' }));
+    const host = new ConsumerHost(nats.js, nats.jsm, pino({ level: 'silent' }));
     await host.start([
       { ...route('picky', async (m) => void handled.push(m.aggregateId)), handles: new Set(['RequestJob']) },
     ]);
     const subject = subjects.command('default', 'pickyCmd');
-    await js.publish(subject, new TextEncoder().encode('{"type":"SomethingElse","data":"not even valid"}'));
-    await js.publish(subject, new TextEncoder().encode('{"type":"SomethingElse","data":{"about":"RequestJob"}}'));
-    await js.publish(subject, new TextEncoder().encode('{"type":"RequestJob","data":"not valid"}'));
-    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('wanted'))));
+    await nats.js.publish(subject, new TextEncoder().encode('{"type":"SomethingElse","data":"not even valid"}'));
+    await nats.js.publish(subject, new TextEncoder().encode('{"type":"SomethingElse","data":{"about":"RequestJob"}}'));
+    await nats.js.publish(subject, new TextEncoder().encode('{"type":"RequestJob","data":"not valid"}'));
+    await nats.js.publish(subject, new TextEncoder().encode(JSON.stringify(command('wanted'))));
 
     await eventually(() => (handled.includes('wanted') ? true : undefined), { what: 'handled type' });
     await eventually(async () =>
-      (await jsm.consumers.info(STREAMS.commands, 'picky')).num_ack_pending === 0 ? true : undefined,
+      (await nats.jsm.consumers.info(STREAMS.commands, 'picky')).num_ack_pending === 0 ? true : undefined,
     );
     await host.stop();
     expect(handled).toEqual(['wanted']);
@@ -152,7 +139,7 @@ describe('ConsumerHost', () => {
   it('takes a quarantined command sent again (`aether quarantine --requeue`) once fixed', async () => {
     let fixed = false;
     const handled: string[] = [];
-    const host = new ConsumerHost(js, jsm, pino({ level: 'silent' }));
+    const host = new ConsumerHost(nats.js, nats.jsm, pino({ level: 'silent' }));
     await host.start([
       route('mending', async (m) => {
         if (!fixed) throw new TerminalError('not supported yet');
@@ -160,19 +147,19 @@ describe('ConsumerHost', () => {
       }),
     ]);
     const subject = subjects.command('default', 'mendingCmd');
-    await js.publish(subject, new TextEncoder().encode(JSON.stringify(command('m1'))));
+    await nats.js.publish(subject, new TextEncoder().encode(JSON.stringify(command('m1'))));
     const listing = await eventually(async () => {
-      const found = await readQuarantine(js, jsm, { consumer: 'mending' });
+      const found = await readQuarantine(nats.js, nats.jsm, { consumer: 'mending' });
       return found.total === 1 ? found : undefined;
     });
     const [kept] = listing.messages as [QuarantinedMessage];
     expect(kept.reason).toBe('handler failed: not supported yet');
 
     fixed = true;
-    await requeueQuarantined(js, jsm, kept.sequence);
+    await requeueQuarantined(nats.js, nats.jsm, kept.sequence);
     await eventually(() => (handled.includes('m1') ? true : undefined), { what: 'the requeued command' });
     await host.stop();
     expect(handled).toEqual(['m1']);
-    expect((await readQuarantine(js, jsm, { consumer: 'mending' })).total).toBe(0);
+    expect((await readQuarantine(nats.js, nats.jsm, { consumer: 'mending' })).total).toBe(0);
   });
 });

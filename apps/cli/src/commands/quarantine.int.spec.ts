@@ -1,8 +1,7 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { Command } from 'commander';
-import { connectNats, ensureStreams, quarantine } from '@aether/event-store';
-import { startNatsServer, type TestNatsServer } from '@aether/testing';
+import { quarantine } from '@aether/event-store';
+import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
+import { startNatsServer } from '@aether/testing';
 import { asJsonLines, asText, registerQuarantine } from './quarantine';
 
 const at = new Date('2026-12-04T22:00:00.000Z');
@@ -52,28 +51,20 @@ describe('aether quarantine: what it prints', () => {
 });
 
 describe('aether quarantine against a real nats-server', () => {
-  let server: TestNatsServer;
-  let nc: NatsConnection;
+  let nats: TestJetStream;
   let printed: string;
   let write: jest.SpyInstance;
 
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'cli-quarantine-test' });
-    await ensureStreams(await jetstreamManager(nc));
+    nats = await startJetStream('cli-quarantine-test');
     const rejected = (seq: number) => ({
       subject: 'aether.cmd.default.job.j1',
       seq,
       data: new TextEncoder().encode('{"type":'),
       info: { stream: 'COMMANDS' },
     });
-    await quarantine(
-      jetstream(nc),
-      'scheduler-request-job',
-      rejected(4),
-      'not JSON: Unexpected end of JSON input',
-    );
-    await quarantine(jetstream(nc), 'registry-robot-presence', rejected(5), 'invalid envelope: id: required');
+    await quarantine(nats.js, 'scheduler-request-job', rejected(4), 'not JSON: Unexpected end of JSON input');
+    await quarantine(nats.js, 'registry-robot-presence', rejected(5), 'invalid envelope: id: required');
   });
   beforeEach(() => {
     printed = '';
@@ -83,17 +74,14 @@ describe('aether quarantine against a real nats-server', () => {
     });
   });
   afterEach(() => write.mockRestore());
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  afterAll(() => nats?.close());
 
   const cli = async (url: string, ...args: string[]) => {
     const program = new Command('aether').exitOverride();
     registerQuarantine(program);
     await program.parseAsync(['node', 'aether', 'quarantine', '--nats', url, ...args]);
   };
-  const run = (...args: string[]) => cli(server.url, ...args);
+  const run = (...args: string[]) => cli(nats.server.url, ...args);
 
   it("lists one consumer's messages with their reasons", async () => {
     await run('--consumer', 'scheduler-request-job');

@@ -1,18 +1,11 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { JobRequested, RobotWentOffline, STREAMS, subjects } from '@aether/contracts';
-import { EventStore, connectNats, ensureStreams, readQuarantine } from '@aether/event-store';
+import { ensureStreams, readQuarantine } from '@aether/event-store';
+import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { JobProjection, createReadModelDataSource } from '@aether/read-model';
-import {
-  createTestDatabase,
-  eventually,
-  startNatsServer,
-  type TestDatabase,
-  type TestNatsServer,
-} from '@aether/testing';
+import { createTestDatabase, eventually, type TestDatabase } from '@aether/testing';
 import { PROJECTOR_CONSUMER, Projector } from './projector';
 
 const requested = (jobId: string) =>
@@ -23,21 +16,13 @@ const requested = (jobId: string) =>
   });
 
 describe('Projector: events it cannot read', () => {
-  let server: TestNatsServer;
-  let nc: NatsConnection;
-  let js: JetStreamClient;
-  let jsm: JetStreamManager;
-  let store: EventStore;
+  let nats: TestJetStream;
   let db: TestDatabase;
   let ds: DataSource;
   let projector: Projector | undefined;
 
   beforeAll(async () => {
-    [server, db] = await Promise.all([startNatsServer(), createTestDatabase()]);
-    nc = await connectNats({ servers: server.url, name: 'projector-spec' });
-    js = jetstream(nc);
-    jsm = await jetstreamManager(nc);
-    store = new EventStore(js, jsm);
+    [nats, db] = await Promise.all([startJetStream('projector-spec'), createTestDatabase()]);
     ds = createReadModelDataSource(db.url, { poolSize: 2 });
     await ds.initialize();
     await ds.runMigrations();
@@ -47,8 +32,7 @@ describe('Projector: events it cannot read', () => {
     projector = undefined;
   });
   afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
+    await nats?.close();
     await ds?.destroy();
     await db?.drop();
   });
@@ -56,7 +40,7 @@ describe('Projector: events it cannot read', () => {
   const startProjector = () => {
     const projection = new JobProjection(ds);
     projector = new Projector(
-      store,
+      nats.store,
       projection,
       pino({ level: 'silent' }),
       { maxEvents: 100, lingerMs: 5 },
@@ -72,17 +56,16 @@ describe('Projector: events it cannot read', () => {
   const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
   it('quarantines a job event it cannot read, passes over robots’ events, and projects the rest', async () => {
-    await ensureStreams(jsm);
     const malformed = { ...requested('job-2'), data: { workflowId: 'wf', priority: 'high' } };
-    await store.append(subjects.event('default', 'job', 'job-1'), [requested('job-1')], 0);
-    const bad = await js.publish(subjects.event('default', 'job', 'job-2'), encode(malformed));
+    await nats.store.append(subjects.event('default', 'job', 'job-1'), [requested('job-1')], 0);
+    const bad = await nats.js.publish(subjects.event('default', 'job', 'job-2'), encode(malformed));
     const robotEvent = RobotWentOffline.create({
       tenantId: 'default',
       aggregateId: 'robot-1',
       data: { sessionId: 's1', reason: 'shutdown', lastSeenAt: new Date().toISOString(), jobs: [] },
     });
-    await store.append(subjects.event('default', 'robot', 'robot-1'), [robotEvent], 'any');
-    const last = await store.append(subjects.event('default', 'job', 'job-3'), [requested('job-3')], 0);
+    await nats.store.append(subjects.event('default', 'robot', 'robot-1'), [robotEvent], 'any');
+    const last = await nats.store.append(subjects.event('default', 'job', 'job-3'), [requested('job-3')], 0);
 
     const projection = startProjector();
     await eventually(async () => ((await projection.checkpoint()) === last.lastSequence ? true : undefined), {
@@ -90,7 +73,7 @@ describe('Projector: events it cannot read', () => {
     });
 
     expect(await projectedJobs()).toEqual(['job-1', 'job-3']);
-    const held = await readQuarantine(js, jsm, { consumer: PROJECTOR_CONSUMER });
+    const held = await readQuarantine(nats.js, nats.jsm, { consumer: PROJECTOR_CONSUMER });
     expect(held.total).toBe(1);
     expect(held.messages[0]).toMatchObject({
       consumer: PROJECTOR_CONSUMER,
@@ -105,26 +88,26 @@ describe('Projector: events it cannot read', () => {
   });
 
   it('does not move past an event it could not quarantine, and moves on once quarantine takes it', async () => {
-    await jsm.streams.delete(STREAMS.quarantine);
+    await nats.jsm.streams.delete(STREAMS.quarantine);
     const before = await startProjector().checkpoint();
-    const bad = await js.publish(
+    const bad = await nats.js.publish(
       subjects.event('default', 'job', 'job-5'),
       encode({ ...requested('job-5'), data: {} }),
     );
-    const last = await store.append(subjects.event('default', 'job', 'job-6'), [requested('job-6')], 0);
+    const last = await nats.store.append(subjects.event('default', 'job', 'job-6'), [requested('job-6')], 0);
 
     // The batch holding the bad event fails and is retried from the checkpoint, every half second.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(await new JobProjection(ds).checkpoint()).toBe(before);
     expect(await projectedJobs()).not.toContain('job-6');
 
-    await ensureStreams(jsm);
+    await ensureStreams(nats.jsm);
     await eventually(
       async () => ((await new JobProjection(ds).checkpoint()) === last.lastSequence ? true : undefined),
       { what: 'the checkpoint past every event' },
     );
     expect(await projectedJobs()).toContain('job-6');
-    const held = await readQuarantine(js, jsm, { consumer: PROJECTOR_CONSUMER });
+    const held = await readQuarantine(nats.js, nats.jsm, { consumer: PROJECTOR_CONSUMER });
     expect(held.messages.map((message) => message.origin.sequence)).toEqual([bad.seq]);
   });
 });

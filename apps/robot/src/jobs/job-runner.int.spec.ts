@@ -1,5 +1,3 @@
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import {
   JOB_EVENTS,
   JobCancelRequested,
@@ -16,9 +14,8 @@ import {
   type JobEvent,
   type JsonObject,
 } from '@aether/contracts';
-import { connectNats, ensureStreams, EventStore } from '@aether/event-store';
+import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { createLogger } from '@aether/service-kit';
-import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { parseWorkflow, type Workflow } from '@aether/workflow';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
 import { JobRunner, type Claim, type JobRunnerDeps } from './job-runner';
@@ -48,20 +45,14 @@ const retrying = parseWorkflow({
 if (!retrying.ok) throw new Error('retrying workflow is invalid');
 
 describe('JobRunner claiming a job (real nats-server)', () => {
-  let server: TestNatsServer;
-  let nc: NatsConnection;
-  let store: EventStore;
+  let nats: TestJetStream;
   let runner: JobRunner;
   let runnerDeps: JobRunnerDeps;
 
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'job-runner-test' });
-    const jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
-    store = new EventStore(jetstream(nc), jsm);
+    nats = await startJetStream('job-runner-test');
     runnerDeps = {
-      store,
+      store: nats.store,
       workflows: { get: async () => workflow } as unknown as WorkflowCatalog,
       handlers: new Map(),
       openBrowser: () => ({
@@ -75,10 +66,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     };
     runner = new JobRunner(runnerDeps);
   });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  afterAll(() => nats?.close());
   afterEach(() => jest.restoreAllMocks());
 
   /**
@@ -89,7 +77,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     const jobId = newId();
     const subject = subjects.event('default', 'job', jobId);
     const base = { tenantId: 'default', aggregateId: jobId };
-    const requested = await store.append(
+    const requested = await nats.store.append(
       subject,
       [
         JobRequested.create({
@@ -130,16 +118,16 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     cancelled: new AbortController().signal,
   });
   const typesOf = async (subject: string) =>
-    (await store.read(subject, jobEvents)).events.map((stored) => stored.event.type);
+    (await nats.store.read(subject, jobEvents)).events.map((stored) => stored.event.type);
 
   it('starts a fresh first delivery from the work message without reading the log', async () => {
     const job = await placedJob({ stop: true });
-    const reads = jest.spyOn(store, 'read');
+    const reads = jest.spyOn(nats.store, 'read');
 
     expect(await runner.run(claim(job.work))).toBe('failed');
 
     expect(reads).not.toHaveBeenCalled();
-    const history = (await store.read(job.subject, jobEvents)).events;
+    const history = (await nats.store.read(job.subject, jobEvents)).events;
     expect(history.map((stored) => stored.event.type)).toEqual(['JobRequested', 'JobStarted', 'JobFailed']);
     expect(history[2].event.data).toMatchObject({ error: { message: 'stopped by a variable' } });
     // The claim costs no append of its own: JobStarted is committed with the claim's first decision.
@@ -151,7 +139,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
   it('absorbs a cancel request appended after the placement: the guarded first append reconciles', async () => {
     const job = await placedJob({});
-    await store.append(
+    await nats.store.append(
       job.subject,
       [JobCancelRequested.create({ ...job.base, data: { reason: 'operator' } })],
       job.requestedAt,
@@ -159,7 +147,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
     // The claim decided to complete the job before it saw the request: that decision is dropped.
     expect(await runner.run(claim(job.work))).toBe('cancelled');
-    const history = (await store.read(job.subject, jobEvents)).events;
+    const history = (await nats.store.read(job.subject, jobEvents)).events;
     expect(history.map((stored) => stored.event.type)).toEqual([
       'JobRequested',
       'JobCancelRequested',
@@ -171,7 +159,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
   it('drops a first placement once the job was placed again since', async () => {
     const job = await placedJob({});
-    await store.append(job.subject, [dispatchedTo(job.base, 'robot-b')], job.requestedAt);
+    await nats.store.append(job.subject, [dispatchedTo(job.base, 'robot-b')], job.requestedAt);
 
     expect(await runner.run(claim(job.work))).toBe('superseded');
     expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobDispatched']);
@@ -180,7 +168,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
   it('drops a first placement that another robot claimed first, on any delivery', async () => {
     // A dispatcher that died after placing the job places it again, elsewhere: two work messages.
     const job = await placedJob({});
-    await store.append(job.subject, [startedBy(job.base, 'robot-b')], job.requestedAt);
+    await nats.store.append(job.subject, [startedBy(job.base, 'robot-b')], job.requestedAt);
 
     expect(await runner.run(claim(job.work))).toBe('superseded');
     expect(await runner.run(claim(job.work, 2))).toBe('superseded');
@@ -189,7 +177,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
   it('drops a first placement whose job was cancelled before any robot claimed it', async () => {
     const job = await placedJob({});
-    await store.append(
+    await nats.store.append(
       job.subject,
       [
         JobCancelRequested.create({ ...job.base, data: { reason: 'operator' } }),
@@ -204,10 +192,10 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
   it('is fenced when a later placement loses the job between reading its log and appending', async () => {
     const job = await placedJob({});
-    const read = store.read.bind(store);
-    jest.spyOn(store, 'read').mockImplementationOnce(async (subject, registry) => {
+    const read = nats.store.read.bind(nats.store);
+    jest.spyOn(nats.store, 'read').mockImplementationOnce(async (subject, registry) => {
       const history = await read(subject, registry);
-      await store.append(subject, [dispatchedTo(job.base, 'robot-b')], history.lastSequence);
+      await nats.store.append(subject, [dispatchedTo(job.base, 'robot-b')], history.lastSequence);
       return history;
     });
 
@@ -217,7 +205,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
   it('records the claim at once, before waiting out a retry backoff', async () => {
     const job = await placedJob({});
-    const failedAt = await store.append(
+    const failedAt = await nats.store.append(
       job.subject,
       [
         startedBy(job.base, 'robot-b'),
@@ -247,7 +235,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
     const run = retryingRunner.run(claim(placedAgain(job.work), 2));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const waiting = (await store.read(job.subject, jobEvents)).events;
+    const waiting = (await nats.store.read(job.subject, jobEvents)).events;
     expect(waiting.at(-1)).toMatchObject({ event: { type: 'JobStarted', data: { robotId: 'robot-a' } } });
     expect(waiting.at(-1)?.sequence).toBeGreaterThan(failedAt.lastSequence);
     expect(await run).toBe('completed');
@@ -261,8 +249,8 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
   it('reads the log on a redelivery, where the work message is no longer the whole story', async () => {
     const job = await placedJob({});
-    await store.append(job.subject, [startedBy(job.base, 'robot-b')], job.requestedAt);
-    const reads = jest.spyOn(store, 'read');
+    await nats.store.append(job.subject, [startedBy(job.base, 'robot-b')], job.requestedAt);
+    const reads = jest.spyOn(nats.store, 'read');
 
     expect(await runner.run(claim(placedAgain(job.work), 2))).toBe('completed');
 
@@ -282,9 +270,9 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       });
     /** Fails a job's appends whose events include `type`, `times` times, as a broken connection would. */
     const failAppends = (type: string, times: number) => {
-      const append = store.append.bind(store);
+      const append = nats.store.append.bind(nats.store);
       let failed = 0;
-      return jest.spyOn(store, 'append').mockImplementation((subject, events, expected) => {
+      return jest.spyOn(nats.store, 'append').mockImplementation((subject, events, expected) => {
         if (events.some((event) => event.type === type) && failed++ < times)
           return Promise.reject(new Error('CONNECTION_CLOSED'));
         return append(subject, events, expected);
@@ -293,7 +281,7 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
     it('releases once, in the tick the commit that ends the claim leaves, before it is confirmed', async () => {
       const job = await placedJob({});
-      const appends = jest.spyOn(store, 'append');
+      const appends = jest.spyOn(nats.store, 'append');
       let finished = false;
       const releasedAt: string[][] = [];
       const run = retryingRunner().run({

@@ -1,9 +1,7 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { RunJob, STREAMS, newId, subjects } from '@aether/contracts';
-import { connectNats, ensureStreams } from '@aether/event-store';
+import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { createLogger } from '@aether/service-kit';
-import { eventually, startNatsServer, type TestNatsServer } from '@aether/testing';
+import { eventually } from '@aether/testing';
 import type { Claim, JobRunner, RunOutcome } from './job-runner';
 import { WorkLoop } from './work-loop';
 import { WorkPuller } from './work-puller';
@@ -32,28 +30,20 @@ class GatedRunner {
 }
 
 describe('WorkLoop settling leases (real nats-server)', () => {
-  let server: TestNatsServer;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
+  let nats: TestJetStream;
   let robots = 0;
 
   beforeAll(async () => {
-    server = await startNatsServer();
-    nc = await connectNats({ servers: server.url, name: 'work-loop-test' });
-    jsm = await jetstreamManager(nc);
-    await ensureStreams(jsm);
+    nats = await startJetStream('work-loop-test');
   });
-  afterAll(async () => {
-    await nc?.close();
-    await server?.stop();
-  });
+  afterAll(() => nats?.close());
 
   async function robotWith(runner: GatedRunner) {
     const robotId = `robot-${++robots}`;
     const loop = new WorkLoop(
-      nc,
-      jetstream(nc),
-      jsm,
+      nats.nc,
+      nats.js,
+      nats.jsm,
       runner as unknown as JobRunner,
       {
         pool: 'default',
@@ -72,9 +62,9 @@ describe('WorkLoop settling leases (real nats-server)', () => {
         aggregateId: newId(),
         data: { workflowId: 'w', workflowVersion: 1, priority: 10, attempt: 1 },
       });
-      await jetstream(nc).publish(subjects.robotWork('default', robotId), JSON.stringify(work));
+      await nats.js.publish(subjects.robotWork('default', robotId), JSON.stringify(work));
     };
-    const consumer = () => jsm.consumers.info(STREAMS.work, `robot-${robotId}`);
+    const consumer = () => nats.jsm.consumers.info(STREAMS.work, `robot-${robotId}`);
     return { robotId, loop, place, consumer };
   }
 
@@ -133,7 +123,7 @@ describe('WorkLoop settling leases (real nats-server)', () => {
 
     // Not run, and not held until its lease runs out (30 s): whoever pulls next gets it at once.
     expect(runner.claims).toHaveLength(1);
-    const puller = new WorkPuller(nc, STREAMS.work, `robot-${robotId}`);
+    const puller = new WorkPuller(nats.nc, STREAMS.work, `robot-${robotId}`);
     const again = await puller.next(1_000);
     puller.close();
     expect(again?.info.deliveryCount).toBe(2);
@@ -146,10 +136,10 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     // nats-server answers no pull for a consumer that does not exist: while it is gone, the
     // robot's pull goes unanswered, as one can when a message arrives just as the pull expires.
     const durable = `robot-${robotId}`;
-    const { config } = await jsm.consumers.info(STREAMS.work, durable);
-    await jsm.consumers.delete(STREAMS.work, durable);
+    const { config } = await nats.jsm.consumers.info(STREAMS.work, durable);
+    await nats.jsm.consumers.delete(STREAMS.work, durable);
     await new Promise((resolve) => setTimeout(resolve, 1_200));
-    await jsm.consumers.add(STREAMS.work, config);
+    await nats.jsm.consumers.add(STREAMS.work, config);
     const placedAt = Date.now();
     await place();
 
