@@ -19,8 +19,7 @@ export function sign(secret: string, body: Uint8Array): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
-export function verify(secret: string, body: Uint8Array, signature: string | undefined): boolean {
-  if (!signature) return false;
+export function verify(secret: string, body: Uint8Array, signature: string): boolean {
   const expected = Buffer.from(sign(secret, body));
   const given = Buffer.from(signature.trim());
   return expected.length === given.length && timingSafeEqual(expected, given);
