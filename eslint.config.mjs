@@ -6,21 +6,47 @@ import { workflowPurityFence } from './libs/workflow/eslint.purity.mjs';
 // only utils, domain only contracts, the robot never a database lib); `scope:*`
 // keeps one service's code out of another's.
 const depConstraints = [
-  { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:data-access', 'type:feature', 'type:util', 'type:testing'] },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: [
+      'type:contracts',
+      'type:domain',
+      'type:infra',
+      'type:data-access',
+      'type:feature',
+      'type:util',
+      'type:testing',
+    ],
+  },
   // `type:testing` (real servers for integration tests) is allowed wherever tests live.
-  { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:util', 'type:testing'] },
-  { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:util', 'type:testing'] },
-  { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:testing'] },
+  {
+    sourceTag: 'type:feature',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:util', 'type:testing'],
+  },
+  {
+    sourceTag: 'type:infra',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:util', 'type:testing'],
+  },
+  {
+    sourceTag: 'type:data-access',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:testing'],
+  },
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:testing'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:util'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-  { sourceTag: 'scope:robot', onlyDependOnLibsWithTags: ['scope:shared', 'scope:robot'], notDependOnLibsWithTags: ['type:data-access'] },
-  ...['gateway', 'scheduler', 'dispatcher', 'robot-registry', 'healer', 'metrics', 'cli', 'demo'].map((scope) => ({
-    sourceTag: `scope:${scope}`,
-    onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`],
-  })),
+  {
+    sourceTag: 'scope:robot',
+    onlyDependOnLibsWithTags: ['scope:shared', 'scope:robot'],
+    notDependOnLibsWithTags: ['type:data-access'],
+  },
+  ...['gateway', 'scheduler', 'dispatcher', 'robot-registry', 'healer', 'metrics', 'cli', 'demo'].map(
+    (scope) => ({
+      sourceTag: `scope:${scope}`,
+      onlyDependOnLibsWithTags: ['scope:shared', `scope:${scope}`],
+    }),
+  ),
 ];
 
 export default [
@@ -40,7 +66,10 @@ export default [
         { enforceBuildableLibDependency: false, allow: [], depConstraints },
       ],
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },

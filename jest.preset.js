@@ -13,7 +13,10 @@ const moduleNameMapper = Object.fromEntries(
 module.exports = {
   testEnvironment: 'node',
   transform: {
-    '^.+\\.ts$': ['@swc/jest', JSON.parse(require('node:fs').readFileSync(path.join(__dirname, '.swcrc'), 'utf8'))],
+    '^.+\\.ts$': [
+      '@swc/jest',
+      JSON.parse(require('node:fs').readFileSync(path.join(__dirname, '.swcrc'), 'utf8')),
+    ],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,

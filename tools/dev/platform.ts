@@ -74,7 +74,12 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     robotEnv: { FILES_ROOT: join(logDir, 'files'), ...options.robotEnv },
     ...(options.build ? { build: options.build } : {}),
   });
-  const api = async <T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const api = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const response = await fetch(`${stack.gatewayUrl}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...headers },
@@ -93,7 +98,8 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     async events(jobId: string) {
       const { status, body } = await api<{ events: JobEventView[] }>('GET', `/api/v1/jobs/${jobId}/events`);
       if (status === 404) return [];
-      if (status !== 200) throw new Error(`GET /api/v1/jobs/${jobId}/events → ${status} ${JSON.stringify(body)}`);
+      if (status !== 200)
+        throw new Error(`GET /api/v1/jobs/${jobId}/events → ${status} ${JSON.stringify(body)}`);
       return body.events;
     },
     async stop() {

@@ -48,7 +48,8 @@ class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShut
   async onApplicationBootstrap() {
     // The views call back into the dispatcher, which needs the views: tie the knot through `this`.
     const view = await FleetView.open(this.nc, this.logger, {
-      robotsChanged: (robotId, gone) => (gone ? this.dispatcher?.robotGone(robotId) : this.dispatcher?.kick()),
+      robotsChanged: (robotId, gone) =>
+        gone ? this.dispatcher?.robotGone(robotId) : this.dispatcher?.kick(),
       somethingChanged: () => this.dispatcher?.kick(),
     });
     const dispatcher = new Dispatcher(
@@ -118,8 +119,13 @@ export class DispatcherModule {
       providers: [
         {
           provide: DispatcherService,
-          useFactory: (nc: NatsConnection, store: EventStore, js: JetStreamClient, jsm: JetStreamManager, log: Logger) =>
-            new DispatcherService(nc, store, js, jsm, log, config),
+          useFactory: (
+            nc: NatsConnection,
+            store: EventStore,
+            js: JetStreamClient,
+            jsm: JetStreamManager,
+            log: Logger,
+          ) => new DispatcherService(nc, store, js, jsm, log, config),
           inject: [NATS_CONNECTION, EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, LOGGER],
         },
         {

@@ -4,7 +4,13 @@ import { env, loadConfig } from '@aether/service-kit';
 
 const delays = z
   .string()
-  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean).map(Number))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map(Number),
+  )
   .pipe(z.array(z.number().int().min(0)).max(20));
 
 export const loadDispatcherConfig = (source: NodeJS.ProcessEnv = process.env) =>

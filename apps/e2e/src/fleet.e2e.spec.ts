@@ -388,7 +388,14 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       misfirePolicy: 'fire_once',
     });
     expect(created.status).toBe(201);
-    type Fire = { fireAt: string; firedAt: string; jobId: string; misfire: boolean; skipped: number; firedBy: string };
+    type Fire = {
+      fireAt: string;
+      firedAt: string;
+      jobId: string;
+      misfire: boolean;
+      skipped: number;
+      firedBy: string;
+    };
     const fires = async () => (await api<{ fires: Fire[] }>('GET', '/api/v1/schedules/every-2s')).body.fires;
     await eventually(async () => ((await fires()).length >= 3 ? true : undefined), { timeoutMs: 15_000 });
 
@@ -408,7 +415,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       { timeoutMs: 20_000, what: 'the catch-up fire and an on-time fire after the restart' },
     ).catch(async (error: Error) => {
       const log = readFileSync(restarted.logFile, 'utf8').split('\n').slice(-30).join('\n');
-      throw new Error(`${error.message}\nfires: ${JSON.stringify(await fires())}\nscheduler-restarted log:\n${log}`);
+      throw new Error(
+        `${error.message}\nfires: ${JSON.stringify(await fires())}\nscheduler-restarted log:\n${log}`,
+      );
     });
 
     // two replicas, yet every occurrence fired once
@@ -416,7 +425,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     // fire_once: the occurrences missed while no scheduler ran collapse into one fire, the latest.
     // It is a misfire when the restarted scheduler planned it more than the grace period late;
     // a restart that lands within the grace period of an occurrence fires that one on time.
-    const [catchUp, ...rest] = all.filter(afterStop).sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
+    const [catchUp, ...rest] = all
+      .filter(afterStop)
+      .sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
     const late = (f: Fire) => Date.parse(f.firedAt) - Date.parse(f.fireAt);
     expect(catchUp.skipped).toBeGreaterThanOrEqual(1);
     if (catchUp.misfire) expect(late(catchUp)).toBeGreaterThan(1_000);

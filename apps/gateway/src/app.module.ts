@@ -45,7 +45,11 @@ export class GatewayModule {
           useFactory: (ds: DataSource) => new ReadModelQueries(ds),
           inject: [DATA_SOURCE],
         },
-        { provide: HealingQueries, useFactory: (ds: DataSource) => new HealingQueries(ds), inject: [DATA_SOURCE] },
+        {
+          provide: HealingQueries,
+          useFactory: (ds: DataSource) => new HealingQueries(ds),
+          inject: [DATA_SOURCE],
+        },
         {
           provide: HEALTH_CHECKS,
           useFactory: (ds: DataSource): HealthCheck[] => [

@@ -103,7 +103,9 @@ export class RobotRegistryModule {
           provide: RobotRegistry,
           useFactory: async (nc: NatsConnection, store: EventStore, log: Logger) => {
             const kv = await openBucket(nc, KV_BUCKETS.robots);
-            const view = await KvMirror.start(kv, { parse: (value) => RobotPresenceSchema.safeParse(value).data });
+            const view = await KvMirror.start(kv, {
+              parse: (value) => RobotPresenceSchema.safeParse(value).data,
+            });
             const registry = new RobotRegistry(kv, view, store, log, {
               missedHeartbeats: config.MISSED_HEARTBEATS,
               offlineAfterMs: config.OFFLINE_AFTER_MS,

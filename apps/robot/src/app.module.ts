@@ -112,7 +112,12 @@ export class RobotModule {
               readArtifact: (ref) => artifacts.get(ref),
               captureFailure: (page, name) => captureFailureArtifacts(page, artifacts, { name }),
               secret: environmentSecrets(),
-              healing: new StepHealing({ store, fingerprints: fingerprintBucket(nc), robotId: config.ROBOT_ID, logger }),
+              healing: new StepHealing({
+                store,
+                fingerprints: fingerprintBucket(nc),
+                robotId: config.ROBOT_ID,
+                logger,
+              }),
               robotId: config.ROBOT_ID,
               logger,
             });
@@ -167,11 +172,16 @@ export class RobotModule {
                 robotId: config.ROBOT_ID,
                 pool: config.POOL,
                 capabilities: capabilitiesOf(presenceConfig, config.MAX_CONCURRENT_JOBS),
-                heartbeatMs: presenceConfig.HEARTBEAT_MS ?? Math.min(5_000, Math.max(100, Math.floor(config.LEASE_MS / 3))),
+                heartbeatMs:
+                  presenceConfig.HEARTBEAT_MS ??
+                  Math.min(5_000, Math.max(100, Math.floor(config.LEASE_MS / 3))),
               },
               logger,
             );
-            return new PresenceLifecycle(presence, new Promise((resolve) => loop.onStopped(async () => resolve())));
+            return new PresenceLifecycle(
+              presence,
+              new Promise((resolve) => loop.onStopped(async () => resolve())),
+            );
           },
           inject: [NATS_CONNECTION, JETSTREAM, WorkLoop, BrowserPool],
         },

@@ -1,4 +1,9 @@
-import { Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Module,
+  type BeforeApplicationShutdown,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { KV_BUCKETS } from '@aether/contracts';
@@ -59,7 +64,9 @@ export class SchedulerModule {
               log,
             );
             onReconnect(nc, () => {
-              scheduler.restart().catch((error: unknown) => log.warn({ err: error }, 'reloading schedules failed'));
+              scheduler
+                .restart()
+                .catch((error: unknown) => log.warn({ err: error }, 'reloading schedules failed'));
             });
             return new CronLifecycle(scheduler);
           },

@@ -25,7 +25,13 @@ export {
   type MessageOf,
   type CreateInput,
 } from './envelope';
-export { MessageRegistry, decodeJson, type ParseEventsResult, type ParseResult, type Upcaster } from './registry';
+export {
+  MessageRegistry,
+  decodeJson,
+  type ParseEventsResult,
+  type ParseResult,
+  type Upcaster,
+} from './registry';
 export {
   JsonObjectSchema,
   ErrorInfoSchema,

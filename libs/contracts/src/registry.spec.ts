@@ -63,7 +63,10 @@ describe('MessageRegistry', () => {
   it('reads a stored message as its events: one envelope, or a commit of several in order', () => {
     const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
     const [first, second] = [requested(), requested()];
-    expect(registry.parseEvents(bytes(first))).toEqual({ ok: true, messages: [expect.objectContaining({ id: first.id })] });
+    expect(registry.parseEvents(bytes(first))).toEqual({
+      ok: true,
+      messages: [expect.objectContaining({ id: first.id })],
+    });
     expect(registry.parseEvents(bytes([first, second]))).toEqual({
       ok: true,
       messages: [expect.objectContaining({ id: first.id }), expect.objectContaining({ id: second.id })],

@@ -56,7 +56,10 @@ export class MessageRegistry<TMessage extends Envelope = Envelope> {
     for (const [i, value] of values.entries()) {
       const parsed = this.parse(value);
       if (!parsed.ok)
-        return { ok: false, reason: values.length > 1 ? `event ${i + 1} of ${values.length}: ${parsed.reason}` : parsed.reason };
+        return {
+          ok: false,
+          reason: values.length > 1 ? `event ${i + 1} of ${values.length}: ${parsed.reason}` : parsed.reason,
+        };
       messages.push(parsed.message);
     }
     return { ok: true, messages };

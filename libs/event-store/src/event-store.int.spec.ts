@@ -77,7 +77,10 @@ describe('EventStore on a real nats-server', () => {
     const commit = [step('commit', 2), step('commit', 3)];
     const { lastSequence } = await nats.store.append(subject, commit, first.lastSequence);
     expect((await nats.jsm.streams.info(STREAMS.events)).state.messages).toBe(before + 1);
-    await expect(nats.store.append(subject, commit, 'any')).resolves.toEqual({ lastSequence, duplicate: true });
+    await expect(nats.store.append(subject, commit, 'any')).resolves.toEqual({
+      lastSequence,
+      duplicate: true,
+    });
 
     const history = await nats.store.read(subject, registry);
     expect(history.events.map((e) => [e.sequence, e.event.id])).toEqual([
@@ -87,9 +90,9 @@ describe('EventStore on a real nats-server', () => {
     ]);
     expect(history.lastSequence).toBe(lastSequence);
     // A commit that lost the race stores none of its events.
-    await expect(nats.store.append(subject, [step('commit', 4), step('commit', 5)], first.lastSequence)).rejects.toBeInstanceOf(
-      ConcurrencyError,
-    );
+    await expect(
+      nats.store.append(subject, [step('commit', 4), step('commit', 5)], first.lastSequence),
+    ).rejects.toBeInstanceOf(ConcurrencyError);
     expect((await nats.store.read(subject, registry)).events).toHaveLength(3);
   });
 
@@ -101,7 +104,11 @@ describe('EventStore on a real nats-server', () => {
     const history = await nats.store.read(subject, registry);
     expect(history.events).toEqual([]);
     expect(history.invalid).toEqual([
-      { sequence: ack.seq, subject, reason: expect.stringMatching(/^event 2 of 2: invalid StepCompleted data/) },
+      {
+        sequence: ack.seq,
+        subject,
+        reason: expect.stringMatching(/^event 2 of 2: invalid StepCompleted data/),
+      },
     ]);
   });
 
@@ -147,7 +154,9 @@ describe('EventStore on a real nats-server', () => {
     await nats.jsm.streams.update(events!.name!, { ...events, allow_direct: false });
     await ensureStreams(nats.jsm);
     expect((await nats.jsm.streams.info(events!.name!)).config.allow_direct).toBe(true);
-    expect((await nats.store.read(subjects.event('default', 'job', 'ordered'), registry)).events).toHaveLength(3);
+    expect(
+      (await nats.store.read(subjects.event('default', 'job', 'ordered'), registry)).events,
+    ).toHaveLength(3);
   });
 
   it('reads an empty aggregate as no events and sequence 0', async () => {
@@ -195,7 +204,8 @@ describe('EventStore on a real nats-server', () => {
   it('subscribes from a stream sequence', async () => {
     const subject = subjects.event('default', 'job', 'sub');
     let lastSequence = 0;
-    for (let n = 1; n <= 3; n++) lastSequence = (await nats.store.append(subject, [step('sub', n)], lastSequence)).lastSequence;
+    for (let n = 1; n <= 3; n++)
+      lastSequence = (await nats.store.append(subject, [step('sub', n)], lastSequence)).lastSequence;
     const subscription = await nats.store.subscribe(subject, lastSequence - 1);
     const seen: number[] = [];
     for await (const message of subscription) {

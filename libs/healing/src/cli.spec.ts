@@ -50,27 +50,55 @@ describe(`aether heal (${mode})`, () => {
     const captured = aether('heal', '--html', file('page.html', PAGE), '--capture', '#submit-btn');
     expect(captured.status).toBe(0);
     const fingerprint = JSON.parse(captured.stdout);
-    expect(fingerprint).toMatchObject({ version: 1, selector: '#submit-btn', tag: 'button', text: 'Sign in' });
+    expect(fingerprint).toMatchObject({
+      version: 1,
+      selector: '#submit-btn',
+      tag: 'button',
+      text: 'Sign in',
+    });
 
     const locator = file('fingerprint.json', captured.stdout);
-    const changed = file('changed.html', PAGE.replace('id="submit-btn"', 'id="btn-8f3a2c"').replace('Sign in', 'Log in'));
+    const changed = file(
+      'changed.html',
+      PAGE.replace('id="submit-btn"', 'id="btn-8f3a2c"').replace('Sign in', 'Log in'),
+    );
     const healed = aether('heal', '--html', changed, '--locator', locator, '--json');
     expect(healed.status).toBe(0);
     const [selector, json] = healed.stdout.trim().split('\n');
     expect(selector).toBe('#login > button');
-    expect(JSON.parse(json)).toMatchObject({ status: 'healed', selector, tier: 1, previousSelector: '#submit-btn' });
+    expect(JSON.parse(json)).toMatchObject({
+      status: 'healed',
+      selector,
+      tier: 1,
+      previousSelector: '#submit-btn',
+    });
     expect(JSON.parse(json).confidence).toBeGreaterThan(0.6);
     expect(JSON.parse(json).elapsedMs).toBeLessThan(400);
   }, 120_000);
 
   it('prints null when the element is gone', () => {
-    const locator = file('fp2.json', aether('heal', '--html', file('p2.html', PAGE), '--capture', '#submit-btn').stdout);
-    const gone = aether('heal', '--html', file('gone.html', PAGE.replace(/<button[^]*<\/button>/, '')), '--locator', locator);
+    const locator = file(
+      'fp2.json',
+      aether('heal', '--html', file('p2.html', PAGE), '--capture', '#submit-btn').stdout,
+    );
+    const gone = aether(
+      'heal',
+      '--html',
+      file('gone.html', PAGE.replace(/<button[^]*<\/button>/, '')),
+      '--locator',
+      locator,
+    );
     expect(gone).toMatchObject({ status: 0, stdout: 'null\n' });
   }, 120_000);
 
   it('fails with a message on a malformed fingerprint', () => {
-    const bad = aether('heal', '--html', file('p3.html', PAGE), '--locator', file('bad.json', '{"version": 9}'));
+    const bad = aether(
+      'heal',
+      '--html',
+      file('p3.html', PAGE),
+      '--locator',
+      file('bad.json', '{"version": 9}'),
+    );
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/unsupported version/);
   }, 120_000);

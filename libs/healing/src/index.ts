@@ -33,4 +33,9 @@ export { HtmlPage, fingerprintFromHtml, healInHtml } from './lib/html-adapter';
 export { captureFingerprint, healOnPage, rateSelectorOnPage, type PageLike } from './lib/page-adapter';
 
 // Record time: how likely a selector is to break, and a sturdier one.
-export { rateSelectorFragility, type FragilityRating, type FragilityReason, type FragilityCode } from './lib/fragility';
+export {
+  rateSelectorFragility,
+  type FragilityRating,
+  type FragilityReason,
+  type FragilityCode,
+} from './lib/fragility';

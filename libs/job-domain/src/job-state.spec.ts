@@ -40,7 +40,10 @@ const given = (...events: JobEvent[]) => ({
 
 describe('job state fold', () => {
   it('given only a request and its dispatch, then the state a fresh claim starts from is the fold', () => {
-    const dispatched = JobDispatched.create({ ...id, data: { subject: 'aether.work.default.robot.r', attempt: 1 } });
+    const dispatched = JobDispatched.create({
+      ...id,
+      data: { subject: 'aether.work.default.robot.r', attempt: 1 },
+    });
     expect(requestedJobState({ workflowId: 'wf', workflowVersion: 2, variables: { a: 1 } })).toEqual(
       foldJob([requested, dispatched]),
     );

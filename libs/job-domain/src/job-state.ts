@@ -39,7 +39,10 @@ export function isTerminal(state: JobState): boolean {
   return ['completed', 'failed', 'rejected', 'cancelled'].includes(state.phase);
 }
 
-type Request = Pick<Extract<JobEvent, { type: 'JobRequested' }>['data'], 'workflowId' | 'workflowVersion' | 'variables'>;
+type Request = Pick<
+  Extract<JobEvent, { type: 'JobRequested' }>['data'],
+  'workflowId' | 'workflowVersion' | 'variables'
+>;
 
 /** What a job's `JobRequested` sets. */
 function requested(request: Request) {

@@ -52,7 +52,10 @@ export class HealApprovalNeededError extends NodeError {
     readonly proposedSelector: string,
     options?: { cause?: unknown; message?: string },
   ) {
-    super(options?.message ?? `"${selector}" is broken; healed to "${proposedSelector}", waiting for approval`, options);
+    super(
+      options?.message ?? `"${selector}" is broken; healed to "${proposedSelector}", waiting for approval`,
+      options,
+    );
   }
 }
 

@@ -11,7 +11,16 @@ import { HealProposalRow, SelectorHealRow, SelectorRow } from './entities/healin
 import { Healing1764170000000 } from './migrations/1764170000000-healing';
 import { JobsByTime1764180000000 } from './migrations/1764180000000-jobs-by-time';
 
-export const READ_MODEL_ENTITIES = [JobRow, JobStepRow, WorkflowRow, CheckpointRow, DeadLetterRow, SelectorRow, SelectorHealRow, HealProposalRow];
+export const READ_MODEL_ENTITIES = [
+  JobRow,
+  JobStepRow,
+  WorkflowRow,
+  CheckpointRow,
+  DeadLetterRow,
+  SelectorRow,
+  SelectorHealRow,
+  HealProposalRow,
+];
 export const READ_MODEL_MIGRATIONS = [
   InitialReadModel1764140000000,
   JobControl1764150000000,

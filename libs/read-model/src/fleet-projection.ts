@@ -9,7 +9,11 @@ export const FLEET_TABLES = ['dead_letters'] as const;
  * The dispatcher's job events (retries, dead letters, requeues), applied inside the job
  * projection's transaction so they share its checkpoint.
  */
-export async function applyFleetEvent(tx: EntityManager, sequence: number, event: DispatchJobEvent): Promise<void> {
+export async function applyFleetEvent(
+  tx: EntityManager,
+  sequence: number,
+  event: DispatchJobEvent,
+): Promise<void> {
   const key = [event.tenantId, event.aggregateId];
   const at = event.occurredAt;
   switch (event.type) {

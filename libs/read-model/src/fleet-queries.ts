@@ -15,7 +15,10 @@ export interface DeadLetterView {
 export class FleetQueries {
   constructor(private readonly dataSource: DataSource) {}
 
-  async deadLetters(tenantId: string, options: { workflowId?: string; limit?: number } = {}): Promise<DeadLetterView[]> {
+  async deadLetters(
+    tenantId: string,
+    options: { workflowId?: string; limit?: number } = {},
+  ): Promise<DeadLetterView[]> {
     const rows = await this.dataSource.getRepository(DeadLetterRow).find({
       where: { tenantId, ...(options.workflowId ? { workflowId: options.workflowId } : {}) },
       order: { deadLetteredAt: 'DESC' },

@@ -19,14 +19,27 @@ export async function applyHealingEvent(
       await tx.query(
         `INSERT INTO selectors (tenant_id, selector_key, workflow_id, node_id, selector, recorded_at, heal_count)
          VALUES ($1, $2, $3, $4, $5, $6, 0) ON CONFLICT DO NOTHING`,
-        [event.tenantId, event.data.selectorKey, event.data.workflowId, event.data.nodeId, event.data.selector, at],
+        [
+          event.tenantId,
+          event.data.selectorKey,
+          event.data.workflowId,
+          event.data.nodeId,
+          event.data.selector,
+          at,
+        ],
       );
       return;
     case 'SelectorFragilityRated':
       await tx.query(
         `UPDATE selectors SET fragility_score = $3, fragility_reasons = $4, suggestion = $5
          WHERE tenant_id = $1 AND selector_key = $2`,
-        [event.tenantId, event.data.selectorKey, event.data.score, JSON.stringify(event.data.reasons), event.data.suggestion ?? null],
+        [
+          event.tenantId,
+          event.data.selectorKey,
+          event.data.score,
+          JSON.stringify(event.data.reasons),
+          event.data.suggestion ?? null,
+        ],
       );
       return;
     case 'SelectorHealReported':
@@ -80,7 +93,15 @@ export async function applyHealingEvent(
           `INSERT INTO heal_proposals (tenant_id, proposal_id, workflow_id, workflow_version, status, patches,
                                        created_at, updated_at, last_sequence)
            VALUES ($1, $2, $3, $4, 'open', $5, $6, $6, $7)`,
-          [event.tenantId, event.aggregateId, event.data.workflowId, event.data.workflowVersion, JSON.stringify([patch]), at, sequence],
+          [
+            event.tenantId,
+            event.aggregateId,
+            event.data.workflowId,
+            event.data.workflowVersion,
+            JSON.stringify([patch]),
+            at,
+            sequence,
+          ],
         );
         return;
       }

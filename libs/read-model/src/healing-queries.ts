@@ -1,5 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { HealProposalRow, SelectorHealRow, SelectorRow, type HealProposalStatus } from './entities/healing.entities';
+import {
+  HealProposalRow,
+  SelectorHealRow,
+  SelectorRow,
+  type HealProposalStatus,
+} from './entities/healing.entities';
 
 export interface HealProposalView {
   id: string;
@@ -19,7 +24,11 @@ export interface SelectorView {
   workflowId: string;
   nodeId: string;
   selector: string;
-  fragility: { score: number; reasons: { code: string; message: string }[]; suggestion: string | null } | null;
+  fragility: {
+    score: number;
+    reasons: { code: string; message: string }[];
+    suggestion: string | null;
+  } | null;
   recordedAt: string;
   healCount: number;
   lastHealedAt: string | null;
@@ -70,7 +79,10 @@ export class HealingQueries {
     return row ? proposalView(row) : undefined;
   }
 
-  async selectors(tenantId: string, options: { workflowId?: string; limit?: number } = {}): Promise<SelectorView[]> {
+  async selectors(
+    tenantId: string,
+    options: { workflowId?: string; limit?: number } = {},
+  ): Promise<SelectorView[]> {
     const rows = await this.dataSource.getRepository(SelectorRow).find({
       where: { tenantId, ...(options.workflowId ? { workflowId: options.workflowId } : {}) },
       order: { healCount: 'DESC', recordedAt: 'DESC' },
@@ -92,7 +104,10 @@ export class HealingQueries {
     }));
   }
 
-  async heals(tenantId: string, options: { jobId?: string; workflowId?: string; limit?: number } = {}): Promise<SelectorHealView[]> {
+  async heals(
+    tenantId: string,
+    options: { jobId?: string; workflowId?: string; limit?: number } = {},
+  ): Promise<SelectorHealView[]> {
     const rows = await this.dataSource.getRepository(SelectorHealRow).find({
       where: {
         tenantId,

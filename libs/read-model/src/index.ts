@@ -7,6 +7,20 @@ export { WorkflowRow } from './entities/workflow.entity';
 export { CheckpointRow } from './entities/checkpoint.entity';
 export { DeadLetterRow } from './entities/dead-letter.entity';
 export { FleetQueries, type DeadLetterView } from './fleet-queries';
-export { readModelProviders, READ_MODEL_DATA_SOURCE, type ReadModelProviderOptions } from './read-model.providers';
-export { SelectorRow, SelectorHealRow, HealProposalRow, type HealProposalStatus } from './entities/healing.entities';
-export { HealingQueries, type HealProposalView, type SelectorView, type SelectorHealView } from './healing-queries';
+export {
+  readModelProviders,
+  READ_MODEL_DATA_SOURCE,
+  type ReadModelProviderOptions,
+} from './read-model.providers';
+export {
+  SelectorRow,
+  SelectorHealRow,
+  HealProposalRow,
+  type HealProposalStatus,
+} from './entities/healing.entities';
+export {
+  HealingQueries,
+  type HealProposalView,
+  type SelectorView,
+  type SelectorHealView,
+} from './healing-queries';

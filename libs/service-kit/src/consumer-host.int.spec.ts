@@ -120,8 +120,14 @@ describe('ConsumerHost', () => {
       { ...route('picky', async (m) => void handled.push(m.aggregateId)), handles: new Set(['RequestJob']) },
     ]);
     const subject = subjects.command('default', 'pickyCmd');
-    await nats.js.publish(subject, new TextEncoder().encode('{"type":"SomethingElse","data":"not even valid"}'));
-    await nats.js.publish(subject, new TextEncoder().encode('{"type":"SomethingElse","data":{"about":"RequestJob"}}'));
+    await nats.js.publish(
+      subject,
+      new TextEncoder().encode('{"type":"SomethingElse","data":"not even valid"}'),
+    );
+    await nats.js.publish(
+      subject,
+      new TextEncoder().encode('{"type":"SomethingElse","data":{"about":"RequestJob"}}'),
+    );
     await nats.js.publish(subject, new TextEncoder().encode('{"type":"RequestJob","data":"not valid"}'));
     await nats.js.publish(subject, new TextEncoder().encode(JSON.stringify(command('wanted'))));
 

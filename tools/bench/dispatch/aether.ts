@@ -114,4 +114,3 @@ async function lastProjectedAt(db: Client, workflowId: string, jobs: number): Pr
     await sleep(100);
   }
 }
-

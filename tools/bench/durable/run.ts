@@ -20,7 +20,9 @@ async function main() {
   const samples = Number(process.env['BENCH_SAMPLES'] ?? 200);
   const kills = Number(process.env['BENCH_KILLS'] ?? 20);
   const leaseMs = process.env['BENCH_LEASE_MS'] ? Number(process.env['BENCH_LEASE_MS']) : undefined;
-  const heartbeatMs = process.env['BENCH_HEARTBEAT_MS'] ? Number(process.env['BENCH_HEARTBEAT_MS']) : undefined;
+  const heartbeatMs = process.env['BENCH_HEARTBEAT_MS']
+    ? Number(process.env['BENCH_HEARTBEAT_MS'])
+    : undefined;
   const say = (line: string) => process.stderr.write(`${line}\n`);
 
   const nats = await startNatsServer();

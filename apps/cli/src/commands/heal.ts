@@ -14,14 +14,22 @@ function read(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read ${what} ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `cannot read ${what} ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
 function summary(result: HealResult): Record<string, unknown> {
   switch (result.status) {
     case 'intact':
-      return { status: 'intact', selector: result.selector, confidence: result.confidence, elapsedMs: result.elapsedMs };
+      return {
+        status: 'intact',
+        selector: result.selector,
+        confidence: result.confidence,
+        elapsedMs: result.elapsedMs,
+      };
     case 'healed':
       return {
         status: 'healed',
@@ -34,7 +42,14 @@ function summary(result: HealResult): Record<string, unknown> {
         elapsedMs: result.elapsedMs,
       };
     case 'refused':
-      return { status: 'refused', selector: null, reason: result.reason, best: result.best ?? null, runnerUp: result.runnerUp ?? null, elapsedMs: result.elapsedMs };
+      return {
+        status: 'refused',
+        selector: null,
+        reason: result.reason,
+        best: result.best ?? null,
+        runnerUp: result.runnerUp ?? null,
+        elapsedMs: result.elapsedMs,
+      };
     default: {
       const _exhaustive: never = result;
       return _exhaustive;
@@ -52,10 +67,15 @@ function summary(result: HealResult): Record<string, unknown> {
 export function registerHeal(program: Command): void {
   program
     .command('heal')
-    .description('heal a recorded element fingerprint against an HTML page, offline (format: libs/healing/README.md)')
+    .description(
+      'heal a recorded element fingerprint against an HTML page, offline (format: libs/healing/README.md)',
+    )
     .requiredOption('--html <file>', 'the page, as an HTML file')
     .option('--locator <file>', 'the element fingerprint (JSON) to heal')
-    .option('--capture <selector>', 'print the fingerprint of the single element <selector> matches instead of healing')
+    .option(
+      '--capture <selector>',
+      'print the fingerprint of the single element <selector> matches instead of healing',
+    )
     .option('--json', 'also print one JSON line: status, confidence, margin, tier, elapsedMs')
     .option('--budget <ms>', 'time budget for the heal, in milliseconds', '400')
     .action((flags: HealFlags) => {
@@ -64,16 +84,19 @@ export function registerHeal(program: Command): void {
         process.stdout.write(JSON.stringify(fingerprintFromHtml(html, flags.capture), null, 2) + '\n');
         return;
       }
-      if (flags.locator === undefined) throw new Error('heal needs --locator <fingerprint.json> (or --capture <selector>)');
+      if (flags.locator === undefined)
+        throw new Error('heal needs --locator <fingerprint.json> (or --capture <selector>)');
       let document: unknown;
       try {
         document = JSON.parse(read(flags.locator, 'fingerprint'));
       } catch (error) {
-        if (error instanceof SyntaxError) throw new Error(`fingerprint ${flags.locator} is not JSON: ${error.message}`, { cause: error });
+        if (error instanceof SyntaxError)
+          throw new Error(`fingerprint ${flags.locator} is not JSON: ${error.message}`, { cause: error });
         throw error;
       }
       const budgetMs = Number(flags.budget);
-      if (!Number.isFinite(budgetMs) || budgetMs <= 0) throw new Error(`--budget must be a positive number of milliseconds, got ${flags.budget}`);
+      if (!Number.isFinite(budgetMs) || budgetMs <= 0)
+        throw new Error(`--budget must be a positive number of milliseconds, got ${flags.budget}`);
       const result = healInHtml(html, parseFingerprint(document), { budgetMs });
       process.stdout.write(`${result.status === 'refused' ? 'null' : result.selector}\n`);
       if (flags.json) process.stdout.write(JSON.stringify(summary(result)) + '\n');

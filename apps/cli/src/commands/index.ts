@@ -9,4 +9,11 @@ import { registerValidate } from './validate';
 /** Each command module exports one `register(program)`; the table is explicit on purpose. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerValidate, registerJobs, registerReplay, registerTail, registerQuarantine, registerHeal];
+export const commands: RegisterCommand[] = [
+  registerValidate,
+  registerJobs,
+  registerReplay,
+  registerTail,
+  registerQuarantine,
+  registerHeal,
+];

@@ -10,7 +10,10 @@ describe('aether tail: one line per event', () => {
       { id: 'a', type: 'JobStarted' },
       { id: 'b', type: 'JobCompleted' },
     ];
-    expect(eventsIn(JSON.stringify(commit))).toEqual(['{"id":"a","type":"JobStarted"}', '{"id":"b","type":"JobCompleted"}']);
+    expect(eventsIn(JSON.stringify(commit))).toEqual([
+      '{"id":"a","type":"JobStarted"}',
+      '{"id":"b","type":"JobCompleted"}',
+    ]);
   });
 
   it('prints what is not JSON as stored rather than failing', () => {

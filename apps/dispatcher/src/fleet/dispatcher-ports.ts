@@ -49,7 +49,8 @@ export class FleetView {
   ) {}
 
   static async open(nc: NatsConnection, logger: Logger, callbacks: FleetViewCallbacks): Promise<FleetView> {
-    const invalid = (bucket: string) => (key: string) => logger.warn({ bucket, key }, 'invalid KV value ignored');
+    const invalid = (bucket: string) => (key: string) =>
+      logger.warn({ bucket, key }, 'invalid KV value ignored');
     const [robotsKv, policiesKv, sessionsKv, stateKv] = await Promise.all([
       openBucket(nc, KV_BUCKETS.robots),
       openBucket(nc, KV_BUCKETS.dispatchPolicies),
@@ -91,7 +92,12 @@ export class FleetView {
     await this.stateKv.put(REPLAY_KEY, String(sequence));
   }
 
-  async bindSession(tenantId: string, key: string, robotId: string, revision: number | undefined): Promise<boolean> {
+  async bindSession(
+    tenantId: string,
+    key: string,
+    robotId: string,
+    revision: number | undefined,
+  ): Promise<boolean> {
     const value = JSON.stringify({ robotId });
     try {
       if (revision === undefined) await this.sessionsKv.create(`${tenantId}.${key}`, value);

@@ -99,7 +99,12 @@ interface TrackedJob {
 
 const ON_ROBOT: ReadonlySet<Phase> = new Set(['placing', 'placed', 'running']);
 const REOPENING: ReadonlySet<string> = new Set(['JobRequeued', 'JobFailed', 'JobReleased', 'StepResolved']);
-const ENDING: ReadonlySet<string> = new Set(['JobCompleted', 'JobRejected', 'JobCancelled', 'JobDeadLettered']);
+const ENDING: ReadonlySet<string> = new Set([
+  'JobCompleted',
+  'JobRejected',
+  'JobCancelled',
+  'JobDeadLettered',
+]);
 
 /**
  * Owns the queue of jobs waiting for a robot and places them: hard constraints, affinity,
@@ -140,14 +145,21 @@ export class Dispatcher {
   get replayFrom(): number {
     let lowest = this.feedPosition + 1;
     for (const job of this.jobs.values()) lowest = Math.min(lowest, job.firstSequence);
-    for (const [, buffered] of this.adopting) for (const item of buffered) lowest = Math.min(lowest, item.sequence);
+    for (const [, buffered] of this.adopting)
+      for (const item of buffered) lowest = Math.min(lowest, item.sequence);
     return lowest;
   }
 
   stats() {
     const phases: Record<string, number> = {};
     for (const job of this.jobs.values()) phases[job.phase] = (phases[job.phase] ?? 0) + 1;
-    return { ready: this.ready, open: this.jobs.size, queued: this.queue.size, phases, feedPosition: this.feedPosition };
+    return {
+      ready: this.ready,
+      open: this.jobs.size,
+      queued: this.queue.size,
+      phases,
+      feedPosition: this.feedPosition,
+    };
   }
 
   /** The feed caught up with the stream: from now on, decide. */
@@ -205,7 +217,8 @@ export class Dispatcher {
     }
     const now = this.ports.now();
     for (const job of this.queue.inOrder(now, this.settings.agingMs)) {
-      if (job.busy || job.stale || !job.needs || now - job.requestedAt < this.settings.noCapableRobotGraceMs) continue;
+      if (job.busy || job.stale || !job.needs || now - job.requestedAt < this.settings.noCapableRobotGraceMs)
+        continue;
       const requirements = this.requirements(job);
       const placement = this.placementOf(job);
       const capable = [...robots.values()].filter(
@@ -263,7 +276,13 @@ export class Dispatcher {
   }
 
   /** A job this process does not hold came back to life (requeued): fold its whole history. */
-  private async adopt(key: string, subject: string, sequence: number, event: JobEvent, part: number): Promise<void> {
+  private async adopt(
+    key: string,
+    subject: string,
+    sequence: number,
+    event: JobEvent,
+    part: number,
+  ): Promise<void> {
     this.adopting.set(key, [{ sequence, part, event }]);
     try {
       const events = withParts((await this.ports.readJob(subject)).events);
@@ -282,7 +301,10 @@ export class Dispatcher {
       for (const item of this.adopting.get(key) ?? []) this.apply(job, item.sequence, item.event, item.part);
       if (ENDING.has(job.lastEventType)) this.forget(job);
     } catch (error) {
-      this.logger.error({ err: error, job: key }, 'could not read a reopened job; it waits for its next event');
+      this.logger.error(
+        { err: error, job: key },
+        'could not read a reopened job; it waits for its next event',
+      );
     } finally {
       this.adopting.delete(key);
     }
@@ -384,7 +406,10 @@ export class Dispatcher {
     for (const job of this.attention) {
       if (job.busy || job.stale) continue;
       if (job.phase === 'failed') void this.decideFailure(job);
-      else if (job.cancelRequested && (job.phase === 'pending' || job.phase === 'waiting' || job.phase === 'parked'))
+      else if (
+        job.cancelRequested &&
+        (job.phase === 'pending' || job.phase === 'waiting' || job.phase === 'parked')
+      )
         void this.cancel(job);
       else this.attention.delete(job);
     }
@@ -396,7 +421,8 @@ export class Dispatcher {
     const free = new Map<string, { robot: RobotPresence; slots: number }>();
     for (const robot of this.ports.robots()) {
       if (robot.status !== 'online' || this.failingOver.has(robot.robotId)) continue;
-      const slots = robot.capabilities.maxConcurrentJobs + this.settings.prefetch - this.inFlight(robot.robotId);
+      const slots =
+        robot.capabilities.maxConcurrentJobs + this.settings.prefetch - this.inFlight(robot.robotId);
       if (slots > 0) free.set(robot.robotId, { robot, slots });
     }
     if (free.size === 0 || this.queue.size === 0) return;
@@ -424,7 +450,10 @@ export class Dispatcher {
         if (bound.robotId && this.isOnline(bound.robotId)) {
           eligible = eligible.filter(({ robot }) => robot.robotId === bound.robotId);
         } else {
-          binding = { key: affinity.key, ...(bound.revision !== undefined ? { revision: bound.revision } : {}) };
+          binding = {
+            key: affinity.key,
+            ...(bound.revision !== undefined ? { revision: bound.revision } : {}),
+          };
         }
       }
       if (eligible.length === 0) continue;
@@ -461,7 +490,11 @@ export class Dispatcher {
       }
       if (expected === job.firstSequence && job.variables) await this.placeFirst(job, robotId, job.variables);
       else await this.placeAgain(job, robotId, expected);
-      if ((this.purges.get(robotId) ?? 0) !== purgesBefore && job.robotId === robotId && job.phase === 'placed') {
+      if (
+        (this.purges.get(robotId) ?? 0) !== purgesBefore &&
+        job.robotId === robotId &&
+        job.phase === 'placed'
+      ) {
         this.leaveRobot(job); // the robot's queue was purged while this was being placed
         this.enqueue(job, this.ports.now(), true);
       }
@@ -529,7 +562,10 @@ export class Dispatcher {
       );
       job.unpublished = false;
     } catch (error) {
-      this.logger.warn({ err: error, jobId: job.jobId }, 'publishing work failed; the next reconcile retries');
+      this.logger.warn(
+        { err: error, jobId: job.jobId },
+        'publishing work failed; the next reconcile retries',
+      );
     }
   }
 
@@ -622,7 +658,8 @@ export class Dispatcher {
         reason: `${NO_CAPABLE_ROBOT}: no registered robot can run this job (needs ${needs})`,
       },
     });
-    if (await this.decide(job, rejected)) this.logger.warn({ jobId: job.jobId, needs }, 'job rejected: no capable robot');
+    if (await this.decide(job, rejected))
+      this.logger.warn({ jobId: job.jobId, needs }, 'job rejected: no capable robot');
   }
 
   /** Appends one decision guarded by the job's last sequence; false when the job moved on first. */
@@ -660,7 +697,8 @@ export class Dispatcher {
         this.enqueue(job, this.ports.now(), true);
         moved.push(job.jobId);
       }
-      if (moved.length) this.logger.warn({ robotId, jobs: moved }, 'robot offline: its jobs are placed again');
+      if (moved.length)
+        this.logger.warn({ robotId, jobs: moved }, 'robot offline: its jobs are placed again');
     } catch (error) {
       this.logger.error({ err: error, robotId }, 'failover failed; the next reconcile retries');
     } finally {
@@ -729,7 +767,11 @@ export class Dispatcher {
   }
 
   private requirements(job: TrackedJob): Requirements {
-    return requirementsOf(job.tenantId, this.placementOf(job), job.needs ?? { browser: false, desktop: false });
+    return requirementsOf(
+      job.tenantId,
+      this.placementOf(job),
+      job.needs ?? { browser: false, desktop: false },
+    );
   }
 
   private loadNeeds(job: TrackedJob): void {
@@ -744,7 +786,10 @@ export class Dispatcher {
       this.ports
         .workflowNeeds(job.tenantId, job.workflowId, job.workflowVersion)
         .catch((error: unknown) => {
-          this.logger.warn({ err: error, workflow: key }, 'could not read the workflow; placing by the job alone');
+          this.logger.warn(
+            { err: error, workflow: key },
+            'could not read the workflow; placing by the job alone',
+          );
           return { browser: false, desktop: false };
         })
         .then((needs) => void this.needsCache.set(key, needs));

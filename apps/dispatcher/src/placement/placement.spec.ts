@@ -19,7 +19,11 @@ const caps = (over: Partial<RobotCapabilities> = {}): RobotCapabilities => ({
   tags: [],
   ...over,
 });
-const robot = (over: Partial<RobotCapabilities> = {}) => ({ tenantId: 'default', pool: 'default', capabilities: caps(over) });
+const robot = (over: Partial<RobotCapabilities> = {}) => ({
+  tenantId: 'default',
+  pool: 'default',
+  capabilities: caps(over),
+});
 const candidate = (robotId: string, over: Partial<Candidate> = {}): Candidate => ({
   robotId,
   capabilities: caps(),
@@ -61,7 +65,11 @@ describe('soft scoring', () => {
     const tagged = candidate('t', { capabilities: caps({ tags: ['fast'] }), lastPlacedAt: 9 });
     expect(pickRobot([a, b, tagged], { prefers: { tags: ['fast'] } })?.robotId).toBe('t');
     const busy = candidate('busy', { capabilities: caps({ maxConcurrentJobs: 4 }), inFlight: 3 });
-    const idle = candidate('idle', { capabilities: caps({ maxConcurrentJobs: 4 }), inFlight: 0, lastPlacedAt: 99 });
+    const idle = candidate('idle', {
+      capabilities: caps({ maxConcurrentJobs: 4 }),
+      inFlight: 0,
+      lastPlacedAt: 99,
+    });
     expect(pickRobot([busy, idle], {})?.robotId).toBe('idle');
   });
 });

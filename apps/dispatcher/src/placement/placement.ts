@@ -22,8 +22,8 @@ export interface Requirements {
 export function mergePlacement(policy: Placement | undefined, job: Placement | undefined): Placement {
   return {
     requires: { ...policy?.requires, ...job?.requires },
-    ...(job?.prefers ?? policy?.prefers ? { prefers: job?.prefers ?? policy?.prefers } : {}),
-    ...(job?.affinity ?? policy?.affinity ? { affinity: job?.affinity ?? policy?.affinity } : {}),
+    ...((job?.prefers ?? policy?.prefers) ? { prefers: job?.prefers ?? policy?.prefers } : {}),
+    ...((job?.affinity ?? policy?.affinity) ? { affinity: job?.affinity ?? policy?.affinity } : {}),
   };
 }
 
@@ -42,7 +42,10 @@ export function requirementsOf(tenantId: string, placement: Placement, needs: Wo
 }
 
 /** Hard constraints only: could this robot ever run the job (whatever its status and load)? */
-export function isCapable(robot: Pick<RobotPresence, 'tenantId' | 'pool' | 'capabilities'>, needs: Requirements): boolean {
+export function isCapable(
+  robot: Pick<RobotPresence, 'tenantId' | 'pool' | 'capabilities'>,
+  needs: Requirements,
+): boolean {
   const caps: RobotCapabilities = robot.capabilities;
   if (robot.tenantId !== needs.tenantId) return false;
   if (needs.pool && robot.pool !== needs.pool) return false;
@@ -82,8 +85,10 @@ export interface Candidate {
  */
 export function score(candidate: Candidate, placement: Placement): number {
   let points = 0;
-  if (placement.affinity?.kind === 'soft' && placement.affinity.robotId === candidate.robotId) points += 10_000;
-  for (const tag of placement.prefers?.tags ?? []) if (candidate.capabilities.tags.includes(tag)) points += 100;
+  if (placement.affinity?.kind === 'soft' && placement.affinity.robotId === candidate.robotId)
+    points += 10_000;
+  for (const tag of placement.prefers?.tags ?? [])
+    if (candidate.capabilities.tags.includes(tag)) points += 100;
   points -= (candidate.inFlight / candidate.capabilities.maxConcurrentJobs) * 50;
   const cpu = candidate.vitals ? candidate.vitals.cpuPercent / Math.max(1, candidate.capabilities.cores) : 0;
   points -= Math.min(100, cpu) / 10;

@@ -22,7 +22,11 @@ describe('decideRetry', () => {
   });
 
   it('starts the schedule again after a requeue', () => {
-    expect(decideRetry(schedule, 7, 7, error, () => 0.5)).toEqual({ kind: 'retry', attempt: 8, delayMs: 10_000 });
+    expect(decideRetry(schedule, 7, 7, error, () => 0.5)).toEqual({
+      kind: 'retry',
+      attempt: 8,
+      delayMs: 10_000,
+    });
   });
 
   it('dead-letters at once when retries are off or the failure is final', () => {

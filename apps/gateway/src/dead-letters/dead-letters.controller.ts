@@ -79,7 +79,13 @@ export class DeadLettersController {
       try {
         await this.store.append(
           subject,
-          [JobRequeued.create({ tenantId, aggregateId: jobId, data: { attempt, ...(note ? { note } : {}) } })],
+          [
+            JobRequeued.create({
+              tenantId,
+              aggregateId: jobId,
+              data: { attempt, ...(note ? { note } : {}) },
+            }),
+          ],
           history.lastSequence,
         );
         return { id: jobId, jobId, status: 'pending', attempt };

@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Put } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Put,
+} from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import { AggregateIdSchema, DispatchPolicySchema, KV_BUCKETS } from '@aether/contracts';
@@ -24,7 +34,8 @@ export class DispatchPoliciesController {
   @Get()
   async get(@Tenant() tenantId: string, @Param('workflowId') workflowId: string) {
     const entry = await (await this.kv()).get(this.key(tenantId, workflowId));
-    if (entry?.operation !== 'PUT') throw new NotFoundException(`workflow ${workflowId} has no dispatch policy`);
+    if (entry?.operation !== 'PUT')
+      throw new NotFoundException(`workflow ${workflowId} has no dispatch policy`);
     return entry.json<unknown>();
   }
 

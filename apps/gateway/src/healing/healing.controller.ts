@@ -38,7 +38,10 @@ const ProposalQuery = z
   })
   .strict();
 const SelectorQuery = z
-  .object({ workflowId: AggregateIdSchema.optional(), limit: z.coerce.number().int().min(1).max(1000).optional() })
+  .object({
+    workflowId: AggregateIdSchema.optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+  })
   .strict();
 const HealQuery = SelectorQuery.extend({ jobId: AggregateIdSchema.optional() }).strict();
 
@@ -73,7 +76,10 @@ export class HealingController {
   async approve(@Tenant() tenantId: string, @Param('id') id: string, @Body() body: unknown) {
     const { note } = parseOr400(NoteBody, body ?? {}, 'body');
     const { subject, workflowId, patches, lastSequence } = await this.openProposal(tenantId, id);
-    const workflowHistory = await this.store.read(subjects.event(tenantId, 'workflow', workflowId), workflowEvents);
+    const workflowHistory = await this.store.read(
+      subjects.event(tenantId, 'workflow', workflowId),
+      workflowEvents,
+    );
     const latest = workflowHistory.events.at(-1)?.event.data;
     if (!latest) throw new NotFoundException(`workflow ${workflowId} not found`);
     const { definition, applied, skipped } = patchSelectors(latest.definition, patches);
@@ -98,7 +104,11 @@ export class HealingController {
     const { note } = parseOr400(NoteBody, body ?? {}, 'body');
     const { subject, workflowId, lastSequence } = await this.openProposal(tenantId, id);
     await this.decide(subject, lastSequence, id, () =>
-      HealProposalRejected.create({ tenantId, aggregateId: id, data: { workflowId, ...(note ? { note } : {}) } }),
+      HealProposalRejected.create({
+        tenantId,
+        aggregateId: id,
+        data: { workflowId, ...(note ? { note } : {}) },
+      }),
     );
     return { id, status: 'rejected', workflowId };
   }
@@ -130,7 +140,9 @@ export class HealingController {
           byNode.set(event.data.patch.nodeId, event.data.patch);
           break;
         case 'HealProposalApproved':
-          throw new ConflictException(`proposal ${id} was already approved (version ${event.data.newVersion})`);
+          throw new ConflictException(
+            `proposal ${id} was already approved (version ${event.data.newVersion})`,
+          );
         case 'HealProposalRejected':
           throw new ConflictException(`proposal ${id} was already rejected`);
         default: {
@@ -142,12 +154,19 @@ export class HealingController {
     return { subject, workflowId, patches: [...byNode.values()], lastSequence: history.lastSequence };
   }
 
-  private async decide(subject: string, expected: number, id: string, event: () => ProposalEvent): Promise<void> {
+  private async decide(
+    subject: string,
+    expected: number,
+    id: string,
+    event: () => ProposalEvent,
+  ): Promise<void> {
     try {
       await this.store.append(subject, [event()], expected);
     } catch (error) {
       if (error instanceof ConcurrencyError) {
-        throw new ConflictException(`proposal ${id} changed meanwhile (a new heal or another decision); read it again`);
+        throw new ConflictException(
+          `proposal ${id} changed meanwhile (a new heal or another decision); read it again`,
+        );
       }
       throw error;
     }

@@ -20,11 +20,19 @@ describe('patchSelectors', () => {
       { id: 'user', type: 'browser.fill', params: { selector: '#username', value: 'demo' } },
       { id: 'go', type: 'browser.click', params: { selector: '#submit-v2' } },
     ],
-    subflows: [{ id: 'sub', nodes: [{ id: 'user', type: 'browser.fill', params: { selector: '#username', value: 'x' } }] }],
+    subflows: [
+      {
+        id: 'sub',
+        nodes: [{ id: 'user', type: 'browser.fill', params: { selector: '#username', value: 'x' } }],
+      },
+    ],
   };
 
   it('replaces the selector where the node still holds the broken one, in subflows too, and drops the version', () => {
-    const result = patchSelectors(definition, [patch('user', '#username', '#user-login'), patch('go', '#login-button', '#btn')]);
+    const result = patchSelectors(definition, [
+      patch('user', '#username', '#user-login'),
+      patch('go', '#login-button', '#btn'),
+    ]);
     expect(result.applied.map((p) => p.nodeId)).toEqual(['user']);
     expect(result.skipped.map((p) => p.nodeId)).toEqual(['go']);
     expect(result.definition).toMatchObject({

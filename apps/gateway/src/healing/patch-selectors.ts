@@ -17,7 +17,10 @@ interface NodeLike {
  * Replaces `params.selector` of each patched node — in the main flow and in subflows — where
  * it still equals the selector that broke; a `version` field is dropped (the store assigns it).
  */
-export function patchSelectors(definition: Record<string, unknown>, patches: readonly SelectorPatch[]): PatchResult {
+export function patchSelectors(
+  definition: Record<string, unknown>,
+  patches: readonly SelectorPatch[],
+): PatchResult {
   const copy = structuredClone(definition);
   delete copy['version'];
   const flows = [copy, ...((copy['subflows'] as Record<string, unknown>[] | undefined) ?? [])];
@@ -25,7 +28,9 @@ export function patchSelectors(definition: Record<string, unknown>, patches: rea
   const applied: SelectorPatch[] = [];
   const skipped: SelectorPatch[] = [];
   for (const patch of patches) {
-    const targets = nodes.filter((node) => node.id === patch.nodeId && node.params?.['selector'] === patch.from);
+    const targets = nodes.filter(
+      (node) => node.id === patch.nodeId && node.params?.['selector'] === patch.from,
+    );
     for (const node of targets) if (node.params) node.params['selector'] = patch.to;
     (targets.length > 0 ? applied : skipped).push(patch);
   }

@@ -40,14 +40,18 @@ export class RobotsController {
 
   @Get(':robotId')
   async show(@Tenant() tenantId: string, @Param('robotId') robotId: string) {
-    const robot = (await this.robots()).get(`${tenantId}.${parseOr400(AggregateIdSchema, robotId, 'robotId')}`);
+    const robot = (await this.robots()).get(
+      `${tenantId}.${parseOr400(AggregateIdSchema, robotId, 'robotId')}`,
+    );
     if (!robot) throw new NotFoundException(`robot ${robotId} not found`);
     return view(robot);
   }
 
   private robots(): Promise<KvMirror<RobotPresence>> {
     this.presence ??= openBucket(this.nc, KV_BUCKETS.robots).then(async (kv) => {
-      const mirror = await KvMirror.start(kv, { parse: (value) => RobotPresenceSchema.safeParse(value).data });
+      const mirror = await KvMirror.start(kv, {
+        parse: (value) => RobotPresenceSchema.safeParse(value).data,
+      });
       onReconnect(this.nc, () => void mirror.restart().catch(() => (this.presence = undefined)));
       return mirror;
     });

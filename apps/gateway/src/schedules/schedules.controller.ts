@@ -101,10 +101,15 @@ export class SchedulesController {
 
   @Get(':scheduleId')
   async show(@Tenant() tenantId: string, @Param('scheduleId') scheduleId: string) {
-    const definition = await this.read(await this.kv(), key(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId')));
+    const definition = await this.read(
+      await this.kv(),
+      key(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId')),
+    );
     if (!definition) throw new NotFoundException(`schedule ${scheduleId} not found`);
     const history = await this.store.read(subjects.event(tenantId, 'schedule', scheduleId), scheduleEvents);
-    const fires = history.events.slice(-50).map(({ event }) => ({ ...event.data, firedAt: event.occurredAt }));
+    const fires = history.events
+      .slice(-50)
+      .map(({ event }) => ({ ...event.data, firedAt: event.occurredAt }));
     return { ...view(definition), fires };
   }
 
@@ -141,7 +146,8 @@ export class SchedulesController {
     const name = key(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId'));
     for (let tries = 1; ; tries++) {
       const entry = await kv.get(name);
-      const current = entry?.operation === 'PUT' ? ScheduleDefinitionSchema.safeParse(entry.json()).data : undefined;
+      const current =
+        entry?.operation === 'PUT' ? ScheduleDefinitionSchema.safeParse(entry.json()).data : undefined;
       if (!entry || !current) throw new NotFoundException(`schedule ${scheduleId} not found`);
       const next = update(current);
       try {
@@ -169,7 +175,10 @@ function key(tenantId: string, scheduleId: string): string {
 }
 
 function view(definition: ScheduleDefinition) {
-  return { ...definition, nextRunAt: definition.paused ? null : nextRun(definition.cron, definition.timezone) };
+  return {
+    ...definition,
+    nextRunAt: definition.paused ? null : nextRun(definition.cron, definition.timezone),
+  };
 }
 
 /** Validates the expression by asking croner for the next occurrence (the time zone is checked already). */

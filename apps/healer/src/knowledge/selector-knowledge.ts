@@ -73,7 +73,8 @@ export class SelectorKnowledge {
     try {
       await this.store.append(subject, [rated], history.lastSequence);
     } catch (error) {
-      if (error instanceof ConcurrencyError) throw new RetryableError('selector subject moved; re-reading', 200, { cause: error });
+      if (error instanceof ConcurrencyError)
+        throw new RetryableError('selector subject moved; re-reading', 200, { cause: error });
       throw error;
     }
   }

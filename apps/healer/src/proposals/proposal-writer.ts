@@ -66,7 +66,8 @@ export class ProposalWriter {
     try {
       await this.store.append(subject, [proposed], history.lastSequence);
     } catch (error) {
-      if (error instanceof ConcurrencyError) throw new RetryableError('proposal moved; re-reading', 200, { cause: error });
+      if (error instanceof ConcurrencyError)
+        throw new RetryableError('proposal moved; re-reading', 200, { cause: error });
       throw error;
     }
   }

@@ -24,15 +24,28 @@ describe('RobotRegistry on a real nats-server', () => {
   const presence = (robotId: string) => fixture.presence(robotId);
   const history = (robotId: string) => fixture.history(robotId);
   const register = (robotId: string, sessionId: string) =>
-    RegisterRobot.create({ tenantId: 'default', aggregateId: robotId, data: { pool: 'default', sessionId, capabilities, heartbeatMs: 1_000 } });
+    RegisterRobot.create({
+      tenantId: 'default',
+      aggregateId: robotId,
+      data: { pool: 'default', sessionId, capabilities, heartbeatMs: 1_000 },
+    });
   const beat = (robotId: string, sessionId: string) =>
-    RobotHeartbeat.create({ tenantId: 'default', aggregateId: robotId, data: { sessionId, state: 'running', vitals } });
+    RobotHeartbeat.create({
+      tenantId: 'default',
+      aggregateId: robotId,
+      data: { sessionId, state: 'running', vitals },
+    });
 
   it('given a registration and heartbeats, then presence is online with the latest vitals', async () => {
     await registry.handle(register('r1', 's1'));
     now += 500;
     await registry.handle(beat('r1', 's1'));
-    expect(await presence('r1')).toMatchObject({ status: 'online', capabilities, vitals, heartbeatMs: 1_000 });
+    expect(await presence('r1')).toMatchObject({
+      status: 'online',
+      capabilities,
+      vitals,
+      heartbeatMs: 1_000,
+    });
     expect((await history('r1')).map((e) => e.type)).toEqual(['RobotRegistered']);
   });
 
@@ -53,7 +66,10 @@ describe('RobotRegistry on a real nats-server', () => {
   it('given a restart under a new session, then the old session goes offline and old heartbeats are ignored', async () => {
     await registry.handle(register('r1', 's2'));
     const events = await history('r1');
-    expect(events.at(-2)).toMatchObject({ type: 'RobotWentOffline', data: { reason: 'restarted', sessionId: 's1' } });
+    expect(events.at(-2)).toMatchObject({
+      type: 'RobotWentOffline',
+      data: { reason: 'restarted', sessionId: 's1' },
+    });
     expect(events.at(-1)).toMatchObject({ type: 'RobotRegistered', data: { sessionId: 's2' } });
     const before = await presence('r1');
     await registry.handle(beat('r1', 's1'));
@@ -64,9 +80,14 @@ describe('RobotRegistry on a real nats-server', () => {
     const { js, nc } = fixture;
     const host = new ConsumerHost(js, await jetstreamManager(nc), pino({ level: 'silent' }));
     await host.start([robotPresenceRoute(registry)]);
-    await js.publish(subjects.robotPresence('default'), new TextEncoder().encode('{"type":"RobotHeartbeat"}'));
+    await js.publish(
+      subjects.robotPresence('default'),
+      new TextEncoder().encode('{"type":"RobotHeartbeat"}'),
+    );
     const kept = await eventually(async () => {
-      const consumer = await js.consumers.get(STREAMS.quarantine, { filter_subjects: subjects.quarantine('registry-robot-presence') });
+      const consumer = await js.consumers.get(STREAMS.quarantine, {
+        filter_subjects: subjects.quarantine('registry-robot-presence'),
+      });
       const message = await consumer.next({ expires: 1_000 });
       return message ?? undefined;
     });

@@ -61,7 +61,9 @@ export class RobotRegistry {
 
   /** How long this robot may stay silent. */
   allowedSilenceMs(presence: RobotPresence): number {
-    return presence.heartbeatMs ? presence.heartbeatMs * this.rule.missedHeartbeats : this.rule.offlineAfterMs;
+    return presence.heartbeatMs
+      ? presence.heartbeatMs * this.rule.missedHeartbeats
+      : this.rule.offlineAfterMs;
   }
 
   async handle(command: RobotCommand): Promise<void> {
@@ -92,7 +94,9 @@ export class RobotRegistry {
       const changed = await this.mutate(
         key,
         (current) =>
-          current?.status !== 'offline' && current?.sessionId === seen.sessionId && current.lastSeenAt === seen.lastSeenAt
+          current?.status !== 'offline' &&
+          current?.sessionId === seen.sessionId &&
+          current.lastSeenAt === seen.lastSeenAt
             ? { ...current, status: 'offline', offlineAt: this.iso() }
             : undefined,
         (before) => this.wentOffline(before, 'missed-heartbeats'),
@@ -126,7 +130,8 @@ export class RobotRegistry {
           : undefined,
       (before) => this.wentOffline(before, 'disconnected'),
     );
-    if (changed) this.logger.warn({ robotId: seen.robotId, sessionId: seen.sessionId }, 'robot disconnected: offline');
+    if (changed)
+      this.logger.warn({ robotId: seen.robotId, sessionId: seen.sessionId }, 'robot disconnected: offline');
     return changed;
   }
 
@@ -277,7 +282,10 @@ export class RobotRegistry {
     if (entry.operation !== 'PUT') return { revision: entry.revision };
     const parsed = RobotPresenceSchema.safeParse(entry.json());
     if (!parsed.success) {
-      this.logger.error({ key, problems: parsed.error.issues.length }, 'invalid presence value; replacing it');
+      this.logger.error(
+        { key, problems: parsed.error.issues.length },
+        'invalid presence value; replacing it',
+      );
       return { revision: entry.revision };
     }
     return { presence: parsed.data, revision: entry.revision };

@@ -18,7 +18,14 @@ import {
   type SelectorEvent,
 } from '@aether/contracts';
 import { ConcurrencyError, type EventStore } from '@aether/event-store';
-import { captureFingerprint, healOnPage, parseFingerprint, type Fingerprint, type HealedResult, type RefusedResult } from '@aether/healing';
+import {
+  captureFingerprint,
+  healOnPage,
+  parseFingerprint,
+  type Fingerprint,
+  type HealedResult,
+  type RefusedResult,
+} from '@aether/healing';
 import { HealApprovalNeededError, type HealOutcome, type HealRequest, type NodeContext } from '@aether/nodes';
 import type { Logger } from '@aether/service-kit';
 import type { PlannedStep, Workflow } from '@aether/workflow';
@@ -113,7 +120,8 @@ export class StepHealing {
   private async heal(scope: StepHealingScope, request: HealRequest): Promise<HealOutcome> {
     const { selector, frame } = request;
     const key = selectorKey(scope.tenantId, scope.workflowId, scope.step.nodeId, selector);
-    const what = request.problem === 'ambiguous' ? `${selector} (matched ${request.matchCount} elements)` : selector;
+    const what =
+      request.problem === 'ambiguous' ? `${selector} (matched ${request.matchCount} elements)` : selector;
     if (request.policy === 'heal-and-pause') {
       // The operator's retry-step approved the proposal: it is applied as proposed, not re-decided.
       const approved = await this.approvedHeal(scope, selector);
@@ -124,7 +132,10 @@ export class StepHealing {
     }
     const fingerprint = await this.fingerprint(scope.tenantId, key);
     if (!fingerprint) {
-      return { status: 'refused', message: `element not found: ${what}; no fingerprint recorded for it, nothing to heal from` };
+      return {
+        status: 'refused',
+        message: `element not found: ${what}; no fingerprint recorded for it, nothing to heal from`,
+      };
     }
     const result = await healOnPage(frame, fingerprint, { budgetMs: this.budgetMs });
     switch (result.status) {
@@ -160,7 +171,15 @@ export class StepHealing {
       ...(screenshotRef ? { screenshotRef } : {}),
     });
     this.options.logger.info(
-      { jobId: scope.jobId, step: scope.step.key, from: selector, to: result.selector, confidence: result.confidence, margin: result.margin, applied },
+      {
+        jobId: scope.jobId,
+        step: scope.step.key,
+        from: selector,
+        to: result.selector,
+        confidence: result.confidence,
+        margin: result.margin,
+        applied,
+      },
       'selector healed',
     );
     if (applied) {
@@ -178,26 +197,45 @@ export class StepHealing {
    * report goes first: a robot that dies between the two leaves the healer knowing of a heal
    * that really happened, where the other order could lose it.
    */
-  private async recordHeal(scope: StepHealingScope, data: MessageOf<typeof SelectorHealed>['data']): Promise<void> {
+  private async recordHeal(
+    scope: StepHealingScope,
+    data: MessageOf<typeof SelectorHealed>['data'],
+  ): Promise<void> {
     const report = SelectorHealReported.create({
       tenantId: scope.tenantId,
       aggregateId: data.selectorKey,
       causedBy: scope.causedBy,
       data: { ...data, jobId: scope.jobId },
     });
-    await this.options.store.append(subjects.event(scope.tenantId, 'selector', data.selectorKey), [report], 'any');
+    await this.options.store.append(
+      subjects.event(scope.tenantId, 'selector', data.selectorKey),
+      [report],
+      'any',
+    );
     await scope.append(
-      SelectorHealed.create({ tenantId: scope.tenantId, aggregateId: scope.jobId, causedBy: scope.causedBy, data }),
+      SelectorHealed.create({
+        tenantId: scope.tenantId,
+        aggregateId: scope.jobId,
+        causedBy: scope.causedBy,
+        data,
+      }),
     );
   }
 
   /** Under heal-and-pause: the heal proposed for this step that an operator approved with retry-step. */
   private async approvedHeal(scope: StepHealingScope, selector: string) {
-    const history = await this.options.store.read(subjects.event(scope.tenantId, 'job', scope.jobId), jobEvents);
+    const history = await this.options.store.read(
+      subjects.event(scope.tenantId, 'job', scope.jobId),
+      jobEvents,
+    );
     let proposed: Extract<JobEvent, { type: 'SelectorHealed' }> | undefined;
     let approved = false;
     for (const { event } of history.events) {
-      if (event.type === 'SelectorHealed' && event.data.stepKey === scope.step.key && event.data.previousSelector === selector) {
+      if (
+        event.type === 'SelectorHealed' &&
+        event.data.stepKey === scope.step.key &&
+        event.data.previousSelector === selector
+      ) {
         proposed = event.data.applied ? undefined : event;
         approved = false;
       } else if (event.type === 'StepResolved' && event.data.stepKey === scope.step.key) {
@@ -213,10 +251,14 @@ export class StepHealing {
     let document: unknown;
     const kv = await this.options.fingerprints().catch(() => undefined);
     const entry = await kv?.get(key).catch(() => null);
-    if (entry && entry.operation === 'PUT') document = (entry.json() as { fingerprint?: unknown }).fingerprint;
+    if (entry && entry.operation === 'PUT')
+      document = (entry.json() as { fingerprint?: unknown }).fingerprint;
     if (document === undefined) {
       // The healer has not projected it yet (or is down): the event is the truth.
-      const history = await this.options.store.read(subjects.event(tenantId, 'selector', key), selectorEvents);
+      const history = await this.options.store.read(
+        subjects.event(tenantId, 'selector', key),
+        selectorEvents,
+      );
       const recorded = history.events.find((stored) => stored.event.type === 'FingerprintRecorded');
       if (recorded?.event.type === 'FingerprintRecorded') document = recorded.event.data.fingerprint;
     }
@@ -233,7 +275,12 @@ export class StepHealing {
       if (!box) return undefined;
       const x = Math.max(0, box.x - CROP_PADDING);
       const y = Math.max(0, box.y - CROP_PADDING);
-      const clip = { x, y, width: box.width + box.x - x + CROP_PADDING, height: box.height + box.y - y + CROP_PADDING };
+      const clip = {
+        x,
+        y,
+        width: box.width + box.x - x + CROP_PADDING,
+        height: box.height + box.y - y + CROP_PADDING,
+      };
       const bytes = await frame.page().screenshot({ clip, timeout: 2_000 });
       const attempt = scope.step.previousAttempts + 1;
       return await scope.storeArtifact('screenshot', `${scope.step.key}/heal-${attempt}.png`, bytes);
@@ -269,7 +316,10 @@ export function policyOf(workflow: Workflow, step: PlannedStep): HealingPolicy {
 
 /** A subject- and KV-safe key naming one selector of one node of one workflow of one tenant. */
 export function selectorKey(tenantId: string, workflowId: string, nodeId: string, selector: string): string {
-  return createHash('sha256').update(JSON.stringify([tenantId, workflowId, nodeId, selector])).digest('hex').slice(0, 40);
+  return createHash('sha256')
+    .update(JSON.stringify([tenantId, workflowId, nodeId, selector]))
+    .digest('hex')
+    .slice(0, 40);
 }
 
 function refusalMessage(what: string, result: RefusedResult): string {

@@ -49,7 +49,11 @@ describe('WorkPuller (real nats-server)', () => {
       retention: RetentionPolicy.Workqueue,
       storage: StorageType.Memory,
     });
-    await jsm.consumers.add(stream, { durable_name: 'robot', ack_policy: AckPolicy.Explicit, ack_wait: 30e9 });
+    await jsm.consumers.add(stream, {
+      durable_name: 'robot',
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: 30e9,
+    });
     const subject = `q${queue}.work`;
     const publish = (text: string) => js.publish(subject, text);
     const left = async () => (await jsm.streams.info(stream)).state.messages;

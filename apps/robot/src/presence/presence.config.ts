@@ -10,9 +10,15 @@ import {
 } from '@aether/contracts';
 import { loadConfig } from '@aether/service-kit';
 
-const commaList = z.string().transform((value) => value.split(',').map((part) => part.trim()).filter((part) => part && part !== 'none'));
+const commaList = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part && part !== 'none'),
+);
 
-const nodePlatform: Platform = process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'darwin' : 'linux';
+const nodePlatform: Platform =
+  process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'darwin' : 'linux';
 
 /** What this robot tells the registry about itself; parsed once at start-up. */
 export const loadPresenceConfig = (source: NodeJS.ProcessEnv = process.env) =>
@@ -26,7 +32,10 @@ export const loadPresenceConfig = (source: NodeJS.ProcessEnv = process.env) =>
       /** Comma-separated engines; `none` for none. */
       ROBOT_BROWSERS: commaList.pipe(z.array(BrowserEngineSchema)).default(['chromium']),
       /** Whether this machine has a desktop session for `desktop.*` nodes. */
-      ROBOT_DESKTOP: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+      ROBOT_DESKTOP: z
+        .enum(['true', 'false'])
+        .default('false')
+        .transform((value) => value === 'true'),
       /** Heartbeat period. Default: a third of the lease, at most 5 s (three missed beats ≈ one lapsed lease). */
       HEARTBEAT_MS: z.coerce.number().int().min(50).optional(),
     },

@@ -83,7 +83,9 @@ export class RobotPresence {
   /** Shutdown began: take no new work (the dispatcher stops placing here). */
   async drain(): Promise<void> {
     this.state = 'draining';
-    await this.heartbeat().catch((error: unknown) => this.logger.warn({ err: error }, 'draining heartbeat failed'));
+    await this.heartbeat().catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'draining heartbeat failed'),
+    );
   }
 
   /** Jobs are released: the registry declares the robot offline at once, not after its silence. */

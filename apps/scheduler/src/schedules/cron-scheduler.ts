@@ -1,4 +1,9 @@
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import {
   MessageRegistry,
@@ -102,7 +107,11 @@ export class CronScheduler {
       this.resumed.add(key);
       await this.requestJob(definition, last.jobId); // a crash between fire and request loses nothing
     }
-    const since = Math.max(Date.parse(definition.activeFrom), last?.fireAt ?? 0, this.skippedUntil.get(key) ?? 0);
+    const since = Math.max(
+      Date.parse(definition.activeFrom),
+      last?.fireAt ?? 0,
+      this.skippedUntil.get(key) ?? 0,
+    );
     const plan = planFire(definition, new Date(since), new Date(this.now()), this.options.graceMs);
     switch (plan.kind) {
       case 'wait':
@@ -160,7 +169,13 @@ export class CronScheduler {
         const { duplicate } = await this.store.append(subject, [fired], last?.sequence ?? 0);
         if (duplicate) return;
         this.logger.info(
-          { schedule: definition.scheduleId, fireAt: fireAt.toISOString(), jobId, misfire, lateMs: this.now() - fireAt.getTime() },
+          {
+            schedule: definition.scheduleId,
+            fireAt: fireAt.toISOString(),
+            jobId,
+            misfire,
+            lateMs: this.now() - fireAt.getTime(),
+          },
           'schedule fired',
         );
         await this.requestJob(definition, jobId);
@@ -200,10 +215,16 @@ export class CronScheduler {
       const message = await this.jsm.direct.getMessage(STREAMS.events, { last_by_subj: subject });
       if (!message) return undefined;
       const parsed = scheduleEvents.parseBytes(message.data);
-      if (!parsed.ok) throw new Error(`schedule ${definition.scheduleId}: unreadable last event: ${parsed.reason}`);
-      return { sequence: message.seq, fireAt: Date.parse(parsed.message.data.fireAt), jobId: parsed.message.data.jobId };
+      if (!parsed.ok)
+        throw new Error(`schedule ${definition.scheduleId}: unreadable last event: ${parsed.reason}`);
+      return {
+        sequence: message.seq,
+        fireAt: Date.parse(parsed.message.data.fireAt),
+        jobId: parsed.message.data.jobId,
+      };
     } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return undefined;
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound)
+        return undefined;
       throw error;
     }
   }

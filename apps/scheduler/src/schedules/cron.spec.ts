@@ -6,7 +6,11 @@ const everyMinute = { cron: '0 * * * * *', timezone: 'UTC', misfirePolicy: 'skip
 describe('cron planning', () => {
   it('reads the expression in the schedule’s time zone, across a DST change', () => {
     const nineInBerlin = { cron: '0 0 9 * * *', timezone: 'Europe/Berlin' };
-    expect(occurrences(nineInBerlin, at('2026-03-27T12:00:00Z'), at('2026-03-31T00:00:00Z')).map((d) => d.toISOString())).toEqual([
+    expect(
+      occurrences(nineInBerlin, at('2026-03-27T12:00:00Z'), at('2026-03-31T00:00:00Z')).map((d) =>
+        d.toISOString(),
+      ),
+    ).toEqual([
       '2026-03-28T08:00:00.000Z',
       '2026-03-29T07:00:00.000Z', // summer time from 29 March
       '2026-03-30T07:00:00.000Z',

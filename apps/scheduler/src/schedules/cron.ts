@@ -19,7 +19,10 @@ export function occurrences(
   return found;
 }
 
-export function nextOccurrence(definition: Pick<ScheduleDefinition, 'cron' | 'timezone'>, after: Date): Date | null {
+export function nextOccurrence(
+  definition: Pick<ScheduleDefinition, 'cron' | 'timezone'>,
+  after: Date,
+): Date | null {
   return new Cron(definition.cron, { timezone: definition.timezone, paused: true }).nextRun(after);
 }
 
@@ -47,7 +50,9 @@ export function planFire(
     return next ? { kind: 'wait', at: next } : { kind: 'never' };
   }
   const skipped = missed.length - 1;
-  if (now.getTime() - latest.getTime() <= graceMs) return { kind: 'fire', fireAt: latest, misfire: false, skipped };
-  if (definition.misfirePolicy === 'fire_once') return { kind: 'fire', fireAt: latest, misfire: true, skipped };
+  if (now.getTime() - latest.getTime() <= graceMs)
+    return { kind: 'fire', fireAt: latest, misfire: false, skipped };
+  if (definition.misfirePolicy === 'fire_once')
+    return { kind: 'fire', fireAt: latest, misfire: true, skipped };
   return { kind: 'skip-missed', until: latest, skipped: missed.length };
 }

@@ -12,7 +12,10 @@ export const HealingPolicySchema = z.enum(['off', 'heal', 'heal-and-pause']);
 export type HealingPolicy = z.infer<typeof HealingPolicySchema>;
 
 /** A candidate element a heal considered: its unique CSS selector and its similarity (0..1) to the fingerprint. */
-export const HealCandidateSchema = z.object({ selector: z.string().max(2000), confidence: z.number().min(0).max(1) });
+export const HealCandidateSchema = z.object({
+  selector: z.string().max(2000),
+  confidence: z.number().min(0).max(1),
+});
 
 /**
  * Where one selector lives: `selectorKey` is a hash of tenant, workflow id, node id and

@@ -20,9 +20,7 @@ export const RunJob = defineMessage({
      * proves nothing happened since. Anything after it that places or starts the job elsewhere
      * supersedes this message.
      */
-    fresh: z
-      .object({ sequence: z.number().int().positive(), variables: JsonObjectSchema })
-      .optional(),
+    fresh: z.object({ sequence: z.number().int().positive(), variables: JsonObjectSchema }).optional(),
   }),
 });
 

@@ -75,7 +75,12 @@ function relation(target: ElementSnapshot, anchor: ElementSnapshot): Relation {
   const t = chain(target);
   const a = chain(anchor);
   const lca = commonDepth(t, a);
-  const rel = { up: t.length - 1 - lca, down: a.length - 1 - lca, route: target.path.slice(lca + 1), before: anchor.uid < target.uid };
+  const rel = {
+    up: t.length - 1 - lca,
+    down: a.length - 1 - lca,
+    route: target.path.slice(lca + 1),
+    before: anchor.uid < target.uid,
+  };
   // Below the common ancestor, how many same-tag siblings apart the two branches start.
   const branch = lca + 1;
   if (rel.up === 0 || rel.down === 0 || target.path[branch] !== anchor.path[branch]) return rel;
@@ -85,7 +90,11 @@ function relation(target: ElementSnapshot, anchor: ElementSnapshot): Relation {
 }
 
 /** Picks up to `max` stable, page-unique elements close to the target. */
-export function findAnchors(target: ElementSnapshot, snapshots: readonly ElementSnapshot[], max = 3): Anchor[] {
+export function findAnchors(
+  target: ElementSnapshot,
+  snapshots: readonly ElementSnapshot[],
+  max = 3,
+): Anchor[] {
   const index = new AnchorIndex(snapshots);
   const ownText = normalize(target.text);
   const found: (Anchor & { rank: number })[] = [];
@@ -96,7 +105,13 @@ export function findAnchors(target: ElementSnapshot, snapshots: readonly Element
       if (index.resolve(kind, key) !== s) continue;
       const rel = relation(target, s);
       if (rel.up > MAX_UP) continue;
-      found.push({ kind, tag: s.tag, key, ...rel, rank: (rel.up + rel.down) * 10 + Math.min(9, Math.abs(rel.offset ?? 9)) + KIND_RANK[kind] / 10 });
+      found.push({
+        kind,
+        tag: s.tag,
+        key,
+        ...rel,
+        rank: (rel.up + rel.down) * 10 + Math.min(9, Math.abs(rel.offset ?? 9)) + KIND_RANK[kind] / 10,
+      });
       break;
     }
   }
@@ -108,8 +123,15 @@ export function findAnchors(target: ElementSnapshot, snapshots: readonly Element
  * How well each candidate keeps the recorded relation to the fingerprint's anchors, in
  * [0, 1]; `null` when fewer than `minAnchors` anchors can be found on the page.
  */
-export function anchorSupport(anchors: readonly Anchor[], candidates: readonly ElementSnapshot[], index: AnchorIndex, minAnchors = 1): number[] | null {
-  const resolved = anchors.map((a) => ({ a, el: index.resolve(a.kind, a.key) })).filter((r) => r.el !== undefined);
+export function anchorSupport(
+  anchors: readonly Anchor[],
+  candidates: readonly ElementSnapshot[],
+  index: AnchorIndex,
+  minAnchors = 1,
+): number[] | null {
+  const resolved = anchors
+    .map((a) => ({ a, el: index.resolve(a.kind, a.key) }))
+    .filter((r) => r.el !== undefined);
   if (resolved.length === 0 || resolved.length < minAnchors) return null;
   return candidates.map((c) => {
     let sum = 0;
@@ -119,7 +141,11 @@ export function anchorSupport(anchors: readonly Anchor[], candidates: readonly E
       const structural = 1 / (1 + Math.abs(rel.up - a.up) + Math.abs(rel.down - a.down));
       const route = sequenceSimilarity(a.route, rel.route);
       const offset =
-        a.offset === undefined || rel.offset === undefined ? (rel.before === a.before ? 1 : 0) : 1 / (1 + Math.abs(rel.offset - a.offset));
+        a.offset === undefined || rel.offset === undefined
+          ? rel.before === a.before
+            ? 1
+            : 0
+          : 1 / (1 + Math.abs(rel.offset - a.offset));
       sum += 0.3 * structural + 0.2 * route + 0.5 * offset;
     }
     return sum / resolved.length;

@@ -10,9 +10,13 @@ const LOOKALIKE_FLOOR = 0.45;
 
 /** The fingerprint of the one element the recorded selector matched, with its anchors and look-alikes. */
 export function fingerprintOf(collected: CollectResult, selector: string): Fingerprint {
-  if (collected.selectorError !== null) throw new ElementNotFoundError(selector, `invalid selector: ${collected.selectorError}`);
+  if (collected.selectorError !== null)
+    throw new ElementNotFoundError(selector, `invalid selector: ${collected.selectorError}`);
   if (collected.matchCount !== 1 || collected.matched?.length !== 1) {
-    throw new ElementNotFoundError(selector, `matches ${collected.matchCount} elements, expected exactly one`);
+    throw new ElementNotFoundError(
+      selector,
+      `matches ${collected.matchCount} elements, expected exactly one`,
+    );
   }
   const target = collected.snapshots[collected.matched[0]];
   return fingerprintFromSnapshot(target, selector, {

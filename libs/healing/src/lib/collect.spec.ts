@@ -2,7 +2,13 @@ import { HtmlPage } from '../index';
 import { collectSnapshots } from './collect';
 import type { CollectArgs } from './snapshot';
 
-const ARGS: CollectArgs = { selector: null, includeTag: null, maxText: 200, maxCandidates: 20000, geometry: false };
+const ARGS: CollectArgs = {
+  selector: null,
+  includeTag: null,
+  maxText: 200,
+  maxCandidates: 20000,
+  geometry: false,
+};
 
 describe('collectSnapshots', () => {
   it('is self-contained, as page.evaluate needs: it runs rebuilt from its own source', () => {
@@ -22,20 +28,37 @@ describe('collectSnapshots', () => {
     }
     const bySelector = snaps.map((s) => s.selector);
     expect(bySelector).toEqual(
-      expect.arrayContaining(['[data-testid="go"]', '#menu > li:nth-of-type(2) > a', '#\\31 st', 'html > body > div:nth-of-type(1) > p:nth-of-type(2)']),
+      expect.arrayContaining([
+        '[data-testid="go"]',
+        '#menu > li:nth-of-type(2) > a',
+        '#\\31 st',
+        'html > body > div:nth-of-type(1) > p:nth-of-type(2)',
+      ]),
     );
   });
 
   it('reads labels, neighbours, headings and landmarks', () => {
-    const page = HtmlPage.parse(`<nav aria-label="Docs"><h4>Guides</h4><ul><li><a href="/1">Intro</a></li><li><a href="/2">Setup</a></li><li><a href="/3">Deploy</a></li></ul></nav>
+    const page =
+      HtmlPage.parse(`<nav aria-label="Docs"><h4>Guides</h4><ul><li><a href="/1">Intro</a></li><li><a href="/2">Setup</a></li><li><a href="/3">Deploy</a></li></ul></nav>
       <label>Remember me <input type="checkbox"></label>`);
     const setup = page.snapshots().find((s) => s.text === 'Setup');
-    expect(setup).toMatchObject({ prevText: 'Intro', nextText: 'Deploy', headingText: 'Guides', landmark: 'navigation:Docs', role: 'link' });
-    expect(page.snapshots().find((s) => s.tag === 'input')).toMatchObject({ labelText: 'Remember me', role: 'checkbox' });
+    expect(setup).toMatchObject({
+      prevText: 'Intro',
+      nextText: 'Deploy',
+      headingText: 'Guides',
+      landmark: 'navigation:Docs',
+      role: 'link',
+    });
+    expect(page.snapshots().find((s) => s.tag === 'input')).toMatchObject({
+      labelText: 'Remember me',
+      role: 'checkbox',
+    });
   });
 
   it('skips scripts, styles and hidden inputs but reports the selector matches', () => {
-    const page = HtmlPage.parse('<script>var a = "<a>no</a>";</script><style>a{}</style><input type="hidden" name="t"><a>yes</a>');
+    const page = HtmlPage.parse(
+      '<script>var a = "<a>no</a>";</script><style>a{}</style><input type="hidden" name="t"><a>yes</a>',
+    );
     const result = page.collect({ selector: 'a' });
     expect(result.snapshots.map((s) => s.text)).toEqual(['yes']);
     expect(result.matchCount).toBe(1);

@@ -1,4 +1,11 @@
-import type { CollectArgs, CollectResult, DocumentLike, ElementLike, ElementSnapshot, NodeLike } from './snapshot';
+import type {
+  CollectArgs,
+  CollectResult,
+  DocumentLike,
+  ElementLike,
+  ElementSnapshot,
+  NodeLike,
+} from './snapshot';
 
 /**
  * Walks a document and snapshots every element a heal could land on: interactive
@@ -12,14 +19,99 @@ import type { CollectArgs, CollectResult, DocumentLike, ElementLike, ElementSnap
  */
 export function collectSnapshots(args: CollectArgs, root?: DocumentLike): CollectResult {
   const doc: DocumentLike = root ?? (globalThis as unknown as { document: DocumentLike }).document;
-  const SKIP = new Set(['head', 'script', 'style', 'noscript', 'template', 'svg', 'math', 'iframe', 'object', 'canvas']);
-  const INLINE = new Set(['a', 'span', 'b', 'i', 'em', 'strong', 'small', 'code', 'abbr', 'sup', 'sub', 'u', 's', 'mark', 'q', 'cite', 'time', 'font', 'label', 'bdi', 'kbd', 'var']);
-  const INTERACTIVE = new Set(['a', 'button', 'input', 'select', 'textarea', 'label', 'summary', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
-  const TEST_ATTRS = ['data-testid', 'data-test-id', 'data-test', 'data-qa', 'data-cy', 'data-e2e', 'data-automation-id', 'data-pw'];
+  const SKIP = new Set([
+    'head',
+    'script',
+    'style',
+    'noscript',
+    'template',
+    'svg',
+    'math',
+    'iframe',
+    'object',
+    'canvas',
+  ]);
+  const INLINE = new Set([
+    'a',
+    'span',
+    'b',
+    'i',
+    'em',
+    'strong',
+    'small',
+    'code',
+    'abbr',
+    'sup',
+    'sub',
+    'u',
+    's',
+    'mark',
+    'q',
+    'cite',
+    'time',
+    'font',
+    'label',
+    'bdi',
+    'kbd',
+    'var',
+  ]);
+  const INTERACTIVE = new Set([
+    'a',
+    'button',
+    'input',
+    'select',
+    'textarea',
+    'label',
+    'summary',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+  ]);
+  const TEST_ATTRS = [
+    'data-testid',
+    'data-test-id',
+    'data-test',
+    'data-qa',
+    'data-cy',
+    'data-e2e',
+    'data-automation-id',
+    'data-pw',
+  ];
   const TEST_SET = new Set(TEST_ATTRS);
-  const SIGNAL_SET = new Set(['role', 'aria-label', 'aria-labelledby', 'name', 'onclick', 'tabindex', 'contenteditable', 'title', 'placeholder']);
-  const LANDMARK_TAGS: Record<string, string> = { nav: 'navigation', header: 'banner', footer: 'contentinfo', main: 'main', aside: 'complementary', form: 'form', dialog: 'dialog' };
-  const LANDMARK_ROLES = new Set(['navigation', 'banner', 'contentinfo', 'main', 'complementary', 'form', 'search', 'region', 'dialog']);
+  const SIGNAL_SET = new Set([
+    'role',
+    'aria-label',
+    'aria-labelledby',
+    'name',
+    'onclick',
+    'tabindex',
+    'contenteditable',
+    'title',
+    'placeholder',
+  ]);
+  const LANDMARK_TAGS: Record<string, string> = {
+    nav: 'navigation',
+    header: 'banner',
+    footer: 'contentinfo',
+    main: 'main',
+    aside: 'complementary',
+    form: 'form',
+    dialog: 'dialog',
+  };
+  const LANDMARK_ROLES = new Set([
+    'navigation',
+    'banner',
+    'contentinfo',
+    'main',
+    'complementary',
+    'form',
+    'search',
+    'region',
+    'dialog',
+  ]);
   const max = args.maxText;
 
   const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
@@ -52,7 +144,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     }
     return out === '-' ? '\\-' : out;
   };
-  const cssString = (s: string): string => '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\a ') + '"';
+  const cssString = (s: string): string =>
+    '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\a ') + '"';
 
   let selectorError: string | null = null;
   let matchList: ArrayLike<ElementLike> = [];
@@ -208,7 +301,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   let lastHeading = '';
   let truncated = false;
 
-  const uniqueId = (id: string | null): boolean => id !== null && id !== '' && counts.get('#' + id) === 1 && !looksGenerated(id);
+  const uniqueId = (id: string | null): boolean =>
+    id !== null && id !== '' && counts.get('#' + id) === 1 && !looksGenerated(id);
 
   const visit = (el: ElementLike, nth: number, sameTag: number, hidden: boolean): void => {
     const uid = uidOf.get(el) ?? -1;
@@ -219,7 +313,11 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     const roleAttr = raw(uid, 'role').trim().toLowerCase();
     const role = roleAttr || implicitRole(tag, uid, type);
     const style = has(uid, 'style') ? raw(uid, 'style').toLowerCase().replace(/\s/g, '') : '';
-    const isHidden = hidden || has(uid, 'hidden') || (tag === 'input' && type === 'hidden') || /display:none|visibility:hidden/.test(style);
+    const isHidden =
+      hidden ||
+      has(uid, 'hidden') ||
+      (tag === 'input' && type === 'hidden') ||
+      /display:none|visibility:hidden/.test(style);
     const rawId = rec['id'] ?? null;
     path.push(tag);
     positions.push(nth);
@@ -255,8 +353,10 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       if (!selector && uniqueId(rawId)) selector = '#' + cssIdent(rawId ?? '');
       const rawName = rec['name'];
       const rawAria = rec['aria-label'];
-      if (!selector && rawName && counts.get(tag + '[name]=' + rawName) === 1) selector = cssIdent(tag) + '[name=' + cssString(rawName) + ']';
-      if (!selector && rawAria && counts.get(tag + '[aria-label]=' + rawAria) === 1) selector = cssIdent(tag) + '[aria-label=' + cssString(rawAria) + ']';
+      if (!selector && rawName && counts.get(tag + '[name]=' + rawName) === 1)
+        selector = cssIdent(tag) + '[name=' + cssString(rawName) + ']';
+      if (!selector && rawAria && counts.get(tag + '[aria-label]=' + rawAria) === 1)
+        selector = cssIdent(tag) + '[aria-label=' + cssString(rawAria) + ']';
       if (!selector) selector = steps.slice(idSteps.length > 0 ? idSteps[idSteps.length - 1] : 0).join(' > ');
 
       const id = rawId === null ? '' : squash(rawId);
@@ -287,8 +387,14 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       let visible = !isHidden;
       if (args.geometry && typeof el.getBoundingClientRect === 'function') {
         const r = el.getBoundingClientRect();
-        bbox = { x: Math.round(r.x), y: Math.round(r.y), width: Math.round(r.width), height: Math.round(r.height) };
-        visible = typeof el.checkVisibility === 'function' ? el.checkVisibility() : r.width > 0 && r.height > 0;
+        bbox = {
+          x: Math.round(r.x),
+          y: Math.round(r.y),
+          width: Math.round(r.width),
+          height: Math.round(r.height),
+        };
+        visible =
+          typeof el.checkVisibility === 'function' ? el.checkVisibility() : r.width > 0 && r.height > 0;
       }
 
       if (isMatched) matched.push(snapshots.length);
@@ -301,7 +407,9 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
         name: attr(uid, 'name'),
         type,
         role,
-        classes: attr(uid, 'class').split(' ').filter((c) => c.length > 0),
+        classes: attr(uid, 'class')
+          .split(' ')
+          .filter((c) => c.length > 0),
         text: own,
         ariaLabel: attr(uid, 'aria-label'),
         placeholder: attr(uid, 'placeholder'),
@@ -328,7 +436,10 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
 
     if (role === 'heading') lastHeading = texts[uid];
     const hasLabel = has(uid, 'aria-label') || has(uid, 'aria-labelledby');
-    const landmarkRole = roleAttr && LANDMARK_ROLES.has(roleAttr) ? roleAttr : LANDMARK_TAGS[tag] ?? (tag === 'section' && hasLabel ? 'region' : '');
+    const landmarkRole =
+      roleAttr && LANDMARK_ROLES.has(roleAttr)
+        ? roleAttr
+        : (LANDMARK_TAGS[tag] ?? (tag === 'section' && hasLabel ? 'region' : ''));
     if (landmarkRole) {
       const label = attr(uid, 'aria-label');
       landmarks.push(label ? landmarkRole + ':' + clip(label, 60) : landmarkRole);

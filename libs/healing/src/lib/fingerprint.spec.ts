@@ -1,4 +1,10 @@
-import { ElementNotFoundError, FINGERPRINT_VERSION, InvalidFingerprintError, fingerprintFromHtml, parseFingerprint } from '../index';
+import {
+  ElementNotFoundError,
+  FINGERPRINT_VERSION,
+  InvalidFingerprintError,
+  fingerprintFromHtml,
+  parseFingerprint,
+} from '../index';
 
 const HTML = `<main><h2>Account</h2><form aria-label="Login">
   <label for="u">User name</label><input id="u" name="user" placeholder="you@example.com" data-testid="user">
@@ -47,6 +53,9 @@ describe('fingerprints', () => {
   });
 
   it('accepts a minimal hand-written fingerprint', () => {
-    expect(parseFingerprint({ version: 1, selector: '#go', tag: 'button', text: 'Go' })).toMatchObject({ depth: 0, path: [] });
+    expect(parseFingerprint({ version: 1, selector: '#go', tag: 'button', text: 'Go' })).toMatchObject({
+      depth: 0,
+      path: [],
+    });
   });
 });

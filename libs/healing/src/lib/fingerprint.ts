@@ -141,7 +141,9 @@ export function fingerprintFromSnapshot(
     selector,
     ...featuresOf(snapshot),
     ...(extras.anchors && extras.anchors.length > 0 ? { anchors: extras.anchors } : {}),
-    ...(extras.lookalikes && extras.lookalikes.length > 0 ? { lookalikes: extras.lookalikes.map(featuresOf) } : {}),
+    ...(extras.lookalikes && extras.lookalikes.length > 0
+      ? { lookalikes: extras.lookalikes.map(featuresOf) }
+      : {}),
   };
 }
 
@@ -173,7 +175,13 @@ export function parseFingerprint(input: unknown): Fingerprint {
   return {
     ...o,
     ...features,
-    ...(Array.isArray(lookalikes) ? { lookalikes: lookalikes.map((l: unknown, i) => parseFeatures(asObject(l, `lookalikes[${i}]`), `lookalikes[${i}]`)) } : {}),
+    ...(Array.isArray(lookalikes)
+      ? {
+          lookalikes: lookalikes.map((l: unknown, i) =>
+            parseFeatures(asObject(l, `lookalikes[${i}]`), `lookalikes[${i}]`),
+          ),
+        }
+      : {}),
   } as unknown as Fingerprint;
 }
 
@@ -193,18 +201,25 @@ function parseFeatures(o: Record<string, unknown>, what: string): ElementFeature
   }
   for (const field of ['classes', 'testIds', 'path'] as const) {
     const v = o[field];
-    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) fail(`${what}: ${field} must be an array of strings`);
+    if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string')))
+      fail(`${what}: ${field} must be an array of strings`);
   }
   const positions = o['positions'];
-  if (positions !== undefined && !(Array.isArray(positions) && positions.every((x) => typeof x === 'number'))) fail(`${what}: positions must be an array of numbers`);
+  if (positions !== undefined && !(Array.isArray(positions) && positions.every((x) => typeof x === 'number')))
+    fail(`${what}: positions must be an array of numbers`);
   for (const field of ['depth', 'nthOfType'] as const) {
     if (o[field] !== undefined && typeof o[field] !== 'number') fail(`${what}: ${field} must be a number`);
   }
   const bbox = o['bbox'];
   if (bbox !== undefined) {
     const b = asObject(bbox, `${what}: bbox`);
-    if (!['x', 'y', 'width', 'height'].every((k) => typeof b[k] === 'number')) fail(`${what}: bbox must be {x,y,width,height}`);
+    if (!['x', 'y', 'width', 'height'].every((k) => typeof b[k] === 'number'))
+      fail(`${what}: bbox must be {x,y,width,height}`);
   }
   const path = (o['path'] as string[] | undefined) ?? [];
-  return { ...o, path, depth: (o['depth'] as number | undefined) ?? Math.max(0, path.length - 1) } as unknown as ElementFeatures;
+  return {
+    ...o,
+    path,
+    depth: (o['depth'] as number | undefined) ?? Math.max(0, path.length - 1),
+  } as unknown as ElementFeatures;
 }

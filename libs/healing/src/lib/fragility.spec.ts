@@ -24,17 +24,25 @@ describe('rateSelectorFragility', () => {
   });
 
   it('flags long nth-child chains anchored at the root', () => {
-    const rating = rateSelectorFragility('body > div:nth-child(3) > div:nth-child(2) > ul > li:nth-child(4) > a');
+    const rating = rateSelectorFragility(
+      'body > div:nth-child(3) > div:nth-child(2) > ul > li:nth-child(4) > a',
+    );
     const codes = rating.reasons.map((r) => r.code);
     expect(codes).toEqual(expect.arrayContaining(['long-nth-chain', 'long-chain', 'absolute-path']));
     expect(rating.score).toBeGreaterThanOrEqual(0.7);
   });
 
   it('suggests a sturdier selector from the fingerprint, verified unique when it can be', () => {
-    const html = '<form><input name="email" placeholder="Email"><button data-testid="submit">Go</button></form>';
+    const html =
+      '<form><input name="email" placeholder="Email"><button data-testid="submit">Go</button></form>';
     const fingerprint = fingerprintFromHtml(html, 'form > button:nth-of-type(1)');
-    expect(rateSelectorFragility('html > body > form > button:nth-of-type(1)', { fingerprint }).suggestion).toBe('[data-testid="submit"]');
-    const notUnique = rateSelectorFragility('html > body > form > button:nth-of-type(1)', { fingerprint, isUnique: () => false });
+    expect(
+      rateSelectorFragility('html > body > form > button:nth-of-type(1)', { fingerprint }).suggestion,
+    ).toBe('[data-testid="submit"]');
+    const notUnique = rateSelectorFragility('html > body > form > button:nth-of-type(1)', {
+      fingerprint,
+      isUnique: () => false,
+    });
     expect(notUnique.suggestion).toBeUndefined();
   });
 
@@ -51,15 +59,21 @@ describe('rateSelectorFragility', () => {
 });
 
 describe('heuristics', () => {
-  it.each(['ember123', 'react-select-2-input', ':r3:', 'a8f3k29c', 'yui_3_5_1_2', 'item-x7k2p'])('%s looks generated', (id) => {
-    expect(looksGeneratedId(id)).toBe(true);
-  });
+  it.each(['ember123', 'react-select-2-input', ':r3:', 'a8f3k29c', 'yui_3_5_1_2', 'item-x7k2p'])(
+    '%s looks generated',
+    (id) => {
+      expect(looksGeneratedId(id)).toBe(true);
+    },
+  );
   it.each(['login', 'main-nav', 'email', 'search-form', 'h2'])('%s looks stable', (id) => {
     expect(looksGeneratedId(id)).toBe(false);
   });
-  it.each(['css-1x2y3z', 'sc-bdVaJa', 'Button_primary__3xk2P', '_3xk2p', 'jsx-2958219'])('%s looks hashed', (c) => {
-    expect(looksHashedClass(c)).toBe(true);
-  });
+  it.each(['css-1x2y3z', 'sc-bdVaJa', 'Button_primary__3xk2P', '_3xk2p', 'jsx-2958219'])(
+    '%s looks hashed',
+    (c) => {
+      expect(looksHashedClass(c)).toBe(true);
+    },
+  );
   it.each(['btn', 'btn-primary', 'col-md-6', 'nav-link', 'mt-2'])('%s looks hand-written', (c) => {
     expect(looksHashedClass(c)).toBe(false);
   });

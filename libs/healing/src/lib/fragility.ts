@@ -33,7 +33,8 @@ export interface FragilityContext {
 }
 
 const TEST_ATTRS = /^data-(testid|test-id|test|qa|cy|e2e|automation-id|pw)$/;
-const POSITIONAL = /:(nth-child|nth-of-type|nth-last-child|nth-last-of-type|first-child|last-child|first-of-type|last-of-type|eq|nth)\b/g;
+const POSITIONAL =
+  /:(nth-child|nth-of-type|nth-last-child|nth-last-of-type|first-child|last-child|first-of-type|last-of-type|eq|nth)\b/g;
 
 /** Framework-generated ids: long digit runs, hashes, well-known generator prefixes. */
 export function looksGeneratedId(id: string): boolean {
@@ -93,15 +94,24 @@ interface Parts {
 
 function parts(compound: string): Parts {
   const attrs: { name: string; value: string }[] = [];
-  const stripped = compound.replace(/\[\s*([^\]\s~|^$*=]+)\s*(?:[~|^$*]?=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\]\s]*)\s*(?:[is])?)?\]/g, (_m, name: string, value?: string) => {
-    attrs.push({ name: name.toLowerCase(), value: (value ?? '').replace(/^["']|["']$/g, '') });
-    return '';
-  });
+  const stripped = compound.replace(
+    /\[\s*([^\]\s~|^$*=]+)\s*(?:[~|^$*]?=\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^\]\s]*)\s*(?:[is])?)?\]/g,
+    (_m, name: string, value?: string) => {
+      attrs.push({ name: name.toLowerCase(), value: (value ?? '').replace(/^["']|["']$/g, '') });
+      return '';
+    },
+  );
   const noPseudoArgs = stripped.replace(/\([^)]*\)/g, '');
   const ids = [...noPseudoArgs.matchAll(/#((?:\\.|[\w-])+)/g)].map((m) => m[1].replace(/\\/g, ''));
   const classes = [...noPseudoArgs.matchAll(/\.((?:\\.|[\w-])+)/g)].map((m) => m[1].replace(/\\/g, ''));
   const positional = (stripped.match(POSITIONAL) ?? []).length;
-  return { ids, classes, attrs, positional, bare: ids.length === 0 && classes.length === 0 && attrs.length === 0 };
+  return {
+    ids,
+    classes,
+    attrs,
+    positional,
+    bare: ids.length === 0 && classes.length === 0 && attrs.length === 0,
+  };
 }
 
 const cssString = (s: string): string => '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
@@ -125,7 +135,12 @@ function rate(selector: string): FragilityRating {
   const trimmed = selector.trim();
   if (/^(text|role|xpath|css|id|data-testid)=|^\/\/|>>/.test(trimmed)) {
     if (/^text=/.test(trimmed) || /:has-text\(/.test(trimmed)) {
-      return { score: 0.4, reasons: [{ code: 'text-dependent', message: 'matches on visible wording, which changes with copy edits' }] };
+      return {
+        score: 0.4,
+        reasons: [
+          { code: 'text-dependent', message: 'matches on visible wording, which changes with copy edits' },
+        ],
+      };
     }
     if (/^\/\/|^xpath=/.test(trimmed)) {
       const indexes = (trimmed.match(/\[\d+\]/g) ?? []).length;
@@ -134,33 +149,53 @@ function rate(selector: string): FragilityRating {
         reasons: [{ code: 'not-css', message: `XPath with ${indexes} positional index(es)` }],
       };
     }
-    return { score: 0.2, reasons: [{ code: 'not-css', message: 'Playwright selector engine syntax; rated coarsely' }] };
+    return {
+      score: 0.2,
+      reasons: [{ code: 'not-css', message: 'Playwright selector engine syntax; rated coarsely' }],
+    };
   }
   const list = compounds(trimmed).map(parts);
   if (list.length === 0) return { score: 1, reasons: [{ code: 'not-css', message: 'empty selector' }] };
   let score = 0;
 
-  const generated = list.flatMap((p) => [...p.ids, ...p.attrs.filter((a) => a.name === 'id').map((a) => a.value)]).filter(looksGeneratedId);
+  const generated = list
+    .flatMap((p) => [...p.ids, ...p.attrs.filter((a) => a.name === 'id').map((a) => a.value)])
+    .filter(looksGeneratedId);
   if (generated.length > 0) {
     score += Math.min(0.6, 0.5 + 0.1 * (generated.length - 1));
-    reasons.push({ code: 'generated-id', message: `auto-generated id ${generated.map((g) => `"${g}"`).join(', ')}` });
+    reasons.push({
+      code: 'generated-id',
+      message: `auto-generated id ${generated.map((g) => `"${g}"`).join(', ')}`,
+    });
   }
   const hashed = list.flatMap((p) => p.classes).filter(looksHashedClass);
   if (hashed.length > 0) {
     score += Math.min(0.6, 0.4 + 0.1 * (hashed.length - 1));
-    reasons.push({ code: 'hashed-class', message: `build-hashed class ${hashed.map((h) => `"${h}"`).join(', ')}` });
+    reasons.push({
+      code: 'hashed-class',
+      message: `build-hashed class ${hashed.map((h) => `"${h}"`).join(', ')}`,
+    });
   }
   const positional = list.reduce((n, p) => n + p.positional, 0);
   if (positional >= 3) {
     score += 0.4;
-    reasons.push({ code: 'long-nth-chain', message: `${positional} positional steps (:nth-child and friends) break when siblings are added` });
+    reasons.push({
+      code: 'long-nth-chain',
+      message: `${positional} positional steps (:nth-child and friends) break when siblings are added`,
+    });
   } else if (positional > 0) {
     score += 0.15 * positional;
-    reasons.push({ code: 'positional', message: 'position-dependent step breaks when a sibling is inserted' });
+    reasons.push({
+      code: 'positional',
+      message: 'position-dependent step breaks when a sibling is inserted',
+    });
   }
   if (list.length > 4) {
     score += Math.min(0.3, 0.06 * (list.length - 4));
-    reasons.push({ code: 'long-chain', message: `${list.length} steps deep; every wrapper change breaks it` });
+    reasons.push({
+      code: 'long-chain',
+      message: `${list.length} steps deep; every wrapper change breaks it`,
+    });
   }
   const first = compounds(trimmed)[0].toLowerCase();
   if (first === 'html' || first === 'body' || first === ':root') {
@@ -173,7 +208,11 @@ function rate(selector: string): FragilityRating {
     reasons.push({ code: 'bare-tag', message: 'the target step is a bare tag name' });
   }
   if (last.attrs.some((a) => TEST_ATTRS.test(a.name))) score *= 0.3;
-  else if (last.ids.some((id) => !looksGeneratedId(id)) || last.attrs.some((a) => a.name === 'name' || a.name === 'aria-label')) score *= 0.6;
+  else if (
+    last.ids.some((id) => !looksGeneratedId(id)) ||
+    last.attrs.some((a) => a.name === 'name' || a.name === 'aria-label')
+  )
+    score *= 0.6;
   return { score: Math.round(Math.min(1, score) * 100) / 100, reasons };
 }
 
@@ -188,7 +227,8 @@ export function selectorSuggestions(fp: Fingerprint): string[] {
   if (fp.name) out.push(`${fp.tag}[name=${cssString(fp.name)}]`);
   if (fp.ariaLabel) out.push(`${fp.tag}[aria-label=${cssString(fp.ariaLabel)}]`);
   if (fp.placeholder) out.push(`${fp.tag}[placeholder=${cssString(fp.placeholder)}]`);
-  if (fp.tag === 'a' && fp.href && !fp.href.startsWith('#') && !fp.href.startsWith('javascript:')) out.push(`a[href=${cssString(fp.href)}]`);
+  if (fp.tag === 'a' && fp.href && !fp.href.startsWith('#') && !fp.href.startsWith('javascript:'))
+    out.push(`a[href=${cssString(fp.href)}]`);
   if (fp.alt) out.push(`${fp.tag}[alt=${cssString(fp.alt)}]`);
   if (fp.title) out.push(`${fp.tag}[title=${cssString(fp.title)}]`);
   return out;

@@ -1,12 +1,41 @@
 import fc from 'fast-check';
-import { HtmlPage, InvalidFingerprintError, fingerprintFromHtml, healInHtml, parseFingerprint, type Fingerprint } from '../index';
+import {
+  HtmlPage,
+  InvalidFingerprintError,
+  fingerprintFromHtml,
+  healInHtml,
+  parseFingerprint,
+  type Fingerprint,
+} from '../index';
 
-const TAGS = ['div', 'span', 'a', 'button', 'input', 'p', 'ul', 'li', 'form', 'label', 'h2', 'nav', 'section', 'table', 'tr', 'td', 'script', 'svg', 'template'];
+const TAGS = [
+  'div',
+  'span',
+  'a',
+  'button',
+  'input',
+  'p',
+  'ul',
+  'li',
+  'form',
+  'label',
+  'h2',
+  'nav',
+  'section',
+  'table',
+  'tr',
+  'td',
+  'script',
+  'svg',
+  'template',
+];
 const word = fc.stringMatching(/^[A-Za-z0-9 _.:#"'<>&\-\u00e9\u4e2d]{0,12}$/);
 const attr = fc.record(
   {
     id: fc.oneof(word, fc.constantFrom('a', 'b', '1x', 'ember123', '')),
-    class: fc.array(fc.constantFrom('btn', 'nav-link', 'css-1x2y3z', 'a b', ''), { maxLength: 3 }).map((c) => c.join(' ')),
+    class: fc
+      .array(fc.constantFrom('btn', 'nav-link', 'css-1x2y3z', 'a b', ''), { maxLength: 3 })
+      .map((c) => c.join(' ')),
     href: fc.constantFrom('/', '#', '/a?b=1', 'javascript:void(0)'),
     name: word,
     'data-testid': word,
@@ -20,7 +49,11 @@ const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&q
 
 const element: fc.Memo<string> = fc.memo((depth) =>
   fc
-    .tuple(fc.constantFrom(...TAGS), attr, fc.array(depth > 1 ? fc.oneof(word, element(depth - 1)) : word, { maxLength: 4 }))
+    .tuple(
+      fc.constantFrom(...TAGS),
+      attr,
+      fc.array(depth > 1 ? fc.oneof(word, element(depth - 1)) : word, { maxLength: 4 }),
+    )
     .map(([tag, attrs, children]) => {
       const a = Object.entries(attrs)
         .map(([k, v]) => ` ${k}="${escape(v)}"`)
@@ -30,7 +63,13 @@ const element: fc.Memo<string> = fc.memo((depth) =>
 );
 /** Mostly well-formed HTML, sometimes with stray or unbalanced markup spliced in. */
 const html = fc
-  .tuple(fc.array(element(4), { maxLength: 5 }), fc.array(fc.constantFrom('<div>', '</span>', '<a href="x">', '<!-- c -->', '<br>', '&nbsp;', '<'), { maxLength: 3 }), fc.nat())
+  .tuple(
+    fc.array(element(4), { maxLength: 5 }),
+    fc.array(fc.constantFrom('<div>', '</span>', '<a href="x">', '<!-- c -->', '<br>', '&nbsp;', '<'), {
+      maxLength: 3,
+    }),
+    fc.nat(),
+  )
   .map(([els, junk, at]) => {
     const s = els.join('\n');
     const cut = s.length === 0 ? 0 : at % s.length;
@@ -57,7 +96,7 @@ describe('healing never throws on random HTML', () => {
         expect(['intact', 'healed', 'refused']).toContain(result.status);
         if (result.status !== 'refused') expect(HtmlPage.parse(changed).count(result.selector)).toBe(1);
       }),
-      { numRuns: Number(process.env["FC_RUNS"] ?? 300) },
+      { numRuns: Number(process.env['FC_RUNS'] ?? 300) },
     );
   });
 

@@ -38,7 +38,9 @@ function given(html: string) {
             result,
             thenHeals(expected: string) {
               expect(result.status).toBe('healed');
-              expect(pickOf(changed, result)).toBe(pickOf(changed, { status: 'intact', selector: expected, confidence: 1, elapsedMs: 0 }));
+              expect(pickOf(changed, result)).toBe(
+                pickOf(changed, { status: 'intact', selector: expected, confidence: 1, elapsedMs: 0 }),
+              );
               return result;
             },
             thenIntact() {
@@ -71,7 +73,10 @@ const swap = (from: string | RegExp, to: string) => (html: string) => html.repla
 
 describe('Tier 1 similarity healing', () => {
   it('keeps an untouched selector (intact)', () => {
-    given(PAGE).recordedAt('#login-btn').when((h) => h).thenIntact();
+    given(PAGE)
+      .recordedAt('#login-btn')
+      .when((h) => h)
+      .thenIntact();
   });
 
   it('tolerates a cosmetic change under a selector that still matches (intact)', () => {
@@ -79,7 +84,10 @@ describe('Tier 1 similarity healing', () => {
   });
 
   it('heals a regenerated id', () => {
-    given(PAGE).recordedAt('#login-btn').when(swap('id="login-btn"', 'id="ember4821"')).thenHeals('form button');
+    given(PAGE)
+      .recordedAt('#login-btn')
+      .when(swap('id="login-btn"', 'id="ember4821"'))
+      .thenHeals('form button');
   });
 
   it('heals hashed and renamed classes', () => {
@@ -113,14 +121,23 @@ describe('Tier 1 similarity healing', () => {
   it('heals a tag change (button → link)', () => {
     given(PAGE)
       .recordedAt('#login-btn')
-      .when(swap(/<button id="login-btn" type="submit"([^>]*)>Sign in<\/button>/, '<a role="button" href="#"$1>Sign in</a>'))
+      .when(
+        swap(
+          /<button id="login-btn" type="submit"([^>]*)>Sign in<\/button>/,
+          '<a role="button" href="#"$1>Sign in</a>',
+        ),
+      )
       .thenHeals('form a[role=button]');
   });
 
   it('heals a move within the page', () => {
     given(PAGE)
       .recordedAt('form > a')
-      .when((h) => h.replace('<a href="/forgot" class="small">Forgot your password?</a>', '').replace('</form>', '</form><p><a href="/forgot" class="small">Forgot your password?</a></p>'))
+      .when((h) =>
+        h
+          .replace('<a href="/forgot" class="small">Forgot your password?</a>', '')
+          .replace('</form>', '</form><p><a href="/forgot" class="small">Forgot your password?</a></p>'),
+      )
       .thenHeals('a[href="/forgot"]');
   });
 
@@ -136,14 +153,22 @@ describe('Tier 1 similarity healing', () => {
   });
 
   it('refuses when the target was deleted', () => {
-    given(PAGE).recordedAt('#login-btn').when(swap(/<button[^]*?<\/button>/, '')).thenRefuses();
+    given(PAGE)
+      .recordedAt('#login-btn')
+      .when(swap(/<button[^]*?<\/button>/, ''))
+      .thenRefuses();
   });
 
   it('refuses between two look-alikes neither of which is clearly the target', () => {
     const twin = '<button type="submit" class="btn btn-primary">Sign in</button>';
     given(PAGE)
       .recordedAt('#login-btn')
-      .when((h) => h.replace(/<button[^]*?<\/button>/, '').replace('<section>', `<div>${twin}</div><section>`).replace('<footer>', `<footer>${twin}`))
+      .when((h) =>
+        h
+          .replace(/<button[^]*?<\/button>/, '')
+          .replace('<section>', `<div>${twin}</div><section>`)
+          .replace('<footer>', `<footer>${twin}`),
+      )
       .thenRefuses();
   });
 
@@ -155,7 +180,10 @@ describe('Tier 1 similarity healing', () => {
   });
 
   it('treats a selector matching several elements as broken', () => {
-    const fingerprint: Fingerprint = { ...fingerprintFromHtml(PAGE, 'article:nth-of-type(2) > a'), selector: 'a.more' };
+    const fingerprint: Fingerprint = {
+      ...fingerprintFromHtml(PAGE, 'article:nth-of-type(2) > a'),
+      selector: 'a.more',
+    };
     const result = healInHtml(PAGE, fingerprint);
     expect(result).toMatchObject({ status: 'healed', tier: 1 });
     expect(pickOf(PAGE, result)).toContain('/news/41');
@@ -164,14 +192,20 @@ describe('Tier 1 similarity healing', () => {
   it('treats an element whose fingerprint drifted far as broken', () => {
     // The id now sits on a different element: the selector still matches exactly one.
     const fingerprint = fingerprintFromHtml(PAGE, '#login-btn');
-    const changed = PAGE.replace('id="login-btn"', '').replace('<a href="/terms"', '<a id="login-btn" href="/terms"');
+    const changed = PAGE.replace('id="login-btn"', '').replace(
+      '<a href="/terms"',
+      '<a id="login-btn" href="/terms"',
+    );
     const result = healInHtml(changed, fingerprint);
     expect(result.status).toBe('healed');
     expect(pickOf(changed, result)).toContain('button|Sign in');
   });
 
   it('reports confidence, margin and runner-up on a heal', () => {
-    const result = given(PAGE).recordedAt('#login-btn').when(swap('id="login-btn"', 'id="r-42"')).thenHeals('form button');
+    const result = given(PAGE)
+      .recordedAt('#login-btn')
+      .when(swap('id="login-btn"', 'id="r-42"'))
+      .thenHeals('form button');
     expect(result).toMatchObject({ tier: 1, previousSelector: '#login-btn' });
     if (result.status !== 'healed') throw new Error('unreachable');
     expect(result.confidence).toBeGreaterThan(0.8);
@@ -181,8 +215,14 @@ describe('Tier 1 similarity healing', () => {
 
   it('refuses with reason "timeout" when the budget is spent', () => {
     const fingerprint = fingerprintFromHtml(PAGE, '#login-btn');
-    const big = PAGE.replace('</main>', `${'<p><a href="/x">filler link</a></p>'.repeat(3000)}</main>`).replace('id="login-btn"', '');
-    expect(healInHtml(big, fingerprint, { budgetMs: 0.001 })).toMatchObject({ status: 'refused', reason: 'timeout' });
+    const big = PAGE.replace(
+      '</main>',
+      `${'<p><a href="/x">filler link</a></p>'.repeat(3000)}</main>`,
+    ).replace('id="login-btn"', '');
+    expect(healInHtml(big, fingerprint, { budgetMs: 0.001 })).toMatchObject({
+      status: 'refused',
+      reason: 'timeout',
+    });
   });
 });
 

@@ -2,7 +2,22 @@ import { AnchorIndex, anchorSupport } from './anchors';
 import { LOOKALIKES } from './capture';
 import type { Fingerprint } from './fingerprint';
 import { rateSelectorFragility } from './fragility';
-import { DEFAULT_WEIGHTS, TextCache, combine, positionSimilarity, similarityParts, contextCeiling, contextSums, intrinsicSums, prepare, scoreBound, similarity, type Features, type Sums, type Weights } from './score';
+import {
+  DEFAULT_WEIGHTS,
+  TextCache,
+  combine,
+  positionSimilarity,
+  similarityParts,
+  contextCeiling,
+  contextSums,
+  intrinsicSums,
+  prepare,
+  scoreBound,
+  similarity,
+  type Features,
+  type Sums,
+  type Weights,
+} from './score';
 import type { BoundingBox, CollectResult, ElementSnapshot } from './snapshot';
 
 /** Tuning knobs of a heal. Every field is optional; defaults in brackets. */
@@ -109,7 +124,12 @@ const ref = (s: Scored | undefined): CandidateRef | undefined =>
  * is intact, which element replaces it, or that none can be trusted. Pure: the clock is
  * injected and only read, to report `elapsedMs` and honour the budget.
  */
-export function decide(fp: Fingerprint, page: CollectResult, options: HealOptions, elapsed: () => number): HealResult {
+export function decide(
+  fp: Fingerprint,
+  page: CollectResult,
+  options: HealOptions,
+  elapsed: () => number,
+): HealResult {
   const o = { ...DEFAULT_HEAL_OPTIONS, ...options };
   const weights: Weights = { ...DEFAULT_WEIGHTS, ...options.weights };
   const cache = new TextCache();
@@ -130,7 +150,11 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
         // A twin whose neighbours changed (say the target next to it was deleted) can look
         // more like the target overall; its own attributes and its exact position still tell.
         const own = similarityParts(l, s.features, weights).intrinsic;
-        return own >= s.intrinsic && positionSimilarity(l.steps, s.features.steps) === 1 && positionSimilarity(target.steps, s.features.steps) < 1;
+        return (
+          own >= s.intrinsic &&
+          positionSimilarity(l.steps, s.features.steps) === 1 &&
+          positionSimilarity(target.steps, s.features.steps) < 1
+        );
       });
       claims.set(s, c);
     }
@@ -170,7 +194,8 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
   };
   const eligibleRanked = (n: number): Scored[] => {
     const out: Scored[] = [];
-    for (let i = 0; i < ranked.length && out.length < n; i++) if (i >= CLAIM_CHECKS || !claimed(ranked[i])) out.push(ranked[i]);
+    for (let i = 0; i < ranked.length && out.length < n; i++)
+      if (i >= CLAIM_CHECKS || !claimed(ranked[i])) out.push(ranked[i]);
     return out;
   };
   for (let k = 0; k < bounded.length; k++) {
@@ -180,7 +205,13 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
       // Below this bound nothing can displace the best or the runner-up, nor (when the
       // two are close enough for Tier 2) join the Tier 2 pool.
       const [first, runner] = eligibleRanked(2);
-      if (runner && b.bound < runner.confidence && (first.confidence - runner.confidence >= 2 * o.minMargin || b.bound < first.confidence - 2 * o.minMargin)) break;
+      if (
+        runner &&
+        b.bound < runner.confidence &&
+        (first.confidence - runner.confidence >= 2 * o.minMargin ||
+          b.bound < first.confidence - 2 * o.minMargin)
+      )
+        break;
     }
     score(b.index, b.features, b.own);
   }
@@ -192,7 +223,9 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
   // Near-perfect matches need less of a lead: what could trail them closely is a copy
   // of the target in another context, and context is what sets them apart.
   const marginFor = (s: Scored): number =>
-    s.confidence < floor ? 2 * o.minMargin : o.minMargin * Math.min(1, Math.max(NEAR_PERFECT_SHARE, (1 - s.confidence) / NEAR_PERFECT_BAND));
+    s.confidence < floor
+      ? 2 * o.minMargin
+      : o.minMargin * Math.min(1, Math.max(NEAR_PERFECT_SHARE, (1 - s.confidence) / NEAR_PERFECT_BAND));
 
   if (page.selectorError === null && page.matchCount === 1 && page.matched?.length === 1) {
     const m = page.matched[0];
@@ -207,10 +240,16 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
         ? current.confidence >= leader - INTACT_TOLERANCE
         : current === best && current.confidence - (second?.confidence ?? 0) >= o.minMargin / 2;
     if (current.confidence >= o.intactConfidence && trusted && !claimed(current)) {
-      return { status: 'intact', selector: fp.selector, confidence: round(current.confidence), elapsedMs: elapsed() };
+      return {
+        status: 'intact',
+        selector: fp.selector,
+        confidence: round(current.confidence),
+        elapsedMs: elapsed(),
+      };
     }
   }
-  if (!best) return { status: 'refused', reason: 'no-candidates', best: ref(ranked[0]), elapsedMs: elapsed() };
+  if (!best)
+    return { status: 'refused', reason: 'no-candidates', best: ref(ranked[0]), elapsedMs: elapsed() };
 
   const margin = best.confidence - (second?.confidence ?? 0);
   if (best.confidence >= o.minConfidence && margin >= marginFor(best)) {
@@ -225,7 +264,15 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
     own[0].intrinsic >= UNMISTAKABLE &&
     own[0].intrinsic - (own[1]?.intrinsic ?? 0) >= UNMISTAKABLE_LEAD
   ) {
-    return healed(fp, own[0], own[1], 1, own[0].confidence, own[0].confidence - (own[1]?.confidence ?? 0), elapsed);
+    return healed(
+      fp,
+      own[0],
+      own[1],
+      1,
+      own[0].confidence,
+      own[0].confidence - (own[1]?.confidence ?? 0),
+      elapsed,
+    );
   }
 
   if (o.anchors && fp.anchors && fp.anchors.length > 0 && best.confidence >= o.minConfidence) {
@@ -234,7 +281,12 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
     const near = eligibleRanked(TIER2_POOL).filter((s) => s.confidence >= best.confidence - 2 * o.minMargin);
     const topIntrinsic = Math.max(...near.map((s) => s.intrinsic));
     const pool = near.filter((s) => s.intrinsic >= topIntrinsic - TIER2_INTRINSIC_SLACK);
-    const support = anchorSupport(fp.anchors, pool.map((s) => s.snapshot), new AnchorIndex(snaps), TIER2_MIN_ANCHORS);
+    const support = anchorSupport(
+      fp.anchors,
+      pool.map((s) => s.snapshot),
+      new AnchorIndex(snaps),
+      TIER2_MIN_ANCHORS,
+    );
     if (support) {
       // Anchors only break a tie: the winner must keep its recorded relation to the
       // anchors almost exactly while the runner-up clearly does not.
@@ -246,7 +298,15 @@ export function decide(fp: Fingerprint, page: CollectResult, options: HealOption
         first.support >= TIER2_MIN_SUPPORT &&
         first.support - runner.support >= TIER2_SUPPORT_LEAD
       ) {
-        return healed(fp, first.s, runner.s, 2, first.s.confidence, first.s.confidence - runner.s.confidence, elapsed);
+        return healed(
+          fp,
+          first.s,
+          runner.s,
+          2,
+          first.s.confidence,
+          first.s.confidence - runner.s.confidence,
+          elapsed,
+        );
       }
     }
   }
@@ -267,7 +327,15 @@ function lookalikeFloor(target: Features, lookalikes: readonly Features[], weigh
   return min;
 }
 
-function healed(fp: Fingerprint, best: Scored, second: Scored | undefined, tier: HealTier, confidence: number, margin: number, elapsed: () => number): HealedResult {
+function healed(
+  fp: Fingerprint,
+  best: Scored,
+  second: Scored | undefined,
+  tier: HealTier,
+  confidence: number,
+  margin: number,
+  elapsed: () => number,
+): HealedResult {
   const runnerUp = ref(second);
   return {
     status: 'healed',

@@ -1,9 +1,27 @@
-import { Element, appendChild, isTag, isText, parseDocument, selectAll, type AnyNode, type ChildNode, type Document, type DomElement } from './html-deps';
+import {
+  Element,
+  appendChild,
+  isTag,
+  isText,
+  parseDocument,
+  selectAll,
+  type AnyNode,
+  type ChildNode,
+  type Document,
+  type DomElement,
+} from './html-deps';
 import { collectSnapshots } from './collect';
 import { fingerprintOf } from './capture';
 import type { Fingerprint } from './fingerprint';
 import { decide, type HealOptions, type HealResult } from './heal';
-import type { CollectArgs, CollectResult, DocumentLike, ElementLike, ElementSnapshot, NodeLike } from './snapshot';
+import type {
+  CollectArgs,
+  CollectResult,
+  DocumentLike,
+  ElementLike,
+  ElementSnapshot,
+  NodeLike,
+} from './snapshot';
 
 abstract class LiteNode implements NodeLike {
   abstract readonly nodeType: number;
@@ -79,7 +97,9 @@ export class HtmlPage implements DocumentLike {
   }
 
   querySelectorAll(selector: string): LiteElement[] {
-    return selectAll<AnyNode, DomElement>(selector, this.document).map((el) => this.lite.get(el)).filter((el): el is LiteElement => el !== undefined);
+    return selectAll<AnyNode, DomElement>(selector, this.document)
+      .map((el) => this.lite.get(el))
+      .filter((el): el is LiteElement => el !== undefined);
   }
 
   /** How many elements `selector` matches; throws on a selector css-select cannot parse. */
@@ -88,7 +108,10 @@ export class HtmlPage implements DocumentLike {
   }
 
   collect(args: Partial<CollectArgs> = {}): CollectResult {
-    return collectSnapshots({ selector: null, includeTag: null, maxText: 200, maxCandidates: 20000, geometry: false, ...args }, this);
+    return collectSnapshots(
+      { selector: null, includeTag: null, maxText: 200, maxCandidates: 20000, geometry: false, ...args },
+      this,
+    );
   }
 
   /** Snapshots of every element a heal could land on, in document order. */
@@ -120,7 +143,8 @@ export class HtmlPage implements DocumentLike {
   }
 }
 
-const asPage = (html: string | HtmlPage): HtmlPage => (typeof html === 'string' ? HtmlPage.parse(html) : html);
+const asPage = (html: string | HtmlPage): HtmlPage =>
+  typeof html === 'string' ? HtmlPage.parse(html) : html;
 
 /** Records the fingerprint of the single element `selector` matches in `html`. */
 export function fingerprintFromHtml(html: string | HtmlPage, selector: string): Fingerprint {
@@ -130,7 +154,11 @@ export function fingerprintFromHtml(html: string | HtmlPage, selector: string): 
 }
 
 /** Heals `fingerprint` against an HTML document, offline. Never throws on odd HTML. */
-export function healInHtml(html: string | HtmlPage, fingerprint: Fingerprint, options: HealOptions = {}): HealResult {
+export function healInHtml(
+  html: string | HtmlPage,
+  fingerprint: Fingerprint,
+  options: HealOptions = {},
+): HealResult {
   const start = performance.now();
   const elapsed = (): number => Math.round((performance.now() - start) * 100) / 100;
   const page = asPage(html);

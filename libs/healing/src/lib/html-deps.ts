@@ -11,4 +11,6 @@ export const { selectAll } = require('css-select') as typeof CssSelect;
 export const { Element, isTag, isText } = require('domhandler') as typeof DomHandler;
 export const { appendChild } = require('domutils') as typeof DomUtils;
 export const { parseDocument } = require('htmlparser2') as typeof HtmlParser2;
-export type { AnyNode, ChildNode, Document, Element as DomElement } from 'domhandler' with { 'resolution-mode': 'import' };
+export type { AnyNode, ChildNode, Document, Element as DomElement } from 'domhandler' with {
+  'resolution-mode': 'import',
+};

@@ -1,6 +1,12 @@
 // Against a real Chromium (Debian's /usr/bin/chromium) through playwright-core.
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { captureFingerprint, fingerprintFromHtml, healOnPage, rateSelectorOnPage, type HealResult } from '../index';
+import {
+  captureFingerprint,
+  fingerprintFromHtml,
+  healOnPage,
+  rateSelectorOnPage,
+  type HealResult,
+} from '../index';
 
 const PAGE = `<!doctype html><html><body>
 <nav aria-label="Main"><a href="/">Home</a> <a href="/pricing">Pricing</a></nav>
@@ -12,7 +18,8 @@ const PAGE = `<!doctype html><html><body>
 /** Many look-alike rows: a page big enough for the time budget to matter. */
 const BIG = `<!doctype html><html><body><main><table>${Array.from(
   { length: 3000 },
-  (_, i) => `<tr><td>Row ${i}</td><td><a href="/item/${i}" class="item-link">Open item ${i}</a></td><td><button class="btn">Delete</button></td></tr>`,
+  (_, i) =>
+    `<tr><td>Row ${i}</td><td><a href="/item/${i}" class="item-link">Open item ${i}</a></td><td><button class="btn">Delete</button></td></tr>`,
 ).join('')}</table></main></body></html>`;
 
 describe('browser adapter (Chromium)', () => {
@@ -22,7 +29,13 @@ describe('browser adapter (Chromium)', () => {
   beforeAll(async () => {
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+      ],
     });
     page = await browser.newPage();
   }, 60_000);
@@ -32,15 +45,31 @@ describe('browser adapter (Chromium)', () => {
   });
 
   const pick = async (result: HealResult): Promise<string | null> =>
-    result.status === 'refused' ? null : page.locator(result.selector).evaluateAll((els) => (els.length === 1 ? (els[0] as HTMLElement).outerHTML : `${els.length} elements`));
+    result.status === 'refused'
+      ? null
+      : page
+          .locator(result.selector)
+          .evaluateAll((els) =>
+            els.length === 1 ? (els[0] as HTMLElement).outerHTML : `${els.length} elements`,
+          );
 
   it('captures a fingerprint with layout and heals a changed button within 400 ms', async () => {
     await page.setContent(PAGE);
     const fingerprint = await captureFingerprint(page, '#login-btn');
-    expect(fingerprint).toMatchObject({ tag: 'button', text: 'Sign in', landmark: 'form', headingText: 'Welcome back' });
+    expect(fingerprint).toMatchObject({
+      tag: 'button',
+      text: 'Sign in',
+      landmark: 'form',
+      headingText: 'Welcome back',
+    });
     expect(fingerprint.bbox?.width).toBeGreaterThan(0);
 
-    await page.setContent(PAGE.replace('id="login-btn"', 'id="ember7731"').replace('Sign in', 'Log in').replace('<button', '<div class="row"><button').replace('</button>', '</button></div>'));
+    await page.setContent(
+      PAGE.replace('id="login-btn"', 'id="ember7731"')
+        .replace('Sign in', 'Log in')
+        .replace('<button', '<div class="row"><button')
+        .replace('</button>', '</button></div>'),
+    );
     const result = await healOnPage(page, fingerprint);
     expect(result).toMatchObject({ status: 'healed', tier: 1, previousSelector: '#login-btn' });
     expect(result.elapsedMs).toBeLessThan(400);

@@ -15,7 +15,13 @@ export interface PageLike {
   evaluate<R, Arg>(pageFunction: (arg: Arg) => R | Promise<R>, arg: Arg): Promise<R>;
 }
 
-const BROWSER_ARGS: CollectArgs = { selector: null, includeTag: null, maxText: 200, maxCandidates: 20000, geometry: true };
+const BROWSER_ARGS: CollectArgs = {
+  selector: null,
+  includeTag: null,
+  maxText: 200,
+  maxCandidates: 20000,
+  geometry: true,
+};
 
 // An expression rather than a function argument, so the result crosses as one string
 // (see wire.ts); Playwright evaluates it through the devtools protocol, page CSP aside.
@@ -23,7 +29,9 @@ const PACK_SOURCE = packCollect.toString();
 const COLLECT_SOURCE = collectSnapshots.toString();
 
 async function collect(page: PageLike, args: Partial<CollectArgs>): Promise<CollectResult> {
-  const json = await page.evaluate<string>(`(${PACK_SOURCE})((${COLLECT_SOURCE})(${JSON.stringify({ ...BROWSER_ARGS, ...args })}))`);
+  const json = await page.evaluate<string>(
+    `(${PACK_SOURCE})((${COLLECT_SOURCE})(${JSON.stringify({ ...BROWSER_ARGS, ...args })}))`,
+  );
   return unpackCollect(json);
 }
 
@@ -39,7 +47,11 @@ export async function captureFingerprint(page: PageLike, selector: string): Prom
  * Heals a fingerprint on a live page within `options.budgetMs` (default 400 ms): the
  * recorded selector is `intact`, `healed` to a new unique CSS selector, or `refused`.
  */
-export async function healOnPage(page: PageLike, fingerprint: Fingerprint, options: HealOptions = {}): Promise<HealResult> {
+export async function healOnPage(
+  page: PageLike,
+  fingerprint: Fingerprint,
+  options: HealOptions = {},
+): Promise<HealResult> {
   const start = performance.now();
   const elapsed = (): number => Math.round((performance.now() - start) * 100) / 100;
   const budget = options.budgetMs ?? DEFAULT_HEAL_OPTIONS.budgetMs;

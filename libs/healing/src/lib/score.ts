@@ -1,6 +1,14 @@
 import type { ElementFeatures } from './fingerprint';
 import type { BoundingBox } from './snapshot';
-import { dice, identifierTokens, jaccard, normalize, sequenceSimilarity, textSimilarity, words } from './text';
+import {
+  dice,
+  identifierTokens,
+  jaccard,
+  normalize,
+  sequenceSimilarity,
+  textSimilarity,
+  words,
+} from './text';
 
 /**
  * Relative weight of each attribute in the similarity score. A feature only counts when
@@ -100,7 +108,10 @@ export interface Features {
   readonly visible: boolean;
 }
 
-type FeatureSource = Omit<ElementFeatures, 'bbox'> & { readonly bbox?: BoundingBox | null; readonly visible?: boolean };
+type FeatureSource = Omit<ElementFeatures, 'bbox'> & {
+  readonly bbox?: BoundingBox | null;
+  readonly visible?: boolean;
+};
 
 const EMPTY: PreparedText = { s: '', w: new Set() };
 
@@ -195,7 +206,16 @@ class Prepared implements Features {
   get accessibleName(): PreparedText {
     const s = this.source;
     const clickable = this.role === 'button' || this.role === 'link';
-    return this.cache.text(s.ariaLabel || s.labelText || s.text || (clickable ? s.value : '') || s.alt || s.title || s.placeholder || '');
+    return this.cache.text(
+      s.ariaLabel ||
+        s.labelText ||
+        s.text ||
+        (clickable ? s.value : '') ||
+        s.alt ||
+        s.title ||
+        s.placeholder ||
+        '',
+    );
   }
   get ariaLabel(): PreparedText {
     return this.cache.text(this.source.ariaLabel);
@@ -268,7 +288,12 @@ export function positionSimilarity(a: readonly string[], b: readonly string[]): 
   return den === 0 ? 1 : num / den;
 }
 
-function identifierSimilarity(a: string, at: ReadonlySet<string>, b: string, bt: ReadonlySet<string>): number {
+function identifierSimilarity(
+  a: string,
+  at: ReadonlySet<string>,
+  b: string,
+  bt: ReadonlySet<string>,
+): number {
   if (a === b) return 1;
   if (!b) return 0;
   return 0.5 * dice(at, bt);
@@ -374,7 +399,8 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
   if (fp.testIds.length > 0) add(w.testId, testIdSimilarity(fp.testIds, c.testIds), 'testId');
   if (fp.classes.size > 0) add(w.classes, jaccard(fp.classes, c.classes), 'classes');
   if (fp.text.s || c.text.s) add(w.text, textSim(fp.text, c.text), 'text');
-  if (fp.accessibleName.s || c.accessibleName.s) add(w.accessibleName, textSim(fp.accessibleName, c.accessibleName), 'accessibleName');
+  if (fp.accessibleName.s || c.accessibleName.s)
+    add(w.accessibleName, textSim(fp.accessibleName, c.accessibleName), 'accessibleName');
   optional(w.ariaLabel, fp.ariaLabel, c.ariaLabel, 'ariaLabel');
   optional(w.placeholder, fp.placeholder, c.placeholder, 'placeholder');
   optional(w.title, fp.title, c.title, 'title');
@@ -403,7 +429,11 @@ export function contextSums(fp: Features, c: Features, w: Weights = DEFAULT_WEIG
   optional(w.siblingText, fp.nextText, c.nextText, 'siblingText');
   optional(w.headingText, fp.headingText, c.headingText, 'headingText');
   if (fp.landmark || c.landmark) {
-    add(w.landmark, fp.landmark === c.landmark ? 1 : fp.landmark.split(':')[0] === c.landmark.split(':')[0] ? 0.7 : 0, 'landmark');
+    add(
+      w.landmark,
+      fp.landmark === c.landmark ? 1 : fp.landmark.split(':')[0] === c.landmark.split(':')[0] ? 0.7 : 0,
+      'landmark',
+    );
   }
   add(w.path, sequenceSimilarity(fp.path, c.path), 'path');
   if (fp.steps.length > 0) add(w.position, positionSimilarity(fp.steps, c.steps), 'position');

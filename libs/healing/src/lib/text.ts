@@ -56,7 +56,12 @@ export function editSimilarity(a: string, b: string): number {
 }
 
 /** Similarity of two prepared texts in [0, 1]: exact, word overlap or edit distance. */
-export function textSimilarity(a: string, aw: ReadonlySet<string>, b: string, bw: ReadonlySet<string>): number {
+export function textSimilarity(
+  a: string,
+  aw: ReadonlySet<string>,
+  b: string,
+  bw: ReadonlySet<string>,
+): number {
   if (a === b) return 1;
   if (!a || !b) return 0;
   return Math.max(dice(aw, bw), editSimilarity(a, b));

@@ -3,7 +3,8 @@ import { packCollect, unpackCollect } from './wire';
 
 describe('collect wire format', () => {
   it('round-trips a collect result exactly', () => {
-    const page = HtmlPage.parse(`<nav aria-label="Top"><a href="/a" class="x y" data-testid="a">A</a><a href="/b">B</a></nav>
+    const page =
+      HtmlPage.parse(`<nav aria-label="Top"><a href="/a" class="x y" data-testid="a">A</a><a href="/b">B</a></nav>
       <form><label>Name <input name="n" value="v" placeholder="p"></label><button title="t">Go</button></form><img alt="logo" src="/l.png">`);
     const result = page.collect({ selector: 'a' });
     const back = unpackCollect(packCollect(result));

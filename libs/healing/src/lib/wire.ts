@@ -39,7 +39,8 @@ export function packCollect(result: CollectResult): string {
   for (const snap of result.snapshots) {
     const chain = snap.ancestors.concat([snap.uid]);
     for (let i = 0; i < chain.length; i++) {
-      if (!tree.has(chain[i])) tree.set(chain[i], [chain[i], i > 0 ? chain[i - 1] : -1, s(snap.path[i]), snap.positions[i]]);
+      if (!tree.has(chain[i]))
+        tree.set(chain[i], [chain[i], i > 0 ? chain[i - 1] : -1, s(snap.path[i]), snap.positions[i]]);
     }
     const b = snap.bbox;
     rows.push([
@@ -139,7 +140,10 @@ export function unpackCollect(json: string): CollectResult {
       nthOfType: positions[positions.length - 1] ?? 1,
       positions,
       visible: r[22] === 1,
-      bbox: (r[25] as number) < 0 ? null : { x: r[23] as number, y: r[24] as number, width: r[25] as number, height: r[26] as number },
+      bbox:
+        (r[25] as number) < 0
+          ? null
+          : { x: r[23] as number, y: r[24] as number, width: r[25] as number, height: r[26] as number },
     };
   });
   return {

@@ -38,7 +38,7 @@ describe('ObjectStoreArtifacts on a real nats-server', () => {
 });
 
 describe('InMemoryArtifacts', () => {
-  it('keeps copies, so later changes to the caller\'s buffer do not leak in', async () => {
+  it("keeps copies, so later changes to the caller's buffer do not leak in", async () => {
     const store = new InMemoryArtifacts();
     const bytes = new Uint8Array([1, 2]);
     const ref = await store.put('dom', 'a/dom.html', bytes);

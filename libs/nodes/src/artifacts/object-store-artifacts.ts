@@ -20,7 +20,10 @@ export class ObjectStoreArtifacts implements ArtifactStore {
   private constructor(private readonly store: ObjectStore) {}
 
   /** Opens the bucket, creating it with these options if it does not exist yet. */
-  static async open(nc: NatsConnection, options: ObjectStoreArtifactsOptions = {}): Promise<ObjectStoreArtifacts> {
+  static async open(
+    nc: NatsConnection,
+    options: ObjectStoreArtifactsOptions = {},
+  ): Promise<ObjectStoreArtifacts> {
     const ttlMs = options.ttlMs ?? 30 * 24 * 60 * 60 * 1000;
     const store = await new Objm(nc).create(ARTIFACTS_BUCKET, {
       description: 'Aether step artifacts: screenshots, downloads, DOM snapshots',

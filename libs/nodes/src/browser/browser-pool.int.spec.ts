@@ -27,7 +27,14 @@ describe('BrowserPool on real Chromium', () => {
     await a.context.addCookies([{ name: 'who', value: 'a', url: 'http://127.0.0.1' }]);
     expect(await b.context.cookies()).toEqual([]);
     expect(await a.page()).toBe(await a.page());
-    expect(pool.usage()).toMatchObject({ browserRunning: true, leases: 2, maxJobs: 2, pages: 1, waiting: 0, launches: 1 });
+    expect(pool.usage()).toMatchObject({
+      browserRunning: true,
+      leases: 2,
+      maxJobs: 2,
+      pages: 1,
+      waiting: 0,
+      launches: 1,
+    });
     await Promise.all([a.release(), b.release(), a.release()]);
     expect(pool.usage()).toMatchObject({ leases: 0, pages: 0 });
     await expect(a.page()).rejects.toBeInstanceOf(BrowserUnavailableError);

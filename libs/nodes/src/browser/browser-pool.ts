@@ -1,4 +1,11 @@
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type LaunchOptions, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type LaunchOptions,
+  type Page,
+} from 'playwright-core';
 import type { NodeLogger } from '../contract';
 import { NodeError } from '../errors';
 import { sessionOf } from './browser-session';
@@ -73,7 +80,8 @@ class Lease implements BrowserLease {
   }
 
   async page(): Promise<Page> {
-    if (this.#ended !== undefined) throw new BrowserUnavailableError(`The browser lease of job ${this.jobId} ${this.#ended}`);
+    if (this.#ended !== undefined)
+      throw new BrowserUnavailableError(`The browser lease of job ${this.jobId} ${this.#ended}`);
     const session = sessionOf(this.context);
     const current = session.currentPage();
     if (current !== undefined) return current;
@@ -121,7 +129,10 @@ export class BrowserPool {
   constructor(options: BrowserPoolOptions = {}) {
     this.#options = {
       launchOptions: options.launchOptions ?? CHROMIUM_LAUNCH_OPTIONS,
-      contextOptions: options.contextOptions ?? { acceptDownloads: true, viewport: { width: 1280, height: 800 } },
+      contextOptions: options.contextOptions ?? {
+        acceptDownloads: true,
+        viewport: { width: 1280, height: 800 },
+      },
       maxJobs: options.maxJobs ?? 2,
       maxPagesPerJob: options.maxPagesPerJob ?? 4,
       leaseTtlMs: options.leaseTtlMs ?? 15 * 60_000,
@@ -177,7 +188,8 @@ export class BrowserPool {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweeper);
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(new BrowserUnavailableError('The browser pool is closed'));
+    for (const waiter of this.#waiters.splice(0))
+      waiter.reject(new BrowserUnavailableError('The browser pool is closed'));
     await Promise.allSettled(this.#pending.values());
     await Promise.all([...this.#leases.values()].map((lease) => lease.end('ended: the pool closed')));
     const browser = this.#browser ?? (await this.#launching?.catch(() => undefined));
@@ -203,7 +215,10 @@ export class BrowserPool {
       }
       context.on('page', (page) => {
         if (context.pages().length <= this.#options.maxPagesPerJob) return;
-        this.#options.log?.warn('job opened too many tabs; closing the newest', { jobId, max: this.#options.maxPagesPerJob });
+        this.#options.log?.warn('job opened too many tabs; closing the newest', {
+          jobId,
+          max: this.#options.maxPagesPerJob,
+        });
         void page.close().catch(() => undefined);
       });
       const lease = new Lease(jobId, context, this, this.#options.leaseTtlMs, this.#options.now);
@@ -231,7 +246,9 @@ export class BrowserPool {
       };
       const onAbort = () => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(new BrowserUnavailableError('Gave up waiting for a free browser slot', { cause: signal?.reason }));
+        reject(
+          new BrowserUnavailableError('Gave up waiting for a free browser slot', { cause: signal?.reason }),
+        );
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
@@ -265,7 +282,10 @@ export class BrowserPool {
     if (this.#browser === browser) this.#browser = undefined;
     if (this.#closed) return;
     const orphaned = [...this.#leases.values()].filter((lease) => lease.context.browser() === browser);
-    if (orphaned.length > 0) this.#options.log?.warn('browser disconnected; ending its leases', { jobs: orphaned.map((l) => l.jobId) });
+    if (orphaned.length > 0)
+      this.#options.log?.warn('browser disconnected; ending its leases', {
+        jobs: orphaned.map((l) => l.jobId),
+      });
     for (const lease of orphaned) void lease.end('ended: the browser crashed');
   }
 }

@@ -13,13 +13,18 @@ export class BrowserSession {
   currentPage(fallback?: Page): Page | undefined {
     if (this.page !== undefined && !this.page.isClosed()) return this.page;
     this.frame = undefined;
-    this.page = this.context.pages().filter((p) => !p.isClosed()).at(-1) ?? fallback;
+    this.page =
+      this.context
+        .pages()
+        .filter((p) => !p.isClosed())
+        .at(-1) ?? fallback;
     return this.page;
   }
 
   /** The current frame, or the page's main frame when none was chosen or it went away. */
   currentFrame(page: Page): Frame {
-    if (this.frame !== undefined && (this.frame.isDetached() || this.frame.page() !== page)) this.frame = undefined;
+    if (this.frame !== undefined && (this.frame.isDetached() || this.frame.page() !== page))
+      this.frame = undefined;
     return this.frame ?? page.mainFrame();
   }
 }

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- browser nodes are tested against the real demo app
 import { startDemoSite, type DemoSite } from '../../../../apps/demo-site/src';
 import { InMemoryArtifacts } from '../artifacts/artifact-store';
-import { ClickMissedError, ElementNotFoundError, HttpError, NodeParamsError, NodeTimeoutError } from '../errors';
+import {
+  ClickMissedError,
+  ElementNotFoundError,
+  HttpError,
+  NodeParamsError,
+  NodeTimeoutError,
+} from '../errors';
 import { createNodeHandlers, type NodeHandlerTable } from '../handlers';
 import { testNodeContext } from '../testing';
 import { BrowserPool, type BrowserLease } from './browser-pool';
@@ -68,7 +74,14 @@ describe('browser nodes on real Chromium', () => {
     if (handler === undefined) throw new Error(`no handler for ${type}`);
     return handler.execute(
       params,
-      testNodeContext({ jobId: lease.jobId, stepKey: `${type}-${++jobCount}`, page: () => lease.page(), artifacts, timeoutMs, signal: AbortSignal.timeout(timeoutMs) }),
+      testNodeContext({
+        jobId: lease.jobId,
+        stepKey: `${type}-${++jobCount}`,
+        page: () => lease.page(),
+        artifacts,
+        timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
+      }),
     );
   };
   const newJob = async () => {
@@ -85,7 +98,14 @@ describe('browser nodes on real Chromium', () => {
   const placeOrderQuickly = async (customer: string) => {
     const page = await lease.page();
     const response = await page.request.post(`${site.url}/orders/new`, {
-      form: { customer, email: 'q@example.com', product: 'widget', quantity: '1', deliveryDate: '2030-01-01', shipping: 'standard' },
+      form: {
+        customer,
+        email: 'q@example.com',
+        product: 'widget',
+        quantity: '1',
+        deliveryDate: '2030-01-01',
+        shipping: 'standard',
+      },
       maxRedirects: 0,
     });
     expect(response.status()).toBe(303);
@@ -127,7 +147,9 @@ describe('browser nodes on real Chromium', () => {
       await login();
       await step('browser.fill', { selector: '#customer', value: 'Ada Lovelace' });
       await step('browser.fill', { selector: '#email', value: 'ada@example.com' });
-      await expect(step('browser.select', { selector: '#product', label: 'Gadget' })).resolves.toEqual({ selected: ['gadget'] });
+      await expect(step('browser.select', { selector: '#product', label: 'Gadget' })).resolves.toEqual({
+        selected: ['gadget'],
+      });
       await step('browser.fill', { selector: '#quantity', value: '3' });
       await step('browser.fill', { selector: '#delivery-date', value: '2030-05-17' });
       await step('browser.check', { selector: '#shipping-express' });
@@ -140,34 +162,69 @@ describe('browser nodes on real Chromium', () => {
       const { text } = await step('browser.extractText', { selector: '#confirmation-number' });
       const [order] = site.orders();
       expect(text).toMatch(/^AE-[A-Z0-9]{8}$/);
-      expect(order).toMatchObject({ confirmationNumber: text, customer: 'Ada Lovelace', product: 'gadget', quantity: 3, deliveryDate: '2030-05-17', shipping: 'express', giftWrap: false, notes: 'Leave at the door' });
-      await expect(step('browser.extractAttribute', { selector: '#summary-product', attribute: 'data-value' })).resolves.toEqual({ value: 'gadget' });
+      expect(order).toMatchObject({
+        confirmationNumber: text,
+        customer: 'Ada Lovelace',
+        product: 'gadget',
+        quantity: 3,
+        deliveryDate: '2030-05-17',
+        shipping: 'express',
+        giftWrap: false,
+        notes: 'Leave at the door',
+      });
+      await expect(
+        step('browser.extractAttribute', { selector: '#summary-product', attribute: 'data-value' }),
+      ).resolves.toEqual({ value: 'gadget' });
     });
 
     it('extracts a paginated table as header-keyed rows', async () => {
       for (const name of ['Bob', 'Cy', 'Di', 'Ed']) await placeOrderQuickly(name);
       await step('browser.goto', { url: `${site.url}/orders` });
-      const all = await step('browser.extractTable', { selector: '#orders-table', nextPageSelector: 'a.page-next' });
+      const all = await step('browser.extractTable', {
+        selector: '#orders-table',
+        nextPageSelector: 'a.page-next',
+      });
       expect(all['pages']).toBe(3);
-      expect((all['rows'] as Record<string, string>[]).map((row) => row['Customer'])).toEqual(['Ada Lovelace', 'Bob', 'Cy', 'Di', 'Ed']);
-      expect((all['rows'] as Record<string, string>[])[0]).toMatchObject({ Product: 'Gadget', Quantity: '3', Shipping: 'express' });
+      expect((all['rows'] as Record<string, string>[]).map((row) => row['Customer'])).toEqual([
+        'Ada Lovelace',
+        'Bob',
+        'Cy',
+        'Di',
+        'Ed',
+      ]);
+      expect((all['rows'] as Record<string, string>[])[0]).toMatchObject({
+        Product: 'Gadget',
+        Quantity: '3',
+        Shipping: 'express',
+      });
 
       await step('browser.goto', { url: `${site.url}/orders` });
-      const firstTwo = await step('browser.extractTable', { selector: '#orders-table', nextPageSelector: 'a.page-next', maxPages: 2 });
+      const firstTwo = await step('browser.extractTable', {
+        selector: '#orders-table',
+        nextPageSelector: 'a.page-next',
+        maxPages: 2,
+      });
       expect(firstTwo['rows']).toHaveLength(4);
     });
 
     it('downloads the CSV export into an artifact that later nodes read and upload', async () => {
       await step('browser.goto', { url: `${site.url}/orders` });
       const download = await step('browser.download', { selector: '#export-csv' });
-      expect(download).toMatchObject({ fileName: 'orders.csv', ref: expect.stringMatching(/^mem:\/\/.+\/orders\.csv$/) });
+      expect(download).toMatchObject({
+        fileName: 'orders.csv',
+        ref: expect.stringMatching(/^mem:\/\/.+\/orders\.csv$/),
+      });
       const parsed = await step('data.csvParse', { file: download['ref'] });
       expect(parsed['count']).toBe(site.orders().length);
 
       await step('browser.goto', { url: `${site.url}/upload` });
-      await expect(step('browser.upload', { selector: '#file', file: download['ref'] })).resolves.toMatchObject({ fileName: 'orders.csv', size: download['size'] });
+      await expect(
+        step('browser.upload', { selector: '#file', file: download['ref'] }),
+      ).resolves.toMatchObject({ fileName: 'orders.csv', size: download['size'] });
       await step('browser.click', { selector: '#upload-button' });
-      await expect(step('browser.extractText', { selector: '#upload-lines' })).resolves.toEqual({ text: String(site.orders().length + 1) });
+      await expect(step('browser.extractText', { selector: '#upload-lines' })).resolves.toEqual({
+        text: String(site.orders().length + 1),
+      });
     });
 
     it('uploads a file from the allowed folder, and refuses paths outside it', async () => {
@@ -175,9 +232,15 @@ describe('browser nodes on real Chromium', () => {
       await step('browser.goto', { url: `${site.url}/upload` });
       await step('browser.upload', { selector: '#file', file: 'hello.txt' });
       await step('browser.click', { selector: '#upload-button' });
-      await expect(step('browser.extractText', { selector: '#upload-file-name' })).resolves.toEqual({ text: 'hello.txt' });
-      await expect(step('browser.extractText', { selector: '#upload-lines' })).resolves.toEqual({ text: '3' });
-      await expect(step('browser.upload', { selector: '#file', file: '../etc/passwd' })).rejects.toThrow(/outside the files folder/);
+      await expect(step('browser.extractText', { selector: '#upload-file-name' })).resolves.toEqual({
+        text: 'hello.txt',
+      });
+      await expect(step('browser.extractText', { selector: '#upload-lines' })).resolves.toEqual({
+        text: '3',
+      });
+      await expect(step('browser.upload', { selector: '#file', file: '../etc/passwd' })).rejects.toThrow(
+        /outside the files folder/,
+      );
     });
 
     it('fails a 5xx page as a retryable HttpError and succeeds on retry', async () => {
@@ -190,7 +253,9 @@ describe('browser nodes on real Chromium', () => {
 
     it('times out a slow page with a retryable NodeTimeoutError', async () => {
       const started = Date.now();
-      await expect(step('browser.goto', { url: `${site.url}/slow?ms=5000` }, 1000)).rejects.toBeInstanceOf(NodeTimeoutError);
+      await expect(step('browser.goto', { url: `${site.url}/slow?ms=5000` }, 1000)).rejects.toBeInstanceOf(
+        NodeTimeoutError,
+      );
       expect(Date.now() - started).toBeLessThan(3000);
     });
 
@@ -208,7 +273,9 @@ describe('browser nodes on real Chromium', () => {
         { kind: 'screenshot', ref: 'mem://job-x/step-y/attempt-1/screenshot.png' },
         { kind: 'dom', ref: 'mem://job-x/step-y/attempt-1/dom.html' },
       ]);
-      expect(Buffer.from(await artifacts.get(captured[1]?.ref ?? '')).toString()).toContain('id="login-button"');
+      expect(Buffer.from(await artifacts.get(captured[1]?.ref ?? '')).toString()).toContain(
+        'id="login-button"',
+      );
     });
   });
 
@@ -217,47 +284,71 @@ describe('browser nodes on real Chromium', () => {
     beforeEach(() => step('browser.goto', { url: `${fixtureUrl}/misc` }));
 
     it('refuses URLs that are not http(s)', async () => {
-      await expect(step('browser.goto', { url: 'file:///etc/passwd' })).rejects.toBeInstanceOf(NodeParamsError);
+      await expect(step('browser.goto', { url: 'file:///etc/passwd' })).rejects.toBeInstanceOf(
+        NodeParamsError,
+      );
     });
 
     it('reports missing, ambiguous and never-ready elements distinctly', async () => {
       const missing = await step('browser.click', { selector: '#nope' }, 1500).catch((e: unknown) => e);
       expect(missing).toBeInstanceOf(ElementNotFoundError);
       expect(missing).toMatchObject({ selector: '#nope', matchCount: 0, retryable: false });
-      await expect(step('browser.click', { selector: '.dup' }, 1500)).rejects.toMatchObject({ matchCount: 2 });
-      await expect(step('browser.click', { selector: '#disabled' }, 1500)).rejects.toBeInstanceOf(NodeTimeoutError);
+      await expect(step('browser.click', { selector: '.dup' }, 1500)).rejects.toMatchObject({
+        matchCount: 2,
+      });
+      await expect(step('browser.click', { selector: '#disabled' }, 1500)).rejects.toBeInstanceOf(
+        NodeTimeoutError,
+      );
     });
 
     it('hovers, presses keys and waits for elements and text', async () => {
       await step('browser.hover', { selector: '#hover-target' });
-      await expect(step('browser.extractText', { selector: '#hover-state' })).resolves.toEqual({ text: 'hovered' });
+      await expect(step('browser.extractText', { selector: '#hover-state' })).resolves.toEqual({
+        text: 'hovered',
+      });
       await step('browser.fill', { selector: '#key-input', value: 'typed' });
       await step('browser.press', { selector: '#key-input', key: 'Enter' });
-      await expect(step('browser.extractText', { selector: '#key-result' })).resolves.toEqual({ text: 'typed' });
+      await expect(step('browser.extractText', { selector: '#key-result' })).resolves.toEqual({
+        text: 'typed',
+      });
       await step('browser.waitFor', { selector: '#arrived' });
       await step('browser.waitFor', { text: 'Arrived late' });
       await step('browser.waitFor', { selector: '#arrived', state: 'attached' });
-      await expect(step('browser.waitFor', { selector: '#never' }, 800)).rejects.toBeInstanceOf(ElementNotFoundError);
-      await expect(step('browser.extractAttribute', { selector: '#link', attribute: 'data-missing' })).resolves.toEqual({ value: null });
+      await expect(step('browser.waitFor', { selector: '#never' }, 800)).rejects.toBeInstanceOf(
+        ElementNotFoundError,
+      );
+      await expect(
+        step('browser.extractAttribute', { selector: '#link', attribute: 'data-missing' }),
+      ).resolves.toEqual({ value: null });
     });
 
     it('answers dialogs as armed, and dismisses unarmed ones', async () => {
       await step('browser.dialog', { action: 'accept' });
       await step('browser.click', { selector: '#confirm' });
-      await expect(step('browser.extractText', { selector: '#confirm-result' })).resolves.toEqual({ text: 'yes' });
+      await expect(step('browser.extractText', { selector: '#confirm-result' })).resolves.toEqual({
+        text: 'yes',
+      });
       await step('browser.click', { selector: '#confirm' });
-      await expect(step('browser.extractText', { selector: '#confirm-result' })).resolves.toEqual({ text: 'no' });
+      await expect(step('browser.extractText', { selector: '#confirm-result' })).resolves.toEqual({
+        text: 'no',
+      });
       await step('browser.dialog', { action: 'accept', promptText: 'Grace' });
       await step('browser.click', { selector: '#prompt' });
-      await expect(step('browser.extractText', { selector: '#prompt-result' })).resolves.toEqual({ text: 'Grace' });
+      await expect(step('browser.extractText', { selector: '#prompt-result' })).resolves.toEqual({
+        text: 'Grace',
+      });
     });
 
     it('switches tabs by URL and by index', async () => {
       await step('browser.click', { selector: '#open-tab' });
       await expect(step('browser.switchTab', { urlIncludes: '/tab' })).resolves.toMatchObject({ index: 1 });
-      await expect(step('browser.extractText', { selector: '#tab-title' })).resolves.toEqual({ text: 'Second tab' });
+      await expect(step('browser.extractText', { selector: '#tab-title' })).resolves.toEqual({
+        text: 'Second tab',
+      });
       await step('browser.switchTab', { index: 0 });
-      await expect(step('browser.extractText', { selector: '#hover-state' })).resolves.toEqual({ text: 'idle' });
+      await expect(step('browser.extractText', { selector: '#hover-state' })).resolves.toEqual({
+        text: 'idle',
+      });
       await expect(step('browser.switchTab', { index: 7 }, 800)).rejects.toBeInstanceOf(ElementNotFoundError);
       await (await lease.page()).context().pages()[1]?.close();
     });
@@ -266,17 +357,29 @@ describe('browser nodes on real Chromium', () => {
       await step('browser.switchFrame', { name: 'inner' });
       await step('browser.fill', { selector: '#frame-input', value: 'in a frame' });
       await step('browser.click', { selector: '#frame-button' });
-      await expect(step('browser.extractText', { selector: '#frame-out' })).resolves.toEqual({ text: 'in a frame' });
+      await expect(step('browser.extractText', { selector: '#frame-out' })).resolves.toEqual({
+        text: 'in a frame',
+      });
       await step('browser.switchFrame', { selector: 'iframe[name=nested]' });
-      await expect(step('browser.extractText', { selector: '#nested-text' })).resolves.toEqual({ text: 'deep' });
+      await expect(step('browser.extractText', { selector: '#nested-text' })).resolves.toEqual({
+        text: 'deep',
+      });
       await step('browser.switchFrame', { name: '_parent' });
-      await expect(step('browser.extractText', { selector: '#frame-out' })).resolves.toEqual({ text: 'in a frame' });
+      await expect(step('browser.extractText', { selector: '#frame-out' })).resolves.toEqual({
+        text: 'in a frame',
+      });
       await step('browser.switchFrame', { name: '_top' });
-      await expect(step('browser.extractText', { selector: '#hover-state' })).resolves.toEqual({ text: 'idle' });
+      await expect(step('browser.extractText', { selector: '#hover-state' })).resolves.toEqual({
+        text: 'idle',
+      });
       await step('browser.switchFrame', { selector: '#inner-frame' });
       await step('browser.goto', { url: `${fixtureUrl}/misc` });
-      await expect(step('browser.extractText', { selector: '#hover-state' })).resolves.toEqual({ text: 'idle' });
-      await expect(step('browser.switchFrame', { selector: '#hover-target' })).rejects.toBeInstanceOf(NodeParamsError);
+      await expect(step('browser.extractText', { selector: '#hover-state' })).resolves.toEqual({
+        text: 'idle',
+      });
+      await expect(step('browser.switchFrame', { selector: '#hover-target' })).rejects.toBeInstanceOf(
+        NodeParamsError,
+      );
     });
 
     it('clicks a button in a frame that the page moves under the pointer, once', async () => {
@@ -285,28 +388,46 @@ describe('browser nodes on real Chromium', () => {
       await step('browser.click', { selector: '#shifty-button' });
       await expect(step('browser.extractText', { selector: '#presses' })).resolves.toEqual({ text: '1' });
       // Playwright's first click hit the page above the frame, which had moved down under it.
-      expect(await (await lease.page()).evaluate(() => (window as unknown as { strayClicks: number }).strayClicks)).toBe(1);
+      expect(
+        await (await lease.page()).evaluate(() => (window as unknown as { strayClicks: number }).strayClicks),
+      ).toBe(1);
     });
 
     it('fails a click that keeps landing outside its frame, instead of passing without having clicked', async () => {
       await step('browser.goto', { url: `${fixtureUrl}/shifting?every` });
       await step('browser.switchFrame', { name: 'shifty' });
-      const missed = await step('browser.click', { selector: '#shifty-button' }).catch((error: unknown) => error);
+      const missed = await step('browser.click', { selector: '#shifty-button' }).catch(
+        (error: unknown) => error,
+      );
       expect(missed).toBeInstanceOf(ClickMissedError);
       expect(missed).toMatchObject({ code: 'CLICK_MISSED', retryable: true });
       await expect(step('browser.extractText', { selector: '#presses' })).resolves.toEqual({ text: '0' });
-      expect(await (await lease.page()).evaluate(() => (window as unknown as { strayClicks: number }).strayClicks)).toBe(MAX_CLICKS);
+      expect(
+        await (await lease.page()).evaluate(() => (window as unknown as { strayClicks: number }).strayClicks),
+      ).toBe(MAX_CLICKS);
     });
 
     it('reads a table without a header as arrays of cell texts', async () => {
-      await expect(step('browser.extractTable', { selector: '#plain' })).resolves.toEqual({ rows: [['1', '2'], ['3', '4']], pages: 1 });
+      await expect(step('browser.extractTable', { selector: '#plain' })).resolves.toEqual({
+        rows: [
+          ['1', '2'],
+          ['3', '4'],
+        ],
+        pages: 1,
+      });
     });
 
     it('evaluates scripts and waits for navigation', async () => {
-      await expect(step('browser.evaluate', { script: 'document.title + ":" + (1 + 1)' })).resolves.toEqual({ value: 'misc:2' });
-      await expect(step('browser.evaluate', { script: 'missingFunction()' })).rejects.toBeInstanceOf(NodeParamsError);
+      await expect(step('browser.evaluate', { script: 'document.title + ":" + (1 + 1)' })).resolves.toEqual({
+        value: 'misc:2',
+      });
+      await expect(step('browser.evaluate', { script: 'missingFunction()' })).rejects.toBeInstanceOf(
+        NodeParamsError,
+      );
       await step('browser.click', { selector: '#link' });
-      await expect(step('browser.waitFor', { navigation: 'from=link' })).resolves.toEqual({ url: `${fixtureUrl}/tab?from=link` });
+      await expect(step('browser.waitFor', { navigation: 'from=link' })).resolves.toEqual({
+        url: `${fixtureUrl}/tab?from=link`,
+      });
       await step('browser.waitFor', { navigation: true });
     });
   });

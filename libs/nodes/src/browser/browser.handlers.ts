@@ -14,7 +14,8 @@ import { browserTarget, firstLine, navigationError, onElement, type BrowserTarge
 
 const MAX_DOWNLOAD_BYTES = 100 * 1024 * 1024;
 const elementState = z.enum(['attached', 'detached', 'visible', 'hidden']);
-const oneOf = (keys: string[]) => (p: Record<string, unknown>) => keys.filter((k) => p[k] !== undefined).length === 1;
+const oneOf = (keys: string[]) => (p: Record<string, unknown>) =>
+  keys.filter((k) => p[k] !== undefined).length === 1;
 
 export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
   return [
@@ -26,11 +27,12 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
       }),
       async ({ url, waitUntil }, context) => {
         const target = await browserTarget(context);
-        const response = await raceAbort(target.page.goto(url, { waitUntil, timeout: target.timeout }), context.signal).catch(
-          (error: unknown) => {
-            throw navigationError(url, error);
-          },
-        );
+        const response = await raceAbort(
+          target.page.goto(url, { waitUntil, timeout: target.timeout }),
+          context.signal,
+        ).catch((error: unknown) => {
+          throw navigationError(url, error);
+        });
         target.session.frame = undefined;
         const status = response?.status();
         if (status !== undefined && status >= 400) throw new HttpError(`${url} answered ${status}`, status);
@@ -44,10 +46,16 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
       return {};
     }),
 
-    defineHandler('browser.fill', z.object({ selector: nonEmpty, value: z.string() }), async ({ selector, value }, context) => {
-      await onElement(context, await browserTarget(context), selector, (el, timeout) => el.fill(value, { timeout }));
-      return {};
-    }),
+    defineHandler(
+      'browser.fill',
+      z.object({ selector: nonEmpty, value: z.string() }),
+      async ({ selector, value }, context) => {
+        await onElement(context, await browserTarget(context), selector, (el, timeout) =>
+          el.fill(value, { timeout }),
+        );
+        return {};
+      },
+    ),
 
     defineHandler(
       'browser.select',
@@ -59,7 +67,9 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
         })
         .refine(oneOf(['value', 'label']), { message: 'give exactly one of value or label' }),
       async ({ selector, value, label }, context) => {
-        const options = [value ?? label ?? []].flat().map((v) => (value !== undefined ? { value: v } : { label: v }));
+        const options = [value ?? label ?? []]
+          .flat()
+          .map((v) => (value !== undefined ? { value: v } : { label: v }));
         const selected = await onElement(context, await browserTarget(context), selector, (el, timeout) =>
           el.selectOption(options, { timeout }),
         );
@@ -71,20 +81,28 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
       'browser.check',
       z.object({ selector: nonEmpty, checked: z.boolean().default(true) }),
       async ({ selector, checked }, context) => {
-        await onElement(context, await browserTarget(context), selector, (el, timeout) => el.setChecked(checked, { timeout }));
+        await onElement(context, await browserTarget(context), selector, (el, timeout) =>
+          el.setChecked(checked, { timeout }),
+        );
         return { checked };
       },
     ),
 
-    defineHandler('browser.press', z.object({ selector: nonEmpty.optional(), key: nonEmpty }), async ({ selector, key }, context) => {
-      const target = await browserTarget(context);
-      if (selector === undefined) await raceAbort(target.page.keyboard.press(key), context.signal);
-      else await onElement(context, target, selector, (el, timeout) => el.press(key, { timeout }));
-      return {};
-    }),
+    defineHandler(
+      'browser.press',
+      z.object({ selector: nonEmpty.optional(), key: nonEmpty }),
+      async ({ selector, key }, context) => {
+        const target = await browserTarget(context);
+        if (selector === undefined) await raceAbort(target.page.keyboard.press(key), context.signal);
+        else await onElement(context, target, selector, (el, timeout) => el.press(key, { timeout }));
+        return {};
+      },
+    ),
 
     defineHandler('browser.hover', z.object({ selector: nonEmpty }), async ({ selector }, context) => {
-      await onElement(context, await browserTarget(context), selector, (el, timeout) => el.hover({ timeout }));
+      await onElement(context, await browserTarget(context), selector, (el, timeout) =>
+        el.hover({ timeout }),
+      );
       return {};
     }),
 
@@ -98,7 +116,9 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
           navigation: z.union([z.boolean(), nonEmpty]).optional(),
           state: z.string().optional(),
         })
-        .refine(oneOf(['selector', 'text', 'navigation']), { message: 'give exactly one of selector, text or navigation' }),
+        .refine(oneOf(['selector', 'text', 'navigation']), {
+          message: 'give exactly one of selector, text or navigation',
+        }),
       async ({ selector, text, navigation, state }, context) => {
         const target = await browserTarget(context);
         if (navigation !== undefined) {
@@ -106,7 +126,10 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
           const loadState = z.enum(['load', 'domcontentloaded', 'networkidle']).catch('load').parse(state);
           const wait =
             typeof navigation === 'string'
-              ? target.page.waitForURL((url) => url.href.includes(navigation), { waitUntil: loadState, timeout: target.timeout })
+              ? target.page.waitForURL((url) => url.href.includes(navigation), {
+                  waitUntil: loadState,
+                  timeout: target.timeout,
+                })
               : target.page.waitForLoadState(loadState, { timeout: target.timeout });
           await raceAbort(wait, context.signal).catch((error: unknown) => {
             throw navigationError(typeof navigation === 'string' ? navigation : target.page.url(), error);
@@ -114,7 +137,8 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
           return { url: target.page.url() };
         }
         const elementStateValue = elementState.default('visible').safeParse(state);
-        if (!elementStateValue.success) throw new NodeParamsError(`state "${state}" is not one of ${elementState.options.join(', ')}`);
+        if (!elementStateValue.success)
+          throw new NodeParamsError(`state "${state}" is not one of ${elementState.options.join(', ')}`);
         const name = selector ?? `text=${text}`;
         await onElement(
           context,
@@ -128,7 +152,9 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
     ),
 
     defineHandler('browser.extractText', z.object({ selector: nonEmpty }), async ({ selector }, context) => {
-      const text = await onElement(context, await browserTarget(context), selector, (el, timeout) => el.innerText({ timeout }));
+      const text = await onElement(context, await browserTarget(context), selector, (el, timeout) =>
+        el.innerText({ timeout }),
+      );
       return { text: text.trim() };
     }),
 
@@ -153,11 +179,21 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
       async (params, context) => ({ ...(await extractTable(context, params)) }),
     ),
 
-    defineHandler('browser.screenshot', z.object({ fullPage: z.boolean().default(false) }), async ({ fullPage }, context) => {
-      const target = await browserTarget(context);
-      const bytes = await raceAbort(target.page.screenshot({ fullPage, timeout: target.timeout }), context.signal);
-      return { ref: await context.storeArtifact('screenshot', `${context.stepKey}/screenshot.png`, bytes), size: bytes.length };
-    }),
+    defineHandler(
+      'browser.screenshot',
+      z.object({ fullPage: z.boolean().default(false) }),
+      async ({ fullPage }, context) => {
+        const target = await browserTarget(context);
+        const bytes = await raceAbort(
+          target.page.screenshot({ fullPage, timeout: target.timeout }),
+          context.signal,
+        );
+        return {
+          ref: await context.storeArtifact('screenshot', `${context.stepKey}/screenshot.png`, bytes),
+          size: bytes.length,
+        };
+      },
+    ),
 
     defineHandler('browser.download', z.object({ selector: nonEmpty }), async ({ selector }, context) => {
       const target = await browserTarget(context);
@@ -175,12 +211,18 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
       }
     }),
 
-    defineHandler('browser.upload', z.object({ selector: nonEmpty, file: nonEmpty }), async ({ selector, file }, context) => {
-      const { name, bytes } = await readFileSource(file, folder, context);
-      const payload = { name, mimeType: mimeTypeOf(name), buffer: Buffer.from(bytes) };
-      await onElement(context, await browserTarget(context), selector, (el, timeout) => el.setInputFiles(payload, { timeout }));
-      return { fileName: name, size: bytes.length };
-    }),
+    defineHandler(
+      'browser.upload',
+      z.object({ selector: nonEmpty, file: nonEmpty }),
+      async ({ selector, file }, context) => {
+        const { name, bytes } = await readFileSource(file, folder, context);
+        const payload = { name, mimeType: mimeTypeOf(name), buffer: Buffer.from(bytes) };
+        await onElement(context, await browserTarget(context), selector, (el, timeout) =>
+          el.setInputFiles(payload, { timeout }),
+        );
+        return { fileName: name, size: bytes.length };
+      },
+    ),
 
     defineHandler(
       'browser.switchTab',
@@ -196,7 +238,10 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
         };
         const page = await poll(context, target, pick);
         if (page === undefined) throw new ElementNotFoundError(describe, 0, { message: `No ${describe}` });
-        await raceAbort(page.waitForLoadState('domcontentloaded', { timeout: target.timeout }), context.signal);
+        await raceAbort(
+          page.waitForLoadState('domcontentloaded', { timeout: target.timeout }),
+          context.signal,
+        );
         await page.bringToFront();
         target.session.page = page;
         target.session.frame = undefined;
@@ -215,16 +260,24 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
         if (name === '_top') frame = target.page.mainFrame();
         else if (name === '_parent') frame = target.frame.parentFrame() ?? target.frame;
         else if (name !== undefined) {
-          const named = () => descendants(target.frame).find((f) => f.name() === name) ?? target.page.frames().find((f) => f.name() === name);
+          const named = () =>
+            descendants(target.frame).find((f) => f.name() === name) ??
+            target.page.frames().find((f) => f.name() === name);
           frame = await poll(context, target, named);
-          if (frame === undefined) throw new ElementNotFoundError(`frame "${name}"`, 0, { message: `No frame named "${name}"` });
+          if (frame === undefined)
+            throw new ElementNotFoundError(`frame "${name}"`, 0, { message: `No frame named "${name}"` });
         } else {
-          const handle = await onElement(context, target, selector ?? '', (el, timeout) => el.elementHandle({ timeout }));
+          const handle = await onElement(context, target, selector ?? '', (el, timeout) =>
+            el.elementHandle({ timeout }),
+          );
           frame = await handle?.contentFrame();
           await handle?.dispose();
           if (frame == null) throw new NodeParamsError(`"${selector}" is not a frame or iframe element`);
         }
-        await raceAbort(frame.waitForLoadState('domcontentloaded', { timeout: target.timeout }), context.signal);
+        await raceAbort(
+          frame.waitForLoadState('domcontentloaded', { timeout: target.timeout }),
+          context.signal,
+        );
         target.session.frame = frame === target.page.mainFrame() ? undefined : frame;
         return { url: frame.url(), name: frame.name() };
       },
@@ -235,7 +288,8 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
       z.object({ action: z.enum(['accept', 'dismiss']), promptText: z.string().optional() }),
       async ({ action, promptText }, context) => {
         const { page, session } = await browserTarget(context);
-        if (session.armedDialog !== undefined) session.armedDialog.page.off('dialog', session.armedDialog.listener);
+        if (session.armedDialog !== undefined)
+          session.armedDialog.page.off('dialog', session.armedDialog.listener);
         const listener = (dialog: Dialog) => {
           session.armedDialog = undefined;
           context.log.info('browser.dialog answered', { type: dialog.type(), action });
@@ -252,8 +306,15 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
       try {
         return { value: (await raceAbort(target.frame.evaluate(script), context.signal)) ?? null };
       } catch (error) {
-        if (error instanceof Error && !target.page.isClosed() && /^(frame|page)\.evaluate:/i.test(error.message)) {
-          throw new NodeParamsError(`The script failed: ${firstLine(error).replace(/^\w+\.evaluate: /, '')}`, { cause: error });
+        if (
+          error instanceof Error &&
+          !target.page.isClosed() &&
+          /^(frame|page)\.evaluate:/i.test(error.message)
+        ) {
+          throw new NodeParamsError(
+            `The script failed: ${firstLine(error).replace(/^\w+\.evaluate: /, '')}`,
+            { cause: error },
+          );
         }
         throw error;
       }
@@ -261,7 +322,11 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
   ];
 }
 
-async function poll<T>(context: NodeContext, target: BrowserTarget, probe: () => T | undefined): Promise<T | undefined> {
+async function poll<T>(
+  context: NodeContext,
+  target: BrowserTarget,
+  probe: () => T | undefined,
+): Promise<T | undefined> {
   const deadline = Date.now() + target.timeout;
   for (;;) {
     const found = probe();
@@ -280,7 +345,8 @@ async function readDownload(stream: NodeJS.ReadableStream): Promise<Uint8Array> 
   let size = 0;
   for await (const chunk of stream) {
     size += (chunk as Buffer).length;
-    if (size > MAX_DOWNLOAD_BYTES) throw new NodeParamsError(`The download is larger than ${MAX_DOWNLOAD_BYTES} bytes`);
+    if (size > MAX_DOWNLOAD_BYTES)
+      throw new NodeParamsError(`The download is larger than ${MAX_DOWNLOAD_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -19,13 +19,21 @@ const MAX_ROWS = 100_000;
  * ("No orders yet."), not data.
  */
 export function readTableInPage(table: Element): TablePage {
-  const text = (cell: Element) => ((cell as HTMLElement).innerText ?? cell.textContent ?? '').replace(/\s+/g, ' ').trim();
-  const cellsOf = (row: Element) => Array.from(row.children).filter((c) => c.tagName === 'TD' || c.tagName === 'TH');
+  const text = (cell: Element) =>
+    ((cell as HTMLElement).innerText ?? cell.textContent ?? '').replace(/\s+/g, ' ').trim();
+  const cellsOf = (row: Element) =>
+    Array.from(row.children).filter((c) => c.tagName === 'TD' || c.tagName === 'TH');
   const own = (row: Element) => row.closest('table') === table;
   const headRows = Array.from(table.querySelectorAll('thead tr')).filter(own);
-  let bodyRows = Array.from(table.querySelectorAll('tr')).filter((row) => own(row) && row.parentElement?.tagName !== 'THEAD');
+  let bodyRows = Array.from(table.querySelectorAll('tr')).filter(
+    (row) => own(row) && row.parentElement?.tagName !== 'THEAD',
+  );
   let headerRow = headRows.at(-1);
-  if (headerRow === undefined && bodyRows[0] !== undefined && cellsOf(bodyRows[0]).every((c) => c.tagName === 'TH')) {
+  if (
+    headerRow === undefined &&
+    bodyRows[0] !== undefined &&
+    cellsOf(bodyRows[0]).every((c) => c.tagName === 'TH')
+  ) {
     headerRow = bodyRows[0];
     bodyRows = bodyRows.slice(1);
   }
@@ -33,7 +41,10 @@ export function readTableInPage(table: Element): TablePage {
   const width = headers?.length ?? 0;
   const rows = bodyRows
     .map(cellsOf)
-    .filter((cells) => !(width > 1 && cells.length === 1 && Number(cells[0]?.getAttribute('colspan') ?? 1) >= width))
+    .filter(
+      (cells) =>
+        !(width > 1 && cells.length === 1 && Number(cells[0]?.getAttribute('colspan') ?? 1) >= width),
+    )
     .map((cells) => cells.map(text));
   return { headers, rows };
 }
@@ -61,13 +72,19 @@ export async function extractTable(
       locator.evaluate(readTableInPage, undefined, { timeout }),
     );
     rows.push(...keyRows(table).slice(0, MAX_ROWS - rows.length));
-    if (params.nextPageSelector === undefined || pages >= params.maxPages || rows.length >= MAX_ROWS) return { rows, pages };
+    if (params.nextPageSelector === undefined || pages >= params.maxPages || rows.length >= MAX_ROWS)
+      return { rows, pages };
     if (!(await nextPage(context, target, params.selector, params.nextPageSelector))) return { rows, pages };
   }
 }
 
 /** Clicks "next" when there is an enabled one, then waits until the table (or the URL) changed. */
-async function nextPage(context: NodeContext, target: BrowserTarget, tableSelector: string, nextSelector: string): Promise<boolean> {
+async function nextPage(
+  context: NodeContext,
+  target: BrowserTarget,
+  tableSelector: string,
+  nextSelector: string,
+): Promise<boolean> {
   const next = target.frame.locator(nextSelector).first();
   if ((await next.count()) === 0 || !(await next.isVisible())) return false;
   if ((await next.isDisabled()) || (await next.getAttribute('aria-disabled')) === 'true') return false;
@@ -75,9 +92,18 @@ async function nextPage(context: NodeContext, target: BrowserTarget, tableSelect
     target.frame
       .locator(tableSelector)
       .innerText({ timeout: 1000 })
-      .then((text) => `${target.page.url()}\n${text}`, () => undefined);
+      .then(
+        (text) => `${target.page.url()}\n${text}`,
+        () => undefined,
+      );
   const before = await signature();
-  await onElement(context, target, nextSelector, (locator, timeout) => click(locator, target.frame, timeout), (frame) => frame.locator(nextSelector).first());
+  await onElement(
+    context,
+    target,
+    nextSelector,
+    (locator, timeout) => click(locator, target.frame, timeout),
+    (frame) => frame.locator(nextSelector).first(),
+  );
   const deadline = Date.now() + target.timeout;
   while (Date.now() < deadline) {
     throwIfAborted(context.signal);

@@ -21,8 +21,12 @@ export async function captureFailureArtifacts(
   const timeout = options.timeoutMs ?? 5000;
   if (page.isClosed()) return [];
   const [screenshot, dom] = await Promise.allSettled([
-    page.screenshot({ timeout, fullPage: false }).then((bytes) => store.put('screenshot', `${name}/screenshot.png`, bytes)),
-    withTimeout(page.content(), timeout).then((html) => store.put('dom', `${name}/dom.html`, Buffer.from(html, 'utf8'))),
+    page
+      .screenshot({ timeout, fullPage: false })
+      .then((bytes) => store.put('screenshot', `${name}/screenshot.png`, bytes)),
+    withTimeout(page.content(), timeout).then((html) =>
+      store.put('dom', `${name}/dom.html`, Buffer.from(html, 'utf8')),
+    ),
   ]);
   const artifacts: FailureArtifact[] = [];
   if (screenshot.status === 'fulfilled') artifacts.push({ kind: 'screenshot', ref: screenshot.value });

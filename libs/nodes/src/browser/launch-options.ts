@@ -8,5 +8,11 @@ import type { LaunchOptions } from 'playwright-core';
 export const CHROMIUM_LAUNCH_OPTIONS: Readonly<LaunchOptions> = Object.freeze({
   executablePath: process.env['CHROMIUM_PATH'] || '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--no-first-run',
+  ],
 });

@@ -17,7 +17,12 @@ export async function browserTarget(context: NodeContext): Promise<BrowserTarget
   const session = sessionOf(jobPage.context());
   const page = session.currentPage(jobPage) ?? jobPage;
   const budget = context.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
-  return { page, frame: session.currentFrame(page), session, timeout: Math.max(100, budget - Math.min(1000, budget * 0.1)) };
+  return {
+    page,
+    frame: session.currentFrame(page),
+    session,
+    timeout: Math.max(100, budget - Math.min(1000, budget * 0.1)),
+  };
 }
 
 export function isPlaywrightTimeout(error: unknown): boolean {
@@ -58,7 +63,9 @@ export async function onElement<T>(
     if (!strict && !isPlaywrightTimeout(error)) throw error;
     const count = await locator.count().catch(() => 0);
     if (strict || count !== 1) throw new ElementNotFoundError(resolved, count, { cause: error });
-    throw new NodeTimeoutError(`"${resolved}" was found but did not become ready: ${firstLine(error)}`, { cause: error });
+    throw new NodeTimeoutError(`"${resolved}" was found but did not become ready: ${firstLine(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -74,29 +81,46 @@ async function recordTarget(
   selector: string,
   deadline: number,
 ): Promise<void> {
-  await raceAbort(locator.first().waitFor({ state: 'attached', timeout: Math.max(100, deadline - Date.now()) }), context.signal);
-  if ((await locator.count()) !== 1) return;
-  await context.recordTarget?.({ selector, frame: target.frame }).catch((error: unknown) =>
-    context.log.warn('could not record the element fingerprint', { selector, error: firstLine(error) }),
+  await raceAbort(
+    locator.first().waitFor({ state: 'attached', timeout: Math.max(100, deadline - Date.now()) }),
+    context.signal,
   );
+  if ((await locator.count()) !== 1) return;
+  await context
+    .recordTarget?.({ selector, frame: target.frame })
+    .catch((error: unknown) =>
+      context.log.warn('could not record the element fingerprint', { selector, error: firstLine(error) }),
+    );
 }
 
 /**
  * The selector to act on: `selector` itself when healing is off or it matches exactly one
  * element within `HEAL_PROBE_MS`; otherwise the one the `heal` hook returns.
  */
-async function healedSelector(context: NodeContext, target: BrowserTarget, selector: string): Promise<string> {
+async function healedSelector(
+  context: NodeContext,
+  target: BrowserTarget,
+  selector: string,
+): Promise<string> {
   const policy = context.healing ?? 'off';
   if (policy === 'off' || context.heal === undefined) return selector;
   const locator = target.frame.locator(selector);
   const probe = Math.min(HEAL_PROBE_MS, target.timeout);
-  await raceAbort(locator.first().waitFor({ state: 'attached', timeout: probe }), context.signal).catch((error: unknown) => {
-    if (!isPlaywrightTimeout(error)) throw error;
-  });
+  await raceAbort(locator.first().waitFor({ state: 'attached', timeout: probe }), context.signal).catch(
+    (error: unknown) => {
+      if (!isPlaywrightTimeout(error)) throw error;
+    },
+  );
   const count = await locator.count();
   if (count === 1) return selector;
   const outcome = await raceAbort(
-    context.heal({ selector, frame: target.frame, problem: count === 0 ? 'not-found' : 'ambiguous', matchCount: count, policy }),
+    context.heal({
+      selector,
+      frame: target.frame,
+      problem: count === 0 ? 'not-found' : 'ambiguous',
+      matchCount: count,
+      policy,
+    }),
     context.signal,
   );
   if (outcome.status === 'healed') return outcome.selector;
@@ -107,9 +131,13 @@ async function healedSelector(context: NodeContext, target: BrowserTarget, selec
 export function navigationError(url: string, error: unknown): unknown {
   if (isPlaywrightTimeout(error)) return new NodeTimeoutError(`Loading ${url} timed out`, { cause: error });
   if (error instanceof Error && /net::ERR_/.test(error.message)) {
-    return new HttpError(`Loading ${url} failed: ${/net::ERR_[A-Z_]+/.exec(error.message)?.[0] ?? firstLine(error)}`, undefined, {
-      cause: error,
-    });
+    return new HttpError(
+      `Loading ${url} failed: ${/net::ERR_[A-Z_]+/.exec(error.message)?.[0] ?? firstLine(error)}`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
   }
   return error;
 }

@@ -25,7 +25,9 @@ export function collectionHandlers(): NodeHandler[] {
       }
     });
   return [
-    defineHandler('data.map', params, async ({ items, expression }, { signal }) => ({ items: each(expression, items, signal) })),
+    defineHandler('data.map', params, async ({ items, expression }, { signal }) => ({
+      items: each(expression, items, signal),
+    })),
     defineHandler('data.filter', params, async ({ items, expression }, { signal }) => {
       const keep = each(expression, items, signal);
       return { items: items.filter((_, index) => Boolean(keep[index])) };

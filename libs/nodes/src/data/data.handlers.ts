@@ -22,20 +22,34 @@ const csvParseParams = z
     header: z.boolean().default(true),
     delimiter: z.string().length(1).default(','),
   })
-  .refine((p) => (p.text === undefined) !== (p.file === undefined), { message: 'give exactly one of text or file' });
+  .refine((p) => (p.text === undefined) !== (p.file === undefined), {
+    message: 'give exactly one of text or file',
+  });
 
 const csvRow = z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
 
 export function dataHandlers(folder: ConfinedFolder): NodeHandler[] {
   return [
-    defineHandler('data.set', z.object({ values: z.record(z.string(), z.unknown()) }), async ({ values }) => ({ values })),
+    defineHandler(
+      'data.set',
+      z.object({ values: z.record(z.string(), z.unknown()) }),
+      async ({ values }) => ({ values }),
+    ),
 
     defineHandler('data.csvParse', csvParseParams, async ({ text, file, header, delimiter }, context) => {
       throwIfAborted(context.signal);
-      const source = text ?? Buffer.from((await readFileSource(file ?? '', folder, context)).bytes).toString('utf8');
+      const source =
+        text ?? Buffer.from((await readFileSource(file ?? '', folder, context)).bytes).toString('utf8');
       let rows: unknown[];
       try {
-        rows = parseCsv(source, { columns: header, delimiter, bom: true, skip_empty_lines: true, relax_column_count: !header, to: MAX_CSV_ROWS + 1 });
+        rows = parseCsv(source, {
+          columns: header,
+          delimiter,
+          bom: true,
+          skip_empty_lines: true,
+          relax_column_count: !header,
+          to: MAX_CSV_ROWS + 1,
+        });
       } catch (error) {
         throw new NodeParamsError(`The CSV cannot be parsed: ${(error as Error).message}`, { cause: error });
       }
@@ -45,7 +59,11 @@ export function dataHandlers(folder: ConfinedFolder): NodeHandler[] {
 
     defineHandler(
       'data.csvWrite',
-      z.object({ rows: z.array(csvRow).max(MAX_CSV_ROWS), file: nonEmpty.optional(), header: z.array(z.string()).optional() }),
+      z.object({
+        rows: z.array(csvRow).max(MAX_CSV_ROWS),
+        file: nonEmpty.optional(),
+        header: z.array(z.string()).optional(),
+      }),
       async ({ rows, file, header }, { signal }) => {
         throwIfAborted(signal);
         const text = toCsv(rows, header);
@@ -73,7 +91,13 @@ export function dataHandlers(folder: ConfinedFolder): NodeHandler[] {
       z.object({ text: z.string(), pattern: z.string(), flags: z.string().optional() }),
       async ({ text, pattern, flags }) => {
         const { matches, captures, groups } = searchRegex(text, pattern, flags);
-        return { match: matches[0] ?? null, matches, groups: captures[0] ?? [], namedGroups: groups, captures };
+        return {
+          match: matches[0] ?? null,
+          matches,
+          groups: captures[0] ?? [],
+          namedGroups: groups,
+          captures,
+        };
       },
     ),
 
@@ -92,7 +116,9 @@ export function dataHandlers(folder: ConfinedFolder): NodeHandler[] {
         try {
           return { text: formatInTimeZone(value, timeZone, format, { locale: dateLocale(locale) }) };
         } catch (error) {
-          throw new NodeParamsError(`format "${format}" is invalid: ${(error as Error).message}`, { cause: error });
+          throw new NodeParamsError(`format "${format}" is invalid: ${(error as Error).message}`, {
+            cause: error,
+          });
         }
       },
     ),
@@ -106,7 +132,9 @@ export function dataHandlers(folder: ConfinedFolder): NodeHandler[] {
       }),
       async ({ value, locale, options }) => {
         try {
-          return { text: new Intl.NumberFormat(locale, options as Intl.NumberFormatOptions).format(Number(value)) };
+          return {
+            text: new Intl.NumberFormat(locale, options as Intl.NumberFormatOptions).format(Number(value)),
+          };
         } catch (error) {
           throw new NodeParamsError(`Cannot format number: ${(error as Error).message}`, { cause: error });
         }
@@ -121,7 +149,11 @@ export function dataHandlers(folder: ConfinedFolder): NodeHandler[] {
  */
 function toCsv(rows: ReadonlyArray<unknown[] | Record<string, unknown>>, header?: readonly string[]): string {
   const cell = (value: unknown): string | number | boolean | null =>
-    value === undefined || value === null ? null : typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean);
+    value === undefined || value === null
+      ? null
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : (value as string | number | boolean);
   if (rows.every(Array.isArray)) {
     const records = rows.map((row) => (row as unknown[]).map(cell));
     return stringifyCsv(header === undefined ? records : [[...header], ...records]);

@@ -37,7 +37,9 @@ const sandbox = createContext({ input: undefined });
 
 export function searchRegex(text: string, pattern: string, flags = ''): RegexResult {
   if (text.length > REGEX_LIMITS.maxInputLength) {
-    throw new NodeParamsError(`text is ${text.length} characters; data.regex searches at most ${REGEX_LIMITS.maxInputLength}`);
+    throw new NodeParamsError(
+      `text is ${text.length} characters; data.regex searches at most ${REGEX_LIMITS.maxInputLength}`,
+    );
   }
   if (pattern.length > REGEX_LIMITS.maxPatternLength) {
     throw new NodeParamsError(`pattern is longer than ${REGEX_LIMITS.maxPatternLength} characters`);
@@ -48,11 +50,15 @@ export function searchRegex(text: string, pattern: string, flags = ''): RegexRes
   try {
     new RegExp(pattern, flags);
   } catch (error) {
-    throw new NodeParamsError(`pattern is not a valid regular expression: ${(error as Error).message}`, { cause: error });
+    throw new NodeParamsError(`pattern is not a valid regular expression: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   sandbox['input'] = { text, pattern, flags, maxMatches: REGEX_LIMITS.maxMatches };
   try {
-    return JSON.parse(SEARCH.runInContext(sandbox, { timeout: REGEX_LIMITS.timeoutMs }) as string) as RegexResult;
+    return JSON.parse(
+      SEARCH.runInContext(sandbox, { timeout: REGEX_LIMITS.timeoutMs }) as string,
+    ) as RegexResult;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
       throw new NodeParamsError(

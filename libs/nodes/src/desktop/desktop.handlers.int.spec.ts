@@ -31,7 +31,11 @@ const DESKTOP_PAGE = `<!doctype html><body style="margin:0;background:#fff;width
   document.addEventListener('mousemove', (e) => { window.lastMove = [e.clientX, e.clientY]; });
 </script></body>`;
 
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
+async function until<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 5000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -50,10 +54,17 @@ describe('desktop nodes under Xvfb', () => {
   let origin = { x: 0, y: 0 };
   const at = (x: number, y: number) => ({ x: x + origin.x, y: y + origin.y });
   const step = (type: string, params: Record<string, unknown>) =>
-    handlerOf(handlers, type).execute(params, testNodeContext({ artifacts, stepKey: type, timeoutMs: 10_000 }));
+    handlerOf(handlers, type).execute(
+      params,
+      testNodeContext({ artifacts, stepKey: type, timeoutMs: 10_000 }),
+    );
   const recorded: [string, number, number, number][] = [];
   const events = async () => {
-    recorded.push(...(await page.evaluate(() => (window as unknown as { events: [string, number, number, number][] }).events.splice(0))));
+    recorded.push(
+      ...(await page.evaluate(() =>
+        (window as unknown as { events: [string, number, number, number][] }).events.splice(0),
+      )),
+    );
     return recorded;
   };
   const clearEvents = async () => {
@@ -69,7 +80,12 @@ describe('desktop nodes under Xvfb', () => {
     browser = await chromium.launch({
       ...CHROMIUM_LAUNCH_OPTIONS,
       headless: false,
-      args: [...(CHROMIUM_LAUNCH_OPTIONS.args ?? []), '--kiosk', '--window-position=0,0', '--window-size=1280,800'],
+      args: [
+        ...(CHROMIUM_LAUNCH_OPTIONS.args ?? []),
+        '--kiosk',
+        '--window-position=0,0',
+        '--window-size=1280,800',
+      ],
       env: { ...process.env, DISPLAY: display },
     });
     page = await (await browser.newContext({ viewport: null })).newPage();
@@ -94,14 +110,22 @@ describe('desktop nodes under Xvfb', () => {
   });
 
   it('finds an image on the screen, from a file or an artifact reference', async () => {
-    await expect(step('desktop.findImage', { image: 'target.png' })).resolves.toMatchObject({ ...at(600, 300), width: 120, height: 80 });
+    await expect(step('desktop.findImage', { image: 'target.png' })).resolves.toMatchObject({
+      ...at(600, 300),
+      width: 120,
+      height: 80,
+    });
     const ref = await artifacts.put('image', 'target.png', readFileSync(join(filesRoot, 'target.png')));
-    await expect(step('desktop.findImage', { image: { ref }, confidence: 0.99 })).resolves.toMatchObject(at(600, 300));
+    await expect(step('desktop.findImage', { image: { ref }, confidence: 0.99 })).resolves.toMatchObject(
+      at(600, 300),
+    );
   });
 
   it('clicks an image in its centre', async () => {
     await clearEvents();
-    await expect(step('desktop.clickImage', { image: 'target.png' })).resolves.toMatchObject({ clickedAt: at(660, 340) });
+    await expect(step('desktop.clickImage', { image: 'target.png' })).resolves.toMatchObject({
+      clickedAt: at(660, 340),
+    });
     expect(await until(events, has([['click', 660, 340, 0]]))).toContainEqual(['click', 660, 340, 0]);
   });
 
@@ -113,7 +137,12 @@ describe('desktop nodes under Xvfb', () => {
     await step('desktop.click', { ...at(150, 450), button: 'right' });
     await step('desktop.click', { ...at(160, 460), double: true });
     await step('desktop.drag', { from: at(120, 420), to: at(380, 680) });
-    const expected = [['contextmenu', 150, 450, 2], ['dblclick', 160, 460, 0], ['mousedown', 120, 420, 0], ['mouseup', 380, 680, 0]];
+    const expected = [
+      ['contextmenu', 150, 450, 2],
+      ['dblclick', 160, 460, 0],
+      ['mousedown', 120, 420, 0],
+      ['mouseup', 380, 680, 0],
+    ];
     expect(await until(events, has(expected))).toEqual(expect.arrayContaining(expected));
   });
 
@@ -121,11 +150,21 @@ describe('desktop nodes under Xvfb', () => {
     await step('desktop.click', at(250, 115));
     // Shifted symbols ("!", "@") come out unshifted under Xvfb's keymap: a libnut limitation.
     await step('desktop.type', { text: 'Hello, Desktop 42.' });
-    expect(await until(() => page.inputValue('#field'), (v) => v === 'Hello, Desktop 42.')).toBe('Hello, Desktop 42.');
+    expect(
+      await until(
+        () => page.inputValue('#field'),
+        (v) => v === 'Hello, Desktop 42.',
+      ),
+    ).toBe('Hello, Desktop 42.');
     await step('desktop.keys', { keys: ['ctrl', 'a'] });
     await step('desktop.type', { text: 'replaced' });
     await step('desktop.keys', { keys: ['Backspace'] });
-    expect(await until(() => page.inputValue('#field'), (v) => v === 'replace')).toBe('replace');
+    expect(
+      await until(
+        () => page.inputValue('#field'),
+        (v) => v === 'replace',
+      ),
+    ).toBe('replace');
   });
 
   it('waits for an image to appear, and reports images that never do', async () => {
@@ -133,12 +172,18 @@ describe('desktop nodes under Xvfb', () => {
       el.style.visibility = 'hidden';
       setTimeout(() => (el.style.visibility = 'visible'), 700);
     });
-    await expect(step('desktop.waitForImage', { image: 'target.png', timeoutMs: 10_000 })).resolves.toMatchObject(at(600, 300));
+    await expect(
+      step('desktop.waitForImage', { image: 'target.png', timeoutMs: 10_000 }),
+    ).resolves.toMatchObject(at(600, 300));
 
     const other = new PNG({ width: 40, height: 30 });
     for (let i = 0; i < other.data.length; i++) other.data[i] = i % 4 === 3 ? 255 : (i * 7919) % 256;
     writeFileSync(join(filesRoot, 'absent.png'), PNG.sync.write(other));
-    await expect(step('desktop.findImage', { image: 'absent.png' })).rejects.toBeInstanceOf(ElementNotFoundError);
-    await expect(step('desktop.waitForImage', { image: 'absent.png', timeoutMs: 400 })).rejects.toBeInstanceOf(NodeTimeoutError);
+    await expect(step('desktop.findImage', { image: 'absent.png' })).rejects.toBeInstanceOf(
+      ElementNotFoundError,
+    );
+    await expect(
+      step('desktop.waitForImage', { image: 'absent.png', timeoutMs: 400 }),
+    ).rejects.toBeInstanceOf(NodeTimeoutError);
   });
 });

@@ -41,11 +41,35 @@ const imageParams = {
 };
 
 const KEY_ALIASES: Record<string, string> = {
-  ctrl: 'LeftControl', control: 'LeftControl', shift: 'LeftShift', alt: 'LeftAlt', option: 'LeftAlt',
-  meta: 'LeftSuper', super: 'LeftSuper', win: 'LeftSuper', cmd: 'LeftCmd', command: 'LeftCmd',
-  esc: 'Escape', del: 'Delete', return: 'Return', enter: 'Enter', space: 'Space', ' ': 'Space',
-  up: 'Up', down: 'Down', left: 'Left', right: 'Right', pgup: 'PageUp', pgdn: 'PageDown',
-  '-': 'Minus', '=': 'Equal', ',': 'Comma', '.': 'Period', '/': 'Slash', ';': 'Semicolon', "'": 'Quote',
+  ctrl: 'LeftControl',
+  control: 'LeftControl',
+  shift: 'LeftShift',
+  alt: 'LeftAlt',
+  option: 'LeftAlt',
+  meta: 'LeftSuper',
+  super: 'LeftSuper',
+  win: 'LeftSuper',
+  cmd: 'LeftCmd',
+  command: 'LeftCmd',
+  esc: 'Escape',
+  del: 'Delete',
+  return: 'Return',
+  enter: 'Enter',
+  space: 'Space',
+  ' ': 'Space',
+  up: 'Up',
+  down: 'Down',
+  left: 'Left',
+  right: 'Right',
+  pgup: 'PageUp',
+  pgdn: 'PageDown',
+  '-': 'Minus',
+  '=': 'Equal',
+  ',': 'Comma',
+  '.': 'Period',
+  '/': 'Slash',
+  ';': 'Semicolon',
+  "'": 'Quote',
 };
 
 /**
@@ -62,7 +86,9 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
       const display = options.display ?? process.env['DISPLAY'];
       // Without a display libnut crashes the whole process on its first call.
       if (process.platform === 'linux' && !display) {
-        throw new DesktopUnavailableError('This robot has no X display (set DISPLAY or the desktop.display option)');
+        throw new DesktopUnavailableError(
+          'This robot has no X display (set DISPLAY or the desktop.display option)',
+        );
       }
       // libnut opens the display named by the process environment (C `getenv`) on each capture.
       if (options.display !== undefined) process.env['DISPLAY'] = options.display;
@@ -78,7 +104,8 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
     return loading;
   };
 
-  const serial = <P>(run: (nutjs: NutJs, params: P, context: NodeContext) => Promise<Record<string, unknown>>) =>
+  const serial =
+    <P>(run: (nutjs: NutJs, params: P, context: NodeContext) => Promise<Record<string, unknown>>) =>
     async (params: P, context: NodeContext) => {
       const turn = queue.then(async () => {
         throwIfAborted(context.signal);
@@ -91,7 +118,12 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
   const buttonOf = (lib: NutJs, name: 'left' | 'right' | 'middle') =>
     name === 'left' ? lib.Button.LEFT : name === 'right' ? lib.Button.RIGHT : lib.Button.MIDDLE;
 
-  const click = async (lib: NutJs, at: { x: number; y: number } | undefined, name: 'left' | 'right' | 'middle', double: boolean) => {
+  const click = async (
+    lib: NutJs,
+    at: { x: number; y: number } | undefined,
+    name: 'left' | 'right' | 'middle',
+    double: boolean,
+  ) => {
     if (at !== undefined) await lib.mouse.setPosition(new lib.Point(at.x, at.y));
     if (double) await lib.mouse.doubleClick(buttonOf(lib, name));
     else await lib.mouse.click(buttonOf(lib, name));
@@ -107,10 +139,23 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
     }
   };
 
-  const locate = async (lib: NutJs, template: GrayImage, confidence: number): Promise<TemplateMatch | undefined> => {
+  const locate = async (
+    lib: NutJs,
+    template: GrayImage,
+    confidence: number,
+  ): Promise<TemplateMatch | undefined> => {
     const shot = await lib.screen.grab();
     const order = shot.colorMode === lib.ColorMode.RGB ? 'rgb' : 'bgr';
-    const screen = toGray({ width: shot.width, height: shot.height, data: shot.data, channels: shot.channels, stride: shot.byteWidth }, order);
+    const screen = toGray(
+      {
+        width: shot.width,
+        height: shot.height,
+        data: shot.data,
+        channels: shot.channels,
+        stride: shot.byteWidth,
+      },
+      order,
+    );
     const match = findTemplate(screen, template, confidence);
     if (match === undefined) return undefined;
     const { scaleX, scaleY } = shot.pixelDensity;
@@ -123,61 +168,102 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
     };
   };
 
-  const findOrFail = async (lib: NutJs, p: { image: string; confidence?: number | undefined }, context: NodeContext) => {
+  const findOrFail = async (
+    lib: NutJs,
+    p: { image: string; confidence?: number | undefined },
+    context: NodeContext,
+  ) => {
     const found = await locate(lib, await loadTemplate(p.image, context), p.confidence ?? minConfidence);
-    if (found === undefined) throw new ElementNotFoundError(p.image, 0, { message: `The image "${p.image}" is not on the screen` });
+    if (found === undefined)
+      throw new ElementNotFoundError(p.image, 0, { message: `The image "${p.image}" is not on the screen` });
     return found;
   };
 
   return [
-    defineHandler('desktop.mouseMove', point, serial(async (lib, { x, y }) => {
-      await lib.mouse.setPosition(new lib.Point(x, y));
-      return { x, y };
-    })),
+    defineHandler(
+      'desktop.mouseMove',
+      point,
+      serial(async (lib, { x, y }) => {
+        await lib.mouse.setPosition(new lib.Point(x, y));
+        return { x, y };
+      }),
+    ),
 
     defineHandler(
       'desktop.click',
-      z.object({ x: z.number().int().min(0).optional(), y: z.number().int().min(0).optional(), button, double: z.boolean().default(false) })
-        .refine((p) => (p.x === undefined) === (p.y === undefined), { message: 'give both x and y, or neither' }),
+      z
+        .object({
+          x: z.number().int().min(0).optional(),
+          y: z.number().int().min(0).optional(),
+          button,
+          double: z.boolean().default(false),
+        })
+        .refine((p) => (p.x === undefined) === (p.y === undefined), {
+          message: 'give both x and y, or neither',
+        }),
       serial(async (lib, p) => {
-        await click(lib, p.x !== undefined && p.y !== undefined ? { x: p.x, y: p.y } : undefined, p.button, p.double);
+        await click(
+          lib,
+          p.x !== undefined && p.y !== undefined ? { x: p.x, y: p.y } : undefined,
+          p.button,
+          p.double,
+        );
         const at = await lib.mouse.getPosition();
         return { x: at.x, y: at.y };
       }),
     ),
 
-    defineHandler('desktop.drag', z.object({ from: point, to: point }), serial(async (lib, { from, to }) => {
-      await lib.mouse.setPosition(new lib.Point(from.x, from.y));
-      await lib.mouse.pressButton(lib.Button.LEFT);
-      try {
-        await lib.mouse.move(lib.straightTo(new lib.Point(to.x, to.y)));
-      } finally {
-        await lib.mouse.releaseButton(lib.Button.LEFT);
-      }
-      return { from, to };
-    })),
+    defineHandler(
+      'desktop.drag',
+      z.object({ from: point, to: point }),
+      serial(async (lib, { from, to }) => {
+        await lib.mouse.setPosition(new lib.Point(from.x, from.y));
+        await lib.mouse.pressButton(lib.Button.LEFT);
+        try {
+          await lib.mouse.move(lib.straightTo(new lib.Point(to.x, to.y)));
+        } finally {
+          await lib.mouse.releaseButton(lib.Button.LEFT);
+        }
+        return { from, to };
+      }),
+    ),
 
-    defineHandler('desktop.type', z.object({ text: z.string().max(100_000) }), serial(async (lib, { text }) => {
-      await lib.keyboard.type(text);
-      return { length: text.length };
-    })),
+    defineHandler(
+      'desktop.type',
+      z.object({ text: z.string().max(100_000) }),
+      serial(async (lib, { text }) => {
+        await lib.keyboard.type(text);
+        return { length: text.length };
+      }),
+    ),
 
-    defineHandler('desktop.keys', z.object({ keys: z.array(nonEmpty).min(1).max(8) }), serial(async (lib, { keys }) => {
-      const codes = keys.map((name) => keyCode(lib, name));
-      await lib.keyboard.pressKey(...codes);
-      // nut.js treats the last key as the key and the others as modifiers, in both calls.
-      await lib.keyboard.releaseKey(...codes);
-      return { keys };
-    })),
+    defineHandler(
+      'desktop.keys',
+      z.object({ keys: z.array(nonEmpty).min(1).max(8) }),
+      serial(async (lib, { keys }) => {
+        const codes = keys.map((name) => keyCode(lib, name));
+        await lib.keyboard.pressKey(...codes);
+        // nut.js treats the last key as the key and the others as modifiers, in both calls.
+        await lib.keyboard.releaseKey(...codes);
+        return { keys };
+      }),
+    ),
 
-    defineHandler('desktop.findImage', z.object(imageParams), serial(async (lib, p, context) => ({ ...(await findOrFail(lib, p, context)) }))),
+    defineHandler(
+      'desktop.findImage',
+      z.object(imageParams),
+      serial(async (lib, p, context) => ({ ...(await findOrFail(lib, p, context)) })),
+    ),
 
     defineHandler(
       'desktop.clickImage',
       z.object({ ...imageParams, button, double: z.boolean().default(false) }),
       serial(async (lib, p, context) => {
         const found = await findOrFail(lib, p, context);
-        const center = { x: found.x + Math.floor(found.width / 2), y: found.y + Math.floor(found.height / 2) };
+        const center = {
+          x: found.x + Math.floor(found.width / 2),
+          y: found.y + Math.floor(found.height / 2),
+        };
         await click(lib, center, p.button, p.double);
         return { ...found, clickedAt: center };
       }),
@@ -185,7 +271,15 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
 
     defineHandler(
       'desktop.waitForImage',
-      z.object({ ...imageParams, timeoutMs: z.number().int().positive().max(60 * 60_000).optional() }),
+      z.object({
+        ...imageParams,
+        timeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .max(60 * 60_000)
+          .optional(),
+      }),
       serial(async (lib, p, context) => {
         const template = await loadTemplate(p.image, context);
         const timeoutMs = p.timeoutMs ?? context.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
@@ -193,7 +287,8 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
         for (;;) {
           const found = await locate(lib, template, p.confidence ?? minConfidence);
           if (found !== undefined) return { ...found };
-          if (Date.now() >= deadline) throw new NodeTimeoutError(`The image "${p.image}" did not appear within ${timeoutMs} ms`);
+          if (Date.now() >= deadline)
+            throw new NodeTimeoutError(`The image "${p.image}" did not appear within ${timeoutMs} ms`);
           await sleep(options.pollIntervalMs ?? 200, undefined, { signal: context.signal }).catch(() => {
             throw abortedError(context.signal);
           });
@@ -201,24 +296,33 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
       }),
     ),
 
-    defineHandler('desktop.screenshot', z.object({}), serial(async (lib, _p, context) => {
-      const shot = await lib.screen.grab();
-      const bytes = encodePng(shot, shot.colorMode === lib.ColorMode.RGB ? 'rgb' : 'bgr');
-      const ref = await context.storeArtifact('screenshot', `${context.stepKey}/desktop.png`, bytes);
-      return { ref, width: shot.width, height: shot.height };
-    })),
+    defineHandler(
+      'desktop.screenshot',
+      z.object({}),
+      serial(async (lib, _p, context) => {
+        const shot = await lib.screen.grab();
+        const bytes = encodePng(shot, shot.colorMode === lib.ColorMode.RGB ? 'rgb' : 'bgr');
+        const ref = await context.storeArtifact('screenshot', `${context.stepKey}/desktop.png`, bytes);
+        return { ref, width: shot.width, height: shot.height };
+      }),
+    ),
   ];
 }
 
 function keyCode(lib: NutJs, name: string): number {
   const wanted = KEY_ALIASES[name.toLowerCase()] ?? (/^[0-9]$/.test(name) ? `Num${name}` : name);
   const keys = lib.Key as unknown as Record<string, number>;
-  const match = Object.keys(keys).find((key) => Number.isNaN(Number(key)) && key.toLowerCase() === wanted.toLowerCase());
+  const match = Object.keys(keys).find(
+    (key) => Number.isNaN(Number(key)) && key.toLowerCase() === wanted.toLowerCase(),
+  );
   if (match === undefined) throw new NodeParamsError(`"${name}" is not a key nut.js knows`);
   return keys[match] as number;
 }
 
-function encodePng(shot: { width: number; height: number; data: Buffer; channels: number; byteWidth: number }, order: 'rgb' | 'bgr'): Buffer {
+function encodePng(
+  shot: { width: number; height: number; data: Buffer; channels: number; byteWidth: number },
+  order: 'rgb' | 'bgr',
+): Buffer {
   const png = new PNG({ width: shot.width, height: shot.height });
   const [r, b] = order === 'rgb' ? [0, 2] : [2, 0];
   for (let y = 0; y < shot.height; y++) {

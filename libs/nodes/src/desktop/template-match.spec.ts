@@ -12,7 +12,11 @@ function noise(width: number, height: number, seed: number): GrayImage {
 
 function crop(image: GrayImage, x: number, y: number, width: number, height: number): GrayImage {
   const data = new Float32Array(width * height);
-  for (let row = 0; row < height; row++) data.set(image.data.subarray((y + row) * image.width + x, (y + row) * image.width + x + width), row * width);
+  for (let row = 0; row < height; row++)
+    data.set(
+      image.data.subarray((y + row) * image.width + x, (y + row) * image.width + x + width),
+      row * width,
+    );
   return { width, height, data };
 }
 
@@ -23,11 +27,22 @@ describe('findTemplate', () => {
   it('finds any crop of a random screen at its exact position', () => {
     const screen = noise(320, 200, 7);
     fc.assert(
-      fc.property(fc.integer({ min: 4, max: 60 }), fc.integer({ min: 4, max: 40 }), fc.nat(), fc.nat(), (w, h, px, py) => {
-        const x = px % (screen.width - w);
-        const y = py % (screen.height - h);
-        expect(findTemplate(screen, crop(screen, x, y, w, h), 0.99)).toMatchObject({ x, y, width: w, height: h });
-      }),
+      fc.property(
+        fc.integer({ min: 4, max: 60 }),
+        fc.integer({ min: 4, max: 40 }),
+        fc.nat(),
+        fc.nat(),
+        (w, h, px, py) => {
+          const x = px % (screen.width - w);
+          const y = py % (screen.height - h);
+          expect(findTemplate(screen, crop(screen, x, y, w, h), 0.99)).toMatchObject({
+            x,
+            y,
+            width: w,
+            height: h,
+          });
+        },
+      ),
       { numRuns: 25 },
     );
   });
@@ -49,8 +64,26 @@ describe('findTemplate', () => {
   });
 
   it('converts RGB(A) and BGR(A) pixels with row padding to the same gray', () => {
-    const rgba = toGray({ width: 1, height: 2, data: new Uint8Array([255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255, 255]), channels: 4, stride: 8 }, 'rgb');
-    const bgra = toGray({ width: 1, height: 2, data: new Uint8Array([0, 0, 255, 255, 0, 0, 0, 0, 255, 0, 0, 255]), channels: 4, stride: 8 }, 'bgr');
+    const rgba = toGray(
+      {
+        width: 1,
+        height: 2,
+        data: new Uint8Array([255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 255, 255]),
+        channels: 4,
+        stride: 8,
+      },
+      'rgb',
+    );
+    const bgra = toGray(
+      {
+        width: 1,
+        height: 2,
+        data: new Uint8Array([0, 0, 255, 255, 0, 0, 0, 0, 255, 0, 0, 255]),
+        channels: 4,
+        stride: 8,
+      },
+      'bgr',
+    );
     expect(Array.from(rgba.data)).toEqual(Array.from(bgra.data));
     expect(rgba.data[0]).toBeCloseTo(76.245, 2);
   });

@@ -26,7 +26,10 @@ export function toGray(
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * stride + x * channels;
-      gray[y * width + x] = channels < 3 ? (data[i] ?? 0) : 0.299 * (data[i + r] ?? 0) + 0.587 * (data[i + 1] ?? 0) + 0.114 * (data[i + b] ?? 0);
+      gray[y * width + x] =
+        channels < 3
+          ? (data[i] ?? 0)
+          : 0.299 * (data[i + r] ?? 0) + 0.587 * (data[i + 1] ?? 0) + 0.114 * (data[i + b] ?? 0);
     }
   }
   return { width, height, data: gray };
@@ -36,7 +39,11 @@ function cropGray(image: GrayImage, left: number, top: number): GrayImage {
   const width = image.width - left;
   const height = image.height - top;
   const data = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) data.set(image.data.subarray((y + top) * image.width + left, (y + top) * image.width + left + width), y * width);
+  for (let y = 0; y < height; y++)
+    data.set(
+      image.data.subarray((y + top) * image.width + left, (y + top) * image.width + left + width),
+      y * width,
+    );
   return { width, height, data };
 }
 
@@ -95,11 +102,14 @@ function score(
   const flat = needleEnergy < 1e-6 * n;
   const w = haystack.width + 1;
   const box = (table: Float64Array, x: number, y: number) =>
-    (table[(y + needle.height) * w + x + needle.width] ?? 0) - (table[y * w + x + needle.width] ?? 0) -
-    (table[(y + needle.height) * w + x] ?? 0) + (table[y * w + x] ?? 0);
+    (table[(y + needle.height) * w + x + needle.width] ?? 0) -
+    (table[y * w + x + needle.width] ?? 0) -
+    (table[(y + needle.height) * w + x] ?? 0) +
+    (table[y * w + x] ?? 0);
 
   const all = function* (): Generator<[number, number]> {
-    for (let y = 0; y + needle.height <= haystack.height; y++) for (let x = 0; x + needle.width <= haystack.width; x++) yield [x, y];
+    for (let y = 0; y + needle.height <= haystack.height; y++)
+      for (let x = 0; x + needle.width <= haystack.width; x++) yield [x, y];
   };
   const results: { x: number; y: number; confidence: number }[] = [];
   for (const [x, y] of positions ?? all()) {
@@ -120,7 +130,8 @@ function score(
     for (let ty = 0; ty < needle.height; ty++) {
       const hRow = (y + ty) * haystack.width + x;
       const nRow = ty * needle.width;
-      for (let tx = 0; tx < needle.width; tx++) cross += (haystack.data[hRow + tx] ?? 0) * (centred[nRow + tx] ?? 0);
+      for (let tx = 0; tx < needle.width; tx++)
+        cross += (haystack.data[hRow + tx] ?? 0) * (centred[nRow + tx] ?? 0);
     }
     results.push({ x, y, confidence: cross / Math.sqrt(energy * needleEnergy) });
   }
@@ -132,8 +143,18 @@ function score(
  * eight pixels on its short side, then a full-resolution search around the best coarse
  * candidates. Returns the best match at or above `minConfidence`.
  */
-export function findTemplate(haystack: GrayImage, needle: GrayImage, minConfidence: number): TemplateMatch | undefined {
-  if (needle.width > haystack.width || needle.height > haystack.height || needle.width === 0 || needle.height === 0) return undefined;
+export function findTemplate(
+  haystack: GrayImage,
+  needle: GrayImage,
+  minConfidence: number,
+): TemplateMatch | undefined {
+  if (
+    needle.width > haystack.width ||
+    needle.height > haystack.height ||
+    needle.width === 0 ||
+    needle.height === 0
+  )
+    return undefined;
   const factor = Math.max(1, Math.min(4, Math.floor(Math.min(needle.width, needle.height) / 8)));
   const fullTables = integrals(haystack);
   let candidates: [number, number][];
@@ -163,7 +184,8 @@ export function findTemplate(haystack: GrayImage, needle: GrayImage, minConfiden
     }
     candidates = picked.flatMap((p) => {
       const around: [number, number][] = [];
-      for (let dy = -factor; dy <= factor; dy++) for (let dx = -factor; dx <= factor; dx++) around.push([p.x + dx, p.y + dy]);
+      for (let dy = -factor; dy <= factor; dy++)
+        for (let dx = -factor; dx <= factor; dx++) around.push([p.x + dx, p.y + dy]);
       return around;
     });
   }
@@ -171,5 +193,11 @@ export function findTemplate(haystack: GrayImage, needle: GrayImage, minConfiden
   let best: { x: number; y: number; confidence: number } | undefined;
   for (const r of fine) if (best === undefined || r.confidence > best.confidence) best = r;
   if (best === undefined || best.confidence < minConfidence) return undefined;
-  return { x: best.x, y: best.y, width: needle.width, height: needle.height, confidence: Math.min(1, best.confidence) };
+  return {
+    x: best.x,
+    y: best.y,
+    width: needle.width,
+    height: needle.height,
+    confidence: Math.min(1, best.confidence),
+  };
 }

@@ -19,15 +19,19 @@ export class ConfinedFolder {
     const target = await this.resolveExisting(path);
     return this.withHandle(path, target, constants.O_RDONLY, async (handle) => {
       const { size } = await handle.stat();
-      if (size > MAX_FILE_BYTES) throw new FileAccessError(`"${path}" is ${size} bytes; the limit is ${MAX_FILE_BYTES}`);
+      if (size > MAX_FILE_BYTES)
+        throw new FileAccessError(`"${path}" is ${size} bytes; the limit is ${MAX_FILE_BYTES}`);
       return handle.readFile();
     });
   }
 
   async writeFile(path: string, bytes: Uint8Array): Promise<string> {
     const target = await this.resolveForWrite(path);
-    await this.withHandle(path, target, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, (handle) =>
-      handle.writeFile(bytes),
+    await this.withHandle(
+      path,
+      target,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
+      (handle) => handle.writeFile(bytes),
     );
     return this.relativeName(target);
   }
@@ -35,7 +39,8 @@ export class ConfinedFolder {
   /** Moves `from` to `to`, both inside the folder; across devices it copies and deletes. */
   async move(from: string, to: string): Promise<{ from: string; to: string }> {
     const source = await this.resolveExisting(from);
-    if ((await lstat(source)).isDirectory()) throw new FileAccessError(`"${from}" is a folder; only files move`);
+    if ((await lstat(source)).isDirectory())
+      throw new FileAccessError(`"${from}" is a folder; only files move`);
     const target = await this.resolveForWrite(to);
     try {
       await rename(source, target);
@@ -71,7 +76,8 @@ export class ConfinedFolder {
   private async lexicalPath(path: string): Promise<string> {
     if (path.includes('\0')) throw new FileAccessError('A path must not contain NUL characters');
     if (path.trim() === '') throw new FileAccessError('The path is empty');
-    if (isAbsolute(path)) throw new FileAccessError(`"${path}" is absolute; paths are relative to the files folder`);
+    if (isAbsolute(path))
+      throw new FileAccessError(`"${path}" is absolute; paths are relative to the files folder`);
     const root = await this.realRoot();
     const target = resolve(root, path);
     if (!this.inside(root, target) || target === root) {
@@ -88,7 +94,8 @@ export class ConfinedFolder {
     } catch (error) {
       throw this.accessError(path, error);
     }
-    if (!this.inside(await this.realRoot(), real)) throw new FileAccessError(`"${path}" leads outside the files folder`);
+    if (!this.inside(await this.realRoot(), real))
+      throw new FileAccessError(`"${path}" leads outside the files folder`);
     return real;
   }
 
@@ -107,7 +114,8 @@ export class ConfinedFolder {
         ancestor = dirname(ancestor);
       }
     }
-    if (!this.inside(root, ancestor) && ancestor !== root) throw new FileAccessError(`"${path}" leads outside the files folder`);
+    if (!this.inside(root, ancestor) && ancestor !== root)
+      throw new FileAccessError(`"${path}" leads outside the files folder`);
     try {
       await mkdir(parent, { recursive: true });
     } catch (error) {
@@ -120,7 +128,12 @@ export class ConfinedFolder {
     return resolve(realParent, relative(parent, lexical));
   }
 
-  private async withHandle<T>(path: string, target: string, flags: number, use: (handle: FileHandle) => Promise<T>): Promise<T> {
+  private async withHandle<T>(
+    path: string,
+    target: string,
+    flags: number,
+    use: (handle: FileHandle) => Promise<T>,
+  ): Promise<T> {
     let handle: FileHandle;
     try {
       handle = await open(target, flags | constants.O_NOFOLLOW, 0o644);
@@ -142,17 +155,23 @@ export class ConfinedFolder {
   }
 
   private async relativeName(target: string): Promise<string> {
-    return relative(await this.realRoot(), target).split(sep).join('/');
+    return relative(await this.realRoot(), target)
+      .split(sep)
+      .join('/');
   }
 
   private accessError(path: string, error: unknown): FileAccessError {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      code === 'ENOENT' ? 'does not exist' :
-      code === 'ELOOP' ? 'is a symbolic link' :
-      code === 'EISDIR' ? 'is a folder' :
-      code === 'EACCES' || code === 'EPERM' ? 'is not accessible' :
-      `cannot be accessed (${code ?? String(error)})`;
+      code === 'ENOENT'
+        ? 'does not exist'
+        : code === 'ELOOP'
+          ? 'is a symbolic link'
+          : code === 'EISDIR'
+            ? 'is a folder'
+            : code === 'EACCES' || code === 'EPERM'
+              ? 'is not accessible'
+              : `cannot be accessed (${code ?? String(error)})`;
     return new FileAccessError(`"${path}" ${reason}`, { cause: error });
   }
 }

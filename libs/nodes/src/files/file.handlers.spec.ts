@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileAccessError } from '../errors';
@@ -10,7 +18,8 @@ describe('file nodes confined to the allowed folder', () => {
   let root: string;
   let outside: string;
   let handlers: NodeHandlerTable;
-  const run = (type: string, params: Record<string, unknown>) => handlerOf(handlers, type).execute(params, testNodeContext());
+  const run = (type: string, params: Record<string, unknown>) =>
+    handlerOf(handlers, type).execute(params, testNodeContext());
 
   beforeEach(() => {
     base = mkdtempSync(join(tmpdir(), 'aether-files-'));
@@ -27,12 +36,18 @@ describe('file nodes confined to the allowed folder', () => {
   });
 
   it('writes (creating folders), reads and moves files', async () => {
-    await expect(run('file.write', { path: 'a/b/note.txt', content: 'héllo' })).resolves.toEqual({ path: 'a/b/note.txt', size: 6 });
+    await expect(run('file.write', { path: 'a/b/note.txt', content: 'héllo' })).resolves.toEqual({
+      path: 'a/b/note.txt',
+      size: 6,
+    });
     await expect(run('file.read', { path: 'a/b/note.txt' })).resolves.toEqual({ content: 'héllo', size: 6 });
     await expect(run('file.read', { path: 'a/b/note.txt', encoding: 'base64' })).resolves.toMatchObject({
       content: Buffer.from('héllo').toString('base64'),
     });
-    await expect(run('file.move', { from: 'a/b/note.txt', to: 'done/note.txt' })).resolves.toEqual({ path: 'done/note.txt', alreadyMoved: false });
+    await expect(run('file.move', { from: 'a/b/note.txt', to: 'done/note.txt' })).resolves.toEqual({
+      path: 'done/note.txt',
+      alreadyMoved: false,
+    });
     expect(readFileSync(join(root, 'done/note.txt'), 'utf8')).toBe('héllo');
     expect(existsSync(join(root, 'a/b/note.txt'))).toBe(false);
   });
@@ -40,8 +55,13 @@ describe('file nodes confined to the allowed folder', () => {
   it('treats a repeated move whose source is gone and target present as done', async () => {
     writeFileSync(join(root, 'in.txt'), 'x');
     await run('file.move', { from: 'in.txt', to: 'out.txt' });
-    await expect(run('file.move', { from: 'in.txt', to: 'out.txt' })).resolves.toEqual({ path: 'out.txt', alreadyMoved: true });
-    await expect(run('file.move', { from: 'nope.txt', to: 'other.txt' })).rejects.toBeInstanceOf(FileAccessError);
+    await expect(run('file.move', { from: 'in.txt', to: 'out.txt' })).resolves.toEqual({
+      path: 'out.txt',
+      alreadyMoved: true,
+    });
+    await expect(run('file.move', { from: 'nope.txt', to: 'other.txt' })).rejects.toBeInstanceOf(
+      FileAccessError,
+    );
   });
 
   it.each([
@@ -60,16 +80,24 @@ describe('file nodes confined to the allowed folder', () => {
   it('refuses a symlink to a file outside', async () => {
     symlinkSync(join(outside, 'secret.txt'), join(root, 'link.txt'));
     await expect(run('file.read', { path: 'link.txt' })).rejects.toThrow(/outside the files folder/);
-    await expect(run('file.write', { path: 'link.txt', content: 'overwritten' })).rejects.toBeInstanceOf(FileAccessError);
-    await expect(run('file.move', { from: 'link.txt', to: 'copy.txt' })).rejects.toBeInstanceOf(FileAccessError);
+    await expect(run('file.write', { path: 'link.txt', content: 'overwritten' })).rejects.toBeInstanceOf(
+      FileAccessError,
+    );
+    await expect(run('file.move', { from: 'link.txt', to: 'copy.txt' })).rejects.toBeInstanceOf(
+      FileAccessError,
+    );
     expect(readFileSync(join(outside, 'secret.txt'), 'utf8')).toBe('top secret');
   });
 
   it('refuses a symlinked folder leading outside, for reads and for writes under it', async () => {
     symlinkSync(outside, join(root, 'dir'));
     await expect(run('file.read', { path: 'dir/secret.txt' })).rejects.toBeInstanceOf(FileAccessError);
-    await expect(run('file.write', { path: 'dir/new.txt', content: 'x' })).rejects.toBeInstanceOf(FileAccessError);
-    await expect(run('file.write', { path: 'dir/deeper/new.txt', content: 'x' })).rejects.toBeInstanceOf(FileAccessError);
+    await expect(run('file.write', { path: 'dir/new.txt', content: 'x' })).rejects.toBeInstanceOf(
+      FileAccessError,
+    );
+    await expect(run('file.write', { path: 'dir/deeper/new.txt', content: 'x' })).rejects.toBeInstanceOf(
+      FileAccessError,
+    );
     expect(existsSync(join(outside, 'new.txt'))).toBe(false);
     expect(existsSync(join(outside, 'deeper'))).toBe(false);
   });

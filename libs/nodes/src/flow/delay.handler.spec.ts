@@ -11,12 +11,14 @@ describe('delay', () => {
 
   it('stops at once when the step times out or is cancelled', async () => {
     const started = Date.now();
-    await expect(delayHandler.execute({ ms: 60_000 }, testNodeContext({ signal: AbortSignal.timeout(30) }))).rejects.toBeInstanceOf(
-      NodeTimeoutError,
-    );
+    await expect(
+      delayHandler.execute({ ms: 60_000 }, testNodeContext({ signal: AbortSignal.timeout(30) })),
+    ).rejects.toBeInstanceOf(NodeTimeoutError);
     const cancel = new AbortController();
     setTimeout(() => cancel.abort(), 30);
-    await expect(delayHandler.execute({ ms: 60_000 }, testNodeContext({ signal: cancel.signal }))).rejects.toBeInstanceOf(NodeCancelledError);
+    await expect(
+      delayHandler.execute({ ms: 60_000 }, testNodeContext({ signal: cancel.signal })),
+    ).rejects.toBeInstanceOf(NodeCancelledError);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });

@@ -6,7 +6,13 @@ import { defineHandler } from '../shared/define-handler';
 
 export const delayHandler: NodeHandler = defineHandler(
   'delay',
-  z.object({ ms: z.number().int().min(0).max(24 * 60 * 60 * 1000) }),
+  z.object({
+    ms: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60 * 60 * 1000),
+  }),
   async ({ ms }, { signal }) => {
     try {
       await sleep(ms, undefined, { signal });

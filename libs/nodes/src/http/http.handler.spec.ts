@@ -21,7 +21,9 @@ describe('http.request against a local server', () => {
       hits.set(path, (hits.get(path) ?? 0) + 1);
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      req.on('end', () => (routes.get(path) ?? ((_q, _b, r) => r.writeHead(404).end('no route')))(req, body, res));
+      req.on('end', () =>
+        (routes.get(path) ?? ((_q, _b, r) => r.writeHead(404).end('no route')))(req, body, res),
+      );
     });
     server.on('connection', (socket) => sockets.add(socket));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -29,9 +31,19 @@ describe('http.request against a local server', () => {
 
     routes.set('/echo', (req, body, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'x-seen': 'yes' });
-      res.end(JSON.stringify({ method: req.method, url: req.url, contentType: req.headers['content-type'] ?? null, auth: req.headers['authorization'] ?? null, body }));
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          url: req.url,
+          contentType: req.headers['content-type'] ?? null,
+          auth: req.headers['authorization'] ?? null,
+          body,
+        }),
+      );
     });
-    routes.set('/text', (_req, _body, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('plain'));
+    routes.set('/text', (_req, _body, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('plain'),
+    );
     routes.set('/flaky', (_req, _body, res) => {
       if ((hits.get('/flaky') ?? 0) <= 2) res.writeHead(503).end('busy');
       else res.writeHead(200).end('ok');
@@ -50,15 +62,34 @@ describe('http.request against a local server', () => {
   });
 
   it('sends query, headers and a JSON body, and parses a JSON answer', async () => {
-    const out = await run({ method: 'POST', url: `${base}/echo`, query: { q: 'a b', n: [1, 2] }, headers: { Authorization: 'Bearer t' }, json: { a: 1 } });
+    const out = await run({
+      method: 'POST',
+      url: `${base}/echo`,
+      query: { q: 'a b', n: [1, 2] },
+      headers: { Authorization: 'Bearer t' },
+      json: { a: 1 },
+    });
     expect(out).toMatchObject({ status: 200, headers: { 'x-seen': 'yes' } });
-    expect(out['json']).toEqual({ method: 'POST', url: '/echo?q=a+b&n=1&n=2', contentType: 'application/json', auth: 'Bearer t', body: '{"a":1}' });
+    expect(out['json']).toEqual({
+      method: 'POST',
+      url: '/echo?q=a+b&n=1&n=2',
+      contentType: 'application/json',
+      auth: 'Bearer t',
+      body: '{"a":1}',
+    });
   });
 
   it('sends a form, and returns text answers as body only', async () => {
     const out = await run({ method: 'PUT', url: `${base}/echo`, form: { a: 'x y', b: '2' } });
-    expect(out['json']).toMatchObject({ contentType: 'application/x-www-form-urlencoded', body: 'a=x+y&b=2' });
-    await expect(run({ url: `${base}/text` })).resolves.toEqual({ status: 200, headers: expect.any(Object), body: 'plain' });
+    expect(out['json']).toMatchObject({
+      contentType: 'application/x-www-form-urlencoded',
+      body: 'a=x+y&b=2',
+    });
+    await expect(run({ url: `${base}/text` })).resolves.toEqual({
+      status: 200,
+      headers: expect.any(Object),
+      body: 'plain',
+    });
   });
 
   it('reuses keep-alive connections', async () => {
@@ -77,7 +108,9 @@ describe('http.request against a local server', () => {
   });
 
   it('does not retry a POST unless asked, and gives up with a retryable error', async () => {
-    const error = await run({ method: 'POST', url: `${base}/always-500`, body: 'x' }).catch((e: unknown) => e);
+    const error = await run({ method: 'POST', url: `${base}/always-500`, body: 'x' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: 500, retryable: true });
     expect(hits.get('/always-500')).toBe(1);
@@ -87,7 +120,11 @@ describe('http.request against a local server', () => {
 
   it('fails 4xx answers at once as terminal', async () => {
     const error = await run({ url: `${base}/missing` }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ status: 404, retryable: false, message: expect.stringContaining('not here') });
+    expect(error).toMatchObject({
+      status: 404,
+      retryable: false,
+      message: expect.stringContaining('not here'),
+    });
     expect(hits.get('/missing')).toBe(1);
   });
 
@@ -102,18 +139,27 @@ describe('http.request against a local server', () => {
   });
 
   it('times out an attempt, and stops when the step is cancelled', async () => {
-    await expect(run({ url: `${base}/hang`, timeoutMs: 100, retries: 0 })).rejects.toBeInstanceOf(NodeTimeoutError);
+    await expect(run({ url: `${base}/hang`, timeoutMs: 100, retries: 0 })).rejects.toBeInstanceOf(
+      NodeTimeoutError,
+    );
     const cancel = new AbortController();
     setTimeout(() => cancel.abort(), 50);
-    await expect(run({ url: `${base}/hang` }, testNodeContext({ signal: cancel.signal }))).rejects.toBeInstanceOf(NodeCancelledError);
+    await expect(
+      run({ url: `${base}/hang` }, testNodeContext({ signal: cancel.signal })),
+    ).rejects.toBeInstanceOf(NodeCancelledError);
   });
 
   it('refuses non-http URLs, disallowed hosts and oversized answers', async () => {
     await expect(run({ url: 'file:///etc/passwd' })).rejects.toBeInstanceOf(NodeParamsError);
-    const guarded = createHttpHandler({ allowUrl: (url) => url.hostname === 'example.invalid', maxResponseBytes: 1024 });
+    const guarded = createHttpHandler({
+      allowUrl: (url) => url.hostname === 'example.invalid',
+      maxResponseBytes: 1024,
+    });
     await expect(guarded.execute({ url: `${base}/text` }, testNodeContext())).rejects.toThrow(/not allowed/);
     const small = createHttpHandler({ maxResponseBytes: 1024 });
-    await expect(small.execute({ url: `${base}/big` }, testNodeContext())).rejects.toThrow(/larger than 1024 bytes/);
+    await expect(small.execute({ url: `${base}/big` }, testNodeContext())).rejects.toThrow(
+      /larger than 1024 bytes/,
+    );
     await Promise.all([guarded.close(), small.close()]);
   });
 });

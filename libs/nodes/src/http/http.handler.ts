@@ -37,7 +37,12 @@ const params = z
     form: z.record(z.string(), scalar).optional(),
     body: z.string().optional(),
     /** Per attempt. */
-    timeoutMs: z.number().int().positive().max(10 * 60_000).optional(),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(10 * 60_000)
+      .optional(),
     /** Extra attempts after a transient failure; default 2 for idempotent methods, 0 otherwise. */
     retries: z.number().int().min(0).max(10).optional(),
   })
@@ -55,12 +60,13 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
           keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
         })
       : undefined;
-  const dispatcher = (options.dispatcher ?? own as Dispatcher).compose(
+  const dispatcher = (options.dispatcher ?? (own as Dispatcher)).compose(
     interceptors.redirect({ maxRedirections: options.maxRedirections ?? 5 }),
   );
   const maxBytes = options.maxResponseBytes ?? 10 * 1024 * 1024;
   const delayFor =
-    options.retryDelayMs ?? ((retry: number) => Math.min(5000, 200 * 2 ** (retry - 1) * (0.8 + Math.random() * 0.4)));
+    options.retryDelayMs ??
+    ((retry: number) => Math.min(5000, 200 * 2 ** (retry - 1) * (0.8 + Math.random() * 0.4)));
 
   const attempt = async (p: HttpParams, url: URL, context: NodeContext): Promise<NodeOutput> => {
     const timeoutMs = p.timeoutMs ?? context.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
@@ -85,7 +91,11 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
           response.statusCode,
         );
       }
-      const output: Record<string, unknown> = { status: response.statusCode, headers: responseHeaders, body: text };
+      const output: Record<string, unknown> = {
+        status: response.statusCode,
+        headers: responseHeaders,
+        body: text,
+      };
       if (/[/+]json\b/i.test(responseHeaders['content-type'] ?? '') && text !== '') {
         try {
           output['json'] = JSON.parse(text) as unknown;
@@ -98,9 +108,16 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
       if (error instanceof HttpError || error instanceof NodeParamsError) throw error;
       if (context.signal.aborted) throw abortedError(context.signal);
       if (attemptTimeout.aborted) {
-        throw new NodeTimeoutError(`${p.method} ${url.origin}${url.pathname} got no answer within ${timeoutMs} ms`, { cause: error });
+        throw new NodeTimeoutError(
+          `${p.method} ${url.origin}${url.pathname} got no answer within ${timeoutMs} ms`,
+          { cause: error },
+        );
       }
-      throw new HttpError(`${p.method} ${url.origin}${url.pathname} failed: ${(error as Error).message}`, undefined, { cause: error });
+      throw new HttpError(
+        `${p.method} ${url.origin}${url.pathname} failed: ${(error as Error).message}`,
+        undefined,
+        { cause: error },
+      );
     }
   };
 
@@ -120,9 +137,13 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
         try {
           return await attempt(p, url, context);
         } catch (error) {
-          const transient = (error instanceof HttpError || error instanceof NodeTimeoutError) && error.retryable;
+          const transient =
+            (error instanceof HttpError || error instanceof NodeTimeoutError) && error.retryable;
           if (!transient || retry >= retries || context.signal.aborted) throw error;
-          context.log.warn('http.request attempt failed; retrying', { retry: retry + 1, error: (error as Error).message });
+          context.log.warn('http.request attempt failed; retrying', {
+            retry: retry + 1,
+            error: (error as Error).message,
+          });
           await sleep(delayFor(retry + 1), undefined, { signal: context.signal }).catch(() => {
             throw abortedError(context.signal);
           });
@@ -135,7 +156,11 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
   };
 }
 
-async function readLimited(body: Dispatcher.ResponseData['body'], maxBytes: number, url: URL): Promise<string> {
+async function readLimited(
+  body: Dispatcher.ResponseData['body'],
+  maxBytes: number,
+  url: URL,
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {

@@ -6,7 +6,11 @@ export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 export function abortedError(signal: AbortSignal): NodeError {
   const reason: unknown = signal.reason;
   if (reason instanceof NodeTimeoutError || reason instanceof NodeCancelledError) return reason;
-  if (typeof reason === 'object' && reason !== null && (reason as { name?: unknown }).name === 'TimeoutError') {
+  if (
+    typeof reason === 'object' &&
+    reason !== null &&
+    (reason as { name?: unknown }).name === 'TimeoutError'
+  ) {
     return new NodeTimeoutError('The step timed out', { cause: reason });
   }
   return new NodeCancelledError('The step was aborted', { cause: reason });

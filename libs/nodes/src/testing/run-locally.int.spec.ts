@@ -37,7 +37,9 @@ describe('runLocally: planNext → handler → history, as the robot does', () =
   });
 
   it('runs the demo order-entry example to its confirmation number', async () => {
-    const example = JSON.parse(readFileSync(join(__dirname, '../../../../examples/demo-order-entry.workflow.json'), 'utf8')) as unknown;
+    const example = JSON.parse(
+      readFileSync(join(__dirname, '../../../../examples/demo-order-entry.workflow.json'), 'utf8'),
+    ) as unknown;
     const result = await runLocally({
       workflow: parsed(example),
       variables: {
@@ -54,8 +56,17 @@ describe('runLocally: planNext → handler → history, as the robot does', () =
       handlers,
       browser: pool,
     });
-    expect(result).toMatchObject({ status: 'completed', outputs: { confirmationNumber: site.orders()[0]?.confirmationNumber } });
-    expect(site.orders()[0]).toMatchObject({ customer: 'ACME Corp', product: 'gizmo', quantity: 3, shipping: 'express', giftWrap: true });
+    expect(result).toMatchObject({
+      status: 'completed',
+      outputs: { confirmationNumber: site.orders()[0]?.confirmationNumber },
+    });
+    expect(site.orders()[0]).toMatchObject({
+      customer: 'ACME Corp',
+      product: 'gizmo',
+      quantity: 3,
+      shipping: 'express',
+      giftWrap: true,
+    });
     expect(pool.usage().leases).toBe(0);
   });
 
@@ -65,9 +76,19 @@ describe('runLocally: planNext → handler → history, as the robot does', () =
       id: 'mixed',
       version: 1,
       nodes: [
-        { id: 'record', type: 'http.request', params: { method: 'POST', url: `${site.url}/api/side-effects`, json: { key: 'local-run' } }, next: 'double' },
+        {
+          id: 'record',
+          type: 'http.request',
+          params: { method: 'POST', url: `${site.url}/api/side-effects`, json: { key: 'local-run' } },
+          next: 'double',
+        },
         { id: 'double', type: 'data.map', params: { items: [1, 2, 3], expression: 'item * 2' }, next: 'big' },
-        { id: 'big', type: 'data.filter', params: { items: '{{ steps.double.output.items }}', expression: 'item > 2' }, next: 'open' },
+        {
+          id: 'big',
+          type: 'data.filter',
+          params: { items: '{{ steps.double.output.items }}', expression: 'item > 2' },
+          next: 'open',
+        },
         { id: 'open', type: 'browser.goto', params: { url: `${site.url}/login` }, next: 'missing' },
         { id: 'missing', type: 'browser.click', params: { selector: '#no-such-button' }, timeoutMs: 1500 },
       ],
@@ -76,7 +97,10 @@ describe('runLocally: planNext → handler → history, as the robot does', () =
 
     expect(site.sideEffects()).toEqual({ 'local-run': 1 });
     expect(result.history.get('big')).toEqual({ status: 'completed', output: { items: [4, 6] } });
-    expect(result).toMatchObject({ status: 'failed', error: { code: 'ELEMENT_NOT_FOUND', retryable: false, nodeId: 'missing' } });
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: { code: 'ELEMENT_NOT_FOUND', retryable: false, nodeId: 'missing' },
+    });
     const evidence = result.steps.at(-1)?.failureArtifacts ?? [];
     expect(evidence.map((a) => a.kind)).toEqual(['screenshot', 'dom']);
     expect(Buffer.from(await artifacts.get(evidence[1]?.ref ?? '')).toString()).toContain('login-button');

@@ -1,4 +1,11 @@
-import { createPlanner, type NextAction, type RunContext, type StepError, type StepRecord, type Workflow } from '@aether/workflow';
+import {
+  createPlanner,
+  type NextAction,
+  type RunContext,
+  type StepError,
+  type StepRecord,
+  type Workflow,
+} from '@aether/workflow';
 import type { Page } from 'playwright-core';
 import { InMemoryArtifacts, type ArtifactStore } from '../artifacts/artifact-store';
 import type { BrowserLease, BrowserPool } from '../browser/browser-pool';
@@ -36,10 +43,18 @@ export interface LocalStepRun {
   readonly failureArtifacts?: readonly FailureArtifact[];
 }
 
-export type LocalRunResult = { readonly steps: readonly LocalStepRun[]; readonly history: ReadonlyMap<string, StepRecord> } & (
+export type LocalRunResult = {
+  readonly steps: readonly LocalStepRun[];
+  readonly history: ReadonlyMap<string, StepRecord>;
+} & (
   | { readonly status: 'completed'; readonly outputs: Readonly<Record<string, unknown>> }
   | { readonly status: 'failed'; readonly error: Extract<NextAction, { kind: 'fail' }>['error'] }
-  | { readonly status: 'ambiguous'; readonly stepKey: string; readonly nodeId: string; readonly reason: string }
+  | {
+      readonly status: 'ambiguous';
+      readonly stepKey: string;
+      readonly nodeId: string;
+      readonly reason: string;
+    }
 );
 
 const quietLog: NodeLogger = { info: () => undefined, warn: () => undefined };
@@ -76,7 +91,14 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         case 'fail':
           return { status: 'failed', error: action.error, steps, history };
         case 'ambiguous':
-          return { status: 'ambiguous', stepKey: action.stepKey, nodeId: action.nodeId, reason: action.reason, steps, history };
+          return {
+            status: 'ambiguous',
+            stepKey: action.stepKey,
+            nodeId: action.nodeId,
+            reason: action.reason,
+            steps,
+            history,
+          };
         case 'run':
           break;
         default: {
@@ -84,7 +106,8 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
           return _exhaustive;
         }
       }
-      if (count >= maxSteps) throw new Error(`runLocally stopped after ${maxSteps} steps; the workflow does not end`);
+      if (count >= maxSteps)
+        throw new Error(`runLocally stopped after ${maxSteps} steps; the workflow does not end`);
       if (outer.aborted) throw new NodeCancelledError('The local run was cancelled', { cause: outer.reason });
 
       const { step } = action;
@@ -107,17 +130,29 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
       try {
         const handler = options.handlers.get(step.type);
         if (handler === undefined) throw new Error(`No handler for node type "${step.type}"`);
-        outcome = { status: 'completed', output: JSON.parse(JSON.stringify(await handler.execute(step.params, context))) as unknown };
+        outcome = {
+          status: 'completed',
+          output: JSON.parse(JSON.stringify(await handler.execute(step.params, context))) as unknown,
+        };
       } catch (thrown) {
         const error = toNodeError(thrown);
         const stepError: StepError = { message: error.message, code: error.code, retryable: error.retryable };
         outcome = { status: 'failed', error: stepError, attempt };
         if (step.type.startsWith('browser.') && lease !== undefined) {
-          failureArtifacts = await captureFailureArtifacts(await lease.page(), artifacts, { name: `${jobId}/${step.key}/attempt-${attempt}` }).catch(() => []);
+          failureArtifacts = await captureFailureArtifacts(await lease.page(), artifacts, {
+            name: `${jobId}/${step.key}/attempt-${attempt}`,
+          }).catch(() => []);
         }
       }
       history.set(step.key, outcome);
-      steps.push({ key: step.key, nodeId: step.nodeId, type: step.type, attempt, outcome, ...(failureArtifacts ? { failureArtifacts } : {}) });
+      steps.push({
+        key: step.key,
+        nodeId: step.nodeId,
+        type: step.type,
+        attempt,
+        outcome,
+        ...(failureArtifacts ? { failureArtifacts } : {}),
+      });
     }
   } finally {
     await lease?.release();

@@ -9,7 +9,8 @@ export class SelectorRow {
   @Column({ name: 'node_id', type: 'text' }) nodeId!: string;
   @Column({ type: 'text' }) selector!: string;
   /** 0 sturdy … 1 breaks on the next deploy; null until the healer rated it. */
-  @Column({ name: 'fragility_score', type: 'double precision', nullable: true }) fragilityScore!: number | null;
+  @Column({ name: 'fragility_score', type: 'double precision', nullable: true }) fragilityScore!:
+    number | null;
   @Column({ name: 'fragility_reasons', type: 'jsonb', nullable: true })
   fragilityReasons!: { code: string; message: string }[] | null;
   @Column({ type: 'text', nullable: true }) suggestion!: string | null;
@@ -38,7 +39,10 @@ export class SelectorHealRow {
   @Column({ type: 'int' }) tier!: number;
   @Column({ type: 'double precision' }) confidence!: number;
   @Column({ type: 'double precision' }) margin!: number;
-  @Column({ name: 'runner_up', type: 'jsonb', nullable: true }) runnerUp!: { selector: string; confidence: number } | null;
+  @Column({ name: 'runner_up', type: 'jsonb', nullable: true }) runnerUp!: {
+    selector: string;
+    confidence: number;
+  } | null;
   @Column({ name: 'elapsed_ms', type: 'double precision' }) elapsedMs!: number;
   @Column({ type: 'boolean' }) applied!: boolean;
   @Column({ name: 'screenshot_ref', type: 'text', nullable: true }) screenshotRef!: string | null;
