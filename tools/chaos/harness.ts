@@ -4,10 +4,16 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { STREAMS } from '@aether/contracts';
-import type { DemoSite } from '../../apps/demo-site/src';
+import type { DemoSite } from '@aether/demo-site';
 import type { TestDatabase, TestNatsServer } from '@aether/testing';
-import { startTestPlatform, type JobEventView, type TestPlatform } from '../dev/platform';
-import { startServiceProcess, type RunningStack, type ServiceProcess } from '../dev/stack';
+import {
+  startTestPlatform,
+  type JobEventView,
+  type TestPlatform,
+  startServiceProcess,
+  type RunningStack,
+  type ServiceProcess,
+} from '@aether/platform';
 
 const WORKFLOW = readFileSync(join(__dirname, 'chaos-ten-steps.workflow.json'), 'utf8');
 const TERMINAL = ['completed', 'failed', 'rejected', 'cancelled', 'needs_attention'];

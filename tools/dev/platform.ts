@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
-import { startDemoSite, type DemoSite } from '../../apps/demo-site/src';
+import { startDemoSite, type DemoSite } from '@aether/demo-site';
 import { startStack, type RunningStack } from './stack';
 
 export interface PlatformOptions {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startDemoSite } from '../../apps/demo-site/src';
+import { startDemoSite } from '@aether/demo-site';
 import { DEMO_PASSWORD, runDemoJob } from './demo';
 import { ensureNats, ensurePostgres, requireChromium, type Started } from './infrastructure';
 import { REPO_ROOT, startStack, type RunningStack } from './stack';

@@ -1,9 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_PASSWORD, runDemoJob, type JobResult } from '../../../tools/dev/demo';
-import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
-import { REPO_ROOT } from '../../../tools/dev/stack';
+import {
+  DEMO_PASSWORD,
+  runDemoJob,
+  type JobResult,
+  startTestPlatform,
+  type TestPlatform,
+  REPO_ROOT,
+} from '@aether/platform';
 
 /**
  * Production runs the JavaScript `npm run build` writes, not TypeScript compiled as it loads:

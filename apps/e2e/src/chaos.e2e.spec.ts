@@ -1,4 +1,4 @@
-import { chaosLine, runChaos, type ChaosReport } from '../../../tools/chaos/harness';
+import { chaosLine, runChaos, type ChaosReport } from '@aether/chaos';
 
 /**
  * The short chaos suite (the full one is `npm run chaos`): robots SIGKILLed at random

@@ -3,8 +3,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { MessageRegistry, ROBOT_EVENTS, subjects, type RobotEvent } from '@aether/contracts';
 import { EventStore, connectNats } from '@aether/event-store';
 import { eventually } from '@aether/testing';
-import { startTestPlatform, type JobEventView, type TestPlatform } from '../../../tools/dev/platform';
-import type { ServiceProcess } from '../../../tools/dev/stack';
+import {
+  startTestPlatform,
+  type JobEventView,
+  type TestPlatform,
+  type ServiceProcess,
+} from '@aether/platform';
 
 /** The production lease: any resume well inside it cannot have come from the lease lapsing. */
 const LEASE_MS = 30_000;

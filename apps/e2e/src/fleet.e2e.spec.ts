@@ -5,8 +5,12 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { RunJob, STREAMS, subjects } from '@aether/contracts';
 import { connectNats } from '@aether/event-store';
 import { eventually } from '@aether/testing';
-import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
-import { startServiceProcess, type ServiceProcess } from '../../../tools/dev/stack';
+import {
+  startTestPlatform,
+  type TestPlatform,
+  startServiceProcess,
+  type ServiceProcess,
+} from '@aether/platform';
 
 /**
  * The fleet, every process real: four robots with different capabilities and tags, the

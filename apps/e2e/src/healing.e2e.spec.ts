@@ -1,6 +1,12 @@
 import { eventually } from '@aether/testing';
-import { DEMO_PASSWORD, waitForJob, type JobResult } from '../../../tools/dev/demo';
-import { startTestPlatform, type JobEventView, type TestPlatform } from '../../../tools/dev/platform';
+import {
+  DEMO_PASSWORD,
+  waitForJob,
+  type JobResult,
+  startTestPlatform,
+  type JobEventView,
+  type TestPlatform,
+} from '@aether/platform';
 
 type Policy = 'off' | 'heal' | 'heal-and-pause';
 

@@ -1,8 +1,13 @@
 import { Client } from 'pg';
 import { eventually } from '@aether/testing';
-import { DEMO_PASSWORD, runDemoJob, type JobResult } from '../../../tools/dev/demo';
-import { startTestPlatform, type TestPlatform } from '../../../tools/dev/platform';
-import { startServiceProcess } from '../../../tools/dev/stack';
+import {
+  DEMO_PASSWORD,
+  runDemoJob,
+  type JobResult,
+  startTestPlatform,
+  type TestPlatform,
+  startServiceProcess,
+} from '@aether/platform';
 
 /**
  * The foundation's vertical slice, every layer real: HTTP trigger → command → JobRequested

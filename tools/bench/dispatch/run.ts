@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createTestDatabase, eventually, startNatsServer } from '@aether/testing';
-import { startStack } from '../../dev/stack';
+import { startStack } from '@aether/platform';
 import { installLagProbe, measureAether, noopWorkflow } from './aether';
 import { measureRawJetStream } from './jetstream';
 import { cpuSeconds, ioCalls, round } from './measure';

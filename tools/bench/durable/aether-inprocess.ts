@@ -3,8 +3,7 @@ import { JobRequested, RunJob, WorkflowVersionPublished, subjects } from '@aethe
 import { EventStore, connectNats, ensureStreams } from '@aether/event-store';
 import { createNodeHandlers } from '@aether/nodes';
 import pino from 'pino';
-import { JobRunner } from '../../../apps/robot/src/jobs/job-runner';
-import { WorkflowCatalog } from '../../../apps/robot/src/workflows/workflow-catalog';
+import { JobRunner, WorkflowCatalog } from '@aether/robot/in-process';
 
 /** A workflow of `steps` no-op robot steps (`data.set`), each checkpointed as StepStarted + StepCompleted. */
 export function noopWorkflow(steps: number) {

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { TestDatabase, TestNatsServer } from '@aether/testing';
-import { startTestPlatform } from '../../dev/platform';
-import { startServiceProcess } from '../../dev/stack';
+import { startTestPlatform, startServiceProcess } from '@aether/platform';
 
 const PROBE = {
   id: 'resume-probe',

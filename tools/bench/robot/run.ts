@@ -6,7 +6,7 @@ import { connect } from '@nats-io/transport-node';
 import { JobRequested, RunJob, STREAMS, WorkflowVersionPublished, newId, subjects } from '@aether/contracts';
 import { EventStore, ensureStreams } from '@aether/event-store';
 import { eventually, startNatsServer } from '@aether/testing';
-import { startServiceProcess, type ServiceProcess } from '../../dev/stack';
+import { startServiceProcess, type ServiceProcess } from '@aether/platform';
 import { noopWorkflow } from '../dispatch/aether';
 import { cpuSeconds, round, withLimit } from '../dispatch/measure';
 import { runnerMicrosPerJob } from './runner-cost';

@@ -3,8 +3,7 @@ import { MessageRegistry, RunJob, WORK_MESSAGES, type WorkMessage } from '@aethe
 import type { EventStore } from '@aether/event-store';
 import { createNodeHandlers } from '@aether/nodes';
 import { parseWorkflow } from '@aether/workflow';
-import { JobRunner } from '../../../apps/robot/src/jobs/job-runner';
-import type { WorkflowCatalog } from '../../../apps/robot/src/workflows/workflow-catalog';
+import { JobRunner, type WorkflowCatalog } from '@aether/robot/in-process';
 import { noopWorkflow } from '../dispatch/aether';
 
 const encoder = new TextEncoder();

@@ -1,5 +1,4 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only: a real nats-server per suite
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { ArtifactNotFoundError, InMemoryArtifacts } from './artifact-store';
 import { ObjectStoreArtifacts } from './object-store-artifacts';

@@ -1,0 +1,1 @@
+export { auditJob, ChaosPlatform, chaosLine, runChaos, type ChaosOptions, type ChaosReport } from './harness';

@@ -1,0 +1,26 @@
+export {
+  startTestPlatform,
+  type ApiResponse,
+  type JobEventView,
+  type PlatformOptions,
+  type TestPlatform,
+} from './platform';
+export {
+  ALL_SERVICES,
+  REPO_ROOT,
+  startServiceProcess,
+  startStack,
+  type RunningStack,
+  type ServiceName,
+  type ServiceProcess,
+  type StackOptions,
+  type StartServiceOptions,
+} from './stack';
+export {
+  DEMO_PASSWORD,
+  DEMO_WORKFLOW_FILE,
+  demoVariables,
+  runDemoJob,
+  waitForJob,
+  type JobResult,
+} from './demo';
