@@ -9,6 +9,7 @@ import { loadDispatcherConfig } from '../../../apps/dispatcher/src/config';
 import { measureRawJetStreamSharedConnection, startRawPullers } from './jetstream';
 import { cpuSeconds, ioCalls, round } from './measure';
 import { cpuByProcess } from '../cost';
+import { benchFailed } from '../failure';
 import { percentile } from '../stats';
 import { openPgBoss, type PgBossMajor } from './pgboss';
 
@@ -239,12 +240,7 @@ interface Round {
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+main().catch(benchFailed);
 
 interface Measured {
   readonly natsUrl: string;

@@ -8,6 +8,7 @@ import { DEMO_PASSWORD, DEMO_WORKFLOW_FILE, demoVariables } from '../../dev/demo
 import { startTestPlatform, type TestPlatform } from '../../dev/platform';
 import type { ServiceProcess } from '../../dev/stack';
 import { round, sleep, withLimit } from '../dispatch/measure';
+import { benchFailed } from '../failure';
 import { percentile } from '../stats';
 import { runBareScript } from './bare';
 import { JobWatch, type WatchedJob } from './job-watch';
@@ -378,9 +379,4 @@ function summarizeDensity(levels: readonly DensityLevel[]) {
 
 const sum = (values: readonly number[]) => values.reduce((total, v) => total + v, 0);
 
-main().catch((error: unknown) => {
-  process.stderr.write(
-    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
-});
+main().catch(benchFailed);
