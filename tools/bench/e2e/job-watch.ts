@@ -12,7 +12,8 @@ export interface WatchedJob {
   outcome?: string;
   /** Each step's `StepStarted` and outcome, by the robot's clock (epoch ms). */
   readonly steps: Map<string, { startedAt: number; endedAt?: number; nodeId: string }>;
-  /** The robot's clock at `JobStarted` and at the outcome (epoch ms). */
+  /** The scheduler's clock at `JobRequested`, the robot's at `JobStarted` and at the outcome (epoch ms). */
+  requestedOccurredAt?: number;
   startedOccurredAt?: number;
   endedOccurredAt?: number;
 }
@@ -74,6 +75,7 @@ export class JobWatch {
   private see(event: JobEvent, at: number): void {
     const job = this.job(event.aggregateId);
     const occurredAt = Date.parse(event.occurredAt);
+    if (event.type === 'JobRequested') job.requestedOccurredAt ??= occurredAt;
     if (event.type === 'JobStarted') job.startedOccurredAt ??= occurredAt;
     if (event.type === 'StepStarted') {
       job.firstStepAt ??= at;

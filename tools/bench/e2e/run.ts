@@ -217,6 +217,7 @@ async function measureOverhead(platform: TestPlatform, watch: JobWatch, browser:
     const s = [...a.job.steps.values()];
     return (s.at(-1)?.endedAt ?? 0) - (s[0]?.startedAt ?? 0);
   });
+  const toRequest = aether.map((a) => (a.job.requestedOccurredAt ?? 0) - a.sentAtEpoch);
   const toClaim = aether.map((a) => (a.job.startedOccurredAt ?? 0) - a.sentAtEpoch);
   const afterLast = aether.map((a) => {
     const s = [...a.job.steps.values()];
@@ -247,7 +248,7 @@ async function measureOverhead(platform: TestPlatform, watch: JobWatch, browser:
     )})`,
   );
   say(
-    `  aether, medians by the robot's clock: trigger sent → JobStarted ${round(p(toClaim, 0.5))} ms, ${steps} steps ${round(p(inSteps, 0.5))} ms inside + ${round(p(stepSpan, 0.5) - p(inSteps, 0.5))} ms between them, last step → JobCompleted ${round(p(afterLast, 0.5))} ms; bare steps ${round(p(bareSteps, 0.5))} ms`,
+    `  aether, medians by the robot's clock: trigger sent → JobRequested at ${round(p(toRequest, 0.5))} ms (gateway, scheduler) → JobStarted at ${round(p(toClaim, 0.5))} ms (dispatcher, robot), ${steps} steps ${round(p(inSteps, 0.5))} ms inside + ${round(p(stepSpan, 0.5) - p(inSteps, 0.5))} ms between them, last step → JobCompleted ${round(p(afterLast, 0.5))} ms; bare steps ${round(p(bareSteps, 0.5))} ms`,
   );
   const byNode = new Map<string, { aether: number[]; bare: number[] }>();
   for (const a of aether)
