@@ -47,6 +47,7 @@ async function main() {
   // rounds of 500 jobs per robot, the cost per job stops falling after about 2,000 jobs per
   // robot (docs/orchestration.md). Each robot is warmed alike.
   const warmup = Number(process.env['BENCH_WARMUP'] ?? 2500);
+  say(`load before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
   const logDir = mkdtempSync(join(tmpdir(), 'aether-bench-dispatch-'));
   const nats = await startNatsServer({ monitor: true });
   const database = await createTestDatabase('aether_bench_dispatch');
@@ -216,6 +217,7 @@ async function main() {
           of((r) => r.aether / r.rawShared),
           2,
         ),
+        load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
       })}\n`,
     );
   } finally {
