@@ -69,8 +69,8 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          // Benchmarks run the robot's job runner in their own process.
-          allow: ['@aether/robot/in-process'],
+          // Benchmarks run the robot's job runner in their own process and report the dispatcher's defaults.
+          allow: ['@aether/robot/in-process', '@aether/dispatcher/config'],
           depConstraints,
         },
       ],

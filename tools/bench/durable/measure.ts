@@ -1,5 +1,3 @@
-import { percentile } from '../stats';
-
 export interface Runner {
   runJob(steps: number): Promise<void>;
 }
@@ -24,11 +22,8 @@ export async function throughput(
   return jobs / ((performance.now() - started) / 1000);
 }
 
-/** Per-step checkpoint cost: (20-step time − 1-step time) / 19, one job at a time, as p50/p99 in ms. */
-export async function perStepOverhead(
-  runner: Runner,
-  samples: number,
-): Promise<{ p50: number; p99: number }> {
+/** Per-step checkpoint cost in ms, one sample per pair of jobs: (20-step time − 1-step time) / 19, one job at a time. */
+export async function perStepOverhead(runner: Runner, samples: number): Promise<number[]> {
   const costs: number[] = [];
   for (let i = 0; i < samples; i++) {
     let t = performance.now();
@@ -39,7 +34,7 @@ export async function perStepOverhead(
     const twenty = performance.now() - t;
     costs.push((twenty - one) / 19);
   }
-  return { p50: percentile(costs, 0.5), p99: percentile(costs, 0.99) };
+  return costs;
 }
 
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;

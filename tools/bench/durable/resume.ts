@@ -38,6 +38,7 @@ export async function measureResume(
     demoSite: false,
     env: { LOG_LEVEL: 'warn' },
     robotEnv,
+    ...(process.env['BENCH_BUILD'] ? { build: process.env['BENCH_BUILD'] } : {}),
   });
   const { stack } = platform;
   const api = async (path: string, method = 'GET', body?: unknown) =>
