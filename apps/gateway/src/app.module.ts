@@ -1,17 +1,20 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { HealingQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
+import type { EventStore } from '@aether/event-store';
 import {
+  EVENT_STORE,
   HEALTH_CHECKS,
   HealthController,
   JetStreamModule,
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
-import { DATA_SOURCE, READ_MODEL } from './common/tokens';
+import { DATA_SOURCE, READ_MODEL, TRIGGER_KEYS } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
 import { JobsController } from './jobs/jobs.controller';
+import { TriggerKeys } from './workflows/trigger-keys';
 import { WorkflowsController } from './workflows/workflows.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DispatchPoliciesController } from './dispatch-policies/dispatch-policies.controller';
@@ -44,6 +47,11 @@ export class GatewayModule {
           provide: READ_MODEL,
           useFactory: (ds: DataSource) => new ReadModelQueries(ds),
           inject: [DATA_SOURCE],
+        },
+        {
+          provide: TRIGGER_KEYS,
+          useFactory: (store: EventStore) => new TriggerKeys(store, config.IDEMPOTENCY_RETENTION_MS),
+          inject: [EVENT_STORE],
         },
         {
           provide: HealingQueries,

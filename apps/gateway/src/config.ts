@@ -10,6 +10,8 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
       /** Interface to listen on; 0.0.0.0 in containers. */
       HOST: z.union([z.ipv4(), z.literal('localhost')]).default('127.0.0.1'),
       LOG_LEVEL: env.logLevel,
+      /** How long a trigger's `Idempotency-Key` keeps answering with its first job. Default 24 h. */
+      IDEMPOTENCY_RETENTION_MS: env.durationMs(24 * 3_600_000),
     },
     source,
   );

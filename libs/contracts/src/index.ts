@@ -140,3 +140,9 @@ export {
   type ScheduleDefinition,
   type HookDefinition,
 } from './messages/schedule.definitions';
+export {
+  Sha256TokenSchema,
+  TriggerKeyClaimed,
+  TRIGGER_KEY_EVENTS,
+  type TriggerKeyEvent,
+} from './messages/trigger-key.events';

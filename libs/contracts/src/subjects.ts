@@ -9,7 +9,15 @@ import { isSubjectToken, type TenantId } from './ids';
  * - control:    `aether.ctl.<tenant>.job.<jobId>.<verb>`, `aether.ctl.<tenant>.robot.<robotId>.<sessionId>.probe`
  * - quarantine: `aether.quarantine.<consumer>`
  */
-export type AggregateType = 'job' | 'workflow' | 'robot' | 'schedule' | 'selector' | 'proposal';
+export type AggregateType =
+  | 'job'
+  | 'workflow'
+  | 'robot'
+  | 'schedule'
+  | 'selector'
+  | 'proposal'
+  /** An `Idempotency-Key` of a trigger: `aether.evt.<tenant>.trigger-key.<sha256 of the key>` (ADR 54). */
+  | 'trigger-key';
 
 export const STREAMS = {
   events: 'EVENTS',

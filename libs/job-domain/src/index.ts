@@ -9,3 +9,10 @@ export {
   type JobState,
   type StepRecord,
 } from './job-state';
+export {
+  decideTriggerKey,
+  evolveTriggerKey,
+  foldTriggerKey,
+  type TriggerKeyDecision,
+  type TriggerKeyState,
+} from './trigger-key';

@@ -19,14 +19,21 @@ export function registerJobs(program: Command): void {
     .description('start a job of a workflow')
     .option('--vars <json|@file>', 'job variables as JSON, or @file.json', '{}')
     .option('--priority <n>', 'priority 0-20', '10')
-    .action(async (workflowId: string, options: { vars: string; priority: string }) => {
-      const raw = options.vars.startsWith('@') ? readFileSync(options.vars.slice(1), 'utf8') : options.vars;
-      const result = await api(`/api/v1/workflows/${encodeURIComponent(workflowId)}/trigger`, {
-        method: 'POST',
-        body: JSON.stringify({ variables: JSON.parse(raw), priority: Number(options.priority) }),
-      });
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-    });
+    .option(
+      '--idempotency-key <key>',
+      'the same key and variables start one job, however often sent (another body is refused)',
+    )
+    .action(
+      async (workflowId: string, options: { vars: string; priority: string; idempotencyKey?: string }) => {
+        const raw = options.vars.startsWith('@') ? readFileSync(options.vars.slice(1), 'utf8') : options.vars;
+        const result = await api(`/api/v1/workflows/${encodeURIComponent(workflowId)}/trigger`, {
+          method: 'POST',
+          body: JSON.stringify({ variables: JSON.parse(raw), priority: Number(options.priority) }),
+          ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
+        });
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+      },
+    );
 
   program
     .command('status [jobId]')

@@ -1,6 +1,18 @@
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
 import type { JetStreamClient } from '@nats-io/jetstream';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
   AggregateIdSchema,
@@ -17,9 +29,11 @@ import type { ReadModelQueries } from '@aether/read-model';
 import { EVENT_STORE, JETSTREAM } from '@aether/service-kit';
 import { parseWorkflow, parseWorkflowText } from '@aether/workflow';
 import { Tenant } from '../common/tenant';
-import { READ_MODEL } from '../common/tokens';
+import { READ_MODEL, TRIGGER_KEYS } from '../common/tokens';
+import { IDEMPOTENCY_HEADER } from '../hooks/hook-signature';
 import { parseOr400 } from '../common/validation';
 import { publishWorkflowVersion } from './publish-workflow';
+import type { TriggerKeys } from './trigger-keys';
 
 const TriggerBody = z
   .object({
@@ -39,6 +53,7 @@ export class WorkflowsController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(JETSTREAM) private readonly js: JetStreamClient,
     @Inject(READ_MODEL) private readonly queries: ReadModelQueries,
+    @Inject(TRIGGER_KEYS) private readonly keys: TriggerKeys,
   ) {}
 
   /** Stores a new version of a workflow (JSON body, or YAML with `Content-Type: application/yaml`). */
@@ -75,18 +90,40 @@ export class WorkflowsController {
     };
   }
 
+  /**
+   * Starts a job. With an `Idempotency-Key`, the same key and body within the retention answer
+   * with the first job (`Idempotent-Replayed: true`), another body with 409 (ADR 54).
+   */
   @Post(':workflowId/trigger')
   @HttpCode(202)
-  async trigger(@Tenant() tenantId: string, @Param('workflowId') workflowId: string, @Body() body: unknown) {
+  async trigger(
+    @Tenant() tenantId: string,
+    @Param('workflowId') workflowId: string,
+    @Body() body: unknown,
+    @Headers(IDEMPOTENCY_HEADER) idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     parseOr400(AggregateIdSchema, workflowId, 'workflowId');
     const input = parseOr400(TriggerBody, body ?? {}, 'body');
     if ((await this.store.lastSequence(subjects.event(tenantId, 'workflow', workflowId))) === 0) {
       throw new NotFoundException(`workflow ${workflowId} not found`);
     }
-    const jobId = newId();
+    let jobId = newId();
+    if (idempotencyKey !== undefined) {
+      const keyed = await this.keys.claim(tenantId, idempotencyKey, workflowId, input, jobId);
+      jobId = keyed.jobId;
+      if (keyed.replayed) {
+        response.setHeader('Idempotent-Replayed', 'true');
+        // The replica that claimed the key may have died before sending the command: send it
+        // again; its message id makes the scheduler start the job once either way.
+        if ((await this.store.lastSequence(subjects.event(tenantId, 'job', jobId))) > 0)
+          return { jobId, status: 'pending' };
+      }
+    }
     const command = RequestJob.create({
       tenantId,
       aggregateId: jobId,
+      ...(idempotencyKey !== undefined ? { id: `request:${jobId}` } : {}),
       data: {
         workflowId,
         workflowVersion: input.workflowVersion,
