@@ -17,7 +17,11 @@ export type AggregateType =
   | 'selector'
   | 'proposal'
   /** An `Idempotency-Key` of a trigger: `aether.evt.<tenant>.trigger-key.<sha256 of the key>` (ADR 54). */
-  | 'trigger-key';
+  | 'trigger-key'
+  /** A work queue's policy and its trigger's fires. */
+  | 'queue'
+  /** One item of a work queue; its id is derived from the queue and the item's reference. */
+  | 'queue-item';
 
 export const STREAMS = {
   events: 'EVENTS',
@@ -102,6 +106,13 @@ export const subjects = {
    */
   robotProbe(tenantId: TenantId, robotId: string, sessionId: string): string {
     return `${ROOT}.ctl.${token(tenantId, 'tenant')}.robot.${token(robotId, 'robot id')}.${token(sessionId, 'session id')}.probe`;
+  },
+  /**
+   * Core-NATS request a `queue.next` step sends for the next item of a queue:
+   * `aether.ctl.<tenant>.queue.<queue>.take`; the scheduler's queue keeper answers (queue group).
+   */
+  queueTake(tenantId: TenantId | typeof ANY, queue: string): string {
+    return `${ROOT}.ctl.${token(tenantId, 'tenant')}.queue.${token(queue, 'queue')}.take`;
   },
   quarantine(consumer: string): string {
     return `${ROOT}.quarantine.${token(consumer, 'consumer')}`;

@@ -8,7 +8,7 @@ export const JobRequestSchema = z.object({
   variables: JsonObjectSchema,
   priority: PrioritySchema,
   trigger: z.object({
-    kind: z.enum(['manual', 'cron', 'webhook', 'api']),
+    kind: z.enum(['manual', 'cron', 'webhook', 'api', 'queue']),
     sourceId: z.string().optional(),
   }),
   /** Constraints, preferences and affinity for the dispatcher; absent: any robot. */

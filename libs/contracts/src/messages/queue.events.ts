@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { defineMessage, type MessageOf } from '../envelope';
+import { AggregateIdSchema } from '../ids';
+import { JsonObjectSchema, PrioritySchema } from './common';
+
+/** A queue's name: its aggregate id, `aether.evt.<tenant>.queue.<name>`. */
+export const QueueNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'queue names are letters, digits, "_" and "-" (max 64)');
+
+/** An item's business key, unique within its queue (an order number, an invoice id). */
+export const QueueReferenceSchema = z.string().min(1).max(256);
+
+/** Application exceptions are retried up to the queue's `maxRetries`; business exceptions never are. */
+export const QueueExceptionSchema = z.enum(['business', 'application']);
+export type QueueException = z.infer<typeof QueueExceptionSchema>;
+
+/**
+ * Starts jobs while items wait: `ceil(waiting / itemsPerJob)` jobs, at most `maxConcurrentJobs`
+ * running at once, placed only on robots of `pool` when set. Each job takes items with
+ * `queue.next` until the queue is empty.
+ */
+export const QueueTriggerSchema = z
+  .object({
+    workflowId: AggregateIdSchema,
+    /** Waiting items per job started. Default 1. */
+    itemsPerJob: z.number().int().min(1).max(10_000).default(1),
+    /** Jobs of this trigger running at once. Default 1. */
+    maxConcurrentJobs: z.number().int().min(1).max(1_000).default(1),
+    /** Only robots registered in this pool. */
+    pool: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .optional(),
+    priority: PrioritySchema.optional(),
+  })
+  .strict();
+export type QueueTrigger = z.infer<typeof QueueTriggerSchema>;
+
+export const QueuePolicySchema = z
+  .object({
+    /** Retries of an item after an application exception (or a job that ended without an outcome). Default 3. */
+    maxRetries: z.number().int().min(0).max(20).default(3),
+    /** An item must finish within this many ms of being added; its deadline is at most `addedAt + slaMs`. */
+    slaMs: z.number().int().positive().optional(),
+    trigger: QueueTriggerSchema.optional(),
+  })
+  .strict();
+export type QueuePolicy = z.infer<typeof QueuePolicySchema>;
+
+const queue = { kind: 'event', aggregate: 'queue' } as const;
+const item = { kind: 'event', aggregate: 'queue-item' } as const;
+
+/** A queue's policy, created or replaced (the latest one holds). */
+export const QueueDefined = defineMessage({
+  ...queue,
+  type: 'QueueDefined',
+  version: 1,
+  schema: QueuePolicySchema,
+});
+
+/**
+ * Jobs a queue trigger started, appended with the queue's expected last sequence so two
+ * scheduler replicas never start the same jobs twice; each job id is `RequestJob`'s aggregate.
+ */
+export const QueueJobsStarted = defineMessage({
+  ...queue,
+  type: 'QueueJobsStarted',
+  version: 1,
+  schema: z.object({
+    jobIds: z.array(AggregateIdSchema).min(1).max(1_000),
+    /** Items waiting when the trigger fired. */
+    waiting: z.number().int().nonnegative(),
+  }),
+});
+
+/**
+ * An item, on `aether.evt.<tenant>.queue-item.<itemId>` where the id is derived from the queue and
+ * the reference: appended with expected sequence 0, so a duplicate reference cannot be added twice.
+ */
+export const QueueItemAdded = defineMessage({
+  ...item,
+  type: 'QueueItemAdded',
+  version: 1,
+  schema: z.object({
+    queue: QueueNameSchema,
+    reference: QueueReferenceSchema,
+    payload: JsonObjectSchema,
+    priority: PrioritySchema,
+    /** Finish by (the earlier of the given deadline and the queue's SLA). */
+    deadline: z.iso.datetime().optional(),
+    /** Copied from the queue's policy when added. */
+    maxRetries: z.number().int().min(0).max(20),
+    addedBy: z.object({ kind: z.enum(['api', 'workflow']), jobId: z.string().optional() }),
+  }),
+});
+
+/** A job took the item (`queue.next`): it is leased to that job until an outcome or the job ends. */
+export const QueueItemStarted = defineMessage({
+  ...item,
+  type: 'QueueItemStarted',
+  version: 1,
+  schema: z.object({
+    jobId: AggregateIdSchema,
+    /** The `queue.next` step that took it: the same step asking again gets the same item. */
+    stepKey: z.string().min(1).max(300),
+    robotId: z.string().max(128),
+    /** 1 for the first attempt. */
+    attempt: z.number().int().positive(),
+  }),
+});
+
+export const QueueItemCompleted = defineMessage({
+  ...item,
+  type: 'QueueItemCompleted',
+  version: 1,
+  schema: z.object({ jobId: AggregateIdSchema, output: JsonObjectSchema }),
+});
+
+/** `retried`: waiting again for another attempt; otherwise failed for good. */
+export const QueueItemFailed = defineMessage({
+  ...item,
+  type: 'QueueItemFailed',
+  version: 1,
+  schema: z.object({
+    jobId: AggregateIdSchema,
+    exception: QueueExceptionSchema,
+    message: z.string().max(4000),
+    retried: z.boolean(),
+  }),
+});
+
+/**
+ * The job holding the item ended without completing or failing it: retried when attempts are
+ * left, otherwise abandoned.
+ */
+export const QueueItemReleased = defineMessage({
+  ...item,
+  type: 'QueueItemReleased',
+  version: 1,
+  schema: z.object({
+    jobId: AggregateIdSchema,
+    /** How the job ended, e.g. `JobFailed`, `JobCancelled`. */
+    reason: z.string().max(200),
+    retried: z.boolean(),
+  }),
+});
+
+export const QUEUE_EVENTS = [QueueDefined, QueueJobsStarted] as const;
+export type QueueEvent = MessageOf<(typeof QUEUE_EVENTS)[number]>;
+export const QUEUE_ITEM_EVENTS = [
+  QueueItemAdded,
+  QueueItemStarted,
+  QueueItemCompleted,
+  QueueItemFailed,
+  QueueItemReleased,
+] as const;
+export type QueueItemEvent = MessageOf<(typeof QUEUE_ITEM_EVENTS)[number]>;
+
+/** Request on `subjects.queueTake`: the `queue.next` step of a job asks for the next item. */
+export const QueueTakeRequestSchema = z.object({
+  jobId: AggregateIdSchema,
+  stepKey: z.string().min(1).max(300),
+  robotId: z.string().max(128),
+});
+export type QueueTakeRequest = z.infer<typeof QueueTakeRequestSchema>;
+
+/** The item leased to the asking step, or `null` when none waits. */
+export const QueueTakeReplySchema = z.object({
+  item: z
+    .object({
+      itemId: AggregateIdSchema,
+      reference: QueueReferenceSchema,
+      payload: JsonObjectSchema,
+      priority: PrioritySchema,
+      deadline: z.iso.datetime().optional(),
+      attempt: z.number().int().positive(),
+    })
+    .nullable(),
+});
+export type QueueTakeReply = z.infer<typeof QueueTakeReplySchema>;

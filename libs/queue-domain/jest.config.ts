@@ -1,0 +1,5 @@
+export default {
+  displayName: 'queue-domain',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
