@@ -22,6 +22,7 @@ import { HooksController } from './hooks/hooks.controller';
 import { RobotsController } from './robots/robots.controller';
 import { SchedulesController } from './schedules/schedules.controller';
 import { HealingController } from './healing/healing.controller';
+import { QueuesController } from './queues/queues.controller';
 
 @Module({})
 export class GatewayModule {
@@ -40,6 +41,7 @@ export class GatewayModule {
         HooksController,
         DispatchPoliciesController,
         HealingController,
+        QueuesController,
       ],
       providers: [
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),

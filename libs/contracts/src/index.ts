@@ -161,6 +161,8 @@ export {
   QueueItemReleased,
   QUEUE_EVENTS,
   QUEUE_ITEM_EVENTS,
+  QUEUE_TRIGGER_EVENTS,
+  type QueueTriggerEvent,
   QueueTakeRequestSchema,
   QueueTakeReplySchema,
   type QueueException,

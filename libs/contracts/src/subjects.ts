@@ -20,6 +20,8 @@ export type AggregateType =
   | 'trigger-key'
   /** A work queue's policy and its trigger's fires. */
   | 'queue'
+  /** The jobs a queue's trigger started (kept apart so reading a queue's policy stays short). */
+  | 'queue-trigger'
   /** One item of a work queue; its id is derived from the queue and the item's reference. */
   | 'queue-item';
 

@@ -12,3 +12,4 @@ export {
 } from './queue-item';
 export { queueItemId } from './item-id';
 export { compareForTake } from './take-order';
+export { foldQueuePolicy, itemDeadline } from './queue-policy';

@@ -60,11 +60,12 @@ export const QueueDefined = defineMessage({
 });
 
 /**
- * Jobs a queue trigger started, appended with the queue's expected last sequence so two
+ * Jobs a queue trigger started, on `aether.evt.<tenant>.queue-trigger.<queue>`, appended with the expected last sequence so two
  * scheduler replicas never start the same jobs twice; each job id is `RequestJob`'s aggregate.
  */
 export const QueueJobsStarted = defineMessage({
-  ...queue,
+  kind: 'event',
+  aggregate: 'queue-trigger',
   type: 'QueueJobsStarted',
   version: 1,
   schema: z.object({
@@ -146,8 +147,10 @@ export const QueueItemReleased = defineMessage({
   }),
 });
 
-export const QUEUE_EVENTS = [QueueDefined, QueueJobsStarted] as const;
-export type QueueEvent = MessageOf<(typeof QUEUE_EVENTS)[number]>;
+export const QUEUE_EVENTS = [QueueDefined] as const;
+export type QueueEvent = MessageOf<typeof QueueDefined>;
+export const QUEUE_TRIGGER_EVENTS = [QueueJobsStarted] as const;
+export type QueueTriggerEvent = MessageOf<typeof QueueJobsStarted>;
 export const QUEUE_ITEM_EVENTS = [
   QueueItemAdded,
   QueueItemStarted,

@@ -1,0 +1,1 @@
+export { QueueItems, queueItemEvents, type QueueItemResult } from './queue-items';
