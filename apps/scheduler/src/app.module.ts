@@ -23,6 +23,7 @@ import {
 import type { SchedulerConfig } from './config';
 import { requestJobRoute } from './jobs/request-job.handler';
 import { CronScheduler } from './schedules/cron-scheduler';
+import { QueueKeeper } from './queues/queue-keeper';
 
 class CronLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(private readonly scheduler: CronScheduler) {}
@@ -31,6 +32,16 @@ class CronLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown
   }
   beforeApplicationShutdown() {
     return this.scheduler.stop();
+  }
+}
+
+class QueueKeeperLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(private readonly keeper: QueueKeeper) {}
+  onApplicationBootstrap() {
+    return this.keeper.start();
+  }
+  beforeApplicationShutdown() {
+    return this.keeper.stop();
   }
 }
 
@@ -70,6 +81,20 @@ export class SchedulerModule {
             });
             return new CronLifecycle(scheduler);
           },
+          inject: [NATS_CONNECTION, EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, LOGGER],
+        },
+        {
+          provide: QueueKeeperLifecycle,
+          useFactory: (
+            nc: NatsConnection,
+            store: EventStore,
+            js: JetStreamClient,
+            jsm: JetStreamManager,
+            log: Logger,
+          ) =>
+            new QueueKeeperLifecycle(
+              new QueueKeeper(nc, js, jsm, store, { sweepMs: config.QUEUE_SWEEP_MS }, log),
+            ),
           inject: [NATS_CONNECTION, EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, LOGGER],
         },
       ],

@@ -9,6 +9,8 @@ export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
       LOG_LEVEL: env.logLevel,
       /** A cron occurrence found at most this late (a restart, a slow timer) still fires as on time. */
       MISFIRE_GRACE_MS: env.durationMs(5_000),
+      /** How often the queue keeper releases items of ended jobs and fires queue triggers. */
+      QUEUE_SWEEP_MS: env.durationMs(1_000),
       /** Names this replica in `ScheduleFired.firedBy`. */
       REPLICA_ID: env.name(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`),
     },

@@ -1,0 +1,152 @@
+import {
+  JobCompleted,
+  JobRequested,
+  QueueDefined,
+  QueueTakeReplySchema,
+  STREAMS,
+  subjects,
+  type QueueTakeReply,
+} from '@aether/contracts';
+import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
+import { queueItemId } from '@aether/queue-domain';
+import { QueueItems } from '@aether/queues';
+import { createLogger } from '@aether/service-kit';
+import { eventually } from '@aether/testing';
+import { QueueKeeper } from './queue-keeper';
+
+const tenantId = 'default';
+
+describe('queue keeper (real nats-server)', () => {
+  let jet: TestJetStream;
+  let keepers: QueueKeeper[];
+  let items: QueueItems;
+
+  beforeAll(async () => {
+    jet = await startJetStream('queue-keeper-spec');
+    items = new QueueItems(jet.store);
+    const logger = createLogger('queue-keeper-spec', 'silent');
+    // Two replicas: every take and release is fenced by the item's expected sequence.
+    keepers = [0, 1].map(() => new QueueKeeper(jet.nc, jet.js, jet.jsm, jet.store, { sweepMs: 100 }, logger));
+    await Promise.all(keepers.map((keeper) => keeper.start()));
+  });
+
+  afterAll(async () => {
+    await Promise.all(keepers?.map((keeper) => keeper.stop()) ?? []);
+    await jet?.close();
+  });
+
+  const add = (queue: string, reference: string, priority = 10, deadline?: string) =>
+    items.execute(tenantId, queueItemId(queue, reference), {
+      type: 'AddItem',
+      queue,
+      reference,
+      payload: { reference },
+      priority,
+      ...(deadline ? { deadline } : {}),
+      maxRetries: 1,
+      addedBy: { kind: 'api' },
+    });
+
+  async function take(queue: string, jobId: string, stepKey = 'next'): Promise<QueueTakeReply['item']> {
+    const reply = await jet.nc.request(
+      subjects.queueTake(tenantId, queue),
+      JSON.stringify({ jobId, stepKey, robotId: 'r1' }),
+      {
+        timeout: 5_000,
+      },
+    );
+    return QueueTakeReplySchema.parse(reply.json()).item;
+  }
+
+  it('leases each item to exactly one of many concurrent takes, in priority then deadline order', async () => {
+    await add('orders', 'late', 10, '2030-01-02T00:00:00Z');
+    await add('orders', 'soon', 10, '2030-01-01T00:00:00Z');
+    await add('orders', 'urgent', 15);
+    for (let n = 0; n < 20; n++) await add('orders', `bulk-${n}`);
+    await eventually(async () => (await take('orders', 'j-a')) ?? undefined).then((first) =>
+      expect(first.reference).toBe('urgent'),
+    );
+    const next = [await take('orders', 'j-b'), await take('orders', 'j-c')];
+    expect(next.map((item) => item?.reference)).toEqual(['soon', 'late']);
+
+    const taken = await Promise.all(Array.from({ length: 40 }, (_, n) => take('orders', `job-${n}`)));
+    const references = taken.filter((item) => item !== null).map((item) => item.reference);
+    expect(new Set(references).size).toBe(references.length);
+    expect(references.length).toBe(20);
+    expect(await take('orders', 'job-late')).toBeNull();
+  });
+
+  it('gives a step that asks again (after a crash) the item it already holds', async () => {
+    await add('retake', 'only');
+    const first = await eventually(() => take('retake', 'job-1', 'next[0]'));
+    expect(await take('retake', 'job-1', 'next[0]')).toEqual(first);
+    expect(await take('retake', 'job-2', 'next[0]')).toBeNull();
+  });
+
+  it('releases the item of a job that ended without an outcome, for a retry, then abandons it', async () => {
+    await add('release', 'r-1');
+    const itemId = queueItemId('release', 'r-1');
+    const end = async (jobId: string) => {
+      const subject = subjects.event(tenantId, 'job', jobId);
+      await jet.store.append(
+        subject,
+        [
+          JobRequested.create({
+            tenantId,
+            aggregateId: jobId,
+            data: {
+              workflowId: 'wf',
+              workflowVersion: 1,
+              variables: {},
+              priority: 10,
+              trigger: { kind: 'queue' },
+            },
+          }),
+        ],
+        0,
+      );
+      await jet.store.append(
+        subject,
+        [JobCompleted.create({ tenantId, aggregateId: jobId, data: { outputs: {}, robotId: 'r1' } })],
+        'any',
+      );
+    };
+    expect(await eventually(() => take('release', 'job-x'))).toMatchObject({ reference: 'r-1', attempt: 1 });
+    await end('job-x');
+    await eventually(async () =>
+      (await items.read(tenantId, itemId)).state.status === 'retried' ? true : undefined,
+    );
+    expect(await take('release', 'job-y')).toMatchObject({ reference: 'r-1', attempt: 2 });
+    await end('job-y');
+    await eventually(async () =>
+      (await items.read(tenantId, itemId)).state.status === 'abandoned' ? true : undefined,
+    );
+  });
+
+  it('starts one job per N waiting items, at most maxConcurrentJobs, once across replicas', async () => {
+    await jet.store.append(
+      subjects.event(tenantId, 'queue', 'triggered'),
+      [
+        QueueDefined.create({
+          tenantId,
+          aggregateId: 'triggered',
+          data: { maxRetries: 0, trigger: { workflowId: 'wf', itemsPerJob: 2, maxConcurrentJobs: 3 } },
+        }),
+      ],
+      'any',
+    );
+    for (let n = 0; n < 4; n++) await add('triggered', `t-${n}`);
+    const requested = await eventually(async () => {
+      const info = await jet.jsm.streams.info(STREAMS.commands, {
+        subjects_filter: subjects.commandsOf('RequestJob'),
+      });
+      return info.state.messages >= 2 ? info.state.messages : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // several sweeps of both replicas
+    const info = await jet.jsm.streams.info(STREAMS.commands, {
+      subjects_filter: subjects.commandsOf('RequestJob'),
+    });
+    expect(info.state.messages).toBe(requested);
+    expect(requested).toBe(2);
+  });
+});

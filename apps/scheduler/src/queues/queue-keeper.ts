@@ -1,0 +1,325 @@
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import {
+  MessageRegistry,
+  QUEUE_EVENTS,
+  QUEUE_TRIGGER_EVENTS,
+  QueueJobsStarted,
+  QueueTakeRequestSchema,
+  RequestJob,
+  STREAMS,
+  decodeJson,
+  newId,
+  parseEventSubject,
+  subjects,
+  type Envelope,
+  type QueueEvent,
+  type QueuePolicy,
+  type QueueTakeReply,
+  type QueueTriggerEvent,
+} from '@aether/contracts';
+import { ConcurrencyError, type EventStore, type EventSubscription } from '@aether/event-store';
+import { QueueItemRejected, type QueueItemState } from '@aether/queue-domain';
+import { QueueItems, queueItemEvents } from '@aether/queues';
+import type { Logger } from '@aether/service-kit';
+import { QueueBook, type BookedItem } from './queue-book';
+
+const queueEvents = new MessageRegistry<QueueEvent>(QUEUE_EVENTS);
+const triggerEvents = new MessageRegistry<QueueTriggerEvent>(QUEUE_TRIGGER_EVENTS);
+const encoder = new TextEncoder();
+/** A job whose last event is one of these will not run another step: the item it holds is released. */
+const FINAL_JOB_EVENTS: ReadonlySet<string> = new Set([
+  'JobCompleted',
+  'JobCancelled',
+  'JobDeadLettered',
+  'JobRejected',
+]);
+/** Candidates a take tries before answering "none" (each refusal means another replica took it). */
+const TAKE_ATTEMPTS = 16;
+/** The book counts as caught up once its feeds were quiet this long. */
+const QUIET_MS = 300;
+
+export interface QueueKeeperOptions {
+  /** How often held items of ended jobs are released and queue triggers fire, in ms. */
+  readonly sweepMs: number;
+}
+
+/**
+ * Serves `queue.next` (a core-NATS request per take, queue group `queue-keeper`), releases the
+ * items of jobs that ended without an outcome and fires queue triggers. Its book is folded from
+ * the event stream at start and followed live; every change goes through the item decider with
+ * an expected sequence, so any number of scheduler replicas can run it.
+ */
+export class QueueKeeper {
+  private readonly book = new QueueBook();
+  private readonly items: QueueItems;
+  private readonly feeds: EventSubscription[] = [];
+  private readonly feeding: Promise<void>[] = [];
+  private takeSubscription?: Subscription;
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  private caughtUp!: Promise<void>;
+  /** Items this process is taking right now: concurrent takes try others. */
+  private readonly reserved = new Set<string>();
+  /** Jobs seen final: never looked up again. */
+  private readonly finalJobs = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly store: EventStore,
+    private readonly options: QueueKeeperOptions,
+    private readonly logger: Logger,
+  ) {
+    this.items = new QueueItems(store);
+  }
+
+  async start(): Promise<void> {
+    let lastMessageAt = Date.now();
+    const touch = () => (lastMessageAt = Date.now());
+    await this.follow(subjects.eventsOf('queue'), (subject, _seq, data) => {
+      touch();
+      const parsed = queueEvents.parseEvents(data);
+      const at = parseEventSubject(subject);
+      if (parsed.ok && at)
+        for (const event of parsed.messages) this.book.applyPolicy(at.tenantId, at.aggregateId, event.data);
+    });
+    await this.follow(subjects.eventsOf('queue-trigger'), (subject, seq, data) => {
+      touch();
+      const parsed = triggerEvents.parseEvents(data);
+      const at = parseEventSubject(subject);
+      if (parsed.ok && at)
+        for (const event of parsed.messages)
+          this.book.applyTriggerFire(at.tenantId, at.aggregateId, seq, event.data.jobIds);
+    });
+    await this.follow(subjects.eventsOf('queue-item'), (subject, _seq, data) => {
+      touch();
+      const parsed = queueItemEvents.parseEvents(data);
+      const at = parseEventSubject(subject);
+      if (parsed.ok && at)
+        for (const event of parsed.messages) this.book.applyItem(at.tenantId, at.aggregateId, event);
+      else if (!parsed.ok)
+        this.logger.warn({ subject, reason: parsed.reason }, 'queue item event not readable; ignored');
+    });
+    this.caughtUp = new Promise<void>((resolve) => {
+      const check = () =>
+        Date.now() - lastMessageAt >= QUIET_MS ? resolve() : setTimeout(check, QUIET_MS / 3);
+      setTimeout(check, QUIET_MS);
+    });
+    this.takeSubscription = this.nc.subscribe(subjects.queueTake('*', '*'), {
+      queue: 'queue-keeper',
+      callback: (error, message) => {
+        if (error) return;
+        this.take(message).catch((failure: unknown) => {
+          this.logger.error({ err: failure, subject: message.subject }, 'queue take failed');
+          message.respond(encoder.encode(JSON.stringify({ error: String(failure) })));
+        });
+      },
+    });
+    this.timer = setInterval(() => {
+      this.sweeping ??= this.sweep()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'queue sweep failed'))
+        .finally(() => (this.sweeping = undefined));
+    }, this.options.sweepMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.takeSubscription?.drain().catch(() => undefined);
+    for (const feed of this.feeds) feed.stop();
+    await Promise.allSettled([...this.feeding, this.sweeping]);
+  }
+
+  private async follow(
+    filter: string,
+    apply: (subject: string, sequence: number, data: Uint8Array) => void,
+  ): Promise<void> {
+    const feed = await this.store.subscribe(filter, 1);
+    this.feeds.push(feed);
+    this.feeding.push(
+      (async () => {
+        for await (const message of feed) apply(message.subject, message.seq, message.data);
+      })().catch((error: unknown) => {
+        if (!this.stopped) this.logger.error({ err: error, filter }, 'queue feed stopped');
+      }),
+    );
+  }
+
+  /** One `queue.next`: the step's own item again, or the first waiting one it can lease. */
+  private async take(message: Msg): Promise<void> {
+    await this.caughtUp;
+    const [, , tenantId, , queue] = message.subject.split('.');
+    const decoded = decodeJson(message.data);
+    const request = QueueTakeRequestSchema.safeParse(decoded.ok ? decoded.value : undefined);
+    if (!request.success) {
+      message.respond(
+        encoder.encode(JSON.stringify({ error: `invalid take request: ${request.error.message}` })),
+      );
+      return;
+    }
+    const { jobId, stepKey, robotId } = request.data;
+    const held = this.book.heldBy(tenantId, queue, jobId, stepKey);
+    if (held) return reply(message, held.itemId, held.state);
+    const candidates = this.book.waiting(tenantId, queue).filter((item) => !this.reserved.has(item.itemId));
+    for (const candidate of candidates.slice(0, TAKE_ATTEMPTS)) {
+      this.reserved.add(candidate.itemId);
+      try {
+        const result = await this.items.execute(tenantId, candidate.itemId, {
+          type: 'StartItem',
+          jobId,
+          stepKey,
+          robotId,
+        });
+        for (const event of result.appended) this.book.applyItem(tenantId, candidate.itemId, event);
+        return reply(message, candidate.itemId, result.state);
+      } catch (error) {
+        if (!(error instanceof QueueItemRejected)) throw error;
+      } finally {
+        this.reserved.delete(candidate.itemId);
+      }
+    }
+    reply(message, undefined, undefined);
+  }
+
+  private async sweep(): Promise<void> {
+    await this.caughtUp;
+    await this.releaseEndedJobs();
+    for (const { tenantId, queue, policy } of this.book.queues())
+      if (policy.trigger && !this.stopped) await this.fireTrigger(tenantId, queue, policy);
+  }
+
+  private async releaseEndedJobs(): Promise<void> {
+    for (const item of this.book.inProgress()) {
+      const jobId = item.state.jobId as string;
+      const last = await this.lastJobEvent(item.tenantId, jobId);
+      if (!last || !FINAL_JOB_EVENTS.has(last.type)) continue;
+      await this.release(item, jobId, last.type);
+    }
+  }
+
+  private async release(item: BookedItem, jobId: string, reason: string): Promise<void> {
+    const result = await this.items.execute(item.tenantId, item.itemId, {
+      type: 'ReleaseItem',
+      jobId,
+      reason,
+    });
+    for (const event of result.appended) {
+      this.book.applyItem(item.tenantId, item.itemId, event);
+      this.logger.info(
+        { itemId: item.itemId, jobId, reason, status: item.state.status },
+        'queue item released',
+      );
+    }
+  }
+
+  /** Starts jobs while items wait: `ceil(waiting / itemsPerJob)`, at most `maxConcurrentJobs` running. */
+  private async fireTrigger(tenantId: string, queue: string, policy: QueuePolicy): Promise<void> {
+    const trigger = policy.trigger;
+    if (!trigger) return;
+    const waiting = this.book.waiting(tenantId, queue).length;
+    const fired = this.book.trigger(tenantId, queue);
+    let active = 0;
+    for (const jobId of fired.jobIds) {
+      if (this.finalJobs.has(jobId)) continue;
+      const last = await this.lastJobEvent(tenantId, jobId);
+      if (last && FINAL_JOB_EVENTS.has(last.type)) this.finalJobs.add(jobId);
+      else {
+        active++;
+        // The replica that fired may have died before sending the request: send it again (its id de-duplicates).
+        if (!last) await this.requestJob(tenantId, queue, policy, jobId);
+      }
+    }
+    const wanted = Math.min(trigger.maxConcurrentJobs, Math.ceil(waiting / trigger.itemsPerJob)) - active;
+    if (wanted <= 0) return;
+    const jobIds = Array.from({ length: wanted }, () => newId());
+    const event = QueueJobsStarted.create({ tenantId, aggregateId: queue, data: { jobIds, waiting } });
+    try {
+      const result = await this.store.append(
+        subjects.event(tenantId, 'queue-trigger', queue),
+        [event],
+        fired.lastSequence,
+      );
+      this.book.applyTriggerFire(tenantId, queue, result.lastSequence, jobIds);
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return; // another replica fired; the feed brings it
+      throw error;
+    }
+    this.logger.info(
+      { queue, tenantId, waiting, active, started: jobIds.length },
+      'queue trigger started jobs',
+    );
+    for (const jobId of jobIds) await this.requestJob(tenantId, queue, policy, jobId);
+  }
+
+  private async requestJob(
+    tenantId: string,
+    queue: string,
+    policy: QueuePolicy,
+    jobId: string,
+  ): Promise<void> {
+    const trigger = policy.trigger;
+    if (!trigger) return;
+    const command = RequestJob.create({
+      tenantId,
+      aggregateId: jobId,
+      id: `request:${jobId}`,
+      data: {
+        workflowId: trigger.workflowId,
+        variables: { queue },
+        priority: trigger.priority ?? 10,
+        trigger: { kind: 'queue', sourceId: queue },
+        ...(trigger.pool ? { placement: { requires: { pool: trigger.pool } } } : {}),
+      },
+    });
+    await this.js.publish(
+      subjects.command(tenantId, RequestJob.type),
+      encoder.encode(JSON.stringify(command)),
+      {
+        msgID: command.id,
+      },
+    );
+  }
+
+  /** The type of the job's last event, without reading its history; `undefined` before its first. */
+  private async lastJobEvent(tenantId: string, jobId: string): Promise<Pick<Envelope, 'type'> | undefined> {
+    try {
+      const stored = await this.jsm.direct.getMessage(STREAMS.events, {
+        last_by_subj: subjects.event(tenantId, 'job', jobId),
+      });
+      if (!stored) return undefined;
+      const decoded = decodeJson(stored.data);
+      if (!decoded.ok) return undefined;
+      const body = decoded.value as Envelope | Envelope[];
+      return Array.isArray(body) ? body.at(-1) : body;
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound)
+        return undefined;
+      throw error;
+    }
+  }
+}
+
+function reply(message: Msg, itemId: string | undefined, state: QueueItemState | undefined): void {
+  const body: QueueTakeReply = {
+    item:
+      itemId && state
+        ? {
+            itemId,
+            reference: state.reference as string,
+            payload: state.payload ?? {},
+            priority: state.priority ?? 10,
+            ...(state.deadline ? { deadline: state.deadline } : {}),
+            attempt: state.attempts,
+          }
+        : null,
+  };
+  message.respond(encoder.encode(JSON.stringify(body)));
+}
