@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerHeal } from './heal';
 import { registerJobs } from './jobs';
 import { registerQuarantine } from './quarantine';
+import { registerQueues } from './queues';
 import { registerReplay } from './replay';
 import { registerTail } from './tail';
 import { registerValidate } from './validate';
@@ -16,4 +17,5 @@ export const commands: RegisterCommand[] = [
   registerTail,
   registerQuarantine,
   registerHeal,
+  registerQueues,
 ];
