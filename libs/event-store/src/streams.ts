@@ -176,7 +176,7 @@ function unclustered(
   wanted: Partial<StreamConfig>,
   changed: string[] = ['num_replicas'],
 ): StreamReconciliation | undefined {
-  if ((wanted.num_replicas ?? 1) <= 1 || info.cluster?.leader) return undefined;
+  if ((wanted.num_replicas ?? 1) <= 1 || info.cluster) return undefined;
   return {
     stream: info.config.name,
     outcome: 'refused',
