@@ -175,10 +175,10 @@ function clusterNode(
     },
     kill: () => signal('SIGKILL'),
     pause() {
-      if (alive()) child!.kill('SIGSTOP');
+      if (alive()) child?.kill('SIGSTOP');
     },
     resume() {
-      if (alive()) child!.kill('SIGCONT');
+      if (alive()) child?.kill('SIGCONT');
     },
     stopGracefully: () => signal('SIGTERM'),
   };
