@@ -32,6 +32,7 @@ describe('idempotent triggers across two gateway replicas', () => {
     jsm = await jetstreamManager(nc);
     const published = await platform.api('POST', '/api/v1/workflows', {
       id: 'keyed',
+      inputs: { order: { type: 'integer' }, n: { type: 'integer' }, x: { type: 'integer' } },
       nodes: [{ id: 'mark', type: 'data.set', params: { values: { done: true } } }],
     });
     expect(published.status).toBe(201);
