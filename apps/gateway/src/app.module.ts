@@ -14,6 +14,7 @@ import {
 import { DATA_SOURCE, READ_MODEL, TRIGGER_KEYS } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
+import { JobCommandsService } from './jobs/job-commands.service';
 import { JobsController } from './jobs/jobs.controller';
 import { TriggerKeys } from './workflows/trigger-keys';
 import { WorkflowsController } from './workflows/workflows.controller';
@@ -52,6 +53,7 @@ export class GatewayModule {
         QueuesController,
       ],
       providers: [
+        JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         {
           provide: READ_MODEL,
