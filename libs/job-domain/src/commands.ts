@@ -30,7 +30,10 @@ export type RequestJobCommand = Command<
     readonly workflowVersion?: number;
     readonly variables: JsonObject;
     readonly priority: number;
-    readonly trigger: { readonly kind: 'manual' | 'cron' | 'webhook' | 'api'; readonly sourceId?: string };
+    readonly trigger: {
+      readonly kind: 'manual' | 'cron' | 'webhook' | 'api' | 'queue';
+      readonly sourceId?: string;
+    };
     readonly placement?: Placement;
     readonly published: readonly number[];
   }
