@@ -16,6 +16,7 @@ const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.dispatchSessions]: 1,
   [KV_BUCKETS.dispatcherState]: 1,
   [KV_BUCKETS.fingerprints]: 1,
+  [KV_BUCKETS.users]: 5,
 };
 
 /** Opens a bucket, creating it on first use (idempotent; every service may call it at start-up). */
