@@ -8,6 +8,7 @@ import {
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
+import { AuthModule } from './auth/auth.module';
 import { DATA_SOURCE, READ_MODEL } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
@@ -25,7 +26,10 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'gateway', logger })],
+      imports: [
+        JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'gateway', logger }),
+        AuthModule.forRoot(config, logger),
+      ],
       controllers: [
         HealthController,
         WorkflowsController,
