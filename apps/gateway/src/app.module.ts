@@ -5,6 +5,7 @@ import {
   HEALTH_CHECKS,
   HealthController,
   JetStreamModule,
+  streamSettingsFrom,
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
@@ -27,7 +28,12 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [
-        JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'gateway', logger }),
+        JetStreamModule.forRoot({
+          servers: config.NATS_URL,
+          name: 'gateway',
+          logger,
+          streams: streamSettingsFrom(config),
+        }),
         AuthModule.forRoot(config, logger),
       ],
       controllers: [

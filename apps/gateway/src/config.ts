@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@aether/identity';
-import { env, loadConfig } from '@aether/service-kit';
+import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
 const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -8,6 +8,7 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      ...topologyEnv,
       DATABASE_URL: env.databaseUrl,
       PORT: env.port(8080),
       /** Interface to listen on; 0.0.0.0 in containers. */

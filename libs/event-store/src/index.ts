@@ -2,11 +2,16 @@ export { connectNats, type NatsConnectionOptions } from './connection';
 export {
   streamConfigs,
   ensureStreams,
+  reconcileStream,
+  topologyOf,
   ensureConsumer,
   retireConsumer,
   DEFAULT_STREAM_SETTINGS,
   nanos,
   type StreamSettings,
+  type StreamPlacement,
+  type StreamLimits,
+  type StreamReconciliation,
 } from './streams';
 export {
   EventStore,
