@@ -27,6 +27,7 @@ describe('idempotent triggers across two gateway replicas', () => {
       databaseUrl: platform.db.url,
       logDir: platform.logDir,
       name: 'gateway-2',
+      env: { AUTH_SIGNING_KEY_FILE: platform.stack.auth.signingKeyFile },
     });
     nc = await connectNats({ servers: platform.nats.url, name: 'idempotency-spec' });
     jsm = await jetstreamManager(nc);
@@ -47,7 +48,11 @@ describe('idempotent triggers across two gateway replicas', () => {
   const trigger = (gateway: string, key: string | undefined, body: object) =>
     fetch(`${gateway}/api/v1/workflows/keyed/trigger`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${platform.stack.adminToken}`,
+        ...(key ? { 'idempotency-key': key } : {}),
+      },
       body: JSON.stringify(body),
     });
 

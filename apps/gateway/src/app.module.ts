@@ -12,6 +12,7 @@ import {
   type Logger,
 } from '@aether/service-kit';
 import { DATA_SOURCE, READ_MODEL, TRIGGER_KEYS } from './common/tokens';
+import { AuthModule } from './auth/auth.module';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
 import { JobCommandsService } from './jobs/job-commands.service';
@@ -38,6 +39,7 @@ export class GatewayModule {
           logger,
           streams: streamSettingsFrom(config),
         }),
+        AuthModule.forRoot(config, logger),
       ],
       controllers: [
         HealthController,

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerHeal } from './heal';
 import { registerJobs } from './jobs';
+import { registerLogin } from './login';
 import { registerQuarantine } from './quarantine';
 import { registerQueues } from './queues';
 import { registerReplay } from './replay';
@@ -12,6 +13,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerValidate,
+  registerLogin,
   registerJobs,
   registerReplay,
   registerTail,

@@ -1,16 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { apiUrl } from './connection';
-
-async function api(path: string, init?: RequestInit): Promise<unknown> {
-  const response = await fetch(`${apiUrl()}${path}`, {
-    ...init,
-    headers: { 'content-type': 'application/json', ...init?.headers },
-  });
-  const body = await response.text();
-  if (!response.ok) throw new Error(`${response.status} ${body}`);
-  return JSON.parse(body);
-}
+import { callGateway as api } from './credentials';
 
 const json = (raw: string): unknown =>
   JSON.parse(raw.startsWith('@') ? readFileSync(raw.slice(1), 'utf8') : raw);
@@ -18,7 +8,7 @@ function print(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** `aether queue define|add|show|item`: work queues through the gateway API (AETHER_API_URL). */
+/** `aether queue define|add|show|item`: work queues through the gateway API, signed in (`aether login`). */
 export function registerQueues(program: Command): void {
   const queue = program
     .command('queue')
