@@ -1,15 +1,15 @@
-import { z } from 'zod';
 import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
 export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      NATS_TOKEN: env.natsToken,
       ...topologyEnv,
       DATABASE_URL: env.databaseUrl,
       PORT: env.port(8080),
       /** Interface to listen on; 0.0.0.0 in containers. */
-      HOST: z.union([z.ipv4(), z.literal('localhost')]).default('127.0.0.1'),
+      HOST: env.host,
       LOG_LEVEL: env.logLevel,
     },
     source,
