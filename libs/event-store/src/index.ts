@@ -24,6 +24,13 @@ export {
 } from './event-store';
 export { ConcurrencyError } from './errors';
 export {
+  CommandHandler,
+  type Decider,
+  type DeciderResult,
+  type CommandOutcome,
+  type HandleOptions,
+} from './command-handler';
+export {
   quarantine,
   readQuarantine,
   requeueQuarantined,
