@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAudit } from './audit';
 import { registerHeal } from './heal';
 import { registerJobs } from './jobs';
 import { registerQuarantine } from './quarantine';
@@ -16,4 +17,5 @@ export const commands: RegisterCommand[] = [
   registerTail,
   registerQuarantine,
   registerHeal,
+  registerAudit,
 ];
