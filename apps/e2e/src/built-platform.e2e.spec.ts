@@ -84,7 +84,7 @@ describe('the built platform', () => {
       ...services.map((service) => (dockerMain as string).replace('${SERVICE}', service)),
       ...k8sCommands,
       /ExecStart=\S+ .*?(dist\/\S+)/.exec(deployed('deploy/systemd/aether-robot.service'))?.[1],
-      /\\(dist\\[^`]+)`/.exec(deployed('deploy/windows/install-robot.ps1'))?.[1]?.replaceAll('\\', '/'),
+      /%BASE%\\(dist\\[^"]+)"/.exec(deployed('deploy/windows/aether-robot.xml'))?.[1]?.replaceAll('\\', '/'),
     ];
     expect(entryPoints).not.toContain(undefined);
     for (const entryPoint of entryPoints)
