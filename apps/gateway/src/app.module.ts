@@ -9,9 +9,11 @@ import {
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
+import { AuthModule } from './auth/auth.module';
 import { DATA_SOURCE, READ_MODEL } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
+import { JobCommandsService } from './jobs/job-commands.service';
 import { JobsController } from './jobs/jobs.controller';
 import { WorkflowsController } from './workflows/workflows.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -33,6 +35,7 @@ export class GatewayModule {
           logger,
           streams: streamSettingsFrom(config),
         }),
+        AuthModule.forRoot(config, logger),
       ],
       controllers: [
         HealthController,
@@ -47,6 +50,7 @@ export class GatewayModule {
         HealingController,
       ],
       providers: [
+        JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         {
           provide: READ_MODEL,
