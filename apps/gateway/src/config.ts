@@ -8,11 +8,12 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      NATS_TOKEN: env.natsToken,
       ...topologyEnv,
       DATABASE_URL: env.databaseUrl,
       PORT: env.port(8080),
       /** Interface to listen on; 0.0.0.0 in containers. */
-      HOST: z.union([z.ipv4(), z.literal('localhost')]).default('127.0.0.1'),
+      HOST: env.host,
       LOG_LEVEL: env.logLevel,
       /** How long a trigger's `Idempotency-Key` keeps answering with its first job. Default 24 h. */
       IDEMPOTENCY_RETENTION_MS: env.durationMs(24 * 3_600_000),

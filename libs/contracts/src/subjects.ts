@@ -16,6 +16,7 @@ export type AggregateType =
   | 'schedule'
   | 'selector'
   | 'proposal'
+  | 'audit'
   /** An `Idempotency-Key` of a trigger: `aether.evt.<tenant>.trigger-key.<sha256 of the key>` (ADR 54). */
   | 'trigger-key'
   /** A work queue's policy and its trigger's fires. */
@@ -54,6 +55,8 @@ export const KV_BUCKETS = {
   fingerprints: 'aether-fingerprints',
   /** People who sign in to the embedded issuer, `<username>` → user record (scrypt hash, tenant, role). */
   users: 'aether-users',
+  /** Machines' API keys, `<keyId>` → key record (SHA-256 of the secret, tenant, role). */
+  apiKeys: 'aether-api-keys',
 } as const;
 export type KvBucketName = (typeof KV_BUCKETS)[keyof typeof KV_BUCKETS];
 

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAudit } from './audit';
 import { registerHeal } from './heal';
 import { registerJobs } from './jobs';
 import { registerLogin } from './login';
@@ -19,5 +20,6 @@ export const commands: RegisterCommand[] = [
   registerTail,
   registerQuarantine,
   registerHeal,
+  registerAudit,
   registerQueues,
 ];
