@@ -11,3 +11,4 @@ export {
   type SpanOptions,
 } from './nats-context';
 export { SpanKind, type Context, type Span } from '@opentelemetry/api';
+export { TraceOrigins } from './trace-origins';
