@@ -54,7 +54,6 @@ export async function shutdownTelemetry(): Promise<void> {
 
 function createSdk(serviceName: string, env: Env): NodeSDK {
   // Loaded only when telemetry is on: a process without an endpoint pays nothing for the SDK.
-  /* eslint-disable @typescript-eslint/no-require-imports */
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
   const { HttpInstrumentation } =
     require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
@@ -66,7 +65,6 @@ function createSdk(serviceName: string, env: Env): NodeSDK {
     require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
   const { PinoInstrumentation } =
     require('@opentelemetry/instrumentation-pino') as typeof import('@opentelemetry/instrumentation-pino');
-  /* eslint-enable @typescript-eslint/no-require-imports */
   return new NodeSDK({
     ...(env['OTEL_SERVICE_NAME'] ? {} : { serviceName }),
     instrumentations: [
