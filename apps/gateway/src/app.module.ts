@@ -5,6 +5,7 @@ import {
   HEALTH_CHECKS,
   HealthController,
   JetStreamModule,
+  streamSettingsFrom,
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
@@ -25,7 +26,14 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'gateway', logger })],
+      imports: [
+        JetStreamModule.forRoot({
+          servers: config.NATS_URL,
+          name: 'gateway',
+          logger,
+          streams: streamSettingsFrom(config),
+        }),
+      ],
       controllers: [
         HealthController,
         WorkflowsController,

@@ -49,7 +49,7 @@ export class JobControlController {
     const subject = this.subject(tenantId, jobId);
     const status = await this.withRetry(async () => {
       const { state, lastSequence } = await this.load(subject, jobId);
-      if (isTerminal(state)) throw new ConflictException(`job ${jobId} already ${state.phase}`);
+      if (isTerminal(state)) throw new ConflictException(`job ${jobId} already ${state.status}`);
       let sequence = lastSequence;
       if (!state.cancelRequested) {
         sequence = (
@@ -60,7 +60,7 @@ export class JobControlController {
           )
         ).lastSequence;
       }
-      if (state.phase === 'running') return 'cancelling';
+      if (state.status === 'running') return 'cancelling';
       try {
         await this.store.append(
           subject,
@@ -102,8 +102,8 @@ export class JobControlController {
     const subject = this.subject(tenantId, jobId);
     await this.withRetry(async () => {
       const { state, lastSequence } = await this.load(subject, jobId);
-      if (state.phase !== 'needs_attention')
-        throw new ConflictException(`job ${jobId} is ${state.phase}, not waiting for an operator`);
+      if (state.status !== 'needs_attention')
+        throw new ConflictException(`job ${jobId} is ${state.status}, not waiting for an operator`);
       const message = `failed by an operator${note ? `: ${note}` : ''}`;
       await this.store.append(
         subject,
@@ -125,8 +125,8 @@ export class JobControlController {
     const stepKey = await this.withRetry(async () => {
       const { state, lastSequence, events } = await this.load(subject, jobId);
       const attention = events.findLast((e) => e.type === 'JobNeedsAttention');
-      if (state.phase !== 'needs_attention' || attention?.type !== 'JobNeedsAttention') {
-        throw new ConflictException(`job ${jobId} is ${state.phase}, not waiting for an operator`);
+      if (state.status !== 'needs_attention' || attention?.type !== 'JobNeedsAttention') {
+        throw new ConflictException(`job ${jobId} is ${state.status}, not waiting for an operator`);
       }
       const { stepKey: key } = attention.data;
       await this.store.append(

@@ -1,17 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-
-export const JOB_STATUSES = [
-  'pending',
-  'rejected',
-  'queued',
-  'retry_scheduled',
-  'running',
-  'needs_attention',
-  'completed',
-  'failed',
-  'cancelled',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+import type { JobStatus } from '@aether/contracts';
 
 /** Why a job waits for an operator: the ambiguous step. */
 export interface JobAttention {
