@@ -12,6 +12,7 @@ import {
 import { DATA_SOURCE, READ_MODEL } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
+import { JobCommandsService } from './jobs/job-commands.service';
 import { JobsController } from './jobs/jobs.controller';
 import { WorkflowsController } from './workflows/workflows.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -47,6 +48,7 @@ export class GatewayModule {
         HealingController,
       ],
       providers: [
+        JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         {
           provide: READ_MODEL,
