@@ -24,3 +24,4 @@ export {
   waitForJob,
   type JobResult,
 } from './demo';
+export { gatewayHeaders, type StackAuth, type TokenRequest } from './auth';
