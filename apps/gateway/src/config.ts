@@ -8,11 +8,12 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      NATS_TOKEN: env.natsToken,
       ...topologyEnv,
       DATABASE_URL: env.databaseUrl,
       PORT: env.port(8080),
       /** Interface to listen on; 0.0.0.0 in containers. */
-      HOST: z.union([z.ipv4(), z.literal('localhost')]).default('127.0.0.1'),
+      HOST: env.host,
       LOG_LEVEL: env.logLevel,
       /** The embedded issuer's private key (JWK); generated there, mode 0600, when missing. */
       AUTH_SIGNING_KEY_FILE: z.string().min(1).default('.data/auth/signing-key.json'),
