@@ -1,17 +1,7 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { JobStatus } from '@aether/read-api';
 
-export const JOB_STATUSES = [
-  'pending',
-  'rejected',
-  'queued',
-  'retry_scheduled',
-  'running',
-  'needs_attention',
-  'completed',
-  'failed',
-  'cancelled',
-] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+export { JOB_STATUSES, type JobStatus } from '@aether/read-api';
 
 /** Why a job waits for an operator: the ambiguous step. */
 export interface JobAttention {
