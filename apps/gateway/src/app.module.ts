@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { HealingQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
+import { HealingQueries, MetricsQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
 import {
   HEALTH_CHECKS,
   HealthController,
@@ -8,7 +8,7 @@ import {
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
-import { DATA_SOURCE, READ_MODEL } from './common/tokens';
+import { DATA_SOURCE, METRICS, READ_MODEL } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
 import { JobsController } from './jobs/jobs.controller';
@@ -19,6 +19,8 @@ import { HooksController } from './hooks/hooks.controller';
 import { RobotsController } from './robots/robots.controller';
 import { SchedulesController } from './schedules/schedules.controller';
 import { HealingController } from './healing/healing.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { RobotPresenceMirror } from './robots/robot-presence';
 
 @Module({})
 export class GatewayModule {
@@ -37,9 +39,16 @@ export class GatewayModule {
         HooksController,
         DispatchPoliciesController,
         HealingController,
+        MetricsController,
       ],
       providers: [
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
+        RobotPresenceMirror,
+        {
+          provide: METRICS,
+          useFactory: (ds: DataSource) => new MetricsQueries(ds),
+          inject: [DATA_SOURCE],
+        },
         {
           provide: READ_MODEL,
           useFactory: (ds: DataSource) => new ReadModelQueries(ds),
