@@ -24,3 +24,4 @@ export {
   waitForJob,
   type JobResult,
 } from './demo';
+export { CONSOLE_DIST, ensureConsoleBuild } from './console-build';

@@ -3,6 +3,7 @@ import { startDemoSite } from '@aether/demo-site';
 import { DEMO_PASSWORD, runDemoJob } from './demo';
 import { ensureNats, ensurePostgres, requireChromium, type Started } from './infrastructure';
 import { REPO_ROOT, startStack, type RunningStack } from './stack';
+import { ensureConsoleBuild } from './console-build';
 
 /**
  * `npm start`: the whole platform on one machine with a demo job.
@@ -36,6 +37,8 @@ async function main() {
     if (pg.started) started.push(pg.started);
     say(`PostgreSQL ${redactUrl(pg.url)}${pg.started ? ` (started ${pg.started.description})` : ''}`);
 
+    ensureConsoleBuild(say);
+
     site = await startDemoSite({ port: Number(process.env['DEMO_PORT'] ?? 8090) });
     say(`Demo site  ${site.url}`);
 
@@ -48,6 +51,7 @@ async function main() {
       env: { LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info' },
       robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD, FILES_ROOT: join(dataDir, 'robot-files') },
     });
+    say(`Console    ${stack.gatewayUrl}/`);
     say(`API        ${stack.gatewayUrl}/api/v1   (logs in ${join(dataDir, 'logs')})`);
 
     say('running the demo workflow (log in, enter an order, read the confirmation)…');
