@@ -65,6 +65,11 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     options.db ?? createTestDatabase(options.databasePrefix),
     options.demoSite === false ? undefined : startDemoSite(),
   ]);
+  const release = async () => {
+    await site?.close();
+    if (!options.nats) await nats.stop();
+    if (!options.db) await db.drop();
+  };
   const stack = await startStack({
     natsUrl: nats.url,
     databaseUrl: db.url,
@@ -73,6 +78,9 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     env: { LOG_LEVEL: 'info', ...options.env },
     robotEnv: { FILES_ROOT: join(logDir, 'files'), ...options.robotEnv },
     ...(options.build ? { build: options.build } : {}),
+  }).catch(async (error: unknown) => {
+    await release(); // the stack stopped what it had started; the logs stay for the failure
+    throw error;
   });
   const api = async <T>(
     method: string,
@@ -104,9 +112,7 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     },
     async stop() {
       await stack.stop();
-      await site?.close();
-      if (!options.nats) await nats.stop();
-      if (!options.db) await db.drop();
+      await release();
       if (!process.env['KEEP_LOGS']) rmSync(logDir, { recursive: true, force: true });
     },
   };

@@ -100,7 +100,12 @@ export async function startServiceProcess(
       return code;
     },
   };
-  await waitForHealth(running, exited, 60_000);
+  try {
+    await waitForHealth(running, exited, 60_000);
+  } catch (error) {
+    await running.stop(0); // a service that never became healthy must not outlive the attempt
+    throw error;
+  }
   return running;
 }
 
@@ -114,10 +119,10 @@ async function waitForHealth(
   void exited.then(() => (gone = true));
   while (Date.now() < deadline && !gone) {
     try {
-      const response = await fetch(`${service.url}/health`);
+      const response = await fetch(`${service.url}/health`, { signal: AbortSignal.timeout(2_000) });
       if (response.ok) return;
     } catch {
-      // not listening yet
+      // not listening yet, or something else holds the port and never answers
     }
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
@@ -158,7 +163,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     env: options.env,
     ...(options.build ? { build: options.build } : {}),
   };
-  const services = await Promise.all(
+  const started = await Promise.allSettled(
     ALL_SERVICES.map((service) =>
       startServiceProcess(service, {
         ...common,
@@ -166,6 +171,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       }),
     ),
   );
+  const services = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
+    await Promise.all(services.map((service) => service.stop()));
+    throw failed.reason;
+  }
   const robots: ServiceProcess[] = [];
   const addRobot = async (name = `robot-${robots.length + 1}`, env: Record<string, string> = {}) => {
     const robot = await startServiceProcess('robot', {
@@ -176,16 +187,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     robots.push(robot);
     return robot;
   };
-  for (let i = 0; i < (options.robots ?? 1); i++) await addRobot();
+  const stop = async () => {
+    await Promise.all(robots.map((robot) => robot.stop()));
+    await Promise.all(services.map((service) => service.stop()));
+  };
+  try {
+    for (let i = 0; i < (options.robots ?? 1); i++) await addRobot();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   const gateway = services.find((s) => s.service === 'gateway') as ServiceProcess;
   return {
     gatewayUrl: gateway.url,
     services,
     robots,
     addRobot,
-    async stop() {
-      await Promise.all(robots.map((robot) => robot.stop()));
-      await Promise.all(services.map((service) => service.stop()));
-    },
+    stop,
   };
 }
