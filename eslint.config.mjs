@@ -1,6 +1,6 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
-import { workflowPurityFence } from './libs/workflow/eslint.purity.mjs';
+import { purityFence, workflowPurityFence } from './libs/workflow/eslint.purity.mjs';
 
 // Module boundaries on two axes. `type:*` says what may import what (contracts
 // only utils, domain only contracts, the robot never a database lib); `scope:*`
@@ -64,6 +64,7 @@ export default [
   ...nx.configs['flat/typescript'],
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/fixtures/**', 'tools/dev/**/*.mjs'] },
   workflowPurityFence('libs/workflow/'),
+  purityFence('libs/job-domain/', { lib: 'libs/job-domain', allowed: ['@aether/contracts'] }),
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -6,7 +6,11 @@ import { builtinModules } from 'node:module';
 // `workflowPurityFence('libs/workflow/')` to apply it from the workspace root too.
 const nodeBuiltins = [...new Set(builtinModules.flatMap((m) => [m, `node:${m}`]))];
 
-export const workflowPurityFence = (root = '') => ({
+/**
+ * The fence for any pure lib: `lib` names it in the messages, `allowed` lists the @aether libs it
+ * may import (the job decider imports the contracts it decides in; the workflow engine nothing).
+ */
+export const purityFence = (root = '', { lib = 'libs/workflow', allowed = [] } = {}) => ({
   files: [`${root}src/**/*.ts`],
   ignores: [`${root}src/**/*.spec.ts`],
   rules: {
@@ -15,35 +19,40 @@ export const workflowPurityFence = (root = '') => ({
       {
         paths: nodeBuiltins.map((name) => ({
           name,
-          message: 'libs/workflow is pure: inject IO instead of importing Node built-ins.',
+          message: `${lib} is pure: inject IO instead of importing Node built-ins.`,
         })),
         patterns: [
-          { group: ['@aether/*'], message: 'libs/workflow depends on no other @aether lib.' },
+          {
+            group: ['@aether/*', ...allowed.map((name) => `!${name}`)],
+            message: `${lib} depends on no @aether lib but ${allowed.join(', ') || 'none'}.`,
+          },
           {
             group: ['playwright', 'playwright-core', '@playwright/*'],
-            message: 'libs/workflow never drives a browser.',
+            message: `${lib} never drives a browser.`,
           },
         ],
       },
     ],
     'no-restricted-globals': [
       'error',
-      { name: 'process', message: 'libs/workflow is pure: no process access.' },
-      { name: 'setTimeout', message: 'No timers in the engine: the robot owns the clock.' },
-      { name: 'setInterval', message: 'No timers in the engine: the robot owns the clock.' },
+      { name: 'process', message: `${lib} is pure: no process access.` },
+      { name: 'setTimeout', message: 'No timers in pure code: its caller owns the clock.' },
+      { name: 'setInterval', message: 'No timers in pure code: its caller owns the clock.' },
       { name: 'require', message: 'Use imports.' },
     ],
     'no-restricted-properties': [
       'error',
-      { object: 'Date', property: 'now', message: 'No clock in the engine: inject it.' },
-      { object: 'Math', property: 'random', message: 'No randomness in the engine: inject it.' },
+      { object: 'Date', property: 'now', message: 'No clock in pure code: inject it.' },
+      { object: 'Math', property: 'random', message: 'No randomness in pure code: inject it.' },
     ],
     'no-restricted-syntax': [
       'error',
       {
         selector: "NewExpression[callee.name='Date'][arguments.length=0]",
-        message: 'No clock in the engine: inject it.',
+        message: 'No clock in pure code: inject it.',
       },
     ],
   },
 });
+
+export const workflowPurityFence = (root = '') => purityFence(root);

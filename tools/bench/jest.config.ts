@@ -1,10 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// pg-boss 12 and a few of its dependencies are ES modules only, which Jest cannot require on
-// Node 20 (the benchmark itself loads them through Node's own require of ES modules): here SWC
-// compiles them to CommonJS like the sources.
-const esmOnly = ['pg-boss', 'serialize-error', 'non-error', 'rrule-temporal'];
+// pg-boss 12, htmlparser2's family and a few of their dependencies are ES modules only, which
+// Jest cannot require on Node 20 (the benchmark itself loads them through Node's own require of
+// ES modules): here SWC compiles them to CommonJS like the sources.
+const esmOnly = [
+  'pg-boss',
+  'serialize-error',
+  'non-error',
+  'rrule-temporal',
+  'htmlparser2',
+  'domhandler',
+  'domutils',
+  'dom-serializer',
+  'domelementtype',
+  'css-select',
+  'css-what',
+  'boolbase',
+  'nth-check',
+  'entities',
+];
 const swc = JSON.parse(readFileSync(join(__dirname, '../../.swcrc'), 'utf8'));
 
 export default {

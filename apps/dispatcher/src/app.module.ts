@@ -17,6 +17,7 @@ import {
   JETSTREAM,
   JETSTREAM_MANAGER,
   JetStreamModule,
+  streamSettingsFrom,
   LOGGER,
   NATS_CONNECTION,
   type HealthCheck,
@@ -114,7 +115,14 @@ export class DispatcherModule {
   static forRoot(config: DispatcherConfig, logger: Logger): DynamicModule {
     return {
       module: DispatcherModule,
-      imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'dispatcher', logger })],
+      imports: [
+        JetStreamModule.forRoot({
+          servers: config.NATS_URL,
+          name: 'dispatcher',
+          logger,
+          streams: streamSettingsFrom(config),
+        }),
+      ],
       controllers: [HealthController, DispatcherStatusController],
       providers: [
         {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_DELAYS_MS } from '@aether/contracts';
-import { env, loadConfig } from '@aether/service-kit';
+import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
 const delays = z
   .string()
@@ -17,6 +17,7 @@ export const loadDispatcherConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      ...topologyEnv,
       PORT: env.port(8083),
       LOG_LEVEL: env.logLevel,
       /** Default job retry schedule (comma-separated ms) for workflows without a dispatch policy. */

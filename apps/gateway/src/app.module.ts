@@ -5,12 +5,14 @@ import {
   HEALTH_CHECKS,
   HealthController,
   JetStreamModule,
+  streamSettingsFrom,
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
 import { DATA_SOURCE, METRICS, READ_MODEL } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
+import { JobCommandsService } from './jobs/job-commands.service';
 import { JobsController } from './jobs/jobs.controller';
 import { WorkflowsController } from './workflows/workflows.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -27,7 +29,14 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, logger: Logger): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'gateway', logger })],
+      imports: [
+        JetStreamModule.forRoot({
+          servers: config.NATS_URL,
+          name: 'gateway',
+          logger,
+          streams: streamSettingsFrom(config),
+        }),
+      ],
       controllers: [
         HealthController,
         WorkflowsController,
@@ -42,6 +51,7 @@ export class GatewayModule {
         MetricsController,
       ],
       providers: [
+        JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         RobotPresenceMirror,
         {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@aether/service-kit';
+import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
 export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      ...topologyEnv,
       DATABASE_URL: env.databaseUrl,
       PORT: env.port(8080),
       /** Interface to listen on; 0.0.0.0 in containers. */

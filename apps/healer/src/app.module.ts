@@ -9,6 +9,7 @@ import {
   HealthController,
   JETSTREAM_MANAGER,
   JetStreamModule,
+  streamSettingsFrom,
   NATS_CONNECTION,
   provideConsumers,
   type Logger,
@@ -22,7 +23,14 @@ export class HealerModule {
   static forRoot(config: ServiceConfig, logger: Logger): DynamicModule {
     return {
       module: HealerModule,
-      imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'healer', logger })],
+      imports: [
+        JetStreamModule.forRoot({
+          servers: config.NATS_URL,
+          name: 'healer',
+          logger,
+          streams: streamSettingsFrom(config),
+        }),
+      ],
       controllers: [HealthController],
       providers: [
         {

@@ -1,5 +1,8 @@
-import { env, loadConfig } from '@aether/service-kit';
+import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
 export const loadConfigFromEnv = (source: NodeJS.ProcessEnv = process.env) =>
-  loadConfig({ NATS_URL: env.natsUrl, PORT: env.port(8085), LOG_LEVEL: env.logLevel }, source);
+  loadConfig(
+    { NATS_URL: env.natsUrl, ...topologyEnv, PORT: env.port(8085), LOG_LEVEL: env.logLevel },
+    source,
+  );
 export type ServiceConfig = ReturnType<typeof loadConfigFromEnv>;

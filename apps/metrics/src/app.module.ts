@@ -5,6 +5,7 @@ import {
   HEALTH_CHECKS,
   HealthController,
   JetStreamModule,
+  streamSettingsFrom,
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
@@ -19,7 +20,12 @@ export class MetricsModule {
     return {
       module: MetricsModule,
       imports: [
-        JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'metrics', logger }),
+        JetStreamModule.forRoot({
+          servers: config.NATS_URL,
+          name: 'metrics',
+          logger,
+          streams: streamSettingsFrom(config),
+        }),
         ProjectionModule,
       ],
       controllers: [HealthController],

@@ -1,9 +1,10 @@
-import { env, loadConfig } from '@aether/service-kit';
+import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
 export const loadMetricsConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      ...topologyEnv,
       DATABASE_URL: env.databaseUrl,
       PORT: env.port(8086),
       LOG_LEVEL: env.logLevel,

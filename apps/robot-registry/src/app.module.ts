@@ -13,6 +13,7 @@ import {
   EVENT_STORE,
   HealthController,
   JetStreamModule,
+  streamSettingsFrom,
   LOGGER,
   NATS_CONNECTION,
   provideConsumers,
@@ -96,7 +97,14 @@ export class RobotRegistryModule {
   static forRoot(config: ServiceConfig, logger: Logger): DynamicModule {
     return {
       module: RobotRegistryModule,
-      imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'robot-registry', logger })],
+      imports: [
+        JetStreamModule.forRoot({
+          servers: config.NATS_URL,
+          name: 'robot-registry',
+          logger,
+          streams: streamSettingsFrom(config),
+        }),
+      ],
       controllers: [HealthController],
       providers: [
         {

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { env, loadConfig } from '@aether/service-kit';
+import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
 export const loadConfigFromEnv = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      ...topologyEnv,
       PORT: env.port(8084),
       LOG_LEVEL: env.logLevel,
       /** Heartbeats a robot may miss before it is declared offline. */

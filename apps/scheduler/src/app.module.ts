@@ -15,6 +15,7 @@ import {
   JETSTREAM,
   JETSTREAM_MANAGER,
   JetStreamModule,
+  streamSettingsFrom,
   LOGGER,
   NATS_CONNECTION,
   provideConsumers,
@@ -39,7 +40,14 @@ export class SchedulerModule {
   static forRoot(config: SchedulerConfig, logger: Logger): DynamicModule {
     return {
       module: SchedulerModule,
-      imports: [JetStreamModule.forRoot({ servers: config.NATS_URL, name: 'scheduler', logger })],
+      imports: [
+        JetStreamModule.forRoot({
+          servers: config.NATS_URL,
+          name: 'scheduler',
+          logger,
+          streams: streamSettingsFrom(config),
+        }),
+      ],
       controllers: [HealthController],
       providers: [
         ...provideConsumers(

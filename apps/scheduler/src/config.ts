@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
-import { env, loadConfig } from '@aether/service-kit';
+import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
 export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      ...topologyEnv,
       PORT: env.port(8082),
       LOG_LEVEL: env.logLevel,
       /** A cron occurrence found at most this late (a restart, a slow timer) still fires as on time. */

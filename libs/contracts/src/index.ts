@@ -51,9 +51,9 @@ export {
   JobCompleted,
   JobFailed,
   JOB_EVENTS,
-  TERMINAL_JOB_EVENTS,
   type JobEvent,
 } from './messages/job.events';
+export { JOB_STATUSES, TERMINAL_JOB_STATUSES, type JobStatus } from './messages/job-status';
 export {
   JobNeedsAttention,
   StepResolved,

@@ -2,11 +2,16 @@ export { connectNats, type NatsConnectionOptions } from './connection';
 export {
   streamConfigs,
   ensureStreams,
+  reconcileStream,
+  topologyOf,
   ensureConsumer,
   retireConsumer,
   DEFAULT_STREAM_SETTINGS,
   nanos,
   type StreamSettings,
+  type StreamPlacement,
+  type StreamLimits,
+  type StreamReconciliation,
 } from './streams';
 export {
   EventStore,
@@ -18,6 +23,13 @@ export {
   type AppendResult,
 } from './event-store';
 export { ConcurrencyError } from './errors';
+export {
+  CommandHandler,
+  type Decider,
+  type DeciderResult,
+  type CommandOutcome,
+  type HandleOptions,
+} from './command-handler';
 export {
   quarantine,
   readQuarantine,

@@ -2,7 +2,9 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { connectNats } from './connection';
-import { EventStore } from './event-store';
+import type { Envelope } from '@aether/contracts';
+import { ConcurrencyError } from './errors';
+import { EventStore, type AggregateHistory, type AppendResult, type ExpectedSequence } from './event-store';
 import { ensureStreams } from './streams';
 
 /** A suite's own nats-server with Aether's streams, and one connection to it as services make. */
@@ -32,5 +34,51 @@ export async function startJetStream(name: string): Promise<TestJetStream> {
   } catch (error) {
     await server.stop();
     throw error;
+  }
+}
+
+/**
+ * The event store's read and append in memory, for unit specs of the services that write through
+ * it: one commit per append, sequences shared by all subjects like a stream's, the expected
+ * sequence checked as nats-server checks it. `beforeAppend` lets a spec put another writer's
+ * append in between a read and an append.
+ */
+export class InMemoryEventStore implements Pick<EventStore, 'read' | 'append' | 'lastSequence'> {
+  private sequence = 0;
+  private readonly commits: { subject: string; sequence: number; events: readonly Envelope[] }[] = [];
+  beforeAppend?: (subject: string) => void | Promise<unknown>;
+
+  async read<TEvent extends Envelope>(subject: string): Promise<AggregateHistory<TEvent>> {
+    const mine = this.commits.filter((commit) => commit.subject === subject);
+    return {
+      events: mine.flatMap(({ sequence, events }) =>
+        events.map((event) => ({ sequence, subject, event: event as TEvent })),
+      ),
+      invalid: [],
+      lastSequence: mine.at(-1)?.sequence ?? 0,
+    };
+  }
+
+  async lastSequence(subject: string): Promise<number> {
+    return (await this.read(subject)).lastSequence;
+  }
+
+  async append(
+    subject: string,
+    events: readonly Envelope[],
+    expected: ExpectedSequence,
+  ): Promise<AppendResult> {
+    await this.beforeAppend?.(subject);
+    const last = await this.lastSequence(subject);
+    if (expected !== 'any' && expected !== last) throw new ConcurrencyError(subject, expected, last);
+    this.commits.push({ subject, sequence: ++this.sequence, events });
+    return { lastSequence: this.sequence, duplicate: false };
+  }
+
+  /** Every event on `subject`, in order. */
+  events(subject: string): Envelope[] {
+    return this.commits
+      .filter((commit) => commit.subject === subject)
+      .flatMap((commit) => [...commit.events]);
   }
 }

@@ -5,7 +5,35 @@ export {
   initialJobState,
   isTerminal,
   requestedJobState,
-  type JobPhase,
+  type JobLifecycle,
   type JobState,
   type StepRecord,
 } from './job-state';
+export { decide, type JobDecision } from './decide';
+export { jobDecider } from './decider';
+export type {
+  CommandMeta,
+  JobCommand,
+  JobCommandType,
+  RequestJobCommand,
+  PlaceJobCommand,
+  RejectJobCommand,
+  ClaimJobCommand,
+  StartStepCommand,
+  CompleteStepCommand,
+  FailStepCommand,
+  CompleteJobCommand,
+  FailJobCommand,
+  ParkJobCommand,
+  ReleaseJobCommand,
+  CancelJobCommand,
+  StopCancelledJobCommand,
+  RetryStepCommand,
+  SkipStepCommand,
+  FailParkedJobCommand,
+  SettleFailureCommand,
+  RequeueJobCommand,
+} from './commands';
+export type { JobRejection, RejectionCode } from './rejections';
+export { decideRetry, type RetryDecision, type RetrySchedule } from './retry-policy';
+export { JOB_STATUSES, TERMINAL_JOB_STATUSES, type JobStatus } from '@aether/contracts';

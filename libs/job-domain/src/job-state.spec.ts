@@ -1,6 +1,5 @@
 import {
   JobCancelRequested,
-  JobDispatched,
   JobNeedsAttention,
   JobRequested,
   JobStarted,
@@ -39,13 +38,9 @@ const given = (...events: JobEvent[]) => ({
 });
 
 describe('job state fold', () => {
-  it('given only a request and its dispatch, then the state a fresh claim starts from is the fold', () => {
-    const dispatched = JobDispatched.create({
-      ...id,
-      data: { subject: 'aether.work.default.robot.r', attempt: 1 },
-    });
+  it('given only a request, then the state the claim of a first placement starts from is the fold (ADR 26)', () => {
     expect(requestedJobState({ workflowId: 'wf', workflowVersion: 2, variables: { a: 1 } })).toEqual(
-      foldJob([requested, dispatched]),
+      foldJob([requested]),
     );
   });
 
@@ -56,7 +51,7 @@ describe('job state fold', () => {
       started('a'),
       completed('a', { n: 1 }),
     ).then((s) => {
-      expect(s).toMatchObject({ phase: 'running', workflowId: 'wf', workflowVersion: 2, completedSteps: 1 });
+      expect(s).toMatchObject({ status: 'running', workflowId: 'wf', workflowVersion: 2, completedSteps: 1 });
       expect(s.steps.get('a')).toEqual({ status: 'completed', output: { n: 1 } });
     }));
 
@@ -84,7 +79,7 @@ describe('job state fold', () => {
       JobNeedsAttention.create({ ...id, data: { stepKey: 'a', nodeId: 'a', reason: 'r', robotId: 'r' } }),
       StepResolved.create({ ...id, data: { stepKey: 'a', action: 'retry' } }),
     ).then((s) => {
-      expect(s.phase).toBe('requested');
+      expect(s.status).toBe('pending');
       expect(s.steps.has('a')).toBe(false);
       expect(s.attempts.get('a')).toBe(1);
     }));

@@ -1,4 +1,4 @@
-import type { JobEvent } from '@aether/contracts';
+import { TERMINAL_JOB_STATUSES, type ErrorInfo, type JobEvent, type JobStatus } from '@aether/contracts';
 
 /** What the job's events say about one step (the shape the workflow engine's `StepHistory` holds). */
 export type StepRecord =
@@ -10,12 +10,12 @@ export type StepRecord =
       readonly attempt: number;
     };
 
-export type JobPhase =
-  'new' | 'requested' | 'rejected' | 'running' | 'needs_attention' | 'completed' | 'failed' | 'cancelled';
+/** A job's status, or `new` before its first event (no such job yet). */
+export type JobLifecycle = 'new' | JobStatus;
 
 /** What a job's event history says about it; rebuilt by folding, never stored. */
 export interface JobState {
-  readonly phase: JobPhase;
+  readonly status: JobLifecycle;
   readonly workflowId?: string;
   readonly workflowVersion?: number;
   readonly variables: Readonly<Record<string, unknown>>;
@@ -24,19 +24,43 @@ export interface JobState {
   readonly attempts: ReadonlyMap<string, number>;
   readonly completedSteps: number;
   readonly cancelRequested: boolean;
+  /** The job's attempt: 1, then one more per retry or requeue. */
+  readonly attempt: number;
+  /** The attempt the current retry schedule began at: 1, or a requeue's. */
+  readonly firstAttempt: number;
+  /** The robot that holds the job while it is `running`. */
+  readonly robotId?: string;
+  /** Why the last attempt failed (`failed`, `retry_scheduled`). */
+  readonly error?: ErrorInfo;
+  /**
+   * A `failed` job the retry policy has not settled yet: it is retried or dead-lettered next,
+   * so it is still open (and may be cancelled).
+   */
+  readonly failureUnsettled: boolean;
+  /** The failure was settled for good: listed as a dead letter until an operator requeues it. */
+  readonly deadLettered: boolean;
+  /** The step an operator is asked about while `needs_attention`. */
+  readonly attention?: { readonly stepKey: string; readonly nodeId: string };
+  /** When a `retry_scheduled` job may be placed again (ms since the epoch). */
+  readonly notBefore?: number;
 }
 
 export const initialJobState: JobState = {
-  phase: 'new',
+  status: 'new',
   variables: {},
   steps: new Map(),
   attempts: new Map(),
   completedSteps: 0,
   cancelRequested: false,
+  attempt: 1,
+  firstAttempt: 1,
+  failureUnsettled: false,
+  deadLettered: false,
 };
 
-export function isTerminal(state: JobState): boolean {
-  return ['completed', 'failed', 'rejected', 'cancelled'].includes(state.phase);
+/** The one definition of a finished job: its status is final and no retry decision is pending. */
+export function isTerminal(state: Pick<JobState, 'status' | 'failureUnsettled'>): boolean {
+  return (TERMINAL_JOB_STATUSES as readonly string[]).includes(state.status) && !state.failureUnsettled;
 }
 
 type Request = Pick<
@@ -47,14 +71,14 @@ type Request = Pick<
 /** What a job's `JobRequested` sets. */
 function requested(request: Request) {
   return {
-    phase: 'requested',
+    status: 'pending',
     workflowId: request.workflowId,
     workflowVersion: request.workflowVersion,
     variables: request.variables,
   } as const;
 }
 
-/** The state of a job whose history is its `JobRequested` and a dispatch: what `foldJob` gives for it. */
+/** The state of a job whose history is its `JobRequested` alone: what a first placement's claim starts from. */
 export function requestedJobState(request: Request): JobState {
   return { ...newJobState(), ...requested(request) };
 }
@@ -89,6 +113,15 @@ type Writable = <K, V>(map: ReadonlyMap<K, V>) => Map<K, V>;
 const copied: Writable = (map) => new Map(map);
 const inPlace: Writable = (map) => map as Map<never, never>;
 
+/** Leaving a robot: whatever held the job does not any more. */
+const open = (state: JobState, status: JobStatus): JobState => ({
+  ...state,
+  status,
+  robotId: undefined,
+  attention: undefined,
+  notBefore: undefined,
+});
+
 function evolve(state: JobState, event: JobEvent, writable: Writable): JobState {
   const withStep = (key: string, record: StepRecord): JobState => ({
     ...state,
@@ -98,11 +131,11 @@ function evolve(state: JobState, event: JobEvent, writable: Writable): JobState 
     case 'JobRequested':
       return { ...state, ...requested(event.data) };
     case 'JobRejected':
-      return { ...state, phase: 'rejected' };
+      return { ...open(state, 'rejected'), workflowId: state.workflowId ?? event.data.workflowId };
     case 'JobDispatched':
-      return state;
+      return { ...open(state, 'queued'), attempt: event.data.attempt };
     case 'JobStarted':
-      return { ...state, phase: 'running' };
+      return { ...state, status: 'running', robotId: event.data.robotId, attention: undefined };
     case 'StepStarted': {
       const attempts = writable(state.attempts);
       attempts.set(event.data.stepKey, Math.max(event.data.attempt, attempts.get(event.data.stepKey) ?? 0));
@@ -124,35 +157,58 @@ function evolve(state: JobState, event: JobEvent, writable: Writable): JobState 
       return withStep(event.data.stepKey, { status: 'failed', error: event.data.error, attempt });
     }
     case 'JobCompleted':
-      return { ...state, phase: 'completed' };
+      return open(state, 'completed');
     case 'JobFailed':
-      return { ...state, phase: 'failed' };
+      return { ...open(state, 'failed'), error: event.data.error, failureUnsettled: true };
     case 'JobNeedsAttention':
-      return { ...state, phase: 'needs_attention' };
+      return {
+        ...open(state, 'needs_attention'),
+        attention: { stepKey: event.data.stepKey, nodeId: event.data.nodeId },
+      };
     case 'StepResolved': {
       if (event.data.action === 'skip') {
         return {
           ...withStep(event.data.stepKey, { status: 'completed', output: { skipped: true } }),
-          phase: 'requested',
+          ...open(state, 'pending'),
           completedSteps: state.completedSteps + 1,
         };
       }
       const steps = writable(state.steps);
       steps.delete(event.data.stepKey);
-      return { ...state, steps, phase: 'requested' };
+      return { ...open(state, 'pending'), steps };
     }
     case 'JobReleased':
-      return state;
+      return open(state, 'pending');
     case 'JobCancelRequested':
       return { ...state, cancelRequested: true };
     case 'JobCancelled':
-      return { ...state, phase: 'cancelled' };
+      return { ...open(state, 'cancelled'), failureUnsettled: false };
     case 'JobRetryScheduled':
-    case 'JobRequeued':
       // Another attempt of a failed job: completed steps stay done, failed ones run again.
-      return { ...state, steps: withoutFailedSteps(state.steps), phase: 'requested' };
+      return {
+        ...open(state, 'retry_scheduled'),
+        steps: withoutFailedSteps(state.steps),
+        attempt: event.data.attempt,
+        error: event.data.error,
+        failureUnsettled: false,
+        notBefore: Date.parse(event.data.notBefore),
+      };
+    case 'JobRequeued':
+      return {
+        ...open(state, 'pending'),
+        steps: withoutFailedSteps(state.steps),
+        attempt: event.data.attempt,
+        firstAttempt: event.data.attempt,
+        failureUnsettled: false,
+        deadLettered: false,
+      };
     case 'JobDeadLettered':
-      return state;
+      return {
+        ...open(state, 'failed'),
+        error: event.data.error,
+        failureUnsettled: false,
+        deadLettered: true,
+      };
     case 'SelectorHealed':
       // Telemetry and audit: the step's outcome still comes from StepCompleted / StepFailed.
       return state;

@@ -1,11 +1,16 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { KV_BUCKETS, type KvBucketName } from '@aether/contracts';
+import {
+  reconcileStream,
+  topologyOf,
+  type StreamReconciliation,
+  type StreamSettings,
+} from '@aether/event-store';
 
-export interface BucketSettings {
-  /** Copies in a cluster; 1 on one machine, 3 in production. Default 1. */
-  replicas: number;
-}
+/** Replicas and placement of the buckets; the same settings as the streams'. */
+export type BucketSettings = Pick<StreamSettings, 'replicas' | 'placement'>;
 
 /** The platform's KV buckets as code: how many past values each keeps. */
 const HISTORY: Record<KvBucketName, number> = {
@@ -18,11 +23,33 @@ const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.fingerprints]: 1,
 };
 
-/** Opens a bucket, creating it on first use (idempotent; every service may call it at start-up). */
+/**
+ * Opens a bucket, creating it on first use (idempotent; every service may call it at start-up).
+ * An existing bucket is opened as it is: `ensureBuckets` is what changes its replicas.
+ */
 export async function openBucket(
   nc: NatsConnection,
   name: KvBucketName,
-  settings: BucketSettings = { replicas: 1 },
+  settings: BucketSettings = {},
 ): Promise<KV> {
-  return new Kvm(nc).create(name, { history: HISTORY[name], replicas: settings.replicas });
+  const placement = topologyOf(settings).placement;
+  return new Kvm(nc).create(name, {
+    history: HISTORY[name],
+    replicas: settings.replicas ?? 1,
+    ...(placement ? { placement } : {}),
+  });
+}
+
+/** Creates every bucket, and brings the replicas and placement of existing ones to the settings. */
+export async function ensureBuckets(
+  nc: NatsConnection,
+  settings: BucketSettings,
+): Promise<StreamReconciliation[]> {
+  const jsm = await jetstreamManager(nc);
+  const reports: StreamReconciliation[] = [];
+  for (const name of Object.values(KV_BUCKETS)) {
+    await openBucket(nc, name, settings);
+    reports.push(await reconcileStream(jsm, { name: `KV_${name}`, ...topologyOf(settings) }));
+  }
+  return reports;
 }

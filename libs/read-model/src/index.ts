@@ -1,7 +1,9 @@
 export { createReadModelDataSource, READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './data-source';
 export { JobProjection, type ProjectableEvent, type ProjectedEvent } from './job-projection';
 export { ReadModelQueries, type JobView, type StepView } from './job-queries';
-export { JOB_STATUSES, JobRow, type JobStatus, type JobAttention } from './entities/job.entity';
+export { JobRow, type JobAttention } from './entities/job.entity';
+// The lifecycle vocabulary is the contracts' (one definition); the API reads it from here too.
+export { JOB_STATUSES, type JobStatus } from '@aether/contracts';
 export { JobStepRow, type StepStatus } from './entities/job-step.entity';
 export { WorkflowRow } from './entities/workflow.entity';
 export { CheckpointRow } from './entities/checkpoint.entity';

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { JobStepRow } from './entities/job-step.entity';
-import { JobRow, type JobAttention, type JobStatus } from './entities/job.entity';
+import type { JobStatus } from '@aether/contracts';
+import { JobRow, type JobAttention } from './entities/job.entity';
 import { WorkflowRow } from './entities/workflow.entity';
 
 export interface StepView {

@@ -7,6 +7,11 @@ import {
   type JobSummary,
   type PriorityBand,
 } from '@aether/read-api';
+import type { JobStatus as RecordedJobStatus } from '@aether/contracts';
+
+// The read API names the statuses the job record has; this stops compiling when they part.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const READ_API_STATUSES_MATCH: Same<JobStatus, RecordedJobStatus> = true;
 
 /** Statuses of a job that waits for a robot. */
 export const WAITING_STATUSES: readonly JobStatus[] = ['pending', 'queued', 'retry_scheduled'];

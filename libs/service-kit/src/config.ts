@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { STREAMS, type StreamName } from '@aether/contracts';
+import type { StreamLimits, StreamSettings } from '@aether/event-store';
 
 /** Raised at start-up when the environment is wrong; names every bad variable at once. */
 export class ConfigError extends Error {
@@ -54,3 +56,66 @@ export const env = {
       .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
       .default(fallback),
 };
+
+const optionalCount = z.coerce.number().int().positive().optional();
+const csv = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^[A-Za-z0-9_:.-]+$/, 'tags are letters, digits and "_:.-"')))
+  .optional();
+
+/**
+ * Where the streams and KV buckets live and how much they keep. Every service that connects
+ * to NATS spreads this into its configuration; unset values leave existing streams as they are.
+ */
+export const topologyEnv = {
+  /** Copies of every stream and KV bucket: 1 on one machine, 3 in a cluster. JetStream allows 1–5. */
+  STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).optional(),
+  /** Cluster the streams are placed in (JetStream `placement.cluster`). */
+  STREAM_PLACEMENT_CLUSTER: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
+  /** Comma-separated server tags every replica's server must carry (JetStream `placement.tags`). */
+  STREAM_PLACEMENT_TAGS: csv,
+  ...Object.fromEntries(
+    Object.values(STREAMS).flatMap((stream) => [
+      [`${stream}_MAX_AGE_MS`, optionalCount],
+      [`${stream}_MAX_BYTES`, optionalCount],
+    ]),
+  ),
+} as {
+  STREAM_REPLICAS: z.ZodOptional<z.ZodCoercedNumber<unknown>>;
+  STREAM_PLACEMENT_CLUSTER: z.ZodOptional<z.ZodString>;
+  STREAM_PLACEMENT_TAGS: typeof csv;
+} & Record<`${StreamName}_MAX_AGE_MS` | `${StreamName}_MAX_BYTES`, typeof optionalCount>;
+
+export type TopologyConfig = z.infer<z.ZodObject<typeof topologyEnv>>;
+
+/** The stream settings a parsed configuration asks for. */
+export function streamSettingsFrom(config: TopologyConfig): Partial<StreamSettings> {
+  const limits: Partial<Record<StreamName, StreamLimits>> = {};
+  for (const stream of Object.values(STREAMS)) {
+    const maxAgeMs = config[`${stream}_MAX_AGE_MS`];
+    const maxBytes = config[`${stream}_MAX_BYTES`];
+    if (maxAgeMs !== undefined || maxBytes !== undefined)
+      limits[stream] = {
+        ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+        ...(maxBytes !== undefined ? { maxBytes } : {}),
+      };
+  }
+  const cluster = config.STREAM_PLACEMENT_CLUSTER;
+  const tags = config.STREAM_PLACEMENT_TAGS;
+  return {
+    ...(config.STREAM_REPLICAS !== undefined ? { replicas: config.STREAM_REPLICAS } : {}),
+    ...(cluster || tags?.length
+      ? { placement: { ...(cluster ? { cluster } : {}), ...(tags?.length ? { tags } : {}) } }
+      : {}),
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
+  };
+}

@@ -1,4 +1,4 @@
-export { loadConfig, ConfigError, env } from './config';
+export { loadConfig, ConfigError, env, topologyEnv, streamSettingsFrom, type TopologyConfig } from './config';
 export { createLogger, PinoNestLogger, type Logger } from './logger';
 export { RetryableError, TerminalError } from './failures';
 export { ConsumerHost, type ConsumerRoute, type MessageMeta } from './consumer-host';

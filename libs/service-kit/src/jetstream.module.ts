@@ -17,8 +17,10 @@ import {
   connectNats,
   ensureStreams,
   streamConfigs,
+  type StreamReconciliation,
   type StreamSettings,
 } from '@aether/event-store';
+import { ensureBuckets } from '@aether/kv-state';
 import type { Logger } from 'pino';
 import { ConsumerHost, type ConsumerRoute } from './consumer-host';
 import {
@@ -35,6 +37,7 @@ export interface JetStreamModuleOptions {
   /** Connection name, e.g. the service name. */
   name: string;
   logger: Logger;
+  /** Replicas, placement and limits of the streams and buckets (`streamSettingsFrom(config)`). */
   streams?: Partial<StreamSettings>;
 }
 
@@ -59,7 +62,11 @@ export class JetStreamModule {
           const nc = await connectNats({ servers: options.servers, name: options.name });
           void logStatus(nc, options.logger);
           const jsm = await jetstreamManager(nc);
-          await ensureStreams(jsm, streamConfigs({ ...DEFAULT_STREAM_SETTINGS, ...options.streams }));
+          const settings = { ...DEFAULT_STREAM_SETTINGS, ...options.streams };
+          logReconciliation(options.logger, [
+            ...(await ensureStreams(jsm, streamConfigs(settings))),
+            ...(await ensureBuckets(nc, settings)),
+          ]);
           return nc;
         },
       },
@@ -81,6 +88,18 @@ export class JetStreamModule {
       providers,
       exports: [LOGGER, NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, EVENT_STORE],
     };
+  }
+}
+
+function logReconciliation(logger: Logger, reports: readonly StreamReconciliation[]) {
+  for (const report of reports) {
+    if (report.outcome === 'updated')
+      logger.info({ stream: report.stream, changed: report.changed }, `stream ${report.stream} updated`);
+    if (report.outcome === 'refused')
+      logger.error(
+        { stream: report.stream, changed: report.changed, reason: report.reason },
+        `stream ${report.stream} differs from its configuration and was left as it is: ${report.reason}`,
+      );
   }
 }
 

@@ -2,3 +2,11 @@ export { freePort } from './free-port';
 export { startNatsServer, type TestNatsServer } from './nats-server';
 export { createTestDatabase, type TestDatabase } from './database';
 export { eventually } from './eventually';
+export {
+  startNatsCluster,
+  clusterNodeConfig,
+  waitForMetaLeader,
+  type TestNatsCluster,
+  type TestNatsNode,
+  type NatsClusterOptions,
+} from './nats-cluster';

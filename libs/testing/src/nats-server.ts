@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
 
-const NATS_SERVER = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
+export const NATS_SERVER = process.env['NATS_SERVER_BIN'] ?? '/usr/sbin/nats-server';
 
 /** A real `nats-server -js` on a free port with its own store, for one test suite. */
 export interface TestNatsServer {
@@ -65,7 +65,7 @@ export async function startNatsServer(options: { monitor?: boolean } = {}): Prom
   };
 }
 
-async function waitForPort(port: number, timeoutMs: number, diagnostics: () => string): Promise<void> {
+export async function waitForPort(port: number, timeoutMs: number, diagnostics: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const open = await new Promise<boolean>((resolve) => {

@@ -3,8 +3,9 @@ import { devtoolsSelector, isTargetable } from './corpus';
 import { render, selectOne, type DomElement } from './dom';
 import { MUTATIONS, TRUTH_ATTR, apply, type Mutation } from './mutations';
 import { Rng, fnv1a } from './prng';
+import { SCENARIOS, suits, type Scenario } from './scenarios';
 
-export type Split = 'tune' | 'report';
+export type Split = 'tune' | 'report' | 'holdout';
 export type Recorder = 'devtools' | 'generated';
 
 /** One benchmark case: a fingerprint from the original page, the mutated page, the truth. */
@@ -25,10 +26,16 @@ export interface CaseOptions {
   readonly casesPerPage: number;
   /** Share of pages (out of 10, by name hash) used for tuning. */
   readonly tuneShare: number;
+  /** Build only these mutations' cases (`null`: all). */
+  readonly only: readonly Mutation[] | null;
+  /** Picks the held-out pages (2 in 10), which tuning never looks at. */
+  readonly holdoutSeed: number;
 }
 
-export function splitOf(name: string, tuneShare: number): Split {
-  return fnv1a(name) % 10 < tuneShare ? 'tune' : 'report';
+/** Held out first (by the seed), then tune or report by the page name alone. */
+export function splitOf(name: string, options: Pick<CaseOptions, 'tuneShare' | 'holdoutSeed'>): Split {
+  if (fnv1a(`${options.holdoutSeed}:${name}`) % 10 < 2) return 'holdout';
+  return fnv1a(name) % 10 < options.tuneShare ? 'tune' : 'report';
 }
 
 function vocabularyOf(page: HtmlPage): string[] {
@@ -65,17 +72,22 @@ export function* casesOf(
   pageIndex: number,
   options: CaseOptions,
 ): Generator<BenchCase> {
-  const rng = new Rng(fnv1a(name) ^ options.seed);
   const original = HtmlPage.parse(html);
   const targets = original.snapshots().filter(isTargetable);
   if (targets.length < 3) return;
   const vocabulary = vocabularyOf(original);
-  const split = splitOf(name, options.tuneShare);
+  const split = splitOf(name, options);
 
   for (let k = 0; k < options.casesPerPage; k++) {
     const mutation = MUTATIONS[(pageIndex * options.casesPerPage + k) % MUTATIONS.length];
+    if (options.only && !options.only.includes(mutation)) continue;
+    // One stream per case, so a run of some scenarios builds exactly the cases a full run does.
+    const rng = new Rng(fnv1a(`${name}#${k}`) ^ options.seed);
+    const scenario = (SCENARIOS as readonly string[]).includes(mutation) ? (mutation as Scenario) : null;
+    const pool = scenario ? targets.filter((t) => suits(scenario, t)) : targets;
+    if (pool.length === 0) continue;
     for (let attempt = 0; attempt < 6; attempt++) {
-      const target = rng.pick(targets);
+      const target = rng.pick(pool);
       const mutated = HtmlPage.parse(html);
       const el = selectOne<unknown, DomElement>(target.selector, mutated.document);
       const body = selectOne<unknown, DomElement>('body', mutated.document);

@@ -1,11 +1,21 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { ElementSnapshot } from '@aether/healing';
 import { isTag, type DomElement as Element } from './dom';
 
-/** Real pages live outside the repo; see /work/shared/corpora/html/SOURCES.md. */
+/**
+ * Real pages live outside the repo (see /work/shared/corpora/html/SOURCES.md): in the
+ * nearest `shared/corpora/html` above the checkout, which finds them from a worktree too.
+ */
 export function corpusDir(): string {
-  return process.env['AETHER_CORPUS_DIR'] ?? resolve(__dirname, '../../..', '..', 'shared/corpora/html');
+  const fromEnv = process.env['AETHER_CORPUS_DIR'];
+  if (fromEnv) return fromEnv;
+  let dir = resolve(__dirname, '../../..');
+  for (let parent = dirname(dir); parent !== dir; dir = parent, parent = dirname(dir)) {
+    const candidate = join(parent, 'shared/corpora/html');
+    if (existsSync(candidate)) return candidate;
+  }
+  return resolve(__dirname, '../../..', '..', 'shared/corpora/html');
 }
 
 export interface CorpusPage {

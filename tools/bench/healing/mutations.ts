@@ -6,19 +6,17 @@ import {
   cloneNode,
   findAll,
   isTag,
-  isText,
   prepend,
   removeElement,
   replaceElement,
-  type ChildNode,
   type Document,
   type DomElement,
-  type DomText,
 } from './dom';
 import type { Rng } from './prng';
+import { SCENARIOS, applyScenario, type Scenario } from './scenarios';
+import { INLINE_PARENTS, TRUTH_ATTR, ancestors, editText, elementsOf, hash, textNodes } from './tree';
 
-/** Hidden ground-truth marker; stripped from every page the healers see. */
-export const TRUTH_ATTR = 'data-bench-truth';
+export { TRUTH_ATTR } from './tree';
 
 export const MUTATIONS = [
   'id-regen',
@@ -32,6 +30,7 @@ export const MUTATIONS = [
   'combo',
   'decoy',
   'delete',
+  ...SCENARIOS,
 ] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
@@ -54,54 +53,6 @@ export interface MutationContext {
   /** Words seen on the page, for realistic text edits. */
   readonly vocabulary: readonly string[];
   target: DomElement;
-}
-
-const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'head', 'math', 'iframe']);
-const INLINE_PARENTS = new Set([
-  'p',
-  'span',
-  'a',
-  'label',
-  'button',
-  'h1',
-  'h2',
-  'h3',
-  'h4',
-  'h5',
-  'h6',
-  'em',
-  'strong',
-  'b',
-  'i',
-  'small',
-  'li',
-  'td',
-  'th',
-]);
-
-function ancestors(el: DomElement): DomElement[] {
-  const out: DomElement[] = [];
-  for (let p = el.parent; p && isTag(p); p = p.parent) out.push(p);
-  return out;
-}
-
-function elementsOf(root: DomElement): DomElement[] {
-  return findAll((e) => !SKIP.has(e.name) && !ancestors(e).some((a) => SKIP.has(a.name)), root.children);
-}
-
-function textNodes(el: DomElement): DomText[] {
-  const out: DomText[] = [];
-  const walk = (n: ChildNode): void => {
-    if (isText(n)) {
-      if (n.data.trim()) out.push(n);
-    } else if (isTag(n) && !SKIP.has(n.name)) n.children.forEach(walk);
-  };
-  el.children.forEach(walk);
-  return out;
-}
-
-function hash(rng: Rng, n: number): string {
-  return rng.token(1, 'abcdefghijklmnopqrstuvwxyz') + rng.token(n - 1);
 }
 
 function regenerateId(id: string, rng: Rng): string {
@@ -218,42 +169,6 @@ function siblingBefore(ctx: MutationContext): boolean {
   }
   prepend(t, sibling);
   return true;
-}
-
-function editText(text: string, ctx: MutationContext): string {
-  const words = text.trim().split(/\s+/);
-  const rng = ctx.rng;
-  switch (rng.int(5)) {
-    case 0:
-      return rng.chance(0.5)
-        ? text.toUpperCase()
-        : text.toLowerCase().replace(/(^|\s)\S/g, (m) => m.toUpperCase());
-    case 1: {
-      const i = rng.int(words.length);
-      words[i] = rng.pick(ctx.vocabulary);
-      return words.join(' ');
-    }
-    case 2:
-      return rng.chance(0.5)
-        ? `${rng.pick(ctx.vocabulary)} ${text.trim()}`
-        : `${text.trim()} ${rng.pick(['»', '(2)', 'now', 'here', '→'])}`;
-    case 3: {
-      if (words.length > 1) {
-        words.splice(rng.int(words.length), 1);
-        return words.join(' ');
-      }
-      return `${text.trim()} ${rng.pick(ctx.vocabulary)}`;
-    }
-    default: {
-      const i = rng.int(words.length);
-      const w = words[i];
-      if (w.length > 3) {
-        const j = 1 + rng.int(w.length - 2);
-        words[i] = w.slice(0, j) + w.slice(j + 1);
-      } else words[i] = w + rng.token(1, 'aeiou');
-      return words.join(' ');
-    }
-  }
 }
 
 function textEdit(ctx: MutationContext): boolean {
@@ -397,6 +312,25 @@ function remove(ctx: MutationContext): boolean {
   return true;
 }
 
+function scenario(op: Scenario, ctx: MutationContext): boolean {
+  const sctx = {
+    doc: ctx.doc,
+    body: ctx.body,
+    rng: ctx.rng,
+    vocabulary: ctx.vocabulary,
+    target: ctx.target,
+    also: (change: Mutation): boolean => {
+      ctx.target = sctx.target;
+      const done = apply(change, ctx);
+      sctx.target = ctx.target;
+      return done;
+    },
+  };
+  const done = applyScenario(op, sctx);
+  ctx.target = sctx.target;
+  return done;
+}
+
 export function apply(op: Mutation, ctx: MutationContext): boolean {
   switch (op) {
     case 'id-regen':
@@ -421,6 +355,13 @@ export function apply(op: Mutation, ctx: MutationContext): boolean {
       return decoy(ctx);
     case 'delete':
       return remove(ctx);
+    case 'deleted-lookalike':
+    case 'twin-elsewhere':
+    case 'menu-regroup':
+    case 'tag-heading':
+    case 'tag-button':
+    case 'control-restyle':
+      return scenario(op, ctx);
     default: {
       const _exhaustive: never = op;
       return _exhaustive;

@@ -1,8 +1,10 @@
-// Healing benchmark: real pages, seeded mutations, hidden ground truth.
-//   node -r @swc-node/register tools/bench/healing/run.ts [--split tune|report|all] [--workers N] [--verbose]
-// Prints a per-mutation breakdown, the AdminLTE v3 → v4 evolution set, and ends with one
-// JSON line for the report split. Timings are wall-clock per heal, HTML parsing excluded
-// (the robot heals a live DOM); the breakdown also shows them with parsing.
+// Healing benchmark: real pages, seeded mutations and scenarios, hidden ground truth.
+//   node -r @swc-node/register tools/bench/healing/run.ts [--split tune|report|holdout|all]
+//     [--only m1,m2] [--workers N] [--verbose]
+// Prints a per-scenario breakdown per split, the AdminLTE v3 → v4 evolution set, and ends
+// with one JSON line: the report split's figures (timings without HTML parsing, as the
+// robot heals a live DOM), per scenario, and the held-out split's (p95 with parsing).
+// Tuning looks at the tune split only (--split tune --verbose); never at the held-out one.
 import { HtmlPage, healInHtml, type HealResult } from '@aether/healing';
 import { cpus } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -11,6 +13,7 @@ import { splitOf, casesOf, type BenchCase, type Recorder, type Split } from './c
 import { corpusDir, listPages, loadPage } from './corpus';
 import { runEvolution } from './evolution';
 import { MUTATIONS, TRUTH_ATTR, type Mutation } from './mutations';
+import { DELETES } from './scenarios';
 import { percentile } from '../stats';
 
 type Outcome = 'correct' | 'wrong' | 'not_found';
@@ -32,6 +35,8 @@ interface Settings {
   readonly seed: number;
   readonly casesPerPage: number;
   readonly tuneShare: number;
+  readonly holdoutSeed: number;
+  readonly only: readonly Mutation[] | null;
   readonly split: Split | 'all';
   readonly verbose: boolean;
   readonly workers: number;
@@ -46,6 +51,8 @@ function settingsFrom(argv: readonly string[]): Settings {
     seed: Number(flag('--seed') ?? 0x5eed),
     casesPerPage: Number(flag('--cases-per-page') ?? 11),
     tuneShare: 3,
+    holdoutSeed: Number(flag('--holdout-seed') ?? 27),
+    only: (flag('--only')?.split(',') as Mutation[] | undefined) ?? null,
     split: (flag('--split') as Split | 'all' | undefined) ?? 'all',
     verbose: argv.includes('--verbose'),
     workers: Math.max(1, Number(flag('--workers') ?? Math.min(2, cpus().length))),
@@ -86,7 +93,7 @@ function runCase(c: BenchCase, verbose: boolean): CaseResult {
   const result = healInHtml(page, c.fingerprint);
   const t2 = performance.now();
   const marked = HtmlPage.parse(c.markedHtml);
-  const deleted = c.mutation === 'delete';
+  const deleted = DELETES.has(c.mutation);
   const outcome = judge(marked, selectorOf(result), deleted);
   if (verbose && outcome !== 'correct') {
     process.stderr.write(
@@ -113,7 +120,7 @@ function runShard(settings: Settings, shard: number, shards: number): CaseResult
   const out: CaseResult[] = [];
   listPages(dir).forEach((name, index) => {
     if (index % shards !== shard) return;
-    if (settings.split !== 'all' && splitOf(name, settings.tuneShare) !== settings.split) return;
+    if (settings.split !== 'all' && splitOf(name, settings) !== settings.split) return;
     for (const c of casesOf(name, loadPage(dir, name).html, index, settings))
       out.push(runCase(c, settings.verbose));
   });
@@ -121,6 +128,21 @@ function runShard(settings: Settings, shard: number, shards: number): CaseResult
 }
 
 const pct = (n: number, d: number): number => (d === 0 ? 0 : Math.round((1000 * n) / d) / 10);
+
+interface Rates {
+  readonly cases: number;
+  readonly correct_pct: number;
+  readonly wrong_pct: number;
+}
+
+function rates(list: readonly CaseResult[]): Rates {
+  const n = list.length;
+  return {
+    cases: n,
+    correct_pct: pct(list.filter((c) => c.outcome === 'correct').length, n),
+    wrong_pct: pct(list.filter((c) => c.outcome === 'wrong').length, n),
+  };
+}
 
 /** A percentile in ms to one decimal; 0 when there are no values. */
 function quantile(values: readonly number[], q: number): number {
@@ -208,8 +230,10 @@ async function main(): Promise<void> {
   const all = shards.flat();
   const tune = all.filter((c) => c.split === 'tune');
   const report = all.filter((c) => c.split === 'report');
+  const holdout = all.filter((c) => c.split === 'holdout');
   if (tune.length > 0) summarise('tune', tune, print);
   if (report.length > 0) summarise('report', report, print);
+  if (holdout.length > 0) summarise('holdout', holdout, print);
 
   runEvolution(corpusDir(), print);
 
@@ -217,7 +241,7 @@ async function main(): Promise<void> {
   const n = final.length;
   const count = (o: Outcome, key: 'outcome' | 'baseline' = 'outcome'): number =>
     final.filter((c) => c[key] === o).length;
-  const deletions = final.filter((c) => c.mutation === 'delete');
+  const deletions = final.filter((c) => DELETES.has(c.mutation));
   print(
     `\nbench time ${((performance.now() - started) / 1000).toFixed(1)}s with ${settings.workers} worker(s); the JSON line covers the ${report.length > 0 ? 'report' : 'tune'} split`,
   );
@@ -235,6 +259,20 @@ async function main(): Promise<void> {
       ),
       baseline_correct_pct: pct(count('correct', 'baseline'), n),
       baseline_wrong_pct: pct(count('wrong', 'baseline'), n),
+      scenarios: Object.fromEntries(
+        MUTATIONS.map((m) => {
+          const list = final.filter((c) => c.mutation === m);
+          return [m, rates(list)];
+        }).filter(([, v]) => (v as Rates).cases > 0),
+      ),
+      holdout: {
+        ...rates(holdout),
+        deleted_refused_pct: rates(holdout.filter((c) => DELETES.has(c.mutation))).correct_pct,
+        p95_ms: quantile(
+          holdout.map((c) => c.healMs + c.parseMs),
+          0.95,
+        ),
+      },
     }),
   );
 }

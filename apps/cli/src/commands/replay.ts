@@ -53,7 +53,7 @@ function describe(event: JobEvent): string {
 
 function summarize(state: JobState) {
   return {
-    phase: state.phase,
+    status: state.status,
     completedSteps: state.completedSteps,
     cancelRequested: state.cancelRequested,
     steps: Object.fromEntries([...state.steps].map(([key, record]) => [key, record.status])),
@@ -62,5 +62,5 @@ function summarize(state: JobState) {
 
 function render(state: JobState): string {
   const steps = [...state.steps].map(([key, record]) => `${key}:${record.status}`).join(' ');
-  return `${state.phase}, ${state.completedSteps} completed${state.cancelRequested ? ', cancel requested' : ''}${steps ? ` [${steps}]` : ''}`;
+  return `${state.status}, ${state.completedSteps} completed${state.cancelRequested ? ', cancel requested' : ''}${steps ? ` [${steps}]` : ''}`;
 }

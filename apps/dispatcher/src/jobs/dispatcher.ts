@@ -30,7 +30,7 @@ import {
   type Requirements,
   type WorkflowNeeds,
 } from '../placement/placement';
-import { decideRetry } from '../retries/retry-policy';
+import { decideRetry } from '@aether/job-domain';
 
 /** Where the dispatcher's decisions go, and what it reads besides the job feed. */
 export interface DispatcherPorts {
@@ -630,7 +630,7 @@ export class Dispatcher {
     job.busy = false;
     if (!history) return this.later(1_000);
     const state = foldJob(history.events.map((stored) => stored.event));
-    if (isTerminal(state) || state.phase === 'running') {
+    if (isTerminal(state) || state.status === 'running') {
       this.attention.delete(job); // the feed brings the outcome
       return;
     }

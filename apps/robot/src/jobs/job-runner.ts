@@ -146,8 +146,8 @@ export class JobRunner {
     }
     let { state, sequence } = start;
     const claimedAt = sequence;
-    if (isTerminal(state) || state.phase === 'needs_attention') return 'already-finished';
-    if (state.phase === 'new' || !state.workflowId || !state.workflowVersion) {
+    if (isTerminal(state) || state.status === 'needs_attention') return 'already-finished';
+    if (state.status === 'new' || !state.workflowId || !state.workflowVersion) {
       throw new Error(`job ${jobId} has no JobRequested event`);
     }
 
@@ -394,7 +394,7 @@ export class JobRunner {
   async failForGood(work: WorkMessage, reason: string): Promise<void> {
     const subject = subjects.event(work.tenantId, 'job', work.aggregateId);
     const { state, sequence } = await this.replay(subject);
-    if (isTerminal(state)) return;
+    if (isTerminal(state) || state.failureUnsettled) return;
     await this.deps.store.append(
       subject,
       [

@@ -1,6 +1,8 @@
-import type { WorkflowEvent } from '@aether/contracts';
+import pino from 'pino';
+import { RequestJob, WorkflowVersionPublished, subjects, type WorkflowEvent } from '@aether/contracts';
 import type { AggregateHistory, EventStore } from '@aether/event-store';
-import { VersionLookups } from './request-job.handler';
+import { InMemoryEventStore } from '@aether/event-store/test-support';
+import { VersionLookups, requestJobRoute } from './request-job.handler';
 
 /** The edge of the unit: a workflow subject whose versions the test publishes, counting lookups. */
 function workflowLog() {
@@ -47,5 +49,72 @@ describe('VersionLookups: one lookup for the commands that arrived before it was
     expect(await early).toEqual([1]);
     expect(await late).toEqual([1, 2]);
     expect(log.lookups()).toBe(2);
+  });
+});
+
+describe('requestJobRoute: RequestJob through the job decider', () => {
+  const logger = pino({ level: 'silent' });
+  const request = (id: string, workflowVersion?: number) =>
+    RequestJob.create({
+      tenantId: 'default',
+      aggregateId: 'j1',
+      id,
+      data: {
+        workflowId: 'wf',
+        variables: {},
+        priority: 10,
+        trigger: { kind: 'api' },
+        ...(workflowVersion ? { workflowVersion } : {}),
+      },
+    });
+  const jobLog = subjects.event('default', 'job', 'j1');
+  const delivery = { subject: 'c', sequence: 1, deliveryCount: 1, working: () => undefined };
+
+  async function published(...versions: number[]) {
+    const store = new InMemoryEventStore();
+    for (const version of versions)
+      await store.append(
+        subjects.event('default', 'workflow', 'wf'),
+        [
+          WorkflowVersionPublished.create({
+            tenantId: 'default',
+            aggregateId: 'wf',
+            data: { version, definition: {} },
+          }),
+        ],
+        'any',
+      );
+    return store;
+  }
+
+  it('given published versions, then the job is requested pinned to the latest, under the command id', async () => {
+    const store = await published(1, 2);
+    await requestJobRoute(store as unknown as EventStore, logger).handle(request('cmd-1'), delivery);
+    expect(store.events(jobLog)).toEqual([
+      expect.objectContaining({
+        id: 'cmd-1',
+        type: 'JobRequested',
+        data: expect.objectContaining({ workflowVersion: 2 }),
+      }),
+    ]);
+  });
+
+  it('given a command redelivered, or a second one for the same job, then one job is started', async () => {
+    const store = await published(1);
+    const route = requestJobRoute(store as unknown as EventStore, logger);
+    await route.handle(request('cmd-1'), delivery);
+    await route.handle(request('cmd-2'), delivery);
+    expect(store.events(jobLog).map((event) => event.id)).toEqual(['cmd-1']);
+  });
+
+  it('given a version never published, then the job is rejected', async () => {
+    const store = await published(1);
+    await requestJobRoute(store as unknown as EventStore, logger).handle(request('cmd-1', 5), delivery);
+    expect(store.events(jobLog)).toEqual([
+      expect.objectContaining({
+        type: 'JobRejected',
+        data: { workflowId: 'wf', reason: 'workflow wf has no version 5' },
+      }),
+    ]);
   });
 });

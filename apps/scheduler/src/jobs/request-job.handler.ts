@@ -1,66 +1,56 @@
 import {
   JOB_COMMANDS,
-  JobRejected,
-  JobRequested,
+  JOB_EVENTS,
   MessageRegistry,
   STREAMS,
   WORKFLOW_EVENTS,
   subjects,
-  type JobCommand,
+  type JobCommand as RequestJobMessage,
+  type JobEvent,
   type WorkflowEvent,
 } from '@aether/contracts';
-import { ConcurrencyError, type EventStore } from '@aether/event-store';
+import { CommandHandler, type EventStore } from '@aether/event-store';
+import { jobDecider } from '@aether/job-domain';
 import type { ConsumerRoute, Logger } from '@aether/service-kit';
 
 const workflowEvents = new MessageRegistry<WorkflowEvent>(WORKFLOW_EVENTS);
+const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 
 /**
- * RequestJob → JobRequested, pinned to a workflow version. The job's first event is
- * appended with expected sequence 0 and the command id as message id, so a redelivered
- * or retried command starts exactly one job.
+ * RequestJob → the job decider's `RequestJob`: `JobRequested` pinned to a published workflow
+ * version, or `JobRejected`. It is appended as the job's first event (expected sequence 0) with
+ * the command id as message id, so a redelivered or retried command starts exactly one job.
  */
-export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRoute<JobCommand> {
+export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRoute<RequestJobMessage> {
   const lookups = new VersionLookups(store);
+  const jobs = new CommandHandler(store, jobEvents, jobDecider);
   return {
     durable: 'scheduler-request-job',
     stream: STREAMS.commands,
     filterSubject: subjects.commandsOf('RequestJob'),
-    registry: new MessageRegistry<JobCommand>(JOB_COMMANDS),
+    registry: new MessageRegistry<RequestJobMessage>(JOB_COMMANDS),
     concurrency: 16,
     async handle(command) {
       const { tenantId, aggregateId: jobId, data } = command;
-      const jobSubject = subjects.event(tenantId, 'job', jobId);
-      const versions = await lookups.published(tenantId, data.workflowId);
-      const version = data.workflowVersion ?? versions.at(-1);
-      const event =
-        version !== undefined && versions.includes(version)
-          ? JobRequested.create({
-              tenantId,
-              aggregateId: jobId,
-              id: command.id,
-              causedBy: command,
-              data: { ...data, workflowVersion: version },
-            })
-          : JobRejected.create({
-              tenantId,
-              aggregateId: jobId,
-              id: command.id,
-              causedBy: command,
-              data: {
-                workflowId: data.workflowId,
-                reason:
-                  version === undefined
-                    ? `workflow ${data.workflowId} does not exist`
-                    : `workflow ${data.workflowId} has no version ${version}`,
-              },
-            });
-      try {
-        await store.append(jobSubject, [event], 0);
-        logger.info({ jobId, type: event.type, workflowId: data.workflowId, version }, 'job requested');
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError)) throw error;
-        logger.warn({ jobId }, 'job already exists; command ignored');
+      const published = await lookups.published(tenantId, data.workflowId);
+      const outcome = await jobs.handle(
+        subjects.event(tenantId, 'job', jobId),
+        () => ({
+          type: 'RequestJob',
+          data: { ...data, published },
+          meta: { tenantId, jobId, id: command.id, at: new Date(), causedBy: command },
+        }),
+        { creates: true },
+      );
+      if (outcome.kind === 'rejected') {
+        logger.warn({ jobId, reason: outcome.rejection.reason }, 'job already exists; command ignored');
+        return;
       }
+      const [event] = outcome.events;
+      logger.info(
+        { jobId, type: event?.type, workflowId: data.workflowId, version: outcome.state.workflowVersion },
+        'job requested',
+      );
     },
   };
 }

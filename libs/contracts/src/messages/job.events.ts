@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
 import { ErrorInfoSchema, JsonObjectSchema } from './common';
-import { JOB_CONTROL_EVENTS, JobCancelled, type JobControlEvent } from './job-control.events';
+import { JOB_CONTROL_EVENTS, type JobControlEvent } from './job-control.events';
 import { DISPATCH_JOB_EVENTS, type DispatchJobEvent } from './dispatch.events';
 import { SelectorHealed } from './healing.events';
 import { JobRequestSchema } from './job-request';
@@ -134,10 +134,3 @@ export type JobEvent =
   | JobControlEvent
   | DispatchJobEvent
   | MessageOf<typeof SelectorHealed>;
-
-export const TERMINAL_JOB_EVENTS: ReadonlySet<string> = new Set([
-  JobCompleted.type,
-  JobFailed.type,
-  JobRejected.type,
-  JobCancelled.type,
-]);

@@ -1,7 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import type { JobStatus } from '@aether/read-api';
-
-export { JOB_STATUSES, type JobStatus } from '@aether/read-api';
+import type { JobStatus } from '@aether/contracts';
 
 /** Why a job waits for an operator: the ambiguous step. */
 export interface JobAttention {
