@@ -101,7 +101,9 @@ export class ChaosPlatform {
   }
 
   async events(jobId: string): Promise<JobEventView[]> {
-    const response = await fetch(`${this.stack.gatewayUrl}/api/v1/jobs/${jobId}/events`);
+    const response = await fetch(`${this.stack.gatewayUrl}/api/v1/jobs/${jobId}/events`, {
+      headers: { authorization: `Bearer ${this.stack.adminToken}` },
+    });
     if (!response.ok) return []; // 404 before the first event; 5xx while NATS is down
     return ((await response.json()) as { events: JobEventView[] }).events;
   }

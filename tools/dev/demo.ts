@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gatewayHeaders } from './auth';
 import { REPO_ROOT } from './stack';
 
 export const DEMO_WORKFLOW_FILE = join(REPO_ROOT, 'examples', 'demo-order-entry.workflow.json');
@@ -29,10 +30,11 @@ export interface JobResult {
   steps: { stepKey: string; status: string; durationMs: number | null }[];
 }
 
-async function call<T>(url: string, init?: RequestInit): Promise<T> {
+async function call<T>(gatewayUrl: string, path: string, init?: RequestInit): Promise<T> {
+  const url = `${gatewayUrl}${path}`;
   const response = await fetch(url, {
     ...init,
-    headers: { 'content-type': 'application/json', ...init?.headers },
+    headers: { 'content-type': 'application/json', ...gatewayHeaders(gatewayUrl), ...init?.headers },
   });
   const body = await response.text();
   if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${url} → ${response.status}: ${body}`);
@@ -46,11 +48,11 @@ export async function runDemoJob(
   timeoutMs = 120_000,
 ): Promise<JobResult> {
   const workflow = readFileSync(DEMO_WORKFLOW_FILE, 'utf8');
-  const { workflowId } = await call<{ workflowId: string }>(`${gatewayUrl}/api/v1/workflows`, {
+  const { workflowId } = await call<{ workflowId: string }>(gatewayUrl, '/api/v1/workflows', {
     method: 'POST',
     body: workflow,
   });
-  const { jobId } = await call<{ jobId: string }>(`${gatewayUrl}/api/v1/workflows/${workflowId}/trigger`, {
+  const { jobId } = await call<{ jobId: string }>(gatewayUrl, `/api/v1/workflows/${workflowId}/trigger`, {
     method: 'POST',
     body: JSON.stringify({ variables: demoVariables(siteUrl), priority: 10 }),
   });
@@ -60,7 +62,9 @@ export async function runDemoJob(
 export async function waitForJob(gatewayUrl: string, jobId: string, timeoutMs: number): Promise<JobResult> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const response = await fetch(`${gatewayUrl}/api/v1/jobs/${jobId}`);
+    const response = await fetch(`${gatewayUrl}/api/v1/jobs/${jobId}`, {
+      headers: gatewayHeaders(gatewayUrl),
+    });
     if (response.ok) {
       const job = (await response.json()) as JobResult;
       if (['completed', 'failed', 'rejected'].includes(job.status)) return job;

@@ -25,3 +25,4 @@ export {
   type JobResult,
 } from './demo';
 export { CONSOLE_DIST, ensureConsoleBuild } from './console-build';
+export { gatewayHeaders, type StackAuth, type TokenRequest } from './auth';

@@ -45,7 +45,10 @@ export interface TestPlatform {
   readonly site: DemoSite;
   readonly stack: RunningStack;
   readonly logDir: string;
-  /** Calls the gateway; a string body is sent as is, anything else as JSON. */
+  /**
+   * Calls the gateway as the default tenant's admin unless `headers` has its own `authorization`
+   * (an empty one sends none); a string body is sent as is, anything else as JSON.
+   */
   api<T = Record<string, unknown>>(
     method: string,
     path: string,
@@ -88,9 +91,14 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     body?: unknown,
     headers: Record<string, string> = {},
   ) => {
+    const signedIn = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
     const response = await fetch(`${stack.gatewayUrl}${path}`, {
       method,
-      headers: { 'content-type': 'application/json', ...headers },
+      headers: {
+        'content-type': 'application/json',
+        ...(signedIn ? {} : { authorization: `Bearer ${stack.adminToken}` }),
+        ...Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== '')),
+      },
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await response.text();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '@aether/testing';
+import { rememberAdminToken, stackAuth, type StackAuth } from './auth';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 
@@ -144,10 +145,16 @@ export interface StackOptions {
   robotEnv?: Record<string, string>;
   /** Run a build's JavaScript (see `StartServiceOptions.build`). */
   build?: string;
+  /** The gateway's token signing key; generated when missing. Default `<logDir>/auth/signing-key.json`. */
+  signingKeyFile?: string;
 }
 
 export interface RunningStack {
   readonly gatewayUrl: string;
+  /** Mints tokens the gateway accepts (any tenant, any role). */
+  readonly auth: StackAuth;
+  /** A token of the default tenant's admin; `platform.api` and the demo helpers send it. */
+  readonly adminToken: string;
   readonly services: ServiceProcess[];
   readonly robots: ServiceProcess[];
   addRobot(name?: string, env?: Record<string, string>): Promise<ServiceProcess>;
@@ -156,6 +163,7 @@ export interface RunningStack {
 
 /** Every backend service plus robots, each its own process, healthy before this resolves. */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const auth = await stackAuth(options.signingKeyFile ?? join(options.logDir, 'auth', 'signing-key.json'));
   const common = {
     natsUrl: options.natsUrl,
     databaseUrl: options.databaseUrl,
@@ -167,7 +175,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     ALL_SERVICES.map((service) =>
       startServiceProcess(service, {
         ...common,
-        ...(service === 'gateway' && options.gatewayPort ? { port: options.gatewayPort } : {}),
+        ...(service === 'gateway'
+          ? {
+              env: { ...options.env, AUTH_SIGNING_KEY_FILE: auth.signingKeyFile },
+              ...(options.gatewayPort ? { port: options.gatewayPort } : {}),
+            }
+          : {}),
       }),
     ),
   );
@@ -198,8 +211,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     throw error;
   }
   const gateway = services.find((s) => s.service === 'gateway') as ServiceProcess;
+  const adminToken = await auth.token();
+  rememberAdminToken(gateway.url, adminToken);
   return {
     gatewayUrl: gateway.url,
+    auth,
+    adminToken,
     services,
     robots,
     addRobot,

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startDemoSite } from '@aether/demo-site';
+import { connectNats } from '@aether/event-store';
+import { UserDirectory } from '@aether/identity';
 import { DEMO_PASSWORD, runDemoJob } from './demo';
 import { ensureNats, ensurePostgres, requireChromium, type Started } from './infrastructure';
 import { REPO_ROOT, startStack, type RunningStack } from './stack';
@@ -50,9 +53,15 @@ async function main() {
       robots: 1,
       env: { LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info' },
       robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD, FILES_ROOT: join(dataDir, 'robot-files') },
+      signingKeyFile: join(dataDir, 'auth', 'signing-key.json'),
     });
     say(`Console    ${stack.gatewayUrl}/`);
     say(`API        ${stack.gatewayUrl}/api/v1   (logs in ${join(dataDir, 'logs')})`);
+    const firstPassword = await bootstrapAdmin(nats.url);
+    if (firstPassword)
+      say(`Sign in    user admin, password ${firstPassword}   (shown only this once: keep it)`);
+    else say('Sign in    user admin, with the password shown when this data folder was first started');
+    say(`           npx aether login --url ${stack.gatewayUrl} --user admin`);
 
     say('running the demo workflow (log in, enter an order, read the confirmation)…');
     const job = await runDemoJob(stack.gatewayUrl, site.url);
@@ -63,7 +72,7 @@ async function main() {
     if (job.status === 'completed')
       say(`Confirmation number: ${String(job.outputs?.['confirmationNumber'])}`);
     else say(`Error      ${JSON.stringify(job.error)}`);
-    say(`See it:    curl ${stack.gatewayUrl}/api/v1/jobs/${job.jobId}`);
+    say(`See it:    npx aether status ${job.jobId}   (after npx aether login)`);
 
     if (once) {
       await shutdown();
@@ -82,6 +91,24 @@ async function main() {
     process.stderr.write(`\naether: ${(error as Error).message}\n`);
     await shutdown().catch(() => undefined);
     process.exit(1);
+  }
+}
+
+/** Creates the first admin on a fresh platform; returns its password only when it did. */
+async function bootstrapAdmin(natsUrl: string): Promise<string | undefined> {
+  const nc = await connectNats({ servers: natsUrl, name: 'aether-start' });
+  try {
+    const password = randomBytes(12).toString('base64url');
+    const users = await UserDirectory.open(nc);
+    const created = await users.createIfAbsent({
+      username: 'admin',
+      tenantId: 'default',
+      role: 'admin',
+      password,
+    });
+    return created ? password : undefined;
+  } finally {
+    await nc.close();
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
+import { AuthModule } from './auth/auth.module';
 import { DATA_SOURCE, METRICS, READ_MODEL } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
@@ -36,6 +37,7 @@ export class GatewayModule {
           logger,
           streams: streamSettingsFrom(config),
         }),
+        AuthModule.forRoot(config, logger),
       ],
       controllers: [
         HealthController,

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@aether/identity';
 import { env, loadConfig, topologyEnv } from '@aether/service-kit';
+
+const seconds = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
@@ -13,6 +16,21 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
       LOG_LEVEL: env.logLevel,
       /** The console's build, served at `/` (relative to the working directory). */
       CONSOLE_DIR: z.string().min(1).default('dist/apps/console/browser'),
+      /** The embedded issuer's private key (JWK); generated there, mode 0600, when missing. */
+      AUTH_SIGNING_KEY_FILE: z.string().min(1).default('.data/auth/signing-key.json'),
+      AUTH_ISSUER: z.string().min(1).default(DEFAULT_ISSUER),
+      AUTH_AUDIENCE: z.string().min(1).default(DEFAULT_AUDIENCE),
+      /** Lifetime of the tokens the embedded issuer signs, seconds. */
+      AUTH_TOKEN_TTL_S: seconds(8 * 3600),
+      /** Allowed clock difference with an issuer, seconds. */
+      AUTH_CLOCK_SKEW_S: z.coerce.number().int().min(0).max(600).default(30),
+      /** Sign-in attempts per client address per minute. */
+      AUTH_SIGNIN_LIMIT: env.positiveInt(20),
+      /** An OpenID Connect issuer whose tokens are accepted too (keys from its discovery document). */
+      OIDC_ISSUER_URL: z.url({ protocol: /^https?$/ }).optional(),
+      OIDC_AUDIENCE: z.string().min(1).default(DEFAULT_AUDIENCE),
+      OIDC_TENANT_CLAIM: z.string().min(1).default('aether_tenant'),
+      OIDC_ROLE_CLAIM: z.string().min(1).default('aether_role'),
     },
     source,
   );

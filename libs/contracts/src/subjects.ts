@@ -38,6 +38,8 @@ export const KV_BUCKETS = {
    * from the events (the truth), read by robots before a heal.
    */
   fingerprints: 'aether-fingerprints',
+  /** People who sign in to the embedded issuer, `<username>` → user record (scrypt hash, tenant, role). */
+  users: 'aether-users',
 } as const;
 export type KvBucketName = (typeof KV_BUCKETS)[keyof typeof KV_BUCKETS];
 

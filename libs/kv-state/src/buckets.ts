@@ -21,6 +21,7 @@ const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.dispatchSessions]: 1,
   [KV_BUCKETS.dispatcherState]: 1,
   [KV_BUCKETS.fingerprints]: 1,
+  [KV_BUCKETS.users]: 5,
 };
 
 /**

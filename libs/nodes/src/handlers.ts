@@ -37,6 +37,10 @@ export function createNodeHandlers(options: NodeHandlersOptions): NodeHandlerTab
     ...fileHandlers(folder),
     delayHandler,
   ];
-  const table = new Map(handlers.map((handler) => [handler.type, handler]));
+  const table = new Map<string, NodeHandler>();
+  for (const handler of handlers) {
+    if (table.has(handler.type)) throw new Error(`Two handlers implement ${handler.type}`);
+    table.set(handler.type, handler);
+  }
   return Object.assign(table, { close: () => http.close() });
 }

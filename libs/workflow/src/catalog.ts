@@ -40,7 +40,12 @@ export interface NodeSpec {
   readonly requiresTrusted?: boolean;
   /** Structural fields of the node itself (beyond params) this type uses. */
   readonly edges?: readonly EdgeField[];
+  /** What the robot must have to run it (a browser engine, a desktop session); empty for most. */
+  readonly needs: readonly NodeNeed[];
 }
+
+/** Something a node type needs of the robot that runs it. */
+export type NodeNeed = 'browser' | 'desktop';
 
 export type NodeCategory = 'browser' | 'desktop' | 'http' | 'data' | 'file' | 'control';
 /** Node fields that name other nodes. `next` and `onError` are allowed on every node. */
@@ -97,7 +102,10 @@ export const RELATIVE_PATH_MESSAGE =
 const relPath = () => z.string().min(1).refine(isSafeRelativePath, RELATIVE_PATH_MESSAGE);
 const selector = () => z.string().min(1);
 const healing = () => z.enum(['off', 'heal', 'heal-and-pause']).optional();
-const point = (v: Lift) => z.strictObject({ x: v(z.number()), y: v(z.number()) });
+const coordinate = () => z.number().int().min(0);
+const point = (v: Lift) => z.strictObject({ x: v(coordinate()), y: v(coordinate()) });
+const httpUrl = () => z.url({ protocol: /^https?$/ });
+const scalar = () => z.union([z.string(), z.number(), z.boolean()]);
 const image = (v: Lift) => v(z.union([relPath(), z.strictObject({ ref: z.string().min(1) })]));
 const exactlyOne = (keys: readonly string[]) => (p: Record<string, unknown>) =>
   keys.filter((k) => p[k] !== undefined).length === 1;
@@ -105,19 +113,42 @@ const oneOfMessage = (keys: readonly string[]) => ({
   message: `exactly one of ${keys.join(', ')} is required`,
 });
 
-interface Definition extends Omit<NodeSpec, 'params' | 'kind' | 'category'> {
+/**
+ * One node type, declared once: its params schema (`build`), its needs and its
+ * idempotency. The robot's handler is bound to it by type with `implement` in
+ * `@aether/nodes`, which parses the resolved params with this same schema.
+ */
+export interface NodeDefinition<T extends string = string, S extends z.ZodType = z.ZodType> extends Omit<
+  NodeSpec,
+  'type' | 'params' | 'kind' | 'category' | 'needs'
+> {
+  readonly type: T;
   readonly kind?: 'step' | 'control';
-  readonly build: (v: Lift) => z.ZodType;
+  readonly needs?: readonly NodeNeed[];
+  /**
+   * The params schema; `v` lifts a value schema so a `{{ template }}` may stand in for it
+   * (statically), and is the identity for the run-time schema. Defaults are applied by the
+   * handler, so the schema reads the same before and after evaluation.
+   */
+  readonly build: (v: Lift) => S;
   readonly idempotentFor?: CatalogEntry['idempotentFor'];
   readonly timeoutFor?: CatalogEntry['timeoutFor'];
 }
 
+/** Declares a node type (see `NodeDefinition`); the literal type name is kept for `NodeParams`. */
+export function defineNode<const T extends string, S extends z.ZodType>(
+  definition: NodeDefinition<T, S>,
+): NodeDefinition<T, S> {
+  return definition;
+}
+
 const S = 1000;
 
-const definitions: readonly Definition[] = [
+const definitions = [
   // ------------------------------------------------------------------ browser
-  {
+  defineNode({
     type: 'browser.goto',
+    needs: ['browser'],
     description: 'Navigate the job page to a URL.',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
@@ -125,26 +156,29 @@ const definitions: readonly Definition[] = [
     outputFields: ['url', 'status'],
     build: (v) =>
       z.strictObject({
-        url: v(z.string().min(1)),
+        url: v(httpUrl()),
         waitUntil: v(z.enum(['load', 'domcontentloaded', 'networkidle', 'commit'])).optional(),
       }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.click',
+    needs: ['browser'],
     description: 'Click an element.',
     idempotent: false,
     defaultTimeoutMs: 30 * S,
     build: (v) => z.strictObject({ selector: v(selector()), healing: healing() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.fill',
+    needs: ['browser'],
     description: 'Replace the value of an input or textarea.',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
     build: (v) => z.strictObject({ selector: v(selector()), value: v(z.string()), healing: healing() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.select',
+    needs: ['browser'],
     description: 'Choose an option of a <select> by value or by visible label (exactly one).',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
@@ -152,37 +186,41 @@ const definitions: readonly Definition[] = [
       z
         .strictObject({
           selector: v(selector()),
-          value: v(z.string()).optional(),
-          label: v(z.string()).optional(),
+          value: v(z.union([z.string(), z.array(z.string())])).optional(),
+          label: v(z.union([z.string(), z.array(z.string())])).optional(),
           healing: healing(),
         })
         .refine(exactlyOne(['value', 'label']), oneOfMessage(['value', 'label'])),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.check',
+    needs: ['browser'],
     description: 'Set a checkbox or radio button to checked (default) or unchecked.',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
     build: (v) =>
       z.strictObject({ selector: v(selector()), checked: v(z.boolean()).optional(), healing: healing() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.press',
+    needs: ['browser'],
     description: 'Press a key (Playwright key name, e.g. "Enter"), on an element or the page.',
     idempotent: false,
     defaultTimeoutMs: 30 * S,
     build: (v) =>
       z.strictObject({ selector: v(selector()).optional(), key: v(z.string().min(1)), healing: healing() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.hover',
+    needs: ['browser'],
     description: 'Move the mouse over an element.',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
     build: (v) => z.strictObject({ selector: v(selector()), healing: healing() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.waitFor',
+    needs: ['browser'],
     description: 'Wait for an element (selector), a text, or a navigation (exactly one).',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
@@ -191,7 +229,8 @@ const definitions: readonly Definition[] = [
         .strictObject({
           selector: v(selector()).optional(),
           text: v(z.string().min(1)).optional(),
-          navigation: v(z.boolean()).optional(),
+          /** `true`: the page's load state; a string: a URL containing it. */
+          navigation: v(z.union([z.boolean(), z.string().min(1)])).optional(),
           state: v(z.enum(['attached', 'detached', 'visible', 'hidden'])).optional(),
           healing: healing(),
         })
@@ -199,18 +238,20 @@ const definitions: readonly Definition[] = [
           exactlyOne(['selector', 'text', 'navigation']),
           oneOfMessage(['selector', 'text', 'navigation']),
         ),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.extractText',
+    needs: ['browser'],
     description: "Read an element's text content.",
     idempotent: true,
     defaultTimeoutMs: 30 * S,
     outputs: '{ text: string }',
     outputFields: ['text'],
     build: (v) => z.strictObject({ selector: v(selector()), healing: healing() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.extractAttribute',
+    needs: ['browser'],
     description: "Read an element's attribute.",
     idempotent: true,
     defaultTimeoutMs: 30 * S,
@@ -218,9 +259,10 @@ const definitions: readonly Definition[] = [
     outputFields: ['value'],
     build: (v) =>
       z.strictObject({ selector: v(selector()), attribute: v(z.string().min(1)), healing: healing() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.extractTable',
+    needs: ['browser'],
     description:
       'Read a table (rows of cell texts; objects keyed by header when the table has one), following a next-page link up to maxPages.',
     idempotent: true,
@@ -234,35 +276,39 @@ const definitions: readonly Definition[] = [
         maxPages: v(z.number().int().min(1).max(1000)).optional(),
         healing: healing(),
       }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.screenshot',
+    needs: ['browser'],
     description: 'Screenshot of the page, stored as an artifact.',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
     outputs: '{ ref: string }',
     outputFields: ['ref'],
     build: (v) => z.strictObject({ fullPage: v(z.boolean()).optional() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.download',
+    needs: ['browser'],
     description: 'Click an element that starts a download and store the file as an artifact.',
     idempotent: false,
     defaultTimeoutMs: 120 * S,
     outputs: '{ ref: string, fileName: string, size: number }',
     outputFields: ['ref', 'fileName', 'size'],
     build: (v) => z.strictObject({ selector: v(selector()), healing: healing() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.upload',
+    needs: ['browser'],
     description: 'Set the file of a file input (path relative to the allowed folder).',
     idempotent: true,
     defaultTimeoutMs: 60 * S,
     pathParams: ['file'],
     build: (v) => z.strictObject({ selector: v(selector()), file: v(relPath()), healing: healing() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.switchTab',
+    needs: ['browser'],
     description: 'Make another tab the job page: by index or by a URL substring (exactly one).',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
@@ -273,9 +319,10 @@ const definitions: readonly Definition[] = [
           urlIncludes: v(z.string().min(1)).optional(),
         })
         .refine(exactlyOne(['index', 'urlIncludes']), oneOfMessage(['index', 'urlIncludes'])),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.switchFrame',
+    needs: ['browser'],
     description: 'Work inside an iframe, by selector or by name (exactly one).',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
@@ -287,17 +334,19 @@ const definitions: readonly Definition[] = [
           healing: healing(),
         })
         .refine(exactlyOne(['selector', 'name']), oneOfMessage(['selector', 'name'])),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.dialog',
+    needs: ['browser'],
     description: 'Accept or dismiss the next JavaScript dialog (alert, confirm, prompt).',
     idempotent: false,
     defaultTimeoutMs: 30 * S,
     build: (v) =>
       z.strictObject({ action: v(z.enum(['accept', 'dismiss'])), promptText: v(z.string()).optional() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'browser.evaluate',
+    needs: ['browser'],
     description: 'Run JavaScript in the page. Only in workflows marked `trusted: true`.',
     idempotent: false,
     defaultTimeoutMs: 30 * S,
@@ -305,51 +354,69 @@ const definitions: readonly Definition[] = [
     outputs: '{ value: unknown }',
     outputFields: ['value'],
     build: (v) => z.strictObject({ script: v(z.string().min(1)) }),
-  },
+  }),
   // ------------------------------------------------------------------ desktop
-  {
+  defineNode({
     type: 'desktop.mouseMove',
+    needs: ['desktop'],
     description: 'Move the mouse to screen coordinates.',
     idempotent: true,
     defaultTimeoutMs: 10 * S,
     build: (v) => point(v),
-  },
-  {
+  }),
+  defineNode({
     type: 'desktop.click',
+    needs: ['desktop'],
     description: 'Click at coordinates (or where the mouse is).',
     idempotent: false,
     defaultTimeoutMs: 10 * S,
     build: (v) =>
-      z.strictObject({
-        x: v(z.number()).optional(),
-        y: v(z.number()).optional(),
-        button: v(z.enum(['left', 'right', 'middle'])).optional(),
-        double: v(z.boolean()).optional(),
-      }),
-  },
-  {
+      z
+        .strictObject({
+          x: v(coordinate()).optional(),
+          y: v(coordinate()).optional(),
+          button: v(z.enum(['left', 'right', 'middle'])).optional(),
+          double: v(z.boolean()).optional(),
+        })
+        .refine((p) => (p.x === undefined) === (p.y === undefined), {
+          message: 'give both x and y, or neither',
+        }),
+  }),
+  defineNode({
     type: 'desktop.drag',
+    needs: ['desktop'],
     description: 'Drag from one point to another.',
     idempotent: false,
     defaultTimeoutMs: 10 * S,
     build: (v) => z.strictObject({ from: point(v), to: point(v) }),
-  },
-  {
+  }),
+  defineNode({
     type: 'desktop.type',
+    needs: ['desktop'],
     description: 'Type text with the keyboard.',
     idempotent: false,
     defaultTimeoutMs: 30 * S,
-    build: (v) => z.strictObject({ text: v(z.string()) }),
-  },
-  {
+    build: (v) => z.strictObject({ text: v(z.string().max(100_000)) }),
+  }),
+  defineNode({
     type: 'desktop.keys',
+    needs: ['desktop'],
     description: 'Press a key combination, e.g. ["Control", "S"].',
     idempotent: false,
     defaultTimeoutMs: 10 * S,
-    build: (v) => z.strictObject({ keys: v(z.array(v(z.string().min(1))).min(1)) }),
-  },
-  {
+    build: (v) =>
+      z.strictObject({
+        keys: v(
+          z
+            .array(v(z.string().min(1)))
+            .min(1)
+            .max(8),
+        ),
+      }),
+  }),
+  defineNode({
     type: 'desktop.findImage',
+    needs: ['desktop'],
     description: 'Find an image on screen.',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
@@ -357,17 +424,25 @@ const definitions: readonly Definition[] = [
     outputs: '{ x: number, y: number, width: number, height: number }',
     outputFields: ['x', 'y', 'width', 'height'],
     build: (v) => z.strictObject({ image: image(v), confidence: v(z.number().min(0).max(1)).optional() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'desktop.clickImage',
+    needs: ['desktop'],
     description: 'Find an image on screen and click its centre.',
     idempotent: false,
     defaultTimeoutMs: 30 * S,
     pathParams: ['image'],
-    build: (v) => z.strictObject({ image: image(v), confidence: v(z.number().min(0).max(1)).optional() }),
-  },
-  {
+    build: (v) =>
+      z.strictObject({
+        image: image(v),
+        confidence: v(z.number().min(0).max(1)).optional(),
+        button: v(z.enum(['left', 'right', 'middle'])).optional(),
+        double: v(z.boolean()).optional(),
+      }),
+  }),
+  defineNode({
     type: 'desktop.waitForImage',
+    needs: ['desktop'],
     description: 'Wait until an image appears on screen.',
     idempotent: true,
     defaultTimeoutMs: 60 * S,
@@ -377,22 +452,29 @@ const definitions: readonly Definition[] = [
     build: (v) =>
       z.strictObject({
         image: image(v),
-        timeoutMs: v(z.number().int().min(1)),
+        timeoutMs: v(
+          z
+            .number()
+            .int()
+            .min(1)
+            .max(3600 * S),
+        ),
         confidence: v(z.number().min(0).max(1)).optional(),
       }),
     timeoutFor: (p) => (typeof p['timeoutMs'] === 'number' ? p['timeoutMs'] + 10 * S : undefined),
-  },
-  {
+  }),
+  defineNode({
     type: 'desktop.screenshot',
+    needs: ['desktop'],
     description: 'Screenshot of the screen, stored as an artifact.',
     idempotent: true,
     defaultTimeoutMs: 30 * S,
     outputs: '{ ref: string }',
     outputFields: ['ref'],
     build: () => z.strictObject({}),
-  },
+  }),
   // ------------------------------------------------------------------ http
-  {
+  defineNode({
     type: 'http.request',
     description:
       'An HTTP request. GET, HEAD, OPTIONS, PUT and DELETE count as idempotent; POST and PATCH do not.',
@@ -401,25 +483,38 @@ const definitions: readonly Definition[] = [
     outputs: '{ status: number, headers: Record<string, string>, body: string, json?: unknown }',
     outputFields: ['status', 'headers', 'body', 'json'],
     build: (v) =>
-      z.strictObject({
-        method: v(z.enum(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'])),
-        url: v(z.string().min(1)),
-        headers: v(z.record(z.string(), v(z.string()))).optional(),
-        query: v(z.record(z.string(), v(z.union([z.string(), z.number(), z.boolean()])))).optional(),
-        json: z.unknown().optional(),
-        form: v(z.record(z.string(), v(z.string()))).optional(),
-        body: v(z.string()).optional(),
-        timeoutMs: v(z.number().int().min(1)).optional(),
-        retries: v(z.number().int().min(0).max(10)).optional(),
-      }),
-    idempotentFor: (p) => ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'].includes(String(p['method'])),
+      z
+        .strictObject({
+          /** Default `GET`. */
+          method: v(z.enum(['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'])).optional(),
+          url: v(httpUrl()),
+          headers: v(z.record(z.string(), v(z.string()))).optional(),
+          query: v(z.record(z.string(), v(z.union([scalar(), z.array(scalar())])))).optional(),
+          json: z.unknown().optional(),
+          form: v(z.record(z.string(), v(scalar()))).optional(),
+          body: v(z.string()).optional(),
+          /** Per attempt. */
+          timeoutMs: v(
+            z
+              .number()
+              .int()
+              .min(1)
+              .max(600 * S),
+          ).optional(),
+          /** Extra attempts after a transient failure; default 2 for idempotent methods, 0 otherwise. */
+          retries: v(z.number().int().min(0).max(10)).optional(),
+        })
+        .refine((p) => [p.json, p.form, p.body].filter((b) => b !== undefined).length <= 1, {
+          message: 'give at most one of json, form or body',
+        }),
+    idempotentFor: (p) => ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'].includes(String(p['method'] ?? 'GET')),
     timeoutFor: (p) =>
       typeof p['timeoutMs'] === 'number'
         ? p['timeoutMs'] * (1 + (typeof p['retries'] === 'number' ? p['retries'] : 0)) + 5 * S
         : undefined,
-  },
+  }),
   // ------------------------------------------------------------------ data
-  {
+  defineNode({
     type: 'data.set',
     description: 'Set workflow variables (`vars.<name>`); later steps read the new values.',
     idempotent: true,
@@ -427,8 +522,8 @@ const definitions: readonly Definition[] = [
     outputs: '{ values: Record<string, unknown> } (the handler echoes params.values)',
     outputFields: ['values'],
     build: (v) => z.strictObject({ values: v(z.record(z.string(), z.unknown())) }),
-  },
-  {
+  }),
+  defineNode({
     type: 'data.map',
     description:
       'Map each item through an expression (`item`, `index` in scope); evaluate with `evaluateExpression` from @aether/workflow.',
@@ -437,9 +532,10 @@ const definitions: readonly Definition[] = [
     deferredParams: ['expression'],
     outputs: '{ items: unknown[] }',
     outputFields: ['items'],
-    build: (v) => z.strictObject({ items: v(z.array(z.unknown())), expression: z.string().min(1) }),
-  },
-  {
+    build: (v) =>
+      z.strictObject({ items: v(z.array(z.unknown()).max(100_000)), expression: z.string().min(1) }),
+  }),
+  defineNode({
     type: 'data.filter',
     description: 'Keep the items for which an expression is truthy (`item`, `index` in scope).',
     idempotent: true,
@@ -447,9 +543,10 @@ const definitions: readonly Definition[] = [
     deferredParams: ['expression'],
     outputs: '{ items: unknown[] }',
     outputFields: ['items'],
-    build: (v) => z.strictObject({ items: v(z.array(z.unknown())), expression: z.string().min(1) }),
-  },
-  {
+    build: (v) =>
+      z.strictObject({ items: v(z.array(z.unknown()).max(100_000)), expression: z.string().min(1) }),
+  }),
+  defineNode({
     type: 'data.csvParse',
     description: 'Parse CSV from text or from a file (exactly one).',
     idempotent: true,
@@ -466,8 +563,8 @@ const definitions: readonly Definition[] = [
           delimiter: v(z.string().length(1)).optional(),
         })
         .refine(exactlyOne(['text', 'file']), oneOfMessage(['text', 'file'])),
-  },
-  {
+  }),
+  defineNode({
     type: 'data.csvWrite',
     description: 'Write rows as CSV, to text (always returned) and optionally to a file.',
     idempotent: false,
@@ -477,13 +574,13 @@ const definitions: readonly Definition[] = [
     outputFields: ['text', 'file'],
     build: (v) =>
       z.strictObject({
-        rows: v(z.array(z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]))),
+        rows: v(z.array(z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())])).max(100_000)),
         file: v(relPath()).optional(),
         header: v(z.array(z.string())).optional(),
       }),
     idempotentFor: (p) => p['file'] === undefined,
-  },
-  {
+  }),
+  defineNode({
     type: 'data.jsonParse',
     description: 'Parse JSON text.',
     idempotent: true,
@@ -491,8 +588,8 @@ const definitions: readonly Definition[] = [
     outputs: '{ value: unknown }',
     outputFields: ['value'],
     build: (v) => z.strictObject({ text: v(z.string()) }),
-  },
-  {
+  }),
+  defineNode({
     type: 'data.jsonStringify',
     description: 'Serialize a value as JSON.',
     idempotent: true,
@@ -501,8 +598,8 @@ const definitions: readonly Definition[] = [
     outputFields: ['text'],
     build: (v) =>
       z.strictObject({ value: z.unknown(), indent: v(z.number().int().min(0).max(8)).optional() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'data.regex',
     description: 'Match a regular expression (the handler bounds its run time).',
     idempotent: true,
@@ -515,8 +612,8 @@ const definitions: readonly Definition[] = [
         pattern: v(z.string().min(1).max(1000)),
         flags: v(z.string().regex(/^[gimsuy]*$/)).optional(),
       }),
-  },
-  {
+  }),
+  defineNode({
     type: 'data.formatDate',
     description: 'Format a date (ISO string or epoch ms) with a pattern such as "yyyy-MM-dd".',
     idempotent: true,
@@ -527,11 +624,12 @@ const definitions: readonly Definition[] = [
       z.strictObject({
         date: v(z.union([z.string(), z.number()])),
         format: v(z.string().min(1)),
-        timeZone: v(z.string()).optional(),
-        locale: v(z.string()).optional(),
+        /** IANA time zone; default `UTC`. */
+        timeZone: v(z.string().min(1)).optional(),
+        locale: v(z.string().min(1)).optional(),
       }),
-  },
-  {
+  }),
+  defineNode({
     type: 'data.formatNumber',
     description: 'Format a number with Intl.NumberFormat.',
     idempotent: true,
@@ -540,13 +638,14 @@ const definitions: readonly Definition[] = [
     outputFields: ['text'],
     build: (v) =>
       z.strictObject({
-        value: v(z.number()),
-        locale: v(z.string()).optional(),
+        value: v(z.union([z.number(), z.string().regex(/^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/)])),
+        /** Default `en-US`. */
+        locale: v(z.string().min(1)).optional(),
         options: v(z.record(z.string(), z.unknown())).optional(),
       }),
-  },
+  }),
   // ------------------------------------------------------------------ file
-  {
+  defineNode({
     type: 'file.read',
     description: 'Read a file under the allowed folder.',
     idempotent: true,
@@ -555,8 +654,8 @@ const definitions: readonly Definition[] = [
     outputs: '{ content: string, size: number }',
     outputFields: ['content', 'size'],
     build: (v) => z.strictObject({ path: v(relPath()), encoding: v(z.enum(['utf8', 'base64'])).optional() }),
-  },
-  {
+  }),
+  defineNode({
     type: 'file.write',
     description: 'Write a file under the allowed folder.',
     idempotent: false,
@@ -570,8 +669,8 @@ const definitions: readonly Definition[] = [
         content: v(z.string()),
         encoding: v(z.enum(['utf8', 'base64'])).optional(),
       }),
-  },
-  {
+  }),
+  defineNode({
     type: 'file.move',
     description: 'Move or rename a file under the allowed folder.',
     idempotent: false,
@@ -580,9 +679,9 @@ const definitions: readonly Definition[] = [
     outputs: '{ path: string }',
     outputFields: ['path'],
     build: (v) => z.strictObject({ from: v(relPath()), to: v(relPath()) }),
-  },
+  }),
   // ------------------------------------------------------------------ control flow
-  {
+  defineNode({
     type: 'delay',
     description: 'Wait (run by the robot, since it needs the clock).',
     idempotent: true,
@@ -598,8 +697,8 @@ const definitions: readonly Definition[] = [
         ),
       }),
     timeoutFor: (p) => (typeof p['ms'] === 'number' ? p['ms'] + 30 * S : undefined),
-  },
-  {
+  }),
+  defineNode({
     type: 'if',
     kind: 'control',
     description:
@@ -611,8 +710,8 @@ const definitions: readonly Definition[] = [
     outputs: '{ branch: "then" | "else" }',
     outputFields: ['branch'],
     build: () => z.strictObject({ condition: z.union([z.string().min(1), z.boolean()]) }),
-  },
-  {
+  }),
+  defineNode({
     type: 'switch',
     kind: 'control',
     description:
@@ -624,8 +723,8 @@ const definitions: readonly Definition[] = [
     outputs: '{ branch: string | null }',
     outputFields: ['branch'],
     build: () => z.strictObject({ value: z.union([z.string().min(1), z.number(), z.boolean()]) }),
-  },
-  {
+  }),
+  defineNode({
     type: 'forEach',
     kind: 'control',
     description:
@@ -648,8 +747,8 @@ const definitions: readonly Definition[] = [
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
           .optional(),
       }),
-  },
-  {
+  }),
+  defineNode({
     type: 'while',
     kind: 'control',
     description:
@@ -665,8 +764,8 @@ const definitions: readonly Definition[] = [
         condition: z.union([z.string().min(1), z.boolean()]),
         maxIterations: z.number().int().min(1).max(100_000),
       }),
-  },
-  {
+  }),
+  defineNode({
     type: 'try',
     kind: 'control',
     description: 'Run `body`; on a failure run `catch` (with `error` in scope); always run `finally`.',
@@ -674,8 +773,8 @@ const definitions: readonly Definition[] = [
     defaultTimeoutMs: 0,
     edges: ['body', 'catch', 'finally'],
     build: () => z.strictObject({}),
-  },
-  {
+  }),
+  defineNode({
     type: 'retry',
     kind: 'control',
     description:
@@ -694,8 +793,8 @@ const definitions: readonly Definition[] = [
         backoffFactor: z.number().min(1).max(10).optional(),
         maxBackoffMs: z.number().int().min(0).optional(),
       }),
-  },
-  {
+  }),
+  defineNode({
     type: 'subflow',
     kind: 'control',
     description:
@@ -709,16 +808,16 @@ const definitions: readonly Definition[] = [
         inputs: v(z.record(z.string(), z.unknown())).optional(),
         maxDepth: z.number().int().min(1).max(50).optional(),
       }),
-  },
-  {
+  }),
+  defineNode({
     type: 'stopWithError',
     kind: 'control',
     description: 'Fail here with a message (a `try` around it can catch it).',
     idempotent: true,
     defaultTimeoutMs: 0,
     build: (v) => z.strictObject({ message: v(z.string().min(1)), code: v(z.string().min(1)).optional() }),
-  },
-];
+  }),
+] as const;
 
 const CATEGORY_BY_PREFIX: Record<string, NodeCategory> = {
   browser: 'browser',
@@ -728,11 +827,12 @@ const CATEGORY_BY_PREFIX: Record<string, NodeCategory> = {
   file: 'file',
 };
 
-function entry(def: Definition): CatalogEntry {
+function entry(def: NodeDefinition): CatalogEntry {
   const { build, ...rest } = def;
   return Object.freeze({
     ...rest,
     kind: def.kind ?? 'step',
+    needs: def.needs ?? [],
     category: CATEGORY_BY_PREFIX[def.type.split('.')[0]] ?? 'control',
     params: build(liftNone),
     staticParams: build(liftStatic),
@@ -740,8 +840,16 @@ function entry(def: Definition): CatalogEntry {
   });
 }
 
+type Definitions = (typeof definitions)[number];
+
+/** Every node type name, as a string literal union. */
+export type NodeType = Definitions['type'];
+
+/** The resolved params a handler of `T` receives (after expressions are evaluated). */
+export type NodeParams<T extends NodeType> = z.output<ReturnType<Extract<Definitions, { type: T }>['build']>>;
+
 export const catalogEntries: ReadonlyMap<string, CatalogEntry> = new Map(
-  definitions.map((d) => [d.type, entry(d)]),
+  definitions.map((d: NodeDefinition) => [d.type, entry(d)]),
 );
 
 /** Every node type, by type name. */

@@ -25,7 +25,17 @@ export {
   MAX_WALK,
   type Planner,
 } from './engine';
-export { nodeCatalog, isSafeRelativePath, type NodeSpec, type NodeCategory, type EdgeField } from './catalog';
+export {
+  nodeCatalog,
+  isSafeRelativePath,
+  type NodeSpec,
+  type NodeCategory,
+  type NodeNeed,
+  type NodeParams,
+  type NodeType,
+  type EdgeField,
+} from './catalog';
+export { workflowNeeds, type WorkflowNeeds, type FlowNodes } from './needs';
 export { checkInputs, withInputDefaults } from './inputs';
 export { validateInputs, resolveInputs } from './run-inputs';
 export {

@@ -17,7 +17,10 @@ describe('workflow.schema.json', () => {
   });
 
   it('is a valid JSON Schema that accepts the demo and types params by node type', () => {
-    const validate = new Ajv2020({ strict: false, allErrors: true }).compile(workflowJsonSchema());
+    const ajv = new Ajv2020({ strict: false, allErrors: true }).addFormat('uri', (url: string) =>
+      URL.canParse(url),
+    );
+    const validate = ajv.compile(workflowJsonSchema());
     expect(validate(demo)).toBe(true);
     const broken = structuredClone(demo) as { nodes: { params: Record<string, unknown> }[] };
     broken.nodes[0].params['url'] = 42;

@@ -66,20 +66,23 @@ async function main() {
       ...(process.env['BENCH_BUILD'] ? { build: process.env['BENCH_BUILD'] } : {}),
     });
     const gateway = stack.gatewayUrl;
+    const signedIn = { authorization: `Bearer ${stack.adminToken}` };
     await db.connect();
     await installLagProbe(db);
     const fourRobotRuns = Array.from({ length: rounds }, (_, i) => `bench-4-robots-${i + 1}`);
     for (const id of ['bench-warmup', 'bench-1-robot', 'bench-warmup-4', ...fourRobotRuns]) {
       const response = await fetch(`${gateway}/api/v1/workflows`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...signedIn },
         body: JSON.stringify(noopWorkflow(id)),
       });
       if (!response.ok) throw new Error(`publishing ${id}: ${response.status} ${await response.text()}`);
     }
     const onlineRobots = async (count: number) =>
       eventually(async () => {
-        const robots = (await (await fetch(`${gateway}/api/v1/robots?status=online`)).json()) as unknown[];
+        const robots = (await (
+          await fetch(`${gateway}/api/v1/robots?status=online`, { headers: signedIn })
+        ).json()) as unknown[];
         return robots.length === count ? true : undefined;
       });
 

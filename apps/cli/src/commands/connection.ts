@@ -9,8 +9,6 @@ import {
 import { STREAMS, type StreamName } from '@aether/contracts';
 import { EventStore, connectNats } from '@aether/event-store';
 
-export const apiUrl = () => process.env['AETHER_API_URL'] ?? 'http://127.0.0.1:8080';
-
 /**
  * Connects for a command that reads `stream` and closes the connection when `work` is done.
  * A server without the stream is told apart first: reads from a missing stream fail with the

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerHeal } from './heal';
 import { registerJobs } from './jobs';
+import { registerLogin } from './login';
 import { registerQuarantine } from './quarantine';
 import { registerReplay } from './replay';
 import { registerTail } from './tail';
@@ -11,6 +12,7 @@ export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
   registerValidate,
+  registerLogin,
   registerJobs,
   registerReplay,
   registerTail,

@@ -1,18 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { apiUrl } from './connection';
+import { callGateway as api } from './credentials';
 
-async function api(path: string, init?: RequestInit): Promise<unknown> {
-  const response = await fetch(`${apiUrl()}${path}`, {
-    ...init,
-    headers: { 'content-type': 'application/json', ...init?.headers },
-  });
-  const body = await response.text();
-  if (!response.ok) throw new Error(`${response.status} ${body}`);
-  return JSON.parse(body);
-}
-
-/** `aether trigger`, `aether status`: thin clients of the gateway API (AETHER_API_URL). */
+/** `aether trigger`, `aether status`: thin clients of the gateway API, signed in (`aether login`). */
 export function registerJobs(program: Command): void {
   program
     .command('trigger <workflowId>')

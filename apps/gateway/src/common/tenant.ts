@@ -1,15 +1,13 @@
-import { BadRequestException, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { DEFAULT_TENANT, TenantIdSchema } from '@aether/contracts';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import { principalOf } from '../auth/principal';
 
-/** The caller's tenant, from `X-Aether-Tenant` (until authentication binds it to a token). */
+/**
+ * The caller's tenant: always the authenticated principal's, never a header. A lookup in
+ * another tenant finds nothing, so it answers 404 and ids do not leak.
+ */
 export const Tenant = createParamDecorator((_: unknown, ctx: ExecutionContext): string => {
-  const header = ctx.switchToHttp().getRequest<Request>().header('x-aether-tenant');
-  if (header === undefined) return DEFAULT_TENANT;
-  const parsed = TenantIdSchema.safeParse(header);
-  if (!parsed.success)
-    throw new BadRequestException({
-      problems: [{ path: 'X-Aether-Tenant', message: parsed.error.issues[0].message }],
-    });
-  return parsed.data;
+  const principal = principalOf(ctx.switchToHttp().getRequest<Request>());
+  if (!principal) throw new Error('Tenant used on a public route');
+  return principal.tenantId;
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -239,8 +239,15 @@ describe('browser nodes on real Chromium', () => {
         text: '3',
       });
       await expect(step('browser.upload', { selector: '#file', file: '../etc/passwd' })).rejects.toThrow(
+        /must be a path relative to the allowed folder/,
+      );
+      const outside = mkdtempSync(join(tmpdir(), 'aether-outside-'));
+      writeFileSync(join(outside, 'passwd'), 'root');
+      symlinkSync(join(outside, 'passwd'), join(filesRoot, 'link'));
+      await expect(step('browser.upload', { selector: '#file', file: 'link' })).rejects.toThrow(
         /outside the files folder/,
       );
+      rmSync(outside, { recursive: true, force: true });
     });
 
     it('fails a 5xx page as a retryable HttpError and succeeds on retry', async () => {

@@ -1,11 +1,8 @@
 import { evaluateExpression, ExpressionError } from '@aether/workflow';
-import { z } from 'zod';
 import type { NodeHandler } from '../contract';
 import { NodeParamsError } from '../errors';
 import { throwIfAborted } from '../shared/abort';
-import { defineHandler, nonEmpty } from '../shared/define-handler';
-
-const params = z.object({ items: z.array(z.unknown()).max(100_000), expression: nonEmpty });
+import { implement } from '../shared/define-handler';
 
 /**
  * `data.map` and `data.filter`: the engine leaves `expression` unevaluated (a deferred
@@ -25,10 +22,10 @@ export function collectionHandlers(): NodeHandler[] {
       }
     });
   return [
-    defineHandler('data.map', params, async ({ items, expression }, { signal }) => ({
+    implement('data.map', async ({ items, expression }, { signal }) => ({
       items: each(expression, items, signal),
     })),
-    defineHandler('data.filter', params, async ({ items, expression }, { signal }) => {
+    implement('data.filter', async ({ items, expression }, { signal }) => {
       const keep = each(expression, items, signal);
       return { items: items.filter((_, index) => Boolean(keep[index])) };
     }),

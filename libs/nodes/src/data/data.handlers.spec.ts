@@ -76,7 +76,7 @@ describe('data nodes', () => {
         NodeParamsError,
       );
       await expect(run('data.csvParse', { text: 'a', file: 'in.csv' })).rejects.toThrow(
-        /exactly one of text or file/,
+        /exactly one of text, file is required/,
       );
     });
 

@@ -4,39 +4,21 @@ import type { Locale } from 'date-fns';
 import * as dateLocales from 'date-fns/locale';
 import { formatInTimeZone } from 'date-fns-tz';
 import { isTimeZone } from '@aether/contracts';
-import { z } from 'zod';
 import type { NodeHandler } from '../contract';
 import { NodeParamsError } from '../errors';
 import type { ConfinedFolder } from '../files/confined-folder';
 import { throwIfAborted } from '../shared/abort';
-import { defineHandler, nonEmpty } from '../shared/define-handler';
+import { implement } from '../shared/define-handler';
 import { readFileSource } from '../shared/file-source';
 import { searchRegex } from './regex';
 
 const MAX_CSV_ROWS = 100_000;
 
-const csvParseParams = z
-  .object({
-    text: z.string().optional(),
-    file: nonEmpty.optional(),
-    header: z.boolean().default(true),
-    delimiter: z.string().length(1).default(','),
-  })
-  .refine((p) => (p.text === undefined) !== (p.file === undefined), {
-    message: 'give exactly one of text or file',
-  });
-
-const csvRow = z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())]);
-
 export function dataHandlers(folder: ConfinedFolder): NodeHandler[] {
   return [
-    defineHandler(
-      'data.set',
-      z.object({ values: z.record(z.string(), z.unknown()) }),
-      async ({ values }) => ({ values }),
-    ),
+    implement('data.set', async ({ values }) => ({ values })),
 
-    defineHandler('data.csvParse', csvParseParams, async ({ text, file, header, delimiter }, context) => {
+    implement('data.csvParse', async ({ text, file, header = true, delimiter = ',' }, context) => {
       throwIfAborted(context.signal);
       const source =
         text ?? Buffer.from((await readFileSource(file ?? '', folder, context)).bytes).toString('utf8');
@@ -57,22 +39,14 @@ export function dataHandlers(folder: ConfinedFolder): NodeHandler[] {
       return { rows, count: rows.length };
     }),
 
-    defineHandler(
-      'data.csvWrite',
-      z.object({
-        rows: z.array(csvRow).max(MAX_CSV_ROWS),
-        file: nonEmpty.optional(),
-        header: z.array(z.string()).optional(),
-      }),
-      async ({ rows, file, header }, { signal }) => {
-        throwIfAborted(signal);
-        const text = toCsv(rows, header);
-        if (file === undefined) return { text, count: rows.length };
-        return { text, file: await folder.writeFile(file, Buffer.from(text, 'utf8')), count: rows.length };
-      },
-    ),
+    implement('data.csvWrite', async ({ rows, file, header }, { signal }) => {
+      throwIfAborted(signal);
+      const text = toCsv(rows, header);
+      if (file === undefined) return { text, count: rows.length };
+      return { text, file: await folder.writeFile(file, Buffer.from(text, 'utf8')), count: rows.length };
+    }),
 
-    defineHandler('data.jsonParse', z.object({ text: z.string() }), async ({ text }) => {
+    implement('data.jsonParse', async ({ text }) => {
       try {
         return { value: JSON.parse(text) as unknown };
       } catch (error) {
@@ -80,66 +54,43 @@ export function dataHandlers(folder: ConfinedFolder): NodeHandler[] {
       }
     }),
 
-    defineHandler(
-      'data.jsonStringify',
-      z.object({ value: z.unknown(), indent: z.number().int().min(0).max(8).optional() }),
-      async ({ value, indent }) => ({ text: JSON.stringify(value ?? null, null, indent) }),
-    ),
+    implement('data.jsonStringify', async ({ value, indent }) => ({
+      text: JSON.stringify(value ?? null, null, indent),
+    })),
 
-    defineHandler(
-      'data.regex',
-      z.object({ text: z.string(), pattern: z.string(), flags: z.string().optional() }),
-      async ({ text, pattern, flags }) => {
-        const { matches, captures, groups } = searchRegex(text, pattern, flags);
+    implement('data.regex', async ({ text, pattern, flags }) => {
+      const { matches, captures, groups } = searchRegex(text, pattern, flags);
+      return {
+        match: matches[0] ?? null,
+        matches,
+        groups: captures[0] ?? [],
+        namedGroups: groups,
+        captures,
+      };
+    }),
+
+    implement('data.formatDate', async ({ date, format, timeZone = 'UTC', locale }) => {
+      const value = new Date(date);
+      if (Number.isNaN(value.getTime())) throw new NodeParamsError(`"${date}" is not a date`);
+      if (!isTimeZone(timeZone)) throw new NodeParamsError(`"${timeZone}" is not an IANA time zone`);
+      try {
+        return { text: formatInTimeZone(value, timeZone, format, { locale: dateLocale(locale) }) };
+      } catch (error) {
+        throw new NodeParamsError(`format "${format}" is invalid: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }),
+
+    implement('data.formatNumber', async ({ value, locale = 'en-US', options }) => {
+      try {
         return {
-          match: matches[0] ?? null,
-          matches,
-          groups: captures[0] ?? [],
-          namedGroups: groups,
-          captures,
+          text: new Intl.NumberFormat(locale, options as Intl.NumberFormatOptions).format(Number(value)),
         };
-      },
-    ),
-
-    defineHandler(
-      'data.formatDate',
-      z.object({
-        date: z.union([z.string(), z.number()]),
-        format: nonEmpty,
-        timeZone: nonEmpty.default('UTC'),
-        locale: nonEmpty.optional(),
-      }),
-      async ({ date, format, timeZone, locale }) => {
-        const value = new Date(date);
-        if (Number.isNaN(value.getTime())) throw new NodeParamsError(`"${date}" is not a date`);
-        if (!isTimeZone(timeZone)) throw new NodeParamsError(`"${timeZone}" is not an IANA time zone`);
-        try {
-          return { text: formatInTimeZone(value, timeZone, format, { locale: dateLocale(locale) }) };
-        } catch (error) {
-          throw new NodeParamsError(`format "${format}" is invalid: ${(error as Error).message}`, {
-            cause: error,
-          });
-        }
-      },
-    ),
-
-    defineHandler(
-      'data.formatNumber',
-      z.object({
-        value: z.union([z.number(), z.string().regex(/^\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/)]),
-        locale: nonEmpty.default('en-US'),
-        options: z.record(z.string(), z.unknown()).optional(),
-      }),
-      async ({ value, locale, options }) => {
-        try {
-          return {
-            text: new Intl.NumberFormat(locale, options as Intl.NumberFormatOptions).format(Number(value)),
-          };
-        } catch (error) {
-          throw new NodeParamsError(`Cannot format number: ${(error as Error).message}`, { cause: error });
-        }
-      },
-    ),
+      } catch (error) {
+        throw new NodeParamsError(`Cannot format number: ${(error as Error).message}`, { cause: error });
+      }
+    }),
   ];
 }
 

@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PNG } from 'pngjs';
-import { z } from 'zod';
 import type { NodeContext, NodeHandler } from '../contract';
 import { ElementNotFoundError, NodeError, NodeParamsError, NodeTimeoutError } from '../errors';
 import type { ConfinedFolder } from '../files/confined-folder';
-import { abortedError, DEFAULT_STEP_TIMEOUT_MS, throwIfAborted } from '../shared/abort';
-import { defineHandler, nonEmpty } from '../shared/define-handler';
+import { abortedError, throwIfAborted } from '../shared/abort';
+import { implement } from '../shared/define-handler';
 import { readFileSource } from '../shared/file-source';
 import { findTemplate, toGray, type GrayImage, type TemplateMatch } from './template-match';
 
@@ -32,13 +31,9 @@ export interface DesktopNodeOptions {
   readonly pollIntervalMs?: number;
 }
 
-const point = z.object({ x: z.number().int().min(0), y: z.number().int().min(0) });
-const button = z.enum(['left', 'right', 'middle']).default('left');
-const imageParams = {
-  /** A PNG: a path inside the allowed folder, an artifact reference, or `{ ref }`. */
-  image: z.union([nonEmpty, z.object({ ref: nonEmpty }).transform((image) => image.ref)]),
-  confidence: z.number().min(0).max(1).optional(),
-};
+/** A PNG: a path inside the allowed folder, an artifact reference, or `{ ref }`. */
+type ImageParam = string | { readonly ref: string };
+const imageSource = (image: ImageParam): string => (typeof image === 'string' ? image : image.ref);
 
 const KEY_ALIASES: Record<string, string> = {
   ctrl: 'LeftControl',
@@ -170,52 +165,41 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
 
   const findOrFail = async (
     lib: NutJs,
-    p: { image: string; confidence?: number | undefined },
+    p: { image: ImageParam; confidence?: number | undefined },
     context: NodeContext,
   ) => {
-    const found = await locate(lib, await loadTemplate(p.image, context), p.confidence ?? minConfidence);
+    const image = imageSource(p.image);
+    const found = await locate(lib, await loadTemplate(image, context), p.confidence ?? minConfidence);
     if (found === undefined)
-      throw new ElementNotFoundError(p.image, 0, { message: `The image "${p.image}" is not on the screen` });
+      throw new ElementNotFoundError(image, 0, { message: `The image "${image}" is not on the screen` });
     return found;
   };
 
   return [
-    defineHandler(
+    implement(
       'desktop.mouseMove',
-      point,
       serial(async (lib, { x, y }) => {
         await lib.mouse.setPosition(new lib.Point(x, y));
         return { x, y };
       }),
     ),
 
-    defineHandler(
+    implement(
       'desktop.click',
-      z
-        .object({
-          x: z.number().int().min(0).optional(),
-          y: z.number().int().min(0).optional(),
-          button,
-          double: z.boolean().default(false),
-        })
-        .refine((p) => (p.x === undefined) === (p.y === undefined), {
-          message: 'give both x and y, or neither',
-        }),
       serial(async (lib, p) => {
         await click(
           lib,
           p.x !== undefined && p.y !== undefined ? { x: p.x, y: p.y } : undefined,
-          p.button,
-          p.double,
+          p.button ?? 'left',
+          p.double ?? false,
         );
         const at = await lib.mouse.getPosition();
         return { x: at.x, y: at.y };
       }),
     ),
 
-    defineHandler(
+    implement(
       'desktop.drag',
-      z.object({ from: point, to: point }),
       serial(async (lib, { from, to }) => {
         await lib.mouse.setPosition(new lib.Point(from.x, from.y));
         await lib.mouse.pressButton(lib.Button.LEFT);
@@ -228,18 +212,16 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
       }),
     ),
 
-    defineHandler(
+    implement(
       'desktop.type',
-      z.object({ text: z.string().max(100_000) }),
       serial(async (lib, { text }) => {
         await lib.keyboard.type(text);
         return { length: text.length };
       }),
     ),
 
-    defineHandler(
+    implement(
       'desktop.keys',
-      z.object({ keys: z.array(nonEmpty).min(1).max(8) }),
       serial(async (lib, { keys }) => {
         const codes = keys.map((name) => keyCode(lib, name));
         await lib.keyboard.pressKey(...codes);
@@ -249,46 +231,36 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
       }),
     ),
 
-    defineHandler(
+    implement(
       'desktop.findImage',
-      z.object(imageParams),
       serial(async (lib, p, context) => ({ ...(await findOrFail(lib, p, context)) })),
     ),
 
-    defineHandler(
+    implement(
       'desktop.clickImage',
-      z.object({ ...imageParams, button, double: z.boolean().default(false) }),
       serial(async (lib, p, context) => {
         const found = await findOrFail(lib, p, context);
         const center = {
           x: found.x + Math.floor(found.width / 2),
           y: found.y + Math.floor(found.height / 2),
         };
-        await click(lib, center, p.button, p.double);
+        await click(lib, center, p.button ?? 'left', p.double ?? false);
         return { ...found, clickedAt: center };
       }),
     ),
 
-    defineHandler(
+    implement(
       'desktop.waitForImage',
-      z.object({
-        ...imageParams,
-        timeoutMs: z
-          .number()
-          .int()
-          .positive()
-          .max(60 * 60_000)
-          .optional(),
-      }),
       serial(async (lib, p, context) => {
-        const template = await loadTemplate(p.image, context);
-        const timeoutMs = p.timeoutMs ?? context.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+        const image = imageSource(p.image);
+        const template = await loadTemplate(image, context);
+        const timeoutMs = p.timeoutMs;
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           const found = await locate(lib, template, p.confidence ?? minConfidence);
           if (found !== undefined) return { ...found };
           if (Date.now() >= deadline)
-            throw new NodeTimeoutError(`The image "${p.image}" did not appear within ${timeoutMs} ms`);
+            throw new NodeTimeoutError(`The image "${image}" did not appear within ${timeoutMs} ms`);
           await sleep(options.pollIntervalMs ?? 200, undefined, { signal: context.signal }).catch(() => {
             throw abortedError(context.signal);
           });
@@ -296,9 +268,8 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
       }),
     ),
 
-    defineHandler(
+    implement(
       'desktop.screenshot',
-      z.object({}),
       serial(async (lib, _p, context) => {
         const shot = await lib.screen.grab();
         const bytes = encodePng(shot, shot.colorMode === lib.ColorMode.RGB ? 'rgb' : 'bgr');

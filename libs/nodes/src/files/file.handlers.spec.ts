@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileAccessError } from '../errors';
 import { createNodeHandlers, type NodeHandlerTable } from '../handlers';
+import { ConfinedFolder } from './confined-folder';
 import { handlerOf, testNodeContext } from '../testing';
 
 describe('file nodes confined to the allowed folder', () => {
@@ -71,10 +72,17 @@ describe('file nodes confined to the allowed folder', () => {
     ['the folder itself', '.'],
     ['a NUL byte', 'a\0b'],
   ])('refuses %s', async (_what, path) => {
-    await expect(run('file.read', { path })).rejects.toBeInstanceOf(FileAccessError);
-    await expect(run('file.write', { path, content: 'x' })).rejects.toBeInstanceOf(FileAccessError);
-    await expect(run('file.move', { from: path, to: 'stolen.txt' })).rejects.toBeInstanceOf(FileAccessError);
-    await expect(run('file.move', { from: 'missing.txt', to: path })).rejects.toBeInstanceOf(FileAccessError);
+    // The catalog's path schema refuses most of these as params; the folder refuses them again.
+    const refused = { retryable: false };
+    await expect(run('file.read', { path })).rejects.toMatchObject(refused);
+    await expect(run('file.write', { path, content: 'x' })).rejects.toMatchObject(refused);
+    await expect(run('file.move', { from: path, to: 'stolen.txt' })).rejects.toMatchObject(refused);
+    await expect(run('file.move', { from: 'missing.txt', to: path })).rejects.toMatchObject(refused);
+    const folder = new ConfinedFolder(root);
+    await expect(folder.readFile(path)).rejects.toBeInstanceOf(FileAccessError);
+    await expect(folder.writeFile(path, Buffer.from('x'))).rejects.toBeInstanceOf(FileAccessError);
+    await expect(folder.move('missing.txt', path)).rejects.toBeInstanceOf(FileAccessError);
+    expect(existsSync(join(outside, 'stolen.txt'))).toBe(false);
   });
 
   it('refuses a symlink to a file outside', async () => {

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
-import { z } from 'zod';
+import type { NodeParams } from '@aether/workflow';
 import type { NodeContext, NodeHandler, NodeOutput } from '../contract';
 import { HttpError, NodeParamsError, NodeTimeoutError } from '../errors';
 import { abortedError, DEFAULT_STEP_TIMEOUT_MS } from '../shared/abort';
-import { parseParams } from '../shared/define-handler';
+import { implement } from '../shared/define-handler';
 
 /** Options of the `http.request` node, given once to `createNodeHandlers`. */
 export interface HttpNodeOptions {
@@ -25,31 +25,8 @@ export interface HttpNodeOptions {
 }
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
-const scalar = z.union([z.string(), z.number(), z.boolean()]);
-
-const params = z
-  .object({
-    method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']).default('GET'),
-    url: z.url({ protocol: /^https?$/ }),
-    headers: z.record(z.string(), z.string()).optional(),
-    query: z.record(z.string(), z.union([scalar, z.array(scalar)])).optional(),
-    json: z.unknown().optional(),
-    form: z.record(z.string(), scalar).optional(),
-    body: z.string().optional(),
-    /** Per attempt. */
-    timeoutMs: z
-      .number()
-      .int()
-      .positive()
-      .max(10 * 60_000)
-      .optional(),
-    /** Extra attempts after a transient failure; default 2 for idempotent methods, 0 otherwise. */
-    retries: z.number().int().min(0).max(10).optional(),
-  })
-  .refine((p) => [p.json, p.form, p.body].filter((b) => b !== undefined).length <= 1, {
-    message: 'give at most one of json, form or body',
-  });
-type HttpParams = z.infer<typeof params>;
+type HttpParams = NodeParams<'http.request'> & { readonly method: HttpMethod };
+type HttpMethod = NonNullable<NodeParams<'http.request'>['method']>;
 
 /** The `http.request` handler and the agent it owns; `close()` ends its sockets. */
 export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & { close(): Promise<void> } {
@@ -121,35 +98,35 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
     }
   };
 
+  const handler = implement('http.request', async (params, context) => {
+    const p = { ...params, method: params.method ?? 'GET' };
+    const url = new URL(p.url);
+    for (const [key, value] of Object.entries(p.query ?? {})) {
+      for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));
+    }
+    if (options.allowUrl !== undefined && !options.allowUrl(url)) {
+      throw new NodeParamsError(`Requests to ${url.origin} are not allowed on this robot`);
+    }
+    const retries = p.retries ?? (IDEMPOTENT_METHODS.has(p.method) ? 2 : 0);
+    for (let retry = 0; ; retry++) {
+      try {
+        return await attempt(p, url, context);
+      } catch (error) {
+        const transient =
+          (error instanceof HttpError || error instanceof NodeTimeoutError) && error.retryable;
+        if (!transient || retry >= retries || context.signal.aborted) throw error;
+        context.log.warn('http.request attempt failed; retrying', {
+          retry: retry + 1,
+          error: (error as Error).message,
+        });
+        await sleep(delayFor(retry + 1), undefined, { signal: context.signal }).catch(() => {
+          throw abortedError(context.signal);
+        });
+      }
+    }
+  });
   return {
-    type: 'http.request',
-    async execute(raw, context) {
-      const p = parseParams('http.request', params, raw);
-      const url = new URL(p.url);
-      for (const [key, value] of Object.entries(p.query ?? {})) {
-        for (const item of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(item));
-      }
-      if (options.allowUrl !== undefined && !options.allowUrl(url)) {
-        throw new NodeParamsError(`Requests to ${url.origin} are not allowed on this robot`);
-      }
-      const retries = p.retries ?? (IDEMPOTENT_METHODS.has(p.method) ? 2 : 0);
-      for (let retry = 0; ; retry++) {
-        try {
-          return await attempt(p, url, context);
-        } catch (error) {
-          const transient =
-            (error instanceof HttpError || error instanceof NodeTimeoutError) && error.retryable;
-          if (!transient || retry >= retries || context.signal.aborted) throw error;
-          context.log.warn('http.request attempt failed; retrying', {
-            retry: retry + 1,
-            error: (error as Error).message,
-          });
-          await sleep(delayFor(retry + 1), undefined, { signal: context.signal }).catch(() => {
-            throw abortedError(context.signal);
-          });
-        }
-      }
-    },
+    ...handler,
     close: async () => {
       await own?.close();
     },

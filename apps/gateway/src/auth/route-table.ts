@@ -1,0 +1,79 @@
+import type { Role } from '@aether/identity';
+
+/** Anyone may call it: it authenticates itself (sign-in, a signed webhook) or tells nothing (health, public keys). */
+export const PUBLIC = 'public';
+export type Access = typeof PUBLIC | readonly Role[];
+
+const READ: readonly Role[] = ['admin', 'operator', 'developer', 'viewer'];
+/** Changes what runs: workflows, their schedules, hooks and dispatch policies. */
+const BUILD: readonly Role[] = ['admin', 'developer'];
+/** Decides about running work: cancel, resolve, requeue, pause. */
+const OPERATE: readonly Role[] = ['admin', 'operator'];
+const RUN: readonly Role[] = ['admin', 'operator', 'developer'];
+
+/**
+ * Every route the gateway serves and who may call it, keyed `<METHOD> <path as Nest declares it>`.
+ * A route missing here is refused to everyone (deny by default); a test proves this table and
+ * Nest's routes are the same set. Adding a route means adding its row.
+ */
+export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
+  'GET /health': PUBLIC,
+
+  'POST /api/v1/auth/token': PUBLIC,
+  'GET /api/v1/auth/jwks': PUBLIC,
+  'GET /api/v1/auth/me': [...READ, 'robot'],
+
+  'GET /api/v1/workflows': READ,
+  'POST /api/v1/workflows': BUILD,
+  'GET /api/v1/workflows/:workflowId': READ,
+  'POST /api/v1/workflows/:workflowId/trigger': RUN,
+  'GET /api/v1/workflows/:workflowId/dispatch-policy': READ,
+  'PUT /api/v1/workflows/:workflowId/dispatch-policy': BUILD,
+  'DELETE /api/v1/workflows/:workflowId/dispatch-policy': BUILD,
+
+  'GET /api/v1/jobs': READ,
+  'GET /api/v1/jobs/:jobId': READ,
+  'GET /api/v1/jobs/:jobId/events': READ,
+  'POST /api/v1/jobs/:jobId/cancel': RUN,
+  'POST /api/v1/jobs/:jobId/retry-step': OPERATE,
+  'POST /api/v1/jobs/:jobId/skip-step': OPERATE,
+  'POST /api/v1/jobs/:jobId/fail': OPERATE,
+
+  'GET /api/v1/robots': READ,
+  'GET /api/v1/robots/:robotId': READ,
+
+  // The console's read API (issue 21).
+  'GET /api/v1/metrics/fleet': READ,
+
+  'GET /api/v1/dead-letters': READ,
+  'GET /api/v1/dead-letters/:id': READ,
+  'POST /api/v1/dead-letters/:id/requeue': OPERATE,
+
+  'GET /api/v1/schedules': READ,
+  'POST /api/v1/schedules': BUILD,
+  'GET /api/v1/schedules/:scheduleId': READ,
+  'POST /api/v1/schedules/:scheduleId/pause': [...OPERATE, 'developer'],
+  'POST /api/v1/schedules/:scheduleId/resume': [...OPERATE, 'developer'],
+  'DELETE /api/v1/schedules/:scheduleId': BUILD,
+
+  'GET /api/v1/hooks': READ,
+  'POST /api/v1/hooks': BUILD,
+  'GET /api/v1/hooks/:hookId': READ,
+  'POST /api/v1/hooks/:hookId/pause': [...OPERATE, 'developer'],
+  'POST /api/v1/hooks/:hookId/resume': [...OPERATE, 'developer'],
+  'DELETE /api/v1/hooks/:hookId': BUILD,
+  // The delivery proves itself with the hook's HMAC signature.
+  'POST /api/v1/hooks/:hookId': PUBLIC,
+
+  'GET /api/v1/healing/proposals': READ,
+  'GET /api/v1/healing/proposals/:id': READ,
+  'POST /api/v1/healing/proposals/:id/approve': RUN,
+  'POST /api/v1/healing/proposals/:id/reject': RUN,
+  'GET /api/v1/healing/selectors': READ,
+  'GET /api/v1/healing/heals': READ,
+};
+
+export function routeKey(method: string, path: string): string {
+  const normalised = `/${path}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  return `${method.toUpperCase()} ${normalised}`;
+}

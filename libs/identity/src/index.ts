@@ -1,0 +1,25 @@
+export {
+  ROLES,
+  PERSON_ROLES,
+  RoleSchema,
+  UsernameSchema,
+  PrincipalSchema,
+  type Role,
+  type Principal,
+} from './roles';
+export { hashSecret, verifySecret } from './passwords';
+export { loadOrCreateSigningKey, SIGNING_ALGORITHM, type SigningKey } from './signing-key';
+export {
+  AccessTokenVerifier,
+  DEFAULT_AUDIENCE,
+  DEFAULT_ISSUER,
+  InvalidTokenError,
+  issueAccessToken,
+  ROLE_CLAIM,
+  TENANT_CLAIM,
+  type EmbeddedIssuer,
+  type ExternalIssuer,
+  type TokenClaims,
+  type VerifierOptions,
+} from './tokens';
+export { UserDirectory, UserRecordSchema, type NewUser, type UserRecord } from './users';
