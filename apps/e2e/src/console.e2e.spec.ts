@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { FleetMetricsSchema } from '@aether/read-api';
+import { eventually } from '@aether/testing';
 import {
   DEMO_PASSWORD,
   ensureConsoleBuild,
@@ -41,9 +42,16 @@ describe('the console', () => {
   });
 
   it('serves the fleet figures the fleet page reads, valid by their schema', async () => {
-    const { status, body } = await platform.api('GET', '/api/v1/metrics/fleet');
-    expect(status).toBe(200);
-    const fleet = FleetMetricsSchema.parse(body);
+    // The robot reports itself idle at its first heartbeat after the job.
+    const fleet = await eventually(
+      async () => {
+        const { status, body } = await platform.api('GET', '/api/v1/metrics/fleet');
+        expect(status).toBe(200);
+        const figures = FleetMetricsSchema.parse(body);
+        return figures.robots[0]?.state === 'idle' ? figures : undefined;
+      },
+      { timeoutMs: 30_000, what: 'robot-1 idle' },
+    );
     expect(job.status).toBe('completed');
     expect(fleet.jobsByStatus.completed).toBe(1);
     expect(fleet.robots).toEqual([expect.objectContaining({ robotId: 'robot-1', state: 'idle' })]);
@@ -56,7 +64,7 @@ describe('the console', () => {
     expect(new URL(page.url()).pathname).toBe('/fleet');
     const robot = page.getByRole('listitem', { name: 'Robot robot-1' });
     await robot.waitFor();
-    expect(await robot.textContent()).toContain('idle');
+    await robot.getByText('idle').waitFor();
     const completed = page.locator('.tile', { hasText: 'Completed' });
     expect(await completed.locator('.value').textContent()).toBe('1');
     await screenshot(page, 'fleet');
