@@ -1,13 +1,14 @@
-# Installs an Aether robot as a Windows service with the built-in service control manager.
-# Run as Administrator from the repository folder after `npm ci; npm run build`. Settings are machine
-# environment variables (NATS_URL, ROBOT_ID, POOL, CHROMIUM_PATH, AETHER_SECRET_*).
+# Installs an Aether robot as a Windows service through WinSW, which forwards a service stop to the
+# robot as Ctrl+C (a graceful drain). Run as Administrator from the repository folder after
+# `npm ci; npm run build`, with WinSW v3's executable downloaded to -WinSW. Settings are machine
+# environment variables (NATS_URL, NATS_TOKEN, ROBOT_ID, POOL, CHROMIUM_PATH, AETHER_SECRET_*).
+# The service runs dist\apps\robot\src\main.js (see aether-robot.xml).
 param(
-  [string]$Name = "AetherRobot",
+  [Parameter(Mandatory = $true)][string]$WinSW,
   [string]$Root = (Get-Location).Path
 )
-$node = (Get-Command node).Source
-# --max-semi-space-size: ADR 25.
-$command = "`"$node`" --max-semi-space-size=32 --enable-source-maps `"$Root\dist\apps\robot\src\main.js`""
-New-Service -Name $Name -BinaryPathName $command -DisplayName "Aether robot" -StartupType Automatic
-sc.exe failure $Name reset= 60 actions= restart/2000/restart/2000/restart/2000
-Start-Service $Name
+$ErrorActionPreference = 'Stop'
+Copy-Item $WinSW (Join-Path $Root 'aether-robot.exe')
+Copy-Item (Join-Path $PSScriptRoot 'aether-robot.xml') (Join-Path $Root 'aether-robot.xml')
+& (Join-Path $Root 'aether-robot.exe') install
+& (Join-Path $Root 'aether-robot.exe') start

@@ -118,6 +118,7 @@ export class DispatcherModule {
       imports: [
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
+          token: config.NATS_TOKEN,
           name: 'dispatcher',
           logger,
           streams: streamSettingsFrom(config),

@@ -17,8 +17,10 @@ export const loadDispatcherConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      NATS_TOKEN: env.natsToken,
       ...topologyEnv,
       PORT: env.port(8083),
+      HOST: env.host,
       LOG_LEVEL: env.logLevel,
       /** Default job retry schedule (comma-separated ms) for workflows without a dispatch policy. */
       RETRY_DELAYS_MS: delays.default([...DEFAULT_RETRY_DELAYS_MS]),

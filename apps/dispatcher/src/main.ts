@@ -5,5 +5,10 @@ import { loadDispatcherConfig } from './config';
 runMain(async () => {
   const config = loadDispatcherConfig();
   const logger = createLogger('dispatcher', config.LOG_LEVEL);
-  await startService({ module: DispatcherModule.forRoot(config, logger), logger, port: config.PORT });
+  await startService({
+    module: DispatcherModule.forRoot(config, logger),
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+  });
 });

@@ -70,8 +70,8 @@ describe('the built platform', () => {
     const deployed = (file: string) => readFileSync(join(REPO_ROOT, file), 'utf8');
     const dockerMain = /dist\/apps\/\$\{SERVICE\}\/src\/main\.js/.exec(deployed('deploy/Dockerfile'))?.[0];
     expect(dockerMain).toBeDefined();
-    const services = readdirSync(join(REPO_ROOT, 'k8s'))
-      .map((file) => /name: SERVICE, value: ([\w-]+)/.exec(deployed(`k8s/${file}`))?.[1])
+    const services = readdirSync(join(REPO_ROOT, 'k8s', 'base'))
+      .map((file) => /name: SERVICE, value: ([\w-]+)/.exec(deployed(`k8s/base/${file}`))?.[1])
       .filter((service): service is string => service !== undefined);
     expect(services.sort()).toEqual([
       'dispatcher',
@@ -81,10 +81,17 @@ describe('the built platform', () => {
       'robot-registry',
       'scheduler',
     ]);
+    const k8sCommands = readdirSync(join(REPO_ROOT, 'k8s', 'base')).flatMap((file) =>
+      [...deployed(`k8s/base/${file}`).matchAll(/command: \['node', '(dist\/[^']+)'/g)].map(
+        (match) => match[1],
+      ),
+    );
+    expect(k8sCommands).toContain('dist/apps/metrics/src/migrate.js');
     const entryPoints = [
       ...services.map((service) => (dockerMain as string).replace('${SERVICE}', service)),
+      ...k8sCommands,
       /ExecStart=\S+ .*?(dist\/\S+)/.exec(deployed('deploy/systemd/aether-robot.service'))?.[1],
-      /\\(dist\\[^`]+)`/.exec(deployed('deploy/windows/install-robot.ps1'))?.[1]?.replaceAll('\\', '/'),
+      /%BASE%\\(dist\\[^"]+)"/.exec(deployed('deploy/windows/aether-robot.xml'))?.[1]?.replaceAll('\\', '/'),
     ];
     expect(entryPoints).not.toContain(undefined);
     for (const entryPoint of entryPoints)

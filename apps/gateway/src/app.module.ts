@@ -33,6 +33,7 @@ export class GatewayModule {
       imports: [
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
+          token: config.NATS_TOKEN,
           name: 'gateway',
           logger,
           streams: streamSettingsFrom(config),

@@ -26,6 +26,7 @@ export class HealerModule {
       imports: [
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
+          token: config.NATS_TOKEN,
           name: 'healer',
           logger,
           streams: streamSettingsFrom(config),

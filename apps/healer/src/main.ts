@@ -5,5 +5,10 @@ import { loadConfigFromEnv } from './config';
 runMain(async () => {
   const config = loadConfigFromEnv();
   const logger = createLogger('healer', config.LOG_LEVEL);
-  await startService({ module: HealerModule.forRoot(config, logger), logger, port: config.PORT });
+  await startService({
+    module: HealerModule.forRoot(config, logger),
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+  });
 });

@@ -22,6 +22,7 @@ export class MetricsModule {
       imports: [
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
+          token: config.NATS_TOKEN,
           name: 'metrics',
           logger,
           streams: streamSettingsFrom(config),
@@ -33,7 +34,7 @@ export class MetricsModule {
         ...readModelProviders({
           url: config.DATABASE_URL,
           poolSize: 4,
-          migrate: true,
+          migrate: config.MIGRATE_ON_START,
           onMigrated: (migrations) => logger.info({ migrations }, 'migrations applied'),
         }),
         {

@@ -5,5 +5,10 @@ import { loadMetricsConfig } from './config';
 runMain(async () => {
   const config = loadMetricsConfig();
   const logger = createLogger('metrics', config.LOG_LEVEL);
-  await startService({ module: MetricsModule.forRoot(config, logger), logger, port: config.PORT });
+  await startService({
+    module: MetricsModule.forRoot(config, logger),
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+  });
 });

@@ -100,6 +100,7 @@ export class RobotRegistryModule {
       imports: [
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
+          token: config.NATS_TOKEN,
           name: 'robot-registry',
           logger,
           streams: streamSettingsFrom(config),

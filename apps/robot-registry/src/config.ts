@@ -5,8 +5,10 @@ export const loadConfigFromEnv = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      NATS_TOKEN: env.natsToken,
       ...topologyEnv,
       PORT: env.port(8084),
+      HOST: env.host,
       LOG_LEVEL: env.logLevel,
       /** Heartbeats a robot may miss before it is declared offline. */
       MISSED_HEARTBEATS: env.positiveInt(3),

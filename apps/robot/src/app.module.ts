@@ -74,7 +74,12 @@ export class RobotModule {
     return {
       module: RobotModule,
       imports: [
-        JetStreamModule.forRoot({ servers: config.NATS_URL, name: `robot-${config.ROBOT_ID}`, logger }),
+        JetStreamModule.forRoot({
+          servers: config.NATS_URL,
+          token: config.NATS_TOKEN,
+          name: `robot-${config.ROBOT_ID}`,
+          logger,
+        }),
       ],
       controllers: [HealthController, RobotStatusController],
       providers: [

@@ -6,7 +6,9 @@ export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      NATS_TOKEN: env.natsToken,
       PORT: env.port(8087),
+      HOST: env.host,
       LOG_LEVEL: env.logLevel,
       ROBOT_ID: env.name(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`),
       POOL: env.name('default'),

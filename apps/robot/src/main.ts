@@ -5,5 +5,10 @@ import { loadRobotConfig } from './config';
 runMain(async () => {
   const config = loadRobotConfig();
   const logger = createLogger('robot', config.LOG_LEVEL).child({ robotId: config.ROBOT_ID });
-  await startService({ module: RobotModule.forRoot(config, logger), logger, port: config.PORT });
+  await startService({
+    module: RobotModule.forRoot(config, logger),
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+  });
 });

@@ -43,6 +43,7 @@ export class SchedulerModule {
       imports: [
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
+          token: config.NATS_TOKEN,
           name: 'scheduler',
           logger,
           streams: streamSettingsFrom(config),

@@ -5,8 +5,10 @@ export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
   loadConfig(
     {
       NATS_URL: env.natsUrl,
+      NATS_TOKEN: env.natsToken,
       ...topologyEnv,
       PORT: env.port(8082),
+      HOST: env.host,
       LOG_LEVEL: env.logLevel,
       /** A cron occurrence found at most this late (a restart, a slow timer) still fires as on time. */
       MISFIRE_GRACE_MS: env.durationMs(5_000),

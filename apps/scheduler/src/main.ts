@@ -5,5 +5,10 @@ import { loadSchedulerConfig } from './config';
 runMain(async () => {
   const config = loadSchedulerConfig();
   const logger = createLogger('scheduler', config.LOG_LEVEL);
-  await startService({ module: SchedulerModule.forRoot(config, logger), logger, port: config.PORT });
+  await startService({
+    module: SchedulerModule.forRoot(config, logger),
+    logger,
+    port: config.PORT,
+    host: config.HOST,
+  });
 });

@@ -64,6 +64,7 @@ export {
   type JobControlEvent,
 } from './messages/job-control.events';
 export { WorkflowVersionPublished, WORKFLOW_EVENTS, type WorkflowEvent } from './messages/workflow.events';
+export { AuditRecorded, AUDIT_EVENTS, type AuditEvent } from './messages/audit.events';
 export { RequestJob, JOB_COMMANDS, type JobCommand } from './messages/job.commands';
 export { RunJob, WORK_MESSAGES, type WorkMessage } from './messages/work';
 export {

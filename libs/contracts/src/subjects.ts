@@ -9,7 +9,7 @@ import { isSubjectToken, type TenantId } from './ids';
  * - control:    `aether.ctl.<tenant>.job.<jobId>.<verb>`, `aether.ctl.<tenant>.robot.<robotId>.<sessionId>.probe`
  * - quarantine: `aether.quarantine.<consumer>`
  */
-export type AggregateType = 'job' | 'workflow' | 'robot' | 'schedule' | 'selector' | 'proposal';
+export type AggregateType = 'job' | 'workflow' | 'robot' | 'schedule' | 'selector' | 'proposal' | 'audit';
 
 export const STREAMS = {
   events: 'EVENTS',
@@ -40,6 +40,8 @@ export const KV_BUCKETS = {
   fingerprints: 'aether-fingerprints',
   /** People who sign in to the embedded issuer, `<username>` → user record (scrypt hash, tenant, role). */
   users: 'aether-users',
+  /** Machines' API keys, `<keyId>` → key record (SHA-256 of the secret, tenant, role). */
+  apiKeys: 'aether-api-keys',
 } as const;
 export type KvBucketName = (typeof KV_BUCKETS)[keyof typeof KV_BUCKETS];
 

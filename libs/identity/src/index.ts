@@ -23,3 +23,11 @@ export {
   type VerifierOptions,
 } from './tokens';
 export { UserDirectory, UserRecordSchema, type NewUser, type UserRecord } from './users';
+export {
+  API_KEY_PREFIX,
+  ApiKeyStore,
+  ApiKeyRecordSchema,
+  isApiKey,
+  type ApiKeyRecord,
+  type ApiKeyView,
+} from './api-keys';

@@ -22,6 +22,7 @@ const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.dispatcherState]: 1,
   [KV_BUCKETS.fingerprints]: 1,
   [KV_BUCKETS.users]: 5,
+  [KV_BUCKETS.apiKeys]: 1,
 };
 
 /**

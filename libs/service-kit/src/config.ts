@@ -42,10 +42,14 @@ export const env = {
     .string()
     .regex(/^(nats|tls|ws|wss):\/\/[^\s]+$/, 'must be a nats:// URL (comma-separate several)')
     .default('nats://127.0.0.1:4222'),
+  /** Token the NATS servers require (their `authorization { token }`); unset where they require none. */
+  natsToken: z.string().min(16, 'at least 16 characters').optional(),
   databaseUrl: z
     .string()
     .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL')
     .default('postgres://postgres@127.0.0.1:5432/aether'),
+  /** Address the HTTP port (`/health`, `/metrics`) binds: `0.0.0.0` in a container. */
+  host: z.union([z.ipv4(), z.literal('localhost')]).default('127.0.0.1'),
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   durationMs: (fallback: number) => z.coerce.number().int().positive().default(fallback),

@@ -34,6 +34,8 @@ import {
 
 export interface JetStreamModuleOptions {
   servers: string;
+  /** The servers' token, when they require one. */
+  token?: string;
   /** Connection name, e.g. the service name. */
   name: string;
   logger: Logger;
@@ -59,7 +61,11 @@ export class JetStreamModule {
       {
         provide: NATS_CONNECTION,
         useFactory: async () => {
-          const nc = await connectNats({ servers: options.servers, name: options.name });
+          const nc = await connectNats({
+            servers: options.servers,
+            name: options.name,
+            ...(options.token ? { token: options.token } : {}),
+          });
           void logStatus(nc, options.logger);
           const jsm = await jetstreamManager(nc);
           const settings = { ...DEFAULT_STREAM_SETTINGS, ...options.streams };

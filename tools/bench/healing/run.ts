@@ -69,7 +69,25 @@ function judge(marked: HtmlPage, selector: string | null, deleted: boolean, firs
     return 'wrong';
   }
   if (hits.length === 0 || (!firstOnly && hits.length !== 1)) return 'wrong';
-  return hits[0].getAttribute(TRUTH_ATTR) !== null ? 'correct' : 'wrong';
+  return isTruth(hits[0]) ? 'correct' : 'wrong';
+}
+
+/**
+ * The marked element, or the sole element inside it (`<p><strong>Title</strong></p>`):
+ * acting on or reading either is the same thing.
+ */
+function isTruth(hit: ReturnType<HtmlPage['querySelectorAll']>[number]): boolean {
+  for (let el: typeof hit | null = hit; el; el = el.parentElement) {
+    if (el.getAttribute(TRUTH_ATTR) !== null) return true;
+    const parent = el.parentElement;
+    if (
+      !parent ||
+      parent.children.length !== 1 ||
+      parent.childNodes.some((n) => n.nodeType === 3 && n.nodeValue?.trim())
+    )
+      return false;
+  }
+  return false;
 }
 
 function selectorOf(result: HealResult): string | null {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerAudit } from './audit';
 import { registerHeal } from './heal';
 import { registerJobs } from './jobs';
 import { registerLogin } from './login';
@@ -18,4 +19,5 @@ export const commands: RegisterCommand[] = [
   registerTail,
   registerQuarantine,
   registerHeal,
+  registerAudit,
 ];

@@ -1,25 +1,140 @@
+import { createPrivateKey } from 'node:crypto';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
-import { subjects } from '@aether/contracts';
-import { withEventStore } from './connection';
+import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import { STREAMS } from '@aether/contracts';
+import { AuditChainWriter } from '../audit/audit-chain';
+import { eventFilter, startOf, type EventFilterOptions } from '../audit/event-filter';
+import { withJetStream } from './connection';
 
-/** `aether tail`: the audit tap — every event as it is appended (or from a sequence). */
+interface TailOptions extends EventFilterOptions {
+  nats: string;
+  from?: string;
+  filter?: string;
+  export?: string;
+  key?: string;
+  follow?: boolean;
+}
+
+/** `aether tail`: the audit tap — events as they are appended, or a signed export of a range. */
 export function registerTail(program: Command): void {
   program
     .command('tail')
-    .description('print events as they are appended (the audit tap)')
+    .description('print events as they are appended, or export them signed (the audit tap)')
     .option('--nats <url>', 'NATS server', process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222')
-    .option('--from <sequence>', 'start at this stream sequence', '0')
-    .option('--filter <subject>', 'subject filter', subjects.allEvents)
-    .action(async (options: { nats: string; from: string; filter: string }) => {
-      await withEventStore(options.nats, async (store) => {
-        const from = Number(options.from) || (await store.lastSequence(options.filter).catch(() => 0)) + 1;
-        const subscription = await store.subscribe(options.filter, from);
-        process.once('SIGINT', () => subscription.stop());
-        for await (const message of subscription)
+    .option(
+      '--from <sequence|time>',
+      'start at this stream sequence or time (default: new events; with --export: the first)',
+    )
+    .option('--tenant <id>', 'only this tenant')
+    .option('--job <id>', 'only this job')
+    .option('--robot <id>', 'only events about this robot')
+    .option('--type <types>', 'only these event types (comma-separated)')
+    .option('--since <time>', 'only events that occurred at or after this time')
+    .option('--until <time>', 'only events that occurred before this time')
+    .option('--filter <subject>', 'a raw subject filter (overrides --tenant and --job)')
+    .option('--export <file>', 'write a hash-chained, signed export (JSON lines) instead of printing')
+    .option(
+      '--key <file>',
+      'Ed25519 private key (PEM) that signs the export',
+      process.env['AETHER_AUDIT_KEY'],
+    )
+    .option('--follow', 'with --export: keep exporting new events until interrupted, then seal')
+    .action(async (options: TailOptions) => {
+      if (options.export) return exportEvents(options, options.export);
+      await withJetStream(options.nats, STREAMS.events, async (js) => {
+        const filter = eventFilter(options);
+        const subject = options.filter ?? filter.subject;
+        const start = startOf(options.from);
+        const stream = await openEvents(js, subject, start ?? { sequence: await nextSequence(js, subject) });
+        process.once('SIGINT', () => stream.stop());
+        for await (const message of stream)
           for (const event of eventsIn(message.string()))
-            process.stdout.write(`${message.seq} ${message.subject} ${event}\n`);
+            if (filter.matches(message.subject, JSON.parse(event)))
+              process.stdout.write(`${message.seq} ${message.subject} ${event}\n`);
       });
     });
+}
+
+/** Exports from `--from` (default: the first event) to the stream's last sequence at the time of the call. */
+async function exportEvents(options: TailOptions, file: string): Promise<void> {
+  if (!options.key)
+    throw new Error('--export needs a signing key: --key FILE or AETHER_AUDIT_KEY (aether audit keygen)');
+  const privateKey = createPrivateKey(readFileSync(options.key));
+  const filter = eventFilter(options);
+  const subject = options.filter ?? filter.subject;
+  await withJetStream(options.nats, STREAMS.events, async (js, jsm) => {
+    const end = (await jsm.streams.info(STREAMS.events)).state.last_seq;
+    const fd = openSync(file, 'w', 0o640);
+    try {
+      const filters = Object.fromEntries(
+        Object.entries({
+          ...pick(options),
+          subject,
+          ...(options.follow ? {} : { toSequence: String(end) }),
+        }).filter(([, value]) => value !== undefined),
+      ) as Record<string, string>;
+      const writer = new AuditChainWriter(
+        privateKey,
+        { stream: STREAMS.events, filters, exportedAt: new Date().toISOString() },
+        (line) => writeSync(fd, `${line}\n`),
+      );
+      let count = 0;
+      const consumer = await openConsumer(js, subject, startOf(options.from) ?? { sequence: 1 });
+      let pending = (await consumer.info()).num_pending;
+      if (options.follow || pending > 0) {
+        const messages = await consumer.consume({ max_messages: 512 });
+        process.once('SIGINT', () => messages.stop());
+        for await (const message of messages) {
+          if (!options.follow && message.seq > end) break;
+          for (const event of eventsIn(message.string())) {
+            const parsed: unknown = JSON.parse(event);
+            if (filter.matches(message.subject, parsed)) {
+              writer.record(message.seq, message.subject, parsed);
+              count++;
+            }
+          }
+          pending = message.info.pending;
+          if (!options.follow && (pending === 0 || message.seq >= end)) break;
+        }
+        messages.stop();
+      }
+      const seal = writer.seal();
+      process.stderr.write(
+        `exported ${count} events to ${file}, sealed ${seal.digest.slice(0, 16)}… with ${seal.keyId}\n`,
+      );
+    } finally {
+      closeSync(fd);
+    }
+  });
+}
+
+function pick(options: TailOptions): Record<string, string | undefined> {
+  const { tenant, job, robot, type, since, until, from } = options;
+  return { tenant, job, robot, type, since, until, from };
+}
+
+type Start = { sequence: number } | { time: Date };
+
+function openConsumer(js: JetStreamClient, subject: string, start: Start) {
+  return js.consumers.get(STREAMS.events, {
+    filter_subjects: subject,
+    ...('time' in start
+      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: start.time.toISOString() }
+      : start.sequence <= 1
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.sequence }),
+  });
+}
+
+async function openEvents(js: JetStreamClient, subject: string, start: Start) {
+  return (await openConsumer(js, subject, start)).consume({ max_messages: 512 });
+}
+
+async function nextSequence(js: JetStreamClient, subject: string): Promise<number> {
+  const jsm = await js.jetstreamManager();
+  const info = await jsm.streams.info(STREAMS.events, { subjects_filter: subject }).catch(() => undefined);
+  return (info?.state.last_seq ?? 0) + 1;
 }
 
 /** One line per event: a commit (a JSON array of events, ADR 22) is split; anything else is printed as stored. */

@@ -2,18 +2,16 @@ import {
   ForbiddenException,
   Inject,
   Injectable,
-  RequestMethod,
   UnauthorizedException,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import type { Logger } from '@aether/service-kit';
 import type { Request, Response } from 'express';
 import { Authenticator, UnauthenticatedError } from './authenticator';
 import { setPrincipal } from './principal';
-import { PUBLIC, ROUTE_TABLE, routeKey } from './route-table';
+import { PUBLIC, ROUTE_TABLE, routeOf } from './route-table';
 
 export const AUTH_LOGGER = Symbol('AUTH_LOGGER');
 
@@ -32,7 +30,7 @@ export class AuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true; // WebSocket gateways authenticate their handshake
-    const key = this.routeOf(context);
+    const key = routeOf(this.reflector, context);
     const access = ROUTE_TABLE[key];
     if (access === PUBLIC) return true;
     const request = context.switchToHttp().getRequest<Request>();
@@ -42,8 +40,13 @@ export class AuthGuard implements CanActivate {
     }
     try {
       const principal = await this.authenticator.fromAuthorization(request.header('authorization'));
-      if (!access.includes(principal.role))
+      if (!access.includes(principal.role)) {
+        this.logger.warn(
+          { route: key, subject: principal.subject, tenantId: principal.tenantId },
+          'refused: role',
+        );
         throw new ForbiddenException(`role ${principal.role} may not call ${key}`);
+      }
       setPrincipal(request, principal);
       return true;
     } catch (error) {
@@ -53,13 +56,5 @@ export class AuthGuard implements CanActivate {
       }
       throw error;
     }
-  }
-
-  private routeOf(context: ExecutionContext): string {
-    const handler = context.getHandler();
-    const classPath = this.reflector.get<string>(PATH_METADATA, context.getClass()) ?? '';
-    const handlerPath = this.reflector.get<string>(PATH_METADATA, handler) ?? '';
-    const method = this.reflector.get<RequestMethod>(METHOD_METADATA, handler);
-    return routeKey(RequestMethod[method], `${classPath}/${handlerPath}`);
   }
 }

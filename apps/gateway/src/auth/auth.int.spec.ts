@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectNats } from '@aether/event-store';
+import { AUDIT_EVENTS, KV_BUCKETS, MessageRegistry, subjects } from '@aether/contracts';
+import { EventStore, connectNats } from '@aether/event-store';
 import {
   DEFAULT_AUDIENCE,
   DEFAULT_ISSUER,
@@ -17,7 +20,13 @@ import {
   type Role,
 } from '@aether/identity';
 import { createLogger } from '@aether/service-kit';
-import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
+import {
+  createTestDatabase,
+  eventually,
+  startNatsServer,
+  type TestDatabase,
+  type TestNatsServer,
+} from '@aether/testing';
 import { GatewayModule } from '../app.module';
 import { loadGatewayConfig } from '../config';
 import { PUBLIC, ROUTE_TABLE, routeKey } from './route-table';
@@ -200,6 +209,69 @@ describe('gateway authentication and the route table', () => {
       headers: { authorization: `Bearer ${b}`, 'x-aether-tenant': 'tenant-a' },
     });
     expect(spoofed.status).toBe(404);
+  });
+
+  it('issues API keys shown once, scoped to the tenant and a role, stored hashed and revocable', async () => {
+    const admin = await token('admin', 'tenant-k');
+    const created = await call('POST', '/api/v1/auth/api-keys', admin, { name: 'ci-bot', role: 'developer' });
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+    expect(key).toMatch(/^aek_/);
+
+    const me = await call('GET', '/api/v1/auth/me', key);
+    expect(me.body).toEqual({
+      subject: `key:${created.body.id}`,
+      name: 'ci-bot',
+      tenantId: 'tenant-k',
+      role: 'developer',
+      via: 'api-key',
+    });
+    expect((await call('GET', '/api/v1/auth/api-keys', key)).status).toBe(403); // developer, not admin
+    const listed = await call('GET', '/api/v1/auth/api-keys', admin);
+    expect(listed.body).toEqual([expect.objectContaining({ id: created.body.id, name: 'ci-bot' })]);
+    expect(JSON.stringify(listed.body)).not.toContain(key.slice(-20));
+    expect((await call('GET', '/api/v1/auth/api-keys', await token('admin', 'tenant-other'))).body).toEqual(
+      [],
+    );
+
+    const stored = await (await new Kvm(nc).open(KV_BUCKETS.apiKeys)).get(created.body.id);
+    expect(stored!.string()).not.toContain(key.split('_').pop());
+
+    expect(
+      (await call('DELETE', `/api/v1/auth/api-keys/${created.body.id}`, await token('admin', 'tenant-other')))
+        .status,
+    ).toBe(404);
+    expect((await call('DELETE', `/api/v1/auth/api-keys/${created.body.id}`, admin)).status).toBe(204);
+    const revoked = await call('GET', '/api/v1/auth/me', key);
+    expect(revoked).toMatchObject({ status: 401, body: { message: 'unknown or revoked API key' } });
+  });
+
+  it('records every mutating call as an audit event: who, role, tenant, what, when, from where', async () => {
+    const operator = await token('operator', 'tenant-audit');
+    const viewer = await token('viewer', 'tenant-audit');
+    await call('POST', '/api/v1/jobs/no-such-job/cancel', operator, {});
+    await call('GET', '/api/v1/jobs', viewer);
+    await call('POST', '/api/v1/workflows', viewer, {}); // refused by the guard before any handler
+    const day = new Date().toISOString().slice(0, 10);
+    const store = new EventStore(jetstream(nc), await jetstreamManager(nc));
+    const history = await eventually(async () => {
+      const read = await store.read(
+        subjects.event('tenant-audit', 'audit', day),
+        new MessageRegistry(AUDIT_EVENTS),
+      );
+      return read.events.length >= 1 ? read : undefined;
+    });
+    expect(history.events.map((e) => e.event.data)).toEqual([
+      {
+        actor: { subject: 'test:operator', name: 'operator', role: 'operator', via: 'token' },
+        action: 'POST /api/v1/jobs/:jobId/cancel',
+        path: '/api/v1/jobs/no-such-job/cancel',
+        status: expect.any(Number),
+        ip: expect.stringMatching(/127\.0\.0\.1/),
+        userAgent: expect.any(String),
+      },
+    ]);
+    expect(history.events[0]!.event.tenantId).toBe('tenant-audit');
   });
 
   it('serves the public key that verifies its tokens', async () => {

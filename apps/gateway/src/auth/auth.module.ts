@@ -1,16 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   AccessTokenVerifier,
+  ApiKeyStore,
   loadOrCreateSigningKey,
   UserDirectory,
   type EmbeddedIssuer,
 } from '@aether/identity';
 import { NATS_CONNECTION, type Logger } from '@aether/service-kit';
 import type { GatewayConfig } from '../config';
+import { ApiKeysController } from './api-keys.controller';
 import { AuthController, EMBEDDED_ISSUER, TOKEN_TTL_S } from './auth.controller';
+import { AuditInterceptor } from './audit.interceptor';
 import { AUTH_LOGGER, AuthGuard } from './auth.guard';
 import { Authenticator } from './authenticator';
 
@@ -21,7 +24,7 @@ export class AuthModule {
     return {
       module: AuthModule,
       imports: [ThrottlerModule.forRoot([{ ttl: 60_000, limit: config.AUTH_SIGNIN_LIMIT }])],
-      controllers: [AuthController],
+      controllers: [AuthController, ApiKeysController],
       providers: [
         { provide: AUTH_LOGGER, useValue: logger },
         { provide: TOKEN_TTL_S, useValue: config.AUTH_TOKEN_TTL_S },
@@ -57,8 +60,14 @@ export class AuthModule {
           useFactory: (nc: NatsConnection) => UserDirectory.open(nc),
           inject: [NATS_CONNECTION],
         },
+        {
+          provide: ApiKeyStore,
+          useFactory: (nc: NatsConnection) => ApiKeyStore.open(nc),
+          inject: [NATS_CONNECTION],
+        },
         Authenticator,
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
       ],
       exports: [Authenticator],
     };

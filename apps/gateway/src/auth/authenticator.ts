@@ -1,5 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AccessTokenVerifier, InvalidTokenError, type Principal } from '@aether/identity';
+import {
+  AccessTokenVerifier,
+  ApiKeyStore,
+  InvalidTokenError,
+  isApiKey,
+  type Principal,
+} from '@aether/identity';
 
 /** Why a request carries no usable identity: answered 401 with this message. */
 export class UnauthenticatedError extends Error {
@@ -9,10 +15,14 @@ export class UnauthenticatedError extends Error {
 /**
  * Turns what a caller presents into a principal: `Authorization: Bearer <token>` on HTTP, the
  * `access_token` query parameter on a WebSocket handshake (browsers cannot set headers there).
+ * The bearer is a JWT or an API key (`aek_…`).
  */
 @Injectable()
 export class Authenticator {
-  constructor(private readonly verifier: AccessTokenVerifier) {}
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    private readonly apiKeys: ApiKeyStore,
+  ) {}
 
   async fromAuthorization(header: string | undefined): Promise<Principal> {
     if (!header) throw new UnauthenticatedError('sign in: send Authorization: Bearer <token>');
@@ -23,6 +33,11 @@ export class Authenticator {
 
   async fromToken(token: string | undefined): Promise<Principal> {
     if (!token) throw new UnauthenticatedError('sign in: no access token');
+    if (isApiKey(token)) {
+      const principal = await this.apiKeys.authenticate(token);
+      if (!principal) throw new UnauthenticatedError('unknown or revoked API key');
+      return principal;
+    }
     try {
       return await this.verifier.verify(token);
     } catch (error) {

@@ -1,3 +1,6 @@
+import { RequestMethod, type ExecutionContext } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import type { Reflector } from '@nestjs/core';
 import type { Role } from '@aether/identity';
 
 /** Anyone may call it: it authenticates itself (sign-in, a signed webhook) or tells nothing (health, public keys). */
@@ -10,6 +13,7 @@ const BUILD: readonly Role[] = ['admin', 'developer'];
 /** Decides about running work: cancel, resolve, requeue, pause. */
 const OPERATE: readonly Role[] = ['admin', 'operator'];
 const RUN: readonly Role[] = ['admin', 'operator', 'developer'];
+const ADMIN: readonly Role[] = ['admin'];
 
 /**
  * Every route the gateway serves and who may call it, keyed `<METHOD> <path as Nest declares it>`.
@@ -22,6 +26,9 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'POST /api/v1/auth/token': PUBLIC,
   'GET /api/v1/auth/jwks': PUBLIC,
   'GET /api/v1/auth/me': [...READ, 'robot'],
+  'GET /api/v1/auth/api-keys': ADMIN,
+  'POST /api/v1/auth/api-keys': ADMIN,
+  'DELETE /api/v1/auth/api-keys/:keyId': ADMIN,
 
   'GET /api/v1/workflows': READ,
   'POST /api/v1/workflows': BUILD,
@@ -76,4 +83,13 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
 export function routeKey(method: string, path: string): string {
   const normalised = `/${path}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
   return `${method.toUpperCase()} ${normalised}`;
+}
+
+/** The table key of the handler a request reached, from Nest's route metadata. */
+export function routeOf(reflector: Reflector, context: ExecutionContext): string {
+  const handler = context.getHandler();
+  const classPath = reflector.get<string>(PATH_METADATA, context.getClass()) ?? '';
+  const handlerPath = reflector.get<string>(PATH_METADATA, handler) ?? '';
+  const method = reflector.get<RequestMethod>(METHOD_METADATA, handler);
+  return routeKey(RequestMethod[method], `${classPath}/${handlerPath}`);
 }

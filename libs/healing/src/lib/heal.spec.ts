@@ -239,3 +239,53 @@ describe('recorded look-alikes', () => {
       .thenRefuses();
   });
 });
+
+describe('issue 27: context, equivalent tags and restyled controls', () => {
+  it('refuses a deleted link whose copy (same tag, class, text) appeared in a new footer list', () => {
+    given(PAGE)
+      .recordedAt('nav > a:nth-of-type(2)')
+      .when((h) =>
+        h
+          .replace('<a href="/pricing" class="nav-link">Pricing</a>', '')
+          .replace('<footer>', '<footer><ul><li><a href="/pricing" class="nav-link">Pricing</a></li></ul>'),
+      )
+      .thenRefuses();
+  });
+
+  it('heals a heading that became a div styled as one', () => {
+    given(PAGE)
+      .recordedAt('section > h2')
+      .when(swap('<h2>News</h2>', '<div class="h2 section-title">News</div>'))
+      .thenHeals('section > div');
+  });
+
+  it('heals a labelled button that became an icon button named by aria-label', () => {
+    given(PAGE)
+      .recordedAt('#login-btn')
+      .when(
+        swap(
+          /<button id="login-btn"[^]*?<\/button>/,
+          '<button type="submit" class="btn" aria-label="Sign in"><i class="icon"></i></button>',
+        ),
+      )
+      .thenHeals('form button');
+  });
+
+  it('heals a native select restyled as an ARIA combobox', () => {
+    const page = PAGE.replace(
+      '<button id="login-btn"',
+      '<label for="plan">Plan</label><select id="plan" name="plan"><option>Free</option><option>Pro</option></select><button id="login-btn"',
+    );
+    given(page)
+      .recordedAt('#plan')
+      .when((h) =>
+        h
+          .replace('<label for="plan">', '<label id="plan-label">')
+          .replace(
+            /<select id="plan"[^]*?<\/select>/,
+            '<div class="tw-select" role="combobox" tabindex="0" aria-labelledby="plan-label"><span>Free</span></div>',
+          ),
+      )
+      .thenHeals('[role=combobox]');
+  });
+});

@@ -1,7 +1,7 @@
 import { AnchorIndex, anchorSupport } from './anchors';
 import { LOOKALIKES } from './capture';
 import type { Fingerprint } from './fingerprint';
-import { rateSelectorFragility } from './fragility';
+import { looksGeneratedId, rateSelectorFragility } from './fragility';
 import {
   DEFAULT_WEIGHTS,
   TextCache,
@@ -113,6 +113,59 @@ interface Scored {
   readonly features: Features;
   readonly confidence: number;
   readonly intrinsic: number;
+  readonly context: number;
+}
+
+/** Landmarks a target does not drift into unnoticed: a copy there is a copy. */
+const OUTLYING = new Set(['contentinfo', 'complementary', 'search', 'form', 'dialog']);
+/** Context disagreement from which a candidate is another element, however similar. */
+const CONFLICT = 1.5;
+/** Context disagreement that rules a close rival out when the best agrees fully. */
+const CONTEXT_LEAD = 1;
+/** Surroundings this unlike the recorded ones make a candidate a copy elsewhere, not the target. */
+const STRANGER = 0.35;
+
+/**
+ * Which of the fingerprint's surroundings still exist on the page: a candidate outside a
+ * heading or landmark that is still there is somewhere else than the target was.
+ */
+class PageContext {
+  private readonly headings = new Set<string>();
+  private readonly landmarks = new Set<string>();
+
+  constructor(features: readonly Features[]) {
+    for (const f of features) {
+      this.headings.add(f.headingText.s);
+      this.landmarks.add(f.landmark);
+    }
+  }
+
+  /**
+   * How strongly a candidate's surroundings contradict the recorded ones: 1 for leaving a
+   * heading or landmark that is still on the page, ½ for entering an outlying landmark
+   * (a footer, a side rail, a search box, another form) the target was not in.
+   */
+  conflict(fp: Features, c: Features): number {
+    let d = 0;
+    if (fp.headingText.s && c.headingText.s !== fp.headingText.s && this.headings.has(fp.headingText.s))
+      d += 1;
+    if (fp.landmark !== c.landmark) {
+      const was = fp.landmark.split(':')[0];
+      const is = c.landmark.split(':')[0];
+      if (was && this.landmarks.has(fp.landmark)) d += is && is !== was ? 1 : 0.5;
+      else if (!was && OUTLYING.has(is)) d += 0.5;
+    }
+    return d;
+  }
+}
+
+/** The candidate carries the target's own stable identity (test id, id or name): moved, not copied. */
+function sameIdentity(fp: Features, c: Features): boolean {
+  return (
+    (fp.testIds.length > 0 && fp.testIds.some((t) => c.testIds.includes(t))) ||
+    (fp.id !== '' && fp.id === c.id && !looksGeneratedId(fp.id)) ||
+    (fp.name !== '' && fp.name === c.name && fp.tag === c.tag)
+  );
 }
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;
@@ -142,20 +195,36 @@ export function decide(
   // look-alike (still on the page), not the target.
   const lookalikes = (fp.lookalikes ?? []).map((l) => prepare(l, cache));
   const claims = new Map<Scored, boolean>();
+  let context: PageContext | undefined;
+  const conflicts = new Map<Scored, number>();
+  const conflictOf = (s: Scored): number => {
+    let c = conflicts.get(s);
+    if (c === undefined) {
+      context ??= new PageContext(bounded.map((b) => b.features));
+      c = context.conflict(target, s.features);
+      conflicts.set(s, c);
+    }
+    return c;
+  };
+  // Somewhere the target never was, while where it was is still on the page: a copy.
+  const outOfContext = (s: Scored): boolean =>
+    (conflictOf(s) >= CONFLICT || s.context < STRANGER) && !sameIdentity(target, s.features);
   const claimed = (s: Scored): boolean => {
     let c = claims.get(s);
     if (c === undefined) {
-      c = lookalikes.some((l) => {
-        if (similarity(l, s.features, weights) > s.confidence) return true;
-        // A twin whose neighbours changed (say the target next to it was deleted) can look
-        // more like the target overall; its own attributes and its exact position still tell.
-        const own = similarityParts(l, s.features, weights).intrinsic;
-        return (
-          own >= s.intrinsic &&
-          positionSimilarity(l.steps, s.features.steps) === 1 &&
-          positionSimilarity(target.steps, s.features.steps) < 1
-        );
-      });
+      c =
+        outOfContext(s) ||
+        lookalikes.some((l) => {
+          if (similarity(l, s.features, weights) > s.confidence) return true;
+          // A twin whose neighbours changed (say the target next to it was deleted) can look
+          // more like the target overall; its own attributes and its exact position still tell.
+          const own = similarityParts(l, s.features, weights).intrinsic;
+          return (
+            own >= s.intrinsic &&
+            positionSimilarity(l.steps, s.features.steps) === 1 &&
+            positionSimilarity(target.steps, s.features.steps) < 1
+          );
+        });
       claims.set(s, c);
     }
     return c;
@@ -179,7 +248,13 @@ export function decide(
     let s = full.get(index);
     if (!s) {
       const parts = combine(own, contextSums(target, features, weights), features.visible);
-      s = { snapshot: snaps[index], features, confidence: parts.score, intrinsic: parts.intrinsic };
+      s = {
+        snapshot: snaps[index],
+        features,
+        confidence: parts.score,
+        intrinsic: parts.intrinsic,
+        context: parts.context,
+      };
       full.set(index, s);
       let lo = 0;
       let hi = ranked.length;
@@ -216,7 +291,16 @@ export function decide(
     score(b.index, b.features, b.own);
   }
 
-  const [best, second] = eligibleRanked(2);
+  const [best, eligibleSecond] = eligibleRanked(2);
+  // A copy ruled out by its context still rivals a best whose own context is doubtful:
+  // two copies elsewhere are no answer, whichever of them sits further away.
+  const rival =
+    best && conflictOf(best) > 0
+      ? ranked.find(
+          (s) => s !== best && outOfContext(s) && s.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK,
+        )
+      : undefined;
+  const second = rival ?? eligibleSecond;
   // With a full set of recorded look-alikes, unrecorded elements resembled the target up
   // to the weakest of them: a candidate below that level must lead by twice the margin.
   const floor = (fp.lookalikes?.length ?? 0) >= LOOKALIKES ? lookalikeFloor(target, lookalikes, weights) : 0;
@@ -248,10 +332,26 @@ export function decide(
       };
     }
   }
-  if (!best)
-    return { status: 'refused', reason: 'no-candidates', best: ref(ranked[0]), elapsedMs: elapsed() };
+  if (!best) {
+    // Candidates existed, but each is a recorded look-alike or sits where the target never was.
+    return {
+      status: 'refused',
+      reason: ranked.length > 0 ? 'low-confidence' : 'no-candidates',
+      best: ref(ranked[0]),
+      elapsedMs: elapsed(),
+    };
+  }
 
   const margin = best.confidence - (second?.confidence ?? 0);
+  if (rival) {
+    return {
+      status: 'refused',
+      reason: 'ambiguous',
+      best: ref(best),
+      runnerUp: ref(rival),
+      elapsedMs: elapsed(),
+    };
+  }
   if (best.confidence >= o.minConfidence && margin >= marginFor(best)) {
     return healed(fp, best, second, 1, best.confidence, margin, elapsed);
   }
@@ -273,6 +373,15 @@ export function decide(
       own[0].confidence - (own[1]?.confidence ?? 0),
       elapsed,
     );
+  }
+
+  if (o.anchors && best.confidence >= o.minConfidence && second) {
+    // The best agrees with where the target was (its heading, its landmark) and every
+    // close rival contradicts it: context decides what similarity could not.
+    const near = eligibleRanked(TIER2_POOL).filter((s) => s.confidence >= best.confidence - 2 * o.minMargin);
+    if (conflictOf(best) === 0 && near.slice(1).every((s) => conflictOf(s) >= CONTEXT_LEAD)) {
+      return healed(fp, best, second, 2, best.confidence, margin, elapsed);
+    }
   }
 
   if (o.anchors && fp.anchors && fp.anchors.length > 0 && best.confidence >= o.minConfidence) {

@@ -149,11 +149,22 @@ export class TextCache {
   }
 }
 
-function family(tag: string, role: string): string {
+/** Classes that make a plain element look like a heading (`div.h3`, `p.card-title`). */
+const HEADING_CLASS = /^(h[1-6]|display-[1-6]|(.*[-_])?(title|heading|headline)|lead)$/i;
+const HEADING_LIKE_TAGS = new Set(['div', 'p', 'span', 'strong', 'b', 'header', 'legend']);
+/** Native form controls: their ARIA widgets (a div with role combobox…) lack name, type and value. */
+const NATIVE_CONTROLS = new Set(['input', 'select', 'textarea']);
+
+/**
+ * What kind of thing an element is, across tag changes: a heading and a div styled as one,
+ * an `a` and a `button`, a native select and its ARIA combobox are each the same family.
+ */
+function family(tag: string, role: string, classes: readonly string[] | undefined): string {
   if (role === 'link' || role === 'button' || role === 'menuitem' || role === 'tab') return 'click';
   if (role === 'heading') return 'heading';
-  if (role === 'textbox' || role === 'combobox' || role === 'searchbox') return 'field';
+  if (role === 'textbox' || role === 'combobox' || role === 'searchbox' || role === 'listbox') return 'field';
   if (role === 'checkbox' || role === 'radio' || role === 'switch') return 'toggle';
+  if (!role && HEADING_LIKE_TAGS.has(tag) && classes?.some((c) => HEADING_CLASS.test(c))) return 'heading';
   return tag === 'img' ? 'img' : 'block';
 }
 
@@ -176,7 +187,7 @@ class Prepared implements Features {
   ) {
     this.tag = source.tag;
     this.role = source.role ?? '';
-    this.family = family(this.tag, this.role);
+    this.family = family(this.tag, this.role, source.classes);
     this.type = source.type ?? '';
     this.id = source.id ?? '';
     this.name = source.name ?? '';
@@ -342,6 +353,8 @@ export interface SimilarityParts {
   readonly score: number;
   /** Over the element's own attributes only, context and position left out. */
   readonly intrinsic: number;
+  /** Over its surroundings only: neighbouring texts, heading, landmark, path, position. */
+  readonly context: number;
 }
 
 /** Receives every feature that counts: its weight and similarity. For explaining scores. */
@@ -363,6 +376,7 @@ export function combine(intrinsic: Sums, context: Sums, visible: boolean): Simil
   return {
     score: den === 0 ? 0 : (visibility * (intrinsic.num + context.num)) / den,
     intrinsic: intrinsic.den === 0 ? 0 : (visibility * intrinsic.num) / intrinsic.den,
+    context: context.den === 0 ? 0 : context.num / context.den,
   };
 }
 
@@ -393,19 +407,38 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
   };
   add(w.tag, fp.tag === c.tag ? 1 : fp.family === c.family ? 0.6 : 0, 'tag');
   if (fp.role || c.role) add(w.role, fp.role === c.role ? 1 : fp.family === c.family ? 0.5 : 0, 'role');
-  if (fp.id) add(w.id, identifierSimilarity(fp.id, fp.idTokens, c.id, c.idTokens), 'id');
-  if (fp.name) add(w.name, identifierSimilarity(fp.name, fp.nameTokens, c.name, c.nameTokens), 'name');
-  if (fp.type) add(w.type, fp.type === c.type ? 1 : 0, 'type');
+  // A native control restyled as an ARIA widget keeps its role and label, never its
+  // name, type or value: their absence is no evidence against it.
+  const widget =
+    fp.tag !== c.tag && fp.family === c.family && NATIVE_CONTROLS.has(fp.tag) && !NATIVE_CONTROLS.has(c.tag);
+  if (fp.id && !(widget && !c.id))
+    add(w.id, identifierSimilarity(fp.id, fp.idTokens, c.id, c.idTokens), 'id');
+  if (fp.name && !(widget && !c.name))
+    add(w.name, identifierSimilarity(fp.name, fp.nameTokens, c.name, c.nameTokens), 'name');
+  if (fp.type && !(widget && !c.type)) add(w.type, fp.type === c.type ? 1 : 0, 'type');
   if (fp.testIds.length > 0) add(w.testId, testIdSimilarity(fp.testIds, c.testIds), 'testId');
   if (fp.classes.size > 0) add(w.classes, jaccard(fp.classes, c.classes), 'classes');
-  if (fp.text.s || c.text.s) add(w.text, textSim(fp.text, c.text), 'text');
+  // An icon button that gained a text label (or lost it) keeps its accessible name: the
+  // name moved between text, aria-label and title, it did not change.
+  const named = fp.accessibleName.s !== '' && c.accessibleName.s !== '';
+  if (fp.text.s || c.text.s)
+    add(
+      w.text,
+      named && (!fp.text.s || !c.text.s)
+        ? textSim(fp.accessibleName, c.accessibleName)
+        : textSim(fp.text, c.text),
+      'text',
+    );
   if (fp.accessibleName.s || c.accessibleName.s)
     add(w.accessibleName, textSim(fp.accessibleName, c.accessibleName), 'accessibleName');
-  optional(w.ariaLabel, fp.ariaLabel, c.ariaLabel, 'ariaLabel');
-  optional(w.placeholder, fp.placeholder, c.placeholder, 'placeholder');
-  optional(w.title, fp.title, c.title, 'title');
+  const moved = (a: PreparedText, b: PreparedText, name: keyof Weights, weight: number): void => {
+    if (a.s) add(weight, b.s ? textSim(a, b) : textSim(a, c.accessibleName), name);
+  };
+  moved(fp.ariaLabel, c.ariaLabel, 'ariaLabel', w.ariaLabel);
+  if (!(widget && !c.placeholder.s)) optional(w.placeholder, fp.placeholder, c.placeholder, 'placeholder');
+  moved(fp.title, c.title, 'title', w.title);
   optional(w.alt, fp.alt, c.alt, 'alt');
-  optional(w.value, fp.value, c.value, 'value');
+  if (!(widget && !c.value.s)) optional(w.value, fp.value, c.value, 'value');
   optional(w.labelText, fp.labelText, c.labelText, 'labelText');
   if (fp.href.s) add(w.href, urlSim(fp.href, c.href), 'href');
   if (fp.src.s) add(w.src, urlSim(fp.src, c.src), 'src');

@@ -1,0 +1,48 @@
+#!/bin/sh
+# Installs the Aether robot as a systemd service.
+#   deploy/systemd/install-robot.sh [--root DIR] [--app DIR]
+# --root installs into another root (a test, or an image being built) and starts nothing;
+# --app is where the built repository is (`npm ci && npm run build`), default /opt/aether.
+set -eu
+root=/
+app=/opt/aether
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --root) root=$2; shift 2 ;;
+    --app) app=$2; shift 2 ;;
+    *) echo "usage: $0 [--root DIR] [--app DIR]" >&2; exit 64 ;;
+  esac
+done
+here=$(cd "$(dirname "$0")" && pwd)
+[ -f "$app/dist/apps/robot/src/main.js" ] || [ "$root" != / ] || {
+  echo "$app/dist/apps/robot/src/main.js is missing: run npm ci && npm run build in $app" >&2
+  exit 1
+}
+
+install -d -m 0755 "$root/etc/systemd/system" "$root/usr/lib/sysusers.d"
+install -d -m 0750 "$root/etc/aether"
+sed "s#/opt/aether#$app#g" "$here/aether-robot.service" > "$root/etc/systemd/system/aether-robot.service"
+chmod 0644 "$root/etc/systemd/system/aether-robot.service"
+install -m 0644 "$here/aether.sysusers" "$root/usr/lib/sysusers.d/aether.conf"
+if [ ! -f "$root/etc/aether/robot.env" ]; then
+  # settings, never overwritten: the token and secrets live here, readable by root and the robot only
+  umask 027
+  cat > "$root/etc/aether/robot.env" <<'SETTINGS'
+NATS_URL=tls://nats.example.internal:4222
+# NATS_TOKEN=
+ROBOT_ID=
+POOL=default
+SETTINGS
+fi
+
+if [ "$root" = / ]; then
+  systemd-sysusers /usr/lib/sysusers.d/aether.conf
+  chgrp aether /etc/aether /etc/aether/robot.env
+  systemctl daemon-reload
+  systemctl enable aether-robot.service
+  echo "installed: fill in /etc/aether/robot.env, then systemctl start aether-robot"
+else
+  systemd-sysusers --root "$root" "$root/usr/lib/sysusers.d/aether.conf"
+  chgrp -R "$(awk -F: '$1 == "aether" { print $3 }' "$root/etc/group")" "$root/etc/aether"
+  systemctl --root "$root" enable aether-robot.service
+fi

@@ -1,0 +1,182 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+
+const ROOT = join(__dirname, '..', '..');
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string };
+  spec?: Record<string, unknown>;
+  data?: Record<string, string>;
+}
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: Record<string, unknown>;
+  startupProbe?: { httpGet?: { path: string } };
+  readinessProbe?: { httpGet?: { path: string } };
+  livenessProbe?: { httpGet?: { path: string } };
+}
+interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  securityContext?: Record<string, unknown>;
+}
+
+function render(overlay: string): { yaml: string; objects: K8sObject[] } {
+  const result = spawnSync('kubectl', ['kustomize', join(ROOT, 'k8s', 'overlays', overlay)], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0)
+    throw new Error(`kubectl kustomize ${overlay} failed: ${result.stderr || result.error}`);
+  return {
+    yaml: result.stdout,
+    objects: parseAllDocuments(result.stdout).map((document) => document.toJSON() as K8sObject),
+  };
+}
+
+function validate(yaml: string): {
+  objects: unknown[];
+  errors: { kind: string; name: string; errors: string[] }[];
+} {
+  const result = spawnSync(process.execPath, [join(__dirname, 'validate-manifests.mjs')], {
+    input: yaml,
+    encoding: 'utf8',
+  });
+  return JSON.parse(result.stdout) as ReturnType<typeof validate>;
+}
+
+const workloads = (objects: K8sObject[]) =>
+  objects.filter((object) => ['Deployment', 'StatefulSet', 'Job'].includes(object.kind));
+const podSpec = (object: K8sObject) => (object.spec as { template: { spec: PodSpec } }).template.spec;
+const byKind = (objects: K8sObject[], kind: string) => objects.filter((object) => object.kind === kind);
+
+describe.each(['production', 'dev'])('the %s overlay', (overlay) => {
+  const { yaml, objects } = render(overlay);
+
+  it('renders objects that all validate against the Kubernetes schemas', () => {
+    const { objects: checked, errors } = validate(yaml);
+    expect(errors).toEqual([]);
+    expect(checked).toHaveLength(objects.length);
+  });
+
+  it('pins every image to a tag', () => {
+    for (const workload of workloads(objects))
+      for (const container of [...podSpec(workload).containers, ...(podSpec(workload).initContainers ?? [])])
+        expect(container.image).toMatch(/:(?!latest$)[\w.-]+$/);
+  });
+
+  it('runs every container non-root, on a read-only root filesystem, without capabilities, within limits', () => {
+    for (const workload of workloads(objects)) {
+      const pod = podSpec(workload);
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
+        expect(container.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(Object.keys(container.resources?.requests ?? {}).sort()).toEqual(['cpu', 'memory']);
+        expect(container.resources?.limits?.['memory']).toBeDefined();
+      }
+    }
+  });
+
+  it('probes every service on its real /health, and has a disruption budget for every long-running workload', () => {
+    const services = byKind(objects, 'Deployment');
+    expect(services.map((d) => d.metadata.name).sort()).toEqual([
+      'dispatcher',
+      'gateway',
+      'healer',
+      'metrics',
+      'robot-registry',
+      'scheduler',
+    ]);
+    for (const deployment of services) {
+      const [container] = podSpec(deployment).containers;
+      for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe])
+        expect(probe?.httpGet?.path).toBe('/health');
+    }
+    const budgets = byKind(objects, 'PodDisruptionBudget').map((pdb) => pdb.metadata.name);
+    for (const workload of [...services, ...byKind(objects, 'StatefulSet')])
+      expect(budgets).toContain(workload.metadata.name);
+  });
+
+  it('migrates the read model in a job the gateway and the projector wait for', () => {
+    const [job] = byKind(objects, 'Job');
+    expect(podSpec(job).containers[0].command).toEqual(['node', 'dist/apps/metrics/src/migrate.js']);
+    for (const name of ['gateway', 'metrics']) {
+      const deployment = byKind(objects, 'Deployment').find((d) => d.metadata.name === name)!;
+      expect(podSpec(deployment).initContainers?.[0].command).toEqual([
+        'node',
+        'dist/apps/metrics/src/migrate.js',
+        '--wait',
+      ]);
+    }
+    const config = byKind(objects, 'ConfigMap').find((c) => c.metadata.name === 'aether-config')!;
+    expect(config.data?.['MIGRATE_ON_START']).toBe('false');
+  });
+
+  it('runs NATS 2.10 or later with sync_interval always, TLS and authentication', () => {
+    const [nats] = byKind(objects, 'StatefulSet');
+    const [major, minor] = /^nats:(\d+)\.(\d+)\./
+      .exec(podSpec(nats).containers[0].image)!
+      .slice(1)
+      .map(Number);
+    expect(major * 100 + minor).toBeGreaterThanOrEqual(210);
+    const conf = byKind(objects, 'ConfigMap').find((c) => c.metadata.name === 'nats-config')!.data!;
+    expect(conf['nats.conf']).toMatch(/sync_interval: always/);
+    expect(conf['nats.conf']).toMatch(/tls \{[^}]*cert_file/);
+    expect(conf['nats.conf']).toMatch(/include \.\/auth\.conf/);
+    expect(conf['auth.conf']).toMatch(/token: \$NATS_TOKEN/);
+  });
+});
+
+describe('the production overlay', () => {
+  const { objects } = render('production');
+
+  it('replicates the streams on a three-node NATS cluster', () => {
+    const [nats] = byKind(objects, 'StatefulSet');
+    expect(nats.spec?.['replicas']).toBe(3);
+    const config = byKind(objects, 'ConfigMap').find((c) => c.metadata.name === 'aether-config')!;
+    expect(config.data?.['STREAM_REPLICAS']).toBe('3');
+    expect(config.data?.['NATS_URL']?.split(',')).toHaveLength(3);
+  });
+
+  it('scales the gateway horizontally from two replicas', () => {
+    const [hpa] = byKind(objects, 'HorizontalPodAutoscaler');
+    expect(hpa.spec).toMatchObject({
+      scaleTargetRef: { kind: 'Deployment', name: 'gateway' },
+      minReplicas: 2,
+    });
+  });
+});
+
+describe('the schema check', () => {
+  it('rejects an object that is not a valid Kubernetes object, naming the field', () => {
+    const { errors } = validate(
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: broken }\nspec: { replicas: two, template: {} }\n',
+    );
+    expect(errors).toEqual([
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: 'broken',
+        errors: ['/spec must have required property selector', '/spec/replicas must be integer'],
+      },
+    ]);
+  });
+
+  it('rejects a kind it has no schema for', () => {
+    expect(validate('apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w }\n').errors).toHaveLength(
+      1,
+    );
+  });
+});
