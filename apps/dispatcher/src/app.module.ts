@@ -25,6 +25,7 @@ import {
 } from '@aether/service-kit';
 import type { DispatcherConfig } from './config';
 import { onReconnect } from '@aether/kv-state';
+import { TraceOrigins } from '@aether/telemetry';
 import { FleetView, dispatcherPorts } from './fleet/dispatcher-ports';
 import { Dispatcher } from './jobs/dispatcher';
 import { JobFeed } from './jobs/job-feed';
@@ -36,6 +37,8 @@ class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShut
   private view?: FleetView;
   private timer?: NodeJS.Timeout;
   private lastSaved = 0;
+  /** Each open job's trace, so its placements are spans of it. */
+  private readonly origins = new TraceOrigins();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -54,7 +57,7 @@ class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShut
       somethingChanged: () => this.dispatcher?.kick(),
     });
     const dispatcher = new Dispatcher(
-      dispatcherPorts(this.store, this.js, this.jsm, view),
+      dispatcherPorts(this.store, this.js, this.jsm, view, this.origins),
       {
         retryDelaysMs: this.config.RETRY_DELAYS_MS,
         retryJitter: this.config.RETRY_JITTER,
@@ -66,7 +69,7 @@ class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShut
     );
     this.view = view;
     this.dispatcher = dispatcher;
-    this.feed = new JobFeed(this.store, dispatcher, this.logger);
+    this.feed = new JobFeed(this.store, dispatcher, this.logger, this.origins);
     this.feed.start(await view.replayFrom());
     onReconnect(this.nc, () => {
       this.logger.warn('reconnected to NATS: following job events and KV again');

@@ -1,3 +1,4 @@
+import './telemetry';
 import { createLogger, runMain, startService } from '@aether/service-kit';
 import { DispatcherModule } from './app.module';
 import { loadDispatcherConfig } from './config';

@@ -1,3 +1,4 @@
+import './telemetry';
 import { text } from 'express';
 import { createLogger, runMain, startService } from '@aether/service-kit';
 import { GatewayModule } from './app.module';

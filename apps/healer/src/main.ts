@@ -1,3 +1,4 @@
+import './telemetry';
 import { createLogger, runMain, startService } from '@aether/service-kit';
 import { HealerModule } from './app.module';
 import { loadConfigFromEnv } from './config';

@@ -1,3 +1,4 @@
+import './telemetry';
 import { createLogger, runMain, startService } from '@aether/service-kit';
 import { MetricsModule } from './app.module';
 import { loadMetricsConfig } from './config';

@@ -1,3 +1,4 @@
+import './telemetry';
 import { createLogger, runMain, startService } from '@aether/service-kit';
 import { RobotModule } from './app.module';
 import { loadRobotConfig } from './config';

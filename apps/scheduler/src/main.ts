@@ -1,3 +1,4 @@
+import './telemetry';
 import { createLogger, runMain, startService } from '@aether/service-kit';
 import { SchedulerModule } from './app.module';
 import { loadSchedulerConfig } from './config';

@@ -7,6 +7,7 @@ import {
 } from '@nats-io/jetstream';
 import { decodeJson, type Envelope, type MessageRegistry } from '@aether/contracts';
 import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
+import { SpanKind, extractTraceContext, withSpan } from '@aether/telemetry';
 import type { Logger } from 'pino';
 import { TerminalError } from './failures';
 
@@ -132,7 +133,22 @@ export class ConsumerHost {
       working: () => message.working(),
     };
     try {
-      await route.handle(parsed.message, meta);
+      await withSpan(
+        `process ${parsed.message.type}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: extractTraceContext(message.headers),
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': message.subject,
+            'messaging.consumer.group.name': route.durable,
+            'messaging.nats.stream.sequence': message.seq,
+            'messaging.nats.delivery_count': message.info.deliveryCount,
+          },
+        },
+        () => route.handle(parsed.message, meta),
+      );
       message.ack();
     } catch (error) {
       const exhausted = message.info.deliveryCount >= (route.maxDeliver ?? 10);

@@ -21,6 +21,7 @@ import {
   type StreamSettings,
 } from '@aether/event-store';
 import { ensureBuckets } from '@aether/kv-state';
+import { shutdownTelemetry, tracedJetStream } from '@aether/telemetry';
 import type { Logger } from 'pino';
 import { ConsumerHost, type ConsumerRoute } from './consumer-host';
 import {
@@ -48,6 +49,7 @@ class NatsLifecycle implements OnApplicationShutdown {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
   async onApplicationShutdown() {
     if (!this.nc.isClosed()) await this.nc.drain();
+    await shutdownTelemetry(); // the spans of the last messages are sent before the process goes
   }
 }
 
@@ -76,7 +78,11 @@ export class JetStreamModule {
           return nc;
         },
       },
-      { provide: JETSTREAM, useFactory: (nc: NatsConnection) => jetstream(nc), inject: [NATS_CONNECTION] },
+      {
+        provide: JETSTREAM,
+        useFactory: (nc: NatsConnection) => tracedJetStream(jetstream(nc)),
+        inject: [NATS_CONNECTION],
+      },
       {
         provide: JETSTREAM_MANAGER,
         useFactory: (nc: NatsConnection) => jetstreamManager(nc),

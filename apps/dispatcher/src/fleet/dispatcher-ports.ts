@@ -19,6 +19,7 @@ import {
 import type { EventStore } from '@aether/event-store';
 import { KvMirror, openBucket } from '@aether/kv-state';
 import type { Logger } from '@aether/service-kit';
+import { TraceOrigins, withSpan } from '@aether/telemetry';
 import type { DispatcherPorts } from '../jobs/dispatcher';
 import { needsOf } from '../placement/workflow-needs';
 
@@ -125,13 +126,28 @@ export function dispatcherPorts(
   js: JetStreamClient,
   jsm: JetStreamManager,
   view: FleetView,
+  origins: TraceOrigins = new TraceOrigins(),
 ): DispatcherPorts {
   return {
-    append: (subject, events, expected) => store.append(subject, events, expected),
+    // A placement joins the trace its job began in, whatever woke the dispatcher up.
+    append: (subject, events, expected) =>
+      withSpan(
+        `dispatch ${events.map((event) => event.type).join('+')}`,
+        { parent: origins.of(subject), attributes: { 'aether.job.subject': subject } },
+        () => store.append(subject, events, expected),
+      ),
     readJob: (subject) => store.read(subject, jobEvents),
-    async publishWork(subject, work) {
-      await js.publish(subject, encoder.encode(JSON.stringify(work)), { msgID: work.id });
-    },
+    publishWork: (subject, work) =>
+      withSpan(
+        'place job',
+        {
+          parent: origins.of(subjects.event(work.tenantId, 'job', work.aggregateId)),
+          attributes: { 'aether.job.id': work.aggregateId, 'aether.work.subject': subject },
+        },
+        async () => {
+          await js.publish(subject, encoder.encode(JSON.stringify(work)), { msgID: work.id });
+        },
+      ),
     async purgeRobotWork(robotId) {
       await jsm.streams.purge(STREAMS.work, { filter: subjects.robotWork('*', robotId) });
     },

@@ -2,10 +2,13 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { JOB_EVENTS, MessageRegistry, subjects, type JobEvent } from '@aether/contracts';
 import type { EventStore, EventSubscription } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
+import { TraceOrigins } from '@aether/telemetry';
 import type { Dispatcher } from './dispatcher';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 const CAUGHT_UP_AFTER_QUIET_MS = 300;
+/** After these a job is never placed again (a failed one may be retried or requeued). */
+const FINAL: ReadonlySet<string> = new Set(['JobCompleted', 'JobCancelled', 'JobRejected']);
 /** Names the feed's rejects in quarantine (`aether quarantine --consumer dispatcher-job-feed`). */
 export const JOB_FEED_CONSUMER = 'dispatcher-job-feed';
 
@@ -25,6 +28,8 @@ export class JobFeed {
     private readonly store: EventStore,
     private readonly dispatcher: Dispatcher,
     private readonly logger: Logger,
+    /** Where each job's trace began: its request's headers (placements join that trace). */
+    private readonly origins = new TraceOrigins(),
   ) {}
 
   start(from: number): void {
@@ -66,11 +71,12 @@ export class JobFeed {
         quiet();
         for await (const message of this.subscription) {
           const parsed = jobEvents.parseEvents(message.data);
-          if (parsed.ok)
+          if (parsed.ok) {
+            this.traceOrigin(message, parsed.messages);
             parsed.messages.forEach((event, part) =>
               this.dispatcher.onEvent(message.subject, message.seq, event, part),
             );
-          else await this.setAside(message, parsed.reason);
+          } else await this.setAside(message, parsed.reason);
           this.position = message.seq;
           if (caughtUp) continue;
           if (message.info.pending === 0) markCaughtUp();
@@ -84,6 +90,11 @@ export class JobFeed {
         clearTimeout(idle);
       }
     }
+  }
+
+  private traceOrigin(message: JsMsg, events: readonly JobEvent[]): void {
+    if (events[0].type === 'JobRequested') this.origins.remember(message.subject, message.headers);
+    else if (FINAL.has(events[events.length - 1].type)) this.origins.forget(message.subject);
   }
 
   /**

@@ -19,6 +19,7 @@ import {
 } from '@aether/contracts';
 import { ConcurrencyError, type AggregateHistory, type EventStore } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
+import { recordFailure, withSpan } from '@aether/telemetry';
 import { createPlanner, type PlannedStep } from '@aether/workflow';
 import { HealApprovalNeededError, type NodeContext, type NodeHandler, type NodeOutput } from '@aether/nodes';
 import type { Page } from 'playwright-core';
@@ -424,68 +425,81 @@ export class JobRunner {
     hooks: StepHooks = {},
   ): Promise<'parked' | undefined> {
     const attempt = Math.max(step.previousAttempts + 1, nextAttempt);
-    if (step.retryDelayMs)
-      await abortableDelay(step.retryDelayMs, AbortSignal.any([claim.cancelled, claim.stopping]));
-    await append(
-      StepStarted.create({
-        ...base,
-        data: {
-          stepKey: step.key,
-          nodeId: step.nodeId,
-          nodeType: step.type,
-          robotId: this.deps.robotId,
-          attempt,
-        },
-      }),
-    );
-    const started = this.now();
-    const handler = this.deps.handlers.get(step.type);
-    let output: NodeOutput;
-    try {
-      if (!handler)
-        throw Object.assign(new Error(`this robot has no handler for node type ${step.type}`), {
-          retryable: false,
-        });
-      const signal = AbortSignal.any([AbortSignal.timeout(step.timeoutMs), claim.abortStep, claim.cancelled]);
-      output = await handler.execute(
-        step.params as Record<string, unknown>,
-        this.nodeContext(base, step, signal, browser, log, hooks),
-      );
-    } catch (error) {
-      if (error instanceof HealApprovalNeededError) {
-        // heal-and-pause: the proposed heal is recorded; the step waits for an operator, unfailed.
-        await this.park(finish, base, { stepKey: step.key, nodeId: step.nodeId }, error.message);
-        log.warn({ step: step.key, reason: error.message }, 'job needs attention: heal waits for approval');
-        return 'parked';
-      }
-      const artifacts = await this.failureArtifacts(base, step, browser, log);
+    const attributes = {
+      'aether.node.type': step.type,
+      'aether.step.key': step.key,
+      'aether.step.attempt': attempt,
+      'aether.robot.id': this.deps.robotId,
+    };
+    return withSpan(`step ${step.type}`, { attributes }, async (span) => {
+      if (step.retryDelayMs)
+        await abortableDelay(step.retryDelayMs, AbortSignal.any([claim.cancelled, claim.stopping]));
       await append(
-        StepFailed.create({
+        StepStarted.create({
           ...base,
           data: {
             stepKey: step.key,
             nodeId: step.nodeId,
-            error: errorInfo(error as Error),
-            durationMs: this.now() - started,
-            ...(artifacts.length ? { artifacts } : {}),
+            nodeType: step.type,
+            robotId: this.deps.robotId,
+            attempt,
           },
         }),
       );
-      log.warn({ step: step.key, error: (error as Error).message }, 'step failed');
+      const started = this.now();
+      const handler = this.deps.handlers.get(step.type);
+      let output: NodeOutput;
+      try {
+        if (!handler)
+          throw Object.assign(new Error(`this robot has no handler for node type ${step.type}`), {
+            retryable: false,
+          });
+        const signal = AbortSignal.any([
+          AbortSignal.timeout(step.timeoutMs),
+          claim.abortStep,
+          claim.cancelled,
+        ]);
+        output = await handler.execute(
+          step.params as Record<string, unknown>,
+          this.nodeContext(base, step, signal, browser, log, hooks),
+        );
+      } catch (error) {
+        if (error instanceof HealApprovalNeededError) {
+          // heal-and-pause: the proposed heal is recorded; the step waits for an operator, unfailed.
+          await this.park(finish, base, { stepKey: step.key, nodeId: step.nodeId }, error.message);
+          log.warn({ step: step.key, reason: error.message }, 'job needs attention: heal waits for approval');
+          return 'parked';
+        }
+        recordFailure(span, error);
+        const artifacts = await this.failureArtifacts(base, step, browser, log);
+        await append(
+          StepFailed.create({
+            ...base,
+            data: {
+              stepKey: step.key,
+              nodeId: step.nodeId,
+              error: errorInfo(error as Error),
+              durationMs: this.now() - started,
+              ...(artifacts.length ? { artifacts } : {}),
+            },
+          }),
+        );
+        log.warn({ step: step.key, error: (error as Error).message }, 'step failed');
+        return undefined;
+      }
+      await append(
+        StepCompleted.create({
+          ...base,
+          data: {
+            stepKey: step.key,
+            nodeId: step.nodeId,
+            output: toJson(output) as never,
+            durationMs: this.now() - started,
+          },
+        }),
+      );
       return undefined;
-    }
-    await append(
-      StepCompleted.create({
-        ...base,
-        data: {
-          stepKey: step.key,
-          nodeId: step.nodeId,
-          output: toJson(output) as never,
-          durationMs: this.now() - started,
-        },
-      }),
-    );
-    return undefined;
+    });
   }
 
   /** Leaves the job to an operator at `step`: `JobNeedsAttention`, after which the claim ends. */

@@ -3,6 +3,7 @@ import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { MessageRegistry, STREAMS, WORK_MESSAGES, subjects, type WorkMessage } from '@aether/contracts';
 import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
+import { SpanKind, extractTraceContext, withSpan } from '@aether/telemetry';
 import type { JobRunner } from './job-runner';
 import { UnansweredPull, WorkPuller, type WorkDelivery } from './work-puller';
 
@@ -179,18 +180,38 @@ export class WorkLoop {
     this.running.set(work.aggregateId, cancel);
     let settled = false;
     try {
-      const outcome = await this.runner.run({
-        work,
-        delivery: message.info.deliveryCount,
-        stopping: this.stopping.signal,
-        abortStep: this.abortSteps.signal,
-        cancelled: cancel.signal,
-        release: () => {
-          settled = true;
-          clearInterval(keepLease);
-          released(message);
+      const outcome = await withSpan(
+        'claim job',
+        {
+          kind: SpanKind.CONSUMER,
+          parent: extractTraceContext(message.headers),
+          attributes: {
+            'messaging.system': 'nats',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': message.subject,
+            'messaging.nats.delivery_count': message.info.deliveryCount,
+            'aether.job.id': work.aggregateId,
+            'aether.workflow.id': work.data.workflowId,
+            'aether.robot.id': this.options.robotId ?? '',
+          },
         },
-      });
+        async (span) => {
+          const ran = await this.runner.run({
+            work,
+            delivery: message.info.deliveryCount,
+            stopping: this.stopping.signal,
+            abortStep: this.abortSteps.signal,
+            cancelled: cancel.signal,
+            release: () => {
+              settled = true;
+              clearInterval(keepLease);
+              released(message);
+            },
+          });
+          span?.setAttribute('aether.claim.outcome', ran);
+          return ran;
+        },
+      );
       if (settled) return undefined;
       switch (outcome) {
         case 'completed':

@@ -1,4 +1,10 @@
-import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import {
+  createInbox,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/transport-node';
 import { nanos } from '@aether/event-store';
 
 /** A claimed work message: what the robot reads of it, and how it settles the lease it holds. */
@@ -8,6 +14,8 @@ export interface WorkDelivery {
   /** Stream sequence. */
   readonly seq: number;
   readonly info: { readonly stream: string; readonly deliveryCount: number };
+  /** The headers it was published with (the trace context of the placement). */
+  readonly headers?: MsgHdrs;
   ack(): void;
   /** Back to the queue, redelivered after `delayMs` (at once without it). */
   nak(delayMs?: number): void;
@@ -145,6 +153,7 @@ class PulledDelivery implements WorkDelivery {
   readonly seq: number;
   readonly info: { readonly stream: string; readonly deliveryCount: number };
   readonly ackSubject: string;
+  readonly headers?: MsgHdrs;
 
   constructor(
     readonly puller: WorkPuller,
@@ -152,6 +161,7 @@ class PulledDelivery implements WorkDelivery {
   ) {
     this.subject = message.subject;
     this.data = message.data;
+    this.headers = message.headers;
     this.ackSubject = message.reply as string;
     const tokens = this.ackSubject.split('.');
     const at = tokens.length === 9 ? 2 : 4;
