@@ -45,6 +45,12 @@ const depConstraints = [
     onlyDependOnLibsWithTags: ['scope:shared', 'scope:robot'],
     notDependOnLibsWithTags: ['type:data-access'],
   },
+  // The console runs in a browser: it reads the API's shapes (contracts), never a database lib.
+  {
+    sourceTag: 'scope:console',
+    onlyDependOnLibsWithTags: ['scope:shared', 'scope:console'],
+    notDependOnLibsWithTags: ['type:data-access', 'type:infra'],
+  },
   ...['gateway', 'scheduler', 'dispatcher', 'robot-registry', 'healer', 'metrics', 'cli', 'demo'].map(
     (scope) => ({
       sourceTag: `scope:${scope}`,

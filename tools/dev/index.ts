@@ -24,4 +24,5 @@ export {
   waitForJob,
   type JobResult,
 } from './demo';
+export { CONSOLE_DIST, ensureConsoleBuild } from './console-build';
 export { gatewayHeaders, type StackAuth, type TokenRequest } from './auth';

@@ -74,6 +74,8 @@ export async function startServiceProcess(
       DATABASE_URL: options.databaseUrl,
       PORT: String(port),
       SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'),
+      // A build's gateway serves that build's console.
+      ...(options.build ? { CONSOLE_DIR: join(options.build, 'apps', 'console', 'browser') } : {}),
       ...options.env,
     },
     // The IPC channel is how the service learns that this process is gone (stopWithParent).

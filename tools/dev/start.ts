@@ -6,6 +6,7 @@ import { UserDirectory } from '@aether/identity';
 import { DEMO_PASSWORD, runDemoJob } from './demo';
 import { ensureNats, ensurePostgres, requireChromium, type Started } from './infrastructure';
 import { REPO_ROOT, startStack, type RunningStack } from './stack';
+import { ensureConsoleBuild } from './console-build';
 
 /**
  * `npm start`: the whole platform on one machine with a demo job.
@@ -39,6 +40,8 @@ async function main() {
     if (pg.started) started.push(pg.started);
     say(`PostgreSQL ${redactUrl(pg.url)}${pg.started ? ` (started ${pg.started.description})` : ''}`);
 
+    ensureConsoleBuild(say);
+
     site = await startDemoSite({ port: Number(process.env['DEMO_PORT'] ?? 8090) });
     say(`Demo site  ${site.url}`);
 
@@ -52,6 +55,7 @@ async function main() {
       robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD, FILES_ROOT: join(dataDir, 'robot-files') },
       signingKeyFile: join(dataDir, 'auth', 'signing-key.json'),
     });
+    say(`Console    ${stack.gatewayUrl}/`);
     say(`API        ${stack.gatewayUrl}/api/v1   (logs in ${join(dataDir, 'logs')})`);
     const firstPassword = await bootstrapAdmin(nats.url);
     if (firstPassword)

@@ -35,11 +35,18 @@ describe('the built platform', () => {
       robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD },
     });
     job = await runDemoJob(platform.stack.gatewayUrl, platform.site.url, 90_000);
-  });
+    // The build includes the console (about a minute on two cores unless the Nx cache has it).
+  }, 300_000);
 
   afterAll(async () => {
     await platform?.stop();
     rmSync(build, { recursive: true, force: true });
+  });
+
+  it("serves the build's console at /", async () => {
+    const response = await fetch(`${platform.stack.gatewayUrl}/`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('<ae-root>');
   });
 
   it('builds every service, the CLI and their libraries, and no tests', () => {

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { HealingQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
 import type { EventStore } from '@aether/event-store';
+import { HealingQueries, MetricsQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
 import {
   EVENT_STORE,
   HEALTH_CHECKS,
@@ -11,8 +11,8 @@ import {
   type HealthCheck,
   type Logger,
 } from '@aether/service-kit';
-import { DATA_SOURCE, READ_MODEL, TRIGGER_KEYS } from './common/tokens';
 import { AuthModule } from './auth/auth.module';
+import { DATA_SOURCE, METRICS, READ_MODEL, TRIGGER_KEYS } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
 import { JobCommandsService } from './jobs/job-commands.service';
@@ -26,6 +26,8 @@ import { RobotsController } from './robots/robots.controller';
 import { SchedulesController } from './schedules/schedules.controller';
 import { HealingController } from './healing/healing.controller';
 import { QueuesController } from './queues/queues.controller';
+import { MetricsController } from './metrics/metrics.controller';
+import { RobotPresenceMirror } from './robots/robot-presence';
 
 @Module({})
 export class GatewayModule {
@@ -54,10 +56,17 @@ export class GatewayModule {
         DispatchPoliciesController,
         HealingController,
         QueuesController,
+        MetricsController,
       ],
       providers: [
         JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
+        RobotPresenceMirror,
+        {
+          provide: METRICS,
+          useFactory: (ds: DataSource) => new MetricsQueries(ds),
+          inject: [DATA_SOURCE],
+        },
         {
           provide: READ_MODEL,
           useFactory: (ds: DataSource) => new ReadModelQueries(ds),

@@ -17,6 +17,8 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
       LOG_LEVEL: env.logLevel,
       /** How long a trigger's `Idempotency-Key` keeps answering with its first job. Default 24 h. */
       IDEMPOTENCY_RETENTION_MS: env.durationMs(24 * 3_600_000),
+      /** The console's build, served at `/` (relative to the working directory). */
+      CONSOLE_DIR: z.string().min(1).default('dist/apps/console/browser'),
       /** The embedded issuer's private key (JWK); generated there, mode 0600, when missing. */
       AUTH_SIGNING_KEY_FILE: z.string().min(1).default('.data/auth/signing-key.json'),
       AUTH_ISSUER: z.string().min(1).default(DEFAULT_ISSUER),

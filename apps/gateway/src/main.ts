@@ -4,6 +4,8 @@ import { createLogger, runMain, startService } from '@aether/service-kit';
 import { GatewayModule } from './app.module';
 import { loadGatewayConfig } from './config';
 import { rawHookBodies } from './hooks/hook-signature';
+import { serveConsole } from './console/serve-console';
+import { resolve } from 'node:path';
 
 runMain(async () => {
   const config = loadGatewayConfig();
@@ -16,6 +18,7 @@ runMain(async () => {
     configure: (nest) => {
       nest.use(rawHookBodies); // webhook signatures cover the exact bytes sent
       nest.use(text({ type: ['application/yaml', 'text/yaml', 'application/x-yaml'], limit: '2mb' }));
+      serveConsole(nest, resolve(config.CONSOLE_DIR), logger);
     },
   });
 });

@@ -10,6 +10,8 @@ import { DeadLetterRow } from './entities/dead-letter.entity';
 import { HealProposalRow, SelectorHealRow, SelectorRow } from './entities/healing.entities';
 import { Healing1764170000000 } from './migrations/1764170000000-healing';
 import { JobsByTime1764180000000 } from './migrations/1764180000000-jobs-by-time';
+import { JobCounts1765021000000 } from './migrations/1765021000000-job-counts';
+import { JobCountRow } from './entities/job-count.entity';
 
 export const READ_MODEL_ENTITIES = [
   JobRow,
@@ -20,6 +22,7 @@ export const READ_MODEL_ENTITIES = [
   SelectorRow,
   SelectorHealRow,
   HealProposalRow,
+  JobCountRow,
 ];
 export const READ_MODEL_MIGRATIONS = [
   InitialReadModel1764140000000,
@@ -27,6 +30,7 @@ export const READ_MODEL_MIGRATIONS = [
   Fleet1764160000000,
   Healing1764170000000,
   JobsByTime1764180000000,
+  JobCounts1765021000000,
 ];
 
 /** The read model's schema comes from migrations only; `synchronize` stays off. */

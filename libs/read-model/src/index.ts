@@ -26,3 +26,5 @@ export {
   type SelectorView,
   type SelectorHealView,
 } from './healing-queries';
+export { JobCountRow } from './entities/job-count.entity';
+export { MetricsQueries, type FleetJobFigures } from './metrics-queries';

@@ -49,6 +49,9 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/robots': READ,
   'GET /api/v1/robots/:robotId': READ,
 
+  // The console's read API (issue 21).
+  'GET /api/v1/metrics/fleet': READ,
+
   'GET /api/v1/dead-letters': READ,
   'GET /api/v1/dead-letters/:id': READ,
   'POST /api/v1/dead-letters/:id/requeue': OPERATE,

@@ -1,0 +1,31 @@
+import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import type { FleetMetrics } from '@aether/read-api';
+import { FleetApi } from '../core/fleet-api';
+import { polled } from '../core/polled';
+import { BarChartComponent } from '../shared/charts/bar-chart.component';
+import { queueDepthBars } from '../shared/charts/chart-data';
+import { EmptyStateComponent } from '../shared/empty-state.component';
+import { StatusBadgeComponent } from '../shared/status-badge.component';
+import { TimeComponent } from '../shared/time.component';
+import { fleetTiles } from './fleet-tiles';
+
+/** The fleet at a glance: robots, what they run, what waits, what needs a person. */
+@Component({
+  selector: 'ae-fleet-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [BarChartComponent, EmptyStateComponent, StatusBadgeComponent, TimeComponent],
+  templateUrl: './fleet.page.html',
+  styleUrl: './fleet.page.css',
+})
+export default class FleetPage {
+  private readonly api = inject(FleetApi);
+  protected readonly state = toSignal(polled(() => this.api.fleet(), 5000));
+  protected readonly fleet = computed<FleetMetrics | undefined>(() => this.state()?.value);
+  protected readonly tiles = computed(() => {
+    const fleet = this.fleet();
+    return fleet ? fleetTiles(fleet) : [];
+  });
+  protected readonly depth = computed(() => queueDepthBars(this.fleet()?.queueDepth ?? []));
+  protected readonly waiting = computed(() => this.depth().reduce((sum, bar) => sum + bar.value, 0));
+}
