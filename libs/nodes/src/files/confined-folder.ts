@@ -63,7 +63,11 @@ export class ConfinedFolder {
     const temp = `${target}.${randomUUID().slice(0, 8)}.tmp`;
     let handle: FileHandle;
     try {
-      handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      handle = await open(
+        temp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o644,
+      );
     } catch (error) {
       throw this.accessError(path, error);
     }
