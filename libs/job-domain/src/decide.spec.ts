@@ -16,9 +16,12 @@ describe('RequestJob', () => {
     variables: { a: 1 },
     priority: 10,
     trigger: { kind: 'manual' as const },
-    published: [1, 2],
+    published: [
+      { version: 1, needs: { browser: false, desktop: false } },
+      { version: 2, needs: { browser: true, desktop: false } },
+    ],
   };
-  it('given no job, then it is requested pinned to the latest published version', () =>
+  it("given no job, then it is requested pinned to the latest published version, carrying that version's needs", () =>
     given()
       .when({ type: 'RequestJob', data: request })
       .then({
@@ -29,15 +32,16 @@ describe('RequestJob', () => {
           variables: { a: 1 },
           priority: 10,
           trigger: { kind: 'manual' },
+          needs: { browser: true, desktop: false },
         },
       }));
-  it('given no job, when the version asked for was published, then it is pinned to it', () =>
+  it('given no job, when the version asked for was published, then it is pinned to it and its needs', () =>
     given()
       .when({ type: 'RequestJob', data: { ...request, workflowVersion: 1 } })
       .then(
         expect.objectContaining({
           type: 'JobRequested',
-          data: expect.objectContaining({ workflowVersion: 1 }),
+          data: expect.objectContaining({ workflowVersion: 1, needs: { browser: false, desktop: false } }),
         }),
       ));
   it('given no job, when the workflow does not exist or lacks the version, then the job is rejected (an event)', () => {
