@@ -350,7 +350,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     );
     expect(dead).toMatchObject({ attempts: 1, error: { code: 'NO_STOCK' } });
     const types = (await events(business)).map((e) => e.type);
-    expect(types.filter((type) => type === 'JobRetryScheduled' || type === 'JobStarted')).toEqual(['JobStarted']);
+    expect(types.filter((type) => type === 'JobRetryScheduled' || type === 'JobStarted')).toEqual([
+      'JobStarted',
+    ]);
   });
 
   it('starts one job per webhook delivery, verified by its HMAC signature', async () => {

@@ -224,7 +224,10 @@ describe('self-healing selectors: a login workflow against a changing demo site'
       retryable: false,
       message: 'Selector "form input" matched 2 elements; expected exactly one',
     };
-    expect(history.find((e) => e.type === 'StepFailed')?.data).toMatchObject({ nodeId: 'fill', error: ambiguous });
+    expect(history.find((e) => e.type === 'StepFailed')?.data).toMatchObject({
+      nodeId: 'fill',
+      error: ambiguous,
+    });
     expect(history.map((e) => e.type).filter((type) => type.startsWith('Job'))).toEqual([
       'JobRequested',
       'JobStarted',
@@ -233,9 +236,8 @@ describe('self-healing selectors: a login workflow against a changing demo site'
     ]);
     expect(history.at(-1)?.data).toMatchObject({ attempts: 1, error: ambiguous });
     const dead = await eventually(async () => {
-      const { body } = await api<{ id: string; attempts: number; error: { code: string } }[]>(
-        '/api/v1/dead-letters',
-      );
+      const { body } =
+        await api<{ id: string; attempts: number; error: { code: string } }[]>('/api/v1/dead-letters');
       return body.find((d) => d.id === jobId);
     });
     expect(dead).toMatchObject({ attempts: 1, error: { code: 'AMBIGUOUS_SELECTOR' } });

@@ -374,7 +374,9 @@ describe('SettleFailure (the dispatcher applies the retry policy)', () => {
     const timeout = { message: 'timed out', code: 'TIMEOUT', retryable: true };
     given(...running, h.failed(timeout))
       .when(settle())
-      .then(expect.objectContaining({ type: 'JobRetryScheduled', data: expect.objectContaining({ attempt: 2 }) }));
+      .then(
+        expect.objectContaining({ type: 'JobRetryScheduled', data: expect.objectContaining({ attempt: 2 }) }),
+      );
   });
   it('given a deterministic failure (a selector matching two elements), then it is dead-lettered at once', () => {
     const ambiguous = {

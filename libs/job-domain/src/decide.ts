@@ -46,7 +46,8 @@ export function decide(command: JobCommand, state: JobState): JobDecision {
     const { published, workflowVersion, ...request } = command.data;
     const version = workflowVersion ?? published.at(-1)?.version;
     const pinned = published.find((candidate) => candidate.version === version);
-    if (pinned) return emit(event(JobRequested, { ...request, workflowVersion: pinned.version, needs: pinned.needs }));
+    if (pinned)
+      return emit(event(JobRequested, { ...request, workflowVersion: pinned.version, needs: pinned.needs }));
     const reason =
       version === undefined
         ? `workflow ${request.workflowId} does not exist`

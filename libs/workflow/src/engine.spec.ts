@@ -549,12 +549,16 @@ describe('planNext: try / catch / finally, onError, stopWithError', () => {
         },
       ]);
     const failure = (retryable: boolean) => ({
-      kind: 'fail',
+      kind: 'fail' as const,
       error: { message: 'portal down', code: 'PORTAL', retryable, nodeId: 'stop' },
     });
     given().when(plan(stop())).then(failure(false));
-    given().when(plan(stop('business'))).then(failure(false));
-    given().when(plan(stop('application'))).then(failure(true));
+    given()
+      .when(plan(stop('business')))
+      .then(failure(false));
+    given()
+      .when(plan(stop('application')))
+      .then(failure(true));
     const caught = linear([
       { id: 't', type: 'try', body: 'stop', catch: 'c' },
       block({ id: 'stop', type: 'stopWithError', params: { message: 'halt', kind: 'application' } }),

@@ -576,9 +576,18 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
  * (`NodeError`: a code, retryable or not); anything unclassified — a plain `Error`, a crashed
  * browser — is retryable, since the robot cannot tell it would happen again (ADR 29).
  */
-function errorInfo(error: { message: string; name?: string; code?: unknown; retryable?: boolean }): ErrorInfo {
+function errorInfo(error: {
+  message: string;
+  name?: string;
+  code?: unknown;
+  retryable?: boolean;
+}): ErrorInfo {
   const code =
-    typeof error.code === 'string' ? error.code : error.name && error.name !== 'Error' ? error.name : undefined;
+    typeof error.code === 'string'
+      ? error.code
+      : error.name && error.name !== 'Error'
+        ? error.name
+        : undefined;
   return {
     message: String(error.message).slice(0, 4000),
     ...(code ? { code: code.slice(0, 100) } : {}),

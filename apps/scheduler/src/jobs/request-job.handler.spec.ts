@@ -21,7 +21,7 @@ function workflowLog() {
           event: {
             type: 'WorkflowVersionPublished',
             data: { version, definition: { nodes: [{ id: 'a', type: 'browser.goto' }] } },
-          } as WorkflowEvent,
+          } as unknown as WorkflowEvent,
         })),
         invalid: [],
         lastSequence: versions.length,

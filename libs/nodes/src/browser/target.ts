@@ -62,7 +62,8 @@ export async function onElement<T>(
     const strict = error instanceof Error && error.message.includes('strict mode violation');
     if (!strict && !isPlaywrightTimeout(error)) throw error;
     const count = await locator.count().catch(() => 0);
-    if (strict || count !== 1) throw selectorMismatch(resolved, strict ? Math.max(count, 2) : count, { cause: error });
+    if (strict || count !== 1)
+      throw selectorMismatch(resolved, strict ? Math.max(count, 2) : count, { cause: error });
     throw new NodeTimeoutError(`"${resolved}" was found but did not become ready: ${firstLine(error)}`, {
       cause: error,
     });
