@@ -969,10 +969,16 @@ const definitions = [
   defineNode({
     type: 'stopWithError',
     kind: 'control',
-    description: 'Fail here with a message (a `try` around it can catch it).',
+    description:
+      'Fail here with a message (a `try` around it can catch it). `kind`: `business` (default) is a business exception, the job fails at once and is never retried; `application` is an application exception, the job is retried on its retry schedule.',
     idempotent: true,
     defaultTimeoutMs: 0,
-    build: (v) => z.strictObject({ message: v(z.string().min(1)), code: v(z.string().min(1)).optional() }),
+    build: (v) =>
+      z.strictObject({
+        message: v(z.string().min(1)),
+        code: v(z.string().min(1)).optional(),
+        kind: z.enum(['business', 'application']).optional(),
+      }),
   }),
 ] as const;
 
