@@ -6,6 +6,7 @@ import {
   EVENT_STORE,
   HEALTH_CHECKS,
   HealthController,
+  PrometheusController,
   JetStreamModule,
   streamSettingsFrom,
   type HealthCheck,
@@ -46,6 +47,7 @@ export class GatewayModule {
       ],
       controllers: [
         HealthController,
+        PrometheusController,
         WorkflowsController,
         JobsController,
         JobControlController,

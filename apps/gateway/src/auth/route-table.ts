@@ -22,6 +22,8 @@ const ADMIN: readonly Role[] = ['admin'];
  */
 export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /health': PUBLIC,
+  // Process and consumer figures only: no tenant's data, no ids (bounded labels).
+  'GET /metrics': PUBLIC,
 
   'POST /api/v1/auth/token': PUBLIC,
   'GET /api/v1/auth/jwks': PUBLIC,
