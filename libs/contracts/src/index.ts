@@ -66,6 +66,7 @@ export {
 export { WorkflowVersionPublished, WORKFLOW_EVENTS, type WorkflowEvent } from './messages/workflow.events';
 export { AuditRecorded, AUDIT_EVENTS, type AuditEvent } from './messages/audit.events';
 export { RequestJob, JOB_COMMANDS, type JobCommand } from './messages/job.commands';
+export { JobNeedsSchema, type JobNeeds } from './messages/job-request';
 export { RunJob, WORK_MESSAGES, type WorkMessage } from './messages/work';
 export {
   RobotTagSchema,
