@@ -7,6 +7,7 @@ import {
   EVENT_STORE,
   HEALTH_CHECKS,
   HealthController,
+  PrometheusController,
   JetStreamModule,
   streamSettingsFrom,
   type HealthCheck,
@@ -51,6 +52,7 @@ export class GatewayModule {
       ],
       controllers: [
         HealthController,
+        PrometheusController,
         WorkflowsController,
         JobsController,
         JobControlController,

@@ -22,6 +22,8 @@ const ADMIN: readonly Role[] = ['admin'];
  */
 export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /health': PUBLIC,
+  // Process and consumer figures only: no tenant's data, no ids (bounded labels).
+  'GET /metrics': PUBLIC,
   // The OpenAPI document and Swagger UI over it: what the API is, not what it holds.
   'GET /api/docs': PUBLIC,
   'GET /api/docs/openapi.json': PUBLIC,

@@ -68,7 +68,9 @@ export function openApiDocument(routes: readonly ServedRoute[], version: string)
       responses: {
         [String(status)]: {
           description: DESCRIPTIONS[status] ?? 'Success',
-          ...(status === 204 ? {} : { content: { 'application/json': { schema: response ?? {} } } }),
+          ...(status === 204
+            ? {}
+            : { content: { [doc.responseType ?? 'application/json']: { schema: response ?? {} } } }),
         },
         '400': { description: 'The request is malformed: `{problems: [{path, message}]}`' },
         ...(access === PUBLIC

@@ -22,6 +22,8 @@ export interface RouteDoc {
   readonly body?: z.ZodType;
   /** Only where the route parses its answer with it. */
   readonly response?: z.ZodType;
+  /** The answer's media type when it is not JSON. */
+  readonly responseType?: string;
   /** A body other than JSON is accepted too (YAML workflows). */
   readonly bodyTypes?: readonly string[];
 }
@@ -32,6 +34,11 @@ export interface RouteDoc {
  */
 export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /health': { tag: 'service', summary: "The service and its dependencies' health" },
+  'GET /metrics': {
+    tag: 'service',
+    summary: "Prometheus figures of the gateway's process and consumers",
+    responseType: 'text/plain',
+  },
   'GET /api/docs': { tag: 'service', summary: 'This document, browsable (Swagger UI)' },
   'GET /api/docs/openapi.json': { tag: 'service', summary: 'This document (OpenAPI 3)' },
 
