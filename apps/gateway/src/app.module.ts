@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import type { EventStore } from '@aether/event-store';
 import { HealingQueries, MetricsQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
@@ -6,6 +7,7 @@ import {
   EVENT_STORE,
   HEALTH_CHECKS,
   HealthController,
+  PrometheusController,
   JetStreamModule,
   streamSettingsFrom,
   type HealthCheck,
@@ -28,6 +30,9 @@ import { HealingController } from './healing/healing.controller';
 import { QueuesController } from './queues/queues.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { RobotPresenceMirror } from './robots/robot-presence';
+import { LIVE_LIMITS, LiveGateway } from './live/live.gateway';
+import { OpenApiController } from './openapi/openapi.controller';
+import type { LiveLimits } from './live/live-session';
 
 @Module({})
 export class GatewayModule {
@@ -43,9 +48,11 @@ export class GatewayModule {
           streams: streamSettingsFrom(config),
         }),
         AuthModule.forRoot(config, logger),
+        DiscoveryModule,
       ],
       controllers: [
         HealthController,
+        PrometheusController,
         WorkflowsController,
         JobsController,
         JobControlController,
@@ -57,11 +64,20 @@ export class GatewayModule {
         HealingController,
         QueuesController,
         MetricsController,
+        OpenApiController,
       ],
       providers: [
         JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         RobotPresenceMirror,
+        LiveGateway,
+        {
+          provide: LIVE_LIMITS,
+          useValue: {
+            maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
+            dropGraceMs: config.LIVE_DROP_GRACE_MS,
+          } satisfies LiveLimits,
+        },
         {
           provide: METRICS,
           useFactory: (ds: DataSource) => new MetricsQueries(ds),
