@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventStore } from '@aether/event-store';
 import { HealingQueries, MetricsQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
 import {
@@ -7,6 +8,7 @@ import {
   HEALTH_CHECKS,
   HealthController,
   JetStreamModule,
+  NATS_CONNECTION,
   streamSettingsFrom,
   type HealthCheck,
   type Logger,
@@ -28,6 +30,9 @@ import { HealingController } from './healing/healing.controller';
 import { QueuesController } from './queues/queues.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { RobotPresenceMirror } from './robots/robot-presence';
+import { SECRET_VAULT, SecretsController } from './secrets/secrets.controller';
+import { SecretReadResponder } from './secrets/secret-read.responder';
+import { openVault } from './secrets/vault';
 
 @Module({})
 export class GatewayModule {
@@ -57,11 +62,18 @@ export class GatewayModule {
         HealingController,
         QueuesController,
         MetricsController,
+        SecretsController,
       ],
       providers: [
         JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         RobotPresenceMirror,
+        {
+          provide: SECRET_VAULT,
+          useFactory: (nc: NatsConnection) => openVault(nc, config, logger),
+          inject: [NATS_CONNECTION],
+        },
+        SecretReadResponder,
         {
           provide: METRICS,
           useFactory: (ds: DataSource) => new MetricsQueries(ds),

@@ -20,6 +20,11 @@ export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
       /** Folder the file nodes may read and write. */
       FILES_ROOT: z.string().min(1).default('.data/robot-files'),
       CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+      /**
+       * The robot's own credential for the vault: an API key (or token) of role `robot`, tenant
+       * ROBOT_TENANT, named ROBOT_ID. Unset: secrets come from `AETHER_SECRET_*` (development only).
+       */
+      ROBOT_CREDENTIAL: z.string().min(1).optional(),
     },
     source,
   );
