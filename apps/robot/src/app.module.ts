@@ -107,7 +107,10 @@ export class RobotModule {
             browsers: BrowserPool,
             artifacts: ObjectStoreArtifacts,
           ) => {
-            const handlers = createNodeHandlers({ filesRoot: config.FILES_ROOT });
+            const handlers = createNodeHandlers({
+              filesRoot: config.FILES_ROOT,
+              http: { egress: config.ROBOT_EGRESS_ALLOW },
+            });
             const runner = new JobRunner({
               store,
               workflows: new WorkflowCatalog(store),
