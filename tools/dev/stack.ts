@@ -209,8 +209,17 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const robots: ServiceProcess[] = [];
   const addRobot = async (name = `robot-${robots.length + 1}`, env: Record<string, string> = {}) => {
     const tenantId = env['ROBOT_TENANT'] ?? options.robotEnv?.['ROBOT_TENANT'] ?? 'default';
+    // A production robot gets an API key of role robot named after it; a token lasts as long here.
     const credential = options.secrets
-      ? { ROBOT_CREDENTIAL: await auth.token({ tenantId, role: 'robot', name, subject: `robot:${name}` }) }
+      ? {
+          ROBOT_CREDENTIAL: await auth.token({
+            tenantId,
+            role: 'robot',
+            name,
+            subject: `robot:${name}`,
+            ttlSeconds: 90 * 86_400,
+          }),
+        }
       : {};
     const robot = await startServiceProcess('robot', {
       ...common,
