@@ -172,6 +172,76 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
     ]);
   });
 
+  it('keeps everything of one tenant invisible and untouchable to another, through the API', async () => {
+    const intruder = await platform.stack.auth.token({ tenantId: 'intruder', role: 'admin' });
+    const as = (token: string) => (method: string, path: string, body?: unknown) =>
+      platform.api(method, path, body, { authorization: `Bearer ${token}` });
+    const owner = as(platform.stack.adminToken);
+    const other = as(intruder);
+    const created = async (method: string, path: string, body: unknown) => {
+      const answer = await owner(method, path, body);
+      expect({ path, ok: answer.status < 300 }).toEqual({ path, ok: true });
+      return answer.body;
+    };
+    const schedule = await created('POST', '/api/v1/schedules', { workflowId: 'demo-order-entry', cron: '0 0 1 1 *' });
+    const hook = await created('POST', '/api/v1/hooks', { workflowId: 'demo-order-entry' });
+    await created('PUT', '/api/v1/queues/iso-queue', {});
+    const item = await created('POST', '/api/v1/queues/iso-queue/items', { reference: 'iso-1' });
+    const key = await created('POST', '/api/v1/auth/api-keys', { name: 'iso-key', role: 'viewer' });
+    await eventually(async () => ((await owner('GET', `/api/v1/dead-letters/${probe.jobId}`)).status === 200 ? true : undefined));
+
+    const owned = [
+      `/api/v1/jobs/${demo.jobId}`,
+      `/api/v1/jobs/${demo.jobId}/events`,
+      '/api/v1/workflows/demo-order-entry',
+      '/api/v1/workflows/secret-probe/dispatch-policy',
+      `/api/v1/schedules/${String(schedule['scheduleId'])}`,
+      `/api/v1/hooks/${String(hook['hookId'])}`,
+      '/api/v1/queues/iso-queue',
+      `/api/v1/queues/iso-queue/items/${String(item['itemId'])}`,
+      '/api/v1/robots/robot-1',
+      `/api/v1/dead-letters/${probe.jobId}`,
+    ];
+    for (const path of owned) {
+      expect({ path, owner: (await owner('GET', path)).status }).toEqual({ path, owner: 200 });
+      expect({ path, other: (await other('GET', path)).status }).toEqual({ path, other: 404 });
+    }
+    const ids = [demo.jobId, probe.jobId, 'demo-order-entry', 'secret-probe', String(schedule['scheduleId']),
+      String(hook['hookId']), 'robot-1', 'demoPassword', 'iso-key', 'iso-queue'];
+    for (const path of ['/api/v1/jobs', '/api/v1/workflows', '/api/v1/schedules', '/api/v1/hooks', '/api/v1/robots',
+      '/api/v1/dead-letters', '/api/v1/secrets', '/api/v1/auth/api-keys', '/api/v1/healing/heals',
+      '/api/v1/healing/proposals', '/api/v1/metrics/fleet']) {
+      const { status, body } = await other('GET', path);
+      const text = JSON.stringify(body);
+      expect({ path, status, seen: ids.filter((id) => text.includes(id)) }).toEqual({ path, status: 200, seen: [] });
+    }
+
+    const untouchable: [string, string, unknown?][] = [
+      ['POST', `/api/v1/jobs/${probe.jobId}/cancel`, {}],
+      ['POST', `/api/v1/jobs/${probe.jobId}/retry-step`, {}],
+      ['POST', `/api/v1/jobs/${probe.jobId}/skip-step`, {}],
+      ['POST', `/api/v1/jobs/${probe.jobId}/fail`, {}],
+      ['POST', `/api/v1/dead-letters/${probe.jobId}/requeue`, {}],
+      ['POST', '/api/v1/workflows/demo-order-entry/trigger', { variables: {} }],
+      ['POST', `/api/v1/schedules/${String(schedule['scheduleId'])}/pause`],
+      ['DELETE', `/api/v1/schedules/${String(schedule['scheduleId'])}`],
+      ['POST', `/api/v1/hooks/${String(hook['hookId'])}/pause`],
+      ['DELETE', `/api/v1/hooks/${String(hook['hookId'])}`],
+      ['POST', '/api/v1/queues/iso-queue/items', { reference: 'iso-2' }],
+      ['DELETE', '/api/v1/secrets/demoPassword'],
+      ['DELETE', `/api/v1/auth/api-keys/${String(key['id'])}`],
+    ];
+    for (const [method, path, body] of untouchable)
+      expect({ method, path, status: (await other(method, path, body)).status }).toEqual({ method, path, status: 404 });
+    // Writing "the same" names creates the intruder's own, and leaves the owner's as they were.
+    expect((await other('PUT', '/api/v1/secrets/demoPassword', { value: 'intruder-value' })).status).toBe(200);
+    expect((await other('DELETE', '/api/v1/workflows/secret-probe/dispatch-policy')).status).toBe(204);
+    expect((await owner('GET', '/api/v1/workflows/secret-probe/dispatch-policy')).status).toBe(200);
+    const secrets = (await owner('GET', '/api/v1/secrets')).body['secrets'] as { name: string; updatedBy: string }[];
+    expect(secrets.find((s) => s.name === 'demoPassword')?.updatedBy).toBe('test:admin@default');
+    for (const path of owned) expect({ path, owner: (await owner('GET', path)).status }).toEqual({ path, owner: 200 });
+  });
+
   it('finds the password nowhere: events, KV, objects, tables, logs, API answers', async () => {
     const counts: Record<string, number> = {};
     const scan = (source: string, where: string, content: string | Uint8Array) => {
