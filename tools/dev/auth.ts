@@ -36,7 +36,11 @@ export async function stackAuth(signingKeyFile: string): Promise<StackAuth> {
     signingKeyFile,
     token({ tenantId = 'default', role = 'admin', name, subject, ttlSeconds = 86_400 } = {}) {
       const who = name ?? `${role}@${tenantId}`;
-      return issueAccessToken(issuer, { subject: subject ?? `test:${who}`, name: who, tenantId, role }, ttlSeconds);
+      return issueAccessToken(
+        issuer,
+        { subject: subject ?? `test:${who}`, name: who, tenantId, role },
+        ttlSeconds,
+      );
     },
   };
 }

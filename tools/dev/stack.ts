@@ -253,7 +253,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 }
 
 /** Writes one secret of the token's tenant into the vault through the gateway. */
-export async function putSecret(gatewayUrl: string, token: string, name: string, value: string): Promise<void> {
+export async function putSecret(
+  gatewayUrl: string,
+  token: string,
+  name: string,
+  value: string,
+): Promise<void> {
   const response = await fetch(`${gatewayUrl}/api/v1/secrets/${encodeURIComponent(name)}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },

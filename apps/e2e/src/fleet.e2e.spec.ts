@@ -338,8 +338,12 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     const signature = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${payload}`).digest('hex')}`;
 
     expect(
-      (await api('POST', url, payload, { 'x-aether-signature': 'sha256=00', 'x-aether-timestamp': timestamp }))
-        .status,
+      (
+        await api('POST', url, payload, {
+          'x-aether-signature': 'sha256=00',
+          'x-aether-timestamp': timestamp,
+        })
+      ).status,
     ).toBe(401);
     // A captured delivery replayed later is refused: its timestamp is signed.
     const old = String(Number(timestamp) - 600);

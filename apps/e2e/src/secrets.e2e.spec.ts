@@ -16,7 +16,13 @@ import {
 import { EventStore, connectNats } from '@aether/event-store';
 import { SecretScanner, eventually } from '@aether/testing';
 import { SealedBoxRecipient } from '@aether/vault';
-import { runDemoJob, startTestPlatform, waitForJob, type JobResult, type TestPlatform } from '@aether/platform';
+import {
+  runDemoJob,
+  startTestPlatform,
+  waitForJob,
+  type JobResult,
+  type TestPlatform,
+} from '@aether/platform';
 
 /**
  * Fills the demo site's sign-in form with the vault's password, then fails on a button that does
@@ -129,13 +135,19 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
     expect(Object.keys(written.body).sort()).toEqual(['name', 'updatedAt', 'updatedBy']);
     expect((await api('DELETE', '/api/v1/secrets/otherSecret')).status).toBe(204);
     expect((await api('DELETE', '/api/v1/secrets/otherSecret')).status).toBe(404);
-    const bad = await api<{ problems: { path: string }[] }>('PUT', '/api/v1/secrets/not.a.name', { value: 'x' });
+    const bad = await api<{ problems: { path: string }[] }>('PUT', '/api/v1/secrets/not.a.name', {
+      value: 'x',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.problems.map((p) => p.path)).toEqual(['name']);
   });
 
   it('hands a secret only to the robot running the job, and audits every refusal', async () => {
-    const robot1 = await platform.stack.auth.token({ role: 'robot', name: 'robot-1', subject: 'robot:robot-1' });
+    const robot1 = await platform.stack.auth.token({
+      role: 'robot',
+      name: 'robot-1',
+      subject: 'robot:robot-1',
+    });
     const otherTenantRobot = await platform.stack.auth.token({
       tenantId: 'other',
       role: 'robot',
@@ -150,7 +162,9 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
     expect(await askForSecret('default', otherTenantRobot, demo.jobId)).toMatchObject({
       refused: 'not-a-robot',
     });
-    expect(await askForSecret('default', 'aek_forged', demo.jobId)).toMatchObject({ refused: 'unauthenticated' });
+    expect(await askForSecret('default', 'aek_forged', demo.jobId)).toMatchObject({
+      refused: 'unauthenticated',
+    });
     const refusals = await eventually(async () => {
       const found = (await audit()).filter(isSecretRead).filter((e) => e.data.refused);
       return found.length >= 3 ? found : undefined;
@@ -183,12 +197,17 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
       expect({ path, ok: answer.status < 300 }).toEqual({ path, ok: true });
       return answer.body;
     };
-    const schedule = await created('POST', '/api/v1/schedules', { workflowId: 'demo-order-entry', cron: '0 0 1 1 *' });
+    const schedule = await created('POST', '/api/v1/schedules', {
+      workflowId: 'demo-order-entry',
+      cron: '0 0 1 1 *',
+    });
     const hook = await created('POST', '/api/v1/hooks', { workflowId: 'demo-order-entry' });
     await created('PUT', '/api/v1/queues/iso-queue', {});
     const item = await created('POST', '/api/v1/queues/iso-queue/items', { reference: 'iso-1' });
     const key = await created('POST', '/api/v1/auth/api-keys', { name: 'iso-key', role: 'viewer' });
-    await eventually(async () => ((await owner('GET', `/api/v1/dead-letters/${probe.jobId}`)).status === 200 ? true : undefined));
+    await eventually(async () =>
+      (await owner('GET', `/api/v1/dead-letters/${probe.jobId}`)).status === 200 ? true : undefined,
+    );
 
     const owned = [
       `/api/v1/jobs/${demo.jobId}`,
@@ -206,14 +225,38 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
       expect({ path, owner: (await owner('GET', path)).status }).toEqual({ path, owner: 200 });
       expect({ path, other: (await other('GET', path)).status }).toEqual({ path, other: 404 });
     }
-    const ids = [demo.jobId, probe.jobId, 'demo-order-entry', 'secret-probe', String(schedule['scheduleId']),
-      String(hook['hookId']), 'robot-1', 'demoPassword', 'iso-key', 'iso-queue'];
-    for (const path of ['/api/v1/jobs', '/api/v1/workflows', '/api/v1/schedules', '/api/v1/hooks', '/api/v1/robots',
-      '/api/v1/dead-letters', '/api/v1/secrets', '/api/v1/auth/api-keys', '/api/v1/healing/heals',
-      '/api/v1/healing/proposals', '/api/v1/metrics/fleet']) {
+    const ids = [
+      demo.jobId,
+      probe.jobId,
+      'demo-order-entry',
+      'secret-probe',
+      String(schedule['scheduleId']),
+      String(hook['hookId']),
+      'robot-1',
+      'demoPassword',
+      'iso-key',
+      'iso-queue',
+    ];
+    for (const path of [
+      '/api/v1/jobs',
+      '/api/v1/workflows',
+      '/api/v1/schedules',
+      '/api/v1/hooks',
+      '/api/v1/robots',
+      '/api/v1/dead-letters',
+      '/api/v1/secrets',
+      '/api/v1/auth/api-keys',
+      '/api/v1/healing/heals',
+      '/api/v1/healing/proposals',
+      '/api/v1/metrics/fleet',
+    ]) {
       const { status, body } = await other('GET', path);
       const text = JSON.stringify(body);
-      expect({ path, status, seen: ids.filter((id) => text.includes(id)) }).toEqual({ path, status: 200, seen: [] });
+      expect({ path, status, seen: ids.filter((id) => text.includes(id)) }).toEqual({
+        path,
+        status: 200,
+        seen: [],
+      });
     }
 
     const untouchable: [string, string, unknown?][] = [
@@ -232,14 +275,24 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
       ['DELETE', `/api/v1/auth/api-keys/${String(key['id'])}`],
     ];
     for (const [method, path, body] of untouchable)
-      expect({ method, path, status: (await other(method, path, body)).status }).toEqual({ method, path, status: 404 });
+      expect({ method, path, status: (await other(method, path, body)).status }).toEqual({
+        method,
+        path,
+        status: 404,
+      });
     // Writing "the same" names creates the intruder's own, and leaves the owner's as they were.
-    expect((await other('PUT', '/api/v1/secrets/demoPassword', { value: 'intruder-value' })).status).toBe(200);
+    expect((await other('PUT', '/api/v1/secrets/demoPassword', { value: 'intruder-value' })).status).toBe(
+      200,
+    );
     expect((await other('DELETE', '/api/v1/workflows/secret-probe/dispatch-policy')).status).toBe(204);
     expect((await owner('GET', '/api/v1/workflows/secret-probe/dispatch-policy')).status).toBe(200);
-    const secrets = (await owner('GET', '/api/v1/secrets')).body['secrets'] as { name: string; updatedBy: string }[];
+    const secrets = (await owner('GET', '/api/v1/secrets')).body['secrets'] as {
+      name: string;
+      updatedBy: string;
+    }[];
     expect(secrets.find((s) => s.name === 'demoPassword')?.updatedBy).toBe('test:admin@default');
-    for (const path of owned) expect({ path, owner: (await owner('GET', path)).status }).toEqual({ path, owner: 200 });
+    for (const path of owned)
+      expect({ path, owner: (await owner('GET', path)).status }).toEqual({ path, owner: 200 });
   });
 
   it('finds the password nowhere: events, KV, objects, tables, logs, API answers', async () => {
@@ -330,7 +383,11 @@ async function scanStream(
     const headers = message.header
       ? [...message.header.keys()].map((k) => `${k}: ${message.header.values(k).join(',')}`).join('\n')
       : '';
-    scan('stream', `${stream}#${seq} ${message.subject}`, Buffer.concat([Buffer.from(headers), message.data]));
+    scan(
+      'stream',
+      `${stream}#${seq} ${message.subject}`,
+      Buffer.concat([Buffer.from(headers), message.data]),
+    );
   }
 }
 

@@ -120,7 +120,9 @@ export class RobotModule {
               readArtifact: (ref) => artifacts.get(ref),
               captureFailure: (page, name) => captureFailureArtifacts(page, artifacts, { name }),
               secret: environmentSecrets(),
-              ...(config.ROBOT_CREDENTIAL ? { jobSecrets: new VaultSecrets(nc, config.ROBOT_CREDENTIAL) } : {}),
+              ...(config.ROBOT_CREDENTIAL
+                ? { jobSecrets: new VaultSecrets(nc, config.ROBOT_CREDENTIAL) }
+                : {}),
               healing: new StepHealing({
                 store,
                 fingerprints: fingerprintBucket(nc),

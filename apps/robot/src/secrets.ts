@@ -49,9 +49,13 @@ export class VaultSecrets implements JobSecrets {
     };
     let data: Uint8Array;
     try {
-      ({ data } = await this.nc.request(subjects.secretRead(tenantId), encoder.encode(JSON.stringify(request)), {
-        timeout: this.timeoutMs,
-      }));
+      ({ data } = await this.nc.request(
+        subjects.secretRead(tenantId),
+        encoder.encode(JSON.stringify(request)),
+        {
+          timeout: this.timeoutMs,
+        },
+      ));
     } catch (error) {
       throw new SecretAccessError(`the vault did not answer: ${(error as Error).message}`, { cause: error });
     }
@@ -60,7 +64,10 @@ export class VaultSecrets implements JobSecrets {
     if (!reply.success) throw new SecretAccessError('the vault sent an unreadable reply');
     if ('refused' in reply.data)
       throw new SecretAccessError(`the vault refused (${reply.data.refused}): ${reply.data.message}`);
-    const values = JSON.parse(recipient.open(reply.data.sealed, jobId).toString('utf8')) as Record<string, string>;
+    const values = JSON.parse(recipient.open(reply.data.sealed, jobId).toString('utf8')) as Record<
+      string,
+      string
+    >;
     return values;
   }
 }

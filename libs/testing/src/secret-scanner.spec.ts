@@ -28,14 +28,22 @@ describe('the secret scanner', () => {
   it('finds a value in gzipped and in binary bytes', () => {
     const scanner = new SecretScanner(SECRET);
     scanner.scan('artifact', 'dom.html.gz', gzipSync(Buffer.from(`<input value="${SECRET}">`)));
-    scanner.scan('artifact', 'shot.bin', Buffer.concat([Buffer.from([0, 255, 3]), Buffer.from(SECRET), Buffer.from([7])]));
+    scanner.scan(
+      'artifact',
+      'shot.bin',
+      Buffer.concat([Buffer.from([0, 255, 3]), Buffer.from(SECRET), Buffer.from([7])]),
+    );
     expect(scanner.findings.map((f) => f.where)).toEqual(['dom.html.gz', 'shot.bin']);
     expect(scanner.scanned).toBe(2);
   });
 
   it('finds nothing where the value is absent, even near misses', () => {
     const scanner = new SecretScanner(SECRET);
-    scanner.scan('log', 'near miss', `${SECRET.slice(0, -1)} and ${Buffer.from(SECRET.slice(1)).toString('base64')}`);
+    scanner.scan(
+      'log',
+      'near miss',
+      `${SECRET.slice(0, -1)} and ${Buffer.from(SECRET.slice(1)).toString('base64')}`,
+    );
     expect(scanner.findings).toEqual([]);
   });
 

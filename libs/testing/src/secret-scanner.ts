@@ -51,7 +51,8 @@ export class SecretScanner {
   private scannedCount = 0;
 
   constructor(secret: string) {
-    if (secret.length < 8) throw new Error('scan for a secret of at least 8 characters: shorter ones match by chance');
+    if (secret.length < 8)
+      throw new Error('scan for a secret of at least 8 characters: shorter ones match by chance');
     this.needles = encodingsOf(secret);
   }
 

@@ -44,7 +44,11 @@ describe('the KV secret vault (real nats-server)', () => {
     expect((await vault.list('round')).map((s) => s.name)).toEqual(['apiToken', 'dbPassword']);
     expect(JSON.stringify(await vault.list('round'))).not.toContain('tok-123');
     const raw = await rawBucket();
-    for (const clear of ['correct horse battery staple', 'tok-123', Buffer.from('tok-123').toString('base64')])
+    for (const clear of [
+      'correct horse battery staple',
+      'tok-123',
+      Buffer.from('tok-123').toString('base64'),
+    ])
       expect(raw).not.toContain(clear);
     expect(await vault.remove('round', 'apiToken')).toBe(true);
     expect(await vault.remove('round', 'apiToken')).toBe(false);

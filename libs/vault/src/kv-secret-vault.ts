@@ -153,7 +153,11 @@ export class KvSecretVault implements SecretVault {
       if (record.masterKid === this.keyring.current.kid) return 'current';
       const dataKey = this.unwrap(tenantId, record);
       try {
-        await this.kv.update(key, JSON.stringify(this.wrap(tenantId, record.dataKeyId, dataKey)), entry.revision);
+        await this.kv.update(
+          key,
+          JSON.stringify(this.wrap(tenantId, record.dataKeyId, dataKey)),
+          entry.revision,
+        );
         return 'rewrapped';
       } catch (error) {
         // Someone else rewrapped or destroyed it meanwhile: look again.

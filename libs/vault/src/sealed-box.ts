@@ -1,10 +1,4 @@
-import {
-  createPublicKey,
-  diffieHellman,
-  generateKeyPairSync,
-  hkdfSync,
-  type KeyObject,
-} from 'node:crypto';
+import { createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from 'node:crypto';
 import { open, seal } from './aead';
 
 const INFO = 'aether.sealed-box.v1';

@@ -38,7 +38,9 @@ export function staleTimestamp(timestamp: string | undefined, nowMs: number): st
   if (!timestamp || !/^\d{1,12}$/.test(timestamp.trim()))
     return `missing or malformed ${TIMESTAMP_HEADER}: the delivery's Unix time in seconds, signed with the body`;
   const skew = Math.abs(nowMs / 1000 - Number(timestamp.trim()));
-  return skew > REPLAY_WINDOW_S ? `${TIMESTAMP_HEADER} is more than ${REPLAY_WINDOW_S} s away from now` : undefined;
+  return skew > REPLAY_WINDOW_S
+    ? `${TIMESTAMP_HEADER} is more than ${REPLAY_WINDOW_S} s away from now`
+    : undefined;
 }
 
 /** The job id of one delivery: the same hook and idempotency key (or, without one, the same signed body) give the same id. */

@@ -1,4 +1,14 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Put } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Put,
+} from '@nestjs/common';
 import { z } from 'zod';
 import type { Principal } from '@aether/identity';
 import { SecretNameSchema, SecretValueSchema, type SecretVault } from '@aether/vault';
@@ -31,6 +41,7 @@ export class SecretsController {
   @HttpCode(204)
   async remove(@Tenant() tenantId: string, @Param('name') name: string) {
     const secretName = parseOr400(SecretNameSchema, name, 'name');
-    if (!(await this.vault.remove(tenantId, secretName))) throw new NotFoundException(`secret ${name} not found`);
+    if (!(await this.vault.remove(tenantId, secretName)))
+      throw new NotFoundException(`secret ${name} not found`);
   }
 }

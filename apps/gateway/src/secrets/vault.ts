@@ -8,7 +8,11 @@ import type { GatewayConfig } from '../config';
  * background, every data key the current master key did not wrap: rolling out a new current key
  * (that every replica already knew as another key) is the whole rotation (ADR 36).
  */
-export async function openVault(nc: NatsConnection, config: GatewayConfig, logger: Logger): Promise<SecretVault> {
+export async function openVault(
+  nc: NatsConnection,
+  config: GatewayConfig,
+  logger: Logger,
+): Promise<SecretVault> {
   const keyring = loadMasterKeyring({
     current: config.AETHER_MASTER_KEY,
     others: config.AETHER_MASTER_KEY_OTHERS,
@@ -19,8 +23,13 @@ export async function openVault(nc: NatsConnection, config: GatewayConfig, logge
     .rewrap()
     .then((report) => {
       if (report.rewrapped > 0)
-        logger.info({ ...report, masterKey: keyring.current.kid }, 'vault data keys rewrapped to the current master key');
+        logger.info(
+          { ...report, masterKey: keyring.current.kid },
+          'vault data keys rewrapped to the current master key',
+        );
     })
-    .catch((error: unknown) => logger.error({ err: error }, 'rewrapping vault data keys failed; reads still work'));
+    .catch((error: unknown) =>
+      logger.error({ err: error }, 'rewrapping vault data keys failed; reads still work'),
+    );
   return vault;
 }

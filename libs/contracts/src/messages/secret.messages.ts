@@ -5,7 +5,10 @@ import { defineMessage, type MessageOf } from '../envelope';
 /** A workflow's name for a secret (`secrets.<name>`). */
 export const SecretRefSchema = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'secret names are letters, digits and "_", not starting with a digit');
+  .regex(
+    /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+    'secret names are letters, digits and "_", not starting with a digit',
+  );
 
 /**
  * A robot asks for the secrets a step of a job it holds refers to, on

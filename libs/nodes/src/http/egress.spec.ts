@@ -8,9 +8,25 @@ describe('the egress policy', () => {
   const open = EgressPolicy.parse(undefined);
 
   it('refuses link-local and cloud metadata destinations by default, and nothing else', () => {
-    for (const address of ['169.254.169.254', '169.254.1.1', '::ffff:169.254.169.254', 'fe80::1', 'fd00:ec2::254', '100.100.100.200'])
-      expect({ address, refused: open.refuseAddress(address, address) }).toEqual({ address, refused: expect.any(String) });
-    for (const host of ['metadata.google.internal', 'METADATA.GOOGLE.INTERNAL.', 'metadata', 'instance-data', '[fd00:ec2::254]'])
+    for (const address of [
+      '169.254.169.254',
+      '169.254.1.1',
+      '::ffff:169.254.169.254',
+      'fe80::1',
+      'fd00:ec2::254',
+      '100.100.100.200',
+    ])
+      expect({ address, refused: open.refuseAddress(address, address) }).toEqual({
+        address,
+        refused: expect.any(String),
+      });
+    for (const host of [
+      'metadata.google.internal',
+      'METADATA.GOOGLE.INTERNAL.',
+      'metadata',
+      'instance-data',
+      '[fd00:ec2::254]',
+    ])
       expect({ host, refused: open.refuseHost(host) }).toEqual({ host, refused: expect.any(String) });
     for (const address of ['127.0.0.1', '10.0.0.1', '93.184.216.34', '::1', '2001:db8::1'])
       expect(open.refuseAddress(address, 'example.com')).toBeUndefined();
@@ -34,7 +50,9 @@ describe('the egress policy', () => {
     expect(EgressPolicy.parse('169.254.0.0/16').refuseAddress('169.254.169.254', 'x')).toMatch(/metadata/);
     expect(EgressPolicy.parse('169.254.169.254').refuseAddress('169.254.169.254', 'x')).toBeUndefined();
     expect(EgressPolicy.parse('*.internal').refuseHost('metadata.google.internal')).toMatch(/metadata/);
-    expect(EgressPolicy.parse('metadata.google.internal').refuseHost('metadata.google.internal')).toBeUndefined();
+    expect(
+      EgressPolicy.parse('metadata.google.internal').refuseHost('metadata.google.internal'),
+    ).toBeUndefined();
   });
 
   it('names an entry it cannot read', () => {

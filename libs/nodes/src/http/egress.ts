@@ -35,7 +35,10 @@ function unmapped(address: string): string {
 }
 
 function normaliseHost(host: string): string {
-  return host.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  return host
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
 }
 
 /**
@@ -77,7 +80,8 @@ export class EgressPolicy {
     if (isIP(host)) {
       this.allowedAddresses.add(unmapped(host));
       this.allowedRanges.addAddress(unmapped(host), family(unmapped(host)));
-    } else if (host.startsWith('*.') && /^[a-z0-9.-]+$/.test(host.slice(2))) this.allowedSuffixes.push(host.slice(1));
+    } else if (host.startsWith('*.') && /^[a-z0-9.-]+$/.test(host.slice(2)))
+      this.allowedSuffixes.push(host.slice(1));
     else if (/^[a-z0-9.-]+$/.test(host)) this.allowedNames.add(host);
     else throw new Error(`egress allow-list: "${entry}" is not a host name, address or CIDR range`);
   }
@@ -114,14 +118,18 @@ const systemResolver: Resolver = (hostname) => dns.lookup(hostname, { all: true,
  * checked as they are, names are resolved once and every answer checked, and the connection goes
  * to the answer that was checked (no second resolution to rebind).
  */
-export function guardedConnector(policy: EgressPolicy, resolve: Resolver = systemResolver): buildConnector.connector {
+export function guardedConnector(
+  policy: EgressPolicy,
+  resolve: Resolver = systemResolver,
+): buildConnector.connector {
   const lookup: LookupFunction = (hostname, options, callback) => {
     resolve(hostname).then(
       (answers) => {
         const wanted = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family;
         const usable = wanted ? answers.filter((a) => a.family === wanted) : answers;
         const refused = usable.map((a) => policy.refuseAddress(a.address, hostname)).find(Boolean);
-        if (refused) return callback(new EgressDeniedError(`requests to ${refused} are not allowed on this robot`), '');
+        if (refused)
+          return callback(new EgressDeniedError(`requests to ${refused} are not allowed on this robot`), '');
         if (usable.length === 0)
           return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
         if (options.all) return callback(null, [...usable]);

@@ -39,7 +39,9 @@ type HttpMethod = NonNullable<NodeParams<'http.request'>['method']>;
 /** The `http.request` handler and the agent it owns; `close()` ends its sockets. */
 export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & { close(): Promise<void> } {
   if (options.dispatcher && options.egress)
-    throw new Error('http.request: an egress policy guards the handler\'s own agent; give egress or dispatcher, not both');
+    throw new Error(
+      "http.request: an egress policy guards the handler's own agent; give egress or dispatcher, not both",
+    );
   const own =
     options.dispatcher === undefined
       ? new Agent({
