@@ -210,7 +210,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const addRobot = async (name = `robot-${robots.length + 1}`, env: Record<string, string> = {}) => {
     const tenantId = env['ROBOT_TENANT'] ?? options.robotEnv?.['ROBOT_TENANT'] ?? 'default';
     // A production robot gets an API key of role robot named after it; a token lasts as long here.
-    const credential = options.secrets
+    const credential: Record<string, string> = options.secrets
       ? {
           ROBOT_CREDENTIAL: await auth.token({
             tenantId,
