@@ -31,7 +31,7 @@ import { QueuesController } from './queues/queues.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { RobotPresenceMirror } from './robots/robot-presence';
 import { SECRET_VAULT, SecretsController } from './secrets/secrets.controller';
-import { SecretReadResponder } from './secrets/secret-read.responder';
+import { SECRETS_LOGGER, SecretReadResponder } from './secrets/secret-read.responder';
 import { openVault } from './secrets/vault';
 
 @Module({})
@@ -73,6 +73,7 @@ export class GatewayModule {
           useFactory: (nc: NatsConnection) => openVault(nc, config, logger),
           inject: [NATS_CONNECTION],
         },
+        { provide: SECRETS_LOGGER, useValue: logger },
         SecretReadResponder,
         {
           provide: METRICS,

@@ -16,9 +16,10 @@ import type { Principal } from '@aether/identity';
 import { foldJob } from '@aether/job-domain';
 import { EVENT_STORE, NATS_CONNECTION, type Logger } from '@aether/service-kit';
 import { SecretUnreadableError, sealTo, type SecretVault } from '@aether/vault';
-import { AUTH_LOGGER } from '../auth/auth.guard';
 import { Authenticator, UnauthenticatedError } from '../auth/authenticator';
 import { SECRET_VAULT } from './secrets.controller';
+
+export const SECRETS_LOGGER = Symbol('SECRETS_LOGGER');
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 const encoder = new TextEncoder();
@@ -40,7 +41,7 @@ export class SecretReadResponder implements OnApplicationBootstrap, OnModuleDest
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SECRET_VAULT) private readonly vault: SecretVault,
-    @Inject(AUTH_LOGGER) private readonly logger: Logger,
+    @Inject(SECRETS_LOGGER) private readonly logger: Logger,
     private readonly authenticator: Authenticator,
   ) {}
 
