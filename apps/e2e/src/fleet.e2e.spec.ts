@@ -42,7 +42,17 @@ const WORKFLOWS = [
   },
   {
     id: 'always-fails',
-    nodes: [{ id: 'boom', type: 'stopWithError', params: { message: 'the portal is down' } }],
+    nodes: [
+      {
+        id: 'boom',
+        type: 'stopWithError',
+        params: { message: 'the portal is down', code: 'PORTAL_DOWN', kind: 'application' },
+      },
+    ],
+  },
+  {
+    id: 'out-of-stock',
+    nodes: [{ id: 'no-stock', type: 'stopWithError', params: { message: 'no stock', code: 'NO_STOCK' } }],
   },
   { id: 'noop', nodes: [{ id: 'mark', type: 'data.set', params: { values: { done: true } } }] },
 ];
@@ -324,6 +334,25 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       return again.some((e) => e.type === 'JobDispatched' && e.data['attempt'] === 4) ? true : undefined;
     });
     expect((await api('POST', '/api/v1/dead-letters/no-such-job/requeue', {})).status).toBe(404);
+  });
+
+  it('fails a job raising a business exception at once: never retried', async () => {
+    const business = await trigger('out-of-stock');
+    const dead = await eventually(
+      async () => {
+        const { body } = await api<{ id: string; attempts: number; error: { code: string } }[]>(
+          'GET',
+          '/api/v1/dead-letters',
+        );
+        return body.find((d) => d.id === business);
+      },
+      { timeoutMs: 20_000, what: 'the job in the dead letters' },
+    );
+    expect(dead).toMatchObject({ attempts: 1, error: { code: 'NO_STOCK' } });
+    const types = (await events(business)).map((e) => e.type);
+    expect(types.filter((type) => type === 'JobRetryScheduled' || type === 'JobStarted')).toEqual([
+      'JobStarted',
+    ]);
   });
 
   it('starts one job per webhook delivery, verified by its HMAC signature', async () => {

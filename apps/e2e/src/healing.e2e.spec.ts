@@ -194,6 +194,55 @@ describe('self-healing selectors: a login workflow against a changing demo site'
     expect(heals(await events(failed.jobId))).toEqual([]);
   });
 
+  it('fails a job whose selector matches two elements at once, as AMBIGUOUS_SELECTOR, without walking the retry schedule', async () => {
+    platform.site.setVariant('v1');
+    // The dispatcher's default schedule (10 s, 1 min, …) applies: no dispatch policy for this workflow.
+    const { status } = await api('/api/v1/workflows', {
+      method: 'POST',
+      body: JSON.stringify({
+        id: 'two-inputs',
+        inputs: { siteUrl: { type: 'string', required: true } },
+        defaults: { timeoutMs: 5_000 },
+        nodes: [
+          { id: 'open', type: 'browser.goto', params: { url: '{{ inputs.siteUrl }}/login' }, next: 'fill' },
+          // The login form has two inputs, user and password: the selector does not say which.
+          { id: 'fill', type: 'browser.fill', params: { selector: 'form input', value: 'demo' } },
+        ],
+      }),
+    });
+    expect(status).toBe(201);
+    const jobId = await trigger('two-inputs');
+    const history = await eventually(
+      async () => {
+        const all = await events(jobId);
+        return all.some((e) => e.type === 'JobDeadLettered') ? all : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the job dead-lettered' },
+    );
+    const ambiguous = {
+      code: 'AMBIGUOUS_SELECTOR',
+      retryable: false,
+      message: 'Selector "form input" matched 2 elements; expected exactly one',
+    };
+    expect(history.find((e) => e.type === 'StepFailed')?.data).toMatchObject({
+      nodeId: 'fill',
+      error: ambiguous,
+    });
+    expect(history.map((e) => e.type).filter((type) => type.startsWith('Job'))).toEqual([
+      'JobRequested',
+      'JobStarted',
+      'JobFailed',
+      'JobDeadLettered',
+    ]);
+    expect(history.at(-1)?.data).toMatchObject({ attempts: 1, error: ambiguous });
+    const dead = await eventually(async () => {
+      const { body } =
+        await api<{ id: string; attempts: number; error: { code: string } }[]>('/api/v1/dead-letters');
+      return body.find((d) => d.id === jobId);
+    });
+    expect(dead).toMatchObject({ attempts: 1, error: { code: 'AMBIGUOUS_SELECTOR' } });
+  });
+
   it('with heal-and-pause parks the job on the proposed heal; retry-step approves and applies it', async () => {
     platform.site.setVariant('v1');
     await publish(loginWorkflow('paused-login', 'heal-and-pause'));

@@ -76,6 +76,7 @@ export {
   type SecretReadReply,
 } from './messages/secret.messages';
 export { RequestJob, JOB_COMMANDS, type JobCommand } from './messages/job.commands';
+export { JobNeedsSchema, type JobNeeds } from './messages/job-request';
 export { RunJob, WORK_MESSAGES, type WorkMessage } from './messages/work';
 export {
   RobotTagSchema,

@@ -1,4 +1,4 @@
-import type { ErrorInfo, JsonObject, Placement } from '@aether/contracts';
+import type { ErrorInfo, JobNeeds, JsonObject, Placement } from '@aether/contracts';
 import type { RetrySchedule } from './retry-policy';
 
 /**
@@ -21,6 +21,12 @@ type Command<TType extends string, TData = Record<string, never>> = {
   readonly meta: CommandMeta;
 };
 
+/** A published version of a workflow and what it needs of a robot (derived from the node catalog). */
+export interface PublishedVersion {
+  readonly version: number;
+  readonly needs: JobNeeds;
+}
+
 /** Start a job (scheduler). `published`: the workflow's published versions, oldest first. */
 export type RequestJobCommand = Command<
   'RequestJob',
@@ -35,7 +41,7 @@ export type RequestJobCommand = Command<
       readonly sourceId?: string;
     };
     readonly placement?: Placement;
-    readonly published: readonly number[];
+    readonly published: readonly PublishedVersion[];
   }
 >;
 /** Place the job again on a robot's work subject (the dispatcher; a first placement is no event, ADR 26). */

@@ -16,9 +16,12 @@ describe('RequestJob', () => {
     variables: { a: 1 },
     priority: 10,
     trigger: { kind: 'manual' as const },
-    published: [1, 2],
+    published: [
+      { version: 1, needs: { browser: false, desktop: false } },
+      { version: 2, needs: { browser: true, desktop: false } },
+    ],
   };
-  it('given no job, then it is requested pinned to the latest published version', () =>
+  it("given no job, then it is requested pinned to the latest published version, carrying that version's needs", () =>
     given()
       .when({ type: 'RequestJob', data: request })
       .then({
@@ -29,15 +32,16 @@ describe('RequestJob', () => {
           variables: { a: 1 },
           priority: 10,
           trigger: { kind: 'manual' },
+          needs: { browser: true, desktop: false },
         },
       }));
-  it('given no job, when the version asked for was published, then it is pinned to it', () =>
+  it('given no job, when the version asked for was published, then it is pinned to it and its needs', () =>
     given()
       .when({ type: 'RequestJob', data: { ...request, workflowVersion: 1 } })
       .then(
         expect.objectContaining({
           type: 'JobRequested',
-          data: expect.objectContaining({ workflowVersion: 1 }),
+          data: expect.objectContaining({ workflowVersion: 1, needs: { browser: false, desktop: false } }),
         }),
       ));
   it('given no job, when the workflow does not exist or lacks the version, then the job is rejected (an event)', () => {
@@ -366,6 +370,30 @@ describe('SettleFailure (the dispatcher applies the retry policy)', () => {
         type: 'JobDeadLettered',
         data: { attempts: 3, error: { message: 'site down', retryable: true } },
       }));
+  it('given an application exception (retryable: a timeout, the portal down), then the schedule is walked', () => {
+    const timeout = { message: 'timed out', code: 'TIMEOUT', retryable: true };
+    given(...running, h.failed(timeout))
+      .when(settle())
+      .then(
+        expect.objectContaining({ type: 'JobRetryScheduled', data: expect.objectContaining({ attempt: 2 }) }),
+      );
+  });
+  it('given a deterministic failure (a selector matching two elements), then it is dead-lettered at once', () => {
+    const ambiguous = {
+      message: 'Selector "form input" matched 2 elements; expected exactly one',
+      code: 'AMBIGUOUS_SELECTOR',
+      retryable: false,
+    };
+    given(...running, h.failed(ambiguous))
+      .when(settle())
+      .then({ type: 'JobDeadLettered', data: { attempts: 1, error: ambiguous } });
+  });
+  it('given a business exception, then it is never retried, even on a later attempt', () => {
+    const business = { message: 'no stock for A1', code: 'NO_STOCK', retryable: false };
+    given(...running, h.failed(), h.retryScheduled(2), h.dispatched(2), h.started(), h.failed(business))
+      .when(settle())
+      .then({ type: 'JobDeadLettered', data: { attempts: 2, error: business } });
+  });
   it('given a failure an operator declared, then it is dead-lettered at once', () => {
     const error = { message: 'failed by an operator', code: 'FailedByOperator', retryable: false };
     given(...running, h.failed(error))

@@ -44,9 +44,10 @@ export function decide(command: JobCommand, state: JobState): JobDecision {
   if (command.type === 'RequestJob') {
     if (state.status !== 'new') return refuse('already_requested', 'was requested already');
     const { published, workflowVersion, ...request } = command.data;
-    const version = workflowVersion ?? published.at(-1);
-    if (version !== undefined && published.includes(version))
-      return emit(event(JobRequested, { ...request, workflowVersion: version }));
+    const version = workflowVersion ?? published.at(-1)?.version;
+    const pinned = published.find((candidate) => candidate.version === version);
+    if (pinned)
+      return emit(event(JobRequested, { ...request, workflowVersion: pinned.version, needs: pinned.needs }));
     const reason =
       version === undefined
         ? `workflow ${request.workflowId} does not exist`

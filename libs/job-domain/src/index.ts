@@ -16,6 +16,7 @@ export type {
   JobCommand,
   JobCommandType,
   RequestJobCommand,
+  PublishedVersion,
   PlaceJobCommand,
   RejectJobCommand,
   ClaimJobCommand,

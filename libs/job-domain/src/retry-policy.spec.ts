@@ -29,7 +29,7 @@ describe('decideRetry', () => {
     });
   });
 
-  it('dead-letters at once when retries are off or the failure is final', () => {
+  it('dead-letters at once when retries are off or the failure is not retryable', () => {
     expect(decideRetry({ delaysMs: [], jitter: 0 }, 1, 1, error, Math.random)).toEqual({
       kind: 'dead-letter',
       attempts: 1,
@@ -37,5 +37,7 @@ describe('decideRetry', () => {
     expect(
       decideRetry(schedule, 1, 1, { message: 'no', code: 'FailedByOperator', retryable: false }, Math.random),
     ).toEqual({ kind: 'dead-letter', attempts: 1 });
+    const ambiguous = { message: 'matched 2 elements', code: 'AMBIGUOUS_SELECTOR', retryable: false };
+    expect(decideRetry(schedule, 3, 1, ambiguous, Math.random)).toEqual({ kind: 'dead-letter', attempts: 3 });
   });
 });

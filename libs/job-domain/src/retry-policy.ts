@@ -10,13 +10,13 @@ export type RetryDecision =
   | { readonly kind: 'retry'; readonly attempt: number; readonly delayMs: number }
   | { readonly kind: 'dead-letter'; readonly attempts: number };
 
-/** Failures an operator or the platform declared final: retrying them cannot help. */
-const FINAL_CODES = new Set(['FailedByOperator', 'WorkflowUnavailableError']);
-
 /**
  * After attempt `attempt` failed: retry with the next delay of the schedule, or dead-letter
- * once it is used up. `firstAttempt` is where the current schedule began (1, or the attempt
- * a requeue started). `random` is injected so the decision is testable.
+ * once it is used up. A failure that is not `retryable` — deterministic (an ambiguous selector,
+ * invalid params), a business exception, a failure an operator declared — is dead-lettered at
+ * once: another attempt would meet the same answer (ADR 29). `firstAttempt` is where the
+ * current schedule began (1, or the attempt a requeue started). `random` is injected so the
+ * decision is testable.
  */
 export function decideRetry(
   schedule: RetrySchedule,
@@ -26,7 +26,7 @@ export function decideRetry(
   random: () => number,
 ): RetryDecision {
   const used = attempt - firstAttempt;
-  if (FINAL_CODES.has(error.code ?? '') || used >= schedule.delaysMs.length) {
+  if (!error.retryable || used >= schedule.delaysMs.length) {
     return { kind: 'dead-letter', attempts: used + 1 };
   }
   const base = schedule.delaysMs[used];

@@ -1,7 +1,10 @@
 /**
- * Failures a node handler throws. Each says whether running the step again may help
- * (`retryable` → the robot naks with a delay) or not (terminal → the step fails and the
- * job follows the workflow's error path). `code` is what `StepFailed.error.code` carries.
+ * Failures a node handler throws, classified where they arise. Each says whether running the
+ * step again may help: `retryable` for application exceptions (timeouts, the network, a server's
+ * 5xx, anything unclassified), which the workflow's retry policy and then the job's retry
+ * schedule try again; not retryable for deterministic ones (invalid params, a missing or
+ * ambiguous element), which fail the job at once (ADR 29). `code` is what `StepFailed.error.code`
+ * carries.
  */
 export abstract class NodeError extends Error {
   abstract readonly code: string;
@@ -14,28 +17,56 @@ export abstract class NodeError extends Error {
 }
 
 /**
- * No element (or more than one, for a strict action) matched the selector. Terminal: the
- * page is not what the workflow expects. Self-healing may propose another selector.
+ * No element matched the selector (or the image is not on the screen). Terminal: the page is
+ * not what the workflow expects. Self-healing may propose another selector.
  */
 export class ElementNotFoundError extends NodeError {
-  readonly code = 'ELEMENT_NOT_FOUND';
+  readonly code: string = 'ELEMENT_NOT_FOUND';
   readonly retryable = false;
 
   constructor(
     /** The selector, or the image reference for desktop image searches. */
     readonly selector: string,
-    /** Elements matching when the step gave up: `0` missing, `> 1` ambiguous. */
+    /** Elements matching when the step gave up (0 here; more than one is `AmbiguousSelectorError`). */
+    readonly matchCount: number,
+    options?: { cause?: unknown; message?: string },
+  ) {
+    super(options?.message ?? `No element matches "${selector}"`, options);
+  }
+}
+
+/**
+ * The selector matched several elements where the action needs exactly one. Deterministic: the
+ * same page gives the same answer, so neither the step nor the job is retried; the workflow's
+ * selector must say which element it means (or self-healing pick it). Not `ELEMENT_NOT_FOUND`:
+ * the element may well be there, twice.
+ */
+export class AmbiguousSelectorError extends NodeError {
+  readonly code = 'AMBIGUOUS_SELECTOR';
+  readonly retryable = false;
+
+  constructor(
+    readonly selector: string,
+    /** How many elements matched, more than one. */
     readonly matchCount: number,
     options?: { cause?: unknown; message?: string },
   ) {
     super(
-      options?.message ??
-        (matchCount > 1
-          ? `Selector "${selector}" matched ${matchCount} elements; expected exactly one`
-          : `No element matches "${selector}"`),
+      options?.message ?? `Selector "${selector}" matched ${matchCount} elements; expected exactly one`,
       options,
     );
   }
+}
+
+/** What a selector that did not match exactly one element means: missing (0) or ambiguous (> 1). */
+export function selectorMismatch(
+  selector: string,
+  matchCount: number,
+  options?: { cause?: unknown; message?: string },
+): ElementNotFoundError | AmbiguousSelectorError {
+  return matchCount > 1
+    ? new AmbiguousSelectorError(selector, matchCount, options)
+    : new ElementNotFoundError(selector, matchCount, options);
 }
 
 /**
@@ -111,6 +142,16 @@ export class FileAccessError extends NodeError {
 export class NodeParamsError extends NodeError {
   readonly code = 'INVALID_PARAMS';
   readonly retryable = false;
+}
+
+/** The robot has no handler for the step's node type (a robot older than the workflow). Terminal. */
+export class NoHandlerError extends NodeError {
+  readonly code = 'NO_HANDLER';
+  readonly retryable = false;
+
+  constructor(readonly nodeType: string) {
+    super(`this robot has no handler for node type ${nodeType}`);
+  }
 }
 
 /** Any thrown value as a node error: unknown failures are retryable, since the robot cannot tell. */

@@ -7,6 +7,7 @@ import { ConfinedFolder } from './files/confined-folder';
 import { fileHandlers } from './files/file.handlers';
 import { delayHandler } from './flow/delay.handler';
 import { createHttpHandler, type HttpNodeOptions } from './http/http.handler';
+import { xlsxHandlers } from './xlsx/xlsx.handlers';
 
 export interface NodeHandlersOptions {
   /**
@@ -35,6 +36,7 @@ export function createNodeHandlers(options: NodeHandlersOptions): NodeHandlerTab
     ...dataHandlers(folder),
     ...collectionHandlers(),
     ...fileHandlers(folder),
+    ...xlsxHandlers(folder),
     delayHandler,
   ];
   const table = new Map<string, NodeHandler>();

@@ -9,11 +9,13 @@ export type {
   NodeOutput,
 } from './contract';
 export {
+  AmbiguousSelectorError,
   ClickMissedError,
   ElementNotFoundError,
   FileAccessError,
   HealApprovalNeededError,
   HttpError,
+  NoHandlerError,
   NodeCancelledError,
   NodeError,
   NodeParamsError,

@@ -47,7 +47,8 @@ export interface NodeSpec {
 /** Something a node type needs of the robot that runs it. */
 export type NodeNeed = 'browser' | 'desktop';
 
-export type NodeCategory = 'browser' | 'desktop' | 'http' | 'data' | 'file' | 'control';
+export type NodeCategory =
+  'browser' | 'desktop' | 'http' | 'data' | 'file' | 'spreadsheet' | 'database' | 'pdf' | 'mail' | 'control';
 /** Node fields that name other nodes. `next` and `onError` are allowed on every node. */
 export type EdgeField = 'branches' | 'body' | 'catch' | 'finally';
 
@@ -107,6 +108,18 @@ const point = (v: Lift) => z.strictObject({ x: v(coordinate()), y: v(coordinate(
 const httpUrl = () => z.url({ protocol: /^https?$/ });
 const scalar = () => z.union([z.string(), z.number(), z.boolean()]);
 const image = (v: Lift) => v(z.union([relPath(), z.strictObject({ ref: z.string().min(1) })]));
+const sheetName = () =>
+  z
+    .string()
+    .min(1)
+    .max(31)
+    .regex(/^[^\\/?*[\]:]+$/, 'a sheet name has 1–31 characters and none of \\ / ? * [ ] :');
+const sheetRef = () => z.union([sheetName(), z.number().int().min(1)]);
+const CELL_RANGE = /^\$?[A-Za-z]{1,3}\$?(\d+)?(:\$?[A-Za-z]{1,3}\$?(\d+)?)?$/;
+const cellRange = () =>
+  z.string().regex(CELL_RANGE, 'expected an A1 range such as "A1:D20", "B2:F" or "B:D"');
+const sheetRows = () =>
+  z.array(z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())])).max(100_000);
 const exactlyOne = (keys: readonly string[]) => (p: Record<string, unknown>) =>
   keys.filter((k) => p[k] !== undefined).length === 1;
 const oneOfMessage = (keys: readonly string[]) => ({
@@ -680,6 +693,95 @@ const definitions = [
     outputFields: ['path'],
     build: (v) => z.strictObject({ from: v(relPath()), to: v(relPath()) }),
   }),
+  // ------------------------------------------------------------------ spreadsheets
+  defineNode({
+    type: 'xlsx.read',
+    description:
+      'Read a sheet (or a range of it) of an .xlsx workbook into rows of typed cells: numbers, booleans, dates as ISO strings, formulas as their last computed values. Streamed; empty rows are skipped.',
+    idempotent: true,
+    defaultTimeoutMs: 120 * S,
+    pathParams: ['file'],
+    outputs:
+      '{ rows: (string | number | boolean | null)[][] | Record<string, string | number | boolean | null>[], count: number, sheet: string, columns?: string[] }',
+    outputFields: ['rows', 'count', 'sheet', 'columns'],
+    build: (v) =>
+      z.strictObject({
+        /** A path under the allowed folder, or an artifact reference (`obj://…`). */
+        file: v(relPath()),
+        /** Name or 1-based position; default the first sheet. */
+        sheet: v(sheetRef()).optional(),
+        range: v(cellRange()).optional(),
+        /** Default `true`: the range's first row names the columns and rows are objects. */
+        header: v(z.boolean()).optional(),
+        /** More rows fail the step. Default `10000`. */
+        maxRows: v(z.number().int().min(1).max(100_000)).optional(),
+      }),
+  }),
+  defineNode({
+    type: 'xlsx.findRows',
+    description:
+      'Find the rows of a sheet whose columns (named by its header row) match every value of `where`. Streamed.',
+    idempotent: true,
+    defaultTimeoutMs: 120 * S,
+    pathParams: ['file'],
+    outputs: '{ rows: Record<string, unknown>[], rowNumbers: number[], count: number, sheet: string }',
+    outputFields: ['rows', 'rowNumbers', 'count', 'sheet'],
+    build: (v) =>
+      z.strictObject({
+        file: v(relPath()),
+        sheet: v(sheetRef()).optional(),
+        range: v(cellRange()).optional(),
+        where: v(
+          z
+            .record(z.string().min(1), v(z.union([z.string(), z.number(), z.boolean(), z.null()])))
+            .refine((w) => Object.keys(w).length > 0, 'give at least one column to match'),
+        ),
+        /** `exact` (default): equal values; `contains`: the cell's text contains the value, ignoring case. */
+        match: v(z.enum(['exact', 'contains'])).optional(),
+        /** Matches kept; more are counted but not returned. Default `1000`. */
+        limit: v(z.number().int().min(1).max(100_000)).optional(),
+      }),
+  }),
+  defineNode({
+    type: 'xlsx.write',
+    description:
+      'Write rows to a new .xlsx workbook (replacing the file), streamed. Object rows get a bold header row; `{ "formula": "SUM(B2:B9)" }` cells are formulas; ISO date strings become dates.',
+    idempotent: true,
+    defaultTimeoutMs: 120 * S,
+    pathParams: ['file'],
+    outputs: '{ file: string, sheet: string, count: number }',
+    outputFields: ['file', 'sheet', 'count'],
+    build: (v) =>
+      z.strictObject({
+        file: v(relPath()),
+        /** Default `Sheet1`. */
+        sheet: v(sheetName()).optional(),
+        rows: v(sheetRows()),
+        /** Column order (object rows), or a header row written before array rows. */
+        header: v(z.array(z.string()).max(16_384)).optional(),
+        /** Default `true`: strings like `2026-03-01` or `2026-03-01T10:00:00Z` are written as dates. */
+        isoDates: v(z.boolean()).optional(),
+      }),
+  }),
+  defineNode({
+    type: 'xlsx.appendRows',
+    description:
+      "Append rows below a sheet's last row, keeping the rest of the workbook (other sheets, styles, formulas); new cells take the style of the row above. Object rows are placed by the header row.",
+    idempotent: false,
+    defaultTimeoutMs: 120 * S,
+    pathParams: ['file'],
+    outputs: '{ file: string, sheet: string, count: number, firstRow: number, lastRow: number }',
+    outputFields: ['file', 'sheet', 'count', 'firstRow', 'lastRow'],
+    build: (v) =>
+      z.strictObject({
+        file: v(relPath()),
+        sheet: v(sheetRef()).optional(),
+        rows: v(sheetRows()),
+        /** The row naming the columns, for object rows. Default `1`. */
+        headerRow: v(z.number().int().min(1)).optional(),
+        isoDates: v(z.boolean()).optional(),
+      }),
+  }),
   // ------------------------------------------------------------------ control flow
   defineNode({
     type: 'delay',
@@ -812,10 +914,16 @@ const definitions = [
   defineNode({
     type: 'stopWithError',
     kind: 'control',
-    description: 'Fail here with a message (a `try` around it can catch it).',
+    description:
+      'Fail here with a message (a `try` around it can catch it). `kind`: `business` (default) is a business exception, the job fails at once and is never retried; `application` is an application exception, the job is retried on its retry schedule.',
     idempotent: true,
     defaultTimeoutMs: 0,
-    build: (v) => z.strictObject({ message: v(z.string().min(1)), code: v(z.string().min(1)).optional() }),
+    build: (v) =>
+      z.strictObject({
+        message: v(z.string().min(1)),
+        code: v(z.string().min(1)).optional(),
+        kind: z.enum(['business', 'application']).optional(),
+      }),
   }),
 ] as const;
 
@@ -825,6 +933,10 @@ const CATEGORY_BY_PREFIX: Record<string, NodeCategory> = {
   http: 'http',
   data: 'data',
   file: 'file',
+  xlsx: 'spreadsheet',
+  db: 'database',
+  pdf: 'pdf',
+  mail: 'mail',
 };
 
 function entry(def: NodeDefinition): CatalogEntry {

@@ -79,5 +79,11 @@ export type NextAction =
   /** A step started but has no outcome and is not idempotent: an operator must decide. */
   | { readonly kind: 'ambiguous'; readonly stepKey: string; readonly nodeId: string; readonly reason: string }
   | { readonly kind: 'complete'; readonly outputs: Readonly<Record<string, unknown>> }
-  /** The job fails: a step failed terminally (retries exhausted, no catch) or the engine refused (codes in `engineErrorCodes`). Never retryable: replay gives the same answer. */
+  /**
+   * The job fails: a step failed terminally (its retries used up, no catch), `stopWithError` ran,
+   * or the engine refused (codes in `engineErrorCodes`). `retryable` says whether another attempt
+   * of the job may help: the failed step's own `retryable` (an application exception: a timeout,
+   * the network), `stopWithError` of kind `application`; false for the engine's refusals and a
+   * business exception, which replay would only repeat.
+   */
   | { readonly kind: 'fail'; readonly error: StepError & { readonly nodeId?: string } };

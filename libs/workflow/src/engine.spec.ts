@@ -538,6 +538,36 @@ describe('planNext: try / catch / finally, onError, stopWithError', () => {
       .when(plan(caught))
       .then((action) => expect(runStep(action)).toMatchObject({ key: 'c', params: { value: 'STOPPED' } }));
   });
+
+  it('stopWithError raises a business exception (never retried) unless its kind is application', () => {
+    const stop = (kind?: 'business' | 'application') =>
+      linear([
+        {
+          id: 'stop',
+          type: 'stopWithError',
+          params: { message: 'portal down', code: 'PORTAL', ...(kind ? { kind } : {}) },
+        },
+      ]);
+    const failure = (retryable: boolean) => ({
+      kind: 'fail' as const,
+      error: { message: 'portal down', code: 'PORTAL', retryable, nodeId: 'stop' },
+    });
+    given().when(plan(stop())).then(failure(false));
+    given()
+      .when(plan(stop('business')))
+      .then(failure(false));
+    given()
+      .when(plan(stop('application')))
+      .then(failure(true));
+    const caught = linear([
+      { id: 't', type: 'try', body: 'stop', catch: 'c' },
+      block({ id: 'stop', type: 'stopWithError', params: { message: 'halt', kind: 'application' } }),
+      block({ id: 'c', type: 'data.set', params: { values: { again: '{{ error.retryable }}' } } }),
+    ]);
+    given()
+      .when(plan(caught))
+      .then((action) => expect(runStep(action)).toMatchObject({ params: { values: { again: true } } }));
+  });
 });
 
 describe('planNext: retry', () => {
@@ -559,16 +589,16 @@ describe('planNext: retry', () => {
       .then((action) => expect(runStep(action)).toMatchObject({ previousAttempts: 2, retryDelayMs: 2000 }));
   });
 
-  it('given the attempts used up, then the job fails', () => {
+  it('given the attempts used up, then the job fails, and may be retried as a job (an application exception)', () => {
     given(failed('call', flaky, 3))
       .when(decide)
-      .then({ kind: 'fail', error: { message: '503', code: 'HTTP_503', retryable: false, nodeId: 'call' } });
+      .then({ kind: 'fail', error: { message: '503', code: 'HTTP_503', retryable: true, nodeId: 'call' } });
   });
 
-  it('given a non-retryable failure, then there is no retry', () => {
+  it('given a non-retryable failure, then there is no retry, and the job failure is not retryable either', () => {
     given(failed('call', { ...flaky, retryable: false }, 1))
       .when(decide)
-      .then((action) => expect(action.kind).toBe('fail'));
+      .then({ kind: 'fail', error: { message: '503', code: 'HTTP_503', retryable: false, nodeId: 'call' } });
   });
 
   it('a node-level retry policy works without a block, and without one a failure is final', () => {

@@ -45,6 +45,11 @@ interface Failure {
   readonly code?: string;
   readonly nodeId: string;
   readonly stepKey: string;
+  /**
+   * Whether another attempt of the job may help: a step's application exception (its own retries
+   * used up) or `stopWithError` of kind `application`. Absent: deterministic, or a business exception.
+   */
+  readonly retryable?: boolean;
 }
 
 /** How a block or node ended; a step to run is not an end but a `yield` of the walk. */
@@ -203,12 +208,12 @@ class IncrementalPlanner implements Planner {
   }
 }
 
-function fail(error: { message: string; code?: string; nodeId?: string }): NextAction {
+function fail(error: { message: string; code?: string; nodeId?: string; retryable?: boolean }): NextAction {
   return {
     kind: 'fail',
     error: {
       message: error.message,
-      retryable: false,
+      retryable: error.retryable ?? false,
       ...(error.code ? { code: error.code } : {}),
       ...(error.nodeId ? { nodeId: error.nodeId } : {}),
     },
@@ -370,7 +375,13 @@ function* runBlock(walk: Walk, entry: string | undefined, frame: Frame): Walker 
 }
 
 function errorValue(error: Failure): Record<string, unknown> {
-  return { message: error.message, code: error.code ?? null, nodeId: error.nodeId, stepKey: error.stepKey };
+  return {
+    message: error.message,
+    code: error.code ?? null,
+    nodeId: error.nodeId,
+    stepKey: error.stepKey,
+    retryable: error.retryable ?? false,
+  };
 }
 
 function child(frame: Frame, extra: Partial<Pick<Frame, 'locals' | 'loops' | 'retry'>>): Frame {
@@ -444,6 +455,7 @@ function* runNode(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Walker 
           code: String(code),
           nodeId: node.id,
           stepKey: stepKey(frame, node.id),
+          ...(node.params?.['kind'] === 'application' ? { retryable: true } : {}),
         },
       };
     }
@@ -584,7 +596,13 @@ function* runStep(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Walker 
     if (record?.status === 'failed' && !(record.error.retryable && record.attempt < policy.attempts)) {
       return {
         t: 'error',
-        error: { message: record.error.message, code: record.error.code, nodeId: node.id, stepKey: key },
+        error: {
+          message: record.error.message,
+          code: record.error.code,
+          nodeId: node.id,
+          stepKey: key,
+          ...(record.error.retryable ? { retryable: true } : {}),
+        },
       };
     }
 

@@ -679,11 +679,13 @@ function checkFlow(flow: Raw, base: string, ctx: ValidationContext): void {
     const leaky =
       view.spec.category === 'data'
         ? `${view.type} outputs are recorded in the job's events`
-        : view.type === 'stopWithError'
-          ? 'the message is recorded in the job events'
-          : view.type === 'subflow'
-            ? 'subflow inputs may reach its outputs; read the secret inside the subflow'
-            : undefined;
+        : view.spec.category === 'spreadsheet'
+          ? `${view.type} keeps values in the workbook and its outputs in the job's events`
+          : view.type === 'stopWithError'
+            ? 'the message is recorded in the job events'
+            : view.type === 'subflow'
+              ? 'subflow inputs may reach its outputs; read the secret inside the subflow'
+              : undefined;
     for (const [name, value] of Object.entries(params)) {
       const path = pathOf(view.path, 'params', name);
       if (view.spec.deferredParams?.includes(name)) {

@@ -20,8 +20,8 @@ import type { EventStore } from '@aether/event-store';
 import { KvMirror, openBucket } from '@aether/kv-state';
 import type { Logger } from '@aether/service-kit';
 import { TraceOrigins, withSpan } from '@aether/telemetry';
+import { workflowNeeds, type FlowNodes } from '@aether/workflow';
 import type { DispatcherPorts } from '../jobs/dispatcher';
-import { needsOf } from '../placement/workflow-needs';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 const workflowEvents = new MessageRegistry<WorkflowEvent>(WORKFLOW_EVENTS);
@@ -154,7 +154,7 @@ export function dispatcherPorts(
     async workflowNeeds(tenantId, workflowId, version) {
       const history = await store.read(subjects.event(tenantId, 'workflow', workflowId), workflowEvents);
       const published = history.events.find((stored) => stored.event.data.version === version);
-      return needsOf(published?.event.data.definition);
+      return workflowNeeds((published?.event.data.definition ?? {}) as FlowNodes);
     },
     robots: () => view.robots.values(),
     policy: (tenantId, workflowId) => view.policies.get(`${tenantId}.${workflowId}`),

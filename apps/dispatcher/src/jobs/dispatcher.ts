@@ -39,6 +39,7 @@ export interface DispatcherPorts {
   publishWork(subject: string, work: WorkMessage): Promise<void>;
   /** Deletes every message queued for a robot (it is offline; its jobs are placed again elsewhere). */
   purgeRobotWork(robotId: string): Promise<void>;
+  /** A workflow version's needs, for a job whose `JobRequested` predates carrying them (ADR 30). */
   workflowNeeds(tenantId: string, workflowId: string, version: number): Promise<WorkflowNeeds>;
   robots(): readonly RobotPresence[];
   policy(tenantId: string, workflowId: string): DispatchPolicy | undefined;
@@ -258,6 +259,7 @@ export class Dispatcher {
       priority: event.data.priority,
       variables: event.data.variables,
       ...(event.data.placement ? { placement: event.data.placement } : {}),
+      ...(event.data.needs ? { needs: event.data.needs } : {}),
       requestedAt,
       enqueuedAt: requestedAt,
       phase: 'pending',
@@ -270,7 +272,8 @@ export class Dispatcher {
     };
     this.jobs.set(job.key, job);
     this.queue.add(job);
-    this.loadNeeds(job);
+    // Jobs requested before JobRequested carried its needs (ADR 30): derived from the workflow.
+    if (!job.needs) this.loadNeeds(job);
     this.kick();
     return job;
   }

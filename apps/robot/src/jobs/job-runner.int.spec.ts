@@ -44,6 +44,13 @@ const retrying = parseWorkflow({
 });
 if (!retrying.ok) throw new Error('retrying workflow is invalid');
 
+/** One step, no retry of its own: its failure is the job's. */
+const oneStep = parseWorkflow({
+  id: 'one-step',
+  nodes: [{ id: 'set', type: 'data.set', params: { values: { a: 1 } } }],
+});
+if (!oneStep.ok) throw new Error('one-step workflow is invalid');
+
 describe('JobRunner claiming a job (real nats-server)', () => {
   let nats: TestJetStream;
   let runner: JobRunner;
@@ -256,6 +263,55 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
     expect(reads).toHaveBeenCalledWith(job.subject, expect.anything());
     expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobStarted', 'JobStarted', 'JobCompleted']);
+  });
+
+  describe('classifying a failed step (ADR 29)', () => {
+    const failingRunner = (handlers: JobRunnerDeps['handlers']) =>
+      new JobRunner({
+        ...runnerDeps,
+        workflows: { get: async () => oneStep.workflow } as unknown as WorkflowCatalog,
+        handlers,
+      });
+    const failures = async (subject: string) =>
+      (await nats.store.read(subject, jobEvents)).events
+        .map((stored) => stored.event)
+        .filter((event) => event.type === 'StepFailed' || event.type === 'JobFailed')
+        .map((event) => [event.type, (event.data as { error: unknown }).error]);
+
+    it('records an unclassified error (a plain Error) as retryable: an application exception', async () => {
+      const job = await placedJob({});
+      const handlers = new Map([
+        [
+          'data.set',
+          {
+            type: 'data.set',
+            execute: () => Promise.reject(new Error('socket hang up')),
+          },
+        ],
+      ]);
+
+      expect(await failingRunner(handlers).run(claim(job.work))).toBe('failed');
+      const error = { message: 'socket hang up', retryable: true };
+      expect(await failures(job.subject)).toEqual([
+        ['StepFailed', error],
+        ['JobFailed', error],
+      ]);
+    });
+
+    it('records a node type this robot cannot run as deterministic: NO_HANDLER, not retryable', async () => {
+      const job = await placedJob({});
+
+      expect(await failingRunner(new Map()).run(claim(job.work))).toBe('failed');
+      const error = {
+        message: 'this robot has no handler for node type data.set',
+        code: 'NO_HANDLER',
+        retryable: false,
+      };
+      expect(await failures(job.subject)).toEqual([
+        ['StepFailed', error],
+        ['JobFailed', error],
+      ]);
+    });
   });
 
   describe('releasing the lease with the last commit (ADR 24)', () => {

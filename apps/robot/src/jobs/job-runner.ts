@@ -21,7 +21,13 @@ import { ConcurrencyError, type AggregateHistory, type EventStore } from '@aethe
 import type { Logger } from '@aether/service-kit';
 import { recordFailure, withSpan } from '@aether/telemetry';
 import { createPlanner, type PlannedStep } from '@aether/workflow';
-import { HealApprovalNeededError, type NodeContext, type NodeHandler, type NodeOutput } from '@aether/nodes';
+import {
+  HealApprovalNeededError,
+  NoHandlerError,
+  type NodeContext,
+  type NodeHandler,
+  type NodeOutput,
+} from '@aether/nodes';
 import type { Page } from 'playwright-core';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
 import type { StepHealing } from '../healing/step-healing';
@@ -496,10 +502,7 @@ export class JobRunner {
       const handler = this.deps.handlers.get(step.type);
       let output: NodeOutput;
       try {
-        if (!handler)
-          throw Object.assign(new Error(`this robot has no handler for node type ${step.type}`), {
-            retryable: false,
-          });
+        if (!handler) throw new NoHandlerError(step.type);
         const signal = AbortSignal.any([
           AbortSignal.timeout(step.timeoutMs),
           claim.abortStep,
@@ -524,7 +527,7 @@ export class JobRunner {
             data: {
               stepKey: step.key,
               nodeId: step.nodeId,
-              error: errorInfo(error as Error),
+              error: errorInfo(error instanceof Error ? error : new Error(String(error))),
               durationMs: this.now() - started,
               ...(artifacts.length ? { artifacts } : {}),
             },
@@ -614,12 +617,27 @@ function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-function errorInfo(error: { message: string; name?: string; code?: string; retryable?: boolean }): ErrorInfo {
-  const code = error.code ?? (error.name && error.name !== 'Error' ? error.name : undefined);
+/**
+ * A failure as the job records it. Handlers classify their failures where they arise
+ * (`NodeError`: a code, retryable or not); anything unclassified — a plain `Error`, a crashed
+ * browser — is retryable, since the robot cannot tell it would happen again (ADR 29).
+ */
+function errorInfo(error: {
+  message: string;
+  name?: string;
+  code?: unknown;
+  retryable?: boolean;
+}): ErrorInfo {
+  const code =
+    typeof error.code === 'string'
+      ? error.code
+      : error.name && error.name !== 'Error'
+        ? error.name
+        : undefined;
   return {
     message: String(error.message).slice(0, 4000),
-    ...(code ? { code } : {}),
-    retryable: error.retryable ?? error.name === 'TimeoutError',
+    ...(code ? { code: code.slice(0, 100) } : {}),
+    retryable: error.retryable ?? true,
   };
 }
 

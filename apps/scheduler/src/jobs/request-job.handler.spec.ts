@@ -18,7 +18,10 @@ function workflowLog() {
         events: versions.map((version, i) => ({
           sequence: i + 1,
           subject: 'wf',
-          event: { type: 'WorkflowVersionPublished', data: { version } } as WorkflowEvent,
+          event: {
+            type: 'WorkflowVersionPublished',
+            data: { version, definition: { nodes: [{ id: 'a', type: 'browser.goto' }] } },
+          } as unknown as WorkflowEvent,
         })),
         invalid: [],
         lastSequence: versions.length,
@@ -34,7 +37,8 @@ describe('VersionLookups: one lookup for the commands that arrived before it was
     log.publish(1);
     const lookups = new VersionLookups(log.store);
     const answers = await Promise.all([1, 2, 3].map(() => lookups.published('default', 'wf')));
-    expect(answers).toEqual([[1], [1], [1]]);
+    const v1 = { version: 1, needs: { browser: true, desktop: false } };
+    expect(answers).toEqual([[v1], [v1], [v1]]);
     expect(log.lookups()).toBe(1);
   });
 
@@ -46,8 +50,8 @@ describe('VersionLookups: one lookup for the commands that arrived before it was
     await new Promise((resolve) => setImmediate(resolve)); // the first lookup has been sent
     log.publish(2);
     const late = lookups.published('default', 'wf');
-    expect(await early).toEqual([1]);
-    expect(await late).toEqual([1, 2]);
+    expect((await early).map((p) => p.version)).toEqual([1]);
+    expect((await late).map((p) => p.version)).toEqual([1, 2]);
     expect(log.lookups()).toBe(2);
   });
 });
@@ -79,7 +83,10 @@ describe('requestJobRoute: RequestJob through the job decider', () => {
           WorkflowVersionPublished.create({
             tenantId: 'default',
             aggregateId: 'wf',
-            data: { version, definition: {} },
+            data: {
+              version,
+              definition: { nodes: [{ id: 'a', type: version === 2 ? 'desktop.click' : 'data.set' }] },
+            },
           }),
         ],
         'any',
@@ -87,14 +94,14 @@ describe('requestJobRoute: RequestJob through the job decider', () => {
     return store;
   }
 
-  it('given published versions, then the job is requested pinned to the latest, under the command id', async () => {
+  it('given published versions, then the job is requested pinned to the latest, under the command id, with its needs', async () => {
     const store = await published(1, 2);
     await requestJobRoute(store as unknown as EventStore, logger).handle(request('cmd-1'), delivery);
     expect(store.events(jobLog)).toEqual([
       expect.objectContaining({
         id: 'cmd-1',
         type: 'JobRequested',
-        data: expect.objectContaining({ workflowVersion: 2 }),
+        data: expect.objectContaining({ workflowVersion: 2, needs: { browser: false, desktop: true } }),
       }),
     ]);
   });

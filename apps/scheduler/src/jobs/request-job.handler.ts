@@ -10,15 +10,16 @@ import {
   type WorkflowEvent,
 } from '@aether/contracts';
 import { CommandHandler, type EventStore } from '@aether/event-store';
-import { jobDecider } from '@aether/job-domain';
+import { jobDecider, type PublishedVersion } from '@aether/job-domain';
 import type { ConsumerRoute, Logger } from '@aether/service-kit';
+import { workflowNeeds, type FlowNodes } from '@aether/workflow';
 
 const workflowEvents = new MessageRegistry<WorkflowEvent>(WORKFLOW_EVENTS);
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 
 /**
  * RequestJob → the job decider's `RequestJob`: `JobRequested` pinned to a published workflow
- * version, or `JobRejected`. It is appended as the job's first event (expected sequence 0) with
+ * version and carrying what it needs of a robot (ADR 30), or `JobRejected`. It is appended as the job's first event (expected sequence 0) with
  * the command id as message id, so a redelivered or retried command starts exactly one job.
  */
 export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRoute<RequestJobMessage> {
@@ -56,19 +57,19 @@ export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRout
 }
 
 /**
- * A workflow's published versions, looked up once for all the commands that arrived before the
+ * A workflow's published versions and their needs, looked up once for all the commands that arrived before the
  * lookup was sent: a version published before any of those commands was, is in its answer. A
  * command that arrives while a lookup is on its way waits for the next one.
  */
 export class VersionLookups {
   /** Per workflow subject: versions, valid while the subject's last sequence is unchanged. */
-  private readonly cache = new Map<string, { lastSequence: number; versions: number[] }>();
+  private readonly cache = new Map<string, { lastSequence: number; versions: PublishedVersion[] }>();
   /** Per workflow subject: the lookup commands join until it is sent at the next turn of the event loop. */
-  private readonly gathering = new Map<string, Promise<number[]>>();
+  private readonly gathering = new Map<string, Promise<PublishedVersion[]>>();
 
   constructor(private readonly store: EventStore) {}
 
-  published(tenantId: string, workflowId: string): Promise<number[]> {
+  published(tenantId: string, workflowId: string): Promise<PublishedVersion[]> {
     const subject = subjects.event(tenantId, 'workflow', workflowId);
     let lookup = this.gathering.get(subject);
     if (!lookup) {
@@ -84,14 +85,17 @@ export class VersionLookups {
   /**
    * Reading a whole history per job dominated this handler's cost under load; a version is
    * immutable once published, so one `last_by_subj` lookup tells whether the cached list is
-   * still complete.
+   * still complete. A version's needs are derived from the node catalog here, once per version.
    */
-  private async lookUp(subject: string): Promise<number[]> {
+  private async lookUp(subject: string): Promise<PublishedVersion[]> {
     const lastSequence = await this.store.lastSequence(subject);
     const cached = this.cache.get(subject);
     if (cached && cached.lastSequence === lastSequence) return cached.versions;
     const history = await this.store.read(subject, workflowEvents);
-    const versions = history.events.map((stored) => stored.event.data.version);
+    const versions = history.events.map(({ event: { data } }) => ({
+      version: data.version,
+      needs: workflowNeeds(data.definition as FlowNodes),
+    }));
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(subject, { lastSequence: history.lastSequence, versions });
     return versions;

@@ -3,7 +3,7 @@ import { defineMessage, type MessageOf } from '../envelope';
 
 /**
  * What a browser step does when its selector no longer picks out one element:
- * - `off`: fail as before (`ELEMENT_NOT_FOUND`);
+ * - `off`: fail as before (`ELEMENT_NOT_FOUND`, or `AMBIGUOUS_SELECTOR` when several match);
  * - `heal`: act on the healed element and record `SelectorHealed`;
  * - `heal-and-pause`: record the proposed heal (`applied: false`) and park the job for an operator.
  * Default `off`.

@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { JsonObjectSchema, PrioritySchema } from './common';
 import { PlacementSchema } from './dispatch.events';
 
+/**
+ * What a robot must have to run a job's workflow version, derived from the node catalog when the
+ * job is requested (`workflowNeeds` in `@aether/workflow`): a browser engine, a desktop session.
+ */
+export const JobNeedsSchema = z.object({ browser: z.boolean(), desktop: z.boolean() });
+export type JobNeeds = z.infer<typeof JobNeedsSchema>;
+
 /** What a job is asked to do: the fields `RequestJob` and `JobRequested` share. */
 export const JobRequestSchema = z.object({
   workflowId: z.string().min(1),

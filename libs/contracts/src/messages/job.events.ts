@@ -4,7 +4,7 @@ import { ErrorInfoSchema, JsonObjectSchema } from './common';
 import { JOB_CONTROL_EVENTS, type JobControlEvent } from './job-control.events';
 import { DISPATCH_JOB_EVENTS, type DispatchJobEvent } from './dispatch.events';
 import { SelectorHealed } from './healing.events';
-import { JobRequestSchema } from './job-request';
+import { JobNeedsSchema, JobRequestSchema } from './job-request';
 
 const job = { kind: 'event', aggregate: 'job' } as const;
 
@@ -15,6 +15,11 @@ export const JobRequested = defineMessage({
   schema: JobRequestSchema.extend({
     /** The workflow version this job is pinned to for its whole life. */
     workflowVersion: z.number().int().positive(),
+    /**
+     * What that version needs of a robot, so placement never reads the workflow (ADR 30).
+     * Absent on jobs requested before it was carried: the dispatcher derives it then.
+     */
+    needs: JobNeedsSchema.optional(),
   }),
 });
 

@@ -8,6 +8,7 @@ import { startDemoSite, type DemoSite } from '../../../../apps/demo-site/src';
 import { InMemoryArtifacts } from '../artifacts/artifact-store';
 import {
   ClickMissedError,
+  AmbiguousSelectorError,
   ElementNotFoundError,
   HttpError,
   NodeParamsError,
@@ -300,9 +301,9 @@ describe('browser nodes on real Chromium', () => {
       const missing = await step('browser.click', { selector: '#nope' }, 1500).catch((e: unknown) => e);
       expect(missing).toBeInstanceOf(ElementNotFoundError);
       expect(missing).toMatchObject({ selector: '#nope', matchCount: 0, retryable: false });
-      await expect(step('browser.click', { selector: '.dup' }, 1500)).rejects.toMatchObject({
-        matchCount: 2,
-      });
+      const ambiguous = await step('browser.click', { selector: '.dup' }, 1500).catch((e: unknown) => e);
+      expect(ambiguous).toBeInstanceOf(AmbiguousSelectorError);
+      expect(ambiguous).toMatchObject({ code: 'AMBIGUOUS_SELECTOR', matchCount: 2, retryable: false });
       await expect(step('browser.click', { selector: '#disabled' }, 1500)).rejects.toBeInstanceOf(
         NodeTimeoutError,
       );

@@ -1,6 +1,6 @@
 import { errors, type Frame, type Locator, type Page } from 'playwright-core';
 import type { NodeContext } from '../contract';
-import { ElementNotFoundError, HttpError, NodeTimeoutError } from '../errors';
+import { HttpError, NodeTimeoutError, selectorMismatch } from '../errors';
 import { DEFAULT_STEP_TIMEOUT_MS, raceAbort } from '../shared/abort';
 import { sessionOf, type BrowserSession } from './browser-session';
 
@@ -38,7 +38,7 @@ export const HEAL_PROBE_MS = 2_000;
 
 /**
  * Runs `action` on the element `selector` names and turns Playwright's failures into node
- * errors: nothing matched (or several, for strict actions) → `ElementNotFoundError`, found
+ * errors: nothing matched → `ElementNotFoundError`, several (a strict action) → `AmbiguousSelectorError`, found
  * but never actionable → `NodeTimeoutError`. With the default `locate`, the step's healing
  * policy applies (`NodeContext.healing`): a broken selector is healed before the action, and
  * the element a working selector found is reported through `recordTarget` before the action.
@@ -62,7 +62,8 @@ export async function onElement<T>(
     const strict = error instanceof Error && error.message.includes('strict mode violation');
     if (!strict && !isPlaywrightTimeout(error)) throw error;
     const count = await locator.count().catch(() => 0);
-    if (strict || count !== 1) throw new ElementNotFoundError(resolved, count, { cause: error });
+    if (strict || count !== 1)
+      throw selectorMismatch(resolved, strict ? Math.max(count, 2) : count, { cause: error });
     throw new NodeTimeoutError(`"${resolved}" was found but did not become ready: ${firstLine(error)}`, {
       cause: error,
     });
@@ -124,7 +125,7 @@ async function healedSelector(
     context.signal,
   );
   if (outcome.status === 'healed') return outcome.selector;
-  throw new ElementNotFoundError(selector, count, { message: outcome.message });
+  throw selectorMismatch(selector, count, { message: outcome.message });
 }
 
 /** Playwright navigation failures as node errors: timeouts retryable, `net::ERR_*` a network `HttpError`. */

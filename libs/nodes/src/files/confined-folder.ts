@@ -1,6 +1,8 @@
-import { constants } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { constants, type ReadStream, type WriteStream } from 'node:fs';
 import { mkdir, open, realpath, rename, copyFile, unlink, lstat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { FileAccessError } from '../errors';
 
 const MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -33,6 +35,53 @@ export class ConfinedFolder {
       constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
       (handle) => handle.writeFile(bytes),
     );
+    return this.relativeName(target);
+  }
+
+  /**
+   * The file's bytes as a stream, for readers that stream (no size limit). Opened with the
+   * same checks as `readFile`.
+   */
+  async readStream(path: string): Promise<ReadStream> {
+    const target = await this.resolveExisting(path);
+    let handle: FileHandle;
+    try {
+      handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      throw this.accessError(path, error);
+    }
+    return handle.createReadStream();
+  }
+
+  /**
+   * Writes `path` through a stream into a temporary file beside it, renamed over `path` once
+   * `write` resolves and the stream is flushed: readers never see half a file, and a failure
+   * (or a crash) leaves the previous file as it was.
+   */
+  async writeAtomically(path: string, write: (stream: WriteStream) => Promise<void>): Promise<string> {
+    const target = await this.resolveForWrite(path);
+    const temp = `${target}.${randomUUID().slice(0, 8)}.tmp`;
+    let handle: FileHandle;
+    try {
+      handle = await open(
+        temp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o644,
+      );
+    } catch (error) {
+      throw this.accessError(path, error);
+    }
+    const stream = handle.createWriteStream();
+    try {
+      await write(stream);
+      if (!stream.writableEnded) stream.end();
+      await finished(stream);
+      await rename(temp, target);
+    } catch (error) {
+      stream.destroy();
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
     return this.relativeName(target);
   }
 

@@ -1,4 +1,5 @@
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 import type { NodeContext } from '../contract';
 import { NodeParamsError } from '../errors';
 import type { ConfinedFolder } from '../files/confined-folder';
@@ -21,4 +22,14 @@ export async function readFileSource(
   }
   const name = decodeURIComponent(file.slice(file.lastIndexOf('/') + 1)) || 'artifact';
   return { name, bytes: await context.readArtifact(file) };
+}
+
+/** A `file` param's bytes as a stream: a file inside the allowed folder is streamed from disk. */
+export async function openFileSource(
+  file: string,
+  folder: ConfinedFolder,
+  context: NodeContext,
+): Promise<Readable> {
+  if (!isArtifactRef(file)) return folder.readStream(file);
+  return Readable.from([Buffer.from((await readFileSource(file, folder, context)).bytes)]);
 }
