@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventStore } from '@aether/event-store';
@@ -7,6 +8,7 @@ import {
   EVENT_STORE,
   HEALTH_CHECKS,
   HealthController,
+  PrometheusController,
   JetStreamModule,
   NATS_CONNECTION,
   streamSettingsFrom,
@@ -33,6 +35,9 @@ import { RobotPresenceMirror } from './robots/robot-presence';
 import { SECRET_VAULT, SecretsController } from './secrets/secrets.controller';
 import { SECRETS_LOGGER, SecretReadResponder } from './secrets/secret-read.responder';
 import { openVault } from './secrets/vault';
+import { LIVE_LIMITS, LiveGateway } from './live/live.gateway';
+import { OpenApiController } from './openapi/openapi.controller';
+import type { LiveLimits } from './live/live-session';
 
 @Module({})
 export class GatewayModule {
@@ -48,9 +53,11 @@ export class GatewayModule {
           streams: streamSettingsFrom(config),
         }),
         AuthModule.forRoot(config, logger),
+        DiscoveryModule,
       ],
       controllers: [
         HealthController,
+        PrometheusController,
         WorkflowsController,
         JobsController,
         JobControlController,
@@ -63,11 +70,20 @@ export class GatewayModule {
         QueuesController,
         MetricsController,
         SecretsController,
+        OpenApiController,
       ],
       providers: [
         JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         RobotPresenceMirror,
+        LiveGateway,
+        {
+          provide: LIVE_LIMITS,
+          useValue: {
+            maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
+            dropGraceMs: config.LIVE_DROP_GRACE_MS,
+          } satisfies LiveLimits,
+        },
         {
           provide: SECRET_VAULT,
           useFactory: (nc: NatsConnection) => openVault(nc, config, logger),

@@ -22,9 +22,11 @@ import {
 import {
   EVENT_STORE,
   HealthController,
+  PrometheusController,
   JETSTREAM,
   JETSTREAM_MANAGER,
   JetStreamModule,
+  METRICS_REGISTRY,
   NATS_CONNECTION,
   type Logger,
 } from '@aether/service-kit';
@@ -38,6 +40,8 @@ import { JobProgress } from './presence/job-progress';
 import { capabilitiesOf, loadPresenceConfig } from './presence/presence.config';
 import { PresenceLifecycle } from './presence/presence.lifecycle';
 import { RobotPresence } from './presence/robot-presence';
+import { registerRobotMetrics } from './robot-metrics';
+import type { Registry } from 'prom-client';
 
 class RobotLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
@@ -81,7 +85,7 @@ export class RobotModule {
           logger,
         }),
       ],
-      controllers: [HealthController, RobotStatusController],
+      controllers: [HealthController, PrometheusController, RobotStatusController],
       providers: [
         {
           provide: BrowserPool,
@@ -158,6 +162,12 @@ export class RobotModule {
             BrowserPool,
             ObjectStoreArtifacts,
           ],
+        },
+        {
+          provide: registerRobotMetrics,
+          useFactory: (registry: Registry, loop: WorkLoop, browsers: BrowserPool) =>
+            registerRobotMetrics(registry, { activeJobs: () => loop.active.length, browsers, progress }),
+          inject: [METRICS_REGISTRY, WorkLoop, BrowserPool],
         },
         {
           provide: RobotLifecycle,

@@ -43,7 +43,7 @@ import {
 } from './hook-signature';
 
 const HookId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a hook id');
-const CreateBody = z
+export const CreateBody = z
   .object({
     workflowId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
     workflowVersion: z.number().int().positive().optional(),

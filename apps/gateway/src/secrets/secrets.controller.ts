@@ -18,7 +18,7 @@ import { parseOr400 } from '../common/validation';
 
 export const SECRET_VAULT = Symbol('SECRET_VAULT');
 
-const PutBody = z.object({ value: SecretValueSchema }).strict();
+export const PutBody = z.object({ value: SecretValueSchema }).strict();
 
 /** The tenant's secrets: written and removed here, listed by name; a value is never answered. */
 @Controller('api/v1/secrets')
