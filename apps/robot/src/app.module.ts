@@ -35,7 +35,7 @@ import type { RobotConfig } from './config';
 import { JobRunner } from './jobs/job-runner';
 import { StepHealing, fingerprintBucket } from './healing/step-healing';
 import { WorkLoop } from './jobs/work-loop';
-import { environmentSecrets } from './secrets';
+import { VaultSecrets, environmentSecrets } from './secrets';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
 import { JobProgress } from './presence/job-progress';
 import { capabilitiesOf, loadPresenceConfig } from './presence/presence.config';
@@ -131,6 +131,7 @@ export class RobotModule {
             const handlers = createNodeHandlers({
               filesRoot: config.FILES_ROOT,
               databases: { pool: databases },
+              http: { egress: config.ROBOT_EGRESS_ALLOW },
             });
             const runner = new JobRunner({
               store,
@@ -141,6 +142,9 @@ export class RobotModule {
               readArtifact: (ref) => artifacts.get(ref),
               captureFailure: (page, name) => captureFailureArtifacts(page, artifacts, { name }),
               secret: environmentSecrets(),
+              ...(config.ROBOT_CREDENTIAL
+                ? { jobSecrets: new VaultSecrets(nc, config.ROBOT_CREDENTIAL) }
+                : {}),
               healing: new StepHealing({
                 store,
                 fingerprints: fingerprintBucket(nc),
