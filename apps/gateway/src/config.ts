@@ -38,6 +38,12 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
       OIDC_AUDIENCE: z.string().min(1).default(DEFAULT_AUDIENCE),
       OIDC_TENANT_CLAIM: z.string().min(1).default('aether_tenant'),
       OIDC_ROLE_CLAIM: z.string().min(1).default('aether_role'),
+      /** The vault's current master key, base64 of 32 bytes; wins over the key file (ADR 36). */
+      AETHER_MASTER_KEY: z.string().min(1).optional(),
+      /** Comma-separated master keys that may still (or already) unwrap data keys during a rotation. */
+      AETHER_MASTER_KEY_OTHERS: z.string().min(1).optional(),
+      /** The master key file when AETHER_MASTER_KEY is not set; generated there, mode 0600, when missing. */
+      VAULT_MASTER_KEY_FILE: z.string().min(1).default('.data/vault/master-keys.json'),
     },
     source,
   );

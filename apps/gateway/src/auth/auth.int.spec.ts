@@ -82,6 +82,7 @@ describe('gateway authentication and the route table', () => {
       NATS_URL: nats.url,
       DATABASE_URL: db.url,
       AUTH_SIGNING_KEY_FILE: join(dir, 'auth', 'signing-key.json'),
+      VAULT_MASTER_KEY_FILE: join(dir, 'vault', 'master-keys.json'),
       AUTH_SIGNIN_LIMIT: '5',
     });
     app = await NestFactory.create(GatewayModule.forRoot(config, createLogger('gateway', 'silent')), {

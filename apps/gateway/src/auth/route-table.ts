@@ -85,6 +85,11 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/healing/selectors': READ,
   'GET /api/v1/healing/heals': READ,
 
+  // Secrets: names and metadata only; a value is written here and read only by robots (ADR 36).
+  'GET /api/v1/secrets': BUILD,
+  'PUT /api/v1/secrets/:name': BUILD,
+  'DELETE /api/v1/secrets/:name': BUILD,
+
   'GET /api/v1/queues/:queue': READ,
   'PUT /api/v1/queues/:queue': BUILD,
   'POST /api/v1/queues/:queue/items': RUN,

@@ -10,6 +10,7 @@ import { CreateBody as CreateHookBody } from '../hooks/hooks.controller';
 import { CancelBody } from '../jobs/job-control.controller';
 import { ListQuery as JobListQuery } from '../jobs/jobs.controller';
 import { AddItemBody } from '../queues/queues.controller';
+import { PutBody as PutSecretBody } from '../secrets/secrets.controller';
 import { ListQuery as RobotListQuery } from '../robots/robots.controller';
 import { CreateBody as CreateScheduleBody } from '../schedules/schedules.controller';
 import { TriggerBody } from '../workflows/workflows.controller';
@@ -186,6 +187,17 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     query: SelectorQuery,
   },
   'GET /api/v1/healing/heals': { tag: 'healing', summary: 'Every heal, newest first', query: HealQuery },
+
+  'GET /api/v1/secrets': {
+    tag: 'secrets',
+    summary: "The tenant's secrets: names, when and by whom (never values)",
+  },
+  'PUT /api/v1/secrets/:name': {
+    tag: 'secrets',
+    summary: 'Write a secret into the vault; only robots running a job read it back',
+    body: PutSecretBody,
+  },
+  'DELETE /api/v1/secrets/:name': { tag: 'secrets', summary: 'Remove a secret' },
 
   'GET /api/v1/queues/:queue': { tag: 'queues', summary: "A work queue's policy and figures" },
   'PUT /api/v1/queues/:queue': {
