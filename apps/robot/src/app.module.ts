@@ -22,9 +22,11 @@ import {
 import {
   EVENT_STORE,
   HealthController,
+  PrometheusController,
   JETSTREAM,
   JETSTREAM_MANAGER,
   JetStreamModule,
+  METRICS_REGISTRY,
   NATS_CONNECTION,
   type Logger,
 } from '@aether/service-kit';
@@ -32,12 +34,14 @@ import type { RobotConfig } from './config';
 import { JobRunner } from './jobs/job-runner';
 import { StepHealing, fingerprintBucket } from './healing/step-healing';
 import { WorkLoop } from './jobs/work-loop';
-import { environmentSecrets } from './secrets';
+import { VaultSecrets, environmentSecrets } from './secrets';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
 import { JobProgress } from './presence/job-progress';
 import { capabilitiesOf, loadPresenceConfig } from './presence/presence.config';
 import { PresenceLifecycle } from './presence/presence.lifecycle';
 import { RobotPresence } from './presence/robot-presence';
+import { registerRobotMetrics } from './robot-metrics';
+import type { Registry } from 'prom-client';
 
 class RobotLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
@@ -81,7 +85,7 @@ export class RobotModule {
           logger,
         }),
       ],
-      controllers: [HealthController, RobotStatusController],
+      controllers: [HealthController, PrometheusController, RobotStatusController],
       providers: [
         {
           provide: BrowserPool,
@@ -107,7 +111,10 @@ export class RobotModule {
             browsers: BrowserPool,
             artifacts: ObjectStoreArtifacts,
           ) => {
-            const handlers = createNodeHandlers({ filesRoot: config.FILES_ROOT });
+            const handlers = createNodeHandlers({
+              filesRoot: config.FILES_ROOT,
+              http: { egress: config.ROBOT_EGRESS_ALLOW },
+            });
             const runner = new JobRunner({
               store,
               workflows: new WorkflowCatalog(store),
@@ -117,6 +124,9 @@ export class RobotModule {
               readArtifact: (ref) => artifacts.get(ref),
               captureFailure: (page, name) => captureFailureArtifacts(page, artifacts, { name }),
               secret: environmentSecrets(),
+              ...(config.ROBOT_CREDENTIAL
+                ? { jobSecrets: new VaultSecrets(nc, config.ROBOT_CREDENTIAL) }
+                : {}),
               healing: new StepHealing({
                 store,
                 fingerprints: fingerprintBucket(nc),
@@ -152,6 +162,12 @@ export class RobotModule {
             BrowserPool,
             ObjectStoreArtifacts,
           ],
+        },
+        {
+          provide: registerRobotMetrics,
+          useFactory: (registry: Registry, loop: WorkLoop, browsers: BrowserPool) =>
+            registerRobotMetrics(registry, { activeJobs: () => loop.active.length, browsers, progress }),
+          inject: [METRICS_REGISTRY, WorkLoop, BrowserPool],
         },
         {
           provide: RobotLifecycle,
