@@ -14,11 +14,13 @@ import {
   EVENT_STORE,
   HEALTH_CHECKS,
   HealthController,
+  PrometheusController,
   JETSTREAM,
   JETSTREAM_MANAGER,
   JetStreamModule,
   streamSettingsFrom,
   LOGGER,
+  METRICS_REGISTRY,
   NATS_CONNECTION,
   type HealthCheck,
   type Logger,
@@ -26,6 +28,8 @@ import {
 import type { DispatcherConfig } from './config';
 import { onReconnect } from '@aether/kv-state';
 import { TraceOrigins } from '@aether/telemetry';
+import type { Registry } from 'prom-client';
+import { registerDispatcherMetrics } from './dispatcher-metrics';
 import { FleetView, dispatcherPorts } from './fleet/dispatcher-ports';
 import { Dispatcher } from './jobs/dispatcher';
 import { JobFeed } from './jobs/job-feed';
@@ -127,7 +131,7 @@ export class DispatcherModule {
           streams: streamSettingsFrom(config),
         }),
       ],
-      controllers: [HealthController, DispatcherStatusController],
+      controllers: [HealthController, PrometheusController, DispatcherStatusController],
       providers: [
         {
           provide: DispatcherService,
@@ -151,6 +155,12 @@ export class DispatcherModule {
             },
           ],
           inject: [DispatcherService],
+        },
+        {
+          provide: registerDispatcherMetrics,
+          useFactory: (registry: Registry, service: DispatcherService) =>
+            registerDispatcherMetrics(registry, () => service.dispatcher?.stats()),
+          inject: [METRICS_REGISTRY, DispatcherService],
         },
       ],
     };

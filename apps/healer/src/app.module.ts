@@ -7,6 +7,7 @@ import { openBucket } from '@aether/kv-state';
 import {
   EVENT_STORE,
   HealthController,
+  PrometheusController,
   JETSTREAM_MANAGER,
   JetStreamModule,
   streamSettingsFrom,
@@ -32,7 +33,7 @@ export class HealerModule {
           streams: streamSettingsFrom(config),
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, PrometheusController],
       providers: [
         {
           provide: SelectorKnowledge,

@@ -4,6 +4,7 @@ import { readModelProviders } from '@aether/read-model';
 import {
   HEALTH_CHECKS,
   HealthController,
+  PrometheusController,
   JetStreamModule,
   streamSettingsFrom,
   type HealthCheck,
@@ -29,7 +30,7 @@ export class MetricsModule {
         }),
         ProjectionModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, PrometheusController],
       providers: [
         ...readModelProviders({
           url: config.DATABASE_URL,

@@ -12,6 +12,7 @@ import { KvMirror, onReconnect, openBucket } from '@aether/kv-state';
 import {
   EVENT_STORE,
   HealthController,
+  PrometheusController,
   JetStreamModule,
   streamSettingsFrom,
   LOGGER,
@@ -106,7 +107,7 @@ export class RobotRegistryModule {
           streams: streamSettingsFrom(config),
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, PrometheusController],
       providers: [
         {
           provide: RobotRegistry,

@@ -23,9 +23,11 @@ import {
 import {
   EVENT_STORE,
   HealthController,
+  PrometheusController,
   JETSTREAM,
   JETSTREAM_MANAGER,
   JetStreamModule,
+  METRICS_REGISTRY,
   NATS_CONNECTION,
   type Logger,
 } from '@aether/service-kit';
@@ -33,12 +35,14 @@ import type { RobotConfig } from './config';
 import { JobRunner } from './jobs/job-runner';
 import { StepHealing, fingerprintBucket } from './healing/step-healing';
 import { WorkLoop } from './jobs/work-loop';
-import { environmentSecrets } from './secrets';
+import { VaultSecrets, environmentSecrets } from './secrets';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
 import { JobProgress } from './presence/job-progress';
 import { capabilitiesOf, loadPresenceConfig } from './presence/presence.config';
 import { PresenceLifecycle } from './presence/presence.lifecycle';
 import { RobotPresence } from './presence/robot-presence';
+import { registerRobotMetrics } from './robot-metrics';
+import type { Registry } from 'prom-client';
 
 class RobotLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(
@@ -88,7 +92,7 @@ export class RobotModule {
           logger,
         }),
       ],
-      controllers: [HealthController, RobotStatusController],
+      controllers: [HealthController, PrometheusController, RobotStatusController],
       providers: [
         {
           provide: BrowserPool,
@@ -127,6 +131,7 @@ export class RobotModule {
             const handlers = createNodeHandlers({
               filesRoot: config.FILES_ROOT,
               databases: { pool: databases },
+              http: { egress: config.ROBOT_EGRESS_ALLOW },
             });
             const runner = new JobRunner({
               store,
@@ -137,6 +142,9 @@ export class RobotModule {
               readArtifact: (ref) => artifacts.get(ref),
               captureFailure: (page, name) => captureFailureArtifacts(page, artifacts, { name }),
               secret: environmentSecrets(),
+              ...(config.ROBOT_CREDENTIAL
+                ? { jobSecrets: new VaultSecrets(nc, config.ROBOT_CREDENTIAL) }
+                : {}),
               healing: new StepHealing({
                 store,
                 fingerprints: fingerprintBucket(nc),
@@ -173,6 +181,12 @@ export class RobotModule {
             ObjectStoreArtifacts,
             DatabasePool,
           ],
+        },
+        {
+          provide: registerRobotMetrics,
+          useFactory: (registry: Registry, loop: WorkLoop, browsers: BrowserPool) =>
+            registerRobotMetrics(registry, { activeJobs: () => loop.active.length, browsers, progress }),
+          inject: [METRICS_REGISTRY, WorkLoop, BrowserPool],
         },
         {
           provide: RobotLifecycle,

@@ -12,6 +12,7 @@ import { onReconnect, openBucket } from '@aether/kv-state';
 import {
   EVENT_STORE,
   HealthController,
+  PrometheusController,
   JETSTREAM,
   JETSTREAM_MANAGER,
   JetStreamModule,
@@ -60,7 +61,7 @@ export class SchedulerModule {
           streams: streamSettingsFrom(config),
         }),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, PrometheusController],
       providers: [
         ...provideConsumers(
           (store: EventStore, log: Logger) => [requestJobRoute(store, log)],

@@ -9,6 +9,7 @@ import { decodeJson, type Envelope, type MessageRegistry } from '@aether/contrac
 import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
 import { SpanKind, extractTraceContext, withSpan } from '@aether/telemetry';
 import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { TerminalError } from './failures';
 
 export interface MessageMeta {
@@ -56,12 +57,16 @@ export class ConsumerHost {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly stoppers: (() => void)[] = [];
   private stopping = false;
+  private readonly metrics: ConsumerMetrics;
 
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly logger: Logger,
-  ) {}
+    registry?: Registry,
+  ) {
+    this.metrics = new ConsumerMetrics(registry);
+  }
 
   async start(routes: readonly ConsumerRoute[]): Promise<void> {
     for (const route of routes) {
@@ -112,13 +117,16 @@ export class ConsumerHost {
   }
 
   private async process(route: ConsumerRoute, message: JsMsg): Promise<void> {
+    this.metrics.pending.set({ consumer: route.durable }, message.info.pending);
     if (route.handles && !mentionsAny(message.data, route.handles)) {
       message.ack();
+      this.metrics.count(route, 'skipped');
       return;
     }
     const json = decodeJson(message.data);
     if (json.ok && route.handles && !handled(route.handles, json.value)) {
       message.ack();
+      this.metrics.count(route, 'skipped');
       return;
     }
     const parsed = json.ok ? route.registry.parse(json.value) : json;
@@ -150,6 +158,7 @@ export class ConsumerHost {
         () => route.handle(parsed.message, meta),
       );
       message.ack();
+      this.metrics.count(route, 'handled');
     } catch (error) {
       const exhausted = message.info.deliveryCount >= (route.maxDeliver ?? 10);
       if (error instanceof TerminalError || exhausted) {
@@ -167,6 +176,7 @@ export class ConsumerHost {
         'handler failed; will retry',
       );
       message.nak(delayMs);
+      this.metrics.count(route, 'retried');
     }
   }
 
@@ -174,6 +184,7 @@ export class ConsumerHost {
     try {
       await quarantine(this.js, route.durable, message, reason);
       message.term();
+      this.metrics.count(route, 'quarantined');
       this.logger.warn(
         { consumer: route.durable, subject: message.subject, seq: message.seq, reason },
         'message quarantined',
@@ -203,4 +214,32 @@ function mentionsAny(data: Uint8Array, types: ReadonlySet<string>): boolean {
 function handled(handles: ReadonlySet<string>, value: unknown): boolean {
   const type = (value as { type?: unknown } | null)?.type;
   return typeof type !== 'string' || handles.has(type);
+}
+
+type Outcome = 'handled' | 'skipped' | 'retried' | 'quarantined';
+
+/** Per consumer: what became of its deliveries, and how many messages wait behind the last one. */
+class ConsumerMetrics {
+  readonly pending: Gauge<'consumer'>;
+  private readonly messages: Counter<'consumer' | 'outcome'>;
+
+  constructor(registry?: Registry) {
+    const registers = registry ? [registry] : [];
+    this.messages = new Counter({
+      name: 'aether_consumer_messages_total',
+      help: 'Deliveries of a durable consumer by outcome: handled, skipped (a type it does not act on), retried (handler failed, redelivered later), quarantined',
+      labelNames: ['consumer', 'outcome'],
+      registers,
+    });
+    this.pending = new Gauge({
+      name: 'aether_consumer_pending_messages',
+      help: 'Messages in the stream not yet delivered to the consumer, as of its last delivery',
+      labelNames: ['consumer'],
+      registers,
+    });
+  }
+
+  count(route: ConsumerRoute, outcome: Outcome): void {
+    this.messages.inc({ consumer: route.durable, outcome });
+  }
 }

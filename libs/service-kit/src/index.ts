@@ -9,6 +9,7 @@ export {
   type JetStreamModuleOptions,
 } from './jetstream.module';
 export { HealthController, type HealthCheck } from './health.controller';
+export { PrometheusController, serviceMetricsRegistry } from './metrics';
 export { startService, runMain, type ServiceOptions } from './bootstrap';
 export {
   NATS_CONNECTION,
@@ -18,4 +19,5 @@ export {
   LOGGER,
   CONSUMER_ROUTES,
   HEALTH_CHECKS,
+  METRICS_REGISTRY,
 } from './tokens';

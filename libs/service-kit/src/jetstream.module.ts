@@ -23,13 +23,16 @@ import {
 import { ensureBuckets } from '@aether/kv-state';
 import { shutdownTelemetry, tracedJetStream } from '@aether/telemetry';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { ConsumerHost, type ConsumerRoute } from './consumer-host';
+import { serviceMetricsRegistry } from './metrics';
 import {
   CONSUMER_ROUTES,
   EVENT_STORE,
   JETSTREAM,
   JETSTREAM_MANAGER,
   LOGGER,
+  METRICS_REGISTRY,
   NATS_CONNECTION,
 } from './tokens';
 
@@ -53,13 +56,17 @@ class NatsLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** Connects to NATS, creates the streams as code, and offers JetStream and the event store to every module. */
+/**
+ * Connects to NATS, creates the streams as code, and offers JetStream, the event store and the
+ * service's metrics registry to every module.
+ */
 @Global()
 @Module({})
 export class JetStreamModule {
   static forRoot(options: JetStreamModuleOptions): DynamicModule {
     const providers: Provider[] = [
       { provide: LOGGER, useValue: options.logger },
+      { provide: METRICS_REGISTRY, useFactory: serviceMetricsRegistry },
       {
         provide: NATS_CONNECTION,
         useFactory: async () => {
@@ -98,7 +105,7 @@ export class JetStreamModule {
     return {
       module: JetStreamModule,
       providers,
-      exports: [LOGGER, NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, EVENT_STORE],
+      exports: [LOGGER, METRICS_REGISTRY, NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER, EVENT_STORE],
     };
   }
 }
@@ -131,8 +138,9 @@ export class ConsumerHostService implements OnApplicationBootstrap, BeforeApplic
     @Inject(JETSTREAM_MANAGER) jsm: JetStreamManager,
     @Inject(LOGGER) logger: Logger,
     @Inject(CONSUMER_ROUTES) private readonly routes: readonly ConsumerRoute[],
+    @Inject(METRICS_REGISTRY) metrics: Registry,
   ) {
-    this.host = new ConsumerHost(js, jsm, logger);
+    this.host = new ConsumerHost(js, jsm, logger, metrics);
   }
   onApplicationBootstrap() {
     return this.host.start(this.routes);

@@ -6,3 +6,5 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 export const LOGGER = Symbol('LOGGER');
 export const CONSUMER_ROUTES = Symbol('CONSUMER_ROUTES');
 export const HEALTH_CHECKS = Symbol('HEALTH_CHECKS');
+/** The service's prom-client `Registry`, served at `/metrics`. */
+export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');

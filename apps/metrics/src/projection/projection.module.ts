@@ -1,22 +1,13 @@
-import {
-  Controller,
-  Get,
-  Header,
-  Inject,
-  Module,
-  type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
+import { Module, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { EventStore } from '@aether/event-store';
 import { JobProjection } from '@aether/read-model';
-import { EVENT_STORE, LOGGER, type Logger } from '@aether/service-kit';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { EVENT_STORE, LOGGER, METRICS_REGISTRY, type Logger } from '@aether/service-kit';
+import type { Registry } from 'prom-client';
 import { DATA_SOURCE } from '../tokens';
 import { Projector, type ProjectionBatching } from './projector';
 
 export const PROJECTION_BATCH = Symbol('PROJECTION_BATCH');
-const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 
 class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(private readonly projector: Projector) {}
@@ -28,27 +19,8 @@ class ProjectorLifecycle implements OnApplicationBootstrap, BeforeApplicationShu
   }
 }
 
-@Controller('metrics')
-class PrometheusController {
-  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
-  @Get()
-  @Header('Content-Type', 'text/plain; version=0.0.4')
-  metrics() {
-    return this.registry.metrics();
-  }
-}
-
 @Module({
-  controllers: [PrometheusController],
   providers: [
-    {
-      provide: METRICS_REGISTRY,
-      useFactory: () => {
-        const registry = new Registry();
-        collectDefaultMetrics({ register: registry });
-        return registry;
-      },
-    },
     {
       provide: Projector,
       useFactory: (

@@ -5,12 +5,21 @@ interface Progress {
   completedSteps: number;
 }
 
+export type StepObserver = (nodeType: string, seconds: number, outcome: 'completed' | 'failed') => void;
+
 /**
  * What each running job is doing, for the heartbeat: wraps the node handlers so every step
- * marks its job's current node while it runs. Memory only, and only for reporting.
+ * marks its job's current node while it runs, and tells an observer (the step duration
+ * metric) how long each took. Memory only, and only for reporting.
  */
 export class JobProgress {
   private readonly jobs = new Map<string, Progress>();
+  private observer?: StepObserver;
+
+  /** Told of every step's node type, duration and outcome as it ends. */
+  observeSteps(observer: StepObserver): void {
+    this.observer = observer;
+  }
 
   track<T extends ReadonlyMap<string, NodeHandler>>(handlers: T): T {
     const wrapped = new Map<string, NodeHandler>();
@@ -20,12 +29,16 @@ export class JobProgress {
         execute: async (params, context) => {
           const progress = this.jobs.get(context.jobId) ?? { completedSteps: 0 };
           this.jobs.set(context.jobId, { ...progress, currentNode: context.stepKey });
+          const started = performance.now();
+          let outcome: 'completed' | 'failed' = 'failed';
           try {
             const output = await handler.execute(params, context);
             progress.completedSteps++;
+            outcome = 'completed';
             return output;
           } finally {
             this.jobs.set(context.jobId, { completedSteps: progress.completedSteps });
+            this.observer?.(handler.type, (performance.now() - started) / 1000, outcome);
           }
         },
       });

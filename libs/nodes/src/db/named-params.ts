@@ -69,7 +69,10 @@ export function compileNamedSql(
       if (tag !== null) skipUntil(tag[0], i + tag[0].length);
       else if (/\d/.test(next ?? ''))
         throw new NodeParamsError(`sql: use named parameters (:name), not positional ones ($${next})`);
-      else ((text += ch), i++);
+      else {
+        text += ch;
+        i++;
+      }
     } else if (ch === '?' && dialect === 'mysql') {
       throw new NodeParamsError('sql: use named parameters (:name), not positional ones (?)');
     } else if (ch === ':' && next === ':') {
