@@ -8,6 +8,8 @@ import { ConfinedFolder } from './files/confined-folder';
 import { fileHandlers } from './files/file.handlers';
 import { delayHandler } from './flow/delay.handler';
 import { createHttpHandler, type HttpNodeOptions } from './http/http.handler';
+import { mailHandlers } from './mail/mail.handlers';
+import { pdfHandlers } from './pdf/pdf.handlers';
 import { xlsxHandlers } from './xlsx/xlsx.handlers';
 
 export interface NodeHandlersOptions {
@@ -41,6 +43,8 @@ export function createNodeHandlers(options: NodeHandlersOptions): NodeHandlerTab
     ...fileHandlers(folder),
     ...xlsxHandlers(folder),
     ...dbHandlers(options.databases),
+    ...pdfHandlers(folder),
+    ...mailHandlers(folder),
     delayHandler,
   ];
   const table = new Map<string, NodeHandler>();

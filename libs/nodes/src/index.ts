@@ -51,4 +51,6 @@ export {
   type DatabasePoolOptions,
   type DatabasePoolUsage,
 } from './db/database-pool';
+export { PdfReadError } from './pdf/pdf-reader';
+export { MailError } from './mail/mail.handlers';
 export { DatabaseResultTooLargeError, LEDGER_TABLE, type DatabaseNodeOptions } from './db/db.handlers';

@@ -126,6 +126,21 @@ const cellRange = () =>
   z.string().regex(CELL_RANGE, 'expected an A1 range such as "A1:D20", "B2:F" or "B:D"');
 const sheetRows = () =>
   z.array(z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())])).max(100_000);
+const pageSpec = () =>
+  z
+    .string()
+    .regex(/^\s*\d+\s*(-\s*\d*\s*)?(,\s*\d+\s*(-\s*\d*\s*)?)*$/, 'expected pages like "1-3,5" or "2-"');
+const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
+/** `a@example.com` or `Name <a@example.com>`. */
+const mailbox = () =>
+  z
+    .string()
+    .max(998)
+    .refine(
+      (m) => EMAIL.test(m.trim()) || /^[^<>]*<[^\s@<>]+@[^\s@<>]+>\s*$/.test(m),
+      'expected an address like a@example.com or "Name <a@example.com>"',
+    );
+const mailboxes = () => z.union([mailbox(), z.array(mailbox()).min(1).max(100)]);
 /** Params of a `db.*` node: JSON values bound to `:name` placeholders. */
 const sqlParams = () =>
   z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is a SQL identifier'), z.unknown());
@@ -836,6 +851,103 @@ const definitions = [
         /** Rows a `RETURNING` clause may give back. Default `1000`. */
         maxRows: v(z.number().int().min(1).max(100_000)).optional(),
       }),
+  }),
+  // ------------------------------------------------------------------ pdf
+  defineNode({
+    type: 'pdf.text',
+    description:
+      'Extract the text of a PDF\'s pages (all, or a range like "1-3,5"), line by line, with pdf.js in a worker thread.',
+    idempotent: true,
+    defaultTimeoutMs: 120 * S,
+    pathParams: ['file'],
+    outputs: '{ text: string, pages: { number: number, text: string }[], pageCount: number }',
+    outputFields: ['text', 'pages', 'pageCount'],
+    build: (v) =>
+      z.strictObject({
+        /** A path under the allowed folder, or an artifact reference (`obj://…`). */
+        file: v(relPath()),
+        pages: v(pageSpec()).optional(),
+        /** More text fails the step. Default `200000`. */
+        maxChars: v(z.number().int().min(1).max(5_000_000)).optional(),
+      }),
+  }),
+  defineNode({
+    type: 'pdf.tables',
+    description:
+      'Read the ruled tables of a PDF (cells bounded by drawn lines) into rows of cell texts; with `header`, objects keyed by the first row.',
+    idempotent: true,
+    defaultTimeoutMs: 120 * S,
+    pathParams: ['file'],
+    outputs: '{ tables: { page: number, rows: string[][] | Record<string, string>[] }[], count: number }',
+    outputFields: ['tables', 'count'],
+    build: (v) =>
+      z.strictObject({
+        file: v(relPath()),
+        pages: v(pageSpec()).optional(),
+        /** Default `false`. */
+        header: v(z.boolean()).optional(),
+      }),
+  }),
+  defineNode({
+    type: 'pdf.fill',
+    description:
+      'Fill the AcroForm fields of a PDF (text, check boxes, radio groups, drop-downs) and save it to `output`, or as an artifact when no output is given.',
+    idempotent: true,
+    defaultTimeoutMs: 60 * S,
+    pathParams: ['file', 'output'],
+    outputs: '{ file?: string, ref?: string, filled: number }',
+    outputFields: ['file', 'ref', 'filled'],
+    build: (v) =>
+      z.strictObject({
+        file: v(relPath()),
+        output: v(relPath()).optional(),
+        /** Field name → value: text for text fields, a boolean for check boxes, an option for radio groups and lists. */
+        fields: v(z.record(z.string().min(1), v(z.union([z.string(), z.number(), z.boolean(), z.null()])))),
+        /** Default `false`: `true` turns the fields into page content (no longer editable). */
+        flatten: v(z.boolean()).optional(),
+      }),
+  }),
+  // ------------------------------------------------------------------ mail
+  defineNode({
+    type: 'mail.send',
+    description:
+      'Send an email over SMTP (nodemailer): text and/or HTML, attachments from the allowed folder or artifacts. Not idempotent: an idempotencyKey becomes the Message-ID, so a resent copy is recognisable.',
+    idempotent: false,
+    defaultTimeoutMs: 60 * S,
+    secretParams: ['smtp'],
+    outputs: '{ messageId: string, accepted: string[], rejected: string[] }',
+    outputFields: ['messageId', 'accepted', 'rejected'],
+    build: (v) =>
+      z
+        .strictObject({
+          /** A secret reference holding e.g. `smtps://user:password@smtp.example.com:465`. */
+          smtp: v(z.string().regex(/^smtps?:\/\//i, 'expected an smtp:// or smtps:// URL')),
+          from: v(mailbox()),
+          to: v(mailboxes()),
+          cc: v(mailboxes()).optional(),
+          bcc: v(mailboxes()).optional(),
+          replyTo: v(mailbox()).optional(),
+          /** The Message-ID this answers (`In-Reply-To` and `References`). */
+          inReplyTo: v(z.string().min(1).max(998)).optional(),
+          subject: v(z.string().max(998)),
+          text: v(z.string().max(5_000_000)).optional(),
+          html: v(z.string().max(5_000_000)).optional(),
+          attachments: v(
+            z
+              .array(
+                v(
+                  z.strictObject({
+                    /** A path under the allowed folder, or an artifact reference. */
+                    file: v(relPath()),
+                    /** Default: the file's own name. */
+                    name: v(z.string().min(1).max(255)).optional(),
+                  }),
+                ),
+              )
+              .max(50),
+          ).optional(),
+        })
+        .refine((p) => p.text !== undefined || p.html !== undefined, { message: 'give text, html or both' }),
   }),
   // ------------------------------------------------------------------ control flow
   defineNode({

@@ -1,0 +1,135 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { parseWorkflow } from '@aether/workflow';
+import { InMemoryArtifacts } from '../artifacts/artifact-store';
+import type { NodeHandler } from '../contract';
+import { ConfinedFolder } from '../files/confined-folder';
+import { testNodeContext, type TestNodeContextOptions } from '../testing/node-context';
+import { mailHandlers } from './mail.handlers';
+
+const PASSWORD = 'Sm7p-Pa55word';
+
+describe('mail.send against an SMTP server on loopback', () => {
+  let server: SMTPServer;
+  let smtp: string;
+  let root: string;
+  let send: NodeHandler;
+  const artifacts = new InMemoryArtifacts();
+  const received: { from: string; to: string[]; raw: string }[] = [];
+  const run = (params: Record<string, unknown>, context: TestNodeContextOptions = {}) =>
+    send.execute(
+      { smtp, from: 'Robot <robot@aether.test>', ...params },
+      testNodeContext({ artifacts, ...context }),
+    );
+
+  beforeAll(async () => {
+    server = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      logger: false,
+      onAuth: (auth, _session, callback) =>
+        auth.username === 'robot' && auth.password === PASSWORD
+          ? callback(null, { user: 'robot' })
+          : callback(new Error('Invalid username or password')),
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw: Buffer.concat(chunks).toString('utf8'),
+          });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.server.address() as AddressInfo;
+    smtp = `smtp://robot:${PASSWORD}@127.0.0.1:${port}`;
+    root = await mkdtemp(join(tmpdir(), 'aether-mail-'));
+    await writeFile(join(root, 'ledger.csv'), 'number,total\nINV-1,120\n');
+    send = mailHandlers(new ConfinedFolder(root)).find((h) => h.type === 'mail.send')!;
+  });
+  beforeEach(() => (received.length = 0));
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('sends text and HTML with attachments from the folder and from an artifact, as a reply', async () => {
+    const ref = await artifacts.put('document', 'job-1/fill/receipt.pdf', Buffer.from('%PDF-1.7 receipt'));
+    const out = await run({
+      to: ['buyer@acme.test', 'Accounts <ap@acme.test>'],
+      subject: 'Your invoice INV-1 is booked',
+      text: 'Booked: 120 EUR',
+      html: '<p>Booked: <b>120 EUR</b></p>',
+      inReplyTo: '<original-1@acme.test>',
+      attachments: [{ file: 'ledger.csv' }, { file: ref, name: 'receipt.pdf' }],
+    });
+    expect(out).toMatchObject({ accepted: ['buyer@acme.test', 'ap@acme.test'], rejected: [] });
+    expect(received).toHaveLength(1);
+    const [mail] = received;
+    expect(mail.from).toBe('robot@aether.test');
+    expect(mail.to).toEqual(['buyer@acme.test', 'ap@acme.test']);
+    expect(mail.raw).toContain('Subject: Your invoice INV-1 is booked');
+    expect(mail.raw).toContain('In-Reply-To: <original-1@acme.test>');
+    expect(mail.raw).toMatch(/filename=ledger\.csv/);
+    expect(mail.raw).toMatch(/filename=receipt\.pdf/);
+    expect(mail.raw).toContain(Buffer.from('number,total\nINV-1,120\n').toString('base64'));
+    expect(mail.raw).toContain(`Message-ID: ${String(out['messageId'])}`);
+  });
+
+  it('derives the Message-ID from job, step and idempotency key, so a resent copy is recognisable', async () => {
+    const step = { jobId: 'job-9', stepKey: 'reply[2]', idempotencyKey: 'INV-2' };
+    const first = await run({ to: 'a@acme.test', subject: 's', text: 't' }, step);
+    const again = await run({ to: 'a@acme.test', subject: 's', text: 't' }, step);
+    const other = await run(
+      { to: 'a@acme.test', subject: 's', text: 't' },
+      { ...step, idempotencyKey: 'INV-3' },
+    );
+    expect(first['messageId']).toMatch(/^<[0-9a-f]{32}@aether\.test>$/);
+    expect(again['messageId']).toBe(first['messageId']);
+    expect(other['messageId']).not.toBe(first['messageId']);
+  });
+
+  it('fails terminally on refused credentials without showing them', async () => {
+    const wrong = smtp.replace(PASSWORD, 'Wr0ng-Pa55word');
+    const failed = send.execute(
+      { smtp: wrong, from: 'robot@aether.test', to: 'a@acme.test', subject: 's', text: 't' },
+      testNodeContext(),
+    );
+    await expect(failed).rejects.toMatchObject({
+      name: 'MailError',
+      retryable: false,
+      message: expect.stringContaining('EAUTH'),
+    });
+    const message = await failed.catch((error: Error) => error.message);
+    expect(message).not.toContain('Wr0ng-Pa55word');
+    expect(received).toHaveLength(0);
+  });
+
+  it('takes the server only as a secret reference, and needs a body', () => {
+    const result = parseWorkflow({
+      id: 'reply',
+      nodes: [
+        {
+          id: 'send',
+          type: 'mail.send',
+          params: { smtp, from: 'robot@aether.test', to: 'not-an-address', subject: 's' },
+        },
+      ],
+    });
+    const problems = result.ok ? [] : result.problems.map((p) => `${p.path}: ${p.message}`);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^nodes\[0]\.params\.smtp: must be a secret reference/),
+        expect.stringMatching(/^nodes\[0]\.params\.to: /),
+        'nodes[0].params: give text, html or both',
+      ]),
+    );
+  });
+});
