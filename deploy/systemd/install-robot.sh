@@ -32,6 +32,8 @@ NATS_URL=tls://nats.example.internal:4222
 # NATS_TOKEN=
 ROBOT_ID=
 POOL=default
+# an API key of role robot named ROBOT_ID: secrets then come from the vault (docs/security.md)
+# ROBOT_CREDENTIAL=
 SETTINGS
 fi
 

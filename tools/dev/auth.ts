@@ -14,6 +14,8 @@ export interface TokenRequest {
   readonly role?: Role;
   /** Default `<role>@<tenant>`. */
   readonly name?: string;
+  /** Default `test:<name>`. */
+  readonly subject?: string;
   /** Default one day. */
   readonly ttlSeconds?: number;
 }
@@ -32,9 +34,13 @@ export async function stackAuth(signingKeyFile: string): Promise<StackAuth> {
   };
   return {
     signingKeyFile,
-    token({ tenantId = 'default', role = 'admin', name, ttlSeconds = 86_400 } = {}) {
+    token({ tenantId = 'default', role = 'admin', name, subject, ttlSeconds = 86_400 } = {}) {
       const who = name ?? `${role}@${tenantId}`;
-      return issueAccessToken(issuer, { subject: `test:${who}`, name: who, tenantId, role }, ttlSeconds);
+      return issueAccessToken(
+        issuer,
+        { subject: subject ?? `test:${who}`, name: who, tenantId, role },
+        ttlSeconds,
+      );
     },
   };
 }

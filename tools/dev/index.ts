@@ -9,6 +9,7 @@ export {
   ALL_SERVICES,
   REPO_ROOT,
   startServiceProcess,
+  putSecret,
   startStack,
   type RunningStack,
   type ServiceName,

@@ -22,6 +22,10 @@ export interface PlatformOptions {
   readonly databasePrefix?: string;
   /** Run a build's JavaScript (`npm run build -- --out <dir>`) instead of compiling as it loads. */
   readonly build?: string;
+  /** Secrets of the default tenant in the vault; robots then read secrets from it (see `StackOptions.secrets`). */
+  readonly secrets?: Record<string, string>;
+  /** The demo site's password (default `demo-password`). */
+  readonly demoPassword?: string;
 }
 
 /** One event of a job as `GET /api/v1/jobs/{id}/events` shows it. */
@@ -66,7 +70,9 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
   const [nats, db, site] = await Promise.all([
     options.nats ?? startNatsServer(),
     options.db ?? createTestDatabase(options.databasePrefix),
-    options.demoSite === false ? undefined : startDemoSite(),
+    options.demoSite === false
+      ? undefined
+      : startDemoSite(options.demoPassword ? { password: options.demoPassword } : {}),
   ]);
   const release = async () => {
     await site?.close();
@@ -81,6 +87,7 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     env: { LOG_LEVEL: 'info', ...options.env },
     robotEnv: { FILES_ROOT: join(logDir, 'files'), ...options.robotEnv },
     ...(options.build ? { build: options.build } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   }).catch(async (error: unknown) => {
     await release(); // the stack stopped what it had started; the logs stay for the failure
     throw error;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { freePort } from '@aether/testing';
 import { rememberAdminToken, stackAuth, type StackAuth } from './auth';
 
@@ -147,6 +147,12 @@ export interface StackOptions {
   build?: string;
   /** The gateway's token signing key; generated when missing. Default `<logDir>/auth/signing-key.json`. */
   signingKeyFile?: string;
+  /**
+   * Secrets of the default tenant, written to the vault before robots start. When given, every
+   * robot gets its own credential (a `robot` token named after it) and reads secrets from the
+   * vault instead of `AETHER_SECRET_*`.
+   */
+  secrets?: Record<string, string>;
 }
 
 export interface RunningStack {
@@ -163,7 +169,10 @@ export interface RunningStack {
 
 /** Every backend service plus robots, each its own process, healthy before this resolves. */
 export async function startStack(options: StackOptions): Promise<RunningStack> {
-  const auth = await stackAuth(options.signingKeyFile ?? join(options.logDir, 'auth', 'signing-key.json'));
+  const signingKeyFile = options.signingKeyFile ?? join(options.logDir, 'auth', 'signing-key.json');
+  const auth = await stackAuth(signingKeyFile);
+  // The vault's master key sits beside the signing key: `.data/vault/` for `npm start`.
+  const masterKeyFile = join(dirname(dirname(signingKeyFile)), 'vault', 'master-keys.json');
   const common = {
     natsUrl: options.natsUrl,
     databaseUrl: options.databaseUrl,
@@ -177,7 +186,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         ...common,
         ...(service === 'gateway'
           ? {
-              env: { ...options.env, AUTH_SIGNING_KEY_FILE: auth.signingKeyFile },
+              env: {
+                ...options.env,
+                AUTH_SIGNING_KEY_FILE: auth.signingKeyFile,
+                VAULT_MASTER_KEY_FILE: masterKeyFile,
+              },
               ...(options.gatewayPort ? { port: options.gatewayPort } : {}),
             }
           : {}),
@@ -190,12 +203,28 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await Promise.all(services.map((service) => service.stop()));
     throw failed.reason;
   }
+  const gateway = services.find((s) => s.service === 'gateway') as ServiceProcess;
+  const adminToken = await auth.token();
+  rememberAdminToken(gateway.url, adminToken);
   const robots: ServiceProcess[] = [];
   const addRobot = async (name = `robot-${robots.length + 1}`, env: Record<string, string> = {}) => {
+    const tenantId = env['ROBOT_TENANT'] ?? options.robotEnv?.['ROBOT_TENANT'] ?? 'default';
+    // A production robot gets an API key of role robot named after it; a token lasts as long here.
+    const credential: Record<string, string> = options.secrets
+      ? {
+          ROBOT_CREDENTIAL: await auth.token({
+            tenantId,
+            role: 'robot',
+            name,
+            subject: `robot:${name}`,
+            ttlSeconds: 90 * 86_400,
+          }),
+        }
+      : {};
     const robot = await startServiceProcess('robot', {
       ...common,
       name,
-      env: { ...options.env, ROBOT_ID: name, ...options.robotEnv, ...env },
+      env: { ...options.env, ROBOT_ID: name, ...credential, ...options.robotEnv, ...env },
     });
     robots.push(robot);
     return robot;
@@ -205,14 +234,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await Promise.all(services.map((service) => service.stop()));
   };
   try {
+    for (const [name, value] of Object.entries(options.secrets ?? {}))
+      await putSecret(gateway.url, adminToken, name, value);
     for (let i = 0; i < (options.robots ?? 1); i++) await addRobot();
   } catch (error) {
     await stop();
     throw error;
   }
-  const gateway = services.find((s) => s.service === 'gateway') as ServiceProcess;
-  const adminToken = await auth.token();
-  rememberAdminToken(gateway.url, adminToken);
   return {
     gatewayUrl: gateway.url,
     auth,
@@ -222,4 +250,20 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     addRobot,
     stop,
   };
+}
+
+/** Writes one secret of the token's tenant into the vault through the gateway. */
+export async function putSecret(
+  gatewayUrl: string,
+  token: string,
+  name: string,
+  value: string,
+): Promise<void> {
+  const response = await fetch(`${gatewayUrl}/api/v1/secrets/${encodeURIComponent(name)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ value }),
+  });
+  // The answer names the secret only; it is still not echoed, in case it ever changes.
+  if (!response.ok) throw new Error(`writing secret ${name} answered ${response.status}`);
 }

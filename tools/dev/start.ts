@@ -52,7 +52,8 @@ async function main() {
       gatewayPort: Number(process.env['PORT'] ?? 8080),
       robots: 1,
       env: { LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info' },
-      robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD, FILES_ROOT: join(dataDir, 'robot-files') },
+      robotEnv: { FILES_ROOT: join(dataDir, 'robot-files') },
+      secrets: { demoPassword: DEMO_PASSWORD },
       signingKeyFile: join(dataDir, 'auth', 'signing-key.json'),
     });
     say(`Console    ${stack.gatewayUrl}/`);

@@ -1,7 +1,7 @@
 import { html, page, wrapField, type SafeHtml } from './html';
 import { htmlReply, readForm, redirect } from './http';
 import type { Route } from './routing';
-import { checkCredentials, expiredSessionCookie, sessionCookie } from './sessions';
+import { checkCredentials, DEFAULT_DEMO_PASSWORD, expiredSessionCookie, sessionCookie } from './sessions';
 import { loginMarkup, readLoginField, type ButtonMarkup, type LoginMarkup } from './variants';
 
 interface LoginState {
@@ -21,7 +21,11 @@ function loginHeader(markup: LoginMarkup): SafeHtml | undefined {
 </header>`;
 }
 
-export function loginView(markup: LoginMarkup, { error, username = '' }: LoginState): string {
+export function loginView(
+  markup: LoginMarkup,
+  { error, username = '' }: LoginState,
+  showPassword = true,
+): string {
   const { username: user, password, submit } = markup;
   const body = html`<h1>Welcome back</h1>
 ${error !== undefined && html`<div class="${markup.errorClass}" role="alert">${error}</div>`}
@@ -39,7 +43,7 @@ ${error !== undefined && html`<div class="${markup.errorClass}" role="alert">${e
   ${submit !== undefined && html`<button type="submit" id="${submit.id}" class="${submit.className}">${submit.text}</button>`}
   ${markup.formDecoys.map(decoy)}
 </form>
-<p id="login-hint">Demo account: <code>demo</code> / <code>demo-password</code></p>`;
+<p id="login-hint">Demo account: <code>demo</code>${showPassword && html` / <code>${DEFAULT_DEMO_PASSWORD}</code>`}</p>`;
   return page({ title: 'Sign in', body, header: loginHeader(markup) });
 }
 
@@ -49,7 +53,8 @@ export const authRoutes: ReadonlyArray<Route> = [
     method: 'GET',
     path: '/login',
     access: 'public',
-    handle: ({ site }) => htmlReply(200, loginView(loginMarkup(site.variant), {})),
+    handle: ({ site }) =>
+      htmlReply(200, loginView(loginMarkup(site.variant), {}, site.password === DEFAULT_DEMO_PASSWORD)),
   },
   {
     method: 'POST',
@@ -58,11 +63,12 @@ export const authRoutes: ReadonlyArray<Route> = [
     handle: async ({ req, site, sessionToken }) => {
       const form = await readForm(req);
       const username = readLoginField(form, 'username');
-      if (!checkCredentials(username, readLoginField(form, 'password'))) {
-        const view = loginView(loginMarkup(site.variant), {
-          error: 'Invalid username or password',
-          username,
-        });
+      if (!checkCredentials(username, readLoginField(form, 'password'), site.password)) {
+        const view = loginView(
+          loginMarkup(site.variant),
+          { error: 'Invalid username or password', username },
+          site.password === DEFAULT_DEMO_PASSWORD,
+        );
         return htmlReply(401, view);
       }
       site.sessions.close(sessionToken);

@@ -8,6 +8,8 @@ import type { DemoVariant } from './types';
 export interface SiteState {
   variant: DemoVariant;
   readonly pageSize: number;
+  /** The `demo` account's password. */
+  readonly password: string;
   readonly sessions: SessionStore;
   readonly orders: OrderStore;
   readonly sideEffects: Map<string, number>;

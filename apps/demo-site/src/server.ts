@@ -7,7 +7,7 @@ import { HttpError, htmlReply, jsonReply, parseCookies, redirect, type Reply } f
 import { orderRoutes } from './order.routes';
 import { OrderStore } from './orders';
 import { matchRoute, type Route, type SiteState } from './routing';
-import { SESSION_COOKIE, SessionStore } from './sessions';
+import { DEFAULT_DEMO_PASSWORD, SESSION_COOKIE, SessionStore } from './sessions';
 import { toolRoutes } from './tools.routes';
 import type { DemoSite, DemoSiteOptions, DemoVariant } from './types';
 import { DEMO_VARIANTS, isDemoVariant } from './variants';
@@ -86,6 +86,7 @@ export async function startDemoSite(options: DemoSiteOptions = {}): Promise<Demo
   const site: SiteState = {
     variant,
     pageSize,
+    password: options.password ?? DEFAULT_DEMO_PASSWORD,
     sessions: new SessionStore(),
     orders: new OrderStore(),
     sideEffects: new Map(),

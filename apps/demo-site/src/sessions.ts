@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 export const SESSION_COOKIE = 'demo_session';
 
 const DEMO_USERNAME = 'demo';
-const DEMO_PASSWORD = 'demo-password';
+export const DEFAULT_DEMO_PASSWORD = 'demo-password';
 
 export interface Session {
   username: string;
@@ -16,8 +16,8 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-export function checkCredentials(username: string, password: string): boolean {
-  return sameSecret(username, DEMO_USERNAME) && sameSecret(password, DEMO_PASSWORD);
+export function checkCredentials(username: string, password: string, expected: string): boolean {
+  return sameSecret(username, DEMO_USERNAME) && sameSecret(password, expected);
 }
 
 export class SessionStore {

@@ -18,6 +18,11 @@ export interface DemoSiteOptions {
   variant?: DemoVariant;
   /** Rows per page of the `/orders` table. Default `10`. */
   pageSize?: number;
+  /**
+   * The `demo` account's password. Default `demo-password`, which the sign-in page shows; any
+   * other is never shown (secret-leak tests use a random one).
+   */
+  password?: string;
 }
 
 /** An order placed through `/orders/new`. */

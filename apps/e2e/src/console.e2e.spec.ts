@@ -1,12 +1,16 @@
 import type { Browser, Page } from 'playwright-core';
-import { FleetMetricsSchema } from '@aether/read-api';
+import { FleetMetricsSchema, JobsPageSchema } from '@aether/read-api';
 import { eventually } from '@aether/testing';
+import { readFileSync } from 'node:fs';
 import {
   DEMO_PASSWORD,
+  DEMO_WORKFLOW_FILE,
+  demoVariables,
   ensureConsoleBuild,
   gatewayHeaders,
   runDemoJob,
   startTestPlatform,
+  waitForJob,
   type JobResult,
   type TestPlatform,
 } from '@aether/platform';
@@ -21,6 +25,8 @@ describe('the console', () => {
   let job: JobResult;
   let browser: Browser;
   let page: Page;
+  /** The job the live test triggered and watched complete. */
+  let liveJobId: string;
 
   beforeAll(async () => {
     ensureConsoleBuild();
@@ -78,6 +84,168 @@ describe('the console', () => {
     expect(await page.evaluate(() => document.documentElement.dataset['theme'])).toBe('dark');
     await screenshot(page, 'fleet-dark');
     expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  it('pages the job list by its schema and refuses a malformed query', async () => {
+    const { status, body } = await platform.api('GET', '/api/v1/metrics/jobs?status=completed&sort=priority');
+    expect(status).toBe(200);
+    const page = JobsPageSchema.parse(body);
+    expect(page.items).toEqual([
+      expect.objectContaining({ jobId: job.jobId, status: 'completed', robotId: 'robot-1' }),
+    ]);
+    expect(page.nextCursor).toBeNull();
+    const bad = await platform.api<{ problems: { path: string }[] }>(
+      'GET',
+      '/api/v1/metrics/jobs?status=exploded&limit=9999',
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.problems.map((p) => p.path).sort()).toEqual(['query.limit', 'query.status.0']);
+  });
+
+  it('lists the demo job on the Jobs page, and says what to do when a filter finds nothing', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.evaluate(() => localStorage.removeItem('aether.theme'));
+    await page.goto(`${platform.stack.gatewayUrl}/`);
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await page.getByRole('heading', { name: 'Jobs', level: 1 }).waitFor();
+    const row = page.getByRole('row', { name: `Job ${job.jobId}` });
+    await row.getByText('completed').waitFor();
+    expect(await row.locator('time').first().getAttribute('title')).toMatch(/ UTC$/);
+    await screenshot(page, 'jobs');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await page.getByLabel('Status').selectOption({ label: 'Failed' });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('No job matches these filters').waitFor();
+    expect(new URL(page.url()).searchParams.get('status')).toBe('failed');
+    await screenshot(page, 'jobs-filtered-empty');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await row.waitFor();
+    await page.getByRole('button', { name: 'Priority' }).click();
+    await page.locator('th[aria-sort="descending"]', { hasText: 'Priority' }).waitFor();
+    expect(new URL(page.url()).searchParams.get('sort')).toBe('priority');
+  });
+
+  it('triggers the demo workflow from the Workflows page with variables from its inputs, by keyboard', async () => {
+    await page.goto(`${platform.stack.gatewayUrl}/workflows`);
+    await page.getByRole('heading', { name: 'Workflows', level: 1 }).waitFor();
+    await page.getByRole('button', { name: /Demo order entry/ }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /^Trigger Demo order entry/ }).waitFor();
+    await screenshot(page, 'workflows');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    const vars = demoVariables(platform.site.url);
+    await page.getByLabel('siteUrl').fill(vars.siteUrl);
+    await page.getByLabel('customer').fill(vars.customer);
+    await page.getByLabel('email').fill(vars.email);
+    await page.getByLabel('product').selectOption(vars.product);
+    await page.getByLabel('quantity').fill(String(vars.quantity));
+    await page.getByLabel('deliveryDate').fill(vars.deliveryDate);
+    await page.getByLabel('shipping').selectOption(vars.shipping);
+    await page.getByRole('button', { name: 'Trigger' }).focus();
+    await page.keyboard.press('Enter');
+    const link = page.getByRole('status').getByRole('link').first();
+    await link.waitFor();
+    const jobId = (await link.textContent())?.trim() ?? '';
+    const done = await waitForJob(platform.stack.gatewayUrl, jobId, 90_000);
+    expect(done.status).toBe('completed');
+    expect(String(done.outputs?.['confirmationNumber'])).toMatch(/^AE-/);
+  });
+
+  it('shows a triggered job arrive and complete live on the Jobs page, without a reload', async () => {
+    await page.goto(`${platform.stack.gatewayUrl}/jobs`);
+    await page.getByRole('status').getByText('Live', { exact: true }).waitFor();
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+    const { id: workflowId } = JSON.parse(readFileSync(DEMO_WORKFLOW_FILE, 'utf8')) as { id: string };
+    const { status, body } = await platform.api<{ jobId: string }>(
+      'POST',
+      `/api/v1/workflows/${workflowId}/trigger`,
+      {
+        variables: demoVariables(platform.site.url),
+        priority: 12,
+      },
+    );
+    expect(status).toBe(202);
+    const row = page.getByRole('row', { name: `Job ${body.jobId}` });
+    await row.waitFor({ timeout: 15_000 });
+    await row.getByText('running').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'jobs-live-running');
+    await row.getByText('completed').waitFor({ timeout: 90_000 });
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
+    expect(await row.getByRole('cell').nth(3).textContent()).toBe('robot-1');
+    liveJobId = body.jobId;
+  });
+
+  it("opens a job's detail from the list: every step on the timeline and the confirmation number", async () => {
+    const done = await waitForJob(platform.stack.gatewayUrl, liveJobId, 30_000);
+    const confirmation = String(done.outputs?.['confirmationNumber']);
+    expect(confirmation).toMatch(/^AE-/);
+    await page.getByRole('link', { name: `Open job ${liveJobId}` }).click();
+    await page.getByRole('heading', { name: /^Job / }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/jobs/${liveJobId}`);
+    const { nodes } = JSON.parse(readFileSync(DEMO_WORKFLOW_FILE, 'utf8')) as { nodes: { id: string }[] };
+    for (const node of nodes) await page.getByRole('listitem', { name: `Step ${node.id}` }).waitFor();
+    expect(await page.getByRole('listitem', { name: /^Step / }).count()).toBe(nodes.length);
+    const outputs = page.getByRole('region', { name: 'Summary' });
+    await outputs.getByText(confirmation, { exact: true }).waitFor();
+    // A step opens to its attempts and output; the password it typed is a reference, never a value.
+    const read = page.getByRole('listitem', { name: 'Step read-confirmation' });
+    await read.locator('summary').click();
+    await read.getByRole('figure', { name: 'Output of read-confirmation' }).getByText(confirmation).waitFor();
+    expect(await page.content()).not.toContain(DEMO_PASSWORD);
+    await screenshot(page, 'job-detail');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  it('cancels a waiting job from its detail page, after asking, by keyboard alone', async () => {
+    const sleepy = {
+      id: 'console-sleepy',
+      inputs: { ms: { type: 'integer', default: 50 } },
+      nodes: [{ id: 'wait', type: 'delay', params: { ms: '{{ inputs.ms }}' } }],
+    };
+    expect((await platform.api('POST', '/api/v1/workflows', sleepy)).status).toBe(201);
+    expect(
+      (await platform.api('PUT', `/api/v1/workflows/${sleepy.id}/dispatch-policy`, { maxConcurrentJobs: 1 }))
+        .status,
+    ).toBe(200);
+    const trigger = async (ms: number) =>
+      (
+        await platform.api<{ jobId: string }>('POST', `/api/v1/workflows/${sleepy.id}/trigger`, {
+          variables: { ms },
+        })
+      ).body.jobId;
+    const busy = await trigger(120_000);
+    await eventually(
+      async () =>
+        (await platform.api('GET', `/api/v1/jobs/${busy}`)).body['status'] === 'running' ? true : undefined,
+      {
+        what: 'the first sleepy job running',
+        timeoutMs: 30_000,
+      },
+    );
+    const waiting = await trigger(50); // held back by the workflow's concurrency limit of 1
+    await page.goto(`${platform.stack.gatewayUrl}/jobs/${waiting}`);
+    await page.getByRole('heading', { name: /^Job / }).waitFor();
+    const cancel = page.getByRole('button', { name: 'Cancel job' });
+    await cancel.focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: /^Cancel job / });
+    await dialog.waitFor();
+    await screenshot(page, 'job-cancel-confirm');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.keyboard.type('not needed today');
+    await dialog.getByRole('button', { name: 'Cancel job' }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('ae-status').first().getByText('cancelled').waitFor({ timeout: 15_000 });
+    await page.getByText('Cancel requested').waitFor();
+    await page.getByText('not needed today').waitFor();
+    expect((await platform.api('GET', `/api/v1/jobs/${waiting}`)).body['status']).toBe('cancelled');
+    await screenshot(page, 'job-cancelled');
+    expect((await platform.api('POST', `/api/v1/jobs/${busy}/cancel`, {})).status).toBe(202);
   });
 
   it('leaves the API and service endpoints to the API', async () => {

@@ -363,15 +363,31 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     expect(created.status).toBe(201);
     const { url, secret } = created.body;
     const payload = JSON.stringify({ ms: 20 });
-    const signature = `sha256=${createHmac('sha256', secret).update(payload).digest('hex')}`;
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${payload}`).digest('hex')}`;
 
-    expect((await api('POST', url, payload, { 'x-aether-signature': 'sha256=00' })).status).toBe(401);
+    expect(
+      (
+        await api('POST', url, payload, {
+          'x-aether-signature': 'sha256=00',
+          'x-aether-timestamp': timestamp,
+        })
+      ).status,
+    ).toBe(401);
+    // A captured delivery replayed later is refused: its timestamp is signed.
+    const old = String(Number(timestamp) - 600);
+    const replayed = await api('POST', url, payload, {
+      'x-aether-signature': `sha256=${createHmac('sha256', secret).update(`${old}.${payload}`).digest('hex')}`,
+      'x-aether-timestamp': old,
+    });
+    expect(replayed.status).toBe(401);
     const unsigned = await api('POST', url, payload);
     expect(unsigned.status).toBe(401);
     expect(JSON.stringify(unsigned.body)).toContain('missing x-aether-signature');
     const deliver = () =>
       api<{ jobId: string }>('POST', url, payload, {
         'x-aether-signature': signature,
+        'x-aether-timestamp': timestamp,
         'idempotency-key': 'delivery-1',
       });
     const [first, retried] = [await deliver(), await deliver()];

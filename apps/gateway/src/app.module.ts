@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventStore } from '@aether/event-store';
 import { HealingQueries, MetricsQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
 import {
@@ -8,6 +10,7 @@ import {
   HealthController,
   PrometheusController,
   JetStreamModule,
+  NATS_CONNECTION,
   streamSettingsFrom,
   type HealthCheck,
   type Logger,
@@ -29,6 +32,12 @@ import { HealingController } from './healing/healing.controller';
 import { QueuesController } from './queues/queues.controller';
 import { MetricsController } from './metrics/metrics.controller';
 import { RobotPresenceMirror } from './robots/robot-presence';
+import { SECRET_VAULT, SecretsController } from './secrets/secrets.controller';
+import { SECRETS_LOGGER, SecretReadResponder } from './secrets/secret-read.responder';
+import { openVault } from './secrets/vault';
+import { LIVE_LIMITS, LiveGateway } from './live/live.gateway';
+import { OpenApiController } from './openapi/openapi.controller';
+import type { LiveLimits } from './live/live-session';
 
 @Module({})
 export class GatewayModule {
@@ -44,6 +53,7 @@ export class GatewayModule {
           streams: streamSettingsFrom(config),
         }),
         AuthModule.forRoot(config, logger),
+        DiscoveryModule,
       ],
       controllers: [
         HealthController,
@@ -59,11 +69,28 @@ export class GatewayModule {
         HealingController,
         QueuesController,
         MetricsController,
+        SecretsController,
+        OpenApiController,
       ],
       providers: [
         JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         RobotPresenceMirror,
+        LiveGateway,
+        {
+          provide: LIVE_LIMITS,
+          useValue: {
+            maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
+            dropGraceMs: config.LIVE_DROP_GRACE_MS,
+          } satisfies LiveLimits,
+        },
+        {
+          provide: SECRET_VAULT,
+          useFactory: (nc: NatsConnection) => openVault(nc, config, logger),
+          inject: [NATS_CONNECTION],
+        },
+        { provide: SECRETS_LOGGER, useValue: logger },
+        SecretReadResponder,
         {
           provide: METRICS,
           useFactory: (ds: DataSource) => new MetricsQueries(ds),

@@ -19,6 +19,10 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
       IDEMPOTENCY_RETENTION_MS: env.durationMs(24 * 3_600_000),
       /** The console's build, served at `/` (relative to the working directory). */
       CONSOLE_DIR: z.string().min(1).default('dist/apps/console/browser'),
+      /** Bytes a live-feed client may have waiting to be sent before it is dropped as too slow. Default 1 MiB. */
+      LIVE_MAX_BUFFERED_BYTES: env.positiveInt(1024 * 1024),
+      /** How long a dropped live client has to read its close frame before its connection is cut. */
+      LIVE_DROP_GRACE_MS: env.durationMs(5000),
       /** The embedded issuer's private key (JWK); generated there, mode 0600, when missing. */
       AUTH_SIGNING_KEY_FILE: z.string().min(1).default('.data/auth/signing-key.json'),
       AUTH_ISSUER: z.string().min(1).default(DEFAULT_ISSUER),
@@ -34,6 +38,12 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
       OIDC_AUDIENCE: z.string().min(1).default(DEFAULT_AUDIENCE),
       OIDC_TENANT_CLAIM: z.string().min(1).default('aether_tenant'),
       OIDC_ROLE_CLAIM: z.string().min(1).default('aether_role'),
+      /** The vault's current master key, base64 of 32 bytes; wins over the key file (ADR 36). */
+      AETHER_MASTER_KEY: z.string().min(1).optional(),
+      /** Comma-separated master keys that may still (or already) unwrap data keys during a rotation. */
+      AETHER_MASTER_KEY_OTHERS: z.string().min(1).optional(),
+      /** The master key file when AETHER_MASTER_KEY is not set; generated there, mode 0600, when missing. */
+      VAULT_MASTER_KEY_FILE: z.string().min(1).default('.data/vault/master-keys.json'),
     },
     source,
   );

@@ -5,6 +5,8 @@ import { GatewayModule } from './app.module';
 import { loadGatewayConfig } from './config';
 import { rawHookBodies } from './hooks/hook-signature';
 import { serveConsole } from './console/serve-console';
+import { useLiveAdapter } from './live/live.gateway';
+import { serveApiDocsAssets } from './openapi/openapi.controller';
 import { resolve } from 'node:path';
 
 runMain(async () => {
@@ -19,6 +21,8 @@ runMain(async () => {
       nest.use(rawHookBodies); // webhook signatures cover the exact bytes sent
       nest.use(text({ type: ['application/yaml', 'text/yaml', 'application/x-yaml'], limit: '2mb' }));
       serveConsole(nest, resolve(config.CONSOLE_DIR), logger);
+      useLiveAdapter(nest);
+      serveApiDocsAssets(nest);
     },
   });
 });

@@ -34,7 +34,7 @@ import type { RobotConfig } from './config';
 import { JobRunner } from './jobs/job-runner';
 import { StepHealing, fingerprintBucket } from './healing/step-healing';
 import { WorkLoop } from './jobs/work-loop';
-import { environmentSecrets } from './secrets';
+import { VaultSecrets, environmentSecrets } from './secrets';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
 import { JobProgress } from './presence/job-progress';
 import { capabilitiesOf, loadPresenceConfig } from './presence/presence.config';
@@ -111,7 +111,10 @@ export class RobotModule {
             browsers: BrowserPool,
             artifacts: ObjectStoreArtifacts,
           ) => {
-            const handlers = createNodeHandlers({ filesRoot: config.FILES_ROOT });
+            const handlers = createNodeHandlers({
+              filesRoot: config.FILES_ROOT,
+              http: { egress: config.ROBOT_EGRESS_ALLOW },
+            });
             const runner = new JobRunner({
               store,
               workflows: new WorkflowCatalog(store),
@@ -121,6 +124,9 @@ export class RobotModule {
               readArtifact: (ref) => artifacts.get(ref),
               captureFailure: (page, name) => captureFailureArtifacts(page, artifacts, { name }),
               secret: environmentSecrets(),
+              ...(config.ROBOT_CREDENTIAL
+                ? { jobSecrets: new VaultSecrets(nc, config.ROBOT_CREDENTIAL) }
+                : {}),
               healing: new StepHealing({
                 store,
                 fingerprints: fingerprintBucket(nc),

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { EgressPolicy } from '@aether/nodes';
 import { env, loadConfig } from '@aether/service-kit';
 
 export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
@@ -20,6 +21,27 @@ export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
       /** Folder the file nodes may read and write. */
       FILES_ROOT: z.string().min(1).default('.data/robot-files'),
       CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+      /**
+       * The robot's own credential for the vault: an API key (or token) of role `robot`, tenant
+       * ROBOT_TENANT, named ROBOT_ID. Unset: secrets come from `AETHER_SECRET_*` (development only).
+       */
+      ROBOT_CREDENTIAL: z.string().min(1).optional(),
+      /**
+       * Where `http.request` steps may go: comma-separated host names, `*.domain`, addresses and
+       * CIDR ranges. Unset: anywhere but link-local and cloud metadata addresses, which are refused
+       * unless named exactly. Set per robot, so per pool and tenant.
+       */
+      ROBOT_EGRESS_ALLOW: z
+        .string()
+        .optional()
+        .transform((value, ctx) => {
+          try {
+            return EgressPolicy.parse(value);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+            return z.NEVER;
+          }
+        }),
     },
     source,
   );

@@ -65,6 +65,16 @@ export {
 } from './messages/job-control.events';
 export { WorkflowVersionPublished, WORKFLOW_EVENTS, type WorkflowEvent } from './messages/workflow.events';
 export { AuditRecorded, AUDIT_EVENTS, type AuditEvent } from './messages/audit.events';
+export {
+  SecretRead,
+  SecretRefSchema,
+  SecretReadRequestSchema,
+  SecretReadRefusalSchema,
+  SecretReadReplySchema,
+  type SecretReadEvent,
+  type SecretReadRequest,
+  type SecretReadReply,
+} from './messages/secret.messages';
 export { RequestJob, JOB_COMMANDS, type JobCommand } from './messages/job.commands';
 export { JobNeedsSchema, type JobNeeds } from './messages/job-request';
 export { RunJob, WORK_MESSAGES, type WorkMessage } from './messages/work';

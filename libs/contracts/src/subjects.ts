@@ -57,6 +57,12 @@ export const KV_BUCKETS = {
   users: 'aether-users',
   /** Machines' API keys, `<keyId>` → key record (SHA-256 of the secret, tenant, role). */
   apiKeys: 'aether-api-keys',
+  /**
+   * The secrets vault: `dek.<tenant>` → the tenant's data key wrapped by a master key,
+   * `secret.<tenant>.<name>` → the value sealed with it (ADR 36). No history: a replaced or
+   * purged value is gone.
+   */
+  secrets: 'aether-secrets',
 } as const;
 export type KvBucketName = (typeof KV_BUCKETS)[keyof typeof KV_BUCKETS];
 
@@ -120,6 +126,13 @@ export const subjects = {
    */
   queueTake(tenantId: TenantId | typeof ANY, queue: string): string {
     return `${ROOT}.ctl.${token(tenantId, 'tenant')}.queue.${token(queue, 'queue')}.take`;
+  },
+  /**
+   * Core-NATS request a robot sends for the secrets of a job it holds:
+   * `aether.ctl.<tenant>.secret.read`; the gateway answers (queue group), sealed to the robot.
+   */
+  secretRead(tenantId: TenantId | typeof ANY): string {
+    return `${ROOT}.ctl.${token(tenantId, 'tenant')}.secret.read`;
   },
   quarantine(consumer: string): string {
     return `${ROOT}.quarantine.${token(consumer, 'consumer')}`;

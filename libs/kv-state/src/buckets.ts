@@ -23,6 +23,7 @@ const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.fingerprints]: 1,
   [KV_BUCKETS.users]: 5,
   [KV_BUCKETS.apiKeys]: 1,
+  [KV_BUCKETS.secrets]: 1,
 };
 
 /**

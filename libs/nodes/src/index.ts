@@ -25,6 +25,7 @@ export {
 } from './errors';
 export { createNodeHandlers, type NodeHandlersOptions, type NodeHandlerTable } from './handlers';
 export type { HttpNodeOptions } from './http/http.handler';
+export { EgressPolicy, EgressDeniedError, type Resolver } from './http/egress';
 export { DesktopUnavailableError, type DesktopNodeOptions } from './desktop/desktop.handlers';
 export { CHROMIUM_LAUNCH_OPTIONS } from './browser/launch-options';
 export {

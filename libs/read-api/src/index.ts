@@ -3,14 +3,23 @@
  * the OpenAPI document is generated from them, and the console imports their types.
  */
 export {
+  JOB_SORT_KEYS,
   JOB_STATUSES,
+  JOBS_PAGE_SIZE,
+  JobListItemSchema,
   JobStatusSchema,
   JobSummarySchema,
+  JobsPageSchema,
+  JobsQuerySchema,
   PRIORITY_BANDS,
   PriorityBandSchema,
   bandOf,
+  type JobListItem,
+  type JobSortKey,
   type JobStatus,
   type JobSummary,
+  type JobsPage,
+  type JobsQuery,
   type PriorityBand,
 } from './jobs';
 export {
@@ -22,3 +31,25 @@ export {
   type FleetRobot,
   type RobotState,
 } from './fleet';
+export { LIVE_BEARER_PREFIX, LIVE_CHANNELS, LIVE_CLOSE, LIVE_PATH, LIVE_PROTOCOL } from './live-protocol';
+export {
+  LiveChannelSchema,
+  LiveJobUpdateSchema,
+  LiveQueueUpdateSchema,
+  LiveRobotUpdateSchema,
+  LiveSubscribeSchema,
+  LiveSubscribedSchema,
+  type LiveChannel,
+  type LiveFrame,
+  type LiveJobUpdate,
+  type LiveQueueUpdate,
+  type LiveRobotUpdate,
+  type LiveSubscribe,
+  type LiveSubscribed,
+} from './live';
+export {
+  JobHistoryEventSchema,
+  JobHistorySchema,
+  type JobHistory,
+  type JobHistoryEvent,
+} from './job-history';

@@ -27,4 +27,4 @@ export {
   type SelectorHealView,
 } from './healing-queries';
 export { JobCountRow } from './entities/job-count.entity';
-export { MetricsQueries, type FleetJobFigures } from './metrics-queries';
+export { InvalidCursorError, MetricsQueries, type FleetJobFigures } from './metrics-queries';

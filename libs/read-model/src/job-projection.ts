@@ -12,6 +12,9 @@ export interface ProjectableEvent {
 
 export type ProjectedEvent = JobEvent | WorkflowEvent | HealingEvent;
 
+/** The checkpoint name of the projection the gateway reads. */
+export const READ_MODEL_PROJECTION = 'read-model';
+
 /**
  * Projects job and workflow events into PostgreSQL. Each batch is one transaction that
  * also moves the checkpoint, and events at or below the checkpoint are skipped — so
@@ -21,7 +24,7 @@ export type ProjectedEvent = JobEvent | WorkflowEvent | HealingEvent;
 export class JobProjection {
   constructor(
     private readonly dataSource: DataSource,
-    readonly name = 'read-model',
+    readonly name = READ_MODEL_PROJECTION,
   ) {}
 
   async checkpoint(): Promise<number> {

@@ -10,3 +10,4 @@ export {
   type TestNatsNode,
   type NatsClusterOptions,
 } from './nats-cluster';
+export { SecretScanner, encodingsOf, type SecretFinding } from './secret-scanner';

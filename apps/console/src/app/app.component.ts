@@ -84,5 +84,9 @@ import { Theme } from './core/theme';
 export class AppComponent {
   protected readonly session = inject(AuthSession);
   protected readonly theme = inject(Theme);
-  protected readonly links = [{ path: '/fleet', label: 'Fleet' }];
+  protected readonly links = [
+    { path: '/fleet', label: 'Fleet' },
+    { path: '/jobs', label: 'Jobs' },
+    { path: '/workflows', label: 'Workflows' },
+  ];
 }

@@ -3,6 +3,17 @@ import type { Routes } from '@angular/router';
 export const routes: Routes = [
   { path: '', pathMatch: 'full', redirectTo: 'fleet' },
   { path: 'fleet', title: 'Fleet · Aether', loadComponent: () => import('./fleet/fleet.page') },
+  { path: 'jobs', title: 'Jobs · Aether', loadComponent: () => import('./jobs/jobs.page') },
+  {
+    path: 'jobs/:jobId',
+    title: 'Job · Aether',
+    loadComponent: () => import('./job-detail/job-detail.page'),
+  },
+  {
+    path: 'workflows',
+    title: 'Workflows · Aether',
+    loadComponent: () => import('./workflows/workflows.page'),
+  },
   { path: 'sign-in', title: 'Sign in · Aether', loadComponent: () => import('./sign-in/sign-in.page') },
   { path: '**', redirectTo: 'fleet' },
 ];

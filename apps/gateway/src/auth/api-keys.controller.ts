@@ -5,7 +5,7 @@ import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
 import { CurrentPrincipal } from './principal';
 
-const CreateBody = z.object({ name: z.string().min(1).max(100), role: RoleSchema }).strict();
+export const CreateBody = z.object({ name: z.string().min(1).max(100), role: RoleSchema }).strict();
 
 /** API keys for machines, scoped to the admin's tenant and a role; the key is shown once. */
 @Controller('api/v1/auth/api-keys')

@@ -17,7 +17,7 @@ import { CurrentPrincipal } from './principal';
 export const EMBEDDED_ISSUER = Symbol('EMBEDDED_ISSUER');
 export const TOKEN_TTL_S = Symbol('TOKEN_TTL_S');
 
-const SignIn = z.object({
+export const SignIn = z.object({
   username: z.string().min(1).max(64),
   password: z.string().min(1).max(1024),
   /** Accepted for OAuth-style clients; only the password grant exists. */

@@ -29,6 +29,7 @@ import {
 } from '@aether/testing';
 import { GatewayModule } from '../app.module';
 import { loadGatewayConfig } from '../config';
+import { useLiveAdapter } from '../live/live.gateway';
 import { PUBLIC, ROUTE_TABLE, routeKey } from './route-table';
 
 interface ExpressLayer {
@@ -81,11 +82,13 @@ describe('gateway authentication and the route table', () => {
       NATS_URL: nats.url,
       DATABASE_URL: db.url,
       AUTH_SIGNING_KEY_FILE: join(dir, 'auth', 'signing-key.json'),
+      VAULT_MASTER_KEY_FILE: join(dir, 'vault', 'master-keys.json'),
       AUTH_SIGNIN_LIMIT: '5',
     });
     app = await NestFactory.create(GatewayModule.forRoot(config, createLogger('gateway', 'silent')), {
       logger: false,
     });
+    useLiveAdapter(app);
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
     issuer = {
@@ -109,6 +112,23 @@ describe('gateway authentication and the route table', () => {
 
   it('has a row for every route Nest serves and no row for a route it does not', () => {
     expect(servedRoutes(app).sort()).toEqual(Object.keys(ROUTE_TABLE).sort());
+  });
+
+  it('documents every route Nest serves in its OpenAPI document, and no other', async () => {
+    const response = await fetch(`${url}/api/docs/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+    };
+    expect(document.openapi).toMatch(/^3\./);
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => routeKey(method, path.replace(/\{([A-Za-z]+)\}/g, ':$1'))),
+    );
+    expect(documented.sort()).toEqual(servedRoutes(app).sort());
+    const ui = await fetch(`${url}/api/docs`);
+    expect(ui.headers.get('content-type')).toContain('text/html');
+    expect(await ui.text()).toContain('/api/docs/openapi.json');
   });
 
   it('answers 401 to every non-public route called without a token, or with a bad one', async () => {

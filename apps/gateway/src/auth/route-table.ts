@@ -24,6 +24,9 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /health': PUBLIC,
   // Process and consumer figures only: no tenant's data, no ids (bounded labels).
   'GET /metrics': PUBLIC,
+  // The OpenAPI document and Swagger UI over it: what the API is, not what it holds.
+  'GET /api/docs': PUBLIC,
+  'GET /api/docs/openapi.json': PUBLIC,
 
   'POST /api/v1/auth/token': PUBLIC,
   'GET /api/v1/auth/jwks': PUBLIC,
@@ -53,6 +56,7 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
 
   // The console's read API (issue 21).
   'GET /api/v1/metrics/fleet': READ,
+  'GET /api/v1/metrics/jobs': READ,
 
   'GET /api/v1/dead-letters': READ,
   'GET /api/v1/dead-letters/:id': READ,
@@ -81,11 +85,22 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/healing/selectors': READ,
   'GET /api/v1/healing/heals': READ,
 
+  // Secrets: names and metadata only; a value is written here and read only by robots (ADR 36).
+  'GET /api/v1/secrets': BUILD,
+  'PUT /api/v1/secrets/:name': BUILD,
+  'DELETE /api/v1/secrets/:name': BUILD,
+
   'GET /api/v1/queues/:queue': READ,
   'PUT /api/v1/queues/:queue': BUILD,
   'POST /api/v1/queues/:queue/items': RUN,
   'GET /api/v1/queues/:queue/items/:itemId': READ,
 };
+
+/**
+ * Who may open the live feed, `GET /api/v1/live` upgraded to a WebSocket (not an HTTP route, so
+ * not a row above; the gateway checks the handshake's token against this).
+ */
+export const LIVE_FEED_ACCESS: readonly Role[] = READ;
 
 export function routeKey(method: string, path: string): string {
   const normalised = `/${path}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');

@@ -18,7 +18,7 @@ import { DATA_SOURCE } from '../common/tokens';
 import { NoteBody, parseOr400 } from '../common/validation';
 import { JobCommandsService } from '../jobs/job-commands.service';
 
-const ListQuery = z
+export const ListQuery = z
   .object({
     workflowId: AggregateIdSchema.optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),

@@ -30,20 +30,20 @@ import { publishWorkflowVersion, workflowEvents } from '../workflows/publish-wor
 import { patchSelectors } from './patch-selectors';
 
 const proposalEvents = new MessageRegistry<ProposalEvent>(PROPOSAL_EVENTS);
-const ProposalQuery = z
+export const ProposalQuery = z
   .object({
     status: z.enum(['open', 'approved', 'rejected']).optional(),
     workflowId: AggregateIdSchema.optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
   })
   .strict();
-const SelectorQuery = z
+export const SelectorQuery = z
   .object({
     workflowId: AggregateIdSchema.optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
   })
   .strict();
-const HealQuery = SelectorQuery.extend({ jobId: AggregateIdSchema.optional() }).strict();
+export const HealQuery = SelectorQuery.extend({ jobId: AggregateIdSchema.optional() }).strict();
 
 /**
  * Self-healing for operators: proposals of healed selectors (approve publishes a new workflow

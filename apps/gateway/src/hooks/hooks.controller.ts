@@ -33,10 +33,17 @@ import { openBucket } from '@aether/kv-state';
 import { JETSTREAM, NATS_CONNECTION } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
-import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, deliveryJobId, verify } from './hook-signature';
+import {
+  IDEMPOTENCY_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  deliveryJobId,
+  staleTimestamp,
+  verify,
+} from './hook-signature';
 
 const HookId = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/, 'not a hook id');
-const CreateBody = z
+export const CreateBody = z
   .object({
     workflowId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),
     workflowVersion: z.number().int().positive().optional(),
@@ -49,7 +56,8 @@ const encoder = new TextEncoder();
 
 /**
  * Webhook triggers. A hook is created with a secret (shown once); a delivery to
- * `POST /api/v1/hooks/{hookId}` must carry `X-Aether-Signature: sha256=<HMAC of the raw body>`.
+ * `POST /api/v1/hooks/{hookId}` must carry `X-Aether-Timestamp: <Unix seconds>` (within 5 min of
+ * now) and `X-Aether-Signature: sha256=<HMAC of "<timestamp>.<raw body>">`.
  * Its JSON object body becomes the job's variables (over the hook's own). The job id is derived
  * from the hook and the `Idempotency-Key` header (or the signature), so a retried delivery
  * starts one job: the scheduler appends the job's first event with expected sequence 0.
@@ -122,16 +130,20 @@ export class HooksController {
     @Body() body: unknown,
     @Headers(SIGNATURE_HEADER) signature: string | undefined,
     @Headers(IDEMPOTENCY_HEADER) idempotencyKey: string | undefined,
+    @Headers(TIMESTAMP_HEADER) timestamp: string | undefined,
   ) {
     const id = parseOr400(HookId, hookId, 'hookId');
     if (!signature)
       throw new UnauthorizedException(
-        `missing ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the exact body, keyed with the hook's secret>`,
+        `missing ${SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of "<${TIMESTAMP_HEADER}>.<exact body>", keyed with the hook's secret>`,
       );
+    const stale = staleTimestamp(timestamp, Date.now());
+    if (stale) throw new UnauthorizedException(stale);
     const hook = await this.read(await this.kv(), id);
     const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     // Unknown hook and bad signature answer alike, so hook ids cannot be probed.
-    if (!hook || !verify(hook.secret, bytes, signature)) throw new UnauthorizedException('invalid signature');
+    if (!hook || !verify(hook.secret, (timestamp as string).trim(), bytes, signature))
+      throw new UnauthorizedException('invalid signature');
     if (hook.paused) throw new ConflictException(`hook ${hookId} is paused`);
     const variables = parseOr400(JsonObjectSchema, { ...hook.variables, ...payloadOf(bytes) }, 'body');
     const jobId = deliveryJobId(hook.hookId, idempotencyKey?.trim() || (signature ?? ''));

@@ -5,7 +5,7 @@ import { Tenant } from '../common/tenant';
 import { NoteBody, parseOr400 } from '../common/validation';
 import { JobCommandsService } from './job-commands.service';
 
-const CancelBody = z.object({ reason: z.string().max(2000).optional() }).strict();
+export const CancelBody = z.object({ reason: z.string().max(2000).optional() }).strict();
 
 /** Operator commands on one job; the job's decider (through `JobCommandsService`) says what they do. */
 @Controller('api/v1/jobs/:jobId')

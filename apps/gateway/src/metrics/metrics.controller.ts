@@ -1,7 +1,14 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { FleetMetricsSchema, type FleetMetrics } from '@aether/read-api';
-import type { MetricsQueries } from '@aether/read-model';
+import { BadRequestException, Controller, Get, Inject, Query } from '@nestjs/common';
+import {
+  FleetMetricsSchema,
+  JobsPageSchema,
+  JobsQuerySchema,
+  type FleetMetrics,
+  type JobsPage,
+} from '@aether/read-api';
+import { InvalidCursorError, type MetricsQueries } from '@aether/read-model';
 import { Tenant } from '../common/tenant';
+import { parseOr400 } from '../common/validation';
 import { METRICS } from '../common/tokens';
 import { RobotPresenceMirror } from '../robots/robot-presence';
 import { countByState, fleetRobot } from './fleet-view';
@@ -31,5 +38,18 @@ export class MetricsController {
       needsAttention: jobs.needsAttention,
       activeJobs: jobs.activeJobs,
     });
+  }
+
+  /** The Jobs page: one page of the tenant's jobs, filtered and sorted, by cursor. */
+  @Get('jobs')
+  async jobs(@Tenant() tenantId: string, @Query() query: unknown): Promise<JobsPage> {
+    const parsed = parseOr400(JobsQuerySchema, query, 'query');
+    try {
+      return JobsPageSchema.parse(await this.metrics.jobs(tenantId, parsed));
+    } catch (error) {
+      if (error instanceof InvalidCursorError)
+        throw new BadRequestException({ problems: [{ path: 'query.cursor', message: error.message }] });
+      throw error;
+    }
   }
 }

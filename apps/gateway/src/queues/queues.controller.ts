@@ -41,7 +41,7 @@ import { parseOr400 } from '../common/validation';
 
 const queueEvents = new MessageRegistry<QueueEvent>(QUEUE_EVENTS);
 
-const AddItemBody = z
+export const AddItemBody = z
   .object({
     /** The business key, unique in the queue: a second add with it is refused (409). */
     reference: QueueReferenceSchema,

@@ -5,7 +5,9 @@ import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
 import { RobotPresenceMirror } from './robot-presence';
 
-const ListQuery = z.object({ status: RobotStatusSchema.optional(), tag: RobotTagSchema.optional() }).strict();
+export const ListQuery = z
+  .object({ status: RobotStatusSchema.optional(), tag: RobotTagSchema.optional() })
+  .strict();
 
 /** The fleet as the registry sees it right now: presence from the `robots` KV bucket, kept live by a watch. */
 @Controller('api/v1/robots')

@@ -40,7 +40,7 @@ import { parseOr400 } from '../common/validation';
 const scheduleEvents = new MessageRegistry<ScheduleEvent>(SCHEDULE_EVENTS);
 const ScheduleId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-" (max 64)');
 
-const CreateBody = z
+export const CreateBody = z
   .object({
     scheduleId: ScheduleId.optional(),
     workflowId: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/),

@@ -35,7 +35,7 @@ import { parseOr400 } from '../common/validation';
 import { publishWorkflowVersion } from './publish-workflow';
 import type { TriggerKeys } from './trigger-keys';
 
-const TriggerBody = z
+export const TriggerBody = z
   .object({
     variables: JsonObjectSchema.default({}),
     priority: PrioritySchema.default(DEFAULT_PRIORITY),

@@ -31,6 +31,7 @@ import {
 import type { Page } from 'playwright-core';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
 import type { StepHealing } from '../healing/step-healing';
+import type { JobSecrets } from '../secrets';
 import { evolveJobInPlace, foldJob, isTerminal, requestedJobState, type JobState } from '@aether/job-domain';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
@@ -83,7 +84,10 @@ export interface JobRunnerDeps {
   readArtifact?(ref: string): Promise<Uint8Array>;
   /** `name` is unique to the job and step; artifacts are stored under it. */
   captureFailure?(page: Page, name: string): Promise<{ kind: string; ref: string }[]>;
+  /** Secrets from the robot's environment: the development fallback when `jobSecrets` is absent. */
   secret(name: string): string | undefined;
+  /** The vault: secrets fetched at the step that needs them, for this job only (ADR 36). */
+  jobSecrets?: JobSecrets;
   /** Fingerprints and heals of element steps (issue 6); absent: selectors are never healed. */
   healing?: StepHealing;
   robotId: string;
@@ -244,7 +248,9 @@ export class JobRunner {
     try {
       const workflow = await this.deps.workflows.get(tenantId, state.workflowId, state.workflowVersion);
       const pinned = { workflowId: state.workflowId, workflowVersion: state.workflowVersion };
-      const planner = createPlanner(workflow, { variables: state.variables, secret: this.deps.secret });
+      const secrets = this.secretsOf(tenantId, jobId, log);
+      const plan = () => createPlanner(workflow, { variables: state.variables, secret: secrets.lookup });
+      let planner = plan();
       const hooks = (step: PlannedStep): StepHooks =>
         this.deps.healing?.hooksFor({
           tenantId,
@@ -283,7 +289,16 @@ export class JobRunner {
           log.info({ completedSteps: state.completedSteps }, 'releasing job for another robot');
           return 'released';
         }
-        const action = planner.next(state.steps);
+        let action = planner.next(state.steps);
+        while (secrets.wanted()) {
+          // The step refers to secrets this claim has not fetched: the claim is recorded first (the
+          // vault hands secrets only to the robot the log shows running the job), then the plan is
+          // made again with them.
+          await recordStart();
+          await secrets.fetch();
+          planner = plan();
+          action = planner.next(state.steps);
+        }
         switch (action.kind) {
           case 'run': {
             if (action.step.retryDelayMs) await recordStart();
@@ -363,6 +378,37 @@ export class JobRunner {
     } finally {
       await browser.close().catch((error: unknown) => log.warn({ err: error }, 'closing browser failed'));
     }
+  }
+
+  /**
+   * The planner's view of secrets. Without a vault: the environment. With one: what this claim
+   * fetched so far; a name not fetched yet is noted (`wanted`) so the runner fetches it and plans
+   * again. A name is asked for once per claim; one the vault does not have stays unavailable and
+   * the planner fails the step's expression.
+   */
+  private secretsOf(tenantId: string, jobId: string, log: Logger) {
+    const source = this.deps.jobSecrets;
+    const known = new Map<string, string>();
+    const asked = new Set<string>();
+    const wanted = new Set<string>();
+    return {
+      lookup: source
+        ? (name: string) => {
+            const value = known.get(name);
+            if (value === undefined && !asked.has(name)) wanted.add(name);
+            return value;
+          }
+        : this.deps.secret,
+      wanted: () => wanted.size > 0,
+      fetch: async () => {
+        const names = [...wanted];
+        wanted.clear();
+        for (const name of names) asked.add(name);
+        const values = await (source as JobSecrets).resolve(tenantId, jobId, names);
+        for (const [name, value] of Object.entries(values)) known.set(name, value);
+        log.info({ secrets: names, found: Object.keys(values) }, 'secrets fetched from the vault');
+      },
+    };
   }
 
   /**

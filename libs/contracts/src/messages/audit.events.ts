@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
+import { SecretRead } from './secret.messages';
 
 /**
  * One mutating API call, recorded on `aether.evt.<tenant>.audit.<yyyy-mm-dd>` (UTC day): who, in
@@ -30,5 +31,5 @@ export const AuditRecorded = defineMessage({
   }),
 });
 
-export const AUDIT_EVENTS = [AuditRecorded] as const;
-export type AuditEvent = MessageOf<typeof AuditRecorded>;
+export const AUDIT_EVENTS = [AuditRecorded, SecretRead] as const;
+export type AuditEvent = MessageOf<typeof AuditRecorded> | MessageOf<typeof SecretRead>;

@@ -5,6 +5,7 @@ import type { NodeContext, NodeHandler, NodeOutput } from '../contract';
 import { HttpError, NodeParamsError, NodeTimeoutError } from '../errors';
 import { abortedError, DEFAULT_STEP_TIMEOUT_MS } from '../shared/abort';
 import { implement } from '../shared/define-handler';
+import { EgressDeniedError, guardedConnector, type EgressPolicy, type Resolver } from './egress';
 
 /** Options of the `http.request` node, given once to `createNodeHandlers`. */
 export interface HttpNodeOptions {
@@ -22,6 +23,13 @@ export interface HttpNodeOptions {
   readonly retryDelayMs?: (retry: number) => number;
   /** Use this dispatcher instead of the handler's own keep-alive agent (its lifetime stays the caller's). */
   readonly dispatcher?: Dispatcher;
+  /**
+   * Where requests may go, checked on the URL and on every connection the handler's own agent
+   * opens (after DNS resolution, redirects included). Default: anywhere. Not with `dispatcher`.
+   */
+  readonly egress?: EgressPolicy;
+  /** How the egress guard resolves names. Default: the system resolver. */
+  readonly resolve?: Resolver;
 }
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -30,11 +38,16 @@ type HttpMethod = NonNullable<NodeParams<'http.request'>['method']>;
 
 /** The `http.request` handler and the agent it owns; `close()` ends its sockets. */
 export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & { close(): Promise<void> } {
+  if (options.dispatcher && options.egress)
+    throw new Error(
+      "http.request: an egress policy guards the handler's own agent; give egress or dispatcher, not both",
+    );
   const own =
     options.dispatcher === undefined
       ? new Agent({
           connections: options.connectionsPerOrigin ?? 16,
           keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+          ...(options.egress ? { connect: guardedConnector(options.egress, options.resolve) } : {}),
         })
       : undefined;
   const dispatcher = (options.dispatcher ?? (own as Dispatcher)).compose(
@@ -83,6 +96,8 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
       return output;
     } catch (error) {
       if (error instanceof HttpError || error instanceof NodeParamsError) throw error;
+      const denied = egressDenial(error);
+      if (denied) throw denied;
       if (context.signal.aborted) throw abortedError(context.signal);
       if (attemptTimeout.aborted) {
         throw new NodeTimeoutError(
@@ -107,6 +122,8 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
     if (options.allowUrl !== undefined && !options.allowUrl(url)) {
       throw new NodeParamsError(`Requests to ${url.origin} are not allowed on this robot`);
     }
+    const refused = options.egress?.refuseHost(url.hostname);
+    if (refused) throw new EgressDeniedError(`requests to ${refused} are not allowed on this robot`);
     const retries = p.retries ?? (IDEMPOTENT_METHODS.has(p.method) ? 2 : 0);
     for (let retry = 0; ; retry++) {
       try {
@@ -131,6 +148,13 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
       await own?.close();
     },
   };
+}
+
+/** The egress refusal behind a failed request, however undici wrapped it. */
+function egressDenial(error: unknown): EgressDeniedError | undefined {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++)
+    if (e instanceof EgressDeniedError) return e;
+  return undefined;
 }
 
 async function readLimited(

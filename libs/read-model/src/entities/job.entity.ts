@@ -10,9 +10,13 @@ export interface JobAttention {
 
 @Entity({ name: 'jobs' })
 // (tenant_id, status, requested_at DESC) and (tenant_id, requested_at DESC): declared in the
-// migrations; TypeORM cannot express DESC.
+// migrations; TypeORM cannot express DESC. The job list's keyset indexes, (tenant_id, <column>,
+// requested_at, job_id), are built concurrently by their migration.
 @Index('jobs_by_status', { synchronize: false })
 @Index('jobs_by_time', { synchronize: false })
+@Index('jobs_by_workflow', { synchronize: false })
+@Index('jobs_by_robot', { synchronize: false })
+@Index('jobs_by_priority', { synchronize: false })
 export class JobRow {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' }) tenantId!: string;
   @PrimaryColumn({ name: 'job_id', type: 'text' }) jobId!: string;

@@ -5,7 +5,7 @@ const STORAGE_KEY = 'aether.accessToken';
 
 /**
  * The caller's bearer token, kept in session storage: the one interceptor adds it to API calls
- * and the live-update socket passes it as `access_token`. Without a token the console calls the
+ * and the live feed (`LiveFeed`) offers it in its WebSocket handshake. Without a token the console calls the
  * API anonymously, which works until the gateway requires sign-in (it then answers 401).
  */
 @Injectable({ providedIn: 'root' })

@@ -1,5 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
-import { catchError, map, of, scan, switchMap, timer, type Observable } from 'rxjs';
+import { EMPTY, catchError, map, merge, of, scan, switchMap, timer, type Observable } from 'rxjs';
 
 export interface Polled<T> {
   readonly value?: T;
@@ -7,22 +7,27 @@ export interface Polled<T> {
 }
 
 /**
- * Reads now and every `periodMs`. A failed read reports its error next to the last value read,
- * and the next one tries again.
+ * Reads now, every `periodMs`, and whenever `also` emits (a live update). A failed read reports
+ * its error next to the last value read, and the next one tries again.
  */
-export function polled<T>(read: () => Observable<T>, periodMs: number): Observable<Polled<T>> {
-  return timer(0, periodMs).pipe(
+export function polled<T>(
+  read: () => Observable<T>,
+  periodMs: number,
+  also: Observable<unknown> = EMPTY,
+): Observable<Polled<T>> {
+  return merge(timer(0, periodMs), also).pipe(
     switchMap(() =>
       read().pipe(
         map((value): Polled<T> => ({ value })),
-        catchError((error: unknown) => of<Polled<T>>({ error: describe(error) })),
+        catchError((error: unknown) => of<Polled<T>>({ error: describeError(error) })),
       ),
     ),
     scan((last: Polled<T>, next: Polled<T>) => ('value' in next ? next : { ...last, error: next.error }), {}),
   );
 }
 
-function describe(error: unknown): string {
+/** An HTTP or other failure in a few words for the page. */
+export function describeError(error: unknown): string {
   if (error instanceof HttpErrorResponse)
     return error.status ? `${error.status} ${error.statusText}` : 'no answer';
   return error instanceof Error ? error.message : String(error);

@@ -1,7 +1,9 @@
 import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import type { FleetMetrics } from '@aether/read-api';
+import { EMPTY, auditTime, catchError } from 'rxjs';
 import { FleetApi } from '../core/fleet-api';
+import { LiveFeed } from '../core/live-feed';
 import { polled } from '../core/polled';
 import { BarChartComponent } from '../shared/charts/bar-chart.component';
 import { queueDepthBars } from '../shared/charts/chart-data';
@@ -20,7 +22,14 @@ import { fleetTiles } from './fleet-tiles';
 })
 export default class FleetPage {
   private readonly api = inject(FleetApi);
-  protected readonly state = toSignal(polled(() => this.api.fleet(), 5000));
+  // Robots and the queue change with events (read again at once); heartbeats only by the clock.
+  private readonly changes = inject(LiveFeed)
+    .watch({ channels: ['robots', 'queue'] })
+    .pipe(
+      catchError(() => EMPTY),
+      auditTime(250),
+    );
+  protected readonly state = toSignal(polled(() => this.api.fleet(), 5000, this.changes));
   protected readonly fleet = computed<FleetMetrics | undefined>(() => this.state()?.value);
   protected readonly tiles = computed(() => {
     const fleet = this.fleet();

@@ -10,6 +10,7 @@ export function statusTone(status: string): Tone {
     case 'busy':
       return 'busy';
     case 'needs_attention':
+    case 'ambiguous':
     case 'retry_scheduled':
     case 'draining':
       return 'warn';

@@ -1,0 +1,214 @@
+import type { z } from 'zod';
+import { DispatchPolicySchema, QueuePolicySchema } from '@aether/contracts';
+import { FleetMetricsSchema, JobHistorySchema, JobsPageSchema, JobsQuerySchema } from '@aether/read-api';
+import { CreateBody as CreateApiKeyBody } from '../auth/api-keys.controller';
+import { SignIn } from '../auth/auth.controller';
+import { NoteBody } from '../common/validation';
+import { ListQuery as DeadLetterQuery } from '../dead-letters/dead-letters.controller';
+import { HealQuery, ProposalQuery, SelectorQuery } from '../healing/healing.controller';
+import { CreateBody as CreateHookBody } from '../hooks/hooks.controller';
+import { CancelBody } from '../jobs/job-control.controller';
+import { ListQuery as JobListQuery } from '../jobs/jobs.controller';
+import { AddItemBody } from '../queues/queues.controller';
+import { PutBody as PutSecretBody } from '../secrets/secrets.controller';
+import { ListQuery as RobotListQuery } from '../robots/robots.controller';
+import { CreateBody as CreateScheduleBody } from '../schedules/schedules.controller';
+import { TriggerBody } from '../workflows/workflows.controller';
+
+/** What the OpenAPI document says of one route; the schemas are the ones the route parses with. */
+export interface RouteDoc {
+  readonly tag: string;
+  readonly summary: string;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  /** Only where the route parses its answer with it. */
+  readonly response?: z.ZodType;
+  /** The answer's media type when it is not JSON. */
+  readonly responseType?: string;
+  /** A body other than JSON is accepted too (YAML workflows). */
+  readonly bodyTypes?: readonly string[];
+}
+
+/**
+ * Every route the gateway serves, keyed like the route table (`<METHOD> <Nest path>`); a test
+ * holds it, the route table and Nest's routes to the same set.
+ */
+export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
+  'GET /health': { tag: 'service', summary: "The service and its dependencies' health" },
+  'GET /metrics': {
+    tag: 'service',
+    summary: "Prometheus figures of the gateway's process and consumers",
+    responseType: 'text/plain',
+  },
+  'GET /api/docs': { tag: 'service', summary: 'This document, browsable (Swagger UI)' },
+  'GET /api/docs/openapi.json': { tag: 'service', summary: 'This document (OpenAPI 3)' },
+
+  'POST /api/v1/auth/token': {
+    tag: 'auth',
+    summary: 'Sign in: an access token for a user name and password',
+    body: SignIn,
+  },
+  'GET /api/v1/auth/jwks': { tag: 'auth', summary: "The embedded issuer's public keys (JWKS)" },
+  'GET /api/v1/auth/me': { tag: 'auth', summary: 'Who the caller is: subject, tenant, role' },
+  'GET /api/v1/auth/api-keys': { tag: 'auth', summary: "The tenant's API keys (never their secrets)" },
+  'POST /api/v1/auth/api-keys': {
+    tag: 'auth',
+    summary: 'Create an API key; its secret is shown once',
+    body: CreateApiKeyBody,
+  },
+  'DELETE /api/v1/auth/api-keys/:keyId': { tag: 'auth', summary: 'Revoke an API key' },
+
+  'GET /api/v1/workflows': { tag: 'workflows', summary: 'Workflows, the latest version of each' },
+  'POST /api/v1/workflows': {
+    tag: 'workflows',
+    summary: 'Store a new workflow version (JSON or YAML); 400 lists every problem',
+    bodyTypes: ['application/json', 'application/yaml'],
+  },
+  'GET /api/v1/workflows/:workflowId': { tag: 'workflows', summary: 'The latest version of a workflow' },
+  'POST /api/v1/workflows/:workflowId/trigger': {
+    tag: 'workflows',
+    summary: 'Start a job (Idempotency-Key: one job per key)',
+    body: TriggerBody,
+  },
+  'GET /api/v1/workflows/:workflowId/dispatch-policy': {
+    tag: 'workflows',
+    summary: "The workflow's dispatch policy",
+    response: DispatchPolicySchema,
+  },
+  'PUT /api/v1/workflows/:workflowId/dispatch-policy': {
+    tag: 'workflows',
+    summary: 'Set the dispatch policy',
+    body: DispatchPolicySchema,
+  },
+  'DELETE /api/v1/workflows/:workflowId/dispatch-policy': {
+    tag: 'workflows',
+    summary: 'Back to the default policy',
+  },
+
+  'GET /api/v1/jobs': { tag: 'jobs', summary: 'Jobs, newest first', query: JobListQuery },
+  'GET /api/v1/jobs/:jobId': {
+    tag: 'jobs',
+    summary: 'One job: status, per-step timeline, outputs, attention',
+  },
+  'GET /api/v1/jobs/:jobId/events': {
+    tag: 'jobs',
+    summary: "The job's history from the event store",
+    response: JobHistorySchema,
+  },
+  'POST /api/v1/jobs/:jobId/cancel': {
+    tag: 'jobs',
+    summary: 'Cancel: at once when waiting, after the current step when running',
+    body: CancelBody,
+  },
+  'POST /api/v1/jobs/:jobId/retry-step': {
+    tag: 'jobs',
+    summary: 'Run the ambiguous step again',
+    body: NoteBody,
+  },
+  'POST /api/v1/jobs/:jobId/skip-step': {
+    tag: 'jobs',
+    summary: 'Treat the ambiguous step as done',
+    body: NoteBody,
+  },
+  'POST /api/v1/jobs/:jobId/fail': { tag: 'jobs', summary: 'End the job as failed', body: NoteBody },
+
+  'GET /api/v1/robots': {
+    tag: 'robots',
+    summary: 'The fleet: capabilities, presence, load',
+    query: RobotListQuery,
+  },
+  'GET /api/v1/robots/:robotId': { tag: 'robots', summary: 'One robot' },
+
+  'GET /api/v1/metrics/fleet': {
+    tag: 'metrics',
+    summary: 'The Fleet page: robots, jobs per status, queue depth',
+    response: FleetMetricsSchema,
+  },
+  'GET /api/v1/metrics/jobs': {
+    tag: 'metrics',
+    summary: 'The Jobs page: one page of jobs, filtered and sorted, by cursor',
+    query: JobsQuerySchema,
+    response: JobsPageSchema,
+  },
+
+  'GET /api/v1/dead-letters': {
+    tag: 'dead letters',
+    summary: 'Jobs that ran out of retries',
+    query: DeadLetterQuery,
+  },
+  'GET /api/v1/dead-letters/:id': { tag: 'dead letters', summary: 'One dead letter' },
+  'POST /api/v1/dead-letters/:id/requeue': {
+    tag: 'dead letters',
+    summary: 'Send the job back with a fresh retry schedule',
+    body: NoteBody,
+  },
+
+  'GET /api/v1/schedules': { tag: 'schedules', summary: 'Cron schedules with their next fire' },
+  'POST /api/v1/schedules': { tag: 'schedules', summary: 'Create a cron schedule', body: CreateScheduleBody },
+  'GET /api/v1/schedules/:scheduleId': { tag: 'schedules', summary: 'One schedule' },
+  'POST /api/v1/schedules/:scheduleId/pause': { tag: 'schedules', summary: 'Pause a schedule' },
+  'POST /api/v1/schedules/:scheduleId/resume': { tag: 'schedules', summary: 'Resume a schedule' },
+  'DELETE /api/v1/schedules/:scheduleId': { tag: 'schedules', summary: 'Delete a schedule' },
+
+  'GET /api/v1/hooks': { tag: 'hooks', summary: 'Webhook triggers' },
+  'POST /api/v1/hooks': {
+    tag: 'hooks',
+    summary: 'Create a webhook trigger; its secret is shown once',
+    body: CreateHookBody,
+  },
+  'GET /api/v1/hooks/:hookId': { tag: 'hooks', summary: 'One webhook trigger' },
+  'POST /api/v1/hooks/:hookId/pause': { tag: 'hooks', summary: 'Pause a webhook trigger' },
+  'POST /api/v1/hooks/:hookId/resume': { tag: 'hooks', summary: 'Resume a webhook trigger' },
+  'DELETE /api/v1/hooks/:hookId': { tag: 'hooks', summary: 'Delete a webhook trigger' },
+  'POST /api/v1/hooks/:hookId': {
+    tag: 'hooks',
+    summary: 'A delivery, signed with HMAC-SHA256 (X-Aether-Signature)',
+  },
+
+  'GET /api/v1/healing/proposals': {
+    tag: 'healing',
+    summary: 'Proposals of healed selectors',
+    query: ProposalQuery,
+  },
+  'GET /api/v1/healing/proposals/:id': { tag: 'healing', summary: 'One proposal with its patch' },
+  'POST /api/v1/healing/proposals/:id/approve': {
+    tag: 'healing',
+    summary: 'Approve: publishes a new workflow version',
+    body: NoteBody,
+  },
+  'POST /api/v1/healing/proposals/:id/reject': {
+    tag: 'healing',
+    summary: 'Reject a proposal',
+    body: NoteBody,
+  },
+  'GET /api/v1/healing/selectors': {
+    tag: 'healing',
+    summary: 'Recorded selectors with fragility and heal counts',
+    query: SelectorQuery,
+  },
+  'GET /api/v1/healing/heals': { tag: 'healing', summary: 'Every heal, newest first', query: HealQuery },
+
+  'GET /api/v1/secrets': {
+    tag: 'secrets',
+    summary: "The tenant's secrets: names, when and by whom (never values)",
+  },
+  'PUT /api/v1/secrets/:name': {
+    tag: 'secrets',
+    summary: 'Write a secret into the vault; only robots running a job read it back',
+    body: PutSecretBody,
+  },
+  'DELETE /api/v1/secrets/:name': { tag: 'secrets', summary: 'Remove a secret' },
+
+  'GET /api/v1/queues/:queue': { tag: 'queues', summary: "A work queue's policy and figures" },
+  'PUT /api/v1/queues/:queue': {
+    tag: 'queues',
+    summary: "Set a work queue's policy",
+    body: QueuePolicySchema,
+  },
+  'POST /api/v1/queues/:queue/items': {
+    tag: 'queues',
+    summary: 'Add an item to a work queue',
+    body: AddItemBody,
+  },
+  'GET /api/v1/queues/:queue/items/:itemId': { tag: 'queues', summary: 'One queue item' },
+};

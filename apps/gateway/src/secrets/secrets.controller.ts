@@ -1,0 +1,47 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Put,
+} from '@nestjs/common';
+import { z } from 'zod';
+import type { Principal } from '@aether/identity';
+import { SecretNameSchema, SecretValueSchema, type SecretVault } from '@aether/vault';
+import { CurrentPrincipal } from '../auth/principal';
+import { Tenant } from '../common/tenant';
+import { parseOr400 } from '../common/validation';
+
+export const SECRET_VAULT = Symbol('SECRET_VAULT');
+
+export const PutBody = z.object({ value: SecretValueSchema }).strict();
+
+/** The tenant's secrets: written and removed here, listed by name; a value is never answered. */
+@Controller('api/v1/secrets')
+export class SecretsController {
+  constructor(@Inject(SECRET_VAULT) private readonly vault: SecretVault) {}
+
+  @Get()
+  async list(@Tenant() tenantId: string) {
+    return { secrets: await this.vault.list(tenantId) };
+  }
+
+  @Put(':name')
+  put(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body() body: unknown) {
+    const secretName = parseOr400(SecretNameSchema, name, 'name');
+    const { value } = parseOr400(PutBody, body ?? {}, 'body');
+    return this.vault.write(principal.tenantId, secretName, value, principal.subject);
+  }
+
+  @Delete(':name')
+  @HttpCode(204)
+  async remove(@Tenant() tenantId: string, @Param('name') name: string) {
+    const secretName = parseOr400(SecretNameSchema, name, 'name');
+    if (!(await this.vault.remove(tenantId, secretName)))
+      throw new NotFoundException(`secret ${name} not found`);
+  }
+}

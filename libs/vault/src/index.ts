@@ -1,0 +1,19 @@
+export {
+  SecretNameSchema,
+  SecretValueSchema,
+  SecretUnreadableError,
+  type SecretMetadata,
+  type SecretVault,
+} from './secret-vault';
+export { KvSecretVault, type RewrapReport } from './kv-secret-vault';
+export {
+  MasterKeyring,
+  MasterKeyConfigError,
+  generateMasterKey,
+  loadMasterKeyring,
+  masterKey,
+  type MasterKey,
+  type MasterKeySources,
+} from './master-keys';
+export { TamperedCiphertextError } from './aead';
+export { SealedBoxRecipient, sealTo, type SealedBox } from './sealed-box';
