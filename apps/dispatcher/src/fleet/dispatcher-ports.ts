@@ -12,22 +12,43 @@ import {
   WORKFLOW_EVENTS,
   subjects,
   type DispatchPolicy,
+  type Envelope,
   type JobEvent,
   type RobotPresence,
+  type WorkMessage,
   type WorkflowEvent,
 } from '@aether/contracts';
-import type { EventStore } from '@aether/event-store';
+import type { AggregateHistory, EventStore } from '@aether/event-store';
 import { KvMirror, openBucket } from '@aether/kv-state';
 import type { Logger } from '@aether/service-kit';
 import { TraceOrigins, withSpan } from '@aether/telemetry';
 import { workflowNeeds, type FlowNodes } from '@aether/workflow';
-import type { DispatcherPorts } from '../jobs/dispatcher';
+import type { WorkflowNeeds } from '../placement/placement';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 const workflowEvents = new MessageRegistry<WorkflowEvent>(WORKFLOW_EVENTS);
 const SessionBinding = z.object({ robotId: z.string().min(1) });
 const encoder = new TextEncoder();
 const REPLAY_KEY = 'replay-from';
+
+/** Where the dispatcher's decisions go, and what it reads besides the job feed. */
+export interface DispatcherPorts {
+  append(subject: string, events: readonly Envelope[], expected: number): Promise<{ lastSequence: number }>;
+  readJob(subject: string): Promise<AggregateHistory<JobEvent>>;
+  publishWork(subject: string, work: WorkMessage): Promise<void>;
+  /** Deletes every message queued for a robot (it is offline; its jobs are placed again elsewhere). */
+  purgeRobotWork(robotId: string): Promise<void>;
+  /** A workflow version's needs, for a job whose `JobRequested` predates carrying them (ADR 30). */
+  workflowNeeds(tenantId: string, workflowId: string, version: number): Promise<WorkflowNeeds>;
+  robots(): readonly RobotPresence[];
+  policy(tenantId: string, workflowId: string): DispatchPolicy | undefined;
+  /** The robot a session is bound to, with the binding's revision for compare-and-set. */
+  session(tenantId: string, key: string): { robotId: string; revision: number } | undefined;
+  /** Compare-and-set a session binding; false when someone else bound it first. */
+  bindSession(tenantId: string, key: string, robotId: string, revision: number | undefined): Promise<boolean>;
+  now(): number;
+  random(): number;
+}
 
 export interface FleetViewCallbacks {
   /**

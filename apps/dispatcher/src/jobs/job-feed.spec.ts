@@ -34,49 +34,56 @@ function subscription(messages: Delivery[]): EventSubscription {
 function feedOver(messages: Delivery[], quarantine: EventStore['quarantine'] = async () => undefined) {
   const applied: number[] = [];
   const parts: string[] = [];
-  let readyAt: number | undefined;
+  let ready = false;
   const dispatcher = {
     onEvent: (_subject: string, seq: number, _event: unknown, part: number) => {
       applied.push(seq);
       parts.push(`${seq}.${part}`);
     },
-    markReady: () => void (readyAt ??= Date.now()),
+    markReady: () => void (ready = true),
   } as unknown as Dispatcher;
   const store = {
     subscribe: async (_filter: string, from: number) => subscription(messages.filter((m) => m.seq >= from)),
     quarantine,
   } as unknown as EventStore;
   const feed = new JobFeed(store, dispatcher, pino({ level: 'silent' }));
-  return { feed, applied, parts, readyAt: () => readyAt };
+  return { feed, applied, parts, ready: () => ready };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The feed's clock is faked: "at once" means before any timer fired, "once the stream stays
+ * quiet" after exactly its quiet period, whatever the machine's load.
+ */
+beforeEach(() => jest.useFakeTimers());
+afterEach(() => jest.useRealTimers());
+/** Lets the feed take what was delivered (promises only, no timer fires). */
+const settle = () => jest.advanceTimersByTimeAsync(0);
 
 describe('JobFeed: when the dispatcher has caught up with the job events', () => {
   it('given the server reports nothing pending at the tail, then it is caught up at once', async () => {
-    const { feed, applied, readyAt } = feedOver([
+    const { feed, applied, ready } = feedOver([
       { seq: 1, pending: 1 },
       { seq: 2, pending: 0 },
     ]);
-    const started = Date.now();
     feed.start(1);
-    await sleep(100);
+    await settle();
     expect(applied).toEqual([1, 2]);
-    expect((readyAt() ?? Infinity) - started).toBeLessThan(100);
+    expect(ready()).toBe(true);
     await feed.stop();
   });
 
   it('given a pending count that never reaches zero (nats-server 2.9 overcounts it), then it is caught up once the stream stays quiet', async () => {
-    const { feed, applied, readyAt } = feedOver([
+    const { feed, applied, ready } = feedOver([
       { seq: 1, pending: 9 },
       { seq: 2, pending: 8 },
     ]);
     feed.start(1);
-    await sleep(100);
+    await settle();
     expect(applied).toEqual([1, 2]);
-    expect(readyAt()).toBeUndefined();
-    await sleep(400);
-    expect(readyAt()).toBeDefined();
+    await jest.advanceTimersByTimeAsync(299);
+    expect(ready()).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(ready()).toBe(true);
     await feed.stop();
   });
 
@@ -87,16 +94,18 @@ describe('JobFeed: when the dispatcher has caught up with the job events', () =>
       { seq: 3, pending: 0 },
     ]);
     feed.start(1);
-    await sleep(100);
+    await settle();
     expect(parts).toEqual(['1.0', '2.0', '2.1', '3.0']);
     await feed.stop();
   });
 
   it('given nothing to replay, then it is caught up once the stream stays quiet', async () => {
-    const { feed, readyAt } = feedOver([]);
+    const { feed, ready } = feedOver([]);
     feed.start(1);
-    await sleep(500);
-    expect(readyAt()).toBeDefined();
+    await settle();
+    expect(ready()).toBe(false);
+    await jest.advanceTimersByTimeAsync(300);
+    expect(ready()).toBe(true);
     await feed.stop();
   });
 });
@@ -111,7 +120,7 @@ describe('JobFeed: a job event the dispatcher cannot read', () => {
       quarantine,
     );
     feed.start(1);
-    await sleep(100);
+    await settle();
     expect(applied).toEqual([1, 3]);
     expect(quarantine).toHaveBeenCalledTimes(1);
     expect(quarantine).toHaveBeenCalledWith(
@@ -132,9 +141,11 @@ describe('JobFeed: a job event the dispatcher cannot read', () => {
       quarantine,
     );
     feed.start(1);
-    await sleep(100);
+    await settle();
     expect(applied).toEqual([1]);
-    await sleep(600); // the feed waits half a second before it subscribes again
+    await jest.advanceTimersByTimeAsync(499); // the feed waits half a second before it subscribes again
+    expect(applied).toEqual([1]);
+    await jest.advanceTimersByTimeAsync(1);
     expect(applied).toEqual([1, 3]);
     expect(quarantine).toHaveBeenCalledTimes(2);
     await feed.stop();

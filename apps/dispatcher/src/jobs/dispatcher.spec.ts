@@ -1,0 +1,205 @@
+import {
+  JobCancelRequested,
+  JobCancelled,
+  JobFailed,
+  JobReleased,
+  JobStarted,
+  type ErrorInfo,
+} from '@aether/contracts';
+import pino from 'pino';
+import { FakeFleet, robot, turns } from '../testing/fake-fleet';
+import { Dispatcher } from './dispatcher';
+
+/** The dispatcher through its ports: an in-memory event store, recorded work messages, a fake clock. */
+describe('Dispatcher', () => {
+  let fleet: FakeFleet;
+  let dispatcher: Dispatcher;
+  const settings = {
+    retryDelaysMs: [10_000, 60_000],
+    retryJitter: 0,
+    agingMs: 60_000,
+    noCapableRobotGraceMs: 5_000,
+    prefetch: 0,
+  };
+  const job = (jobId: string) => ({ tenantId: 'default', aggregateId: jobId });
+  const feed = () => fleet.deliver(dispatcher);
+  const browserJob = { browser: true, desktop: false };
+
+  beforeEach(() => {
+    fleet = new FakeFleet();
+    dispatcher = new Dispatcher(fleet.ports, settings, pino({ level: 'silent' }));
+  });
+  afterEach(() => dispatcher.stop());
+
+  /** A job requested, fed, and placed for the first time on `robots[0]`: its work message, no event. */
+  async function placed(jobId: string) {
+    const subject = await fleet.request(jobId, browserJob);
+    await feed();
+    dispatcher.markReady();
+    await turns();
+    return subject;
+  }
+
+  describe('placing a job', () => {
+    it('places a new job on a robot that can run it, by its work message alone (ADR 26)', async () => {
+      fleet.robots = [robot('no-browser'), robot('r1', { browser: true })];
+      const subject = await placed('j1');
+
+      expect(fleet.published).toEqual([
+        {
+          subject: 'aether.work.default.robot.r1',
+          work: expect.objectContaining({
+            id: 'run:j1:1:r1',
+            data: expect.objectContaining({ attempt: 1, fresh: { sequence: 1, variables: { n: 1 } } }),
+          }),
+        },
+      ]);
+      expect(fleet.types(subject)).toEqual(['JobRequested']);
+      expect(fleet.needsReads).toEqual([]);
+    });
+
+    it('reads the workflow for needs only for jobs requested before JobRequested carried them, once per version (ADR 30)', async () => {
+      fleet.robots = [robot('r1', { slots: 2 })];
+      await fleet.request('old-1');
+      await fleet.request('old-2');
+      await feed();
+      dispatcher.markReady();
+      await turns();
+
+      expect(fleet.needsReads).toEqual(['default/wf@1']);
+      expect(fleet.published.map((p) => p.work.aggregateId).sort()).toEqual(['old-1', 'old-2']);
+    });
+
+    it('rejects a job no registered robot can run once its grace has passed, through the decider', async () => {
+      fleet.robots = [robot('r1')];
+      const subject = await placed('j1');
+      expect(fleet.published).toEqual([]);
+
+      fleet.clock += settings.noCapableRobotGraceMs;
+      dispatcher.reconcile();
+      await turns();
+
+      expect(fleet.store.events(subject).at(-1)).toMatchObject({
+        id: 'reject:j1:1',
+        type: 'JobRejected',
+        data: { code: 'NoCapableRobot', reason: expect.stringContaining('browsers=chromium') },
+      });
+    });
+  });
+
+  describe('failover', () => {
+    it('places the job of a robot gone offline again elsewhere: JobDispatched through the decider, then its work', async () => {
+      fleet.robots = [robot('r1', { browser: true })];
+      const subject = await placed('j1');
+      const startedAt = await fleet.appendAs(subject, [
+        JobStarted.create({ ...job('j1'), data: { robotId: 'r1', delivery: 1, resumedAfterSteps: 0 } }),
+      ]);
+      await feed();
+      fleet.robots = [robot('r1', { browser: true, status: 'offline' }), robot('r2', { browser: true })];
+
+      dispatcher.robotGone('r1');
+      await turns();
+
+      expect(fleet.purged).toEqual(['r1']);
+      expect(fleet.store.events(subject).at(-1)).toMatchObject({
+        id: `dispatch:j1:${startedAt}`,
+        type: 'JobDispatched',
+        data: { subject: 'aether.work.default.robot.r2', attempt: 1 },
+      });
+      expect(fleet.published.at(-1)).toMatchObject({
+        subject: 'aether.work.default.robot.r2',
+        work: { id: `run:j1:${startedAt + 1}` },
+      });
+    });
+
+    it('puts a job back in the queue when its robot was purged while it was being placed there', async () => {
+      fleet.robots = [robot('r1', { browser: true }), robot('r2', { browser: true })];
+      const subject = await placed('j1');
+      await fleet.appendAs(subject, [
+        JobStarted.create({ ...job('j1'), data: { robotId: 'r1', delivery: 1, resumedAfterSteps: 0 } }),
+        JobReleased.create({ ...job('j1'), data: { robotId: 'r1', reason: 'shutdown', completedSteps: 0 } }),
+      ]);
+      let open = () => undefined as void;
+      fleet.gate = new Promise<void>((resolve) => (open = resolve));
+      await feed(); // released by r1: placed again, on r2; the append waits at the gate
+
+      await turns();
+      fleet.robots = [robot('r1', { browser: true }), robot('r2', { browser: true, status: 'offline' })];
+      dispatcher.robotGone('r2'); // r2's queue is purged while the placement is in flight
+      await turns();
+      open();
+      fleet.gate = undefined;
+      await turns();
+
+      expect(fleet.purged).toEqual(['r2']);
+      expect(fleet.types(subject).filter((type) => type === 'JobDispatched')).toHaveLength(1);
+      // The message it was given may have been purged: the job waits for a robot again.
+      expect(dispatcher.stats().phases).toEqual({ pending: 1 });
+    });
+  });
+
+  describe('settling a failed attempt (ADR 12, 29)', () => {
+    async function failed(error: ErrorInfo) {
+      fleet.robots = [robot('r1', { browser: true })];
+      const subject = await placed('j1');
+      await fleet.appendAs(subject, [
+        JobStarted.create({ ...job('j1'), data: { robotId: 'r1', delivery: 1, resumedAfterSteps: 0 } }),
+        JobFailed.create({ ...job('j1'), data: { error, robotId: 'r1' } }),
+      ]);
+      await feed();
+      await turns();
+      return subject;
+    }
+
+    it('schedules a retry of an application exception after the first delay', async () => {
+      const subject = await failed({ message: 'timed out', code: 'TIMEOUT', retryable: true });
+      expect(fleet.store.events(subject).at(-1)).toMatchObject({
+        type: 'JobRetryScheduled',
+        data: { attempt: 2, delayMs: 10_000 },
+      });
+    });
+
+    it('dead-letters a deterministic failure at once', async () => {
+      const ambiguous = { message: 'matched 2 elements', code: 'AMBIGUOUS_SELECTOR', retryable: false };
+      const subject = await failed(ambiguous);
+      expect(fleet.store.events(subject).at(-1)).toMatchObject({
+        type: 'JobDeadLettered',
+        data: { attempts: 1, error: ambiguous },
+      });
+      expect(dispatcher.stats().open).toBe(0);
+    });
+
+    it('decides on the log, not on a stale view: a job cancelled meanwhile is not retried', async () => {
+      fleet.robots = [robot('r1', { browser: true })];
+      const subject = await placed('j1');
+      await fleet.appendAs(subject, [
+        JobStarted.create({ ...job('j1'), data: { robotId: 'r1', delivery: 1, resumedAfterSteps: 0 } }),
+        JobFailed.create({ ...job('j1'), data: { error: { message: 'down', retryable: true } } }),
+      ]);
+      await feed();
+      // Before the dispatcher's next round: an operator cancels; the feed has not brought it yet.
+      await fleet.appendAs(subject, [
+        JobCancelRequested.create({ ...job('j1'), data: {} }),
+        JobCancelled.create({ ...job('j1'), data: { completedSteps: 0 } }),
+      ]);
+      await turns();
+
+      expect(fleet.types(subject).slice(-2)).toEqual(['JobCancelRequested', 'JobCancelled']);
+      await feed();
+      await turns();
+      expect(dispatcher.stats().open).toBe(0);
+    });
+  });
+
+  it('finishes a cancel request left unfinished for a job no robot holds', async () => {
+    fleet.robots = [];
+    const subject = await fleet.request('j1', browserJob);
+    await fleet.appendAs(subject, [JobCancelRequested.create({ ...job('j1'), data: { reason: 'no' } })]);
+    await feed();
+    dispatcher.markReady();
+    await turns();
+
+    expect(fleet.types(subject)).toEqual(['JobRequested', 'JobCancelRequested', 'JobCancelled']);
+    expect(fleet.store.events(subject).at(-1)?.id).toBe('cancel:j1:2');
+  });
+});
