@@ -248,6 +248,47 @@ describe('the console', () => {
     expect((await platform.api('POST', `/api/v1/jobs/${busy}/cancel`, {})).status).toBe(202);
   });
 
+  it('lists a job whose retries ran out on Dead letters, and requeues it after asking', async () => {
+    const broken = {
+      id: 'console-broken',
+      nodes: [{ id: 'parse', type: 'data.jsonParse', params: { text: 'not json' } }],
+    };
+    expect((await platform.api('POST', '/api/v1/workflows', broken)).status).toBe(201);
+    expect(
+      (
+        await platform.api('PUT', `/api/v1/workflows/${broken.id}/dispatch-policy`, {
+          retry: { delaysMs: [] },
+        })
+      ).status,
+    ).toBe(200);
+    const { body } = await platform.api<{ jobId: string }>(
+      'POST',
+      `/api/v1/workflows/${broken.id}/trigger`,
+      {},
+    );
+    await eventually(
+      async () => {
+        const { body: letters } = await platform.api<{ jobId: string }[]>('GET', '/api/v1/dead-letters');
+        return letters.some((letter) => letter.jobId === body.jobId) ? true : undefined;
+      },
+      { what: 'the broken job dead-lettered', timeoutMs: 60_000 },
+    );
+    await page.goto(`${platform.stack.gatewayUrl}/dead-letters`);
+    const row = page.getByRole('row', { name: `Dead letter ${body.jobId}` });
+    await row.waitFor();
+    await screenshot(page, 'dead-letters');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await row.getByRole('button', { name: 'Requeue' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Requeue job / });
+    await dialog.getByRole('button', { name: 'Requeue' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/requeued/)
+      .waitFor();
+    const requeued = await platform.events(body.jobId);
+    expect(requeued.map((event) => event.type)).toContain('JobRequeued');
+  });
+
   it('leaves the API and service endpoints to the API', async () => {
     const missing = await fetch(`${platform.stack.gatewayUrl}/api/v1/nothing-here`, {
       headers: { accept: 'text/html' },

@@ -63,6 +63,14 @@ describe('Prometheus metrics of every process', () => {
 
   it('serves valid Prometheus text with each process its own series, bounded after 1,000 jobs', async () => {
     await runJobs(40, 40);
+    const metricsService = processes.find((p) => p.name === 'metrics') as ServiceProcess;
+    await eventually(
+      async () =>
+        (await scrape(metricsService)).includes(
+          'aether_job_duration_seconds_count{workflow="counted",outcome="completed"} 40',
+        ) || undefined,
+      { timeoutMs: 60_000, what: 'the 40 jobs projected and timed' },
+    );
     const before = new Map<string, string[]>();
     for (const process of processes) {
       const text = await scrape(process);
@@ -87,7 +95,11 @@ describe('Prometheus metrics of every process', () => {
       /aether_consumer_messages_total\{consumer="scheduler-request-job",outcome="handled"\} [1-9]/,
     );
     expect(all('dispatcher')).toMatch(/aether_dispatcher_ready 1/);
-    expect(all('metrics')).toMatch(/aether_projected_events_total [1-9]/);
+    expect(all('robot-registry')).toMatch(/aether_robots\{status="online"\} 1/);
+    expect(all('metrics')).toMatch(/aether_projected_events_total\{type="JobCompleted"\} [1-9]/);
+    expect(all('metrics')).toMatch(
+      /aether_job_duration_seconds_count\{workflow="counted",outcome="completed"\} 40/,
+    );
     expect(all('robot-1')).toMatch(/aether_browser_pool\{figure="max_jobs"\} [1-9]/);
 
     await runJobs(1_000, 1_040);

@@ -16,6 +16,7 @@ import {
   JetStreamModule,
   streamSettingsFrom,
   LOGGER,
+  METRICS_REGISTRY,
   NATS_CONNECTION,
   provideConsumers,
   type Logger,
@@ -24,6 +25,7 @@ import type { ServiceConfig } from './config';
 import { PresenceProbe, natsProbeTransport } from './presence/presence-probe';
 import { robotPresenceRoute } from './presence/presence.route';
 import { RobotRegistry } from './presence/robot-registry';
+import { Gauge, type Registry } from 'prom-client';
 
 /**
  * Runs the offline sweep on a timer. The timer holds no truth: presence is in KV, so a
@@ -127,6 +129,21 @@ export class RobotRegistryModule {
             return registry;
           },
           inject: [NATS_CONNECTION, EVENT_STORE, LOGGER],
+        },
+        {
+          provide: Gauge,
+          useFactory: (metrics: Registry, registry: RobotRegistry) =>
+            new Gauge({
+              name: 'aether_robots',
+              help: 'Robots the registry knows, by status (online, draining, offline)',
+              labelNames: ['status'],
+              registers: [metrics],
+              collect() {
+                for (const [status, count] of Object.entries(registry.countByStatus()))
+                  this.set({ status }, count);
+              },
+            }),
+          inject: [METRICS_REGISTRY, RobotRegistry],
         },
         {
           provide: PresenceProber,

@@ -14,6 +14,7 @@ import type { EventStore } from '@aether/event-store';
 import {
   BrowserPool,
   CHROMIUM_LAUNCH_OPTIONS,
+  DatabasePool,
   ObjectStoreArtifacts,
   captureFailureArtifacts,
   createNodeHandlers,
@@ -47,13 +48,14 @@ class RobotLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdow
   constructor(
     private readonly loop: WorkLoop,
     private readonly browsers: BrowserPool,
+    private readonly databases: DatabasePool,
   ) {}
   onApplicationBootstrap() {
     return this.loop.start();
   }
   async beforeApplicationShutdown() {
     await this.loop.stop();
-    await this.browsers.close();
+    await Promise.all([this.browsers.close(), this.databases.close()]);
   }
 }
 
@@ -62,10 +64,15 @@ class RobotStatusController {
   constructor(
     @Inject(WorkLoop) private readonly loop: WorkLoop,
     @Inject(BrowserPool) private readonly browsers: BrowserPool,
+    @Inject(DatabasePool) private readonly databases: DatabasePool,
   ) {}
   @Get()
   status() {
-    return { activeJobs: this.loop.active, browsers: this.browsers.usage() };
+    return {
+      activeJobs: this.loop.active,
+      browsers: this.browsers.usage(),
+      databases: this.databases.usage(),
+    };
   }
 }
 
@@ -97,6 +104,15 @@ export class RobotModule {
             }),
         },
         {
+          provide: DatabasePool,
+          useFactory: () =>
+            new DatabasePool({
+              maxConnectionsPerDatabase: config.DB_CONNECTIONS_PER_DATABASE,
+              maxConnectionsPerJob: config.DB_CONNECTIONS_PER_JOB,
+              leaseTtlMs: config.DB_LEASE_TTL_MS,
+            }),
+        },
+        {
           provide: ObjectStoreArtifacts,
           useFactory: (nc: NatsConnection) => ObjectStoreArtifacts.open(nc),
           inject: [NATS_CONNECTION],
@@ -110,9 +126,11 @@ export class RobotModule {
             jsm: JetStreamManager,
             browsers: BrowserPool,
             artifacts: ObjectStoreArtifacts,
+            databases: DatabasePool,
           ) => {
             const handlers = createNodeHandlers({
               filesRoot: config.FILES_ROOT,
+              databases: { pool: databases },
               http: { egress: config.ROBOT_EGRESS_ALLOW },
             });
             const runner = new JobRunner({
@@ -161,6 +179,7 @@ export class RobotModule {
             JETSTREAM_MANAGER,
             BrowserPool,
             ObjectStoreArtifacts,
+            DatabasePool,
           ],
         },
         {
@@ -171,12 +190,19 @@ export class RobotModule {
         },
         {
           provide: RobotLifecycle,
-          useFactory: (loop: WorkLoop, browsers: BrowserPool) => new RobotLifecycle(loop, browsers),
-          inject: [WorkLoop, BrowserPool],
+          useFactory: (loop: WorkLoop, browsers: BrowserPool, databases: DatabasePool) =>
+            new RobotLifecycle(loop, browsers, databases),
+          inject: [WorkLoop, BrowserPool, DatabasePool],
         },
         {
           provide: PresenceLifecycle,
-          useFactory: (nc: NatsConnection, js: JetStreamClient, loop: WorkLoop, browsers: BrowserPool) => {
+          useFactory: (
+            nc: NatsConnection,
+            js: JetStreamClient,
+            loop: WorkLoop,
+            browsers: BrowserPool,
+            databases: DatabasePool,
+          ) => {
             const presence = new RobotPresence(
               nc,
               js,
@@ -185,7 +211,11 @@ export class RobotModule {
                 progress: (active) => progress.report(active),
                 resources: () => {
                   const usage = browsers.usage();
-                  return { browserContexts: { used: usage.leases, size: usage.maxJobs } };
+                  const db = databases.usage();
+                  return {
+                    browserContexts: { used: usage.leases, size: usage.maxJobs },
+                    databaseConnections: { used: db.leases, size: db.size },
+                  };
                 },
               },
               {
@@ -204,7 +234,7 @@ export class RobotModule {
               new Promise((resolve) => loop.onStopped(async () => resolve())),
             );
           },
-          inject: [NATS_CONNECTION, JETSTREAM, WorkLoop, BrowserPool],
+          inject: [NATS_CONNECTION, JETSTREAM, WorkLoop, BrowserPool, DatabasePool],
         },
       ],
     };

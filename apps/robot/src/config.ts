@@ -21,6 +21,12 @@ export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
       /** Folder the file nodes may read and write. */
       FILES_ROOT: z.string().min(1).default('.data/robot-files'),
       CHROMIUM_PATH: z.string().min(1).default('/usr/bin/chromium'),
+      /** Connections open at once to one database by `db.*` steps. */
+      DB_CONNECTIONS_PER_DATABASE: env.positiveInt(4),
+      /** Connections one job holds at once. */
+      DB_CONNECTIONS_PER_JOB: env.positiveInt(2),
+      /** A database lease held longer is force-released and its connection closed. */
+      DB_LEASE_TTL_MS: env.durationMs(10 * 60_000),
       /**
        * The robot's own credential for the vault: an API key (or token) of role `robot`, tenant
        * ROBOT_TENANT, named ROBOT_ID. Unset: secrets come from `AETHER_SECRET_*` (development only).

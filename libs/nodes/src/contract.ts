@@ -16,6 +16,12 @@ export interface NodeContext {
   readonly tenantId: string;
   readonly jobId: string;
   readonly stepKey: string;
+  /**
+   * The workflow node's `idempotencyKey`, evaluated. A handler that honours it makes a run
+   * after an ambiguous one take effect once (`db.execute` keeps a ledger keyed by job, step
+   * and key in the statement's own transaction). Absent when the node declares none.
+   */
+  readonly idempotencyKey?: string;
   /** Aborted on timeout, cancellation or robot shutdown: stop waiting and throw. */
   readonly signal: AbortSignal;
   /** The job's browser page (one context per job, created on first use). */

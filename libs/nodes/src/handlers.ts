@@ -2,6 +2,7 @@ import type { NodeHandler } from './contract';
 import { browserHandlers } from './browser/browser.handlers';
 import { collectionHandlers } from './data/collection.handlers';
 import { dataHandlers } from './data/data.handlers';
+import { dbHandlers, type DatabaseNodeOptions } from './db/db.handlers';
 import { desktopHandlers, type DesktopNodeOptions } from './desktop/desktop.handlers';
 import { ConfinedFolder } from './files/confined-folder';
 import { fileHandlers } from './files/file.handlers';
@@ -18,6 +19,8 @@ export interface NodeHandlersOptions {
   readonly http?: HttpNodeOptions;
   /** Desktop node options; `false` leaves the `desktop.*` types out (robots without a display). */
   readonly desktop?: DesktopNodeOptions | false;
+  /** The database pool of `db.*` nodes (without one they fail on this robot); its lifetime stays the caller's. */
+  readonly databases?: DatabaseNodeOptions;
 }
 
 /** Node type → handler, plus `close()` for what the handlers hold (the HTTP agent's sockets). */
@@ -37,6 +40,7 @@ export function createNodeHandlers(options: NodeHandlersOptions): NodeHandlerTab
     ...collectionHandlers(),
     ...fileHandlers(folder),
     ...xlsxHandlers(folder),
+    ...dbHandlers(options.databases),
     delayHandler,
   ];
   const table = new Map<string, NodeHandler>();

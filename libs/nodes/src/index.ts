@@ -44,3 +44,11 @@ export {
   type ObjectStoreArtifactsOptions,
 } from './artifacts/object-store-artifacts';
 export { REGEX_LIMITS } from './data/regex';
+export {
+  DatabaseError,
+  DatabasePool,
+  type DatabaseLease,
+  type DatabasePoolOptions,
+  type DatabasePoolUsage,
+} from './db/database-pool';
+export { DatabaseResultTooLargeError, LEDGER_TABLE, type DatabaseNodeOptions } from './db/db.handlers';

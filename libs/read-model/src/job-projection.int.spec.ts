@@ -146,7 +146,7 @@ describe('JobProjection', () => {
       }),
       ...jobHistory('job-1'),
     ]);
-    expect(await projection.apply(events)).toBe(events.length);
+    expect(await projection.apply(events)).toHaveLength(events.length);
 
     const view = await new ReadModelQueries(ds).job('default', 'job-1');
     expect(view).toMatchObject({
@@ -170,7 +170,7 @@ describe('JobProjection', () => {
     await projection.apply(events.slice(14));
     const live = await snapshot();
 
-    expect(await projection.apply(events)).toBe(0);
+    expect(await projection.apply(events)).toHaveLength(0);
     expect(await snapshot()).toEqual(live);
   });
 
@@ -336,7 +336,7 @@ describe('JobProjection', () => {
     const [, dispatched, started, completed] = lifeOf('job-ghost');
     const events = sequenced([dispatched, started, completed]);
 
-    expect(await projection.apply(events)).toBe(3);
+    expect(await projection.apply(events)).toHaveLength(3);
     expect(await snapshot()).toMatchObject({ jobs: [], checkpoint: 3 });
   });
 
@@ -357,7 +357,7 @@ describe('JobProjection', () => {
     const live = await snapshot();
     const versions = await rowVersions();
 
-    expect(await projection.apply(events)).toBe(0);
+    expect(await projection.apply(events)).toHaveLength(0);
     expect(await snapshot()).toEqual(live);
     expect(await rowVersions()).toEqual(versions);
   });

@@ -35,9 +35,9 @@ export class JobProjection {
     return rows.length ? Number(rows[0].last_sequence) : 0;
   }
 
-  /** Applies a batch in order; returns how many events were new. */
-  async apply(batch: readonly ProjectableEvent[]): Promise<number> {
-    if (batch.length === 0) return 0;
+  /** Applies a batch in order; returns the events that were new (none when another projector had them). */
+  async apply(batch: readonly ProjectableEvent[]): Promise<Envelope[]> {
+    if (batch.length === 0) return [];
     return this.dataSource.transaction(async (tx) => {
       const applied = await this.lockCheckpoint(tx);
       const fresh = batch.filter((item) => item.sequence > applied);
@@ -49,7 +49,7 @@ export class JobProjection {
           last,
         ]);
       }
-      return fresh.filter((item) => item.event).length;
+      return fresh.flatMap((item) => (item.event ? [item.event] : []));
     });
   }
 
@@ -69,6 +69,27 @@ export class JobProjection {
   }
 
   /** Empties the projection so it can be rebuilt from sequence 1. */
+  /** Each job's workflow and seconds from its request to its end (finished jobs only). */
+  async durations(
+    jobs: readonly { tenantId: string; jobId: string }[],
+  ): Promise<Map<string, { workflowId: string; seconds: number }>> {
+    if (jobs.length === 0) return new Map();
+    const rows: { tenant_id: string; job_id: string; workflow_id: string; seconds: string }[] =
+      await this.dataSource.query(
+        `SELECT tenant_id, job_id, workflow_id, EXTRACT(EPOCH FROM finished_at - requested_at) AS seconds
+           FROM jobs
+          WHERE (tenant_id, job_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+            AND finished_at IS NOT NULL`,
+        [jobs.map((job) => job.tenantId), jobs.map((job) => job.jobId)],
+      );
+    return new Map(
+      rows.map((row) => [
+        `${row.tenant_id}/${row.job_id}`,
+        { workflowId: row.workflow_id, seconds: Number(row.seconds) },
+      ]),
+    );
+  }
+
   async reset(): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       await tx.query(

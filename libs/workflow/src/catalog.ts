@@ -36,6 +36,12 @@ export interface NodeSpec {
   readonly expressionParams?: readonly string[];
   /** Params holding file paths relative to the robot's allowed folder. */
   readonly pathParams?: readonly string[];
+  /**
+   * Params that must be a secret reference and nothing else (`"{{ secrets.erpDatabase }}"`):
+   * credentials such as connection strings never stand in a workflow document, which is
+   * stored and shown. The handler receives the value; it never echoes it.
+   */
+  readonly secretParams?: readonly string[];
   /** Only allowed when the workflow sets `trusted: true`. */
   readonly requiresTrusted?: boolean;
   /** Structural fields of the node itself (beyond params) this type uses. */
@@ -120,6 +126,17 @@ const cellRange = () =>
   z.string().regex(CELL_RANGE, 'expected an A1 range such as "A1:D20", "B2:F" or "B:D"');
 const sheetRows = () =>
   z.array(z.union([z.array(z.unknown()), z.record(z.string(), z.unknown())])).max(100_000);
+/** Params of a `db.*` node: JSON values bound to `:name` placeholders. */
+const sqlParams = () =>
+  z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is a SQL identifier'), z.unknown());
+/** Checked at run time (the document holds a secret reference); the message never shows the value. */
+const connectionString = () =>
+  z
+    .string()
+    .regex(
+      /^(postgres|postgresql|mysql|mariadb):\/\//i,
+      'expected a postgres://, postgresql://, mysql:// or mariadb:// connection string',
+    );
 const exactlyOne = (keys: readonly string[]) => (p: Record<string, unknown>) =>
   keys.filter((k) => p[k] !== undefined).length === 1;
 const oneOfMessage = (keys: readonly string[]) => ({
@@ -780,6 +797,44 @@ const definitions = [
         /** The row naming the columns, for object rows. Default `1`. */
         headerRow: v(z.number().int().min(1)).optional(),
         isoDates: v(z.boolean()).optional(),
+      }),
+  }),
+  // ------------------------------------------------------------------ databases
+  defineNode({
+    type: 'db.query',
+    description:
+      "Run a SQL query with named parameters (`:name`) on PostgreSQL or MySQL/MariaDB, in a read-only transaction, through the robot's database pool. More than maxRows rows fail the step.",
+    idempotent: true,
+    defaultTimeoutMs: 60 * S,
+    secretParams: ['connection'],
+    outputs: '{ rows: Record<string, unknown>[], count: number, columns: string[] }',
+    outputFields: ['rows', 'count', 'columns'],
+    build: (v) =>
+      z.strictObject({
+        /** A secret reference: `{{ secrets.<name> }}` holding e.g. `postgres://user:pw@host/db`. */
+        connection: v(connectionString()),
+        sql: v(z.string().min(1).max(100_000)),
+        params: v(sqlParams()).optional(),
+        /** Default `1000`. */
+        maxRows: v(z.number().int().min(1).max(100_000)).optional(),
+      }),
+  }),
+  defineNode({
+    type: 'db.execute',
+    description:
+      'Run a SQL statement (INSERT, UPDATE, DELETE, a procedure call) with named parameters (`:name`). Not idempotent: with an `idempotencyKey` on the node it runs once per job, step and key, recorded in `aether_step_ledger` in the same transaction.',
+    idempotent: false,
+    defaultTimeoutMs: 60 * S,
+    secretParams: ['connection'],
+    outputs: '{ affectedRows: number, rows: Record<string, unknown>[], alreadyApplied: boolean }',
+    outputFields: ['affectedRows', 'rows', 'alreadyApplied'],
+    build: (v) =>
+      z.strictObject({
+        connection: v(connectionString()),
+        sql: v(z.string().min(1).max(100_000)),
+        params: v(sqlParams()).optional(),
+        /** Rows a `RETURNING` clause may give back. Default `1000`. */
+        maxRows: v(z.number().int().min(1).max(100_000)).optional(),
       }),
   }),
   // ------------------------------------------------------------------ control flow

@@ -66,6 +66,8 @@ export function compileWorkflow(workflow: Workflow | unknown): {
 const LIMIT_DEPTH = 64;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const EXPRESSION_ROOTS = ['inputs', 'vars', 'steps', 'secrets', 'error'];
+/** A param holding only `{{ secrets.<name> }}`. */
+const SECRET_REFERENCE = /^\s*\{\{\s*secrets\.[A-Za-z_][A-Za-z0-9_]*\s*\}\}\s*$/;
 
 type Raw = Record<string, unknown>;
 
@@ -681,11 +683,13 @@ function checkFlow(flow: Raw, base: string, ctx: ValidationContext): void {
         ? `${view.type} outputs are recorded in the job's events`
         : view.spec.category === 'spreadsheet'
           ? `${view.type} keeps values in the workbook and its outputs in the job's events`
-          : view.type === 'stopWithError'
-            ? 'the message is recorded in the job events'
-            : view.type === 'subflow'
-              ? 'subflow inputs may reach its outputs; read the secret inside the subflow'
-              : undefined;
+          : view.spec.category === 'database'
+            ? `${view.type} rows may echo it into the job's events; only its connection takes a secret`
+            : view.type === 'stopWithError'
+              ? 'the message is recorded in the job events'
+              : view.type === 'subflow'
+                ? 'subflow inputs may reach its outputs; read the secret inside the subflow'
+                : undefined;
     for (const [name, value] of Object.entries(params)) {
       const path = pathOf(view.path, 'params', name);
       if (view.spec.deferredParams?.includes(name)) {
@@ -701,6 +705,14 @@ function checkFlow(flow: Raw, base: string, ctx: ValidationContext): void {
             else throw error;
           }
         }
+        continue;
+      }
+      if (view.spec.secretParams?.includes(name)) {
+        if (typeof value !== 'string' || !SECRET_REFERENCE.test(value))
+          problems.add(
+            path,
+            'must be a secret reference such as "{{ secrets.erpDatabase }}": credentials never stand in a workflow',
+          );
         continue;
       }
       if (view.spec.expressionParams?.includes(name)) {

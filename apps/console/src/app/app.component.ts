@@ -88,5 +88,6 @@ export class AppComponent {
     { path: '/fleet', label: 'Fleet' },
     { path: '/jobs', label: 'Jobs' },
     { path: '/workflows', label: 'Workflows' },
+    { path: '/dead-letters', label: 'Dead letters' },
   ];
 }

@@ -14,6 +14,11 @@ export const routes: Routes = [
     title: 'Workflows · Aether',
     loadComponent: () => import('./workflows/workflows.page'),
   },
+  {
+    path: 'dead-letters',
+    title: 'Dead letters · Aether',
+    loadComponent: () => import('./dead-letters/dead-letters.page'),
+  },
   { path: 'sign-in', title: 'Sign in · Aether', loadComponent: () => import('./sign-in/sign-in.page') },
   { path: '**', redirectTo: 'fleet' },
 ];

@@ -14,6 +14,13 @@ import type { JobProjection, ProjectableEvent } from '@aether/read-model';
 import type { Logger } from '@aether/service-kit';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
+/** The events that end a job (or, for a failure, an attempt), and the outcome each stands for. */
+const JOB_ENDS = new Map([
+  ['JobCompleted', 'completed'],
+  ['JobFailed', 'failed'],
+  ['JobCancelled', 'cancelled'],
+]);
+
 /** The events the read model is built from. */
 export const PROJECTED_EVENTS = [...JOB_EVENTS, ...WORKFLOW_EVENTS, ...HEALING_EVENTS];
 const registry = new MessageRegistry<Envelope>(PROJECTED_EVENTS);
@@ -44,9 +51,10 @@ export class Projector {
   private subscription?: EventSubscription;
   private running?: Promise<void>;
   private stopping = false;
-  private readonly applied: Counter;
+  private readonly applied: Counter<'type'>;
   private readonly lag: Histogram;
   private readonly batchSize: Histogram;
+  private readonly jobDuration: Histogram<'workflow' | 'outcome'>;
 
   constructor(
     private readonly store: EventStore,
@@ -57,7 +65,8 @@ export class Projector {
   ) {
     this.applied = new Counter({
       name: 'aether_projected_events_total',
-      help: 'Events applied to the read model',
+      help: "Events applied to the read model, by type: the platform's outcomes (JobCompleted, JobDeadLettered, SelectorHealed …) as rates",
+      labelNames: ['type'],
       registers: [metrics],
     });
     this.lag = new Histogram({
@@ -70,6 +79,13 @@ export class Projector {
       name: 'aether_projection_batch_size',
       help: 'Events per projection transaction',
       buckets: [1, 10, 50, 100, 250, 500, 1000],
+      registers: [metrics],
+    });
+    this.jobDuration = new Histogram({
+      name: 'aether_job_duration_seconds',
+      help: "Time from a job's request to its end, by workflow and outcome (completed, cancelled, or failed: each failed attempt, retries follow)",
+      labelNames: ['workflow', 'outcome'],
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
       registers: [metrics],
     });
   }
@@ -150,10 +166,30 @@ export class Projector {
   private async flush(batch: ProjectableEvent[]): Promise<void> {
     const applied = await this.projection.apply(batch);
     const now = Date.now();
-    this.applied.inc(applied);
     this.batchSize.observe(batch.length);
-    for (const item of batch)
-      if (item.event) this.lag.observe((now - Date.parse(item.event.occurredAt)) / 1000);
+    const ends: Envelope[] = [];
+    for (const event of applied) {
+      this.applied.inc({ type: event.type });
+      this.lag.observe((now - Date.parse(event.occurredAt)) / 1000);
+      if (JOB_ENDS.has(event.type)) ends.push(event);
+    }
+    if (ends.length) await this.observeDurations(ends);
+  }
+
+  private async observeDurations(ends: readonly Envelope[]): Promise<void> {
+    const jobs = ends.map((event) => ({ tenantId: event.tenantId, jobId: event.aggregateId }));
+    const durations = await this.projection.durations(jobs).catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'job durations not read; metric skipped');
+      return new Map<string, { workflowId: string; seconds: number }>();
+    });
+    for (const event of ends) {
+      const job = durations.get(`${event.tenantId}/${event.aggregateId}`);
+      if (job)
+        this.jobDuration.observe(
+          { workflow: job.workflowId, outcome: JOB_ENDS.get(event.type) },
+          job.seconds,
+        );
+    }
   }
 }
 

@@ -109,6 +109,13 @@ export class RobotRegistry {
     return declared;
   }
 
+  /** Robots known to the view, counted by status (online, draining, offline). */
+  countByStatus(): Record<string, number> {
+    const counts: Record<string, number> = { online: 0, draining: 0, offline: 0 };
+    for (const { status } of this.view.values()) counts[status] = (counts[status] ?? 0) + 1;
+    return counts;
+  }
+
   /** Robots believed up (online or draining), from the possibly stale view. */
   present(): RobotPresence[] {
     return this.view

@@ -576,6 +576,7 @@ export class JobRunner {
       tenantId: base.tenantId,
       jobId: base.aggregateId,
       stepKey: step.key,
+      ...(step.idempotencyKey !== undefined ? { idempotencyKey: step.idempotencyKey } : {}),
       signal,
       timeoutMs: step.timeoutMs,
       page: () => browser.page(),

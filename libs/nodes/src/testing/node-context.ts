@@ -7,6 +7,7 @@ export interface TestNodeContextOptions {
   readonly jobId?: string;
   readonly stepKey?: string;
   readonly tenantId?: string;
+  readonly idempotencyKey?: string;
   readonly page?: () => Promise<Page>;
   readonly artifacts?: ArtifactStore;
   readonly signal?: AbortSignal;
@@ -34,6 +35,7 @@ export function testNodeContext(options: TestNodeContextOptions = {}): NodeConte
     tenantId: options.tenantId ?? 'default',
     jobId,
     stepKey: options.stepKey ?? 'step-1',
+    ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
     signal: options.signal ?? new AbortController().signal,
     timeoutMs: options.timeoutMs ?? 10_000,
     page: options.page ?? (() => Promise.reject(new Error('This test context has no browser page'))),

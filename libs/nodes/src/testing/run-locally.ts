@@ -118,6 +118,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         tenantId: options.tenantId ?? 'default',
         jobId,
         stepKey: step.key,
+        ...(step.idempotencyKey !== undefined ? { idempotencyKey: step.idempotencyKey } : {}),
         signal: AbortSignal.any(signals),
         ...(step.timeoutMs > 0 ? { timeoutMs: step.timeoutMs } : {}),
         page,

@@ -1,0 +1,121 @@
+import { ChangeDetectionStrategy, Component, inject, signal, viewChild } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { RouterLink } from '@angular/router';
+import { BehaviorSubject, catchError, map, of, switchMap } from 'rxjs';
+import { DeadLettersApi, type DeadLetter } from '../core/dead-letters-api';
+import { describeError } from '../core/polled';
+import { ConfirmDialogComponent } from '../shared/confirm-dialog.component';
+import { EmptyStateComponent } from '../shared/empty-state.component';
+import { TimeComponent } from '../shared/time.component';
+
+interface Listed {
+  readonly letters?: readonly DeadLetter[];
+  readonly error?: string;
+}
+
+/** Jobs whose retries ran out, with why; an operator sends one back after asking. */
+@Component({
+  selector: 'ae-dead-letters-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [ConfirmDialogComponent, EmptyStateComponent, RouterLink, TimeComponent],
+  template: `
+    <h1>Dead letters</h1>
+    @if (listed(); as l) {
+      @if (l.error) {
+        <p class="card s-bad" role="alert">Could not read the dead letters: {{ l.error }}.</p>
+      } @else if (l.letters?.length === 0) {
+        <section class="card">
+          <ae-empty title="No dead letter">
+            A job lands here when its last retry fails; its error says why, and Requeue sends it back.
+          </ae-empty>
+        </section>
+      } @else {
+        <section class="card">
+          <table>
+            <caption class="visually-hidden">
+              Jobs whose retries ran out
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Job</th>
+                <th scope="col">Workflow</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Error</th>
+                <th scope="col">Dead-lettered</th>
+                <th scope="col"><span class="visually-hidden">Actions</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              @for (letter of l.letters; track letter.id) {
+                <tr [attr.aria-label]="'Dead letter ' + letter.jobId">
+                  <td class="mono">
+                    <a [routerLink]="['/jobs', letter.jobId]">{{ letter.jobId.slice(0, 8) }}</a>
+                  </td>
+                  <td>{{ letter.workflowId }}</td>
+                  <td>{{ letter.attempts }}</td>
+                  <td class="s-bad">
+                    {{ letter.error.code ? letter.error.code + ': ' : '' }}{{ letter.error.message }}
+                  </td>
+                  <td><ae-time [at]="letter.deadLetteredAt" /></td>
+                  <td><button type="button" (click)="ask(letter)">Requeue</button></td>
+                </tr>
+              }
+            </tbody>
+          </table>
+        </section>
+      }
+    } @else {
+      <p class="muted" aria-live="polite">Loading the dead letters…</p>
+    }
+    @if (outcome(); as o) {
+      <p class="card" [class.s-bad]="!o.ok" [attr.role]="o.ok ? 'status' : 'alert'">{{ o.text }}</p>
+    }
+    <ae-confirm
+      [title]="'Requeue job ' + (pending()?.jobId ?? '').slice(0, 8) + '?'"
+      message="It runs again with a fresh retry schedule; the steps it completed stay done."
+      confirmLabel="Requeue"
+      (confirmed)="requeue($event)"
+    />
+  `,
+  styles: `
+    .card + .card {
+      margin-top: 1rem;
+    }
+  `,
+})
+export default class DeadLettersPage {
+  private readonly api = inject(DeadLettersApi);
+  private readonly reload = new BehaviorSubject<void>(undefined);
+  protected readonly listed = toSignal(
+    this.reload.pipe(
+      switchMap(() =>
+        this.api.list().pipe(
+          map((letters): Listed => ({ letters })),
+          catchError((error: unknown) => of<Listed>({ error: describeError(error) })),
+        ),
+      ),
+    ),
+  );
+  protected readonly pending = signal<DeadLetter | undefined>(undefined);
+  protected readonly outcome = signal<{ ok: boolean; text: string } | undefined>(undefined);
+  private readonly confirm = viewChild(ConfirmDialogComponent);
+
+  protected ask(letter: DeadLetter): void {
+    this.outcome.set(undefined);
+    this.pending.set(letter);
+    queueMicrotask(() => this.confirm()?.open());
+  }
+
+  protected requeue(note: string): void {
+    const letter = this.pending();
+    if (!letter) return;
+    this.api.requeue(letter.id, note || undefined).subscribe({
+      next: () => {
+        this.outcome.set({ ok: true, text: `Job ${letter.jobId.slice(0, 8)} requeued.` });
+        this.reload.next();
+      },
+      error: (error: unknown) =>
+        this.outcome.set({ ok: false, text: `Not requeued: ${describeError(error)}` }),
+    });
+  }
+}
