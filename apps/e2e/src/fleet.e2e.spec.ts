@@ -502,6 +502,9 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       timezone: 'Mars/Olympus',
     });
     expect(badZone.status).toBe(400);
-    expect(badZone.body).toEqual({ problems: [expect.objectContaining({ path: 'body.timezone' })] });
+    expect(badZone.body).toMatchObject({
+      status: 400,
+      problems: [expect.objectContaining({ path: 'body.timezone' })],
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventStore } from '@aether/event-store';
@@ -16,6 +16,7 @@ import {
   type Logger,
 } from '@aether/service-kit';
 import { AuthModule } from './auth/auth.module';
+import { PROBLEM_LOGGER, ProblemDocumentFilter } from './common/problem.filter';
 import { DATA_SOURCE, METRICS, READ_MODEL, TRIGGER_KEYS } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
@@ -73,6 +74,8 @@ export class GatewayModule {
         OpenApiController,
       ],
       providers: [
+        { provide: PROBLEM_LOGGER, useValue: logger },
+        { provide: APP_FILTER, useClass: ProblemDocumentFilter },
         JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         RobotPresenceMirror,

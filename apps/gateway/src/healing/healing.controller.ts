@@ -63,7 +63,7 @@ export class HealingController {
 
   @Get('proposals/:id')
   async proposal(@Tenant() tenantId: string, @Param('id') id: string) {
-    const found = await this.queries.proposal(tenantId, id);
+    const found = await this.queries.proposal(tenantId, parseOr400(AggregateIdSchema, id, 'id'));
     if (!found) throw new NotFoundException(`proposal ${id} not found`);
     return found;
   }

@@ -79,7 +79,10 @@ export class WorkflowsController {
 
   @Get(':workflowId')
   async show(@Tenant() tenantId: string, @Param('workflowId') workflowId: string) {
-    const row = await this.queries.latestWorkflow(tenantId, workflowId);
+    const row = await this.queries.latestWorkflow(
+      tenantId,
+      parseOr400(AggregateIdSchema, workflowId, 'workflowId'),
+    );
     if (!row) throw new NotFoundException(`workflow ${workflowId} not found`);
     return {
       workflowId: row.workflowId,
