@@ -2,16 +2,13 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
-import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, issueAccessToken, loadOrCreateSigningKey } from '@aether/identity';
+import { issueAccessToken, type EmbeddedIssuer } from '@aether/identity';
 import { createReadModelDataSource } from '@aether/read-model';
-import { createLogger } from '@aether/service-kit';
 import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
-import { GatewayModule } from './app.module';
 import { ROUTE_TABLE } from './auth/route-table';
-import { loadGatewayConfig } from './config';
+import { startGatewayInProcess } from './testing/gateway-in-process';
 import { configureHttp } from './http-setup';
 
 /** Field names the routes read, so bodies reach validation beyond "unknown key". */
@@ -117,22 +114,20 @@ describe('hostile input on every route (property-based)', () => {
     await ds.initialize();
     await ds.runMigrations();
     await ds.destroy();
-    const config = loadGatewayConfig({
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      AUTH_SIGNING_KEY_FILE: join(dir, 'auth', 'signing-key.json'),
-      VAULT_MASTER_KEY_FILE: join(dir, 'vault', 'master-keys.json'),
-      AUTH_SIGNIN_LIMIT: '1000',
-      CONSOLE_DIR: join(dir, 'no-console'),
-    });
-    const logger = createLogger('gateway', 'silent');
-    app = await NestFactory.create(GatewayModule.forRoot(config, logger), { logger: false });
-    configureHttp(app, config, logger);
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
-    const key = await loadOrCreateSigningKey(config.AUTH_SIGNING_KEY_FILE);
+    let issuer: EmbeddedIssuer;
+    ({ app, url, issuer } = await startGatewayInProcess(
+      {
+        NATS_URL: nats.url,
+        DATABASE_URL: db.url,
+        AUTH_SIGNING_KEY_FILE: join(dir, 'auth', 'signing-key.json'),
+        VAULT_MASTER_KEY_FILE: join(dir, 'vault', 'master-keys.json'),
+        AUTH_SIGNIN_LIMIT: '1000',
+        CONSOLE_DIR: join(dir, 'no-console'),
+      },
+      configureHttp,
+    ));
     admin = await issueAccessToken(
-      { issuer: DEFAULT_ISSUER, audience: DEFAULT_AUDIENCE, key },
+      issuer,
       { subject: 'test:fuzz', name: 'fuzz', tenantId: 'fuzz', role: 'admin' },
       3_600,
     );

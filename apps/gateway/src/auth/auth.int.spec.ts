@@ -2,24 +2,13 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AUDIT_EVENTS, KV_BUCKETS, MessageRegistry, subjects } from '@aether/contracts';
 import { EventStore, connectNats } from '@aether/event-store';
-import {
-  DEFAULT_AUDIENCE,
-  DEFAULT_ISSUER,
-  issueAccessToken,
-  loadOrCreateSigningKey,
-  ROLES,
-  UserDirectory,
-  type EmbeddedIssuer,
-  type Role,
-} from '@aether/identity';
-import { createLogger } from '@aether/service-kit';
+import { issueAccessToken, ROLES, UserDirectory, type EmbeddedIssuer, type Role } from '@aether/identity';
 import {
   createTestDatabase,
   eventually,
@@ -27,8 +16,7 @@ import {
   type TestDatabase,
   type TestNatsServer,
 } from '@aether/testing';
-import { GatewayModule } from '../app.module';
-import { loadGatewayConfig } from '../config';
+import { startGatewayInProcess } from '../testing/gateway-in-process';
 import { useLiveAdapter } from '../live/live.gateway';
 import { PUBLIC, ROUTE_TABLE, routeKey } from './route-table';
 
@@ -78,24 +66,16 @@ describe('gateway authentication and the route table', () => {
   beforeAll(async () => {
     [nats, db] = await Promise.all([startNatsServer(), createTestDatabase('aether_gateway_auth')]);
     dir = mkdtempSync(join(tmpdir(), 'aether-auth-'));
-    const config = loadGatewayConfig({
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      AUTH_SIGNING_KEY_FILE: join(dir, 'auth', 'signing-key.json'),
-      VAULT_MASTER_KEY_FILE: join(dir, 'vault', 'master-keys.json'),
-      AUTH_SIGNIN_LIMIT: '5',
-    });
-    app = await NestFactory.create(GatewayModule.forRoot(config, createLogger('gateway', 'silent')), {
-      logger: false,
-    });
-    useLiveAdapter(app);
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
-    issuer = {
-      issuer: DEFAULT_ISSUER,
-      audience: DEFAULT_AUDIENCE,
-      key: await loadOrCreateSigningKey(config.AUTH_SIGNING_KEY_FILE),
-    };
+    ({ app, url, issuer } = await startGatewayInProcess(
+      {
+        NATS_URL: nats.url,
+        DATABASE_URL: db.url,
+        AUTH_SIGNING_KEY_FILE: join(dir, 'auth', 'signing-key.json'),
+        VAULT_MASTER_KEY_FILE: join(dir, 'vault', 'master-keys.json'),
+        AUTH_SIGNIN_LIMIT: '5',
+      },
+      useLiveAdapter,
+    ));
     nc = await connectNats({ servers: nats.url, name: 'auth-test' });
   });
 

@@ -2,7 +2,6 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
 import WebSocket from 'ws';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -17,14 +16,7 @@ import {
   type Envelope,
 } from '@aether/contracts';
 import { EventStore, connectNats } from '@aether/event-store';
-import {
-  DEFAULT_AUDIENCE,
-  DEFAULT_ISSUER,
-  issueAccessToken,
-  loadOrCreateSigningKey,
-  type EmbeddedIssuer,
-  type Role,
-} from '@aether/identity';
+import { issueAccessToken, type EmbeddedIssuer, type Role } from '@aether/identity';
 import {
   LIVE_BEARER_PREFIX,
   LIVE_CLOSE,
@@ -36,10 +28,8 @@ import {
   type LiveFrame,
   type LiveSubscribe,
 } from '@aether/read-api';
-import { createLogger } from '@aether/service-kit';
 import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
-import { GatewayModule } from '../app.module';
-import { loadGatewayConfig } from '../config';
+import { startGatewayInProcess } from '../testing/gateway-in-process';
 import { LiveGateway, useLiveAdapter } from './live.gateway';
 
 const LIMIT = 64 * 1024;
@@ -162,24 +152,16 @@ describe('the live feed (WebSocket)', () => {
   beforeAll(async () => {
     [nats, db] = await Promise.all([startNatsServer(), createTestDatabase('aether_gateway_live')]);
     dir = mkdtempSync(join(tmpdir(), 'aether-live-'));
-    const config = loadGatewayConfig({
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      AUTH_SIGNING_KEY_FILE: join(dir, 'signing-key.json'),
-      LIVE_MAX_BUFFERED_BYTES: String(LIMIT),
-      LIVE_DROP_GRACE_MS: '60000',
-    });
-    app = await NestFactory.create(GatewayModule.forRoot(config, createLogger('gateway', 'silent')), {
-      logger: false,
-    });
-    useLiveAdapter(app);
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
-    issuer = {
-      issuer: DEFAULT_ISSUER,
-      audience: DEFAULT_AUDIENCE,
-      key: await loadOrCreateSigningKey(config.AUTH_SIGNING_KEY_FILE),
-    };
+    ({ app, url, issuer } = await startGatewayInProcess(
+      {
+        NATS_URL: nats.url,
+        DATABASE_URL: db.url,
+        AUTH_SIGNING_KEY_FILE: join(dir, 'signing-key.json'),
+        LIVE_MAX_BUFFERED_BYTES: String(LIMIT),
+        LIVE_DROP_GRACE_MS: '60000',
+      },
+      useLiveAdapter,
+    ));
     nc = await connectNats({ servers: nats.url, name: 'live-test' });
     store = new EventStore(jetstream(nc), await jetstreamManager(nc));
   });
