@@ -117,16 +117,17 @@ export class ConsumerHost {
   }
 
   private async process(route: ConsumerRoute, message: JsMsg): Promise<void> {
-    this.metrics.pending.set({ consumer: route.durable }, message.info.pending);
+    const metrics = this.metrics.of(route);
+    metrics.pending.set(message.info.pending);
     if (route.handles && !mentionsAny(message.data, route.handles)) {
       message.ack();
-      this.metrics.count(route, 'skipped');
+      metrics.count('skipped');
       return;
     }
     const json = decodeJson(message.data);
     if (json.ok && route.handles && !handled(route.handles, json.value)) {
       message.ack();
-      this.metrics.count(route, 'skipped');
+      metrics.count('skipped');
       return;
     }
     const parsed = json.ok ? route.registry.parse(json.value) : json;
@@ -158,7 +159,7 @@ export class ConsumerHost {
         () => route.handle(parsed.message, meta),
       );
       message.ack();
-      this.metrics.count(route, 'handled');
+      metrics.count('handled');
     } catch (error) {
       const exhausted = message.info.deliveryCount >= (route.maxDeliver ?? 10);
       if (error instanceof TerminalError || exhausted) {
@@ -176,7 +177,7 @@ export class ConsumerHost {
         'handler failed; will retry',
       );
       message.nak(delayMs);
-      this.metrics.count(route, 'retried');
+      metrics.count('retried');
     }
   }
 
@@ -184,7 +185,7 @@ export class ConsumerHost {
     try {
       await quarantine(this.js, route.durable, message, reason);
       message.term();
-      this.metrics.count(route, 'quarantined');
+      this.metrics.of(route).count('quarantined');
       this.logger.warn(
         { consumer: route.durable, subject: message.subject, seq: message.seq, reason },
         'message quarantined',
@@ -220,8 +221,10 @@ type Outcome = 'handled' | 'skipped' | 'retried' | 'quarantined';
 
 /** Per consumer: what became of its deliveries, and how many messages wait behind the last one. */
 class ConsumerMetrics {
-  readonly pending: Gauge<'consumer'>;
+  private readonly pending: Gauge<'consumer'>;
   private readonly messages: Counter<'consumer' | 'outcome'>;
+  /** Each consumer's labelled series, looked up once rather than on every delivery. */
+  private readonly series = new Map<string, ConsumerSeries>();
 
   constructor(registry?: Registry) {
     const registers = registry ? [registry] : [];
@@ -239,7 +242,26 @@ class ConsumerMetrics {
     });
   }
 
-  count(route: ConsumerRoute, outcome: Outcome): void {
-    this.messages.inc({ consumer: route.durable, outcome });
+  of(route: ConsumerRoute): ConsumerSeries {
+    let series = this.series.get(route.durable);
+    if (!series) {
+      const consumer = route.durable;
+      const counters = new Map<Outcome, { inc(): void }>();
+      series = {
+        pending: this.pending.labels({ consumer }),
+        count: (outcome) => {
+          let counter = counters.get(outcome);
+          if (!counter) counters.set(outcome, (counter = this.messages.labels({ consumer, outcome })));
+          counter.inc();
+        },
+      };
+      this.series.set(consumer, series);
+    }
+    return series;
   }
+}
+
+interface ConsumerSeries {
+  readonly pending: { set(value: number): void };
+  count(outcome: Outcome): void;
 }
