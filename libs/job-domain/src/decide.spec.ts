@@ -224,6 +224,30 @@ describe('CompleteJob, FailJob, ParkJob, ReleaseJob (the robot running it)', () 
         type: 'JobNeedsAttention',
         data: { stepKey: 'a', nodeId: 'a', reason: 'no outcome', robotId: 'r1' },
       }));
+  const heal = {
+    stepKey: 'a',
+    selectorKey: 'k',
+    workflowId: 'wf',
+    workflowVersion: 2,
+    nodeId: 'a',
+    selector: '#old',
+    previousSelector: '#old',
+    healedSelector: '#new',
+    problem: 'not-found' as const,
+    tier: 1 as const,
+    confidence: 0.9,
+    margin: 0.3,
+    elapsedMs: 12,
+    applied: true,
+  };
+  it('given a running job, then a healed selector is recorded on it; a job not running records none', () => {
+    given(...running, h.stepStarted())
+      .when({ type: 'RecordHeal', data: heal })
+      .then({ type: 'SelectorHealed', data: heal });
+    given(...running, h.completed())
+      .when({ type: 'RecordHeal', data: heal })
+      .rejected('finished');
+  });
   it('given a running job, then a robot shutting down releases it with the steps done', () =>
     given(...running, h.stepStarted(), h.stepCompleted())
       .when({ type: 'ReleaseJob', data: { robotId: 'r1' } })

@@ -12,6 +12,7 @@ import {
   JobRequeued,
   JobRetryScheduled,
   JobStarted,
+  SelectorHealed,
   StepCompleted,
   StepFailed,
   StepResolved,
@@ -130,6 +131,9 @@ export function decide(command: JobCommand, state: JobState): JobDecision {
     case 'ParkJob':
       if (!running()) return refuse('not_running', `is ${state.status}`);
       return emit(event(JobNeedsAttention, command.data));
+    case 'RecordHeal':
+      if (!running()) return refuse('not_running', `is ${state.status}`);
+      return emit(event(SelectorHealed, command.data));
     case 'ReleaseJob':
       if (!running()) return refuse('not_running', `is ${state.status}`);
       return emit(
