@@ -89,8 +89,18 @@ export type CompleteJobCommand = Command<
   'CompleteJob',
   { readonly outputs: JsonObject; readonly robotId: string }
 >;
-/** The attempt failed (the robot, or the platform when a message ran out of deliveries). */
-export type FailJobCommand = Command<'FailJob', { readonly error: ErrorInfo; readonly robotId?: string }>;
+/**
+ * The attempt failed (the robot, or the platform when a message ran out of deliveries). `park`:
+ * the failed step, when the workflow's policy for it is `onDeterministicFailure: 'park'`.
+ */
+export type FailJobCommand = Command<
+  'FailJob',
+  {
+    readonly error: ErrorInfo;
+    readonly robotId?: string;
+    readonly park?: { readonly stepKey: string; readonly nodeId: string };
+  }
+>;
 /** A step's outcome is unknown (or a heal waits for approval): leave the job to an operator. */
 export type ParkJobCommand = Command<
   'ParkJob',

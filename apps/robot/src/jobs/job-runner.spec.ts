@@ -16,13 +16,14 @@ import type { ClaimCommand } from './claim-log';
 import { JobRunner, type Claim, type JobRunnerDeps } from './job-runner';
 
 /** A click (not idempotent: its effect cannot be known after a crash), then a value set. */
-const parsed = parseWorkflow({
+const workflowDocument = {
   id: 'order',
   nodes: [
     { id: 'submit', type: 'browser.click', params: { selector: '#submit', healing: 'heal' }, next: 'note' },
     { id: 'note', type: 'data.set', params: { values: { done: true } } },
   ],
-});
+};
+const parsed = parseWorkflow(workflowDocument);
 if (!parsed.ok) throw new Error('test workflow is invalid');
 const workflow: Workflow = parsed.workflow;
 
@@ -277,6 +278,36 @@ describe('JobRunner through its ports (every job event decided by the job decide
       expect(failed.at(-1)).toBe('JobFailed');
       expect(clicks).toBe(0);
     });
+  });
+
+  it("parks a deterministic failure by the workflow's policy; retry-step runs the step again (ADR 60)", async () => {
+    const parking = parseWorkflow({ ...workflowDocument, defaults: { onDeterministicFailure: 'park' } });
+    if (!parking.ok) throw new Error('parking workflow is invalid');
+    const job = await requested();
+    const ambiguous = Object.assign(new Error('#submit matched 2 elements'), {
+      code: 'AMBIGUOUS_SELECTOR',
+      retryable: false,
+    });
+    const click = jest.fn<ReturnType<NodeHandler['execute']>, []>().mockRejectedValueOnce(ambiguous);
+    click.mockResolvedValue({});
+    const parkingRunner = runner({
+      workflows: { get: async () => parking.workflow },
+      handlers: handlers(click),
+    });
+
+    expect(await parkingRunner.run(claim(job.work))).toBe('parked');
+    expect(store.events(job.subject).at(-1)).toMatchObject({
+      type: 'JobNeedsAttention',
+      data: {
+        stepKey: 'submit',
+        reason: 'failed deterministically (AMBIGUOUS_SELECTOR): #submit matched 2 elements',
+      },
+    });
+    await write(job.jobId, { type: 'RetryStep', data: {} });
+    await write(job.jobId, placedOnA);
+    const { fresh: _first, ...placedAgain } = job.work.data;
+    expect(await parkingRunner.run(claim({ ...job.work, data: placedAgain }))).toBe('completed');
+    expect(click).toHaveBeenCalledTimes(2);
   });
 
   it('fails a job whose message ran out of deliveries once, naming the position; never a finished job', async () => {

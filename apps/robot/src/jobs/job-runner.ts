@@ -149,10 +149,16 @@ export class JobRunner {
             await log.finish({ type: 'CompleteJob', data: { outputs: toJson(action.outputs), robotId } });
             logger.info('job completed');
             return 'completed';
-          case 'fail':
-            await log.finish({ type: 'FailJob', data: { error: errorInfo(action.error), robotId } });
-            logger.warn({ error: action.error.message }, 'job failed');
-            return 'failed';
+          case 'fail': {
+            const park = action.park ? { park: action.park } : {};
+            await log.finish({ type: 'FailJob', data: { error: errorInfo(action.error), robotId, ...park } });
+            const parked = log.state.status === 'needs_attention';
+            logger.warn(
+              { error: action.error.message, parked },
+              parked ? 'job needs attention' : 'job failed',
+            );
+            return parked ? 'parked' : 'failed';
+          }
           case 'ambiguous': {
             const { stepKey, nodeId, reason } = action;
             await log.finish({ type: 'ParkJob', data: { stepKey, nodeId, reason, robotId } });
