@@ -1026,7 +1026,12 @@ const definitions = [
         /** 0–20, default 10. */
         priority: v(z.number().int().min(0).max(20)).optional(),
         /** ISO 8601; the queue's SLA may make it earlier. */
-        deadline: v(z.iso.datetime({ offset: true })).optional(),
+        deadline: v(
+          z
+            .string()
+            .max(64)
+            .refine((text) => !Number.isNaN(Date.parse(text)), 'expected an ISO 8601 date and time'),
+        ).optional(),
         /** Default `fail`. */
         ifExists: v(z.enum(['fail', 'skip'])).optional(),
       }),
