@@ -15,6 +15,7 @@ import {
   BrowserPool,
   CHROMIUM_LAUNCH_OPTIONS,
   DatabasePool,
+  NatsQueueClient,
   ObjectStoreArtifacts,
   captureFailureArtifacts,
   createNodeHandlers,
@@ -132,6 +133,7 @@ export class RobotModule {
               filesRoot: config.FILES_ROOT,
               databases: { pool: databases },
               http: { egress: config.ROBOT_EGRESS_ALLOW },
+              queues: { client: new NatsQueueClient(nc), robotId: config.ROBOT_ID },
             });
             const runner = new JobRunner({
               store,
@@ -222,6 +224,7 @@ export class RobotModule {
                 tenantId: presenceConfig.ROBOT_TENANT,
                 robotId: config.ROBOT_ID,
                 pool: config.POOL,
+                agentVersion: config.AETHER_VERSION,
                 capabilities: capabilitiesOf(presenceConfig, config.MAX_CONCURRENT_JOBS),
                 heartbeatMs:
                   presenceConfig.HEARTBEAT_MS ??

@@ -38,6 +38,11 @@ export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
 export const KV_BUCKETS = {
   /** Robot presence, `<tenant>.<robotId>` → `RobotPresence`; written by the registry only. */
   robots: 'robots',
+  /**
+   * Robots' vitals over the last 24 hours, `<tenant>.<robotId>` → `RobotVitalsTrend`; written by
+   * the registry from heartbeats, read by the gateway's robot page.
+   */
+  robotVitals: 'robot-vitals',
   /** Cron schedules, `<tenant>.<scheduleId>` → `ScheduleDefinition`. */
   schedules: 'schedules',
   /** Webhook triggers, `<hookId>` → `HookDefinition`. */
@@ -126,6 +131,17 @@ export const subjects = {
    */
   queueTake(tenantId: TenantId | typeof ANY, queue: string): string {
     return `${ROOT}.ctl.${token(tenantId, 'tenant')}.queue.${token(queue, 'queue')}.take`;
+  },
+  /**
+   * Core-NATS requests of the other queue steps (`queue.complete`, `queue.fail`, `queue.add`):
+   * `aether.ctl.<tenant>.queue.<queue>.<verb>`, answered by the queue keeper (queue group).
+   */
+  queueItemOp(
+    tenantId: TenantId | typeof ANY,
+    queue: string,
+    verb: 'complete' | 'fail' | 'add' | typeof ANY,
+  ): string {
+    return `${ROOT}.ctl.${token(tenantId, 'tenant')}.queue.${token(queue, 'queue')}.${token(verb, 'verb')}`;
   },
   /**
    * Core-NATS request a robot sends for the secrets of a job it holds:
