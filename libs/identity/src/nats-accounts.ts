@@ -211,6 +211,9 @@ export function robotNatsPermissions(tenantId: TenantId, robotId: string, pool?:
         subjects.robotPresence(tenantId),
         subjects.secretRead(tenantId),
         subjects.queueTake(tenantId, '*'),
+        subjects.queueItemOp(tenantId, '*', 'complete'),
+        subjects.queueItemOp(tenantId, '*', 'fail'),
+        subjects.queueItemOp(tenantId, '*', 'add'),
         ...consumers.flatMap((consumer) => [
           `$JS.API.CONSUMER.MSG.NEXT.${work}.${consumer}`,
           `$JS.API.CONSUMER.INFO.${work}.${consumer}`,
