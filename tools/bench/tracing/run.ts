@@ -14,6 +14,7 @@ import {
 import { startStack } from '@aether/platform';
 import { installLagProbe, measureAether, noopWorkflow } from '../dispatch/aether';
 import { cpuSeconds, round } from '../dispatch/measure';
+import { cpuByProcess } from '../cost';
 import { benchFailed } from '../failure';
 import { percentile } from '../stats';
 
@@ -58,7 +59,7 @@ async function main() {
     }
     await spansPerJob(sink, 0, warmup * 4); // the warm-up's last batches come in before the clock starts
     const results: { off: number; on: number; spansPerJob: number }[] = [];
-    const cpu: Record<'off' | 'on', number[]> = { off: [], on: [] };
+    const cpu: Record<'off' | 'on', Record<string, number>[]> = { off: [], on: [] };
     const lagMs: Record<'off' | 'on', number[]> = { off: [], on: [] };
     for (let i = 0; i < rounds; i++) {
       const order = i % 2 === 0 ? [off, on] : [on, off];
@@ -67,12 +68,23 @@ async function main() {
         const spansBefore = sink.spanCount();
         const cpuBefore = platform.cpu();
         const measured = await measureAether(platform.nats.url, platform.db, `bench-${i + 1}`, jobs);
-        cpu[platform.name].push(((platform.cpu() - cpuBefore) * 1000) / jobs);
+        const cpuAfter = platform.cpu();
+        cpu[platform.name].push(
+          cpuByProcess(
+            Object.keys(cpuAfter).map((name) => ({
+              name,
+              ms: ((cpuAfter[name] - cpuBefore[name]) * 1000) / jobs,
+            })),
+            0,
+          ),
+        );
         lagMs[platform.name].push(...measured.lagMs);
         result[platform.name] = measured.jobsPerS;
         if (platform === on) result.spansPerJob = await spansPerJob(sink, spansBefore, jobs);
       }
       results.push(result);
+      say(`  CPU ms per job, off: ${JSON.stringify(cpu.off.at(-1))}`);
+      say(`  CPU ms per job, on:  ${JSON.stringify(cpu.on.at(-1))}`);
       say(
         `round ${i + 1}: telemetry off ${round(result.off, 0)} jobs/s, tracing on ${round(result.on, 0)} jobs/s (${round(result.on / result.off, 3)}×), ${round(result.spansPerJob, 1)} spans per job received`,
       );
@@ -92,8 +104,8 @@ async function main() {
         on_vs_off: round(ratio, 3),
         overhead_pct: round((1 - ratio) * 100, 1),
         spans_per_job: round(median(results.map((r) => r.spansPerJob)), 1),
-        cpu_ms_per_job_off: round(median(cpu.off), 3),
-        cpu_ms_per_job_on: round(median(cpu.on), 3),
+        cpu_ms_per_job_off: medianByKey(cpu.off),
+        cpu_ms_per_job_on: medianByKey(cpu.on),
         projection_lag_p99_ms_off: round(percentile(lagMs.off, 0.99)),
         projection_lag_p99_ms_on: round(percentile(lagMs.on, 0.99)),
         load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
@@ -105,12 +117,30 @@ async function main() {
   }
 }
 
+/** Each process's median of the rounds' CPU ms per job. */
+function medianByKey(rounds: Record<string, number>[]): Record<string, number> {
+  return Object.fromEntries(
+    Object.keys(rounds[0] ?? {})
+      .filter((key) => key !== 'postgres')
+      .map((key) => [
+        key,
+        round(
+          percentile(
+            rounds.map((r) => r[key]),
+            0.5,
+          ),
+          3,
+        ),
+      ]),
+  );
+}
+
 interface Platform {
   readonly name: 'off' | 'on';
   readonly nats: TestNatsServer;
   readonly db: Client;
-  /** CPU seconds used so far by its services and robots (nats-server and PostgreSQL aside). */
-  cpu(): number;
+  /** CPU seconds used so far by each of its services and robots (nats-server and the shared PostgreSQL aside). */
+  cpu(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -148,12 +178,12 @@ async function startPlatform(
     ).json()) as unknown[];
     return robots.length === 4 ? true : undefined;
   });
-  const pids = [...stack.services, ...stack.robots].map((p) => p.child.pid);
+  const processes = [...stack.services, ...stack.robots].map((p) => ({ name: p.name, pid: p.child.pid }));
   return {
     name,
     nats,
     db,
-    cpu: () => pids.reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0),
+    cpu: () => Object.fromEntries(processes.map(({ name, pid }) => [name, cpuSeconds(pid)])),
     async stop() {
       await stack.stop();
       await db.end().catch(() => undefined);
