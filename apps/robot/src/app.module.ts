@@ -15,6 +15,7 @@ import {
   BrowserPool,
   CHROMIUM_LAUNCH_OPTIONS,
   DatabasePool,
+  NatsQueueClient,
   ObjectStoreArtifacts,
   captureFailureArtifacts,
   createNodeHandlers,
@@ -139,6 +140,7 @@ export class RobotModule {
               filesRoot: config.FILES_ROOT,
               databases: { pool: databases },
               http: { egress: config.ROBOT_EGRESS_ALLOW },
+              queues: { client: new NatsQueueClient(nc), robotId: config.ROBOT_ID },
             });
             const runner = new JobRunner({
               store,

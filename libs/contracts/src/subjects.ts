@@ -128,6 +128,17 @@ export const subjects = {
     return `${ROOT}.ctl.${token(tenantId, 'tenant')}.queue.${token(queue, 'queue')}.take`;
   },
   /**
+   * Core-NATS requests of the other queue steps (`queue.complete`, `queue.fail`, `queue.add`):
+   * `aether.ctl.<tenant>.queue.<queue>.<verb>`, answered by the queue keeper (queue group).
+   */
+  queueItemOp(
+    tenantId: TenantId | typeof ANY,
+    queue: string,
+    verb: 'complete' | 'fail' | 'add' | typeof ANY,
+  ): string {
+    return `${ROOT}.ctl.${token(tenantId, 'tenant')}.queue.${token(queue, 'queue')}.${token(verb, 'verb')}`;
+  },
+  /**
    * Core-NATS request a robot sends for the secrets of a job it holds:
    * `aether.ctl.<tenant>.secret.read`; the gateway answers (queue group), sealed to the robot.
    */

@@ -10,6 +10,7 @@ import { delayHandler } from './flow/delay.handler';
 import { createHttpHandler, type HttpNodeOptions } from './http/http.handler';
 import { mailHandlers } from './mail/mail.handlers';
 import { pdfHandlers } from './pdf/pdf.handlers';
+import { queueHandlers, type QueueNodeOptions } from './queue/queue.handlers';
 import { xlsxHandlers } from './xlsx/xlsx.handlers';
 
 export interface NodeHandlersOptions {
@@ -23,6 +24,8 @@ export interface NodeHandlersOptions {
   readonly desktop?: DesktopNodeOptions | false;
   /** The database pool of `db.*` nodes (without one they fail on this robot); its lifetime stays the caller's. */
   readonly databases?: DatabaseNodeOptions;
+  /** How `queue.*` nodes reach the queue keeper (without a client they fail on this robot). */
+  readonly queues?: QueueNodeOptions;
 }
 
 /** Node type → handler, plus `close()` for what the handlers hold (the HTTP agent's sockets). */
@@ -45,6 +48,7 @@ export function createNodeHandlers(options: NodeHandlersOptions): NodeHandlerTab
     ...dbHandlers(options.databases),
     ...pdfHandlers(folder),
     ...mailHandlers(folder),
+    ...queueHandlers(options.queues),
     delayHandler,
   ];
   const table = new Map<string, NodeHandler>();

@@ -54,3 +54,10 @@ export {
 export { PdfReadError } from './pdf/pdf-reader';
 export { MailError } from './mail/mail.handlers';
 export { DatabaseResultTooLargeError, LEDGER_TABLE, type DatabaseNodeOptions } from './db/db.handlers';
+export {
+  QueueRefusedError,
+  QueueUnavailableError,
+  type QueueClient,
+  type QueueNodeOptions,
+} from './queue/queue.handlers';
+export { NatsQueueClient } from './queue/nats-queue-client';

@@ -70,6 +70,32 @@ describe('a queue item', () => {
     expect(given([added()]).when(add)).toBe('DuplicateReference');
   });
 
+  it('added by a job step that runs again (after a crash) is not refused; by another job it is', () => {
+    const add = (jobId: string): QueueItemCommand => ({
+      type: 'AddItem',
+      queue: 'orders',
+      reference: 'PO-1',
+      payload: {},
+      priority: 10,
+      maxRetries: 3,
+      addedBy: { kind: 'workflow', jobId },
+    });
+    const byJob = QueueItemAdded.create({
+      ...id,
+      data: {
+        queue: 'orders',
+        reference: 'PO-1',
+        payload: {},
+        priority: 10,
+        maxRetries: 3,
+        addedBy: { kind: 'workflow', jobId: 'j1' },
+      },
+    });
+    expect(given([byJob]).when(add('j1'))).toEqual([]);
+    expect(given([byJob]).when(add('j2'))).toBe('DuplicateReference');
+    expect(given([added()]).when(add('j1'))).toBe('DuplicateReference');
+  });
+
   it('is taken by one job; the same step asking again gets it without a new event', () => {
     expect(given([added()]).when(take('j1'))).toEqual([
       { type: 'QueueItemStarted', data: { jobId: 'j1', stepKey: 'next', robotId: 'r1', attempt: 1 } },

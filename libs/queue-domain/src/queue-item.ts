@@ -12,6 +12,8 @@ export interface QueueItemState {
   readonly deadline?: string;
   readonly addedAt?: string;
   readonly maxRetries: number;
+  /** Who added it: the API, or a workflow's job (`queue.add`). */
+  readonly addedBy?: { readonly kind: 'api' | 'workflow'; readonly jobId?: string };
   /** Attempts started so far. */
   readonly attempts: number;
   /** The job and step holding the item while it is in progress, or that last held it. */
@@ -85,6 +87,13 @@ function attemptsLeft(state: QueueItemState): boolean {
 export function decideQueueItem(state: QueueItemState, command: QueueItemCommand): QueueItemFact[] {
   switch (command.type) {
     case 'AddItem': {
+      // A `queue.add` step re-run after its robot died finds the item its own job added.
+      if (
+        state.status !== 'absent' &&
+        command.addedBy.jobId !== undefined &&
+        state.addedBy?.jobId === command.addedBy.jobId
+      )
+        return [];
       if (state.status !== 'absent')
         throw new QueueItemRejected(
           'DuplicateReference',
@@ -158,7 +167,7 @@ function assertHeld(state: QueueItemState, jobId: string): void {
 export function evolveQueueItem(state: QueueItemState, event: QueueItemEvent): QueueItemState {
   switch (event.type) {
     case 'QueueItemAdded': {
-      const { queue, reference, payload, priority, deadline, maxRetries } = event.data;
+      const { queue, reference, payload, priority, deadline, maxRetries, addedBy } = event.data;
       return {
         ...initialQueueItemState,
         status: 'new',
@@ -169,6 +178,7 @@ export function evolveQueueItem(state: QueueItemState, event: QueueItemEvent): Q
         ...(deadline ? { deadline } : {}),
         addedAt: event.occurredAt,
         maxRetries,
+        addedBy,
       };
     }
     case 'QueueItemStarted':

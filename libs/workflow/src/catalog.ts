@@ -54,7 +54,17 @@ export interface NodeSpec {
 export type NodeNeed = 'browser' | 'desktop';
 
 export type NodeCategory =
-  'browser' | 'desktop' | 'http' | 'data' | 'file' | 'spreadsheet' | 'database' | 'pdf' | 'mail' | 'control';
+  | 'browser'
+  | 'desktop'
+  | 'http'
+  | 'data'
+  | 'file'
+  | 'spreadsheet'
+  | 'database'
+  | 'pdf'
+  | 'mail'
+  | 'queue'
+  | 'control';
 /** Node fields that name other nodes. `next` and `onError` are allowed on every node. */
 export type EdgeField = 'branches' | 'body' | 'catch' | 'finally';
 
@@ -145,6 +155,15 @@ const mailboxes = () => z.union([mailbox(), z.array(mailbox()).min(1).max(100)])
 const sqlParams = () =>
   z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is a SQL identifier'), z.unknown());
 /** Checked at run time (the document holds a secret reference); the message never shows the value. */
+/** A work queue's name (`QueueNameSchema` in contracts). */
+const queueName = () =>
+  z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'queue names are letters, digits, "_" and "-" (max 64)');
+const queueItemId = () =>
+  z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_-]+$/, 'an item id as queue.next returned it');
 const connectionString = () =>
   z
     .string()
@@ -949,6 +968,74 @@ const definitions = [
         })
         .refine((p) => p.text !== undefined || p.html !== undefined, { message: 'give text, html or both' }),
   }),
+  // ------------------------------------------------------------------ work queues
+  defineNode({
+    type: 'queue.next',
+    description:
+      'Take the next waiting item of a work queue (priority, then earliest deadline, then oldest), leased to this job until queue.complete / queue.fail or the job ends. `found` is false when none waits. Run again after a crash, the step gets the same item.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    outputs:
+      '{ found: boolean, itemId?: string, reference?: string, payload?: object, priority?: number, deadline?: string, attempt?: number }',
+    outputFields: ['found', 'itemId', 'reference', 'payload', 'priority', 'deadline', 'attempt'],
+    build: (v) => z.strictObject({ queue: v(queueName()) }),
+  }),
+  defineNode({
+    type: 'queue.complete',
+    description: 'Mark the item this job took successful, with an output recorded on the item.',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    outputs: '{ itemId: string, status: string }',
+    outputFields: ['itemId', 'status'],
+    build: (v) =>
+      z.strictObject({
+        queue: v(queueName()),
+        itemId: v(queueItemId()),
+        output: v(z.record(z.string(), z.unknown())).optional(),
+      }),
+  }),
+  defineNode({
+    type: 'queue.fail',
+    description:
+      "Fail the item this job took. `business` (the data is wrong: a closed account, a missing order) fails it for good; `application` (the system misbehaved) puts it back for another attempt, up to the queue's maxRetries.",
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    outputs: '{ itemId: string, status: "failed" | "retried" }',
+    outputFields: ['itemId', 'status'],
+    build: (v) =>
+      z.strictObject({
+        queue: v(queueName()),
+        itemId: v(queueItemId()),
+        exception: v(z.enum(['business', 'application'])),
+        message: v(z.string().min(1).max(4000)),
+      }),
+  }),
+  defineNode({
+    type: 'queue.add',
+    description:
+      'Add an item to a work queue. A reference already in the queue fails the step naming the existing item, or is passed over with `ifExists: "skip"` (`added` false).',
+    idempotent: true,
+    defaultTimeoutMs: 30 * S,
+    outputs: '{ itemId: string, added: boolean, status: string, deadline?: string }',
+    outputFields: ['itemId', 'added', 'status', 'deadline'],
+    build: (v) =>
+      z.strictObject({
+        queue: v(queueName()),
+        reference: v(z.string().min(1).max(256)),
+        payload: v(z.record(z.string(), z.unknown())).optional(),
+        /** 0–20, default 10. */
+        priority: v(z.number().int().min(0).max(20)).optional(),
+        /** ISO 8601; the queue's SLA may make it earlier. */
+        deadline: v(
+          z
+            .string()
+            .max(64)
+            .refine((text) => !Number.isNaN(Date.parse(text)), 'expected an ISO 8601 date and time'),
+        ).optional(),
+        /** Default `fail`. */
+        ifExists: v(z.enum(['fail', 'skip'])).optional(),
+      }),
+  }),
   // ------------------------------------------------------------------ control flow
   defineNode({
     type: 'delay',
@@ -1104,6 +1191,7 @@ const CATEGORY_BY_PREFIX: Record<string, NodeCategory> = {
   db: 'database',
   pdf: 'pdf',
   mail: 'mail',
+  queue: 'queue',
 };
 
 function entry(def: NodeDefinition): CatalogEntry {

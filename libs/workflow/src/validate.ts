@@ -687,11 +687,13 @@ function checkFlow(flow: Raw, base: string, ctx: ValidationContext): void {
             ? `${view.type} keeps values in the document and its outputs in the job's events`
             : view.spec.category === 'database'
               ? `${view.type} rows may echo it into the job's events; only its connection takes a secret`
-              : view.type === 'stopWithError'
-                ? 'the message is recorded in the job events'
-                : view.type === 'subflow'
-                  ? 'subflow inputs may reach its outputs; read the secret inside the subflow'
-                  : undefined;
+              : view.spec.category === 'queue'
+                ? `${view.type} values are recorded in the queue item's events`
+                : view.type === 'stopWithError'
+                  ? 'the message is recorded in the job events'
+                  : view.type === 'subflow'
+                    ? 'subflow inputs may reach its outputs; read the secret inside the subflow'
+                    : undefined;
     for (const [name, value] of Object.entries(params)) {
       const path = pathOf(view.path, 'params', name);
       if (view.spec.deferredParams?.includes(name)) {

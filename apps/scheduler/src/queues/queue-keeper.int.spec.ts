@@ -2,6 +2,7 @@ import {
   JobCompleted,
   JobRequested,
   QueueDefined,
+  QueueItemReplySchema,
   QueueTakeReplySchema,
   STREAMS,
   subjects,
@@ -74,6 +75,96 @@ describe('queue keeper (real nats-server)', () => {
     expect(new Set(references).size).toBe(references.length);
     expect(references.length).toBe(20);
     expect(await take('orders', 'job-late')).toBeNull();
+  });
+
+  async function op(queue: string, verb: 'complete' | 'fail' | 'add', body: object) {
+    const reply = await jet.nc.request(subjects.queueItemOp(tenantId, queue, verb), JSON.stringify(body), {
+      timeout: 5_000,
+    });
+    return QueueItemReplySchema.parse(reply.json());
+  }
+
+  it('completes and fails items for the job holding them: business once, application until maxRetries', async () => {
+    await add('outcomes', 'done');
+    await add('outcomes', 'bad-data');
+    await add('outcomes', 'flaky');
+    const first = await eventually(() => take('outcomes', 'job-o1'));
+    const held = [first, await take('outcomes', 'job-o2'), await take('outcomes', 'job-o3')];
+    const byRef = Object.fromEntries(
+      held.map((item, n) => [item?.reference, { item, jobId: `job-o${n + 1}` }]),
+    );
+    const {
+      done,
+      'bad-data': bad,
+      flaky,
+    } = byRef as Record<string, { item: { itemId: string }; jobId: string }>;
+
+    expect(
+      await op('outcomes', 'complete', { jobId: bad.jobId, itemId: done.item.itemId, output: {} }),
+    ).toMatchObject({ ok: false, code: 'NotHeld' });
+    const completion = { jobId: done.jobId, itemId: done.item.itemId, output: { invoice: 'INV-1' } };
+    expect(await op('outcomes', 'complete', completion)).toMatchObject({ ok: true, status: 'successful' });
+    expect(await op('outcomes', 'complete', completion)).toMatchObject({ ok: true, status: 'successful' });
+
+    const business = {
+      jobId: bad.jobId,
+      itemId: bad.item.itemId,
+      exception: 'business',
+      message: 'closed account',
+    };
+    expect(await op('outcomes', 'fail', business)).toMatchObject({ ok: true, status: 'failed' });
+    // A business failure is final: nothing waits in the queue.
+    expect(await take('outcomes', 'job-o4')).toBeNull();
+
+    // maxRetries 1: the application exception puts it back once, the second fails it.
+    const application = (jobId: string) => ({
+      jobId,
+      itemId: flaky.item.itemId,
+      exception: 'application',
+      message: 'ERP down',
+    });
+    expect(await op('outcomes', 'fail', application(flaky.jobId))).toMatchObject({
+      ok: true,
+      status: 'retried',
+    });
+    const again = await eventually(() => take('outcomes', 'job-o5'));
+    expect(again).toMatchObject({ reference: 'flaky', attempt: 2 });
+    expect(await op('outcomes', 'fail', application('job-o5'))).toMatchObject({ ok: true, status: 'failed' });
+    expect((await items.read(tenantId, bad.item.itemId)).state).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+    });
+    expect((await items.read(tenantId, done.item.itemId)).state).toMatchObject({
+      status: 'successful',
+      output: { invoice: 'INV-1' },
+    });
+  });
+
+  it('adds items from a workflow with the queue policy; a duplicate reference is refused naming the item', async () => {
+    await jet.store.append(
+      subjects.event(tenantId, 'queue', 'added'),
+      [QueueDefined.create({ tenantId, aggregateId: 'added', data: { maxRetries: 2, slaMs: 60_000 } })],
+      'any',
+    );
+    const body = { jobId: 'job-add', reference: 'PO-9', payload: { n: 9 }, priority: 12 };
+    const added = await op('added', 'add', body);
+    expect(added).toMatchObject({ ok: true, itemId: queueItemId('added', 'PO-9'), status: 'new' });
+    const deadline = added.ok ? Date.parse(added.deadline ?? '') : NaN;
+    expect(deadline - Date.now()).toBeGreaterThan(50_000);
+    expect(deadline - Date.now()).toBeLessThanOrEqual(60_000);
+    // The same step of the same job again (its robot died inside it): answered, not refused.
+    expect(await op('added', 'add', body)).toMatchObject({ ok: true, status: 'new' });
+    expect(await op('added', 'add', { ...body, jobId: 'job-other' })).toEqual({
+      ok: false,
+      code: 'DuplicateReference',
+      message: expect.stringContaining('PO-9'),
+      itemId: queueItemId('added', 'PO-9'),
+    });
+    expect((await items.read(tenantId, queueItemId('added', 'PO-9'))).state).toMatchObject({
+      maxRetries: 2,
+      priority: 12,
+    });
+    expect(await op('nowhere', 'add', body)).toMatchObject({ ok: false, code: 'UnknownQueue' });
   });
 
   it('gives a step that asks again (after a crash) the item it already holds', async () => {

@@ -5,10 +5,14 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { z } from 'zod';
 import {
   MessageRegistry,
   QUEUE_EVENTS,
   QUEUE_TRIGGER_EVENTS,
+  QueueAddRequestSchema,
+  QueueCompleteRequestSchema,
+  QueueFailRequestSchema,
   QueueJobsStarted,
   QueueTakeRequestSchema,
   RequestJob,
@@ -19,12 +23,20 @@ import {
   subjects,
   type Envelope,
   type QueueEvent,
+  type QueueItemReply,
   type QueuePolicy,
   type QueueTakeReply,
   type QueueTriggerEvent,
 } from '@aether/contracts';
 import { ConcurrencyError, type EventStore, type EventSubscription } from '@aether/event-store';
-import { QueueItemRejected, type QueueItemState } from '@aether/queue-domain';
+import {
+  QueueItemRejected,
+  foldQueuePolicy,
+  itemDeadline,
+  queueItemId,
+  type QueueItemCommand,
+  type QueueItemState,
+} from '@aether/queue-domain';
 import { QueueItems, queueItemEvents } from '@aether/queues';
 import type { Logger } from '@aether/service-kit';
 import { QueueBook, type BookedItem } from './queue-book';
@@ -113,12 +125,21 @@ export class QueueKeeper {
         Date.now() - lastMessageAt >= QUIET_MS ? resolve() : setTimeout(check, QUIET_MS / 3);
       setTimeout(check, QUIET_MS);
     });
-    this.takeSubscription = this.nc.subscribe(subjects.queueTake('*', '*'), {
+    // One subscription for every verb (`aether.ctl.<tenant>.queue.<queue>.<verb>`), dispatched by table.
+    const handlers: Record<string, (message: Msg) => Promise<void>> = {
+      take: (message) => this.take(message),
+      complete: (message) => this.complete(message),
+      fail: (message) => this.fail(message),
+      add: (message) => this.add(message),
+    };
+    this.takeSubscription = this.nc.subscribe(subjects.queueItemOp('*', '*', '*'), {
       queue: 'queue-keeper',
       callback: (error, message) => {
         if (error) return;
-        this.take(message).catch((failure: unknown) => {
-          this.logger.error({ err: failure, subject: message.subject }, 'queue take failed');
+        const handler = handlers[message.subject.split('.')[5] ?? ''];
+        if (!handler) return;
+        handler(message).catch((failure: unknown) => {
+          this.logger.error({ err: failure, subject: message.subject }, 'queue request failed');
           message.respond(encoder.encode(JSON.stringify({ error: String(failure) })));
         });
       },
@@ -187,6 +208,82 @@ export class QueueKeeper {
       }
     }
     reply(message, undefined, undefined);
+  }
+
+  /** `queue.complete`: the holding job finished the item. */
+  private async complete(message: Msg): Promise<void> {
+    const [tenantId, queue] = addressOf(message);
+    const request = parseRequest(message, QueueCompleteRequestSchema);
+    if (!request.ok) return respond(message, request.reply);
+    const { jobId, itemId, output } = request.value;
+    await this.itemCommand(message, tenantId, queue, itemId, { type: 'CompleteItem', jobId, output });
+  }
+
+  /** `queue.fail`: business exceptions fail the item, application exceptions retry it. */
+  private async fail(message: Msg): Promise<void> {
+    const [tenantId, queue] = addressOf(message);
+    const request = parseRequest(message, QueueFailRequestSchema);
+    if (!request.ok) return respond(message, request.reply);
+    const { jobId, itemId, exception, message: reason } = request.value;
+    await this.itemCommand(message, tenantId, queue, itemId, {
+      type: 'FailItem',
+      jobId,
+      exception,
+      message: reason,
+    });
+  }
+
+  /** `queue.add`: the item gets the queue's retries and the earlier of its deadline and the SLA. */
+  private async add(message: Msg): Promise<void> {
+    const [tenantId, queue] = addressOf(message);
+    const request = parseRequest(message, QueueAddRequestSchema);
+    if (!request.ok) return respond(message, request.reply);
+    const { jobId, reference, payload, priority, deadline: given } = request.value;
+    const history = await this.store.read(subjects.event(tenantId, 'queue', queue), queueEvents);
+    const policy = foldQueuePolicy(history.events.map((stored) => stored.event));
+    if (!policy)
+      return respond(message, { ok: false, code: 'UnknownQueue', message: `queue ${queue} is not defined` });
+    const deadline = itemDeadline(policy, new Date(), given);
+    await this.itemCommand(message, tenantId, queue, queueItemId(queue, reference), {
+      type: 'AddItem',
+      queue,
+      reference,
+      payload,
+      priority,
+      ...(deadline ? { deadline } : {}),
+      maxRetries: policy.maxRetries,
+      addedBy: { kind: 'workflow', jobId },
+    });
+  }
+
+  private async itemCommand(
+    message: Msg,
+    tenantId: string,
+    queue: string,
+    itemId: string,
+    command: QueueItemCommand,
+  ): Promise<void> {
+    try {
+      const { state } = await this.items.read(tenantId, itemId);
+      if (command.type !== 'AddItem' && state.status !== 'absent' && state.queue !== queue)
+        return respond(message, {
+          ok: false,
+          code: 'NotHeld',
+          message: `item ${itemId} belongs to queue ${state.queue}, not ${queue}`,
+          itemId,
+        });
+      const result = await this.items.execute(tenantId, itemId, command);
+      for (const event of result.appended) this.book.applyItem(tenantId, itemId, event);
+      respond(message, {
+        ok: true,
+        itemId,
+        status: result.state.status === 'absent' ? 'new' : result.state.status,
+        ...(result.state.deadline ? { deadline: result.state.deadline } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof QueueItemRejected)) throw error;
+      respond(message, { ok: false, code: error.code, message: error.message, itemId });
+    }
   }
 
   private async sweep(): Promise<void> {
@@ -305,6 +402,25 @@ export class QueueKeeper {
       throw error;
     }
   }
+}
+
+function addressOf(message: Msg): [tenantId: string, queue: string] {
+  const [, , tenantId = '', , queue = ''] = message.subject.split('.');
+  return [tenantId, queue];
+}
+
+function parseRequest<S extends z.ZodType>(
+  message: Msg,
+  schema: S,
+): { ok: true; value: z.infer<S> } | { ok: false; reply: QueueItemReply } {
+  const decoded = decodeJson(message.data);
+  const parsed = schema.safeParse(decoded.ok ? decoded.value : undefined);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, reply: { ok: false, code: 'InvalidRequest', message: parsed.error.message } };
+}
+
+function respond(message: Msg, body: QueueItemReply): void {
+  message.respond(encoder.encode(JSON.stringify(body)));
 }
 
 function reply(message: Msg, itemId: string | undefined, state: QueueItemState | undefined): void {

@@ -182,3 +182,54 @@ export const QueueTakeReplySchema = z.object({
     .nullable(),
 });
 export type QueueTakeReply = z.infer<typeof QueueTakeReplySchema>;
+
+/** `queue.complete`: the job holding the item finished it; `output` is recorded on the item. */
+export const QueueCompleteRequestSchema = z.object({
+  jobId: AggregateIdSchema,
+  itemId: AggregateIdSchema,
+  output: JsonObjectSchema,
+});
+export type QueueCompleteRequest = z.infer<typeof QueueCompleteRequestSchema>;
+
+/** `queue.fail`: a business exception fails the item for good; an application exception retries it. */
+export const QueueFailRequestSchema = z.object({
+  jobId: AggregateIdSchema,
+  itemId: AggregateIdSchema,
+  exception: QueueExceptionSchema,
+  message: z.string().max(4000),
+});
+export type QueueFailRequest = z.infer<typeof QueueFailRequestSchema>;
+
+/**
+ * `queue.add` from a workflow. The same job adding the same reference again (its step re-run
+ * after a crash) is answered with the item, not refused.
+ */
+export const QueueAddRequestSchema = z.object({
+  jobId: AggregateIdSchema,
+  reference: QueueReferenceSchema,
+  payload: JsonObjectSchema,
+  priority: PrioritySchema,
+  deadline: z.iso.datetime().optional(),
+});
+export type QueueAddRequest = z.infer<typeof QueueAddRequestSchema>;
+
+/**
+ * The keeper's answer to complete, fail and add: the item's status after the operation, or the
+ * decider's refusal (`DuplicateReference`, `NotHeld`, `NotAvailable`, `UnknownQueue`,
+ * `InvalidRequest`) with the item it names.
+ */
+export const QueueItemReplySchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    itemId: AggregateIdSchema,
+    status: z.enum(['new', 'in-progress', 'successful', 'failed', 'abandoned', 'retried']),
+    deadline: z.iso.datetime().optional(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    code: z.enum(['DuplicateReference', 'NotHeld', 'NotAvailable', 'UnknownQueue', 'InvalidRequest']),
+    message: z.string(),
+    itemId: AggregateIdSchema.optional(),
+  }),
+]);
+export type QueueItemReply = z.infer<typeof QueueItemReplySchema>;
