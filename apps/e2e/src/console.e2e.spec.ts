@@ -1,5 +1,14 @@
 import type { Browser, Page } from 'playwright-core';
-import { FleetMetricsSchema, JobsPageSchema } from '@aether/read-api';
+import { jetstream } from '@nats-io/jetstream';
+import { subjects } from '@aether/contracts';
+import { connectNats } from '@aether/event-store';
+import {
+  FleetMetricsSchema,
+  HealProposalListSchema,
+  JobsPageSchema,
+  QuarantineListSchema,
+  RobotMetricsSchema,
+} from '@aether/read-api';
 import { eventually } from '@aether/testing';
 import { readFileSync } from 'node:fs';
 import {
@@ -74,6 +83,27 @@ describe('the console', () => {
     const completed = page.locator('.tile', { hasText: 'Completed' });
     expect(await completed.locator('.value').textContent()).toBe('1');
     await screenshot(page, 'fleet');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  it("opens a robot's page from Fleet: host, version, pools, its 24-hour trend and its latest jobs", async () => {
+    const { status, body } = await platform.api('GET', '/api/v1/metrics/robots/robot-1');
+    expect(status).toBe(200);
+    const robot = RobotMetricsSchema.parse(body);
+    expect(robot.robot).toMatchObject({ robotId: 'robot-1', hostname: expect.any(String) });
+    expect(robot.vitals?.hostCpuPercent).toEqual(expect.any(Number));
+    expect(robot.vitals?.pools.map((pool) => pool.name)).toContain('browserContexts');
+    expect(robot.trend.length).toBeGreaterThan(0);
+    expect(robot.recentJobs.map((row) => row.jobId)).toContain(job.jobId);
+    expect((await platform.api('GET', '/api/v1/metrics/robots/robot-404')).status).toBe(404);
+
+    await page.getByRole('link', { name: 'Open robot robot-1' }).click();
+    await page.getByRole('heading', { name: 'Robot robot-1', level: 1 }).waitFor();
+    await page.getByText(robot.robot.hostname ?? '', { exact: true }).waitFor();
+    await page.getByRole('img', { name: /^CPU over the last 24 hours: Host CPU %/ }).waitFor();
+    await page.getByRole('img', { name: /^Memory over the last 24 hours/ }).waitFor();
+    await page.getByRole('row', { name: `Job ${job.jobId}` }).waitFor();
+    await screenshot(page, 'robot');
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
 
@@ -287,6 +317,115 @@ describe('the console', () => {
       .waitFor();
     const requeued = await platform.events(body.jobId);
     expect(requeued.map((event) => event.type)).toContain('JobRequeued');
+  });
+
+  it('lists cron schedules with their next fire on Schedules, and says how to add a webhook', async () => {
+    const created = await platform.api('POST', '/api/v1/schedules', {
+      scheduleId: 'console-nightly',
+      workflowId: 'console-sleepy',
+      cron: '30 2 * * *',
+      timezone: 'Europe/Berlin',
+      misfirePolicy: 'fire_once',
+      variables: { ms: 10 },
+    });
+    expect(created.status).toBe(201);
+    await page.goto(`${platform.stack.gatewayUrl}/fleet`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedules' }).click();
+    await page.getByRole('heading', { name: 'Schedules', level: 1 }).waitFor();
+    const row = page.getByRole('row', { name: 'Schedule console-nightly' });
+    await row.getByText('Europe/Berlin').waitFor();
+    expect(await row.locator('time').getAttribute('datetime')).toBe(created.body['nextRunAt']);
+    await page.getByText('No webhook trigger yet').waitFor();
+    await screenshot(page, 'schedules');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  it('shows a quarantined command with its reason on Quarantine, never its body', async () => {
+    const nc = await connectNats({ servers: platform.nats.url, name: 'console-e2e' });
+    try {
+      await jetstream(nc).publish(
+        subjects.command('default', 'RequestJob'),
+        JSON.stringify({ type: 'RequestJob', note: 'console-e2e-body' }),
+      );
+    } finally {
+      await nc.close();
+    }
+    const listed = await eventually(
+      async () => {
+        const { body } = await platform.api('GET', '/api/v1/quarantine');
+        const list = QuarantineListSchema.parse(body);
+        return list.total > 0 ? list : undefined;
+      },
+      { what: 'the malformed command quarantined', timeoutMs: 30_000 },
+    );
+    const message = listed.messages[0];
+    expect(message).toMatchObject({ consumer: 'scheduler-request-job', origin: { stream: 'COMMANDS' } });
+    await page.goto(`${platform.stack.gatewayUrl}/quarantine`);
+    const row = page.getByRole('row', { name: `Quarantined message ${message?.sequence}` });
+    await row.getByText('scheduler-request-job').waitFor();
+    expect(await row.textContent()).toContain(message?.reason.slice(0, 40));
+    expect(await page.content()).not.toContain('console-e2e-body');
+    await screenshot(page, 'quarantine');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  it('approves a healing proposal by keyboard: old and new selector side by side, a new version published', async () => {
+    const login = {
+      id: 'console-heal',
+      inputs: { siteUrl: { type: 'string', required: true } },
+      defaults: { healing: 'heal' },
+      nodes: [
+        { id: 'open', type: 'browser.goto', params: { url: '{{ inputs.siteUrl }}/login' }, next: 'user' },
+        { id: 'user', type: 'browser.fill', params: { selector: '#username', value: 'demo' } },
+      ],
+    };
+    expect((await platform.api('POST', '/api/v1/workflows', login)).status).toBe(201);
+    const run = async () => {
+      const { body } = await platform.api<{ jobId: string }>(
+        'POST',
+        `/api/v1/workflows/${login.id}/trigger`,
+        {
+          variables: { siteUrl: platform.site.url },
+        },
+      );
+      return waitForJob(platform.stack.gatewayUrl, body.jobId, 60_000);
+    };
+    try {
+      platform.site.setVariant('v1');
+      expect((await run()).status).toBe('completed'); // fingerprints recorded
+      platform.site.setVariant('v2-renamed');
+      expect((await run()).status).toBe('completed'); // healed: #username is gone
+    } finally {
+      platform.site.setVariant('v1');
+    }
+    const [proposal] = await eventually(
+      async () => {
+        const { body } = await platform.api(
+          'GET',
+          `/api/v1/healing/proposals?status=open&workflowId=${login.id}`,
+        );
+        const list = HealProposalListSchema.parse(body);
+        return list.length > 0 ? list : undefined;
+      },
+      { what: 'a proposal for console-heal', timeoutMs: 30_000 },
+    );
+    await page.goto(`${platform.stack.gatewayUrl}/healing`);
+    const card = page.getByRole('listitem', { name: 'Proposal for console-heal version 1' });
+    const patch = card.getByRole('row', { name: 'Patch of step user' });
+    await patch.locator('del').getByText('#username').waitFor();
+    expect(await patch.locator('ins').textContent()).toBe(proposal?.patches[0]?.to);
+    await screenshot(page, 'healing');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await card.getByRole('button', { name: 'Approve' }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: /^Approve the proposal for console-heal/ });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Approve' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').getByText('console-heal version 2 uses the healed selectors').waitFor();
+    await page.getByText('No open proposal').waitFor();
+    const latest = await platform.api<{ version: number }>('GET', `/api/v1/workflows/${login.id}`);
+    expect(latest.body.version).toBe(2);
   });
 
   it('leaves the API and service endpoints to the API', async () => {

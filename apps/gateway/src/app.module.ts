@@ -32,7 +32,9 @@ import { SchedulesController } from './schedules/schedules.controller';
 import { HealingController } from './healing/healing.controller';
 import { QueuesController } from './queues/queues.controller';
 import { MetricsController } from './metrics/metrics.controller';
+import { QuarantineController } from './quarantine/quarantine.controller';
 import { RobotPresenceMirror } from './robots/robot-presence';
+import { RobotVitalsTrends } from './robots/robot-vitals';
 import { SECRET_VAULT, SecretsController } from './secrets/secrets.controller';
 import { SECRETS_LOGGER, SecretReadResponder } from './secrets/secret-read.responder';
 import { openVault } from './secrets/vault';
@@ -69,6 +71,7 @@ export class GatewayModule {
         DispatchPoliciesController,
         HealingController,
         QueuesController,
+        QuarantineController,
         MetricsController,
         SecretsController,
         OpenApiController,
@@ -79,6 +82,7 @@ export class GatewayModule {
         JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
         RobotPresenceMirror,
+        RobotVitalsTrends,
         LiveGateway,
         {
           provide: LIVE_LIMITS,

@@ -25,6 +25,7 @@ import type { ServiceConfig } from './config';
 import { PresenceProbe, natsProbeTransport } from './presence/presence-probe';
 import { robotPresenceRoute } from './presence/presence.route';
 import { RobotRegistry } from './presence/robot-registry';
+import { VitalsTrendRecorder } from './presence/vitals-trend';
 import { Gauge, type Registry } from 'prom-client';
 
 /**
@@ -118,10 +119,16 @@ export class RobotRegistryModule {
             const view = await KvMirror.start(kv, {
               parse: (value) => RobotPresenceSchema.safeParse(value).data,
             });
-            const registry = new RobotRegistry(kv, view, store, log, {
-              missedHeartbeats: config.MISSED_HEARTBEATS,
-              offlineAfterMs: config.OFFLINE_AFTER_MS,
-            });
+            const trend = new VitalsTrendRecorder(await openBucket(nc, KV_BUCKETS.robotVitals), log);
+            const registry = new RobotRegistry(
+              kv,
+              view,
+              store,
+              log,
+              { missedHeartbeats: config.MISSED_HEARTBEATS, offlineAfterMs: config.OFFLINE_AFTER_MS },
+              Date.now,
+              trend,
+            );
             onReconnect(nc, () => {
               registry.noticeOutage();
               view.restart().catch((error: unknown) => log.warn({ err: error }, 'reloading presence failed'));

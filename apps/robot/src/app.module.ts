@@ -234,6 +234,7 @@ export class RobotModule {
                 tenantId: presenceConfig.ROBOT_TENANT,
                 robotId: config.ROBOT_ID,
                 pool: config.POOL,
+                agentVersion: config.AETHER_VERSION,
                 capabilities: capabilitiesOf(presenceConfig, config.MAX_CONCURRENT_JOBS),
                 heartbeatMs:
                   presenceConfig.HEARTBEAT_MS ??

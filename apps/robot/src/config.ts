@@ -13,6 +13,11 @@ export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
       LOG_LEVEL: env.logLevel,
       ROBOT_ID: env.name(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`),
       POOL: env.name('default'),
+      /** The agent's version, shown on the console's robot page: the package's when npm runs it. */
+      AETHER_VERSION: z
+        .string()
+        .max(100)
+        .default(source['npm_package_version'] ?? 'development'),
       /** The job lease (work consumer `ack_wait`). */
       LEASE_MS: env.durationMs(30_000),
       MAX_DELIVER: env.positiveInt(5),

@@ -38,6 +38,11 @@ export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
 export const KV_BUCKETS = {
   /** Robot presence, `<tenant>.<robotId>` → `RobotPresence`; written by the registry only. */
   robots: 'robots',
+  /**
+   * Robots' vitals over the last 24 hours, `<tenant>.<robotId>` → `RobotVitalsTrend`; written by
+   * the registry from heartbeats, read by the gateway's robot page.
+   */
+  robotVitals: 'robot-vitals',
   /** Cron schedules, `<tenant>.<scheduleId>` → `ScheduleDefinition`. */
   schedules: 'schedules',
   /** Webhook triggers, `<hookId>` → `HookDefinition`. */

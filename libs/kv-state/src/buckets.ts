@@ -15,6 +15,7 @@ export type BucketSettings = Pick<StreamSettings, 'replicas' | 'placement'>;
 /** The platform's KV buckets as code: how many past values each keeps. */
 const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.robots]: 1,
+  [KV_BUCKETS.robotVitals]: 1,
   [KV_BUCKETS.schedules]: 5,
   [KV_BUCKETS.hooks]: 5,
   [KV_BUCKETS.dispatchPolicies]: 5,

@@ -53,3 +53,21 @@ export {
   type JobHistory,
   type JobHistoryEvent,
 } from './job-history';
+export { RobotMetricsSchema, RobotTrendPointSchema, type RobotMetrics, type RobotTrendPoint } from './robots';
+export {
+  HEAL_PROPOSAL_STATUSES,
+  HealProposalListSchema,
+  HealProposalSchema,
+  HookListSchema,
+  HookViewSchema,
+  QuarantineListSchema,
+  QuarantineQuerySchema,
+  QuarantinedMessageSchema,
+  ScheduleListSchema,
+  ScheduleViewSchema,
+  type HealProposal,
+  type HookView,
+  type QuarantineList,
+  type QuarantinedMessage,
+  type ScheduleView,
+} from './operations';

@@ -88,6 +88,9 @@ export class AppComponent {
     { path: '/fleet', label: 'Fleet' },
     { path: '/jobs', label: 'Jobs' },
     { path: '/workflows', label: 'Workflows' },
+    { path: '/schedules', label: 'Schedules' },
     { path: '/dead-letters', label: 'Dead letters' },
+    { path: '/healing', label: 'Healing' },
+    { path: '/quarantine', label: 'Quarantine' },
   ];
 }

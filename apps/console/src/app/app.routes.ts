@@ -10,6 +10,11 @@ export const routes: Routes = [
     loadComponent: () => import('./job-detail/job-detail.page'),
   },
   {
+    path: 'robots/:robotId',
+    title: 'Robot · Aether',
+    loadComponent: () => import('./robot/robot.page'),
+  },
+  {
     path: 'workflows',
     title: 'Workflows · Aether',
     loadComponent: () => import('./workflows/workflows.page'),
@@ -18,6 +23,21 @@ export const routes: Routes = [
     path: 'dead-letters',
     title: 'Dead letters · Aether',
     loadComponent: () => import('./dead-letters/dead-letters.page'),
+  },
+  {
+    path: 'schedules',
+    title: 'Schedules · Aether',
+    loadComponent: () => import('./schedules/schedules.page'),
+  },
+  {
+    path: 'healing',
+    title: 'Healing proposals · Aether',
+    loadComponent: () => import('./healing/healing.page'),
+  },
+  {
+    path: 'quarantine',
+    title: 'Quarantine · Aether',
+    loadComponent: () => import('./quarantine/quarantine.page'),
   },
   { path: 'sign-in', title: 'Sign in · Aether', loadComponent: () => import('./sign-in/sign-in.page') },
   { path: '**', redirectTo: 'fleet' },

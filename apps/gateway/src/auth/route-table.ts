@@ -57,6 +57,7 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   // The console's read API (issue 21).
   'GET /api/v1/metrics/fleet': READ,
   'GET /api/v1/metrics/jobs': READ,
+  'GET /api/v1/metrics/robots/:robotId': READ,
 
   'GET /api/v1/dead-letters': READ,
   'GET /api/v1/dead-letters/:id': READ,
@@ -89,6 +90,9 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/secrets': BUILD,
   'PUT /api/v1/secrets/:name': BUILD,
   'DELETE /api/v1/secrets/:name': BUILD,
+
+  // Where each message came from and why it was set aside; never its body.
+  'GET /api/v1/quarantine': READ,
 
   'GET /api/v1/queues/:queue': READ,
   'PUT /api/v1/queues/:queue': BUILD,

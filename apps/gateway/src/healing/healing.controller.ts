@@ -24,6 +24,7 @@ import { ConcurrencyError, type EventStore } from '@aether/event-store';
 import { HealingQueries } from '@aether/read-model';
 import { EVENT_STORE } from '@aether/service-kit';
 import { parseWorkflow } from '@aether/workflow';
+import { HealProposalListSchema, type HealProposal } from '@aether/read-api';
 import { Tenant } from '../common/tenant';
 import { NoteBody, parseOr400 } from '../common/validation';
 import { publishWorkflowVersion, workflowEvents } from '../workflows/publish-workflow';
@@ -57,8 +58,10 @@ export class HealingController {
   ) {}
 
   @Get('proposals')
-  proposals(@Tenant() tenantId: string, @Query() query: unknown) {
-    return this.queries.proposals(tenantId, parseOr400(ProposalQuery, query, 'query'));
+  async proposals(@Tenant() tenantId: string, @Query() query: unknown): Promise<HealProposal[]> {
+    return HealProposalListSchema.parse(
+      await this.queries.proposals(tenantId, parseOr400(ProposalQuery, query, 'query')),
+    );
   }
 
   @Get('proposals/:id')

@@ -31,6 +31,7 @@ import {
 } from '@aether/contracts';
 import { openBucket } from '@aether/kv-state';
 import { JETSTREAM, NATS_CONNECTION } from '@aether/service-kit';
+import { HookListSchema, type HookView } from '@aether/read-api';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
 import {
@@ -88,14 +89,14 @@ export class HooksController {
   }
 
   @Get()
-  async list(@Tenant() tenantId: string) {
+  async list(@Tenant() tenantId: string): Promise<HookView[]> {
     const kv = await this.kv();
-    const found: object[] = [];
+    const found: HookView[] = [];
     for await (const name of await kv.keys()) {
       const hook = await this.read(kv, name);
       if (hook?.tenantId === tenantId) found.push(view(hook));
     }
-    return found;
+    return HookListSchema.parse(found.sort((a, b) => a.createdAt.localeCompare(b.createdAt)));
   }
 
   @Get(':hookId')
@@ -192,7 +193,7 @@ export class HooksController {
 }
 
 /** The secret never leaves the gateway after creation. */
-function view(hook: HookDefinition) {
+function view(hook: HookDefinition): HookView {
   const { secret: _secret, ...rest } = hook;
   return { ...rest, url: `/api/v1/hooks/${hook.hookId}` };
 }

@@ -1,5 +1,5 @@
 import type { RobotPresence } from '@aether/contracts';
-import { ROBOT_STATES, type FleetRobot, type RobotState } from '@aether/read-api';
+import { ROBOT_STATES, type FleetRobot, type RobotMetrics, type RobotState } from '@aether/read-api';
 
 export function robotState(robot: RobotPresence): RobotState {
   if (robot.status === 'offline') return 'offline';
@@ -23,4 +23,36 @@ export function countByState(robots: readonly FleetRobot[]): Record<RobotState, 
   const counts = Object.fromEntries(ROBOT_STATES.map((state) => [state, 0])) as Record<RobotState, number>;
   for (const robot of robots) counts[robot.state]++;
   return counts;
+}
+
+/** What the Robot page shows of a presence record (never its session id). */
+export function robotDetail(robot: RobotPresence): Pick<RobotMetrics, 'robot' | 'vitals'> {
+  const { vitals } = robot;
+  return {
+    robot: {
+      ...fleetRobot(robot),
+      status: robot.status,
+      ...(robot.hostname ? { hostname: robot.hostname } : {}),
+      ...(robot.agentVersion ? { agentVersion: robot.agentVersion } : {}),
+      cores: robot.capabilities.cores,
+      memoryMb: robot.capabilities.memoryMb,
+      ...(robot.heartbeatMs ? { heartbeatMs: robot.heartbeatMs } : {}),
+      registeredAt: robot.registeredAt,
+      ...(robot.offlineAt ? { offlineAt: robot.offlineAt } : {}),
+    },
+    ...(vitals
+      ? {
+          vitals: {
+            cpuPercent: vitals.cpuPercent,
+            hostCpuPercent: vitals.hostCpuPercent,
+            loadAverage: vitals.loadAverage,
+            rssMb: vitals.rssMb,
+            freeMemoryMb: vitals.freeMemoryMb,
+            browserRssMb: vitals.browserRssMb,
+            diskFreeMb: vitals.diskFreeMb,
+            pools: Object.entries(vitals.resources).map(([name, { used, size }]) => ({ name, used, size })),
+          },
+        }
+      : {}),
+  };
 }

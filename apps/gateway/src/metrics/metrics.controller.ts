@@ -1,6 +1,17 @@
-import { BadRequestException, Controller, Get, Inject, Query } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Inject,
+  NotFoundException,
+  Param,
+  Query,
+} from '@nestjs/common';
+import { AggregateIdSchema, VITALS_TREND } from '@aether/contracts';
 import {
   FleetMetricsSchema,
+  RobotMetricsSchema,
+  type RobotMetrics,
   JobsPageSchema,
   JobsQuerySchema,
   type FleetMetrics,
@@ -11,7 +22,8 @@ import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
 import { METRICS } from '../common/tokens';
 import { RobotPresenceMirror } from '../robots/robot-presence';
-import { countByState, fleetRobot } from './fleet-view';
+import { RobotVitalsTrends } from '../robots/robot-vitals';
+import { countByState, fleetRobot, robotDetail } from './fleet-view';
 
 /** The console's aggregate reads: rollups the projector keeps, and robot presence from KV. */
 @Controller('api/v1/metrics')
@@ -19,6 +31,7 @@ export class MetricsController {
   constructor(
     @Inject(METRICS) private readonly metrics: MetricsQueries,
     private readonly presence: RobotPresenceMirror,
+    private readonly trends: RobotVitalsTrends,
   ) {}
 
   @Get('fleet')
@@ -51,5 +64,24 @@ export class MetricsController {
         throw new BadRequestException({ problems: [{ path: 'query.cursor', message: error.message }] });
       throw error;
     }
+  }
+
+  /** The Robot page: presence, the last heartbeat's figures, the 24-hour trend and its latest jobs. */
+  @Get('robots/:robotId')
+  async robot(@Tenant() tenantId: string, @Param('robotId') robotId: string): Promise<RobotMetrics> {
+    const id = parseOr400(AggregateIdSchema, robotId, 'robotId');
+    const robot = await this.presence.get(tenantId, id);
+    if (!robot) throw new NotFoundException(`robot ${robotId} not found`);
+    const [trend, jobs] = await Promise.all([
+      this.trends.points(tenantId, id),
+      this.metrics.jobs(tenantId, JobsQuerySchema.parse({ robotId: id, limit: 20 })),
+    ]);
+    return RobotMetricsSchema.parse({
+      at: new Date().toISOString(),
+      ...robotDetail(robot),
+      trend,
+      trendBucketMs: VITALS_TREND.bucketMs,
+      recentJobs: jobs.items,
+    });
   }
 }

@@ -1,6 +1,17 @@
 import type { z } from 'zod';
 import { DispatchPolicySchema, QueuePolicySchema } from '@aether/contracts';
-import { FleetMetricsSchema, JobHistorySchema, JobsPageSchema, JobsQuerySchema } from '@aether/read-api';
+import {
+  FleetMetricsSchema,
+  JobHistorySchema,
+  JobsPageSchema,
+  HealProposalListSchema,
+  HookListSchema,
+  JobsQuerySchema,
+  QuarantineListSchema,
+  QuarantineQuerySchema,
+  RobotMetricsSchema,
+  ScheduleListSchema,
+} from '@aether/read-api';
 import { CreateBody as CreateApiKeyBody } from '../auth/api-keys.controller';
 import { SignIn } from '../auth/auth.controller';
 import { NoteBody } from '../common/validation';
@@ -130,6 +141,11 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     query: JobsQuerySchema,
     response: JobsPageSchema,
   },
+  'GET /api/v1/metrics/robots/:robotId': {
+    tag: 'metrics',
+    summary: 'The Robot page: host, version, pools, current job, 24-hour vitals trend, latest jobs',
+    response: RobotMetricsSchema,
+  },
 
   'GET /api/v1/dead-letters': {
     tag: 'dead letters',
@@ -143,14 +159,18 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     body: NoteBody,
   },
 
-  'GET /api/v1/schedules': { tag: 'schedules', summary: 'Cron schedules with their next fire' },
+  'GET /api/v1/schedules': {
+    tag: 'schedules',
+    summary: 'Cron schedules with their next fire',
+    response: ScheduleListSchema,
+  },
   'POST /api/v1/schedules': { tag: 'schedules', summary: 'Create a cron schedule', body: CreateScheduleBody },
   'GET /api/v1/schedules/:scheduleId': { tag: 'schedules', summary: 'One schedule' },
   'POST /api/v1/schedules/:scheduleId/pause': { tag: 'schedules', summary: 'Pause a schedule' },
   'POST /api/v1/schedules/:scheduleId/resume': { tag: 'schedules', summary: 'Resume a schedule' },
   'DELETE /api/v1/schedules/:scheduleId': { tag: 'schedules', summary: 'Delete a schedule' },
 
-  'GET /api/v1/hooks': { tag: 'hooks', summary: 'Webhook triggers' },
+  'GET /api/v1/hooks': { tag: 'hooks', summary: 'Webhook triggers', response: HookListSchema },
   'POST /api/v1/hooks': {
     tag: 'hooks',
     summary: 'Create a webhook trigger; its secret is shown once',
@@ -169,6 +189,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: 'healing',
     summary: 'Proposals of healed selectors',
     query: ProposalQuery,
+    response: HealProposalListSchema,
   },
   'GET /api/v1/healing/proposals/:id': { tag: 'healing', summary: 'One proposal with its patch' },
   'POST /api/v1/healing/proposals/:id/approve': {
@@ -198,6 +219,13 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     body: PutSecretBody,
   },
   'DELETE /api/v1/secrets/:name': { tag: 'secrets', summary: 'Remove a secret' },
+
+  'GET /api/v1/quarantine': {
+    tag: 'quarantine',
+    summary: "Messages set aside with the reason: the tenant's, newest first, never their bodies",
+    query: QuarantineQuerySchema,
+    response: QuarantineListSchema,
+  },
 
   'GET /api/v1/queues/:queue': { tag: 'queues', summary: "A work queue's policy and figures" },
   'PUT /api/v1/queues/:queue': {

@@ -34,6 +34,7 @@ import {
 import type { EventStore } from '@aether/event-store';
 import { openBucket } from '@aether/kv-state';
 import { EVENT_STORE, NATS_CONNECTION } from '@aether/service-kit';
+import { ScheduleListSchema, type ScheduleView } from '@aether/read-api';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
 
@@ -89,14 +90,14 @@ export class SchedulesController {
   }
 
   @Get()
-  async list(@Tenant() tenantId: string) {
+  async list(@Tenant() tenantId: string): Promise<ScheduleView[]> {
     const kv = await this.kv();
-    const found: object[] = [];
+    const found: ScheduleView[] = [];
     for await (const name of await kv.keys(`${tenantId}.*`)) {
       const definition = await this.read(kv, name);
       if (definition) found.push(view(definition));
     }
-    return found;
+    return ScheduleListSchema.parse(found.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId)));
   }
 
   @Get(':scheduleId')
@@ -174,7 +175,7 @@ function key(tenantId: string, scheduleId: string): string {
   return `${tenantId}.${scheduleId}`;
 }
 
-function view(definition: ScheduleDefinition) {
+function view(definition: ScheduleDefinition): ScheduleView {
   return {
     ...definition,
     nextRunAt: definition.paused ? null : nextRun(definition.cron, definition.timezone),

@@ -49,6 +49,26 @@ describe('RobotRegistry on a real nats-server', () => {
     expect((await history('r1')).map((e) => e.type)).toEqual(['RobotRegistered']);
   });
 
+  it('given heartbeats, then the vitals trend holds their mean per 5 minutes, written at most once a minute', async () => {
+    const hot = (cpuPercent: number) =>
+      RobotHeartbeat.create({
+        tenantId: 'default',
+        aggregateId: 'r1',
+        data: { sessionId: 's1', state: 'running', vitals: { ...vitals, cpuPercent, hostCpuPercent: 50 } },
+      });
+    expect((await fixture.trend('r1'))?.points).toEqual([
+      expect.objectContaining({ samples: 1, cpuPercent: 3 }),
+    ]);
+    await registry.handle(hot(9));
+    expect((await fixture.trend('r1'))?.points[0]?.samples).toBe(1); // folded, not written yet
+    now += 60_000;
+    await registry.handle(hot(12));
+    expect((await fixture.trend('r1'))?.points).toEqual([
+      expect.objectContaining({ samples: 3, cpuPercent: 8, hostCpuPercent: 50 }),
+    ]);
+    expect(await fixture.trend('nobody')).toBeUndefined();
+  });
+
   it('given three missed heartbeats, then it is declared offline once; a heartbeat brings it back', async () => {
     await registry.handle(beat('r1', 's1'));
     now += 2_900;

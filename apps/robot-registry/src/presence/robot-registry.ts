@@ -16,6 +16,7 @@ import {
 import type { EventStore } from '@aether/event-store';
 import type { KvMirror } from '@aether/kv-state';
 import type { Logger } from '@aether/service-kit';
+import type { VitalsTrendRecorder } from './vitals-trend';
 
 export const presenceKey = (tenantId: string, robotId: string) => `${tenantId}.${robotId}`;
 
@@ -46,6 +47,7 @@ export class RobotRegistry {
     private readonly logger: Logger,
     private readonly rule: OfflineRule,
     private readonly now: () => number = Date.now,
+    private readonly trend?: VitalsTrendRecorder,
   ) {}
 
   private outageEndedAt = 0;
@@ -156,6 +158,8 @@ export class RobotRegistry {
           status: 'online',
           sessionId: data.sessionId,
           ...(data.heartbeatMs ? { heartbeatMs: data.heartbeatMs } : {}),
+          ...(data.hostname ? { hostname: data.hostname } : {}),
+          ...(data.agentVersion ? { agentVersion: data.agentVersion } : {}),
           registeredAt: this.iso(),
           lastSeenAt: this.iso(),
         };
@@ -184,7 +188,7 @@ export class RobotRegistry {
 
   private async heartbeat(command: MessageOf<typeof RobotHeartbeat>): Promise<void> {
     const { tenantId, aggregateId: robotId, data } = command;
-    await this.mutate(
+    const accepted = await this.mutate(
       presenceKey(tenantId, robotId),
       (current) => {
         if (!current || current.sessionId !== data.sessionId) return undefined; // unknown or an old process
@@ -216,6 +220,7 @@ export class RobotRegistry {
         this.logger.warn({ robotId }, 'offline robot is heartbeating again: online');
       },
     );
+    if (accepted) await this.trend?.record(tenantId, robotId, data.vitals);
   }
 
   private async deregister(command: MessageOf<typeof DeregisterRobot>): Promise<void> {

@@ -1,4 +1,4 @@
-import { freemem, loadavg } from 'node:os';
+import { freemem, hostname, loadavg } from 'node:os';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
@@ -12,6 +12,7 @@ import {
   type RobotVitals,
 } from '@aether/contracts';
 import type { Logger } from '@aether/service-kit';
+import { HostFigures } from './host-figures';
 
 export interface PresenceSource {
   /** Ids of the jobs the robot holds right now. */
@@ -26,6 +27,8 @@ export interface RobotPresenceOptions {
   pool: string;
   capabilities: RobotCapabilities;
   heartbeatMs: number;
+  /** Shown on the console's robot page. */
+  agentVersion?: string;
 }
 
 const encoder = new TextEncoder();
@@ -45,6 +48,7 @@ export class RobotPresence {
   private cpuAt = Date.now();
   private sending?: Promise<void>;
   private probe?: Subscription;
+  private readonly host = new HostFigures();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -68,7 +72,14 @@ export class RobotPresence {
       RegisterRobot.create({
         tenantId,
         aggregateId: robotId,
-        data: { pool, sessionId: this.sessionId, capabilities, heartbeatMs: this.options.heartbeatMs },
+        data: {
+          pool,
+          sessionId: this.sessionId,
+          capabilities,
+          heartbeatMs: this.options.heartbeatMs,
+          hostname: hostname().slice(0, 255),
+          ...(this.options.agentVersion ? { agentVersion: this.options.agentVersion } : {}),
+        },
       }),
     );
     this.logger.info({ sessionId: this.sessionId, capabilities }, 'registered with the registry');
@@ -128,6 +139,7 @@ export class RobotPresence {
       freeMemoryMb: Math.round(freemem() / 2 ** 20),
       jobs: this.source.progress(active),
       resources: this.source.resources(),
+      ...this.host.read(),
     };
   }
 

@@ -27,6 +27,8 @@ export const RegisterRobot = defineMessage({
     heartbeatMs: z.number().int().min(50).max(600_000).optional(),
     /** Agent software version, free text. */
     agentVersion: z.string().max(100).optional(),
+    /** Host name of the machine it runs on. */
+    hostname: z.string().max(255).optional(),
   }),
 });
 

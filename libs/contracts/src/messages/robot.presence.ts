@@ -45,6 +45,12 @@ export const RobotVitalsSchema = z.object({
   rssMb: z.number().nonnegative(),
   /** Free physical memory of the machine, in MiB. */
   freeMemoryMb: z.number().nonnegative(),
+  /** CPU use of the whole machine since the previous heartbeat, 0–100 (all cores). Absent from robots before issue 21. */
+  hostCpuPercent: z.number().min(0).max(100).optional(),
+  /** Resident memory of the browser processes the robot started, summed, in MiB (Linux only). */
+  browserRssMb: z.number().nonnegative().optional(),
+  /** Free space on the file system holding the robot's temporary files, in MiB. */
+  diskFreeMb: z.number().nonnegative().optional(),
   jobs: z.array(RobotJobProgressSchema).max(64),
   /** Resource pools (browser contexts, desktop sessions): name → used / size. */
   resources: z.record(
@@ -76,5 +82,82 @@ export const RobotPresenceSchema = z.object({
   lastSeenAt: z.iso.datetime(),
   offlineAt: z.iso.datetime().optional(),
   vitals: RobotVitalsSchema.optional(),
+  /** Host name of the machine, as the robot declared it at registration. */
+  hostname: z.string().max(255).optional(),
+  /** Agent software version, as the robot declared it at registration. */
+  agentVersion: z.string().max(100).optional(),
 });
 export type RobotPresence = z.infer<typeof RobotPresenceSchema>;
+
+/**
+ * One point of a robot's vitals trend: the mean of the heartbeats received in the
+ * `VITALS_TREND.bucketMs` starting at `at`.
+ */
+export const RobotVitalsPointSchema = z.object({
+  /** Start of the bucket (registry clock). */
+  at: z.iso.datetime(),
+  /** Heartbeats averaged into this point. */
+  samples: z.number().int().positive(),
+  cpuPercent: z.number().nonnegative(),
+  hostCpuPercent: z.number().nonnegative().optional(),
+  loadAverage: z.number().nonnegative(),
+  rssMb: z.number().nonnegative(),
+  freeMemoryMb: z.number().nonnegative(),
+  browserRssMb: z.number().nonnegative().optional(),
+});
+export type RobotVitalsPoint = z.infer<typeof RobotVitalsPointSchema>;
+
+/** A robot's bounded vitals trend in the `robot-vitals` KV bucket, key `<tenant>.<robotId>`; oldest first. */
+export const RobotVitalsTrendSchema = z.object({ points: z.array(RobotVitalsPointSchema) });
+export type RobotVitalsTrend = z.infer<typeof RobotVitalsTrendSchema>;
+
+/** The trend's resolution and span: one point per 5 minutes over the last 24 hours (≤ 289 points). */
+export const VITALS_TREND = { bucketMs: 5 * 60_000, windowMs: 24 * 3_600_000 } as const;
+
+const FIGURES = [
+  'cpuPercent',
+  'hostCpuPercent',
+  'loadAverage',
+  'rssMb',
+  'freeMemoryMb',
+  'browserRssMb',
+] as const;
+
+/**
+ * The trend with one heartbeat's vitals folded in at `now` (ms): averaged into the current
+ * bucket's point, or a new point; points older than the window dropped. Pure.
+ */
+export function foldVitals(
+  trend: RobotVitalsTrend | undefined,
+  vitals: RobotVitals,
+  now: number,
+): RobotVitalsTrend {
+  const at = new Date(Math.floor(now / VITALS_TREND.bucketMs) * VITALS_TREND.bucketMs).toISOString();
+  const kept = (trend?.points ?? []).filter((p) => Date.parse(p.at) > now - VITALS_TREND.windowMs);
+  const last = kept.at(-1);
+  const round = (value: number) => Math.round(value * 10) / 10;
+  if (last?.at !== at) {
+    const point: RobotVitalsPoint = {
+      at,
+      samples: 1,
+      cpuPercent: 0,
+      loadAverage: 0,
+      rssMb: 0,
+      freeMemoryMb: 0,
+    };
+    for (const figure of FIGURES) {
+      const value = vitals[figure];
+      if (value !== undefined) point[figure] = round(value);
+    }
+    return { points: [...kept, point] };
+  }
+  const samples = last.samples + 1;
+  const merged: RobotVitalsPoint = { ...last, samples };
+  for (const figure of FIGURES) {
+    const value = vitals[figure];
+    if (value === undefined) continue;
+    const before = last[figure];
+    merged[figure] = round(before === undefined ? value : before + (value - before) / samples);
+  }
+  return { points: [...kept.slice(0, -1), merged] };
+}

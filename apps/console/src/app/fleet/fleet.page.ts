@@ -1,5 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, inject } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
+import { RouterLink } from '@angular/router';
 import type { FleetMetrics } from '@aether/read-api';
 import { EMPTY, auditTime, catchError } from 'rxjs';
 import { FleetApi } from '../core/fleet-api';
@@ -16,7 +17,7 @@ import { fleetTiles } from './fleet-tiles';
 @Component({
   selector: 'ae-fleet-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [BarChartComponent, EmptyStateComponent, StatusBadgeComponent, TimeComponent],
+  imports: [BarChartComponent, EmptyStateComponent, RouterLink, StatusBadgeComponent, TimeComponent],
   templateUrl: './fleet.page.html',
   styleUrl: './fleet.page.css',
 })

@@ -10,11 +10,13 @@ import {
   subjects,
   type RobotEvent,
   type RobotPresence,
+  type RobotVitalsTrend,
 } from '@aether/contracts';
 import { EventStore, connectNats, ensureStreams } from '@aether/event-store';
 import { KvMirror, openBucket } from '@aether/kv-state';
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { RobotRegistry } from '../robot-registry';
+import { VitalsTrendRecorder } from '../vitals-trend';
 
 /** What the integration specs' robots register with. */
 export const capabilities = {
@@ -37,6 +39,8 @@ export interface RegistryOnNats {
   readonly registry: RobotRegistry;
   /** The robot's presence in the `robots` KV bucket. */
   presence(robotId: string): Promise<RobotPresence | undefined>;
+  /** The robot's vitals trend in the `robot-vitals` bucket, as last written. */
+  trend(robotId: string): Promise<RobotVitalsTrend | undefined>;
   /** The robot's events, oldest first. */
   history(robotId: string): Promise<RobotEvent[]>;
   stop(): Promise<void>;
@@ -52,13 +56,16 @@ export async function startRegistryOnNats(name: string, now: () => number): Prom
   const store = new EventStore(js, jsm);
   const kv: KV = await openBucket(nc, KV_BUCKETS.robots);
   const view = await KvMirror.start(kv, { parse: (value) => RobotPresenceSchema.safeParse(value).data });
+  const logger = pino({ level: 'silent' });
+  const vitalsKv = await openBucket(nc, KV_BUCKETS.robotVitals);
   const registry = new RobotRegistry(
     kv,
     view,
     store,
-    pino({ level: 'silent' }),
+    logger,
     { missedHeartbeats: 3, offlineAfterMs: 15_000 },
     now,
+    new VitalsTrendRecorder(vitalsKv, logger, 60_000, now),
   );
   return {
     server,
@@ -66,6 +73,7 @@ export async function startRegistryOnNats(name: string, now: () => number): Prom
     js,
     registry,
     presence: async (robotId) => (await kv.get(`default.${robotId}`))?.json<RobotPresence>(),
+    trend: async (robotId) => (await vitalsKv.get(`default.${robotId}`))?.json<RobotVitalsTrend>(),
     history: async (robotId) =>
       (await store.read(subjects.event('default', 'robot', robotId), robotEvents)).events.map((e) => e.event),
     async stop() {

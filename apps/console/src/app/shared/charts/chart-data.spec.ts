@@ -1,4 +1,4 @@
-import { queueDepthBars } from './chart-data';
+import { queueDepthBars, trendLines } from './chart-data';
 
 describe('chart adapters', () => {
   it('turns queue depth per band into labelled bars, in the order given', () => {
@@ -13,5 +13,39 @@ describe('chart adapters', () => {
       { name: 'Normal priority', value: 0 },
       { name: 'Low priority', value: 7 },
     ]);
+  });
+
+  it("turns a robot's trend into one line per figure it reported, leaving out figures it never sent", () => {
+    const points = [
+      { at: '2026-12-06T10:00:00.000Z', cpuPercent: 10, hostCpuPercent: 40 },
+      { at: '2026-12-06T10:05:00.000Z', cpuPercent: 12 },
+    ];
+    expect(
+      trendLines(points, {
+        'Robot CPU %': 'cpuPercent',
+        'Host CPU %': 'hostCpuPercent',
+        Browsers: 'browserRssMb',
+      }),
+    ).toEqual([
+      {
+        name: 'Robot CPU %',
+        series: [
+          { name: new Date('2026-12-06T10:00:00.000Z'), value: 10 },
+          { name: new Date('2026-12-06T10:05:00.000Z'), value: 12 },
+        ],
+      },
+      { name: 'Host CPU %', series: [{ name: new Date('2026-12-06T10:00:00.000Z'), value: 40 }] },
+    ]);
+  });
+
+  it('holds the last point until now, within its bucket, so one point draws as a segment', () => {
+    const points = [{ at: '2026-12-06T10:00:00.000Z', cpuPercent: 10 }];
+    const line = (now: string) =>
+      trendLines(points, { CPU: 'cpuPercent' }, { at: new Date(now), bucketMs: 300_000 })[0]?.series;
+    expect(line('2026-12-06T10:02:00.000Z')).toEqual([
+      { name: new Date('2026-12-06T10:00:00.000Z'), value: 10 },
+      { name: new Date('2026-12-06T10:02:00.000Z'), value: 10 },
+    ]);
+    expect(line('2026-12-06T11:00:00.000Z')?.at(-1)?.name).toEqual(new Date('2026-12-06T10:05:00.000Z'));
   });
 });

@@ -1,0 +1,48 @@
+import { HttpClient } from '@angular/common/http';
+import { Injectable, inject } from '@angular/core';
+import type { Observable } from 'rxjs';
+import type { HealProposal, HookView, QuarantineList, ScheduleView } from '@aether/read-api';
+
+/** What starts jobs without a person: cron schedules and webhook triggers. */
+@Injectable({ providedIn: 'root' })
+export class TriggersApi {
+  private readonly http = inject(HttpClient);
+
+  schedules(): Observable<ScheduleView[]> {
+    return this.http.get<ScheduleView[]>('/api/v1/schedules');
+  }
+
+  hooks(): Observable<HookView[]> {
+    return this.http.get<HookView[]>('/api/v1/hooks');
+  }
+}
+
+export type ProposalDecision = 'approve' | 'reject';
+
+/** Proposals of healed selectors and the decision on each. */
+@Injectable({ providedIn: 'root' })
+export class HealingApi {
+  private readonly http = inject(HttpClient);
+
+  proposals(status: HealProposal['status']): Observable<HealProposal[]> {
+    return this.http.get<HealProposal[]>('/api/v1/healing/proposals', { params: { status } });
+  }
+
+  /** Approve publishes a new version of the workflow with the healed selectors. */
+  decide(id: string, decision: ProposalDecision, note?: string): Observable<{ newVersion?: number }> {
+    return this.http.post<{ newVersion?: number }>(
+      `/api/v1/healing/proposals/${encodeURIComponent(id)}/${decision}`,
+      note ? { note } : {},
+    );
+  }
+}
+
+/** Messages consumers set aside, read-only. */
+@Injectable({ providedIn: 'root' })
+export class QuarantineApi {
+  private readonly http = inject(HttpClient);
+
+  list(): Observable<QuarantineList> {
+    return this.http.get<QuarantineList>('/api/v1/quarantine');
+  }
+}

@@ -1,0 +1,124 @@
+import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { toSignal } from '@angular/core/rxjs-interop';
+import { combineLatest, map } from 'rxjs';
+import { polled } from '../core/polled';
+import { TriggersApi } from '../core/operations-api';
+import { EmptyStateComponent } from '../shared/empty-state.component';
+import { TimeComponent } from '../shared/time.component';
+
+/** What starts jobs without a person: cron schedules with their next fire, and webhook triggers. */
+@Component({
+  selector: 'ae-schedules-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [EmptyStateComponent, TimeComponent],
+  template: `
+    <h1>Schedules</h1>
+    @if (state()?.error; as error) {
+      <p class="card s-bad" role="alert">Could not read the schedules: {{ error }}. Retrying every 30 s.</p>
+    }
+    @if (state()?.value; as v) {
+      <section class="card" aria-labelledby="cron-title">
+        <h2 id="cron-title">Cron schedules</h2>
+        @if (v.schedules.length === 0) {
+          <ae-empty title="No cron schedule yet">
+            Create one with <span class="mono">POST /api/v1/schedules</span> (a workflow, a cron expression, a
+            time zone and a misfire policy; docs/orchestration.md); it appears here with its next fire.
+          </ae-empty>
+        } @else {
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Schedule</th>
+                <th scope="col">Workflow</th>
+                <th scope="col">Cron</th>
+                <th scope="col">Time zone</th>
+                <th scope="col">If missed</th>
+                <th scope="col">Priority</th>
+                <th scope="col">Next fire</th>
+              </tr>
+            </thead>
+            <tbody>
+              @for (s of v.schedules; track s.scheduleId) {
+                <tr [attr.aria-label]="'Schedule ' + s.scheduleId">
+                  <td class="mono">{{ s.scheduleId }}</td>
+                  <td>
+                    {{ s.workflowId }}
+                    @if (s.workflowVersion) {
+                      <span class="muted"> v{{ s.workflowVersion }}</span>
+                    }
+                  </td>
+                  <td class="mono">{{ s.cron }}</td>
+                  <td>{{ s.timezone }}</td>
+                  <td>{{ s.misfirePolicy === 'fire_once' ? 'fire once, late' : 'skip' }}</td>
+                  <td>{{ s.priority }}</td>
+                  <td>
+                    @if (s.paused) {
+                      <span class="badge s-idle">paused</span>
+                    } @else {
+                      <ae-time [at]="s.nextRunAt" />
+                    }
+                  </td>
+                </tr>
+              }
+            </tbody>
+          </table>
+        }
+      </section>
+      <section class="card" aria-labelledby="hooks-title">
+        <h2 id="hooks-title">Webhook triggers</h2>
+        @if (v.hooks.length === 0) {
+          <ae-empty title="No webhook trigger yet">
+            Create one with <span class="mono">POST /api/v1/hooks</span>; its secret is shown once, and
+            deliveries signed with it (HMAC-SHA256) start the workflow.
+          </ae-empty>
+        } @else {
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Delivery URL</th>
+                <th scope="col">Workflow</th>
+                <th scope="col">Priority</th>
+                <th scope="col">State</th>
+                <th scope="col">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              @for (h of v.hooks; track h.hookId) {
+                <tr [attr.aria-label]="'Webhook ' + h.hookId">
+                  <td class="mono">{{ h.url }}</td>
+                  <td>{{ h.workflowId }}</td>
+                  <td>{{ h.priority }}</td>
+                  <td>
+                    <span class="badge" [class]="h.paused ? 'badge s-idle' : 'badge s-ok'">{{
+                      h.paused ? 'paused' : 'active'
+                    }}</span>
+                  </td>
+                  <td><ae-time [at]="h.createdAt" /></td>
+                </tr>
+              }
+            </tbody>
+          </table>
+        }
+      </section>
+    } @else if (!state()?.error) {
+      <p class="muted" aria-live="polite">Loading the schedules…</p>
+    }
+  `,
+  styles: `
+    .card + .card {
+      margin-top: 1rem;
+    }
+  `,
+})
+export default class SchedulesPage {
+  private readonly api = inject(TriggersApi);
+  protected readonly state = toSignal(
+    polled(
+      () =>
+        combineLatest([this.api.schedules(), this.api.hooks()]).pipe(
+          map(([schedules, hooks]) => ({ schedules, hooks })),
+        ),
+      30_000,
+    ),
+  );
+}

@@ -1,0 +1,85 @@
+import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
+import { LineChartModule, ScaleType, type Color } from '@swimlane/ngx-charts';
+import type { LineSeries } from './chart-data';
+
+const COLOURS = ['#2f5fc4', '#c2410c', '#1f7a4a', '#7c3aed', '#64748b'];
+const SCHEME: Color = { name: 'aether-lines', selectable: false, group: ScaleType.Ordinal, domain: COLOURS };
+
+/**
+ * Lines over time (ngx-charts); the legend is ours, in the page's colours, with each line's latest
+ * figure, and the whole also as text for screen readers.
+ */
+@Component({
+  selector: 'ae-line-chart',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [LineChartModule],
+  template: `
+    <figure>
+      <figcaption>{{ label() }}</figcaption>
+      <div class="chart" role="img" [attr.aria-label]="label() + ': ' + summary()">
+        <ngx-charts-line-chart
+          [results]="mutable()"
+          [scheme]="scheme"
+          [xAxis]="true"
+          [yAxis]="true"
+          [yAxisLabel]="unit()"
+          [showYAxisLabel]="!!unit()"
+          [animations]="false"
+          [autoScale]="false"
+        />
+      </div>
+      <ul class="legend" aria-hidden="true">
+        @for (line of data(); track line.name; let i = $index) {
+          <li>
+            <span class="swatch" [style.background]="colours[i % colours.length]"></span>{{ line.name }}
+            <strong>{{ line.series.at(-1)?.value }}</strong>
+          </li>
+        }
+      </ul>
+    </figure>
+  `,
+  styles: `
+    figure {
+      margin: 0;
+    }
+    figcaption {
+      font-weight: 600;
+      font-size: 0.9rem;
+    }
+    .chart {
+      height: 180px;
+    }
+    .legend {
+      list-style: none;
+      display: flex;
+      flex-wrap: wrap;
+      gap: 0.25rem 1rem;
+      padding: 0;
+      margin: 0.25rem 0 0;
+      font-size: 0.85rem;
+    }
+    .swatch {
+      display: inline-block;
+      width: 0.7rem;
+      height: 0.7rem;
+      border-radius: 2px;
+      margin-right: 0.35rem;
+    }
+  `,
+})
+export class LineChartComponent {
+  readonly data = input.required<LineSeries[]>();
+  readonly label = input.required<string>();
+  readonly unit = input('');
+  protected readonly scheme = SCHEME;
+  protected readonly colours = COLOURS;
+  // ngx-charts' input types are mutable arrays; ours are read-only.
+  protected readonly mutable = computed(() =>
+    this.data().map((line) => ({ name: line.name, series: line.series.map((p) => ({ ...p })) })),
+  );
+  protected summary(): string {
+    return this.data()
+      .map((line) => `${line.name} latest ${line.series.at(-1)?.value ?? '—'}`)
+      .join(', ');
+  }
+}
