@@ -17,6 +17,8 @@ export interface TrackedJob {
   readonly workflowId: string;
   readonly workflowVersion: number;
   readonly priority: number;
+  /** Finish by (epoch ms): the earliest goes first within a priority band. */
+  readonly deadline?: number;
   readonly placement?: Placement;
   readonly requestedAt: number;
   /** The request's variables, until the first dispatch carries them to the robot (`RunJob.fresh`). */
@@ -90,6 +92,7 @@ export class JobTracker {
       workflowId: event.data.workflowId,
       workflowVersion: event.data.workflowVersion,
       priority: event.data.priority,
+      ...(event.data.deadline ? { deadline: Date.parse(event.data.deadline) } : {}),
       variables: event.data.variables,
       ...(event.data.placement ? { placement: event.data.placement } : {}),
       ...(event.data.needs ? { needs: event.data.needs } : {}),
