@@ -1,5 +1,6 @@
 import { RunJob, type JobEvent, type JsonObject, type Placement, type WorkMessage } from '@aether/contracts';
 import type { StoredEvent } from '@aether/event-store';
+import { bandOf, type PriorityBand } from '@aether/read-api';
 import { JobQueue } from '../placement/job-queue';
 import type { WorkflowNeeds } from '../placement/placement';
 
@@ -305,10 +306,19 @@ export class JobTracker {
     return count;
   }
 
-  stats(): { open: number; queued: number; phases: Record<string, number> } {
+  stats(): {
+    open: number;
+    queued: number;
+    phases: Record<string, number>;
+    queuedByBand: Record<PriorityBand, number>;
+  } {
     const phases: Record<string, number> = {};
-    for (const job of this.jobs.values()) phases[job.phase] = (phases[job.phase] ?? 0) + 1;
-    return { open: this.jobs.size, queued: this.queue.size, phases };
+    const queuedByBand: Record<PriorityBand, number> = { high: 0, normal: 0, low: 0 };
+    for (const job of this.jobs.values()) {
+      phases[job.phase] = (phases[job.phase] ?? 0) + 1;
+      if (job.phase === 'pending') queuedByBand[bandOf(job.priority)]++;
+    }
+    return { open: this.jobs.size, queued: this.queue.size, phases, queuedByBand };
   }
 
   private joinRobot(job: TrackedJob, robotId: string | undefined): void {
