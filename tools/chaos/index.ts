@@ -1,1 +1,2 @@
 export { auditJob, ChaosPlatform, chaosLine, runChaos, type ChaosOptions, type ChaosReport } from './harness';
+export { queueChaosLine, runQueueChaos, type QueueChaosOptions, type QueueChaosReport } from './queues';

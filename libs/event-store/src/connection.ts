@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 
 export interface NatsConnectionOptions {
   /** e.g. `nats://127.0.0.1:4222`; several comma-separated for a cluster. */
@@ -8,6 +8,10 @@ export interface NatsConnectionOptions {
   user?: string;
   pass?: string;
   token?: string;
+  /** A user's `.creds` text (its JWT and nkey seed, ADR 38); the servers then need no token. */
+  creds?: string;
+  /** Where replies arrive (`<prefix>.<id>`): a robot's credentials let it subscribe only under its own. */
+  inboxPrefix?: string;
 }
 
 /** Connects and keeps reconnecting forever: services must survive a NATS restart on their own. */
@@ -18,6 +22,8 @@ export function connectNats(options: NatsConnectionOptions): Promise<NatsConnect
     user: options.user,
     pass: options.pass,
     token: options.token,
+    ...(options.creds ? { authenticator: credsAuthenticator(new TextEncoder().encode(options.creds)) } : {}),
+    ...(options.inboxPrefix ? { inboxPrefix: options.inboxPrefix } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,

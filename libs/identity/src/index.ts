@@ -31,3 +31,22 @@ export {
   type ApiKeyRecord,
   type ApiKeyView,
 } from './api-keys';
+export {
+  AccountUpdateRefusedError,
+  createNatsAuthority,
+  createNatsUserSeed,
+  encodeAetherAccount,
+  formatNatsCreds,
+  issueNatsSystemUser,
+  issueNatsUser,
+  loadOrCreateNatsAuthority,
+  natsAccountKey,
+  natsServerAuthConfig,
+  newEnrolmentSecret,
+  pushAccountJwt,
+  robotInboxPrefix,
+  robotNatsPermissions,
+  SERVICE_NATS_PERMISSIONS,
+  type NatsAuthority,
+  type NatsUserCredentials,
+} from './nats-accounts';

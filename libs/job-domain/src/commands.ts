@@ -1,4 +1,11 @@
-import type { ErrorInfo, JobNeeds, JsonObject, Placement } from '@aether/contracts';
+import type {
+  ErrorInfo,
+  JobNeeds,
+  JsonObject,
+  MessageOf,
+  Placement,
+  SelectorHealed,
+} from '@aether/contracts';
 import type { RetrySchedule } from './retry-policy';
 
 /**
@@ -82,13 +89,25 @@ export type CompleteJobCommand = Command<
   'CompleteJob',
   { readonly outputs: JsonObject; readonly robotId: string }
 >;
-/** The attempt failed (the robot, or the platform when a message ran out of deliveries). */
-export type FailJobCommand = Command<'FailJob', { readonly error: ErrorInfo; readonly robotId?: string }>;
+/**
+ * The attempt failed (the robot, or the platform when a message ran out of deliveries). `park`:
+ * the failed step, when the workflow's policy for it is `onDeterministicFailure: 'park'`.
+ */
+export type FailJobCommand = Command<
+  'FailJob',
+  {
+    readonly error: ErrorInfo;
+    readonly robotId?: string;
+    readonly park?: { readonly stepKey: string; readonly nodeId: string };
+  }
+>;
 /** A step's outcome is unknown (or a heal waits for approval): leave the job to an operator. */
 export type ParkJobCommand = Command<
   'ParkJob',
   { readonly stepKey: string; readonly nodeId: string; readonly reason: string; readonly robotId: string }
 >;
+/** The robot healed a step's selector (applied, or proposed for an operator's approval): recorded on the job. */
+export type RecordHealCommand = Command<'RecordHeal', MessageOf<typeof SelectorHealed>['data']>;
 /** The robot is shutting down: another robot resumes the job. */
 export type ReleaseJobCommand = Command<'ReleaseJob', { readonly robotId: string }>;
 /** An operator (or the dispatcher finishing one) cancels: at once when no robot holds the job. */
@@ -123,6 +142,7 @@ export type JobCommand =
   | CompleteJobCommand
   | FailJobCommand
   | ParkJobCommand
+  | RecordHealCommand
   | ReleaseJobCommand
   | CancelJobCommand
   | StopCancelledJobCommand

@@ -217,6 +217,41 @@ describe('CompleteJob, FailJob, ParkJob, ReleaseJob (the robot running it)', () 
       .when({ type: 'FailJob', data: { error } })
       .rejected('finished');
   });
+  const deterministic = {
+    message: '#submit matched 2 elements',
+    code: 'AMBIGUOUS_SELECTOR',
+    retryable: false,
+  };
+  const park = { stepKey: 'a', nodeId: 'a' };
+  it('given a deterministic failure of a step whose policy is park, then the job waits for an operator', () =>
+    given(...running, h.stepStarted(), h.stepFailed('a', deterministic))
+      .when({ type: 'FailJob', data: { error: deterministic, robotId: 'r1', park } })
+      .then({
+        type: 'JobNeedsAttention',
+        data: {
+          ...park,
+          reason: 'failed deterministically (AMBIGUOUS_SELECTOR): #submit matched 2 elements',
+          robotId: 'r1',
+        },
+      }));
+  it('given a retryable failure, then park is not honoured: the retry schedule handles it', () =>
+    given(...running, h.stepStarted(), h.stepFailed())
+      .when({
+        type: 'FailJob',
+        data: { error: { message: 'site down', retryable: true }, robotId: 'r1', park },
+      })
+      .then({
+        type: 'JobFailed',
+        data: { error: { message: 'site down', retryable: true }, robotId: 'r1' },
+      }));
+  it('given a parked deterministic failure, then retry-step runs the step again and skip-step passes it', () => {
+    const parked = [...running, h.stepStarted(), h.stepFailed('a', deterministic), h.parked()];
+    expect(given(...parked).state.status).toBe('needs_attention');
+    given(...parked)
+      .when({ type: 'RetryStep', data: {} })
+      .then({ type: 'StepResolved', data: { stepKey: 'a', action: 'retry' } });
+    expect(given(...parked, h.resolved('retry')).state.steps.has('a')).toBe(false);
+  });
   it('given a running job, then an ambiguous step parks it for an operator', () =>
     given(...running, h.stepStarted())
       .when({ type: 'ParkJob', data: { stepKey: 'a', nodeId: 'a', reason: 'no outcome', robotId: 'r1' } })
@@ -224,6 +259,30 @@ describe('CompleteJob, FailJob, ParkJob, ReleaseJob (the robot running it)', () 
         type: 'JobNeedsAttention',
         data: { stepKey: 'a', nodeId: 'a', reason: 'no outcome', robotId: 'r1' },
       }));
+  const heal = {
+    stepKey: 'a',
+    selectorKey: 'k',
+    workflowId: 'wf',
+    workflowVersion: 2,
+    nodeId: 'a',
+    selector: '#old',
+    previousSelector: '#old',
+    healedSelector: '#new',
+    problem: 'not-found' as const,
+    tier: 1 as const,
+    confidence: 0.9,
+    margin: 0.3,
+    elapsedMs: 12,
+    applied: true,
+  };
+  it('given a running job, then a healed selector is recorded on it; a job not running records none', () => {
+    given(...running, h.stepStarted())
+      .when({ type: 'RecordHeal', data: heal })
+      .then({ type: 'SelectorHealed', data: heal });
+    given(...running, h.completed())
+      .when({ type: 'RecordHeal', data: heal })
+      .rejected('finished');
+  });
   it('given a running job, then a robot shutting down releases it with the steps done', () =>
     given(...running, h.stepStarted(), h.stepCompleted())
       .when({ type: 'ReleaseJob', data: { robotId: 'r1' } })

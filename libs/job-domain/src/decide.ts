@@ -12,10 +12,12 @@ import {
   JobRequeued,
   JobRetryScheduled,
   JobStarted,
+  SelectorHealed,
   StepCompleted,
   StepFailed,
   StepResolved,
   StepStarted,
+  type ErrorInfo,
   type JobEvent,
   type MessageDefinition,
 } from '@aether/contracts';
@@ -124,12 +126,27 @@ export function decide(command: JobCommand, state: JobState): JobDecision {
     case 'CompleteJob':
       if (!running()) return refuse('not_running', `is ${state.status}`);
       return emit(event(JobCompleted, command.data));
-    case 'FailJob':
+    case 'FailJob': {
       if (settling) return refuse('already_failed', 'failed already');
-      return emit(event(JobFailed, command.data));
+      const { park, ...failed } = command.data;
+      // A deterministic failure would fail every attempt alike: by policy, an operator decides
+      // instead (retry-step after fixing the cause, skip-step, or fail). Retryable ones are retried.
+      if (park && !failed.error.retryable && running() && failed.robotId)
+        return emit(
+          event(JobNeedsAttention, {
+            ...park,
+            reason: attentionReason(failed.error),
+            robotId: failed.robotId,
+          }),
+        );
+      return emit(event(JobFailed, failed));
+    }
     case 'ParkJob':
       if (!running()) return refuse('not_running', `is ${state.status}`);
       return emit(event(JobNeedsAttention, command.data));
+    case 'RecordHeal':
+      if (!running()) return refuse('not_running', `is ${state.status}`);
+      return emit(event(SelectorHealed, command.data));
     case 'ReleaseJob':
       if (!running()) return refuse('not_running', `is ${state.status}`);
       return emit(
@@ -196,6 +213,10 @@ export function decide(command: JobCommand, state: JobState): JobDecision {
       return _exhaustive;
     }
   }
+}
+
+function attentionReason(error: ErrorInfo): string {
+  return `failed deterministically${error.code ? ` (${error.code})` : ''}: ${error.message}`.slice(0, 2000);
 }
 
 /** One event to decide: its definition and data, given the command's ids, time and causation by `emit`. */

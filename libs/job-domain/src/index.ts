@@ -26,6 +26,7 @@ export type {
   CompleteJobCommand,
   FailJobCommand,
   ParkJobCommand,
+  RecordHealCommand,
   ReleaseJobCommand,
   CancelJobCommand,
   StopCancelledJobCommand,

@@ -1,5 +1,5 @@
 export { freePort } from './free-port';
-export { startNatsServer, type TestNatsServer } from './nats-server';
+export { startNatsServer, type NatsServerOptions, type TestNatsServer } from './nats-server';
 export { createTestDatabase, type TestDatabase } from './database';
 export { createTestMysqlDatabase, type TestMysqlDatabase } from './mysql-database';
 export { eventually } from './eventually';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,24 +20,43 @@ export interface TestNatsServer {
   restart(): Promise<void>;
   /** Stops the server and deletes its store. */
   stop(): Promise<void>;
+  /** What the server wrote to stderr since it (re)started: its log. */
+  log(): string;
 }
 
-export async function startNatsServer(options: { monitor?: boolean } = {}): Promise<TestNatsServer> {
+export interface NatsServerOptions {
+  /** Serve the HTTP monitoring port. */
+  monitor?: boolean;
+  /**
+   * Configuration text (e.g. `natsServerAuthConfig`), given as a `-c` file; `{{storeDir}}` in it
+   * is replaced with the server's store folder.
+   */
+  config?: string;
+}
+
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<TestNatsServer> {
   const port = await freePort();
   const monitorPort = options.monitor ? await freePort() : undefined;
   const monitorArgs = monitorPort ? ['-m', String(monitorPort)] : [];
   const storeDir = mkdtempSync(join(tmpdir(), 'aether-nats-'));
+  const configArgs: string[] = [];
+  if (options.config !== undefined) {
+    const file = join(storeDir, 'server.conf');
+    writeFileSync(file, options.config.replaceAll('{{storeDir}}', storeDir), { mode: 0o600 });
+    configArgs.push('-c', file);
+  }
   let child: ChildProcess | undefined;
+  let stderr = '';
 
   const launch = async () => {
     child = spawn(
       NATS_SERVER,
-      ['-a', '127.0.0.1', '-p', String(port), ...monitorArgs, '-js', '-sd', storeDir],
+      [...configArgs, '-a', '127.0.0.1', '-p', String(port), ...monitorArgs, '-js', '-sd', storeDir],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );
-    let stderr = '';
+    stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await waitForPort(port, 10_000, () => stderr);
   };
@@ -58,6 +77,7 @@ export async function startNatsServer(options: { monitor?: boolean } = {}): Prom
     ...(monitorPort ? { monitorPort } : {}),
     kill: () => killChild('SIGKILL'),
     restart: launch,
+    log: () => stderr,
     async stop() {
       await killChild('SIGTERM');
       rmSync(storeDir, { recursive: true, force: true });

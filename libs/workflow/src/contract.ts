@@ -86,4 +86,12 @@ export type NextAction =
    * the network), `stopWithError` of kind `application`; false for the engine's refusals and a
    * business exception, which replay would only repeat.
    */
-  | { readonly kind: 'fail'; readonly error: StepError & { readonly nodeId?: string } };
+  | {
+      readonly kind: 'fail';
+      readonly error: StepError & { readonly nodeId?: string };
+      /**
+       * Present when the failure is deterministic and the failed node's policy (its own, else the
+       * workflow's `defaults`) is `onDeterministicFailure: 'park'`: the step an operator is asked about.
+       */
+      readonly park?: { readonly stepKey: string; readonly nodeId: string };
+    };

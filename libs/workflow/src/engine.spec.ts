@@ -175,6 +175,45 @@ describe('planNext: refusals', () => {
   });
 });
 
+describe('planNext: a deterministic failure fails the job, or parks it by policy', () => {
+  const nodes = [
+    { id: 'read', type: 'browser.extractText', params: { selector: '#a' } },
+    { id: 'submit', type: 'browser.click', params: { selector: '#b' } },
+  ];
+  const ambiguous = { message: '#b matched 2 elements', code: 'AMBIGUOUS_SELECTOR' };
+  const error = { ...ambiguous, retryable: false, nodeId: 'submit' };
+
+  it('given no policy, then the job fails', () => {
+    given(completed('read'), failed('submit', ambiguous))
+      .when(plan(linear(nodes)))
+      .then({ kind: 'fail', error });
+  });
+
+  it("given the workflow's default park, then the failure names the step an operator is asked about", () => {
+    given(completed('read'), failed('submit', ambiguous))
+      .when(plan(linear(nodes, { defaults: { onDeterministicFailure: 'park' } })))
+      .then({ kind: 'fail', error, park: { stepKey: 'submit', nodeId: 'submit' } });
+  });
+
+  it("given a node's own fail over the workflow's park, then the node's policy wins", () => {
+    given(completed('read'), failed('submit', ambiguous))
+      .when(
+        plan(
+          linear([nodes[0], { ...nodes[1], onDeterministicFailure: 'fail' }], {
+            defaults: { onDeterministicFailure: 'park' },
+          }),
+        ),
+      )
+      .then({ kind: 'fail', error });
+  });
+
+  it('given a retryable failure with its retries used up, then park does not apply', () => {
+    given(completed('read'), failed('submit', { message: 'timeout', retryable: true }))
+      .when(plan(linear([nodes[0], { ...nodes[1], onDeterministicFailure: 'park' }])))
+      .then({ kind: 'fail', error: { message: 'timeout', retryable: true, nodeId: 'submit' } });
+  });
+});
+
 describe('planNext: ambiguous steps (started, no outcome)', () => {
   const wf = linear(
     [

@@ -50,6 +50,8 @@ interface Failure {
    * used up) or `stopWithError` of kind `application`. Absent: deterministic, or a business exception.
    */
   readonly retryable?: boolean;
+  /** A deterministic failure of a node whose policy is `onDeterministicFailure: 'park'`. */
+  readonly park?: true;
 }
 
 /** How a block or node ended; a step to run is not an end but a `yield` of the walk. */
@@ -208,7 +210,14 @@ class IncrementalPlanner implements Planner {
   }
 }
 
-function fail(error: { message: string; code?: string; nodeId?: string; retryable?: boolean }): NextAction {
+function fail(error: {
+  message: string;
+  code?: string;
+  nodeId?: string;
+  stepKey?: string;
+  retryable?: boolean;
+  park?: true;
+}): NextAction {
   return {
     kind: 'fail',
     error: {
@@ -217,6 +226,9 @@ function fail(error: { message: string; code?: string; nodeId?: string; retryabl
       ...(error.code ? { code: error.code } : {}),
       ...(error.nodeId ? { nodeId: error.nodeId } : {}),
     },
+    ...(error.park && error.nodeId && error.stepKey
+      ? { park: { stepKey: error.stepKey, nodeId: error.nodeId } }
+      : {}),
   };
 }
 
@@ -594,9 +606,13 @@ function* runStep(walk: Walk, node: WorkflowNodeDocument, frame: Frame): Walker 
       return DONE;
     }
     if (record?.status === 'failed' && !(record.error.retryable && record.attempt < policy.attempts)) {
+      const park =
+        !record.error.retryable &&
+        (node.onDeterministicFailure ?? walk.compiled.doc.defaults?.onDeterministicFailure) === 'park';
       return {
         t: 'error',
         error: {
+          ...(park ? { park } : {}),
           message: record.error.message,
           code: record.error.code,
           nodeId: node.id,

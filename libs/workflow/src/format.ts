@@ -68,6 +68,9 @@ export const retryPolicySchema = z
   .meta({ id: 'retryPolicy' });
 export type RetryPolicy = z.infer<typeof retryPolicySchema>;
 
+/** What a deterministic step failure does to the job: fail it at once, or park it for an operator. */
+const onDeterministicFailure = z.enum(['fail', 'park']);
+
 const nodeFields = {
   /** Unique within its flow; referenced by edges and by `steps.<id>` in expressions. */
   id: identifier(),
@@ -102,6 +105,12 @@ const nodeFields = {
   idempotent: z.boolean().optional(),
   /** A key (template allowed) the handler passes on so the target deduplicates; implies idempotent. */
   idempotencyKey: z.string().min(1).optional(),
+  /**
+   * When this step fails deterministically (not retryable, no catch): `fail` the job at once, or
+   * `park` it for an operator (retry-step, skip-step or fail). Default: the workflow's
+   * `defaults.onDeterministicFailure`, else `fail`.
+   */
+  onDeterministicFailure: onDeterministicFailure.optional(),
 };
 
 export const nodeSchema = z.strictObject(nodeFields);
@@ -146,6 +155,8 @@ export const workflowSchema = z.strictObject({
       retry: retryPolicySchema.optional(),
       /** Self-healing policy of element steps without their own `healing` param. Default `off`. */
       healing: z.enum(['off', 'heal', 'heal-and-pause']).optional(),
+      /** What a deterministic step failure does to the job, for nodes without their own. Default `fail`. */
+      onDeterministicFailure: onDeterministicFailure.optional(),
     })
     .optional(),
   ...flowFields,

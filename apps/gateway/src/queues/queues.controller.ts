@@ -101,7 +101,12 @@ export class QueuesController {
       });
     } catch (error) {
       if (error instanceof QueueItemRejected && error.code === 'DuplicateReference')
-        throw new ConflictException({ message: error.message, itemId, reference: input.reference });
+        // The problem document keeps only the message: it names the existing item.
+        throw new ConflictException({
+          message: `${error.message}: item ${itemId}`,
+          itemId,
+          reference: input.reference,
+        });
       throw error;
     }
     return {

@@ -9,9 +9,9 @@ import {
   MessageRegistry,
   SELECTOR_EVENTS,
   SelectorHealReported,
-  SelectorHealed,
   subjects,
   type Envelope,
+  type SelectorHealed,
   type HealingPolicy,
   type JobEvent,
   type MessageOf,
@@ -31,6 +31,7 @@ import type { Logger } from '@aether/service-kit';
 import type { PlannedStep, Workflow } from '@aether/workflow';
 import type { Frame } from 'playwright-core';
 
+type HealData = MessageOf<typeof SelectorHealed>['data'];
 const selectorEvents = new MessageRegistry<SelectorEvent>(SELECTOR_EVENTS);
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 /** Pixels of context kept around the healed element in its screenshot crop. */
@@ -54,8 +55,8 @@ export interface StepHealingScope {
   readonly workflowId: string;
   readonly workflowVersion: number;
   readonly step: PlannedStep;
-  /** The runner's fenced append to the job's subject. */
-  append(event: JobEvent): Promise<void>;
+  /** Records the heal on the job: decided by the job's decider, committed through the claim's fenced log. */
+  recordHeal(data: HealData): Promise<void>;
   causedBy: Pick<Envelope, 'id' | 'correlationId'>;
   storeArtifact(kind: string, name: string, bytes: Uint8Array): Promise<string>;
 }
@@ -197,10 +198,7 @@ export class StepHealing {
    * report goes first: a robot that dies between the two leaves the healer knowing of a heal
    * that really happened, where the other order could lose it.
    */
-  private async recordHeal(
-    scope: StepHealingScope,
-    data: MessageOf<typeof SelectorHealed>['data'],
-  ): Promise<void> {
+  private async recordHeal(scope: StepHealingScope, data: HealData): Promise<void> {
     const report = SelectorHealReported.create({
       tenantId: scope.tenantId,
       aggregateId: data.selectorKey,
@@ -212,14 +210,7 @@ export class StepHealing {
       [report],
       'any',
     );
-    await scope.append(
-      SelectorHealed.create({
-        tenantId: scope.tenantId,
-        aggregateId: scope.jobId,
-        causedBy: scope.causedBy,
-        data,
-      }),
-    );
+    await scope.recordHeal(data);
   }
 
   /** Under heal-and-pause: the heal proposed for this step that an operator approved with retry-step. */

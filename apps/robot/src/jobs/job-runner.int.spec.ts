@@ -240,12 +240,19 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       ]),
     });
 
-    const run = retryingRunner.run(claim(placedAgain(job.work), 2));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const waiting = (await nats.store.read(job.subject, jobEvents)).events;
-    expect(waiting.at(-1)).toMatchObject({ event: { type: 'JobStarted', data: { robotId: 'robot-a' } } });
-    expect(waiting.at(-1)?.sequence).toBeGreaterThan(failedAt.lastSequence);
-    expect(await run).toBe('completed');
+    // Each commit's events as they leave: a claim held back for the step would share its commit.
+    const commits: string[][] = [];
+    const append = nats.store.append.bind(nats.store);
+    jest.spyOn(nats.store, 'append').mockImplementation((subject, events, expected) => {
+      commits.push(events.map((event) => event.type));
+      return append(subject, events, expected);
+    });
+    expect(await retryingRunner.run(claim(placedAgain(job.work), 2))).toBe('completed');
+    expect(commits).toEqual([['JobStarted'], ['StepStarted'], ['StepCompleted'], ['JobCompleted']]);
+    const started = (await nats.store.read(job.subject, jobEvents)).events.find(
+      ({ sequence }) => sequence > failedAt.lastSequence,
+    );
+    expect(started).toMatchObject({ event: { type: 'JobStarted', data: { robotId: 'robot-a' } } });
     expect((await typesOf(job.subject)).slice(-4)).toEqual([
       'JobStarted',
       'StepStarted',

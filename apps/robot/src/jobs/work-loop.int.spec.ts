@@ -1,9 +1,10 @@
 import { RunJob, STREAMS, newId, subjects } from '@aether/contracts';
+import { readQuarantine } from '@aether/event-store';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { createLogger } from '@aether/service-kit';
 import { eventually } from '@aether/testing';
 import type { Claim, JobRunner, RunOutcome } from './job-runner';
-import { WorkLoop } from './work-loop';
+import { WorkLoop, type WorkLoopOptions } from './work-loop';
 import { WorkPuller } from './work-puller';
 
 /** A runner that ends each claim when told to, releasing its lease first when asked to. */
@@ -38,7 +39,10 @@ describe('WorkLoop settling leases (real nats-server)', () => {
   });
   afterAll(() => nats?.close());
 
-  async function robotWith(runner: GatedRunner) {
+  async function robotWith(
+    runner: Pick<JobRunner, 'run'> | Pick<JobRunner, 'run' | 'failForGood'>,
+    options: Partial<WorkLoopOptions> = {},
+  ) {
     const robotId = `robot-${++robots}`;
     const loop = new WorkLoop(
       nats.nc,
@@ -52,6 +56,7 @@ describe('WorkLoop settling leases (real nats-server)', () => {
         concurrency: 1,
         shutdownGraceMs: 1_000,
         robotId,
+        ...options,
       },
       createLogger('work-loop-test', 'silent'),
     );
@@ -63,9 +68,10 @@ describe('WorkLoop settling leases (real nats-server)', () => {
         data: { workflowId: 'w', workflowVersion: 1, priority: 10, attempt: 1 },
       });
       await nats.js.publish(subjects.robotWork('default', robotId), JSON.stringify(work));
+      return work;
     };
     const consumer = () => nats.jsm.consumers.info(STREAMS.work, `robot-${robotId}`);
-    return { robotId, loop, place, consumer };
+    return { robotId, loop, place, consumer, workSubject: subjects.robotWork('default', robotId) };
   }
 
   it('acks a released claim and pulls the next job before the claim has finished', async () => {
@@ -128,6 +134,50 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     puller.close();
     expect(again?.info.deliveryCount).toBe(2);
     again?.ack();
+  });
+
+  it("leaves a fenced claim's message un-acked: another robot holds the job, this lease just runs out", async () => {
+    const runner = new GatedRunner(false);
+    const { loop, place, consumer } = await robotWith(runner);
+    await place();
+    await place();
+    await runner.claimed(1);
+
+    runner.finish('fenced');
+    await runner.claimed(2);
+    const during = await consumer();
+    expect(during.ack_floor.stream_seq).toBe(0);
+    expect(during.num_ack_pending).toBe(2);
+
+    runner.finish();
+    await loop.stop();
+  });
+
+  it('dead-letters a message after its delivery limit: the job failed for good, the message in quarantine', async () => {
+    const failedForGood: [string, string][] = [];
+    const runner = {
+      run: () => Promise.reject(new Error('browser crashed')),
+      failForGood: async (work: Claim['work'], reason: string) => {
+        failedForGood.push([work.aggregateId, reason]);
+      },
+    };
+    const { loop, place, consumer, workSubject } = await robotWith(runner, { maxDeliver: 2 });
+    const work = await place();
+
+    await eventually(async () => {
+      const info = await consumer();
+      return failedForGood.length === 1 && info.num_ack_pending === 0 && info.num_pending === 0
+        ? true
+        : undefined;
+    });
+    expect(failedForGood).toEqual([[work.aggregateId, 'gave up after 2 deliveries: browser crashed']]);
+    const kept = (await readQuarantine(nats.js, nats.jsm, { consumer: 'pool-default' })).messages.filter(
+      (message) => message.origin.subject === workSubject,
+    );
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ reason: 'gave up after 2 deliveries: browser crashed' });
+    expect(JSON.parse(kept[0].body)).toMatchObject({ aggregateId: work.aggregateId });
+    await loop.stop();
   });
 
   it('pulls again within a second of the expiry when the server leaves a pull unanswered', async () => {

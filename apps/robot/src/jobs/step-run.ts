@@ -1,0 +1,159 @@
+import type { ErrorInfo } from '@aether/contracts';
+import { HealApprovalNeededError, NoHandlerError, type NodeContext, type NodeOutput } from '@aether/nodes';
+import type { Logger } from '@aether/service-kit';
+import { recordFailure, withSpan } from '@aether/telemetry';
+import type { PlannedStep } from '@aether/workflow';
+import { abortableDelay, type ClaimLog } from './claim-log';
+import type { BrowserSession, Claim, JobRunnerDeps, StepHooks } from './runner-ports';
+
+/** Everything one step of a claim runs with. */
+export interface StepScope {
+  readonly step: PlannedStep;
+  readonly claim: Claim;
+  readonly log: ClaimLog;
+  readonly browser: BrowserSession;
+  readonly logger: Logger;
+  readonly hooks: StepHooks;
+}
+
+type StepDeps = Pick<
+  JobRunnerDeps,
+  'handlers' | 'robotId' | 'storeArtifact' | 'readArtifact' | 'captureFailure'
+> & { readonly now: () => number };
+
+/**
+ * Runs one planned step: `StartStep`, the node's handler, then `CompleteStep` or `FailStep`, each
+ * decided and committed through the claim's log. A heal waiting for approval parks the job instead.
+ */
+export function runStep(deps: StepDeps, scope: StepScope): Promise<'parked' | undefined> {
+  const { step, claim, log } = scope;
+  const attributes = {
+    'aether.node.type': step.type,
+    'aether.step.key': step.key,
+    'aether.step.attempt': Math.max(step.previousAttempts + 1, (log.state.attempts.get(step.key) ?? 0) + 1),
+    'aether.robot.id': deps.robotId,
+  };
+  return withSpan(`step ${step.type}`, { attributes }, async (span) => {
+    if (step.retryDelayMs)
+      await abortableDelay(step.retryDelayMs, AbortSignal.any([claim.cancelled, claim.stopping]));
+    const { key: stepKey, nodeId } = step;
+    await log.append({
+      type: 'StartStep',
+      data: {
+        stepKey,
+        nodeId,
+        nodeType: step.type,
+        robotId: deps.robotId,
+        minAttempt: step.previousAttempts + 1,
+      },
+    });
+    const started = deps.now();
+    const handler = deps.handlers.get(step.type);
+    let output: NodeOutput;
+    try {
+      if (!handler) throw new NoHandlerError(step.type);
+      const signal = AbortSignal.any([AbortSignal.timeout(step.timeoutMs), claim.abortStep, claim.cancelled]);
+      output = await handler.execute(
+        step.params as Record<string, unknown>,
+        nodeContext(deps, scope, signal),
+      );
+    } catch (error) {
+      if (error instanceof HealApprovalNeededError) {
+        // heal-and-pause: the proposed heal is recorded; the step waits for an operator, unfailed.
+        await log.finish({
+          type: 'ParkJob',
+          data: { stepKey, nodeId, reason: error.message, robotId: deps.robotId },
+        });
+        scope.logger.warn(
+          { step: stepKey, reason: error.message },
+          'job needs attention: heal waits for approval',
+        );
+        return 'parked';
+      }
+      recordFailure(span, error);
+      const artifacts = await failureArtifacts(deps, scope);
+      await log.append({
+        type: 'FailStep',
+        data: {
+          stepKey,
+          nodeId,
+          error: errorInfo(error instanceof Error ? error : new Error(String(error))),
+          durationMs: deps.now() - started,
+          ...(artifacts.length ? { artifacts } : {}),
+        },
+      });
+      scope.logger.warn({ step: stepKey, error: (error as Error).message }, 'step failed');
+      return undefined;
+    }
+    await log.append({
+      type: 'CompleteStep',
+      data: { stepKey, nodeId, output: toJson(output), durationMs: deps.now() - started },
+    });
+    return undefined;
+  });
+}
+
+function nodeContext(deps: StepDeps, scope: StepScope, signal: AbortSignal): NodeContext {
+  const { step, browser } = scope;
+  const { tenantId, aggregateId: jobId } = scope.claim.work;
+  const stepLog = scope.logger.child({ step: step.key });
+  return {
+    tenantId,
+    jobId,
+    stepKey: step.key,
+    ...(step.idempotencyKey !== undefined ? { idempotencyKey: step.idempotencyKey } : {}),
+    signal,
+    timeoutMs: step.timeoutMs,
+    page: () => browser.page(),
+    // Artifact names are per step; the job prefix keeps jobs from overwriting each other.
+    storeArtifact: (kind, name, bytes) => deps.storeArtifact(kind, `${tenantId}/${jobId}/${name}`, bytes),
+    ...(deps.readArtifact ? { readArtifact: deps.readArtifact } : {}),
+    ...scope.hooks,
+    log: {
+      info: (message, fields) => stepLog.info(fields ?? {}, message),
+      warn: (message, fields) => stepLog.warn(fields ?? {}, message),
+    },
+  };
+}
+
+async function failureArtifacts(deps: StepDeps, scope: StepScope) {
+  const { step, browser, claim } = scope;
+  if (!step.type.startsWith('browser.') || !deps.captureFailure) return [];
+  try {
+    return await deps.captureFailure(
+      await browser.page(),
+      `${claim.work.tenantId}/${claim.work.aggregateId}/${step.key}/failure`,
+    );
+  } catch (error) {
+    scope.logger.warn({ err: error }, 'could not capture failure artifacts');
+    return [];
+  }
+}
+
+/**
+ * A failure as the job records it. Handlers classify their failures where they arise
+ * (`NodeError`: a code, retryable or not); anything unclassified — a plain `Error`, a crashed
+ * browser — is retryable, since the robot cannot tell it would happen again (ADR 29).
+ */
+export function errorInfo(error: {
+  message: string;
+  name?: string;
+  code?: unknown;
+  retryable?: boolean;
+}): ErrorInfo {
+  const code =
+    typeof error.code === 'string'
+      ? error.code
+      : error.name && error.name !== 'Error'
+        ? error.name
+        : undefined;
+  return {
+    message: String(error.message).slice(0, 4000),
+    ...(code ? { code: code.slice(0, 100) } : {}),
+    retryable: error.retryable ?? true,
+  };
+}
+
+export function toJson(value: NodeOutput | Readonly<Record<string, unknown>>): never {
+  return JSON.parse(JSON.stringify(value ?? null)) as never;
+}
