@@ -35,8 +35,16 @@ export interface ChaosReport {
   missedKills: number;
   completed: number;
   lost: number;
+  /** Steps whose effect was applied twice, started after they completed, or ran unstarted. */
   duplicateSteps: number;
+  /** Step starts without an outcome: a robot died (or was fenced) inside the step. */
   ambiguous: number;
+  /** Of `ambiguous`, the starts whose step completed later with its effect applied exactly once. */
+  ambiguousAppliedOnce: number;
+  /** Requests that reached the demo site beyond each step's first: steps really run again. */
+  reexecuted: number;
+  /** Steps of completed jobs whose effect was not applied exactly once. */
+  missingEffects: number;
   fenced: number;
   maxResumeMs: number;
   resumeMs: number[];
@@ -49,7 +57,11 @@ export interface ChaosReport {
     superseded: number;
     leftInWork: number;
   };
-  projector: { jobs: number; equalsRebuild: boolean };
+  /**
+   * `exercised`: the projector was killed before it had projected the burst (its checkpoint at
+   * the kill is below the one it caught up to), and the compared projection holds every job.
+   */
+  projector: { jobs: number; equalsRebuild: boolean; exercised: boolean };
 }
 
 /** The whole platform in processes, two robots, and the demo site counting side effects. */
@@ -213,10 +225,31 @@ export class ChaosPlatform {
   }
 }
 
-/** Counts, from one job's events and the side-effect counter, what went right and wrong. */
-export function auditJob(events: JobEventView[], effects: Record<string, number>, runId: string) {
-  let duplicateSteps = 0;
-  let ambiguous = 0;
+/** What the demo site counted per side-effect key: requests that reached it, and effects it applied. */
+export interface EffectCounts {
+  readonly requests: Record<string, number>;
+  readonly applied: Record<string, number>;
+}
+
+/**
+ * Counts, from one job's events and the demo site's counters, what went right and wrong, per step:
+ * - `duplicateSteps`: a step whose effect was applied more than once, started again after it
+ *   completed, or reached the site more often than it started;
+ * - `ambiguous`: starts without an outcome (a robot died inside the step), and of those,
+ *   `ambiguousAppliedOnce`: the steps re-run afterwards whose effect was still applied once;
+ * - `reexecuted`: requests beyond the first (a step run again after it reached the site);
+ * - `missingEffects`: steps of a completed job whose effect was not applied exactly once.
+ */
+export function auditJob(events: JobEventView[], effects: EffectCounts, runId: string) {
+  const completed = events.some((e) => e.type === 'JobCompleted');
+  const audit = {
+    completed,
+    duplicateSteps: 0,
+    ambiguous: 0,
+    ambiguousAppliedOnce: 0,
+    reexecuted: 0,
+    missingEffects: 0,
+  };
   for (let i = 1; i <= 10; i++) {
     const key = `s${i}`;
     const mine = events.filter((e) => e.data['stepKey'] === key);
@@ -225,11 +258,16 @@ export function auditJob(events: JobEventView[], effects: Record<string, number>
     const firstCompleted = mine.findIndex((e) => e.type === 'StepCompleted');
     const startedAfterCompletion =
       firstCompleted >= 0 && mine.slice(firstCompleted + 1).some((e) => e.type === 'StepStarted');
-    const count = effects[`${runId}-${key}`] ?? 0;
-    if (startedAfterCompletion || count > starts) duplicateSteps++;
-    ambiguous += Math.max(0, starts - outcomes);
+    const requests = effects.requests[`${runId}-${key}`] ?? 0;
+    const applied = effects.applied[`${runId}-${key}`] ?? 0;
+    if (startedAfterCompletion || applied > 1 || requests > starts) audit.duplicateSteps++;
+    const lost = Math.max(0, starts - outcomes);
+    audit.ambiguous += lost;
+    if (lost > 0 && firstCompleted >= 0 && applied === 1) audit.ambiguousAppliedOnce += lost;
+    audit.reexecuted += Math.max(0, requests - 1);
+    if (completed && applied !== 1) audit.missingEffects++;
   }
-  return { completed: events.some((e) => e.type === 'JobCompleted'), duplicateSteps, ambiguous };
+  return audit;
 }
 
 /** Runs every scenario of the chaos suite and returns the counts. */
@@ -270,24 +308,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const dispatcherRestart = await dispatcherScenario(platform, jobs, log);
     const projector = await projectorScenario(platform, jobs, log);
 
-    const effects = platform.site.sideEffects();
-    let completed = 0;
-    let duplicateSteps = 0;
-    let ambiguous = 0;
+    const effects = { requests: platform.site.sideEffects(), applied: platform.site.appliedEffects() };
+    const totals = {
+      completed: 0,
+      duplicateSteps: 0,
+      ambiguous: 0,
+      ambiguousAppliedOnce: 0,
+      reexecuted: 0,
+      missingEffects: 0,
+    };
     for (const { jobId, runId } of jobs) {
       const events = (await platform.waitForEnd(jobId, 30_000)) ?? (await platform.events(jobId));
-      const audit = auditJob(events, effects, runId);
-      if (audit.completed) completed++;
-      duplicateSteps += audit.duplicateSteps;
-      ambiguous += audit.ambiguous;
+      const { completed, ...counts } = auditJob(events, effects, runId);
+      if (completed) totals.completed++;
+      for (const [name, count] of Object.entries(counts)) totals[name as keyof typeof counts] += count;
     }
     return {
       trials: options.trials,
       missedKills,
-      completed,
-      lost: jobs.length - completed,
-      duplicateSteps,
-      ambiguous,
+      ...totals,
+      lost: jobs.length - totals.completed,
       fenced: platform.fencedCount(),
       maxResumeMs: Math.max(0, ...resumeMs),
       resumeMs,
@@ -375,8 +415,10 @@ async function dispatcherScenario(
   log: (l: string) => void,
 ) {
   const supersededBefore = platform.robotLogLines('"superseded:');
-  // Jobs long enough that the work queued ahead is still unclaimed when the new dispatcher is up.
-  const burst = await triggerBatch(platform, jobs, 'disp', 10, 250);
+  // Jobs long enough (8 s) that the work queued ahead is still unclaimed when the new dispatcher
+  // is up, even on a loaded machine: otherwise the scenario re-places nothing (asserted by the
+  // callers through `superseded`).
+  const burst = await triggerBatch(platform, jobs, 'disp', 10, 800);
   await platform.waitForStart(burst[0]);
   await sleep(100);
   await platform.killAndRestartDispatcher(300);
@@ -405,21 +447,22 @@ async function projectorScenario(
   const burst = await triggerBatch(platform, jobs, 'proj', 5, 5);
   await sleep(150);
   metrics.child.kill('SIGKILL');
+  const client = new Client({ connectionString: platform.db.url });
+  await client.connect();
+  const checkpoint = async () =>
+    Number(
+      (await client.query(`SELECT last_sequence FROM projection_checkpoints WHERE name = 'read-model'`))
+        .rows[0]?.last_sequence ?? 0,
+    );
+  const atKill = await checkpoint();
   for (const jobId of burst) await platform.waitForEnd(jobId, 30_000);
   const env = { natsUrl: platform.nats.url, databaseUrl: platform.db.url, logDir: platform.logDir };
   const restarted = await startServiceProcess('metrics', { ...env, name: 'metrics-restarted' });
-  const client = new Client({ connectionString: platform.db.url });
-  await client.connect();
   try {
     const snapshot = async () => ({
       jobs: (await client.query('SELECT * FROM jobs ORDER BY job_id')).rows,
       steps: (await client.query('SELECT * FROM job_steps ORDER BY job_id, step_key')).rows,
     });
-    const checkpoint = async () =>
-      Number(
-        (await client.query(`SELECT last_sequence FROM projection_checkpoints WHERE name = 'read-model'`))
-          .rows[0]?.last_sequence ?? 0,
-      );
     // Caught up: every job's row is terminal and the checkpoint has stopped moving (or, for the
     // rebuild, reached the live one).
     const settled = async (target?: number) => {
@@ -446,17 +489,19 @@ async function projectorScenario(
     const equalsRebuild = JSON.stringify(after) === JSON.stringify(live);
     if (!equalsRebuild) log(`projector: first difference ${firstDifference(live, after)}`);
     await rebuilt.stop();
+    // Not vacuous: the restarted projector had events left to project, and the comparison covers every job.
+    const exercised = atKill < reached && live.jobs.length >= jobs.length && after.jobs.length > 0;
     log(
-      `projector: killed mid-burst and restarted; rebuild ${equalsRebuild ? 'equals' : 'DIFFERS FROM'} the live projection`,
+      `projector: killed at sequence ${atKill}, caught up to ${reached} after its restart; rebuild ${equalsRebuild ? 'equals' : 'DIFFERS FROM'} the live projection (${live.jobs.length} jobs)`,
     );
-    return { equalsRebuild };
+    return { equalsRebuild, exercised };
   } finally {
     await client.end();
   }
 }
 
 export function chaosLine(report: ChaosReport): string {
-  return `chaos: trials=${report.trials} completed=${report.completed} lost=${report.lost} duplicate_steps=${report.duplicateSteps} ambiguous=${report.ambiguous} fenced=${report.fenced} max_resume_ms=${report.maxResumeMs}`;
+  return `chaos: trials=${report.trials} completed=${report.completed} lost=${report.lost} duplicate_steps=${report.duplicateSteps} ambiguous=${report.ambiguous} ambiguous_applied_once=${report.ambiguousAppliedOnce} reexecuted=${report.reexecuted} missing_effects=${report.missingEffects} fenced=${report.fenced} max_resume_ms=${report.maxResumeMs}`;
 }
 
 function firstDifference(live: Record<string, unknown[]>, rebuilt: Record<string, unknown[]>): string {

@@ -35,11 +35,32 @@ describe('JSON API', () => {
     expect(site.sideEffects()).toEqual({});
   });
 
-  it.each([{}, { key: '' }, { key: 42 }, ['key']])('rejects side effect body %j with 400', async (value) => {
-    const response = await postJson(`${site.url}/api/side-effects`, value);
-    expect(response.status).toBe(400);
-    expect(await response.json()).toEqual({ error: expect.any(String) });
+  it('applies an effect once per idempotency key, and counts every request that reached it', async () => {
+    const post = (idempotencyKey?: string) =>
+      postJson(`${site.url}/api/side-effects`, {
+        key: 'charge',
+        ...(idempotencyKey ? { idempotencyKey } : {}),
+      });
+    expect(await (await post('order-7')).json()).toEqual({ key: 'charge', count: 1, applied: true });
+    expect(await (await post('order-7')).json()).toEqual({ key: 'charge', count: 2, applied: false });
+    await post('order-8');
+    await post();
+
+    expect(site.sideEffects()).toMatchObject({ charge: 4 });
+    expect(site.appliedEffects()).toMatchObject({ charge: 3 });
+    await postJson(`${site.url}/api/side-effects/reset`, {});
+    expect(await (await post('order-7')).json()).toMatchObject({ applied: true });
+    expect(site.appliedEffects()).toEqual({ charge: 1 });
   });
+
+  it.each([{}, { key: '' }, { key: 42 }, ['key'], { key: 'k', idempotencyKey: 7 }])(
+    'rejects side effect body %j with 400',
+    async (value) => {
+      const response = await postJson(`${site.url}/api/side-effects`, value);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({ error: expect.any(String) });
+    },
+  );
 
   it('rejects a body that is not JSON', async () => {
     const response = await fetch(`${site.url}/api/side-effects`, { method: 'POST', body: '{nope' });

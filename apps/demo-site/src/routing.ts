@@ -12,7 +12,12 @@ export interface SiteState {
   readonly password: string;
   readonly sessions: SessionStore;
   readonly orders: OrderStore;
+  /** Requests per side-effect key: every attempt that reached the site. */
   readonly sideEffects: Map<string, number>;
+  /** Effects applied per side-effect key: requests not deduplicated by their idempotency key. */
+  readonly appliedEffects: Map<string, number>;
+  /** `<key> <idempotencyKey>` of every applied effect that carried an idempotency key. */
+  readonly idempotencyKeys: Set<string>;
   /** Requests seen per `/flaky` key. */
   readonly flakyHits: Map<string, number>;
 }

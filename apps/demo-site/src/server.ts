@@ -90,6 +90,8 @@ export async function startDemoSite(options: DemoSiteOptions = {}): Promise<Demo
     sessions: new SessionStore(),
     orders: new OrderStore(),
     sideEffects: new Map(),
+    appliedEffects: new Map(),
+    idempotencyKeys: new Set(),
     flakyHits: new Map(),
   };
 
@@ -131,6 +133,7 @@ export async function startDemoSite(options: DemoSiteOptions = {}): Promise<Demo
       site.variant = next;
     },
     sideEffects: () => Object.fromEntries(site.sideEffects),
+    appliedEffects: () => Object.fromEntries(site.appliedEffects),
     orders: () => site.orders.all(),
   };
 }

@@ -55,8 +55,13 @@ export interface DemoSite {
   close(): Promise<void>;
   /** Switches the markup variant for every following request. */
   setVariant(variant: DemoVariant): void;
-  /** Counts per key recorded by `POST /api/side-effects`. */
+  /** Requests per key recorded by `POST /api/side-effects` (every attempt that reached the site). */
   sideEffects(): Record<string, number>;
+  /**
+   * Effects applied per key: a request whose `idempotencyKey` was applied before for the same key
+   * is answered again without applying it; one without an idempotency key is always applied.
+   */
+  appliedEffects(): Record<string, number>;
   /** Orders in the order they were placed. */
   orders(): ReadonlyArray<DemoOrder>;
 }

@@ -2,8 +2,9 @@ import { Gauge, type Registry } from 'prom-client';
 
 interface DispatcherStats {
   readonly ready: boolean;
-  readonly queued: number;
+  readonly queuedByBand: Readonly<Record<string, number>>;
   readonly phases: Record<string, number>;
+  readonly withoutCapableRobot: number;
 }
 
 /** The dispatcher's view of open work, read at each scrape. */
@@ -23,10 +24,19 @@ export function registerDispatcherMetrics(
   });
   new Gauge({
     name: 'aether_dispatcher_queue_depth',
-    help: 'Jobs queued for placement',
+    help: 'Jobs queued for placement, by priority band (high 14–20, normal 7–13, low 0–6)',
+    labelNames: ['band'],
     registers: [registry],
     collect() {
-      this.set(stats()?.queued ?? 0);
+      for (const [band, count] of Object.entries(stats()?.queuedByBand ?? {})) this.set({ band }, count);
+    },
+  });
+  new Gauge({
+    name: 'aether_dispatcher_jobs_without_capable_robot',
+    help: 'Queued jobs no robot of the fleet can run (rejected once the grace period passes)',
+    registers: [registry],
+    collect() {
+      this.set(stats()?.withoutCapableRobot ?? 0);
     },
   });
   new Gauge({

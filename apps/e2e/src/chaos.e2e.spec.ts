@@ -21,6 +21,15 @@ describe('chaos: no job lost, no completed step run twice', () => {
     expect(report.duplicateSteps).toBe(0);
   });
 
+  it('applies every step of every completed job exactly once, however often it ran (idempotency keys)', () => {
+    expect(report.missingEffects).toBe(0);
+  });
+
+  it('re-runs every step a killed robot left without an outcome, its effect still applied once', () => {
+    expect(report.ambiguous).toBeGreaterThan(0);
+    expect(report.ambiguousAppliedOnce).toBe(report.ambiguous);
+  });
+
   it('resumes a killed robot’s job on the standby within the lease plus a second', () => {
     expect(report.resumeMs.length).toBeGreaterThan(report.trials / 2);
     expect(report.maxResumeMs).toBeLessThan(1_000 + 1_000);
@@ -40,9 +49,11 @@ describe('chaos: no job lost, no completed step run twice', () => {
       startedTwice: 0,
       leftInWork: 0,
     });
+    // Not vacuous: the restarted dispatcher placed again work a robot then found superseded.
+    expect(report.dispatcherRestart.superseded).toBeGreaterThan(0);
   });
 
   it('a projector killed mid-batch catches up to exactly a rebuild from sequence 1', () => {
-    expect(report.projector.equalsRebuild).toBe(true);
+    expect(report.projector).toMatchObject({ equalsRebuild: true, exercised: true });
   });
 });

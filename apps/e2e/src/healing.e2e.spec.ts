@@ -78,6 +78,16 @@ describe('self-healing selectors: a login workflow against a changing demo site'
     waitForJob(platform.stack.gatewayUrl, await trigger(workflowId), 45_000);
   const events = (jobId: string) => platform.events(jobId);
   const heals = (all: JobEventView[]) => all.filter((e) => e.type === 'SelectorHealed').map((e) => e.data);
+  /** The robot's heal attempts so far, from its `/metrics`, as `outcome/tier` → count. */
+  const healAttempts = async () => {
+    const text = await (await fetch(`${platform.stack.robots[0].url}/metrics`)).text();
+    const counts: Record<string, number> = {};
+    for (const [, outcome, tier, count] of text.matchAll(
+      /^aether_healing_attempts_total\{outcome="(\w+)",tier="(\w+)"\} (\d+)$/gm,
+    ))
+      counts[`${outcome}/${tier}`] = Number(count);
+    return counts;
+  };
   const waitForStatus = (jobId: string, status: string) =>
     eventually(
       async () => {
@@ -122,6 +132,13 @@ describe('self-healing selectors: a login workflow against a changing demo site'
     expect(healedRun).toMatchObject({ status: 'completed', outputs: { heading: 'New order' } });
 
     const healed = heals(await events(healedRun.jobId));
+    // The robot counted each heal once, under the tier the event records.
+    const byTier: Record<string, number> = {};
+    for (const heal of healed)
+      byTier[`healed/${String(heal['tier'])}`] = (byTier[`healed/${String(heal['tier'])}`] ?? 0) + 1;
+    expect(
+      Object.fromEntries(Object.entries(await healAttempts()).filter(([key]) => key.startsWith('healed/'))),
+    ).toEqual(byTier);
     expect(healed.map((h) => [h['nodeId'], h['previousSelector'], h['healedSelector']])).toEqual([
       ['user', '#username', expect.stringContaining('user-login-x7f3')],
       ['pass', '#password', expect.stringContaining('pw-b41c')],
@@ -171,8 +188,10 @@ describe('self-healing selectors: a login workflow against a changing demo site'
 
   it('refuses when the submit button is gone and fails the job naming the best candidate it refused', async () => {
     platform.site.setVariant('v3-broken');
+    const refusedBefore = (await healAttempts())['refused/none'] ?? 0;
     const failed = await run('heal-login');
     expect(failed.status).toBe('failed');
+    expect((await healAttempts())['refused/none']).toBe(refusedBefore + 1);
     expect(String(failed.error?.['message'])).toMatch(
       /element not found: \S+; best candidate \S+ at confidence 0\.\d+ refused \((ambiguous|low-confidence)\)/,
     );

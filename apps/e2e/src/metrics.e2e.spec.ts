@@ -95,6 +95,10 @@ describe('Prometheus metrics of every process', () => {
       /aether_consumer_messages_total\{consumer="scheduler-request-job",outcome="handled"\} [1-9]/,
     );
     expect(all('dispatcher')).toMatch(/aether_dispatcher_ready 1/);
+    expect(all('dispatcher')).toMatch(/aether_dispatcher_queue_depth\{band="high"\} 0/);
+    expect(all('dispatcher')).toMatch(/aether_dispatcher_jobs_without_capable_robot 0/);
+    expect(all('robot-1')).toMatch(/aether_robot_claims_total\{outcome="completed",delivery="first"\} 40/);
+    expect(all('robot-1')).toMatch(/aether_robot_job_slots [1-9]/);
     expect(all('robot-registry')).toMatch(/aether_robots\{status="online"\} 1/);
     expect(all('metrics')).toMatch(/aether_projected_events_total\{type="JobCompleted"\} [1-9]/);
     expect(all('metrics')).toMatch(

@@ -119,6 +119,12 @@ export class RobotModule {
           inject: [NATS_CONNECTION],
         },
         {
+          provide: StepHealing,
+          useFactory: (nc: NatsConnection, store: EventStore) =>
+            new StepHealing({ store, fingerprints: fingerprintBucket(nc), robotId: config.ROBOT_ID, logger }),
+          inject: [NATS_CONNECTION, EVENT_STORE],
+        },
+        {
           provide: WorkLoop,
           useFactory: (
             nc: NatsConnection,
@@ -128,6 +134,7 @@ export class RobotModule {
             browsers: BrowserPool,
             artifacts: ObjectStoreArtifacts,
             databases: DatabasePool,
+            healing: StepHealing,
           ) => {
             const handlers = createNodeHandlers({
               filesRoot: config.FILES_ROOT,
@@ -147,12 +154,7 @@ export class RobotModule {
               ...(config.ROBOT_CREDENTIAL
                 ? { jobSecrets: new VaultSecrets(nc, config.ROBOT_CREDENTIAL) }
                 : {}),
-              healing: new StepHealing({
-                store,
-                fingerprints: fingerprintBucket(nc),
-                robotId: config.ROBOT_ID,
-                logger,
-              }),
+              healing,
               robotId: config.ROBOT_ID,
               logger,
             });
@@ -182,13 +184,21 @@ export class RobotModule {
             BrowserPool,
             ObjectStoreArtifacts,
             DatabasePool,
+            StepHealing,
           ],
         },
         {
           provide: registerRobotMetrics,
-          useFactory: (registry: Registry, loop: WorkLoop, browsers: BrowserPool) =>
-            registerRobotMetrics(registry, { activeJobs: () => loop.active.length, browsers, progress }),
-          inject: [METRICS_REGISTRY, WorkLoop, BrowserPool],
+          useFactory: (registry: Registry, loop: WorkLoop, browsers: BrowserPool, healing: StepHealing) =>
+            registerRobotMetrics(registry, {
+              activeJobs: () => loop.active.length,
+              jobSlots: config.MAX_CONCURRENT_JOBS,
+              browsers,
+              progress,
+              claims: loop,
+              healing,
+            }),
+          inject: [METRICS_REGISTRY, WorkLoop, BrowserPool, StepHealing],
         },
         {
           provide: RobotLifecycle,

@@ -1,14 +1,20 @@
-import { Gauge, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { BrowserPool } from '@aether/nodes';
+import type { StepHealing } from './healing/step-healing';
+import type { WorkLoop } from './jobs/work-loop';
 import type { JobProgress } from './presence/job-progress';
 
 export interface RobotMetricsSources {
   readonly activeJobs: () => number;
+  /** Jobs it runs at once at most: utilisation is active jobs over this. */
+  readonly jobSlots: number;
   readonly browsers: Pick<BrowserPool, 'usage'>;
   readonly progress: Pick<JobProgress, 'observeSteps'>;
+  readonly claims: Pick<WorkLoop, 'observeClaims'>;
+  readonly healing: Pick<StepHealing, 'observe'>;
 }
 
-/** The robot's steps, its load and its browser pool. */
+/** The robot's claims, steps, heals, its load and its browser pool. */
 export function registerRobotMetrics(registry: Registry, sources: RobotMetricsSources): void {
   const steps = new Histogram({
     name: 'aether_step_duration_seconds',
@@ -20,6 +26,34 @@ export function registerRobotMetrics(registry: Registry, sources: RobotMetricsSo
   sources.progress.observeSteps((nodeType, seconds, outcome) =>
     steps.observe({ node_type: nodeType, outcome }, seconds),
   );
+  const claims = new Counter({
+    name: 'aether_robot_claims_total',
+    help:
+      "Claims of a job's work message by how they ended (fenced: another holder's commit came first) and delivery " +
+      '(redelivered: an earlier lease on it lapsed or was given back)',
+    labelNames: ['outcome', 'delivery'],
+    registers: [registry],
+  });
+  sources.claims.observeClaims((outcome, delivery) =>
+    claims.inc({ outcome, delivery: delivery > 1 ? 'redelivered' : 'first' }),
+  );
+  const heals = new Counter({
+    name: 'aether_healing_attempts_total',
+    help: 'Heal attempts of broken selectors by outcome and by the tier that healed (none when nothing healed)',
+    labelNames: ['outcome', 'tier'],
+    registers: [registry],
+  });
+  sources.healing.observe((outcome, tier) =>
+    heals.inc({ outcome, tier: tier === undefined ? 'none' : String(tier) }),
+  );
+  new Gauge({
+    name: 'aether_robot_job_slots',
+    help: 'Jobs this robot runs at once at most (utilisation: aether_robot_active_jobs over this)',
+    registers: [registry],
+    collect() {
+      this.set(sources.jobSlots);
+    },
+  });
   new Gauge({
     name: 'aether_robot_active_jobs',
     help: 'Jobs this robot is running',

@@ -68,6 +68,12 @@ export const KV_BUCKETS = {
    * purged value is gone.
    */
   secrets: 'aether-secrets',
+  /**
+   * Robots' NATS credentials (ADR 38): `enrolment.<id>` → a one-time enrolment token's hash and
+   * whom it enrols, `robot.<tenant>.<robotId>` → the public keys issued to it and whether it is
+   * revoked. Public keys and hashes only: a robot's seed never leaves its machine.
+   */
+  robotCredentials: 'aether-robot-credentials',
 } as const;
 export type KvBucketName = (typeof KV_BUCKETS)[keyof typeof KV_BUCKETS];
 

@@ -50,3 +50,11 @@ export {
   type NatsAuthority,
   type NatsUserCredentials,
 } from './nats-accounts';
+export {
+  ENROLMENT_TOKEN_PREFIX,
+  EnrolmentRefusedError,
+  RobotCredentials,
+  RobotCredentialRecordSchema,
+  type RobotCredentialRecord,
+  type RobotEnrolment,
+} from './robot-credentials';

@@ -25,6 +25,7 @@ const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.users]: 5,
   [KV_BUCKETS.apiKeys]: 1,
   [KV_BUCKETS.secrets]: 1,
+  [KV_BUCKETS.robotCredentials]: 1,
 };
 
 /**

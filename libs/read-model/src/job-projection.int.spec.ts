@@ -2,11 +2,14 @@ import type { DataSource } from 'typeorm';
 import {
   JobCompleted,
   JobDispatched,
+  JobNeedsAttention,
+  JobReleased,
   JobRequested,
   JobRetryScheduled,
   JobStarted,
   StepCompleted,
   StepFailed,
+  StepResolved,
   StepStarted,
   WorkflowVersionPublished,
   type Envelope,
@@ -161,6 +164,47 @@ describe('JobProjection', () => {
       ['b', 'completed', 1, 9],
     ]);
     expect(await new ReadModelQueries(ds).job('other-tenant', 'job-1')).toBeUndefined();
+  });
+
+  it("a released job and a resolved step wait as pending (the decider's word) until placed again", async () => {
+    const [requested, dispatched, started] = jobHistory('job-1');
+    const robot = { robotId: 'r1' };
+    const status = async () => (await new ReadModelQueries(ds).job('default', 'job-1'))?.status;
+    const placedAgain = (ms: number) =>
+      JobDispatched.create({
+        ...base('job-1', ms),
+        data: { subject: 'aether.work.default.robot.r2', attempt: 1 },
+      });
+    const life = [
+      requested,
+      dispatched,
+      started,
+      JobReleased.create({ ...base('job-1', 12), data: { ...robot, reason: 'shutdown', completedSteps: 0 } }),
+      placedAgain(13),
+      JobStarted.create({ ...base('job-1', 14), data: { robotId: 'r2', delivery: 1, resumedAfterSteps: 0 } }),
+      JobNeedsAttention.create({
+        ...base('job-1', 15),
+        data: { stepKey: 'a', nodeId: 'a', reason: 'no outcome', robotId: 'r2' },
+      }),
+      StepResolved.create({ ...base('job-1', 16), data: { stepKey: 'a', action: 'skip' } }),
+      placedAgain(17),
+    ];
+    const statuses: (string | undefined)[] = [];
+    for (const event of sequenced(life)) {
+      await projection.apply([event]);
+      statuses.push(await status());
+    }
+    expect(statuses).toEqual([
+      'pending',
+      'queued',
+      'running',
+      'pending',
+      'queued',
+      'running',
+      'needs_attention',
+      'pending',
+      'queued',
+    ]);
   });
 
   it('given events already applied, when they are delivered again, then nothing changes', async () => {

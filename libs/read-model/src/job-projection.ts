@@ -360,10 +360,11 @@ async function applyEvent(
           [...key, event.data.stepKey, at],
         );
       }
-      await updateJob(tx, key, sequence, at, `status = 'queued', attention = NULL`);
+      // Waiting to be placed again, in the decider's words (`pending`): not on a robot's subject yet.
+      await updateJob(tx, key, sequence, at, `status = 'pending', attention = NULL`);
       return;
     case 'JobReleased':
-      await updateJob(tx, key, sequence, at, `status = 'queued'`);
+      await updateJob(tx, key, sequence, at, `status = 'pending'`);
       return;
     case 'JobCancelRequested':
       await updateJob(tx, key, sequence, at, `cancel_requested_at = COALESCE(cancel_requested_at, $3)`);

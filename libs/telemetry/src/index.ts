@@ -6,6 +6,7 @@ export {
   extractTraceContext,
   hasSpan,
   withSpan,
+  annotateActiveSpan,
   recordFailure,
   subjectTemplate,
   type SpanOptions,

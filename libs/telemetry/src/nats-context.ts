@@ -103,6 +103,11 @@ export async function withSpan<T>(
   }
 }
 
+/** Adds attributes to the span active here (a step's, inside its handler); nothing when tracing is off. */
+export function annotateActiveSpan(attributes: Attributes): void {
+  if (tracingOn()) trace.getActiveSpan()?.setAttributes(attributes);
+}
+
 /** Marks `span` failed with the error's code (or class name), never its message. */
 export function recordFailure(span: Span | undefined, error: unknown): void {
   if (!span) return;

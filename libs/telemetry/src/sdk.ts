@@ -74,7 +74,8 @@ function createSdk(serviceName: string, env: Env): NodeSDK {
       }),
       new ExpressInstrumentation(),
       new NestInstrumentation(),
-      new PgInstrumentation({ enhancedDatabaseReporting: false }),
+      // A query outside any span (the projector's batches) would be a one-span trace of its own: noise.
+      new PgInstrumentation({ enhancedDatabaseReporting: false, requireParentSpan: true }),
       new PinoInstrumentation(),
     ],
   });

@@ -12,3 +12,4 @@ export {
   type NatsClusterOptions,
 } from './nats-cluster';
 export { SecretScanner, encodingsOf, type SecretFinding } from './secret-scanner';
+export { startOtlpSink, countProtobufSpans, type OtlpSink, type SinkSpan } from './otlp-sink';

@@ -37,6 +37,8 @@ export class Dispatcher {
   private tickScheduled = false;
   private timer?: NodeJS.Timeout;
   private feedPosition = 0;
+  /** Queued jobs no robot of the fleet could run, as of the last reconcile. */
+  private withoutCapableRobot = 0;
 
   constructor(
     private readonly ports: DispatcherPorts,
@@ -63,7 +65,12 @@ export class Dispatcher {
   }
 
   stats() {
-    return { ready: this.ready, ...this.tracker.stats(), feedPosition: this.feedPosition };
+    return {
+      ready: this.ready,
+      ...this.tracker.stats(),
+      withoutCapableRobot: this.withoutCapableRobot,
+      feedPosition: this.feedPosition,
+    };
   }
 
   /** The feed caught up with the stream: from now on, decide. */
@@ -109,11 +116,11 @@ export class Dispatcher {
       const robot = context.robots.find((candidate) => candidate.robotId === robotId);
       if (!robot || robot.status === 'offline') void this.failover(robotId);
     }
-    for (const { job, requirements, placement } of incapableJobs(
-      context,
-      this.settings.noCapableRobotGraceMs,
-    ))
-      void this.decisions.reject(job, requirements, placement);
+    const incapable = incapableJobs(context, 0);
+    this.withoutCapableRobot = incapable.length;
+    for (const { job, requirements, placement } of incapable)
+      if (context.now - job.requestedAt >= this.settings.noCapableRobotGraceMs)
+        void this.decisions.reject(job, requirements, placement);
     for (const job of this.tracker.jobs.values()) if (job.unpublished && !job.busy) void this.publish(job);
     this.kick();
   }

@@ -41,6 +41,37 @@ describe('JobTracker', () => {
     expect(tracker.queue.has('default/j1')).toBe(true);
   });
 
+  it('given requests of each priority, then the queued ones are counted by band and the running one is not', () => {
+    const tracker = new JobTracker();
+    const request = (id: string, priority: number) =>
+      tracker.track(
+        `aether.evt.default.job.${id}`,
+        1,
+        JobRequested.create({ ...base, aggregateId: id, data: { ...requested.data, priority } }),
+      );
+    for (const [id, priority] of [
+      ['a', 20],
+      ['b', 14],
+      ['c', 13],
+      ['d', 7],
+      ['e', 6],
+      ['f', 0],
+    ] as const)
+      request(id, priority);
+    tracker.apply(
+      request('g', 20),
+      2,
+      JobStarted.create({ ...base, aggregateId: 'g', data: started('r1').data }),
+      0,
+      NOW,
+    );
+    expect(tracker.stats()).toMatchObject({
+      queued: 6,
+      queuedByBand: { high: 2, normal: 2, low: 2 },
+      phases: { pending: 6, running: 1 },
+    });
+  });
+
   it('given a start, then the job runs on its robot, counts against its slots and leaves the queue', () => {
     const { tracker, job } = tracked(started('r1'));
     expect(job.phase).toBe('running');

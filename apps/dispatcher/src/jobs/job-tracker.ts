@@ -1,5 +1,6 @@
 import { RunJob, type JobEvent, type JsonObject, type Placement, type WorkMessage } from '@aether/contracts';
 import type { StoredEvent } from '@aether/event-store';
+import { bandOf, type PriorityBand } from '@aether/read-api';
 import { JobQueue } from '../placement/job-queue';
 import type { WorkflowNeeds } from '../placement/placement';
 
@@ -16,6 +17,8 @@ export interface TrackedJob {
   readonly workflowId: string;
   readonly workflowVersion: number;
   readonly priority: number;
+  /** Finish by (epoch ms): the earliest goes first within a priority band. */
+  readonly deadline?: number;
   readonly placement?: Placement;
   readonly requestedAt: number;
   /** The request's variables, until the first dispatch carries them to the robot (`RunJob.fresh`). */
@@ -89,6 +92,7 @@ export class JobTracker {
       workflowId: event.data.workflowId,
       workflowVersion: event.data.workflowVersion,
       priority: event.data.priority,
+      ...(event.data.deadline ? { deadline: Date.parse(event.data.deadline) } : {}),
       variables: event.data.variables,
       ...(event.data.placement ? { placement: event.data.placement } : {}),
       ...(event.data.needs ? { needs: event.data.needs } : {}),
@@ -302,10 +306,19 @@ export class JobTracker {
     return count;
   }
 
-  stats(): { open: number; queued: number; phases: Record<string, number> } {
+  stats(): {
+    open: number;
+    queued: number;
+    phases: Record<string, number>;
+    queuedByBand: Record<PriorityBand, number>;
+  } {
     const phases: Record<string, number> = {};
-    for (const job of this.jobs.values()) phases[job.phase] = (phases[job.phase] ?? 0) + 1;
-    return { open: this.jobs.size, queued: this.queue.size, phases };
+    const queuedByBand: Record<PriorityBand, number> = { high: 0, normal: 0, low: 0 };
+    for (const job of this.jobs.values()) {
+      phases[job.phase] = (phases[job.phase] ?? 0) + 1;
+      if (job.phase === 'pending') queuedByBand[bandOf(job.priority)]++;
+    }
+    return { open: this.jobs.size, queued: this.queue.size, phases, queuedByBand };
   }
 
   private joinRobot(job: TrackedJob, robotId: string | undefined): void {

@@ -112,7 +112,7 @@ describe('JobCommandsService: operator commands through the decider', () => {
     await expect(service.resolve(tenantId, 'j1', 'skip', 'paid by hand')).resolves.toEqual({
       jobId: 'j1',
       stepKey: 'pay',
-      status: 'queued',
+      status: 'pending',
     });
     expect(store.events(subject('j1')).at(-1)).toMatchObject({
       type: 'StepResolved',

@@ -38,12 +38,12 @@ export class JobCommandsService {
 
   /** An operator's answer to an ambiguous step: run it again (`retry`) or treat it as done (`skip`). */
   async resolve(tenantId: string, jobId: string, action: 'retry' | 'skip', note: string | undefined) {
-    const { events } = await this.decide(tenantId, jobId, {
+    const { events, state } = await this.decide(tenantId, jobId, {
       type: action === 'retry' ? 'RetryStep' : 'SkipStep',
       data: note ? { note } : {},
     });
     const resolved = events.find((event) => event.type === 'StepResolved');
-    return { jobId, stepKey: resolved?.data.stepKey, status: 'queued' };
+    return { jobId, stepKey: resolved?.data.stepKey, status: state.status };
   }
 
   /** An operator fails a job that waits for one. */

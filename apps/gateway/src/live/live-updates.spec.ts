@@ -1,5 +1,6 @@
 import { JobCompleted, JobRequested, RobotWentOffline, StepFailed } from '@aether/contracts';
-import { framesFor, jobUpdate } from './live-updates';
+import { decide, evolveJob, initialJobState, type JobCommand } from '@aether/job-domain';
+import { framesFor, jobUpdate, statusAfter } from './live-updates';
 
 const job = { tenantId: 'default', aggregateId: 'job-1' };
 const requested = JobRequested.create({
@@ -46,6 +47,51 @@ describe('live updates from events', () => {
       error: { message: 'boom', code: 'Timeout' },
     });
     expect(jobUpdate(9, failed).status).toBeUndefined();
+  });
+
+  it("speaks the decider's vocabulary: after each event of a life, the status the decider folds to", () => {
+    const at = new Date('2026-12-06T00:00:00Z');
+    const life: Omit<JobCommand, 'meta'>[] = [
+      {
+        type: 'RequestJob',
+        data: {
+          workflowId: 'wf',
+          variables: {},
+          priority: 10,
+          trigger: { kind: 'manual' },
+          published: [{ version: 1, needs: { browser: false, desktop: false } }],
+        },
+      },
+      { type: 'PlaceJob', data: { subject: 'aether.work.default.robot.r1' } },
+      { type: 'ClaimJob', data: { robotId: 'r1', delivery: 1 } },
+      { type: 'ReleaseJob', data: { robotId: 'r1' } },
+      { type: 'PlaceJob', data: { subject: 'aether.work.default.robot.r2' } },
+      { type: 'ClaimJob', data: { robotId: 'r2', delivery: 1 } },
+      { type: 'ParkJob', data: { stepKey: 'a', nodeId: 'a', reason: 'no outcome', robotId: 'r2' } },
+      { type: 'SkipStep', data: {} },
+      { type: 'PlaceJob', data: { subject: 'aether.work.default.robot.r1' } },
+      { type: 'ClaimJob', data: { robotId: 'r1', delivery: 1 } },
+      { type: 'FailJob', data: { error: { message: 'boom', retryable: false }, robotId: 'r1' } },
+      { type: 'SettleFailure', data: { schedule: { delaysMs: [], jitter: 0 }, random: 0 } },
+      { type: 'RequeueJob', data: {} },
+      { type: 'CancelJob', data: {} },
+    ];
+    let state = initialJobState;
+    const seen: [string, string | undefined, string][] = [];
+    let shown: string | undefined;
+    for (const [i, ask] of life.entries()) {
+      const meta = { tenantId: 'default', jobId: 'job-1', id: `c${i}`, at };
+      const decision = decide({ ...ask, meta } as JobCommand, state);
+      if (!decision.ok) throw new Error(decision.rejection.reason);
+      for (const event of decision.events) {
+        state = evolveJob(state, event);
+        shown = statusAfter(event) ?? shown;
+        seen.push([event.type, shown, state.status]);
+      }
+    }
+    expect(seen.map(([type]) => type)).toContain('StepResolved');
+    for (const [type, live, decider] of seen)
+      expect({ type, status: live }).toEqual({ type, status: decider });
   });
 
   it('sends each subscription only the channels it asked for', () => {

@@ -17,12 +17,12 @@ export function statusAfter(event: JobEvent): JobStatus | undefined {
   switch (event.type) {
     case 'JobRequested':
     case 'JobRequeued':
+    case 'StepResolved':
+    case 'JobReleased':
       return 'pending';
     case 'JobRejected':
       return 'rejected';
     case 'JobDispatched':
-    case 'StepResolved':
-    case 'JobReleased':
       return 'queued';
     case 'JobStarted':
       return 'running';

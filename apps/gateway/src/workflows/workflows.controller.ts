@@ -42,6 +42,8 @@ export const TriggerBody = z
     workflowVersion: z.number().int().positive().optional(),
     /** Constraints, preferences and affinity for the dispatcher (see docs/orchestration.md). */
     placement: PlacementSchema.optional(),
+    /** Finish by (ISO 8601, UTC): the earliest deadline is placed first within a priority band. */
+    deadline: z.iso.datetime().optional(),
   })
   .strict();
 
@@ -134,6 +136,7 @@ export class WorkflowsController {
         priority: input.priority,
         trigger: { kind: 'api' },
         ...(input.placement ? { placement: input.placement } : {}),
+        ...(input.deadline ? { deadline: input.deadline } : {}),
       },
     });
     await this.js.publish(

@@ -28,6 +28,7 @@ import {
 } from '@aether/healing';
 import { HealApprovalNeededError, type HealOutcome, type HealRequest, type NodeContext } from '@aether/nodes';
 import type { Logger } from '@aether/service-kit';
+import { annotateActiveSpan } from '@aether/telemetry';
 import type { PlannedStep, Workflow } from '@aether/workflow';
 import type { Frame } from 'playwright-core';
 
@@ -46,6 +47,14 @@ export interface StepHealingOptions {
   /** Wall-clock budget of one heal in milliseconds. Default 400. */
   budgetMs?: number;
 }
+
+/**
+ * How a heal attempt ended: the selector still worked (`intact`), a heal was applied (`healed`)
+ * or applied as an operator approved it (`approved`), proposed and the job paused for approval
+ * (`proposed`), or no element was clearly the one (`refused`, `no_fingerprint`).
+ */
+export type HealAttemptOutcome = 'intact' | 'healed' | 'approved' | 'proposed' | 'refused' | 'no_fingerprint';
+export type HealObserver = (outcome: HealAttemptOutcome, tier?: number) => void;
 
 /** What the runner knows when it builds a step's context. */
 export interface StepHealingScope {
@@ -70,9 +79,15 @@ export interface StepHealingScope {
 export class StepHealing {
   private readonly known = new Map<string, Fingerprint | null>();
   private readonly budgetMs: number;
+  private observer: HealObserver = () => undefined;
 
   constructor(private readonly options: StepHealingOptions) {
     this.budgetMs = options.budgetMs ?? 400;
+  }
+
+  /** Told of every heal attempt's outcome, and the tier that healed it. */
+  observe(observer: HealObserver): void {
+    this.observer = observer;
   }
 
   /** The `healing` policy and the two hooks of one step's `NodeContext`. */
@@ -128,11 +143,13 @@ export class StepHealing {
       const approved = await this.approvedHeal(scope, selector);
       if (approved) {
         await this.recordHeal(scope, { ...approved.data, applied: true, elapsedMs: 0 });
+        this.note('approved', approved.data.tier);
         return { status: 'healed', selector: approved.data.healedSelector };
       }
     }
     const fingerprint = await this.fingerprint(scope.tenantId, key);
     if (!fingerprint) {
+      this.note('no_fingerprint');
       return {
         status: 'refused',
         message: `element not found: ${what}; no fingerprint recorded for it, nothing to heal from`,
@@ -141,8 +158,10 @@ export class StepHealing {
     const result = await healOnPage(frame, fingerprint, { budgetMs: this.budgetMs });
     switch (result.status) {
       case 'intact':
+        this.note('intact');
         return { status: 'healed', selector: result.selector };
       case 'refused':
+        this.note('refused');
         return { status: 'refused', message: refusalMessage(what, result) };
       case 'healed':
         break;
@@ -188,9 +207,20 @@ export class StepHealing {
       await this.record(scope, result.selector, frame).catch((error: unknown) =>
         this.options.logger.warn({ err: error, step: scope.step.key }, 'could not record the healed element'),
       );
+      this.note('healed', result.tier);
       return { status: 'healed', selector: result.selector };
     }
+    this.note('proposed', result.tier);
     throw new HealApprovalNeededError(selector, result.selector, { message: approvalMessage(what, result) });
+  }
+
+  /** Counts the attempt and marks the step's span with how it ended. */
+  private note(outcome: HealAttemptOutcome, tier?: number): void {
+    this.observer(outcome, tier);
+    annotateActiveSpan({
+      'aether.healing.outcome': outcome,
+      ...(tier === undefined ? {} : { 'aether.healing.tier': tier }),
+    });
   }
 
   /**

@@ -37,6 +37,11 @@ export interface WorkLoopOptions {
  * job runs. On stop, running jobs finish their current step and are released (`nak`
  * without delay) so another robot resumes them at once.
  */
+export type ClaimObserver = (
+  outcome: Awaited<ReturnType<JobRunner['run']>> | 'error',
+  delivery: number,
+) => void;
+
 export class WorkLoop {
   private readonly stopping = new AbortController();
   private readonly abortSteps = new AbortController();
@@ -45,6 +50,7 @@ export class WorkLoop {
   private readonly stopHooks: (() => Promise<void>)[] = [];
   /** Running jobs and the switch that cancels each. */
   private readonly running = new Map<string, AbortController>();
+  private claimObserver: ClaimObserver = () => undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -54,6 +60,11 @@ export class WorkLoop {
     private readonly options: WorkLoopOptions,
     private readonly logger: Logger,
   ) {}
+
+  /** Told how each claim ended (`error`: the run threw) and on which delivery of its message. */
+  observeClaims(observer: ClaimObserver): void {
+    this.claimObserver = observer;
+  }
 
   get durable(): string {
     return `pool-${this.options.pool}`;
@@ -212,6 +223,7 @@ export class WorkLoop {
           return ran;
         },
       );
+      this.claimObserver(outcome, message.info.deliveryCount);
       if (settled) return undefined;
       switch (outcome) {
         case 'completed':
@@ -233,6 +245,7 @@ export class WorkLoop {
         }
       }
     } catch (error) {
+      this.claimObserver('error', message.info.deliveryCount);
       if (settled) {
         // The lease is gone with the ack; the dispatcher places the job again once this robot stops.
         this.logger.error({ err: error, jobId: work.aggregateId }, "the job's last commit did not land");

@@ -20,4 +20,9 @@ export const JobRequestSchema = z.object({
   }),
   /** Constraints, preferences and affinity for the dispatcher; absent: any robot. */
   placement: PlacementSchema.optional(),
+  /**
+   * Finish by (ISO 8601, UTC). Within a priority band the dispatcher places the earliest deadline
+   * first; absent: after every job with one.
+   */
+  deadline: z.iso.datetime().optional(),
 });

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'tools-chaos',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
