@@ -23,6 +23,7 @@ import { ListQuery as JobListQuery } from '../jobs/jobs.controller';
 import { AddItemBody } from '../queues/queues.controller';
 import { PutBody as PutSecretBody } from '../secrets/secrets.controller';
 import { ListQuery as RobotListQuery } from '../robots/robots.controller';
+import { EnrolBody, EnrolmentBody } from '../robot-credentials/robot-credentials.controller';
 import { CreateBody as CreateScheduleBody } from '../schedules/schedules.controller';
 import { TriggerBody } from '../workflows/workflows.controller';
 
@@ -129,6 +130,20 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     query: RobotListQuery,
   },
   'GET /api/v1/robots/:robotId': { tag: 'robots', summary: 'One robot' },
+  'POST /api/v1/robots/:robotId/enrolment': {
+    tag: 'robots',
+    summary: 'A one-time enrolment token for a robot’s NATS credentials (shown once)',
+    body: EnrolmentBody,
+  },
+  'POST /api/v1/robots/enrol': {
+    tag: 'robots',
+    summary: 'A robot exchanges its enrolment token and public key for its NATS user JWT',
+    body: EnrolBody,
+  },
+  'POST /api/v1/robots/:robotId/revoke': {
+    tag: 'robots',
+    summary: 'Revoke a robot’s NATS credentials: its connections close at once',
+  },
 
   'GET /api/v1/metrics/fleet': {
     tag: 'metrics',
