@@ -178,6 +178,8 @@ export {
   QueueItemCompleted,
   QueueItemFailed,
   QueueItemReleased,
+  QueueItemAtRisk,
+  QueueItemDeadlineMissed,
   QUEUE_EVENTS,
   QUEUE_ITEM_EVENTS,
   QUEUE_TRIGGER_EVENTS,
