@@ -77,8 +77,9 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          // Benchmarks run the robot's job runner in their own process and report the dispatcher's defaults.
-          allow: ['@aether/robot/in-process', '@aether/dispatcher/config'],
+          // Benchmarks run the robot's job runner in their own process, report the dispatcher's defaults
+          // and replay backlogs through its queue order.
+          allow: ['@aether/robot/in-process', '@aether/dispatcher/config', '@aether/dispatcher/deadlines'],
           depConstraints,
         },
       ],

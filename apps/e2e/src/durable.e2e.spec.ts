@@ -172,6 +172,58 @@ describe('durable execution: release on SIGTERM, resume after SIGKILL, both far 
     expect(holder.child.signalCode ?? holder.child.exitCode).toBe('SIGTERM');
   });
 
+  it('SIGKILL inside a step that is not idempotent (no automatic retry): the job waits for an operator; skip-step and fail resolve it', async () => {
+    const parkedByKill = async (runId: string, standby: string) => {
+      await platform.stack.addRobot(standby);
+      const jobId = await trigger(RELEASED.id, runId);
+      const holder = await midJob(jobId);
+      holder.child.kill('SIGKILL');
+      const history = await waitFor(
+        jobId,
+        (h) => h.some((e) => e.type === 'JobNeedsAttention'),
+        'the job waiting for an operator',
+      );
+      expect(history.at(-1)).toMatchObject({ type: 'JobNeedsAttention', data: { stepKey: 's2' } });
+      return jobId;
+    };
+
+    // skip-step: the operator saw the effect happen; s2 is not run again, the rest is.
+    const skipped = `park-skip${Date.now()}`;
+    const skippedJob = await parkedByKill(skipped, 'robot-standby-skip');
+    expect((await api('POST', `/api/v1/jobs/${skippedJob}/skip-step`, { note: 'it went in' })).status).toBe(
+      202,
+    );
+    const done = await waitFor(
+      skippedJob,
+      (h) => h.some((e) => e.type === 'JobCompleted'),
+      'the job completed',
+    );
+    // s2 was killed inside its request: the site saw it at most once, and nothing ran it again.
+    const afterSkip = stepCounts(done, skipped);
+    expect(afterSkip.map(({ started }) => started)).toEqual([1, 1, 1, 1, 1]);
+    expect(afterSkip.filter(({ key }) => key !== 's2').map(({ effects }) => effects)).toEqual([1, 1, 1, 1]);
+    expect(afterSkip[1].effects).toBeLessThanOrEqual(1);
+
+    // fail: the job fails for good and is dead-lettered at once; nothing runs again.
+    const failed = `park-fail${Date.now()}`;
+    const failedJob = await parkedByKill(failed, 'robot-standby-fail');
+    expect(
+      (await api('POST', `/api/v1/jobs/${failedJob}/fail`, { note: 'double-check by hand' })).status,
+    ).toBe(202);
+    const ended = await waitFor(
+      failedJob,
+      (h) => h.some((e) => e.type === 'JobDeadLettered'),
+      'dead-lettered',
+    );
+    expect(ended.find((e) => e.type === 'JobFailed')).toMatchObject({
+      data: { error: { code: 'FailedByOperator', retryable: false } },
+    });
+    const afterFail = stepCounts(ended, failed);
+    expect(afterFail.map(({ started }) => started)).toEqual([1, 1, 0, 0, 0]);
+    expect(afterFail[1].effects).toBeLessThanOrEqual(1);
+    expect(afterFail.slice(2).every(({ effects }) => effects === 0)).toBe(true);
+  });
+
   it('SIGKILL: the registry sees the closed connection and the standby resumes long before the lease', async () => {
     await platform.stack.addRobot('robot-standby');
     const runId = `kill${Date.now()}`;

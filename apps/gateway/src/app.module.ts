@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
@@ -38,6 +39,8 @@ import { RobotVitalsTrends } from './robots/robot-vitals';
 import { SECRET_VAULT, SecretsController } from './secrets/secrets.controller';
 import { SECRETS_LOGGER, SecretReadResponder } from './secrets/secret-read.responder';
 import { openVault } from './secrets/vault';
+import { RobotCredentialsController } from './robot-credentials/robot-credentials.controller';
+import { robotCredentialsProviders } from './robot-credentials/robot-credentials.provider';
 import { LIVE_LIMITS, LiveGateway } from './live/live.gateway';
 import { OpenApiController } from './openapi/openapi.controller';
 import type { LiveLimits } from './live/live-session';
@@ -51,6 +54,7 @@ export class GatewayModule {
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
           token: config.NATS_TOKEN,
+          ...(config.NATS_CREDS_FILE ? { creds: readFileSync(config.NATS_CREDS_FILE, 'utf8') } : {}),
           name: 'gateway',
           logger,
           streams: streamSettingsFrom(config),
@@ -74,6 +78,7 @@ export class GatewayModule {
         QuarantineController,
         MetricsController,
         SecretsController,
+        RobotCredentialsController,
         OpenApiController,
       ],
       providers: [
@@ -98,6 +103,7 @@ export class GatewayModule {
         },
         { provide: SECRETS_LOGGER, useValue: logger },
         SecretReadResponder,
+        ...robotCredentialsProviders(config),
         {
           provide: METRICS,
           useFactory: (ds: DataSource) => new MetricsQueries(ds),

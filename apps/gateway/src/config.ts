@@ -9,6 +9,13 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
     {
       NATS_URL: env.natsUrl,
       NATS_TOKEN: env.natsToken,
+      /** The gateway's own NATS `.creds` file, where the servers require credentials (ADR 38). */
+      NATS_CREDS_FILE: z.string().min(1).optional(),
+      /**
+       * The NATS operator and account seeds (ADR 38): with it the gateway enrols and revokes robots.
+       * As sensitive as the vault's master key.
+       */
+      NATS_AUTHORITY_FILE: z.string().min(1).optional(),
       ...topologyEnv,
       DATABASE_URL: env.databaseUrl,
       PORT: env.port(8080),

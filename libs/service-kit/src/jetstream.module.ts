@@ -40,6 +40,8 @@ export interface JetStreamModuleOptions {
   servers: string;
   /** The servers' token, when they require one. */
   token?: string;
+  /** The service's `.creds` text (ADR 38), where the servers require credentials. */
+  creds?: string;
   /** Connection name, e.g. the service name. */
   name: string;
   logger: Logger;
@@ -74,6 +76,7 @@ export class JetStreamModule {
             servers: options.servers,
             name: options.name,
             ...(options.token ? { token: options.token } : {}),
+            ...(options.creds ? { creds: options.creds } : {}),
           });
           void logStatus(nc, options.logger);
           const jsm = await jetstreamManager(nc);

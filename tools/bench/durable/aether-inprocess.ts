@@ -1,9 +1,10 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { JobRequested, RunJob, WorkflowVersionPublished, subjects } from '@aether/contracts';
+import { RunJob, WorkflowVersionPublished, subjects } from '@aether/contracts';
 import { EventStore, connectNats, ensureStreams } from '@aether/event-store';
 import { createNodeHandlers } from '@aether/nodes';
 import pino from 'pino';
 import { JobRunner, WorkflowCatalog } from '@aether/robot/in-process';
+import { requestedBy } from './requested';
 
 /** A workflow of `steps` no-op robot steps (`data.set`), each checkpointed as StepStarted + StepCompleted. */
 export function noopWorkflow(steps: number) {
@@ -61,11 +62,7 @@ export async function openAether(natsUrl: string, filesRoot: string) {
   async function runJob(steps: number): Promise<void> {
     const jobId = globalThis.crypto.randomUUID();
     const workflowId = `noop-${steps}`;
-    const requested = JobRequested.create({
-      tenantId: 'default',
-      aggregateId: jobId,
-      data: { workflowId, workflowVersion: 1, variables: {}, priority: 10, trigger: { kind: 'api' } },
-    });
+    const requested = requestedBy('default', jobId, workflowId);
     await store.append(subjects.event('default', 'job', jobId), [requested], 0);
     const work = RunJob.create({
       tenantId: 'default',

@@ -3,11 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { JobRequested, RunJob, STREAMS, WorkflowVersionPublished, newId, subjects } from '@aether/contracts';
+import { RunJob, STREAMS, WorkflowVersionPublished, newId, subjects } from '@aether/contracts';
 import { EventStore, ensureStreams } from '@aether/event-store';
 import { eventually, startNatsServer } from '@aether/testing';
 import { startServiceProcess, type ServiceProcess } from '@aether/platform';
 import { noopWorkflow } from '../dispatch/aether';
+import { requestedBy } from '../durable/requested';
 import { cpuSeconds, round, withLimit } from '../dispatch/measure';
 import { runnerMicrosPerJob } from './runner-cost';
 
@@ -93,11 +94,7 @@ async function dispatchJob(store: EventStore, js: JetStreamClient): Promise<void
   const jobId = newId();
   const subject = subjects.event(TENANT, 'job', jobId);
   const work = subjects.robotWork(TENANT, ROBOT);
-  const requested = JobRequested.create({
-    tenantId: TENANT,
-    aggregateId: jobId,
-    data: { workflowId: WORKFLOW, workflowVersion: 1, variables: {}, priority: 10, trigger: { kind: 'api' } },
-  });
+  const requested = requestedBy(TENANT, jobId, WORKFLOW);
   const afterRequest = await store.append(subject, [requested], 0);
   const run = RunJob.create({
     tenantId: TENANT,

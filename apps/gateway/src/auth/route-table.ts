@@ -53,11 +53,16 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
 
   'GET /api/v1/robots': READ,
   'GET /api/v1/robots/:robotId': READ,
+  // A robot's NATS credentials (ADR 38): the enrolment token authenticates the exchange.
+  'POST /api/v1/robots/:robotId/enrolment': ADMIN,
+  'POST /api/v1/robots/enrol': PUBLIC,
+  'POST /api/v1/robots/:robotId/revoke': ADMIN,
 
   // The console's read API (issue 21).
   'GET /api/v1/metrics/fleet': READ,
   'GET /api/v1/metrics/jobs': READ,
   'GET /api/v1/metrics/robots/:robotId': READ,
+  'GET /api/v1/metrics/analytics': READ,
 
   'GET /api/v1/dead-letters': READ,
   'GET /api/v1/dead-letters/:id': READ,

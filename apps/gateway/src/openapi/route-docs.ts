@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { DispatchPolicySchema, QueuePolicySchema } from '@aether/contracts';
 import {
+  AnalyticsQuerySchema,
+  AnalyticsSchema,
   FleetMetricsSchema,
   JobHistorySchema,
   JobsPageSchema,
@@ -23,6 +25,7 @@ import { ListQuery as JobListQuery } from '../jobs/jobs.controller';
 import { AddItemBody } from '../queues/queues.controller';
 import { PutBody as PutSecretBody } from '../secrets/secrets.controller';
 import { ListQuery as RobotListQuery } from '../robots/robots.controller';
+import { EnrolBody, EnrolmentBody } from '../robot-credentials/robot-credentials.controller';
 import { CreateBody as CreateScheduleBody } from '../schedules/schedules.controller';
 import { TriggerBody } from '../workflows/workflows.controller';
 
@@ -129,6 +132,20 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     query: RobotListQuery,
   },
   'GET /api/v1/robots/:robotId': { tag: 'robots', summary: 'One robot' },
+  'POST /api/v1/robots/:robotId/enrolment': {
+    tag: 'robots',
+    summary: 'A one-time enrolment token for a robot’s NATS credentials (shown once)',
+    body: EnrolmentBody,
+  },
+  'POST /api/v1/robots/enrol': {
+    tag: 'robots',
+    summary: 'A robot exchanges its enrolment token and public key for its NATS user JWT',
+    body: EnrolBody,
+  },
+  'POST /api/v1/robots/:robotId/revoke': {
+    tag: 'robots',
+    summary: 'Revoke a robot’s NATS credentials: its connections close at once',
+  },
 
   'GET /api/v1/metrics/fleet': {
     tag: 'metrics',
@@ -140,6 +157,12 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: 'The Jobs page: one page of jobs, filtered and sorted, by cursor',
     query: JobsQuerySchema,
     response: JobsPageSchema,
+  },
+  'GET /api/v1/metrics/analytics': {
+    tag: 'metrics',
+    summary: 'The Analytics page: throughput, success rate, durations per workflow, errors, retries, heals',
+    query: AnalyticsQuerySchema,
+    response: AnalyticsSchema,
   },
   'GET /api/v1/metrics/robots/:robotId': {
     tag: 'metrics',

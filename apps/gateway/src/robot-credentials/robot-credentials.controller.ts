@@ -1,0 +1,93 @@
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { z } from 'zod';
+import { AggregateIdSchema } from '@aether/contracts';
+import { EnrolmentRefusedError, type Principal, type RobotCredentials } from '@aether/identity';
+import { CurrentPrincipal } from '../auth/principal';
+import { parseOr400 } from '../common/validation';
+
+export const ROBOT_CREDENTIALS = Symbol('ROBOT_CREDENTIALS');
+
+export const EnrolmentBody = z
+  .object({
+    /** The robot's pool, when it pulls a pool's work besides its own. */
+    pool: AggregateIdSchema.optional(),
+    /** How long the token may be exchanged, seconds. Default 24 h. */
+    ttlSeconds: z
+      .number()
+      .int()
+      .positive()
+      .max(30 * 86_400)
+      .optional(),
+  })
+  .strict();
+
+export const EnrolBody = z
+  .object({
+    token: z.string().min(1).max(200),
+    /** The robot's own NATS user public key (`U…`); its seed never leaves the robot. */
+    publicKey: z.string().regex(/^U[A-Z2-7]{55}$/, 'a NATS user public key (U…)'),
+  })
+  .strict();
+
+/**
+ * Robots' NATS credentials (ADR 38): an admin issues a one-time enrolment token, the robot
+ * exchanges it for a user JWT on its own key, an admin revokes it. Answers 404 where the gateway
+ * holds no NATS authority (`NATS_AUTHORITY_FILE`).
+ */
+@Controller('api/v1/robots')
+export class RobotCredentialsController {
+  constructor(@Inject(ROBOT_CREDENTIALS) private readonly credentials: RobotCredentials | null) {}
+
+  @Post(':robotId/enrolment')
+  async issue(
+    @CurrentPrincipal() principal: Principal,
+    @Param('robotId') robotId: string,
+    @Body() body: unknown,
+  ) {
+    const id = parseOr400(AggregateIdSchema, robotId, 'robotId');
+    const { pool, ttlSeconds } = parseOr400(EnrolmentBody, body ?? {}, 'body');
+    return this.available().issueEnrolment({
+      tenantId: principal.tenantId,
+      robotId: id,
+      ...(pool ? { pool } : {}),
+      createdBy: principal.subject,
+      ...(ttlSeconds ? { ttlMs: ttlSeconds * 1000 } : {}),
+    });
+  }
+
+  @Post('enrol')
+  @HttpCode(200)
+  async enrol(@Body() body: unknown) {
+    const { token, publicKey } = parseOr400(EnrolBody, body ?? {}, 'body');
+    try {
+      return await this.available().enrol(token, publicKey);
+    } catch (error) {
+      if (error instanceof EnrolmentRefusedError) throw new UnauthorizedException('enrolment token refused');
+      throw error;
+    }
+  }
+
+  @Post(':robotId/revoke')
+  @HttpCode(204)
+  async revoke(@CurrentPrincipal() principal: Principal, @Param('robotId') robotId: string) {
+    const id = parseOr400(AggregateIdSchema, robotId, 'robotId');
+    if (!(await this.available().revoke(principal.tenantId, id, principal.subject)))
+      throw new NotFoundException(`robot ${robotId} has no credentials`);
+  }
+
+  private available(): RobotCredentials {
+    // Below 500: a gateway without NATS accounts has no such feature, nothing failed.
+    if (!this.credentials)
+      throw new NotFoundException('robot enrolment is not enabled: the gateway has no NATS_AUTHORITY_FILE');
+    return this.credentials;
+  }
+}
