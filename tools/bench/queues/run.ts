@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { subjects, type Envelope } from '@aether/contracts';
+import { RequestJob, newId, subjects, type Envelope } from '@aether/contracts';
 import {
   deadlineHitPct,
   queueOrder,
@@ -16,7 +16,7 @@ import { benchFailed } from '../failure';
 
 /**
  * `npm run bench:queues`: on one platform with 4 robots, no-op jobs/s (each job a RequestJob
- * with no robot step) against items/s through a queue trigger (`queue.next` → `queue.complete`
+ * published to JetStream, with no robot step) against items/s through a queue trigger (`queue.next` → `queue.complete`
  * per item, jobs started by the trigger), and the deadline hit rate of the dispatcher's order
  * (band, then EDF, with aging) against strict priority order on the same backlog.
  */
@@ -52,9 +52,19 @@ async function main(): Promise<void> {
       })().catch(() => undefined);
 
     await ok(platform, 'POST', '/api/v1/workflows', noopWorkflow('bench-noop'));
+    // As bench:dispatch requests them: RequestJob commands straight to JetStream, so the gateway's
+    // HTTP handling does not bound the figure the items are compared with.
+    const js = jetstream(nc);
     const jobsStarted = Date.now();
-    await withLimit(JOBS, 16, async () => {
-      await ok(platform, 'POST', '/api/v1/workflows/bench-noop/trigger', {});
+    await withLimit(JOBS, 256, async () => {
+      const command = RequestJob.create({
+        tenantId: 'default',
+        aggregateId: newId(),
+        data: { workflowId: 'bench-noop', variables: {}, priority: 10, trigger: { kind: 'api' } },
+      });
+      await js.publish(subjects.command('default', RequestJob.type), JSON.stringify(command), {
+        msgID: command.id,
+      });
     });
     await until(() => counts.JobCompleted >= JOBS, 'no-op jobs');
     const jobsPerS = JOBS / ((Date.now() - jobsStarted) / 1000);
