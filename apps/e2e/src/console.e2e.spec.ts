@@ -3,6 +3,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { subjects } from '@aether/contracts';
 import { connectNats } from '@aether/event-store';
 import {
+  AnalyticsSchema,
   FleetMetricsSchema,
   HealProposalListSchema,
   JobsPageSchema,
@@ -426,6 +427,35 @@ describe('the console', () => {
     await page.getByText('No open proposal').waitFor();
     const latest = await platform.api<{ version: number }>('GET', `/api/v1/workflows/${login.id}`);
     expect(latest.body.version).toBe(2);
+  });
+
+  it('charts what ran on Analytics (throughput, durations, errors, heals) and the last hour of waiting on Fleet', async () => {
+    const { status, body } = await platform.api('GET', '/api/v1/metrics/analytics?bucket=hour');
+    expect(status).toBe(200);
+    const figures = AnalyticsSchema.parse(body);
+    expect(figures.throughput).toHaveLength(7 * 24 + 1); // every hour of the last 7 days, the current one too
+    expect(figures.totals.completed).toBeGreaterThanOrEqual(4);
+    expect(figures.totals.failed).toBeGreaterThanOrEqual(1);
+    expect(figures.durations.map((d) => d.workflowId)).toContain('demo-order-entry');
+    expect(figures.errors).toContainEqual(expect.objectContaining({ nodeType: 'data.jsonParse' }));
+    expect(figures.healing.reduce((sum, p) => sum + p.applied, 0)).toBeGreaterThanOrEqual(1);
+    expect((await platform.api('GET', '/api/v1/metrics/analytics?bucket=week')).status).toBe(400);
+
+    await page.goto(`${platform.stack.gatewayUrl}/fleet`);
+    await page.getByRole('img', { name: /^Jobs waiting per priority band, last hour/ }).waitFor();
+    await screenshot(page, 'fleet-queue-hour');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Analytics' }).click();
+    await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
+    await page.getByRole('img', { name: /^Jobs finished per hour: Completed latest/ }).waitFor();
+    await page.getByRole('img', { name: /^Five slowest workflows by p90/ }).waitFor();
+    await page
+      .getByRole('img', { name: /^Failed steps by node type and error code: data\.jsonParse/ })
+      .waitFor();
+    await page.getByRole('img', { name: /^Heals applied per hour/ }).waitFor();
+    await page.getByLabel('Durations of').selectOption('demo-order-entry');
+    await page.getByRole('img', { name: /^p50 \/ p90 \/ p99 of demo-order-entry per hour/ }).waitFor();
+    await screenshot(page, 'analytics');
+    expect(await seriousA11yViolations(page)).toEqual([]);
   });
 
   it('leaves the API and service endpoints to the API', async () => {

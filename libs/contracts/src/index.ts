@@ -177,6 +177,8 @@ export {
   QueueItemCompleted,
   QueueItemFailed,
   QueueItemReleased,
+  QueueItemAtRisk,
+  QueueItemDeadlineMissed,
   QUEUE_EVENTS,
   QUEUE_ITEM_EVENTS,
   QUEUE_TRIGGER_EVENTS,

@@ -13,3 +13,4 @@ export {
 export { queueItemId } from './item-id';
 export { compareForTake } from './take-order';
 export { foldQueuePolicy, itemDeadline } from './queue-policy';
+export { itemDurationPercentile, itemsAtRisk } from './item-forecast';

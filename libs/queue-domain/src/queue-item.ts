@@ -21,7 +21,14 @@ export interface QueueItemState {
   readonly stepKey?: string;
   readonly robotId?: string;
   readonly output?: JsonObject;
-  readonly error?: { readonly exception: QueueException | 'released'; readonly message: string };
+  readonly error?: { readonly exception: QueueException | 'released' | 'deadline'; readonly message: string };
+  /** When the current (or last) attempt started and when the item ended, from the events' times. */
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  /** `QueueItemAtRisk` was raised. */
+  readonly atRisk?: boolean;
+  /** `QueueItemDeadlineMissed` was raised. */
+  readonly deadlineMissed?: boolean;
 }
 
 export const initialQueueItemState: QueueItemState = { status: 'absent', maxRetries: 0, attempts: 0 };
@@ -45,7 +52,9 @@ export type QueueItemCommand =
       readonly exception: QueueException;
       readonly message: string;
     }
-  | { readonly type: 'ReleaseItem'; readonly jobId: string; readonly reason: string };
+  | { readonly type: 'ReleaseItem'; readonly jobId: string; readonly reason: string }
+  | { readonly type: 'FlagAtRisk'; readonly predictedFinish: string; readonly ahead: number }
+  | { readonly type: 'MissDeadline'; readonly now: string; readonly consequence: 'keep' | 'fail' };
 
 /** The facts a command produces, as `{type, data}`; the shell wraps them in envelopes. */
 export type QueueItemFact = {
@@ -144,6 +153,26 @@ export function decideQueueItem(state: QueueItemState, command: QueueItemCommand
         },
       ];
     }
+    case 'FlagAtRisk': {
+      if (state.atRisk || !state.deadline || isFinal(state)) return [];
+      if (Date.parse(command.predictedFinish) <= Date.parse(state.deadline)) return [];
+      return [
+        {
+          type: 'QueueItemAtRisk',
+          data: { deadline: state.deadline, predictedFinish: command.predictedFinish, ahead: command.ahead },
+        },
+      ];
+    }
+    case 'MissDeadline': {
+      if (state.deadlineMissed || !state.deadline || isFinal(state)) return [];
+      if (Date.parse(command.now) <= Date.parse(state.deadline)) return [];
+      return [
+        {
+          type: 'QueueItemDeadlineMissed',
+          data: { deadline: state.deadline, consequence: command.consequence },
+        },
+      ];
+    }
     case 'ReleaseItem': {
       if (state.status !== 'in-progress' || state.jobId !== command.jobId) return [];
       return [
@@ -154,6 +183,12 @@ export function decideQueueItem(state: QueueItemState, command: QueueItemCommand
       ];
     }
   }
+}
+
+const FINAL: ReadonlySet<QueueItemState['status']> = new Set(['successful', 'failed', 'abandoned', 'absent']);
+
+function isFinal(state: QueueItemState): boolean {
+  return FINAL.has(state.status);
 }
 
 function assertHeld(state: QueueItemState, jobId: string): void {
@@ -185,19 +220,32 @@ export function evolveQueueItem(state: QueueItemState, event: QueueItemEvent): Q
       return {
         ...state,
         status: 'in-progress',
+        startedAt: event.occurredAt,
         attempts: event.data.attempt,
         jobId: event.data.jobId,
         stepKey: event.data.stepKey,
         robotId: event.data.robotId,
       };
     case 'QueueItemCompleted':
-      return { ...state, status: 'successful', output: event.data.output };
+      return { ...state, status: 'successful', output: event.data.output, finishedAt: event.occurredAt };
     case 'QueueItemFailed':
       return {
         ...state,
         status: event.data.retried ? 'retried' : 'failed',
         error: { exception: event.data.exception, message: event.data.message },
       };
+    case 'QueueItemAtRisk':
+      return { ...state, atRisk: true };
+    case 'QueueItemDeadlineMissed':
+      return event.data.consequence === 'fail'
+        ? {
+            ...state,
+            deadlineMissed: true,
+            status: 'failed',
+            finishedAt: event.occurredAt,
+            error: { exception: 'deadline', message: `deadline ${event.data.deadline} missed` },
+          }
+        : { ...state, deadlineMissed: true };
     case 'QueueItemReleased':
       return {
         ...state,

@@ -2,7 +2,9 @@ import {
   MessageRegistry,
   QUEUE_ITEM_EVENTS,
   QueueItemAdded,
+  QueueItemAtRisk,
   QueueItemCompleted,
+  QueueItemDeadlineMissed,
   QueueItemFailed,
   QueueItemReleased,
   QueueItemStarted,
@@ -98,5 +100,9 @@ function envelope(
       return QueueItemFailed.create({ ...base, data: fact.data });
     case 'QueueItemReleased':
       return QueueItemReleased.create({ ...base, data: fact.data });
+    case 'QueueItemAtRisk':
+      return QueueItemAtRisk.create({ ...base, data: fact.data });
+    case 'QueueItemDeadlineMissed':
+      return QueueItemDeadlineMissed.create({ ...base, data: fact.data });
   }
 }

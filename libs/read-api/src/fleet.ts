@@ -47,5 +47,17 @@ export const FleetMetricsSchema = z.object({
   needsAttention: z.number().int(),
   /** Running and needs-attention jobs, newest first (at most 50). */
   activeJobs: z.array(JobSummarySchema),
+  /**
+   * Waiting jobs per band at the end of each of the last 60 minutes, oldest first (the minute's
+   * start, the projection's clock); kept by the read model, so it survives a gateway restart.
+   */
+  queueDepthHistory: z.array(
+    z.object({
+      at: z.iso.datetime(),
+      high: z.number().int(),
+      normal: z.number().int(),
+      low: z.number().int(),
+    }),
+  ),
 });
 export type FleetMetrics = z.infer<typeof FleetMetricsSchema>;

@@ -71,3 +71,10 @@ export {
   type QuarantinedMessage,
   type ScheduleView,
 } from './operations';
+export {
+  ANALYTICS_BUCKETS,
+  AnalyticsQuerySchema,
+  AnalyticsSchema,
+  type Analytics,
+  type AnalyticsQuery,
+} from './analytics';

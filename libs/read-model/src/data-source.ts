@@ -12,6 +12,7 @@ import { Healing1764170000000 } from './migrations/1764170000000-healing';
 import { JobsByTime1764180000000 } from './migrations/1764180000000-jobs-by-time';
 import { JobCounts1765021000000 } from './migrations/1765021000000-job-counts';
 import { JobListIndexes1765030000000 } from './migrations/1765030000000-job-list-indexes';
+import { AnalyticsRollups1765040000000 } from './migrations/1765040000000-analytics-rollups';
 import { JobCountRow } from './entities/job-count.entity';
 
 export const READ_MODEL_ENTITIES = [
@@ -33,6 +34,7 @@ export const READ_MODEL_MIGRATIONS = [
   JobsByTime1764180000000,
   JobCounts1765021000000,
   JobListIndexes1765030000000,
+  AnalyticsRollups1765040000000,
 ];
 
 /** The read model's schema comes from migrations only; `synchronize` stays off. */

@@ -93,7 +93,7 @@ export class JobProjection {
   async reset(): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       await tx.query(
-        `TRUNCATE jobs, job_counts, job_steps, workflows, ${FLEET_TABLES.join(', ')}, ${HEALING_TABLES.join(', ')}`,
+        `TRUNCATE jobs, job_counts, queue_depth_minutes, job_hourly, job_steps, step_hourly, workflows, heal_hourly, ${FLEET_TABLES.join(', ')}, ${HEALING_TABLES.join(', ')}`,
       );
       await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [this.name]);
     });

@@ -3,6 +3,8 @@ import {
   JOB_STATUSES,
   PRIORITY_BANDS,
   bandOf,
+  type Analytics,
+  type AnalyticsQuery,
   type JobListItem,
   type JobSortKey,
   type JobStatus,
@@ -11,6 +13,7 @@ import {
   type JobsQuery,
   type PriorityBand,
 } from '@aether/read-api';
+import { AnalyticsQueries } from './analytics-queries';
 import { READ_MODEL_PROJECTION } from './job-projection';
 
 /** Statuses of a job that waits for a robot. */
@@ -27,19 +30,64 @@ export interface FleetJobFigures {
   needsAttention: number;
   /** Running and needs-attention jobs, newest first, at most `activeLimit`. */
   activeJobs: JobSummary[];
+  /** The most jobs waiting at once per band in each of the last 60 minutes, oldest first. */
+  queueDepthHistory: QueueDepthPoint[];
+}
+
+export interface QueueDepthPoint {
+  /** Start of the minute. */
+  at: string;
+  high: number;
+  normal: number;
+  low: number;
+}
+
+/**
+ * The last `minutes` minutes up to `now`: a band's peak in a minute it changed in, else what it
+ * was left at by its latest change before (`rows` oldest first, with the last change before the
+ * window).
+ */
+export function depthHistory(
+  rows: readonly { minute: Date; band: PriorityBand; jobs: number; peak: number }[],
+  now: Date,
+  minutes = 60,
+): QueueDepthPoint[] {
+  const end = Math.floor(now.getTime() / 60_000) * 60_000;
+  const current: Record<PriorityBand, number> = { high: 0, normal: 0, low: 0 };
+  const points: QueueDepthPoint[] = [];
+  let next = 0;
+  for (let at = end - (minutes - 1) * 60_000; at <= end; at += 60_000) {
+    const point = { at: new Date(at).toISOString(), ...current };
+    while (next < rows.length && (rows[next]?.minute.getTime() ?? Infinity) <= at) {
+      const row = rows[next++];
+      if (!row) continue;
+      current[row.band] = row.jobs;
+      point[row.band] = row.minute.getTime() === at ? row.peak : row.jobs;
+    }
+    points.push(point);
+  }
+  return points;
 }
 
 /** The console's aggregate reads: from rollups (`job_counts`) and indexed lookups, never a scan of jobs. */
 export class MetricsQueries {
   constructor(private readonly dataSource: DataSource) {}
 
+  /** The Analytics page over a time range: see `AnalyticsQueries`. */
+  analytics(
+    tenantId: string,
+    range: { from: Date; to: Date; bucket: AnalyticsQuery['bucket'] },
+  ): Promise<Analytics> {
+    return new AnalyticsQueries(this.dataSource).analytics(tenantId, range);
+  }
+
   /** One page of the job list: see `jobsPage`. */
   jobs(tenantId: string, query: JobsQuery): Promise<JobsPage> {
     return jobsPage(this.dataSource, tenantId, query);
   }
 
-  async fleetJobs(tenantId: string, activeLimit = 50): Promise<FleetJobFigures> {
-    const [counts, [{ dead }], active] = await Promise.all([
+  async fleetJobs(tenantId: string, activeLimit = 50, now = new Date()): Promise<FleetJobFigures> {
+    const [counts, [{ dead }], active, depthRows] = await Promise.all([
       this.dataSource.query(
         'SELECT status, priority, jobs FROM job_counts WHERE tenant_id = $1 AND jobs > 0',
         [tenantId],
@@ -52,6 +100,15 @@ export class MetricsQueries {
            FROM jobs WHERE tenant_id = $1 AND status = ANY($2) ORDER BY requested_at DESC LIMIT $3`,
         [tenantId, ACTIVE_STATUSES, activeLimit],
       ) as Promise<ActiveRow[]>,
+      // Each band's changes in the window, and its last change before it (the value it starts at).
+      this.dataSource.query(
+        `(SELECT minute, band, jobs, peak FROM queue_depth_minutes WHERE tenant_id = $1 AND minute > $2)
+         UNION ALL
+         (SELECT DISTINCT ON (band) minute, band, jobs, peak FROM queue_depth_minutes
+           WHERE tenant_id = $1 AND minute <= $2 ORDER BY band, minute DESC)
+         ORDER BY minute`,
+        [tenantId, new Date(Math.floor(now.getTime() / 60_000) * 60_000 - 59 * 60_000)],
+      ) as Promise<{ minute: Date; band: PriorityBand; jobs: string; peak: string }[]>,
     ]);
     const byStatus = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<
       JobStatus,
@@ -78,6 +135,15 @@ export class MetricsQueries {
         requestedAt: row.requested_at.toISOString(),
         startedAt: row.started_at?.toISOString() ?? null,
       })),
+      queueDepthHistory: depthHistory(
+        depthRows.map((row) => ({
+          minute: row.minute,
+          band: row.band,
+          jobs: Number(row.jobs),
+          peak: Number(row.peak),
+        })),
+        now,
+      ),
     };
   }
 }

@@ -6,6 +6,7 @@ import { registerLogin } from './login';
 import { registerQuarantine } from './quarantine';
 import { registerQueues } from './queues';
 import { registerReplay } from './replay';
+import { registerRobots } from './robots';
 import { registerTail } from './tail';
 import { registerValidate } from './validate';
 
@@ -22,4 +23,5 @@ export const commands: RegisterCommand[] = [
   registerHeal,
   registerAudit,
   registerQueues,
+  registerRobots,
 ];

@@ -87,6 +87,7 @@ export class AppComponent {
   protected readonly links = [
     { path: '/fleet', label: 'Fleet' },
     { path: '/jobs', label: 'Jobs' },
+    { path: '/analytics', label: 'Analytics' },
     { path: '/workflows', label: 'Workflows' },
     { path: '/schedules', label: 'Schedules' },
     { path: '/dead-letters', label: 'Dead letters' },

@@ -10,7 +10,8 @@ export const appConfig: ApplicationConfig = {
     provideBrowserGlobalErrorListeners(),
     provideRouter(routes, withComponentInputBinding()),
     provideHttpClient(withInterceptors([authInterceptor])),
-    // ngx-charts animates its bars and lines.
-    provideAnimationsAsync(),
+    // ngx-charts declares animations for its bars and lines; 'noop' draws them at once (a calm
+    // page that redraws every few seconds, and no half-drawn line in a screenshot).
+    provideAnimationsAsync('noop'),
   ],
 };

@@ -25,6 +25,11 @@ export const routes: Routes = [
     loadComponent: () => import('./dead-letters/dead-letters.page'),
   },
   {
+    path: 'analytics',
+    title: 'Analytics · Aether',
+    loadComponent: () => import('./analytics/analytics.page'),
+  },
+  {
     path: 'schedules',
     title: 'Schedules · Aether',
     loadComponent: () => import('./schedules/schedules.page'),

@@ -62,6 +62,7 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/metrics/fleet': READ,
   'GET /api/v1/metrics/jobs': READ,
   'GET /api/v1/metrics/robots/:robotId': READ,
+  'GET /api/v1/metrics/analytics': READ,
 
   'GET /api/v1/dead-letters': READ,
   'GET /api/v1/dead-letters/:id': READ,

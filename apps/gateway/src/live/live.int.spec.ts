@@ -234,6 +234,25 @@ describe('the live feed (WebSocket)', () => {
     expect(client.jobSeqs()).toEqual(followed.seqs);
   });
 
+  it("never shows a job of another tenant, even to a client that names the job's id", async () => {
+    const theirs = await appendJob({ tenantId: 'acme', steps: 1 });
+    const snooper = await open('admin');
+    snooper.subscribe({ jobId: theirs.jobId, since: 0 });
+    const owner = await open('viewer', 'acme');
+    owner.subscribe({ jobId: theirs.jobId, since: 0 });
+    await owner.until(() => owner.jobSeqs().includes(theirs.seqs.at(-1)!), "the owner's last step");
+    // The same connection then follows a job of its own tenant: its feed was live all along.
+    const ours = await appendJob({ steps: 1 });
+    snooper.subscribe({ jobId: ours.jobId, since: 0 });
+    await snooper.until(() => snooper.jobSeqs().includes(ours.seqs.at(-1)!), 'its own job');
+    expect(snooper.jobSeqs().some((seq) => theirs.seqs.includes(seq))).toBe(false);
+    const seen = snooper.frames
+      .filter((f) => f.event === 'job')
+      .map((f) => LiveJobUpdateSchema.parse(f.data));
+    expect(seen.map((update) => update.jobId)).not.toContain(theirs.jobId);
+    expect(owner.jobSeqs()).toEqual(theirs.seqs);
+  });
+
   it('loses nothing and repeats nothing when the connection dies mid-stream and the client resumes from its last sequence', async () => {
     const first = await open('viewer');
     first.subscribe({ channels: ['jobs'] });

@@ -9,6 +9,9 @@ import {
 } from '@nestjs/common';
 import { AggregateIdSchema, VITALS_TREND } from '@aether/contracts';
 import {
+  AnalyticsQuerySchema,
+  AnalyticsSchema,
+  type Analytics,
   FleetMetricsSchema,
   RobotMetricsSchema,
   type RobotMetrics,
@@ -50,6 +53,7 @@ export class MetricsController {
       deadLetters: jobs.deadLetters,
       needsAttention: jobs.needsAttention,
       activeJobs: jobs.activeJobs,
+      queueDepthHistory: jobs.queueDepthHistory,
     });
   }
 
@@ -84,4 +88,19 @@ export class MetricsController {
       recentJobs: jobs.items,
     });
   }
+
+  /** The Analytics page: throughput, success, durations, errors, retries and heals over a range. */
+  @Get('analytics')
+  async analytics(@Tenant() tenantId: string, @Query() query: unknown): Promise<Analytics> {
+    const { from, to, bucket } = parseOr400(AnalyticsQuerySchema, query, 'query');
+    const end = to ? new Date(to) : new Date();
+    const start = from ? new Date(from) : new Date(end.getTime() - 7 * DAY_MS);
+    if (start >= end || end.getTime() - start.getTime() > 93 * DAY_MS)
+      throw new BadRequestException({
+        problems: [{ path: 'query.from', message: 'from must be before to, at most 93 days apart' }],
+      });
+    return AnalyticsSchema.parse(await this.metrics.analytics(tenantId, { from: start, to: end, bucket }));
+  }
 }
+
+const DAY_MS = 86_400_000;

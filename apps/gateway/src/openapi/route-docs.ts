@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import { DispatchPolicySchema, QueuePolicySchema } from '@aether/contracts';
 import {
+  AnalyticsQuerySchema,
+  AnalyticsSchema,
   FleetMetricsSchema,
   JobHistorySchema,
   JobsPageSchema,
@@ -155,6 +157,12 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: 'The Jobs page: one page of jobs, filtered and sorted, by cursor',
     query: JobsQuerySchema,
     response: JobsPageSchema,
+  },
+  'GET /api/v1/metrics/analytics': {
+    tag: 'metrics',
+    summary: 'The Analytics page: throughput, success rate, durations per workflow, errors, retries, heals',
+    query: AnalyticsQuerySchema,
+    response: AnalyticsSchema,
   },
   'GET /api/v1/metrics/robots/:robotId': {
     tag: 'metrics',

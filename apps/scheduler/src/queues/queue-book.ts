@@ -82,6 +82,19 @@ export class QueueBook {
     return undefined;
   }
 
+  /** The queue's items that have not ended (waiting, retried or in progress). */
+  unfinished(tenantId: string, queue: string): BookedItem[] {
+    return this.itemsOf(tenantId, queue).filter((item) =>
+      ['new', 'retried', 'in-progress'].includes(item.state.status),
+    );
+  }
+
+  itemsOf(tenantId: string, queue: string): BookedItem[] {
+    return [...this.items.values()].filter(
+      (item) => item.tenantId === tenantId && item.state.queue === queue,
+    );
+  }
+
   inProgress(): BookedItem[] {
     return [...this.items.values()].filter((item) => item.state.status === 'in-progress');
   }

@@ -10,7 +10,7 @@ import {
 } from '@aether/contracts';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { queueItemId } from '@aether/queue-domain';
-import { QueueItems } from '@aether/queues';
+import { QueueItems, queueItemEvents } from '@aether/queues';
 import { createLogger } from '@aether/service-kit';
 import { eventually } from '@aether/testing';
 import { QueueKeeper } from './queue-keeper';
@@ -165,6 +165,36 @@ describe('queue keeper (real nats-server)', () => {
       priority: 12,
     });
     expect(await op('nowhere', 'add', body)).toMatchObject({ ok: false, code: 'UnknownQueue' });
+  });
+
+  it('records a missed deadline once: kept waiting, or failed when the queue says so', async () => {
+    for (const [queue, onDeadlineMissed] of [
+      ['late-keep', 'keep'],
+      ['late-fail', 'fail'],
+    ] as const)
+      await jet.store.append(
+        subjects.event(tenantId, 'queue', queue),
+        [QueueDefined.create({ tenantId, aggregateId: queue, data: { maxRetries: 0, onDeadlineMissed } })],
+        'any',
+      );
+    const soon = new Date(Date.now() + 300).toISOString();
+    await add('late-keep', 'k-1', 10, soon);
+    await add('late-fail', 'f-1', 10, soon);
+    const kept = await eventually(async () => {
+      const { state } = await items.read(tenantId, queueItemId('late-keep', 'k-1'));
+      return state.deadlineMissed ? state : undefined;
+    });
+    expect(kept.status).toBe('new');
+    const failed = await eventually(async () => {
+      const { state } = await items.read(tenantId, queueItemId('late-fail', 'f-1'));
+      return state.deadlineMissed ? state : undefined;
+    });
+    expect(failed).toMatchObject({ status: 'failed', error: { exception: 'deadline' } });
+    const history = await jet.store.read(
+      subjects.event(tenantId, 'queue-item', queueItemId('late-keep', 'k-1')),
+      queueItemEvents,
+    );
+    expect(history.events.filter(({ event }) => event.type === 'QueueItemDeadlineMissed')).toHaveLength(1);
   });
 
   it('gives a step that asks again (after a crash) the item it already holds', async () => {

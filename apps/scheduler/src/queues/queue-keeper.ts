@@ -33,6 +33,8 @@ import {
   QueueItemRejected,
   foldQueuePolicy,
   itemDeadline,
+  itemDurationPercentile,
+  itemsAtRisk,
   queueItemId,
   type QueueItemCommand,
   type QueueItemState,
@@ -289,6 +291,7 @@ export class QueueKeeper {
   private async sweep(): Promise<void> {
     await this.caughtUp;
     await this.releaseEndedJobs();
+    await this.watchDeadlines(Date.now());
     for (const { tenantId, queue, policy } of this.book.queues())
       if (policy.trigger && !this.stopped) await this.fireTrigger(tenantId, queue, policy);
   }
@@ -299,6 +302,47 @@ export class QueueKeeper {
       const last = await this.lastJobEvent(item.tenantId, jobId);
       if (!last || !FINAL_JOB_EVENTS.has(last.type)) continue;
       await this.release(item, jobId, last.type);
+    }
+  }
+
+  /**
+   * Items past their deadline get `QueueItemDeadlineMissed` (and fail when the queue says so);
+   * waiting items whose predicted finish (take order, the trigger's concurrent jobs, the queue's
+   * p95 item duration) passes their deadline get `QueueItemAtRisk`, once each.
+   */
+  private async watchDeadlines(now: number): Promise<void> {
+    for (const { tenantId, queue, policy } of this.book.queues()) {
+      if (this.stopped) return;
+      for (const item of this.book.unfinished(tenantId, queue))
+        if (item.state.deadline && !item.state.deadlineMissed && Date.parse(item.state.deadline) < now)
+          await this.decide(item, {
+            type: 'MissDeadline',
+            now: new Date(now).toISOString(),
+            consequence: policy.onDeadlineMissed ?? 'keep',
+          });
+      const p95 = itemDurationPercentile(
+        this.book.itemsOf(tenantId, queue).map((item) => item.state),
+        95,
+      );
+      if (p95 === undefined) continue;
+      const waiting = this.book
+        .waiting(tenantId, queue)
+        .map((booked) => ({ booked, ...(booked.state.deadline ? { deadline: booked.state.deadline } : {}) }));
+      for (const risk of itemsAtRisk(waiting, now, policy.trigger?.maxConcurrentJobs ?? 1, p95))
+        if (!risk.item.booked.state.atRisk)
+          await this.decide(risk.item.booked, {
+            type: 'FlagAtRisk',
+            predictedFinish: new Date(risk.predictedFinish).toISOString(),
+            ahead: risk.ahead,
+          });
+    }
+  }
+
+  private async decide(item: BookedItem, command: QueueItemCommand): Promise<void> {
+    const result = await this.items.execute(item.tenantId, item.itemId, command);
+    for (const event of result.appended) {
+      this.book.applyItem(item.tenantId, item.itemId, event);
+      this.logger.warn({ itemId: item.itemId, type: event.type, data: event.data }, 'queue item deadline');
     }
   }
 

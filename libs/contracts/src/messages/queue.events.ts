@@ -44,6 +44,8 @@ export const QueuePolicySchema = z
     /** An item must finish within this many ms of being added; its deadline is at most `addedAt + slaMs`. */
     slaMs: z.number().int().positive().optional(),
     trigger: QueueTriggerSchema.optional(),
+    /** What a missed deadline does to an item not yet finished: `keep` it waiting (default) or `fail` it. */
+    onDeadlineMissed: z.enum(['keep', 'fail']).optional(),
   })
   .strict();
 export type QueuePolicy = z.infer<typeof QueuePolicySchema>;
@@ -147,6 +149,31 @@ export const QueueItemReleased = defineMessage({
   }),
 });
 
+/**
+ * The item's predicted finish (its place in the take order, the trigger's concurrent jobs and the
+ * queue's measured item duration, p95) passes its deadline: add robots before it is missed.
+ * Once per item.
+ */
+export const QueueItemAtRisk = defineMessage({
+  ...item,
+  type: 'QueueItemAtRisk',
+  version: 1,
+  schema: z.object({
+    deadline: z.iso.datetime(),
+    predictedFinish: z.iso.datetime(),
+    /** Items taken before it. */
+    ahead: z.number().int().nonnegative(),
+  }),
+});
+
+/** The deadline passed before the item finished; `fail` ends it (the queue's `onDeadlineMissed`). */
+export const QueueItemDeadlineMissed = defineMessage({
+  ...item,
+  type: 'QueueItemDeadlineMissed',
+  version: 1,
+  schema: z.object({ deadline: z.iso.datetime(), consequence: z.enum(['keep', 'fail']) }),
+});
+
 export const QUEUE_EVENTS = [QueueDefined] as const;
 export type QueueEvent = MessageOf<typeof QueueDefined>;
 export const QUEUE_TRIGGER_EVENTS = [QueueJobsStarted] as const;
@@ -157,6 +184,8 @@ export const QUEUE_ITEM_EVENTS = [
   QueueItemCompleted,
   QueueItemFailed,
   QueueItemReleased,
+  QueueItemAtRisk,
+  QueueItemDeadlineMissed,
 ] as const;
 export type QueueItemEvent = MessageOf<(typeof QUEUE_ITEM_EVENTS)[number]>;
 

@@ -24,6 +24,7 @@ const fleet = (overrides: Partial<FleetMetrics>): FleetMetrics => ({
   deadLetters: 0,
   needsAttention: 0,
   activeJobs: [],
+  queueDepthHistory: [],
   ...overrides,
 });
 

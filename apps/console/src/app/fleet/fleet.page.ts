@@ -7,7 +7,8 @@ import { FleetApi } from '../core/fleet-api';
 import { LiveFeed } from '../core/live-feed';
 import { polled } from '../core/polled';
 import { BarChartComponent } from '../shared/charts/bar-chart.component';
-import { queueDepthBars } from '../shared/charts/chart-data';
+import { queueDepthBars, trendLines } from '../shared/charts/chart-data';
+import { LineChartComponent } from '../shared/charts/line-chart.component';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { StatusBadgeComponent } from '../shared/status-badge.component';
 import { TimeComponent } from '../shared/time.component';
@@ -17,7 +18,14 @@ import { fleetTiles } from './fleet-tiles';
 @Component({
   selector: 'ae-fleet-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [BarChartComponent, EmptyStateComponent, RouterLink, StatusBadgeComponent, TimeComponent],
+  imports: [
+    BarChartComponent,
+    EmptyStateComponent,
+    LineChartComponent,
+    RouterLink,
+    StatusBadgeComponent,
+    TimeComponent,
+  ],
   templateUrl: './fleet.page.html',
   styleUrl: './fleet.page.css',
 })
@@ -38,4 +46,12 @@ export default class FleetPage {
   });
   protected readonly depth = computed(() => queueDepthBars(this.fleet()?.queueDepth ?? []));
   protected readonly waiting = computed(() => this.depth().reduce((sum, bar) => sum + bar.value, 0));
+  protected readonly depthLines = computed(() =>
+    trendLines(this.fleet()?.queueDepthHistory ?? [], { High: 'high', Normal: 'normal', Low: 'low' }),
+  );
+  protected readonly waitedThisHour = computed(
+    () =>
+      this.waiting() > 0 ||
+      (this.fleet()?.queueDepthHistory ?? []).some((p) => p.high + p.normal + p.low > 0),
+  );
 }
