@@ -320,6 +320,57 @@ describe('the console', () => {
     expect(requeued.map((event) => event.type)).toContain('JobRequeued');
   });
 
+  it("shows a failed browser step's screenshot and DOM snapshot on the job's page", async () => {
+    const missing = {
+      id: 'console-missing',
+      inputs: { siteUrl: { type: 'string', required: true } },
+      defaults: { timeoutMs: 1500 },
+      nodes: [
+        { id: 'open', type: 'browser.goto', params: { url: '{{ inputs.siteUrl }}/login' }, next: 'press' },
+        { id: 'press', type: 'browser.click', params: { selector: '#no-such-button' } },
+      ],
+    };
+    expect((await platform.api('POST', '/api/v1/workflows', missing)).status).toBe(201);
+    await platform.api('PUT', `/api/v1/workflows/${missing.id}/dispatch-policy`, { retry: { delaysMs: [] } });
+    const { body } = await platform.api<{ jobId: string }>(
+      'POST',
+      `/api/v1/workflows/${missing.id}/trigger`,
+      {
+        variables: { siteUrl: platform.site.url },
+      },
+    );
+    expect((await waitForJob(platform.stack.gatewayUrl, body.jobId, 60_000)).status).toBe('failed');
+    const failed = (await platform.events(body.jobId)).find((event) => event.type === 'StepFailed');
+    const artifacts = (failed?.data['artifacts'] ?? []) as { kind: string; ref: string }[];
+    expect(artifacts.map((a) => a.kind).sort()).toEqual(['dom', 'screenshot']);
+    const fetchArtifact = (jobId: string, ref: string) =>
+      fetch(`${platform.stack.gatewayUrl}/api/v1/jobs/${jobId}/artifact?ref=${encodeURIComponent(ref)}`, {
+        headers: gatewayHeaders(platform.stack.gatewayUrl),
+      });
+    const shot = await fetchArtifact(body.jobId, artifacts.find((a) => a.kind === 'screenshot')?.ref ?? '');
+    expect(shot.headers.get('content-type')).toBe('image/png');
+    expect(
+      Buffer.from(await shot.arrayBuffer())
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
+    const dom = await fetchArtifact(body.jobId, artifacts.find((a) => a.kind === 'dom')?.ref ?? '');
+    expect(dom.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await dom.text()).toContain('<html');
+    // Another job's events do not name it: not served through that job.
+    expect((await fetchArtifact(job.jobId, artifacts[0]?.ref ?? '')).status).toBe(404);
+
+    await page.goto(`${platform.stack.gatewayUrl}/jobs/${body.jobId}`);
+    const step = page.getByRole('listitem', { name: 'Step press' });
+    await step.locator('summary').click();
+    const image = step.getByRole('img', { name: 'Failure screenshot of press' });
+    await image.waitFor();
+    expect(await image.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(100);
+    await step.getByRole('link', { name: /^DOM snapshot of press/ }).waitFor();
+    await screenshot(page, 'job-failure-artifacts');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
   it('lists cron schedules with their next fire on Schedules, and says how to add a webhook', async () => {
     const created = await platform.api('POST', '/api/v1/schedules', {
       scheduleId: 'console-nightly',

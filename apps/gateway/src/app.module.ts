@@ -33,6 +33,7 @@ import { SchedulesController } from './schedules/schedules.controller';
 import { HealingController } from './healing/healing.controller';
 import { QueuesController } from './queues/queues.controller';
 import { MetricsController } from './metrics/metrics.controller';
+import { JobArtifactsController } from './jobs/job-artifacts.controller';
 import { QuarantineController } from './quarantine/quarantine.controller';
 import { RobotPresenceMirror } from './robots/robot-presence';
 import { RobotVitalsTrends } from './robots/robot-vitals';
@@ -68,6 +69,7 @@ export class GatewayModule {
         WorkflowsController,
         JobsController,
         JobControlController,
+        JobArtifactsController,
         RobotsController,
         DeadLettersController,
         SchedulesController,

@@ -9,6 +9,7 @@ export {
 export {
   STREAMS,
   KV_BUCKETS,
+  OBJECT_BUCKETS,
   subjects,
   parseEventSubject,
   type AggregateType,

@@ -34,6 +34,15 @@ export const STREAMS = {
 } as const;
 export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
 
+/** JetStream Object Store buckets. */
+export const OBJECT_BUCKETS = {
+  /**
+   * Step artifacts (failure screenshots, DOM snapshots, heal crops, downloads), written by robots;
+   * referenced from events as `obj://aether-artifacts/<name>`.
+   */
+  artifacts: 'aether-artifacts',
+} as const;
+
 /** JetStream KV buckets: state that is current-value, not history (presence, definitions). */
 export const KV_BUCKETS = {
   /** Robot presence, `<tenant>.<robotId>` → `RobotPresence`; written by the registry only. */

@@ -46,6 +46,8 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/jobs': READ,
   'GET /api/v1/jobs/:jobId': READ,
   'GET /api/v1/jobs/:jobId/events': READ,
+  // Only an artifact one of the job's own events names.
+  'GET /api/v1/jobs/:jobId/artifact': READ,
   'POST /api/v1/jobs/:jobId/cancel': RUN,
   'POST /api/v1/jobs/:jobId/retry-step': OPERATE,
   'POST /api/v1/jobs/:jobId/skip-step': OPERATE,

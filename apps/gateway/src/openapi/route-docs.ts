@@ -20,6 +20,7 @@ import { NoteBody } from '../common/validation';
 import { ListQuery as DeadLetterQuery } from '../dead-letters/dead-letters.controller';
 import { HealQuery, ProposalQuery, SelectorQuery } from '../healing/healing.controller';
 import { CreateBody as CreateHookBody } from '../hooks/hooks.controller';
+import { ArtifactQuery } from '../jobs/job-artifacts.controller';
 import { CancelBody } from '../jobs/job-control.controller';
 import { ListQuery as JobListQuery } from '../jobs/jobs.controller';
 import { AddItemBody } from '../queues/queues.controller';
@@ -108,6 +109,13 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: 'jobs',
     summary: "The job's history from the event store",
     response: JobHistorySchema,
+  },
+  'GET /api/v1/jobs/:jobId/artifact': {
+    tag: 'jobs',
+    summary:
+      "A step's stored artifact (failure screenshot, DOM snapshot as text, heal crop) named by the job's events",
+    query: ArtifactQuery,
+    responseType: 'application/octet-stream',
   },
   'POST /api/v1/jobs/:jobId/cancel': {
     tag: 'jobs',

@@ -1,8 +1,9 @@
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { OBJECT_BUCKETS } from '@aether/contracts';
 import { ArtifactNotFoundError, type ArtifactStore } from './artifact-store';
 
-export const ARTIFACTS_BUCKET = 'aether-artifacts';
+export const ARTIFACTS_BUCKET = OBJECT_BUCKETS.artifacts;
 const REF_PREFIX = `obj://${ARTIFACTS_BUCKET}/`;
 
 export interface ObjectStoreArtifactsOptions {

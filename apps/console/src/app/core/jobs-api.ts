@@ -21,6 +21,14 @@ export class JobsApi {
     return this.http.get<JobHistory>(`/api/v1/jobs/${encodeURIComponent(jobId)}/events`);
   }
 
+  /** A stored artifact a step of the job names (`ref` from its events), as bytes. */
+  artifact(jobId: string, ref: string): Observable<Blob> {
+    return this.http.get(`/api/v1/jobs/${encodeURIComponent(jobId)}/artifact`, {
+      params: { ref },
+      responseType: 'blob',
+    });
+  }
+
   /** Sends a control; a note goes in as `reason` for a cancel and `note` otherwise. */
   control(jobId: string, action: JobControl, note?: string): Observable<unknown> {
     const body = note ? (action === 'cancel' ? { reason: note } : { note }) : {};

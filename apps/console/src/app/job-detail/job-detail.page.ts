@@ -18,6 +18,7 @@ import { ConfirmDialogComponent } from '../shared/confirm-dialog.component';
 import { StatusBadgeComponent } from '../shared/status-badge.component';
 import { TimeComponent } from '../shared/time.component';
 import { duration } from '../shared/time-format';
+import { ArtifactComponent } from './artifact.component';
 import { buildStory, controlsFor, redacted } from './timeline';
 
 interface Loaded {
@@ -36,7 +37,7 @@ interface Pending {
 @Component({
   selector: 'ae-job-detail-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ConfirmDialogComponent, RouterLink, StatusBadgeComponent, TimeComponent],
+  imports: [ArtifactComponent, ConfirmDialogComponent, RouterLink, StatusBadgeComponent, TimeComponent],
   templateUrl: './job-detail.page.html',
   styleUrl: './job-detail.page.css',
 })

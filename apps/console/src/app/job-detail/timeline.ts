@@ -12,6 +12,8 @@ export interface StepAttempt {
   outcome: AttemptOutcome;
   output?: unknown;
   error?: { message: string; code?: string };
+  /** What the robot stored when the attempt failed: `screenshot`, `dom`. */
+  artifacts?: { kind: string; ref: string }[];
 }
 
 /** A heal of the step's selector: what the workflow said, what the healer found. */
@@ -21,6 +23,7 @@ export interface StepHeal {
   readonly healedSelector: string;
   readonly confidence: number;
   readonly applied: boolean;
+  readonly screenshotRef?: string;
 }
 
 export interface TimelineStep {
@@ -66,6 +69,14 @@ const record = (value: unknown): Record<string, unknown> | undefined =>
   value && typeof value === 'object' && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+const artifactsOf = (value: unknown): { kind: string; ref: string }[] =>
+  (Array.isArray(value) ? value : []).flatMap((item) => {
+    const artifact = record(item);
+    const kind = text(artifact?.['kind']);
+    const ref = text(artifact?.['ref']);
+    return kind && ref ? [{ kind, ref }] : [];
+  });
+
 const errorOf = (value: unknown) => {
   const error = record(value);
   const message = text(error?.['message']);
@@ -161,7 +172,10 @@ export function buildStory(events: readonly JobHistoryEvent[]): JobStory {
         attempt.durationMs = num(data['durationMs']);
         attempt.outcome = event.type === 'StepCompleted' ? 'completed' : 'failed';
         if (event.type === 'StepCompleted') attempt.output = data['output'];
-        else attempt.error = errorOf(data['error']);
+        else {
+          attempt.error = errorOf(data['error']);
+          attempt.artifacts = artifactsOf(data['artifacts']);
+        }
         break;
       }
       case 'SelectorHealed': {
@@ -172,6 +186,7 @@ export function buildStory(events: readonly JobHistoryEvent[]): JobStory {
           healedSelector: text(data['healedSelector']) ?? '',
           confidence: num(data['confidence']) ?? 0,
           applied: data['applied'] === true,
+          ...(text(data['screenshotRef']) ? { screenshotRef: text(data['screenshotRef']) } : {}),
         });
         break;
       }
