@@ -97,6 +97,8 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/secrets': BUILD,
   'PUT /api/v1/secrets/:name': BUILD,
   'DELETE /api/v1/secrets/:name': BUILD,
+  // Crypto-shredding: every secret of the tenant becomes unreadable for good.
+  'POST /api/v1/secrets/destroy-key': ADMIN,
 
   // Where each message came from and why it was set aside; never its body.
   'GET /api/v1/quarantine': READ,

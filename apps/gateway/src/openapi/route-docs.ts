@@ -24,7 +24,7 @@ import { ArtifactQuery } from '../jobs/job-artifacts.controller';
 import { CancelBody } from '../jobs/job-control.controller';
 import { ListQuery as JobListQuery } from '../jobs/jobs.controller';
 import { AddItemBody } from '../queues/queues.controller';
-import { PutBody as PutSecretBody } from '../secrets/secrets.controller';
+import { DestroyKeyBody, PutBody as PutSecretBody } from '../secrets/secrets.controller';
 import { ListQuery as RobotListQuery } from '../robots/robots.controller';
 import { EnrolBody, EnrolmentBody } from '../robot-credentials/robot-credentials.controller';
 import { CreateBody as CreateScheduleBody } from '../schedules/schedules.controller';
@@ -250,6 +250,11 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     body: PutSecretBody,
   },
   'DELETE /api/v1/secrets/:name': { tag: 'secrets', summary: 'Remove a secret' },
+  'POST /api/v1/secrets/destroy-key': {
+    tag: 'secrets',
+    summary: "Destroy the tenant's data key: every secret of the tenant is unreadable for good (admin)",
+    body: DestroyKeyBody,
+  },
 
   'GET /api/v1/quarantine': {
     tag: 'quarantine',

@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Delete,
@@ -7,6 +8,7 @@ import {
   Inject,
   NotFoundException,
   Param,
+  Post,
   Put,
 } from '@nestjs/common';
 import { z } from 'zod';
@@ -19,6 +21,9 @@ import { parseOr400 } from '../common/validation';
 export const SECRET_VAULT = Symbol('SECRET_VAULT');
 
 export const PutBody = z.object({ value: SecretValueSchema }).strict();
+
+/** Destroying a tenant's key names the tenant again, so a stray call cannot shred anything. */
+export const DestroyKeyBody = z.object({ confirmTenant: z.string().min(1).max(128) }).strict();
 
 /** The tenant's secrets: written and removed here, listed by name; a value is never answered. */
 @Controller('api/v1/secrets')
@@ -35,6 +40,20 @@ export class SecretsController {
     const secretName = parseOr400(SecretNameSchema, name, 'name');
     const { value } = parseOr400(PutBody, body ?? {}, 'body');
     return this.vault.write(principal.tenantId, secretName, value, principal.subject);
+  }
+
+  /**
+   * Crypto-shredding (ADR 36): the tenant's data key is purged, so every secret of the tenant,
+   * wherever a copy went, can never be opened again. Admin only; recorded as an audit event like
+   * every mutating call. A later write makes a new key.
+   */
+  @Post('destroy-key')
+  @HttpCode(204)
+  async destroyKey(@Tenant() tenantId: string, @Body() body: unknown) {
+    const { confirmTenant } = parseOr400(DestroyKeyBody, body ?? {}, 'body');
+    if (confirmTenant !== tenantId)
+      throw new BadRequestException('body.confirmTenant: must name your tenant to destroy its key');
+    await this.vault.destroyTenantKey(tenantId);
   }
 
   @Delete(':name')
