@@ -1,8 +1,18 @@
-/** Polls `probe` until it returns a value other than `undefined`, or fails with the last error. */
+export interface EventuallyOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+  what?: string;
+}
+
+/**
+ * Polls `probe` until it returns a value other than `undefined`, or fails with the last error.
+ * A probe that returns nothing (`() => expect(…)`) could never be done: it does not compile.
+ */
 export async function eventually<T>(
   probe: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {},
+  ...options: [T] extends [void] ? [probeMustReturnAValue: never] : [options?: EventuallyOptions]
 ): Promise<T> {
+  const { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = (options[0] ?? {}) as EventuallyOptions;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {

@@ -155,6 +155,26 @@ const mailboxes = () => z.union([mailbox(), z.array(mailbox()).min(1).max(100)])
 const sqlParams = () =>
   z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is a SQL identifier'), z.unknown());
 /** Checked at run time (the document holds a secret reference); the message never shows the value. */
+const connectionString = () =>
+  z
+    .string()
+    .regex(
+      /^(postgres|postgresql|mysql|mariadb):\/\//i,
+      'expected a postgres://, postgresql://, mysql:// or mariadb:// connection string',
+    );
+/**
+ * The params of both `db.*` nodes: a connection (a secret reference:
+ * `{{ secrets.<name> }}` holding e.g. `postgres://user:pw@host/db`), the SQL with `:name`
+ * placeholders, their values, and the most rows the step may return (default 1000; for
+ * `db.execute`, rows of a `RETURNING` clause).
+ */
+const sqlStep = (v: Lift) =>
+  z.strictObject({
+    connection: v(connectionString()),
+    sql: v(z.string().min(1).max(100_000)),
+    params: v(sqlParams()).optional(),
+    maxRows: v(z.number().int().min(1).max(100_000)).optional(),
+  });
 /** A work queue's name (`QueueNameSchema` in contracts). */
 const queueName = () =>
   z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'queue names are letters, digits, "_" and "-" (max 64)');
@@ -164,13 +184,6 @@ const queueItemId = () =>
     .min(1)
     .max(128)
     .regex(/^[A-Za-z0-9_-]+$/, 'an item id as queue.next returned it');
-const connectionString = () =>
-  z
-    .string()
-    .regex(
-      /^(postgres|postgresql|mysql|mariadb):\/\//i,
-      'expected a postgres://, postgresql://, mysql:// or mariadb:// connection string',
-    );
 const exactlyOne = (keys: readonly string[]) => (p: Record<string, unknown>) =>
   keys.filter((k) => p[k] !== undefined).length === 1;
 const oneOfMessage = (keys: readonly string[]) => ({
@@ -843,15 +856,7 @@ const definitions = [
     secretParams: ['connection'],
     outputs: '{ rows: Record<string, unknown>[], count: number, columns: string[] }',
     outputFields: ['rows', 'count', 'columns'],
-    build: (v) =>
-      z.strictObject({
-        /** A secret reference: `{{ secrets.<name> }}` holding e.g. `postgres://user:pw@host/db`. */
-        connection: v(connectionString()),
-        sql: v(z.string().min(1).max(100_000)),
-        params: v(sqlParams()).optional(),
-        /** Default `1000`. */
-        maxRows: v(z.number().int().min(1).max(100_000)).optional(),
-      }),
+    build: sqlStep,
   }),
   defineNode({
     type: 'db.execute',
@@ -862,14 +867,7 @@ const definitions = [
     secretParams: ['connection'],
     outputs: '{ affectedRows: number, rows: Record<string, unknown>[], alreadyApplied: boolean }',
     outputFields: ['affectedRows', 'rows', 'alreadyApplied'],
-    build: (v) =>
-      z.strictObject({
-        connection: v(connectionString()),
-        sql: v(z.string().min(1).max(100_000)),
-        params: v(sqlParams()).optional(),
-        /** Rows a `RETURNING` clause may give back. Default `1000`. */
-        maxRows: v(z.number().int().min(1).max(100_000)).optional(),
-      }),
+    build: sqlStep,
   }),
   // ------------------------------------------------------------------ pdf
   defineNode({
