@@ -88,9 +88,16 @@ describe('the console', () => {
   });
 
   it("opens a robot's page from Fleet: host, version, pools, its 24-hour trend and its latest jobs", async () => {
-    const { status, body } = await platform.api('GET', '/api/v1/metrics/robots/robot-1');
-    expect(status).toBe(200);
-    const robot = RobotMetricsSchema.parse(body);
+    // A robot's first heartbeat has no CPU figure yet (it is measured between two beats).
+    const robot = await eventually(
+      async () => {
+        const { status, body } = await platform.api('GET', '/api/v1/metrics/robots/robot-1');
+        expect(status).toBe(200);
+        const read = RobotMetricsSchema.parse(body);
+        return read.vitals?.hostCpuPercent === undefined ? undefined : read;
+      },
+      { timeoutMs: 30_000, what: "a heartbeat with the host's CPU figure" },
+    );
     expect(robot.robot).toMatchObject({ robotId: 'robot-1', hostname: expect.any(String) });
     expect(robot.vitals?.hostCpuPercent).toEqual(expect.any(Number));
     expect(robot.vitals?.pools.map((pool) => pool.name)).toContain('browserContexts');
