@@ -6,7 +6,8 @@ import { createInbox, connect, type Msg } from '@nats-io/transport-node';
  * consumer one message at a time with a robot's best pattern: the ack of a message and the pull
  * for the next are one `+NXT` message on the ack subject (the server takes the ack, then the
  * pull), so it holds one message at a time and makes one socket write per message. The pulls are
- * `no_wait`, so a puller that finds nothing left answers `{ done, cpuMs }` at once.
+ * `no_wait`, so a puller that finds nothing left answers `{ done, cpuMs }` at once (or when the
+ * pull expires, see `PULL`).
  */
 export interface DrainOrder {
   readonly stream: string;
@@ -19,7 +20,12 @@ export interface DrainReport {
   readonly cpuMs: number;
 }
 
-const PULL = JSON.stringify({ batch: 1, no_wait: true });
+/**
+ * `expires` as well: nats-server 2.9 can keep a `no_wait` pull waiting when another puller took
+ * the message it was counted against, and then never answers it: the drain hung (2026-12-06,
+ * once in a benchmark, once in CI). Expiring, the pull ends with a 408 at the latest after 1 s.
+ */
+const PULL = JSON.stringify({ batch: 1, no_wait: true, expires: 1_000_000_000 });
 
 async function main() {
   const [natsUrl, name] = process.argv.slice(2);
