@@ -13,6 +13,7 @@ import { startTestPlatform, type TestPlatform } from '@aether/platform';
 import { noopWorkflow } from '../dispatch/aether';
 import { round, sleep, withLimit } from '../dispatch/measure';
 import { benchFailed } from '../failure';
+import { Rng } from '../healing/prng';
 
 /**
  * `npm run bench:queues`: on one platform with 4 robots, no-op jobs/s (each job a RequestJob
@@ -121,7 +122,8 @@ async function main(): Promise<void> {
  * against strict priority order (band, then age), by the share of deadlines met.
  */
 export function deadlineBacklog(): { edf: number; priority: number } {
-  const random = mulberry32(55);
+  const rng = new Rng(55);
+  const random = () => rng.next();
   const now = 1_000_000;
   const durations: Record<string, number> = { a: 1_000, b: 2_000, c: 4_000 };
   const names = Object.keys(durations);
@@ -153,17 +155,6 @@ async function until(done: () => boolean, what: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`${what} did not finish within 150 s`);
     await sleep(20);
   }
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 if (require.main === module) main().catch(benchFailed);
