@@ -67,6 +67,7 @@ class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShut
         retryJitter: this.config.RETRY_JITTER,
         agingMs: this.config.AGING_MS,
         noCapableRobotGraceMs: this.config.NO_CAPABLE_ROBOT_GRACE_MS,
+        stallGraceMs: this.config.STALL_GRACE_MS,
         prefetch: this.config.PREFETCH,
       },
       this.logger,

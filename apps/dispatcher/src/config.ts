@@ -35,6 +35,12 @@ export const loadDispatcherConfig = (source: NodeJS.ProcessEnv = process.env) =>
        * for the dispatcher between two jobs. 0 keeps every waiting job movable until a slot frees.
        */
       PREFETCH: z.coerce.number().int().min(0).max(64).default(0),
+      /**
+       * How long past its limit a robot may report a step in its heartbeats before the dispatcher
+       * declares it stalled for it (ADR 61): the robot's own watchdog acts at the limit, and its
+       * screenshot and teardown are bounded to 5 s each.
+       */
+      STALL_GRACE_MS: env.durationMs(15_000),
       /** Failover checks, rejections and the replay checkpoint run on this period. */
       RECONCILE_INTERVAL_MS: env.durationMs(1_000),
     },

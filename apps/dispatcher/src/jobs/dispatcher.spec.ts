@@ -4,6 +4,7 @@ import {
   JobFailed,
   JobReleased,
   JobStarted,
+  StepStarted,
   type ErrorInfo,
 } from '@aether/contracts';
 import pino from 'pino';
@@ -19,6 +20,7 @@ describe('Dispatcher', () => {
     retryJitter: 0,
     agingMs: 60_000,
     noCapableRobotGraceMs: 5_000,
+    stallGraceMs: 15_000,
     prefetch: 0,
   };
   const job = (jobId: string) => ({ tenantId: 'default', aggregateId: jobId });
@@ -188,6 +190,74 @@ describe('Dispatcher', () => {
       await feed();
       await turns();
       expect(dispatcher.stats().open).toBe(0);
+    });
+  });
+
+  describe('a robot that heartbeats but whose watchdog did not act (ADR 61)', () => {
+    const reporting = (startedAt: number, idempotent: boolean) => ({
+      ...robot('r1', { browser: true }),
+      vitals: {
+        cpuPercent: 1,
+        loadAverage: 0,
+        rssMb: 100,
+        freeMemoryMb: 1000,
+        resources: {},
+        jobs: [
+          {
+            jobId: 'j1',
+            completedSteps: 0,
+            step: {
+              key: 'open',
+              nodeType: 'browser.goto',
+              startedAt: new Date(startedAt).toISOString(),
+              limitMs: 3_000,
+              idempotent,
+            },
+          },
+        ],
+      },
+    });
+    async function stuck(idempotent: boolean) {
+      fleet.robots = [robot('r1', { browser: true })];
+      const subject = await placed('j1');
+      await fleet.appendAs(subject, [
+        JobStarted.create({ ...job('j1'), data: { robotId: 'r1', delivery: 1, resumedAfterSteps: 0 } }),
+        StepStarted.create({
+          ...job('j1'),
+          data: { stepKey: 'open', nodeId: 'open', nodeType: 'browser.goto', robotId: 'r1', attempt: 1 },
+        }),
+      ]);
+      await feed();
+      const startedAt = fleet.clock;
+      fleet.robots = [reporting(startedAt, idempotent)];
+      fleet.clock = startedAt + 3_000 + settings.stallGraceMs;
+      dispatcher.reconcile();
+      await turns();
+      expect(fleet.types(subject).slice(-1)).toEqual(['StepStarted']); // within its grace: the robot acts
+      fleet.clock += 1;
+      dispatcher.reconcile();
+      await turns();
+      return subject;
+    }
+
+    it('declares an idempotent step stalled for it and fails the attempt, which is retried', async () => {
+      const subject = await stuck(true);
+      expect(fleet.types(subject).slice(3)).toEqual([
+        'StepStalled',
+        'StepFailed',
+        'JobFailed',
+        'JobRetryScheduled',
+      ]);
+      expect(fleet.store.events(subject).find((e) => e.type === 'StepStalled')?.data).toMatchObject({
+        detectedBy: 'service',
+        outcome: 'retry',
+        elapsedMs: 3_000 + settings.stallGraceMs + 1,
+      });
+    });
+
+    it('parks the job when the step is not idempotent', async () => {
+      const subject = await stuck(false);
+      expect(fleet.types(subject).slice(3)).toEqual(['StepStalled', 'JobNeedsAttention']);
     });
   });
 

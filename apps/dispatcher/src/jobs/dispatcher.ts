@@ -5,11 +5,14 @@ import { LegacyNeeds } from '../placement/legacy-needs';
 import { incapableJobs, placementRound, type PlacementChoice } from '../placement/placement-round';
 import { JobDecisions, type DecisionSettings } from './job-decisions';
 import { JobTracker, REOPENING, workMessage, type TrackedJob } from './job-tracker';
+import { overdueSteps } from './overdue-steps';
 
 export type { DispatcherPorts } from '../fleet/dispatcher-ports';
 
 export interface DispatcherSettings extends DecisionSettings {
   agingMs: number;
+  /** How long past its limit a heartbeat may report a step before the dispatcher declares it stalled (ADR 61). */
+  stallGraceMs: number;
   noCapableRobotGraceMs: number;
   prefetch: number;
 }
@@ -122,6 +125,11 @@ export class Dispatcher {
       if (context.now - job.requestedAt >= this.settings.noCapableRobotGraceMs)
         void this.decisions.reject(job, requirements, placement);
     for (const job of this.tracker.jobs.values()) if (job.unpublished && !job.busy) void this.publish(job);
+    for (const step of overdueSteps(context.robots, context.now, this.settings.stallGraceMs)) {
+      const job = this.tracker.jobs.get(`${step.tenantId}/${step.jobId}`);
+      if (job && !job.busy && job.phase === 'running' && job.robotId === step.robotId)
+        void this.decisions.stall(job, step);
+    }
     this.kick();
   }
 

@@ -222,6 +222,9 @@ export class JobTracker {
       case 'JobCancelled':
       case 'JobDeadLettered':
       case 'SelectorHealed':
+      case 'StepStalled':
+      case 'JobAtRisk':
+      case 'JobDeadlineMissed':
         break;
       default: {
         const _exhaustive: never = event;
