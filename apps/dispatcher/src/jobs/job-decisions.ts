@@ -3,6 +3,7 @@ import {
   MessageRegistry,
   NO_CAPABLE_ROBOT,
   subjects,
+  type DeadlineConsequence,
   type JobEvent,
   type Placement,
 } from '@aether/contracts';
@@ -105,6 +106,30 @@ export class JobDecisions {
         { jobId: job.jobId, robotId, step: stepKey, elapsedMs },
         'stalled step: its robot did not act',
       );
+  }
+
+  /** The forecast puts the job's finish past its deadline (ADR 66): `JobAtRisk`, once. */
+  async flagAtRisk(job: TrackedJob, predictedFinish: number, durationMs: number): Promise<void> {
+    const decided = await this.decide(job, 'at-risk', {
+      type: 'FlagAtRisk',
+      data: { predictedFinish: Math.round(predictedFinish), durationMs: Math.round(durationMs) },
+    });
+    if (decided?.sequence !== undefined)
+      this.logger.warn(
+        {
+          jobId: job.jobId,
+          deadline: job.deadline,
+          predictedFinish: new Date(predictedFinish).toISOString(),
+        },
+        'job at risk of missing its deadline',
+      );
+  }
+
+  /** The deadline passed before the job finished: the decider applies its consequence (ADR 66). */
+  async missDeadline(job: TrackedJob, consequence: DeadlineConsequence): Promise<void> {
+    const decided = await this.decide(job, 'deadline', { type: 'MissDeadline', data: { consequence } });
+    if (decided?.sequence !== undefined)
+      this.logger.warn({ jobId: job.jobId, deadline: job.deadline }, 'job missed its deadline');
   }
 
   async reject(job: TrackedJob, requirements: Requirements, placement: Placement): Promise<void> {

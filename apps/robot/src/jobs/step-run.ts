@@ -99,8 +99,13 @@ export function runStep(deps: StepDeps, scope: StepScope): Promise<'parked' | un
   });
 }
 
-/** How long a stalled step's screenshot and teardown may take before the robot goes on without. */
-const TEARDOWN_MS = 5_000;
+/**
+ * How long a stalled step's screenshot, then its teardown, may take before the robot commits the
+ * stall without them (they go on in the background): detection stays within limit + 5 s. The
+ * session forgets its context at once, so the next browser step opens a fresh one either way.
+ */
+const SCREENSHOT_MS = 3_000;
+const TEARDOWN_MS = 1_000;
 
 /**
  * The step passed its limit (ADR 61): its screenshot (a browser or desktop step) is kept, its
@@ -114,7 +119,7 @@ async function stall(
   elapsedMs: number,
 ): Promise<'parked' | undefined> {
   const { step, log } = scope;
-  const artifacts = (await within(TEARDOWN_MS, stallScreenshot(deps, scope))) ?? [];
+  const artifacts = (await within(SCREENSHOT_MS, stallScreenshot(deps, scope))) ?? [];
   if (step.type.startsWith('browser.')) await within(TEARDOWN_MS, scope.browser.close());
   const command = {
     type: 'StallStep',
@@ -154,7 +159,7 @@ async function stallScreenshot(deps: StepDeps, scope: StepScope): Promise<{ kind
       nodeContext(
         deps,
         { ...scope, step: { ...step, key: `${step.key}/stalled` } },
-        AbortSignal.timeout(TEARDOWN_MS),
+        AbortSignal.timeout(SCREENSHOT_MS),
       ),
     );
     const ref = (shot as { ref?: unknown } | undefined)?.ref;
