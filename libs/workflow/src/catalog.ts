@@ -843,12 +843,13 @@ const definitions = [
   defineNode({
     type: 'xlsx.appendRows',
     description:
-      "Append rows below a sheet's last row, keeping the rest of the workbook (other sheets, styles, formulas); new cells take the style of the row above. Object rows are placed by the header row.",
+      "Append rows below a sheet's last row, keeping the rest of the workbook (other sheets, styles, formulas); new cells take the style of the row above. Object rows are placed by the header row. Not idempotent: with an `idempotencyKey` on the node it appends once per job, step and key, recorded in a very hidden sheet of the same workbook.",
     idempotent: false,
     defaultTimeoutMs: 120 * S,
     pathParams: ['file'],
-    outputs: '{ file: string, sheet: string, count: number, firstRow: number, lastRow: number }',
-    outputFields: ['file', 'sheet', 'count', 'firstRow', 'lastRow'],
+    outputs:
+      '{ file: string, sheet: string, count: number, firstRow: number, lastRow: number, alreadyApplied: boolean }',
+    outputFields: ['file', 'sheet', 'count', 'firstRow', 'lastRow', 'alreadyApplied'],
     build: (v) =>
       z.strictObject({
         file: v(relPath()),
