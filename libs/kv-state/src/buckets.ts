@@ -26,6 +26,8 @@ const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.apiKeys]: 1,
   [KV_BUCKETS.secrets]: 1,
   [KV_BUCKETS.robotCredentials]: 1,
+  [KV_BUCKETS.subscriptions]: 5,
+  [KV_BUCKETS.outboundParked]: 1,
 };
 
 /**
