@@ -1002,7 +1002,7 @@ const definitions = [
         /** Part of the subject. */
         subject: v(z.string().min(1).max(998)).optional(),
         /** Messages received on or after this day (`2026-03-01`). */
-        since: v(z.iso.date()).optional(),
+        since: v(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day like 2026-03-01')).optional(),
         /** Only these UIDs (e.g. the one a mail trigger started the job for). */
         uids: v(uidList()).optional(),
         /** Most messages returned, oldest first; `more` says whether others matched. Default `10`. */

@@ -8,7 +8,7 @@ import { parseWorkflow } from '@aether/workflow';
 import { InMemoryArtifacts } from '../artifacts/artifact-store';
 import type { NodeHandler } from '../contract';
 import { ConfinedFolder } from '../files/confined-folder';
-import { testNodeContext } from '../testing/node-context';
+import { testNodeContext, type TestNodeContextOptions } from '../testing/node-context';
 import { parseRange } from './cells';
 import { xlsxHandlers } from './xlsx.handlers';
 
@@ -288,7 +288,7 @@ describe('xlsx handlers on real workbooks', () => {
 
     describe('with an idempotency key', () => {
       const key = { jobId: 'job-7', stepKey: 'append-ledger[0]', idempotencyKey: 'INV-9' };
-      const append = (folder: ConfinedFolder, context = key) =>
+      const append = (folder: ConfinedFolder, context: TestNodeContextOptions = key) =>
         xlsxHandlers(folder)
           .find((h) => h.type === 'xlsx.appendRows')!
           .execute({ file: 'keyed.xlsx', rows: [{ Number: 'INV-9', Total: 9.5 }] }, testNodeContext(context));
