@@ -202,3 +202,16 @@ export {
   type QueueTakeRequest,
   type QueueTakeReply,
 } from './messages/queue.events';
+export {
+  SubscriptionIdSchema,
+  SubscriptionDefinitionSchema,
+  SubscriptionStartSchema,
+  type SubscriptionStart,
+  OutboundDeliverySchema,
+  ParkedDeliverySchema,
+  subscriptionSecretName,
+  subscriptionConsumerName,
+  type SubscriptionDefinition,
+  type OutboundDelivery,
+  type ParkedDelivery,
+} from './messages/subscription.messages';

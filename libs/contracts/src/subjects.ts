@@ -83,6 +83,13 @@ export const KV_BUCKETS = {
    * revoked. Public keys and hashes only: a robot's seed never leaves its machine.
    */
   robotCredentials: 'aether-robot-credentials',
+  /** Outbound subscriptions, `<subscriptionId>` → `SubscriptionDefinition` (no secret: ADR 57). */
+  subscriptions: 'aether-subscriptions',
+  /**
+   * Deliveries that kept failing: `delivery.<subscriptionId>.<sequence>` → `ParkedDelivery`, and
+   * `job.<subscriptionId>.<jobId>` → the first parked sequence of that job (later ones wait behind it).
+   */
+  outboundParked: 'aether-outbound-parked',
 } as const;
 export type KvBucketName = (typeof KV_BUCKETS)[keyof typeof KV_BUCKETS];
 
