@@ -1,6 +1,7 @@
 export { freePort } from './free-port';
 export { startNatsServer, type NatsServerOptions, type TestNatsServer } from './nats-server';
 export { createTestDatabase, type TestDatabase } from './database';
+export { startImapServer, type TestImapServer } from './imap-server';
 export { createTestMysqlDatabase, type TestMysqlDatabase } from './mysql-database';
 export { eventually } from './eventually';
 export {
