@@ -13,6 +13,7 @@ export {
   subjects,
   parseEventSubject,
   type AggregateType,
+  type RobotControlVerb,
   type StreamName,
   type KvBucketName,
 } from './subjects';
@@ -115,7 +116,9 @@ export {
   RobotHeartbeat,
   DeregisterRobot,
   ROBOT_COMMANDS,
+  RobotControlReplySchema,
   type RobotCommand,
+  type RobotControlReply,
 } from './messages/robot.commands';
 export {
   RobotRegistered,
@@ -169,6 +172,13 @@ export {
   type HookDefinition,
 } from './messages/schedule.definitions';
 export {
+  MailTriggerDefinitionSchema,
+  MailTriggerFired,
+  MAIL_TRIGGER_EVENTS,
+  type MailTriggerDefinition,
+  type MailTriggerEvent,
+} from './messages/mail-trigger';
+export {
   Sha256TokenSchema,
   TriggerKeyClaimed,
   TRIGGER_KEY_EVENTS,
@@ -211,3 +221,16 @@ export {
   type QueueTakeRequest,
   type QueueTakeReply,
 } from './messages/queue.events';
+export {
+  SubscriptionIdSchema,
+  SubscriptionDefinitionSchema,
+  SubscriptionStartSchema,
+  type SubscriptionStart,
+  OutboundDeliverySchema,
+  ParkedDeliverySchema,
+  subscriptionSecretName,
+  subscriptionConsumerName,
+  type SubscriptionDefinition,
+  type OutboundDelivery,
+  type ParkedDelivery,
+} from './messages/subscription.messages';

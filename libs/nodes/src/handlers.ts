@@ -8,6 +8,7 @@ import { ConfinedFolder } from './files/confined-folder';
 import { fileHandlers } from './files/file.handlers';
 import { delayHandler } from './flow/delay.handler';
 import { createHttpHandler, type HttpNodeOptions } from './http/http.handler';
+import { imapHandlers } from './mail/imap.handlers';
 import { mailHandlers } from './mail/mail.handlers';
 import { pdfHandlers } from './pdf/pdf.handlers';
 import { queueHandlers, type QueueNodeOptions } from './queue/queue.handlers';
@@ -48,6 +49,7 @@ export function createNodeHandlers(options: NodeHandlersOptions): NodeHandlerTab
     ...dbHandlers(options.databases),
     ...pdfHandlers(folder),
     ...mailHandlers(folder),
+    ...imapHandlers(),
     ...queueHandlers(options.queues),
     delayHandler,
   ];

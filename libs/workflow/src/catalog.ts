@@ -151,6 +151,19 @@ const mailbox = () =>
       'expected an address like a@example.com or "Name <a@example.com>"',
     );
 const mailboxes = () => z.union([mailbox(), z.array(mailbox()).min(1).max(100)]);
+/** Checked at run time (the document holds a secret reference): `imaps://user:password@host:993`. */
+const imapUrl = () => z.string().regex(/^imaps?:\/\//i, 'expected an imap:// or imaps:// URL');
+/** An IMAP mailbox, `/` between levels (`Archive/2026`) whatever the server's own delimiter. */
+const mailboxPath = () =>
+  z
+    .string()
+    .min(1)
+    .max(1000)
+    .refine((m) => !m.split('/').includes(''), 'expected a mailbox like INBOX or Archive/2026');
+const uid = () => z.number().int().min(1).max(4_294_967_295);
+const uidList = () => z.union([uid(), z.array(uid()).min(1).max(1000)]);
+/** IMAP's UIDVALIDITY (a 32-bit number) as mail.fetch returns it, in a string. */
+const uidValidity = () => z.string().regex(/^\d{1,10}$/, 'expected the uidValidity mail.fetch returned');
 /** Params of a `db.*` node: JSON values bound to `:name` placeholders. */
 const sqlParams = () =>
   z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a parameter name is a SQL identifier'), z.unknown());
@@ -830,12 +843,13 @@ const definitions = [
   defineNode({
     type: 'xlsx.appendRows',
     description:
-      "Append rows below a sheet's last row, keeping the rest of the workbook (other sheets, styles, formulas); new cells take the style of the row above. Object rows are placed by the header row.",
+      "Append rows below a sheet's last row, keeping the rest of the workbook (other sheets, styles, formulas); new cells take the style of the row above. Object rows are placed by the header row. Not idempotent: with an `idempotencyKey` on the node it appends once per job, step and key, recorded in a very hidden sheet of the same workbook.",
     idempotent: false,
     defaultTimeoutMs: 120 * S,
     pathParams: ['file'],
-    outputs: '{ file: string, sheet: string, count: number, firstRow: number, lastRow: number }',
-    outputFields: ['file', 'sheet', 'count', 'firstRow', 'lastRow'],
+    outputs:
+      '{ file: string, sheet: string, count: number, firstRow: number, lastRow: number, alreadyApplied: boolean }',
+    outputFields: ['file', 'sheet', 'count', 'firstRow', 'lastRow', 'alreadyApplied'],
     build: (v) =>
       z.strictObject({
         file: v(relPath()),
@@ -965,6 +979,84 @@ const definitions = [
           ).optional(),
         })
         .refine((p) => p.text !== undefined || p.html !== undefined, { message: 'give text, html or both' }),
+  }),
+  defineNode({
+    type: 'mail.fetch',
+    description:
+      "Read messages from an IMAP mailbox (unseen ones by default, oldest first) without changing their flags: headers, text, HTML and attachments stored as artifacts. Each message carries its UID and the mailbox's UIDVALIDITY for mail.move and mail.markSeen.",
+    idempotent: true,
+    defaultTimeoutMs: 120 * S,
+    secretParams: ['imap'],
+    outputs:
+      '{ messages: { uid: number, uidValidity: string, messageId?: string, from?: string, fromAddress?: string, to: string[], subject: string, date?: string, text: string, html?: string, seen: boolean, attachments: { name: string, contentType: string, size: number, ref: string }[] }[], count: number, more: boolean, mailbox: string, uidValidity: string }',
+    outputFields: ['messages', 'count', 'more', 'mailbox', 'uidValidity'],
+    build: (v) =>
+      z.strictObject({
+        imap: v(imapUrl()),
+        /** Default `INBOX`. */
+        mailbox: v(mailboxPath()).optional(),
+        /** Default `true`: only messages without the \\Seen flag. */
+        unseen: v(z.boolean()).optional(),
+        /** Part of the sender's address or name. */
+        from: v(z.string().min(1).max(998)).optional(),
+        /** Part of the subject. */
+        subject: v(z.string().min(1).max(998)).optional(),
+        /** Messages received on or after this day (`2026-03-01`). */
+        since: v(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day like 2026-03-01')).optional(),
+        /** Only these UIDs (e.g. the one a mail trigger started the job for). */
+        uids: v(uidList()).optional(),
+        /** Most messages returned, oldest first; `more` says whether others matched. Default `10`. */
+        limit: v(z.number().int().min(1).max(100)).optional(),
+        /** Default `true`: attachments are stored as artifacts (`ref`). */
+        attachments: v(z.boolean()).optional(),
+        /** A larger message fails the step. Default `26214400` (25 MiB). */
+        maxBytes: v(
+          z
+            .number()
+            .int()
+            .min(1)
+            .max(100 * 1024 * 1024),
+        ).optional(),
+      }),
+  }),
+  defineNode({
+    type: 'mail.move',
+    description:
+      'Move messages by UID to another mailbox (created when missing). Idempotent: a message already moved is no longer in the source and is not moved again.',
+    idempotent: true,
+    defaultTimeoutMs: 60 * S,
+    secretParams: ['imap'],
+    outputs: '{ moved: number, uids: number[], destinationUids: number[] }',
+    outputFields: ['moved', 'uids', 'destinationUids'],
+    build: (v) =>
+      z.strictObject({
+        imap: v(imapUrl()),
+        /** The source mailbox. Default `INBOX`. */
+        mailbox: v(mailboxPath()).optional(),
+        uids: v(uidList()),
+        /** The UIDVALIDITY mail.fetch returned: when the mailbox's differs, UIDs mean other messages and the step fails. */
+        uidValidity: v(uidValidity()).optional(),
+        to: v(mailboxPath()),
+      }),
+  }),
+  defineNode({
+    type: 'mail.markSeen',
+    description: 'Set (or with `seen: false`, clear) the \\Seen flag of messages by UID.',
+    idempotent: true,
+    defaultTimeoutMs: 60 * S,
+    secretParams: ['imap'],
+    outputs: '{ updated: number, uids: number[] }',
+    outputFields: ['updated', 'uids'],
+    build: (v) =>
+      z.strictObject({
+        imap: v(imapUrl()),
+        /** Default `INBOX`. */
+        mailbox: v(mailboxPath()).optional(),
+        uids: v(uidList()),
+        uidValidity: v(uidValidity()).optional(),
+        /** Default `true`. */
+        seen: v(z.boolean()).optional(),
+      }),
   }),
   // ------------------------------------------------------------------ work queues
   defineNode({

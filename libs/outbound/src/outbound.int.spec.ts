@@ -1,0 +1,273 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import pino from 'pino';
+import {
+  JobCompleted,
+  JobRequested,
+  JobStarted,
+  OutboundDeliverySchema,
+  StepCompleted,
+  StepStarted,
+  subjects,
+  type Envelope,
+  type OutboundDelivery,
+} from '@aether/contracts';
+import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
+import { eventually, freePort } from '@aether/testing';
+import { KvSecretVault, MasterKeyring } from '@aether/vault';
+import { OutboundDeliveries, Subscriptions, verifyDelivery, type DeliveryOptions } from './index';
+
+const TENANT = 'acme';
+const logger = pino({ level: 'silent' });
+
+type Mode = 'ok' | 'flap' | 'slow' | 'fail';
+
+/** A real HTTP subscriber: verifies every signature, records what it accepted, answers by mode. */
+class Subscriber {
+  mode: Mode = 'ok';
+  secret = '';
+  readonly accepted: OutboundDelivery[] = [];
+  badSignatures = 0;
+  attempts = 0;
+  private server?: Server;
+
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/hook`;
+  }
+
+  /** Listening: deliveries reach it. Closed: connections are refused ("down"). */
+  async up(): Promise<void> {
+    this.server = createServer((req, res) => void this.receive(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  }
+
+  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    this.attempts++;
+    if (!verifyDelivery(this.secret, body, req.headers['aether-signature'] as string, Date.now())) {
+      this.badSignatures++;
+      res.writeHead(401).end();
+      return;
+    }
+    const answer = (status: number) => {
+      if (status === 200) this.accepted.push(OutboundDeliverySchema.parse(JSON.parse(body.toString('utf8'))));
+      res.writeHead(status).end();
+    };
+    if (this.mode === 'fail') return answer(503);
+    if (this.mode === 'flap') return answer(Math.random() < 0.5 ? 500 : 200);
+    if (this.mode === 'slow') return void setTimeout(() => answer(200), 150 + Math.random() * 250);
+    answer(200);
+  }
+}
+
+/** Each job's messages as they were stored: the order every subscriber must see. */
+async function appendJobs(
+  js: TestJetStream,
+  jobIds: readonly string[],
+  steps: number,
+  workflowId = 'orders',
+): Promise<Map<string, number[]>> {
+  const stored = new Map<string, number[]>(jobIds.map((id) => [id, []]));
+  const timeline: ((jobId: string) => Envelope[])[] = [
+    (jobId) => [
+      JobRequested.create({
+        tenantId: TENANT,
+        aggregateId: jobId,
+        data: { workflowId, workflowVersion: 1, variables: {}, priority: 10, trigger: { kind: 'api' } },
+      }),
+    ],
+    (jobId) => [
+      JobStarted.create({
+        tenantId: TENANT,
+        aggregateId: jobId,
+        data: { robotId: 'r1', delivery: 1, resumedAfterSteps: 0 },
+      }),
+    ],
+    ...Array.from({ length: steps }, (_, i) => (jobId: string) => [
+      StepStarted.create({
+        tenantId: TENANT,
+        aggregateId: jobId,
+        data: { stepKey: `s${i}`, nodeId: `s${i}`, nodeType: 'data.set', robotId: 'r1', attempt: 1 },
+      }),
+      StepCompleted.create({
+        tenantId: TENANT,
+        aggregateId: jobId,
+        data: { stepKey: `s${i}`, nodeId: `s${i}`, output: { i }, durationMs: 1 },
+      }),
+    ]),
+    (jobId) => [
+      JobCompleted.create({ tenantId: TENANT, aggregateId: jobId, data: { outputs: {}, robotId: 'r1' } }),
+    ],
+  ];
+  // Interleaved: every job's first event, then every job's second, and so on.
+  for (const next of timeline)
+    for (const jobId of jobIds) {
+      const result = await js.store.append(subjects.event(TENANT, 'job', jobId), next(jobId), 'any');
+      stored.get(jobId)!.push(result.lastSequence);
+    }
+  return stored;
+}
+
+/** Per job, the sequences the subscriber accepted, in arrival order, repeats of the last one dropped. */
+function acceptedByJob(accepted: readonly OutboundDelivery[], since = 0): Map<string, number[]> {
+  const byJob = new Map<string, number[]>();
+  for (const delivery of accepted.slice(since)) {
+    const seen = byJob.get(delivery.jobId) ?? [];
+    if (seen.at(-1) !== delivery.sequence) seen.push(delivery.sequence);
+    byJob.set(delivery.jobId, seen);
+  }
+  return byJob;
+}
+
+describe('outbound subscriptions against a real nats-server and HTTP subscriber', () => {
+  let js: TestJetStream;
+  let vault: KvSecretVault;
+  let subscriptions: Subscriptions;
+  let deliveries: OutboundDeliveries;
+  let subscriber: Subscriber;
+  const options: DeliveryOptions = {
+    timeoutMs: 1_000,
+    maxAttempts: 10_000,
+    backoff: { baseMs: 50, capMs: 400 },
+  };
+  const ackWaitMs = 3_000;
+
+  beforeAll(async () => {
+    js = await startJetStream('outbound-spec');
+    vault = await KvSecretVault.open(js.nc, MasterKeyring.fromBase64(randomBytes(32).toString('base64')));
+    subscriptions = await Subscriptions.open(js.nc, vault, { allowHttpHosts: ['127.0.0.1'], ackWaitMs });
+    subscriber = new Subscriber(await freePort());
+    deliveries = await OutboundDeliveries.start(js.nc, vault, logger, options);
+  });
+
+  afterAll(async () => {
+    await deliveries?.stop();
+    await subscriber?.down();
+    await js?.close();
+  });
+
+  it('refuses plain http to a host not allowed, and credentials in the URL', async () => {
+    await expect(subscriptions.create(TENANT, { url: 'http://example.com/hook' }, 'spec')).rejects.toThrow(
+      /plain http/,
+    );
+    await expect(subscriptions.create(TENANT, { url: 'https://u:p@example.com/' }, 'spec')).rejects.toThrow(
+      /credentials/,
+    );
+  });
+
+  it('delivers every event in job order through an outage, flapping, slowness and restarts; redelivers from a sequence', async () => {
+    const { definition, secret } = await subscriptions.create(TENANT, { url: subscriber.url }, 'spec');
+    subscriber.secret = secret;
+    await eventually(async () => (deliveries.active.has(definition.subscriptionId) ? true : undefined), {
+      what: 'the delivery service to pick up the subscription',
+    });
+    const jobs = ['job-a', 'job-b', 'job-c', 'job-d'];
+
+    // Down: nothing listens while the first half of the events is stored.
+    const firstHalf = await appendJobs(js, jobs, 3);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(subscriber.accepted).toHaveLength(0);
+
+    // Flapping, and meanwhile the delivery service stops and starts again, and the nats-server
+    // restarts (the restart of every Aether process against a real platform is an e2e test).
+    await subscriber.up();
+    subscriber.mode = 'flap';
+    await eventually(async () => (subscriber.accepted.length >= 5 ? true : undefined), {
+      what: 'some deliveries',
+    });
+    await deliveries.stop();
+    await js.server.restart();
+    deliveries = await OutboundDeliveries.start(js.nc, vault, logger, options);
+    const more = ['job-e', 'job-f'];
+    await eventually(() => js.jsm.streams.info('EVENTS').then(() => true), { what: 'the server back' });
+    const secondHalf = await appendJobs(js, more, 3);
+
+    // Slow: every answer takes 150–400 ms.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    subscriber.mode = 'slow';
+    const expected = new Map([...firstHalf, ...secondHalf]);
+    const total = [...expected.values()].reduce((n, seqs) => n + seqs.length, 0);
+    await eventually(
+      async () => (new Set(subscriber.accepted.map((d) => d.sequence)).size === total ? true : undefined),
+      { what: `all ${total} messages accepted`, timeoutMs: 60_000 },
+    );
+    expect(acceptedByJob(subscriber.accepted)).toEqual(expected);
+    expect(subscriber.badSignatures).toBe(0);
+    expect(subscriber.attempts).toBeGreaterThan(subscriber.accepted.length); // the flapping was real
+    expect(await subscriptions.parked.list(definition.subscriptionId)).toEqual([]);
+    // Each delivery carries the job's events, never more than one job's.
+    expect(subscriber.accepted.every((d) => d.events.every((e) => e.aggregateId === d.jobId))).toBe(true);
+
+    // Redelivery from a sequence: every message from there on comes again, in job order.
+    subscriber.mode = 'ok';
+    const from = firstHalf.get('job-c')![2];
+    const before = subscriber.accepted.length;
+    await subscriptions.redeliver(TENANT, definition.subscriptionId, { sequence: from });
+    const again = new Map([...expected].map(([job, seqs]) => [job, seqs.filter((s) => s >= from)] as const));
+    const againTotal = [...again.values()].reduce((n, seqs) => n + seqs.length, 0);
+    await eventually(
+      async () =>
+        new Set(subscriber.accepted.slice(before).map((d) => d.sequence)).size === againTotal
+          ? true
+          : undefined,
+      { what: 'the redelivery' },
+    );
+    expect(acceptedByJob(subscriber.accepted, before)).toEqual(again);
+    await subscriptions.remove(TENANT, definition.subscriptionId);
+  }, 120_000);
+
+  it('parks what keeps failing, holds the job’s later events behind it, and releases them on redelivery', async () => {
+    await deliveries.stop();
+    deliveries = await OutboundDeliveries.start(js.nc, vault, logger, { ...options, maxAttempts: 3 });
+    const { definition, secret } = await subscriptions.create(
+      TENANT,
+      { url: subscriber.url, eventTypes: ['JobRequested', 'JobCompleted'], workflowIds: ['billing'] },
+      'spec',
+    );
+    subscriber.secret = secret;
+    subscriber.mode = 'fail';
+    await eventually(async () => (deliveries.active.has(definition.subscriptionId) ? true : undefined), {
+      what: 'the delivery service to pick up the subscription',
+    });
+    const before = subscriber.accepted.length;
+    const stored = await appendJobs(js, ['job-p'], 1, 'billing');
+    await appendJobs(js, ['job-other-workflow'], 1, 'orders');
+    const [requested, , , completed] = stored.get('job-p')!;
+    const parked = await eventually(
+      async () => {
+        const list = await subscriptions.parked.list(definition.subscriptionId);
+        return list.length === 2 ? list : undefined;
+      },
+      { what: 'both filtered messages of job-p parked' },
+    );
+    expect(parked.map((p) => [p.sequence, p.attempts, p.heldBehind])).toEqual([
+      [requested, 3, undefined],
+      [completed, 0, requested],
+    ]);
+    expect(parked[0].lastError).toBe('HTTP 503');
+    expect(subscriber.accepted.length).toBe(before);
+
+    subscriber.mode = 'ok';
+    await subscriptions.redeliver(TENANT, definition.subscriptionId, { sequence: requested });
+    await eventually(async () => (subscriber.accepted.length - before >= 2 ? true : undefined), {
+      what: 'the parked deliveries sent again',
+    });
+    const sent = subscriber.accepted.slice(before);
+    expect(sent.map((d) => [d.sequence, d.workflowId, d.events.map((e) => e.type)])).toEqual([
+      [requested, 'billing', ['JobRequested']],
+      [completed, 'billing', ['JobCompleted']],
+    ]);
+    expect(await subscriptions.parked.list(definition.subscriptionId)).toEqual([]);
+  }, 60_000);
+});
