@@ -78,3 +78,10 @@ export {
   type Analytics,
   type AnalyticsQuery,
 } from './analytics';
+export {
+  SubscriptionViewSchema,
+  SubscriptionListSchema,
+  SubscriptionCreatedSchema,
+  ParkedDeliveryListSchema,
+  type SubscriptionView,
+} from './subscriptions';
