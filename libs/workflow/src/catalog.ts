@@ -843,12 +843,13 @@ const definitions = [
   defineNode({
     type: 'xlsx.appendRows',
     description:
-      "Append rows below a sheet's last row, keeping the rest of the workbook (other sheets, styles, formulas); new cells take the style of the row above. Object rows are placed by the header row.",
+      "Append rows below a sheet's last row, keeping the rest of the workbook (other sheets, styles, formulas); new cells take the style of the row above. Object rows are placed by the header row. Not idempotent: with an `idempotencyKey` on the node it appends once per job, step and key, recorded in a very hidden sheet of the same workbook.",
     idempotent: false,
     defaultTimeoutMs: 120 * S,
     pathParams: ['file'],
-    outputs: '{ file: string, sheet: string, count: number, firstRow: number, lastRow: number }',
-    outputFields: ['file', 'sheet', 'count', 'firstRow', 'lastRow'],
+    outputs:
+      '{ file: string, sheet: string, count: number, firstRow: number, lastRow: number, alreadyApplied: boolean }',
+    outputFields: ['file', 'sheet', 'count', 'firstRow', 'lastRow', 'alreadyApplied'],
     build: (v) =>
       z.strictObject({
         file: v(relPath()),
@@ -1001,7 +1002,7 @@ const definitions = [
         /** Part of the subject. */
         subject: v(z.string().min(1).max(998)).optional(),
         /** Messages received on or after this day (`2026-03-01`). */
-        since: v(z.iso.date()).optional(),
+        since: v(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a day like 2026-03-01')).optional(),
         /** Only these UIDs (e.g. the one a mail trigger started the job for). */
         uids: v(uidList()).optional(),
         /** Most messages returned, oldest first; `more` says whether others matched. Default `10`. */

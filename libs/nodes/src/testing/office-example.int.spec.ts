@@ -216,6 +216,9 @@ describe('examples/invoices-to-ledger against Dovecot, PostgreSQL and an SMTP se
     expect((await erp.query('SELECT count(*)::int AS n FROM invoices')).rows).toEqual([{ n: 2 }]);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.readFile(join(root, 'data/ledger.xlsx'));
-    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Summary', 'Invoices']);
+    expect(workbook.worksheets.filter((s) => s.state === 'visible').map((s) => s.name)).toEqual([
+      'Summary',
+      'Invoices',
+    ]);
   });
 });

@@ -1,12 +1,14 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import type { WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import * as ExcelJS from 'exceljs';
 import { parseWorkflow } from '@aether/workflow';
 import { InMemoryArtifacts } from '../artifacts/artifact-store';
 import type { NodeHandler } from '../contract';
 import { ConfinedFolder } from '../files/confined-folder';
-import { testNodeContext } from '../testing/node-context';
+import { testNodeContext, type TestNodeContextOptions } from '../testing/node-context';
 import { parseRange } from './cells';
 import { xlsxHandlers } from './xlsx.handlers';
 
@@ -227,7 +229,14 @@ describe('xlsx handlers on real workbooks', () => {
         sheet: 'Invoices',
         rows: [{ Number: 'INV-004', Customer: 'Initech', Date: '2026-04-01', Net: 40, Paid: false }],
       });
-      expect(out).toEqual({ file: 'invoices.xlsx', sheet: 'Invoices', count: 1, firstRow: 7, lastRow: 7 });
+      expect(out).toEqual({
+        file: 'invoices.xlsx',
+        sheet: 'Invoices',
+        count: 1,
+        firstRow: 7,
+        lastRow: 7,
+        alreadyApplied: false,
+      });
       const workbook = new ExcelJS.Workbook();
       await workbook.xlsx.readFile(join(root, 'invoices.xlsx'));
       expect(workbook.worksheets.map((s) => s.name)).toEqual(['Summary', 'Invoices']);
@@ -275,6 +284,74 @@ describe('xlsx handlers on real workbooks', () => {
       expect(data.getCell('A4').value).toEqual(new Date('2026-01-03T00:00:00Z'));
       expect(data.getCell('A4').numFmt).toBe('dd/mm/yyyy');
       expect(data.getCell('B3').numFmt).toBe('0.00%');
+    });
+
+    describe('with an idempotency key', () => {
+      const key = { jobId: 'job-7', stepKey: 'append-ledger[0]', idempotencyKey: 'INV-9' };
+      const append = (folder: ConfinedFolder, context: TestNodeContextOptions = key) =>
+        xlsxHandlers(folder)
+          .find((h) => h.type === 'xlsx.appendRows')!
+          .execute({ file: 'keyed.xlsx', rows: [{ Number: 'INV-9', Total: 9.5 }] }, testNodeContext(context));
+      const numbers = async () => {
+        const workbook = new ExcelJS.Workbook();
+        await workbook.xlsx.readFile(join(root, 'keyed.xlsx'));
+        return workbook.getWorksheet('Ledger')!.getColumn(1).values.slice(2);
+      };
+      /** Dies after the new workbook is written to its temporary file, before the rename commits it. */
+      class CrashBeforeRename extends ConfinedFolder {
+        override writeAtomically(
+          path: string,
+          write: (stream: WriteStream) => Promise<void>,
+        ): Promise<string> {
+          return super.writeAtomically(path, async (stream) => {
+            await write(stream);
+            await finished(stream);
+            throw new Error('robot killed before the rename');
+          });
+        }
+      }
+
+      beforeEach(async () => {
+        const workbook = new ExcelJS.Workbook();
+        workbook.addWorksheet('Ledger').addRow(['Number', 'Total']);
+        await workbook.xlsx.writeFile(join(root, 'keyed.xlsx'));
+      });
+
+      it('appends once: a re-run after a crash between writing and committing adds the rows once, a later one finds them', async () => {
+        await expect(append(new CrashBeforeRename(root))).rejects.toThrow('robot killed before the rename');
+        expect(await numbers()).toEqual([]);
+        const first = await append(new ConfinedFolder(root));
+        expect(first).toMatchObject({ count: 1, firstRow: 2, lastRow: 2, alreadyApplied: false });
+        // the robot dies after the rename, before StepCompleted: the step runs again
+        const again = await append(new ConfinedFolder(root));
+        expect(again).toEqual({ ...first, alreadyApplied: true });
+        expect(await numbers()).toEqual(['INV-9']);
+        // another key (or another job) appends
+        await append(new ConfinedFolder(root), { ...key, idempotencyKey: 'INV-10' });
+        expect(await numbers()).toEqual(['INV-9', 'INV-9']);
+      });
+
+      it('keeps its record in a very hidden sheet that the other nodes pass over', async () => {
+        await append(new ConfinedFolder(root));
+        const workbook = new ExcelJS.Workbook();
+        await workbook.xlsx.readFile(join(root, 'keyed.xlsx'));
+        expect(workbook.worksheets.map((w) => [w.name, w.state])).toEqual([
+          ['Ledger', 'visible'],
+          ['_aether_appends', 'veryHidden'],
+        ]);
+        expect(JSON.stringify(workbook.getWorksheet('_aether_appends')!.getRow(1).values)).not.toContain(
+          'INV-9',
+        );
+        const read = await run('xlsx.read', { file: 'keyed.xlsx' });
+        expect(read).toMatchObject({ sheet: 'Ledger', rows: [{ Number: 'INV-9', Total: 9.5 }] });
+      });
+
+      it('appends twice without a key (the step is not idempotent)', async () => {
+        const { idempotencyKey: _none, ...unkeyed } = key;
+        await append(new ConfinedFolder(root), unkeyed);
+        await append(new ConfinedFolder(root), unkeyed);
+        expect(await numbers()).toEqual(['INV-9', 'INV-9']);
+      });
     });
 
     it('names an object key the header row does not have, and changes nothing', async () => {

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import * as ExcelJS from 'exceljs';
-import type { NodeHandler } from '../contract';
+import type { NodeContext, NodeHandler } from '../contract';
 import { NodeError, NodeParamsError } from '../errors';
 import type { ConfinedFolder } from '../files/confined-folder';
 import { throwIfAborted } from '../shared/abort';
@@ -131,65 +132,108 @@ export function xlsxHandlers(folder: ConfinedFolder): NodeHandler[] {
       return { file: written, sheet, count: table.records.length };
     }),
 
-    implement(
-      'xlsx.appendRows',
-      async ({ file, sheet, rows, headerRow = 1, isoDates = true }, { signal }) => {
-        throwIfAborted(signal);
-        const workbook = new ExcelJS.Workbook();
-        const bytes = await folder.readFile(file);
-        try {
-          // exceljs types its Buffer as its own ArrayBuffer-like interface; Node's Buffer is what it reads.
-          await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
-        } catch (error) {
-          throw notAWorkbook(file, error);
-        }
-        const worksheet = pickWorksheet(workbook, sheet, file);
-        const last = lastUsedRow(worksheet);
-        const objects = rows.length > 0 && !Array.isArray(rows[0]);
-        if (rows.some((row) => Array.isArray(row) === objects))
-          throw new NodeParamsError('rows: give all rows as arrays or all as objects');
-        const columnOf = objects ? headerColumns(worksheet, headerRow, file) : undefined;
-        // New cells look like the last data row's: its number formats, fonts, borders, fills.
-        const template = last > (objects ? headerRow : 0) ? worksheet.getRow(last) : undefined;
-        rows.forEach((input, i) => {
-          const row = worksheet.getRow(last + 1 + i);
-          const cells: [number, CellInput][] = Array.isArray(input)
-            ? input.map((value, c) => [c + 1, jsonToCell(value, isoDates, `rows[${i}][${c}]`)])
-            : Object.entries(input).map(([key, value]) => {
-                const column = columnOf?.get(key);
-                if (column === undefined)
-                  throw new NodeParamsError(
-                    `rows[${i}].${key}: row ${headerRow} of "${worksheet.name}" has no column "${key}" (columns: ${[...(columnOf?.keys() ?? [])].join(', ')})`,
-                  );
-                return [column, jsonToCell(value, isoDates, `rows[${i}].${key}`)];
-              });
-          if (template !== undefined) {
-            if (template.height !== undefined) row.height = template.height;
-            template.eachCell({ includeEmpty: true }, (source, column) => {
-              row.getCell(column).style = structuredClone(source.style ?? {});
+    implement('xlsx.appendRows', async ({ file, sheet, rows, headerRow = 1, isoDates = true }, context) => {
+      const { signal } = context;
+      throwIfAborted(signal);
+      const workbook = new ExcelJS.Workbook();
+      const bytes = await folder.readFile(file);
+      try {
+        // exceljs types its Buffer as its own ArrayBuffer-like interface; Node's Buffer is what it reads.
+        await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+      } catch (error) {
+        throw notAWorkbook(file, error);
+      }
+      const worksheet = pickWorksheet(workbook, sheet, file);
+      const key = context.idempotencyKey === undefined ? undefined : appendKeyOf(context);
+      const done = key === undefined ? undefined : recordedAppend(workbook, key);
+      if (done !== undefined) return { file, ...done, alreadyApplied: true };
+      const last = lastUsedRow(worksheet);
+      const objects = rows.length > 0 && !Array.isArray(rows[0]);
+      if (rows.some((row) => Array.isArray(row) === objects))
+        throw new NodeParamsError('rows: give all rows as arrays or all as objects');
+      const columnOf = objects ? headerColumns(worksheet, headerRow, file) : undefined;
+      // New cells look like the last data row's: its number formats, fonts, borders, fills.
+      const template = last > (objects ? headerRow : 0) ? worksheet.getRow(last) : undefined;
+      rows.forEach((input, i) => {
+        const row = worksheet.getRow(last + 1 + i);
+        const cells: [number, CellInput][] = Array.isArray(input)
+          ? input.map((value, c) => [c + 1, jsonToCell(value, isoDates, `rows[${i}][${c}]`)])
+          : Object.entries(input).map(([key, value]) => {
+              const column = columnOf?.get(key);
+              if (column === undefined)
+                throw new NodeParamsError(
+                  `rows[${i}].${key}: row ${headerRow} of "${worksheet.name}" has no column "${key}" (columns: ${[...(columnOf?.keys() ?? [])].join(', ')})`,
+                );
+              return [column, jsonToCell(value, isoDates, `rows[${i}].${key}`)];
             });
-          }
-          for (const [column, value] of cells) {
-            const cell = row.getCell(column);
-            cell.value = value as ExcelJS.CellValue;
-            if (value instanceof Date && !isDateFormat(cell.numFmt)) cell.numFmt = dateFormatOf(value);
-          }
-        });
-        throwIfAborted(signal);
-        const updated = Buffer.from(await workbook.xlsx.writeBuffer());
-        const written = await folder.writeAtomically(file, async (stream) => {
-          stream.end(updated);
-        });
-        return {
-          file: written,
-          sheet: worksheet.name,
-          count: rows.length,
-          firstRow: last + 1,
-          lastRow: last + rows.length,
-        };
-      },
-    ),
+        if (template !== undefined) {
+          if (template.height !== undefined) row.height = template.height;
+          template.eachCell({ includeEmpty: true }, (source, column) => {
+            row.getCell(column).style = structuredClone(source.style ?? {});
+          });
+        }
+        for (const [column, value] of cells) {
+          const cell = row.getCell(column);
+          cell.value = value as ExcelJS.CellValue;
+          if (value instanceof Date && !isDateFormat(cell.numFmt)) cell.numFmt = dateFormatOf(value);
+        }
+      });
+      const appended = {
+        sheet: worksheet.name,
+        count: rows.length,
+        firstRow: last + 1,
+        lastRow: last + rows.length,
+      };
+      // in the same file as the rows, so one rename commits both or neither
+      if (key !== undefined) recordAppend(workbook, key, appended);
+      throwIfAborted(signal);
+      const updated = Buffer.from(await workbook.xlsx.writeBuffer());
+      const written = await folder.writeAtomically(file, async (stream) => {
+        stream.end(updated);
+      });
+      return { file: written, ...appended, alreadyApplied: false };
+    }),
   ];
+}
+
+/** The very hidden sheet where keyed appends are recorded (ADR 51). */
+export const APPEND_LEDGER_SHEET = '_aether_appends';
+
+interface Append {
+  readonly sheet: string;
+  readonly count: number;
+  readonly firstRow: number;
+  readonly lastRow: number;
+}
+
+/** Job, step and idempotency key as one digest: the workbook holds no job data beyond it. */
+function appendKeyOf(context: NodeContext): string {
+  return createHash('sha256')
+    .update(JSON.stringify([context.tenantId, context.jobId, context.stepKey, context.idempotencyKey]))
+    .digest('base64url');
+}
+
+function recordedAppend(workbook: ExcelJS.Workbook, key: string): Append | undefined {
+  const ledger = workbook.getWorksheet(APPEND_LEDGER_SHEET);
+  let found: Append | undefined;
+  ledger?.eachRow((row) => {
+    if (found !== undefined || row.getCell(1).value !== key) return;
+    const [sheet, count, firstRow, lastRow] = [2, 3, 4, 5].map((c) => row.getCell(c).value);
+    found = {
+      sheet: String(sheet),
+      count: Number(count),
+      firstRow: Number(firstRow),
+      lastRow: Number(lastRow),
+    };
+  });
+  return found;
+}
+
+function recordAppend(workbook: ExcelJS.Workbook, key: string, append: Append): void {
+  const ledger =
+    workbook.getWorksheet(APPEND_LEDGER_SHEET) ??
+    workbook.addWorksheet(APPEND_LEDGER_SHEET, { state: 'veryHidden' });
+  ledger.addRow([key, append.sheet, append.count, append.firstRow, append.lastRow, new Date().toISOString()]);
 }
 
 /**
