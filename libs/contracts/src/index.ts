@@ -13,6 +13,7 @@ export {
   subjects,
   parseEventSubject,
   type AggregateType,
+  type RobotControlVerb,
   type StreamName,
   type KvBucketName,
 } from './subjects';
@@ -106,7 +107,9 @@ export {
   RobotHeartbeat,
   DeregisterRobot,
   ROBOT_COMMANDS,
+  RobotControlReplySchema,
   type RobotCommand,
+  type RobotControlReply,
 } from './messages/robot.commands';
 export {
   RobotRegistered,

@@ -32,6 +32,9 @@ export const STREAMS = {
   commands: 'COMMANDS',
   quarantine: 'QUARANTINE',
 } as const;
+/** What an operator can ask of one running robot (`subjects.robotControl`). */
+export type RobotControlVerb = 'drain' | 'stop';
+
 export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
 
 /** JetStream Object Store buckets. */
@@ -146,6 +149,19 @@ export const subjects = {
    */
   robotProbe(tenantId: TenantId, robotId: string, sessionId: string): string {
     return `${ROOT}.ctl.${token(tenantId, 'tenant')}.robot.${token(robotId, 'robot id')}.${token(sessionId, 'session id')}.probe`;
+  },
+  /**
+   * Core-NATS request an operator sends (through the gateway) to one robot, whichever process
+   * of it runs: `aether.ctl.<tenant>.robot.<robotId>.<verb>`. `drain`: take no new work, finish
+   * what it runs, then exit; `stop`: release its jobs after their current step and exit. The
+   * robot answers with `RobotControlReply` before it acts; "no responders" means it is not connected.
+   */
+  robotControl(
+    tenantId: TenantId | typeof ANY,
+    robotId: string,
+    verb: RobotControlVerb | typeof ANY,
+  ): string {
+    return `${ROOT}.ctl.${token(tenantId, 'tenant')}.robot.${token(robotId, 'robot id')}.${token(verb, 'verb')}`;
   },
   /**
    * Core-NATS request a `queue.next` step sends for the next item of a queue:

@@ -1,7 +1,8 @@
 import { Kvm, type KV } from '@nats-io/kv';
+import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { KV_BUCKETS, type KvBucketName } from '@aether/contracts';
+import { KV_BUCKETS, OBJECT_BUCKETS, type KvBucketName } from '@aether/contracts';
 import {
   reconcileStream,
   topologyOf,
@@ -47,6 +48,9 @@ export async function openBucket(
   });
 }
 
+/** How long step artifacts are kept unless a robot opened the bucket first with its own. */
+const ARTIFACTS_TTL_MS = 30 * 24 * 3_600_000;
+
 /** Creates every bucket, and brings the replicas and placement of existing ones to the settings. */
 export async function ensureBuckets(
   nc: NatsConnection,
@@ -58,5 +62,13 @@ export async function ensureBuckets(
     await openBucket(nc, name, settings);
     reports.push(await reconcileStream(jsm, { name: `KV_${name}`, ...topologyOf(settings) }));
   }
+  // Robots write artifacts; one under its own credentials may not create the bucket (ADR 38).
+  const placement = topologyOf(settings).placement;
+  await new Objm(nc).create(OBJECT_BUCKETS.artifacts, {
+    description: 'Aether step artifacts: screenshots, downloads, DOM snapshots',
+    ttl: ARTIFACTS_TTL_MS * 1_000_000,
+    replicas: settings.replicas ?? 1,
+    ...(placement ? { placement } : {}),
+  });
   return reports;
 }

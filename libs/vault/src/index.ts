@@ -2,6 +2,9 @@ export {
   SecretNameSchema,
   SecretValueSchema,
   SecretUnreadableError,
+  INTERNAL_SECRET_PREFIX,
+  isInternalSecretName,
+  hookSecretName,
   type SecretMetadata,
   type SecretVault,
 } from './secret-vault';

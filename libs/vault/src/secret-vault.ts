@@ -4,6 +4,18 @@ import { SecretRefSchema } from '@aether/contracts';
 /** How workflows name a secret (`secrets.<name>`): an identifier, at most 128 characters. */
 export const SecretNameSchema = SecretRefSchema;
 
+/**
+ * Names the platform keeps for itself start with `__` (a webhook's signing key): never listed,
+ * written, removed through the secrets API, nor handed to a robot.
+ */
+export const INTERNAL_SECRET_PREFIX = '__';
+export const isInternalSecretName = (name: string): boolean => name.startsWith(INTERNAL_SECRET_PREFIX);
+
+/** Where a webhook's HMAC signing key lives in its tenant's vault. */
+export function hookSecretName(hookId: string): string {
+  return `${INTERNAL_SECRET_PREFIX}hook_${Buffer.from(hookId).toString('hex')}`;
+}
+
 /** Secret values are text up to 64 KiB (a password, a token, a PEM key). */
 export const SecretValueSchema = z.string().min(1).max(65_536);
 

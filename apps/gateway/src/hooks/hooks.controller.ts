@@ -13,7 +13,7 @@ import {
   ConflictException,
 } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
@@ -30,9 +30,13 @@ import {
   type JsonObject,
 } from '@aether/contracts';
 import { openBucket } from '@aether/kv-state';
-import { JETSTREAM, NATS_CONNECTION } from '@aether/service-kit';
+import { JETSTREAM, JETSTREAM_MANAGER, NATS_CONNECTION } from '@aether/service-kit';
 import { HookListSchema, type HookView } from '@aether/read-api';
+import type { Principal } from '@aether/identity';
+import { hookSecretName, type SecretVault } from '@aether/vault';
+import { CurrentPrincipal } from '../auth/principal';
 import { Tenant } from '../common/tenant';
+import { SECRET_VAULT } from '../secrets/secrets.controller';
 import { parseOr400 } from '../common/validation';
 import {
   IDEMPOTENCY_HEADER,
@@ -70,22 +74,26 @@ export class HooksController {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(SECRET_VAULT) private readonly vault: SecretVault,
   ) {}
 
+  /** The signing key goes into the tenant's vault; the hook's record in KV never holds it. */
   @Post()
   @HttpCode(201)
-  async create(@Tenant() tenantId: string, @Body() body: unknown) {
+  async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
     const input = parseOr400(CreateBody, body ?? {}, 'body');
     const definition: HookDefinition = HookDefinitionSchema.parse({
       ...input,
       hookId: randomBytes(16).toString('base64url'),
-      tenantId,
-      secret: randomBytes(32).toString('base64url'),
+      tenantId: principal.tenantId,
       paused: false,
       createdAt: new Date().toISOString(),
     });
+    const secret = randomBytes(32).toString('base64url');
+    await this.vault.write(principal.tenantId, hookSecretName(definition.hookId), secret, principal.subject);
     await (await this.kv()).create(definition.hookId, JSON.stringify(definition));
-    return { ...view(definition), secret: definition.secret, url: `/api/v1/hooks/${definition.hookId}` };
+    return { ...view(definition), secret, url: `/api/v1/hooks/${definition.hookId}` };
   }
 
   @Get()
@@ -119,8 +127,9 @@ export class HooksController {
   @Delete(':hookId')
   @HttpCode(204)
   async remove(@Tenant() tenantId: string, @Param('hookId') hookId: string) {
-    await this.owned(tenantId, hookId);
-    await (await this.kv()).delete(hookId);
+    const hook = await this.owned(tenantId, hookId);
+    await (await this.kv()).delete(hook.hookId);
+    await this.vault.remove(tenantId, hookSecretName(hook.hookId));
   }
 
   /** A delivery from outside: the hook's secret, not a tenant header, says who it is for. */
@@ -141,9 +150,10 @@ export class HooksController {
     const stale = staleTimestamp(timestamp, Date.now());
     if (stale) throw new UnauthorizedException(stale);
     const hook = await this.read(await this.kv(), id);
+    const secret = hook && (await this.signingKey(hook));
     const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     // Unknown hook and bad signature answer alike, so hook ids cannot be probed.
-    if (!hook || !verify(hook.secret, (timestamp as string).trim(), bytes, signature))
+    if (!hook || !secret || !verify(secret, (timestamp as string).trim(), bytes, signature))
       throw new UnauthorizedException('invalid signature');
     if (hook.paused) throw new ConflictException(`hook ${hookId} is paused`);
     const variables = parseOr400(JsonObjectSchema, { ...hook.variables, ...payloadOf(bytes) }, 'body');
@@ -167,6 +177,20 @@ export class HooksController {
       { msgID: command.id },
     );
     return { jobId, status: 'pending' };
+  }
+
+  /** The hook's key from the vault; a hook made before the vault held keys has its key moved there. */
+  private async signingKey(hook: HookDefinition): Promise<string | undefined> {
+    if (!hook.secret) return this.vault.read(hook.tenantId, hookSecretName(hook.hookId));
+    await this.vault.write(hook.tenantId, hookSecretName(hook.hookId), hook.secret, 'gateway:hooks');
+    const { secret: _plain, ...rest } = hook;
+    await (await this.kv()).put(hook.hookId, JSON.stringify(rest));
+    // The bucket keeps past values: the ones holding the key in plain text go.
+    await this.jsm.streams.purge(`KV_${KV_BUCKETS.hooks}`, {
+      filter: `$KV.${KV_BUCKETS.hooks}.${hook.hookId}`,
+      keep: 1,
+    });
+    return hook.secret;
   }
 
   private async setPaused(tenantId: string, hookId: string, paused: boolean) {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DispatchPolicySchema, QueuePolicySchema } from '@aether/contracts';
+import { DispatchPolicySchema, QueuePolicySchema, RobotControlReplySchema } from '@aether/contracts';
 import {
   AnalyticsQuerySchema,
   AnalyticsSchema,
@@ -148,6 +148,16 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     query: RobotListQuery,
   },
   'GET /api/v1/robots/:robotId': { tag: 'robots', summary: 'One robot' },
+  'POST /api/v1/robots/:robotId/drain': {
+    tag: 'robots',
+    summary: 'Drain one robot: no new work, it finishes its jobs, then exits (404: not connected)',
+    response: RobotControlReplySchema,
+  },
+  'POST /api/v1/robots/:robotId/stop': {
+    tag: 'robots',
+    summary: 'Stop one robot: its jobs are released after their current step, then it exits',
+    response: RobotControlReplySchema,
+  },
   'POST /api/v1/robots/:robotId/enrolment': {
     tag: 'robots',
     summary: 'A one-time enrolment token for a robot’s NATS credentials (shown once)',

@@ -15,7 +15,7 @@ import type { EventStore } from '@aether/event-store';
 import type { Principal } from '@aether/identity';
 import { foldJob } from '@aether/job-domain';
 import { EVENT_STORE, NATS_CONNECTION, type Logger } from '@aether/service-kit';
-import { SecretUnreadableError, sealTo, type SecretVault } from '@aether/vault';
+import { SecretUnreadableError, isInternalSecretName, sealTo, type SecretVault } from '@aether/vault';
 import { Authenticator, UnauthenticatedError } from '../auth/authenticator';
 import { SECRET_VAULT } from './secrets.controller';
 
@@ -91,7 +91,8 @@ export class SecretReadResponder implements OnApplicationBootstrap, OnModuleDest
     const missing: { name: string; reason: 'not-found' | 'unreadable' }[] = [];
     for (const name of new Set(request.names)) {
       try {
-        const value = await this.vault.read(tenantId, name);
+        // The platform's own secrets (webhook keys) are not for workflows: as if absent.
+        const value = isInternalSecretName(name) ? undefined : await this.vault.read(tenantId, name);
         if (value === undefined) missing.push({ name, reason: 'not-found' });
         else values[name] = value;
       } catch (error) {

@@ -13,12 +13,23 @@ import {
 } from '@nestjs/common';
 import { z } from 'zod';
 import type { Principal } from '@aether/identity';
-import { SecretNameSchema, SecretValueSchema, type SecretVault } from '@aether/vault';
+import {
+  INTERNAL_SECRET_PREFIX,
+  SecretNameSchema,
+  SecretValueSchema,
+  isInternalSecretName,
+  type SecretVault,
+} from '@aether/vault';
 import { CurrentPrincipal } from '../auth/principal';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
 
 export const SECRET_VAULT = Symbol('SECRET_VAULT');
+
+/** A secret's name as the API takes it: the platform's own (`__…`) are not for callers. */
+const PublicSecretName = SecretNameSchema.refine((name) => !isInternalSecretName(name), {
+  message: `names starting with "${INTERNAL_SECRET_PREFIX}" are kept for the platform`,
+});
 
 export const PutBody = z.object({ value: SecretValueSchema }).strict();
 
@@ -32,12 +43,12 @@ export class SecretsController {
 
   @Get()
   async list(@Tenant() tenantId: string) {
-    return { secrets: await this.vault.list(tenantId) };
+    return { secrets: (await this.vault.list(tenantId)).filter((s) => !isInternalSecretName(s.name)) };
   }
 
   @Put(':name')
   put(@CurrentPrincipal() principal: Principal, @Param('name') name: string, @Body() body: unknown) {
-    const secretName = parseOr400(SecretNameSchema, name, 'name');
+    const secretName = parseOr400(PublicSecretName, name, 'name');
     const { value } = parseOr400(PutBody, body ?? {}, 'body');
     return this.vault.write(principal.tenantId, secretName, value, principal.subject);
   }
@@ -59,7 +70,7 @@ export class SecretsController {
   @Delete(':name')
   @HttpCode(204)
   async remove(@Tenant() tenantId: string, @Param('name') name: string) {
-    const secretName = parseOr400(SecretNameSchema, name, 'name');
+    const secretName = parseOr400(PublicSecretName, name, 'name');
     if (!(await this.vault.remove(tenantId, secretName)))
       throw new NotFoundException(`secret ${name} not found`);
   }

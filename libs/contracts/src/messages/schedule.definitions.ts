@@ -57,8 +57,11 @@ export type ScheduleDefinition = z.infer<typeof ScheduleDefinitionSchema>;
 export const HookDefinitionSchema = z.object({
   hookId: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
   tenantId: z.string().min(1),
-  /** HMAC-SHA256 key for `X-Aether-Signature`; returned once at creation, never listed or logged. */
-  secret: z.string().min(32).max(200),
+  /**
+   * Only in hooks made before the key moved into the vault (`hookSecretName`): the HMAC-SHA256 key
+   * in plain text. The gateway moves it to the vault at the hook's next delivery.
+   */
+  secret: z.string().min(32).max(200).optional(),
   paused: z.boolean(),
   createdAt: z.iso.datetime(),
   ...JobTemplate,
