@@ -212,7 +212,6 @@ export {
   type SubscriptionStart,
   OutboundDeliverySchema,
   ParkedDeliverySchema,
-  subscriptionSecretName,
   subscriptionConsumerName,
   type SubscriptionDefinition,
   type OutboundDelivery,
