@@ -163,6 +163,13 @@ export {
   type HookDefinition,
 } from './messages/schedule.definitions';
 export {
+  MailTriggerDefinitionSchema,
+  MailTriggerFired,
+  MAIL_TRIGGER_EVENTS,
+  type MailTriggerDefinition,
+  type MailTriggerEvent,
+} from './messages/mail-trigger';
+export {
   Sha256TokenSchema,
   TriggerKeyClaimed,
   TRIGGER_KEY_EVENTS,

@@ -24,7 +24,9 @@ export type AggregateType =
   /** The jobs a queue's trigger started (kept apart so reading a queue's policy stays short). */
   | 'queue-trigger'
   /** One item of a work queue; its id is derived from the queue and the item's reference. */
-  | 'queue-item';
+  | 'queue-item'
+  /** A mail trigger's fires, one per new message (ADR 52). */
+  | 'mail-trigger';
 
 export const STREAMS = {
   events: 'EVENTS',
@@ -59,6 +61,8 @@ export const KV_BUCKETS = {
   schedules: 'schedules',
   /** Webhook triggers, `<hookId>` → `HookDefinition`. */
   hooks: 'hooks',
+  /** Mail triggers, `<tenant>.<triggerId>` → `MailTriggerDefinition` (ADR 52). */
+  mailTriggers: 'mail-triggers',
   /** Per-workflow dispatch policy, `<tenant>.<workflowId>` → `DispatchPolicy`. */
   dispatchPolicies: 'dispatch-policies',
   /** Session affinity bindings, `<tenant>.<sessionKey>` → robot id. */

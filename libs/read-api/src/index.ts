@@ -85,3 +85,9 @@ export {
   ParkedDeliveryListSchema,
   type SubscriptionView,
 } from './subscriptions';
+export {
+  WorkflowVersionListSchema,
+  WorkflowVersionSummarySchema,
+  type WorkflowVersionList,
+  type WorkflowVersionSummary,
+} from './workflows';

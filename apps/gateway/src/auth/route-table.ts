@@ -38,6 +38,7 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/workflows': READ,
   'POST /api/v1/workflows': BUILD,
   'GET /api/v1/workflows/:workflowId': READ,
+  'GET /api/v1/workflows/:workflowId/versions': READ,
   'POST /api/v1/workflows/:workflowId/trigger': RUN,
   'GET /api/v1/workflows/:workflowId/dispatch-policy': READ,
   'PUT /api/v1/workflows/:workflowId/dispatch-policy': BUILD,

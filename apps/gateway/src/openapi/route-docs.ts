@@ -17,6 +17,7 @@ import {
   SubscriptionCreatedSchema,
   SubscriptionListSchema,
   SubscriptionViewSchema,
+  WorkflowVersionListSchema,
 } from '@aether/read-api';
 import { CreateBody as CreateApiKeyBody } from '../auth/api-keys.controller';
 import { SignIn } from '../auth/auth.controller';
@@ -36,7 +37,7 @@ import {
   CreateBody as CreateSubscriptionBody,
   RedeliverBody,
 } from '../subscriptions/subscriptions.controller';
-import { TriggerBody } from '../workflows/workflows.controller';
+import { ShowQuery as ShowWorkflowQuery, TriggerBody } from '../workflows/workflows.controller';
 
 /** What the OpenAPI document says of one route; the schemas are the ones the route parses with. */
 export interface RouteDoc {
@@ -87,7 +88,16 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: 'Store a new workflow version (JSON or YAML); 400 lists every problem',
     bodyTypes: ['application/json', 'application/yaml'],
   },
-  'GET /api/v1/workflows/:workflowId': { tag: 'workflows', summary: 'The latest version of a workflow' },
+  'GET /api/v1/workflows/:workflowId': {
+    tag: 'workflows',
+    summary: 'The latest version of a workflow, or `?version=N`',
+    query: ShowWorkflowQuery,
+  },
+  'GET /api/v1/workflows/:workflowId/versions': {
+    tag: 'workflows',
+    summary: 'Every published version of a workflow, newest first',
+    response: WorkflowVersionListSchema,
+  },
   'POST /api/v1/workflows/:workflowId/trigger': {
     tag: 'workflows',
     summary: 'Start a job (Idempotency-Key: one job per key)',
