@@ -228,7 +228,6 @@ export {
   type SubscriptionStart,
   OutboundDeliverySchema,
   ParkedDeliverySchema,
-  subscriptionSecretName,
   subscriptionConsumerName,
   type SubscriptionDefinition,
   type OutboundDelivery,
