@@ -183,11 +183,14 @@ describe('a step that stops making progress is declared stalled and handled by i
     const ref = (stalls[0]?.data['artifacts'] as { kind: string; ref: string }[]).find(
       (a) => a.kind === 'screenshot',
     )?.ref;
-    const shot = await platform.api(
-      'GET',
-      `/api/v1/jobs/${jobId}/artifact?ref=${encodeURIComponent(ref ?? '')}`,
+    const shot = await fetch(
+      `${platform.stack.gatewayUrl}/api/v1/jobs/${jobId}/artifact?ref=${encodeURIComponent(ref ?? '')}`,
+      { headers: { authorization: `Bearer ${platform.stack.adminToken}` } },
     );
     expect(shot.status).toBe(200);
+    const png = Buffer.from(await shot.arrayBuffer());
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    writeFileSync(join(tmpdir(), `aether-stall-${jobId}.png`), png); // for a person to look at
   }, 120_000);
 
   it('a desktop wait that never matches, on a step that is not idempotent: stalled with a screenshot and the job parked', async () => {
