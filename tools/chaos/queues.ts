@@ -12,6 +12,7 @@ import {
 } from '@aether/queue-domain';
 import { queueItemEvents } from '@aether/queues';
 import { startServiceProcess, startTestPlatform, type TestPlatform } from '@aether/platform';
+import { Rng } from '@aether/testing';
 
 const WORKFLOW = readFileSync(join(__dirname, 'queue-worker.workflow.json'), 'utf8');
 const QUEUE = 'orders';
@@ -130,7 +131,7 @@ export async function runQueueChaos(options: QueueChaosOptions): Promise<QueueCh
   const log = options.log ?? (() => undefined);
   const leaseMs = options.leaseMs ?? 2_000;
   const maxRetries = options.maxRetries ?? 2;
-  const random = mulberry32(options.seed ?? 26);
+  const random = new Rng(options.seed ?? 26);
   const robotEnv = { LEASE_MS: String(leaseMs), MAX_DELIVER: '50', MAX_CONCURRENT_JOBS: '2' };
   const platform = await startTestPlatform({
     name: 'queue-chaos',
@@ -172,11 +173,11 @@ export async function runQueueChaos(options: QueueChaosOptions): Promise<QueueCh
     let kills = 0;
     const deadline = Date.now() + (options.timeoutMs ?? 300_000);
     const watching = watch;
-    const killAt = () => Math.floor(random() * options.items * 0.8);
+    const killAt = () => random.int(Math.floor(options.items * 0.8));
     const killMarks = Array.from({ length: options.kills }, killAt).sort((a, b) => a - b);
     while (watching.finished() < options.items && Date.now() < deadline) {
       if (kills < killMarks.length && watching.finished() >= (killMarks[kills] ?? 0)) {
-        const index = Math.floor(random() * platform.stack.robots.length);
+        const index = random.int(platform.stack.robots.length);
         const victim = platform.stack.robots[index];
         if (victim) {
           victim.child.kill('SIGKILL');
@@ -296,16 +297,4 @@ async function inBatches(count: number, width: number, work: (n: number) => Prom
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A small seeded generator, so a failing run can be repeated. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -9,6 +9,7 @@ import {
   JobsPageSchema,
   QuarantineListSchema,
   RobotMetricsSchema,
+  WorkflowVersionListSchema,
 } from '@aether/read-api';
 import { eventually } from '@aether/testing';
 import { readFileSync } from 'node:fs';
@@ -485,6 +486,56 @@ describe('the console', () => {
     await page.getByText('No open proposal').waitFor();
     const latest = await platform.api<{ version: number }>('GET', `/api/v1/workflows/${login.id}`);
     expect(latest.body.version).toBe(2);
+  });
+
+  it("lists a workflow's versions on Workflows and triggers the one picked, with that version's inputs", async () => {
+    const version = (description: string, input: string) => ({
+      id: 'console-versions',
+      name: 'Console versions',
+      description,
+      inputs: { [input]: { type: 'string', required: true } },
+      nodes: [{ id: 'wait', type: 'delay', params: { ms: 10 } }],
+    });
+    for (const body of [version('asks for a note', 'note'), version('asks for a ticket', 'ticket')])
+      expect((await platform.api('POST', '/api/v1/workflows', body)).status).toBe(201);
+    const { status, body } = await platform.api('GET', '/api/v1/workflows/console-versions/versions');
+    expect(status).toBe(200);
+    const listed = WorkflowVersionListSchema.parse(body);
+    expect(listed.versions.map((v) => [v.version, v.description, v.nodes])).toEqual([
+      [2, 'asks for a ticket', 1],
+      [1, 'asks for a note', 1],
+    ]);
+    expect((await platform.api('GET', '/api/v1/workflows/console-versions?version=1')).body).toMatchObject({
+      version: 1,
+      definition: { description: 'asks for a note' },
+    });
+    expect((await platform.api('GET', '/api/v1/workflows/console-versions?version=3')).status).toBe(404);
+    expect((await platform.api('GET', '/api/v1/workflows/console-versions?version=x')).status).toBe(400);
+    expect((await platform.api('GET', '/api/v1/workflows/nope/versions')).status).toBe(404);
+
+    await page.goto(`${platform.stack.gatewayUrl}/workflows`);
+    await page.getByRole('button', { name: /Console versions/ }).click();
+    await page.getByRole('heading', { name: 'Trigger Console versions v2' }).waitFor();
+    await page.getByLabel('ticket').waitFor();
+    const versions = page.getByRole('region', { name: 'Versions' });
+    await versions.getByRole('row', { name: 'Version 2' }).getByText('(latest)').waitFor();
+    await versions.getByRole('button', { name: 'Use v1' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Trigger Console versions v1' }).waitFor();
+    expect(await versions.getByRole('button', { name: 'Use v1' }).getAttribute('aria-pressed')).toBe('true');
+    await screenshot(page, 'workflow-versions');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByLabel('note').fill('first version');
+    await page.getByRole('button', { name: 'Trigger' }).click();
+    const link = page.getByRole('status').getByRole('link').first();
+    await link.waitFor();
+    const jobId = (await link.textContent())?.trim() ?? '';
+    const done = await waitForJob(platform.stack.gatewayUrl, jobId, 60_000);
+    expect(done.status).toBe('completed');
+    const job = await platform.api<{ workflowVersion: number }>('GET', `/api/v1/jobs/${jobId}`);
+    expect(job.body.workflowVersion).toBe(1);
+    const [requested] = await platform.events(jobId);
+    expect(requested?.data).toMatchObject({ workflowVersion: 1, variables: { note: 'first version' } });
   });
 
   it('charts what ran on Analytics (throughput, durations, errors, heals) and the last hour of waiting on Fleet', async () => {

@@ -42,6 +42,7 @@ import { WorkflowCatalog } from './workflows/workflow-catalog';
 import { JobProgress } from './presence/job-progress';
 import { capabilitiesOf, loadPresenceConfig } from './presence/presence.config';
 import { PresenceLifecycle } from './presence/presence.lifecycle';
+import { RemoteControl } from './presence/remote-control';
 import { RobotPresence } from './presence/robot-presence';
 import { registerRobotMetrics } from './robot-metrics';
 import type { Registry } from 'prom-client';
@@ -80,7 +81,8 @@ class RobotStatusController {
 
 @Module({})
 export class RobotModule {
-  static forRoot(config: RobotConfig, logger: Logger): DynamicModule {
+  /** `shutdown`: closes the application and exits, as an operator's drain or stop ends the robot. */
+  static forRoot(config: RobotConfig, logger: Logger, shutdown: () => void): DynamicModule {
     mkdirSync(config.FILES_ROOT, { recursive: true });
     const presenceConfig = loadPresenceConfig();
     const progress = new JobProgress();
@@ -259,9 +261,27 @@ export class RobotModule {
               },
               logger,
             );
+            const control = new RemoteControl(
+              nc,
+              {
+                tenantId: presenceConfig.ROBOT_TENANT,
+                robotId: config.ROBOT_ID,
+                sessionId: presence.sessionId,
+              },
+              {
+                activeJobs: () => loop.active,
+                drain: async () => {
+                  await presence.drain();
+                  await loop.finish();
+                },
+                shutdown,
+              },
+              logger,
+            );
             return new PresenceLifecycle(
               presence,
               new Promise((resolve) => loop.onStopped(async () => resolve())),
+              control,
             );
           },
           inject: [NATS_CONNECTION, JETSTREAM, WorkLoop, BrowserPool, DatabasePool],

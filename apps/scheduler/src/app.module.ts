@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { KV_BUCKETS } from '@aether/contracts';
+import { DEFAULT_TENANT, KV_BUCKETS } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
 import { onReconnect, openBucket } from '@aether/kv-state';
 import {
@@ -26,6 +26,18 @@ import type { SchedulerConfig } from './config';
 import { requestJobRoute } from './jobs/request-job.handler';
 import { CronScheduler } from './schedules/cron-scheduler';
 import { QueueKeeper } from './queues/queue-keeper';
+import { MailWatcher, type SecretLookup } from './mail/mail-watcher';
+
+/**
+ * The mailbox secrets of mail triggers, from the scheduler's environment as robots read theirs
+ * without a vault credential: `apInbox` → `AETHER_SECRET_AP_INBOX`, tenant `default` only (ADR 52).
+ */
+const environmentSecrets =
+  (env: NodeJS.ProcessEnv): SecretLookup =>
+  (tenantId, name) =>
+    tenantId === DEFAULT_TENANT
+      ? env[`AETHER_SECRET_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`]
+      : undefined;
 
 class CronLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(private readonly scheduler: CronScheduler) {}
@@ -34,6 +46,16 @@ class CronLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown
   }
   beforeApplicationShutdown() {
     return this.scheduler.stop();
+  }
+}
+
+class MailWatcherLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(private readonly watcher: MailWatcher) {}
+  onApplicationBootstrap() {
+    return this.watcher.start();
+  }
+  beforeApplicationShutdown() {
+    return this.watcher.stop();
   }
 }
 
@@ -92,6 +114,28 @@ export class SchedulerModule {
             });
             return new CronLifecycle(scheduler);
           },
+          inject: [NATS_CONNECTION, EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, LOGGER],
+        },
+        {
+          provide: MailWatcherLifecycle,
+          useFactory: async (
+            nc: NatsConnection,
+            store: EventStore,
+            js: JetStreamClient,
+            jsm: JetStreamManager,
+            log: Logger,
+          ) =>
+            new MailWatcherLifecycle(
+              new MailWatcher(
+                await openBucket(nc, KV_BUCKETS.mailTriggers),
+                store,
+                js,
+                jsm,
+                environmentSecrets(process.env),
+                { pollMs: config.MAIL_POLL_MS, replicaId: config.REPLICA_ID },
+                log,
+              ),
+            ),
           inject: [NATS_CONNECTION, EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, LOGGER],
         },
         {

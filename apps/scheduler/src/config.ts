@@ -15,6 +15,8 @@ export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
       MISFIRE_GRACE_MS: env.durationMs(5_000),
       /** How often the queue keeper releases items of ended jobs and fires queue triggers. */
       QUEUE_SWEEP_MS: env.durationMs(1_000),
+      /** Pause between two polls of every mail trigger's mailbox. */
+      MAIL_POLL_MS: env.durationMs(15_000),
       /** Names this replica in `ScheduleFired.firedBy`. */
       REPLICA_ID: env.name(`${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`),
     },

@@ -13,6 +13,7 @@ export {
   subjects,
   parseEventSubject,
   type AggregateType,
+  type RobotControlVerb,
   type StreamName,
   type KvBucketName,
 } from './subjects';
@@ -106,7 +107,9 @@ export {
   RobotHeartbeat,
   DeregisterRobot,
   ROBOT_COMMANDS,
+  RobotControlReplySchema,
   type RobotCommand,
+  type RobotControlReply,
 } from './messages/robot.commands';
 export {
   RobotRegistered,
@@ -159,6 +162,13 @@ export {
   type ScheduleDefinition,
   type HookDefinition,
 } from './messages/schedule.definitions';
+export {
+  MailTriggerDefinitionSchema,
+  MailTriggerFired,
+  MAIL_TRIGGER_EVENTS,
+  type MailTriggerDefinition,
+  type MailTriggerEvent,
+} from './messages/mail-trigger';
 export {
   Sha256TokenSchema,
   TriggerKeyClaimed,

@@ -24,7 +24,9 @@ export type AggregateType =
   /** The jobs a queue's trigger started (kept apart so reading a queue's policy stays short). */
   | 'queue-trigger'
   /** One item of a work queue; its id is derived from the queue and the item's reference. */
-  | 'queue-item';
+  | 'queue-item'
+  /** A mail trigger's fires, one per new message (ADR 52). */
+  | 'mail-trigger';
 
 export const STREAMS = {
   events: 'EVENTS',
@@ -32,6 +34,9 @@ export const STREAMS = {
   commands: 'COMMANDS',
   quarantine: 'QUARANTINE',
 } as const;
+/** What an operator can ask of one running robot (`subjects.robotControl`). */
+export type RobotControlVerb = 'drain' | 'stop';
+
 export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
 
 /** JetStream Object Store buckets. */
@@ -56,6 +61,8 @@ export const KV_BUCKETS = {
   schedules: 'schedules',
   /** Webhook triggers, `<hookId>` → `HookDefinition`. */
   hooks: 'hooks',
+  /** Mail triggers, `<tenant>.<triggerId>` → `MailTriggerDefinition` (ADR 52). */
+  mailTriggers: 'mail-triggers',
   /** Per-workflow dispatch policy, `<tenant>.<workflowId>` → `DispatchPolicy`. */
   dispatchPolicies: 'dispatch-policies',
   /** Session affinity bindings, `<tenant>.<sessionKey>` → robot id. */
@@ -146,6 +153,19 @@ export const subjects = {
    */
   robotProbe(tenantId: TenantId, robotId: string, sessionId: string): string {
     return `${ROOT}.ctl.${token(tenantId, 'tenant')}.robot.${token(robotId, 'robot id')}.${token(sessionId, 'session id')}.probe`;
+  },
+  /**
+   * Core-NATS request an operator sends (through the gateway) to one robot, whichever process
+   * of it runs: `aether.ctl.<tenant>.robot.<robotId>.<verb>`. `drain`: take no new work, finish
+   * what it runs, then exit; `stop`: release its jobs after their current step and exit. The
+   * robot answers with `RobotControlReply` before it acts; "no responders" means it is not connected.
+   */
+  robotControl(
+    tenantId: TenantId | typeof ANY,
+    robotId: string,
+    verb: RobotControlVerb | typeof ANY,
+  ): string {
+    return `${ROOT}.ctl.${token(tenantId, 'tenant')}.robot.${token(robotId, 'robot id')}.${token(verb, 'verb')}`;
   },
   /**
    * Core-NATS request a `queue.next` step sends for the next item of a queue:

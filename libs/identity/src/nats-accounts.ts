@@ -215,8 +215,9 @@ const artifactRights = [
  * What one robot may do, and nothing else: pull its own work consumer and its pool's, settle
  * what it pulled, append to its tenant's job and selector subjects, heartbeat on its tenant's
  * presence subject, ask for its tenant's secrets and queue items, read events and fingerprints
- * by direct get, hear its own probes and its tenant's cancel nudges, and receive on its own
- * inbox. Replies to requests it received (probes) need no publish right (`resp`).
+ * by direct get, hear its own probes, an operator's drain or stop of it and its tenant's cancel
+ * nudges, and receive on its own inbox. Replies to requests it received (probes, drain, stop)
+ * need no publish right (`resp`).
  */
 export function robotNatsPermissions(tenantId: TenantId, robotId: string, pool?: string): Permissions {
   const consumers = [`robot-${robotId}`, ...(pool ? [`pool-${pool}`] : [])];
@@ -250,6 +251,8 @@ export function robotNatsPermissions(tenantId: TenantId, robotId: string, pool?:
       allow: [
         `${robotInboxPrefix(tenantId, robotId)}.>`,
         `aether.ctl.${tenantId}.robot.${robotId}.*.probe`,
+        subjects.robotControl(tenantId, robotId, '*'),
+        subjects.robotControl(tenantId, robotId, '*'),
         subjects.jobControl(tenantId, '*', 'cancel'),
       ],
     },

@@ -44,7 +44,7 @@ export type RequestJobCommand = Command<
     readonly variables: JsonObject;
     readonly priority: number;
     readonly trigger: {
-      readonly kind: 'manual' | 'cron' | 'webhook' | 'api' | 'queue';
+      readonly kind: 'manual' | 'cron' | 'webhook' | 'api' | 'queue' | 'mail';
       readonly sourceId?: string;
     };
     readonly placement?: Placement;

@@ -19,6 +19,7 @@ const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.robotVitals]: 1,
   [KV_BUCKETS.schedules]: 5,
   [KV_BUCKETS.hooks]: 5,
+  [KV_BUCKETS.mailTriggers]: 5,
   [KV_BUCKETS.dispatchPolicies]: 5,
   [KV_BUCKETS.dispatchSessions]: 1,
   [KV_BUCKETS.dispatcherState]: 1,

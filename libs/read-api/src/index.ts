@@ -78,3 +78,9 @@ export {
   type Analytics,
   type AnalyticsQuery,
 } from './analytics';
+export {
+  WorkflowVersionListSchema,
+  WorkflowVersionSummarySchema,
+  type WorkflowVersionList,
+  type WorkflowVersionSummary,
+} from './workflows';

@@ -21,9 +21,12 @@ export function histogramQuantile(histogram: readonly number[], q: number): numb
   return Math.round(2 ** ((histogram.length - 0.5) / PER_DOUBLING));
 }
 
-function addInto(sum: number[], histogram: readonly (number | string)[]): void {
-  for (let i = 0; i < histogram.length; i++) sum[i] = (sum[i] ?? 0) + Number(histogram[i]);
+/** Adds a stored histogram (its non-zero buckets: `{"<bucket>": count}`) into a dense one. */
+function addInto(sum: number[], counts: Readonly<Record<string, number>>): void {
+  for (const bucket in counts) sum[Number(bucket)] = (sum[Number(bucket)] ?? 0) + (counts[bucket] ?? 0);
 }
+
+const emptyHistogram = () => new Array<number>(DURATION_BUCKETS).fill(0);
 
 const percentiles = (histogram: readonly number[]) => ({
   p50Ms: histogramQuantile(histogram, 0.5),
@@ -56,7 +59,7 @@ export class AnalyticsQueries {
     const params = [tenantId, from, to];
     const [jobs, steps, heals] = await Promise.all([
       this.dataSource.query(
-        `SELECT ${at} AS at, workflow_id, completed, failed, cancelled, rejected, durations
+        `SELECT ${at} AS at, workflow_id, completed, failed, cancelled, rejected, duration_counts
            FROM job_hourly WHERE ${where}`,
         params,
       ) as Promise<
@@ -67,7 +70,7 @@ export class AnalyticsQueries {
           failed: string;
           cancelled: string;
           rejected: string;
-          durations: string[];
+          duration_counts: Record<string, number>;
         }[]
       >,
       this.dataSource.query(
@@ -103,11 +106,15 @@ export class AnalyticsQueries {
       totals.failed += Number(row.failed);
       totals.cancelled += Number(row.cancelled);
       totals.rejected += Number(row.rejected);
-      const workflow = perWorkflow.get(row.workflow_id) ?? { jobs: 0, all: [], byBucket: new Map() };
+      const workflow = perWorkflow.get(row.workflow_id) ?? {
+        jobs: 0,
+        all: emptyHistogram(),
+        byBucket: new Map(),
+      };
       workflow.jobs += Number(row.completed) + Number(row.failed);
-      addInto(workflow.all, row.durations);
-      const inBucket = workflow.byBucket.get(start) ?? [];
-      addInto(inBucket, row.durations);
+      addInto(workflow.all, row.duration_counts);
+      const inBucket = workflow.byBucket.get(start) ?? emptyHistogram();
+      addInto(inBucket, row.duration_counts);
       workflow.byBucket.set(start, inBucket);
       perWorkflow.set(row.workflow_id, workflow);
     }

@@ -13,6 +13,7 @@ import { JobsByTime1764180000000 } from './migrations/1764180000000-jobs-by-time
 import { JobCounts1765021000000 } from './migrations/1765021000000-job-counts';
 import { JobListIndexes1765030000000 } from './migrations/1765030000000-job-list-indexes';
 import { AnalyticsRollups1765040000000 } from './migrations/1765040000000-analytics-rollups';
+import { SparseDurationHistograms1765047000000 } from './migrations/1765047000000-sparse-duration-histograms';
 import { JobCountRow } from './entities/job-count.entity';
 
 export const READ_MODEL_ENTITIES = [
@@ -35,6 +36,7 @@ export const READ_MODEL_MIGRATIONS = [
   JobCounts1765021000000,
   JobListIndexes1765030000000,
   AnalyticsRollups1765040000000,
+  SparseDurationHistograms1765047000000,
 ];
 
 /** The read model's schema comes from migrations only; `synchronize` stays off. */

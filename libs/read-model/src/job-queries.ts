@@ -69,6 +69,24 @@ export class ReadModelQueries {
     return row ?? undefined;
   }
 
+  async workflowVersion(
+    tenantId: string,
+    workflowId: string,
+    version: number,
+  ): Promise<WorkflowRow | undefined> {
+    return (
+      (await this.dataSource.getRepository(WorkflowRow).findOneBy({ tenantId, workflowId, version })) ??
+      undefined
+    );
+  }
+
+  /** Every version of one workflow, newest first. */
+  async workflowVersions(tenantId: string, workflowId: string): Promise<WorkflowRow[]> {
+    return this.dataSource
+      .getRepository(WorkflowRow)
+      .find({ where: { tenantId, workflowId }, order: { version: 'DESC' } });
+  }
+
   async workflows(tenantId: string): Promise<WorkflowRow[]> {
     return this.dataSource
       .getRepository(WorkflowRow)

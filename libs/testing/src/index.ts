@@ -14,3 +14,4 @@ export {
 } from './nats-cluster';
 export { SecretScanner, encodingsOf, type SecretFinding } from './secret-scanner';
 export { startOtlpSink, countProtobufSpans, type OtlpSink, type SinkSpan } from './otlp-sink';
+export { Rng, fnv1a } from './rng';

@@ -2,7 +2,7 @@ import { HtmlPage, fingerprintFromHtml, type Fingerprint } from '@aether/healing
 import { devtoolsSelector, isTargetable } from './corpus';
 import { render, selectOne, type DomElement } from './dom';
 import { MUTATIONS, TRUTH_ATTR, apply, type Mutation } from './mutations';
-import { Rng, fnv1a } from './prng';
+import { Rng, fnv1a } from '@aether/testing';
 import { SCENARIOS, suits, type Scenario } from './scenarios';
 
 export type Split = 'tune' | 'report' | 'holdout';

@@ -12,7 +12,7 @@ import {
   type Document,
   type DomElement,
 } from './dom';
-import type { Rng } from './prng';
+import type { Rng } from '@aether/testing';
 import { SCENARIOS, applyScenario, type Scenario } from './scenarios';
 import { INLINE_PARENTS, TRUTH_ATTR, ancestors, editText, elementsOf, hash, textNodes } from './tree';
 

@@ -1,7 +1,7 @@
 import { HtmlPage } from '@aether/healing';
 import { findAll, render, selectOne, type DomElement } from './dom';
 import { TRUTH_ATTR, apply, type Mutation } from './mutations';
-import { Rng } from './prng';
+import { Rng } from '@aether/testing';
 import { SCENARIOS, suits, type Scenario } from './scenarios';
 import { ancestors } from './tree';
 

@@ -12,7 +12,7 @@ import {
   type Document,
   type DomElement,
 } from './dom';
-import type { Rng } from './prng';
+import type { Rng } from '@aether/testing';
 import { TRUTH_ATTR, ancestors, editText, elementsOf, hash, textNodes } from './tree';
 
 /**

@@ -1,5 +1,5 @@
 import { findAll, isTag, isText, type ChildNode, type DomElement, type DomText } from './dom';
-import type { Rng } from './prng';
+import type { Rng } from '@aether/testing';
 
 /** Page surgery shared by the mutation operators and the scenarios. */
 

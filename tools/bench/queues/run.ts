@@ -13,7 +13,7 @@ import { startTestPlatform, type TestPlatform } from '@aether/platform';
 import { noopWorkflow } from '../dispatch/aether';
 import { round, sleep, withLimit } from '../dispatch/measure';
 import { benchFailed } from '../failure';
-import { Rng } from '../healing/prng';
+import { Rng } from '@aether/testing';
 
 /**
  * `npm run bench:queues`: on one platform with 4 robots, no-op jobs/s (each job a RequestJob

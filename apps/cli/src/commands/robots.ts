@@ -2,12 +2,72 @@ import type { Command } from 'commander';
 import { exchangeEnrolmentToken } from '@aether/identity';
 import { apiUrl, callGateway as api } from './credentials';
 
+interface RobotRow {
+  robotId: string;
+  pool: string;
+  status: string;
+  currentJobs: { jobId: string }[];
+  lastHeartbeatAt?: string;
+}
+
+/** One line a robot: id, status, pool, the jobs it runs. */
+export function robotTable(robots: readonly RobotRow[]): string {
+  if (robots.length === 0) return 'no robots\n';
+  const header = ['ROBOT', 'STATUS', 'POOL', 'JOBS'];
+  const rows = [
+    header,
+    ...robots.map((robot) => [
+      robot.robotId,
+      robot.status,
+      robot.pool,
+      robot.currentJobs.map((job) => job.jobId).join(',') || '-',
+    ]),
+  ];
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return `${rows.map(line).join('\n')}\n`;
+}
+
 /**
- * `aether robots enroll|exchange|revoke`: robots' own NATS credentials (ADR 38). The tenant is
- * the signed-in admin's.
+ * `aether robots list|drain|stop`: the fleet and an operator's drain or stop of one robot, asked
+ * of its process through the gateway; `enroll|exchange|revoke`: robots' own NATS credentials
+ * (ADR 38). The tenant is the signed-in user's.
  */
 export function registerRobots(program: Command): void {
-  const robots = program.command('robots').description('robots’ NATS credentials: enrol, revoke');
+  const robots = program
+    .command('robots')
+    .description('the fleet: list, drain or stop a robot; its NATS credentials: enrol, revoke');
+  robots
+    .command('list')
+    .description('robots of your tenant, their status and the jobs they run')
+    .option('--status <status>', 'online, draining or offline')
+    .option('--json', 'the gateway’s answer as JSON')
+    .action(async (options: { status?: string; json?: boolean }) => {
+      const query = options.status ? `?status=${encodeURIComponent(options.status)}` : '';
+      const listed = (await api(`/api/v1/robots${query}`)) as RobotRow[];
+      process.stdout.write(options.json ? `${JSON.stringify(listed, null, 2)}\n` : robotTable(listed));
+    });
+  for (const [verb, description] of [
+    ['drain', 'take no new work, finish the jobs it runs, then exit'],
+    ['stop', 'release its jobs after their current step (another robot resumes them), then exit'],
+  ] as const)
+    robots
+      .command(`${verb} <robotId>`)
+      .description(`${description} (operator)`)
+      .action(async (robotId: string) => {
+        const reply = (await api(`/api/v1/robots/${encodeURIComponent(robotId)}/${verb}`, {
+          method: 'POST',
+          body: '{}',
+        })) as { sessionId: string; activeJobs: string[] };
+        const jobs = reply.activeJobs.length ? reply.activeJobs.join(', ') : 'no jobs';
+        process.stdout.write(
+          `${robotId} (session ${reply.sessionId}) ${verb === 'drain' ? 'draining' : 'stopping'}, holding ${jobs}\n`,
+        );
+      });
   robots
     .command('enroll <robotId>')
     .description('issue a one-time enrolment token for a robot of your tenant (admin); shown once')

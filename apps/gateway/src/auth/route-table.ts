@@ -38,6 +38,7 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/workflows': READ,
   'POST /api/v1/workflows': BUILD,
   'GET /api/v1/workflows/:workflowId': READ,
+  'GET /api/v1/workflows/:workflowId/versions': READ,
   'POST /api/v1/workflows/:workflowId/trigger': RUN,
   'GET /api/v1/workflows/:workflowId/dispatch-policy': READ,
   'PUT /api/v1/workflows/:workflowId/dispatch-policy': BUILD,
@@ -55,6 +56,9 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
 
   'GET /api/v1/robots': READ,
   'GET /api/v1/robots/:robotId': READ,
+  // Asked of the robot's process itself; it finishes (drain) or releases (stop) its jobs first.
+  'POST /api/v1/robots/:robotId/drain': OPERATE,
+  'POST /api/v1/robots/:robotId/stop': OPERATE,
   // A robot's NATS credentials (ADR 38): the enrolment token authenticates the exchange.
   'POST /api/v1/robots/:robotId/enrolment': ADMIN,
   'POST /api/v1/robots/enrol': PUBLIC,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DispatchPolicySchema, QueuePolicySchema } from '@aether/contracts';
+import { DispatchPolicySchema, QueuePolicySchema, RobotControlReplySchema } from '@aether/contracts';
 import {
   AnalyticsQuerySchema,
   AnalyticsSchema,
@@ -13,6 +13,7 @@ import {
   QuarantineQuerySchema,
   RobotMetricsSchema,
   ScheduleListSchema,
+  WorkflowVersionListSchema,
 } from '@aether/read-api';
 import { CreateBody as CreateApiKeyBody } from '../auth/api-keys.controller';
 import { SignIn } from '../auth/auth.controller';
@@ -28,7 +29,7 @@ import { DestroyKeyBody, PutBody as PutSecretBody } from '../secrets/secrets.con
 import { ListQuery as RobotListQuery } from '../robots/robots.controller';
 import { EnrolBody, EnrolmentBody } from '../robot-credentials/robot-credentials.controller';
 import { CreateBody as CreateScheduleBody } from '../schedules/schedules.controller';
-import { TriggerBody } from '../workflows/workflows.controller';
+import { ShowQuery as ShowWorkflowQuery, TriggerBody } from '../workflows/workflows.controller';
 
 /** What the OpenAPI document says of one route; the schemas are the ones the route parses with. */
 export interface RouteDoc {
@@ -79,7 +80,16 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: 'Store a new workflow version (JSON or YAML); 400 lists every problem',
     bodyTypes: ['application/json', 'application/yaml'],
   },
-  'GET /api/v1/workflows/:workflowId': { tag: 'workflows', summary: 'The latest version of a workflow' },
+  'GET /api/v1/workflows/:workflowId': {
+    tag: 'workflows',
+    summary: 'The latest version of a workflow, or `?version=N`',
+    query: ShowWorkflowQuery,
+  },
+  'GET /api/v1/workflows/:workflowId/versions': {
+    tag: 'workflows',
+    summary: 'Every published version of a workflow, newest first',
+    response: WorkflowVersionListSchema,
+  },
   'POST /api/v1/workflows/:workflowId/trigger': {
     tag: 'workflows',
     summary: 'Start a job (Idempotency-Key: one job per key)',
@@ -140,6 +150,16 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     query: RobotListQuery,
   },
   'GET /api/v1/robots/:robotId': { tag: 'robots', summary: 'One robot' },
+  'POST /api/v1/robots/:robotId/drain': {
+    tag: 'robots',
+    summary: 'Drain one robot: no new work, it finishes its jobs, then exits (404: not connected)',
+    response: RobotControlReplySchema,
+  },
+  'POST /api/v1/robots/:robotId/stop': {
+    tag: 'robots',
+    summary: 'Stop one robot: its jobs are released after their current step, then it exits',
+    response: RobotControlReplySchema,
+  },
   'POST /api/v1/robots/:robotId/enrolment': {
     tag: 'robots',
     summary: 'A one-time enrolment token for a robot’s NATS credentials (shown once)',

@@ -1,6 +1,26 @@
-import { Controller, Get, NotFoundException, Param, Query } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { RequestError, type NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
-import { AggregateIdSchema, RobotStatusSchema, RobotTagSchema, type RobotPresence } from '@aether/contracts';
+import {
+  AggregateIdSchema,
+  RobotControlReplySchema,
+  RobotStatusSchema,
+  RobotTagSchema,
+  subjects,
+  type RobotControlVerb,
+  type RobotPresence,
+} from '@aether/contracts';
+import { NATS_CONNECTION } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
 import { RobotPresenceMirror } from './robot-presence';
@@ -9,10 +29,19 @@ export const ListQuery = z
   .object({ status: RobotStatusSchema.optional(), tag: RobotTagSchema.optional() })
   .strict();
 
-/** The fleet as the registry sees it right now: presence from the `robots` KV bucket, kept live by a watch. */
+/** How long a robot has to say it took a drain or stop (it answers before it acts). */
+const CONTROL_TIMEOUT_MS = 5_000;
+
+/**
+ * The fleet as the registry sees it right now: presence from the `robots` KV bucket, kept live by
+ * a watch; and an operator's drain or stop of one robot, asked of its process directly.
+ */
 @Controller('api/v1/robots')
 export class RobotsController {
-  constructor(private readonly presence: RobotPresenceMirror) {}
+  constructor(
+    private readonly presence: RobotPresenceMirror,
+    @Inject(NATS_CONNECTION) private readonly nc: Pick<NatsConnection, 'request'>,
+  ) {}
 
   @Get()
   async list(@Tenant() tenantId: string, @Query() query: unknown) {
@@ -29,6 +58,34 @@ export class RobotsController {
     const robot = await this.presence.get(tenantId, parseOr400(AggregateIdSchema, robotId, 'robotId'));
     if (!robot) throw new NotFoundException(`robot ${robotId} not found`);
     return view(robot);
+  }
+
+  /** Takes no new work, finishes what it runs, then exits. */
+  @Post(':robotId/drain')
+  @HttpCode(202)
+  drain(@Tenant() tenantId: string, @Param('robotId') robotId: string) {
+    return this.control(tenantId, robotId, 'drain');
+  }
+
+  /** Releases its jobs after their current step (another robot resumes them), then exits. */
+  @Post(':robotId/stop')
+  @HttpCode(202)
+  stop(@Tenant() tenantId: string, @Param('robotId') robotId: string) {
+    return this.control(tenantId, robotId, 'stop');
+  }
+
+  private async control(tenantId: string, robotId: string, verb: RobotControlVerb) {
+    const subject = subjects.robotControl(tenantId, parseOr400(AggregateIdSchema, robotId, 'robotId'), verb);
+    try {
+      const reply = await this.nc.request(subject, undefined, { timeout: CONTROL_TIMEOUT_MS });
+      return RobotControlReplySchema.parse(reply.json());
+    } catch (error) {
+      if (error instanceof RequestError && error.isNoResponders())
+        throw new NotFoundException(`robot ${robotId} is not connected`);
+      if (error instanceof z.ZodError)
+        throw new ServiceUnavailableException(`robot ${robotId} answered nonsense`);
+      throw new ServiceUnavailableException(`robot ${robotId} did not answer: ${(error as Error).message}`);
+    }
   }
 }
 

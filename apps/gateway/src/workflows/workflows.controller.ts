@@ -8,6 +8,7 @@ import {
   NotFoundException,
   Param,
   Post,
+  Query,
   Req,
   Res,
 } from '@nestjs/common';
@@ -25,6 +26,7 @@ import {
   subjects,
 } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
+import { WorkflowVersionListSchema } from '@aether/read-api';
 import type { ReadModelQueries } from '@aether/read-model';
 import { EVENT_STORE, JETSTREAM } from '@aether/service-kit';
 import { parseWorkflow, parseWorkflowText } from '@aether/workflow';
@@ -46,6 +48,9 @@ export const TriggerBody = z
     deadline: z.iso.datetime().optional(),
   })
   .strict();
+
+/** `GET /workflows/{id}`: the latest version, or the one asked for. */
+export const ShowQuery = z.object({ version: z.coerce.number().int().positive().optional() }).strict();
 
 const encoder = new TextEncoder();
 
@@ -80,12 +85,14 @@ export class WorkflowsController {
   }
 
   @Get(':workflowId')
-  async show(@Tenant() tenantId: string, @Param('workflowId') workflowId: string) {
-    const row = await this.queries.latestWorkflow(
-      tenantId,
-      parseOr400(AggregateIdSchema, workflowId, 'workflowId'),
-    );
-    if (!row) throw new NotFoundException(`workflow ${workflowId} not found`);
+  async show(@Tenant() tenantId: string, @Param('workflowId') workflowId: string, @Query() query: unknown) {
+    const id = parseOr400(AggregateIdSchema, workflowId, 'workflowId');
+    const { version } = parseOr400(ShowQuery, query, 'query');
+    const row =
+      version === undefined
+        ? await this.queries.latestWorkflow(tenantId, id)
+        : await this.queries.workflowVersion(tenantId, id, version);
+    if (!row) throw new NotFoundException(`workflow ${workflowId}${version ? ` v${version}` : ''} not found`);
     return {
       workflowId: row.workflowId,
       version: row.version,
@@ -93,6 +100,26 @@ export class WorkflowsController {
       publishedAt: row.publishedAt,
       definition: row.definition,
     };
+  }
+
+  /** Every published version, newest first; a job may be triggered at any of them (`workflowVersion`). */
+  @Get(':workflowId/versions')
+  async versions(@Tenant() tenantId: string, @Param('workflowId') workflowId: string) {
+    const rows = await this.queries.workflowVersions(
+      tenantId,
+      parseOr400(AggregateIdSchema, workflowId, 'workflowId'),
+    );
+    if (rows.length === 0) throw new NotFoundException(`workflow ${workflowId} not found`);
+    return WorkflowVersionListSchema.parse({
+      workflowId,
+      versions: rows.map((row) => ({
+        version: row.version,
+        name: row.name,
+        description: typeof row.definition['description'] === 'string' ? row.definition['description'] : null,
+        nodes: Array.isArray(row.definition['nodes']) ? row.definition['nodes'].length : 0,
+        publishedAt: row.publishedAt.toISOString(),
+      })),
+    });
   }
 
   /**

@@ -66,6 +66,8 @@ export type ClaimObserver = (
 
 export class WorkLoop {
   private readonly stopping = new AbortController();
+  /** No new work: set by `stop` and by `finish` (which lets running jobs run to their end). */
+  private readonly noMoreWork = new AbortController();
   private readonly abortSteps = new AbortController();
   private slots: Promise<void>[] = [];
   private control?: Subscription;
@@ -136,7 +138,17 @@ export class WorkLoop {
     return [...this.running.keys()];
   }
 
+  /**
+   * An operator's drain: take no new work and let the jobs it runs finish (not released);
+   * resolves once the last one has. A `stop` meanwhile releases them after their current step.
+   */
+  async finish(): Promise<void> {
+    this.noMoreWork.abort();
+    await Promise.allSettled(this.slots);
+  }
+
   async stop(): Promise<void> {
+    this.noMoreWork.abort();
     this.stopping.abort();
     const grace = setTimeout(() => this.abortSteps.abort(), this.options.shutdownGraceMs);
     await Promise.allSettled(this.slots);
@@ -159,7 +171,7 @@ export class WorkLoop {
       pulled = puller.next(PULL_EXPIRES_MS, acking);
       pulled.catch(() => undefined); // awaited in the loop; this only keeps it from counting as unhandled
     };
-    while (!this.stopping.signal.aborted) {
+    while (!this.noMoreWork.signal.aborted) {
       let message: WorkDelivery | null = null;
       try {
         // Settling the last job and pulling the next leave in one socket write; the server
@@ -168,7 +180,7 @@ export class WorkLoop {
         settle = undefined;
         message = await (pulled ?? puller.next(PULL_EXPIRES_MS));
       } catch (error) {
-        if (this.stopping.signal.aborted) break;
+        if (this.noMoreWork.signal.aborted) break;
         if (error instanceof UnansweredPull) {
           // It waited out its expiry and grace already: pulling again at once cannot spin.
           this.logger.info({ reason: error.message }, 'a pull went unanswered; pulling again');
@@ -180,9 +192,13 @@ export class WorkLoop {
       } finally {
         pulled = undefined;
       }
+      if (message && this.noMoreWork.signal.aborted) {
+        message.nak(); // it arrived after the drain began: another robot runs it
+        break;
+      }
       if (message)
         settle = await this.handle(message, (finished) => {
-          if (this.stopping.signal.aborted) finished.ack();
+          if (this.noMoreWork.signal.aborted) finished.ack();
           else pullNext(finished);
         });
     }

@@ -15,7 +15,7 @@ export const JobRequestSchema = z.object({
   variables: JsonObjectSchema,
   priority: PrioritySchema,
   trigger: z.object({
-    kind: z.enum(['manual', 'cron', 'webhook', 'api', 'queue']),
+    kind: z.enum(['manual', 'cron', 'webhook', 'api', 'queue', 'mail']),
     sourceId: z.string().optional(),
   }),
   /** Constraints, preferences and affinity for the dispatcher; absent: any robot. */

@@ -56,3 +56,15 @@ export const DeregisterRobot = defineMessage({
 export const ROBOT_COMMANDS = [RegisterRobot, RobotHeartbeat, DeregisterRobot] as const;
 export type RobotCommand =
   MessageOf<typeof RegisterRobot> | MessageOf<typeof RobotHeartbeat> | MessageOf<typeof DeregisterRobot>;
+
+/**
+ * A robot's answer to an operator's `drain` or `stop` (`subjects.robotControl`), sent before it
+ * acts: which process took the order and the jobs it holds at that moment.
+ */
+export const RobotControlReplySchema = z.object({
+  robotId: z.string().min(1).max(200),
+  sessionId: z.string().min(1).max(200),
+  verb: z.enum(['drain', 'stop']),
+  activeJobs: z.array(z.string().max(200)).max(1000),
+});
+export type RobotControlReply = z.infer<typeof RobotControlReplySchema>;

@@ -1,6 +1,7 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import type { Observable } from 'rxjs';
+import type { WorkflowVersionList } from '@aether/read-api';
 import type { InputSpec } from '../workflows/trigger-form';
 
 export interface WorkflowListItem {
@@ -26,18 +27,27 @@ export class WorkflowsApi {
     return this.http.get<WorkflowListItem[]>('/api/v1/workflows');
   }
 
-  latest(workflowId: string): Observable<WorkflowVersion> {
-    return this.http.get<WorkflowVersion>(`/api/v1/workflows/${encodeURIComponent(workflowId)}`);
+  /** The latest version, or the one asked for. */
+  version(workflowId: string, version?: number): Observable<WorkflowVersion> {
+    return this.http.get<WorkflowVersion>(`/api/v1/workflows/${encodeURIComponent(workflowId)}`, {
+      params: version === undefined ? {} : { version },
+    });
+  }
+
+  versions(workflowId: string): Observable<WorkflowVersionList> {
+    return this.http.get<WorkflowVersionList>(`/api/v1/workflows/${encodeURIComponent(workflowId)}/versions`);
   }
 
   trigger(
     workflowId: string,
     variables: Record<string, unknown>,
     priority: number,
+    workflowVersion?: number,
   ): Observable<{ jobId: string }> {
     return this.http.post<{ jobId: string }>(`/api/v1/workflows/${encodeURIComponent(workflowId)}/trigger`, {
       variables,
       priority,
+      ...(workflowVersion === undefined ? {} : { workflowVersion }),
     });
   }
 }

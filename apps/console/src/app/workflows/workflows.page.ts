@@ -4,6 +4,7 @@ import { FormsModule } from '@angular/forms';
 import { RouterLink } from '@angular/router';
 import { catchError, map, of, switchMap } from 'rxjs';
 import { describeError } from '../core/polled';
+import type { WorkflowVersionList } from '@aether/read-api';
 import { WorkflowsApi, type WorkflowListItem, type WorkflowVersion } from '../core/workflows-api';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { TimeComponent } from '../shared/time.component';
@@ -31,12 +32,24 @@ export default class WorkflowsPage {
     ),
   );
   protected readonly selected = signal<string | undefined>(undefined);
+  /** The version to trigger; undefined: the latest. */
+  protected readonly pinned = signal<number | undefined>(undefined);
+  private readonly selection = computed(() => ({ id: this.selected(), version: this.pinned() }));
   protected readonly version = toSignal(
+    toObservable(this.selection).pipe(
+      switchMap(({ id, version }) =>
+        id
+          ? this.api.version(id, version).pipe(catchError(() => of<WorkflowVersion | undefined>(undefined)))
+          : of<WorkflowVersion | undefined>(undefined),
+      ),
+    ),
+  );
+  protected readonly versions = toSignal(
     toObservable(this.selected).pipe(
       switchMap((id) =>
         id
-          ? this.api.latest(id).pipe(catchError(() => of<WorkflowVersion | undefined>(undefined)))
-          : of<WorkflowVersion | undefined>(undefined),
+          ? this.api.versions(id).pipe(catchError(() => of<WorkflowVersionList | undefined>(undefined)))
+          : of<WorkflowVersionList | undefined>(undefined),
       ),
     ),
   );
@@ -48,6 +61,12 @@ export default class WorkflowsPage {
 
   protected choose(workflowId: string): void {
     this.selected.set(workflowId);
+    this.pin(undefined);
+  }
+
+  /** Triggers at `version` from now on (undefined: the latest). */
+  protected pin(version: number | undefined): void {
+    this.pinned.set(version);
     this.values.set({});
     this.problems.set({});
     this.result.set(undefined);
@@ -68,7 +87,7 @@ export default class WorkflowsPage {
     this.problems.set(problems);
     if (Object.keys(problems).length) return;
     this.result.set(undefined);
-    this.api.trigger(workflowId, variables, this.priority()).subscribe({
+    this.api.trigger(workflowId, variables, this.priority(), this.pinned()).subscribe({
       next: ({ jobId }) => this.result.set({ jobId }),
       error: (error: unknown) => this.result.set({ error: describeError(error) }),
     });

@@ -1,4 +1,4 @@
-/** mulberry32: a small seeded PRNG so every bench run builds the same corpus. */
+/** mulberry32: a small seeded PRNG, so a benchmark builds the same input and a failing chaos run can be repeated. */
 export class Rng {
   private state: number;
 

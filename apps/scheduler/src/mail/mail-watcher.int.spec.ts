@@ -1,0 +1,159 @@
+import { ImapFlow } from 'imapflow';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { KV } from '@nats-io/kv';
+import {
+  KV_BUCKETS,
+  MAIL_TRIGGER_EVENTS,
+  MessageRegistry,
+  RequestJob,
+  STREAMS,
+  subjects,
+  type MailTriggerDefinition,
+  type MailTriggerEvent,
+} from '@aether/contracts';
+import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
+import { openBucket } from '@aether/kv-state';
+import { createLogger } from '@aether/service-kit';
+import { eventually, startImapServer, type TestImapServer } from '@aether/testing';
+import { MailWatcher, jobIdOf } from './mail-watcher';
+
+const tenantId = 'default';
+const PASSWORD = 'Tr1gger-Pa55word';
+const registry = new MessageRegistry<MailTriggerEvent>(MAIL_TRIGGER_EVENTS);
+
+describe('mail trigger (real nats-server and Dovecot)', () => {
+  let jet: TestJetStream;
+  let imap: TestImapServer;
+  let kv: KV;
+  let watchers: MailWatcher[] = [];
+  const logger = createLogger('mail-watcher-spec', 'silent');
+  const secrets = (tenant: string, name: string) =>
+    tenant === tenantId && name === 'apInbox' ? imap.urlFor('ap') : undefined;
+  const startWatchers = async (count: number) => {
+    watchers = Array.from(
+      { length: count },
+      (_, n) =>
+        new MailWatcher(kv, jet.store, jet.js, jet.jsm, secrets, { pollMs: 150, replicaId: `r${n}` }, logger),
+    );
+    await Promise.all(watchers.map((w) => w.start()));
+  };
+  const stopWatchers = () => Promise.all(watchers.map((w) => w.stop()));
+
+  async function deliver(mail: ConstructorParameters<typeof MailComposer>[0]): Promise<void> {
+    const client = new ImapFlow({
+      host: imap.host,
+      port: imap.port,
+      secure: false,
+      logger: false,
+      auth: { user: 'ap', pass: PASSWORD },
+    });
+    await client.connect();
+    try {
+      await client.append('INBOX', await new MailComposer(mail).compile().build());
+    } finally {
+      await client.logout();
+    }
+  }
+  const invoice = (n: number) => ({
+    from: 'Acme Billing <billing@acme.test>',
+    to: 'ap@aether.test',
+    subject: `Invoice INV-${n}`,
+    messageId: `<inv-${n}@acme.test>`,
+    text: 'attached',
+  });
+
+  async function fires(): Promise<MailTriggerEvent[]> {
+    const history = await jet.store.read(subjects.event(tenantId, 'mail-trigger', 'invoices'), registry);
+    return history.events.map((stored) => stored.event);
+  }
+
+  /** The RequestJob commands waiting on COMMANDS (nothing consumes them in this test). */
+  async function requested(): Promise<{ jobId: string; variables: Record<string, unknown> }[]> {
+    const info = await jet.jsm.streams.info(STREAMS.commands);
+    const out = [];
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const message = await jet.jsm.streams.getMessage(STREAMS.commands, { seq }).catch(() => null);
+      if (!message || !message.subject.endsWith(`.${RequestJob.type}`)) continue;
+      const command = message.json<{ aggregateId: string; data: { variables: Record<string, unknown> } }>();
+      out.push({ jobId: command.aggregateId, variables: command.data.variables });
+    }
+    return out;
+  }
+
+  beforeAll(async () => {
+    jet = await startJetStream('mail-watcher-spec');
+    imap = await startImapServer({ ap: PASSWORD });
+    kv = await openBucket(jet.nc, KV_BUCKETS.mailTriggers);
+    const definition: MailTriggerDefinition = {
+      triggerId: 'invoices',
+      tenantId,
+      imapSecret: 'apInbox',
+      mailbox: 'INBOX',
+      subject: 'Invoice',
+      paused: false,
+      createdAt: new Date().toISOString(),
+      workflowId: 'invoices-to-ledger',
+      variables: { ledger: 'data/ledger.xlsx' },
+      priority: 10,
+    };
+    await kv.put(`${tenantId}.invoices`, JSON.stringify(definition));
+  }, 30_000);
+  afterAll(async () => {
+    await stopWatchers();
+    await imap?.stop();
+    await jet?.close();
+  });
+
+  it('starts one job per new matching message, whichever of two replicas sees it first', async () => {
+    await deliver(invoice(1));
+    await deliver({ from: 'news@shop.test', to: 'ap@aether.test', subject: 'Spring offers', text: 'Buy' });
+    await deliver(invoice(2));
+    await startWatchers(2);
+    await eventually(async () => ((await fires()).length >= 2 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 600)); // several polls of both replicas
+    const fired = await fires();
+    expect(fired.map((e) => [e.data.uid, e.data.messageId])).toEqual([
+      [1, '<inv-1@acme.test>'],
+      [3, '<inv-2@acme.test>'],
+    ]);
+    const jobs = await requested();
+    expect(jobs.map((j) => j.jobId).sort()).toEqual(fired.map((e) => e.data.jobId).sort());
+    expect(
+      jobs.find((j) => j.jobId === jobIdOf({ triggerId: 'invoices' }, '<inv-1@acme.test>'))?.variables,
+    ).toEqual({
+      ledger: 'data/ledger.xlsx',
+      mail: {
+        uid: 1,
+        uidValidity: fired[0]?.data.uidValidity,
+        mailbox: 'INBOX',
+        messageId: '<inv-1@acme.test>',
+        from: 'billing@acme.test',
+        subject: 'Invoice INV-1',
+      },
+    });
+  });
+
+  it('resumes after a restart from the UID on the stream: old messages start nothing, a new one starts one job', async () => {
+    await stopWatchers();
+    await deliver(invoice(3));
+    // the same invoice mailed again: a new UID, the same Message-ID, so the same job
+    await deliver(invoice(1));
+    await startWatchers(1);
+    await eventually(async () => ((await fires()).length >= 4 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const fired = await fires();
+    expect(fired.map((e) => e.data.uid)).toEqual([1, 3, 4, 5]);
+    expect(fired[3]?.data.jobId).toBe(fired[0]?.data.jobId);
+    const jobIds = new Set((await requested()).map((j) => j.jobId));
+    expect(jobIds.size).toBe(3);
+  });
+
+  it('keeps polling while the server is down and picks up what arrived meanwhile', async () => {
+    await imap.kill();
+    await new Promise((resolve) => setTimeout(resolve, 400)); // failed polls
+    await imap.restart();
+    await deliver(invoice(4));
+    await eventually(async () => ((await fires()).length >= 5 ? true : undefined));
+    expect((await fires()).map((e) => e.data.messageId).at(-1)).toBe('<inv-4@acme.test>');
+  });
+});

@@ -1,0 +1,268 @@
+import { createHash } from 'node:crypto';
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { ImapFlow } from 'imapflow';
+import {
+  MAIL_TRIGGER_EVENTS,
+  MailTriggerDefinitionSchema,
+  MailTriggerFired,
+  MessageRegistry,
+  RequestJob,
+  STREAMS,
+  subjects,
+  type MailTriggerDefinition,
+  type MailTriggerEvent,
+} from '@aether/contracts';
+import { ConcurrencyError, type EventStore } from '@aether/event-store';
+import { KvMirror } from '@aether/kv-state';
+import type { Logger } from '@aether/service-kit';
+
+const registry = new MessageRegistry<MailTriggerEvent>(MAIL_TRIGGER_EVENTS);
+const encoder = new TextEncoder();
+/** Messages one poll of one trigger starts at most; the rest wait for the next poll. */
+const BATCH = 50;
+
+/** The value of a tenant's secret by name, or `undefined` when it has none. */
+export type SecretLookup = (tenantId: string, name: string) => string | undefined;
+
+export interface MailWatcherOptions {
+  /** Pause between two polls of every mailbox, in ms. */
+  readonly pollMs: number;
+  /** Names this replica in `MailTriggerFired.firedBy`. */
+  readonly replicaId: string;
+}
+
+interface LastFire {
+  readonly sequence: number;
+  readonly event: MailTriggerEvent;
+}
+
+/**
+ * Starts a job per new message of each mail trigger's mailbox (ADR 52). Every replica polls;
+ * each new message is claimed by appending `MailTriggerFired` to the trigger's subject with the
+ * expected last sequence, so one replica wins it and the others see it on their next read. The
+ * last fire (its UID and UIDVALIDITY) is where polling resumes after a restart, and its job id is
+ * derived from the Message-ID, so the same message found again starts no second job.
+ */
+export class MailWatcher {
+  private mirror?: KvMirror<MailTriggerDefinition>;
+  private timer?: NodeJS.Timeout;
+  private polling?: Promise<void>;
+  private readonly resumed = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly kv: KV,
+    private readonly store: EventStore,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+    private readonly secrets: SecretLookup,
+    private readonly options: MailWatcherOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.mirror = await KvMirror.start(this.kv, {
+      parse: (value) => MailTriggerDefinitionSchema.safeParse(value).data,
+      onInvalid: (key) => this.logger.warn({ key }, 'invalid mail trigger definition ignored'),
+      onChange: () => undefined,
+    });
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.mirror?.stop();
+    await this.polling;
+  }
+
+  private schedule(inMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.polling = this.pollAll().finally(() => this.schedule(this.options.pollMs));
+    }, inMs);
+  }
+
+  private async pollAll(): Promise<void> {
+    for (const { key, value } of this.mirror?.all() ?? []) {
+      if (this.stopped) return;
+      if (value.paused) continue;
+      try {
+        await this.poll(value);
+      } catch (error) {
+        this.logger.warn(
+          { trigger: value.triggerId, tenantId: value.tenantId, err: describe(error) },
+          'polling a mail trigger failed; trying again at the next poll',
+        );
+      }
+      this.resumed.add(key);
+    }
+  }
+
+  private async poll(definition: MailTriggerDefinition): Promise<void> {
+    let last = await this.lastFire(definition);
+    const key = `${definition.tenantId}.${definition.triggerId}`;
+    // a crash between the fire and its RequestJob loses nothing: send it again once
+    if (last && !this.resumed.has(key)) await this.requestJob(definition, last.event);
+    const url = this.secrets(definition.tenantId, definition.imapSecret);
+    if (url === undefined) {
+      this.logger.warn(
+        { trigger: definition.triggerId, secret: definition.imapSecret },
+        'mail trigger: its secret is not set',
+      );
+      return;
+    }
+    const client = new ImapFlow({ ...imapOptions(url), logger: false, disableAutoIdle: true });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const lock = await client.getMailboxLock(definition.mailbox.split('/'), { readOnly: true });
+      try {
+        const mailbox = client.mailbox;
+        if (mailbox === false) return;
+        const uidValidity = String(mailbox.uidValidity);
+        const after = last?.event.data.uidValidity === uidValidity ? last.event.data.uid : 0;
+        const found =
+          (await client.search(
+            {
+              uid: `${after + 1}:*`,
+              ...(definition.from !== undefined ? { from: definition.from } : {}),
+              ...(definition.subject !== undefined ? { subject: definition.subject } : {}),
+            },
+            { uid: true },
+          )) || [];
+        // `n:*` also names the last message when every UID is below n
+        const uids = [...found]
+          .filter((uid) => uid > after)
+          .sort((a, b) => a - b)
+          .slice(0, BATCH);
+        for (const uid of uids) {
+          if (this.stopped) return;
+          const message = await client.fetchOne(String(uid), { uid: true, envelope: true }, { uid: true });
+          if (message === false) continue;
+          const envelope = message.envelope;
+          const from = envelope?.from?.[0];
+          const fired = MailTriggerFired.create({
+            tenantId: definition.tenantId,
+            aggregateId: definition.triggerId,
+            id: `mail:${definition.triggerId}:${uidValidity}:${uid}`,
+            data: {
+              uid,
+              uidValidity,
+              ...(envelope?.messageId ? { messageId: envelope.messageId } : {}),
+              jobId: jobIdOf(definition, envelope?.messageId ?? `${uidValidity}:${uid}`),
+              firedBy: this.options.replicaId,
+            },
+          });
+          try {
+            const { lastSequence } = await this.store.append(
+              subjects.event(definition.tenantId, 'mail-trigger', definition.triggerId),
+              [fired],
+              last?.sequence ?? 0,
+            );
+            last = { sequence: lastSequence, event: fired };
+          } catch (error) {
+            if (error instanceof ConcurrencyError) return; // another replica took it; resume from its fire
+            throw error;
+          }
+          await this.requestJob(definition, fired, {
+            ...(from?.address ? { from: from.address } : {}),
+            subject: envelope?.subject ?? '',
+          });
+          this.logger.info(
+            { trigger: definition.triggerId, uid, uidValidity, jobId: fired.data.jobId },
+            'mail trigger started a job',
+          );
+        }
+      } finally {
+        lock.release();
+      }
+    } finally {
+      if (client.usable) await client.logout().catch(() => client.close());
+      else client.close();
+    }
+  }
+
+  private async requestJob(
+    definition: MailTriggerDefinition,
+    fired: MailTriggerEvent,
+    headers: { from?: string; subject?: string } = {},
+  ): Promise<void> {
+    const { jobId, uid, uidValidity, messageId } = fired.data;
+    const command = RequestJob.create({
+      tenantId: definition.tenantId,
+      aggregateId: jobId,
+      id: `request:${jobId}`,
+      data: {
+        workflowId: definition.workflowId,
+        ...(definition.workflowVersion ? { workflowVersion: definition.workflowVersion } : {}),
+        variables: {
+          ...definition.variables,
+          mail: {
+            uid,
+            uidValidity,
+            mailbox: definition.mailbox,
+            ...(messageId !== undefined ? { messageId } : {}),
+            ...headers,
+          },
+        },
+        priority: definition.priority,
+        trigger: { kind: 'mail', sourceId: definition.triggerId },
+        ...(definition.placement ? { placement: definition.placement } : {}),
+      },
+    });
+    await this.js.publish(
+      subjects.command(definition.tenantId, RequestJob.type),
+      encoder.encode(JSON.stringify(command)),
+      { msgID: command.id },
+    );
+  }
+
+  private async lastFire(definition: MailTriggerDefinition): Promise<LastFire | undefined> {
+    const subject = subjects.event(definition.tenantId, 'mail-trigger', definition.triggerId);
+    try {
+      const message = await this.jsm.direct.getMessage(STREAMS.events, { last_by_subj: subject });
+      if (!message) return undefined;
+      const parsed = registry.parseBytes(message.data);
+      if (!parsed.ok)
+        throw new Error(`mail trigger ${definition.triggerId}: unreadable last event: ${parsed.reason}`);
+      return { sequence: message.seq, event: parsed.message };
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound)
+        return undefined;
+      throw error;
+    }
+  }
+}
+
+/** One job per trigger and message: the same Message-ID found again names the same job. */
+export function jobIdOf(definition: Pick<MailTriggerDefinition, 'triggerId'>, messageId: string): string {
+  const digest = createHash('sha256').update(messageId).digest('base64url').slice(0, 32);
+  return `mail-${definition.triggerId}-${digest}`;
+}
+
+function imapOptions(url: string) {
+  const parsed = new URL(url);
+  const secure = parsed.protocol.toLowerCase() === 'imaps:';
+  return {
+    host: parsed.hostname,
+    port: parsed.port === '' ? (secure ? 993 : 143) : Number(parsed.port),
+    secure,
+    auth: { user: decodeURIComponent(parsed.username), pass: decodeURIComponent(parsed.password) },
+  };
+}
+
+/** An error's message without anything that could hold the mailbox's URL. */
+function describe(error: unknown): string {
+  const e = error as { message?: string; serverResponseCode?: string; code?: string };
+  return [e.serverResponseCode ?? e.code, e.message]
+    .filter(Boolean)
+    .join(': ')
+    .replace(/imaps?:\/\/\S+/gi, '***');
+}
