@@ -252,7 +252,6 @@ export function robotNatsPermissions(tenantId: TenantId, robotId: string, pool?:
         `${robotInboxPrefix(tenantId, robotId)}.>`,
         `aether.ctl.${tenantId}.robot.${robotId}.*.probe`,
         subjects.robotControl(tenantId, robotId, '*'),
-        subjects.robotControl(tenantId, robotId, '*'),
         subjects.jobControl(tenantId, '*', 'cancel'),
       ],
     },
