@@ -103,7 +103,8 @@ export async function startServiceProcess(
     },
   };
   try {
-    await waitForHealth(running, exited, 60_000);
+    // A loaded machine compiles slowly: AETHER_HEALTH_TIMEOUT_MS gives services longer to come up.
+    await waitForHealth(running, exited, Number(process.env['AETHER_HEALTH_TIMEOUT_MS'] ?? 60_000));
   } catch (error) {
     await running.stop(0); // a service that never became healthy must not outlive the attempt
     throw error;
@@ -174,6 +175,12 @@ export interface RunningStack {
   /** With `natsAuthorityFile`: a `.creds` file with the services' rights, for tools and tests of this stack. */
   readonly natsCredsFile?: string;
   addRobot(name?: string, env?: Record<string, string>): Promise<ServiceProcess>;
+  /**
+   * Stops every process — with `kill`, SIGKILL at once — then starts each again with its name,
+   * port and environment (services first, healthy, then robots). `services` and `robots` then
+   * hold the new processes.
+   */
+  restart(options?: { kill?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -202,11 +209,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           ),
         }
       : {};
+  // How each process was started, by name, so `restart` starts it again the same way.
+  const launches = new Map<string, { service: ServiceName; options: StartServiceOptions }>();
+  const launch = async (service: ServiceName, serviceOptions: StartServiceOptions) => {
+    const started = await startServiceProcess(service, serviceOptions);
+    launches.set(started.name, { service, options: { ...serviceOptions, port: started.port } });
+    return started;
+  };
   const started = await Promise.allSettled(
     ALL_SERVICES.map(async (service) =>
-      startServiceProcess(service, {
+      launch(service, {
         ...common,
         env: {
+          ...(service === 'gateway'
+            ? // Outbound subscriptions may reach a local subscriber over plain http (ADR 57).
+              { OUTBOUND_ALLOW_HTTP_HOSTS: '127.0.0.1,localhost' }
+            : {}),
           ...options.env,
           ...(await serviceCreds(service)),
           ...(service === 'gateway'
@@ -253,7 +271,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           join(credsDir, 'robots', `${name}.creds`),
         )
       : {};
-    const robot = await startServiceProcess('robot', {
+    const robot = await launch('robot', {
       ...common,
       name,
       env: { ...options.env, ROBOT_ID: name, ...credential, ...own, ...options.robotEnv, ...env },
@@ -273,6 +291,23 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await stop();
     throw error;
   }
+  const restart = async ({ kill = false } = {}) => {
+    await Promise.all(
+      [...robots, ...services].map((running) => {
+        if (kill) running.child.kill('SIGKILL');
+        return running.stop();
+      }),
+    );
+    const again = (list: ServiceProcess[]) =>
+      Promise.all(
+        list.map(async (running, index) => {
+          const how = launches.get(running.name);
+          if (how) list[index] = await launch(how.service, how.options);
+        }),
+      );
+    await again(services);
+    await again(robots);
+  };
   return {
     gatewayUrl: gateway.url,
     auth,
@@ -283,6 +318,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ? { natsCredsFile: await writeServiceCreds(authorityFile, join(credsDir, 'tools.creds'), 'tools') }
       : {}),
     addRobot,
+    restart,
     stop,
   };
 }
