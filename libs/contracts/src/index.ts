@@ -219,7 +219,6 @@ export {
   type SubscriptionStart,
   OutboundDeliverySchema,
   ParkedDeliverySchema,
-  subscriptionSecretName,
   subscriptionConsumerName,
   type SubscriptionDefinition,
   type OutboundDelivery,
