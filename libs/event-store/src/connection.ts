@@ -26,6 +26,10 @@ export function connectNats(options: NatsConnectionOptions): Promise<NatsConnect
     ...(options.inboxPrefix ? { inboxPrefix: options.inboxPrefix } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    // A frozen or partitioned server keeps the socket open: without a pong in two pings (≈ 10 s)
+    // the client leaves it for another node of the cluster. nats.js waits 2 min × 2 by default.
+    pingInterval: 5_000,
+    maxPingOut: 2,
     waitOnFirstConnect: true,
     // An async trace is an Error (and its stack) built for every request and timer in the hot
     // path; it was ~10% of a robot's CPU. Timeouts still name the operation, not its caller.

@@ -83,7 +83,12 @@ export async function startImapServer(users: Record<string, string>): Promise<Te
   };
   const launch = async () => {
     stderr = '';
-    child = spawn(DOVECOT, ['-F', '-c', join(dir, 'dovecot.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // its own process group: a kill takes the login and auth processes with the master, or a
+    // surviving one keeps the sockets answering and the restarted master refuses to start
+    child = spawn(DOVECOT, ['-F', '-c', join(dir, 'dovecot.conf')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await waitForGreeting(port, 10_000, () => `${stderr}${readLog()}`);
   };
@@ -92,7 +97,7 @@ export async function startImapServer(users: Record<string, string>): Promise<Te
     if (!current || current.exitCode !== null || current.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       current.once('exit', () => resolve());
-      current.kill(signal);
+      process.kill(-(current.pid as number), signal);
     });
   };
   await launch();
