@@ -102,7 +102,8 @@ export async function startServiceProcess(
     },
   };
   try {
-    await waitForHealth(running, exited, 60_000);
+    // Seven services compiling their TypeScript at once on two busy cores have taken over 60 s.
+    await waitForHealth(running, exited, 120_000);
   } catch (error) {
     await running.stop(0); // a service that never became healthy must not outlive the attempt
     throw error;
