@@ -102,8 +102,9 @@ export async function startServiceProcess(
     },
   };
   try {
-    // Seven services compiling their TypeScript at once on two busy cores have taken over 60 s.
-    await waitForHealth(running, exited, 120_000);
+    // Seven services compiling their TypeScript at once on two busy cores have taken over 60 s;
+    // AETHER_HEALTH_TIMEOUT_MS gives them longer still.
+    await waitForHealth(running, exited, Number(process.env['AETHER_HEALTH_TIMEOUT_MS'] ?? 120_000));
   } catch (error) {
     await running.stop(0); // a service that never became healthy must not outlive the attempt
     throw error;
@@ -165,6 +166,12 @@ export interface RunningStack {
   readonly services: ServiceProcess[];
   readonly robots: ServiceProcess[];
   addRobot(name?: string, env?: Record<string, string>): Promise<ServiceProcess>;
+  /**
+   * Stops every process — with `kill`, SIGKILL at once — then starts each again with its name,
+   * port and environment (services first, healthy, then robots). `services` and `robots` then
+   * hold the new processes.
+   */
+  restart(options?: { kill?: boolean }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -181,13 +188,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     env: options.env,
     ...(options.build ? { build: options.build } : {}),
   };
+  // How each process was started, by name, so `restart` starts it again the same way.
+  const launches = new Map<string, { service: ServiceName; options: StartServiceOptions }>();
+  const launch = async (service: ServiceName, serviceOptions: StartServiceOptions) => {
+    const started = await startServiceProcess(service, serviceOptions);
+    launches.set(started.name, { service, options: { ...serviceOptions, port: started.port } });
+    return started;
+  };
   const started = await Promise.allSettled(
     ALL_SERVICES.map((service) =>
-      startServiceProcess(service, {
+      launch(service, {
         ...common,
         ...(service === 'gateway'
           ? {
               env: {
+                // Outbound subscriptions may reach a local subscriber over plain http (ADR 57).
+                OUTBOUND_ALLOW_HTTP_HOSTS: '127.0.0.1,localhost',
                 ...options.env,
                 AUTH_SIGNING_KEY_FILE: auth.signingKeyFile,
                 VAULT_MASTER_KEY_FILE: masterKeyFile,
@@ -222,7 +238,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           }),
         }
       : {};
-    const robot = await startServiceProcess('robot', {
+    const robot = await launch('robot', {
       ...common,
       name,
       env: { ...options.env, ROBOT_ID: name, ...credential, ...options.robotEnv, ...env },
@@ -242,6 +258,23 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     await stop();
     throw error;
   }
+  const restart = async ({ kill = false } = {}) => {
+    await Promise.all(
+      [...robots, ...services].map((running) => {
+        if (kill) running.child.kill('SIGKILL');
+        return running.stop();
+      }),
+    );
+    const again = (list: ServiceProcess[]) =>
+      Promise.all(
+        list.map(async (running, index) => {
+          const how = launches.get(running.name);
+          if (how) list[index] = await launch(how.service, how.options);
+        }),
+      );
+    await again(services);
+    await again(robots);
+  };
   return {
     gatewayUrl: gateway.url,
     auth,
@@ -249,6 +282,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     services,
     robots,
     addRobot,
+    restart,
     stop,
   };
 }

@@ -33,6 +33,9 @@ import { registerDispatcherMetrics } from './dispatcher-metrics';
 import { FleetView, dispatcherPorts } from './fleet/dispatcher-ports';
 import { Dispatcher } from './jobs/dispatcher';
 import { JobFeed } from './jobs/job-feed';
+import { WorkflowDurationCache } from './placement/workflow-duration-cache';
+import { WorkflowDurations, createReadModelDataSource } from '@aether/read-model';
+import type { DataSource } from 'typeorm';
 
 /** Wires the dispatcher to its feed and KV views; the reconcile timer also saves the replay checkpoint. */
 class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -41,6 +44,8 @@ class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShut
   private view?: FleetView;
   private timer?: NodeJS.Timeout;
   private lastSaved = 0;
+  private durations?: WorkflowDurationCache;
+  private dataSource?: DataSource;
   /** Each open job's trace, so its placements are spans of it. */
   private readonly origins = new TraceOrigins();
 
@@ -60,13 +65,17 @@ class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShut
         gone ? this.dispatcher?.robotGone(robotId) : this.dispatcher?.kick(),
       somethingChanged: () => this.dispatcher?.kick(),
     });
+    const durations = await this.workflowDurations();
     const dispatcher = new Dispatcher(
-      dispatcherPorts(this.store, this.js, this.jsm, view, this.origins),
+      dispatcherPorts(this.store, this.js, this.jsm, view, this.origins, durations),
       {
         retryDelaysMs: this.config.RETRY_DELAYS_MS,
         retryJitter: this.config.RETRY_JITTER,
         agingMs: this.config.AGING_MS,
         noCapableRobotGraceMs: this.config.NO_CAPABLE_ROBOT_GRACE_MS,
+        stallGraceMs: this.config.STALL_GRACE_MS,
+        onDeadlineMissed: this.config.DEADLINE_MISSED,
+        forecastEveryMs: this.config.FORECAST_INTERVAL_MS,
         prefetch: this.config.PREFETCH,
       },
       this.logger,
@@ -89,7 +98,32 @@ class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShut
     }, this.config.RECONCILE_INTERVAL_MS);
   }
 
+  /**
+   * The workflows' p95 durations of the last 7 days from the read model's hourly rollups, cached
+   * for the deadline forecast (ADR 66). Without a database: none, and no job is ever at risk.
+   */
+  private async workflowDurations(): Promise<WorkflowDurationCache | undefined> {
+    const url = this.config.DATABASE_URL;
+    if (!url) return undefined;
+    this.dataSource = createReadModelDataSource(url, { poolSize: 1 });
+    const source = this.dataSource;
+    const rollups = new WorkflowDurations(source);
+    const cache = new WorkflowDurationCache(
+      async () => {
+        if (!source.isInitialized) await source.initialize();
+        return rollups.quantiles(new Date(Date.now() - 7 * 86_400_000), 0.95);
+      },
+      this.config.DURATIONS_REFRESH_MS,
+      this.logger,
+    );
+    cache.start();
+    this.durations = cache;
+    return cache;
+  }
+
   async beforeApplicationShutdown() {
+    this.durations?.stop();
+    if (this.dataSource?.isInitialized) await this.dataSource.destroy();
     clearInterval(this.timer);
     this.dispatcher?.stop();
     await this.feed?.stop();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_RETRY_DELAYS_MS } from '@aether/contracts';
+import { DEFAULT_RETRY_DELAYS_MS, DeadlineConsequenceSchema } from '@aether/contracts';
 import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
 const delays = z
@@ -35,6 +35,26 @@ export const loadDispatcherConfig = (source: NodeJS.ProcessEnv = process.env) =>
        * for the dispatcher between two jobs. 0 keeps every waiting job movable until a slot frees.
        */
       PREFETCH: z.coerce.number().int().min(0).max(64).default(0),
+      /**
+       * How long past its limit a robot may report a step in its heartbeats before the dispatcher
+       * declares it stalled for it (ADR 61): the robot's own watchdog acts at the limit, and its
+       * screenshot and teardown are bounded to 4 s together.
+       */
+      STALL_GRACE_MS: env.durationMs(15_000),
+      /** What a missed deadline does to a job whose request named nothing (ADR 66). */
+      DEADLINE_MISSED: DeadlineConsequenceSchema.default('keep'),
+      /** How often the deadline forecast plays the queue forward. */
+      FORECAST_INTERVAL_MS: env.durationMs(5_000),
+      /**
+       * The read model, for the workflows' measured durations the deadline forecast uses; absent:
+       * no forecast (no `JobAtRisk`), missed deadlines are still recorded.
+       */
+      DATABASE_URL: z
+        .string()
+        .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL')
+        .optional(),
+      /** How often those durations are read again. */
+      DURATIONS_REFRESH_MS: env.durationMs(60_000),
       /** Failover checks, rejections and the replay checkpoint run on this period. */
       RECONCILE_INTERVAL_MS: env.durationMs(1_000),
     },

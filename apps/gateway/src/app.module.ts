@@ -44,7 +44,15 @@ import { RobotCredentialsController } from './robot-credentials/robot-credential
 import { robotCredentialsProviders } from './robot-credentials/robot-credentials.provider';
 import { LIVE_LIMITS, LiveGateway } from './live/live.gateway';
 import { OpenApiController } from './openapi/openapi.controller';
+import { SUBSCRIPTIONS, SubscriptionsController } from './subscriptions/subscriptions.controller';
+import {
+  OUTBOUND_LOGGER,
+  OUTBOUND_OPTIONS,
+  OutboundDeliveryHost,
+} from './subscriptions/outbound-delivery.host';
 import type { LiveLimits } from './live/live-session';
+import { Subscriptions, type DeliveryOptions } from '@aether/outbound';
+import type { SecretVault } from '@aether/vault';
 
 @Module({})
 export class GatewayModule {
@@ -81,6 +89,7 @@ export class GatewayModule {
         MetricsController,
         SecretsController,
         RobotCredentialsController,
+        SubscriptionsController,
         OpenApiController,
       ],
       providers: [
@@ -105,6 +114,25 @@ export class GatewayModule {
         },
         { provide: SECRETS_LOGGER, useValue: logger },
         SecretReadResponder,
+        {
+          provide: SUBSCRIPTIONS,
+          useFactory: (nc: NatsConnection, vault: SecretVault) =>
+            Subscriptions.open(nc, vault, {
+              allowHttpHosts: config.OUTBOUND_ALLOW_HTTP_HOSTS,
+              ackWaitMs: config.OUTBOUND_TIMEOUT_MS + 10_000,
+            }),
+          inject: [NATS_CONNECTION, SECRET_VAULT],
+        },
+        { provide: OUTBOUND_LOGGER, useValue: logger },
+        {
+          provide: OUTBOUND_OPTIONS,
+          useValue: {
+            timeoutMs: config.OUTBOUND_TIMEOUT_MS,
+            maxAttempts: config.OUTBOUND_MAX_ATTEMPTS,
+            backoff: { baseMs: config.OUTBOUND_BACKOFF_BASE_MS, capMs: config.OUTBOUND_BACKOFF_CAP_MS },
+          } satisfies DeliveryOptions,
+        },
+        OutboundDeliveryHost,
         ...robotCredentialsProviders(config),
         {
           provide: METRICS,

@@ -51,6 +51,26 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
       AETHER_MASTER_KEY_OTHERS: z.string().min(1).optional(),
       /** The master key file when AETHER_MASTER_KEY is not set; generated there, mode 0600, when missing. */
       VAULT_MASTER_KEY_FILE: z.string().min(1).default('.data/vault/master-keys.json'),
+      /**
+       * Hosts outbound subscriptions may reach over plain `http:` (comma-separated, e.g.
+       * `127.0.0.1,localhost` in development); every other endpoint must be `https:`.
+       */
+      OUTBOUND_ALLOW_HTTP_HOSTS: z
+        .string()
+        .default('')
+        .transform((hosts) =>
+          hosts
+            .split(',')
+            .map((host) => host.trim())
+            .filter(Boolean),
+        ),
+      /** One delivery's time-out. Default 10 s. */
+      OUTBOUND_TIMEOUT_MS: env.durationMs(10_000),
+      /** Attempts of one delivery before it is parked. Default 20 (about 2 h with the default backoff). */
+      OUTBOUND_MAX_ATTEMPTS: env.positiveInt(20),
+      /** The first retry's delay; each next one doubles, up to the cap; half of each is jitter. */
+      OUTBOUND_BACKOFF_BASE_MS: env.durationMs(1_000),
+      OUTBOUND_BACKOFF_CAP_MS: env.durationMs(10 * 60_000),
     },
     source,
   );

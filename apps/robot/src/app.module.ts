@@ -18,6 +18,7 @@ import {
   NatsQueueClient,
   ObjectStoreArtifacts,
   captureFailureArtifacts,
+  captureStalledPage,
   createNodeHandlers,
   type BrowserLease,
 } from '@aether/nodes';
@@ -152,6 +153,7 @@ export class RobotModule {
               storeArtifact: (kind, name, bytes) => artifacts.put(kind, name, bytes),
               readArtifact: (ref) => artifacts.get(ref),
               captureFailure: (page, name) => captureFailureArtifacts(page, artifacts, { name }),
+              captureStalled: (page, name) => captureStalledPage(page, artifacts, { name }),
               secret: environmentSecrets(),
               ...(config.ROBOT_CREDENTIAL
                 ? { jobSecrets: new VaultSecrets(nc, config.ROBOT_CREDENTIAL) }
@@ -284,8 +286,11 @@ function browserSession(pool: BrowserPool, jobId: string) {
       held.renew();
       return held.page();
     },
+    // Also a stalled step's teardown (ADR 61): the job's next browser step opens a fresh context.
     async close() {
-      if (lease) await (await lease).release();
+      const held = lease;
+      lease = undefined;
+      if (held) await (await held).release();
     },
   };
 }

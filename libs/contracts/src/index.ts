@@ -65,6 +65,15 @@ export {
   JOB_CONTROL_EVENTS,
   type JobControlEvent,
 } from './messages/job-control.events';
+export {
+  StepStalled,
+  JobAtRisk,
+  JobDeadlineMissed,
+  DeadlineConsequenceSchema,
+  JOB_TIMING_EVENTS,
+  type DeadlineConsequence,
+  type JobTimingEvent,
+} from './messages/job-timing.events';
 export { WorkflowVersionPublished, WORKFLOW_EVENTS, type WorkflowEvent } from './messages/workflow.events';
 export { AuditRecorded, AUDIT_EVENTS, type AuditEvent } from './messages/audit.events';
 export {
@@ -219,7 +228,6 @@ export {
   type SubscriptionStart,
   OutboundDeliverySchema,
   ParkedDeliverySchema,
-  subscriptionSecretName,
   subscriptionConsumerName,
   type SubscriptionDefinition,
   type OutboundDelivery,

@@ -1,4 +1,5 @@
 import type {
+  DeadlineConsequence,
   ErrorInfo,
   JobNeeds,
   JsonObject,
@@ -130,6 +131,37 @@ export type SettleFailureCommand = Command<
 /** An operator sends a dead-lettered job back with a fresh retry schedule. */
 export type RequeueJobCommand = Command<'RequeueJob', { readonly note?: string }>;
 
+/**
+ * A running step passed its limit (ADR 61): its robot's watchdog, or a service reading the robot's
+ * heartbeats when the watchdog did not act. `idempotent`: the planned step's, which decides
+ * whether it runs again or an operator is asked.
+ */
+export type StallStepCommand = Command<
+  'StallStep',
+  {
+    readonly stepKey: string;
+    readonly nodeId: string;
+    readonly nodeType: string;
+    readonly robotId: string;
+    readonly elapsedMs: number;
+    readonly limitMs: number;
+    readonly basis: 'timeout' | 'p99';
+    readonly detectedBy: 'robot' | 'service';
+    readonly idempotent: boolean;
+    readonly artifacts?: readonly { readonly kind: string; readonly ref: string }[];
+  }
+>;
+/** The dispatcher's forecast (ADR 66): recorded once, when the predicted finish passes the deadline. */
+export type FlagAtRiskCommand = Command<
+  'FlagAtRisk',
+  { readonly predictedFinish: number; readonly durationMs: number }
+>;
+/**
+ * The job's deadline passed before it finished (the dispatcher). `consequence`: the default when
+ * the job's request named none.
+ */
+export type MissDeadlineCommand = Command<'MissDeadline', { readonly consequence: DeadlineConsequence }>;
+
 /** Everything that may be asked of a job, by anyone. */
 export type JobCommand =
   | RequestJobCommand
@@ -150,6 +182,9 @@ export type JobCommand =
   | SkipStepCommand
   | FailParkedJobCommand
   | SettleFailureCommand
-  | RequeueJobCommand;
+  | RequeueJobCommand
+  | StallStepCommand
+  | FlagAtRiskCommand
+  | MissDeadlineCommand;
 
 export type JobCommandType = JobCommand['type'];

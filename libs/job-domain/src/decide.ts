@@ -1,5 +1,7 @@
 import {
+  JobAtRisk,
   JobCancelled,
+  JobDeadlineMissed,
   JobCancelRequested,
   JobCompleted,
   JobDeadLettered,
@@ -16,6 +18,7 @@ import {
   StepCompleted,
   StepFailed,
   StepResolved,
+  StepStalled,
   StepStarted,
   type ErrorInfo,
   type JobEvent,
@@ -208,11 +211,72 @@ export function decide(command: JobCommand, state: JobState): JobDecision {
     }
     case 'RequeueJob':
       return refuse('not_dead_lettered', `is ${state.status}, not dead-lettered`);
+    case 'StallStep': {
+      if (!running()) return refuse('not_running', `is ${state.status}`);
+      const record = state.steps.get(command.data.stepKey);
+      if (record?.status !== 'started')
+        return refuse('step_not_started', `step ${command.data.stepKey} is not running`);
+      const { idempotent, artifacts, ...stall } = command.data;
+      const { stepKey, nodeId, robotId, elapsedMs } = stall;
+      const stalled = event(StepStalled, {
+        ...stall,
+        outcome: idempotent ? 'retry' : 'park',
+        ...(artifacts?.length ? { artifacts: [...artifacts] } : {}),
+      });
+      const reason = stallReason(command.data);
+      if (!idempotent) return emit(stalled, event(JobNeedsAttention, { stepKey, nodeId, robotId, reason }));
+      const error = { message: reason, code: 'StepStalled', retryable: true };
+      const failed = event(StepFailed, { stepKey, nodeId, error, durationMs: elapsedMs });
+      // The robot's own watchdog goes on with the job (its plan retries or fails it); a robot too
+      // stuck to act holds nothing any more: the attempt fails and the retry policy places it again.
+      if (command.data.detectedBy === 'robot') return emit(stalled, failed);
+      return emit(stalled, failed, event(JobFailed, { error, robotId }));
+    }
+    case 'FlagAtRisk': {
+      if (state.deadline === undefined) return refuse('no_deadline', 'has no deadline');
+      if (state.atRisk || command.data.predictedFinish <= state.deadline) return emit();
+      return emit(
+        event(JobAtRisk, {
+          deadline: new Date(state.deadline).toISOString(),
+          predictedFinish: new Date(command.data.predictedFinish).toISOString(),
+          durationMs: command.data.durationMs,
+        }),
+      );
+    }
+    case 'MissDeadline': {
+      if (state.deadline === undefined) return refuse('no_deadline', 'has no deadline');
+      if (command.meta.at.getTime() <= state.deadline)
+        return refuse('deadline_not_passed', `has until ${new Date(state.deadline).toISOString()}`);
+      if (state.deadlineMissed) return emit();
+      const deadline = new Date(state.deadline).toISOString();
+      const consequence = state.onDeadlineMissed ?? command.data.consequence;
+      const missed = event(JobDeadlineMissed, { deadline, consequence });
+      if (consequence === 'keep') return emit(missed);
+      const error = { message: `deadline ${deadline} missed`, code: 'DeadlineMissed', retryable: false };
+      if (consequence === 'fail' && !settling)
+        return emit(
+          missed,
+          event(JobFailed, { error, ...(state.robotId ? { robotId: state.robotId } : {}) }),
+        );
+      return emit(
+        missed,
+        event(JobDeadLettered, { attempts: state.attempt - state.firstAttempt + 1, error }),
+      );
+    }
     default: {
       const _exhaustive: never = command;
       return _exhaustive;
     }
   }
+}
+
+function stallReason(stall: {
+  readonly elapsedMs: number;
+  readonly limitMs: number;
+  readonly basis: 'timeout' | 'p99';
+}): string {
+  const limit = stall.basis === 'timeout' ? 'its timeout' : 'k × its p99';
+  return `stalled: ran ${Math.round(stall.elapsedMs)} ms, past ${limit} of ${Math.round(stall.limitMs)} ms`;
 }
 
 function attentionReason(error: ErrorInfo): string {

@@ -35,6 +35,9 @@ export type {
   FailParkedJobCommand,
   SettleFailureCommand,
   RequeueJobCommand,
+  StallStepCommand,
+  FlagAtRiskCommand,
+  MissDeadlineCommand,
 } from './commands';
 export type { JobRejection, RejectionCode } from './rejections';
 export { decideRetry, type RetryDecision, type RetrySchedule } from './retry-policy';

@@ -1,4 +1,10 @@
-import { TERMINAL_JOB_STATUSES, type ErrorInfo, type JobEvent, type JobStatus } from '@aether/contracts';
+import {
+  TERMINAL_JOB_STATUSES,
+  type DeadlineConsequence,
+  type ErrorInfo,
+  type JobEvent,
+  type JobStatus,
+} from '@aether/contracts';
 
 /** What the job's events say about one step (the shape the workflow engine's `StepHistory` holds). */
 export type StepRecord =
@@ -43,6 +49,13 @@ export interface JobState {
   readonly attention?: { readonly stepKey: string; readonly nodeId: string };
   /** When a `retry_scheduled` job may be placed again (ms since the epoch). */
   readonly notBefore?: number;
+  /** Finish by (ms since the epoch), and what missing it does (ADR 66). */
+  readonly deadline?: number;
+  readonly onDeadlineMissed?: DeadlineConsequence;
+  /** `JobAtRisk` was recorded. */
+  readonly atRisk?: boolean;
+  /** `JobDeadlineMissed` was recorded. */
+  readonly deadlineMissed?: boolean;
 }
 
 export const initialJobState: JobState = {
@@ -65,7 +78,7 @@ export function isTerminal(state: Pick<JobState, 'status' | 'failureUnsettled'>)
 
 type Request = Pick<
   Extract<JobEvent, { type: 'JobRequested' }>['data'],
-  'workflowId' | 'workflowVersion' | 'variables'
+  'workflowId' | 'workflowVersion' | 'variables' | 'deadline' | 'onDeadlineMissed'
 >;
 
 /** What a job's `JobRequested` sets. */
@@ -75,6 +88,8 @@ function requested(request: Request) {
     workflowId: request.workflowId,
     workflowVersion: request.workflowVersion,
     variables: request.variables,
+    ...(request.deadline ? { deadline: Date.parse(request.deadline) } : {}),
+    ...(request.onDeadlineMissed ? { onDeadlineMissed: request.onDeadlineMissed } : {}),
   } as const;
 }
 
@@ -210,8 +225,13 @@ function evolve(state: JobState, event: JobEvent, writable: Writable): JobState 
         deadLettered: true,
       };
     case 'SelectorHealed':
-      // Telemetry and audit: the step's outcome still comes from StepCompleted / StepFailed.
+    case 'StepStalled':
+      // Telemetry and audit: the step's outcome comes from the StepFailed / JobNeedsAttention after it.
       return state;
+    case 'JobAtRisk':
+      return { ...state, atRisk: true };
+    case 'JobDeadlineMissed':
+      return { ...state, deadlineMissed: true };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

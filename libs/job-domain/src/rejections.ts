@@ -29,7 +29,11 @@ export type RejectionCode =
   /** No failed attempt waits for the retry policy. */
   | 'no_failure_to_settle'
   /** The failure is recorded already; the retry policy decides what follows. */
-  | 'already_failed';
+  | 'already_failed'
+  /** The job carries no deadline. */
+  | 'no_deadline'
+  /** The job's deadline has not passed yet. */
+  | 'deadline_not_passed';
 
 export interface JobRejection {
   readonly code: RejectionCode;

@@ -43,6 +43,11 @@ export interface NodeContext {
    * timeout (Playwright waits). `signal` aborts at the same moment. Default `30000`.
    */
   readonly timeoutMs?: number;
+  /**
+   * What the robot's watchdog holds the step to (ADR 61): its limit in ms (the timeout, or k × its
+   * p99 when earlier) and whether it may run again. Reported in heartbeats; handlers ignore it.
+   */
+  readonly stall?: { readonly limitMs: number; readonly idempotent: boolean };
   readonly log: NodeLogger;
   /**
    * What an element step does when its selector matches nothing or several elements: the

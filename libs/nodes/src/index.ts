@@ -35,7 +35,11 @@ export {
   type BrowserPoolOptions,
   type BrowserPoolUsage,
 } from './browser/browser-pool';
-export { captureFailureArtifacts, type FailureArtifact } from './browser/failure-artifacts';
+export {
+  captureFailureArtifacts,
+  captureStalledPage,
+  type FailureArtifact,
+} from './browser/failure-artifacts';
 export { HEAL_PROBE_MS } from './browser/target';
 export { ArtifactNotFoundError, InMemoryArtifacts, type ArtifactStore } from './artifacts/artifact-store';
 export {

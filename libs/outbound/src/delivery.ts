@@ -5,13 +5,13 @@ import {
   STREAMS,
   parseEventSubject,
   subscriptionConsumerName,
-  subscriptionSecretName,
   type Envelope,
   type JobEvent,
   type OutboundDelivery,
   type SubscriptionDefinition,
 } from '@aether/contracts';
 import type { SecretVault } from '@aether/vault';
+import { subscriptionSecretName } from './secret-name';
 import type { Logger } from 'pino';
 import { retryDelayMs, type BackoffPolicy } from './backoff';
 import type { ParkedDeliveries } from './parked';

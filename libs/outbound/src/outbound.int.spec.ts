@@ -1,75 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import pino from 'pino';
 import {
   JobCompleted,
   JobRequested,
   JobStarted,
-  OutboundDeliverySchema,
   StepCompleted,
   StepStarted,
   subjects,
   type Envelope,
-  type OutboundDelivery,
 } from '@aether/contracts';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { eventually, freePort } from '@aether/testing';
 import { KvSecretVault, MasterKeyring } from '@aether/vault';
-import { OutboundDeliveries, Subscriptions, verifyDelivery, type DeliveryOptions } from './index';
+import { OutboundDeliveries, Subscriptions, type DeliveryOptions } from './index';
+import { TestSubscriber, acceptedByJob } from './testing/subscriber';
 
 const TENANT = 'acme';
 const logger = pino({ level: 'silent' });
-
-type Mode = 'ok' | 'flap' | 'slow' | 'fail';
-
-/** A real HTTP subscriber: verifies every signature, records what it accepted, answers by mode. */
-class Subscriber {
-  mode: Mode = 'ok';
-  secret = '';
-  readonly accepted: OutboundDelivery[] = [];
-  badSignatures = 0;
-  attempts = 0;
-  private server?: Server;
-
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/hook`;
-  }
-
-  /** Listening: deliveries reach it. Closed: connections are refused ("down"). */
-  async up(): Promise<void> {
-    this.server = createServer((req, res) => void this.receive(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-
-  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    this.attempts++;
-    if (!verifyDelivery(this.secret, body, req.headers['aether-signature'] as string, Date.now())) {
-      this.badSignatures++;
-      res.writeHead(401).end();
-      return;
-    }
-    const answer = (status: number) => {
-      if (status === 200) this.accepted.push(OutboundDeliverySchema.parse(JSON.parse(body.toString('utf8'))));
-      res.writeHead(status).end();
-    };
-    if (this.mode === 'fail') return answer(503);
-    if (this.mode === 'flap') return answer(Math.random() < 0.5 ? 500 : 200);
-    if (this.mode === 'slow') return void setTimeout(() => answer(200), 150 + Math.random() * 250);
-    answer(200);
-  }
-}
 
 /** Each job's messages as they were stored: the order every subscriber must see. */
 async function appendJobs(
@@ -119,23 +66,12 @@ async function appendJobs(
   return stored;
 }
 
-/** Per job, the sequences the subscriber accepted, in arrival order, repeats of the last one dropped. */
-function acceptedByJob(accepted: readonly OutboundDelivery[], since = 0): Map<string, number[]> {
-  const byJob = new Map<string, number[]>();
-  for (const delivery of accepted.slice(since)) {
-    const seen = byJob.get(delivery.jobId) ?? [];
-    if (seen.at(-1) !== delivery.sequence) seen.push(delivery.sequence);
-    byJob.set(delivery.jobId, seen);
-  }
-  return byJob;
-}
-
 describe('outbound subscriptions against a real nats-server and HTTP subscriber', () => {
   let js: TestJetStream;
   let vault: KvSecretVault;
   let subscriptions: Subscriptions;
   let deliveries: OutboundDeliveries;
-  let subscriber: Subscriber;
+  let subscriber: TestSubscriber;
   const options: DeliveryOptions = {
     timeoutMs: 1_000,
     maxAttempts: 10_000,
@@ -147,7 +83,7 @@ describe('outbound subscriptions against a real nats-server and HTTP subscriber'
     js = await startJetStream('outbound-spec');
     vault = await KvSecretVault.open(js.nc, MasterKeyring.fromBase64(randomBytes(32).toString('base64')));
     subscriptions = await Subscriptions.open(js.nc, vault, { allowHttpHosts: ['127.0.0.1'], ackWaitMs });
-    subscriber = new Subscriber(await freePort());
+    subscriber = new TestSubscriber(await freePort());
     deliveries = await OutboundDeliveries.start(js.nc, vault, logger, options);
   });
 

@@ -12,12 +12,12 @@ import {
   STREAMS,
   SubscriptionDefinitionSchema,
   subscriptionConsumerName,
-  subscriptionSecretName,
   type ParkedDelivery,
   type SubscriptionDefinition,
 } from '@aether/contracts';
 import { openBucket } from '@aether/kv-state';
 import type { SecretVault } from '@aether/vault';
+import { subscriptionSecretName } from './secret-name';
 import { subscriptionConsumer } from './consumer';
 import { endpointRefusal } from './endpoint';
 import { ParkedDeliveries } from './parked';

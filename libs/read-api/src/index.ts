@@ -79,6 +79,13 @@ export {
   type AnalyticsQuery,
 } from './analytics';
 export {
+  SubscriptionViewSchema,
+  SubscriptionListSchema,
+  SubscriptionCreatedSchema,
+  ParkedDeliveryListSchema,
+  type SubscriptionView,
+} from './subscriptions';
+export {
   WorkflowVersionListSchema,
   WorkflowVersionSummarySchema,
   type WorkflowVersionList,

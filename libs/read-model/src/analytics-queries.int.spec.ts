@@ -13,6 +13,7 @@ import { createTestDatabase, type TestDatabase } from '@aether/testing';
 import { createReadModelDataSource } from './data-source';
 import { JobProjection, type ProjectableEvent } from './job-projection';
 import { MetricsQueries } from './metrics-queries';
+import { WorkflowDurations } from './workflow-durations';
 
 const t0 = Date.parse('2026-01-01T10:00:00Z');
 const at = (jobId: string, ms: number, tenantId = 'default') => ({
@@ -132,5 +133,33 @@ describe('MetricsQueries.analytics (the hourly rollups)', () => {
     await projection.apply(sequenced(history));
     expect(await queries.analytics('default', range)).toEqual(live);
     expect(live.totals.completed).toBe(4);
+  });
+});
+
+describe('WorkflowDurations (the dispatcher deadline forecast, ADR 66)', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = createReadModelDataSource(db.url, { poolSize: 2 });
+    await ds.initialize();
+    await ds.runMigrations();
+    await new JobProjection(ds).apply(sequenced(history));
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await db?.drop();
+  });
+
+  it("gives each tenant's workflows the quantile of their finished jobs' durations since a time", async () => {
+    const p95 = await new WorkflowDurations(ds).quantiles(new Date(t0), 0.95);
+    expect([...p95.keys()].sort()).toEqual(['acme/fast', 'default/fast', 'default/slow']);
+    expect(p95.get('default/slow')).toBeGreaterThan(9_000 * 0.81);
+    expect(p95.get('default/slow')).toBeLessThan(9_000 * 1.19);
+    expect(p95.get('default/fast')).toBeLessThan(120 * 1.19);
+    // Only the hours since `since`: the second hour's jobs.
+    const later = await new WorkflowDurations(ds).quantiles(new Date(t0 + HOUR), 0.95);
+    expect([...later.keys()].sort()).toEqual(['default/fast', 'default/slow']);
   });
 });

@@ -28,3 +28,4 @@ export {
 } from './healing-queries';
 export { JobCountRow } from './entities/job-count.entity';
 export { InvalidCursorError, MetricsQueries, type FleetJobFigures } from './metrics-queries';
+export { WorkflowDurations } from './workflow-durations';

@@ -386,6 +386,11 @@ async function applyEvent(
     case 'HealProposalRejected':
       await applyHealingEvent(tx, sequence, event);
       return;
+    case 'StepStalled':
+    case 'JobAtRisk':
+    case 'JobDeadlineMissed':
+      // On the job's log (the console's timeline); the failure or parking after each is projected.
+      return;
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

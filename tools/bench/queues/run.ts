@@ -137,7 +137,7 @@ export function deadlineBacklog(): { edf: number; priority: number } {
     enqueuedAt: now - 500 + n,
     deadline: now + Math.floor((0.1 + random()) * 1.6 * work),
   }));
-  const duration = (workflowId: string) => durations[workflowId] ?? 1_000;
+  const duration = ({ workflowId }: ForecastJob) => durations[workflowId] ?? 1_000;
   return {
     edf: deadlineHitPct(queueOrder(jobs, now, 60_000), slots, duration),
     priority: deadlineHitPct(strictPriorityOrder(jobs), slots, duration),

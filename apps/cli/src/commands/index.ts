@@ -7,6 +7,7 @@ import { registerQuarantine } from './quarantine';
 import { registerQueues } from './queues';
 import { registerReplay } from './replay';
 import { registerRobots } from './robots';
+import { registerSubscriptions } from './subscriptions';
 import { registerTail } from './tail';
 import { registerValidate } from './validate';
 
@@ -24,4 +25,5 @@ export const commands: RegisterCommand[] = [
   registerAudit,
   registerQueues,
   registerRobots,
+  registerSubscriptions,
 ];

@@ -41,6 +41,8 @@ export interface DispatcherPorts {
   /** A workflow version's needs, for a job whose `JobRequested` predates carrying them (ADR 30). */
   workflowNeeds(tenantId: string, workflowId: string, version: number): Promise<WorkflowNeeds>;
   robots(): readonly RobotPresence[];
+  /** The workflow's measured duration (p95, ms) for the deadline forecast; undefined: not known yet. */
+  workflowDurationMs(tenantId: string, workflowId: string): number | undefined;
   policy(tenantId: string, workflowId: string): DispatchPolicy | undefined;
   /** The robot a session is bound to, with the binding's revision for compare-and-set. */
   session(tenantId: string, key: string): { robotId: string; revision: number } | undefined;
@@ -148,6 +150,7 @@ export function dispatcherPorts(
   jsm: JetStreamManager,
   view: FleetView,
   origins: TraceOrigins = new TraceOrigins(),
+  durations?: { durationMs(tenantId: string, workflowId: string): number | undefined },
 ): DispatcherPorts {
   return {
     // A placement joins the trace its job began in, whatever woke the dispatcher up.
@@ -178,6 +181,7 @@ export function dispatcherPorts(
       return workflowNeeds((published?.event.data.definition ?? {}) as FlowNodes);
     },
     robots: () => view.robots.values(),
+    workflowDurationMs: (tenantId, workflowId) => durations?.durationMs(tenantId, workflowId),
     policy: (tenantId, workflowId) => view.policies.get(`${tenantId}.${workflowId}`),
     session(tenantId, key) {
       const entry = view.sessions.entry(`${tenantId}.${key}`);

@@ -4,6 +4,7 @@ import {
   JobFailed,
   JobReleased,
   JobStarted,
+  StepStarted,
   type ErrorInfo,
 } from '@aether/contracts';
 import pino from 'pino';
@@ -19,6 +20,9 @@ describe('Dispatcher', () => {
     retryJitter: 0,
     agingMs: 60_000,
     noCapableRobotGraceMs: 5_000,
+    stallGraceMs: 15_000,
+    onDeadlineMissed: 'keep' as const,
+    forecastEveryMs: 0,
     prefetch: 0,
   };
   const job = (jobId: string) => ({ tenantId: 'default', aggregateId: jobId });
@@ -188,6 +192,144 @@ describe('Dispatcher', () => {
       await feed();
       await turns();
       expect(dispatcher.stats().open).toBe(0);
+    });
+  });
+
+  describe('a robot that heartbeats but whose watchdog did not act (ADR 61)', () => {
+    const reporting = (startedAt: number, idempotent: boolean) => ({
+      ...robot('r1', { browser: true }),
+      vitals: {
+        cpuPercent: 1,
+        loadAverage: 0,
+        rssMb: 100,
+        freeMemoryMb: 1000,
+        resources: {},
+        jobs: [
+          {
+            jobId: 'j1',
+            completedSteps: 0,
+            step: {
+              key: 'open',
+              nodeType: 'browser.goto',
+              startedAt: new Date(startedAt).toISOString(),
+              limitMs: 3_000,
+              idempotent,
+            },
+          },
+        ],
+      },
+    });
+    async function stuck(idempotent: boolean) {
+      fleet.robots = [robot('r1', { browser: true })];
+      const subject = await placed('j1');
+      await fleet.appendAs(subject, [
+        JobStarted.create({ ...job('j1'), data: { robotId: 'r1', delivery: 1, resumedAfterSteps: 0 } }),
+        StepStarted.create({
+          ...job('j1'),
+          data: { stepKey: 'open', nodeId: 'open', nodeType: 'browser.goto', robotId: 'r1', attempt: 1 },
+        }),
+      ]);
+      await feed();
+      const startedAt = fleet.clock;
+      fleet.robots = [reporting(startedAt, idempotent)];
+      fleet.clock = startedAt + 3_000 + settings.stallGraceMs;
+      dispatcher.reconcile();
+      await turns();
+      expect(fleet.types(subject).slice(-1)).toEqual(['StepStarted']); // within its grace: the robot acts
+      fleet.clock += 1;
+      dispatcher.reconcile();
+      await turns();
+      return subject;
+    }
+
+    it('declares an idempotent step stalled for it and fails the attempt, which is retried', async () => {
+      const subject = await stuck(true);
+      expect(fleet.types(subject).slice(3)).toEqual([
+        'StepStalled',
+        'StepFailed',
+        'JobFailed',
+        'JobRetryScheduled',
+      ]);
+      expect(fleet.store.events(subject).find((e) => e.type === 'StepStalled')?.data).toMatchObject({
+        detectedBy: 'service',
+        outcome: 'retry',
+        elapsedMs: 3_000 + settings.stallGraceMs + 1,
+      });
+    });
+
+    it('parks the job when the step is not idempotent', async () => {
+      const subject = await stuck(false);
+      expect(fleet.types(subject).slice(3)).toEqual(['StepStalled', 'JobNeedsAttention']);
+    });
+  });
+
+  describe('deadlines (ADR 66)', () => {
+    const S = 1_000;
+    it('flags the jobs of a backlog too large for the robots as at risk, from the measured duration, once', async () => {
+      fleet.robots = [robot('r1', { browser: true })];
+      fleet.durations = { wf: 10 * S };
+      const subjects: string[] = [];
+      for (const [i, deadlineS] of [15, 25, 35].entries())
+        subjects.push(await fleet.request(`j${i}`, browserJob, 1, { deadline: fleet.clock + deadlineS * S }));
+      await feed();
+      dispatcher.markReady();
+      await turns();
+      // j0 took the only slot (free in 10 s): j1 would finish at 20 s (in time), j2 at 30 s (in time)…
+      expect(subjects.map((subject) => fleet.types(subject).includes('JobAtRisk'))).toEqual([
+        false,
+        false,
+        false,
+      ]);
+      // …until the workflow is measured slower: 15 s each puts j1 at 30 s and j2 at 45 s, past theirs.
+      fleet.durations = { wf: 15 * S };
+      fleet.clock += 1;
+      dispatcher.reconcile();
+      await turns();
+      expect(subjects.map((subject) => fleet.types(subject).includes('JobAtRisk'))).toEqual([
+        false,
+        true,
+        true,
+      ]);
+      expect(fleet.store.events(subjects[2] as string).at(-1)).toMatchObject({
+        type: 'JobAtRisk',
+        data: { durationMs: 15 * S },
+      });
+      await feed();
+      fleet.clock += 1;
+      dispatcher.reconcile();
+      await turns();
+      expect(fleet.types(subjects[2] as string).filter((type) => type === 'JobAtRisk')).toHaveLength(1);
+    });
+
+    it('records a missed deadline and applies its consequence: the default, or the one the job asked for', async () => {
+      fleet.robots = [];
+      const kept = await fleet.request('kept', browserJob, 1, { deadline: fleet.clock + S });
+      const failed = await fleet.request('failed', browserJob, 1, {
+        deadline: fleet.clock + S,
+        onDeadlineMissed: 'fail',
+      });
+      await feed();
+      dispatcher.markReady();
+      await turns();
+      expect(fleet.types(kept)).toEqual(['JobRequested']);
+
+      fleet.clock += S + 1;
+      dispatcher.reconcile();
+      await turns();
+      await feed();
+      await turns();
+      expect(fleet.types(kept)).toEqual(['JobRequested', 'JobDeadlineMissed']);
+      expect(fleet.types(failed)).toEqual([
+        'JobRequested',
+        'JobDeadlineMissed',
+        'JobFailed',
+        'JobDeadLettered',
+      ]);
+      expect(fleet.store.events(failed).at(1)?.data).toMatchObject({ consequence: 'fail' });
+      // Recorded once.
+      dispatcher.reconcile();
+      await turns();
+      expect(fleet.types(kept)).toEqual(['JobRequested', 'JobDeadlineMissed']);
     });
   });
 

@@ -1,15 +1,23 @@
-import { subjects, type JobEvent, type JsonObject } from '@aether/contracts';
+import { subjects, type DeadlineConsequence, type JobEvent, type JsonObject } from '@aether/contracts';
 import type { Logger } from '@aether/service-kit';
 import type { DispatcherPorts } from '../fleet/dispatcher-ports';
 import { LegacyNeeds } from '../placement/legacy-needs';
 import { incapableJobs, placementRound, type PlacementChoice } from '../placement/placement-round';
 import { JobDecisions, type DecisionSettings } from './job-decisions';
 import { JobTracker, REOPENING, workMessage, type TrackedJob } from './job-tracker';
+import { overdueSteps } from './overdue-steps';
+import { forecastDeadlines, slotTimes } from '../placement/deadline-risk';
 
 export type { DispatcherPorts } from '../fleet/dispatcher-ports';
 
 export interface DispatcherSettings extends DecisionSettings {
   agingMs: number;
+  /** How long past its limit a heartbeat may report a step before the dispatcher declares it stalled (ADR 61). */
+  stallGraceMs: number;
+  /** What a missed deadline does to a job whose request named nothing (ADR 66). */
+  onDeadlineMissed: DeadlineConsequence;
+  /** How often the deadline forecast runs, ms. */
+  forecastEveryMs: number;
   noCapableRobotGraceMs: number;
   prefetch: number;
 }
@@ -34,6 +42,7 @@ export class Dispatcher {
   /** Purges of each robot's work subject so far: a dispatch that overlapped one may have lost its message. */
   private readonly purges = new Map<string, number>();
   private ready = false;
+  private lastForecastAt = 0;
   private tickScheduled = false;
   private timer?: NodeJS.Timeout;
   private feedPosition = 0;
@@ -122,7 +131,42 @@ export class Dispatcher {
       if (context.now - job.requestedAt >= this.settings.noCapableRobotGraceMs)
         void this.decisions.reject(job, requirements, placement);
     for (const job of this.tracker.jobs.values()) if (job.unpublished && !job.busy) void this.publish(job);
+    for (const step of overdueSteps(context.robots, context.now, this.settings.stallGraceMs)) {
+      const job = this.tracker.jobs.get(`${step.tenantId}/${step.jobId}`);
+      if (job && !job.busy && job.phase === 'running' && job.robotId === step.robotId)
+        void this.decisions.stall(job, step);
+    }
+    this.watchDeadlines(context.robots, context.now);
     this.kick();
+  }
+
+  /**
+   * Deadlines (ADR 66): a job past its deadline is recorded missed, with its consequence; the
+   * waiting jobs are played forward on the robots' slots with their workflows' measured durations,
+   * and the ones predicted to finish late are flagged at risk. Jobs of a workflow with no measured
+   * duration yet are played as taking no time and never flagged.
+   */
+  private watchDeadlines(robots: ReturnType<DispatcherPorts['robots']>, now: number): void {
+    for (const job of this.tracker.jobs.values())
+      if (job.deadline !== undefined && now > job.deadline && !job.deadlineMissed && !job.busy)
+        void this.decisions.missDeadline(job, this.settings.onDeadlineMissed);
+    if (now - this.lastForecastAt < this.settings.forecastEveryMs) return;
+    this.lastForecastAt = now;
+    const waiting = [...this.tracker.queue.inOrder(now, this.settings.agingMs)];
+    if (!waiting.some((job) => job.deadline !== undefined && !job.atRisk)) return;
+    const duration = (job: TrackedJob) => this.ports.workflowDurationMs(job.tenantId, job.workflowId);
+    const busyUntil = (robotId: string) =>
+      this.tracker.heldBy(robotId).map((job) => (job.runningSince ?? now) + (duration(job) ?? 0));
+    const { atRisk } = forecastDeadlines(
+      waiting,
+      slotTimes(robots, busyUntil, now),
+      (job) => duration(job) ?? 0,
+    );
+    for (const { job, predictedFinish } of atRisk) {
+      const measured = duration(job);
+      if (measured !== undefined && !job.atRisk && !job.busy)
+        void this.decisions.flagAtRisk(job, predictedFinish, measured);
+    }
   }
 
   /** The robot went offline or restarted: what it held is placed again at once. */

@@ -3,6 +3,7 @@ import {
   MessageRegistry,
   NO_CAPABLE_ROBOT,
   subjects,
+  type DeadlineConsequence,
   type JobEvent,
   type Placement,
 } from '@aether/contracts';
@@ -12,6 +13,7 @@ import type { Logger } from '@aether/service-kit';
 import type { DispatcherPorts } from '../fleet/dispatcher-ports';
 import { describeRequirements, type Requirements } from '../placement/placement';
 import type { TrackedJob } from './job-tracker';
+import type { OverdueStep } from './overdue-steps';
 
 /** A job command without its metadata: who, when and the id naming the position are added here. */
 type Decision = Omit<JobCommand, 'meta'>;
@@ -77,6 +79,57 @@ export class JobDecisions {
     const decided = await this.decide(job, 'cancel', { type: 'CancelJob', data: {} });
     if (decided?.sequence !== undefined) this.logger.info({ jobId: job.jobId }, 'waiting job cancelled');
     return decided !== undefined;
+  }
+
+  /**
+   * A robot reports a step past its limit plus the grace: its watchdog did not act (ADR 61). The
+   * decider records the stall and fails the attempt (or parks the job) so it no longer waits on it.
+   */
+  async stall(job: TrackedJob, step: OverdueStep): Promise<void> {
+    const { stepKey, nodeType, robotId, elapsedMs, limitMs, idempotent } = step;
+    const decided = await this.decide(job, 'stall', {
+      type: 'StallStep',
+      data: {
+        stepKey,
+        nodeId: stepKey.replace(/\[.*$/, ''),
+        nodeType,
+        robotId,
+        elapsedMs,
+        limitMs,
+        basis: 'timeout',
+        detectedBy: 'service',
+        idempotent,
+      },
+    });
+    if (decided?.sequence !== undefined)
+      this.logger.warn(
+        { jobId: job.jobId, robotId, step: stepKey, elapsedMs },
+        'stalled step: its robot did not act',
+      );
+  }
+
+  /** The forecast puts the job's finish past its deadline (ADR 66): `JobAtRisk`, once. */
+  async flagAtRisk(job: TrackedJob, predictedFinish: number, durationMs: number): Promise<void> {
+    const decided = await this.decide(job, 'at-risk', {
+      type: 'FlagAtRisk',
+      data: { predictedFinish: Math.round(predictedFinish), durationMs: Math.round(durationMs) },
+    });
+    if (decided?.sequence !== undefined)
+      this.logger.warn(
+        {
+          jobId: job.jobId,
+          deadline: job.deadline,
+          predictedFinish: new Date(predictedFinish).toISOString(),
+        },
+        'job at risk of missing its deadline',
+      );
+  }
+
+  /** The deadline passed before the job finished: the decider applies its consequence (ADR 66). */
+  async missDeadline(job: TrackedJob, consequence: DeadlineConsequence): Promise<void> {
+    const decided = await this.decide(job, 'deadline', { type: 'MissDeadline', data: { consequence } });
+    if (decided?.sequence !== undefined)
+      this.logger.warn({ jobId: job.jobId, deadline: job.deadline }, 'job missed its deadline');
   }
 
   async reject(job: TrackedJob, requirements: Requirements, placement: Placement): Promise<void> {

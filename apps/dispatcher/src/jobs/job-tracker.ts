@@ -43,6 +43,11 @@ export interface TrackedJob {
   unpublished: boolean;
   /** What the job's workflow needs of a robot; absent until known (ADR 30). */
   needs?: WorkflowNeeds;
+  /** When the robot running it started it (epoch ms), for the deadline forecast. */
+  runningSince?: number;
+  /** `JobAtRisk` / `JobDeadlineMissed` are on its log (ADR 66). */
+  atRisk?: boolean;
+  deadlineMissed?: boolean;
 }
 
 const ON_ROBOT: ReadonlySet<Phase> = new Set(['placing', 'placed', 'running']);
@@ -175,6 +180,7 @@ export class JobTracker {
         this.queue.remove(job.key);
         job.phase = 'running';
         job.avoid = undefined;
+        job.runningSince = Date.parse(event.occurredAt);
         this.joinRobot(job, event.data.robotId);
         break;
       case 'JobFailed':
@@ -221,7 +227,14 @@ export class JobTracker {
       case 'JobRejected':
       case 'JobCancelled':
       case 'JobDeadLettered':
+      case 'JobAtRisk':
+        job.atRisk = true;
+        break;
+      case 'JobDeadlineMissed':
+        job.deadlineMissed = true;
+        break;
       case 'SelectorHealed':
+      case 'StepStalled':
         break;
       default: {
         const _exhaustive: never = event;

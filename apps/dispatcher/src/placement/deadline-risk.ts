@@ -5,6 +5,30 @@ export interface ForecastJob extends Queued {
   readonly workflowId: string;
 }
 
+/**
+ * When each robot slot becomes free (epoch ms), for the forecast: a free slot now, a busy one when
+ * its job is predicted to finish (`busyUntil`, never before now). Draining and offline robots
+ * take no new work: no slots.
+ */
+export function slotTimes(
+  robots: readonly {
+    readonly robotId: string;
+    readonly status: string;
+    readonly capabilities: { readonly maxConcurrentJobs: number };
+  }[],
+  busyUntil: (robotId: string) => readonly number[],
+  now: number,
+): number[] {
+  const slots: number[] = [];
+  for (const robot of robots) {
+    if (robot.status !== 'online') continue;
+    const busy = busyUntil(robot.robotId).slice(0, robot.capabilities.maxConcurrentJobs);
+    for (const until of busy) slots.push(Math.max(now, until));
+    for (let free = busy.length; free < robot.capabilities.maxConcurrentJobs; free++) slots.push(now);
+  }
+  return slots;
+}
+
 export interface DeadlineForecast<T extends ForecastJob> {
   readonly job: T;
   /** When it would start and finish (epoch ms) if placed in queue order on the slots given. */
@@ -22,14 +46,14 @@ export interface DeadlineForecast<T extends ForecastJob> {
 export function forecastDeadlines<T extends ForecastJob>(
   ordered: Iterable<T>,
   slots: readonly number[],
-  durationMs: (workflowId: string) => number,
+  durationMs: (job: T) => number,
 ): { forecasts: DeadlineForecast<T>[]; atRisk: DeadlineForecast<T>[] } {
   const free = [...slots].sort((a, b) => a - b);
   const forecasts: DeadlineForecast<T>[] = [];
   if (free.length === 0) return { forecasts, atRisk: [] };
   for (const job of ordered) {
     const predictedStart = free.shift() as number;
-    const predictedFinish = predictedStart + durationMs(job.workflowId);
+    const predictedFinish = predictedStart + durationMs(job);
     insertSorted(free, predictedFinish);
     forecasts.push({ job, predictedStart, predictedFinish });
   }
@@ -55,7 +79,7 @@ export function strictPriorityOrder<T extends ForecastJob>(jobs: readonly T[]): 
 export function deadlineHitPct<T extends ForecastJob>(
   order: readonly T[],
   slots: readonly number[],
-  durationMs: (workflowId: string) => number,
+  durationMs: (job: T) => number,
 ): number {
   const { forecasts, atRisk } = forecastDeadlines(order, slots, durationMs);
   const withDeadline = forecasts.filter(({ job }) => job.deadline !== undefined).length;

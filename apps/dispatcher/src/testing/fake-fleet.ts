@@ -1,5 +1,6 @@
 import {
   JobRequested,
+  type DeadlineConsequence,
   type DispatchPolicy,
   type JobEvent,
   type JobNeeds,
@@ -53,6 +54,8 @@ export class FakeFleet {
   /** Appends wait for this before they land, when set (to hold a decision in flight). */
   gate?: Promise<void>;
   private delivered = new Map<string, number>();
+  /** Measured duration per workflow id, ms (the projection's p95). */
+  durations: Record<string, number> = {};
   private readonly subjects = new Set<string>();
 
   readonly ports: DispatcherPorts = {
@@ -69,6 +72,7 @@ export class FakeFleet {
       return this.needsOfWorkflow;
     },
     robots: () => this.robots,
+    workflowDurationMs: (_tenantId, workflowId) => this.durations[workflowId],
     policy: (tenantId, workflowId) => this.policies.get(`${tenantId}.${workflowId}`),
     session: () => undefined,
     bindSession: async () => true,
@@ -77,7 +81,12 @@ export class FakeFleet {
   };
 
   /** A job requested (the scheduler's event), appended as its first. */
-  async request(jobId: string, needs?: JobNeeds, workflowVersion = 1): Promise<string> {
+  async request(
+    jobId: string,
+    needs?: JobNeeds,
+    workflowVersion = 1,
+    timing: { deadline?: number; onDeadlineMissed?: DeadlineConsequence } = {},
+  ): Promise<string> {
     const subject = `aether.evt.default.job.${jobId}`;
     const requested = JobRequested.create({
       tenantId: 'default',
@@ -90,6 +99,8 @@ export class FakeFleet {
         priority: 10,
         trigger: { kind: 'api' },
         ...(needs ? { needs } : {}),
+        ...(timing.deadline !== undefined ? { deadline: new Date(timing.deadline).toISOString() } : {}),
+        ...(timing.onDeadlineMissed ? { onDeadlineMissed: timing.onDeadlineMissed } : {}),
       },
     });
     await this.ports.append(subject, [requested], 0);

@@ -111,6 +111,14 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'PUT /api/v1/queues/:queue': BUILD,
   'POST /api/v1/queues/:queue/items': RUN,
   'GET /api/v1/queues/:queue/items/:itemId': READ,
+
+  // Outbound subscriptions (ADR 57): the secret is answered once, by the create call.
+  'GET /api/v1/subscriptions': READ,
+  'POST /api/v1/subscriptions': BUILD,
+  'GET /api/v1/subscriptions/:subscriptionId': READ,
+  'DELETE /api/v1/subscriptions/:subscriptionId': BUILD,
+  'POST /api/v1/subscriptions/:subscriptionId/redeliver': [...OPERATE, 'developer'],
+  'GET /api/v1/subscriptions/:subscriptionId/parked': READ,
 };
 
 /**

@@ -26,11 +26,11 @@ const MEDIA_TYPES: Record<string, string> = {
   dom: 'text/plain; charset=utf-8',
 };
 
-/** The artifacts a job's events name (failed steps' screenshots and DOM snapshots, heal crops), by ref. */
+/** The artifacts a job's events name (failed and stalled steps' screenshots and DOM snapshots, heal crops), by ref. */
 export function artifactsOf(events: readonly JobEvent[]): Map<string, string> {
   const found = new Map<string, string>();
   for (const event of events) {
-    if (event.type === 'StepFailed')
+    if (event.type === 'StepFailed' || event.type === 'StepStalled')
       for (const { kind, ref } of event.data.artifacts ?? []) found.set(ref, kind);
     if (event.type === 'SelectorHealed' && event.data.screenshotRef)
       found.set(event.data.screenshotRef, 'screenshot');

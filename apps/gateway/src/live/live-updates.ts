@@ -42,6 +42,9 @@ export function statusAfter(event: JobEvent): JobStatus | undefined {
     case 'StepFailed':
     case 'JobCancelRequested':
     case 'SelectorHealed':
+    case 'StepStalled':
+    case 'JobAtRisk':
+    case 'JobDeadlineMissed':
       return undefined;
     default: {
       const _exhaustive: never = event;

@@ -11,8 +11,12 @@ import {
   JobsQuerySchema,
   QuarantineListSchema,
   QuarantineQuerySchema,
+  ParkedDeliveryListSchema,
   RobotMetricsSchema,
   ScheduleListSchema,
+  SubscriptionCreatedSchema,
+  SubscriptionListSchema,
+  SubscriptionViewSchema,
   WorkflowVersionListSchema,
 } from '@aether/read-api';
 import { CreateBody as CreateApiKeyBody } from '../auth/api-keys.controller';
@@ -29,6 +33,10 @@ import { DestroyKeyBody, PutBody as PutSecretBody } from '../secrets/secrets.con
 import { ListQuery as RobotListQuery } from '../robots/robots.controller';
 import { EnrolBody, EnrolmentBody } from '../robot-credentials/robot-credentials.controller';
 import { CreateBody as CreateScheduleBody } from '../schedules/schedules.controller';
+import {
+  CreateBody as CreateSubscriptionBody,
+  RedeliverBody,
+} from '../subscriptions/subscriptions.controller';
 import { ShowQuery as ShowWorkflowQuery, TriggerBody } from '../workflows/workflows.controller';
 
 /** What the OpenAPI document says of one route; the schemas are the ones the route parses with. */
@@ -295,4 +303,36 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     body: AddItemBody,
   },
   'GET /api/v1/queues/:queue/items/:itemId': { tag: 'queues', summary: 'One queue item' },
+
+  'GET /api/v1/subscriptions': {
+    tag: 'subscriptions',
+    summary: 'Outbound subscriptions to job events (never their secrets)',
+    response: SubscriptionListSchema,
+  },
+  'POST /api/v1/subscriptions': {
+    tag: 'subscriptions',
+    summary: 'Subscribe an HTTPS endpoint to job events; the signing secret is shown once',
+    body: CreateSubscriptionBody,
+    response: SubscriptionCreatedSchema,
+  },
+  'GET /api/v1/subscriptions/:subscriptionId': {
+    tag: 'subscriptions',
+    summary: 'One subscription',
+    response: SubscriptionViewSchema,
+  },
+  'DELETE /api/v1/subscriptions/:subscriptionId': {
+    tag: 'subscriptions',
+    summary: 'Remove a subscription, its consumer, secret and parked deliveries',
+  },
+  'POST /api/v1/subscriptions/:subscriptionId/redeliver': {
+    tag: 'subscriptions',
+    summary: 'Deliver again, in order, every event from a sequence or a time on (releases what was parked)',
+    body: RedeliverBody,
+    response: SubscriptionViewSchema,
+  },
+  'GET /api/v1/subscriptions/:subscriptionId/parked': {
+    tag: 'subscriptions',
+    summary: 'Deliveries that kept failing, kept until a redelivery covers them',
+    response: ParkedDeliveryListSchema,
+  },
 };

@@ -17,6 +17,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
   AggregateIdSchema,
+  DeadlineConsequenceSchema,
   DEFAULT_PRIORITY,
   JsonObjectSchema,
   PrioritySchema,
@@ -46,6 +47,8 @@ export const TriggerBody = z
     placement: PlacementSchema.optional(),
     /** Finish by (ISO 8601, UTC): the earliest deadline is placed first within a priority band. */
     deadline: z.iso.datetime().optional(),
+    /** What missing the deadline does: `keep` (default), `fail`, or `dead-letter` at once (ADR 66). */
+    onDeadlineMissed: DeadlineConsequenceSchema.optional(),
   })
   .strict();
 
@@ -164,6 +167,7 @@ export class WorkflowsController {
         trigger: { kind: 'api' },
         ...(input.placement ? { placement: input.placement } : {}),
         ...(input.deadline ? { deadline: input.deadline } : {}),
+        ...(input.onDeadlineMissed ? { onDeadlineMissed: input.onDeadlineMissed } : {}),
       },
     });
     await this.js.publish(

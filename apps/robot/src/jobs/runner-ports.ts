@@ -26,6 +26,8 @@ export interface JobRunnerDeps {
   readArtifact?(ref: string): Promise<Uint8Array>;
   /** `name` is unique to the job and step; artifacts are stored under it. */
   captureFailure?(page: Page, name: string): Promise<{ kind: string; ref: string }[]>;
+  /** A screenshot of a page a stalled step may have left mid-navigation (ADR 61). */
+  captureStalled?(page: Page, name: string): Promise<{ kind: string; ref: string }[]>;
   /** Secrets from the robot's environment: the development fallback when `jobSecrets` is absent. */
   secret(name: string): string | undefined;
   /** The vault: secrets fetched at the step that needs them, for this job only (ADR 36). */

@@ -4,6 +4,7 @@ import type { Logger } from '@aether/service-kit';
 import { recordFailure, withSpan } from '@aether/telemetry';
 import type { PlannedStep } from '@aether/workflow';
 import { abortableDelay, type ClaimLog } from './claim-log';
+import { StepStalledSignal, stallLimit, watched, within, type StallLimit } from './stall-watchdog';
 import type { BrowserSession, Claim, JobRunnerDeps, StepHooks } from './runner-ports';
 
 /** Everything one step of a claim runs with. */
@@ -18,7 +19,7 @@ export interface StepScope {
 
 type StepDeps = Pick<
   JobRunnerDeps,
-  'handlers' | 'robotId' | 'storeArtifact' | 'readArtifact' | 'captureFailure'
+  'handlers' | 'robotId' | 'storeArtifact' | 'readArtifact' | 'captureFailure' | 'captureStalled'
 > & { readonly now: () => number };
 
 /**
@@ -49,15 +50,20 @@ export function runStep(deps: StepDeps, scope: StepScope): Promise<'parked' | un
     });
     const started = deps.now();
     const handler = deps.handlers.get(step.type);
+    const limit = stallLimit(step, claim.work.data.stallLimitsMs?.[nodeId]);
     let output: NodeOutput;
     try {
       if (!handler) throw new NoHandlerError(step.type);
-      const signal = AbortSignal.any([AbortSignal.timeout(step.timeoutMs), claim.abortStep, claim.cancelled]);
-      output = await handler.execute(
-        step.params as Record<string, unknown>,
-        nodeContext(deps, scope, signal),
+      output = await watched(limit, (watchdog) =>
+        handler.execute(step.params as Record<string, unknown>, {
+          ...nodeContext(deps, scope, AbortSignal.any([watchdog, claim.abortStep, claim.cancelled])),
+          stall: { limitMs: limit.ms, idempotent: step.idempotent },
+        }),
       );
     } catch (error) {
+      // A handler that gave up on its own wait at the limit stalled just the same.
+      if (error instanceof StepStalledSignal || deps.now() - started >= limit.ms)
+        return stall(deps, scope, limit, deps.now() - started);
       if (error instanceof HealApprovalNeededError) {
         // heal-and-pause: the proposed heal is recorded; the step waits for an operator, unfailed.
         await log.finish({
@@ -91,6 +97,77 @@ export function runStep(deps: StepDeps, scope: StepScope): Promise<'parked' | un
     });
     return undefined;
   });
+}
+
+/**
+ * How long a stalled step's screenshot, then its teardown, may take before the robot commits the
+ * stall without them (they go on in the background): detection stays within limit + 5 s. The
+ * session forgets its context at once, so the next browser step opens a fresh one either way.
+ */
+const SCREENSHOT_MS = 3_000;
+const TEARDOWN_MS = 1_000;
+
+/**
+ * The step passed its limit (ADR 61): its screenshot (a browser or desktop step) is kept, its
+ * browser context torn down, and the decider records `StepStalled` with what follows — the step
+ * fails retryably (idempotent: the plan runs it again) or the job waits for an operator.
+ */
+async function stall(
+  deps: StepDeps,
+  scope: StepScope,
+  limit: StallLimit,
+  elapsedMs: number,
+): Promise<'parked' | undefined> {
+  const { step, log } = scope;
+  const artifacts = (await within(SCREENSHOT_MS, stallScreenshot(deps, scope))) ?? [];
+  if (step.type.startsWith('browser.')) await within(TEARDOWN_MS, scope.browser.close());
+  const command = {
+    type: 'StallStep',
+    data: {
+      stepKey: step.key,
+      nodeId: step.nodeId,
+      nodeType: step.type,
+      robotId: deps.robotId,
+      elapsedMs,
+      limitMs: limit.ms,
+      basis: limit.basis,
+      detectedBy: 'robot',
+      idempotent: step.idempotent,
+      ...(artifacts.length ? { artifacts } : {}),
+    },
+  } as const;
+  scope.logger.warn({ step: step.key, elapsedMs, limit }, 'step stalled');
+  if (step.idempotent) {
+    await log.append(command);
+    return undefined;
+  }
+  await log.finish(command);
+  return 'parked';
+}
+
+async function stallScreenshot(deps: StepDeps, scope: StepScope): Promise<{ kind: string; ref: string }[]> {
+  const { step, claim } = scope;
+  try {
+    if (step.type.startsWith('browser.') && deps.captureStalled) {
+      const name = `${claim.work.tenantId}/${claim.work.aggregateId}/${step.key}/stalled`;
+      return await deps.captureStalled(await scope.browser.page(), name);
+    }
+    const grab = step.type.startsWith('desktop.') ? deps.handlers.get('desktop.screenshot') : undefined;
+    if (!grab) return [];
+    const shot = await grab.execute(
+      {},
+      nodeContext(
+        deps,
+        { ...scope, step: { ...step, key: `${step.key}/stalled` } },
+        AbortSignal.timeout(SCREENSHOT_MS),
+      ),
+    );
+    const ref = (shot as { ref?: unknown } | undefined)?.ref;
+    return typeof ref === 'string' ? [{ kind: 'screenshot', ref }] : [];
+  } catch (error) {
+    scope.logger.warn({ err: error }, 'could not capture the stalled step');
+    return [];
+  }
 }
 
 function nodeContext(deps: StepDeps, scope: StepScope, signal: AbortSignal): NodeContext {

@@ -1,7 +1,8 @@
 import type { NodeContext, NodeHandler } from '@aether/nodes';
 import { JobProgress } from './job-progress';
 
-const context = (jobId: string, stepKey: string) => ({ jobId, stepKey }) as unknown as NodeContext;
+const context = (jobId: string, stepKey: string) =>
+  ({ jobId, stepKey, stall: { limitMs: 30_000, idempotent: true } }) as unknown as NodeContext;
 
 describe('JobProgress', () => {
   const handlers = new Map<string, NodeHandler>([
@@ -27,7 +28,20 @@ describe('JobProgress', () => {
       ],
     ]);
     const running = progress.track(slow).get('data.set')!.execute({}, context('j1', 'mark'));
-    expect(progress.report(['j1'])).toEqual([{ jobId: 'j1', currentNode: 'mark', completedSteps: 0 }]);
+    expect(progress.report(['j1'])).toEqual([
+      {
+        jobId: 'j1',
+        currentNode: 'mark',
+        step: {
+          key: 'mark',
+          nodeType: 'data.set',
+          startedAt: expect.any(String),
+          limitMs: 30_000,
+          idempotent: true,
+        },
+        completedSteps: 0,
+      },
+    ]);
     release();
     await running;
     expect(progress.report(['j1'])).toEqual([{ jobId: 'j1', completedSteps: 1 }]);

@@ -1,7 +1,16 @@
 import type { NodeHandler } from '@aether/nodes';
 
+interface RunningStep {
+  readonly key: string;
+  readonly nodeType: string;
+  readonly startedAt: string;
+  readonly limitMs?: number;
+  readonly idempotent?: boolean;
+}
+
 interface Progress {
   currentNode?: string;
+  step?: RunningStep;
   completedSteps: number;
 }
 
@@ -28,7 +37,15 @@ export class JobProgress {
         type: handler.type,
         execute: async (params, context) => {
           const progress = this.jobs.get(context.jobId) ?? { completedSteps: 0 };
-          this.jobs.set(context.jobId, { ...progress, currentNode: context.stepKey });
+          const step = {
+            key: context.stepKey,
+            nodeType: handler.type,
+            startedAt: new Date().toISOString(),
+            ...(context.stall
+              ? { limitMs: context.stall.limitMs, idempotent: context.stall.idempotent }
+              : {}),
+          };
+          this.jobs.set(context.jobId, { ...progress, currentNode: context.stepKey, step });
           const started = performance.now();
           let outcome: 'completed' | 'failed' = 'failed';
           try {
@@ -37,7 +54,9 @@ export class JobProgress {
             outcome = 'completed';
             return output;
           } finally {
-            this.jobs.set(context.jobId, { completedSteps: progress.completedSteps });
+            // A stalled step's handler may end long after its job moved on: only its own step is cleared.
+            const now = this.jobs.get(context.jobId);
+            if (now?.step === step) this.jobs.set(context.jobId, { completedSteps: progress.completedSteps });
             this.observer?.(handler.type, (performance.now() - started) / 1000, outcome);
           }
         },
@@ -54,13 +73,16 @@ export class JobProgress {
   }
 
   /** The jobs in `active`, with their progress; forgets jobs no longer active. */
-  report(active: readonly string[]): { jobId: string; currentNode?: string; completedSteps: number }[] {
+  report(
+    active: readonly string[],
+  ): { jobId: string; currentNode?: string; step?: RunningStep; completedSteps: number }[] {
     for (const jobId of this.jobs.keys()) if (!active.includes(jobId)) this.jobs.delete(jobId);
     return active.map((jobId) => {
       const progress = this.jobs.get(jobId);
       return {
         jobId,
         ...(progress?.currentNode ? { currentNode: progress.currentNode } : {}),
+        ...(progress?.step ? { step: progress.step } : {}),
         completedSteps: progress?.completedSteps ?? 0,
       };
     });

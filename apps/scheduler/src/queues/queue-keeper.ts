@@ -43,6 +43,7 @@ import { QueueItems, queueItemEvents } from '@aether/queues';
 import type { Logger } from '@aether/service-kit';
 import { QueueBook, type BookedItem } from './queue-book';
 
+import { TriggerBackoff, triggeredJobEnd } from './trigger-backoff';
 const queueEvents = new MessageRegistry<QueueEvent>(QUEUE_EVENTS);
 const triggerEvents = new MessageRegistry<QueueTriggerEvent>(QUEUE_TRIGGER_EVENTS);
 const encoder = new TextEncoder();
@@ -77,6 +78,8 @@ export class QueueKeeper {
   private takeSubscription?: Subscription;
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
+  /** Pauses a trigger whose jobs keep failing (from one sweep up to a minute). */
+  private readonly backoff: TriggerBackoff;
   private caughtUp!: Promise<void>;
   /** Items this process is taking right now: concurrent takes try others. */
   private readonly reserved = new Set<string>();
@@ -93,6 +96,7 @@ export class QueueKeeper {
     private readonly logger: Logger,
   ) {
     this.items = new QueueItems(store);
+    this.backoff = new TriggerBackoff(options.sweepMs, 60_000);
   }
 
   async start(): Promise<void> {
@@ -367,19 +371,22 @@ export class QueueKeeper {
     if (!trigger) return;
     const waiting = this.book.waiting(tenantId, queue).length;
     const fired = this.book.trigger(tenantId, queue);
+    const queueKey = `${tenantId}/${queue}`;
     let active = 0;
     for (const jobId of fired.jobIds) {
       if (this.finalJobs.has(jobId)) continue;
       const last = await this.lastJobEvent(tenantId, jobId);
-      if (last && FINAL_JOB_EVENTS.has(last.type)) this.finalJobs.add(jobId);
-      else {
+      if (last && FINAL_JOB_EVENTS.has(last.type)) {
+        this.finalJobs.add(jobId);
+        this.backoff.ended(queueKey, triggeredJobEnd(last.type), Date.now());
+      } else {
         active++;
         // The replica that fired may have died before sending the request: send it again (its id de-duplicates).
         if (!last) await this.requestJob(tenantId, queue, policy, jobId);
       }
     }
     const wanted = Math.min(trigger.maxConcurrentJobs, Math.ceil(waiting / trigger.itemsPerJob)) - active;
-    if (wanted <= 0) return;
+    if (wanted <= 0 || !this.backoff.mayFire(queueKey, Date.now())) return;
     const jobIds = Array.from({ length: wanted }, () => newId());
     const event = QueueJobsStarted.create({ tenantId, aggregateId: queue, data: { jobIds, waiting } });
     try {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { JsonObjectSchema, PrioritySchema } from './common';
 import { PlacementSchema } from './dispatch.events';
+import { DeadlineConsequenceSchema } from './job-timing.events';
 
 /**
  * What a robot must have to run a job's workflow version, derived from the node catalog when the
@@ -25,4 +26,6 @@ export const JobRequestSchema = z.object({
    * first; absent: after every job with one.
    */
   deadline: z.iso.datetime().optional(),
+  /** What a missed deadline does (ADR 66); absent: the dispatcher's default (`keep`). */
+  onDeadlineMissed: DeadlineConsequenceSchema.optional(),
 });

@@ -4,6 +4,7 @@ import { ErrorInfoSchema, JsonObjectSchema } from './common';
 import { JOB_CONTROL_EVENTS, type JobControlEvent } from './job-control.events';
 import { DISPATCH_JOB_EVENTS, type DispatchJobEvent } from './dispatch.events';
 import { SelectorHealed } from './healing.events';
+import { JOB_TIMING_EVENTS, type JobTimingEvent } from './job-timing.events';
 import { JobNeedsSchema, JobRequestSchema } from './job-request';
 
 const job = { kind: 'event', aggregate: 'job' } as const;
@@ -124,6 +125,7 @@ export const JOB_EVENTS = [
   ...JOB_CONTROL_EVENTS,
   ...DISPATCH_JOB_EVENTS,
   SelectorHealed,
+  ...JOB_TIMING_EVENTS,
 ] as const;
 
 export type JobEvent =
@@ -138,4 +140,5 @@ export type JobEvent =
   | MessageOf<typeof JobFailed>
   | JobControlEvent
   | DispatchJobEvent
-  | MessageOf<typeof SelectorHealed>;
+  | MessageOf<typeof SelectorHealed>
+  | JobTimingEvent;

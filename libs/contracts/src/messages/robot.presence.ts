@@ -33,6 +33,21 @@ export const RobotJobProgressSchema = z.object({
   currentNode: z.string().max(200).optional(),
   /** Steps completed by this robot on this job so far. */
   completedSteps: z.number().int().nonnegative(),
+  /**
+   * The step running now, for a service to notice one its robot's watchdog failed to stop (ADR 61).
+   * Absent between steps and from robots before issue 26.
+   */
+  step: z
+    .object({
+      key: z.string().min(1).max(200),
+      nodeType: z.string().min(1).max(100),
+      startedAt: z.iso.datetime(),
+      /** When the robot's watchdog declares it stalled, in ms after `startedAt`. */
+      limitMs: z.number().int().nonnegative().optional(),
+      /** Whether the step may run again: a service that declares it stalled retries it, or parks the job. */
+      idempotent: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 /** The robot's vital signs, sent every `HEARTBEAT_MS`. */

@@ -14,7 +14,7 @@ export type SubscriptionStart = z.infer<typeof SubscriptionStartSchema>;
 
 /**
  * An outbound subscription, in the `aether-subscriptions` KV bucket under its id. Its signing
- * secret is not here: it sits in the vault as `aether_subscription_<id>` (ADR 57).
+ * secret is not here: it sits in the vault under an internal name (ADR 57).
  */
 export const SubscriptionDefinitionSchema = z.object({
   /** This shape's version; later versions only add optional fields. */
@@ -37,11 +37,6 @@ export const SubscriptionDefinitionSchema = z.object({
   start: SubscriptionStartSchema,
 });
 export type SubscriptionDefinition = z.infer<typeof SubscriptionDefinitionSchema>;
-
-/** The vault name of a subscription's signing secret. */
-export function subscriptionSecretName(subscriptionId: string): string {
-  return `aether_subscription_${subscriptionId}`;
-}
 
 /** The durable consumer of a subscription's generation. */
 export function subscriptionConsumerName(subscriptionId: string, generation: number): string {

@@ -21,6 +21,12 @@ export const RunJob = defineMessage({
      * supersedes this message.
      */
     fresh: z.object({ sequence: z.number().int().positive(), variables: JsonObjectSchema }).optional(),
+    /**
+     * Per workflow node id: k × the p99 of the node's measured step durations (the projection), in
+     * ms, when the dispatcher knows it. The robot's watchdog declares a step stalled past the
+     * earlier of this and the step's timeout (ADR 61).
+     */
+    stallLimitsMs: z.record(z.string(), z.number().int().positive()).optional(),
   }),
 });
 

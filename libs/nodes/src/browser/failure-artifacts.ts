@@ -41,3 +41,34 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * A screenshot of a page that may be stuck mid-navigation (a stalled step, ADR 61). A capture
+ * waits for the pending navigation and times out on a page that never loads (5 s measured, either
+ * way), so the navigation is stopped over CDP first: the page is torn down next anyway. Chromium
+ * only. Never throws: `[]` when nothing came.
+ */
+export async function captureStalledPage(
+  page: Page,
+  store: ArtifactStore,
+  options: { name: string; timeoutMs?: number },
+): Promise<FailureArtifact[]> {
+  if (page.isClosed()) return [];
+  try {
+    const session = await page.context().newCDPSession(page);
+    await withTimeout(session.send('Page.stopLoading'), options.timeoutMs ?? 3000);
+    const shot = (await withTimeout(
+      session.send('Page.captureScreenshot', { format: 'png' }),
+      options.timeoutMs ?? 3000,
+    )) as { data: string };
+    await session.detach().catch(() => undefined);
+    const ref = await store.put(
+      'screenshot',
+      `${options.name}/screenshot.png`,
+      Buffer.from(shot.data, 'base64'),
+    );
+    return [{ kind: 'screenshot', ref }];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,1 @@
+export { TestSubscriber, acceptedByJob, type SubscriberMode } from './subscriber';
