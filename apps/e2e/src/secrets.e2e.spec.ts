@@ -92,8 +92,10 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
       env: { LOG_LEVEL: 'debug' },
       secrets: { demoPassword: SECRET },
       demoPassword: SECRET,
+      // Robots under their own least-privilege credentials, enrolled by token (ADR 38).
+      natsAuth: true,
     });
-    nc = await connectNats({ servers: platform.nats.url, name: 'secrets-e2e' });
+    nc = await connectNats({ servers: platform.nats.url, name: 'secrets-e2e', creds: platform.natsCreds });
     store = new EventStore(jetstream(nc), await jetstreamManager(nc));
     demo = await runDemoJob(platform.stack.gatewayUrl, platform.site.url, 90_000);
     expect((await api('POST', '/api/v1/workflows', PROBE_WORKFLOW)).status).toBe(201);
@@ -124,6 +126,21 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
         granted: ['demoPassword'],
       },
     ]);
+  });
+
+  it('ran the robot under its own credentials: enrolled by token, kept 0600, nothing refused', () => {
+    const credsFile = join(platform.logDir, 'nats', 'robots', 'robot-1.creds');
+    expect(statSync(credsFile).mode & 0o777).toBe(0o600);
+    // The user JWT names the robot and its tenant; the server admits it only with these rights.
+    const [, payload] =
+      /-----BEGIN NATS USER JWT-----\n(.+)\n/.exec(readFileSync(credsFile, 'utf8'))?.[1].split('.') ?? [];
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as {
+      name: string;
+      nats: { sub: { allow: string[] } };
+    };
+    expect(claims.name).toBe('robot-default-robot-1');
+    expect(claims.nats.sub.allow).toContain('_INBOX.default.robot-1.>');
+    expect(platform.nats.log()).not.toMatch(/Violation/);
   });
 
   it('lists secrets by name and never answers a value', async () => {
