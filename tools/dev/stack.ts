@@ -103,8 +103,9 @@ export async function startServiceProcess(
     },
   };
   try {
-    // A loaded machine compiles slowly: AETHER_HEALTH_TIMEOUT_MS gives services longer to come up.
-    await waitForHealth(running, exited, Number(process.env['AETHER_HEALTH_TIMEOUT_MS'] ?? 60_000));
+    // Seven services compiling their TypeScript at once on two busy cores have taken over 60 s;
+    // AETHER_HEALTH_TIMEOUT_MS gives them longer still.
+    await waitForHealth(running, exited, Number(process.env['AETHER_HEALTH_TIMEOUT_MS'] ?? 120_000));
   } catch (error) {
     await running.stop(0); // a service that never became healthy must not outlive the attempt
     throw error;
