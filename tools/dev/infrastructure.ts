@@ -1,8 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { loadOrCreateNatsAuthority, natsServerAuthConfig } from '@aether/identity';
+import { freePort } from '@aether/testing';
 
 /** A dependency this script started and must stop again. */
 export interface Started {
@@ -42,10 +44,47 @@ export function findProgram(candidates: string[]): string | undefined {
   return undefined;
 }
 
-/** Uses the NATS at `url` when it answers, else starts `nats-server -js` with its store under `dataDir`. */
-export async function ensureNats(url: string, dataDir: string): Promise<{ url: string; started?: Started }> {
+/** The NATS an operator named (`NATS_URL`): it must answer; its credentials come with it. */
+export async function requireNats(url: string): Promise<void> {
   const { hostname, port } = new URL(url);
-  if (await portOpen(hostname, Number(port || 4222))) return { url };
+  if (!(await portOpen(hostname, Number(port || 4222))))
+    throw new Error(`NATS_URL ${url} does not answer (unset it and npm start runs its own nats-server)`);
+}
+
+/**
+ * Starts `nats-server -js` requiring credentials (ADR 38): the operator and account seeds are
+ * made once in `<dataDir>/nats/authority.json` (0600), revocations persist in its resolver folder.
+ * Listens on 4222 when that port is free, else on a free port: a server someone else runs there
+ * is never used in its place.
+ */
+export async function startAuthenticatedNats(
+  dataDir: string,
+): Promise<{ url: string; authorityFile: string; started: Started }> {
+  const binary = natsServerBinary();
+  const dir = join(dataDir, 'nats');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const authorityFile = join(dir, 'authority.json');
+  const configFile = join(dir, 'server.conf');
+  writeFileSync(
+    configFile,
+    await natsServerAuthConfig(loadOrCreateNatsAuthority(authorityFile), join(dir, 'resolver')),
+    { mode: 0o600 },
+  );
+  chmodSync(configFile, 0o600);
+  const port = (await portOpen('127.0.0.1', 4222)) ? await freePort() : 4222;
+  const child = spawn(binary, ['-c', configFile, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
+    stdio: 'ignore',
+  });
+  const url = `nats://127.0.0.1:${port}`;
+  if (!(await waitForPort('127.0.0.1', port, 10_000))) throw new Error(`nats-server did not start on ${url}`);
+  return {
+    url,
+    authorityFile,
+    started: { description: `nats-server with accounts (store ${dir})`, stop: () => stopChild(child) },
+  };
+}
+
+function natsServerBinary(): string {
   const binary = findProgram(
     [
       process.env['NATS_SERVER_BIN'] ?? '',
@@ -55,14 +94,7 @@ export async function ensureNats(url: string, dataDir: string): Promise<{ url: s
     ].filter(Boolean),
   );
   if (!binary) throw new MissingProgramError('nats-server', 'nats-server');
-  const store = join(dataDir, 'nats');
-  mkdirSync(store, { recursive: true });
-  const child = spawn(binary, ['-a', hostname, '-p', String(port || 4222), '-js', '-sd', store], {
-    stdio: 'ignore',
-  });
-  if (!(await waitForPort(hostname, Number(port || 4222), 10_000)))
-    throw new Error(`nats-server did not start on ${url}`);
-  return { url, started: { description: `nats-server (store ${store})`, stop: () => stopChild(child) } };
+  return binary;
 }
 
 /**

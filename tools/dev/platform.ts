@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadOrCreateNatsAuthority, natsServerAuthConfig } from '@aether/identity';
 import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
 import { startDemoSite, type DemoSite } from '@aether/demo-site';
 import { startStack, type RunningStack } from './stack';
@@ -26,6 +27,11 @@ export interface PlatformOptions {
   readonly secrets?: Record<string, string>;
   /** The demo site's password (default `demo-password`). */
   readonly demoPassword?: string;
+  /**
+   * Run nats-server with the generated accounts (ADR 38): services and robots connect with their
+   * own credentials, robots enrolled through the gateway. Not with `nats`.
+   */
+  readonly natsAuth?: boolean;
 }
 
 /** One event of a job as `GET /api/v1/jobs/{id}/events` shows it. */
@@ -49,6 +55,8 @@ export interface TestPlatform {
   readonly site: DemoSite;
   readonly stack: RunningStack;
   readonly logDir: string;
+  /** With `natsAuth`: `.creds` text with the services' rights, for the test's own connections. */
+  readonly natsCreds?: string;
   /**
    * Calls the gateway as the default tenant's admin unless `headers` has its own `authorization`
    * (an empty one sends none); a string body is sent as is, anything else as JSON.
@@ -67,8 +75,14 @@ export interface TestPlatform {
 
 export async function startTestPlatform(options: PlatformOptions): Promise<TestPlatform> {
   const logDir = mkdtempSync(join(tmpdir(), `aether-${options.name}-`));
+  const authorityFile = options.natsAuth ? join(logDir, 'nats', 'authority.json') : undefined;
   const [nats, db, site] = await Promise.all([
-    options.nats ?? startNatsServer(),
+    options.nats ??
+      (authorityFile
+        ? natsServerAuthConfig(loadOrCreateNatsAuthority(authorityFile), '{{storeDir}}/resolver').then(
+            (config) => startNatsServer({ config }),
+          )
+        : startNatsServer()),
     options.db ?? createTestDatabase(options.databasePrefix),
     options.demoSite === false
       ? undefined
@@ -88,6 +102,7 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     robotEnv: { FILES_ROOT: join(logDir, 'files'), ...options.robotEnv },
     ...(options.build ? { build: options.build } : {}),
     ...(options.secrets ? { secrets: options.secrets } : {}),
+    ...(authorityFile ? { natsAuthorityFile: authorityFile } : {}),
   }).catch(async (error: unknown) => {
     await release(); // the stack stopped what it had started; the logs stay for the failure
     throw error;
@@ -117,6 +132,7 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
     site: site as DemoSite,
     stack,
     logDir,
+    ...(stack.natsCredsFile ? { natsCreds: readFileSync(stack.natsCredsFile, 'utf8') } : {}),
     api,
     async events(jobId: string) {
       const { status, body } = await api<{ events: JobEventView[] }>('GET', `/api/v1/jobs/${jobId}/events`);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { issueNatsUser, loadOrCreateNatsAuthority, SERVICE_NATS_PERMISSIONS } from '@aether/identity';
 import { freePort } from '@aether/testing';
 import { rememberAdminToken, stackAuth, type StackAuth } from './auth';
 
@@ -102,8 +103,9 @@ export async function startServiceProcess(
     },
   };
   try {
-    // A loaded machine compiles slowly: AETHER_HEALTH_TIMEOUT_MS gives services longer to come up.
-    await waitForHealth(running, exited, Number(process.env['AETHER_HEALTH_TIMEOUT_MS'] ?? 60_000));
+    // Seven services compiling their TypeScript at once on two busy cores have taken over 60 s;
+    // AETHER_HEALTH_TIMEOUT_MS gives them longer still.
+    await waitForHealth(running, exited, Number(process.env['AETHER_HEALTH_TIMEOUT_MS'] ?? 120_000));
   } catch (error) {
     await running.stop(0); // a service that never became healthy must not outlive the attempt
     throw error;
@@ -154,6 +156,13 @@ export interface StackOptions {
    * vault instead of `AETHER_SECRET_*`.
    */
   secrets?: Record<string, string>;
+  /**
+   * The NATS servers require credentials (ADR 38) and this file holds the operator and account
+   * seeds. Every service then connects with its own `.creds` (kept beside it), the gateway
+   * enrols robots, and each robot exchanges a one-time token for its own least-privilege
+   * credentials on first start (kept in `robots/<name>.creds` beside it and reused after).
+   */
+  natsAuthorityFile?: string;
 }
 
 export interface RunningStack {
@@ -164,6 +173,8 @@ export interface RunningStack {
   readonly adminToken: string;
   readonly services: ServiceProcess[];
   readonly robots: ServiceProcess[];
+  /** With `natsAuthorityFile`: a `.creds` file with the services' rights, for tools and tests of this stack. */
+  readonly natsCredsFile?: string;
   addRobot(name?: string, env?: Record<string, string>): Promise<ServiceProcess>;
   /**
    * Stops every process — with `kill`, SIGKILL at once — then starts each again with its name,
@@ -187,6 +198,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     env: options.env,
     ...(options.build ? { build: options.build } : {}),
   };
+  const authorityFile = options.natsAuthorityFile;
+  const credsDir = authorityFile ? dirname(authorityFile) : undefined;
+  const serviceCreds = async (service: string): Promise<Record<string, string>> =>
+    authorityFile && credsDir
+      ? {
+          NATS_CREDS_FILE: await writeServiceCreds(
+            authorityFile,
+            join(credsDir, `${service}.creds`),
+            service,
+          ),
+        }
+      : {};
   // How each process was started, by name, so `restart` starts it again the same way.
   const launches = new Map<string, { service: ServiceName; options: StartServiceOptions }>();
   const launch = async (service: ServiceName, serviceOptions: StartServiceOptions) => {
@@ -195,21 +218,25 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     return started;
   };
   const started = await Promise.allSettled(
-    ALL_SERVICES.map((service) =>
+    ALL_SERVICES.map(async (service) =>
       launch(service, {
         ...common,
-        ...(service === 'gateway'
-          ? {
-              env: {
-                // Outbound subscriptions may reach a local subscriber over plain http (ADR 57).
-                OUTBOUND_ALLOW_HTTP_HOSTS: '127.0.0.1,localhost',
-                ...options.env,
+        env: {
+          ...(service === 'gateway'
+            ? // Outbound subscriptions may reach a local subscriber over plain http (ADR 57).
+              { OUTBOUND_ALLOW_HTTP_HOSTS: '127.0.0.1,localhost' }
+            : {}),
+          ...options.env,
+          ...(await serviceCreds(service)),
+          ...(service === 'gateway'
+            ? {
+                ...(authorityFile ? { NATS_AUTHORITY_FILE: authorityFile } : {}),
                 AUTH_SIGNING_KEY_FILE: auth.signingKeyFile,
                 VAULT_MASTER_KEY_FILE: masterKeyFile,
-              },
-              ...(options.gatewayPort ? { port: options.gatewayPort } : {}),
-            }
-          : {}),
+              }
+            : {}),
+        },
+        ...(service === 'gateway' && options.gatewayPort ? { port: options.gatewayPort } : {}),
       }),
     ),
   );
@@ -237,10 +264,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           }),
         }
       : {};
+    const own = credsDir
+      ? await robotEnrolment(
+          gateway.url,
+          await auth.token({ tenantId }),
+          name,
+          join(credsDir, 'robots', `${name}.creds`),
+        )
+      : {};
     const robot = await launch('robot', {
       ...common,
       name,
-      env: { ...options.env, ROBOT_ID: name, ...credential, ...options.robotEnv, ...env },
+      env: { ...options.env, ROBOT_ID: name, ...credential, ...own, ...options.robotEnv, ...env },
     });
     robots.push(robot);
     return robot;
@@ -280,10 +315,47 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     adminToken,
     services,
     robots,
+    ...(authorityFile && credsDir
+      ? { natsCredsFile: await writeServiceCreds(authorityFile, join(credsDir, 'tools.creds'), 'tools') }
+      : {}),
     addRobot,
     restart,
     stop,
   };
+}
+
+/** A service user's `.creds` (mode 0600), signed afresh from the authority at every start. */
+async function writeServiceCreds(authorityFile: string, file: string, name: string): Promise<string> {
+  const user = await issueNatsUser(loadOrCreateNatsAuthority(authorityFile), {
+    name,
+    permissions: SERVICE_NATS_PERMISSIONS,
+  });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, user.creds ?? '', { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return file;
+}
+
+/**
+ * A robot's environment for its own credentials: the kept `.creds` file, or on first start a
+ * one-time enrolment token (issued here by the tenant's admin) it exchanges at the gateway.
+ */
+async function robotEnrolment(
+  gatewayUrl: string,
+  adminToken: string,
+  robotId: string,
+  credsFile: string,
+): Promise<Record<string, string>> {
+  if (existsSync(credsFile)) return { NATS_CREDS_FILE: credsFile };
+  const response = await fetch(`${gatewayUrl}/api/v1/robots/${encodeURIComponent(robotId)}/enrolment`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    body: JSON.stringify({ ttlSeconds: 600 }),
+  });
+  if (!response.ok)
+    throw new Error(`enrolling ${robotId} answered ${response.status} ${await response.text()}`);
+  const { token } = (await response.json()) as { token: string };
+  return { NATS_CREDS_FILE: credsFile, ROBOT_ENROLMENT_TOKEN: token, AETHER_GATEWAY_URL: gatewayUrl };
 }
 
 /** Writes one secret of the token's tenant into the vault through the gateway. */

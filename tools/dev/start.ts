@@ -1,16 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDemoSite } from '@aether/demo-site';
 import { connectNats } from '@aether/event-store';
 import { UserDirectory } from '@aether/identity';
 import { DEMO_PASSWORD, runDemoJob } from './demo';
-import { ensureNats, ensurePostgres, requireChromium, type Started } from './infrastructure';
+import {
+  ensurePostgres,
+  requireChromium,
+  requireNats,
+  startAuthenticatedNats,
+  type Started,
+} from './infrastructure';
 import { REPO_ROOT, startStack, type RunningStack } from './stack';
 import { ensureConsoleBuild } from './console-build';
 
 /**
  * `npm start`: the whole platform on one machine with a demo job.
- * Environment: NATS_URL, DATABASE_URL, PORT (gateway, default 8080), DEMO_PORT (8090),
+ * Environment: NATS_URL (with NATS_AUTHORITY_FILE when its servers require credentials; unset:
+ * its own nats-server with generated accounts), DATABASE_URL, PORT (gateway, default 8080), DEMO_PORT (8090),
  * CHROMIUM_PATH, AETHER_DATA_DIR (.data), AETHER_DEMO_ONCE=1 to exit after the demo.
  */
 async function main() {
@@ -30,9 +38,12 @@ async function main() {
 
   try {
     requireChromium(process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium');
-    const nats = await ensureNats(process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222', dataDir);
+    const nats = await natsFor(dataDir);
     if (nats.started) started.push(nats.started);
-    say(`NATS       ${nats.url}${nats.started ? ` (started ${nats.started.description})` : ''}`);
+    say(
+      `NATS       ${nats.url}${nats.started ? ` (started ${nats.started.description})` : ''}` +
+        (nats.authorityFile ? '' : '   UNAUTHENTICATED: no NATS_AUTHORITY_FILE given with NATS_URL'),
+    );
     const pg = await ensurePostgres(
       process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/aether',
       dataDir,
@@ -55,10 +66,11 @@ async function main() {
       robotEnv: { FILES_ROOT: join(dataDir, 'robot-files') },
       secrets: { demoPassword: DEMO_PASSWORD },
       signingKeyFile: join(dataDir, 'auth', 'signing-key.json'),
+      ...(nats.authorityFile ? { natsAuthorityFile: nats.authorityFile } : {}),
     });
     say(`Console    ${stack.gatewayUrl}/`);
     say(`API        ${stack.gatewayUrl}/api/v1   (logs in ${join(dataDir, 'logs')})`);
-    const firstPassword = await bootstrapAdmin(nats.url);
+    const firstPassword = await bootstrapAdmin(nats.url, stack.natsCredsFile);
     if (firstPassword)
       say(`Sign in    user admin, password ${firstPassword}   (shown only this once: keep it)`);
     else say('Sign in    user admin, with the password shown when this data folder was first started');
@@ -96,8 +108,12 @@ async function main() {
 }
 
 /** Creates the first admin on a fresh platform; returns its password only when it did. */
-async function bootstrapAdmin(natsUrl: string): Promise<string | undefined> {
-  const nc = await connectNats({ servers: natsUrl, name: 'aether-start' });
+async function bootstrapAdmin(natsUrl: string, credsFile?: string): Promise<string | undefined> {
+  const nc = await connectNats({
+    servers: natsUrl,
+    name: 'aether-start',
+    ...(credsFile ? { creds: readFileSync(credsFile, 'utf8') } : {}),
+  });
   try {
     const password = randomBytes(12).toString('base64url');
     const users = await UserDirectory.open(nc);
@@ -111,6 +127,18 @@ async function bootstrapAdmin(natsUrl: string): Promise<string | undefined> {
   } finally {
     await nc.close();
   }
+}
+
+/**
+ * Without NATS_URL, a nats-server of its own that requires credentials (ADR 38). With it, the
+ * operator's servers, authenticated when NATS_AUTHORITY_FILE holds their operator and account seeds.
+ */
+async function natsFor(dataDir: string): Promise<{ url: string; authorityFile?: string; started?: Started }> {
+  const url = process.env['NATS_URL'];
+  if (!url) return startAuthenticatedNats(dataDir);
+  await requireNats(url);
+  const authorityFile = process.env['NATS_AUTHORITY_FILE'];
+  return { url, ...(authorityFile ? { authorityFile } : {}) };
 }
 
 function say(line: string) {

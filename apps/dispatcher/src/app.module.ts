@@ -160,6 +160,7 @@ export class DispatcherModule {
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
           token: config.NATS_TOKEN,
+          credsFile: config.NATS_CREDS_FILE,
           name: 'dispatcher',
           logger,
           streams: streamSettingsFrom(config),

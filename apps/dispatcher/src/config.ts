@@ -18,6 +18,7 @@ export const loadDispatcherConfig = (source: NodeJS.ProcessEnv = process.env) =>
     {
       NATS_URL: env.natsUrl,
       NATS_TOKEN: env.natsToken,
+      NATS_CREDS_FILE: env.natsCredsFile,
       ...topologyEnv,
       PORT: env.port(8083),
       HOST: env.host,

@@ -1,10 +1,12 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import {
   AUDIT_EVENTS,
   MessageRegistry,
@@ -17,12 +19,15 @@ import { EventStore, connectNats } from '@aether/event-store';
 import { SecretScanner, eventually } from '@aether/testing';
 import { SealedBoxRecipient } from '@aether/vault';
 import {
+  REPO_ROOT,
   runDemoJob,
   startTestPlatform,
   waitForJob,
   type JobResult,
   type TestPlatform,
 } from '@aether/platform';
+
+const run = promisify(execFile);
 
 /**
  * Fills the demo site's sign-in form with the vault's password, then fails on a button that does
@@ -85,6 +90,29 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
     return SecretReadReplySchema.parse(reply.json());
   };
 
+  /** The CLI as an admin runs it (a process of its own), signed in with the tenant admin's token. */
+  const aether = async (...args: string[]) => {
+    try {
+      const { stdout } = await run(
+        process.execPath,
+        ['-r', '@swc-node/register', join('apps', 'cli', 'src', 'main.ts'), ...args],
+        {
+          cwd: REPO_ROOT,
+          env: {
+            ...process.env,
+            SWC_NODE_PROJECT: join(REPO_ROOT, 'tsconfig.json'),
+            AETHER_API_URL: platform.stack.gatewayUrl,
+            AETHER_TOKEN: platform.stack.adminToken,
+          },
+        },
+      );
+      return { code: 0, stdout };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string };
+      return { code: failed.code, stdout: failed.stdout };
+    }
+  };
+
   beforeAll(async () => {
     platform = await startTestPlatform({
       name: 'secrets',
@@ -92,8 +120,10 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
       env: { LOG_LEVEL: 'debug' },
       secrets: { demoPassword: SECRET },
       demoPassword: SECRET,
+      // Robots under their own least-privilege credentials, enrolled by token (ADR 38).
+      natsAuth: true,
     });
-    nc = await connectNats({ servers: platform.nats.url, name: 'secrets-e2e' });
+    nc = await connectNats({ servers: platform.nats.url, name: 'secrets-e2e', creds: platform.natsCreds });
     store = new EventStore(jetstream(nc), await jetstreamManager(nc));
     demo = await runDemoJob(platform.stack.gatewayUrl, platform.site.url, 90_000);
     expect((await api('POST', '/api/v1/workflows', PROBE_WORKFLOW)).status).toBe(201);
@@ -124,6 +154,48 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
         granted: ['demoPassword'],
       },
     ]);
+  });
+
+  it('ran the robot under its own credentials: enrolled by token, kept 0600, nothing refused', () => {
+    const credsFile = join(platform.logDir, 'nats', 'robots', 'robot-1.creds');
+    expect(statSync(credsFile).mode & 0o777).toBe(0o600);
+    // The user JWT names the robot and its tenant; the server admits it only with these rights.
+    const [, payload] =
+      /-----BEGIN NATS USER JWT-----\n(.+)\n/.exec(readFileSync(credsFile, 'utf8'))?.[1].split('.') ?? [];
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString()) as {
+      name: string;
+      nats: { sub: { allow: string[] } };
+    };
+    expect(claims.name).toBe('robot-default-robot-1');
+    expect(claims.nats.sub.allow).toContain('_INBOX.default.robot-1.>');
+    expect(platform.nats.log()).not.toMatch(/Violation/);
+  });
+
+  it('enrols, exchanges and revokes a robot with the CLI: its own credentials, cut off when revoked', async () => {
+    const enrolled = await aether('robots', 'enroll', 'cli-robot');
+    expect(enrolled).toMatchObject({ code: 0 });
+    const token = /^(aen_\S+)$/m.exec(enrolled.stdout)?.[1] ?? '';
+    const credsFile = join(platform.logDir, 'cli-robot.creds');
+    const exchanged = await aether('robots', 'exchange', '--token', token, '--out', credsFile);
+    expect(exchanged.stdout).toContain('inbox prefix _INBOX.default.cli-robot');
+    expect(statSync(credsFile).mode & 0o777).toBe(0o600);
+    expect((await aether('robots', 'exchange', '--token', token, '--out', `${credsFile}-2`)).code).not.toBe(
+      0,
+    );
+
+    const robot = await connect({
+      servers: platform.nats.url,
+      authenticator: credsAuthenticator(readFileSync(credsFile)),
+      inboxPrefix: '_INBOX.default.cli-robot',
+      maxReconnectAttempts: 0,
+    });
+    // The enrolment made its work consumer; the robot may look at it, not make one.
+    const info = await (await jetstreamManager(robot)).consumers.info('WORK', 'robot-cli-robot');
+    expect(info.config.durable_name).toBe('robot-cli-robot');
+    const closed = robot.closed();
+    expect(await aether('robots', 'revoke', 'cli-robot')).toMatchObject({ code: 0 });
+    await closed;
+    expect(robot.isClosed()).toBe(true);
   });
 
   it('lists secrets by name and never answers a value', async () => {

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
@@ -63,7 +62,7 @@ export class GatewayModule {
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
           token: config.NATS_TOKEN,
-          ...(config.NATS_CREDS_FILE ? { creds: readFileSync(config.NATS_CREDS_FILE, 'utf8') } : {}),
+          credsFile: config.NATS_CREDS_FILE,
           name: 'gateway',
           logger,
           streams: streamSettingsFrom(config),

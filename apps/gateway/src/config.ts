@@ -9,8 +9,7 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
     {
       NATS_URL: env.natsUrl,
       NATS_TOKEN: env.natsToken,
-      /** The gateway's own NATS `.creds` file, where the servers require credentials (ADR 38). */
-      NATS_CREDS_FILE: z.string().min(1).optional(),
+      NATS_CREDS_FILE: env.natsCredsFile,
       /**
        * The NATS operator and account seeds (ADR 38): with it the gateway enrols and revokes robots.
        * As sensitive as the vault's master key.

@@ -28,6 +28,7 @@ export class HealerModule {
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
           token: config.NATS_TOKEN,
+          credsFile: config.NATS_CREDS_FILE,
           name: 'healer',
           logger,
           streams: streamSettingsFrom(config),

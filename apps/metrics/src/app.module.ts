@@ -24,6 +24,7 @@ export class MetricsModule {
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
           token: config.NATS_TOKEN,
+          credsFile: config.NATS_CREDS_FILE,
           name: 'metrics',
           logger,
           streams: streamSettingsFrom(config),

@@ -6,6 +6,7 @@ export const loadMetricsConfig = (source: NodeJS.ProcessEnv = process.env) =>
     {
       NATS_URL: env.natsUrl,
       NATS_TOKEN: env.natsToken,
+      NATS_CREDS_FILE: env.natsCredsFile,
       ...topologyEnv,
       DATABASE_URL: env.databaseUrl,
       PORT: env.port(8086),

@@ -105,6 +105,7 @@ export class RobotRegistryModule {
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
           token: config.NATS_TOKEN,
+          credsFile: config.NATS_CREDS_FILE,
           name: 'robot-registry',
           logger,
           streams: streamSettingsFrom(config),

@@ -6,6 +6,7 @@ export const loadConfigFromEnv = (source: NodeJS.ProcessEnv = process.env) =>
     {
       NATS_URL: env.natsUrl,
       NATS_TOKEN: env.natsToken,
+      NATS_CREDS_FILE: env.natsCredsFile,
       ...topologyEnv,
       PORT: env.port(8084),
       HOST: env.host,

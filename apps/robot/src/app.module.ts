@@ -11,6 +11,7 @@ import { mkdirSync } from 'node:fs';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventStore } from '@aether/event-store';
+import { robotInboxPrefix } from '@aether/identity';
 import {
   BrowserPool,
   CHROMIUM_LAUNCH_OPTIONS,
@@ -86,6 +87,7 @@ export class RobotModule {
     mkdirSync(config.FILES_ROOT, { recursive: true });
     const presenceConfig = loadPresenceConfig();
     const progress = new JobProgress();
+    const ownCredentials = config.NATS_CREDS_FILE !== undefined;
     return {
       module: RobotModule,
       imports: [
@@ -94,6 +96,14 @@ export class RobotModule {
           token: config.NATS_TOKEN,
           name: `robot-${config.ROBOT_ID}`,
           logger,
+          // Its own credentials (ADR 38): bind to what the services made, reply on its own inbox.
+          ...(ownCredentials
+            ? {
+                credsFile: config.NATS_CREDS_FILE,
+                inboxPrefix: robotInboxPrefix(presenceConfig.ROBOT_TENANT, config.ROBOT_ID),
+                provision: false,
+              }
+            : {}),
         }),
       ],
       controllers: [HealthController, PrometheusController, RobotStatusController],
@@ -118,7 +128,7 @@ export class RobotModule {
         },
         {
           provide: ObjectStoreArtifacts,
-          useFactory: (nc: NatsConnection) => ObjectStoreArtifacts.open(nc),
+          useFactory: (nc: NatsConnection) => ObjectStoreArtifacts.open(nc, { create: !ownCredentials }),
           inject: [NATS_CONNECTION],
         },
         {
@@ -174,6 +184,13 @@ export class RobotModule {
                 concurrency: config.MAX_CONCURRENT_JOBS,
                 shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
                 robotId: config.ROBOT_ID,
+                tenantId: presenceConfig.ROBOT_TENANT,
+                ...(ownCredentials
+                  ? {
+                      bindOnly: true,
+                      inboxPrefix: robotInboxPrefix(presenceConfig.ROBOT_TENANT, config.ROBOT_ID),
+                    }
+                  : {}),
               },
               logger,
             );

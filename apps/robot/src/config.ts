@@ -8,6 +8,14 @@ export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
     {
       NATS_URL: env.natsUrl,
       NATS_TOKEN: env.natsToken,
+      /**
+       * The robot's own `.creds` file (ADR 38). With it the robot runs least-privilege: it binds to
+       * the streams and the work consumer the platform made, and uses its own inbox prefix.
+       */
+      NATS_CREDS_FILE: env.natsCredsFile,
+      /** A one-time enrolment token: exchanged at AETHER_GATEWAY_URL for NATS_CREDS_FILE when that file is missing. */
+      ROBOT_ENROLMENT_TOKEN: z.string().min(1).optional(),
+      AETHER_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
       PORT: env.port(8087),
       HOST: env.host,
       LOG_LEVEL: env.logLevel,

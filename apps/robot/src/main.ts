@@ -1,7 +1,9 @@
 import './telemetry';
+import { existsSync } from 'node:fs';
+import { exchangeEnrolmentToken } from '@aether/identity';
 import { createLogger, runMain, startService } from '@aether/service-kit';
 import { RobotModule } from './app.module';
-import { loadRobotConfig } from './config';
+import { loadRobotConfig, type RobotConfig } from './config';
 
 runMain(async () => {
   const config = loadRobotConfig();
@@ -19,11 +21,28 @@ runMain(async () => {
           process.exit(1);
         },
       );
-  const started = startService({
-    module: RobotModule.forRoot(config, logger, shutdown),
-    logger,
-    port: config.PORT,
-    host: config.HOST,
-  });
+  const started = enrolOnFirstStart(config, logger).then(() =>
+    startService({
+      module: RobotModule.forRoot(config, logger, shutdown),
+      logger,
+      port: config.PORT,
+      host: config.HOST,
+    }),
+  );
   await started;
 });
+
+/** Exchanges ROBOT_ENROLMENT_TOKEN for the robot's credentials, once: a kept `.creds` file wins. */
+async function enrolOnFirstStart(config: RobotConfig, logger: ReturnType<typeof createLogger>) {
+  const { ROBOT_ENROLMENT_TOKEN: token, NATS_CREDS_FILE: credsFile, AETHER_GATEWAY_URL: gatewayUrl } = config;
+  if (!token || (credsFile && existsSync(credsFile))) return;
+  if (!credsFile || !gatewayUrl)
+    throw new Error(
+      'ROBOT_ENROLMENT_TOKEN needs NATS_CREDS_FILE (where to keep the credentials) and AETHER_GATEWAY_URL',
+    );
+  const enrolled = await exchangeEnrolmentToken({ gatewayUrl, token, credsFile });
+  logger.info(
+    { tenantId: enrolled.tenantId, inboxPrefix: enrolled.inboxPrefix, credsFile },
+    'enrolled: credentials kept with mode 0600',
+  );
+}

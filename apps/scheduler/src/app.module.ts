@@ -78,6 +78,7 @@ export class SchedulerModule {
         JetStreamModule.forRoot({
           servers: config.NATS_URL,
           token: config.NATS_TOKEN,
+          credsFile: config.NATS_CREDS_FILE,
           name: 'scheduler',
           logger,
           streams: streamSettingsFrom(config),

@@ -6,6 +6,7 @@ export const loadSchedulerConfig = (source: NodeJS.ProcessEnv = process.env) =>
     {
       NATS_URL: env.natsUrl,
       NATS_TOKEN: env.natsToken,
+      NATS_CREDS_FILE: env.natsCredsFile,
       ...topologyEnv,
       PORT: env.port(8082),
       HOST: env.host,

@@ -39,3 +39,9 @@ export {
   type QuarantinedMessage,
   type QuarantineListing,
 } from './quarantine';
+export {
+  robotWorkConsumer,
+  poolWorkConsumer,
+  DEFAULT_WORK_CONSUMER,
+  type WorkConsumerSettings,
+} from './work-consumers';

@@ -58,3 +58,4 @@ export {
   type RobotCredentialRecord,
   type RobotEnrolment,
 } from './robot-credentials';
+export { exchangeEnrolmentToken, type RobotEnrolmentAnswer } from './robot-enrolment';

@@ -16,7 +16,7 @@ import {
   type RevocationList,
 } from '@nats-io/jwt';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { subjects, type TenantId } from '@aether/contracts';
+import { OBJECT_BUCKETS, subjects, type TenantId } from '@aether/contracts';
 
 /**
  * The keys of Aether's NATS trust chain (ADR 38): an operator, the system account (the
@@ -194,6 +194,24 @@ export function robotInboxPrefix(tenantId: TenantId, robotId: string): string {
 }
 
 /**
+ * Step artifacts (screenshots, DOM snapshots, downloads): write chunks and metadata, look an
+ * object up and read it back through an ordered consumer. The bucket is not partitioned by
+ * tenant (ADR 38 says what that leaves open).
+ */
+const ARTIFACTS = OBJECT_BUCKETS.artifacts;
+const artifactRights = [
+  `$JS.API.STREAM.INFO.OBJ_${ARTIFACTS}`,
+  `$O.${ARTIFACTS}.C.>`,
+  `$O.${ARTIFACTS}.M.>`,
+  `$JS.API.DIRECT.GET.OBJ_${ARTIFACTS}.$O.${ARTIFACTS}.M.>`,
+  `$JS.API.STREAM.MSG.GET.OBJ_${ARTIFACTS}`,
+  `$JS.API.CONSUMER.CREATE.OBJ_${ARTIFACTS}`,
+  `$JS.API.CONSUMER.CREATE.OBJ_${ARTIFACTS}.>`,
+  `$JS.API.CONSUMER.MSG.NEXT.OBJ_${ARTIFACTS}.>`,
+  `$JS.API.CONSUMER.DELETE.OBJ_${ARTIFACTS}.>`,
+];
+
+/**
  * What one robot may do, and nothing else: pull its own work consumer and its pool's, settle
  * what it pulled, append to its tenant's job and selector subjects, heartbeat on its tenant's
  * presence subject, ask for its tenant's secrets and queue items, read events and fingerprints
@@ -226,6 +244,7 @@ export function robotNatsPermissions(tenantId: TenantId, robotId: string, pool?:
         `$JS.API.DIRECT.GET.EVENTS.aether.evt.${tenantId}.>`,
         '$JS.API.STREAM.INFO.KV_aether-fingerprints',
         '$JS.API.DIRECT.GET.KV_aether-fingerprints.$KV.aether-fingerprints.>',
+        ...artifactRights,
       ],
     },
     sub: {

@@ -50,6 +50,8 @@ export class EnrolmentRefusedError extends Error {
 export interface RobotEnrolment {
   readonly tenantId: TenantId;
   readonly robotId: string;
+  /** The pool whose consumer it may pull besides its own, when it was enrolled with one. */
+  readonly pool?: string;
   readonly jwt: string;
   readonly inboxPrefix: string;
 }
@@ -137,6 +139,7 @@ export class RobotCredentials {
     return {
       tenantId: record.tenantId,
       robotId: record.robotId,
+      ...(record.pool ? { pool: record.pool } : {}),
       jwt: user.jwt,
       inboxPrefix: robotInboxPrefix(record.tenantId, record.robotId),
     };

@@ -44,6 +44,8 @@ export const env = {
     .default('nats://127.0.0.1:4222'),
   /** Token the NATS servers require (their `authorization { token }`); unset where they require none. */
   natsToken: z.string().min(16, 'at least 16 characters').optional(),
+  /** The service's own NATS `.creds` file (JWT and seed, ADR 38), where the servers require credentials. */
+  natsCredsFile: z.string().min(1).optional(),
   databaseUrl: z
     .string()
     .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL')

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import {
   Global,
   Inject,
@@ -40,8 +41,15 @@ export interface JetStreamModuleOptions {
   servers: string;
   /** The servers' token, when they require one. */
   token?: string;
-  /** The service's `.creds` text (ADR 38), where the servers require credentials. */
-  creds?: string;
+  /** The service's `.creds` file (ADR 38), where the servers require credentials. */
+  credsFile?: string;
+  /** Where replies arrive; a robot's credentials let it subscribe only under its own (ADR 38). */
+  inboxPrefix?: string;
+  /**
+   * Create or reconcile the streams and buckets at start (default). A robot runs with
+   * least-privilege credentials that may not: it only binds to what the services made.
+   */
+  provision?: boolean;
   /** Connection name, e.g. the service name. */
   name: string;
   logger: Logger;
@@ -76,9 +84,11 @@ export class JetStreamModule {
             servers: options.servers,
             name: options.name,
             ...(options.token ? { token: options.token } : {}),
-            ...(options.creds ? { creds: options.creds } : {}),
+            ...(options.credsFile ? { creds: readFileSync(options.credsFile, 'utf8') } : {}),
+            ...(options.inboxPrefix ? { inboxPrefix: options.inboxPrefix } : {}),
           });
           void logStatus(nc, options.logger);
+          if (options.provision === false) return nc;
           const jsm = await jetstreamManager(nc);
           const settings = { ...DEFAULT_STREAM_SETTINGS, ...options.streams };
           logReconciliation(options.logger, [

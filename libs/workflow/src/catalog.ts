@@ -905,7 +905,7 @@ const definitions = [
   defineNode({
     type: 'pdf.tables',
     description:
-      'Read the ruled tables of a PDF (cells bounded by drawn lines) into rows of cell texts; with `header`, objects keyed by the first row.',
+      'Read the ruled tables of a PDF (cells bounded by drawn lines), and with `borderless` tables aligned without rules, into rows of cell texts; with `header`, objects keyed by the first row.',
     idempotent: true,
     defaultTimeoutMs: 120 * S,
     pathParams: ['file'],
@@ -917,6 +917,8 @@ const definitions = [
         pages: v(pageSpec()).optional(),
         /** Default `false`. */
         header: v(z.boolean()).optional(),
+        /** Default `false`: `true` also reads tables drawn without rules (by text alignment) on pages without ruled ones. */
+        borderless: v(z.boolean()).optional(),
       }),
   }),
   defineNode({

@@ -1,8 +1,6 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { createNatsUserSeed, formatNatsCreds } from '@aether/identity';
-import { callGateway as api } from './credentials';
+import { exchangeEnrolmentToken } from '@aether/identity';
+import { apiUrl, callGateway as api } from './credentials';
 
 interface RobotRow {
   robotId: string;
@@ -85,7 +83,8 @@ export function registerRobots(program: Command): void {
       })) as { token: string; expiresAt: string };
       process.stdout.write(
         `Enrolment token for ${robotId} (shown once, valid until ${issued.expiresAt}):\n${issued.token}\n` +
-          `On the robot's machine: npx aether robots exchange --token <token> --out /etc/aether/robot.creds\n`,
+          `On the robot's machine: npx aether robots exchange --token <token> --out /etc/aether/robot.creds\n` +
+          `or start it with ROBOT_ENROLMENT_TOKEN=<token> NATS_CREDS_FILE=/etc/aether/robot.creds AETHER_GATEWAY_URL=<gateway>\n`,
       );
     });
   robots
@@ -96,14 +95,11 @@ export function registerRobots(program: Command): void {
     .requiredOption('--token <token>', 'the enrolment token')
     .requiredOption('--out <file>', 'where to write the .creds file')
     .action(async (options: { token: string; out: string }) => {
-      const own = createNatsUserSeed();
-      const enrolled = (await api('/api/v1/robots/enrol', {
-        method: 'POST',
-        body: JSON.stringify({ token: options.token, publicKey: own.publicKey }),
-      })) as { jwt: string; tenantId: string; robotId: string; inboxPrefix: string };
-      mkdirSync(dirname(options.out), { recursive: true, mode: 0o700 });
-      writeFileSync(options.out, formatNatsCreds(enrolled.jwt, own.seed), { mode: 0o600 });
-      chmodSync(options.out, 0o600);
+      const enrolled = await exchangeEnrolmentToken({
+        gatewayUrl: apiUrl(),
+        token: options.token,
+        credsFile: options.out,
+      });
       process.stdout.write(
         `${enrolled.robotId} of ${enrolled.tenantId} enrolled: credentials in ${options.out} (0600), ` +
           `inbox prefix ${enrolled.inboxPrefix}\n`,

@@ -8,8 +8,16 @@ import {
   Post,
   UnauthorizedException,
 } from '@nestjs/common';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { z } from 'zod';
-import { AggregateIdSchema } from '@aether/contracts';
+import { AggregateIdSchema, STREAMS } from '@aether/contracts';
+import {
+  DEFAULT_WORK_CONSUMER,
+  ensureConsumer,
+  poolWorkConsumer,
+  robotWorkConsumer,
+} from '@aether/event-store';
+import { JETSTREAM_MANAGER } from '@aether/service-kit';
 import { EnrolmentRefusedError, type Principal, type RobotCredentials } from '@aether/identity';
 import { CurrentPrincipal } from '../auth/principal';
 import { parseOr400 } from '../common/validation';
@@ -45,7 +53,10 @@ export const EnrolBody = z
  */
 @Controller('api/v1/robots')
 export class RobotCredentialsController {
-  constructor(@Inject(ROBOT_CREDENTIALS) private readonly credentials: RobotCredentials | null) {}
+  constructor(
+    @Inject(ROBOT_CREDENTIALS) private readonly credentials: RobotCredentials | null,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+  ) {}
 
   @Post(':robotId/enrolment')
   async issue(
@@ -68,12 +79,18 @@ export class RobotCredentialsController {
   @HttpCode(200)
   async enrol(@Body() body: unknown) {
     const { token, publicKey } = parseOr400(EnrolBody, body ?? {}, 'body');
+    let enrolled;
     try {
-      return await this.available().enrol(token, publicKey);
+      enrolled = await this.available().enrol(token, publicKey);
     } catch (error) {
       if (error instanceof EnrolmentRefusedError) throw new UnauthorizedException('enrolment token refused');
       throw error;
     }
+    // The robot may only bind to its consumers, not make them: they are made here, before it connects.
+    await ensureConsumer(this.jsm, STREAMS.work, robotWorkConsumer(enrolled.robotId, DEFAULT_WORK_CONSUMER));
+    if (enrolled.pool)
+      await ensureConsumer(this.jsm, STREAMS.work, poolWorkConsumer(enrolled.pool, DEFAULT_WORK_CONSUMER));
+    return enrolled;
   }
 
   @Post(':robotId/revoke')

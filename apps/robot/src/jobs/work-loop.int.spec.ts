@@ -53,6 +53,7 @@ describe('WorkLoop settling leases (real nats-server)', () => {
         pool: 'default',
         leaseMs: 30_000,
         maxDeliver: 5,
+        tenantId: 'default',
         concurrency: 1,
         shutdownGraceMs: 1_000,
         robotId,

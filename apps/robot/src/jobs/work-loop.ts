@@ -1,7 +1,14 @@
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { MessageRegistry, STREAMS, WORK_MESSAGES, subjects, type WorkMessage } from '@aether/contracts';
-import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
+import {
+  MessageRegistry,
+  STREAMS,
+  WORK_MESSAGES,
+  subjects,
+  type TenantId,
+  type WorkMessage,
+} from '@aether/contracts';
+import { ensureConsumer, poolWorkConsumer, quarantine, robotWorkConsumer } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
 import { SpanKind, extractTraceContext, withSpan } from '@aether/telemetry';
 import type { JobRunner } from './job-runner';
@@ -29,6 +36,21 @@ export interface WorkLoopOptions {
    * `subjects.robotWork`), where the dispatcher places jobs; the pool consumer stays unread.
    */
   robotId?: string;
+  /** The robot's tenant: it hears only that tenant's cancel nudges (placement never crosses tenants). */
+  tenantId: TenantId;
+  /**
+   * Running under its own least-privilege credentials (ADR 38): the robot may not create
+   * consumers, so it only checks that its own exists (made when it was enrolled) and takes the
+   * lease from that consumer's `ack_wait`.
+   */
+  bindOnly?: boolean;
+  /** The connection's inbox prefix, for the puller's reply subjects (ADR 38: `_INBOX.<tenant>.<robot>`). */
+  inboxPrefix?: string;
+}
+
+/** The robot runs with its own credentials but its work consumer was never made. */
+export class MissingWorkConsumerError extends Error {
+  override readonly name = 'MissingWorkConsumerError';
 }
 
 /**
@@ -59,7 +81,7 @@ export class WorkLoop {
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly runner: JobRunner,
-    private readonly options: WorkLoopOptions,
+    private options: WorkLoopOptions,
     private readonly logger: Logger,
   ) {}
 
@@ -77,29 +99,16 @@ export class WorkLoop {
   }
 
   async start(): Promise<void> {
-    await ensureConsumer(this.jsm, STREAMS.work, {
-      durable_name: this.durable,
-      filter_subject: subjects.poolWork('*', this.options.pool),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(this.options.leaseMs),
-      max_deliver: this.options.maxDeliver,
-      max_ack_pending: 10_000,
-    });
-    if (this.options.robotId) {
-      await ensureConsumer(this.jsm, STREAMS.work, {
-        durable_name: this.workDurable,
-        filter_subject: subjects.robotWork('*', this.options.robotId),
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: nanos(this.options.leaseMs),
-        max_deliver: this.options.maxDeliver,
-        max_ack_pending: 10_000,
-      });
+    if (this.options.bindOnly) await this.bind();
+    else {
+      const settings = { leaseMs: this.options.leaseMs, maxDeliver: this.options.maxDeliver };
+      await ensureConsumer(this.jsm, STREAMS.work, poolWorkConsumer(this.options.pool, settings));
+      if (this.options.robotId)
+        await ensureConsumer(this.jsm, STREAMS.work, robotWorkConsumer(this.options.robotId, settings));
     }
     // Cancel requests are recorded as events by the gateway; this core-NATS nudge only makes
     // the running robot notice within milliseconds instead of at its next append.
-    this.control = this.nc.subscribe(subjects.jobControl('*', '*', 'cancel'), {
+    this.control = this.nc.subscribe(subjects.jobControl(this.options.tenantId, '*', 'cancel'), {
       callback: (error, message) => {
         if (error) return;
         const jobId = message.subject.split('.')[4];
@@ -107,6 +116,22 @@ export class WorkLoop {
       },
     });
     this.slots = Array.from({ length: this.options.concurrency }, () => this.slot());
+  }
+
+  /** Checks the consumer the enrolment made and keeps its lease, so `working()` beats it. */
+  private async bind(): Promise<void> {
+    try {
+      const info = await this.jsm.consumers.info(STREAMS.work, this.workDurable);
+      this.options = {
+        ...this.options,
+        leaseMs: Math.round((info.config.ack_wait ?? 0) / 1e6) || this.options.leaseMs,
+      };
+    } catch (error) {
+      throw new MissingWorkConsumerError(
+        `work consumer ${this.workDurable} cannot be read (${(error as Error).message}): ` +
+          'a robot with its own credentials binds to the consumer its enrolment made',
+      );
+    }
   }
 
   get active(): string[] {
@@ -138,7 +163,7 @@ export class WorkLoop {
   }
 
   private async slot(): Promise<void> {
-    const puller = new WorkPuller(this.nc, STREAMS.work, this.workDurable);
+    const puller = new WorkPuller(this.nc, STREAMS.work, this.workDurable, this.options.inboxPrefix);
     let settle: Settle | undefined;
     /** The pull that left with the last job's ack (ADR 24), when one did. */
     let pulled: Promise<WorkDelivery | null> | undefined;

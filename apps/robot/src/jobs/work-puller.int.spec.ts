@@ -135,7 +135,7 @@ describe('WorkPuller (real nats-server)', () => {
   it('sends back a message that answers a pull it gave up on, so it never holds two', async () => {
     const { stream, publish } = await workQueue();
     // Gives up 800 ms before the server's 1 s pull expires: the server still holds the pull.
-    const puller = new WorkPuller(nc, stream, 'robot', -800);
+    const puller = new WorkPuller(nc, stream, 'robot', undefined, -800);
     await expect(puller.next(1_000)).rejects.toThrow(/no answer/);
     await publish('late');
     await sleep(200); // the abandoned pull delivers it with no pull waiting: naked
@@ -148,7 +148,7 @@ describe('WorkPuller (real nats-server)', () => {
 
   it('fails a pull nobody answers: the consumer does not exist', async () => {
     const { stream } = await workQueue();
-    const puller = new WorkPuller(nc, stream, 'nobody', 100);
+    const puller = new WorkPuller(nc, stream, 'nobody', undefined, 100);
     await expect(puller.next(200)).rejects.toThrow('pulling work: no answer from nobody within 200 ms');
     puller.close();
   });

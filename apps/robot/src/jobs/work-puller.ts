@@ -46,7 +46,7 @@ export class UnansweredPull extends Error {}
  * robot never holds two leases.
  */
 export class WorkPuller {
-  private readonly inbox = createInbox();
+  private readonly inbox: string;
   private readonly subscription: Subscription;
   private pull = 0;
   private waiting?: {
@@ -60,8 +60,11 @@ export class WorkPuller {
     private readonly nc: NatsConnection,
     private readonly stream: string,
     private readonly durable: string,
+    /** The connection's inbox prefix: a robot's credentials allow it no other (ADR 38). */
+    inboxPrefix?: string,
     private readonly lostPullGraceMs = LOST_PULL_GRACE_MS,
   ) {
+    this.inbox = createInbox(inboxPrefix);
     this.subscription = nc.subscribe(`${this.inbox}.*`, {
       callback: (error, message) => (error ? this.fail(error) : this.receive(message)),
     });

@@ -11,6 +11,11 @@ export interface ObjectStoreArtifactsOptions {
   readonly ttlMs?: number;
   /** Stream replicas of the bucket. Default `1`. */
   readonly replicas?: number;
+  /**
+   * Create the bucket when it is missing (default). A robot under its own credentials may not:
+   * it opens the bucket its enrolment made (ADR 38).
+   */
+  readonly create?: boolean;
 }
 
 /**
@@ -25,6 +30,7 @@ export class ObjectStoreArtifacts implements ArtifactStore {
     nc: NatsConnection,
     options: ObjectStoreArtifactsOptions = {},
   ): Promise<ObjectStoreArtifacts> {
+    if (options.create === false) return new ObjectStoreArtifacts(await new Objm(nc).open(ARTIFACTS_BUCKET));
     const ttlMs = options.ttlMs ?? 30 * 24 * 60 * 60 * 1000;
     const store = await new Objm(nc).create(ARTIFACTS_BUCKET, {
       description: 'Aether step artifacts: screenshots, downloads, DOM snapshots',

@@ -159,3 +159,81 @@ function joinCollinear(
   }
   return out;
 }
+
+/** Lines of a borderless table at least: a header and two rows, so two aligned lines of prose are not one. */
+const MIN_BORDERLESS_ROWS = 3;
+
+/**
+ * Tables drawn without rules, found from where the text stands: consecutive lines that each
+ * split into two or more cells (runs of text separated by a gap wider than about one character
+ * height) and whose cells fall into the same column bands (the union of the cells' horizontal
+ * extents, so left-, right- and centre-aligned columns all work). A band a line leaves empty is an
+ * empty cell. Returns each table's rows of cell texts, top to bottom.
+ */
+export function borderlessTables(items: readonly TextItem[]): string[][][] {
+  const lines = textLines(items).map((line) => ({
+    y: line[0]?.y ?? 0,
+    height: Math.max(...line.map((i) => i.height)),
+    cells: cellsOf(line),
+  }));
+  const tables: string[][][] = [];
+  let run: typeof lines = [];
+  const close = () => {
+    const table = alignedRows(run.map((line) => line.cells));
+    if (table !== undefined) tables.push(table);
+    run = [];
+  };
+  for (const line of lines) {
+    const previous = run[run.length - 1];
+    const adjacent =
+      previous === undefined || previous.y - line.y <= Math.max(previous.height, line.height) * 2.5;
+    if (line.cells.length < 2 || !adjacent) close();
+    if (line.cells.length >= 2) run.push(line);
+  }
+  close();
+  return tables;
+}
+
+interface Cell {
+  readonly left: number;
+  readonly right: number;
+  readonly text: string;
+}
+
+function cellsOf(line: readonly TextItem[]): Cell[] {
+  const cells: { left: number; right: number; items: TextItem[] }[] = [];
+  for (const item of line) {
+    const last = cells[cells.length - 1];
+    if (last !== undefined && item.x - last.right <= Math.max(item.height * 0.9, 4)) {
+      last.items.push(item);
+      last.right = Math.max(last.right, item.x + item.width);
+    } else cells.push({ left: item.x, right: item.x + item.width, items: [item] });
+  }
+  return cells.map((c) => ({ left: c.left, right: c.right, text: lineText(c.items) }));
+}
+
+/** The run's rows by column band, or `undefined` when it is too short or its cells do not line up. */
+function alignedRows(lines: readonly Cell[][]): string[][] | undefined {
+  if (lines.length < MIN_BORDERLESS_ROWS) return undefined;
+  const bands: { left: number; right: number }[] = [];
+  for (const cell of lines.flat().sort((a, b) => a.left - b.left)) {
+    const last = bands[bands.length - 1];
+    if (last !== undefined && cell.left <= last.right + TOLERANCE)
+      last.right = Math.max(last.right, cell.right);
+    else bands.push({ left: cell.left, right: cell.right });
+  }
+  if (bands.length < 2) return undefined;
+  const rows: string[][] = [];
+  for (const cells of lines) {
+    const row = bands.map(() => '');
+    for (const cell of cells) {
+      const column = bands.findIndex(
+        (band) => cell.left >= band.left - TOLERANCE && cell.right <= band.right + TOLERANCE,
+      );
+      if (row[column] !== '') return undefined; // two cells of one line in one band: not columns
+      row[column] = cell.text;
+    }
+    rows.push(row);
+  }
+  return rows;
+}

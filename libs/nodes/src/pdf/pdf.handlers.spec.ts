@@ -109,6 +109,35 @@ async function formPdf(): Promise<Uint8Array> {
   return doc.save();
 }
 
+/** A statement whose table has no rules: columns only by where the text stands (amounts right-aligned). */
+async function borderlessPdf(): Promise<Uint8Array> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  const page = doc.addPage([595, 842]);
+  page.drawText('Statement March 2026', { x: 50, y: 790, size: 16, font });
+  page.drawText('Thank you for your orders this month. The lines below are booked.', {
+    x: 50,
+    y: 765,
+    size: 10,
+    font,
+  });
+  const rows = [
+    ['Date', 'Description', 'Amount'],
+    ['2026-03-02', 'Widgets, blue', '900.00'],
+    ['2026-03-09', 'Service fee', '34.50'],
+    ['2026-03-20', '', '1,200.00'],
+  ];
+  rows.forEach((row, r) => {
+    const y = 730 - r * 16;
+    page.drawText(row[0]!, { x: 50, y, size: 10, font });
+    if (row[1] !== '') page.drawText(row[1]!, { x: 150, y, size: 10, font });
+    const amount = row[2]!;
+    page.drawText(amount, { x: 400 - font.widthOfTextAtSize(amount, 10), y, size: 10, font });
+  });
+  page.drawText('Questions? Write to billing@acme.test', { x: 50, y: 600, size: 10, font });
+  return doc.save();
+}
+
 describe('pdf handlers on PDFs made by pdf-lib', () => {
   let root: string;
   let handlers: Map<string, NodeHandler>;
@@ -122,6 +151,7 @@ describe('pdf handlers on PDFs made by pdf-lib', () => {
     await writeFile(join(root, 'invoice.pdf'), await invoicePdf());
     await writeFile(join(root, 'form.pdf'), await formPdf());
     await writeFile(join(root, 'not.pdf'), 'just text, no PDF');
+    await writeFile(join(root, 'statement.pdf'), await borderlessPdf());
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -186,6 +216,29 @@ describe('pdf handlers on PDFs made by pdf-lib', () => {
           { Item: 'Service fee', Qty: '1', Amount: '334.50' },
         ],
       },
+    ]);
+  });
+
+  it('reads a table without rules by the alignment of its text when asked, and only then', async () => {
+    expect(await run('pdf.tables', { file: 'statement.pdf' })).toEqual({ count: 0, tables: [] });
+    const out = await run('pdf.tables', { file: 'statement.pdf', borderless: true, header: true });
+    expect(out).toEqual({
+      count: 1,
+      tables: [
+        {
+          page: 1,
+          rows: [
+            { Date: '2026-03-02', Description: 'Widgets, blue', Amount: '900.00' },
+            { Date: '2026-03-09', Description: 'Service fee', Amount: '34.50' },
+            { Date: '2026-03-20', Description: '', Amount: '1,200.00' },
+          ],
+        },
+      ],
+    });
+    // a page with ruled tables keeps them, borderless or not
+    const ruled = await run('pdf.tables', { file: 'invoice.pdf', pages: '1', borderless: true });
+    expect((ruled['tables'] as { rows: string[][] }[]).map((t) => t.rows[0])).toEqual([
+      ['Item', 'Qty', 'Amount'],
     ]);
   });
 

@@ -14,7 +14,7 @@ import type { ConfinedFolder } from '../files/confined-folder';
 import { throwIfAborted } from '../shared/abort';
 import { implement } from '../shared/define-handler';
 import { readFileSource } from '../shared/file-source';
-import { pageText, ruledTables } from './layout';
+import { pageText, borderlessTables, ruledTables } from './layout';
 import { PdfReadError, readPdf } from './pdf-reader';
 
 const DEFAULT_MAX_CHARS = 200_000;
@@ -34,16 +34,17 @@ export function pdfHandlers(folder: ConfinedFolder): NodeHandler[] {
       return { text, pages: texts, pageCount: read.pageCount };
     }),
 
-    implement('pdf.tables', async ({ file, pages, header = false }, context) => {
+    implement('pdf.tables', async ({ file, pages, header = false, borderless = false }, context) => {
       throwIfAborted(context.signal);
       const { bytes } = await readFileSource(file, folder, context);
       const read = await readPdf(bytes, { pages, withSegments: true, signal: context.signal, name: file });
-      const tables = read.pages.flatMap((page) =>
-        ruledTables(page.items, page.segments).map((rows) => ({
+      const tables = read.pages.flatMap((page) => {
+        const ruled = ruledTables(page.items, page.segments);
+        return (ruled.length === 0 && borderless ? borderlessTables(page.items) : ruled).map((rows) => ({
           page: page.number,
           rows: header ? records(rows) : rows,
-        })),
-      );
+        }));
+      });
       return { tables, count: tables.length };
     }),
 
