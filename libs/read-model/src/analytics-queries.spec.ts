@@ -3,15 +3,18 @@ import { depthHistory } from './metrics-queries';
 
 describe('analytics helpers', () => {
   it('reads quantiles from a log histogram within a fifth of the exact value', () => {
-    const histogram = new Array<number>(128).fill(0);
+    const histogram: Record<string, number> = {};
     const durations = [100, 120, 150, 200, 1_000, 1_100, 1_200, 5_000, 9_000, 60_000];
-    for (const ms of durations) histogram[Math.floor(4 * Math.log2(ms))]! += 1;
+    for (const ms of durations) {
+      const bucket = Math.floor(4 * Math.log2(ms));
+      histogram[bucket] = (histogram[bucket] ?? 0) + 1;
+    }
     const exact = (q: number) => [...durations].sort((a, b) => a - b)[Math.ceil(q * durations.length) - 1]!;
     for (const q of [0.5, 0.9, 0.99]) {
       const read = histogramQuantile(histogram, q);
       expect(Math.abs(read - exact(q)) / exact(q)).toBeLessThan(0.19);
     }
-    expect(histogramQuantile(new Array<number>(128).fill(0), 0.5)).toBe(0);
+    expect(histogramQuantile({}, 0.5)).toBe(0);
   });
 
   it('lists every bucket start of a range, UTC', () => {

@@ -5,34 +5,43 @@ import type { Analytics, AnalyticsQuery } from '@aether/read-api';
 export const DURATION_BUCKETS = 128;
 const PER_DOUBLING = 4;
 
+/** A duration histogram as stored (`duration_counts`): its non-zero buckets, `{"<bucket>": count}`. */
+export type Histogram = Readonly<Record<string, number>>;
+
 /**
  * The `q`-quantile (0–1) of a duration histogram, in ms: the geometric middle of the bucket that
  * holds it (within 19 % of the exact value); 0 for an empty histogram.
  */
-export function histogramQuantile(histogram: readonly number[], q: number): number {
-  const total = histogram.reduce((sum, n) => sum + n, 0);
-  if (total === 0) return 0;
-  const rank = Math.max(1, Math.ceil(q * total));
-  let seen = 0;
-  for (let bucket = 0; bucket < histogram.length; bucket++) {
-    seen += histogram[bucket] ?? 0;
-    if (seen >= rank) return Math.round(2 ** ((bucket + 0.5) / PER_DOUBLING));
-  }
-  return Math.round(2 ** ((histogram.length - 0.5) / PER_DOUBLING));
+export function histogramQuantile(histogram: Histogram, q: number): number {
+  return quantiles(histogram, [q])[0] ?? 0;
 }
 
-/** Adds a stored histogram (its non-zero buckets: `{"<bucket>": count}`) into a dense one. */
-function addInto(sum: number[], counts: Readonly<Record<string, number>>): void {
-  for (const bucket in counts) sum[Number(bucket)] = (sum[Number(bucket)] ?? 0) + (counts[bucket] ?? 0);
+function quantiles(histogram: Histogram, qs: readonly number[]): number[] {
+  const buckets = Object.keys(histogram)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const total = buckets.reduce((sum, bucket) => sum + (histogram[bucket] ?? 0), 0);
+  return qs.map((q) => {
+    if (total === 0) return 0;
+    const rank = Math.max(1, Math.ceil(q * total));
+    let seen = 0;
+    for (const bucket of buckets) {
+      seen += histogram[bucket] ?? 0;
+      if (seen >= rank) return Math.round(2 ** ((bucket + 0.5) / PER_DOUBLING));
+    }
+    return Math.round(2 ** ((DURATION_BUCKETS - 0.5) / PER_DOUBLING));
+  });
 }
 
-const emptyHistogram = () => new Array<number>(DURATION_BUCKETS).fill(0);
+/** Adds `histogram` into `sum`, bucket by bucket. */
+export function addInto(sum: Record<string, number>, histogram: Histogram): void {
+  for (const bucket in histogram) sum[bucket] = (sum[bucket] ?? 0) + (histogram[bucket] ?? 0);
+}
 
-const percentiles = (histogram: readonly number[]) => ({
-  p50Ms: histogramQuantile(histogram, 0.5),
-  p90Ms: histogramQuantile(histogram, 0.9),
-  p99Ms: histogramQuantile(histogram, 0.99),
-});
+const percentiles = (histogram: Histogram) => {
+  const [p50Ms = 0, p90Ms = 0, p99Ms = 0] = quantiles(histogram, [0.5, 0.9, 0.99]);
+  return { p50Ms, p90Ms, p99Ms };
+};
 
 /** Every bucket start from `from` to before `to`, UTC. */
 export function bucketStarts(from: Date, to: Date, bucket: AnalyticsQuery['bucket']): string[] {
@@ -70,7 +79,7 @@ export class AnalyticsQueries {
           failed: string;
           cancelled: string;
           rejected: string;
-          duration_counts: Record<string, number>;
+          duration_counts: Histogram;
         }[]
       >,
       this.dataSource.query(
@@ -94,7 +103,10 @@ export class AnalyticsQueries {
       ]),
     );
     const totals = { completed: 0, failed: 0, cancelled: 0, rejected: 0 };
-    const perWorkflow = new Map<string, { jobs: number; all: number[]; byBucket: Map<string, number[]> }>();
+    const perWorkflow = new Map<
+      string,
+      { jobs: number; all: Record<string, number>; byBucket: Map<string, Record<string, number>> }
+    >();
     for (const row of jobs) {
       const start = iso(row.at);
       const point = throughput.get(start) ?? { at: start, completed: 0, failed: 0, cancelled: 0 };
@@ -106,14 +118,10 @@ export class AnalyticsQueries {
       totals.failed += Number(row.failed);
       totals.cancelled += Number(row.cancelled);
       totals.rejected += Number(row.rejected);
-      const workflow = perWorkflow.get(row.workflow_id) ?? {
-        jobs: 0,
-        all: emptyHistogram(),
-        byBucket: new Map(),
-      };
+      const workflow = perWorkflow.get(row.workflow_id) ?? { jobs: 0, all: {}, byBucket: new Map() };
       workflow.jobs += Number(row.completed) + Number(row.failed);
       addInto(workflow.all, row.duration_counts);
-      const inBucket = workflow.byBucket.get(start) ?? emptyHistogram();
+      const inBucket = workflow.byBucket.get(start) ?? {};
       addInto(inBucket, row.duration_counts);
       workflow.byBucket.set(start, inBucket);
       perWorkflow.set(row.workflow_id, workflow);
@@ -125,7 +133,7 @@ export class AnalyticsQueries {
         jobs: w.jobs,
         ...percentiles(w.all),
         series: [...w.byBucket.entries()]
-          .filter(([, histogram]) => histogram.some((n) => n > 0))
+          .filter(([, histogram]) => Object.keys(histogram).length > 0)
           .sort(([a], [b]) => a.localeCompare(b))
           .map(([start, histogram]) => ({ at: start, ...percentiles(histogram) })),
       }))

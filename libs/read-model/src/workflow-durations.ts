@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { histogramQuantile } from './analytics-queries';
+import { addInto, histogramQuantile, type Histogram } from './analytics-queries';
 
 /**
  * What a workflow's jobs take, start to finish, from the hourly rollups (never the jobs table): per
@@ -10,26 +10,21 @@ export class WorkflowDurations {
   constructor(private readonly dataSource: DataSource) {}
 
   async quantiles(since: Date, quantile: number): Promise<Map<string, number>> {
-    const rows: { tenant_id: string; workflow_id: string; duration_counts: Record<string, number> }[] =
+    const rows: { tenant_id: string; workflow_id: string; duration_counts: Histogram }[] =
       await this.dataSource.query(
         `SELECT tenant_id, workflow_id, duration_counts FROM job_hourly WHERE hour >= utc_hour($1)`,
         [since],
       );
-    const sums = new Map<string, number[]>();
+    const sums = new Map<string, Record<string, number>>();
     for (const row of rows) {
       const key = `${row.tenant_id}/${row.workflow_id}`;
-      const sum = sums.get(key) ?? [];
-      // Sparse: `{"<bucket>": count}` (migration SparseDurationHistograms).
-      for (const bucket in row.duration_counts)
-        sum[Number(bucket)] = (sum[Number(bucket)] ?? 0) + Number(row.duration_counts[bucket]);
+      const sum = sums.get(key) ?? {};
+      addInto(sum, row.duration_counts);
       sums.set(key, sum);
     }
     const quantiles = new Map<string, number>();
     for (const [key, histogram] of sums) {
-      const value = histogramQuantile(
-        Array.from(histogram, (count) => count ?? 0),
-        quantile,
-      );
+      const value = histogramQuantile(histogram, quantile);
       if (value > 0) quantiles.set(key, value);
     }
     return quantiles;

@@ -159,7 +159,10 @@ async function timeRequests(platform: TestPlatform, paths: string[], requests: n
   const samples: number[] = [];
   for (const path of paths) {
     await timed(path);
-    for (let i = 0; i < requests; i++) samples.push((await timed(path)).ms);
+    const own: number[] = [];
+    for (let i = 0; i < requests; i++) own.push((await timed(path)).ms);
+    say(`  ${path}: p50 ${round(percentile(own, 0.5))} ms, p99 ${round(percentile(own, 0.99))} ms`);
+    samples.push(...own);
   }
   if (paths[0]?.startsWith('/api/v1/metrics/jobs')) {
     let cursor = (await timed(paths[0])).body.nextCursor;
