@@ -7,6 +7,7 @@ import {
   type JobEvent,
 } from '@aether/contracts';
 import { ConcurrencyError } from './errors';
+import { EventStore } from './event-store';
 import { ensureConsumer, ensureStreams, retireConsumer, streamConfigs } from './streams';
 import { startJetStream, type TestJetStream } from './test-support';
 
@@ -147,6 +148,21 @@ describe('EventStore on a real nats-server', () => {
       Array.from({ length: 40 }, (_, i) => `s${i + 1}`),
     );
     expect(history.lastSequence).toBe(expected);
+  });
+
+  it('reads a long history by direct gets alone when it may not create a consumer', async () => {
+    const subject = subjects.event('default', 'job', 'long-direct');
+    let expected = 0;
+    for (let n = 1; n <= 40; n++)
+      expected = (await nats.store.append(subject, [step('long-direct', n)], expected)).lastSequence;
+    const consumersBefore = (await nats.jsm.consumers.list(STREAMS.events).next()).length;
+    const store = new EventStore(nats.js, nats.jsm, STREAMS.events, { directReadsOnly: true });
+    const history = await store.read(subject, registry);
+    expect(history.events.map((e) => (e.event.data as { stepKey: string }).stepKey)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `s${i + 1}`),
+    );
+    expect(history.lastSequence).toBe(expected);
+    expect((await nats.jsm.consumers.list(STREAMS.events).next()).length).toBe(consumersBefore);
   });
 
   it('turns direct gets on for an EVENTS stream created without them', async () => {

@@ -52,12 +52,22 @@ const encoder = new TextEncoder();
 /** Direct gets a read makes before it follows the rest of a long history with a consumer. */
 const DIRECT_READ_LIMIT = 16;
 
+export interface EventStoreOptions {
+  /**
+   * Read long histories by direct gets too, never through a consumer: for a connection whose
+   * credentials may not create consumers on the stream (a robot's, ADR 39). One request an
+   * event message instead of a batch, for the histories longer than `DIRECT_READ_LIMIT`.
+   */
+  readonly directReadsOnly?: boolean;
+}
+
 /** Append-only event store over the EVENTS stream: one subject per aggregate instance. */
 export class EventStore {
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly stream: string = STREAMS.events,
+    private readonly options: EventStoreOptions = {},
   ) {}
 
   /**
@@ -115,7 +125,8 @@ export class EventStore {
     if (!last) return { events, invalid, lastSequence: 0 };
     const lastSequence = last.seq;
     let from = 1;
-    for (let gets = 0; gets < DIRECT_READ_LIMIT; gets++) {
+    const gets = this.options.directReadsOnly ? Infinity : DIRECT_READ_LIMIT;
+    for (let n = 0; n < gets; n++) {
       const message = await this.directGet({ next_by_subj: subject, seq: from });
       if (!message || message.seq >= lastSequence) {
         add(lastSequence, last.data);

@@ -21,6 +21,7 @@ export {
   type AggregateHistory,
   type ExpectedSequence,
   type AppendResult,
+  type EventStoreOptions,
 } from './event-store';
 export { ConcurrencyError } from './errors';
 export {

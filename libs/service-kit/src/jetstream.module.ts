@@ -21,6 +21,7 @@ import {
   type StreamReconciliation,
   type StreamSettings,
 } from '@aether/event-store';
+import { STREAMS } from '@aether/contracts';
 import { ensureBuckets } from '@aether/kv-state';
 import { shutdownTelemetry, tracedJetStream } from '@aether/telemetry';
 import type { Logger } from 'pino';
@@ -110,7 +111,9 @@ export class JetStreamModule {
       },
       {
         provide: EVENT_STORE,
-        useFactory: (js: JetStreamClient, jsm: JetStreamManager) => new EventStore(js, jsm),
+        // A connection that may not provision may not create a consumer to read a long history.
+        useFactory: (js: JetStreamClient, jsm: JetStreamManager) =>
+          new EventStore(js, jsm, STREAMS.events, { directReadsOnly: options.provision === false }),
         inject: [JETSTREAM, JETSTREAM_MANAGER],
       },
       NatsLifecycle,
