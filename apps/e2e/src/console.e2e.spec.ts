@@ -498,9 +498,17 @@ describe('the console', () => {
     });
     for (const body of [version('asks for a note', 'note'), version('asks for a ticket', 'ticket')])
       expect((await platform.api('POST', '/api/v1/workflows', body)).status).toBe(201);
-    const { status, body } = await platform.api('GET', '/api/v1/workflows/console-versions/versions');
-    expect(status).toBe(200);
-    const listed = WorkflowVersionListSchema.parse(body);
+    // The read model has them once the projector has caught up with the two publications.
+    const listed = await eventually(
+      async () => {
+        const { status, body } = await platform.api('GET', '/api/v1/workflows/console-versions/versions');
+        if (status === 404) return undefined;
+        expect(status).toBe(200);
+        const read = WorkflowVersionListSchema.parse(body);
+        return read.versions.length === 2 ? read : undefined;
+      },
+      { timeoutMs: 30_000, what: 'both versions of console-versions in the read model' },
+    );
     expect(listed.versions.map((v) => [v.version, v.description, v.nodes])).toEqual([
       [2, 'asks for a ticket', 1],
       [1, 'asks for a note', 1],
