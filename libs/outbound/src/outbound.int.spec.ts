@@ -124,9 +124,9 @@ describe('outbound subscriptions against a real nats-server and HTTP subscriber'
     });
     await deliveries.stop();
     await js.server.restart();
+    await eventually(() => js.jsm.streams.info('EVENTS').then(() => true), { what: 'the server back' });
     deliveries = await OutboundDeliveries.start(js.nc, vault, logger, options);
     const more = ['job-e', 'job-f'];
-    await eventually(() => js.jsm.streams.info('EVENTS').then(() => true), { what: 'the server back' });
     const secondHalf = await appendJobs(js, more, 3);
 
     // Slow: every answer takes 150–400 ms.

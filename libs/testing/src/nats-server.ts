@@ -16,7 +16,7 @@ export interface TestNatsServer {
   readonly monitorPort?: number;
   /** SIGKILLs the process (the store survives) — for crash tests. */
   kill(): Promise<void>;
-  /** Starts the server again on the same port and store. */
+  /** Starts the server again on the same port and store, stopping it first if it still runs. */
   restart(): Promise<void>;
   /** Stops the server and deletes its store. */
   stop(): Promise<void>;
@@ -62,7 +62,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   };
   const killChild = async (signal: NodeJS.Signals) => {
     const current = child;
-    if (!current || current.exitCode !== null) return;
+    if (!current || current.exitCode !== null || current.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       current.once('exit', () => resolve());
       current.kill(signal);
@@ -76,7 +76,12 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     storeDir,
     ...(monitorPort ? { monitorPort } : {}),
     kill: () => killChild('SIGKILL'),
-    restart: launch,
+    // A server still running is stopped first: launching beside it would leave it running, on the
+    // port, unowned (and keep the test process alive after the run).
+    async restart() {
+      await killChild('SIGTERM');
+      await launch();
+    },
     log: () => stderr,
     async stop() {
       await killChild('SIGTERM');
