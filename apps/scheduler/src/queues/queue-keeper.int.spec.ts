@@ -59,6 +59,11 @@ describe('queue keeper (real nats-server)', () => {
     return QueueTakeReplySchema.parse(reply.json()).item;
   }
 
+  /** The item `take` answers once the keeper holds what was just added (null until then: ask again). */
+  function taken(queue: string, jobId: string, stepKey?: string) {
+    return eventually(async () => (await take(queue, jobId, stepKey)) ?? undefined);
+  }
+
   it('leases each item to exactly one of many concurrent takes, in priority then deadline order', async () => {
     await add('orders', 'late', 10, '2030-01-02T00:00:00Z');
     await add('orders', 'soon', 10, '2030-01-01T00:00:00Z');
@@ -88,7 +93,7 @@ describe('queue keeper (real nats-server)', () => {
     await add('outcomes', 'done');
     await add('outcomes', 'bad-data');
     await add('outcomes', 'flaky');
-    const first = await eventually(() => take('outcomes', 'job-o1'));
+    const first = await taken('outcomes', 'job-o1');
     const held = [first, await take('outcomes', 'job-o2'), await take('outcomes', 'job-o3')];
     const byRef = Object.fromEntries(
       held.map((item, n) => [item?.reference, { item, jobId: `job-o${n + 1}` }]),
@@ -127,7 +132,7 @@ describe('queue keeper (real nats-server)', () => {
       ok: true,
       status: 'retried',
     });
-    const again = await eventually(() => take('outcomes', 'job-o5'));
+    const again = await taken('outcomes', 'job-o5');
     expect(again).toMatchObject({ reference: 'flaky', attempt: 2 });
     expect(await op('outcomes', 'fail', application('job-o5'))).toMatchObject({ ok: true, status: 'failed' });
     expect((await items.read(tenantId, bad.item.itemId)).state).toMatchObject({
@@ -199,7 +204,7 @@ describe('queue keeper (real nats-server)', () => {
 
   it('gives a step that asks again (after a crash) the item it already holds', async () => {
     await add('retake', 'only');
-    const first = await eventually(() => take('retake', 'job-1', 'next[0]'));
+    const first = await taken('retake', 'job-1', 'next[0]');
     expect(await take('retake', 'job-1', 'next[0]')).toEqual(first);
     expect(await take('retake', 'job-2', 'next[0]')).toBeNull();
   });
@@ -232,7 +237,7 @@ describe('queue keeper (real nats-server)', () => {
         'any',
       );
     };
-    expect(await eventually(() => take('release', 'job-x'))).toMatchObject({ reference: 'r-1', attempt: 1 });
+    expect(await taken('release', 'job-x')).toMatchObject({ reference: 'r-1', attempt: 1 });
     await end('job-x');
     await eventually(async () =>
       (await items.read(tenantId, itemId)).state.status === 'retried' ? true : undefined,
