@@ -1,5 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// @aether/healing loads htmlparser2 and its family (jest.esm-only.json, its offline adapter), which
+// ship ES modules only; Jest's CommonJS runtime needs them transpiled like our own sources.
+const ESM_ONLY: string[] = JSON.parse(readFileSync(join(__dirname, '../../jest.esm-only.json'), 'utf8'));
+const swc = JSON.parse(readFileSync(join(__dirname, '../../.swcrc'), 'utf8'));
+
 export default {
   displayName: 'healer',
   preset: '../../jest.preset.js',
   rootDir: __dirname,
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest', swc] },
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY.join('|')})/)`],
 };

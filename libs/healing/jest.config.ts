@@ -1,20 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// htmlparser2 and its family ship ES modules only; Jest's CommonJS runtime needs them
-// transpiled like our own sources.
-const ESM_ONLY = [
-  'htmlparser2',
-  'domhandler',
-  'domutils',
-  'dom-serializer',
-  'domelementtype',
-  'css-select',
-  'css-what',
-  'boolbase',
-  'nth-check',
-  'entities',
-];
+// htmlparser2 and its family (jest.esm-only.json) ship ES modules only; Jest's CommonJS runtime
+// needs them transpiled like our own sources.
+const ESM_ONLY: string[] = JSON.parse(readFileSync(join(__dirname, '../../jest.esm-only.json'), 'utf8'));
 const swc = JSON.parse(readFileSync(join(__dirname, '../../.swcrc'), 'utf8'));
 
 export default {

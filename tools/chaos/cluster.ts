@@ -1,8 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { STREAMS } from '@aether/contracts';
+import { STREAMS, subjects } from '@aether/contracts';
 import { connectNats } from '@aether/event-store';
 import {
   startNatsCluster,
@@ -15,6 +21,14 @@ import { auditJob } from './harness';
 
 const WORKFLOW = readFileSync(join(__dirname, 'chaos-ten-steps.workflow.json'), 'utf8');
 const ENDED = ['JobCompleted', 'JobFailed', 'JobCancelled', 'JobNeedsAttention'];
+/** A WORK subject no robot's consumer filters on: the probe's messages wait there until purged. */
+export const PROBE_SUBJECT = subjects.robotWork('chaos-probe', 'probe');
+/** The JetStream meta group, as `alsoLed` names it. */
+const META = '$meta';
+
+/** `events`: kill the EVENTS leader; `work`: kill the WORK leader once it leads nothing else; `pause`: SIGSTOP the EVENTS leader. */
+export const CLUSTER_FAULTS = ['events', 'work', 'pause'] as const;
+export type ClusterFaultKind = (typeof CLUSTER_FAULTS)[number];
 
 export interface ClusterChaosOptions {
   /** One job triggered every this many ms while the faults run. */
@@ -23,14 +37,36 @@ export interface ClusterChaosOptions {
   downMs?: number;
   /** SIGSTOP length: past nats-server 2.9's election timeout (4–9 s without a leader's heartbeat). */
   pauseMs?: number;
+  /** The faults, in this order. Default all of `CLUSTER_FAULTS`. */
+  faults?: readonly ClusterFaultKind[];
+  /** Robot processes. Default 4. */
+  robots?: number;
+  /** Run a build's JavaScript (`npm run build -- --out <dir>`): a faster start on a busy machine. */
+  build?: string;
+  /** How long to wait after a kill for the election, the probe and the platform's next append. Default 60 s. */
+  recoveryTimeoutMs?: number;
+  /** How long to wait, once the load has stopped, for every job to end. Default 180 s. */
+  endTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
-/** One fault and how long appends stopped: from the fault to the first append stored after it. */
+/** One fault and how long its stream was unavailable, each figure from the fault on. */
 export interface Fault {
   readonly what: string;
   readonly node: string;
+  /** Other streams and buckets the node led when it failed, and `$meta` for the meta group. */
+  readonly alsoLed: readonly string[];
+  /** Until the stream answered with a leader on another node (a pause: any leader answering). */
+  readonly electedMs: number;
+  /** Until the first of the platform's own appends stored after it (on WORK: the next placement). */
   readonly unavailableMs: number;
+  /** WORK only: until the monitor's own probe message was acknowledged by the stream. */
+  readonly probeAppendMs?: number;
+  /**
+   * Consumers the node led or hosted (`STREAM/name`, an ephemeral one by its filter): R1 ones,
+   * such as ordered consumers, have no other replica to take over.
+   */
+  readonly consumersLed: readonly string[];
 }
 
 export interface ClusterChaosReport {
@@ -54,9 +90,9 @@ export interface ClusterChaosReport {
 /**
  * `npm run chaos:cluster`: the platform on three nats-server processes with every stream and KV
  * bucket at R3, four robots under a steady load of jobs. The EVENTS stream's leader is killed,
- * then the WORK stream's, each restarted after `downMs`; then a node is paused (SIGSTOP) past the
- * election timeout. Afterwards every job must have completed, no acknowledged event vanished or
- * was stored twice, and no completed step ran again.
+ * then the WORK stream's once its node leads nothing else, each restarted after `downMs`; then
+ * the EVENTS leader is paused (SIGSTOP) past the election timeout. Afterwards every job must have
+ * completed, no acknowledged event vanished or was stored twice, and no completed step ran again.
  */
 export async function runClusterChaos(options: ClusterChaosOptions = {}): Promise<ClusterChaosReport> {
   const log = options.log ?? (() => undefined);
@@ -70,7 +106,8 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
       name: 'chaos-cluster',
       databasePrefix: 'aether_chaos_cluster',
       nats: asServer(cluster),
-      robots: 4,
+      robots: options.robots ?? 4,
+      ...(options.build ? { build: options.build } : {}),
       env: { STREAM_REPLICAS: '3' },
       robotEnv: { LEASE_MS: '3000', MAX_DELIVER: '50' },
     });
@@ -87,39 +124,79 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     await sleep(5_000);
 
     const faults: Fault[] = [];
-    for (const stream of [STREAMS.events, STREAMS.work]) {
-      const node = await leaderOf(jsm, cluster, stream);
-      const watch = stream === STREAMS.events ? events : work;
+    const js = jetstream(nc);
+    for (const kind of options.faults ?? CLUSTER_FAULTS) {
+      if (kind === 'pause') {
+        const paused = await leaderOf(jsm, cluster, STREAMS.events);
+        const alsoLed = await ledBy(jsm, cluster, paused, STREAMS.events);
+        const consumersLed = await consumersOn(jsm, paused);
+        const before = events.last;
+        const at = Date.now();
+        paused.pause();
+        const [elected, appended] = await Promise.all([
+          electedAfter(jsm, STREAMS.events, paused.name, pauseMs + 30_000),
+          events.appendedAfter(before, pauseMs + 30_000),
+        ]);
+        const fault = {
+          what: 'pause EVENTS leader',
+          node: paused.name,
+          alsoLed,
+          electedMs: elected - at,
+          unavailableMs: appended - at,
+          consumersLed,
+        };
+        faults.push(fault);
+        log(`paused ${paused.name} (EVENTS leader): ${JSON.stringify(fault)}`);
+        await sleep(Math.max(0, pauseMs - (Date.now() - at)));
+        paused.resume();
+        await caughtUp(jsm, STREAMS.events, 60_000);
+        log(`resumed ${paused.name} after ${pauseMs} ms; EVENTS replicas current`);
+        continue;
+      }
+      const stream = kind === 'events' ? STREAMS.events : STREAMS.work;
+      const watch = kind === 'events' ? events : work;
+      // The WORK leader is killed alone: whatever else its node leads moves away first, so the
+      // figures are WORK's, not those of the EVENTS or meta leader dying with it.
+      const node =
+        kind === 'work'
+          ? await isolateLeader(nc, jsm, cluster, stream, log)
+          : await leaderOf(jsm, cluster, stream);
+      const alsoLed = await ledBy(jsm, cluster, node, stream);
+      const consumersLed = await consumersOn(jsm, node);
       const before = watch.last;
       const at = Date.now();
       await node.kill();
-      const unavailableMs = (await watch.appendedAfter(before, 60_000)) - at;
-      faults.push({ what: `kill ${stream} leader`, node: node.name, unavailableMs });
+      const deadline = options.recoveryTimeoutMs ?? 60_000;
+      const [elected, probe] = await Promise.all([
+        electedAfter(jsm, stream, node.name, deadline),
+        kind === 'work' ? probeAppend(js, `${at}`, deadline) : Promise.resolve(undefined),
+      ]);
+      const appended = await watch.appendedAfter(before, deadline, probe?.seq);
+      const fault: Fault = {
+        what: `kill ${stream} leader`,
+        node: node.name,
+        alsoLed,
+        electedMs: elected - at,
+        unavailableMs: appended - at,
+        ...(probe ? { probeAppendMs: probe.at - at } : {}),
+        consumersLed,
+      };
+      faults.push(fault);
       log(
-        `killed ${node.name} (${stream} leader): next ${stream} append after ${unavailableMs} ms (EVENTS at ${events.last}, WORK at ${work.last})`,
+        `killed ${node.name} (${stream} leader): ${JSON.stringify(fault)} (EVENTS at ${events.last}, WORK at ${work.last})`,
       );
       await sleep(Math.max(0, downMs - (Date.now() - at)));
       await node.restart();
       await caughtUp(jsm, stream, 60_000);
+      if (probe) await jsm.streams.purge(STREAMS.work, { filter: PROBE_SUBJECT });
       log(`restarted ${node.name}; ${stream} replicas current`);
     }
-    const paused = await leaderOf(jsm, cluster, STREAMS.events);
-    const before = events.last;
-    const at = Date.now();
-    paused.pause();
-    const unavailableMs = (await events.appendedAfter(before, pauseMs + 30_000)) - at;
-    faults.push({ what: 'pause EVENTS leader', node: paused.name, unavailableMs });
-    log(`paused ${paused.name} (EVENTS leader): next EVENTS append after ${unavailableMs} ms`);
-    await sleep(Math.max(0, pauseMs - (Date.now() - at)));
-    paused.resume();
-    await caughtUp(jsm, STREAMS.events, 60_000);
-    log(`resumed ${paused.name} after ${pauseMs} ms; EVENTS replicas current`);
     await sleep(3_000);
     await load.stop();
 
     await Promise.all([events.stop(), work.stop()]);
 
-    const deadline = Date.now() + 180_000;
+    const deadline = Date.now() + (options.endTimeoutMs ?? 180_000);
     const histories: JobEventView[][] = [];
     for (const { jobId } of load.jobs)
       histories.push(await waitForEnd(started, jobId, Math.max(1_000, deadline - Date.now())));
@@ -133,7 +210,7 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     });
     const duplicateEvents = await duplicateEnvelopes(nc);
     const lostEvents = events.regressions + work.regressions;
-    const maxUnavailableMs = Math.max(...faults.map((fault) => fault.unavailableMs));
+    const maxUnavailableMs = Math.max(0, ...faults.map((fault) => fault.unavailableMs));
     return {
       kills: faults.length,
       jobs: load.jobs.length,
@@ -184,6 +261,132 @@ async function leaderOf(
   return node;
 }
 
+/** Every stream's and bucket's leader, and the meta group's (`$meta`), by name. */
+async function leadership(jsm: JetStreamManager, cluster: TestNatsCluster): Promise<Map<string, string>> {
+  const leaders = new Map<string, string>();
+  for await (const info of jsm.streams.list())
+    if (info.cluster?.leader) leaders.set(info.config.name, info.cluster.leader);
+  for (const node of cluster.nodes.filter((candidate) => candidate.running)) {
+    const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz`)
+      .then((response) => response.json() as Promise<{ meta_cluster?: { leader?: string } }>)
+      .catch(() => undefined);
+    const meta = jsz?.meta_cluster?.leader;
+    if (meta) {
+      leaders.set(META, meta);
+      break;
+    }
+  }
+  return leaders;
+}
+
+/** The consumers `node` leads or, for an R1 one, hosts. */
+async function consumersOn(jsm: JetStreamManager, node: TestNatsNode): Promise<string[]> {
+  const led: string[] = [];
+  for await (const stream of jsm.streams.list())
+    for await (const consumer of jsm.consumers.list(stream.config.name))
+      if (consumer.cluster?.leader === node.name) {
+        const { durable_name, filter_subject, filter_subjects } = consumer.config;
+        led.push(
+          `${stream.config.name}/${durable_name ?? filter_subject ?? filter_subjects?.join('|') ?? consumer.name}`,
+        );
+      }
+  return led.sort();
+}
+
+/** What else `node` leads besides `stream` (`$meta`: the meta group). */
+export async function ledBy(
+  jsm: JetStreamManager,
+  cluster: TestNatsCluster,
+  node: TestNatsNode,
+  stream: string,
+): Promise<string[]> {
+  return [...(await leadership(jsm, cluster))]
+    .filter(([name, leader]) => leader === node.name && name !== stream)
+    .map(([name]) => name)
+    .sort();
+}
+
+/**
+ * Makes the leader of `stream` lead nothing else, so that killing it fails `stream` alone: the
+ * stream steps down while its node also leads the meta group (which moves only from the system
+ * account), then every other stream and bucket led there steps down (a step-down never elects the
+ * node stepping down). Waits until all have settled. What would not move is left there and shows
+ * in the fault's `alsoLed`.
+ */
+export async function isolateLeader(
+  nc: NatsConnection,
+  jsm: JetStreamManager,
+  cluster: TestNatsCluster,
+  stream: string,
+  log: (line: string) => void = () => undefined,
+): Promise<TestNatsNode> {
+  let node = await leaderOf(jsm, cluster, stream);
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    if ((await leadership(jsm, cluster)).get(META) !== node.name) break;
+    log(`${node.name} leads ${stream} and the meta group: ${stream} steps down`);
+    await stepDown(nc, stream, log);
+    await caughtUp(jsm, stream, 60_000);
+    node = await leaderOf(jsm, cluster, stream);
+  }
+  for (let round = 1; round <= 3; round++) {
+    const others = (await ledBy(jsm, cluster, node, stream)).filter((name) => name !== META);
+    if (others.length === 0) break;
+    log(`moving ${others.join(', ')} off ${node.name}, which leads ${stream}`);
+    for (const name of others) await stepDown(nc, name, log);
+    for (const name of others) await caughtUp(jsm, name, 60_000);
+  }
+  if ((await leaderOf(jsm, cluster, stream)) !== node)
+    throw new Error(`${stream}'s leader moved off ${node.name} while the others were moved away`);
+  // Let clients whose requests met an election recover before the fault is timed.
+  await sleep(3_000);
+  return node;
+}
+
+async function stepDown(nc: NatsConnection, stream: string, log: (line: string) => void): Promise<void> {
+  const answer = await nc
+    .request(`$JS.API.STREAM.LEADER.STEPDOWN.${stream}`, '{}', { timeout: 5_000 })
+    .then((reply) => reply.json<{ error?: { description: string } }>())
+    .catch((error: unknown) => ({ error: { description: String(error) } }));
+  if (answer.error) log(`step-down of ${stream} refused: ${answer.error.description}`);
+}
+
+/** When `stream` first answered with a leader other than `except`; the deadline when it did not in time. */
+export async function electedAfter(
+  jsm: JetStreamManager,
+  stream: string,
+  except: string,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const leader = (await jsm.streams.info(stream).catch(() => undefined))?.cluster?.leader;
+    if (leader && leader !== except) return Date.now();
+    await sleep(25);
+  }
+  return deadline;
+}
+
+/**
+ * Appends one probe message to WORK, retrying until the stream acknowledges it: when that was and
+ * its sequence. One message id for every attempt, so an attempt whose acknowledgement was lost
+ * leaves no second copy. On the deadline, the deadline and no sequence.
+ */
+export async function probeAppend(
+  js: JetStreamClient,
+  id: string,
+  timeoutMs: number,
+): Promise<{ at: number; seq?: number }> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ack = await js
+      .publish(PROBE_SUBJECT, '{}', { msgID: `chaos-probe-${id}`, timeout: 500 })
+      .catch(() => undefined);
+    if (ack) return { at: Date.now(), seq: ack.seq };
+    await sleep(25);
+  }
+  return { at: deadline };
+}
+
 /** Waits until the stream has a leader and both its other replicas are current. */
 async function caughtUp(jsm: JetStreamManager, stream: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -229,11 +432,14 @@ class AppendWatch {
     }
   }
 
-  /** When the first sequence past `sequence` was seen; the deadline itself when none was in time. */
-  async appendedAfter(sequence: number, timeoutMs: number): Promise<number> {
+  /**
+   * When the first sequence past `sequence` was seen, other than `probe` (a message the monitor
+   * appended itself); the deadline itself when none was in time.
+   */
+  async appendedAfter(sequence: number, timeoutMs: number, probe?: number): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const first = this.seen.find((entry) => entry.seq > sequence);
+      const first = this.seen.find((entry) => entry.seq > sequence && entry.seq !== probe);
       if (first) return first.at;
       if (Date.now() > deadline) return deadline;
       await sleep(10);

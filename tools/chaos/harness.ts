@@ -62,6 +62,10 @@ export interface ChaosReport {
     /** Work messages of the old dispatcher a robot dropped because the job was placed again. */
     superseded: number;
     leftInWork: number;
+    /** Kill → the new dispatcher answered its health check (it is started 300 ms after the kill). */
+    readyMs: number;
+    /** Kill → its first placement (the first WORK append after the kill): the failover time. */
+    firstPlacementMs: number;
   };
   /**
    * `exercised`: the projector was killed before it had projected the burst (its checkpoint at
@@ -181,12 +185,16 @@ export class ChaosPlatform {
     });
   }
 
-  /** SIGKILLs the dispatcher and starts a fresh one `downMs` later; answers when it was killed (epoch ms). */
-  async killAndRestartDispatcher(downMs: number): Promise<number> {
+  /**
+   * SIGKILLs the dispatcher, runs `afterKill`, and starts a fresh one `downMs` after the kill;
+   * answers when it was killed (epoch ms).
+   */
+  async killAndRestartDispatcher(downMs: number, afterKill?: () => Promise<void>): Promise<number> {
     const index = this.stack.services.findIndex((s) => s.service === 'dispatcher');
     const killedAt = Date.now();
     this.stack.services[index].child.kill('SIGKILL');
-    await sleep(downMs);
+    await afterKill?.();
+    await sleep(Math.max(0, downMs - (Date.now() - killedAt)));
     this.stack.services[index] = await startServiceProcess('dispatcher', {
       natsUrl: this.nats.url,
       databaseUrl: this.db.url,
@@ -195,6 +203,33 @@ export class ChaosPlatform {
       env: { LOG_LEVEL: 'info', ...DISPATCHER_ENV },
     });
     return killedAt;
+  }
+
+  /**
+   * Polls WORK's last sequence every 25 ms from now on, over its own connection; `appended`
+   * answers when a sequence past the one seen first was observed (the deadline if none).
+   */
+  async watchWork(timeoutMs: number): Promise<{ appended: Promise<number> }> {
+    const nc = await connect({ servers: this.nats.url, name: 'chaos-work-watch' });
+    const jsm = await jetstreamManager(nc);
+    const first = (await jsm.streams.info(STREAMS.work)).state.last_seq;
+    const deadline = Date.now() + timeoutMs;
+    const appended = (async () => {
+      try {
+        while (Date.now() < deadline) {
+          const seq = await jsm.streams
+            .info(STREAMS.work)
+            .then((info) => info.state.last_seq)
+            .catch(() => first);
+          if (seq > first) return Date.now();
+          await sleep(25);
+        }
+        return deadline;
+      } finally {
+        await nc.close();
+      }
+    })();
+    return { appended };
   }
 
   /**
@@ -429,7 +464,13 @@ async function dispatcherScenario(
   const burst = await triggerBatch(platform, jobs, 'disp', 10, 250);
   await platform.waitForStart(burst[0]);
   await sleep(100);
-  const killedAt = await platform.killAndRestartDispatcher(300);
+  // WORK is watched from just after the kill: whatever is appended then is the new dispatcher's.
+  let placed: Promise<number> = Promise.resolve(Number.NaN);
+  const killedAt = await platform.killAndRestartDispatcher(300, async () => {
+    placed = (await platform.watchWork(60_000)).appended;
+  });
+  const readyMs = Date.now() - killedAt;
+  const firstPlacementMs = (await placed) - killedAt;
   let completed = 0;
   let startedTwice = 0;
   let startedAfterKill = 0;
@@ -443,9 +484,18 @@ async function dispatcherScenario(
   const leftInWork = await platform.workLeftAfter(5_000);
   const superseded = platform.robotLogLines('"superseded:') - supersededBefore;
   log(
-    `dispatcher restart: ${completed}/${burst.length} jobs completed, ${startedAfterKill} started after the kill, ${startedTwice} started twice, ${superseded} work message(s) superseded, ${leftInWork} left in WORK`,
+    `dispatcher restart: ${completed}/${burst.length} jobs completed, ${startedAfterKill} started after the kill, ${startedTwice} started twice, ${superseded} work message(s) superseded, ${leftInWork} left in WORK; healthy ${readyMs} ms and first placement ${firstPlacementMs} ms after the kill`,
   );
-  return { jobs: burst.length, completed, startedTwice, startedAfterKill, superseded, leftInWork };
+  return {
+    jobs: burst.length,
+    completed,
+    startedTwice,
+    startedAfterKill,
+    superseded,
+    leftInWork,
+    readyMs,
+    firstPlacementMs,
+  };
 }
 
 /** Kill the projector in the middle of a burst, restart it, and compare with a rebuild from sequence 1. */

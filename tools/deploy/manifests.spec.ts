@@ -25,6 +25,7 @@ interface PodSpec {
   containers: Container[];
   initContainers?: Container[];
   securityContext?: Record<string, unknown>;
+  topologySpreadConstraints?: { topologyKey: string; maxSkew: number }[];
 }
 
 function render(overlay: string): { yaml: string; objects: K8sObject[] } {
@@ -148,6 +149,21 @@ describe('the production overlay', () => {
     const config = byKind(objects, 'ConfigMap').find((c) => c.metadata.name === 'aether-config')!;
     expect(config.data?.['STREAM_REPLICAS']).toBe('3');
     expect(config.data?.['NATS_URL']?.split(',')).toHaveLength(3);
+  });
+
+  it('runs two dispatchers and two projectors, spread over machines (ADR 80)', () => {
+    const deployment = (name: string) => byKind(objects, 'Deployment').find((d) => d.metadata.name === name)!;
+    for (const name of ['dispatcher', 'metrics']) {
+      expect(deployment(name).spec?.['replicas']).toBe(2);
+      expect(podSpec(deployment(name)).topologySpreadConstraints).toEqual([
+        expect.objectContaining({ topologyKey: 'kubernetes.io/hostname', maxSkew: 1 }),
+      ]);
+    }
+    // a rollout never leaves no dispatcher; the projector's versions never project side by side
+    expect(deployment('dispatcher').spec?.['strategy']).toEqual({
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    expect(deployment('metrics').spec?.['strategy']).toEqual({ type: 'Recreate' });
   });
 
   it('scales the gateway horizontally from two replicas', () => {

@@ -20,10 +20,13 @@ export {
 export {
   DEMO_PASSWORD,
   DEMO_WORKFLOW_FILE,
+  QUEUE_DEMO,
   demoVariables,
   runDemoJob,
+  runQueueDemo,
   waitForJob,
   type JobResult,
+  type QueueDemoItem,
 } from './demo';
 export { CONSOLE_DIST, ensureConsoleBuild } from './console-build';
 export { gatewayHeaders, type StackAuth, type TokenRequest } from './auth';

@@ -1,8 +1,22 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { issueNatsUser, loadOrCreateNatsAuthority, SERVICE_NATS_PERMISSIONS } from '@aether/identity';
+import {
+  credsGrantCurrentRobotRights,
+  issueNatsUser,
+  loadOrCreateNatsAuthority,
+  SERVICE_NATS_PERMISSIONS,
+} from '@aether/identity';
 import { freePort } from '@aether/testing';
+import { loadMasterKeyring } from '@aether/vault';
 import { rememberAdminToken, stackAuth, type StackAuth } from './auth';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
@@ -191,6 +205,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const auth = await stackAuth(signingKeyFile);
   // The vault's master key sits beside the signing key: `.data/vault/` for `npm start`.
   const masterKeyFile = join(dirname(dirname(signingKeyFile)), 'vault', 'master-keys.json');
+  // Made here, before any service starts: the scheduler only reads it (it never makes a key of
+  // its own), so on a first start it would race the gateway that would otherwise make it.
+  loadMasterKeyring({ file: masterKeyFile });
   const common = {
     natsUrl: options.natsUrl,
     databaseUrl: options.databaseUrl,
@@ -223,8 +240,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         ...common,
         env: {
           ...(service === 'gateway'
-            ? // Outbound subscriptions may reach a local subscriber over plain http (ADR 57).
-              { OUTBOUND_ALLOW_HTTP_HOSTS: '127.0.0.1,localhost' }
+            ? // Outbound subscriptions may reach a local subscriber over plain http (ADR 57, 69).
+              {
+                OUTBOUND_ALLOW_HTTP_HOSTS: '127.0.0.1,localhost',
+                OUTBOUND_EGRESS_ALLOW: '127.0.0.1,localhost',
+              }
             : {}),
           ...options.env,
           ...(await serviceCreds(service)),
@@ -235,6 +255,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
                 VAULT_MASTER_KEY_FILE: masterKeyFile,
               }
             : {}),
+          // Mail triggers read their mailbox URL from the vault (ADR 68).
+          ...(service === 'scheduler' ? { VAULT_MASTER_KEY_FILE: masterKeyFile } : {}),
         },
         ...(service === 'gateway' && options.gatewayPort ? { port: options.gatewayPort } : {}),
       }),
@@ -268,6 +290,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       ? await robotEnrolment(
           gateway.url,
           await auth.token({ tenantId }),
+          tenantId,
           name,
           join(credsDir, 'robots', `${name}.creds`),
         )
@@ -338,18 +361,30 @@ async function writeServiceCreds(authorityFile: string, file: string, name: stri
 
 /**
  * A robot's environment for its own credentials: the kept `.creds` file, or on first start a
- * one-time enrolment token (issued here by the tenant's admin) it exchanges at the gateway.
+ * one-time enrolment token (issued here by the tenant's admin) it exchanges at the gateway. Kept
+ * credentials signed with older rights than today's are revoked and the robot enrolled again
+ * (ADR 76).
  */
 async function robotEnrolment(
   gatewayUrl: string,
   adminToken: string,
+  tenantId: string,
   robotId: string,
   credsFile: string,
 ): Promise<Record<string, string>> {
-  if (existsSync(credsFile)) return { NATS_CREDS_FILE: credsFile };
-  const response = await fetch(`${gatewayUrl}/api/v1/robots/${encodeURIComponent(robotId)}/enrolment`, {
+  const robotUrl = `${gatewayUrl}/api/v1/robots/${encodeURIComponent(robotId)}`;
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` };
+  if (existsSync(credsFile)) {
+    if (credsGrantCurrentRobotRights(readFileSync(credsFile, 'utf8'), tenantId, robotId))
+      return { NATS_CREDS_FILE: credsFile };
+    const revoked = await fetch(`${robotUrl}/revoke`, { method: 'POST', headers });
+    if (!revoked.ok && revoked.status !== 404)
+      throw new Error(`revoking ${robotId}'s old credentials answered ${revoked.status}`);
+    rmSync(credsFile);
+  }
+  const response = await fetch(`${robotUrl}/enrolment`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+    headers,
     body: JSON.stringify({ ttlSeconds: 600 }),
   });
   if (!response.ok)

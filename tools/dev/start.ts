@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startDemoSite } from '@aether/demo-site';
 import { connectNats } from '@aether/event-store';
 import { UserDirectory } from '@aether/identity';
-import { DEMO_PASSWORD, runDemoJob } from './demo';
+import { DEMO_PASSWORD, QUEUE_DEMO, runDemoJob, runQueueDemo } from './demo';
 import {
   ensurePostgres,
   requireChromium,
@@ -87,9 +87,20 @@ async function main() {
     else say(`Error      ${JSON.stringify(job.error)}`);
     say(`See it:    npx aether status ${job.jobId}   (after npx aether login)`);
 
+    say(`working the ${QUEUE_DEMO} queue (three orders, one refused as a business exception)…`);
+    const queued = await runQueueDemo(stack.gatewayUrl, site.url);
+    say(`Job        ${queued.job.jobId}: ${queued.job.status}`);
+    for (const item of queued.items)
+      say(
+        `  ${item.status.padEnd(10)} ${item.reference.padEnd(28)} ${
+          item.output ? String(item.output['confirmationNumber']) : (item.error?.message ?? '')
+        }`,
+      );
+    say(`See it:    ${stack.gatewayUrl}/queues`);
+
     if (once) {
       await shutdown();
-      process.exit(job.status === 'completed' ? 0 : 1);
+      process.exit(job.status === 'completed' && queued.job.status === 'completed' ? 0 : 1);
     }
     say('platform running — Ctrl-C to stop');
     let stopping = false;

@@ -33,8 +33,9 @@ import { registerDispatcherMetrics } from './dispatcher-metrics';
 import { FleetView, dispatcherPorts } from './fleet/dispatcher-ports';
 import { Dispatcher } from './jobs/dispatcher';
 import { JobFeed } from './jobs/job-feed';
+import { stallLimits } from './placement/stall-limits';
 import { WorkflowDurationCache } from './placement/workflow-duration-cache';
-import { WorkflowDurations, createReadModelDataSource } from '@aether/read-model';
+import { NodeDurations, WorkflowDurations, createReadModelDataSource } from '@aether/read-model';
 import type { DataSource } from 'typeorm';
 
 /** Wires the dispatcher to its feed and KV views; the reconcile timer also saves the replay checkpoint. */
@@ -99,19 +100,31 @@ class DispatcherService implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   /**
-   * The workflows' p95 durations of the last 7 days from the read model's hourly rollups, cached
-   * for the deadline forecast (ADR 66). Without a database: none, and no job is ever at risk.
+   * The workflows' p95 durations (the deadline forecast, ADR 66) and their nodes' k × p99 stall
+   * limits (ADR 65) over the last 7 days, from the read model's hourly rollups, cached. Without a
+   * database: none, no job is ever at risk and every step is held to its timeout.
    */
   private async workflowDurations(): Promise<WorkflowDurationCache | undefined> {
     const url = this.config.DATABASE_URL;
     if (!url) return undefined;
     this.dataSource = createReadModelDataSource(url, { poolSize: 1 });
     const source = this.dataSource;
-    const rollups = new WorkflowDurations(source);
+    const workflows = new WorkflowDurations(source);
+    const nodes = new NodeDurations(source);
+    const {
+      STALL_P99_FACTOR: factor,
+      STALL_P99_FLOOR_MS: floorMs,
+      STALL_P99_MIN_STEPS: minSteps,
+    } = this.config;
     const cache = new WorkflowDurationCache(
       async () => {
         if (!source.isInitialized) await source.initialize();
-        return rollups.quantiles(new Date(Date.now() - 7 * 86_400_000), 0.95);
+        const since = new Date(Date.now() - 7 * 86_400_000);
+        const [p95s, p99s] = await Promise.all([
+          workflows.quantiles(since, 0.95),
+          nodes.quantiles(since, 0.99, minSteps),
+        ]);
+        return { workflows: p95s, stallLimits: stallLimits(p99s, { factor, floorMs }) };
       },
       this.config.DURATIONS_REFRESH_MS,
       this.logger,

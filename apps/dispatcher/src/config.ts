@@ -54,6 +54,14 @@ export const loadDispatcherConfig = (source: NodeJS.ProcessEnv = process.env) =>
         .string()
         .regex(/^postgres(ql)?:\/\/[^\s]+$/, 'must be a postgres:// URL')
         .optional(),
+      /**
+       * A step runs at most this many times its node's measured p99 (ADR 65) when that is earlier
+       * than its timeout; nodes with fewer than STALL_P99_MIN_STEPS completed steps in 7 days keep
+       * their timeout, and no limit is below STALL_P99_FLOOR_MS.
+       */
+      STALL_P99_FACTOR: z.coerce.number().min(1).max(1_000).default(5),
+      STALL_P99_MIN_STEPS: env.positiveInt(50),
+      STALL_P99_FLOOR_MS: env.durationMs(5_000),
       /** How often those durations are read again. */
       DURATIONS_REFRESH_MS: env.durationMs(60_000),
       /** Failover checks, rejections and the replay checkpoint run on this period. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEMO_PASSWORD,
@@ -103,13 +103,15 @@ describe('the built platform', () => {
     expect(job.outputs).toEqual({ confirmationNumber: platform.site.orders()[0]?.confirmationNumber });
   });
 
-  it('runs every service from the build, without loading a compiler', () => {
+  // `.ci/node24` runs this suite under Node 24: the services must then run on it too, as in the image.
+  it('runs every service from the build on the Node running this suite, without loading a compiler', () => {
     const processes = [...platform.stack.services, ...platform.stack.robots];
     expect(processes).toHaveLength(7);
     for (const service of processes) {
       const pid = service.child.pid as number;
       const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       expect(commandLine).toContain(join(build, 'apps', service.service, 'src', 'main.js'));
+      expect(realpathSync(`/proc/${pid}/exe`)).toBe(realpathSync(process.execPath));
       // swc's native binding is mapped into every process that compiles TypeScript as it loads.
       expect(readFileSync(`/proc/${pid}/maps`, 'utf8')).not.toMatch(/swc[^/\n]*\.node/);
     }

@@ -1,15 +1,18 @@
 import { chaosLine, runChaos, type ChaosReport } from '@aether/chaos';
 
 /**
- * The short chaos suite (the full one is `npm run chaos`): robots SIGKILLed at random
- * moments of a ten-step workflow, one frozen past its lease, nats-server killed and
+ * The short chaos suite (`npm run chaos` kills 200 times, `npm run test:chaos` 20): robots
+ * SIGKILLed 5 times at random moments of a ten-step workflow, one frozen past its lease, nats-server killed and
  * restarted, the dispatcher and the projector killed mid-burst. Side effects are counted by the demo site.
  */
 describe('chaos: no job lost, no completed step run twice', () => {
   let report: ChaosReport;
 
   beforeAll(async () => {
-    report = await runChaos({ trials: Number(process.env['CHAOS_TRIALS'] ?? 20), leaseMs: 1_000 });
+    report = await runChaos({
+      trials: Number(process.env['CHAOS_TRIALS'] ?? (process.env['AETHER_TEST_CHAOS'] === '1' ? 20 : 5)),
+      leaseMs: 1_000,
+    });
     process.stdout.write(`${chaosLine(report)}\n`);
   }, 600_000);
 
@@ -51,6 +54,11 @@ describe('chaos: no job lost, no completed step run twice', () => {
     });
     // Not vacuous: the restart had jobs in flight that no robot had started.
     expect(report.dispatcherRestart.startedAfterKill).toBeGreaterThan(0);
+    // The failover time is the new dispatcher's first placement: after it started, within the watch.
+    const { readyMs, firstPlacementMs } = report.dispatcherRestart;
+    expect(readyMs).toBeGreaterThanOrEqual(300);
+    expect(firstPlacementMs).toBeGreaterThanOrEqual(300);
+    expect(firstPlacementMs).toBeLessThan(60_000);
   });
 
   it('a projector killed mid-batch catches up to exactly a rebuild from sequence 1', () => {

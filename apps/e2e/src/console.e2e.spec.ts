@@ -8,11 +8,15 @@ import {
   HealProposalListSchema,
   JobsPageSchema,
   QuarantineListSchema,
+  QueueMetricsSchema,
+  SubscriptionDeliveriesSchema,
   RobotMetricsSchema,
   WorkflowVersionListSchema,
 } from '@aether/read-api';
 import { eventually } from '@aether/testing';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   DEMO_PASSWORD,
   DEMO_WORKFLOW_FILE,
@@ -20,6 +24,7 @@ import {
   ensureConsoleBuild,
   gatewayHeaders,
   runDemoJob,
+  runQueueDemo,
   startTestPlatform,
   waitForJob,
   type JobResult,
@@ -44,6 +49,16 @@ describe('the console', () => {
     platform = await startTestPlatform({
       name: 'console',
       robotEnv: { AETHER_SECRET_DEMO_PASSWORD: DEMO_PASSWORD },
+      env: {
+        // The deadline test: the dispatcher reads the demo workflow's measured duration soon after
+        // it is measured and forecasts often; the subscription test parks a failing delivery fast.
+        DURATIONS_REFRESH_MS: '1000',
+        FORECAST_INTERVAL_MS: '250',
+        OUTBOUND_MAX_ATTEMPTS: '2',
+        OUTBOUND_BACKOFF_BASE_MS: '100',
+        OUTBOUND_BACKOFF_CAP_MS: '200',
+        OUTBOUND_TIMEOUT_MS: '2000',
+      },
     });
     job = await runDemoJob(platform.stack.gatewayUrl, platform.site.url, 90_000);
     browser = await launchChromium();
@@ -582,5 +597,154 @@ describe('the console', () => {
     expect([401, 404]).toContain(missing.status);
     expect(await missing.text()).not.toContain('<ae-root>');
     expect((await fetch(`${platform.stack.gatewayUrl}/health`)).status).toBe(200);
+  });
+  it('flags the jobs a backlog would finish after their deadline, records the miss, and shows both on Work queues', async () => {
+    const { id: workflowId } = JSON.parse(readFileSync(DEMO_WORKFLOW_FILE, 'utf8')) as { id: string };
+    // One robot, one slot: the fourth of four demo jobs finishes after three others have run, so
+    // its forecast (three measured durations ahead of it) and its real finish both pass 3 s.
+    const deadline = new Date(Date.now() + 3_000).toISOString();
+    const jobIds: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { status, body } = await platform.api<{ jobId: string }>(
+        'POST',
+        `/api/v1/workflows/${workflowId}/trigger`,
+        { variables: demoVariables(platform.site.url), deadline },
+      );
+      expect(status).toBe(202);
+      jobIds.push(body.jobId);
+    }
+    const last = jobIds[3] as string;
+    const types = async () => (await platform.events(last)).map((event) => event.type);
+    await eventually(async () => ((await types()).includes('JobDeadlineMissed') ? true : undefined), {
+      what: 'the last job past its deadline',
+      timeoutMs: 60_000,
+    });
+    const order = await types();
+    expect(order.indexOf('JobAtRisk')).toBeGreaterThan(-1);
+    expect(order.indexOf('JobAtRisk')).toBeLessThan(order.indexOf('JobDeadlineMissed'));
+    const [atRisk] = (await platform.events(last)).filter((event) => event.type === 'JobAtRisk');
+    expect(Date.parse(String(atRisk?.data['predictedFinish']))).toBeGreaterThan(Date.parse(deadline));
+
+    const flagged = await eventually(
+      async () => {
+        const figures = QueueMetricsSchema.parse((await platform.api('GET', '/api/v1/metrics/queues')).body);
+        return figures.jobs.flagged.find((job) => job.jobId === last)?.missedAt ? figures : undefined;
+      },
+      { what: 'the miss in the read model', timeoutMs: 30_000 },
+    );
+    expect(flagged.jobs.deadlineMissed).toBeGreaterThanOrEqual(1);
+    expect(flagged.jobs.flagged.find((job) => job.jobId === last)).toMatchObject({
+      deadline,
+      consequence: 'keep',
+      atRiskAt: expect.any(String),
+    });
+
+    await page.goto(`${platform.stack.gatewayUrl}/fleet`);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Queues' }).click();
+    await page.getByRole('heading', { name: 'Work queues', level: 1 }).waitFor();
+    const row = page.getByRole('region', { name: 'Job deadlines' }).getByRole('row', { name: `Job ${last}` });
+    await row.getByText('(keep)').waitFor();
+    await screenshot(page, 'queues-job-deadlines');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    // "keep" records the miss and lets them run: none is failed for it.
+    for (const jobId of jobIds)
+      expect((await platform.api('GET', `/api/v1/jobs/${jobId}`)).body['status']).not.toBe('failed');
+  });
+
+  it("counts a work queue's items per status and lists the ones past their deadline", async () => {
+    const defined = await platform.api('PUT', '/api/v1/queues/orders', { slaMs: 3_600_000, maxRetries: 2 });
+    expect(defined.status).toBe(200);
+    const add = (reference: string, deadline?: string) =>
+      platform.api('POST', '/api/v1/queues/orders/items', {
+        reference,
+        payload: { customer: 'ACME' },
+        ...(deadline ? { deadline } : {}),
+      });
+    expect((await add('ORD-1')).status).toBe(201);
+    expect((await add('ORD-2', new Date(Date.now() - 1_000).toISOString())).status).toBe(201);
+    expect((await add('ORD-2')).status).toBe(409);
+    const orders = await eventually(
+      async () => {
+        const figures = QueueMetricsSchema.parse((await platform.api('GET', '/api/v1/metrics/queues')).body);
+        const queue = figures.queues.find((q) => q.queue === 'orders');
+        return queue?.deadlineMissed === 1 ? queue : undefined;
+      },
+      { what: "the queue keeper's miss in the read model", timeoutMs: 30_000 },
+    );
+    expect(orders).toMatchObject({ slaMs: 3_600_000, maxRetries: 2, items: { new: 2 }, sla: { ended: 0 } });
+    expect((await platform.api('GET', '/api/v1/metrics/queues/nowhere/items')).status).toBe(404);
+
+    await page.goto(`${platform.stack.gatewayUrl}/queues`);
+    const queue = page.getByRole('row', { name: 'Queue orders' });
+    await queue.waitFor();
+    await queue.getByRole('button', { name: 'orders' }).click();
+    const items = page.getByRole('region', { name: 'Items of orders' });
+    await items.getByRole('row', { name: 'Item ORD-1' }).waitFor();
+    await items.getByLabel('Show').selectOption({ label: 'Deadline missed' });
+    await items.getByRole('row', { name: 'Item ORD-2' }).getByText('missed').waitFor();
+    await items.getByRole('row', { name: 'Item ORD-1' }).waitFor({ state: 'detached' });
+    await screenshot(page, 'queues');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  it('works the demo-orders queue with the example workflow: orders entered on the demo site, a bad one refused', async () => {
+    const { job: worker, items } = await runQueueDemo(platform.stack.gatewayUrl, platform.site.url);
+    expect({ status: worker.status, error: worker.error }).toEqual({ status: 'completed', error: null });
+    expect(items.map((item) => item.status)).toEqual(['successful', 'successful', 'failed']);
+    for (const item of items.slice(0, 2)) expect(String(item.output?.['confirmationNumber'])).toMatch(/^AE-/);
+    expect(items[2]?.error).toEqual({ exception: 'business', message: expect.stringContaining('quantity') });
+    const entered = (await (await fetch(`${platform.site.url}/api/orders`)).json()) as { customer: string }[];
+    expect(entered.map((order) => order.customer)).toEqual(
+      expect.arrayContaining(['Ada Lovelace', 'Grace Hopper']),
+    );
+    expect(entered.map((order) => order.customer)).not.toContain('Alan Turing');
+  });
+
+  it('lists a subscription with how far delivery has come and the deliveries it parked', async () => {
+    const down: Server = createServer((_request, response) => response.writeHead(503).end());
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(down.address() as AddressInfo).port}/hooks/aether`;
+      const created = await platform.api<{ subscriptionId: string }>('POST', '/api/v1/subscriptions', {
+        url,
+        eventTypes: ['JobCompleted'],
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.subscriptionId;
+      // From the first event: the jobs this suite completed are delivered, fail twice, and park.
+      expect(
+        (await platform.api('POST', `/api/v1/subscriptions/${id}/redeliver`, { fromSequence: 1 })).status,
+      ).toBe(200);
+      const deliveries = await eventually(
+        async () => {
+          const read = SubscriptionDeliveriesSchema.parse(
+            (await platform.api('GET', `/api/v1/subscriptions/${id}/deliveries`)).body,
+          );
+          return read.parked.length >= 2 && read.progress?.waiting === 0 && read.progress.inFlight === 0
+            ? read
+            : undefined;
+        },
+        { what: 'the completed jobs parked', timeoutMs: 60_000 },
+      );
+      const [first] = deliveries.parked;
+      expect(first?.lastError).toMatch(/503/);
+
+      await page.goto(`${platform.stack.gatewayUrl}/subscriptions`);
+      await page.getByRole('heading', { name: 'Subscriptions', level: 1 }).waitFor();
+      await page
+        .getByRole('row', { name: `Subscription ${id}` })
+        .getByRole('button', { name: url })
+        .click();
+      await page.getByRole('heading', { name: `Parked (${deliveries.parked.length})` }).waitFor();
+      await page
+        .getByRole('row', { name: `Parked delivery ${first?.sequence}` })
+        .getByText(/503/)
+        .waitFor();
+      await page.getByText(/Delivered through event #\d+ · \d+ waiting/).waitFor();
+      await screenshot(page, 'subscriptions');
+      expect(await seriousA11yViolations(page)).toEqual([]);
+    } finally {
+      await new Promise((resolve) => down.close(resolve));
+    }
   });
 });

@@ -250,11 +250,14 @@ describe('durable execution: release on SIGTERM, resume after SIGKILL, both far 
       type: 'RobotWentOffline',
       data: { reason: 'disconnected' },
     });
-    // only the step the robot died in runs again (at least once); no completed step runs twice
+    // only the step the robot died in runs again (at least once); no completed step runs twice.
+    // The site saw that step once or twice: once when the kill came before its request left.
     const counts = stepCounts(history, runId);
     for (const step of counts) {
-      expect(step).toMatchObject({ completed: 1, effects: step.started });
+      expect(step.completed).toBe(1);
       expect(step.started).toBeLessThanOrEqual(2);
+      expect(step.effects).toBeGreaterThanOrEqual(1);
+      expect(step.effects).toBeLessThanOrEqual(step.started);
     }
     expect(counts.filter((step) => step.started === 2).length).toBeLessThanOrEqual(1);
   });

@@ -3,7 +3,13 @@ import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventStore } from '@aether/event-store';
-import { HealingQueries, MetricsQueries, ReadModelQueries, readModelProviders } from '@aether/read-model';
+import {
+  HealingQueries,
+  MetricsQueries,
+  QueueQueries,
+  ReadModelQueries,
+  readModelProviders,
+} from '@aether/read-model';
 import {
   EVENT_STORE,
   HEALTH_CHECKS,
@@ -17,7 +23,7 @@ import {
 } from '@aether/service-kit';
 import { AuthModule } from './auth/auth.module';
 import { PROBLEM_LOGGER, ProblemDocumentFilter } from './common/problem.filter';
-import { DATA_SOURCE, METRICS, READ_MODEL, TRIGGER_KEYS } from './common/tokens';
+import { DATA_SOURCE, METRICS, QUEUE_METRICS, READ_MODEL, TRIGGER_KEYS } from './common/tokens';
 import type { GatewayConfig } from './config';
 import { JobControlController } from './jobs/job-control.controller';
 import { JobCommandsService } from './jobs/job-commands.service';
@@ -28,6 +34,7 @@ import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DispatchPoliciesController } from './dispatch-policies/dispatch-policies.controller';
 import { HooksController } from './hooks/hooks.controller';
 import { RobotsController } from './robots/robots.controller';
+import { MailTriggersController } from './mail-triggers/mail-triggers.controller';
 import { SchedulesController } from './schedules/schedules.controller';
 import { HealingController } from './healing/healing.controller';
 import { QueuesController } from './queues/queues.controller';
@@ -39,7 +46,10 @@ import { RobotVitalsTrends } from './robots/robot-vitals';
 import { SECRET_VAULT, SecretsController } from './secrets/secrets.controller';
 import { SECRETS_LOGGER, SecretReadResponder } from './secrets/secret-read.responder';
 import { openVault } from './secrets/vault';
-import { RobotCredentialsController } from './robot-credentials/robot-credentials.controller';
+import {
+  ARTIFACTS_BUCKET_SETTINGS,
+  RobotCredentialsController,
+} from './robot-credentials/robot-credentials.controller';
 import { robotCredentialsProviders } from './robot-credentials/robot-credentials.provider';
 import { LIVE_LIMITS, LiveGateway } from './live/live.gateway';
 import { OpenApiController } from './openapi/openapi.controller';
@@ -80,6 +90,7 @@ export class GatewayModule {
         RobotsController,
         DeadLettersController,
         SchedulesController,
+        MailTriggersController,
         HooksController,
         DispatchPoliciesController,
         HealingController,
@@ -93,6 +104,7 @@ export class GatewayModule {
       ],
       providers: [
         { provide: PROBLEM_LOGGER, useValue: logger },
+        { provide: ARTIFACTS_BUCKET_SETTINGS, useValue: streamSettingsFrom(config) },
         { provide: APP_FILTER, useClass: ProblemDocumentFilter },
         JobCommandsService,
         ...readModelProviders({ url: config.DATABASE_URL, poolSize: 8 }),
@@ -118,6 +130,7 @@ export class GatewayModule {
           useFactory: (nc: NatsConnection, vault: SecretVault) =>
             Subscriptions.open(nc, vault, {
               allowHttpHosts: config.OUTBOUND_ALLOW_HTTP_HOSTS,
+              egress: config.OUTBOUND_EGRESS_ALLOW,
               ackWaitMs: config.OUTBOUND_TIMEOUT_MS + 10_000,
             }),
           inject: [NATS_CONNECTION, SECRET_VAULT],
@@ -129,6 +142,7 @@ export class GatewayModule {
             timeoutMs: config.OUTBOUND_TIMEOUT_MS,
             maxAttempts: config.OUTBOUND_MAX_ATTEMPTS,
             backoff: { baseMs: config.OUTBOUND_BACKOFF_BASE_MS, capMs: config.OUTBOUND_BACKOFF_CAP_MS },
+            egress: config.OUTBOUND_EGRESS_ALLOW,
           } satisfies DeliveryOptions,
         },
         OutboundDeliveryHost,
@@ -136,6 +150,11 @@ export class GatewayModule {
         {
           provide: METRICS,
           useFactory: (ds: DataSource) => new MetricsQueries(ds),
+          inject: [DATA_SOURCE],
+        },
+        {
+          provide: QUEUE_METRICS,
+          useFactory: (ds: DataSource) => new QueueQueries(ds),
           inject: [DATA_SOURCE],
         },
         {

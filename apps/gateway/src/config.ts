@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EgressPolicy } from '@aether/egress';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER } from '@aether/identity';
 import { env, loadConfig, topologyEnv } from '@aether/service-kit';
 
@@ -63,6 +64,23 @@ export const loadGatewayConfig = (source: NodeJS.ProcessEnv = process.env) =>
             .map((host) => host.trim())
             .filter(Boolean),
         ),
+      /**
+       * Loopback, private or reserved destinations outbound deliveries may reach anyway
+       * (comma-separated names, `*.domain`, addresses, CIDR ranges; e.g. `127.0.0.1` in
+       * development). Everything else must be a public address, at subscription and at every
+       * connection (ADR 69).
+       */
+      OUTBOUND_EGRESS_ALLOW: z
+        .string()
+        .default('')
+        .transform((list, ctx) => {
+          try {
+            return EgressPolicy.parse(list, { mode: 'public', listName: 'OUTBOUND_EGRESS_ALLOW' });
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+            return z.NEVER;
+          }
+        }),
       /** One delivery's time-out. Default 10 s. */
       OUTBOUND_TIMEOUT_MS: env.durationMs(10_000),
       /** Attempts of one delivery before it is parked. Default 20 (about 2 h with the default backoff). */

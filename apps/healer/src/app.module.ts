@@ -1,9 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import { KV_BUCKETS, STREAMS } from '@aether/contracts';
+import type { KV } from '@nats-io/kv';
+import { STREAMS, type TenantId } from '@aether/contracts';
 import { retireConsumer, type EventStore } from '@aether/event-store';
-import { openBucket } from '@aether/kv-state';
+import {
+  SHARED_FINGERPRINTS_BUCKET,
+  deleteSharedFingerprintsBucket,
+  ensureFingerprintsBucket,
+} from '@aether/kv-state';
 import {
   EVENT_STORE,
   HealthController,
@@ -16,7 +21,11 @@ import {
   type Logger,
 } from '@aether/service-kit';
 import type { ServiceConfig } from './config';
-import { SelectorKnowledge, selectorKnowledgeRoute } from './knowledge/selector-knowledge';
+import {
+  RETIRED_SELECTORS_DURABLE,
+  SelectorKnowledge,
+  selectorKnowledgeRoute,
+} from './knowledge/selector-knowledge';
 import { ProposalWriter, RETIRED_HEALS_DURABLE, healReportsRoute } from './proposals/proposal-writer';
 
 @Module({})
@@ -38,9 +47,25 @@ export class HealerModule {
       providers: [
         {
           provide: SelectorKnowledge,
-          useFactory: async (nc: NatsConnection, store: EventStore) =>
-            new SelectorKnowledge(store, await openBucket(nc, KV_BUCKETS.fingerprints)),
-          inject: [NATS_CONNECTION, EVENT_STORE],
+          useFactory: async (nc: NatsConnection, store: EventStore, jsm: JetStreamManager) => {
+            // ADR 78: the tenants' buckets are filled again by a new durable replaying the events.
+            await retireConsumer(jsm, STREAMS.events, RETIRED_SELECTORS_DURABLE);
+            if (await deleteSharedFingerprintsBucket(jsm))
+              logger.info({ bucket: SHARED_FINGERPRINTS_BUCKET }, 'deleted the shared fingerprints bucket');
+            const settings = streamSettingsFrom(config);
+            const buckets = new Map<TenantId, Promise<KV>>();
+            return new SelectorKnowledge(store, (tenantId) => {
+              let bucket = buckets.get(tenantId);
+              if (!bucket) {
+                bucket = ensureFingerprintsBucket(nc, tenantId, settings);
+                // A failed open is tried again with the redelivered event.
+                bucket.catch(() => buckets.delete(tenantId));
+                buckets.set(tenantId, bucket);
+              }
+              return bucket;
+            });
+          },
+          inject: [NATS_CONNECTION, EVENT_STORE, JETSTREAM_MANAGER],
         },
         {
           provide: ProposalWriter,

@@ -12,7 +12,6 @@ runMain(async () => {
   });
   const logger = createLogger('migrate', config.LOG_LEVEL);
   const wait = process.argv.includes('--wait');
-  const deadline = Date.now() + config.MIGRATIONS_WAIT_MS;
   const ds = await createReadModelDataSource(config.DATABASE_URL, { poolSize: 1 }).initialize();
   try {
     if (!wait) {
@@ -20,7 +19,11 @@ runMain(async () => {
       logger.info({ migrations: ran.map((m) => m.name) }, `applied ${ran.length} migrations`);
       return;
     }
+    // The wait counts from the first look: connecting and reading the migrations table can take
+    // longer than a short MIGRATIONS_WAIT_MS on a loaded machine.
+    let deadline: number | undefined;
     while (await ds.showMigrations()) {
+      deadline ??= Date.now() + config.MIGRATIONS_WAIT_MS;
       if (Date.now() > deadline)
         throw new Error(`migrations still pending after ${config.MIGRATIONS_WAIT_MS} ms`);
       logger.info('waiting for the migrations job');

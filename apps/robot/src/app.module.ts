@@ -12,6 +12,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventStore } from '@aether/event-store';
 import { robotInboxPrefix } from '@aether/identity';
+import { OcrEngine } from '@aether/ocr';
 import {
   BrowserPool,
   CHROMIUM_LAUNCH_OPTIONS,
@@ -36,7 +37,7 @@ import {
 } from '@aether/service-kit';
 import type { RobotConfig } from './config';
 import { JobRunner } from './jobs/job-runner';
-import { StepHealing, fingerprintBucket } from './healing/step-healing';
+import { StepHealing, fingerprintBucket, sparseTextOcr } from './healing/step-healing';
 import { WorkLoop } from './jobs/work-loop';
 import { VaultSecrets, environmentSecrets } from './secrets';
 import { WorkflowCatalog } from './workflows/workflow-catalog';
@@ -87,6 +88,8 @@ export class RobotModule {
     mkdirSync(config.FILES_ROOT, { recursive: true });
     const presenceConfig = loadPresenceConfig();
     const progress = new JobProgress();
+    // Healing's OCR (tier 3): its worker starts at the first drawn text to read, if ever.
+    const healingOcr = new OcrEngine();
     const ownCredentials = config.NATS_CREDS_FILE !== undefined;
     return {
       module: RobotModule,
@@ -115,6 +118,7 @@ export class RobotModule {
               launchOptions: { ...CHROMIUM_LAUNCH_OPTIONS, executablePath: config.CHROMIUM_PATH },
               maxJobs: config.MAX_CONCURRENT_JOBS,
               maxPagesPerJob: 4,
+              egress: config.ROBOT_EGRESS_ALLOW,
             }),
         },
         {
@@ -124,17 +128,35 @@ export class RobotModule {
               maxConnectionsPerDatabase: config.DB_CONNECTIONS_PER_DATABASE,
               maxConnectionsPerJob: config.DB_CONNECTIONS_PER_JOB,
               leaseTtlMs: config.DB_LEASE_TTL_MS,
+              egress: config.ROBOT_EGRESS_ALLOW,
             }),
         },
         {
           provide: ObjectStoreArtifacts,
-          useFactory: (nc: NatsConnection) => ObjectStoreArtifacts.open(nc, { create: !ownCredentials }),
+          useFactory: (nc: NatsConnection) =>
+            ObjectStoreArtifacts.open(nc, { tenantId: presenceConfig.ROBOT_TENANT, create: !ownCredentials }),
           inject: [NATS_CONNECTION],
         },
         {
           provide: StepHealing,
           useFactory: (nc: NatsConnection, store: EventStore) =>
-            new StepHealing({ store, fingerprints: fingerprintBucket(nc), robotId: config.ROBOT_ID, logger }),
+            new StepHealing({
+              store,
+              fingerprints: fingerprintBucket(nc),
+              robotId: config.ROBOT_ID,
+              logger,
+              budgetMs: config.HEAL_BUDGET_MS,
+              ...(config.HEAL_VISUAL
+                ? {
+                    visual: {
+                      budgetMs: config.HEAL_VISUAL_BUDGET_MS,
+                      ocrStartMs: config.HEAL_OCR_START_MS,
+                      // Its own worker, so a heal never waits behind an OCR step's page.
+                      ocr: sparseTextOcr(healingOcr),
+                    },
+                  }
+                : {}),
+            }),
           inject: [NATS_CONNECTION, EVENT_STORE],
         },
         {
@@ -153,6 +175,7 @@ export class RobotModule {
               filesRoot: config.FILES_ROOT,
               databases: { pool: databases },
               http: { egress: config.ROBOT_EGRESS_ALLOW },
+              mail: { egress: config.ROBOT_EGRESS_ALLOW },
               queues: { client: new NatsQueueClient(nc), robotId: config.ROBOT_ID },
             });
             const runner = new JobRunner({
@@ -194,7 +217,9 @@ export class RobotModule {
               },
               logger,
             );
-            loop.onStopped(() => handlers.close());
+            loop.onStopped(async () => {
+              await Promise.all([handlers.close(), healingOcr.close()]);
+            });
             return loop;
           },
           inject: [

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { EgressPolicy } from '@aether/nodes';
+import { EgressPolicy } from '@aether/egress';
 import { env, loadConfig } from '@aether/service-kit';
 
 export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
@@ -41,14 +41,34 @@ export const loadRobotConfig = (source: NodeJS.ProcessEnv = process.env) =>
       /** A database lease held longer is force-released and its connection closed. */
       DB_LEASE_TTL_MS: env.durationMs(10 * 60_000),
       /**
+       * Healing's visual tier 3 (ADR 75): fingerprints record a screenshot crop of the element (and
+       * OCR of its drawn text), and a heal tiers 1–2 refuse, or take among look-alike twins, is
+       * checked on screen. `false` turns it off (no screenshots or OCR at record or heal time).
+       */
+      HEAL_VISUAL: z
+        .enum(['true', 'false'])
+        .default('true')
+        .transform((value) => value === 'true'),
+      /**
+       * Tiers 1–2's wall-clock time in one heal; past it the heal is refused (`timeout`) and the step
+       * fails. A heal takes tens of ms on a quiet machine; the benchmark's goal stays 400 ms, but a
+       * busy robot must not fail jobs it could heal (ADR 20).
+       */
+      HEAL_BUDGET_MS: env.durationMs(2_000),
+      /** Tier 3's wall-clock time in one heal (screenshots and OCR of the candidates), after tiers 1–2's. */
+      HEAL_VISUAL_BUDGET_MS: env.durationMs(2_000),
+      /** How long a record or heal waits for the OCR worker to start, once per robot; past it that one goes without OCR. */
+      HEAL_OCR_START_MS: env.durationMs(15_000),
+      /**
        * The robot's own credential for the vault: an API key (or token) of role `robot`, tenant
        * ROBOT_TENANT, named ROBOT_ID. Unset: secrets come from `AETHER_SECRET_*` (development only).
        */
       ROBOT_CREDENTIAL: z.string().min(1).optional(),
       /**
-       * Where `http.request` steps may go: comma-separated host names, `*.domain`, addresses and
-       * CIDR ranges. Unset: anywhere but link-local and cloud metadata addresses, which are refused
-       * unless named exactly. Set per robot, so per pool and tenant.
+       * Where `http.request`, browser, `db.*` and `mail.*` steps may go: comma-separated host
+       * names, `*.domain`, addresses and CIDR ranges. Unset: anywhere but link-local and cloud
+       * metadata addresses, which are refused unless named exactly. Set per robot, so per pool and
+       * tenant.
        */
       ROBOT_EGRESS_ALLOW: z
         .string()

@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEFAULT_TENANT, KV_BUCKETS } from '@aether/contracts';
+import { KV_BUCKETS } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
 import { onReconnect, openBucket } from '@aether/kv-state';
 import {
@@ -26,18 +26,8 @@ import type { SchedulerConfig } from './config';
 import { requestJobRoute } from './jobs/request-job.handler';
 import { CronScheduler } from './schedules/cron-scheduler';
 import { QueueKeeper } from './queues/queue-keeper';
-import { MailWatcher, type SecretLookup } from './mail/mail-watcher';
-
-/**
- * The mailbox secrets of mail triggers, from the scheduler's environment as robots read theirs
- * without a vault credential: `apInbox` → `AETHER_SECRET_AP_INBOX`, tenant `default` only (ADR 52).
- */
-const environmentSecrets =
-  (env: NodeJS.ProcessEnv): SecretLookup =>
-  (tenantId, name) =>
-    tenantId === DEFAULT_TENANT
-      ? env[`AETHER_SECRET_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`]
-      : undefined;
+import { MailWatcher } from './mail/mail-watcher';
+import { mailboxSecrets, openMailboxVault } from './mail/mailbox-secrets';
 
 class CronLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   constructor(private readonly scheduler: CronScheduler) {}
@@ -131,8 +121,12 @@ export class SchedulerModule {
                 store,
                 js,
                 jsm,
-                environmentSecrets(process.env),
-                { pollMs: config.MAIL_POLL_MS, replicaId: config.REPLICA_ID },
+                mailboxSecrets(await openMailboxVault(nc, config), process.env),
+                {
+                  pollMs: config.MAIL_POLL_MS,
+                  replicaId: config.REPLICA_ID,
+                  egress: config.MAIL_TRIGGER_EGRESS_ALLOW,
+                },
                 log,
               ),
             ),

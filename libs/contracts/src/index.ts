@@ -10,6 +10,8 @@ export {
   STREAMS,
   KV_BUCKETS,
   OBJECT_BUCKETS,
+  artifactsBucket,
+  fingerprintsBucket,
   subjects,
   parseEventSubject,
   type AggregateType,
@@ -144,6 +146,7 @@ export { ScheduleFired, SCHEDULE_EVENTS, type ScheduleEvent } from './messages/s
 export {
   HealingPolicySchema,
   HealCandidateSchema,
+  HealExplanationSchema,
   SelectorPatchSchema,
   FingerprintRecorded,
   SelectorFragilityRated,

@@ -42,11 +42,29 @@ export type StreamName = (typeof STREAMS)[keyof typeof STREAMS];
 /** JetStream Object Store buckets. */
 export const OBJECT_BUCKETS = {
   /**
-   * Step artifacts (failure screenshots, DOM snapshots, heal crops, downloads), written by robots;
-   * referenced from events as `obj://aether-artifacts/<name>`.
+   * The step artifacts of every tenant before ADR 76, referenced as `obj://aether-artifacts/<name>`:
+   * no longer written, read by the gateway until its 30-day TTL has emptied it.
    */
   artifacts: 'aether-artifacts',
 } as const;
+
+/**
+ * A tenant's step artifacts (failure screenshots, DOM snapshots, heal crops, downloads), written by
+ * its robots and referenced from events as `obj://aether-artifacts-<tenant>/<name>`: one bucket per
+ * tenant, so NATS permissions can keep each tenant's robots to their own (ADR 76).
+ */
+export function artifactsBucket(tenantId: TenantId): string {
+  return `${OBJECT_BUCKETS.artifacts}-${tenantId}`;
+}
+
+/**
+ * A tenant's element fingerprints, `<selectorKey>` → `FingerprintRecorded.data`: written by the
+ * healer from the events (the truth), read by the tenant's robots before a heal. One bucket per
+ * tenant, so NATS permissions can keep each tenant's robots to their own (ADR 78).
+ */
+export function fingerprintsBucket(tenantId: TenantId): string {
+  return `aether-fingerprints-${tenantId}`;
+}
 
 /** JetStream KV buckets: state that is current-value, not history (presence, definitions). */
 export const KV_BUCKETS = {
@@ -69,11 +87,6 @@ export const KV_BUCKETS = {
   dispatchSessions: 'dispatch-sessions',
   /** The dispatcher's replay start (an optimisation, never truth). */
   dispatcherState: 'dispatcher-state',
-  /**
-   * Element fingerprints, `<selectorKey>` → `FingerprintRecorded.data`; written by the healer
-   * from the events (the truth), read by robots before a heal.
-   */
-  fingerprints: 'aether-fingerprints',
   /** People who sign in to the embedded issuer, `<username>` → user record (scrypt hash, tenant, role). */
   users: 'aether-users',
   /** Machines' API keys, `<keyId>` → key record (SHA-256 of the secret, tenant, role). */
@@ -191,6 +204,14 @@ export const subjects = {
    */
   secretRead(tenantId: TenantId | typeof ANY): string {
     return `${ROOT}.ctl.${token(tenantId, 'tenant')}.secret.read`;
+  },
+  /**
+   * Core-NATS request a robot sends to read one aggregate's events of its own tenant:
+   * `aether.ctl.<tenant>.events.read`; every service answers (queue group `event-readers`). A
+   * robot may not direct-get `EVENTS` by sequence, which would reach every tenant (ADR 77).
+   */
+  eventRead(tenantId: TenantId | typeof ANY): string {
+    return `${ROOT}.ctl.${token(tenantId, 'tenant')}.events.read`;
   },
   quarantine(consumer: string): string {
     return `${ROOT}.quarantine.${token(consumer, 'consumer')}`;

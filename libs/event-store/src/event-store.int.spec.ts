@@ -7,6 +7,9 @@ import {
   type JobEvent,
 } from '@aether/contracts';
 import { ConcurrencyError } from './errors';
+import { jetstream } from '@nats-io/jetstream';
+import { connectNats } from './connection';
+import { serveEventReads, type EventReadReply, type EventReadRequest } from './event-reads';
 import { EventStore } from './event-store';
 import { ensureConsumer, ensureStreams, retireConsumer, streamConfigs } from './streams';
 import { startJetStream, type TestJetStream } from './test-support';
@@ -150,19 +153,73 @@ describe('EventStore on a real nats-server', () => {
     expect(history.lastSequence).toBe(expected);
   });
 
-  it('reads a long history by direct gets alone when it may not create a consumer', async () => {
-    const subject = subjects.event('default', 'job', 'long-direct');
+  it('reads a history through the services, in pages, without a consumer', async () => {
+    const subject = subjects.event('default', 'job', 'long-through');
     let expected = 0;
-    for (let n = 1; n <= 40; n++)
-      expected = (await nats.store.append(subject, [step('long-direct', n)], expected)).lastSequence;
-    const consumersBefore = (await nats.jsm.consumers.list(STREAMS.events).next()).length;
-    const store = new EventStore(nats.js, nats.jsm, STREAMS.events, { directReadsOnly: true });
-    const history = await store.read(subject, registry);
-    expect(history.events.map((e) => (e.event.data as { stepKey: string }).stepKey)).toEqual(
-      Array.from({ length: 40 }, (_, i) => `s${i + 1}`),
-    );
-    expect(history.lastSequence).toBe(expected);
-    expect((await nats.jsm.consumers.list(STREAMS.events).next()).length).toBe(consumersBefore);
+    // 40 events of ~20 kB: more than one 256 kB page.
+    const bulky = (n: number) =>
+      StepCompleted.create({
+        tenantId: 'default',
+        aggregateId: 'long-through',
+        data: { stepKey: `s${n}`, nodeId: `s${n}`, output: { pad: 'x'.repeat(20_000) }, durationMs: n },
+      });
+    for (let n = 1; n <= 40; n++) {
+      expected = (await nats.store.append(subject, [bulky(n)], expected)).lastSequence;
+      if (n % 3 === 0)
+        await nats.store.append(
+          subjects.event('default', 'job', `through-beside-${n}`),
+          [step('beside', n)],
+          0,
+        );
+    }
+    const responder = serveEventReads(nats.nc, nats.jsm, (error) => {
+      throw error;
+    });
+    const asker = await connectNats({ servers: nats.server.url, name: 'robot-reading-through' });
+    const pages: number[] = [];
+    asker.subscribe(subjects.eventRead('default'), {
+      callback: () => {
+        pages.push(1);
+      },
+    });
+    try {
+      const consumersBefore = (await nats.jsm.consumers.list(STREAMS.events).next()).length;
+      const store = new EventStore(jetstream(asker), nats.jsm, STREAMS.events, { readThrough: asker });
+      const history = await store.read(subject, registry);
+      expect(history.events.map((e) => (e.event.data as { stepKey: string }).stepKey)).toEqual(
+        Array.from({ length: 40 }, (_, i) => `s${i + 1}`),
+      );
+      expect(history.lastSequence).toBe(expected);
+      expect(pages.length).toBeGreaterThan(1);
+      expect((await nats.jsm.consumers.list(STREAMS.events).next()).length).toBe(consumersBefore);
+      expect(await store.read(subjects.event('default', 'job', 'nothing-here'), registry)).toEqual({
+        events: [],
+        invalid: [],
+        lastSequence: 0,
+      });
+    } finally {
+      await asker.close();
+      responder.unsubscribe();
+    }
+  });
+
+  it.each([
+    ['another tenant’s subject', subjects.event('other', 'job', 'x')],
+    ['a wildcard', 'aether.evt.default.job.*'],
+    ['a subject that is not an event’s', 'aether.cmd.default.RequestJob'],
+  ])('refuses to read %s for a tenant', async (_what, subject) => {
+    const responder = serveEventReads(nats.nc, nats.jsm, (error) => {
+      throw error;
+    });
+    try {
+      const answer = await nats.nc.request(
+        subjects.eventRead('default'),
+        JSON.stringify({ subject, fromSequence: 1 } satisfies EventReadRequest),
+      );
+      expect(answer.json<EventReadReply>()).toEqual({ refused: expect.any(String) });
+    } finally {
+      responder.unsubscribe();
+    }
   });
 
   it('turns direct gets on for an EVENTS stream created without them', async () => {

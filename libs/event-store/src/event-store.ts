@@ -2,15 +2,18 @@ import {
   DeliverPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
+  type ConsumerConfig,
   type ConsumerMessages,
-  type DirectMsgRequest,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
-  type StoredMsg,
 } from '@nats-io/jetstream';
-import { STREAMS, type Envelope, type MessageRegistry } from '@aether/contracts';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { STREAMS, parseEventSubject, subjects, type Envelope, type MessageRegistry } from '@aether/contracts';
+import { directGet } from './direct-get';
+import type { EventReadReply, EventReadRequest } from './event-reads';
 import { ConcurrencyError } from './errors';
+import { EventSubscription, type ResumeNotice, type SubscriptionStart } from './event-subscription';
 import { quarantine } from './quarantine';
 
 /** An event as stored: its position in the stream and on its subject. */
@@ -52,14 +55,34 @@ const encoder = new TextEncoder();
 /** Direct gets a read makes before it follows the rest of a long history with a consumer. */
 const DIRECT_READ_LIMIT = 16;
 
+/** How often an idle subscription's consumer heartbeats, in ms. */
+const DEFAULT_SUBSCRIPTION_HEARTBEAT_MS = 2_000;
+
+export interface SubscribeOptions {
+  /** Messages asked for at once. Default 512. */
+  batch?: number;
+  /** The consumer's idle heartbeat; two missed ones replace the consumer. Default 2 s. */
+  heartbeatMs?: number;
+  /** Told when the subscription replaces its consumer, and of each failed attempt. */
+  onResume?: (notice: ResumeNotice) => void;
+}
+
 export interface EventStoreOptions {
   /**
-   * Read long histories by direct gets too, never through a consumer: for a connection whose
-   * credentials may not create consumers on the stream (a robot's, ADR 39). One request an
-   * event message instead of a batch, for the histories longer than `DIRECT_READ_LIMIT`.
+   * Read histories by asking the services (`subjects.eventRead`, `serveEventReads`) over this
+   * connection instead of with direct gets and consumers: for a robot's credentials, which may
+   * neither direct-get `EVENTS` by sequence nor create consumers on it (ADR 77).
    */
-  readonly directReadsOnly?: boolean;
+  readonly readThrough?: NatsConnection;
 }
+
+/** A service refused a history read (`readThrough`): the subject is not the asker's tenant's, or the read failed there. */
+export class EventReadRefusedError extends Error {
+  override readonly name = 'EventReadRefusedError';
+}
+
+/** How long a read through the services waits for each page, in ms. */
+const READ_THROUGH_TIMEOUT_MS = 10_000;
 
 /** Append-only event store over the EVENTS stream: one subject per aggregate instance. */
 export class EventStore {
@@ -99,7 +122,7 @@ export class EventStore {
 
   /** The subject's last stream sequence, 0 when it has no events. One request. */
   async lastSequence(subject: string): Promise<number> {
-    return (await this.directGet({ last_by_subj: subject }))?.seq ?? 0;
+    return (await directGet(this.jsm, this.stream, { last_by_subj: subject }))?.seq ?? 0;
   }
 
   /**
@@ -107,7 +130,7 @@ export class EventStore {
    * ADR 0015: one `last_by_subj` fixes the end of the read, then one `next_by_subj` direct get
    * per event — no consumer for the short histories read at every claim. A history longer
    * than `DIRECT_READ_LIMIT` continues through an ordered consumer from where the gets
-   * stopped. Events appended meanwhile are left out, so `lastSequence` is always the
+   * stopped. With `readThrough`, the services make those gets and answer in pages (ADR 77). Events appended meanwhile are left out, so `lastSequence` is always the
    * sequence of the last event returned.
    */
   async read<TEvent extends Envelope>(
@@ -121,13 +144,16 @@ export class EventStore {
       if (parsed.ok) for (const event of parsed.messages) events.push({ sequence, subject, event });
       else invalid.push({ sequence, subject, reason: parsed.reason });
     };
-    const last = await this.directGet({ last_by_subj: subject });
+    if (this.options.readThrough) {
+      const lastSequence = await readThrough(this.options.readThrough, subject, add);
+      return { events, invalid, lastSequence };
+    }
+    const last = await directGet(this.jsm, this.stream, { last_by_subj: subject });
     if (!last) return { events, invalid, lastSequence: 0 };
     const lastSequence = last.seq;
     let from = 1;
-    const gets = this.options.directReadsOnly ? Infinity : DIRECT_READ_LIMIT;
-    for (let n = 0; n < gets; n++) {
-      const message = await this.directGet({ next_by_subj: subject, seq: from });
+    for (let n = 0; n < DIRECT_READ_LIMIT; n++) {
+      const message = await directGet(this.jsm, this.stream, { next_by_subj: subject, seq: from });
       if (!message || message.seq >= lastSequence) {
         add(lastSequence, last.data);
         return { events, invalid, lastSequence };
@@ -152,15 +178,6 @@ export class EventStore {
     return { events, invalid, lastSequence };
   }
 
-  private async directGet(query: DirectMsgRequest): Promise<StoredMsg | null> {
-    try {
-      return await this.jsm.direct.getMessage(this.stream, query);
-    } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null;
-      throw error;
-    }
-  }
-
   /**
    * Keeps a stored event that `consumer` could not read in quarantine, with the reason: the
    * log cannot drop it, so an operator sees it there (`aether quarantine`). Quarantine before
@@ -177,38 +194,70 @@ export class EventStore {
   }
 
   /**
-   * Delivers every event on subjects matching `filter` from stream sequence `fromSequence`
-   * on, in order, through an ordered consumer (no acks: the caller keeps its own position).
+   * Delivers every event on subjects matching `filter` from `from` (a stream sequence, or a time)
+   * on, in order, through an ordered consumer (no acks: the caller keeps its own position). The
+   * consumer heartbeats every `heartbeatMs` (default 2 s); after two missed heartbeats it is
+   * replaced by one starting right after the last message delivered (`EventSubscription`).
    */
   async subscribe(
     filter: string,
-    fromSequence: number,
-    options: { batch?: number } = {},
+    from: SubscriptionStart,
+    options: SubscribeOptions = {},
   ): Promise<EventSubscription> {
-    const consumer = await this.js.consumers.get(this.stream, {
-      filter_subjects: filter,
-      ...(fromSequence <= 1
-        ? { deliver_policy: DeliverPolicy.All }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSequence }),
-    });
-    const messages = await consumer.consume({ max_messages: options.batch ?? 512 });
-    return new EventSubscription(messages);
+    const open = async (start: SubscriptionStart): Promise<ConsumerMessages> => {
+      const consumer = await this.js.consumers.get(this.stream, {
+        filter_subjects: filter,
+        ...deliverFrom(start),
+      });
+      return consumer.consume({
+        max_messages: options.batch ?? 512,
+        idle_heartbeat: options.heartbeatMs ?? DEFAULT_SUBSCRIPTION_HEARTBEAT_MS,
+      });
+    };
+    return new EventSubscription(await open(from), from, open, options.onResume);
   }
 }
 
-/** Raw messages from an ordered consumer; iterate it, and `stop()` it when done. */
-export class EventSubscription implements AsyncIterable<JsMsg> {
-  constructor(private readonly messages: ConsumerMessages) {}
-  [Symbol.asyncIterator](): AsyncIterator<JsMsg> {
-    return this.messages[Symbol.asyncIterator]();
-  }
-  /** Ends the iteration; messages delivered but not yet yielded are dropped (nothing was acked). */
-  stop(): void {
-    this.messages.stop();
-  }
+/** The deliver policy of a consumer that starts at `start` (a stream sequence, or a time). */
+export function deliverFrom(start: SubscriptionStart): Partial<ConsumerConfig> {
+  if (start instanceof Date)
+    return { deliver_policy: DeliverPolicy.StartTime, opt_start_time: start.toISOString() };
+  return start <= 1
+    ? { deliver_policy: DeliverPolicy.All }
+    : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start };
 }
 
 function parseActual(message: string): number | undefined {
   const match = /wrong last sequence: (\d+)/.exec(message);
   return match ? Number(match[1]) : undefined;
+}
+
+/** Reads a subject's messages page by page from the services; returns where the read ended. */
+async function readThrough(
+  nc: NatsConnection,
+  subject: string,
+  add: (sequence: number, data: Uint8Array) => void,
+): Promise<number> {
+  const tenantId = parseEventSubject(subject)?.tenantId;
+  if (!tenantId) throw new EventReadRefusedError(`${subject} is not an event subject`);
+  let from = 1;
+  let upTo: number | undefined;
+  for (;;) {
+    const request: EventReadRequest = {
+      subject,
+      fromSequence: from,
+      ...(upTo !== undefined ? { upTo } : {}),
+    };
+    const answer = await nc.request(subjects.eventRead(tenantId), encoder.encode(JSON.stringify(request)), {
+      timeout: READ_THROUGH_TIMEOUT_MS,
+    });
+    const reply = answer.json<EventReadReply>();
+    if ('refused' in reply) throw new EventReadRefusedError(`reading ${subject} refused: ${reply.refused}`);
+    upTo = reply.lastSequence;
+    for (const message of reply.messages) {
+      add(message.sequence, encoder.encode(message.data));
+      from = message.sequence + 1;
+    }
+    if (!reply.more) return reply.lastSequence;
+  }
 }

@@ -1,4 +1,5 @@
 export { connectNats, type NatsConnectionOptions } from './connection';
+export { directGet } from './direct-get';
 export {
   streamConfigs,
   ensureStreams,
@@ -15,14 +16,29 @@ export {
 } from './streams';
 export {
   EventStore,
-  EventSubscription,
+  deliverFrom,
   type StoredEvent,
   type InvalidStoredEvent,
   type AggregateHistory,
   type ExpectedSequence,
   type AppendResult,
   type EventStoreOptions,
+  type SubscribeOptions,
+  EventReadRefusedError,
 } from './event-store';
+export {
+  EventSubscription,
+  shouldResume,
+  MISSED_HEARTBEATS_TO_RESUME,
+  type ResumeNotice,
+  type SubscriptionStart,
+} from './event-subscription';
+export {
+  serveEventReads,
+  EventReadRequestSchema,
+  type EventReadRequest,
+  type EventReadReply,
+} from './event-reads';
 export { ConcurrencyError } from './errors';
 export {
   CommandHandler,

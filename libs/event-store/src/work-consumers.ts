@@ -2,14 +2,13 @@ import { AckPolicy, DeliverPolicy, type ConsumerConfig } from '@nats-io/jetstrea
 import { subjects } from '@aether/contracts';
 import { nanos } from './streams';
 
-/** A work consumer's lease (`ack_wait`) and how often one job is delivered before it fails for good. */
+/** A work consumer's lease (`ack_wait`). */
 export interface WorkConsumerSettings {
   readonly leaseMs: number;
-  readonly maxDeliver: number;
 }
 
-/** The robot's defaults (`LEASE_MS`, `MAX_DELIVER`), used where a consumer is made for a robot that is not there yet. */
-export const DEFAULT_WORK_CONSUMER: WorkConsumerSettings = { leaseMs: 30_000, maxDeliver: 5 };
+/** The robot's default (`LEASE_MS`), used where a consumer is made for a robot that is not there yet. */
+export const DEFAULT_WORK_CONSUMER: WorkConsumerSettings = { leaseMs: 30_000 };
 
 type DurableConfig = Partial<ConsumerConfig> & { durable_name: string };
 
@@ -19,7 +18,9 @@ const workConsumer = (durable: string, filter: string, settings: WorkConsumerSet
   ack_policy: AckPolicy.Explicit,
   deliver_policy: DeliverPolicy.All,
   ack_wait: nanos(settings.leaseMs),
-  max_deliver: settings.maxDeliver,
+  // No server limit: the robot counts deliveries and dead-letters (ADR 71). nats-server 2.9.10
+  // counts a redelivery it then fails to send, and one past `max_deliver` is dropped unseen.
+  max_deliver: -1,
   max_ack_pending: 10_000,
 });
 

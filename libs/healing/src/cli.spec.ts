@@ -51,7 +51,8 @@ describe(`aether heal (${mode})`, () => {
     expect(captured.status).toBe(0);
     const fingerprint = JSON.parse(captured.stdout);
     expect(fingerprint).toMatchObject({
-      version: 1,
+      version: 2,
+      context: { landmarks: ['form'], form: '#login' },
       selector: '#submit-btn',
       tag: 'button',
       text: 'Sign in',
@@ -65,13 +66,17 @@ describe(`aether heal (${mode})`, () => {
     const healed = aether('heal', '--html', changed, '--locator', locator, '--json');
     expect(healed.status).toBe(0);
     const [selector, json] = healed.stdout.trim().split('\n');
-    expect(selector).toBe('#login > button');
+    // Its id is generated now, and classes outrank a bare tag under the form.
+    expect(selector).toBe('button.btn');
     expect(JSON.parse(json)).toMatchObject({
       status: 'healed',
       selector,
       tier: 1,
       previousSelector: '#submit-btn',
+      structural: false,
+      explanation: { rule: 'similarity' },
     });
+    expect(JSON.parse(json).explanation.evidence.length).toBeGreaterThan(0);
     expect(JSON.parse(json).confidence).toBeGreaterThan(0.6);
     expect(JSON.parse(json).elapsedMs).toBeLessThan(400);
   }, 120_000);

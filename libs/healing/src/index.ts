@@ -8,6 +8,7 @@ export {
   type ElementFeatures,
   type Anchor,
   type AnchorKind,
+  type TargetContext,
 } from './lib/fingerprint';
 export { InvalidFingerprintError, ElementNotFoundError } from './lib/errors';
 export type { ElementSnapshot, BoundingBox } from './lib/snapshot';
@@ -22,6 +23,9 @@ export {
   type RefusedResult,
   type RefusalReason,
   type HealTier,
+  type HealRule,
+  type HealEvidence,
+  type HealExplanation,
   type CandidateRef,
 } from './lib/heal';
 export { DEFAULT_WEIGHTS, type Weights } from './lib/score';
@@ -30,7 +34,26 @@ export { DEFAULT_WEIGHTS, type Weights } from './lib/score';
 export { HtmlPage, fingerprintFromHtml, healInHtml } from './lib/html-adapter';
 
 // In the robot: a Playwright page (typed structurally).
-export { captureFingerprint, healOnPage, rateSelectorOnPage, type PageLike } from './lib/page-adapter';
+export {
+  captureFingerprint,
+  healOnPage,
+  rateSelectorOnPage,
+  type PageLike,
+  type LiveHealOptions,
+} from './lib/page-adapter';
+
+// Tier 3, on a rendered page: how the element looked (crop hash, box, drawn text).
+export {
+  VISUAL_VERSION,
+  differenceHash,
+  type VisualFingerprint,
+  type VisualOptions,
+  type ScreenshotPage,
+  type ReadText,
+} from './lib/visual';
+
+// What a heal proposes to patch the workflow with.
+export type { SelectorProposal } from './lib/proposal';
 
 // Record time: how likely a selector is to break, and a sturdier one.
 export {

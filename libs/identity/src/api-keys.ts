@@ -3,7 +3,7 @@ import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { KV_BUCKETS, TenantIdSchema } from '@aether/contracts';
-import { openBucket } from '@aether/kv-state';
+import { listKeys, openBucket } from '@aether/kv-state';
 import { RoleSchema, type Principal, type Role } from './roles';
 
 /** Every API key starts with this, so a leaked one is easy to recognise and to tell from a JWT. */
@@ -58,7 +58,7 @@ export class ApiKeyStore {
 
   async list(tenantId: string): Promise<ApiKeyView[]> {
     const found: ApiKeyView[] = [];
-    for await (const id of await this.kv.keys()) {
+    for (const id of await listKeys(this.kv)) {
       const record = await this.find(id);
       if (record?.tenantId === tenantId) found.push(view(record));
     }

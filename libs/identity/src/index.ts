@@ -35,6 +35,7 @@ export {
   AccountUpdateRefusedError,
   createNatsAuthority,
   createNatsUserSeed,
+  credsGrantCurrentRobotRights,
   encodeAetherAccount,
   formatNatsCreds,
   issueNatsSystemUser,

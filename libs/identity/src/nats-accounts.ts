@@ -6,6 +6,7 @@ import {
   createAccount,
   createOperator,
   createUser,
+  decode,
   encodeAccount,
   encodeOperator,
   encodeUser,
@@ -16,7 +17,7 @@ import {
   type RevocationList,
 } from '@nats-io/jwt';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { OBJECT_BUCKETS, subjects, type TenantId } from '@aether/contracts';
+import { artifactsBucket, fingerprintsBucket, subjects, type TenantId } from '@aether/contracts';
 
 /**
  * The keys of Aether's NATS trust chain (ADR 38): an operator, the system account (the
@@ -194,30 +195,45 @@ export function robotInboxPrefix(tenantId: TenantId, robotId: string): string {
 }
 
 /**
- * Step artifacts (screenshots, DOM snapshots, downloads): write chunks and metadata, look an
- * object up and read it back through an ordered consumer. The bucket is not partitioned by
- * tenant (ADR 38 says what that leaves open).
+ * Step artifacts (screenshots, DOM snapshots, downloads) in the tenant's own bucket (ADR 76): write
+ * chunks and metadata, look an object up and read its chunks back by direct get. A stream holds one
+ * tenant's objects, so direct gets by sequence reach nothing of another tenant's. No consumer: a
+ * right to create one would let the robot name any delivery subject, and make the server publish
+ * whatever it wrote there.
  */
-const ARTIFACTS = OBJECT_BUCKETS.artifacts;
-const artifactRights = [
-  `$JS.API.STREAM.INFO.OBJ_${ARTIFACTS}`,
-  `$O.${ARTIFACTS}.C.>`,
-  `$O.${ARTIFACTS}.M.>`,
-  `$JS.API.DIRECT.GET.OBJ_${ARTIFACTS}.$O.${ARTIFACTS}.M.>`,
-  `$JS.API.STREAM.MSG.GET.OBJ_${ARTIFACTS}`,
-  `$JS.API.CONSUMER.CREATE.OBJ_${ARTIFACTS}`,
-  `$JS.API.CONSUMER.CREATE.OBJ_${ARTIFACTS}.>`,
-  `$JS.API.CONSUMER.MSG.NEXT.OBJ_${ARTIFACTS}.>`,
-  `$JS.API.CONSUMER.DELETE.OBJ_${ARTIFACTS}.>`,
-];
+function artifactRights(tenantId: TenantId): string[] {
+  const bucket = artifactsBucket(tenantId);
+  return [
+    `$JS.API.STREAM.INFO.OBJ_${bucket}`,
+    `$O.${bucket}.C.>`,
+    `$O.${bucket}.M.>`,
+    `$JS.API.DIRECT.GET.OBJ_${bucket}`,
+    `$JS.API.DIRECT.GET.OBJ_${bucket}.>`,
+    `$JS.API.STREAM.MSG.GET.OBJ_${bucket}`,
+  ];
+}
+
+/**
+ * Element fingerprints in the tenant's own KV bucket (ADR 78): a key's value by a subject-suffixed
+ * direct get, which answers a subject's last message only. The stream holds one tenant's keys, so
+ * not even a wildcard subject reaches another tenant's. No writes (the healer projects the bucket
+ * from the events) and no stream info (`openFingerprintsBucket` needs none).
+ */
+function fingerprintRights(tenantId: TenantId): string[] {
+  const bucket = fingerprintsBucket(tenantId);
+  return [`$JS.API.DIRECT.GET.KV_${bucket}.$KV.${bucket}.>`];
+}
 
 /**
  * What one robot may do, and nothing else: pull its own work consumer and its pool's, settle
  * what it pulled, append to its tenant's job and selector subjects, heartbeat on its tenant's
- * presence subject, ask for its tenant's secrets and queue items, read events and fingerprints
- * by direct get, hear its own probes, an operator's drain or stop of it and its tenant's cancel
- * nudges, and receive on its own inbox. Replies to requests it received (probes, drain, stop)
- * need no publish right (`resp`).
+ * presence subject, ask for its tenant's secrets and queue items, ask the services for its
+ * tenant's event histories, read a subject's last event of its tenant and its tenant's fingerprints
+ * by direct get, hear its own probes, an operator's drain or stop of it and its tenant's cancel nudges, and
+ * receive on its own inbox. Replies to requests it received (probes, drain, stop) need no publish
+ * right (`resp`). No direct get with a payload on `EVENTS` (nats-server 2.9 cannot limit one by
+ * subject: it would reach every tenant's events by sequence) and no stream info of `EVENTS`
+ * (its subject listing names every tenant's aggregates): ADR 77.
  */
 export function robotNatsPermissions(tenantId: TenantId, robotId: string, pool?: string): Permissions {
   const consumers = [`robot-${robotId}`, ...(pool ? [`pool-${pool}`] : [])];
@@ -238,13 +254,11 @@ export function robotNatsPermissions(tenantId: TenantId, robotId: string, pool?:
           `$JS.API.CONSUMER.INFO.${work}.${consumer}`,
           `$JS.ACK.${work}.${consumer}.>`,
         ]),
+        subjects.eventRead(tenantId),
         '$JS.API.INFO',
-        '$JS.API.STREAM.INFO.EVENTS',
-        '$JS.API.DIRECT.GET.EVENTS',
         `$JS.API.DIRECT.GET.EVENTS.aether.evt.${tenantId}.>`,
-        '$JS.API.STREAM.INFO.KV_aether-fingerprints',
-        '$JS.API.DIRECT.GET.KV_aether-fingerprints.$KV.aether-fingerprints.>',
-        ...artifactRights,
+        ...fingerprintRights(tenantId),
+        ...artifactRights(tenantId),
       ],
     },
     sub: {
@@ -257,6 +271,26 @@ export function robotNatsPermissions(tenantId: TenantId, robotId: string, pool?:
     },
     resp: { max: 1, ttl: 0 },
   };
+}
+
+/**
+ * Whether a robot's kept `.creds` still grant exactly what `robotNatsPermissions` grants today: a
+ * robot enrolled before its rights changed (ADR 76) must be enrolled again to use the new ones, and
+ * its old credentials revoked, since they keep the rights they were signed with.
+ */
+export function credsGrantCurrentRobotRights(
+  creds: string,
+  tenantId: TenantId,
+  robotId: string,
+  pool?: string,
+): boolean {
+  const jwt = /-----BEGIN NATS USER JWT-----\s*(\S+)\s*-+END NATS USER JWT/.exec(creds)?.[1];
+  if (!jwt) return false;
+  const granted = decode<Permissions>(jwt).nats;
+  const current = robotNatsPermissions(tenantId, robotId, pool);
+  const same = (a: readonly string[] = [], b: readonly string[] = []) =>
+    JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+  return same(granted.pub?.allow, current.pub?.allow) && same(granted.sub?.allow, current.sub?.allow);
 }
 
 /** Services are trusted with the whole application account (ADR 38 says what narrowing is left). */

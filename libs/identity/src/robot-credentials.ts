@@ -3,7 +3,7 @@ import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { KV_BUCKETS, TenantIdSchema, type TenantId } from '@aether/contracts';
-import { openBucket } from '@aether/kv-state';
+import { listKeys, openBucket } from '@aether/kv-state';
 import {
   encodeAetherAccount,
   issueNatsUser,
@@ -165,7 +165,7 @@ export class RobotCredentials {
   /** Sends the account with every revocation on record (also after a server lost its resolver folder). */
   async pushAccount(): Promise<void> {
     const revocations: Record<string, number> = {};
-    for await (const key of await this.kv.keys('robot.>')) {
+    for (const key of await listKeys(this.kv, 'robot.>')) {
       const entry = await this.kv.get(key);
       if (entry?.operation !== 'PUT') continue;
       const record = RobotCredentialRecordSchema.parse(entry.json());

@@ -62,6 +62,25 @@ describe('StallStep', () => {
           },
         },
       ));
+  it("given a handler whose wait on the step's own time ran out a margin before the limit, then a stall that says so (ADR 82)", () =>
+    given(...running, h.stepStarted())
+      .when({ type: 'StallStep', data: { ...stall, elapsedMs: 2_740 } })
+      .then(
+        expect.objectContaining({ type: 'StepStalled', data: expect.objectContaining({ elapsedMs: 2_740 }) }),
+        {
+          type: 'StepFailed',
+          data: {
+            stepKey: 'a',
+            nodeId: 'a',
+            error: {
+              ...error,
+              message:
+                "stalled: its wait on the step's time ran out after 2740 ms (its timeout of 3000 ms, less a margin)",
+            },
+            durationMs: 2_740,
+          },
+        },
+      ));
   it('given the step already finished, or the job not running, then it is refused', () => {
     given(...running, h.stepStarted(), h.stepCompleted())
       .when({ type: 'StallStep', data: stall })

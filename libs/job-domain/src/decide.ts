@@ -275,8 +275,12 @@ function stallReason(stall: {
   readonly limitMs: number;
   readonly basis: 'timeout' | 'p99';
 }): string {
-  const limit = stall.basis === 'timeout' ? 'its timeout' : 'k × its p99';
-  return `stalled: ran ${Math.round(stall.elapsedMs)} ms, past ${limit} of ${Math.round(stall.limitMs)} ms`;
+  const limit = `${stall.basis === 'timeout' ? 'its timeout' : 'k × its p99'} of ${Math.round(stall.limitMs)} ms`;
+  const ran = Math.round(stall.elapsedMs);
+  // A handler whose wait on the step's own time ran out stalls a margin before the limit (ADR 82).
+  return stall.elapsedMs < stall.limitMs
+    ? `stalled: its wait on the step's time ran out after ${ran} ms (${limit}, less a margin)`
+    : `stalled: ran ${ran} ms, past ${limit}`;
 }
 
 function attentionReason(error: ErrorInfo): string {

@@ -1,8 +1,7 @@
-import { Kvm, type KV } from '@nats-io/kv';
-import { Objm } from '@nats-io/obj';
+import { Bucket, Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { KV_BUCKETS, OBJECT_BUCKETS, type KvBucketName } from '@aether/contracts';
+import { KV_BUCKETS, type KvBucketName } from '@aether/contracts';
 import {
   reconcileStream,
   topologyOf,
@@ -23,7 +22,6 @@ const HISTORY: Record<KvBucketName, number> = {
   [KV_BUCKETS.dispatchPolicies]: 5,
   [KV_BUCKETS.dispatchSessions]: 1,
   [KV_BUCKETS.dispatcherState]: 1,
-  [KV_BUCKETS.fingerprints]: 1,
   [KV_BUCKETS.users]: 5,
   [KV_BUCKETS.apiKeys]: 1,
   [KV_BUCKETS.secrets]: 1,
@@ -49,9 +47,6 @@ export async function openBucket(
   });
 }
 
-/** How long step artifacts are kept unless a robot opened the bucket first with its own. */
-const ARTIFACTS_TTL_MS = 30 * 24 * 3_600_000;
-
 /** Creates every bucket, and brings the replicas and placement of existing ones to the settings. */
 export async function ensureBuckets(
   nc: NatsConnection,
@@ -63,13 +58,19 @@ export async function ensureBuckets(
     await openBucket(nc, name, settings);
     reports.push(await reconcileStream(jsm, { name: `KV_${name}`, ...topologyOf(settings) }));
   }
-  // Robots write artifacts; one under its own credentials may not create the bucket (ADR 38).
-  const placement = topologyOf(settings).placement;
-  await new Objm(nc).create(OBJECT_BUCKETS.artifacts, {
-    description: 'Aether step artifacts: screenshots, downloads, DOM snapshots',
-    ttl: ARTIFACTS_TTL_MS * 1_000_000,
-    replicas: settings.replicas ?? 1,
-    ...(placement ? { placement } : {}),
-  });
   return reports;
+}
+
+/**
+ * The keys of `kv` (a bucket from `openBucket`) matching `filter` (key syntax, `*` and `>`), from
+ * the stream's per-subject counts in one request. `kv.keys()` lists through a consumer, and one
+ * that runs while the bucket is written can wait forever: a vault rotation beside a writer hung in
+ * half of 25 runs. Deleted and purged keys are listed too (their marker is a message); a read
+ * tells them apart. Keys written while it runs may or may not be listed.
+ */
+export async function listKeys(kv: KV, filter = '>'): Promise<string[]> {
+  if (!(kv instanceof Bucket)) throw new TypeError('listKeys reads the stream of a bucket opened by nats.js');
+  const prefix = `${kv.prefix}.`;
+  const info = await kv.jsm.streams.info(kv.stream, { subjects_filter: `${prefix}${filter}` });
+  return Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
 }

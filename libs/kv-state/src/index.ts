@@ -1,3 +1,25 @@
-export { openBucket, ensureBuckets, type BucketSettings } from './buckets';
-export { KvMirror, type KvMirrorOptions, type MirrorChange, type MirroredEntry } from './kv-mirror';
+export { openBucket, ensureBuckets, listKeys, type BucketSettings } from './buckets';
+export {
+  KvMirror,
+  mirrorStuck,
+  type KvMirrorOptions,
+  type MirrorChange,
+  type MirroredEntry,
+  type MirrorPosition,
+} from './kv-mirror';
 export { onReconnect } from './reconnect';
+export {
+  SHARED_FINGERPRINTS_BUCKET,
+  deleteSharedFingerprintsBucket,
+  ensureFingerprintsBucket,
+  openFingerprintsBucket,
+} from './fingerprints';
+export {
+  ARTIFACTS_TTL_MS,
+  CorruptObjectError,
+  artifactRef,
+  ensureArtifactsBucket,
+  parseArtifactRef,
+  readObject,
+  type ArtifactsBucketOptions,
+} from './artifacts';

@@ -40,7 +40,10 @@ export interface NodeContext {
   readArtifact?(ref: string): Promise<Uint8Array>;
   /**
    * The step's time budget in milliseconds, passed to libraries that take their own
-   * timeout (Playwright waits). `signal` aborts at the same moment. Default `30000`.
+   * timeout (Playwright waits). A wait on it that ends with nothing to show throws
+   * `StepTimeoutError` (a stall, ADR 82); one that ends with a finding throws the finding. The
+   * robot's `signal` aborts 1 s after the step's stall limit (this, or k × its p99 when earlier).
+   * Default `30000`.
    */
   readonly timeoutMs?: number;
   /**

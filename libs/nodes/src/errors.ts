@@ -97,6 +97,15 @@ export class NodeTimeoutError extends NodeError {
 }
 
 /**
+ * The step's own time ran out while it waited with nothing to show for it: a page that never
+ * loaded, a request never answered, within the time the step was given (`NodeContext.timeoutMs`).
+ * The robot records it as a stall (ADR 82), whether it comes just before or just after its
+ * watchdog's limit. A wait that ends with a finding (the element is not there, the image did not
+ * appear within the node's own `timeoutMs`) is not this: it fails the step with that finding.
+ */
+export class StepTimeoutError extends NodeTimeoutError {}
+
+/**
  * The step was aborted for another reason than its timeout (job cancelled, robot shutting
  * down). Retryable: the step did not fail, so a shutdown's step may run again elsewhere;
  * a cancelled job is not planned again whatever this says.

@@ -20,12 +20,13 @@ export {
   NodeError,
   NodeParamsError,
   NodeTimeoutError,
+  StepTimeoutError,
   UnexpectedNodeError,
   toNodeError,
 } from './errors';
 export { createNodeHandlers, type NodeHandlersOptions, type NodeHandlerTable } from './handlers';
 export type { HttpNodeOptions } from './http/http.handler';
-export { EgressPolicy, EgressDeniedError, type Resolver } from './http/egress';
+export { EgressDeniedError } from './http/egress';
 export { DesktopUnavailableError, type DesktopNodeOptions } from './desktop/desktop.handlers';
 export { CHROMIUM_LAUNCH_OPTIONS } from './browser/launch-options';
 export {
@@ -42,11 +43,7 @@ export {
 } from './browser/failure-artifacts';
 export { HEAL_PROBE_MS } from './browser/target';
 export { ArtifactNotFoundError, InMemoryArtifacts, type ArtifactStore } from './artifacts/artifact-store';
-export {
-  ARTIFACTS_BUCKET,
-  ObjectStoreArtifacts,
-  type ObjectStoreArtifactsOptions,
-} from './artifacts/object-store-artifacts';
+export { ObjectStoreArtifacts, type ObjectStoreArtifactsOptions } from './artifacts/object-store-artifacts';
 export { REGEX_LIMITS } from './data/regex';
 export {
   DatabaseError,

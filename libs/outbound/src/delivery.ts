@@ -1,3 +1,5 @@
+import { fetch, type Dispatcher } from 'undici';
+import { EgressRefusedError, type EgressPolicy, type Resolver } from '@aether/egress';
 import type { ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import {
   JOB_EVENTS,
@@ -26,6 +28,13 @@ export interface DeliveryOptions {
   /** Attempts of one message before it is parked. */
   readonly maxAttempts: number;
   readonly backoff: BackoffPolicy;
+  /**
+   * Where deliveries may connect (mode `public`: loopback and private addresses only when named),
+   * checked on every connection after DNS resolution. A refused delivery is parked at once.
+   */
+  readonly egress: EgressPolicy;
+  /** How the egress guard resolves names. Default: the system resolver. */
+  readonly resolve?: Resolver;
 }
 
 export interface DeliveryDeps {
@@ -35,9 +44,11 @@ export interface DeliveryDeps {
   readonly parked: ParkedDeliveries;
   readonly logger: Logger;
   readonly options: DeliveryOptions;
+  /** Connects only where `options.egress` allows. */
+  readonly dispatcher: Dispatcher;
 }
 
-type Outcome = { ok: true } | { ok: false; reason: string };
+type Outcome = { ok: true } | { ok: false; reason: string; terminal?: true };
 
 /**
  * Delivers one subscription's generation: pulls its durable consumer (one message in flight),
@@ -103,7 +114,8 @@ export class SubscriptionWorker {
     const outcome = await this.post(delivery);
     if (outcome.ok) return void (await message.ackAck());
     const attempt = message.info.deliveryCount;
-    if (attempt >= this.deps.options.maxAttempts) return this.park(message, jobId, attempt, outcome.reason);
+    if (outcome.terminal || attempt >= this.deps.options.maxAttempts)
+      return this.park(message, jobId, attempt, outcome.reason);
     const delayMs = retryDelayMs(attempt, this.deps.options.backoff);
     this.deps.logger.info(
       { subscriptionId, seq: message.seq, attempt, delayMs, reason: outcome.reason },
@@ -177,10 +189,13 @@ export class SubscriptionWorker {
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.deps.options.timeoutMs),
+        dispatcher: this.deps.dispatcher,
       });
       await response.arrayBuffer().catch(() => undefined);
       return response.ok ? { ok: true } : { ok: false, reason: `HTTP ${response.status}` };
     } catch (error) {
+      const refused = egressRefusal(error);
+      if (refused) return { ok: false, reason: refused.message, terminal: true };
       const cause = (error as { cause?: { code?: string } }).cause?.code;
       return { ok: false, reason: `${(error as Error).name}${cause ? ` ${cause}` : ''}` };
     }
@@ -211,4 +226,9 @@ export class SubscriptionWorker {
     );
     await message.ackAck();
   }
+}
+
+function egressRefusal(error: unknown): EgressRefusedError | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) if (e instanceof EgressRefusedError) return e;
+  return undefined;
 }

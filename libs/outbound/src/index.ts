@@ -5,6 +5,7 @@ export { ParkedDeliveries } from './parked';
 export {
   Subscriptions,
   EndpointRefusedError,
+  type DeliveryProgress,
   type NewSubscription,
   type RedeliveryStart,
   type SubscriptionsOptions,

@@ -1,3 +1,5 @@
+import { Agent } from 'undici';
+import { guardedConnector } from '@aether/egress';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { KV_BUCKETS, SubscriptionDefinitionSchema, type SubscriptionDefinition } from '@aether/contracts';
@@ -18,13 +20,16 @@ export class OutboundDeliveries {
   private mirror?: KvMirror<SubscriptionDefinition>;
   private changes: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly dispatcher: Agent;
 
   private constructor(
     private readonly nc: NatsConnection,
     private readonly vault: SecretVault,
     private readonly logger: Logger,
     private readonly options: DeliveryOptions,
-  ) {}
+  ) {
+    this.dispatcher = new Agent({ connect: guardedConnector(options.egress, options.resolve) });
+  }
 
   static async start(
     nc: NatsConnection,
@@ -48,6 +53,7 @@ export class OutboundDeliveries {
     await this.changes;
     await Promise.all([...this.workers.values()].map((worker) => worker.stop()));
     this.workers.clear();
+    await this.dispatcher.close();
   }
 
   private async run(): Promise<void> {
@@ -63,6 +69,7 @@ export class OutboundDeliveries {
       parked: new ParkedDeliveries(parkedKv),
       logger: this.logger,
       options: this.options,
+      dispatcher: this.dispatcher,
     };
     this.mirror = await KvMirror.start<SubscriptionDefinition>(kv, {
       parse: (value) => SubscriptionDefinitionSchema.safeParse(value).data,

@@ -10,6 +10,7 @@ import {
   type Envelope,
 } from '@aether/contracts';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
+import { EgressPolicy, type Resolver } from '@aether/egress';
 import { eventually, freePort } from '@aether/testing';
 import { KvSecretVault, MasterKeyring } from '@aether/vault';
 import { OutboundDeliveries, Subscriptions, type DeliveryOptions } from './index';
@@ -17,6 +18,7 @@ import { TestSubscriber, acceptedByJob } from './testing/subscriber';
 
 const TENANT = 'acme';
 const logger = pino({ level: 'silent' });
+const localOnly = EgressPolicy.parse('127.0.0.1', { mode: 'public' });
 
 /** Each job's messages as they were stored: the order every subscriber must see. */
 async function appendJobs(
@@ -76,13 +78,18 @@ describe('outbound subscriptions against a real nats-server and HTTP subscriber'
     timeoutMs: 1_000,
     maxAttempts: 10_000,
     backoff: { baseMs: 50, capMs: 400 },
+    egress: localOnly,
   };
   const ackWaitMs = 3_000;
 
   beforeAll(async () => {
     js = await startJetStream('outbound-spec');
     vault = await KvSecretVault.open(js.nc, MasterKeyring.fromBase64(randomBytes(32).toString('base64')));
-    subscriptions = await Subscriptions.open(js.nc, vault, { allowHttpHosts: ['127.0.0.1'], ackWaitMs });
+    subscriptions = await Subscriptions.open(js.nc, vault, {
+      allowHttpHosts: ['127.0.0.1'],
+      egress: localOnly,
+      ackWaitMs,
+    });
     subscriber = new TestSubscriber(await freePort());
     deliveries = await OutboundDeliveries.start(js.nc, vault, logger, options);
   });
@@ -205,5 +212,58 @@ describe('outbound subscriptions against a real nats-server and HTTP subscriber'
       [completed, 'billing', ['JobCompleted']],
     ]);
     expect(await subscriptions.parked.list(definition.subscriptionId)).toEqual([]);
+  }, 60_000);
+
+  it('refuses loopback, private and metadata destinations at subscription and, after DNS, at delivery', async () => {
+    const dns = new Map([['hooks.test', '203.0.113.10']]);
+    const resolve: Resolver = async (hostname) => {
+      const address = dns.get(hostname) ?? hostname;
+      return [{ address, family: address.includes(':') ? 6 : 4 }];
+    };
+    const egress = EgressPolicy.parse(undefined, { mode: 'public', listName: 'OUTBOUND_EGRESS_ALLOW' });
+    const guarded = await Subscriptions.open(js.nc, vault, {
+      allowHttpHosts: ['127.0.0.1', '10.1.2.3', '169.254.169.254', '[::1]', 'localhost.test', 'hooks.test'],
+      egress,
+      resolve,
+      ackWaitMs,
+    });
+    dns.set('localhost.test', '127.0.0.1');
+    for (const url of [
+      subscriber.url,
+      'http://10.1.2.3/hook',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::1]/hook',
+      `http://localhost.test:${subscriber.port}/hook`,
+      'https://metadata.google.internal/',
+    ])
+      await expect(guarded.create(TENANT, { url }, 'spec')).rejects.toThrow(/not a public address|metadata/);
+
+    // Public when subscribed; the name then resolves to the subscriber's loopback address.
+    await deliveries.stop();
+    deliveries = await OutboundDeliveries.start(js.nc, vault, logger, { ...options, egress, resolve });
+    const { definition, secret } = await guarded.create(
+      TENANT,
+      { url: `http://hooks.test:${subscriber.port}/hook`, eventTypes: ['JobRequested'] },
+      'spec',
+    );
+    subscriber.secret = secret;
+    subscriber.mode = 'ok';
+    dns.set('hooks.test', '127.0.0.1');
+    await eventually(async () => (deliveries.active.has(definition.subscriptionId) ? true : undefined), {
+      what: 'the delivery service to pick up the subscription',
+    });
+    const connections = subscriber.connections;
+    await appendJobs(js, ['job-rebind'], 0);
+    const [parked] = await eventually(
+      async () => {
+        const list = await subscriptions.parked.list(definition.subscriptionId);
+        return list.length ? list : undefined;
+      },
+      { what: 'the rebound delivery parked' },
+    );
+    expect(parked!.attempts).toBe(1); // refused, not retried
+    expect(parked!.lastError).toMatch(/hooks\.test \(127\.0\.0\.1\) is not a public address/);
+    expect(subscriber.connections).toBe(connections);
+    await guarded.remove(TENANT, definition.subscriptionId);
   }, 60_000);
 });

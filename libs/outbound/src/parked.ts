@@ -1,5 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import { ParkedDeliverySchema, type ParkedDelivery } from '@aether/contracts';
+import { listKeys } from '@aether/kv-state';
 
 const deliveryKey = (subscriptionId: string, sequence: number) => `delivery.${subscriptionId}.${sequence}`;
 const jobKey = (subscriptionId: string, jobId: string) => `job.${subscriptionId}.${jobId}`;
@@ -27,7 +28,7 @@ export class ParkedDeliveries {
 
   async list(subscriptionId: string): Promise<ParkedDelivery[]> {
     const found: ParkedDelivery[] = [];
-    for await (const key of await this.kv.keys(`delivery.${subscriptionId}.*`)) {
+    for (const key of await listKeys(this.kv, `delivery.${subscriptionId}.*`)) {
       const entry = await this.kv.get(key);
       const parsed = entry?.operation === 'PUT' ? ParkedDeliverySchema.safeParse(entry.json()) : undefined;
       if (parsed?.success) found.push(parsed.data);
@@ -45,11 +46,14 @@ export class ParkedDeliveries {
       if (released(delivery)) await this.kv.purge(deliveryKey(subscriptionId, delivery.sequence));
       else kept.set(delivery.jobId, Math.min(kept.get(delivery.jobId) ?? Infinity, delivery.sequence));
     }
-    for await (const key of await this.kv.keys(`job.${subscriptionId}.*`)) {
-      const jobId = key.slice(`job.${subscriptionId}.`.length);
-      const first = kept.get(jobId);
-      if (first === undefined) await this.kv.purge(key);
-      else await this.kv.put(key, String(first));
+    // Listed before the writes below change the keys listed; purged markers are listed too.
+    for (const key of await listKeys(this.kv, `job.${subscriptionId}.*`)) {
+      const first = kept.get(key.slice(`job.${subscriptionId}.`.length));
+      const entry = await this.kv.get(key);
+      const current = entry?.operation === 'PUT' ? entry.string() : undefined;
+      if (first === undefined) {
+        if (current !== undefined) await this.kv.purge(key);
+      } else if (current !== String(first)) await this.kv.put(key, String(first));
     }
   }
 }

@@ -15,8 +15,9 @@ import {
   type ParkedDelivery,
   type SubscriptionDefinition,
 } from '@aether/contracts';
-import { openBucket } from '@aether/kv-state';
+import { listKeys, openBucket } from '@aether/kv-state';
 import type { SecretVault } from '@aether/vault';
+import type { EgressPolicy, Resolver } from '@aether/egress';
 import { subscriptionSecretName } from './secret-name';
 import { subscriptionConsumer } from './consumer';
 import { endpointRefusal } from './endpoint';
@@ -27,6 +28,10 @@ export interface SubscriptionsOptions {
   readonly allowHttpHosts: readonly string[];
   /** The consumers' ack wait: longer than one delivery's time-out. */
   readonly ackWaitMs: number;
+  /** Where deliveries may go: checked on the URL's host and what it resolves to at creation. */
+  readonly egress: EgressPolicy;
+  /** How names are resolved for that check. Default: the system resolver. */
+  readonly resolve?: Resolver;
 }
 
 export interface NewSubscription {
@@ -48,6 +53,18 @@ export class EndpointRefusedError extends Error {
  * once, at creation), and one durable consumer per subscription — created here, before the
  * definition is written, so no event after creation is missed even while no delivery runs.
  */
+/** A subscription's consumer position, as the console shows it. */
+export interface DeliveryProgress {
+  /** Every event up to this stream sequence was delivered or passed over by the filter. */
+  readonly deliveredThrough: number;
+  /** Events after the consumer's position not yet sent. */
+  readonly waiting: number;
+  /** Sent, or being retried, and not yet acknowledged (at most one: deliveries keep job order). */
+  readonly inFlight: number;
+  /** Messages sent more than once and still unacknowledged. */
+  readonly redelivered: number;
+}
+
 export class Subscriptions {
   private constructor(
     private readonly kv: KV,
@@ -78,6 +95,11 @@ export class Subscriptions {
   ): Promise<{ definition: SubscriptionDefinition; secret: string }> {
     const refusal = endpointRefusal(input.url, this.options.allowHttpHosts);
     if (refusal) throw new EndpointRefusedError(`url: ${refusal}`);
+    const egress = await this.options.egress.refuseResolved(
+      new URL(input.url).hostname,
+      this.options.resolve,
+    );
+    if (egress) throw new EndpointRefusedError(`url: ${egress}`);
     const definition = SubscriptionDefinitionSchema.parse({
       schemaVersion: 1,
       subscriptionId: randomBytes(12).toString('hex'),
@@ -98,7 +120,7 @@ export class Subscriptions {
 
   async list(tenantId: string): Promise<SubscriptionDefinition[]> {
     const found: SubscriptionDefinition[] = [];
-    for await (const key of await this.kv.keys()) {
+    for (const key of await listKeys(this.kv)) {
       const definition = (await this.read(key))?.definition;
       if (definition?.tenantId === tenantId) found.push(definition);
     }
@@ -109,6 +131,30 @@ export class Subscriptions {
   async get(tenantId: string, subscriptionId: string): Promise<SubscriptionDefinition | undefined> {
     const found = await this.read(subscriptionId);
     return found?.definition.tenantId === tenantId ? found.definition : undefined;
+  }
+
+  /**
+   * How far its current consumer has come: events acknowledged up to a stream sequence (delivered,
+   * or passed over by the filter), events matched but not yet sent, and those sent but unacknowledged.
+   * `undefined` while the consumer does not exist (a redelivery replacing it).
+   */
+  async progress(definition: SubscriptionDefinition): Promise<DeliveryProgress | undefined> {
+    try {
+      const info = await this.jsm.consumers.info(
+        STREAMS.events,
+        subscriptionConsumerName(definition.subscriptionId, definition.generation),
+      );
+      return {
+        deliveredThrough: info.ack_floor.stream_seq,
+        waiting: info.num_pending,
+        inFlight: info.num_ack_pending,
+        redelivered: info.num_redelivered,
+      };
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
+        return undefined;
+      throw error;
+    }
   }
 
   /** Its consumer, its secret and its parked deliveries go with it. False when there was none. */

@@ -64,12 +64,15 @@ export {
   QuarantineQuerySchema,
   QuarantinedMessageSchema,
   ScheduleListSchema,
+  MailTriggerListSchema,
+  MailTriggerViewSchema,
   ScheduleViewSchema,
   type HealProposal,
   type HookView,
   type QuarantineList,
   type QuarantinedMessage,
   type ScheduleView,
+  type MailTriggerView,
 } from './operations';
 export {
   ANALYTICS_BUCKETS,
@@ -83,6 +86,8 @@ export {
   SubscriptionListSchema,
   SubscriptionCreatedSchema,
   ParkedDeliveryListSchema,
+  SubscriptionDeliveriesSchema,
+  type SubscriptionDeliveries,
   type SubscriptionView,
 } from './subscriptions';
 export {
@@ -91,3 +96,20 @@ export {
   type WorkflowVersionList,
   type WorkflowVersionSummary,
 } from './workflows';
+export {
+  JobDeadlineRowSchema,
+  QUEUE_ITEM_STATUSES,
+  QueueItemListSchema,
+  QueueItemRowSchema,
+  QueueItemStatusSchema,
+  QueueItemsQuerySchema,
+  QueueMetricsSchema,
+  QueueSummarySchema,
+  type JobDeadlineRow,
+  type QueueItemList,
+  type QueueItemRow,
+  type QueueItemStatus,
+  type QueueItemsQuery,
+  type QueueMetrics,
+  type QueueSummary,
+} from './queues';

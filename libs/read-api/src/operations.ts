@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { HookDefinitionSchema, ScheduleDefinitionSchema, SelectorPatchSchema } from '@aether/contracts';
+import {
+  HookDefinitionSchema,
+  MailTriggerDefinitionSchema,
+  ScheduleDefinitionSchema,
+  SelectorPatchSchema,
+} from '@aether/contracts';
 
 /** A cron schedule with its next occurrence (null while paused). */
 export const ScheduleViewSchema = ScheduleDefinitionSchema.extend({ nextRunAt: z.iso.datetime().nullable() });
@@ -12,6 +17,25 @@ export const HookViewSchema = HookDefinitionSchema.omit({ secret: true }).extend
 export type HookView = z.infer<typeof HookViewSchema>;
 /** `GET /api/v1/hooks`. */
 export const HookListSchema = z.array(HookViewSchema);
+
+/**
+ * A mail trigger (ADR 52) as listed, with the last message it fired for. `imapSecret` is the
+ * secret's name; the mailbox URL itself is never read here.
+ */
+export const MailTriggerViewSchema = MailTriggerDefinitionSchema.extend({
+  lastFire: z
+    .object({
+      uid: z.number().int(),
+      uidValidity: z.string(),
+      messageId: z.string().optional(),
+      jobId: z.string(),
+      firedAt: z.iso.datetime(),
+    })
+    .nullable(),
+});
+export type MailTriggerView = z.infer<typeof MailTriggerViewSchema>;
+/** `GET /api/v1/mail-triggers`. */
+export const MailTriggerListSchema = z.array(MailTriggerViewSchema);
 
 export const HEAL_PROPOSAL_STATUSES = ['open', 'approved', 'rejected'] as const;
 

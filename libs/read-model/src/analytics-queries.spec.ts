@@ -1,4 +1,4 @@
-import { bucketStarts, histogramQuantile } from './analytics-queries';
+import { bucketStarts, histogramQuantile, rollupSpans } from './analytics-queries';
 import { depthHistory } from './metrics-queries';
 
 describe('analytics helpers', () => {
@@ -25,6 +25,27 @@ describe('analytics helpers', () => {
     expect(
       bucketStarts(new Date('2026-01-01T10:30:00Z'), new Date('2026-01-03T00:00:00Z'), 'day'),
     ).toHaveLength(2);
+  });
+
+  it('reads whole days from the daily rollup and the partial days at either end by hour', () => {
+    const d = (iso: string) => new Date(iso);
+    const spans = (from: string, to: string) => JSON.parse(JSON.stringify(rollupSpans(d(from), d(to))));
+    expect(spans('2026-01-01T10:30:00Z', '2026-01-04T05:10:00Z')).toEqual({
+      hourly: [
+        ['2026-01-01T10:00:00.000Z', '2026-01-02T00:00:00.000Z'],
+        ['2026-01-04T00:00:00.000Z', '2026-01-04T05:10:00.000Z'],
+      ],
+      daily: ['2026-01-02T00:00:00.000Z', '2026-01-04T00:00:00.000Z'],
+    });
+    // Aligned ends: days only.
+    expect(spans('2026-01-01T00:00:00Z', '2026-01-03T00:00:00Z')).toEqual({
+      hourly: [],
+      daily: ['2026-01-01T00:00:00.000Z', '2026-01-03T00:00:00.000Z'],
+    });
+    // No whole day inside: hours only.
+    expect(spans('2026-01-01T10:30:00Z', '2026-01-02T05:00:00Z')).toEqual({
+      hourly: [['2026-01-01T10:00:00.000Z', '2026-01-02T05:00:00.000Z']],
+    });
   });
 });
 

@@ -14,7 +14,11 @@ import { JobCounts1765021000000 } from './migrations/1765021000000-job-counts';
 import { JobListIndexes1765030000000 } from './migrations/1765030000000-job-list-indexes';
 import { AnalyticsRollups1765040000000 } from './migrations/1765040000000-analytics-rollups';
 import { SparseDurationHistograms1765047000000 } from './migrations/1765047000000-sparse-duration-histograms';
+import { DailyJobRollup1765050000000 } from './migrations/1765050000000-daily-job-rollup';
 import { JobCountRow } from './entities/job-count.entity';
+import { QueuesAndDeadlines1765060000000 } from './migrations/1765060000000-queues-and-deadlines';
+import { NodeDurations1765061000000 } from './migrations/1765061000000-node-durations';
+import { HourlyDurationQuantiles1765070000000 } from './migrations/1765070000000-hourly-duration-quantiles';
 
 export const READ_MODEL_ENTITIES = [
   JobRow,
@@ -37,6 +41,10 @@ export const READ_MODEL_MIGRATIONS = [
   JobListIndexes1765030000000,
   AnalyticsRollups1765040000000,
   SparseDurationHistograms1765047000000,
+  DailyJobRollup1765050000000,
+  QueuesAndDeadlines1765060000000,
+  NodeDurations1765061000000,
+  HourlyDurationQuantiles1765070000000,
 ];
 
 /** The read model's schema comes from migrations only; `synchronize` stays off. */

@@ -1,6 +1,7 @@
 export { createReadModelDataSource, READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './data-source';
 export { JobProjection, type ProjectableEvent, type ProjectedEvent } from './job-projection';
 export { ReadModelQueries, type JobView, type StepView } from './job-queries';
+export type { StepStall } from './entities/job-step.entity';
 export { JobRow, type JobAttention } from './entities/job.entity';
 // The lifecycle vocabulary is the contracts' (one definition); the API reads it from here too.
 export { JOB_STATUSES, type JobStatus } from '@aether/contracts';
@@ -28,4 +29,10 @@ export {
 } from './healing-queries';
 export { JobCountRow } from './entities/job-count.entity';
 export { InvalidCursorError, MetricsQueries, type FleetJobFigures } from './metrics-queries';
-export { WorkflowDurations } from './workflow-durations';
+export { NodeDurations, WorkflowDurations, type NodeDuration } from './workflow-durations';
+export {
+  QueueQueries,
+  type JobDeadlineView,
+  type QueueItemView,
+  type QueueSummaryView,
+} from './queue-queries';

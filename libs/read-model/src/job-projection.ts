@@ -1,7 +1,15 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Envelope, HealingEvent, JobEvent, WorkflowEvent } from '@aether/contracts';
+import type {
+  Envelope,
+  HealingEvent,
+  JobEvent,
+  QueueEvent,
+  QueueItemEvent,
+  WorkflowEvent,
+} from '@aether/contracts';
 import { FLEET_TABLES, applyFleetEvent } from './fleet-projection';
 import { HEALING_TABLES, applyHealingEvent } from './healing-projection';
+import { QUEUE_TABLES, applyQueueEvent } from './queue-projection';
 
 /** An event with its stream sequence, as the projector receives it. */
 export interface ProjectableEvent {
@@ -10,7 +18,7 @@ export interface ProjectableEvent {
   readonly event?: Envelope;
 }
 
-export type ProjectedEvent = JobEvent | WorkflowEvent | HealingEvent;
+export type ProjectedEvent = JobEvent | WorkflowEvent | HealingEvent | QueueEvent | QueueItemEvent;
 
 /** The checkpoint name of the projection the gateway reads. */
 export const READ_MODEL_PROJECTION = 'read-model';
@@ -68,7 +76,6 @@ export class JobProjection {
     return Number(last_sequence);
   }
 
-  /** Empties the projection so it can be rebuilt from sequence 1. */
   /** Each job's workflow and seconds from its request to its end (finished jobs only). */
   async durations(
     jobs: readonly { tenantId: string; jobId: string }[],
@@ -90,10 +97,11 @@ export class JobProjection {
     );
   }
 
+  /** Empties the projection so it can be rebuilt from sequence 1. */
   async reset(): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       await tx.query(
-        `TRUNCATE jobs, job_counts, queue_depth_minutes, job_hourly, job_steps, step_hourly, workflows, heal_hourly, ${FLEET_TABLES.join(', ')}, ${HEALING_TABLES.join(', ')}`,
+        `TRUNCATE jobs, job_counts, queue_depth_minutes, job_hourly, job_daily, job_steps, step_hourly, node_hourly, workflows, heal_hourly, ${[...FLEET_TABLES, ...HEALING_TABLES, ...QUEUE_TABLES].join(', ')}`,
       );
       await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [this.name]);
     });
@@ -224,6 +232,7 @@ async function upsertJobs(tx: EntityManager, changes: readonly JobChange[]): Pro
     column('priority', 'int', (c) => c.requested?.data.priority),
     column('variables', 'jsonb', (c) => c.requested && JSON.stringify(c.requested.data.variables)),
     column('requested_at', 'timestamptz', (c) => c.requested?.occurredAt),
+    column('deadline', 'timestamptz', (c) => c.requested?.data.deadline),
     column('status', 'text', (c) => c.status),
     column('robot_id', 'text', (c) => c.robotId),
     column('outputs', 'jsonb', (c) => JSON.stringify(c.outputs)),
@@ -237,12 +246,12 @@ async function upsertJobs(tx: EntityManager, changes: readonly JobChange[]): Pro
   // without a JobRequested here proposes its existing row's request columns, and is left out
   // when it has no row (the updates one by one would have found nothing to update).
   await tx.query(
-    `INSERT INTO jobs (tenant_id, job_id, workflow_id, workflow_version, priority, variables, requested_at,
+    `INSERT INTO jobs (tenant_id, job_id, workflow_id, workflow_version, priority, variables, requested_at, deadline,
                        status, robot_id, outputs, dispatched_at, started_at, finished_at, updated_at, last_sequence)
      SELECT u.tenant_id, u.job_id,
             COALESCE(u.workflow_id, j.workflow_id), COALESCE(u.workflow_version, j.workflow_version),
             COALESCE(u.priority, j.priority), COALESCE(u.variables, j.variables),
-            COALESCE(u.requested_at, j.requested_at),
+            COALESCE(u.requested_at, j.requested_at), COALESCE(u.deadline, j.deadline),
             u.status, u.robot_id, u.outputs, u.dispatched_at, u.started_at, u.finished_at, u.updated_at, u.last_sequence
        FROM ${from}
        LEFT JOIN jobs j ON j.tenant_id = u.tenant_id AND j.job_id = u.job_id
@@ -386,10 +395,45 @@ async function applyEvent(
     case 'HealProposalRejected':
       await applyHealingEvent(tx, sequence, event);
       return;
-    case 'StepStalled':
+    case 'StepStalled': {
+      const { stepKey, elapsedMs, limitMs, basis, detectedBy, outcome } = event.data;
+      await tx.query(
+        `UPDATE job_steps SET stall = $4 WHERE tenant_id = $1 AND job_id = $2 AND step_key = $3`,
+        [...key, stepKey, JSON.stringify({ at, elapsedMs, limitMs, basis, detectedBy, outcome })],
+      );
+      await touchJob(tx, key, sequence, at);
+      return;
+    }
     case 'JobAtRisk':
+      await updateJob(
+        tx,
+        key,
+        sequence,
+        at,
+        `at_risk_at = COALESCE(at_risk_at, $3), predicted_finish = $5, deadline = COALESCE(deadline, $6)`,
+        [event.data.predictedFinish, event.data.deadline],
+      );
+      return;
     case 'JobDeadlineMissed':
-      // On the job's log (the console's timeline); the failure or parking after each is projected.
+      // The consequence's JobFailed or JobDeadLettered follows in the same commit and sets the status.
+      await updateJob(
+        tx,
+        key,
+        sequence,
+        at,
+        `deadline_missed_at = COALESCE(deadline_missed_at, $3), deadline_consequence = $5, deadline = COALESCE(deadline, $6)`,
+        [event.data.consequence, event.data.deadline],
+      );
+      return;
+    case 'QueueDefined':
+    case 'QueueItemAdded':
+    case 'QueueItemStarted':
+    case 'QueueItemCompleted':
+    case 'QueueItemFailed':
+    case 'QueueItemReleased':
+    case 'QueueItemAtRisk':
+    case 'QueueItemDeadlineMissed':
+      await applyQueueEvent(tx, sequence, event);
       return;
     default: {
       const _exhaustive: never = event;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { JobStepRow } from './entities/job-step.entity';
+import { JobStepRow, type StepStall } from './entities/job-step.entity';
 import type { JobStatus } from '@aether/contracts';
 import { JobRow, type JobAttention } from './entities/job.entity';
 import { WorkflowRow } from './entities/workflow.entity';
@@ -17,6 +17,16 @@ export interface StepView {
   output: unknown;
   error: Record<string, unknown> | null;
   artifacts: { kind: string; ref: string }[] | null;
+  stall: StepStall | null;
+}
+
+/** A job's deadline and what the dispatcher recorded about it (ADR 66). */
+export interface JobDeadlineView {
+  at: string;
+  atRiskAt: string | null;
+  predictedFinish: string | null;
+  missedAt: string | null;
+  consequence: string | null;
 }
 
 export interface JobView {
@@ -37,6 +47,7 @@ export interface JobView {
   /** Set while the job waits for an operator: which step is ambiguous and why. */
   attention: JobAttention | null;
   cancelRequestedAt: string | null;
+  deadline: JobDeadlineView | null;
   steps: StepView[];
 }
 
@@ -121,6 +132,15 @@ function toJobView(job: JobRow, steps: JobStepRow[]): JobView {
     error: job.error,
     attention: job.attention,
     cancelRequestedAt: iso(job.cancelRequestedAt),
+    deadline: job.deadline
+      ? {
+          at: job.deadline.toISOString(),
+          atRiskAt: iso(job.atRiskAt),
+          predictedFinish: iso(job.predictedFinish),
+          missedAt: iso(job.deadlineMissedAt),
+          consequence: job.deadlineConsequence,
+        }
+      : null,
     steps: steps.map((step) => ({
       stepKey: step.stepKey,
       nodeId: step.nodeId,
@@ -134,6 +154,7 @@ function toJobView(job: JobRow, steps: JobStepRow[]): JobView {
       output: step.output,
       error: step.error,
       artifacts: step.artifacts,
+      stall: step.stall,
     })),
   };
 }

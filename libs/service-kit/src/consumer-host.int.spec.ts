@@ -8,12 +8,14 @@ import {
 } from '@aether/contracts';
 import {
   QUARANTINE_HEADERS,
+  ensureConsumer,
   readQuarantine,
   requeueQuarantined,
   type QuarantinedMessage,
 } from '@aether/event-store';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { eventually } from '@aether/testing';
+import { AckPolicy } from '@nats-io/jetstream';
 import pino from 'pino';
 import { ConsumerHost, type ConsumerRoute } from './consumer-host';
 import { TerminalError } from './failures';
@@ -30,6 +32,17 @@ describe('ConsumerHost', () => {
 
   beforeAll(async () => {
     nats = await startJetStream('consumer-host-test');
+  });
+  const hosts: ConsumerHost[] = [];
+  /** A host stopped here even when its test fails half-way: a running one keeps jest alive. */
+  const startHost = async (routes: readonly ConsumerRoute[]) => {
+    const host = new ConsumerHost(nats.js, nats.jsm, pino({ level: 'silent' }));
+    hosts.push(host);
+    await host.start(routes);
+    return host;
+  };
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map((host) => host.stop()));
   });
   afterAll(() => nats?.close());
 
@@ -62,8 +75,7 @@ describe('ConsumerHost', () => {
 
   it('quarantines a malformed message with its reason and keeps consuming', async () => {
     const handled: string[] = [];
-    const host = new ConsumerHost(nats.js, nats.jsm, pino({ level: 'silent' }));
-    await host.start([route('malformed', async (m) => void handled.push(m.aggregateId))]);
+    const host = await startHost([route('malformed', async (m) => void handled.push(m.aggregateId))]);
     const subject = subjects.command('default', 'malformedCmd');
 
     await nats.js.publish(subject, new TextEncoder().encode('{"type":"RequestJob","data":{}}'));
@@ -87,9 +99,8 @@ describe('ConsumerHost', () => {
   });
 
   it('quarantines a message whose handler fails terminally, and one that keeps failing', async () => {
-    const host = new ConsumerHost(nats.js, nats.jsm, pino({ level: 'silent' }));
     let attempts = 0;
-    await host.start([
+    const host = await startHost([
       route('failing', async (m) => {
         if (m.data.workflowId === 'terminal') throw new TerminalError('workflow is gone');
         attempts++;
@@ -113,10 +124,39 @@ describe('ConsumerHost', () => {
     expect(attempts).toBe(3);
   });
 
+  it('quarantines a delivery past its limit without handling it: the server sets no limit that drops it', async () => {
+    const subject = subjects.command('default', 'burntCmd');
+    await nats.js.publish(subject, new TextEncoder().encode(JSON.stringify(command('b1'))));
+    // Three deliveries no handler saw through (lost by the server, or naked by a stopping host).
+    await ensureConsumer(nats.jsm, STREAMS.commands, {
+      durable_name: 'burnt',
+      filter_subject: subjects.commandsOf('burntCmd'),
+      ack_policy: AckPolicy.Explicit,
+    });
+    const consumer = await nats.js.consumers.get(STREAMS.commands, 'burnt');
+    const burnt: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const message = await consumer.next({ expires: 5_000 });
+      burnt.push(message?.info.deliveryCount ?? 0);
+      message?.nak();
+    }
+    expect(burnt).toEqual([1, 2, 3]);
+
+    const handled: string[] = [];
+    const host = await startHost([route('burnt', async (m) => void handled.push(m.aggregateId))]);
+    const kept = await eventually(async () => {
+      const found = await quarantined('burnt');
+      return found.length === 1 ? found : undefined;
+    });
+    await host.stop();
+
+    expect(kept[0].reason).toBe('gave up after 3 deliveries');
+    expect(handled).toEqual([]);
+  });
+
   it('acks the types a route does not handle without validating them', async () => {
     const handled: string[] = [];
-    const host = new ConsumerHost(nats.js, nats.jsm, pino({ level: 'silent' }));
-    await host.start([
+    const host = await startHost([
       { ...route('picky', async (m) => void handled.push(m.aggregateId)), handles: new Set(['RequestJob']) },
     ]);
     const subject = subjects.command('default', 'pickyCmd');
@@ -145,8 +185,7 @@ describe('ConsumerHost', () => {
   it('takes a quarantined command sent again (`aether quarantine --requeue`) once fixed', async () => {
     let fixed = false;
     const handled: string[] = [];
-    const host = new ConsumerHost(nats.js, nats.jsm, pino({ level: 'silent' }));
-    await host.start([
+    const host = await startHost([
       route('mending', async (m) => {
         if (!fixed) throw new TerminalError('not supported yet');
         handled.push(m.aggregateId);

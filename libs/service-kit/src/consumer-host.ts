@@ -32,7 +32,10 @@ export interface ConsumerRoute<TMessage extends Envelope = Envelope> {
   handle(message: TMessage, meta: MessageMeta): Promise<void>;
   /** Ack deadline before redelivery. Default 30 000 ms. */
   readonly ackWaitMs?: number;
-  /** Deliveries before a failing message is quarantined. Default 10. */
+  /**
+   * Deliveries before a failing message is quarantined. Default 10. Counted here, not by the
+   * server (ADR 71): a delivery past it is quarantined without being handled.
+   */
   readonly maxDeliver?: number;
   /** Messages handled at once. Default 1 (in order). */
   readonly concurrency?: number;
@@ -75,7 +78,7 @@ export class ConsumerHost {
         filter_subject: route.filterSubject,
         ack_policy: AckPolicy.Explicit,
         ack_wait: nanos(route.ackWaitMs ?? 30_000),
-        max_deliver: route.maxDeliver ?? 10,
+        max_deliver: -1,
         deliver_policy: route.deliverPolicy ?? DeliverPolicy.All,
         max_ack_pending: Math.max(1000, (route.concurrency ?? 1) * 4),
       });
@@ -135,6 +138,11 @@ export class ConsumerHost {
       await this.reject(route, message, parsed.reason);
       return;
     }
+    const maxDeliver = route.maxDeliver ?? 10;
+    if (message.info.deliveryCount > maxDeliver) {
+      await this.reject(route, message, `gave up after ${message.info.deliveryCount - 1} deliveries`);
+      return;
+    }
     const meta: MessageMeta = {
       subject: message.subject,
       sequence: message.seq,
@@ -161,7 +169,7 @@ export class ConsumerHost {
       message.ack();
       metrics.count('handled');
     } catch (error) {
-      const exhausted = message.info.deliveryCount >= (route.maxDeliver ?? 10);
+      const exhausted = message.info.deliveryCount >= maxDeliver;
       if (error instanceof TerminalError || exhausted) {
         const why =
           exhausted && !(error instanceof TerminalError)

@@ -16,6 +16,7 @@ import {
   DEFAULT_STREAM_SETTINGS,
   EventStore,
   connectNats,
+  serveEventReads,
   ensureStreams,
   streamConfigs,
   type StreamReconciliation,
@@ -90,6 +91,10 @@ export class JetStreamModule {
           });
           void logStatus(nc, options.logger);
           if (options.provision === false) return nc;
+          // Robots read their tenant's histories through the services (ADR 77): each one answers.
+          serveEventReads(nc, await jetstreamManager(nc), (error, subject) =>
+            options.logger.error({ err: error, subject }, 'an event read failed'),
+          );
           const jsm = await jetstreamManager(nc);
           const settings = { ...DEFAULT_STREAM_SETTINGS, ...options.streams };
           logReconciliation(options.logger, [
@@ -111,10 +116,11 @@ export class JetStreamModule {
       },
       {
         provide: EVENT_STORE,
-        // A connection that may not provision may not create a consumer to read a long history.
-        useFactory: (js: JetStreamClient, jsm: JetStreamManager) =>
-          new EventStore(js, jsm, STREAMS.events, { directReadsOnly: options.provision === false }),
-        inject: [JETSTREAM, JETSTREAM_MANAGER],
+        // A connection that may not provision (a robot's) may neither direct-get by sequence nor
+        // create consumers on EVENTS: it reads through the services (ADR 77).
+        useFactory: (nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager) =>
+          new EventStore(js, jsm, STREAMS.events, options.provision === false ? { readThrough: nc } : {}),
+        inject: [NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER],
       },
       NatsLifecycle,
     ];

@@ -4,10 +4,14 @@ export { createTestDatabase, type TestDatabase } from './database';
 export { startImapServer, type TestImapServer } from './imap-server';
 export { createTestMysqlDatabase, type TestMysqlDatabase } from './mysql-database';
 export { eventually } from './eventually';
+export { alongside } from './alongside';
 export {
   startNatsCluster,
   clusterNodeConfig,
   waitForMetaLeader,
+  placeOffClient,
+  type PlacedConsumer,
+  type PlacedOffClient,
   type TestNatsCluster,
   type TestNatsNode,
   type NatsClusterOptions,

@@ -143,6 +143,61 @@ export async function waitForMetaLeader(nodes: readonly TestNatsNode[], timeoutM
   );
 }
 
+/** What `placeOffClient` reads of a consumer's info. */
+export interface PlacedConsumer {
+  readonly name: string;
+  readonly cluster?: { readonly leader?: string };
+}
+
+/** A consumer that `placeOffClient` got placed off its client's node. */
+export interface PlacedOffClient<T> {
+  readonly candidate: T;
+  /** The node leading the candidate's consumer. */
+  readonly host: TestNatsNode;
+  /** The other nodes' client URLs, comma-separated: a connection that survives killing `host`. */
+  readonly others: string;
+}
+
+/**
+ * A failover test needs a consumer whose node dies while its client's connection survives, but a
+ * consumer goes where the server puts it, often on the client's own node (three tries in a row
+ * landed at home in CI). Starts `start(client)` against each node in turn, `rounds` times over,
+ * until the consumer it made (the first one `consumers()` lists that was not there before) is led
+ * by another node; every other candidate is stopped with `stop`.
+ */
+export async function placeOffClient<T>(
+  cluster: TestNatsCluster,
+  consumers: () => AsyncIterable<PlacedConsumer>,
+  start: (client: TestNatsNode) => Promise<T>,
+  stop: (candidate: T) => unknown,
+  rounds = 5,
+): Promise<PlacedOffClient<T>> {
+  const seen = new Set<string>();
+  for await (const info of consumers()) seen.add(info.name);
+  for (let round = 0; round < rounds; round++)
+    for (const client of cluster.nodes) {
+      const candidate = await start(client);
+      const leader = await eventually(
+        async () => {
+          for await (const info of consumers())
+            if (!seen.has(info.name) && info.cluster?.leader) {
+              seen.add(info.name);
+              return info.cluster.leader;
+            }
+          return undefined;
+        },
+        { what: `the consumer started from ${client.name}` },
+      );
+      const host = cluster.nodes.find((node) => node.name === leader);
+      if (host && host !== client) {
+        const others = cluster.nodes.filter((node) => node !== host);
+        return { candidate, host, others: others.map((node) => node.url).join(',') };
+      }
+      await stop(candidate);
+    }
+  throw new Error(`every consumer landed on its client's node, ${rounds} times over`);
+}
+
 type ClusterNode = TestNatsNode & { stopGracefully(): Promise<void> };
 
 function clusterNode(

@@ -8,7 +8,7 @@ export {
   type SecretMetadata,
   type SecretVault,
 } from './secret-vault';
-export { KvSecretVault, type RewrapReport } from './kv-secret-vault';
+export { KvSecretVault, type RewrapReport, type DataKeyRotationReport } from './kv-secret-vault';
 export {
   MasterKeyring,
   MasterKeyConfigError,

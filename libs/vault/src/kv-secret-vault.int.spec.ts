@@ -2,7 +2,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { KV_BUCKETS } from '@aether/contracts';
 import { connectNats } from '@aether/event-store';
-import { startNatsServer, type TestNatsServer } from '@aether/testing';
+import { alongside, startNatsServer, type TestNatsServer } from '@aether/testing';
 import { KvSecretVault } from './kv-secret-vault';
 import { generateMasterKey, MasterKeyring } from './master-keys';
 import { SecretUnreadableError } from './secret-vault';
@@ -108,6 +108,58 @@ describe('the KV secret vault (real nats-server)', () => {
     for (const tenant of tenants) expect(await onlyNew.read(tenant, 'pw')).toBe(`value-of-${tenant}`);
     // …and no longer with the old one alone: the data keys really were rewrapped.
     await expect(before.read('rot-0', 'pw')).rejects.toMatchObject({ reason: 'unknown-master-key' });
+  });
+
+  it("rotates a tenant's data key: every secret resealed, readable throughout, the old key gone", async () => {
+    const vault = await KvSecretVault.open(nc, MasterKeyring.fromBase64(second));
+    const names = Array.from({ length: 20 }, (_, i) => `pw${i}`);
+    for (const name of names) await vault.write('dek-rot', name, `v-${name}`, 'user:ada');
+    await vault.write('dek-other', 'pw', 'other-tenant', 'user:bob');
+    const dekBefore = (await kv.get('dek.dek-rot'))!.json<{ dataKeyId: string }>().dataKeyId;
+    const oldRecord = (await kv.get('secret.dek-rot.pw0'))!.string();
+    const otherBefore = (await kv.get('secret.dek-other.pw'))!.string();
+
+    let reads = 0;
+    // The reader runs beside the rotation and its writer, and is stopped even if the rotation hangs.
+    const report = await alongside(
+      async () => {
+        for (const name of names) {
+          expect(await vault.read('dek-rot', name)).toBe(`v-${name}`);
+          reads++;
+        }
+      },
+      async () => {
+        const writer = (async () => {
+          for (let i = 0; i < 10; i++) await vault.write('dek-rot', 'during', `during-${i}`, 'user:ada');
+        })();
+        const rotated = await vault.rotateDataKey('dek-rot');
+        await writer;
+        return rotated;
+      },
+      { timeoutMs: 30_000 },
+    );
+
+    expect(reads).toBeGreaterThan(0);
+    expect(report.dataKeyId).not.toBe(dekBefore);
+    expect(report.resealed).toBeGreaterThanOrEqual(names.length);
+    expect(JSON.stringify(report)).not.toMatch(/v-pw/);
+    const dek = (await kv.get('dek.dek-rot'))!.json<{ dataKeyId: string; retired?: unknown }>();
+    expect(dek).toMatchObject({ dataKeyId: report.dataKeyId });
+    expect(dek.retired).toBeUndefined(); // nothing refers to the old key any more
+    for (const name of [...names, 'during'])
+      expect((await kv.get(`secret.dek-rot.${name}`))!.json<{ dataKeyId: string }>().dataKeyId).toBe(
+        report.dataKeyId,
+      );
+    for (const name of names) expect(await vault.read('dek-rot', name)).toBe(`v-${name}`);
+    expect(await vault.read('dek-rot', 'during')).toBe('during-9');
+    expect(await rawBucket()).not.toMatch(/v-pw|during-/);
+    // A copy sealed with the old key (a backup, say) no longer opens: the old key is gone.
+    await kv.put('secret.dek-rot.pw0', oldRecord);
+    await expect(vault.read('dek-rot', 'pw0')).rejects.toMatchObject({ reason: 'key-destroyed' });
+    // Another tenant is untouched, and a master-key rewrap still reads the rotated tenant.
+    expect((await kv.get('secret.dek-other.pw'))!.string()).toBe(otherBefore);
+    await vault.rotateDataKey('dek-rot');
+    expect(await vault.read('dek-rot', 'pw1')).toBe('v-pw1');
   });
 
   it("makes a destroyed tenant key's secrets unreadable, and no other tenant's", async () => {

@@ -59,4 +59,10 @@ export interface SecretVault {
    * its replicas and any backup) can never be read again. Other tenants are untouched.
    */
   destroyTenantKey(tenantId: string): Promise<void>;
+  /**
+   * Replaces the tenant's data key and reseals every secret under the new one; secrets stay
+   * readable throughout, and the old key is dropped once nothing refers to it. Answers the new
+   * key's id (never a key) and how many secrets were resealed.
+   */
+  rotateDataKey(tenantId: string): Promise<{ readonly dataKeyId: string; readonly resealed: number }>;
 }

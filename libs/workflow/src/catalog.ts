@@ -62,6 +62,7 @@ export type NodeCategory =
   | 'spreadsheet'
   | 'database'
   | 'pdf'
+  | 'ocr'
   | 'mail'
   | 'queue'
   | 'control';
@@ -891,7 +892,8 @@ const definitions = [
     idempotent: true,
     defaultTimeoutMs: 120 * S,
     pathParams: ['file'],
-    outputs: '{ text: string, pages: { number: number, text: string }[], pageCount: number }',
+    outputs:
+      '{ text: string, pages: { number: number, text: string, ocrConfidence?: number }[], pageCount: number }',
     outputFields: ['text', 'pages', 'pageCount'],
     build: (v) =>
       z.strictObject({
@@ -900,6 +902,11 @@ const definitions = [
         pages: v(pageSpec()).optional(),
         /** More text fails the step. Default `200000`. */
         maxChars: v(z.number().int().min(1).max(5_000_000)).optional(),
+        /**
+         * Default `never`. `blank`: pages without a text layer (scans) are rendered and read by
+         * OCR (Tesseract, English); `always`: every page is. Such pages carry `ocrConfidence`.
+         */
+        ocr: v(z.enum(['never', 'blank', 'always'])).optional(),
       }),
   }),
   defineNode({
@@ -938,6 +945,34 @@ const definitions = [
         fields: v(z.record(z.string().min(1), v(z.union([z.string(), z.number(), z.boolean(), z.null()])))),
         /** Default `false`: `true` turns the fields into page content (no longer editable). */
         flatten: v(z.boolean()).optional(),
+      }),
+  }),
+  // ------------------------------------------------------------------ ocr
+  defineNode({
+    type: 'ocr.text',
+    description:
+      'Read the text of an image (a scan or a photo of a document: PNG, JPEG, TIFF, BMP, WebP, GIF) by OCR with Tesseract (English) in a worker thread, line by line with confidences (0–100).',
+    idempotent: true,
+    defaultTimeoutMs: 120 * S,
+    pathParams: ['file'],
+    outputs:
+      '{ text: string, confidence: number, lines: { text: string, confidence: number, box: { x0: number, y0: number, x1: number, y1: number } }[] }',
+    outputFields: ['text', 'confidence', 'lines'],
+    build: (v) =>
+      z.strictObject({
+        /** A path under the allowed folder, or an artifact reference (`obj://…`). */
+        file: v(relPath()),
+        /** Read only this part of the image, in pixels. Default: the whole image. */
+        rectangle: v(
+          z.strictObject({
+            left: z.number().int().min(0),
+            top: z.number().int().min(0),
+            width: z.number().int().min(1),
+            height: z.number().int().min(1),
+          }),
+        ).optional(),
+        /** More text fails the step. Default `200000`. */
+        maxChars: v(z.number().int().min(1).max(5_000_000)).optional(),
       }),
   }),
   // ------------------------------------------------------------------ mail
@@ -1282,6 +1317,7 @@ const CATEGORY_BY_PREFIX: Record<string, NodeCategory> = {
   xlsx: 'spreadsheet',
   db: 'database',
   pdf: 'pdf',
+  ocr: 'ocr',
   mail: 'mail',
   queue: 'queue',
 };

@@ -26,19 +26,21 @@ import { SEEDED_DAYS, seedReadModel } from './seed';
  *   on the Jobs page in Chromium (goal p99 < 250 ms), over ≥ 500 updates.
  *
  * Environment: BENCH_JOBS (live jobs, default 200), BENCH_RATE (jobs/s, default 10), BENCH_SEED
- * (read-model jobs, default 100000), BENCH_REQUESTS (per API query, default 40), KEEP_LOGS.
+ * (read-model jobs, default 100000), BENCH_REQUESTS (per API query, default 40), BENCH_API_ONLY=1
+ * (only the two API figures: no console build, robots, browser or live jobs), KEEP_LOGS.
  */
 async function main() {
   const liveJobs = Number(process.env['BENCH_JOBS'] ?? 200);
   const rate = Number(process.env['BENCH_RATE'] ?? 10);
   const seeded = Number(process.env['BENCH_SEED'] ?? 100_000);
   const requests = Number(process.env['BENCH_REQUESTS'] ?? 40);
+  const apiOnly = process.env['BENCH_API_ONLY'] === '1';
   say(`load before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  if (ensureConsoleBuild(say)) say('console built');
-  const bundleBytes = initialBundleGzBytes();
+  if (!apiOnly && ensureConsoleBuild(say)) say('console built');
+  const bundleBytes = apiOnly ? 0 : initialBundleGzBytes();
   const platform = await startTestPlatform({
     name: 'bench-console',
-    robots: 4,
+    robots: apiOnly ? 0 : 4,
     demoSite: false,
     env: { LOG_LEVEL: 'warn' },
   });
@@ -46,14 +48,16 @@ async function main() {
   let browser: Browser | undefined;
   try {
     await db.connect();
-    await publishLiveWorkflow(platform);
-    await eventually(
-      async () => {
-        const { body } = await platform.api<unknown[]>('GET', '/api/v1/robots?status=online');
-        return body.length === 4 ? true : undefined;
-      },
-      { timeoutMs: 60_000, what: '4 robots online' },
-    );
+    if (!apiOnly) {
+      await publishLiveWorkflow(platform);
+      await eventually(
+        async () => {
+          const { body } = await platform.api<unknown[]>('GET', '/api/v1/robots?status=online');
+          return body.length === 4 ? true : undefined;
+        },
+        { timeoutMs: 60_000, what: '4 robots online' },
+      );
+    }
     const seedStart = performance.now();
     await seedReadModel(db, seeded);
     say(`seeded ${seeded} jobs in ${round((performance.now() - seedStart) / 1000)} s`);
@@ -64,6 +68,16 @@ async function main() {
     say(
       `API: analytics p50 ${round(percentile(analyticsMs, 0.5))} ms p99 ${round(percentile(analyticsMs, 0.99))} ms`,
     );
+    const api = {
+      api_jobs_p99_ms: round(percentile(jobsMs, 0.99)),
+      api_analytics_p99_ms: round(percentile(analyticsMs, 0.99)),
+      read_model_jobs: seeded,
+    };
+    const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+    if (apiOnly) {
+      process.stdout.write(`${JSON.stringify({ bench: 'console', ...api, api_only: true, load: load() })}\n`);
+      return;
+    }
 
     browser = await chromium.launch({
       executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
@@ -84,13 +98,11 @@ async function main() {
         live_p99_ms: round(percentile(live.latenciesMs, 0.99)),
         live_updates: live.latenciesMs.length,
         live_unseen: live.unseen,
-        api_jobs_p99_ms: round(percentile(jobsMs, 0.99)),
-        api_analytics_p99_ms: round(percentile(analyticsMs, 0.99)),
-        read_model_jobs: seeded,
+        ...api,
         first_load_ms: round(percentile(loadsMs, 0.5), 0),
         initial_bundle_gz_kb: round(bundleBytes / 1000),
         robots: 4,
-        load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
+        load: load(),
       })}\n`,
     );
   } finally {

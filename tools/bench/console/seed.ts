@@ -36,6 +36,6 @@ export async function seedReadModel(db: Client, jobs: number): Promise<void> {
       WHERE j.job_id LIKE 'seed-%' AND j.status <> 'cancelled'`,
   );
   // As autovacuum would leave them: the seed updated each hourly row about fourteen times at once.
-  for (const table of ['jobs', 'job_steps', 'job_hourly', 'step_hourly'])
+  for (const table of ['jobs', 'job_steps', 'job_hourly', 'job_daily', 'step_hourly'])
     await db.query(`VACUUM ANALYZE ${table}`);
 }

@@ -101,6 +101,11 @@ function judge(page: HtmlPage, selector: string | null, truth: DomElement | null
   return hits[0] === truth ? 'correct' : 'wrong';
 }
 
+function uniquely(page: HtmlPage, selector: string, element: DomElement): boolean {
+  const hits = selectAll<unknown, DomElement>(selector, page.document);
+  return hits.length === 1 && hits[0] === element;
+}
+
 const selectorOf = (r: HealResult): string | null => (r.status === 'refused' ? null : r.selector);
 
 /** Fingerprints in v3, heals in v4; prints one line per element and a summary. */
@@ -112,6 +117,7 @@ export function runEvolution(dir: string, print: (line: string) => void): void {
     return;
   }
   const tally = { n: 0, correct: 0, wrong: 0, not_found: 0, base_correct: 0, base_wrong: 0 };
+  const proposals = { healed: 0, structural: 0, both: 0, legacyStructural: 0, legacyBoth: 0 };
   print(
     '\n== real evolution: AdminLTE v3.2.0 → v4.0.2 (fingerprint in v3, heal in v4; not in the JSON line)',
   );
@@ -132,6 +138,16 @@ export function runEvolution(dir: string, print: (line: string) => void): void {
       const base = judge(after, baselineHeal(after, fp), truth);
       tally.n++;
       tally[outcome]++;
+      if (result.status === 'healed' && outcome === 'correct') {
+        // The proposal must pick out the element on both sides of a redesign, not just after it.
+        const legacy = after.collect({ selector: result.selector });
+        const legacySelector = legacy.snapshots[legacy.matched?.[0] ?? -1]?.selector ?? result.selector;
+        proposals.healed++;
+        if (result.structural) proposals.structural++;
+        if (uniquely(before, result.selector, el)) proposals.both++;
+        if (/:nth-of-type/.test(legacySelector)) proposals.legacyStructural++;
+        if (uniquely(before, legacySelector, el)) proposals.legacyBoth++;
+      }
       if (base === 'correct') tally.base_correct++;
       if (base === 'wrong') tally.base_wrong++;
       const detail =
@@ -143,8 +159,11 @@ export function runEvolution(dir: string, print: (line: string) => void): void {
       );
     }
   }
-  const p = (x: number): string => `${((100 * x) / tally.n).toFixed(1)}%`;
+  const p = (x: number, of = tally.n): string => `${((100 * x) / Math.max(1, of)).toFixed(1)}%`;
   print(
     `  evolution: ${tally.n} elements, correct ${p(tally.correct)}, wrong ${p(tally.wrong)}, not_found ${p(tally.not_found)} | baseline correct ${p(tally.base_correct)}, wrong ${p(tally.base_wrong)}`,
+  );
+  print(
+    `  proposals of ${proposals.healed} heals: structural ${p(proposals.structural, proposals.healed)}, pick out the element in v3 too ${p(proposals.both, proposals.healed)} | generated selectors: structural ${p(proposals.legacyStructural, proposals.healed)}, in v3 too ${p(proposals.legacyBoth, proposals.healed)}`,
   );
 }

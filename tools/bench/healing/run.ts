@@ -9,6 +9,7 @@ import { HtmlPage, healInHtml, type HealResult } from '@aether/healing';
 import { cpus } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { baselineHeal } from './baseline';
+import { nextChange } from './next-change';
 import { splitOf, casesOf, type BenchCase, type Recorder, type Split } from './cases';
 import { corpusDir, listPages, loadPage } from './corpus';
 import { runEvolution } from './evolution';
@@ -29,6 +30,17 @@ interface CaseResult {
   readonly parseMs: number;
   readonly status: HealResult['status'];
   readonly tier?: number;
+  /** Healed cases: the proposal is a positional path (no sturdier unique selector was found). */
+  readonly structural?: boolean;
+  /** Healed cases: the proposal still picks out the target alone after the next change. */
+  readonly survives?: boolean;
+  /** Healed cases: the same for the element's generated selector (what heals proposed before). */
+  readonly legacySurvives?: boolean;
+  /** The rule that decided a heal (`similarity`, `unmistakable`, `context`, `anchors`). */
+  readonly rule?: string;
+  /** The outcome with tier 2 off (`anchors: false`): what tier 2 adds. */
+  readonly tier2Off: Outcome;
+  readonly timedOut: boolean;
 }
 
 interface Settings {
@@ -40,6 +52,8 @@ interface Settings {
   readonly split: Split | 'all';
   readonly verbose: boolean;
   readonly workers: number;
+  /** Heal budget in ms; only for exploring under load (the published run keeps the default). */
+  readonly budgetMs: number | undefined;
 }
 
 function settingsFrom(argv: readonly string[]): Settings {
@@ -56,6 +70,7 @@ function settingsFrom(argv: readonly string[]): Settings {
     split: (flag('--split') as Split | 'all' | undefined) ?? 'all',
     verbose: argv.includes('--verbose'),
     workers: Math.max(1, Number(flag('--workers') ?? Math.min(2, cpus().length))),
+    budgetMs: flag('--budget') === undefined ? undefined : Number(flag('--budget')),
   };
 }
 
@@ -104,15 +119,32 @@ function selectorOf(result: HealResult): string | null {
   }
 }
 
-function runCase(c: BenchCase, verbose: boolean): CaseResult {
+function runCase(c: BenchCase, verbose: boolean, budgetMs: number | undefined): CaseResult {
+  const options = budgetMs === undefined ? {} : { budgetMs };
   const t0 = performance.now();
   const page = HtmlPage.parse(c.html);
   const t1 = performance.now();
-  const result = healInHtml(page, c.fingerprint);
+  const result = healInHtml(page, c.fingerprint, options);
   const t2 = performance.now();
   const marked = HtmlPage.parse(c.markedHtml);
   const deleted = DELETES.has(c.mutation);
   const outcome = judge(marked, selectorOf(result), deleted);
+  let proposal: Pick<CaseResult, 'structural' | 'survives' | 'legacySurvives'> = {};
+  if (result.status === 'healed' && outcome === 'correct') {
+    const legacy = page.collect({ selector: result.selector });
+    const legacySelector = legacy.snapshots[legacy.matched?.[0] ?? -1]?.selector ?? result.selector;
+    const next = HtmlPage.parse(nextChange(c.markedHtml, `${c.page}#${c.fingerprint.selector}`));
+    proposal = {
+      structural: result.structural,
+      survives: judge(next, result.selector, false) === 'correct',
+      legacySurvives: judge(next, legacySelector, false) === 'correct',
+    };
+  }
+  // Tier 2 runs last, so only its own heals can change when it is off.
+  const tier2Off =
+    result.status === 'healed' && result.tier === 2
+      ? judge(marked, selectorOf(healInHtml(page, c.fingerprint, { ...options, anchors: false })), deleted)
+      : outcome;
   if (verbose && outcome !== 'correct') {
     process.stderr.write(
       `${outcome.padEnd(9)} ${c.mutation.padEnd(14)} ${c.page} ${c.fingerprint.selector}\n  fp: ${JSON.stringify(c.fingerprint)}\n  => ${JSON.stringify(result)}\n`,
@@ -128,7 +160,10 @@ function runCase(c: BenchCase, verbose: boolean): CaseResult {
     healMs: t2 - t1,
     parseMs: t1 - t0,
     status: result.status,
-    ...(result.status === 'healed' ? { tier: result.tier } : {}),
+    ...proposal,
+    tier2Off,
+    timedOut: result.status === 'refused' && result.reason === 'timeout',
+    ...(result.status === 'healed' ? { tier: result.tier, rule: result.explanation.rule } : {}),
   };
 }
 
@@ -140,7 +175,7 @@ function runShard(settings: Settings, shard: number, shards: number): CaseResult
     if (index % shards !== shard) return;
     if (settings.split !== 'all' && splitOf(name, settings) !== settings.split) return;
     for (const c of casesOf(name, loadPage(dir, name).html, index, settings))
-      out.push(runCase(c, settings.verbose));
+      out.push(runCase(c, settings.verbose, settings.budgetMs));
   });
   return out;
 }
@@ -213,9 +248,19 @@ function summarise(label: string, cases: readonly CaseResult[], print: (line: st
       ),
     );
   print(line('ALL', cases));
+  const q = proposalQuality(cases);
+  print(
+    `   proposals of ${q['healed']} correct heals: non-structural ${q['non_structural_pct']}%, pick out the target after the next change ${q['survive_next_pct']}% (generated selector ${q['legacy_survive_next_pct']}%)`,
+  );
+  const byRule = ['similarity', 'unmistakable', 'context', 'anchors']
+    .map((r) => `${r} ${count((c) => c.rule === r)}`)
+    .join(', ');
+  print(
+    `   decided by: ${byRule}; with tier 2 off: correct ${pct(cases.filter((c) => c.tier2Off === 'correct').length, cases.length)}%, wrong ${pct(cases.filter((c) => c.tier2Off === 'wrong').length, cases.length)}%`,
+  );
   print(
     `   verdicts: intact ${count((c) => c.status === 'intact')}, tier 1 ${count((c) => c.tier === 1)}, tier 2 ${count((c) => c.tier === 2)}, ` +
-      `refused ${count((c) => c.status === 'refused')}; with HTML parsing p95 ${quantile(
+      `refused ${count((c) => c.status === 'refused')} (over the time budget ${count((c) => c.timedOut)}); with HTML parsing p95 ${quantile(
         cases.map((c) => c.healMs + c.parseMs),
         0.95,
       )}ms; slowest heal ${quantile(
@@ -223,6 +268,21 @@ function summarise(label: string, cases: readonly CaseResult[], print: (line: st
         1,
       )}ms`,
   );
+}
+
+/**
+ * Quality of the selectors correct heals propose: how many are not positional paths, and
+ * how many still pick out the target alone after the next change (wrappers, a sibling
+ * inserted before it, a restyle), against the generated selector heals proposed before.
+ */
+function proposalQuality(list: readonly CaseResult[]): Record<string, number> {
+  const healed = list.filter((c) => c.survives !== undefined);
+  return {
+    healed: healed.length,
+    non_structural_pct: pct(healed.filter((c) => !c.structural).length, healed.length),
+    survive_next_pct: pct(healed.filter((c) => c.survives).length, healed.length),
+    legacy_survive_next_pct: pct(healed.filter((c) => c.legacySurvives).length, healed.length),
+  };
 }
 
 async function main(): Promise<void> {
@@ -277,14 +337,26 @@ async function main(): Promise<void> {
       ),
       baseline_correct_pct: pct(count('correct', 'baseline'), n),
       baseline_wrong_pct: pct(count('wrong', 'baseline'), n),
+      tier2_off: {
+        correct_pct: pct(final.filter((c) => c.tier2Off === 'correct').length, n),
+        wrong_pct: pct(final.filter((c) => c.tier2Off === 'wrong').length, n),
+      },
+      decided_by: Object.fromEntries(
+        ['similarity', 'unmistakable', 'context', 'anchors'].map((r) => [
+          r,
+          final.filter((c) => c.rule === r).length,
+        ]),
+      ),
       scenarios: Object.fromEntries(
         MUTATIONS.map((m) => {
           const list = final.filter((c) => c.mutation === m);
           return [m, rates(list)];
         }).filter(([, v]) => (v as Rates).cases > 0),
       ),
+      proposals: proposalQuality(final),
       holdout: {
         ...rates(holdout),
+        tier2_off_correct_pct: pct(holdout.filter((c) => c.tier2Off === 'correct').length, holdout.length),
         deleted_refused_pct: rates(holdout.filter((c) => DELETES.has(c.mutation))).correct_pct,
         p95_ms: quantile(
           holdout.map((c) => c.healMs + c.parseMs),

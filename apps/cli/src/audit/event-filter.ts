@@ -1,4 +1,5 @@
 import { subjects } from '@aether/contracts';
+import type { SubscriptionStart } from '@aether/event-store';
 
 /** What `aether tail` selects: every option narrows; none selects every event. */
 export interface EventFilterOptions {
@@ -49,10 +50,10 @@ export function eventFilter(options: EventFilterOptions): EventFilter {
 }
 
 /** `--from`: a stream sequence (digits) or a time (ISO 8601). */
-export function startOf(from: string | undefined): { sequence: number } | { time: Date } | undefined {
+export function startOf(from: string | undefined): SubscriptionStart | undefined {
   if (from === undefined || from === '') return undefined;
-  if (/^\d+$/.test(from)) return { sequence: Number(from) };
-  return { time: new Date(time(from, '--from')) };
+  if (/^\d+$/.test(from)) return Number(from);
+  return new Date(time(from, '--from'));
 }
 
 function time(value: string, option: string): number {

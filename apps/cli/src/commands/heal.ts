@@ -34,11 +34,14 @@ function summary(result: HealResult): Record<string, unknown> {
       return {
         status: 'healed',
         selector: result.selector,
+        fragility: result.fragility,
+        structural: result.structural,
         previousSelector: result.previousSelector,
         tier: result.tier,
         confidence: result.confidence,
         margin: result.margin,
         runnerUp: result.runnerUp ?? null,
+        explanation: result.explanation,
         elapsedMs: result.elapsedMs,
       };
     case 'refused':
@@ -48,6 +51,7 @@ function summary(result: HealResult): Record<string, unknown> {
         reason: result.reason,
         best: result.best ?? null,
         runnerUp: result.runnerUp ?? null,
+        explanation: result.explanation ?? null,
         elapsedMs: result.elapsedMs,
       };
     default: {
@@ -76,7 +80,10 @@ export function registerHeal(program: Command): void {
       '--capture <selector>',
       'print the fingerprint of the single element <selector> matches instead of healing',
     )
-    .option('--json', 'also print one JSON line: status, confidence, margin, tier, elapsedMs')
+    .option(
+      '--json',
+      'also print one JSON line: status, confidence, margin, tier, runnerUp, explanation, elapsedMs',
+    )
     .option('--budget <ms>', 'time budget for the heal, in milliseconds', '400')
     .action((flags: HealFlags) => {
       const html = read(flags.html, 'HTML file');

@@ -3,10 +3,12 @@ import { registerAudit } from './audit';
 import { registerHeal } from './heal';
 import { registerJobs } from './jobs';
 import { registerLogin } from './login';
+import { registerMailTriggers } from './mail-triggers';
 import { registerQuarantine } from './quarantine';
 import { registerQueues } from './queues';
 import { registerReplay } from './replay';
 import { registerRobots } from './robots';
+import { registerSecrets } from './secrets';
 import { registerSubscriptions } from './subscriptions';
 import { registerTail } from './tail';
 import { registerValidate } from './validate';
@@ -26,4 +28,6 @@ export const commands: RegisterCommand[] = [
   registerQueues,
   registerRobots,
   registerSubscriptions,
+  registerSecrets,
+  registerMailTriggers,
 ];

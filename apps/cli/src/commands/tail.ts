@@ -1,8 +1,15 @@
 import { createPrivateKey } from 'node:crypto';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Command } from 'commander';
-import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { STREAMS } from '@aether/contracts';
+import {
+  EventStore,
+  deliverFrom,
+  type EventSubscription,
+  type ResumeNotice,
+  type SubscriptionStart,
+} from '@aether/event-store';
 import { AuditChainWriter } from '../audit/audit-chain';
 import { eventFilter, startOf, type EventFilterOptions } from '../audit/event-filter';
 import { withJetStream } from './connection';
@@ -42,16 +49,20 @@ export function registerTail(program: Command): void {
     .option('--follow', 'with --export: keep exporting new events until interrupted, then seal')
     .action(async (options: TailOptions) => {
       if (options.export) return exportEvents(options, options.export);
-      await withJetStream(options.nats, STREAMS.events, async (js) => {
+      await withJetStream(options.nats, STREAMS.events, async (js, jsm) => {
         const filter = eventFilter(options);
         const subject = options.filter ?? filter.subject;
-        const start = startOf(options.from);
-        const stream = await openEvents(js, subject, start ?? { sequence: await nextSequence(js, subject) });
-        process.once('SIGINT', () => stream.stop());
-        for await (const message of stream)
-          for (const event of eventsIn(message.string()))
-            if (filter.matches(message.subject, JSON.parse(event)))
-              process.stdout.write(`${message.seq} ${message.subject} ${event}\n`);
+        const events = await new EventStore(js, jsm).subscribe(
+          subject,
+          startOf(options.from) ?? (await nextSequence(jsm, subject)),
+          { onResume: tellResume },
+        );
+        await untilInterrupted(events, async () => {
+          for await (const message of events)
+            for (const event of eventsIn(message.string()))
+              if (filter.matches(message.subject, JSON.parse(event)))
+                process.stdout.write(`${message.seq} ${message.subject} ${event}\n`);
+        });
       });
     });
 }
@@ -80,24 +91,22 @@ async function exportEvents(options: TailOptions, file: string): Promise<void> {
         (line) => writeSync(fd, `${line}\n`),
       );
       let count = 0;
-      const consumer = await openConsumer(js, subject, startOf(options.from) ?? { sequence: 1 });
-      let pending = (await consumer.info()).num_pending;
-      if (options.follow || pending > 0) {
-        const messages = await consumer.consume({ max_messages: 512 });
-        process.once('SIGINT', () => messages.stop());
-        for await (const message of messages) {
-          if (!options.follow && message.seq > end) break;
-          for (const event of eventsIn(message.string())) {
-            const parsed: unknown = JSON.parse(event);
-            if (filter.matches(message.subject, parsed)) {
-              writer.record(message.seq, message.subject, parsed);
-              count++;
+      const start = startOf(options.from) ?? 1;
+      if (options.follow || (await pendingFrom(js, subject, start)) > 0) {
+        const events = await new EventStore(js, jsm).subscribe(subject, start, { onResume: tellResume });
+        await untilInterrupted(events, async () => {
+          for await (const message of events) {
+            if (!options.follow && message.seq > end) break;
+            for (const event of eventsIn(message.string())) {
+              const parsed: unknown = JSON.parse(event);
+              if (filter.matches(message.subject, parsed)) {
+                writer.record(message.seq, message.subject, parsed);
+                count++;
+              }
             }
+            if (!options.follow && (message.info.pending === 0 || message.seq >= end)) break;
           }
-          pending = message.info.pending;
-          if (!options.follow && (pending === 0 || message.seq >= end)) break;
-        }
-        messages.stop();
+        });
       }
       const seal = writer.seal();
       process.stderr.write(
@@ -114,25 +123,42 @@ function pick(options: TailOptions): Record<string, string | undefined> {
   return { tenant, job, robot, type, since, until, from };
 }
 
-type Start = { sequence: number } | { time: Date };
+/** Stops `events` on Ctrl-C while `work` runs; a `for await` over them then ends. */
+async function untilInterrupted(events: EventSubscription, work: () => Promise<void>): Promise<void> {
+  const interrupt = () => events.stop();
+  process.once('SIGINT', interrupt);
+  try {
+    await work();
+  } finally {
+    process.off('SIGINT', interrupt);
+    events.stop();
+  }
+}
 
-function openConsumer(js: JetStreamClient, subject: string, start: Start) {
-  return js.consumers.get(STREAMS.events, {
+/** A subscription that replaces its silent consumer says so, and where it goes on from. */
+function tellResume({ from, error }: ResumeNotice): void {
+  const at = from instanceof Date ? from.toISOString() : `sequence ${from}`;
+  process.stderr.write(
+    error
+      ? `tail: no new consumer yet (${String(error)}); trying again\n`
+      : `tail: the consumer went silent (its server is gone?); following on a new one from ${at}\n`,
+  );
+}
+
+/** How many messages on `subject` there are from `start` on, asked of a consumer made for it. */
+async function pendingFrom(js: JetStreamClient, subject: string, start: SubscriptionStart): Promise<number> {
+  const consumer = await js.consumers.get(STREAMS.events, {
     filter_subjects: subject,
-    ...('time' in start
-      ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: start.time.toISOString() }
-      : start.sequence <= 1
-        ? { deliver_policy: DeliverPolicy.All }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start.sequence }),
+    ...deliverFrom(start),
   });
+  try {
+    return (await consumer.info()).num_pending;
+  } finally {
+    await consumer.delete().catch(() => undefined);
+  }
 }
 
-async function openEvents(js: JetStreamClient, subject: string, start: Start) {
-  return (await openConsumer(js, subject, start)).consume({ max_messages: 512 });
-}
-
-async function nextSequence(js: JetStreamClient, subject: string): Promise<number> {
-  const jsm = await js.jetstreamManager();
+async function nextSequence(jsm: JetStreamManager, subject: string): Promise<number> {
   const info = await jsm.streams.info(STREAMS.events, { subjects_filter: subject }).catch(() => undefined);
   return (info?.state.last_seq ?? 0) + 1;
 }

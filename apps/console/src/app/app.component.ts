@@ -89,9 +89,11 @@ export class AppComponent {
     { path: '/jobs', label: 'Jobs' },
     { path: '/analytics', label: 'Analytics' },
     { path: '/workflows', label: 'Workflows' },
+    { path: '/queues', label: 'Queues' },
     { path: '/schedules', label: 'Schedules' },
     { path: '/dead-letters', label: 'Dead letters' },
     { path: '/healing', label: 'Healing' },
+    { path: '/subscriptions', label: 'Subscriptions' },
     { path: '/quarantine', label: 'Quarantine' },
   ];
 }

@@ -30,6 +30,16 @@ export const routes: Routes = [
     loadComponent: () => import('./analytics/analytics.page'),
   },
   {
+    path: 'queues',
+    title: 'Work queues · Aether',
+    loadComponent: () => import('./queues/queues.page'),
+  },
+  {
+    path: 'subscriptions',
+    title: 'Subscriptions · Aether',
+    loadComponent: () => import('./subscriptions/subscriptions.page'),
+  },
+  {
     path: 'schedules',
     title: 'Schedules · Aether',
     loadComponent: () => import('./schedules/schedules.page'),

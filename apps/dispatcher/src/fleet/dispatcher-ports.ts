@@ -19,11 +19,12 @@ import {
   type WorkflowEvent,
 } from '@aether/contracts';
 import type { AggregateHistory, EventStore } from '@aether/event-store';
-import { KvMirror, openBucket } from '@aether/kv-state';
+import { KvMirror, openBucket, type MirrorPosition } from '@aether/kv-state';
 import type { Logger } from '@aether/service-kit';
 import { TraceOrigins, withSpan } from '@aether/telemetry';
 import { workflowNeeds, type FlowNodes } from '@aether/workflow';
 import type { WorkflowNeeds } from '../placement/placement';
+import type { WorkflowDurationCache } from '../placement/workflow-duration-cache';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 const workflowEvents = new MessageRegistry<WorkflowEvent>(WORKFLOW_EVENTS);
@@ -43,6 +44,8 @@ export interface DispatcherPorts {
   robots(): readonly RobotPresence[];
   /** The workflow's measured duration (p95, ms) for the deadline forecast; undefined: not known yet. */
   workflowDurationMs(tenantId: string, workflowId: string): number | undefined;
+  /** Per node id, the workflow's k × p99 stall limits (ADR 65), ms; undefined: none measured. */
+  stallLimitsMs(tenantId: string, workflowId: string): Readonly<Record<string, number>> | undefined;
   policy(tenantId: string, workflowId: string): DispatchPolicy | undefined;
   /** The robot a session is bound to, with the binding's revision for compare-and-set. */
   session(tenantId: string, key: string): { robotId: string; revision: number } | undefined;
@@ -75,6 +78,8 @@ export class FleetView {
   static async open(nc: NatsConnection, logger: Logger, callbacks: FleetViewCallbacks): Promise<FleetView> {
     const invalid = (bucket: string) => (key: string) =>
       logger.warn({ bucket, key }, 'invalid KV value ignored');
+    const stuck = (bucket: string) => (position: MirrorPosition) =>
+      logger.warn({ bucket, ...position }, 'KV watch stuck: watching and loading again');
     const [robotsKv, policiesKv, sessionsKv, stateKv] = await Promise.all([
       openBucket(nc, KV_BUCKETS.robots),
       openBucket(nc, KV_BUCKETS.dispatchPolicies),
@@ -84,6 +89,7 @@ export class FleetView {
     const robots = await KvMirror.start(robotsKv, {
       parse: (value) => RobotPresenceSchema.safeParse(value).data,
       onInvalid: invalid(KV_BUCKETS.robots),
+      onStuck: stuck(KV_BUCKETS.robots),
       onChange: (change) => {
         const before = change.previous?.value;
         const after = change.kind === 'put' ? change.entry.value : undefined;
@@ -96,11 +102,13 @@ export class FleetView {
     const policies = await KvMirror.start(policiesKv, {
       parse: (value) => DispatchPolicySchema.safeParse(value).data,
       onInvalid: invalid(KV_BUCKETS.dispatchPolicies),
+      onStuck: stuck(KV_BUCKETS.dispatchPolicies),
       onChange: () => callbacks.somethingChanged(),
     });
     const sessions = await KvMirror.start(sessionsKv, {
       parse: (value) => SessionBinding.safeParse(value).data,
       onInvalid: invalid(KV_BUCKETS.dispatchSessions),
+      onStuck: stuck(KV_BUCKETS.dispatchSessions),
       onChange: () => callbacks.somethingChanged(),
     });
     return new FleetView(robots, policies, sessions, sessionsKv, stateKv);
@@ -150,7 +158,7 @@ export function dispatcherPorts(
   jsm: JetStreamManager,
   view: FleetView,
   origins: TraceOrigins = new TraceOrigins(),
-  durations?: { durationMs(tenantId: string, workflowId: string): number | undefined },
+  durations?: Pick<WorkflowDurationCache, 'durationMs' | 'stallLimitsMs'>,
 ): DispatcherPorts {
   return {
     // A placement joins the trace its job began in, whatever woke the dispatcher up.
@@ -182,6 +190,7 @@ export function dispatcherPorts(
     },
     robots: () => view.robots.values(),
     workflowDurationMs: (tenantId, workflowId) => durations?.durationMs(tenantId, workflowId),
+    stallLimitsMs: (tenantId, workflowId) => durations?.stallLimitsMs(tenantId, workflowId),
     policy: (tenantId, workflowId) => view.policies.get(`${tenantId}.${workflowId}`),
     session(tenantId, key) {
       const entry = view.sessions.entry(`${tenantId}.${key}`);

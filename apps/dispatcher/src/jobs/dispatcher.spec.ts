@@ -62,6 +62,19 @@ describe('Dispatcher', () => {
       expect(fleet.needsReads).toEqual([]);
     });
 
+    it("carries the workflow's measured k × p99 stall limits per node, none when nothing is measured (ADR 65)", async () => {
+      fleet.robots = [robot('r1', { browser: true, slots: 2 })];
+      await placed('unmeasured');
+      fleet.stallLimits = { wf: { open: 12_000 } };
+      await placed('measured');
+
+      const limits = fleet.published.map((p) => [p.work.aggregateId, p.work.data.stallLimitsMs]);
+      expect(limits).toEqual([
+        ['unmeasured', undefined],
+        ['measured', { open: 12_000 }],
+      ]);
+    });
+
     it('reads the workflow for needs only for jobs requested before JobRequested carried them, once per version (ADR 30)', async () => {
       fleet.robots = [robot('r1', { slots: 2 })];
       await fleet.request('old-1');
@@ -78,8 +91,12 @@ describe('Dispatcher', () => {
       fleet.robots = [robot('r1')];
       const subject = await placed('j1');
       expect(fleet.published).toEqual([]);
+      fleet.clock += settings.noCapableRobotGraceMs - 1;
+      dispatcher.reconcile();
+      await turns();
+      expect(fleet.store.events(subject).map((event) => event.type)).toEqual(['JobRequested']);
 
-      fleet.clock += settings.noCapableRobotGraceMs;
+      fleet.clock += 1;
       dispatcher.reconcile();
       await turns();
 

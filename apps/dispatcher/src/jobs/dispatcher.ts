@@ -125,7 +125,7 @@ export class Dispatcher {
       const robot = context.robots.find((candidate) => candidate.robotId === robotId);
       if (!robot || robot.status === 'offline') void this.failover(robotId);
     }
-    const incapable = incapableJobs(context, 0);
+    const incapable = incapableJobs(context);
     this.withoutCapableRobot = incapable.length;
     for (const { job, requirements, placement } of incapable)
       if (context.now - job.requestedAt >= this.settings.noCapableRobotGraceMs)
@@ -277,7 +277,10 @@ export class Dispatcher {
     const sequence = job.lastSequence;
     await this.ports.publishWork(
       subjects.robotWork(job.tenantId, robotId),
-      workMessage(job, `run:${job.jobId}:${sequence}:${robotId}`, { sequence, variables }),
+      workMessage(job, `run:${job.jobId}:${sequence}:${robotId}`, {
+        fresh: { sequence, variables },
+        stallLimitsMs: this.ports.stallLimitsMs(job.tenantId, job.workflowId),
+      }),
     );
     job.variables = undefined;
     job.busy = false;
@@ -299,7 +302,9 @@ export class Dispatcher {
     try {
       await this.ports.publishWork(
         subjects.robotWork(job.tenantId, robotId),
-        workMessage(job, `run:${job.jobId}:${dispatchSequence}`),
+        workMessage(job, `run:${job.jobId}:${dispatchSequence}`, {
+          stallLimitsMs: this.ports.stallLimitsMs(job.tenantId, job.workflowId),
+        }),
       );
       job.unpublished = false;
     } catch (error) {

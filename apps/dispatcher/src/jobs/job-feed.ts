@@ -16,7 +16,8 @@ export const JOB_FEED_CONSUMER = 'dispatcher-job-feed';
  * Feeds every job event to the dispatcher in stream order through an ordered consumer — no
  * acks, because the dispatcher's position is its own state: at start-up it replays from the
  * lowest sequence of any job still open (`replayFrom`), after a broken subscription it
- * resumes right after the last event it applied.
+ * resumes right after the last event it applied. A consumer whose node died while this
+ * connection survived is replaced by the subscription itself (missed heartbeats).
  */
 export class JobFeed {
   private subscription?: EventSubscription;
@@ -54,7 +55,16 @@ export class JobFeed {
       try {
         const from = this.position + 1;
         this.logger.info({ from }, 'following job events');
-        this.subscription = await this.store.subscribe(subjects.eventsOf('job'), from, { batch: 1024 });
+        this.subscription = await this.store.subscribe(subjects.eventsOf('job'), from, {
+          batch: 1024,
+          onResume: ({ from: resumeAt, error }) =>
+            error
+              ? this.logger.warn(
+                  { err: error, from: resumeAt },
+                  'job feed: no new consumer yet; trying again',
+                )
+              : this.logger.warn({ from: resumeAt }, 'job feed consumer went silent: following on a new one'),
+        });
         // Caught up when the server reports nothing pending, or else once the stream stays quiet
         // for a moment: nothing to replay delivers nothing, and nats-server 2.9 can overcount
         // `pending` for a filtered consumer started mid-stream so that it never reaches 0.

@@ -368,13 +368,30 @@ function withParts(events: readonly StoredEvent<JobEvent>[]): (StoredEvent<JobEv
   });
 }
 
-/** The work message placing `job` on a robot; `fresh`: a first placement's (ADR 26). */
-export function workMessage(job: TrackedJob, id: string, fresh?: WorkMessage['data']['fresh']): WorkMessage {
+/**
+ * The work message placing `job` on a robot; `fresh`: a first placement's (ADR 26); `stallLimitsMs`:
+ * its workflow's measured k × p99 per node (ADR 65).
+ */
+export function workMessage(
+  job: TrackedJob,
+  id: string,
+  options: { fresh?: WorkMessage['data']['fresh']; stallLimitsMs?: Readonly<Record<string, number>> } = {},
+): WorkMessage {
   const { workflowId, workflowVersion, priority, attempt } = job;
+  const { fresh, stallLimitsMs } = options;
   return RunJob.create({
     tenantId: job.tenantId,
     aggregateId: job.jobId,
     id,
-    data: { workflowId, workflowVersion, priority, attempt, ...(fresh ? { fresh } : {}) },
+    data: {
+      workflowId,
+      workflowVersion,
+      priority,
+      attempt,
+      ...(fresh ? { fresh } : {}),
+      ...(stallLimitsMs && Object.keys(stallLimitsMs).length > 0
+        ? { stallLimitsMs: { ...stallLimitsMs } }
+        : {}),
+    },
   });
 }

@@ -115,9 +115,9 @@ describe('placementRound', () => {
     expect(sessionsInFlight.get('default.batch-42')).toBe('r1');
   });
 
-  it('given a job no registered robot could ever run, then it is found once its grace has passed', () => {
+  it('given jobs no registered robot could ever run, then they are found, and none once one could', () => {
     request('j1', { needs: { browser: false, desktop: true }, at: NOW - 10_000 });
-    request('young', { needs: { browser: false, desktop: true } });
+    request('j2', { needs: { browser: false, desktop: true } });
     const context = {
       tracker,
       robots: [robot('r1', { status: 'offline' })],
@@ -125,9 +125,11 @@ describe('placementRound', () => {
       agingMs: 60_000,
       policy: () => undefined,
     };
-    expect(incapableJobs(context, 5_000).map(({ job }) => job.jobId)).toEqual(['j1']);
+    expect(incapableJobs(context).map(({ job }) => job.jobId)).toEqual(['j1', 'j2']);
     expect(
-      incapableJobs({ ...context, robots: [robot('r2', { desktop: true, status: 'offline' })] }, 5_000),
+      incapableJobs({ ...context, robots: [robot('r2', { desktop: true, status: 'offline' })] }).map(
+        ({ job }) => job.jobId,
+      ),
     ).toEqual([]);
   });
 });

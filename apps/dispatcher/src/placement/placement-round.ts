@@ -99,16 +99,15 @@ export function placementRound(context: RoundContext): { choices: PlacementChoic
 }
 
 /**
- * Jobs waiting longer than `graceMs` that no registered robot could ever run (hard constraints
- * and hard affinity, whatever the robots' status and load): to be rejected as `NoCapableRobot`.
+ * Waiting jobs that no registered robot could ever run (hard constraints and hard affinity,
+ * whatever the robots' status and load): rejected as `NoCapableRobot` once their grace is over.
  */
 export function incapableJobs(
   context: Pick<RoundContext, 'tracker' | 'robots' | 'now' | 'agingMs' | 'policy'>,
-  graceMs: number,
 ): { job: TrackedJob; requirements: Requirements; placement: Placement }[] {
   const found: { job: TrackedJob; requirements: Requirements; placement: Placement }[] = [];
   for (const job of context.tracker.queue.inOrder(context.now, context.agingMs)) {
-    if (job.busy || job.stale || !job.needs || context.now - job.requestedAt < graceMs) continue;
+    if (job.busy || job.stale || !job.needs) continue;
     const placement = placementOf(job, context.policy);
     const requirements = requirementsFor(job, placement);
     const capable = context.robots.some(

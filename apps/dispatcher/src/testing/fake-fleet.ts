@@ -56,6 +56,7 @@ export class FakeFleet {
   private delivered = new Map<string, number>();
   /** Measured duration per workflow id, ms (the projection's p95). */
   durations: Record<string, number> = {};
+  stallLimits: Record<string, Record<string, number>> = {};
   private readonly subjects = new Set<string>();
 
   readonly ports: DispatcherPorts = {
@@ -73,6 +74,7 @@ export class FakeFleet {
     },
     robots: () => this.robots,
     workflowDurationMs: (_tenantId, workflowId) => this.durations[workflowId],
+    stallLimitsMs: (_tenantId, workflowId) => this.stallLimits[workflowId],
     policy: (tenantId, workflowId) => this.policies.get(`${tenantId}.${workflowId}`),
     session: () => undefined,
     bindSession: async () => true,

@@ -69,6 +69,8 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/metrics/jobs': READ,
   'GET /api/v1/metrics/robots/:robotId': READ,
   'GET /api/v1/metrics/analytics': READ,
+  'GET /api/v1/metrics/queues': READ,
+  'GET /api/v1/metrics/queues/:queue/items': READ,
 
   'GET /api/v1/dead-letters': READ,
   'GET /api/v1/dead-letters/:id': READ,
@@ -81,6 +83,12 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'POST /api/v1/schedules/:scheduleId/resume': [...OPERATE, 'developer'],
   'DELETE /api/v1/schedules/:scheduleId': BUILD,
 
+  'GET /api/v1/mail-triggers': READ,
+  'POST /api/v1/mail-triggers': BUILD,
+  'GET /api/v1/mail-triggers/:triggerId': READ,
+  'POST /api/v1/mail-triggers/:triggerId/pause': [...OPERATE, 'developer'],
+  'POST /api/v1/mail-triggers/:triggerId/resume': [...OPERATE, 'developer'],
+  'DELETE /api/v1/mail-triggers/:triggerId': BUILD,
   'GET /api/v1/hooks': READ,
   'POST /api/v1/hooks': BUILD,
   'GET /api/v1/hooks/:hookId': READ,
@@ -103,6 +111,8 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'DELETE /api/v1/secrets/:name': BUILD,
   // Crypto-shredding: every secret of the tenant becomes unreadable for good.
   'POST /api/v1/secrets/destroy-key': ADMIN,
+  // Data-key rotation: every secret resealed under a new tenant key (ADR 70).
+  'POST /api/v1/secrets/rotate-key': ADMIN,
 
   // Where each message came from and why it was set aside; never its body.
   'GET /api/v1/quarantine': READ,
@@ -119,6 +129,7 @@ export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'DELETE /api/v1/subscriptions/:subscriptionId': BUILD,
   'POST /api/v1/subscriptions/:subscriptionId/redeliver': [...OPERATE, 'developer'],
   'GET /api/v1/subscriptions/:subscriptionId/parked': READ,
+  'GET /api/v1/subscriptions/:subscriptionId/deliveries': READ,
 };
 
 /**

@@ -29,7 +29,7 @@ import {
   type HookDefinition,
   type JsonObject,
 } from '@aether/contracts';
-import { openBucket } from '@aether/kv-state';
+import { listKeys, openBucket } from '@aether/kv-state';
 import { JETSTREAM, JETSTREAM_MANAGER, NATS_CONNECTION } from '@aether/service-kit';
 import { HookListSchema, type HookView } from '@aether/read-api';
 import type { Principal } from '@aether/identity';
@@ -100,7 +100,7 @@ export class HooksController {
   async list(@Tenant() tenantId: string): Promise<HookView[]> {
     const kv = await this.kv();
     const found: HookView[] = [];
-    for await (const name of await kv.keys()) {
+    for (const name of await listKeys(kv)) {
       const hook = await this.read(kv, name);
       if (hook?.tenantId === tenantId) found.push(view(hook));
     }

@@ -1,24 +1,24 @@
 import { Controller, Get, Inject, NotFoundException, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Objm, type ObjectStore } from '@nats-io/obj';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { z } from 'zod';
 import {
   AggregateIdSchema,
   JOB_EVENTS,
   MessageRegistry,
   OBJECT_BUCKETS,
+  artifactsBucket,
   subjects,
   type JobEvent,
 } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
-import { EVENT_STORE, NATS_CONNECTION } from '@aether/service-kit';
+import { parseArtifactRef, readObject } from '@aether/kv-state';
+import { EVENT_STORE, JETSTREAM_MANAGER } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
-const REF_PREFIX = `obj://${OBJECT_BUCKETS.artifacts}/`;
-export const ArtifactQuery = z.object({ ref: z.string().startsWith(REF_PREFIX).max(2000) }).strict();
+export const ArtifactQuery = z.object({ ref: z.string().startsWith('obj://').max(2000) }).strict();
 
 /** What a browser is told an artifact is: a DOM snapshot is text to read, never a page to run. */
 const MEDIA_TYPES: Record<string, string> = {
@@ -40,15 +40,14 @@ export function artifactsOf(events: readonly JobEvent[]): Map<string, string> {
 
 /**
  * A step's stored artifact, by the reference its job's events carry: only a reference one of the
- * tenant's own job events names is served, so the tenant comes from the job, not from the ref.
+ * tenant's own job events names is served, so the tenant comes from the job, not from the ref, and
+ * only from the tenant's own bucket — or the shared one artifacts were kept in before ADR 76.
  */
 @Controller('api/v1/jobs')
 export class JobArtifactsController {
-  private bucket?: Promise<ObjectStore>;
-
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
   ) {}
 
   @Get(':jobId/artifact')
@@ -64,10 +63,10 @@ export class JobArtifactsController {
       jobEvents,
     );
     const kind = artifactsOf(history.events.map(({ event }) => event)).get(ref);
-    if (!kind) throw new NotFoundException(`job ${jobId} has no artifact ${ref}`);
-    this.bucket ??= new Objm(this.nc).open(OBJECT_BUCKETS.artifacts);
-    this.bucket.catch(() => (this.bucket = undefined));
-    const bytes = await (await this.bucket).getBlob(ref.slice(REF_PREFIX.length));
+    const parsed = parseArtifactRef(ref);
+    if (!kind || !parsed || ![artifactsBucket(tenantId), OBJECT_BUCKETS.artifacts].includes(parsed.bucket))
+      throw new NotFoundException(`job ${jobId} has no artifact ${ref}`);
+    const bytes = await readObject(this.jsm, parsed.bucket, parsed.name);
     if (!bytes) throw new NotFoundException(`artifact ${ref} is gone (kept 30 days)`);
     res.setHeader('content-type', MEDIA_TYPES[kind] ?? 'application/octet-stream');
     res.setHeader('x-content-type-options', 'nosniff');

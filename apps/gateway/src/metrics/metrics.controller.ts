@@ -7,7 +7,7 @@ import {
   Param,
   Query,
 } from '@nestjs/common';
-import { AggregateIdSchema, VITALS_TREND } from '@aether/contracts';
+import { AggregateIdSchema, QueueNameSchema, VITALS_TREND } from '@aether/contracts';
 import {
   AnalyticsQuerySchema,
   AnalyticsSchema,
@@ -17,13 +17,18 @@ import {
   type RobotMetrics,
   JobsPageSchema,
   JobsQuerySchema,
+  QueueItemListSchema,
+  QueueItemsQuerySchema,
+  QueueMetricsSchema,
   type FleetMetrics,
   type JobsPage,
+  type QueueItemList,
+  type QueueMetrics,
 } from '@aether/read-api';
-import { InvalidCursorError, type MetricsQueries } from '@aether/read-model';
+import { InvalidCursorError, type MetricsQueries, type QueueQueries } from '@aether/read-model';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
-import { METRICS } from '../common/tokens';
+import { METRICS, QUEUE_METRICS } from '../common/tokens';
 import { RobotPresenceMirror } from '../robots/robot-presence';
 import { RobotVitalsTrends } from '../robots/robot-vitals';
 import { countByState, fleetRobot, robotDetail } from './fleet-view';
@@ -33,6 +38,7 @@ import { countByState, fleetRobot, robotDetail } from './fleet-view';
 export class MetricsController {
   constructor(
     @Inject(METRICS) private readonly metrics: MetricsQueries,
+    @Inject(QUEUE_METRICS) private readonly queueMetrics: QueueQueries,
     private readonly presence: RobotPresenceMirror,
     private readonly trends: RobotVitalsTrends,
   ) {}
@@ -86,6 +92,32 @@ export class MetricsController {
       trend,
       trendBucketMs: VITALS_TREND.bucketMs,
       recentJobs: jobs.items,
+    });
+  }
+
+  /** The Queues page: every work queue's items per status, deadline flags and SLA; flagged jobs. */
+  @Get('queues')
+  async queues(@Tenant() tenantId: string): Promise<QueueMetrics> {
+    const [queues, jobs] = await Promise.all([
+      this.queueMetrics.queues(tenantId),
+      this.queueMetrics.jobDeadlines(tenantId),
+    ]);
+    return QueueMetricsSchema.parse({ at: new Date().toISOString(), queues, jobs });
+  }
+
+  @Get('queues/:queue/items')
+  async queueItems(
+    @Tenant() tenantId: string,
+    @Param('queue') queue: string,
+    @Query() query: unknown,
+  ): Promise<QueueItemList> {
+    const name = parseOr400(QueueNameSchema, queue, 'queue');
+    const parsed = parseOr400(QueueItemsQuerySchema, query, 'query');
+    if (!(await this.queueMetrics.queueExists(tenantId, name)))
+      throw new NotFoundException(`queue ${name} not found`);
+    return QueueItemListSchema.parse({
+      queue: name,
+      items: await this.queueMetrics.items(tenantId, name, parsed),
     });
   }
 

@@ -12,9 +12,14 @@ import {
   QuarantineListSchema,
   QuarantineQuerySchema,
   ParkedDeliveryListSchema,
+  QueueItemListSchema,
+  QueueItemsQuerySchema,
+  QueueMetricsSchema,
   RobotMetricsSchema,
   ScheduleListSchema,
+  MailTriggerListSchema,
   SubscriptionCreatedSchema,
+  SubscriptionDeliveriesSchema,
   SubscriptionListSchema,
   SubscriptionViewSchema,
   WorkflowVersionListSchema,
@@ -33,6 +38,7 @@ import { DestroyKeyBody, PutBody as PutSecretBody } from '../secrets/secrets.con
 import { ListQuery as RobotListQuery } from '../robots/robots.controller';
 import { EnrolBody, EnrolmentBody } from '../robot-credentials/robot-credentials.controller';
 import { CreateBody as CreateScheduleBody } from '../schedules/schedules.controller';
+import { CreateMailTriggerBody } from '../mail-triggers/mail-triggers.controller';
 import {
   CreateBody as CreateSubscriptionBody,
   RedeliverBody,
@@ -205,6 +211,18 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: 'The Robot page: host, version, pools, current job, 24-hour vitals trend, latest jobs',
     response: RobotMetricsSchema,
   },
+  'GET /api/v1/metrics/queues': {
+    tag: 'metrics',
+    summary:
+      'The Queues page: items per status, deadlines at risk and missed, SLA met, per queue; flagged jobs',
+    response: QueueMetricsSchema,
+  },
+  'GET /api/v1/metrics/queues/:queue/items': {
+    tag: 'metrics',
+    summary: "A queue's items, newest first: of one status, or at risk / missed",
+    query: QueueItemsQuerySchema,
+    response: QueueItemListSchema,
+  },
 
   'GET /api/v1/dead-letters': {
     tag: 'dead letters',
@@ -228,6 +246,24 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /api/v1/schedules/:scheduleId/pause': { tag: 'schedules', summary: 'Pause a schedule' },
   'POST /api/v1/schedules/:scheduleId/resume': { tag: 'schedules', summary: 'Resume a schedule' },
   'DELETE /api/v1/schedules/:scheduleId': { tag: 'schedules', summary: 'Delete a schedule' },
+
+  'GET /api/v1/mail-triggers': {
+    tag: 'mail triggers',
+    summary: 'Mail triggers with the last message each fired for',
+    response: MailTriggerListSchema,
+  },
+  'POST /api/v1/mail-triggers': {
+    tag: 'mail triggers',
+    summary: 'Create a mail trigger: a job per new message of a mailbox (its URL a secret, by name)',
+    body: CreateMailTriggerBody,
+  },
+  'GET /api/v1/mail-triggers/:triggerId': {
+    tag: 'mail triggers',
+    summary: 'One mail trigger and its last fires',
+  },
+  'POST /api/v1/mail-triggers/:triggerId/pause': { tag: 'mail triggers', summary: 'Pause a mail trigger' },
+  'POST /api/v1/mail-triggers/:triggerId/resume': { tag: 'mail triggers', summary: 'Resume a mail trigger' },
+  'DELETE /api/v1/mail-triggers/:triggerId': { tag: 'mail triggers', summary: 'Delete a mail trigger' },
 
   'GET /api/v1/hooks': { tag: 'hooks', summary: 'Webhook triggers', response: HookListSchema },
   'POST /api/v1/hooks': {
@@ -283,6 +319,11 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: "Destroy the tenant's data key: every secret of the tenant is unreadable for good (admin)",
     body: DestroyKeyBody,
   },
+  'POST /api/v1/secrets/rotate-key': {
+    tag: 'secrets',
+    summary:
+      "Rotate the tenant's data key: every secret resealed under a new one, the old key dropped (admin)",
+  },
 
   'GET /api/v1/quarantine': {
     tag: 'quarantine',
@@ -334,5 +375,11 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     tag: 'subscriptions',
     summary: 'Deliveries that kept failing, kept until a redelivery covers them',
     response: ParkedDeliveryListSchema,
+  },
+  'GET /api/v1/subscriptions/:subscriptionId/deliveries': {
+    tag: 'subscriptions',
+    summary:
+      "The Subscriptions page: the consumer's position (delivered, waiting, in flight) and parked deliveries",
+    response: SubscriptionDeliveriesSchema,
   },
 };

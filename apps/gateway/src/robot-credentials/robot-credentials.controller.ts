@@ -9,6 +9,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { AggregateIdSchema, STREAMS } from '@aether/contracts';
 import {
@@ -17,12 +18,15 @@ import {
   poolWorkConsumer,
   robotWorkConsumer,
 } from '@aether/event-store';
-import { JETSTREAM_MANAGER } from '@aether/service-kit';
+import { ensureArtifactsBucket, type BucketSettings } from '@aether/kv-state';
+import { JETSTREAM_MANAGER, NATS_CONNECTION } from '@aether/service-kit';
 import { EnrolmentRefusedError, type Principal, type RobotCredentials } from '@aether/identity';
 import { CurrentPrincipal } from '../auth/principal';
 import { parseOr400 } from '../common/validation';
 
 export const ROBOT_CREDENTIALS = Symbol('ROBOT_CREDENTIALS');
+/** Replicas and placement of the tenants' artifacts buckets the gateway makes at enrolment. */
+export const ARTIFACTS_BUCKET_SETTINGS = Symbol('ARTIFACTS_BUCKET_SETTINGS');
 
 export const EnrolmentBody = z
   .object({
@@ -56,6 +60,8 @@ export class RobotCredentialsController {
   constructor(
     @Inject(ROBOT_CREDENTIALS) private readonly credentials: RobotCredentials | null,
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(ARTIFACTS_BUCKET_SETTINGS) private readonly artifacts: BucketSettings,
   ) {}
 
   @Post(':robotId/enrolment')
@@ -86,10 +92,12 @@ export class RobotCredentialsController {
       if (error instanceof EnrolmentRefusedError) throw new UnauthorizedException('enrolment token refused');
       throw error;
     }
-    // The robot may only bind to its consumers, not make them: they are made here, before it connects.
+    // The robot may only bind to its consumers and its tenant's artifacts bucket, not make them:
+    // they are made here, before it connects.
     await ensureConsumer(this.jsm, STREAMS.work, robotWorkConsumer(enrolled.robotId, DEFAULT_WORK_CONSUMER));
     if (enrolled.pool)
       await ensureConsumer(this.jsm, STREAMS.work, poolWorkConsumer(enrolled.pool, DEFAULT_WORK_CONSUMER));
+    await ensureArtifactsBucket(this.nc, enrolled.tenantId, this.artifacts);
     return enrolled;
   }
 

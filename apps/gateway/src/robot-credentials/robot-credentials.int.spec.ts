@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, credsAuthenticator } from '@nats-io/transport-node';
-import { subjects } from '@aether/contracts';
+import { Objm } from '@nats-io/obj';
+import { artifactsBucket, subjects } from '@aether/contracts';
 import {
   createNatsUserSeed,
   formatNatsCreds,
@@ -104,6 +105,9 @@ describe('robots’ NATS credentials through the gateway (ADR 38)', () => {
       maxReconnectAttempts: 0,
     });
     await jetstream(robot).publish(subjects.event('t1', 'job', 'j1'), '{}');
+    // Its tenant's artifacts bucket was made at enrolment: the robot may only open it (ADR 76).
+    const bucket = await new Objm(robot).open(artifactsBucket('t1'));
+    expect((await bucket.status()).streamInfo.config.name).toBe(`OBJ_${artifactsBucket('t1')}`);
 
     // Another tenant's admin cannot revoke it: its robot ids are its own.
     expect((await call('/api/v1/robots/r1/revoke', await token('admin', 't2'))).status).toBe(404);
@@ -116,7 +120,7 @@ describe('robots’ NATS credentials through the gateway (ADR 38)', () => {
     expect((await call('/api/v1/robots/r1/revoke', await token('admin'))).status).toBe(204);
     expect(await cutOff).toBeLessThan(2_000);
     await robot.closed();
-  });
+  }, 30_000);
 
   it('refuses a malformed exchange with a problem naming the field', async () => {
     const response = await call('/api/v1/robots/enrol', undefined, { token: 'x', publicKey: 'not-a-key' });

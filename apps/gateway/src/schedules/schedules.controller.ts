@@ -1,13 +1,11 @@
 import {
   BadRequestException,
   Body,
-  ConflictException,
   Controller,
   Delete,
   Get,
   HttpCode,
   Inject,
-  NotFoundException,
   Param,
   Post,
 } from '@nestjs/common';
@@ -36,6 +34,7 @@ import { openBucket } from '@aether/kv-state';
 import { EVENT_STORE, NATS_CONNECTION } from '@aether/service-kit';
 import { ScheduleListSchema, type ScheduleView } from '@aether/read-api';
 import { Tenant } from '../common/tenant';
+import { TenantDefinitions } from '../common/tenant-definitions';
 import { parseOr400 } from '../common/validation';
 
 const scheduleEvents = new MessageRegistry<ScheduleEvent>(SCHEDULE_EVENTS);
@@ -59,12 +58,19 @@ export const CreateBody = z
 /** Cron schedules, kept in the `schedules` KV bucket; the scheduler watches it and fires them. */
 @Controller('api/v1/schedules')
 export class SchedulesController {
-  private bucket?: Promise<KV>;
+  private readonly schedules: TenantDefinitions<ScheduleDefinition>;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-  ) {}
+  ) {
+    let bucket: Promise<KV> | undefined;
+    this.schedules = new TenantDefinitions(
+      () => (bucket ??= openBucket(this.nc, KV_BUCKETS.schedules)),
+      ScheduleDefinitionSchema,
+      'schedule',
+    );
+  }
 
   @Post()
   @HttpCode(201)
@@ -79,34 +85,20 @@ export class SchedulesController {
       createdAt: now,
       activeFrom: now,
     });
-    try {
-      await (await this.kv()).create(key(tenantId, definition.scheduleId), JSON.stringify(definition));
-    } catch (error) {
-      if (/wrong last sequence|key exists/i.test(String(error)))
-        throw new ConflictException(`schedule ${definition.scheduleId} already exists`);
-      throw error;
-    }
+    await this.schedules.create(tenantId, definition.scheduleId, definition);
     return { ...definition, nextRunAt };
   }
 
   @Get()
   async list(@Tenant() tenantId: string): Promise<ScheduleView[]> {
-    const kv = await this.kv();
-    const found: ScheduleView[] = [];
-    for await (const name of await kv.keys(`${tenantId}.*`)) {
-      const definition = await this.read(kv, name);
-      if (definition) found.push(view(definition));
-    }
+    const found = (await this.schedules.list(tenantId)).map(view);
     return ScheduleListSchema.parse(found.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId)));
   }
 
   @Get(':scheduleId')
   async show(@Tenant() tenantId: string, @Param('scheduleId') scheduleId: string) {
-    const definition = await this.read(
-      await this.kv(),
-      key(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId')),
-    );
-    if (!definition) throw new NotFoundException(`schedule ${scheduleId} not found`);
+    const definition = await this.schedules.get(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId'));
+    if (!definition) throw this.schedules.notFound(scheduleId);
     const history = await this.store.read(subjects.event(tenantId, 'schedule', scheduleId), scheduleEvents);
     const fires = history.events
       .slice(-50)
@@ -132,10 +124,7 @@ export class SchedulesController {
   @Delete(':scheduleId')
   @HttpCode(204)
   async remove(@Tenant() tenantId: string, @Param('scheduleId') scheduleId: string) {
-    const kv = await this.kv();
-    const name = key(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId'));
-    if (!(await this.read(kv, name))) throw new NotFoundException(`schedule ${scheduleId} not found`);
-    await kv.delete(name);
+    await this.schedules.remove(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId'));
   }
 
   private async change(
@@ -143,36 +132,9 @@ export class SchedulesController {
     scheduleId: string,
     update: (definition: ScheduleDefinition) => ScheduleDefinition,
   ) {
-    const kv = await this.kv();
-    const name = key(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId'));
-    for (let tries = 1; ; tries++) {
-      const entry = await kv.get(name);
-      const current =
-        entry?.operation === 'PUT' ? ScheduleDefinitionSchema.safeParse(entry.json()).data : undefined;
-      if (!entry || !current) throw new NotFoundException(`schedule ${scheduleId} not found`);
-      const next = update(current);
-      try {
-        await kv.update(name, JSON.stringify(next), entry.revision);
-        return view(next);
-      } catch (error) {
-        if (tries >= 5 || !/wrong last sequence/i.test(String(error))) throw error;
-      }
-    }
+    const id = parseOr400(ScheduleId, scheduleId, 'scheduleId');
+    return view(await this.schedules.update(tenantId, id, update));
   }
-
-  private async read(kv: KV, name: string): Promise<ScheduleDefinition | undefined> {
-    const entry = await kv.get(name);
-    return entry?.operation === 'PUT' ? ScheduleDefinitionSchema.safeParse(entry.json()).data : undefined;
-  }
-
-  private kv(): Promise<KV> {
-    this.bucket ??= openBucket(this.nc, KV_BUCKETS.schedules);
-    return this.bucket;
-  }
-}
-
-function key(tenantId: string, scheduleId: string): string {
-  return `${tenantId}.${scheduleId}`;
 }
 
 function view(definition: ScheduleDefinition): ScheduleView {

@@ -97,4 +97,24 @@ describe("destroying a tenant's key from the API (crypto-shredding, ADR 36)", ()
     expect(recorded.actor.subject).toBe('test:admin');
     await nc.close();
   });
+
+  it("rotates only the caller's tenant's data key, for admins only; secrets stay readable", async () => {
+    const vault = app.get<SecretVault>(SECRET_VAULT);
+    const admin = await token('admin', 'r1');
+    expect(await call('PUT', '/api/v1/secrets/apiToken', admin, { value: 'tok-r1' })).toBe(200);
+    expect(
+      await call('PUT', '/api/v1/secrets/apiToken', await token('admin', 'r2'), { value: 'tok-r2' }),
+    ).toBe(200);
+    expect(await call('POST', '/api/v1/secrets/rotate-key', await token('developer', 'r1'), {})).toBe(403);
+    const response = await fetch(`${url}/api/v1/secrets/rotate-key`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    const text = await response.text();
+    expect(response.status).toBe(201);
+    expect(JSON.parse(text)).toEqual({ dataKeyId: expect.any(String), resealed: 1 });
+    expect(text).not.toContain('tok-r1');
+    expect(await vault.read('r1', 'apiToken')).toBe('tok-r1');
+    expect(await vault.read('r2', 'apiToken')).toBe('tok-r2');
+  });
 });

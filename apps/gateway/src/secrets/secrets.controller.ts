@@ -67,6 +67,12 @@ export class SecretsController {
     await this.vault.destroyTenantKey(tenantId);
   }
 
+  /** Data-key rotation (ADR 70): admin only, recorded as an audit event; the answer carries no key. */
+  @Post('rotate-key')
+  rotateKey(@Tenant() tenantId: string) {
+    return this.vault.rotateDataKey(tenantId);
+  }
+
   @Delete(':name')
   @HttpCode(204)
   async remove(@Tenant() tenantId: string, @Param('name') name: string) {

@@ -16,6 +16,7 @@ import type { Principal } from '@aether/identity';
 import { EndpointRefusedError, type Subscriptions } from '@aether/outbound';
 import {
   ParkedDeliveryListSchema,
+  SubscriptionDeliveriesSchema,
   SubscriptionCreatedSchema,
   SubscriptionListSchema,
   SubscriptionViewSchema,
@@ -103,6 +104,21 @@ export class SubscriptionsController {
     const definition = await this.owned(tenantId, subscriptionId);
     return ParkedDeliveryListSchema.parse({
       parked: await this.subscriptions.parked.list(definition.subscriptionId),
+    });
+  }
+
+  /** The Subscriptions page: the consumer's position and the parked deliveries. */
+  @Get(':subscriptionId/deliveries')
+  async deliveries(@Tenant() tenantId: string, @Param('subscriptionId') subscriptionId: string) {
+    const definition = await this.owned(tenantId, subscriptionId);
+    const [progress, parked] = await Promise.all([
+      this.subscriptions.progress(definition),
+      this.subscriptions.parked.list(definition.subscriptionId),
+    ]);
+    return SubscriptionDeliveriesSchema.parse({
+      subscriptionId: definition.subscriptionId,
+      progress: progress ?? null,
+      parked,
     });
   }
 

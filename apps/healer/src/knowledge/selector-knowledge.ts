@@ -8,6 +8,7 @@ import {
   type MessageOf,
   type SelectorEvent,
   type FingerprintRecorded,
+  type TenantId,
 } from '@aether/contracts';
 import { ConcurrencyError, type EventStore } from '@aether/event-store';
 import { InvalidFingerprintError, parseFingerprint, rateSelectorFragility } from '@aether/healing';
@@ -16,15 +17,22 @@ import { RetryableError, TerminalError, type ConsumerRoute } from '@aether/servi
 const selectorEvents = new MessageRegistry<SelectorEvent>(SELECTOR_EVENTS);
 
 /**
- * The healer's knowledge of recorded selectors: puts each recorded fingerprint into the
- * fingerprints bucket (robots read it before a heal) and rates the selector's fragility once,
- * as `SelectorFragilityRated` on the selector's subject. The events stay the truth: the
- * bucket can be rebuilt by replaying them (a new durable starts from the beginning).
+ * The durable that filled the shared fingerprints bucket before ADR 78; deleted at start, the new
+ * one replays every selector event into the tenants' own buckets.
+ */
+export const RETIRED_SELECTORS_DURABLE = 'healer-selectors';
+
+/**
+ * The healer's knowledge of recorded selectors: puts each recorded fingerprint into its tenant's
+ * fingerprints bucket (the tenant's robots read it before a heal) and rates the selector's
+ * fragility once, as `SelectorFragilityRated` on the selector's subject. The events stay the
+ * truth: the buckets can be rebuilt by replaying them (a new durable starts from the beginning).
  */
 export class SelectorKnowledge {
   constructor(
     private readonly store: EventStore,
-    private readonly fingerprints: KV,
+    /** The tenant's fingerprints bucket, made on first use. */
+    private readonly fingerprints: (tenantId: TenantId) => Promise<KV>,
   ) {}
 
   async handle(event: SelectorEvent): Promise<void> {
@@ -49,7 +57,8 @@ export class SelectorKnowledge {
       if (error instanceof InvalidFingerprintError) throw new TerminalError(error.message, { cause: error });
       throw error;
     }
-    await this.fingerprints.put(event.data.selectorKey, JSON.stringify(event.data));
+    const bucket = await this.fingerprints(event.tenantId);
+    await bucket.put(event.data.selectorKey, JSON.stringify(event.data));
 
     const subject = subjects.event(event.tenantId, 'selector', event.data.selectorKey);
     const history = await this.store.read(subject, selectorEvents);
@@ -82,7 +91,7 @@ export class SelectorKnowledge {
 
 export function selectorKnowledgeRoute(knowledge: SelectorKnowledge): ConsumerRoute<SelectorEvent> {
   return {
-    durable: 'healer-selectors',
+    durable: 'healer-selectors-by-tenant',
     stream: STREAMS.events,
     filterSubject: subjects.eventsOf('selector'),
     registry: selectorEvents,

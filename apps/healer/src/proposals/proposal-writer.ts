@@ -58,6 +58,8 @@ export class ProposalWriter {
           confidence: event.data.confidence,
           margin: event.data.margin,
           tier: event.data.tier,
+          ...(event.data.fragility === undefined ? {} : { fragility: event.data.fragility }),
+          ...(event.data.structural === undefined ? {} : { structural: event.data.structural }),
           jobId: event.data.jobId,
           healEventId: event.id,
         },

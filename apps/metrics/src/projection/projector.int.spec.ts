@@ -37,14 +37,14 @@ describe('Projector: events it cannot read', () => {
     await db?.drop();
   });
 
-  const startProjector = () => {
+  const startProjector = (metrics = new Registry()) => {
     const projection = new JobProjection(ds);
     projector = new Projector(
       nats.store,
       projection,
       pino({ level: 'silent' }),
       { maxEvents: 100, lingerMs: 5 },
-      new Registry(),
+      metrics,
     );
     projector.start();
     return projection;
@@ -109,5 +109,41 @@ describe('Projector: events it cannot read', () => {
     expect(await projectedJobs()).toContain('job-6');
     const held = await readQuarantine(nats.js, nats.jsm, { consumer: PROJECTOR_CONSUMER });
     expect(held.messages.map((message) => message.origin.sequence)).toEqual([bad.seq]);
+  });
+
+  it('beside a second projector, counts in its batch sizes only the events it applied itself', async () => {
+    const registries = [new Registry(), new Registry()];
+    const projectors = registries.map(
+      (metrics) =>
+        new Projector(
+          nats.store,
+          new JobProjection(ds),
+          pino({ level: 'silent' }),
+          { maxEvents: 5, lingerMs: 5 },
+          metrics,
+        ),
+    );
+    projectors.forEach((each) => each.start());
+    try {
+      let last = 0;
+      for (let n = 0; n < 30; n++)
+        last = (
+          await nats.store.append(subjects.event('default', 'job', `pair-${n}`), [requested(`pair-${n}`)], 0)
+        ).lastSequence;
+      await eventually(async () => ((await new JobProjection(ds).checkpoint()) === last ? true : undefined), {
+        what: 'the checkpoint past every event',
+      });
+      // Summed over both projectors' /metrics text.
+      const total = async (line: RegExp) => {
+        let sum = 0;
+        for (const metrics of registries)
+          for (const [, value] of (await metrics.metrics()).matchAll(line)) sum += Number(value);
+        return sum;
+      };
+      expect(await total(/^aether_projected_events_total\{[^}]*\} (\d+)$/gm)).toBe(30);
+      expect(await total(/^aether_projection_batch_size_sum (\d+)$/gm)).toBe(30);
+    } finally {
+      await Promise.all(projectors.map((each) => each.stop()));
+    }
   });
 });

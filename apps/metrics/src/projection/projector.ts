@@ -3,6 +3,8 @@ import {
   HEALING_EVENTS,
   JOB_EVENTS,
   MessageRegistry,
+  QUEUE_EVENTS,
+  QUEUE_ITEM_EVENTS,
   WORKFLOW_EVENTS,
   parseEventSubject,
   subjects,
@@ -22,7 +24,13 @@ const JOB_ENDS = new Map([
 ]);
 
 /** The events the read model is built from. */
-export const PROJECTED_EVENTS = [...JOB_EVENTS, ...WORKFLOW_EVENTS, ...HEALING_EVENTS];
+export const PROJECTED_EVENTS = [
+  ...JOB_EVENTS,
+  ...WORKFLOW_EVENTS,
+  ...HEALING_EVENTS,
+  ...QUEUE_EVENTS,
+  ...QUEUE_ITEM_EVENTS,
+];
 const registry = new MessageRegistry<Envelope>(PROJECTED_EVENTS);
 /** Names the projector's rejects in quarantine (`aether quarantine --consumer projector`). */
 export const PROJECTOR_CONSUMER = 'projector';
@@ -32,6 +40,8 @@ export const PROJECTED_AGGREGATES: ReadonlySet<string> = new Set<AggregateType>(
   'workflow',
   'selector',
   'proposal',
+  'queue',
+  'queue-item',
 ]);
 
 export interface ProjectionBatching {
@@ -77,7 +87,7 @@ export class Projector {
     });
     this.batchSize = new Histogram({
       name: 'aether_projection_batch_size',
-      help: 'Events per projection transaction',
+      help: 'Events applied per projection transaction',
       buckets: [1, 10, 50, 100, 250, 500, 1000],
       registers: [metrics],
     });
@@ -166,7 +176,9 @@ export class Projector {
   private async flush(batch: ProjectableEvent[]): Promise<void> {
     const applied = await this.projection.apply(batch);
     const now = Date.now();
-    this.batchSize.observe(batch.length);
+    // What this transaction applied: beside a second projector (ADR 80) a batch may hold only
+    // events the other one applied first, which are not this one's work.
+    if (applied.length > 0) this.batchSize.observe(applied.length);
     const ends: Envelope[] = [];
     for (const event of applied) {
       this.applied.inc({ type: event.type });

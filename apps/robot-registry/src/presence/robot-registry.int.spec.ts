@@ -1,4 +1,4 @@
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import pino from 'pino';
 import { RegisterRobot, RobotHeartbeat, STREAMS, subjects } from '@aether/contracts';
 import { QUARANTINE_HEADERS } from '@aether/event-store';
@@ -100,18 +100,22 @@ describe('RobotRegistry on a real nats-server', () => {
     const { js, nc } = fixture;
     const host = new ConsumerHost(js, await jetstreamManager(nc), pino({ level: 'silent' }));
     await host.start([robotPresenceRoute(registry)]);
-    await js.publish(
-      subjects.robotPresence('default'),
-      new TextEncoder().encode('{"type":"RobotHeartbeat"}'),
-    );
-    const kept = await eventually(async () => {
-      const consumer = await js.consumers.get(STREAMS.quarantine, {
-        filter_subjects: subjects.quarantine('registry-robot-presence'),
+    let kept: JsMsg;
+    try {
+      await js.publish(
+        subjects.robotPresence('default'),
+        new TextEncoder().encode('{"type":"RobotHeartbeat"}'),
+      );
+      kept = await eventually(async () => {
+        const consumer = await js.consumers.get(STREAMS.quarantine, {
+          filter_subjects: subjects.quarantine('registry-robot-presence'),
+        });
+        const message = await consumer.next({ expires: 1_000 });
+        return message ?? undefined;
       });
-      const message = await consumer.next({ expires: 1_000 });
-      return message ?? undefined;
-    });
-    await host.stop();
+    } finally {
+      await host.stop(); // a running host keeps jest alive
+    }
     expect(kept.headers?.get(QUARANTINE_HEADERS.reason)).toMatch(/invalid envelope/);
   });
 });

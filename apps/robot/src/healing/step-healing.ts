@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
-import { Kvm, type KV } from '@nats-io/kv';
+import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
   FingerprintRecorded,
   HealingPolicySchema,
   JOB_EVENTS,
-  KV_BUCKETS,
   MessageRegistry,
   SELECTOR_EVENTS,
   SelectorHealReported,
@@ -16,6 +15,7 @@ import {
   type JobEvent,
   type MessageOf,
   type SelectorEvent,
+  type TenantId,
 } from '@aether/contracts';
 import { ConcurrencyError, type EventStore } from '@aether/event-store';
 import {
@@ -24,8 +24,12 @@ import {
   parseFingerprint,
   type Fingerprint,
   type HealedResult,
+  type ReadText,
   type RefusedResult,
+  type VisualOptions,
 } from '@aether/healing';
+import { openFingerprintsBucket } from '@aether/kv-state';
+import type { OcrEngine } from '@aether/ocr';
 import { HealApprovalNeededError, type HealOutcome, type HealRequest, type NodeContext } from '@aether/nodes';
 import type { Logger } from '@aether/service-kit';
 import { annotateActiveSpan } from '@aether/telemetry';
@@ -40,12 +44,45 @@ const CROP_PADDING = 24;
 
 export interface StepHealingOptions {
   store: EventStore;
-  /** The fingerprints bucket the healer keeps; `undefined` while it does not exist yet (the events are read instead). */
-  fingerprints(): Promise<KV | undefined>;
+  /**
+   * The tenant's fingerprints bucket the healer keeps (ADR 78); `undefined` while it does not exist
+   * yet (the events are read instead).
+   */
+  fingerprints(tenantId: TenantId): Promise<KV | undefined>;
   robotId: string;
   logger: Logger;
-  /** Wall-clock budget of one heal in milliseconds. Default 400. */
+  /** Wall-clock budget of one heal's tiers 1–2 in milliseconds (`HEAL_BUDGET_MS`). Default 2,000. */
   budgetMs?: number;
+  /** Tier 3 on the live page: screenshots of the candidates, OCR of drawn text. Absent: off. */
+  visual?: VisualTier;
+}
+
+/** How the robot runs tier 3 (ADR 75). */
+export interface VisualTier {
+  /** Tier 3's wall-clock budget in one heal, for the candidates' screenshots and OCR, after tiers 1–2's. */
+  readonly budgetMs: number;
+  /** Reads drawn text (sparse); without it tier 3 compares crops and boxes only. */
+  readonly ocr?: HealingOcr;
+  /**
+   * How long a fingerprint capture or a heal that needs OCR waits for its worker to start (once
+   * per robot, seconds). Not counted in `budgetMs`; past it that capture or heal goes without OCR.
+   */
+  readonly ocrStartMs: number;
+}
+
+/** The OCR tier 3 uses: started ahead of the calls that must be quick. */
+export interface HealingOcr {
+  start(): Promise<void>;
+  read(png: Uint8Array): Promise<string>;
+}
+
+/** Tier 3's OCR from an `@aether/ocr` engine: sparse text (PSM 11), a crop holds a few words, not a page. */
+export function sparseTextOcr(engine: Pick<OcrEngine, 'start' | 'recognize'>): HealingOcr {
+  return {
+    start: () => engine.start(),
+    read: async (png) =>
+      (await engine.recognize(png, { pageSegmentation: 'sparse', name: 'heal crop' })).text,
+  };
 }
 
 /**
@@ -82,7 +119,7 @@ export class StepHealing {
   private observer: HealObserver = () => undefined;
 
   constructor(private readonly options: StepHealingOptions) {
-    this.budgetMs = options.budgetMs ?? 400;
+    this.budgetMs = options.budgetMs ?? 2_000;
   }
 
   /** Told of every heal attempt's outcome, and the tier that healed it. */
@@ -107,7 +144,8 @@ export class StepHealing {
       this.known.set(key, null);
       return;
     }
-    const fingerprint = await captureFingerprint(frame, selector);
+    const visual = await this.visualOn(frame, 'capture');
+    const fingerprint = await captureFingerprint(frame, selector, visual ? { visual } : {});
     const event = FingerprintRecorded.create({
       tenantId: scope.tenantId,
       aggregateId: key,
@@ -155,7 +193,13 @@ export class StepHealing {
         message: `element not found: ${what}; no fingerprint recorded for it, nothing to heal from`,
       };
     }
-    const result = await healOnPage(frame, fingerprint, { budgetMs: this.budgetMs });
+    const visual = fingerprint.visual
+      ? await this.visualOn(frame, fingerprint.visual.text === undefined ? 'none' : 'heal')
+      : undefined;
+    const result = await healOnPage(frame, fingerprint, {
+      budgetMs: this.budgetMs,
+      ...(visual ? { visual } : {}),
+    });
     switch (result.status) {
       case 'intact':
         this.note('intact');
@@ -181,6 +225,8 @@ export class StepHealing {
       selector,
       previousSelector: selector,
       healedSelector: result.selector,
+      fragility: result.fragility,
+      structural: result.structural,
       problem: request.problem,
       tier: result.tier,
       confidence: result.confidence,
@@ -189,6 +235,7 @@ export class StepHealing {
       elapsedMs: result.elapsedMs,
       applied,
       ...(screenshotRef ? { screenshotRef } : {}),
+      explanation: explanationOf(result),
     });
     this.options.logger.info(
       {
@@ -212,6 +259,51 @@ export class StepHealing {
     }
     this.note('proposed', result.tier);
     throw new HealApprovalNeededError(selector, result.selector, { message: approvalMessage(what, result) });
+  }
+
+  /**
+   * Tier 3's view of the page, when it is on and `frame` is the page's main frame (screenshots
+   * are of the page; a child frame's boxes are its own). OCR, for a `capture`: only if the element
+   * turns out to draw its text, waiting for the worker's start up to `ocrStartMs` and for the
+   * reading up to `budgetMs` (past either, the fingerprint records no drawn text). For a `heal`
+   * that compares drawn text: the worker's start is waited for first, outside tier 3's budget,
+   * which then bounds the readings. `none`: no OCR.
+   */
+  private async visualOn(frame: Frame, ocr: 'capture' | 'heal' | 'none'): Promise<VisualOptions | undefined> {
+    const tier = this.options.visual;
+    if (!tier || frame.parentFrame() !== null) return undefined;
+    const engine = tier.ocr;
+    let readText: ReadText | undefined;
+    if (engine && ocr === 'capture') {
+      readText = async (png) => {
+        if (!(await this.ocrStarted(tier))) throw new Error('the OCR worker has not started');
+        const text = await settledWithin(engine.read(png), tier.budgetMs, undefined);
+        if (text === undefined) throw new Error(`OCR took longer than ${tier.budgetMs} ms`);
+        return text;
+      };
+    } else if (engine && ocr === 'heal' && (await this.ocrStarted(tier))) {
+      readText = (png) => engine.read(png);
+    }
+    return { page: frame.page(), budgetMs: tier.budgetMs, ...(readText ? { readText } : {}) };
+  }
+
+  /** Whether tier 3's OCR worker runs, started if need be and waited for up to `ocrStartMs`. */
+  private async ocrStarted(tier: VisualTier): Promise<boolean> {
+    if (!tier.ocr) return false;
+    const started = tier.ocr.start().then(
+      () => true,
+      (error: unknown) => {
+        this.options.logger.warn({ err: error }, 'the OCR worker of the visual healing tier did not start');
+        return false;
+      },
+    );
+    const ready = await settledWithin(started, tier.ocrStartMs, false);
+    if (!ready)
+      this.options.logger.warn(
+        { waitedMs: tier.ocrStartMs },
+        'the visual healing tier goes without OCR this time: its worker is not ready',
+      );
+    return ready;
   }
 
   /** Counts the attempt and marks the step's span with how it ended. */
@@ -270,7 +362,7 @@ export class StepHealing {
     const cached = this.known.get(key);
     if (cached) return cached;
     let document: unknown;
-    const kv = await this.options.fingerprints().catch(() => undefined);
+    const kv = await this.options.fingerprints(tenantId).catch(() => undefined);
     const entry = await kv?.get(key).catch(() => null);
     if (entry && entry.operation === 'PUT')
       document = (entry.json() as { fingerprint?: unknown }).fingerprint;
@@ -312,15 +404,22 @@ export class StepHealing {
   }
 }
 
-/** Opens the healer's fingerprints bucket on first use; `undefined` (retried next time) while it does not exist. */
-export function fingerprintBucket(nc: NatsConnection): () => Promise<KV | undefined> {
-  let opened: Promise<KV> | undefined;
-  return async () => {
-    opened ??= new Kvm(nc).open(KV_BUCKETS.fingerprints);
+/**
+ * Opens a tenant's fingerprints bucket (the healer makes it) on first use, to read by direct get
+ * (ADR 78); `undefined` (retried next time) when it cannot be opened.
+ */
+export function fingerprintBucket(nc: NatsConnection): (tenantId: TenantId) => Promise<KV | undefined> {
+  const opened = new Map<TenantId, Promise<KV>>();
+  return async (tenantId) => {
+    let bucket = opened.get(tenantId);
+    if (!bucket) {
+      bucket = openFingerprintsBucket(nc, tenantId);
+      opened.set(tenantId, bucket);
+    }
     try {
-      return await opened;
+      return await bucket;
     } catch {
-      opened = undefined;
+      opened.delete(tenantId);
       return undefined;
     }
   };
@@ -347,7 +446,23 @@ function refusalMessage(what: string, result: RefusedResult): string {
   const best = result.best
     ? `best candidate ${result.best.selector} at confidence ${result.best.confidence.toFixed(2)} refused`
     : 'no candidate';
-  return `element not found: ${what}; ${best} (${result.reason})`;
+  // Tier 3 says what it saw on screen; tiers 1–2's reasons are in the numbers already.
+  const visual = result.explanation?.rule === 'visual' ? `: ${result.explanation.summary}` : '';
+  return `element not found: ${what}; ${best} (${result.reason})${visual}`;
+}
+
+/** `work`'s value, or `fallback` once `ms` have passed (the work goes on; an OCR worker keeps starting). */
+async function settledWithin<T, F>(work: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<F>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), ms);
+  });
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function approvalMessage(what: string, result: HealedResult): string {
@@ -355,4 +470,10 @@ function approvalMessage(what: string, result: HealedResult): string {
     `element not found: ${what}; healed to ${result.selector} at confidence ${result.confidence.toFixed(2)} ` +
     `(margin ${result.margin.toFixed(2)}), waiting for approval: retry-step applies it, skip-step or fail decide otherwise`
   );
+}
+
+/** The heal's explanation as the event carries it (plain arrays). */
+function explanationOf(result: HealedResult): MessageOf<typeof SelectorHealed>['data']['explanation'] {
+  const { evidence, against, ...rest } = result.explanation;
+  return { ...rest, evidence: [...evidence], ...(against ? { against: [...against] } : {}) };
 }

@@ -9,11 +9,12 @@ import {
 import { CommandHandler } from '@aether/event-store';
 import { InMemoryEventStore } from '@aether/event-store/test-support';
 import { jobDecider, type JobCommand } from '@aether/job-domain';
-import type { NodeHandler } from '@aether/nodes';
+import { ElementNotFoundError, StepTimeoutError, type NodeHandler } from '@aether/nodes';
 import { createLogger } from '@aether/service-kit';
 import { parseWorkflow, type Workflow } from '@aether/workflow';
 import type { ClaimCommand } from './claim-log';
 import { JobRunner, type Claim, type JobRunnerDeps } from './job-runner';
+import { LAST_WORD_MS } from './stall-watchdog';
 
 /** A click (not idempotent: its effect cannot be known after a crash), then a value set. */
 const workflowDocument = {
@@ -308,6 +309,74 @@ describe('JobRunner through its ports (every job event decided by the job decide
     const { fresh: _first, ...placedAgain } = job.work.data;
     expect(await parkingRunner.run(claim({ ...job.work, data: placedAgain }))).toBe('completed');
     expect(click).toHaveBeenCalledTimes(2);
+  });
+
+  describe("a step's ending follows its cause, whether the handler answers just before or just after the limit (ADR 82)", () => {
+    const LIMIT_MS = 200;
+    const timed = parseWorkflow({
+      ...workflowDocument,
+      nodes: workflowDocument.nodes.map((node) =>
+        node.id === 'submit' ? { ...node, timeoutMs: LIMIT_MS } : node,
+      ),
+    });
+    if (!timed.ok) throw new Error('timed workflow is invalid');
+    /** The job's events as the decider made them, without the ids that name the job. */
+    const outcome = async (answerAtMs: number, answer: () => Promise<never>) => {
+      const job = await requested();
+      const click = () =>
+        new Promise<never>((resolve, reject) => setTimeout(() => answer().then(resolve, reject), answerAtMs));
+      const result = await runner({
+        workflows: { get: async () => timed.workflow },
+        handlers: handlers(click),
+      }).run(claim(job.work));
+      // When the work message was made is the only thing two such jobs may differ in.
+      const events = store
+        .events(job.subject)
+        .map(({ type, data }) => ({ type, data: { ...(data as object), dispatchedAt: undefined } }));
+      return { result, events };
+    };
+    const missing = () => Promise.reject(new ElementNotFoundError('#submit', 0));
+    const neverLoaded = () => Promise.reject(new StepTimeoutError('Loading http://portal/ timed out'));
+
+    it('a finding (no such element) fails the step with it, either side of the limit', async () => {
+      const before = await outcome(LIMIT_MS - 60, missing);
+      const after = await outcome(LIMIT_MS + 60, missing);
+      expect(after).toEqual(before);
+      expect(before.events.find((event) => event.type === 'StepFailed')?.data).toMatchObject({
+        error: { code: 'ELEMENT_NOT_FOUND' },
+      });
+      expect(before.events.map((event) => event.type)).not.toContain('StepStalled');
+    });
+
+    it("the step's own time running out (a page that never loaded) stalls it, either side of the limit", async () => {
+      const before = await outcome(LIMIT_MS - 60, neverLoaded);
+      const after = await outcome(LIMIT_MS + 60, neverLoaded);
+      expect(after).toEqual(before);
+      // The click is not idempotent: the stall parks the job.
+      expect(before.result).toBe('parked');
+      expect(before.events.slice(-2).map((event) => event.type)).toEqual([
+        'StepStalled',
+        'JobNeedsAttention',
+      ]);
+    });
+
+    it('a handler that never answers is stalled once the limit and its last word have passed', async () => {
+      const job = await requested();
+      const started = Date.now();
+      const silent = () => new Promise<never>(() => undefined);
+      expect(
+        await runner({ workflows: { get: async () => timed.workflow }, handlers: handlers(silent) }).run(
+          claim(job.work),
+        ),
+      ).toBe('parked');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(LIMIT_MS + LAST_WORD_MS);
+      expect(store.events(job.subject).find((event) => event.type === 'StepStalled')?.data).toMatchObject({
+        limitMs: LIMIT_MS,
+        basis: 'timeout',
+        detectedBy: 'robot',
+        outcome: 'park',
+      });
+    });
   });
 
   it('fails a job whose message ran out of deliveries once, naming the position; never a finished job', async () => {

@@ -1,3 +1,4 @@
+import { StepTimeoutError } from '@aether/nodes';
 import type { PlannedStep } from '@aether/workflow';
 
 /** The limit a running step is held to (ADR 61) and where it comes from. */
@@ -16,7 +17,7 @@ export function stallLimit(step: Pick<PlannedStep, 'timeoutMs'>, p99LimitMs: num
     : { ms: step.timeoutMs, basis: 'timeout' };
 }
 
-/** The watchdog's abort reason: the step passed its limit. */
+/** The watchdog's abort reason: the step passed its limit and its handler did not answer. */
 export class StepStalledSignal extends Error {
   constructor(readonly limit: StallLimit) {
     super(`the step passed its ${limit.basis} limit of ${limit.ms} ms`);
@@ -25,27 +26,76 @@ export class StepStalledSignal extends Error {
 }
 
 /**
- * Runs `work` under a watchdog: after `limit.ms` the returned promise rejects with
- * `StepStalledSignal` whether or not the handler honours its abort signal (a page that never
- * loads, a wait that never matches, a handler stuck in a call that takes no signal). The handler
- * is told through `watchdog` and left behind; its late outcome is dropped.
+ * How long past its limit the watchdog still waits for the handler's own answer before it gives
+ * up on it (ADR 82). A handler given the step's time answers a margin before the limit (a browser
+ * call keeps 250 ms–1 s back), but on a loaded machine that answer can come late: a missing element
+ * found missing at 3,044 ms of 3,000 is still a missing element, not a stall.
  */
-export async function watched<T>(limit: StallLimit, work: (watchdog: AbortSignal) => Promise<T>): Promise<T> {
+export const LAST_WORD_MS = 1_000;
+
+/** What a watched handler came to: its own answer, or none by its limit and `LAST_WORD_MS` after. */
+export type HandlerAnswer<T> =
+  | { readonly kind: 'returned'; readonly value: T }
+  | { readonly kind: 'threw'; readonly error: unknown }
+  | { readonly kind: 'silent' };
+
+/**
+ * Runs `work` under a watchdog and settles with its answer, or with `silent` once `limit.ms +
+ * lastWordMs` passed whether or not the handler honours its abort signal (a page that never loads,
+ * a wait that never matches, a handler stuck in a call that takes no signal). A silent handler is
+ * told through `watchdog` then and left behind; its late answer is dropped. Never rejects.
+ */
+export async function watched<T>(
+  limit: StallLimit,
+  work: (watchdog: AbortSignal) => Promise<T>,
+  lastWordMs = LAST_WORD_MS,
+): Promise<HandlerAnswer<T>> {
   const watchdog = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const reason = new StepStalledSignal(limit);
-      watchdog.abort(reason);
-      reject(reason);
-    }, limit.ms);
+  const silent = new Promise<HandlerAnswer<T>>((resolve) => {
+    timer = setTimeout(resolve, limit.ms + lastWordMs, { kind: 'silent' });
   });
-  const running = work(watchdog.signal);
-  running.catch(() => undefined);
+  // A handler that throws before it returns a promise answered too.
+  const running = new Promise<T>((resolve) => resolve(work(watchdog.signal))).then(
+    (value): HandlerAnswer<T> => ({ kind: 'returned', value }),
+    (error: unknown): HandlerAnswer<T> => ({ kind: 'threw', error }),
+  );
   try {
-    return await Promise.race([running, stalled]);
+    const answer = await Promise.race([running, silent]);
+    if (answer.kind === 'silent') watchdog.abort(new StepStalledSignal(limit));
+    return answer;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** How a step ended, decided by its cause (ADR 82). */
+export type StepEnding<T> =
+  | { readonly kind: 'complete'; readonly output: T }
+  | { readonly kind: 'fail'; readonly error: unknown }
+  | { readonly kind: 'stall' };
+
+/**
+ * A step's ending follows from what its handler said, never from when it said it relative to the
+ * watchdog's timer: an output completes the step and a finding (not found, ambiguous, refused)
+ * fails it, even a little past the limit; the step's own time running out with nothing to show
+ * (`StepTimeoutError`: a page that never loaded) stalls it, even a little before the limit; no
+ * answer at all stalls it. Pure.
+ */
+export function stepEnding<T>(answer: HandlerAnswer<T>): StepEnding<T> {
+  switch (answer.kind) {
+    case 'returned':
+      return { kind: 'complete', output: answer.value };
+    case 'threw':
+      return answer.error instanceof StepTimeoutError
+        ? { kind: 'stall' }
+        : { kind: 'fail', error: answer.error };
+    case 'silent':
+      return { kind: 'stall' };
+    default: {
+      const _exhaustive: never = answer;
+      return _exhaustive;
+    }
   }
 }
 

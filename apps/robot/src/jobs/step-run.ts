@@ -4,7 +4,14 @@ import type { Logger } from '@aether/service-kit';
 import { recordFailure, withSpan } from '@aether/telemetry';
 import type { PlannedStep } from '@aether/workflow';
 import { abortableDelay, type ClaimLog } from './claim-log';
-import { StepStalledSignal, stallLimit, watched, within, type StallLimit } from './stall-watchdog';
+import {
+  stallLimit,
+  stepEnding,
+  watched,
+  within,
+  type HandlerAnswer,
+  type StallLimit,
+} from './stall-watchdog';
 import type { BrowserSession, Claim, JobRunnerDeps, StepHooks } from './runner-ports';
 
 /** Everything one step of a claim runs with. */
@@ -51,64 +58,64 @@ export function runStep(deps: StepDeps, scope: StepScope): Promise<'parked' | un
     const started = deps.now();
     const handler = deps.handlers.get(step.type);
     const limit = stallLimit(step, claim.work.data.stallLimitsMs?.[nodeId]);
-    let output: NodeOutput;
-    try {
-      if (!handler) throw new NoHandlerError(step.type);
-      output = await watched(limit, (watchdog) =>
-        handler.execute(step.params as Record<string, unknown>, {
-          ...nodeContext(deps, scope, AbortSignal.any([watchdog, claim.abortStep, claim.cancelled])),
-          stall: { limitMs: limit.ms, idempotent: step.idempotent },
-        }),
-      );
-    } catch (error) {
-      // A handler that gave up on its own wait at the limit stalled just the same.
-      if (error instanceof StepStalledSignal || deps.now() - started >= limit.ms)
-        return stall(deps, scope, limit, deps.now() - started);
-      if (error instanceof HealApprovalNeededError) {
-        // heal-and-pause: the proposed heal is recorded; the step waits for an operator, unfailed.
-        await log.finish({
-          type: 'ParkJob',
-          data: { stepKey, nodeId, reason: error.message, robotId: deps.robotId },
-        });
-        scope.logger.warn(
-          { step: stepKey, reason: error.message },
-          'job needs attention: heal waits for approval',
-        );
-        return 'parked';
-      }
-      recordFailure(span, error);
-      const artifacts = await failureArtifacts(deps, scope);
+    const answer: HandlerAnswer<NodeOutput> = handler
+      ? await watched(limit, (watchdog) =>
+          handler.execute(step.params as Record<string, unknown>, {
+            ...nodeContext(deps, scope, AbortSignal.any([watchdog, claim.abortStep, claim.cancelled])),
+            stall: { limitMs: limit.ms, idempotent: step.idempotent },
+          }),
+        )
+      : { kind: 'threw', error: new NoHandlerError(step.type) };
+    const ending = stepEnding(answer);
+    if (ending.kind === 'stall') return stall(deps, scope, limit, deps.now() - started);
+    if (ending.kind === 'complete') {
       await log.append({
-        type: 'FailStep',
-        data: {
-          stepKey,
-          nodeId,
-          error: errorInfo(error instanceof Error ? error : new Error(String(error))),
-          durationMs: deps.now() - started,
-          ...(artifacts.length ? { artifacts } : {}),
-        },
+        type: 'CompleteStep',
+        data: { stepKey, nodeId, output: toJson(ending.output), durationMs: deps.now() - started },
       });
-      scope.logger.warn({ step: stepKey, error: (error as Error).message }, 'step failed');
       return undefined;
     }
+    const { error } = ending;
+    if (error instanceof HealApprovalNeededError) {
+      // heal-and-pause: the proposed heal is recorded; the step waits for an operator, unfailed.
+      await log.finish({
+        type: 'ParkJob',
+        data: { stepKey, nodeId, reason: error.message, robotId: deps.robotId },
+      });
+      scope.logger.warn(
+        { step: stepKey, reason: error.message },
+        'job needs attention: heal waits for approval',
+      );
+      return 'parked';
+    }
+    recordFailure(span, error);
+    const artifacts = await failureArtifacts(deps, scope);
     await log.append({
-      type: 'CompleteStep',
-      data: { stepKey, nodeId, output: toJson(output), durationMs: deps.now() - started },
+      type: 'FailStep',
+      data: {
+        stepKey,
+        nodeId,
+        error: errorInfo(error instanceof Error ? error : new Error(String(error))),
+        durationMs: deps.now() - started,
+        ...(artifacts.length ? { artifacts } : {}),
+      },
     });
+    scope.logger.warn({ step: stepKey, error: (error as Error).message }, 'step failed');
     return undefined;
   });
 }
 
 /**
  * How long a stalled step's screenshot, then its teardown, may take before the robot commits the
- * stall without them (they go on in the background): detection stays within limit + 5 s. The
- * session forgets its context at once, so the next browser step opens a fresh one either way.
+ * stall without them (they go on in the background): with the watchdog's `LAST_WORD_MS`, detection
+ * stays within limit + 5 s. The session forgets its context at once, so the next browser step opens
+ * a fresh one either way.
  */
-const SCREENSHOT_MS = 3_000;
+const SCREENSHOT_MS = 2_500;
 const TEARDOWN_MS = 1_000;
 
 /**
- * The step passed its limit (ADR 61): its screenshot (a browser or desktop step) is kept, its
+ * The step stalled (ADR 61, 82): its screenshot (a browser or desktop step) is kept, its
  * browser context torn down, and the decider records `StepStalled` with what follows — the step
  * fails retryably (idempotent: the plan runs it again) or the job waits for an operator.
  */

@@ -1,8 +1,10 @@
-import { RunJob, STREAMS, newId, subjects } from '@aether/contracts';
-import { readQuarantine } from '@aether/event-store';
+import { RunJob, STREAMS, newId, subjects, type WorkMessage } from '@aether/contracts';
+import { connectNats, ensureConsumer, readQuarantine, robotWorkConsumer } from '@aether/event-store';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
-import { createLogger } from '@aether/service-kit';
+import { createLogger, type Logger } from '@aether/service-kit';
 import { eventually } from '@aether/testing';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import pino from 'pino';
 import type { Claim, JobRunner, RunOutcome } from './job-runner';
 import { WorkLoop, type WorkLoopOptions } from './work-loop';
 import { WorkPuller } from './work-puller';
@@ -12,7 +14,9 @@ class GatedRunner {
   readonly claims: Claim[] = [];
   private opens: ((outcome: RunOutcome) => void)[] = [];
 
-  constructor(private readonly releaseEarly: boolean) {}
+  constructor(private readonly releaseEarly: boolean) {
+    runners.push(this);
+  }
 
   run(claim: Claim): Promise<RunOutcome> {
     this.claims.push(claim);
@@ -24,30 +28,67 @@ class GatedRunner {
     this.opens.shift()?.(outcome);
   }
 
+  finishAll(): void {
+    while (this.opens.length > 0) this.finish();
+  }
+
   /** Waits until `count` claims have reached the runner. */
   claimed(count: number): Promise<true> {
     return eventually(async () => (this.claims.length === count ? true : undefined));
   }
 }
 
+const runners: GatedRunner[] = [];
+
 describe('WorkLoop settling leases (real nats-server)', () => {
   let nats: TestJetStream;
   let robots = 0;
+  const loops: WorkLoop[] = [];
 
   beforeAll(async () => {
     nats = await startJetStream('work-loop-test');
   });
+  // A test that failed half-way leaves its loop pulling: stop it here, or it keeps jest alive.
+  afterEach(async () => {
+    for (const runner of runners.splice(0)) runner.finishAll();
+    await Promise.all(loops.splice(0).map((loop) => loop.stop()));
+  });
   afterAll(() => nats?.close());
 
+  const quarantined = async (workSubject: string) =>
+    (await readQuarantine(nats.js, nats.jsm, { consumer: 'pool-default' })).messages.filter(
+      (message) => message.origin.subject === workSubject,
+    );
+
+  type Runner = Pick<JobRunner, 'run'> | Pick<JobRunner, 'run' | 'failForGood'>;
+
+  interface RobotSetup {
+    /** Runs before the loop starts, with what places work on the robot. */
+    before?(robot: { robotId: string; place: () => Promise<WorkMessage> }): Promise<void>;
+    connection?: Pick<TestJetStream, 'nc' | 'js' | 'jsm'>;
+    logger?: Logger;
+  }
+
   async function robotWith(
-    runner: Pick<JobRunner, 'run'> | Pick<JobRunner, 'run' | 'failForGood'>,
+    runner: Runner,
     options: Partial<WorkLoopOptions> = {},
+    { before, connection = nats, logger = createLogger('work-loop-test', 'silent') }: RobotSetup = {},
   ) {
     const robotId = `robot-${++robots}`;
+    const place = async () => {
+      const work = RunJob.create({
+        tenantId: 'default',
+        aggregateId: newId(),
+        data: { workflowId: 'w', workflowVersion: 1, priority: 10, attempt: 1 },
+      });
+      await nats.js.publish(subjects.robotWork('default', robotId), JSON.stringify(work));
+      return work;
+    };
+    await before?.({ robotId, place });
     const loop = new WorkLoop(
-      nats.nc,
-      nats.js,
-      nats.jsm,
+      connection.nc,
+      connection.js,
+      connection.jsm,
       runner as unknown as JobRunner,
       {
         pool: 'default',
@@ -59,25 +100,17 @@ describe('WorkLoop settling leases (real nats-server)', () => {
         robotId,
         ...options,
       },
-      createLogger('work-loop-test', 'silent'),
+      logger,
     );
+    loops.push(loop);
     await loop.start();
-    const place = async () => {
-      const work = RunJob.create({
-        tenantId: 'default',
-        aggregateId: newId(),
-        data: { workflowId: 'w', workflowVersion: 1, priority: 10, attempt: 1 },
-      });
-      await nats.js.publish(subjects.robotWork('default', robotId), JSON.stringify(work));
-      return work;
-    };
     const consumer = () => nats.jsm.consumers.info(STREAMS.work, `robot-${robotId}`);
     return { robotId, loop, place, consumer, workSubject: subjects.robotWork('default', robotId) };
   }
 
   it('acks a released claim and pulls the next job before the claim has finished', async () => {
     const runner = new GatedRunner(true);
-    const { loop, place, consumer } = await robotWith(runner);
+    const { place, consumer } = await robotWith(runner);
     await place();
     await place();
     await runner.claimed(1);
@@ -94,12 +127,11 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     await runner.claimed(2);
     runner.finish();
     await eventually(async () => ((await consumer()).num_ack_pending === 0 ? true : undefined));
-    await loop.stop();
   });
 
   it('holds the lease of a claim that does not release it until the claim finishes', async () => {
     const runner = new GatedRunner(false);
-    const { loop, place, consumer } = await robotWith(runner);
+    const { place, consumer } = await robotWith(runner);
     await place();
     await place();
     await runner.claimed(1);
@@ -112,7 +144,6 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     runner.finish();
     await runner.claimed(2);
     runner.finish();
-    await loop.stop();
   });
 
   it('sends back a job pulled with the last ack when the robot stops', async () => {
@@ -139,7 +170,7 @@ describe('WorkLoop settling leases (real nats-server)', () => {
 
   it("leaves a fenced claim's message un-acked: another robot holds the job, this lease just runs out", async () => {
     const runner = new GatedRunner(false);
-    const { loop, place, consumer } = await robotWith(runner);
+    const { place, consumer } = await robotWith(runner);
     await place();
     await place();
     await runner.claimed(1);
@@ -151,7 +182,6 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     expect(during.num_ack_pending).toBe(2);
 
     runner.finish();
-    await loop.stop();
   });
 
   it('dead-letters a message after its delivery limit: the job failed for good, the message in quarantine', async () => {
@@ -162,28 +192,98 @@ describe('WorkLoop settling leases (real nats-server)', () => {
         failedForGood.push([work.aggregateId, reason]);
       },
     };
-    const { loop, place, consumer, workSubject } = await robotWith(runner, { maxDeliver: 2 });
+    const { place, consumer, workSubject } = await robotWith(runner, { maxDeliver: 2 });
     const work = await place();
 
-    await eventually(async () => {
-      const info = await consumer();
-      return failedForGood.length === 1 && info.num_ack_pending === 0 && info.num_pending === 0
-        ? true
-        : undefined;
-    });
-    expect(failedForGood).toEqual([[work.aggregateId, 'gave up after 2 deliveries: browser crashed']]);
-    const kept = (await readQuarantine(nats.js, nats.jsm, { consumer: 'pool-default' })).messages.filter(
-      (message) => message.origin.subject === workSubject,
+    // Not a timing check: two deliveries a second apart. On nats-server 2.9.10 a redelivery that
+    // meets an expiring pull is counted but not sent (7 of 25 runs under load): the job then runs
+    // a second time as delivery 1 and its next delivery, the 3rd, is dead-lettered unrun (ADR 71).
+    await eventually(
+      async () => {
+        const info = await consumer();
+        return failedForGood.length === 1 && info.num_ack_pending === 0 && info.num_pending === 0
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the job failed for good and its message settled' },
     );
+    expect(failedForGood).toEqual([[work.aggregateId, expect.stringMatching(/^gave up after 2 deliveries/)]]);
+    const kept = await quarantined(workSubject);
     expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatchObject({ reason: 'gave up after 2 deliveries: browser crashed' });
+    expect(kept[0].reason).toBe(failedForGood[0][1]);
     expect(JSON.parse(kept[0].body)).toMatchObject({ aggregateId: work.aggregateId });
-    await loop.stop();
+  }, 45_000);
+
+  it('dead-letters a delivery past the limit without running it, and again on its redelivery when that failed', async () => {
+    const runs: number[] = [];
+    const failedForGood: string[] = [];
+    const runner = {
+      run: (claim: Claim) => {
+        runs.push(claim.delivery);
+        return Promise.resolve<RunOutcome>('completed');
+      },
+      failForGood: async (_work: Claim['work'], reason: string) => {
+        failedForGood.push(reason);
+        if (failedForGood.length === 1) throw new Error('event store unavailable');
+      },
+    };
+    const burnt: number[] = [];
+    const { consumer, workSubject } = await robotWith(
+      runner,
+      { maxDeliver: 2 },
+      {
+        // Two deliveries the robot never ran: as if released twice, or counted by the server and never sent.
+        before: async ({ robotId, place }) => {
+          await ensureConsumer(nats.jsm, STREAMS.work, robotWorkConsumer(robotId, { leaseMs: 30_000 }));
+          await place();
+          const puller = new WorkPuller(nats.nc, STREAMS.work, `robot-${robotId}`);
+          for (let i = 0; i < 2; i++) {
+            const delivery = await puller.next(5_000);
+            burnt.push(delivery?.info.deliveryCount ?? 0);
+            delivery?.nak();
+          }
+          puller.close();
+        },
+      },
+    );
+    expect(burnt).toEqual([1, 2]);
+
+    // The 3rd delivery: dead-lettering fails and naks it for 5 s; the 4th is dead-lettered.
+    await eventually(
+      async () => {
+        const info = await consumer();
+        return failedForGood.length === 2 && info.num_ack_pending === 0 && info.num_pending === 0
+          ? true
+          : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the job failed for good on its redelivery and its message settled' },
+    );
+    expect(runs).toEqual([]);
+    expect(failedForGood).toEqual(['gave up after 2 deliveries', 'gave up after 3 deliveries']);
+    const kept = await quarantined(workSubject);
+    expect(kept.map((message) => message.reason)).toEqual(['gave up after 3 deliveries']);
+  }, 45_000);
+
+  it('stops pulling once its connection is closed for good', async () => {
+    const nc = await connectNats({ servers: nats.server.url, name: 'work-loop-closed' });
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+    await robotWith(
+      new GatedRunner(true),
+      {},
+      { connection: { nc, js: jetstream(nc), jsm: await jetstreamManager(nc) }, logger },
+    );
+    await nc.close();
+
+    const ended = await eventually(async () =>
+      lines.find((line) => line.includes('the connection is closed for good')),
+    );
+    expect(JSON.parse(ended)).toMatchObject({ level: 50 });
   });
 
   it('pulls again within a second of the expiry when the server leaves a pull unanswered', async () => {
     const runner = new GatedRunner(true);
-    const { robotId, loop, place } = await robotWith(runner);
+    const { robotId, place } = await robotWith(runner);
     // nats-server answers no pull for a consumer that does not exist: while it is gone, the
     // robot's pull goes unanswered, as one can when a message arrives just as the pull expires.
     const durable = `robot-${robotId}`;
@@ -198,6 +298,5 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     // The unanswered pull is given up 1 s after its 1 s expiry and the next one takes the job.
     expect(Date.now() - placedAt).toBeLessThan(3_000);
     runner.finish();
-    await loop.stop();
   });
 });

@@ -25,7 +25,10 @@ export interface WorkLoopOptions {
   pool: string;
   /** `ack_wait` of the work consumer: how long a silent robot keeps a job. */
   leaseMs: number;
-  /** Deliveries of one job before it is failed for good. */
+  /**
+   * Deliveries of one job before it is failed for good. The robot counts them, not the server
+   * (ADR 71): a delivery past this is dead-lettered without running.
+   */
   maxDeliver: number;
   /** Jobs this robot runs at once. */
   concurrency: number;
@@ -75,6 +78,7 @@ export class WorkLoop {
   /** Running jobs and the switch that cancels each. */
   private readonly running = new Map<string, AbortController>();
   private claimObserver: ClaimObserver = () => undefined;
+  private stopped?: Promise<void>;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -101,7 +105,7 @@ export class WorkLoop {
   async start(): Promise<void> {
     if (this.options.bindOnly) await this.bind();
     else {
-      const settings = { leaseMs: this.options.leaseMs, maxDeliver: this.options.maxDeliver };
+      const settings = { leaseMs: this.options.leaseMs };
       await ensureConsumer(this.jsm, STREAMS.work, poolWorkConsumer(this.options.pool, settings));
       if (this.options.robotId)
         await ensureConsumer(this.jsm, STREAMS.work, robotWorkConsumer(this.options.robotId, settings));
@@ -147,7 +151,13 @@ export class WorkLoop {
     await Promise.allSettled(this.slots);
   }
 
-  async stop(): Promise<void> {
+  /** Stops once; a second call waits for the first. */
+  stop(): Promise<void> {
+    this.stopped ??= this.stopOnce();
+    return this.stopped;
+  }
+
+  private async stopOnce(): Promise<void> {
     this.noMoreWork.abort();
     this.stopping.abort();
     const grace = setTimeout(() => this.abortSteps.abort(), this.options.shutdownGraceMs);
@@ -181,6 +191,10 @@ export class WorkLoop {
         message = await (pulled ?? puller.next(PULL_EXPIRES_MS));
       } catch (error) {
         if (this.noMoreWork.signal.aborted) break;
+        if (this.nc.isClosed()) {
+          this.logger.error({ err: error }, 'the connection is closed for good; pulling no more work');
+          break;
+        }
         if (error instanceof UnansweredPull) {
           // It waited out its expiry and grace already: pulling again at once cannot spin.
           this.logger.info({ reason: error.message }, 'a pull went unanswered; pulling again');
@@ -224,6 +238,13 @@ export class WorkLoop {
       return undefined;
     }
     const work = parsed.message;
+    const delivery = message.info.deliveryCount;
+    if (delivery > this.options.maxDeliver) {
+      // The deliveries before ended without a failed last run: released, leases that ran out, a
+      // dead-lettering that failed, or a redelivery the server counted but never sent (ADR 71).
+      await this.deadLetter(message, work, `gave up after ${delivery - 1} deliveries`);
+      return undefined;
+    }
     const keepLease = setInterval(
       () => message.working(),
       Math.max(250, Math.floor(this.options.leaseMs / 3)),
@@ -241,7 +262,7 @@ export class WorkLoop {
             'messaging.system': 'nats',
             'messaging.operation.type': 'process',
             'messaging.destination.name': message.subject,
-            'messaging.nats.delivery_count': message.info.deliveryCount,
+            'messaging.nats.delivery_count': delivery,
             'aether.job.id': work.aggregateId,
             'aether.workflow.id': work.data.workflowId,
             'aether.robot.id': this.options.robotId ?? '',
@@ -250,7 +271,7 @@ export class WorkLoop {
         async (span) => {
           const ran = await this.runner.run({
             work,
-            delivery: message.info.deliveryCount,
+            delivery,
             stopping: this.stopping.signal,
             abortStep: this.abortSteps.signal,
             cancelled: cancel.signal,
@@ -264,7 +285,7 @@ export class WorkLoop {
           return ran;
         },
       );
-      this.claimObserver(outcome, message.info.deliveryCount);
+      this.claimObserver(outcome, delivery);
       if (settled) return undefined;
       switch (outcome) {
         case 'completed':
@@ -286,18 +307,22 @@ export class WorkLoop {
         }
       }
     } catch (error) {
-      this.claimObserver('error', message.info.deliveryCount);
+      this.claimObserver('error', delivery);
       if (settled) {
         // The lease is gone with the ack; the dispatcher places the job again once this robot stops.
         this.logger.error({ err: error, jobId: work.aggregateId }, "the job's last commit did not land");
         return undefined;
       }
-      if (message.info.deliveryCount >= this.options.maxDeliver) {
-        await this.deadLetter(message, work, error as Error);
+      if (delivery >= this.options.maxDeliver) {
+        await this.deadLetter(
+          message,
+          work,
+          `gave up after ${delivery} deliveries: ${(error as Error).message}`,
+        );
         return undefined;
       }
       this.logger.error({ err: error, jobId: work.aggregateId }, 'job run failed; it will be redelivered');
-      message.nak(Math.min(30_000, 1_000 * 2 ** (message.info.deliveryCount - 1)));
+      message.nak(Math.min(30_000, 1_000 * 2 ** (delivery - 1)));
       return undefined;
     } finally {
       clearInterval(keepLease);
@@ -305,9 +330,8 @@ export class WorkLoop {
     }
   }
 
-  /** The last delivery failed too: record the job as failed for good and keep the message in quarantine. */
-  private async deadLetter(message: WorkDelivery, work: WorkMessage, error: Error): Promise<void> {
-    const reason = `gave up after ${message.info.deliveryCount} deliveries: ${error.message}`;
+  /** The job's deliveries ran out: record it as failed for good and keep the message in quarantine. */
+  private async deadLetter(message: WorkDelivery, work: WorkMessage, reason: string): Promise<void> {
     try {
       await this.runner.failForGood(work, reason);
       await quarantine(this.js, this.durable, message, reason);
@@ -316,7 +340,7 @@ export class WorkLoop {
     } catch (failure) {
       this.logger.error(
         { err: failure, jobId: work.aggregateId },
-        'could not dead-letter; leaving it for redelivery',
+        'could not dead-letter; trying again on its redelivery',
       );
       message.nak(5_000);
     }

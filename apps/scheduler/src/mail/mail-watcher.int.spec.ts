@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { KV } from '@nats-io/kv';
@@ -11,11 +12,14 @@ import {
   type MailTriggerDefinition,
   type MailTriggerEvent,
 } from '@aether/contracts';
+import { EgressPolicy, type Resolver } from '@aether/egress';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { openBucket } from '@aether/kv-state';
 import { createLogger } from '@aether/service-kit';
 import { eventually, startImapServer, type TestImapServer } from '@aether/testing';
+import { KvSecretVault, MasterKeyring, generateMasterKey } from '@aether/vault';
 import { MailWatcher, jobIdOf } from './mail-watcher';
+import { mailboxSecrets, type SecretLookup } from './mailbox-secrets';
 
 const tenantId = 'default';
 const PASSWORD = 'Tr1gger-Pa55word';
@@ -27,13 +31,33 @@ describe('mail trigger (real nats-server and Dovecot)', () => {
   let kv: KV;
   let watchers: MailWatcher[] = [];
   const logger = createLogger('mail-watcher-spec', 'silent');
-  const secrets = (tenant: string, name: string) =>
-    tenant === tenantId && name === 'apInbox' ? imap.urlFor('ap') : undefined;
+  // The mailbox URL lives in the vault only (ADR 68): the environment given holds none.
+  let secrets: SecretLookup;
+  let vault: KvSecretVault;
+  // Names the system resolver does not know: the watchers reach Dovecot through the egress guard's answer (ADR 79).
+  const resolve: Resolver = async (hostname) => {
+    if (!['imap.acme.test', 'intranet.acme.test'].includes(hostname))
+      throw Object.assign(new Error(`no such host ${hostname}`), { code: 'ENOTFOUND' });
+    return [{ address: '127.0.0.1', family: 4 }];
+  };
   const startWatchers = async (count: number) => {
     watchers = Array.from(
       { length: count },
       (_, n) =>
-        new MailWatcher(kv, jet.store, jet.js, jet.jsm, secrets, { pollMs: 150, replicaId: `r${n}` }, logger),
+        new MailWatcher(
+          kv,
+          jet.store,
+          jet.js,
+          jet.jsm,
+          secrets,
+          {
+            pollMs: 150,
+            replicaId: `r${n}`,
+            egress: EgressPolicy.parse('imap.acme.test', { listName: 'MAIL_TRIGGER_EGRESS_ALLOW' }),
+            resolve,
+          },
+          logger,
+        ),
     );
     await Promise.all(watchers.map((w) => w.start()));
   };
@@ -84,6 +108,9 @@ describe('mail trigger (real nats-server and Dovecot)', () => {
     jet = await startJetStream('mail-watcher-spec');
     imap = await startImapServer({ ap: PASSWORD });
     kv = await openBucket(jet.nc, KV_BUCKETS.mailTriggers);
+    vault = await KvSecretVault.open(jet.nc, MasterKeyring.fromBase64(generateMasterKey()));
+    await vault.write(tenantId, 'apInbox', `imap://ap:${PASSWORD}@imap.acme.test:${imap.port}`, 'test');
+    secrets = mailboxSecrets(vault, {});
     const definition: MailTriggerDefinition = {
       triggerId: 'invoices',
       tenantId,
@@ -155,5 +182,48 @@ describe('mail trigger (real nats-server and Dovecot)', () => {
     await deliver(invoice(4));
     await eventually(async () => ((await fires()).length >= 5 ? true : undefined));
     expect((await fires()).map((e) => e.data.messageId).at(-1)).toBe('<inv-4@acme.test>');
+  });
+
+  it('never connects to a mailbox the egress policy refuses, and says why in its warning', async () => {
+    let knocks = 0;
+    const forbidden = createServer((socket) => {
+      knocks++;
+      socket.destroy();
+    });
+    await new Promise<void>((done) => forbidden.listen(0, '127.0.0.1', done));
+    const port = (forbidden.address() as AddressInfo).port;
+    const warn = jest.spyOn(logger, 'warn');
+    const refused = [
+      ['byName', `imap://ap:${PASSWORD}@intranet.acme.test:${port}`],
+      ['byAddress', `imap://ap:${PASSWORD}@127.0.0.1:${port}`],
+    ] as const;
+    try {
+      for (const [triggerId, url] of refused) {
+        await vault.write(tenantId, `${triggerId}Inbox`, url, 'test');
+        const definition = JSON.parse(
+          new TextDecoder().decode((await kv.get(`${tenantId}.invoices`))!.value),
+        ) as MailTriggerDefinition;
+        await kv.put(
+          `${tenantId}.${triggerId}`,
+          JSON.stringify({ ...definition, triggerId, imapSecret: `${triggerId}Inbox` }),
+        );
+      }
+      const refusal = (triggerId: string) =>
+        warn.mock.calls.find(([fields]) => (fields as { trigger?: string }).trigger === triggerId)?.[0] as
+          { err: string } | undefined;
+      await eventually(async () => (refusal('byName') && refusal('byAddress') ? true : undefined));
+      expect(refusal('byName')?.err).toBe(
+        'EGRESS_DENIED: requests to intranet.acme.test (127.0.0.1) is not on MAIL_TRIGGER_EGRESS_ALLOW are not allowed',
+      );
+      expect(refusal('byAddress')?.err).toBe(
+        'EGRESS_DENIED: requests to 127.0.0.1 is not on MAIL_TRIGGER_EGRESS_ALLOW are not allowed',
+      );
+      expect(JSON.stringify(warn.mock.calls)).not.toContain(PASSWORD);
+      expect(knocks).toBe(0);
+    } finally {
+      warn.mockRestore();
+      for (const [triggerId] of refused) await kv.delete(`${tenantId}.${triggerId}`);
+      await new Promise<void>((done) => forbidden.close(() => done()));
+    }
   });
 });

@@ -1,10 +1,5 @@
 import { createHash } from 'node:crypto';
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { ImapFlow } from 'imapflow';
 import {
@@ -18,23 +13,30 @@ import {
   type MailTriggerDefinition,
   type MailTriggerEvent,
 } from '@aether/contracts';
-import { ConcurrencyError, type EventStore } from '@aether/event-store';
+import { guardedConnectOptions, type EgressPolicy, type Resolver } from '@aether/egress';
+import { ConcurrencyError, directGet, type EventStore } from '@aether/event-store';
 import { KvMirror } from '@aether/kv-state';
 import type { Logger } from '@aether/service-kit';
+import { SecretUnreadableError } from '@aether/vault';
+import type { SecretLookup } from './mailbox-secrets';
 
 const registry = new MessageRegistry<MailTriggerEvent>(MAIL_TRIGGER_EVENTS);
 const encoder = new TextEncoder();
 /** Messages one poll of one trigger starts at most; the rest wait for the next poll. */
 const BATCH = 50;
 
-/** The value of a tenant's secret by name, or `undefined` when it has none. */
-export type SecretLookup = (tenantId: string, name: string) => string | undefined;
-
 export interface MailWatcherOptions {
   /** Pause between two polls of every mailbox, in ms. */
   readonly pollMs: number;
   /** Names this replica in `MailTriggerFired.firedBy`. */
   readonly replicaId: string;
+  /**
+   * Where mailbox connections may go, checked on the host and, after DNS, on the address
+   * connected to (ADR 79). Default: anywhere.
+   */
+  readonly egress?: EgressPolicy;
+  /** How the egress guard resolves names. Default: the system resolver. */
+  readonly resolve?: Resolver;
 }
 
 interface LastFire {
@@ -110,7 +112,17 @@ export class MailWatcher {
     const key = `${definition.tenantId}.${definition.triggerId}`;
     // a crash between the fire and its RequestJob loses nothing: send it again once
     if (last && !this.resumed.has(key)) await this.requestJob(definition, last.event);
-    const url = this.secrets(definition.tenantId, definition.imapSecret);
+    let url: string | undefined;
+    try {
+      url = await this.secrets(definition.tenantId, definition.imapSecret);
+    } catch (error) {
+      if (!(error instanceof SecretUnreadableError)) throw error;
+      this.logger.warn(
+        { trigger: definition.triggerId, secret: definition.imapSecret, reason: error.reason },
+        'mail trigger: its secret cannot be read',
+      );
+      return;
+    }
     if (url === undefined) {
       this.logger.warn(
         { trigger: definition.triggerId, secret: definition.imapSecret },
@@ -118,7 +130,15 @@ export class MailWatcher {
       );
       return;
     }
-    const client = new ImapFlow({ ...imapOptions(url), logger: false, disableAutoIdle: true });
+    const connection = imapOptions(url);
+    const { egress, resolve } = this.options;
+    const client = new ImapFlow({
+      ...connection,
+      // ImapFlow hands its `tls` options to net.connect too: the guard's lookup pins the checked address
+      ...(egress ? { tls: guardedConnectOptions(egress, connection.host, resolve) } : {}),
+      logger: false,
+      disableAutoIdle: true,
+    });
     client.on('error', () => undefined);
     try {
       await client.connect();
@@ -226,18 +246,12 @@ export class MailWatcher {
 
   private async lastFire(definition: MailTriggerDefinition): Promise<LastFire | undefined> {
     const subject = subjects.event(definition.tenantId, 'mail-trigger', definition.triggerId);
-    try {
-      const message = await this.jsm.direct.getMessage(STREAMS.events, { last_by_subj: subject });
-      if (!message) return undefined;
-      const parsed = registry.parseBytes(message.data);
-      if (!parsed.ok)
-        throw new Error(`mail trigger ${definition.triggerId}: unreadable last event: ${parsed.reason}`);
-      return { sequence: message.seq, event: parsed.message };
-    } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound)
-        return undefined;
-      throw error;
-    }
+    const message = await directGet(this.jsm, STREAMS.events, { last_by_subj: subject });
+    if (!message) return undefined;
+    const parsed = registry.parseBytes(message.data);
+    if (!parsed.ok)
+      throw new Error(`mail trigger ${definition.triggerId}: unreadable last event: ${parsed.reason}`);
+    return { sequence: message.seq, event: parsed.message };
   }
 }
 

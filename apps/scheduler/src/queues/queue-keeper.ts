@@ -1,9 +1,4 @@
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import {
@@ -28,7 +23,7 @@ import {
   type QueueTakeReply,
   type QueueTriggerEvent,
 } from '@aether/contracts';
-import { ConcurrencyError, type EventStore, type EventSubscription } from '@aether/event-store';
+import { ConcurrencyError, directGet, type EventStore, type EventSubscription } from '@aether/event-store';
 import {
   QueueItemRejected,
   foldQueuePolicy,
@@ -438,20 +433,14 @@ export class QueueKeeper {
 
   /** The type of the job's last event, without reading its history; `undefined` before its first. */
   private async lastJobEvent(tenantId: string, jobId: string): Promise<Pick<Envelope, 'type'> | undefined> {
-    try {
-      const stored = await this.jsm.direct.getMessage(STREAMS.events, {
-        last_by_subj: subjects.event(tenantId, 'job', jobId),
-      });
-      if (!stored) return undefined;
-      const decoded = decodeJson(stored.data);
-      if (!decoded.ok) return undefined;
-      const body = decoded.value as Envelope | Envelope[];
-      return Array.isArray(body) ? body.at(-1) : body;
-    } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound)
-        return undefined;
-      throw error;
-    }
+    const stored = await directGet(this.jsm, STREAMS.events, {
+      last_by_subj: subjects.event(tenantId, 'job', jobId),
+    });
+    if (!stored) return undefined;
+    const decoded = decodeJson(stored.data);
+    if (!decoded.ok) return undefined;
+    const body = decoded.value as Envelope | Envelope[];
+    return Array.isArray(body) ? body.at(-1) : body;
   }
 }
 

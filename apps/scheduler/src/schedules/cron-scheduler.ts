@@ -1,9 +1,4 @@
-import {
-  JetStreamApiCodes,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import { type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import {
   MessageRegistry,
@@ -16,7 +11,7 @@ import {
   type ScheduleDefinition,
   type ScheduleEvent,
 } from '@aether/contracts';
-import { ConcurrencyError, type EventStore } from '@aether/event-store';
+import { ConcurrencyError, directGet, type EventStore } from '@aether/event-store';
 import { KvMirror } from '@aether/kv-state';
 import type { Logger } from '@aether/service-kit';
 import { planFire } from './cron';
@@ -211,21 +206,15 @@ export class CronScheduler {
   /** The schedule's last fire: one direct read of its subject's last message. */
   private async lastFire(definition: ScheduleDefinition): Promise<LastFire | undefined> {
     const subject = subjects.event(definition.tenantId, 'schedule', definition.scheduleId);
-    try {
-      const message = await this.jsm.direct.getMessage(STREAMS.events, { last_by_subj: subject });
-      if (!message) return undefined;
-      const parsed = scheduleEvents.parseBytes(message.data);
-      if (!parsed.ok)
-        throw new Error(`schedule ${definition.scheduleId}: unreadable last event: ${parsed.reason}`);
-      return {
-        sequence: message.seq,
-        fireAt: Date.parse(parsed.message.data.fireAt),
-        jobId: parsed.message.data.jobId,
-      };
-    } catch (error) {
-      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound)
-        return undefined;
-      throw error;
-    }
+    const message = await directGet(this.jsm, STREAMS.events, { last_by_subj: subject });
+    if (!message) return undefined;
+    const parsed = scheduleEvents.parseBytes(message.data);
+    if (!parsed.ok)
+      throw new Error(`schedule ${definition.scheduleId}: unreadable last event: ${parsed.reason}`);
+    return {
+      sequence: message.seq,
+      fireAt: Date.parse(parsed.message.data.fireAt),
+      jobId: parsed.message.data.jobId,
+    };
   }
 }

@@ -18,6 +18,24 @@ export const HealCandidateSchema = z.object({
 });
 
 /**
+ * Why a heal chose its element (`@aether/healing`'s `HealExplanation`): the rule that decided
+ * (`similarity` and `unmistakable` are tier 1, `context` and `anchors` tier 2, `visual` tier 3),
+ * a sentence, and the features that weighed most for and against it.
+ */
+const HealEvidenceSchema = z.object({
+  feature: z.string().max(100),
+  weight: z.number().nonnegative(),
+  similarity: z.number().min(0).max(1),
+});
+export const HealExplanationSchema = z.object({
+  rule: z.enum(['similarity', 'unmistakable', 'context', 'anchors', 'visual']),
+  summary: z.string().max(2000),
+  evidence: z.array(HealEvidenceSchema).max(20),
+  against: z.array(HealEvidenceSchema).max(20).optional(),
+  runnerUp: z.string().max(2000).optional(),
+});
+
+/**
  * Where one selector lives: `selectorKey` is a hash of tenant, workflow id, node id and
  * the selector, safe as a subject token and a KV key.
  */
@@ -85,12 +103,19 @@ export const SelectorHealed = defineMessage({
     workflowVersion: z.number().int().positive(),
     /** The selector the workflow holds (`selector` is the same; kept for readers of the heal alone). */
     previousSelector: z.string().min(1).max(2000),
-    /** The unique CSS selector of the healed element. */
+    /** The unique CSS selector of the healed element: the sturdiest one found, what a patch proposes. */
     healedSelector: z.string().min(1).max(2000),
+    /** Fragility score of `healedSelector`, 0 (sturdy) … 1 (breaks on the next deploy). Absent in older heals. */
+    fragility: z.number().min(0).max(1).optional(),
+    /** `healedSelector` is a positional path, the last resort: the next layout change breaks it. */
+    structural: z.boolean().optional(),
     /** Why the old selector failed: it matched nothing, or more than one element. */
     problem: z.enum(['not-found', 'ambiguous']),
-    /** 1: the element's own attributes decided; 2: stable neighbours (anchors) broke a tie. */
-    tier: z.union([z.literal(1), z.literal(2)]),
+    /**
+     * 1: the element's own attributes decided; 2: its recorded context or stable neighbours
+     * (anchors) broke a tie; 3: the visual tier (rendered page) did.
+     */
+    tier: z.union([z.literal(1), z.literal(2), z.literal(3)]),
     /** Similarity of the healed element to the fingerprint, 0..1 (acted on from 0.6). */
     confidence: z.number().min(0).max(1),
     /** Confidence lead over the runner-up (the whole confidence when there is none; acted on from 0.1). */
@@ -102,6 +127,8 @@ export const SelectorHealed = defineMessage({
     applied: z.boolean(),
     /** Artifact reference of a screenshot crop around the healed element. */
     screenshotRef: z.string().max(2000).optional(),
+    /** Which evidence decided (absent in events recorded before issue 27). */
+    explanation: HealExplanationSchema.optional(),
   }),
 });
 
@@ -126,7 +153,11 @@ export const SelectorPatchSchema = z.object({
   to: z.string().min(1).max(2000),
   confidence: z.number().min(0).max(1),
   margin: z.number().min(0).max(1),
-  tier: z.union([z.literal(1), z.literal(2)]),
+  tier: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+  /** Fragility score of `to` (0 sturdy … 1), when the heal reported it. */
+  fragility: z.number().min(0).max(1).optional(),
+  /** `to` is a positional path: approve it knowing the next layout change breaks it. */
+  structural: z.boolean().optional(),
   /** The job that found it, and the `SelectorHealReported` that told the healer. */
   jobId: z.string().min(1),
   healEventId: z.string().min(1),

@@ -298,6 +298,10 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const idSteps: number[] = [];
   const landmarks: string[] = [];
   const labels: string[] = [];
+  const forms: string[] = [];
+  const containers: string[] = [];
+  // Latest heading text per level (index 0 = h1); a heading clears the levels below it.
+  const outline: string[] = [];
   let lastHeading = '';
   let truncated = false;
 
@@ -425,6 +429,10 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
         nextText: neighbour(el, false),
         headingText: lastHeading,
         landmark: landmarks.length > 0 ? landmarks[landmarks.length - 1] : '',
+        landmarks: landmarks.slice(),
+        headings: outline.filter((h) => h !== ''),
+        form: forms.length > 0 ? forms[forms.length - 1] : '',
+        containers: containers.slice(-3),
         depth: ancestors.length,
         path: path.slice(),
         nthOfType: nth,
@@ -434,7 +442,13 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       });
     }
 
-    if (role === 'heading') lastHeading = texts[uid];
+    if (role === 'heading') {
+      lastHeading = texts[uid];
+      const level = /^h[1-6]$/.test(tag) ? Number(tag.charAt(1)) : Number(raw(uid, 'aria-level')) || 2;
+      outline.length = Math.min(outline.length, level - 1);
+      while (outline.length < level - 1) outline.push('');
+      outline.push(clip(texts[uid], 80));
+    }
     const hasLabel = has(uid, 'aria-label') || has(uid, 'aria-labelledby');
     const landmarkRole =
       roleAttr && LANDMARK_ROLES.has(roleAttr)
@@ -445,7 +459,29 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       landmarks.push(label ? landmarkRole + ':' + clip(label, 60) : landmarkRole);
     }
     if (tag === 'label') labels.push(texts[uid]);
+    const isForm = tag === 'form' || roleAttr === 'form' || roleAttr === 'search';
+    if (isForm) {
+      const formId = rec['id'] ?? '';
+      const action = raw(uid, 'action')
+        .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/i, '')
+        .replace(/[?#].*$/, '');
+      forms.push(
+        formId && !looksGenerated(formId)
+          ? '#' + formId
+          : attr(uid, 'name')
+            ? 'name=' + attr(uid, 'name')
+            : attr(uid, 'aria-label')
+              ? 'label=' + clip(attr(uid, 'aria-label'), 60)
+              : action
+                ? 'action=' + clip(action, 120)
+                : roleAttr === 'search'
+                  ? 'search'
+                  : 'form',
+      );
+    }
 
+    const isContainer = uniqueId(rawId);
+    if (isContainer) containers.push('#' + (rawId ?? ''));
     ancestors.push(uid);
     const children = el.children;
     if (children.length === 1) {
@@ -469,6 +505,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     ancestors.pop();
     if (tag === 'label') labels.pop();
     if (landmarkRole) landmarks.pop();
+    if (isForm) forms.pop();
+    if (isContainer) containers.pop();
     if (idSteps.length > 0 && idSteps[idSteps.length - 1] === steps.length - 1) idSteps.pop();
     steps.pop();
     path.pop();

@@ -42,7 +42,8 @@ describe('fingerprints', () => {
 
   it.each([
     [null, /not an object/],
-    [{ version: 2, selector: 'a', tag: 'a' }, /unsupported version/],
+    [{ version: 3, selector: 'a', tag: 'a' }, /unsupported version/],
+    [{ version: 2, selector: 'a', tag: 'a', context: { landmarks: 'x' } }, /context/],
     [{ version: 1, tag: 'a' }, /selector/],
     [{ version: 1, selector: 'a', tag: 'a', classes: 'x' }, /classes/],
     [{ version: 1, selector: 'a', tag: 'a', anchors: [{ kind: 'nope' }] }, /anchor/],
@@ -50,6 +51,47 @@ describe('fingerprints', () => {
   ])('rejects malformed documents (%j)', (doc, message) => {
     expect(() => parseFingerprint(doc)).toThrow(InvalidFingerprintError);
     expect(() => parseFingerprint(doc)).toThrow(message);
+  });
+
+  it('reads a version 1 fingerprint as version 2 without context', () => {
+    const v1 = {
+      version: 1,
+      selector: '#go',
+      tag: 'button',
+      text: 'Go',
+      landmark: 'form',
+      depth: 3,
+      path: ['html', 'body', 'form', 'button'],
+    };
+    const fp = parseFingerprint(v1);
+    expect(fp.version).toBe(FINGERPRINT_VERSION);
+    expect(fp.context).toBeUndefined();
+    expect(fp).toMatchObject({ selector: '#go', tag: 'button', text: 'Go', landmark: 'form' });
+  });
+
+  it('records the landmark path, heading outline and form of the target (version 2)', () => {
+    const fp = fingerprintFromHtml(
+      `<body><header><h1>Shop</h1></header><main><h2>Account</h2><h3>Sign in</h3>
+       <form id="login"><input name="user"><button>Go</button></form>
+       <h2>Newsletter</h2><form action="/subscribe?x=1"><button>Go</button></form></main></body>`,
+      '#login button',
+    );
+    expect(fp.version).toBe(2);
+    expect(fp.context).toEqual({
+      landmarks: ['main', 'form'],
+      headings: ['Shop', 'Account', 'Sign in'],
+      form: '#login',
+      container: '#login',
+    });
+    const other = fingerprintFromHtml(
+      `<main><h2>Account</h2><h3>Sign in</h3><h2>Newsletter</h2><form action="https://x.org/subscribe?x=1"><button>Go</button></form></main>`,
+      'form button',
+    );
+    expect(other.context).toEqual({
+      landmarks: ['main', 'form'],
+      headings: ['Newsletter'],
+      form: 'action=/subscribe',
+    });
   });
 
   it('accepts a minimal hand-written fingerprint', () => {

@@ -1,7 +1,13 @@
 import { InvalidFingerprintError } from './errors';
 import type { BoundingBox, ElementSnapshot } from './snapshot';
+import { parseVisual, type VisualFingerprint } from './visual';
 
-export const FINGERPRINT_VERSION = 1;
+/**
+ * Format version written today. Version 1 (no `context`) is still read: `parseFingerprint`
+ * upcasts it, and such a fingerprint heals on its other fields alone.
+ */
+export const FINGERPRINT_VERSION = 2;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2];
 
 /**
  * What a recorder stores about one target element, as plain JSON (see README.md for the
@@ -21,6 +27,11 @@ export interface Fingerprint extends ElementFeatures {
    * that element, never for the target.
    */
   readonly lookalikes?: readonly ElementFeatures[];
+  /**
+   * How the element looked at record time (browser capture with tier 3 on): box, crop
+   * hash, drawn text. Versioned on its own (`v`); an unknown version is dropped on read.
+   */
+  readonly visual?: VisualFingerprint;
 }
 
 /** The attributes and context of one element, as recorded. */
@@ -68,6 +79,23 @@ export interface ElementFeatures {
   readonly positions?: readonly number[];
   /** Viewport box in CSS pixels at record time; only captured in a browser. */
   readonly bbox?: BoundingBox;
+  /**
+   * Where the element sits, recorded to tell it from look-alikes that appear later in
+   * another form, landmark or section (version 2; absent in version 1).
+   */
+  readonly context?: TargetContext;
+}
+
+/** The element's surroundings at record time (fingerprint version 2). */
+export interface TargetContext {
+  /** Landmark ancestors, outermost first: `banner`, `navigation:Main`, `form`, … */
+  readonly landmarks: readonly string[];
+  /** Heading outline above the element, h1 first (see `ElementSnapshot.headings`). */
+  readonly headings: readonly string[];
+  /** The enclosing form's identity (`#login`, `name=…`, `action=/path`, `form`); absent outside forms. */
+  readonly form?: string;
+  /** `#id` of the nearest ancestor with a unique, stable id; absent when there is none. */
+  readonly container?: string;
 }
 
 /** How an anchor is recognised again on the changed page. */
@@ -127,6 +155,14 @@ export function featuresOf(snapshot: ElementSnapshot): ElementFeatures {
   out['nthOfType'] = snapshot.nthOfType;
   out['positions'] = [...snapshot.positions];
   if (snapshot.bbox) out['bbox'] = { ...snapshot.bbox };
+  out['context'] = {
+    landmarks: [...snapshot.landmarks],
+    headings: [...snapshot.headings],
+    ...(snapshot.form ? { form: snapshot.form } : {}),
+    ...(snapshot.containers.length > 0
+      ? { container: snapshot.containers[snapshot.containers.length - 1] }
+      : {}),
+  };
   return out as unknown as ElementFeatures;
 }
 
@@ -142,7 +178,12 @@ export function fingerprintFromSnapshot(
     ...featuresOf(snapshot),
     ...(extras.anchors && extras.anchors.length > 0 ? { anchors: extras.anchors } : {}),
     ...(extras.lookalikes && extras.lookalikes.length > 0
-      ? { lookalikes: extras.lookalikes.map(featuresOf) }
+      ? {
+          lookalikes: extras.lookalikes.map((l) => {
+            const { context: _context, ...features } = featuresOf(l);
+            return features;
+          }),
+        }
       : {}),
   };
 }
@@ -150,7 +191,7 @@ export function fingerprintFromSnapshot(
 /** Validates a parsed JSON document as a fingerprint; throws `InvalidFingerprintError`. */
 export function parseFingerprint(input: unknown): Fingerprint {
   const o = asObject(input, 'fingerprint');
-  if (o['version'] !== FINGERPRINT_VERSION) fail(`unsupported version ${JSON.stringify(o['version'])}`);
+  if (!READABLE_VERSIONS.includes(o['version'])) fail(`unsupported version ${JSON.stringify(o['version'])}`);
   if (typeof o['selector'] !== 'string') fail('selector must be a string');
   const features = parseFeatures(o, 'fingerprint');
   const anchors = o['anchors'];
@@ -172,9 +213,12 @@ export function parseFingerprint(input: unknown): Fingerprint {
   }
   const lookalikes = o['lookalikes'];
   if (lookalikes !== undefined && !Array.isArray(lookalikes)) fail('lookalikes must be an array');
-  return {
+  const visual = o['visual'] === undefined ? undefined : parseVisual(o['visual']);
+  if (visual === 'invalid') fail('malformed visual');
+  const parsed: Record<string, unknown> = {
     ...o,
     ...features,
+    version: FINGERPRINT_VERSION,
     ...(Array.isArray(lookalikes)
       ? {
           lookalikes: lookalikes.map((l: unknown, i) =>
@@ -182,7 +226,11 @@ export function parseFingerprint(input: unknown): Fingerprint {
           ),
         }
       : {}),
-  } as unknown as Fingerprint;
+  };
+  // An unknown visual version is dropped: such a fingerprint heals without tier 3.
+  delete parsed['visual'];
+  if (visual) parsed['visual'] = visual;
+  return parsed as unknown as Fingerprint;
 }
 
 function fail(why: string): never {
@@ -215,6 +263,18 @@ function parseFeatures(o: Record<string, unknown>, what: string): ElementFeature
     const b = asObject(bbox, `${what}: bbox`);
     if (!['x', 'y', 'width', 'height'].every((k) => typeof b[k] === 'number'))
       fail(`${what}: bbox must be {x,y,width,height}`);
+  }
+  const context = o['context'];
+  if (context !== undefined) {
+    const c = asObject(context, `${what}: context`);
+    const strings = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+    if (
+      !strings(c['landmarks']) ||
+      !strings(c['headings']) ||
+      (c['form'] !== undefined && typeof c['form'] !== 'string') ||
+      (c['container'] !== undefined && typeof c['container'] !== 'string')
+    )
+      fail(`${what}: context must be {landmarks: string[], headings: string[], form?: string}`);
   }
   const path = (o['path'] as string[] | undefined) ?? [];
   return {

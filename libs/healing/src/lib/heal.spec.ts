@@ -1,4 +1,4 @@
-import { HtmlPage, fingerprintFromHtml, healInHtml } from '../index';
+import { HtmlPage, fingerprintFromHtml, healInHtml, parseFingerprint } from '../index';
 import type { Fingerprint, HealResult } from '../index';
 
 // A small page in the shape robots meet: navigation, a login form, a list of articles.
@@ -130,7 +130,21 @@ describe('Tier 1 similarity healing', () => {
       .thenHeals('form a[role=button]');
   });
 
-  it('heals a move within the page', () => {
+  it('heals a move within its form', () => {
+    given(PAGE)
+      .recordedAt('form > a')
+      .when((h) =>
+        h
+          .replace('<a href="/forgot" class="small">Forgot your password?</a>', '')
+          .replace(
+            '<label for="email">',
+            '<p><a href="/forgot" class="small">Forgot your password?</a></p><label for="email">',
+          ),
+      )
+      .thenHeals('a[href="/forgot"]');
+  });
+
+  it('refuses a move out of its form while the form is still there: a copy elsewhere looks the same', () => {
     given(PAGE)
       .recordedAt('form > a')
       .when((h) =>
@@ -138,7 +152,7 @@ describe('Tier 1 similarity healing', () => {
           .replace('<a href="/forgot" class="small">Forgot your password?</a>', '')
           .replace('</form>', '</form><p><a href="/forgot" class="small">Forgot your password?</a></p>'),
       )
-      .thenHeals('a[href="/forgot"]');
+      .thenRefuses();
   });
 
   it('is not fooled by a decoy: a look-alike inserted elsewhere while the target changes', () => {
@@ -287,5 +301,147 @@ describe('issue 27: context, equivalent tags and restyled controls', () => {
           ),
       )
       .thenHeals('[role=combobox]');
+  });
+});
+
+describe('a menu regrouped under a new entry named like the target', () => {
+  const MENU = `<!doctype html><html><body>
+<aside><nav aria-label="Sidebar"><ul class="menu">
+  <li class="item"><a href="#" class="nav-link">Dashboard</a></li>
+  <li class="item"><a href="#" class="nav-link">Reports</a></li>
+  <li class="item"><a href="#" class="nav-link">Settings</a></li>
+</ul></nav></aside>
+<main><h1>Overview</h1><p>Numbers.</p></main>
+</body></html>`;
+  const regrouped = (h: string): string =>
+    h.replace(
+      '<li class="item"><a href="#" class="nav-link">Reports</a></li>',
+      '<li class="item has-children"><a href="#" class="nav-link">Reports</a>' +
+        '<div class="collapse"><div class="inner"><ul class="submenu">' +
+        '<li class="item"><a href="#" class="nav-link">Reports</a></li>' +
+        '<li class="item"><a href="#" class="nav-link">Exports</a></li></ul></div></div></li>',
+    );
+
+  it('does not keep a positional selector that now lands on the new parent entry', () => {
+    // Without the rule the selector's element, identical to the recording and in its place, is "intact".
+    given(MENU).recordedAt('ul.menu > li:nth-child(2) > a').when(regrouped).thenRefuses('ambiguous');
+  });
+
+  it('does not heal to the new parent entry when the recorded selector broke', () => {
+    given(MENU)
+      .recordedAt('ul.menu > li:nth-child(2) > a')
+      .when((h) => regrouped(h).replace('<ul class="menu">', '<ul class="menu-v2">'))
+      .thenRefuses('ambiguous');
+  });
+
+  it('still keeps a group entry whose submenu holds differently named entries', () => {
+    given(MENU)
+      .recordedAt('ul.menu > li:nth-child(2) > a')
+      .when(
+        swap(
+          '<a href="#" class="nav-link">Reports</a></li>',
+          '<a href="#" class="nav-link">Reports</a><ul><li><a href="#" class="nav-link">Exports</a></li></ul></li>',
+        ),
+      )
+      .thenIntact();
+  });
+});
+
+describe('a copy that left every stable neighbour of the target', () => {
+  const NAV = `<!doctype html><html><body>
+<aside><nav aria-label="Sidebar">
+  <div class="group"><div class="inner"><ul class="links">
+    <li><a href="/alpha" class="nav-link">Alpha</a></li>
+    <li><a href="/beta" class="nav-link">Beta</a></li>
+    <li><a href="/gamma" class="nav-link">Gamma</a></li>
+    <li><a href="/omega" class="nav-link">Omega</a></li>
+  </ul></div></div>
+  <div class="group"><div class="inner"><ul class="links">
+    <li><a href="/delta" class="nav-link">Delta</a></li>
+    <li><a href="/epsilon" class="nav-link">Epsilon</a></li>
+  </ul></div></div>
+</nav></aside>
+<main><h1>Overview</h1><p>Numbers.</p></main>
+</body></html>`;
+  const gamma = '<li><a href="/gamma" class="nav-link">Gamma</a></li>';
+
+  it('refuses a deleted link whose copy sits in another group of the same navigation', () => {
+    // Same landmark, no heading, form or id'd container: only the anchors (Alpha, Beta,
+    // Omega) say the copy is three levels further from them than the target was.
+    given(NAV)
+      .recordedAt('ul.links > li:nth-child(3) > a')
+      .when((h) => h.replace(gamma, '').replace('<li><a href="/delta"', `${gamma}<li><a href="/delta"`))
+      .thenRefuses();
+  });
+
+  it('refuses a deleted brand link whose copy sits at the page root, in a new search form', () => {
+    // The copy enters a search landmark (context alone: not enough) and meets every anchor
+    // (the footer, both headings) only at the body, where the target met them in its container.
+    const PAGE3 = `<!doctype html><html><body><main><div class="container">
+<header class="pb-3 mb-4 border-bottom"><a href="/" class="d-flex text-dark">Jumbotron example</a></header>
+<div class="p-5 mb-4"><div class="container-fluid"><h1>Custom jumbotron</h1><p>Using a series of utilities.</p>
+<button class="btn btn-primary" type="button">Example button</button></div></div>
+<div class="row"><div class="col-md-6"><h2>Change the background</h2><p>Swap the background.</p></div></div>
+<footer class="pt-3 mt-4">Made with care</footer>
+</div></main></body></html>`;
+    const brand = '<a href="/" class="d-flex text-dark">Jumbotron example</a>';
+    given(PAGE3)
+      .recordedAt('main > div > header > a')
+      .when((h) =>
+        h
+          .replace(brand, '')
+          .replace(
+            '<body>',
+            `<body><form role="search" class="search-x1"><input type="search" aria-label="Search">${brand}</form>`,
+          ),
+      )
+      .thenRefuses();
+  });
+
+  it('refuses a deleted header button whose copy in a side menu keeps its name', () => {
+    // A name travels with copies: it excuses changed surroundings, not leaving every
+    // anchor (both skip links are met only at the body now).
+    const HEADER = `<!doctype html><html><body>
+<header><div class="bar"><div class="wrap"><div class="inner">
+  <ul class="skip"><li><a href="#content">Skip to content</a></li><li><a href="#menu">Skip to menu</a></li></ul>
+  <div class="actions"><button name="button" type="button" class="header-action">Open menu</button></div>
+</div></div></div></header>
+<div id="sidebar"><nav><a href="/news">News</a><a href="/sport">Sport</a></nav></div>
+<main id="content"><h1>Today</h1><p>Stories.</p></main>
+</body></html>`;
+    const button = '<button name="button" type="button" class="header-action">Open menu</button>';
+    given(HEADER)
+      .recordedAt('button[name=button]')
+      .when((h) => h.replace(button, '').replace('<nav><a href="/news">', `<nav>${button}<a href="/news">`))
+      .thenRefuses();
+  });
+
+  it('still heals the link moved within its own list', () => {
+    given(NAV)
+      .recordedAt('ul.links > li:nth-child(3) > a')
+      .when((h) => h.replace(gamma, '').replace('<li><a href="/alpha"', `${gamma}<li><a href="/alpha"`))
+      .thenHeals('a[href="/gamma"]');
+  });
+});
+
+describe('explanations and old fingerprints', () => {
+  it('explains which evidence decided a heal', () => {
+    const result = given(PAGE)
+      .recordedAt('#login-btn')
+      .when(swap('id="login-btn"', 'id="ember4821"'))
+      .thenHeals('form button');
+    if (result.status !== 'healed') throw new Error('not healed');
+    expect(result.explanation.rule).toBe('similarity');
+    expect(result.explanation.summary).toMatch(/tier 1/);
+    expect(result.explanation.evidence.map((e) => e.feature)).toContain('text');
+    expect(result.explanation.against?.map((e) => e.feature)).toContain('id');
+  });
+
+  it('heals with a version 1 fingerprint recorded before context was (no context field)', () => {
+    const { context: _context, ...v2 } = fingerprintFromHtml(PAGE, '#login-btn');
+    const v1 = parseFingerprint(JSON.parse(JSON.stringify({ ...v2, version: 1 })));
+    expect(v1.context).toBeUndefined();
+    const result = healInHtml(PAGE.replace('id="login-btn"', 'id="ember4821"'), v1);
+    expect(result).toMatchObject({ status: 'healed', selector: 'button[type="submit"]' });
   });
 });

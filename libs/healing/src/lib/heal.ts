@@ -1,7 +1,8 @@
-import { AnchorIndex, anchorSupport } from './anchors';
+import { AnchorIndex, anchorSupport, leftNeighbourhood } from './anchors';
 import { LOOKALIKES } from './capture';
 import type { Fingerprint } from './fingerprint';
 import { looksGeneratedId, rateSelectorFragility } from './fragility';
+import { chooseProposal } from './proposal';
 import {
   DEFAULT_WEIGHTS,
   TextCache,
@@ -39,7 +40,31 @@ export interface HealOptions {
   readonly weights?: Partial<Weights>;
 }
 
-export type HealTier = 1 | 2;
+/** 1: the element's own similarity decided; 2: its context or anchors did; 3: the visual tier. */
+export type HealTier = 1 | 2 | 3;
+
+/** Which rule decided a heal (or a refusal). */
+export type HealRule = 'similarity' | 'unmistakable' | 'context' | 'anchors' | 'visual';
+
+/** One feature's part in a decision: its weight in the score and its similarity (0..1). */
+export interface HealEvidence {
+  readonly feature: string;
+  readonly weight: number;
+  readonly similarity: number;
+}
+
+/** Why a heal chose its element: the rule, a sentence, and the evidence that weighed most. */
+export interface HealExplanation {
+  readonly rule: HealRule;
+  /** One sentence a person reads in the job's timeline. */
+  readonly summary: string;
+  /** The chosen element's strongest agreements with the fingerprint, heaviest first (up to 5). */
+  readonly evidence: readonly HealEvidence[];
+  /** Its strongest disagreements (similarity below ½), heaviest first (up to 3). */
+  readonly against?: readonly HealEvidence[];
+  /** What ruled the runner-up out, when one was close. */
+  readonly runnerUp?: string;
+}
 
 export interface CandidateRef {
   readonly selector: string;
@@ -57,8 +82,15 @@ export interface IntactResult {
 /** The selector was broken and a clearly best replacement was found. */
 export interface HealedResult {
   readonly status: 'healed';
-  /** A CSS selector matching exactly the healed element. */
+  /**
+   * A CSS selector matching exactly the healed element: the sturdiest unique one found
+   * (least fragile by `rateSelectorFragility`), what a workflow patch proposes.
+   */
   readonly selector: string;
+  /** Fragility score of `selector`, 0 (sturdy) … 1. */
+  readonly fragility: number;
+  /** `selector` is a positional path, the last resort: the next layout change breaks it. */
+  readonly structural: boolean;
   readonly previousSelector: string;
   readonly tier: HealTier;
   /** Similarity of the healed element to the fingerprint, 0..1. */
@@ -68,6 +100,8 @@ export interface HealedResult {
   readonly runnerUp?: CandidateRef;
   /** Where the healed element is on screen (browser only), for a screenshot crop. */
   readonly bbox?: BoundingBox;
+  /** Which evidence decided. */
+  readonly explanation: HealExplanation;
   readonly elapsedMs: number;
 }
 
@@ -79,6 +113,8 @@ export interface RefusedResult {
   readonly reason: RefusalReason;
   readonly best?: CandidateRef;
   readonly runnerUp?: CandidateRef;
+  /** Why the best candidate was not taken, when there was one. */
+  readonly explanation?: HealExplanation;
   readonly elapsedMs: number;
 }
 
@@ -103,6 +139,8 @@ const CLAIM_CHECKS = 20;
 const INTACT_TOLERANCE = 0.02;
 /** Selectors rated at least this fragile must earn an intact verdict by a clear lead. */
 const FRAGILE = 0.3;
+/** A sturdy selector whose element still matches its own recorded attributes this well stays in use. */
+const OWN_INTACT = 0.9;
 const NEAR_PERFECT_BAND = 0.2;
 const UNMISTAKABLE = 0.8;
 const UNMISTAKABLE_LEAD = 0.25;
@@ -124,6 +162,11 @@ const CONFLICT = 1.5;
 const CONTEXT_LEAD = 1;
 /** Surroundings this unlike the recorded ones make a candidate a copy elsewhere, not the target. */
 const STRANGER = 0.35;
+/**
+ * A candidate that meets every stable neighbour of the target (its anchors) this many levels
+ * higher than the target did, or only at the page's root, has left the target's neighbourhood.
+ */
+const LEFT_ANCHORS = 3;
 
 /**
  * Which of the fingerprint's surroundings still exist on the page: a candidate outside a
@@ -132,40 +175,110 @@ const STRANGER = 0.35;
 class PageContext {
   private readonly headings = new Set<string>();
   private readonly landmarks = new Set<string>();
+  private readonly forms = new Set<string>();
+  private readonly containers = new Set<string>();
 
   constructor(features: readonly Features[]) {
     for (const f of features) {
       this.headings.add(f.headingText.s);
       this.landmarks.add(f.landmark);
+      if (f.place?.form) this.forms.add(f.place.form);
+      for (const c of f.place?.containers ?? []) this.containers.add(c);
     }
   }
 
   /**
    * How strongly a candidate's surroundings contradict the recorded ones: 1 for leaving a
-   * heading or landmark that is still on the page, ½ for entering an outlying landmark
-   * (a footer, a side rail, a search box, another form) the target was not in.
+   * heading or landmark that is still on the page, ½ for entering an outlying landmark (a
+   * footer, a side rail, a search box, a form) the target was not in. With the context a
+   * version 2 fingerprint records: 1½ for leaving the target's form or its id'd container
+   * while that is still on the page, ½ for entering a form from outside any, ½ for an
+   * outlying landmark anywhere around the candidate.
    */
   conflict(fp: Features, c: Features): number {
     let d = 0;
     if (fp.headingText.s && c.headingText.s !== fp.headingText.s && this.headings.has(fp.headingText.s))
       d += 1;
+    let enteredOutlying = false;
     if (fp.landmark !== c.landmark) {
-      const was = fp.landmark.split(':')[0];
-      const is = c.landmark.split(':')[0];
-      if (was && this.landmarks.has(fp.landmark)) d += is && is !== was ? 1 : 0.5;
-      else if (!was && OUTLYING.has(is)) d += 0.5;
+      const wasRole = fp.landmark.split(':')[0];
+      const isRole = c.landmark.split(':')[0];
+      if (wasRole && this.landmarks.has(fp.landmark)) d += isRole && isRole !== wasRole ? 1 : 0.5;
+      else if (!wasRole && OUTLYING.has(isRole)) {
+        d += 0.5;
+        enteredOutlying = true;
+      }
     }
+    const was = fp.place;
+    const is = c.place;
+    if (!was || !is) return d;
+    let form = 0;
+    if (was.form !== is.form && was.form && this.forms.has(was.form)) form = CONFLICT;
+    else if (!was.form && is.form) form = 0.5;
+    const container = was.containers[0];
+    const left = container && !is.containers.includes(container) && this.containers.has(container);
+    d += Math.max(form, left ? CONFLICT : 0);
+    const outlying = is.landmarks.some((l) => {
+      const role = l.split(':')[0];
+      return OUTLYING.has(role) && !was.landmarks.some((w) => w.split(':')[0] === role);
+    });
+    // Left its landmark *and* entered an outlying one: a footer, a side rail, a search box.
+    if (outlying && !enteredOutlying) d += 0.5;
     return d;
   }
 }
 
-/** The candidate carries the target's own stable identity (test id, id or name): moved, not copied. */
-function sameIdentity(fp: Features, c: Features): boolean {
-  return (
+/**
+ * What the candidate shares of the target's own identity: its test id or stable id (`strong`:
+ * moved, not copied), only its name (`name`: copies keep names too, a newsletter form's
+ * `email` field), or nothing.
+ */
+function sharedIdentity(fp: Features, c: Features): 'strong' | 'name' | 'none' {
+  if (
     (fp.testIds.length > 0 && fp.testIds.some((t) => c.testIds.includes(t))) ||
-    (fp.id !== '' && fp.id === c.id && !looksGeneratedId(fp.id)) ||
-    (fp.name !== '' && fp.name === c.name && fp.tag === c.tag)
-  );
+    (fp.id !== '' && fp.id === c.id && !looksGeneratedId(fp.id))
+  )
+    return 'strong';
+  return fp.name !== '' && fp.name === c.name && fp.tag === c.tag ? 'name' : 'none';
+}
+
+/** How much less like the target a submenu twin may look and still make its new parent entry doubtful. */
+const TWIN_SLACK = 0.2;
+
+/**
+ * The candidate now heads a group that holds an element of the same tag and text: a menu
+ * regrouped under a new parent entry named like the target, the target one level down in
+ * the new submenu. The entry sits where the target was, so similarity favours it; which of
+ * the two the step meant, nothing on the page says.
+ */
+function headsTwin(
+  s: Scored,
+  target: Features,
+  snaps: readonly ElementSnapshot[],
+  features: (index: number) => Features,
+  weights: Weights,
+): Scored | undefined {
+  const me = s.snapshot;
+  const parent = me.ancestors[me.ancestors.length - 1];
+  const text = s.features.text.s;
+  if (parent === undefined || !text) return undefined;
+  for (let i = 0; i < snaps.length; i++) {
+    const t = snaps[i];
+    if (t.depth <= me.depth || t.tag !== me.tag || t.ancestors[me.ancestors.length - 1] !== parent) continue;
+    if (t.ancestors.includes(me.uid)) continue;
+    const f = features(i);
+    if (f.text.s !== text) continue;
+    const parts = combine(intrinsicSums(target, f, weights), contextSums(target, f, weights), f.visible);
+    if (parts.intrinsic >= s.intrinsic - TWIN_SLACK)
+      return {
+        snapshot: t,
+        features: f,
+        confidence: parts.score,
+        intrinsic: parts.intrinsic,
+        context: parts.context,
+      };
+  }
+  return undefined;
 }
 
 const round = (n: number): number => Math.round(n * 1000) / 1000;
@@ -207,8 +320,23 @@ export function decide(
     return c;
   };
   // Somewhere the target never was, while where it was is still on the page: a copy.
-  const outOfContext = (s: Scored): boolean =>
-    (conflictOf(s) >= CONFLICT || s.context < STRANGER) && !sameIdentity(target, s.features);
+  // Its own identity (test id, id, name) travelling with it says moved, not copied — unless
+  // it left every part of its recorded surroundings that is still on the page.
+  let anchorIndex: AnchorIndex | undefined;
+  // Left every stable neighbour the target had: a copy far away, or the target moved there;
+  // both look the same, and healing the copy clicks the wrong thing.
+  const leftAnchors = (s: Scored): boolean => {
+    if (!fp.anchors || fp.anchors.length === 0) return false;
+    anchorIndex ??= new AnchorIndex(snaps);
+    return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === true;
+  };
+  const outOfContext = (s: Scored): boolean => {
+    const conflict = conflictOf(s);
+    const identity = sharedIdentity(target, s.features);
+    if (identity === 'none') return conflict >= CONFLICT || s.context < STRANGER || leftAnchors(s);
+    // A shared name excuses changed surroundings, not leaving every stable neighbour.
+    return conflict >= 2 * CONFLICT || (identity === 'name' && leftAnchors(s));
+  };
   const claimed = (s: Scored): boolean => {
     let c = claims.get(s);
     if (c === undefined) {
@@ -234,13 +362,17 @@ export function decide(
   // could add, and score context only while a candidate could still matter.
   const ceiling = contextCeiling(target, weights);
   const bounded: { index: number; features: Features; own: Sums; bound: number }[] = new Array(snaps.length);
+  const featuresAt: Features[] = new Array(snaps.length);
   for (let i = 0; i < snaps.length; i++) {
     if ((i & 255) === 255 && elapsed() > o.budgetMs) return timeout();
     const features = prepare(snaps[i], cache);
+    featuresAt[i] = features;
     const own = intrinsicSums(target, features, weights);
     bounded[i] = { index: i, features, own, bound: scoreBound(own, ceiling, features.visible) };
   }
   bounded.sort((x, y) => y.bound - x.bound);
+  const twinOf = (s: Scored): Scored | undefined =>
+    headsTwin(s, target, snaps, (i) => featuresAt[i], weights);
 
   const full = new Map<number, Scored>();
   const ranked: Scored[] = [];
@@ -297,7 +429,12 @@ export function decide(
   const rival =
     best && conflictOf(best) > 0
       ? ranked.find(
-          (s) => s !== best && outOfContext(s) && s.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK,
+          (s) =>
+            s !== best &&
+            outOfContext(s) &&
+            // …unless the best contradicts far less of it (a new heading above it, say).
+            conflictOf(s) < conflictOf(best) + CONFLICT &&
+            s.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK,
         )
       : undefined;
   const second = rival ?? eligibleSecond;
@@ -321,9 +458,9 @@ export function decide(
     // test id, name) keeps the benefit of the doubt against a near-tie.
     const trusted =
       rateSelectorFragility(fp.selector).score < FRAGILE
-        ? current.confidence >= leader - INTACT_TOLERANCE
+        ? current.confidence >= leader - INTACT_TOLERANCE || current.intrinsic >= OWN_INTACT
         : current === best && current.confidence - (second?.confidence ?? 0) >= o.minMargin / 2;
-    if (current.confidence >= o.intactConfidence && trusted && !claimed(current)) {
+    if (current.confidence >= o.intactConfidence && trusted && !claimed(current) && !twinOf(current)) {
       return {
         status: 'intact',
         selector: fp.selector,
@@ -342,6 +479,27 @@ export function decide(
     };
   }
 
+  const accept = (
+    chosen: Scored,
+    runner: Scored | undefined,
+    tier: HealTier,
+    rule: HealRule,
+    lead: number,
+    runnerUpWhy?: string,
+  ): HealResult => {
+    const twin = twinOf(chosen);
+    if (twin) {
+      return {
+        status: 'refused',
+        reason: 'ambiguous',
+        best: ref(chosen),
+        runnerUp: ref(twin),
+        elapsedMs: elapsed(),
+      };
+    }
+    return healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
+  };
+
   const margin = best.confidence - (second?.confidence ?? 0);
   if (rival) {
     return {
@@ -353,7 +511,7 @@ export function decide(
     };
   }
   if (best.confidence >= o.minConfidence && margin >= marginFor(best)) {
-    return healed(fp, best, second, 1, best.confidence, margin, elapsed);
+    return accept(best, second, 1, 'similarity', margin);
   }
   // An element that alone still matches the recorded attributes, whatever its new
   // surroundings (it moved), is the one; its look-alikes only share the old context.
@@ -364,15 +522,7 @@ export function decide(
     own[0].intrinsic >= UNMISTAKABLE &&
     own[0].intrinsic - (own[1]?.intrinsic ?? 0) >= UNMISTAKABLE_LEAD
   ) {
-    return healed(
-      fp,
-      own[0],
-      own[1],
-      1,
-      own[0].confidence,
-      own[0].confidence - (own[1]?.confidence ?? 0),
-      elapsed,
-    );
+    return accept(own[0], own[1], 1, 'unmistakable', own[0].confidence - (own[1]?.confidence ?? 0));
   }
 
   if (o.anchors && best.confidence >= o.minConfidence && second) {
@@ -380,7 +530,7 @@ export function decide(
     // close rival contradicts it: context decides what similarity could not.
     const near = eligibleRanked(TIER2_POOL).filter((s) => s.confidence >= best.confidence - 2 * o.minMargin);
     if (conflictOf(best) === 0 && near.slice(1).every((s) => conflictOf(s) >= CONTEXT_LEAD)) {
-      return healed(fp, best, second, 2, best.confidence, margin, elapsed);
+      return accept(best, second, 2, 'context', margin);
     }
   }
 
@@ -393,7 +543,7 @@ export function decide(
     const support = anchorSupport(
       fp.anchors,
       pool.map((s) => s.snapshot),
-      new AnchorIndex(snaps),
+      (anchorIndex ??= new AnchorIndex(snaps)),
       TIER2_MIN_ANCHORS,
     );
     if (support) {
@@ -407,14 +557,13 @@ export function decide(
         first.support >= TIER2_MIN_SUPPORT &&
         first.support - runner.support >= TIER2_SUPPORT_LEAD
       ) {
-        return healed(
-          fp,
+        return accept(
           first.s,
           runner.s,
           2,
-          first.s.confidence,
+          'anchors',
           first.s.confidence - runner.s.confidence,
-          elapsed,
+          `anchor support ${round(first.support)} against ${round(runner.support)}`,
         );
       }
     }
@@ -436,25 +585,71 @@ function lookalikeFloor(target: Features, lookalikes: readonly Features[], weigh
   return min;
 }
 
+/** The features behind a candidate's score: strongest agreements and disagreements. */
+function evidenceOf(
+  target: Features,
+  c: Features,
+  weights: Weights,
+): { evidence: HealEvidence[]; against: HealEvidence[] } {
+  const all: HealEvidence[] = [];
+  const trace = (feature: string, weight: number, s: number): void => {
+    all.push({ feature, weight, similarity: round(s) });
+  };
+  intrinsicSums(target, c, weights, trace);
+  contextSums(target, c, weights, trace);
+  const evidence = all
+    .filter((e) => e.similarity >= 0.5)
+    .sort((a, b) => b.weight * b.similarity - a.weight * a.similarity)
+    .slice(0, 5);
+  const against = all
+    .filter((e) => e.similarity < 0.5)
+    .sort((a, b) => b.weight * (1 - b.similarity) - a.weight * (1 - a.similarity))
+    .slice(0, 3);
+  return { evidence, against };
+}
+
+const SUMMARY: Record<HealRule, string> = {
+  similarity:
+    'its own attributes and surroundings match the recording best, clearly ahead of any other element',
+  unmistakable: 'it alone still matches the recorded attributes; only its surroundings changed',
+  context: 'it sits where the target was (same form, landmark and heading) while its close rivals do not',
+  anchors: 'it keeps its recorded position relative to stable neighbours (anchors) while its rivals do not',
+  visual: 'the visual tier confirmed it on the rendered page',
+};
+
 function healed(
   fp: Fingerprint,
+  target: Features,
+  weights: Weights,
   best: Scored,
   second: Scored | undefined,
   tier: HealTier,
-  confidence: number,
+  rule: HealRule,
   margin: number,
   elapsed: () => number,
+  runnerUpWhy?: string,
 ): HealedResult {
   const runnerUp = ref(second);
+  const proposal = chooseProposal([], -1, best.snapshot.selector);
+  const { evidence, against } = evidenceOf(target, best.features, weights);
   return {
     status: 'healed',
-    selector: best.snapshot.selector,
+    selector: proposal.selector,
+    fragility: proposal.fragility,
+    structural: proposal.structural,
     previousSelector: fp.selector,
     tier,
-    confidence: round(confidence),
+    confidence: round(best.confidence),
     margin: round(margin),
     ...(runnerUp ? { runnerUp } : {}),
     ...(best.snapshot.bbox ? { bbox: best.snapshot.bbox } : {}),
+    explanation: {
+      rule,
+      summary: `Healed by ${rule} (tier ${tier}): ${SUMMARY[rule]}.`,
+      evidence,
+      ...(against.length > 0 ? { against } : {}),
+      ...(runnerUpWhy ? { runnerUp: runnerUpWhy } : {}),
+    },
     elapsedMs: elapsed(),
   };
 }

@@ -14,6 +14,13 @@ import { collectSnapshots } from './collect';
 import { fingerprintOf } from './capture';
 import type { Fingerprint } from './fingerprint';
 import { decide, type HealOptions, type HealResult } from './heal';
+import {
+  PROPOSAL_CHECKS,
+  chooseProposal,
+  firstUniqueCandidate,
+  proposalCandidates,
+  rankCandidates,
+} from './proposal';
 import type {
   CollectArgs,
   CollectResult,
@@ -163,5 +170,13 @@ export function healInHtml(
   const elapsed = (): number => Math.round((performance.now() - start) * 100) / 100;
   const page = asPage(html);
   const collected = page.collect({ selector: fingerprint.selector, includeTag: fingerprint.tag });
-  return decide(fingerprint, collected, options, elapsed);
+  const result = decide(fingerprint, collected, options, elapsed);
+  if (result.status !== 'healed') return result;
+  const ranked = rankCandidates(proposalCandidates(result.selector, page)).slice(0, PROPOSAL_CHECKS);
+  const proposal = chooseProposal(
+    ranked,
+    firstUniqueCandidate({ selector: result.selector, candidates: ranked }, page),
+    result.selector,
+  );
+  return { ...result, ...proposal, elapsedMs: elapsed() };
 }

@@ -56,7 +56,7 @@ export const DEFAULT_WEIGHTS: Weights = {
   placeholder: 1,
   title: 0.5,
   alt: 1,
-  href: 1,
+  href: 1.5,
   src: 0.75,
   value: 0.75,
   labelText: 1,
@@ -106,11 +106,26 @@ export interface Features {
   readonly steps: readonly string[];
   readonly bbox: BoundingBox | null;
   readonly visible: boolean;
+  /** Landmark path, heading outline and form (fingerprint v2, snapshots); `null` for a v1 fingerprint. */
+  readonly place: Place | null;
+}
+
+/** Where an element sits: see `TargetContext`. */
+export interface Place {
+  readonly landmarks: readonly string[];
+  readonly headings: readonly string[];
+  readonly form: string;
+  /** For a fingerprint its nearest id'd ancestor; for a snapshot up to three, nearest last. */
+  readonly containers: readonly string[];
 }
 
 type FeatureSource = Omit<ElementFeatures, 'bbox'> & {
   readonly bbox?: BoundingBox | null;
   readonly visible?: boolean;
+  readonly landmarks?: readonly string[];
+  readonly headings?: readonly string[];
+  readonly form?: string;
+  readonly containers?: readonly string[];
 };
 
 const EMPTY: PreparedText = { s: '', w: new Set() };
@@ -179,6 +194,7 @@ class Prepared implements Features {
   readonly path: readonly string[];
   readonly bbox: BoundingBox | null;
   readonly visible: boolean;
+  readonly place: Place | null;
   private memo: Partial<Record<keyof Features, unknown>> = {};
 
   constructor(
@@ -195,6 +211,22 @@ class Prepared implements Features {
     this.path = source.path ?? [];
     this.bbox = source.bbox ?? null;
     this.visible = source.visible ?? true;
+    const c = source.context;
+    this.place = c
+      ? {
+          landmarks: c.landmarks,
+          headings: c.headings,
+          form: c.form ?? '',
+          containers: c.container ? [c.container] : [],
+        }
+      : source.landmarks && source.headings
+        ? {
+            landmarks: source.landmarks,
+            headings: source.headings,
+            form: source.form ?? '',
+            containers: source.containers ?? [],
+          }
+        : null;
   }
 
   private lazy<K extends keyof Features>(key: K, make: () => Features[K]): Features[K] {

@@ -39,6 +39,20 @@ export interface ElementSnapshot {
   readonly headingText: string;
   /** Innermost landmark ancestor as `role` or `role:label` (`navigation`, `form:login`). */
   readonly landmark: string;
+  /** Every landmark ancestor, outermost first, in the same notation as `landmark`. */
+  readonly landmarks: readonly string[];
+  /**
+   * The heading outline the element sits under: the text of the latest heading of each level
+   * before it (h1 first), a deeper level cleared by a shallower heading.
+   */
+  readonly headings: readonly string[];
+  /**
+   * The enclosing form's identity: `#id`, `name=…`, `label=…`, `action=/path`, or `form` for an
+   * anonymous one; empty outside any form.
+   */
+  readonly form: string;
+  /** `#id` of the nearest ancestors with a unique, stable id, outermost first (up to 3). */
+  readonly containers: readonly string[];
   readonly depth: number;
   /** Tag names from the root element down to this element. */
   readonly path: readonly string[];

@@ -71,6 +71,10 @@ export function packCollect(result: CollectResult): string {
       b ? b.y : 0,
       b ? b.width : -1,
       b ? b.height : -1,
+      s(snap.landmarks.join('\n')),
+      s(snap.headings.join('\n')),
+      s(snap.form),
+      s(snap.containers.join('\n')),
     ]);
   }
   return JSON.stringify({
@@ -110,6 +114,9 @@ export function unpackCollect(json: string): CollectResult {
     positions.reverse();
     const classes = str(r[6]);
     const testIds = str(r[15]);
+    const landmarks = str(r[27]);
+    const headings = str(r[28]);
+    const containers = str(r[30]);
     return {
       uid,
       ancestors,
@@ -135,6 +142,10 @@ export function unpackCollect(json: string): CollectResult {
       nextText: str(r[19]),
       headingText: str(r[20]),
       landmark: str(r[21]),
+      landmarks: landmarks ? landmarks.split('\n') : [],
+      headings: headings ? headings.split('\n') : [],
+      form: str(r[29]),
+      containers: containers ? containers.split('\n') : [],
       depth: ancestors.length,
       path,
       nthOfType: positions[positions.length - 1] ?? 1,

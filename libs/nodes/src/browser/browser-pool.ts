@@ -6,9 +6,11 @@ import {
   type LaunchOptions,
   type Page,
 } from 'playwright-core';
+import type { EgressPolicy, Resolver } from '@aether/egress';
 import type { NodeLogger } from '../contract';
 import { NodeError } from '../errors';
 import { sessionOf } from './browser-session';
+import { EgressProxy } from './egress-proxy';
 import { CHROMIUM_LAUNCH_OPTIONS } from './launch-options';
 
 export interface BrowserPoolOptions {
@@ -27,6 +29,13 @@ export interface BrowserPoolOptions {
   readonly log?: NodeLogger;
   /** Clock for lease expiry, in ms. Default `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Where pages may connect: each context's traffic, loopback included, goes through its own
+   * proxy that connects only to addresses this policy allows (ADR 69). Default: no guard.
+   */
+  readonly egress?: EgressPolicy;
+  /** How the egress guard resolves names. Default: the system resolver. */
+  readonly resolve?: Resolver;
 }
 
 /** One job's hold on the browser: its own context (cookies, storage), released when the job ends. */
@@ -71,6 +80,7 @@ class Lease implements BrowserLease {
     private readonly pool: BrowserPool,
     private readonly ttlMs: number,
     private readonly now: () => number,
+    private readonly proxy: EgressProxy | undefined,
   ) {
     this.expiresAt = now() + ttlMs;
   }
@@ -105,7 +115,10 @@ class Lease implements BrowserLease {
     if (this.#ended !== undefined) return Promise.resolve();
     this.#ended = why;
     this.pool.forget(this);
-    return this.context.close().catch(() => undefined);
+    return this.context
+      .close()
+      .catch(() => undefined)
+      .then(() => this.proxy?.close());
   }
 }
 
@@ -117,7 +130,8 @@ export class BrowserPool {
   readonly #leases = new Map<string, Lease>();
   readonly #pending = new Map<string, Promise<Lease>>();
   readonly #waiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
-  readonly #options: Required<Omit<BrowserPoolOptions, 'log'>> & { log?: NodeLogger };
+  readonly #options: Required<Omit<BrowserPoolOptions, 'log' | 'egress' | 'resolve'>> &
+    Pick<BrowserPoolOptions, 'log' | 'egress' | 'resolve'>;
   readonly #sweeper: NodeJS.Timeout;
   #browser: Browser | undefined;
   #launching: Promise<Browser> | undefined;
@@ -139,6 +153,8 @@ export class BrowserPool {
       sweepIntervalMs: options.sweepIntervalMs ?? 5000,
       now: options.now ?? Date.now,
       log: options.log,
+      egress: options.egress,
+      resolve: options.resolve,
     };
     this.#sweeper = setInterval(() => void this.releaseExpired(), this.#options.sweepIntervalMs);
     this.#sweeper.unref();
@@ -206,9 +222,25 @@ export class BrowserPool {
 
   private async create(jobId: string, signal: AbortSignal | undefined): Promise<Lease> {
     await this.takeSlot(signal);
+    let proxy: EgressProxy | undefined;
     try {
       const browser = await this.browser();
-      const context = await browser.newContext(this.#options.contextOptions);
+      const { egress, resolve } = this.#options;
+      const guarded: { context?: BrowserContext } = {};
+      const onRefused = (reason: string) => {
+        if (guarded.context === undefined) return;
+        const session = sessionOf(guarded.context);
+        session.egressRefusals++;
+        session.lastEgressRefusal = reason;
+      };
+      proxy = egress
+        ? await EgressProxy.start(egress, { ...(resolve ? { resolve } : {}), onRefused })
+        : undefined;
+      const context = await browser.newContext({
+        ...this.#options.contextOptions,
+        ...(proxy ? { proxy: { server: proxy.url, bypass: '<-loopback>' } } : {}),
+      });
+      guarded.context = context;
       if (this.#closed) {
         await context.close();
         throw new BrowserUnavailableError('The browser pool is closed');
@@ -221,11 +253,12 @@ export class BrowserPool {
         });
         void page.close().catch(() => undefined);
       });
-      const lease = new Lease(jobId, context, this, this.#options.leaseTtlMs, this.#options.now);
+      const lease = new Lease(jobId, context, this, this.#options.leaseTtlMs, this.#options.now, proxy);
       this.#leases.set(jobId, lease);
       return lease;
     } catch (error) {
       this.freeSlot();
+      await proxy?.close();
       if (error instanceof NodeError) throw error;
       throw new BrowserUnavailableError(`Cannot open a browser context for job ${jobId}`, { cause: error });
     }

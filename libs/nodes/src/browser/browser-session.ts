@@ -6,6 +6,9 @@ export class BrowserSession {
   frame: Frame | undefined;
   /** The handler `browser.dialog` armed on `page`, replaced when re-armed. */
   armedDialog: { page: Page; listener: (dialog: Dialog) => void } | undefined;
+  /** How many connections the egress guard refused, and the last refusal (ADR 69). */
+  egressRefusals = 0;
+  lastEgressRefusal: string | undefined;
 
   constructor(readonly context: BrowserContext) {}
 

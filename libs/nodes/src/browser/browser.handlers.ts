@@ -9,6 +9,8 @@ import { raceAbort, throwIfAborted } from '../shared/abort';
 import { implement } from '../shared/define-handler';
 import { readFileSource } from '../shared/file-source';
 import { click } from './click';
+import { EgressDeniedError } from '../http/egress';
+import { EGRESS_REFUSAL_HEADER } from './egress-proxy';
 import { extractTable } from './extract-table';
 import { browserTarget, firstLine, navigationError, onElement, type BrowserTarget } from './target';
 
@@ -19,13 +21,19 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
   return [
     implement('browser.goto', async ({ url, waitUntil }, context) => {
       const target = await browserTarget(context);
+      const refusedBefore = target.session.egressRefusals;
       const response = await raceAbort(
         target.page.goto(url, { waitUntil, timeout: target.timeout }),
         context.signal,
       ).catch((error: unknown) => {
+        // A refused tunnel fails the navigation with a bare net:: error: say why.
+        if (target.session.egressRefusals > refusedBefore && /net::ERR_/.test(firstLine(error)))
+          throw new EgressDeniedError(target.session.lastEgressRefusal ?? 'refused', { cause: error });
         throw navigationError(url, error);
       });
       target.session.frame = undefined;
+      const refused = response?.headers()[EGRESS_REFUSAL_HEADER];
+      if (refused) throw new EgressDeniedError(refused);
       const status = response?.status();
       if (status !== undefined && status >= 400) throw new HttpError(`${url} answered ${status}`, status);
       return status === undefined ? { url: target.page.url() } : { url: target.page.url(), status };

@@ -14,5 +14,7 @@ export const CHROMIUM_LAUNCH_OPTIONS: Readonly<LaunchOptions> = Object.freeze({
     '--disable-background-networking',
     '--disable-component-update',
     '--no-first-run',
+    // WebRTC's UDP would go around the egress proxy (ADR 69).
+    '--force-webrtc-ip-handling-policy=disable_non_proxied_udp',
   ],
 });

@@ -1,6 +1,6 @@
 import { errors, type Frame, type Locator, type Page } from 'playwright-core';
 import type { NodeContext } from '../contract';
-import { HttpError, NodeTimeoutError, selectorMismatch } from '../errors';
+import { HttpError, NodeTimeoutError, StepTimeoutError, selectorMismatch } from '../errors';
 import { DEFAULT_STEP_TIMEOUT_MS, raceAbort } from '../shared/abort';
 import { sessionOf, type BrowserSession } from './browser-session';
 
@@ -8,20 +8,29 @@ export interface BrowserTarget {
   readonly page: Page;
   readonly frame: Frame;
   readonly session: BrowserSession;
-  /** Timeout for one Playwright call: a little under the step's, so its error wins the race with the step's signal. */
+  /**
+   * Timeout for the next Playwright call: what is left of the step's time, less a margin, so the
+   * node's own finding (not found, not ready) comes before the robot's stall limit (ADR 82).
+   */
   readonly timeout: number;
 }
 
 export async function browserTarget(context: NodeContext): Promise<BrowserTarget> {
+  // The step's clock runs while the page is made ready (a browser context may be opening): that
+  // wait comes out of every call's time, as it does out of the step's. At least 250 ms back: on a
+  // busy machine Playwright's own timeout error can arrive that much after it fired.
+  const budget = context.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+  const deadline = Date.now() + budget - Math.min(1000, Math.max(250, budget * 0.1));
   const jobPage = await raceAbort(context.page(), context.signal);
   const session = sessionOf(jobPage.context());
   const page = session.currentPage(jobPage) ?? jobPage;
-  const budget = context.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
   return {
     page,
     frame: session.currentFrame(page),
     session,
-    timeout: Math.max(100, budget - Math.min(1000, budget * 0.1)),
+    get timeout() {
+      return Math.max(100, deadline - Date.now());
+    },
   };
 }
 
@@ -130,7 +139,7 @@ async function healedSelector(
 
 /** Playwright navigation failures as node errors: timeouts retryable, `net::ERR_*` a network `HttpError`. */
 export function navigationError(url: string, error: unknown): unknown {
-  if (isPlaywrightTimeout(error)) return new NodeTimeoutError(`Loading ${url} timed out`, { cause: error });
+  if (isPlaywrightTimeout(error)) return new StepTimeoutError(`Loading ${url} timed out`, { cause: error });
   if (error instanceof Error && /net::ERR_/.test(error.message)) {
     return new HttpError(
       `Loading ${url} failed: ${/net::ERR_[A-Z_]+/.exec(error.message)?.[0] ?? firstLine(error)}`,

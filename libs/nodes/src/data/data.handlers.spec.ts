@@ -148,7 +148,7 @@ describe('data nodes', () => {
       await expect(run('data.regex', { text: `${'a'.repeat(50)}!`, pattern: '^(a+)+$' })).rejects.toThrow(
         /catastrophic backtracking/,
       );
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(Date.now() - started).toBeLessThan(3_000);
     });
 
     it('refuses oversized input and invalid patterns or flags', async () => {

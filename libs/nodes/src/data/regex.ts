@@ -6,8 +6,12 @@ export const REGEX_LIMITS = {
   maxInputLength: 1_000_000,
   maxPatternLength: 2_000,
   maxMatches: 10_000,
-  /** Wall time one search may take before it is stopped (catastrophic backtracking). */
-  timeoutMs: 250,
+  /**
+   * Wall time one search may take before it is stopped (catastrophic backtracking, which runs for
+   * minutes). Wall time counts a loaded robot's waits too: at 250 ms an ordinary search failed
+   * once in CI at load 10.
+   */
+  timeoutMs: 1_000,
 } as const;
 
 export interface RegexResult {

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import * as mysql from 'mysql2/promise';
 import { Pool as PgPool, types as pgTypes, type PoolClient } from 'pg';
 import Cursor from 'pg-cursor';
+import type { EgressPolicy, Resolver } from '@aether/egress';
 import type { NodeLogger } from '../contract';
 import { NodeError, NodeParamsError } from '../errors';
+import { robotSocket } from '../http/egress';
 import { abortedError } from '../shared/abort';
 import type { CompiledSql, SqlDialect } from './named-params';
 
@@ -21,6 +23,10 @@ export interface DatabasePoolOptions {
   /** How often expired leases are looked for, in ms. Default `5000`. */
   readonly sweepIntervalMs?: number;
   readonly log?: NodeLogger;
+  /** Where connections may go, checked on the host and, after DNS, on the address connected to (ADR 69). Default: anywhere. */
+  readonly egress?: EgressPolicy;
+  /** How the egress guard resolves names. Default: the system resolver. */
+  readonly resolve?: Resolver;
   /** Clock for lease expiry, in ms. Default `Date.now`. */
   readonly now?: () => number;
 }
@@ -203,7 +209,8 @@ export class DatabasePool {
   readonly #watched = new WeakSet<object>();
   readonly #perJob = new Map<string, number>();
   readonly #waiters: { jobId: string; resolve: () => void }[] = [];
-  readonly #options: Required<Omit<DatabasePoolOptions, 'log'>> & { log?: NodeLogger };
+  readonly #options: Required<Omit<DatabasePoolOptions, 'log' | 'egress' | 'resolve'>> &
+    Pick<DatabasePoolOptions, 'log' | 'egress' | 'resolve'>;
   readonly #sweeper: NodeJS.Timeout;
   #forcedReleases = 0;
   #closed = false;
@@ -218,6 +225,8 @@ export class DatabasePool {
       sweepIntervalMs: options.sweepIntervalMs ?? 5_000,
       now: options.now ?? Date.now,
       log: options.log,
+      egress: options.egress,
+      resolve: options.resolve,
     };
     this.#sweeper = setInterval(() => void this.releaseExpired(), this.#options.sweepIntervalMs);
     this.#sweeper.unref();
@@ -313,8 +322,10 @@ export class DatabasePool {
   }
 
   private postgres(key: string, connectionString: string): Database {
+    const { egress, resolve } = this.#options;
     const pool = new PgPool({
       connectionString,
+      ...(egress ? { stream: () => robotSocket(egress, resolve) } : {}),
       max: this.#options.maxConnectionsPerDatabase,
       idleTimeoutMillis: this.#options.idleTimeoutMs,
       connectionTimeoutMillis: this.#options.connectTimeoutMs,
@@ -349,8 +360,15 @@ export class DatabasePool {
 
   private mysql(key: string, connection: string): Database {
     const uri = connection.replace(/^mariadb:/i, 'mysql:');
+    const { egress, resolve } = this.#options;
     const pool = mysql.createPool({
       uri,
+      ...(egress
+        ? {
+            stream: ({ config }: { config: { host?: string; port?: number } }) =>
+              robotSocket(egress, resolve).connect(config.port ?? 3306, config.host ?? 'localhost'),
+          }
+        : {}),
       connectionLimit: this.#options.maxConnectionsPerDatabase,
       maxIdle: this.#options.maxConnectionsPerDatabase,
       idleTimeout: this.#options.idleTimeoutMs,

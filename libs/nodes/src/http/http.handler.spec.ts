@@ -1,6 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpError, NodeCancelledError, NodeParamsError, NodeTimeoutError } from '../errors';
+import {
+  HttpError,
+  NodeCancelledError,
+  NodeParamsError,
+  NodeTimeoutError,
+  StepTimeoutError,
+} from '../errors';
 import { testNodeContext } from '../testing';
 import { createHttpHandler } from './http.handler';
 
@@ -136,6 +142,19 @@ describe('http.request against a local server', () => {
     const error = await run({ url: `http://127.0.0.1:${port}/`, retries: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ status: undefined, retryable: true });
+  });
+
+  it("an attempt with the step's whole time that gets no answer is the step's time running out: a stall, not retried (ADR 82)", async () => {
+    const hung = hits.get('/hang') ?? 0;
+    const error = await run({ url: `${base}/hang`, retries: 2 }, testNodeContext({ timeoutMs: 150 })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StepTimeoutError);
+    expect(hits.get('/hang')).toBe(hung + 1);
+    // Its own shorter timeout is the request's finding, not the step's.
+    await expect(run({ url: `${base}/hang`, timeoutMs: 100, retries: 0 })).rejects.not.toBeInstanceOf(
+      StepTimeoutError,
+    );
   });
 
   it('times out an attempt, and stops when the step is cancelled', async () => {

@@ -2,10 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import type { NodeParams } from '@aether/workflow';
 import type { NodeContext, NodeHandler, NodeOutput } from '../contract';
-import { HttpError, NodeParamsError, NodeTimeoutError } from '../errors';
+import { HttpError, NodeParamsError, NodeTimeoutError, StepTimeoutError } from '../errors';
 import { abortedError, DEFAULT_STEP_TIMEOUT_MS } from '../shared/abort';
 import { implement } from '../shared/define-handler';
-import { EgressDeniedError, guardedConnector, type EgressPolicy, type Resolver } from './egress';
+import type { EgressPolicy, Resolver } from '@aether/egress';
+import { EgressDeniedError, robotConnector } from './egress';
 
 /** Options of the `http.request` node, given once to `createNodeHandlers`. */
 export interface HttpNodeOptions {
@@ -47,7 +48,7 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
       ? new Agent({
           connections: options.connectionsPerOrigin ?? 16,
           keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-          ...(options.egress ? { connect: guardedConnector(options.egress, options.resolve) } : {}),
+          ...(options.egress ? { connect: robotConnector(options.egress, options.resolve) } : {}),
         })
       : undefined;
   const dispatcher = (options.dispatcher ?? (own as Dispatcher)).compose(
@@ -100,10 +101,11 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
       if (denied) throw denied;
       if (context.signal.aborted) throw abortedError(context.signal);
       if (attemptTimeout.aborted) {
-        throw new NodeTimeoutError(
-          `${p.method} ${url.origin}${url.pathname} got no answer within ${timeoutMs} ms`,
-          { cause: error },
-        );
+        // Without a timeout of its own, the attempt had the step's whole time: the step stalled.
+        const NoAnswer = p.timeoutMs === undefined ? StepTimeoutError : NodeTimeoutError;
+        throw new NoAnswer(`${p.method} ${url.origin}${url.pathname} got no answer within ${timeoutMs} ms`, {
+          cause: error,
+        });
       }
       throw new HttpError(
         `${p.method} ${url.origin}${url.pathname} failed: ${(error as Error).message}`,
@@ -129,8 +131,11 @@ export function createHttpHandler(options: HttpNodeOptions = {}): NodeHandler & 
       try {
         return await attempt(p, url, context);
       } catch (error) {
+        // Once the step's own time is spent, another attempt has none left.
         const transient =
-          (error instanceof HttpError || error instanceof NodeTimeoutError) && error.retryable;
+          (error instanceof HttpError || error instanceof NodeTimeoutError) &&
+          error.retryable &&
+          !(error instanceof StepTimeoutError);
         if (!transient || retry >= retries || context.signal.aborted) throw error;
         context.log.warn('http.request attempt failed; retrying', {
           retry: retry + 1,

@@ -1,13 +1,14 @@
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import { NodeError } from '../errors';
 import { raceAbort } from '../shared/abort';
+import { guardedImapOptions, type MailNodeOptions } from './mail-egress';
 import { MailError } from './mail.handlers';
 
 /**
  * The connection an `imap` param names: `imap://user:password@host[:143]` (STARTTLS when the
  * server offers it) or `imaps://…[:993]` (TLS from the start).
  */
-export function imapOptions(url: string): ConstructorParameters<typeof ImapFlow>[0] {
+export function imapOptions(url: string): ImapFlowOptions & { host: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -29,17 +30,22 @@ export function imapOptions(url: string): ConstructorParameters<typeof ImapFlow>
 }
 
 /**
- * Connects, opens `mailbox` and runs `work` with it selected (read-only when `readOnly`), then
- * logs out. The step's signal closes the connection. Failures come out as `MailError`s with the
- * password cut from their text.
+ * Connects (through the egress guard when `guard` has a policy), opens `mailbox` and runs `work`
+ * with it selected (read-only when `readOnly`), then logs out. The step's signal closes the
+ * connection. Failures come out as `MailError`s with the password cut from their text, a refused
+ * destination as `EgressDeniedError`.
  */
 export async function withMailbox<T>(
   url: string,
   mailbox: string,
-  options: { readOnly: boolean; signal: AbortSignal },
+  options: { readOnly: boolean; signal: AbortSignal; guard?: MailNodeOptions },
   work: (client: ImapFlow, uidValidity: string) => Promise<T>,
 ): Promise<T> {
-  const client = new ImapFlow(imapOptions(url));
+  const connection = imapOptions(url);
+  const client = new ImapFlow({
+    ...connection,
+    ...guardedImapOptions(connection.host, options.guard ?? {}),
+  });
   // imapflow emits 'error' for socket failures after connect; the pending command rejects too
   client.on('error', () => undefined);
   const onAbort = () => client.close();

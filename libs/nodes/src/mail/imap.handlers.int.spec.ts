@@ -1,5 +1,7 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { ImapFlow } from 'imapflow';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { EgressPolicy, type Resolver } from '@aether/egress';
 import { parseWorkflow } from '@aether/workflow';
 import { startImapServer, type TestImapServer } from '@aether/testing';
 import { InMemoryArtifacts } from '../artifacts/artifact-store';
@@ -197,5 +199,73 @@ describe('mail.fetch, mail.move and mail.markSeen against Dovecot on loopback', 
         expect.stringMatching(/^nodes\[1]\.params\.uids/),
       ]),
     );
+  });
+});
+
+describe("mail.* over IMAP behind the robot's egress policy", () => {
+  let server: TestImapServer;
+  let forbidden: Server;
+  let forbiddenPort: number;
+  let knocks = 0;
+  let uid: number | undefined;
+  // Names unknown to the system resolver: a step that reaches Dovecot went through the guard's answer.
+  const dns: Record<string, string> = { 'imap.acme.test': '127.0.0.1', 'intranet.acme.test': '127.0.0.1' };
+  const resolve: Resolver = async (hostname) => {
+    const address = dns[hostname];
+    if (!address) throw Object.assign(new Error(`no such host ${hostname}`), { code: 'ENOTFOUND' });
+    return [{ address, family: 4 }];
+  };
+  const handlers = imapHandlers({ egress: EgressPolicy.parse('imap.acme.test'), resolve });
+  const run = (type: string, params: Record<string, unknown>) =>
+    handlers.find((h) => h.type === type)!.execute(params, testNodeContext({ timeoutMs: 10_000 }));
+  const at = (host: string, port: number) => `imap://robot:${PASSWORD}@${host}:${port}`;
+
+  beforeAll(async () => {
+    server = await startImapServer({ robot: PASSWORD });
+    uid = await deliver(server, {
+      from: 'billing@acme.test',
+      to: 'ap@aether.test',
+      subject: 'INV-9',
+      text: '9',
+    });
+    forbidden = createServer((socket) => {
+      knocks++;
+      socket.destroy();
+    });
+    await new Promise<void>((done) => forbidden.listen(0, '127.0.0.1', done));
+    forbiddenPort = (forbidden.address() as AddressInfo).port;
+  }, 30_000);
+  beforeEach(() => (knocks = 0));
+  afterAll(async () => {
+    await new Promise<void>((done) => forbidden.close(() => done()));
+    await server.stop();
+  });
+
+  it('reads and marks messages on a server the list names, connecting to the address the guard checked', async () => {
+    const out = await run('mail.fetch', { imap: at('imap.acme.test', server.port) });
+    expect(out).toMatchObject({ count: 1, messages: [{ uid, subject: 'INV-9' }] });
+    await expect(
+      run('mail.markSeen', { imap: at('imap.acme.test', server.port), uids: [uid] }),
+    ).resolves.toMatchObject({
+      uids: [uid],
+    });
+  });
+
+  it('fails with EGRESS_DENIED and opens no connection to an address the list does not name', async () => {
+    await expect(run('mail.fetch', { imap: at('127.0.0.1', forbiddenPort) })).rejects.toMatchObject({
+      code: 'EGRESS_DENIED',
+      retryable: false,
+      message: "requests to 127.0.0.1 is not on this robot's egress allow-list are not allowed on this robot",
+    });
+    await expect(
+      run('mail.move', { imap: at('intranet.acme.test', forbiddenPort), uids: [1], to: 'Done' }),
+    ).rejects.toMatchObject({
+      code: 'EGRESS_DENIED',
+      message: expect.stringContaining(
+        "intranet.acme.test (127.0.0.1) is not on this robot's egress allow-list",
+      ),
+    });
+    await new Promise((done) => setTimeout(done, 100));
+    expect(knocks).toBe(0);
   });
 });

@@ -4,12 +4,13 @@ import { throwIfAborted } from '../shared/abort';
 import { implement } from '../shared/define-handler';
 import { MailError } from './mail.handlers';
 import { checkUidValidity, withMailbox } from './imap-session';
+import type { MailNodeOptions } from './mail-egress';
 
 const DEFAULT_LIMIT = 10;
 const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
 
 /** `mail.fetch`, `mail.move` and `mail.markSeen` over IMAP (imapflow), the server only as a secret. */
-export function imapHandlers(): NodeHandler[] {
+export function imapHandlers(options: MailNodeOptions = {}): NodeHandler[] {
   return [
     implement('mail.fetch', async (p, context) => {
       const mailbox = p.mailbox ?? 'INBOX';
@@ -18,7 +19,7 @@ export function imapHandlers(): NodeHandler[] {
       return withMailbox(
         p.imap,
         mailbox,
-        { readOnly: true, signal: context.signal },
+        { readOnly: true, signal: context.signal, guard: options },
         async (client, uidValidity) => {
           const found =
             (await client.search(
@@ -67,7 +68,7 @@ export function imapHandlers(): NodeHandler[] {
       return withMailbox(
         p.imap,
         mailbox,
-        { readOnly: false, signal: context.signal },
+        { readOnly: false, signal: context.signal, guard: options },
         async (client, uidValidity) => {
           checkUidValidity(p.uidValidity, uidValidity, mailbox);
           const present = await presentUids(client, uidsOf(p.uids));
@@ -88,7 +89,7 @@ export function imapHandlers(): NodeHandler[] {
       return withMailbox(
         p.imap,
         mailbox,
-        { readOnly: false, signal: context.signal },
+        { readOnly: false, signal: context.signal, guard: options },
         async (client, uidValidity) => {
           checkUidValidity(p.uidValidity, uidValidity, mailbox);
           const present = await presentUids(client, uidsOf(p.uids));

@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { EgressPolicy, type Resolver } from '@aether/egress';
 import { parseWorkflow } from '@aether/workflow';
 import { InMemoryArtifacts } from '../artifacts/artifact-store';
 import type { NodeHandler } from '../contract';
@@ -11,6 +12,11 @@ import { testNodeContext, type TestNodeContextOptions } from '../testing/node-co
 import { mailHandlers } from './mail.handlers';
 
 const PASSWORD = 'Sm7p-Pa55word';
+/** The test SMTP servers let in the robot with PASSWORD and no one else. */
+const robotOnly: SMTPServerOptions['onAuth'] = (auth, _session, callback) =>
+  auth.username === 'robot' && auth.password === PASSWORD
+    ? callback(null, { user: 'robot' })
+    : callback(new Error('Invalid username or password'));
 
 describe('mail.send against an SMTP server on loopback', () => {
   let server: SMTPServer;
@@ -30,10 +36,7 @@ describe('mail.send against an SMTP server on loopback', () => {
       disabledCommands: ['STARTTLS'],
       allowInsecureAuth: true,
       logger: false,
-      onAuth: (auth, _session, callback) =>
-        auth.username === 'robot' && auth.password === PASSWORD
-          ? callback(null, { user: 'robot' })
-          : callback(new Error('Invalid username or password')),
+      onAuth: robotOnly,
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -131,5 +134,100 @@ describe('mail.send against an SMTP server on loopback', () => {
         'nodes[0].params: give text, html or both',
       ]),
     );
+  });
+});
+
+describe("mail.send behind the robot's egress policy", () => {
+  let server: SMTPServer;
+  let port: number;
+  let forbidden: Server;
+  let forbiddenPort: number;
+  let knocks = 0;
+  let root: string;
+  const received: { to: string[]; servername: string | undefined }[] = [];
+  // smtp.acme.test is unknown to the system resolver: a send that reaches the server went through the guard's answer.
+  const resolve: Resolver = async (hostname) => {
+    if (hostname !== 'smtp.acme.test')
+      throw Object.assign(new Error(`no such host ${hostname}`), { code: 'ENOTFOUND' });
+    return [{ address: '127.0.0.1', family: 4 }];
+  };
+  const send = (allow: string, smtp: string) =>
+    mailHandlers(new ConfinedFolder(root), { egress: EgressPolicy.parse(allow), resolve })
+      .find((h) => h.type === 'mail.send')!
+      .execute(
+        { smtp, from: 'robot@aether.test', to: 'buyer@acme.test', subject: 'Booked', text: 'ok' },
+        testNodeContext({ timeoutMs: 10_000 }),
+      );
+
+  beforeAll(async () => {
+    // STARTTLS on, with smtp-server's built-in test certificate: the TLS session shows the name sent as SNI.
+    server = new SMTPServer({
+      allowInsecureAuth: true,
+      logger: false,
+      onAuth: robotOnly,
+      onData: (stream, session, callback) => {
+        stream.resume();
+        stream.on('end', () => {
+          received.push({
+            to: session.envelope.rcptTo.map((r) => r.address),
+            servername: session.servername || undefined,
+          });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    port = (server.server.address() as AddressInfo).port;
+    forbidden = createServer((socket) => {
+      knocks++;
+      socket.destroy();
+    });
+    await new Promise<void>((done) => forbidden.listen(0, '127.0.0.1', done));
+    forbiddenPort = (forbidden.address() as AddressInfo).port;
+    root = await mkdtemp(join(tmpdir(), 'aether-mail-egress-'));
+  });
+  beforeEach(() => {
+    received.length = 0;
+    knocks = 0;
+  });
+  afterAll(async () => {
+    await new Promise<void>((done) => server.close(() => done()));
+    await new Promise<void>((done) => forbidden.close(() => done()));
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('sends to a server the list names, over STARTTLS with the host name as SNI', async () => {
+    const out = await send(
+      'smtp.acme.test',
+      `smtp://robot:${PASSWORD}@smtp.acme.test:${port}?tls.rejectUnauthorized=false&requireTLS=true`,
+    );
+    expect(out['accepted']).toEqual(['buyer@acme.test']);
+    expect(received).toEqual([{ to: ['buyer@acme.test'], servername: 'smtp.acme.test' }]);
+  });
+
+  it('fails with EGRESS_DENIED and opens no connection to a server the list does not name', async () => {
+    const failed = send('smtp.acme.test,10.0.0.0/8', `smtp://robot:${PASSWORD}@127.0.0.1:${forbiddenPort}`);
+    await expect(failed).rejects.toMatchObject({
+      code: 'EGRESS_DENIED',
+      retryable: false,
+      message: "requests to 127.0.0.1 is not on this robot's egress allow-list are not allowed on this robot",
+    });
+    await new Promise((done) => setTimeout(done, 100));
+    expect(knocks).toBe(0);
+  });
+
+  it('refuses a proxy in the URL, which nodemailer would connect to beside the guard', async () => {
+    const failed = send(
+      'smtp.acme.test',
+      `smtp://robot:${PASSWORD}@smtp.acme.test:${port}?proxy=http://127.0.0.1:${forbiddenPort}`,
+    );
+    await expect(failed).rejects.toMatchObject({
+      code: 'MAIL_ERROR',
+      retryable: false,
+      message: 'smtp: the URL option "proxy" is not allowed on a robot',
+    });
+    await new Promise((done) => setTimeout(done, 100));
+    expect(knocks).toBe(0);
+    expect(received).toHaveLength(0);
   });
 });

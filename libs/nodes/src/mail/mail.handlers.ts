@@ -6,6 +6,7 @@ import type { ConfinedFolder } from '../files/confined-folder';
 import { raceAbort, throwIfAborted } from '../shared/abort';
 import { implement } from '../shared/define-handler';
 import { readFileSource } from '../shared/file-source';
+import { guardedSmtpSocket, refuseSmtpUrl, type MailNodeOptions } from './mail-egress';
 
 /** The mail server refused or could not be reached. Retryable for connection failures and 4xx replies. */
 export class MailError extends NodeError {
@@ -19,17 +20,22 @@ export class MailError extends NodeError {
   }
 }
 
-export function mailHandlers(folder: ConfinedFolder): NodeHandler[] {
+export function mailHandlers(folder: ConfinedFolder, options: MailNodeOptions = {}): NodeHandler[] {
+  const { egress } = options;
   return [
     implement('mail.send', async (p, context) => {
       throwIfAborted(context.signal);
+      const refusal = egress === undefined ? undefined : refuseSmtpUrl(p.smtp);
+      if (refusal) throw new MailError(refusal, false);
       const attachments = await Promise.all(
         (p.attachments ?? []).map(async ({ file, name }) => {
           const source = await readFileSource(file, folder, context);
           return { filename: name ?? source.name, content: Buffer.from(source.bytes) };
         }),
       );
-      const transport = nodemailer.createTransport(p.smtp);
+      const transport = nodemailer.createTransport(
+        egress === undefined ? p.smtp : { url: p.smtp, getSocket: guardedSmtpSocket({ ...options, egress }) },
+      );
       try {
         const info = await raceAbort(
           transport.sendMail({

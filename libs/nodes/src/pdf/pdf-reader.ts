@@ -10,7 +10,15 @@ export interface PdfPage {
   readonly items: TextItem[];
   /** Straight lines drawn on the page; only when asked for. */
   readonly segments: Segment[];
+  /** The page rendered to PNG at `RENDER_DPI`, when `render` asked for it. */
+  readonly image?: Uint8Array;
 }
+
+/** Which pages the reader also renders to an image (for OCR): none, those without text, or all. */
+export type RenderPages = 'none' | 'blank' | 'always';
+
+/** Scanned pages are rendered for OCR at this resolution: enough for 8-point print, yet quick. */
+export const RENDER_DPI = 200;
 
 /** The file is not a PDF pdf.js can read (damaged, encrypted). Terminal. */
 export class PdfReadError extends NodeError {
@@ -23,7 +31,8 @@ export class PdfReadError extends NodeError {
  * worker thread: a PDF that makes the parser spin is stopped by terminating the worker when the
  * step's signal fires, and the parse never blocks the robot's event loop. It reports the page
  * count, waits for the page numbers to read, then answers with their text items and, when asked,
- * the straight lines drawn on them (table rules), in page coordinates.
+ * the straight lines drawn on them (table rules), in page coordinates, and the pages rendered to
+ * PNG (on the packaged @napi-rs/canvas) for OCR.
  */
 const WORKER_SOURCE = String.raw`
 const { parentPort, workerData } = require('node:worker_threads');
@@ -110,7 +119,15 @@ async function segmentsOf(page, OPS) {
         height: item.height || Math.hypot(item.transform[2], item.transform[3]),
       }));
     const segments = workerData.withSegments ? await segmentsOf(page, pdfjs.OPS) : [];
-    pages.push({ number, items, segments });
+    const blank = items.every((item) => item.str.trim() === '');
+    let image;
+    if (workerData.render === 'always' || (workerData.render === 'blank' && blank)) {
+      const viewport = page.getViewport({ scale: workerData.renderDpi / 72 });
+      const { canvas, context } = doc.canvasFactory.create(viewport.width, viewport.height);
+      await page.render({ canvasContext: context, canvas, viewport }).promise;
+      image = canvas.toBuffer('image/png');
+    }
+    pages.push({ number, items, segments, image });
     page.cleanup();
   }
   await doc.destroy();
@@ -129,11 +146,18 @@ function pdfjs(): { module: string; standardFonts: string } {
 
 /**
  * Reads `pages` (a spec like `"1-3,5"`, default every page) of a PDF in a worker thread: text
- * items, and with `withSegments` the lines drawn. Stops the worker when `signal` fires.
+ * items, with `withSegments` the lines drawn, with `render` page images. Stops the worker when
+ * `signal` fires.
  */
 export async function readPdf(
   bytes: Uint8Array,
-  options: { pages?: string; withSegments?: boolean; signal: AbortSignal; name: string },
+  options: {
+    pages?: string;
+    withSegments?: boolean;
+    render?: RenderPages;
+    signal: AbortSignal;
+    name: string;
+  },
 ): Promise<{ pageCount: number; pages: PdfPage[] }> {
   const paths = pdfjs();
   const worker = new Worker(WORKER_SOURCE, {
@@ -143,6 +167,8 @@ export async function readPdf(
       pdfjsPath: paths.module,
       standardFonts: paths.standardFonts,
       withSegments: options.withSegments ?? false,
+      render: options.render ?? 'none',
+      renderDpi: RENDER_DPI,
     },
     resourceLimits: { maxOldGenerationSizeMb: 512 },
   });

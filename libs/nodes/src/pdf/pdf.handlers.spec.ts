@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OcrEngine } from '@aether/ocr';
 import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
 import { InMemoryArtifacts } from '../artifacts/artifact-store';
 import type { NodeHandler } from '../contract';
@@ -147,7 +148,7 @@ describe('pdf handlers on PDFs made by pdf-lib', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'aether-pdf-'));
-    handlers = new Map(pdfHandlers(new ConfinedFolder(root)).map((h) => [h.type, h]));
+    handlers = new Map(pdfHandlers(new ConfinedFolder(root), new OcrEngine()).map((h) => [h.type, h]));
     await writeFile(join(root, 'invoice.pdf'), await invoicePdf());
     await writeFile(join(root, 'form.pdf'), await formPdf());
     await writeFile(join(root, 'not.pdf'), 'just text, no PDF');
@@ -254,7 +255,8 @@ describe('pdf handlers on PDFs made by pdf-lib', () => {
     const controller = new AbortController();
     controller.abort(new DOMException('timed out', 'TimeoutError'));
     await expect(run('pdf.text', { file: 'invoice.pdf' }, controller.signal)).rejects.toMatchObject({
-      name: 'NodeTimeoutError',
+      name: 'StepTimeoutError',
+      code: 'TIMEOUT',
     });
   });
 

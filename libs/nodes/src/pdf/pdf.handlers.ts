@@ -8,9 +8,11 @@ import {
   PDFTextField,
   type PDFField,
 } from 'pdf-lib';
+import type { OcrEngine } from '@aether/ocr';
 import type { NodeHandler } from '../contract';
 import { NodeParamsError } from '../errors';
 import type { ConfinedFolder } from '../files/confined-folder';
+import { readImage } from '../ocr/read-image';
 import { throwIfAborted } from '../shared/abort';
 import { implement } from '../shared/define-handler';
 import { readFileSource } from '../shared/file-source';
@@ -19,13 +21,23 @@ import { PdfReadError, readPdf } from './pdf-reader';
 
 const DEFAULT_MAX_CHARS = 200_000;
 
-export function pdfHandlers(folder: ConfinedFolder): NodeHandler[] {
+export function pdfHandlers(folder: ConfinedFolder, ocrEngine: OcrEngine): NodeHandler[] {
   return [
-    implement('pdf.text', async ({ file, pages, maxChars = DEFAULT_MAX_CHARS }, context) => {
+    implement('pdf.text', async ({ file, pages, maxChars = DEFAULT_MAX_CHARS, ocr = 'never' }, context) => {
       throwIfAborted(context.signal);
       const { bytes } = await readFileSource(file, folder, context);
-      const read = await readPdf(bytes, { pages, signal: context.signal, name: file });
-      const texts = read.pages.map((page) => ({ number: page.number, text: pageText(page.items) }));
+      const render = ocr === 'never' ? 'none' : ocr;
+      const read = await readPdf(bytes, { pages, render, signal: context.signal, name: file });
+      const texts: { number: number; text: string; ocrConfidence?: number }[] = [];
+      for (const page of read.pages) {
+        if (page.image === undefined) {
+          texts.push({ number: page.number, text: pageText(page.items) });
+          continue;
+        }
+        const name = `${file} page ${page.number}`;
+        const result = await readImage(ocrEngine, page.image, context, { name });
+        texts.push({ number: page.number, text: result.text, ocrConfidence: result.confidence });
+      }
       const text = texts.map((page) => page.text).join('\n\n');
       if (text.length > maxChars)
         throw new NodeParamsError(

@@ -1,4 +1,4 @@
-import { NodeCancelledError, NodeTimeoutError, type NodeError } from '../errors';
+import { NodeCancelledError, NodeTimeoutError, StepTimeoutError, type NodeError } from '../errors';
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 
@@ -11,7 +11,7 @@ export function abortedError(signal: AbortSignal): NodeError {
     reason !== null &&
     (reason as { name?: unknown }).name === 'TimeoutError'
   ) {
-    return new NodeTimeoutError('The step timed out', { cause: reason });
+    return new StepTimeoutError('The step timed out', { cause: reason });
   }
   return new NodeCancelledError('The step was aborted', { cause: reason });
 }

@@ -43,7 +43,7 @@ export function xlsxHandlers(folder: ConfinedFolder): NodeHandler[] {
         const rows: unknown[] = [];
         const name = await scanSheet(
           file,
-          await openFileSource(file, folder, context),
+          () => openFileSource(file, folder, context),
           sheet,
           area,
           context.signal,
@@ -73,7 +73,7 @@ export function xlsxHandlers(folder: ConfinedFolder): NodeHandler[] {
         let count = 0;
         const name = await scanSheet(
           file,
-          await openFileSource(file, folder, context),
+          () => openFileSource(file, folder, context),
           sheet,
           area,
           context.signal,
@@ -242,12 +242,46 @@ function recordAppend(workbook: ExcelJS.Workbook, key: string, append: Append): 
  */
 async function scanSheet(
   file: string,
-  input: Readable,
+  open: () => Promise<Readable>,
   wanted: string | number | undefined,
   area: CellRange,
   signal: AbortSignal,
   visit: (row: SheetRow) => void,
 ): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const names: string[] = [];
+    try {
+      const name = await scanOnce(await open(), wanted, area, signal, visit, names);
+      if (name !== undefined) return name;
+    } catch (error) {
+      if (names.length === 0 && attempt < LOST_WORKBOOK_ATTEMPTS && lostWorkbookPart(error)) continue;
+      throw notAWorkbook(file, error);
+    }
+    throw new NodeParamsError(
+      `sheet: ${typeof wanted === 'number' ? `the workbook has no sheet number ${wanted}` : `no sheet "${String(wanted)}"`} in ${file} (sheets: ${names.join(', ') || 'none'})`,
+    );
+  }
+}
+
+/**
+ * exceljs#3064: the streaming reader now and then loses `xl/workbook.xml` (which writers store
+ * last) and fails reading the sheet list of a sound file; nothing was visited yet, so it reads again.
+ */
+const LOST_WORKBOOK_ATTEMPTS = 3;
+
+function lostWorkbookPart(error: unknown): boolean {
+  return error instanceof TypeError && error.message.includes("reading 'sheets'");
+}
+
+/** One pass over the workbook; the chosen sheet's name, or undefined when no sheet matched. */
+async function scanOnce(
+  input: Readable,
+  wanted: string | number | undefined,
+  area: CellRange,
+  signal: AbortSignal,
+  visit: (row: SheetRow) => void,
+  names: string[],
+): Promise<string | undefined> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -255,7 +289,6 @@ async function scanSheet(
     hyperlinks: 'ignore',
     entries: 'ignore',
   });
-  const names: string[] = [];
   try {
     let emitted = 0;
     for await (const worksheet of reader) {
@@ -268,7 +301,12 @@ async function scanSheet(
           : typeof wanted === 'number'
             ? position === wanted
             : name === wanted;
-      if (!chosen) continue;
+      if (!chosen) {
+        // Read past it: the reader keeps a sheet that came before the shared strings in a temp
+        // file and deletes it once we move on, racing the file's open (an uncaught ENOENT).
+        for await (const _row of worksheet) throwIfAborted(signal);
+        continue;
+      }
       for await (const row of worksheet) {
         throwIfAborted(signal);
         if (row.number < area.top) continue;
@@ -283,14 +321,10 @@ async function scanSheet(
       }
       return name;
     }
-  } catch (error) {
-    throw notAWorkbook(file, error);
+    return undefined;
   } finally {
     input.destroy();
   }
-  throw new NodeParamsError(
-    `sheet: ${typeof wanted === 'number' ? `the workbook has no sheet number ${wanted}` : `no sheet "${String(wanted)}"`} in ${file} (sheets: ${names.join(', ') || 'none'})`,
-  );
 }
 
 /** The reader knows a sheet's name and tab position once it has read the workbook part. */

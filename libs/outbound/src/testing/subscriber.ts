@@ -11,6 +11,8 @@ export class TestSubscriber {
   readonly accepted: OutboundDelivery[] = [];
   badSignatures = 0;
   attempts = 0;
+  /** TCP connections accepted, whatever came of them. */
+  connections = 0;
   private server?: Server;
 
   constructor(readonly port: number) {}
@@ -22,6 +24,7 @@ export class TestSubscriber {
   /** Listening: deliveries reach it. Closed: connections are refused ("down"). */
   async up(): Promise<void> {
     const server = createServer((req, res) => void this.receive(req, res));
+    server.on('connection', () => this.connections++);
     this.server = server;
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
   }
@@ -54,12 +57,16 @@ export class TestSubscriber {
   }
 }
 
-/** Per job, the sequences accepted, in arrival order; a repeat of a job's last one (at-least-once) counted once. */
+/**
+ * Per job, the sequences in the order they were first accepted: what a subscriber deduplicating on
+ * the delivery id sees. Delivery is at least once (ADR 57): a message whose ack a restart lost
+ * comes again, possibly after later ones, and is counted where it first arrived.
+ */
 export function acceptedByJob(accepted: readonly OutboundDelivery[], since = 0): Map<string, number[]> {
   const byJob = new Map<string, number[]>();
   for (const delivery of accepted.slice(since)) {
     const seen = byJob.get(delivery.jobId) ?? [];
-    if (seen.at(-1) !== delivery.sequence) seen.push(delivery.sequence);
+    if (!seen.includes(delivery.sequence)) seen.push(delivery.sequence);
     byJob.set(delivery.jobId, seen);
   }
   return byJob;

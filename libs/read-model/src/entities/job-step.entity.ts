@@ -1,5 +1,14 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
+export interface StepStall {
+  at: string;
+  elapsedMs: number;
+  limitMs: number;
+  basis: 'timeout' | 'p99';
+  detectedBy: 'robot' | 'service';
+  outcome: 'retry' | 'park';
+}
+
 export type StepStatus = 'running' | 'completed' | 'failed' | 'skipped';
 
 @Entity({ name: 'job_steps' })
@@ -18,6 +27,8 @@ export class JobStepRow {
   @Column({ type: 'jsonb', nullable: true }) output!: unknown;
   @Column({ type: 'jsonb', nullable: true }) error!: Record<string, unknown> | null;
   @Column({ type: 'jsonb', nullable: true }) artifacts!: { kind: string; ref: string }[] | null;
+  /** The step's `StepStalled`, when its last attempt was declared stalled (ADR 61). */
+  @Column({ type: 'jsonb', nullable: true }) stall!: StepStall | null;
   /** Stream sequence of the StepStarted event: orders the timeline. */
   @Column({ name: 'first_sequence', type: 'bigint' }) firstSequence!: string;
 }

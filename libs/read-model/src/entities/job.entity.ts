@@ -17,6 +17,7 @@ export interface JobAttention {
 @Index('jobs_by_workflow', { synchronize: false })
 @Index('jobs_by_robot', { synchronize: false })
 @Index('jobs_by_priority', { synchronize: false })
+@Index('jobs_with_deadline_flags', { synchronize: false })
 export class JobRow {
   @PrimaryColumn({ name: 'tenant_id', type: 'text' }) tenantId!: string;
   @PrimaryColumn({ name: 'job_id', type: 'text' }) jobId!: string;
@@ -36,6 +37,13 @@ export class JobRow {
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  @Column({ type: 'timestamptz', nullable: true }) deadline!: Date | null;
+  /** When `JobAtRisk` was raised, and the finish it predicted. */
+  @Column({ name: 'at_risk_at', type: 'timestamptz', nullable: true }) atRiskAt!: Date | null;
+  @Column({ name: 'predicted_finish', type: 'timestamptz', nullable: true }) predictedFinish!: Date | null;
+  /** When `JobDeadlineMissed` was recorded, and its consequence (keep, fail, dead-letter). */
+  @Column({ name: 'deadline_missed_at', type: 'timestamptz', nullable: true }) deadlineMissedAt!: Date | null;
+  @Column({ name: 'deadline_consequence', type: 'text', nullable: true }) deadlineConsequence!: string | null;
   /** Stream sequence of the last event applied to this row. */
   @Column({ name: 'last_sequence', type: 'bigint' }) lastSequence!: string;
 }

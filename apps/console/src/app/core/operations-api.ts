@@ -1,9 +1,9 @@
 import { HttpClient } from '@angular/common/http';
 import { Injectable, inject } from '@angular/core';
 import type { Observable } from 'rxjs';
-import type { HealProposal, HookView, QuarantineList, ScheduleView } from '@aether/read-api';
+import type { HealProposal, HookView, MailTriggerView, QuarantineList, ScheduleView } from '@aether/read-api';
 
-/** What starts jobs without a person: cron schedules and webhook triggers. */
+/** What starts jobs without a person: cron schedules, webhook and mail triggers. */
 @Injectable({ providedIn: 'root' })
 export class TriggersApi {
   private readonly http = inject(HttpClient);
@@ -14,6 +14,10 @@ export class TriggersApi {
 
   hooks(): Observable<HookView[]> {
     return this.http.get<HookView[]>('/api/v1/hooks');
+  }
+
+  mailTriggers(): Observable<MailTriggerView[]> {
+    return this.http.get<MailTriggerView[]>('/api/v1/mail-triggers');
   }
 }
 

@@ -6,7 +6,7 @@ import { TriggersApi } from '../core/operations-api';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { TimeComponent } from '../shared/time.component';
 
-/** What starts jobs without a person: cron schedules with their next fire, and webhook triggers. */
+/** What starts jobs without a person: cron schedules with their next fire, webhook and mail triggers. */
 @Component({
   selector: 'ae-schedules-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -100,6 +100,63 @@ import { TimeComponent } from '../shared/time.component';
           </table>
         }
       </section>
+      <section class="card" aria-labelledby="mail-title">
+        <h2 id="mail-title">Mail triggers</h2>
+        @if (v.mailTriggers.length === 0) {
+          <ae-empty title="No mail trigger yet">
+            Create one with <span class="mono">npx aether mail-triggers add</span> or
+            <span class="mono">POST /api/v1/mail-triggers</span>: a job per new message of a mailbox whose URL
+            is a secret (docs/office-nodes.md).
+          </ae-empty>
+        } @else {
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Trigger</th>
+                <th scope="col">Workflow</th>
+                <th scope="col">Mailbox</th>
+                <th scope="col">Filter</th>
+                <th scope="col">State</th>
+                <th scope="col">Last message</th>
+              </tr>
+            </thead>
+            <tbody>
+              @for (m of v.mailTriggers; track m.triggerId) {
+                <tr [attr.aria-label]="'Mail trigger ' + m.triggerId">
+                  <td class="mono">{{ m.triggerId }}</td>
+                  <td>{{ m.workflowId }}</td>
+                  <td>
+                    <span class="mono">{{ m.imapSecret }}</span> · {{ m.mailbox }}
+                  </td>
+                  <td>
+                    @if (m.from) {
+                      from “{{ m.from }}”
+                    }
+                    @if (m.subject) {
+                      subject “{{ m.subject }}”
+                    }
+                    @if (!m.from && !m.subject) {
+                      <span class="muted">every message</span>
+                    }
+                  </td>
+                  <td>
+                    <span class="badge" [class]="m.paused ? 'badge s-idle' : 'badge s-ok'">{{
+                      m.paused ? 'paused' : 'watching'
+                    }}</span>
+                  </td>
+                  <td>
+                    @if (m.lastFire; as fire) {
+                      <ae-time [at]="fire.firedAt" /> <span class="muted mono">UID {{ fire.uid }}</span>
+                    } @else {
+                      <span class="muted">none yet</span>
+                    }
+                  </td>
+                </tr>
+              }
+            </tbody>
+          </table>
+        }
+      </section>
     } @else if (!state()?.error) {
       <p class="muted" aria-live="polite">Loading the schedules…</p>
     }
@@ -115,8 +172,8 @@ export default class SchedulesPage {
   protected readonly state = toSignal(
     polled(
       () =>
-        combineLatest([this.api.schedules(), this.api.hooks()]).pipe(
-          map(([schedules, hooks]) => ({ schedules, hooks })),
+        combineLatest([this.api.schedules(), this.api.hooks(), this.api.mailTriggers()]).pipe(
+          map(([schedules, hooks, mailTriggers]) => ({ schedules, hooks, mailTriggers })),
         ),
       30_000,
     ),

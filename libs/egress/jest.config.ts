@@ -1,0 +1,5 @@
+export default {
+  displayName: 'egress',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,11 @@
+export {
+  EgressPolicy,
+  EgressRefusedError,
+  guardedConnectOptions,
+  guardedConnector,
+  guardedLookup,
+  guardedSocket,
+  systemResolver,
+  type EgressMode,
+  type Resolver,
+} from './policy';

@@ -1,0 +1,211 @@
+import { rateSelectorFragility } from './fragility';
+import type { DocumentLike, ElementLike } from './snapshot';
+
+/** A selector to patch the workflow with, for the element a heal found. */
+export interface SelectorProposal {
+  /** Unique CSS selector for the healed element: the sturdiest one found. */
+  readonly selector: string;
+  /** `rateSelectorFragility` score of `selector` (0 sturdy … 1 breaks on the next deploy). */
+  readonly fragility: number;
+  /**
+   * `true` when no selector built from the element's own attributes or a stable ancestor
+   * was unique and the proposal is a positional path: the next layout change breaks it.
+   */
+  readonly structural: boolean;
+}
+
+/** How many of the best-ranked candidates are checked for uniqueness before settling for the path. */
+export const PROPOSAL_CHECKS = 30;
+
+/** A candidate selector and how much it should be preferred when fragility ties (lower first). */
+export interface ProposalCandidate {
+  readonly selector: string;
+  readonly rank: number;
+}
+
+/**
+ * Candidate selectors for the one element `selector` matches, built from its own stable
+ * attributes (test id, id, name, accessible name, placeholder, href, type, classes) and,
+ * scoped under a stable ancestor (test id, id, landmark, labelled region, class), their
+ * shorter forms. Uniqueness is not checked here.
+ *
+ * Self-contained for the same reason as `collectSnapshots`: Playwright runs its source
+ * inside the page; offline it runs over the HTML adapter's DOM-like wrapper.
+ */
+export function proposalCandidates(selector: string, root?: DocumentLike): ProposalCandidate[] {
+  const doc: DocumentLike = root ?? (globalThis as unknown as { document: DocumentLike }).document;
+  let found: ArrayLike<ElementLike>;
+  try {
+    found = doc.querySelectorAll(selector);
+  } catch {
+    return [];
+  }
+  if (found.length !== 1) return [];
+  const el = found[0];
+  const TEST_ATTRS = [
+    'data-testid',
+    'data-test-id',
+    'data-test',
+    'data-qa',
+    'data-cy',
+    'data-e2e',
+    'data-automation-id',
+    'data-pw',
+  ];
+  const LANDMARKS = new Set([
+    'form',
+    'nav',
+    'header',
+    'footer',
+    'main',
+    'aside',
+    'dialog',
+    'fieldset',
+    'table',
+  ]);
+  const generated = (id: string): boolean =>
+    /\d{3,}/.test(id) ||
+    /^[0-9a-f]{8,}$/i.test(id) ||
+    /^(ember|ext-gen|react-|radix-|headlessui-|mui-|:r|yui_|gwt-|j_id|ctl\d|__)/i.test(id) ||
+    id.split(/[-_:.]/).some((p) => p.length >= 5 && /\d/.test(p) && /[a-z]/i.test(p));
+  const hashed = (c: string): boolean =>
+    /^(css|sc|jsx|emotion|styled|tw|svelte|astro|chakra|mantine)-[A-Za-z0-9]{4,}$/.test(c) ||
+    /__[A-Za-z0-9_-]{5}$/.test(c) ||
+    /^_[A-Za-z0-9]{5,}$/.test(c) ||
+    /(^|[-_])(?=[A-Za-z0-9]*\d)(?=[A-Za-z0-9]*[A-Za-z])[A-Za-z0-9]{5,}$/.test(c);
+  const ident = (s: string): boolean => /^-?[A-Za-z_][\w-]*$/.test(s);
+  const str = (s: string): string =>
+    '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\a ') + '"';
+  const get = (e: ElementLike, name: string): string => (e.getAttribute(name) ?? '').trim();
+  const stableClasses = (e: ElementLike): string[] =>
+    get(e, 'class')
+      .split(/\s+/)
+      .filter((c) => c && ident(c) && !hashed(c))
+      .slice(0, 4);
+
+  const tag = el.tagName.toLowerCase();
+  if (!ident(tag)) return [];
+  const own: ProposalCandidate[] = [];
+  const add = (selector: string, rank: number): void => {
+    own.push({ selector, rank });
+  };
+  for (const a of TEST_ATTRS) {
+    const v = get(el, a);
+    if (v) add('[' + a + '=' + str(v) + ']', 0);
+  }
+  const id = get(el, 'id');
+  if (id && ident(id) && !generated(id)) add('#' + id, 1);
+  const attr = (name: string, rank: number, ok: (v: string) => boolean = () => true): void => {
+    const v = get(el, name);
+    if (v && v.length <= 120 && ok(v)) add(tag + '[' + name + '=' + str(v) + ']', rank);
+  };
+  attr('name', 2, (v) => !generated(v));
+  attr('aria-label', 3);
+  attr('placeholder', 4);
+  attr('title', 5);
+  attr('alt', 5);
+  if (tag === 'a')
+    attr('href', 6, (v) => !v.startsWith('#') && !/^javascript:/i.test(v) && !/\d{4,}/.test(v));
+  if (tag === 'input' || tag === 'button') {
+    const type = get(el, 'type').toLowerCase();
+    if (type === 'submit' || type === 'button' || type === 'reset') attr('value', 7);
+    if (type) add(tag + '[type=' + str(type) + ']', 9);
+  }
+  const role = get(el, 'role');
+  if (role && ident(role)) add(tag + '[role=' + str(role) + ']', 8);
+  const classes = stableClasses(el);
+  for (const c of classes) add(tag + '.' + c, 12);
+  if (classes.length >= 2) add(tag + '.' + classes[0] + '.' + classes[1], 13);
+  add(tag, 14);
+
+  // Hooks of up to six ancestors, nearest first: a short CSS scope that survives re-layout.
+  const hooks: ProposalCandidate[] = [];
+  let up = el.parentElement;
+  for (let depth = 0; up && depth < 6; depth++, up = up.parentElement) {
+    const t = up.tagName.toLowerCase();
+    if (t === 'body' || t === 'html') break;
+    for (const a of TEST_ATTRS) {
+      const v = get(up, a);
+      if (v) hooks.push({ selector: '[' + a + '=' + str(v) + ']', rank: 0 });
+    }
+    const uid = get(up, 'id');
+    if (uid && ident(uid) && !generated(uid)) hooks.push({ selector: '#' + uid, rank: 0 });
+    const label = get(up, 'aria-label');
+    if (label && label.length <= 60) hooks.push({ selector: t + '[aria-label=' + str(label) + ']', rank: 1 });
+    const name = get(up, 'name');
+    if (t === 'form' && name && !generated(name))
+      hooks.push({ selector: 'form[name=' + str(name) + ']', rank: 1 });
+    const r = get(up, 'role');
+    if (r && ident(r)) hooks.push({ selector: '[role=' + str(r) + ']', rank: 2 });
+    if (LANDMARKS.has(t)) hooks.push({ selector: t, rank: 2 });
+    for (const c of stableClasses(up).slice(0, 2)) hooks.push({ selector: '.' + c, rank: 4 });
+  }
+  const scoped: ProposalCandidate[] = [];
+  for (const h of hooks)
+    for (const o of own)
+      if (o.rank >= 2) scoped.push({ selector: h.selector + ' ' + o.selector, rank: o.rank + 2 + h.rank });
+  return own.concat(scoped).slice(0, 400);
+}
+
+/**
+ * Index of the first of `candidates` that matches exactly the one element `selector`
+ * matches; -1 when none does. Self-contained (runs inside the page).
+ */
+export function firstUniqueCandidate(
+  args: { readonly selector: string; readonly candidates: readonly string[] },
+  root?: DocumentLike,
+): number {
+  const doc: DocumentLike = root ?? (globalThis as unknown as { document: DocumentLike }).document;
+  let target: ElementLike | undefined;
+  try {
+    const found = doc.querySelectorAll(args.selector);
+    if (found.length !== 1) return -1;
+    target = found[0];
+  } catch {
+    return -1;
+  }
+  for (let i = 0; i < args.candidates.length; i++) {
+    try {
+      const hits = doc.querySelectorAll(args.candidates[i]);
+      if (hits.length === 1 && hits[0] === target) return i;
+    } catch {
+      // A selector this engine cannot parse is no proposal.
+    }
+  }
+  return -1;
+}
+
+/** Candidates in the order a proposal prefers them: least fragile, then by kind, then shortest. */
+export function rankCandidates(candidates: readonly ProposalCandidate[]): string[] {
+  const seen = new Set<string>();
+  return candidates
+    .filter((c) => !seen.has(c.selector) && seen.add(c.selector))
+    .map((c) => ({ ...c, score: rateSelectorFragility(c.selector).score }))
+    .sort((a, b) => a.score - b.score || a.rank - b.rank || a.selector.length - b.selector.length)
+    .map((c) => c.selector);
+}
+
+const STRUCTURAL = new Set(['positional', 'long-nth-chain', 'long-chain', 'absolute-path']);
+
+/**
+ * The proposal for an element: the first unique of the ranked candidates when there is
+ * one no more fragile than `fallback` (the element's generated selector), else `fallback`,
+ * flagged structural when it is a positional path.
+ */
+export function chooseProposal(
+  ranked: readonly string[],
+  unique: number,
+  fallback: string,
+): SelectorProposal {
+  const base = rateSelectorFragility(fallback);
+  if (unique >= 0) {
+    const selector = ranked[unique];
+    const fragility = rateSelectorFragility(selector).score;
+    if (fragility <= base.score) return { selector, fragility, structural: false };
+  }
+  return {
+    selector: fallback,
+    fragility: base.score,
+    structural: base.reasons.some((r) => STRUCTURAL.has(r.code)),
+  };
+}

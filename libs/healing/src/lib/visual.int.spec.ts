@@ -1,0 +1,167 @@
+// Tier 3 against a real Chromium (Debian's /usr/bin/chromium) and real OCR (tesseract.js with
+// the packaged English data). Screenshots of every page land in test-output/healing-visual/.
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
+import { captureFingerprint, healOnPage, parseFingerprint, type HealResult } from '../index';
+import type { VisualOptions } from './visual';
+
+const SHOTS = resolve(__dirname, '../../../../test-output/healing-visual');
+
+/** Two tool buttons whose labels are drawn on a canvas: the DOM cannot tell them apart. */
+const drawn = (
+  first: string,
+  second: string,
+  ids: boolean,
+): string => `<!doctype html><html><body style="font-family:sans-serif">
+<main><h1>Document</h1><div class="toolbar">
+${[first, second]
+  .map(
+    (label) =>
+      `<div role="button" class="tool"${ids ? ` id="tool-${label.toLowerCase()}"` : ''} style="display:inline-block;margin:12px;border:1px solid #888">` +
+      `<canvas width="140" height="48" data-label="${label}"></canvas></div>`,
+  )
+  .join('')}
+</div></main>
+<script>for (const c of document.querySelectorAll('canvas')) { const x = c.getContext('2d');
+x.fillStyle = '#fff'; x.fillRect(0, 0, 140, 48); x.fillStyle = '#000'; x.font = '26px sans-serif';
+x.fillText(c.dataset.label, 16, 33); }</script></body></html>`;
+
+/** Two icon buttons with no text: one a filled disc, one an outlined square. */
+const icons = (swap: boolean, ids: boolean): string => {
+  const disc = `<button class="icon"${ids ? ' id="record"' : ''} style="width:64px;height:64px;margin:8px;background:#fff"><svg width="40" height="40"><circle cx="20" cy="20" r="18" fill="#c00"/></svg></button>`;
+  const square = `<button class="icon"${ids ? ' id="stop"' : ''} style="width:64px;height:64px;margin:8px;background:#fff"><svg width="40" height="40"><rect x="3" y="3" width="34" height="34" fill="none" stroke="#000" stroke-width="5"/></svg></button>`;
+  return `<!doctype html><html><body><main><h1>Recorder</h1><div class="controls">${swap ? square + disc : disc + square}</div></main></body></html>`;
+};
+
+describe('tier 3, visual (Chromium)', () => {
+  let browser: Browser;
+  let page: Page;
+  let ocr: Worker;
+  let visual: VisualOptions;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 800, height: 400 } });
+    const eng = require('@tesseract.js-data/eng') as { langPath: string };
+    ocr = await createWorker('eng', OEM.LSTM_ONLY, {
+      langPath: eng.langPath,
+      gzip: true,
+      cacheMethod: 'none',
+    });
+    // A crop holds a few words, not a page: sparse text finds them where page layout analysis gives up.
+    await ocr.setParameters({ tessedit_pageseg_mode: PSM.SPARSE_TEXT });
+    const read = async (png: Uint8Array): Promise<string> =>
+      (await ocr.recognize(Buffer.from(png))).data.text;
+    visual = { page, readText: read };
+  }, 120_000);
+
+  afterAll(async () => {
+    await ocr?.terminate();
+    await browser?.close();
+  });
+
+  const show = async (html: string, name: string): Promise<void> => {
+    await page.setContent(html);
+    await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  };
+  const healedTo = async (result: HealResult): Promise<string | null> =>
+    result.status === 'refused'
+      ? null
+      : page
+          .locator(result.selector)
+          .evaluate((el) => el.querySelector('canvas')?.dataset['label'] ?? el.id ?? '');
+
+  it('records where the element was, a crop hash and the text it draws', async () => {
+    await show(drawn('Save', 'Delete', true), 'drawn-recorded');
+    const fp = await captureFingerprint(page, '#tool-delete', { visual });
+    expect(fp.visual).toMatchObject({
+      v: 1,
+      bbox: { width: expect.any(Number) },
+      cropHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(fp.visual?.text).toMatch(/Delete/);
+    // The visual part survives the wire and the parser, and an unknown version is dropped.
+    expect(parseFingerprint(JSON.parse(JSON.stringify(fp))).visual).toEqual(fp.visual);
+    expect(parseFingerprint({ ...fp, visual: { v: 99 } }).visual).toBeUndefined();
+  }, 120_000);
+
+  it("takes the twin whose canvas draws the recorded text, not the one in the target's old place", async () => {
+    await show(drawn('Save', 'Delete', true), 'drawn-before');
+    const fp = await captureFingerprint(page, '#tool-delete', { visual });
+    await show(drawn('Delete', 'Save', false), 'drawn-after');
+
+    // The DOM alone takes the twin that sits where the target sat (the recorded look-alike moved too).
+    const without = await healOnPage(page, fp);
+    expect(await healedTo(without)).toBe('Save');
+    const result = await healOnPage(page, fp, { visual });
+    expect(result).toMatchObject({ status: 'healed', tier: 3 });
+    expect(await healedTo(result)).toBe('Delete');
+  }, 120_000);
+
+  it('tells two text-less icon buttons apart by their crops, without OCR', async () => {
+    await show(icons(false, true), 'icons-before');
+    const fp = await captureFingerprint(page, '#stop', { visual: { page } });
+    expect(fp.visual?.text).toBeUndefined();
+    await show(icons(true, false), 'icons-after');
+
+    const isSquare = (r: HealResult): Promise<boolean> =>
+      r.status === 'refused'
+        ? Promise.resolve(false)
+        : page.locator(r.selector).evaluate((el) => el.querySelector('rect') !== null);
+    expect(await isSquare(await healOnPage(page, fp))).toBe(false);
+    const result = await healOnPage(page, fp, { visual: { page } });
+    expect(result).toMatchObject({ status: 'healed', tier: 3 });
+    if (result.status !== 'healed') return;
+    expect(await page.locator(result.selector).evaluate((el) => el.querySelector('rect') !== null)).toBe(
+      true,
+    );
+  }, 120_000);
+
+  it('does not doubt a heal between form fields the DOM tells apart, however restyled', async () => {
+    const form = (restyled: boolean): string =>
+      `<!doctype html><html><body><main><h1>Sign in</h1><form>${[
+        ['given', 'text', 'First name'],
+        ['family', 'text', 'Last name'],
+      ]
+        .map(
+          ([name, type, label]) =>
+            `<p><label for="${restyled ? `f-${name}-x1` : name}">${label}</label>` +
+            `<input class="field" id="${restyled ? `f-${name}-x1` : name}" name="${name}" type="${type}"` +
+            (restyled
+              ? ' style="height:44px;border:4px solid #123;background:#ccd;border-radius:12px"'
+              : '') +
+            '></p>',
+        )
+        .join('')}</form></main></body></html>`;
+    await show(form(false), 'fields-before');
+    const fp = await captureFingerprint(page, '#family', { visual });
+    await show(form(true), 'fields-after');
+    const result = await healOnPage(page, fp, { visual });
+    expect(result).toMatchObject({ status: 'healed', tier: 1 });
+    expect(result.status === 'healed' && (await page.locator(result.selector).getAttribute('name'))).toBe(
+      'family',
+    );
+  }, 120_000);
+
+  it('leaves the verdict to tiers 1 and 2 when the candidates look alike, and without a recorded look', async () => {
+    const verdict = (r: HealResult) => ({
+      status: r.status,
+      selector: r.status === 'refused' ? null : r.selector,
+    });
+    await show(drawn('Save', 'Print', true), 'alike-before');
+    const fp = await captureFingerprint(page, '#tool-save', { visual });
+    await show(drawn('Save', 'Save', false), 'alike-after');
+    expect(verdict(await healOnPage(page, fp, { visual }))).toEqual(verdict(await healOnPage(page, fp)));
+
+    await show(drawn('Save', 'Delete', true), 'old-before');
+    const old = await captureFingerprint(page, '#tool-delete');
+    await show(drawn('Delete', 'Save', false), 'old-after');
+    expect(verdict(await healOnPage(page, old, { visual }))).toEqual(verdict(await healOnPage(page, old)));
+  }, 120_000);
+});

@@ -1,0 +1,308 @@
+import { PNG } from 'pngjs';
+import type { BoundingBox } from './snapshot';
+
+/** Format of `Fingerprint.visual`; readers ignore versions they do not know (the heal just has no tier 3). */
+export const VISUAL_VERSION = 1;
+
+/**
+ * What the element looked like when it was recorded (browser capture only): where it sat,
+ * a perceptual hash of a small screenshot crop around it, and the text OCR read in that
+ * crop when the element draws its text (canvas, image, SVG) instead of holding it in the DOM.
+ */
+export interface VisualFingerprint {
+  readonly v: typeof VISUAL_VERSION;
+  /** Viewport box of the element in CSS pixels. */
+  readonly bbox: BoundingBox;
+  /** Viewport size at record time, to compare positions across window sizes. */
+  readonly viewport: { readonly width: number; readonly height: number };
+  /** 256-bit difference hash (64 hex digits) of the crop: bbox plus `CROP_PADDING` on each side. */
+  readonly cropHash: string;
+  /** OCR text of the crop, recorded only when the element's DOM text is empty. */
+  readonly text?: string;
+}
+
+/**
+ * A Playwright `Page` as tier 3 needs it: screenshots and `evaluate`, typed structurally.
+ * (A `Frame` cannot take screenshots; tier 3 works on a page's main frame.)
+ */
+export interface ScreenshotPage {
+  screenshot(options: { clip: BoundingBox; type?: 'png'; timeout?: number }): Promise<Uint8Array>;
+  evaluate<R>(expression: string): Promise<R>;
+}
+
+/** Reads the text drawn in a PNG (OCR); `@aether/ocr` in the robot. */
+export type ReadText = (png: Uint8Array) => Promise<string>;
+
+/** Tier 3 options: off unless given, since it needs a rendered page. */
+export interface VisualOptions {
+  readonly page: ScreenshotPage;
+  /** OCR, used only when the fingerprint recorded drawn text (or, at capture, to record it). */
+  readonly readText?: ReadText;
+  /** Wall-clock budget for tier 3 alone, in milliseconds [2000]: screenshots and OCR are slow. */
+  readonly budgetMs?: number;
+}
+
+/** Pixels of context around the element in the crop. */
+export const CROP_PADDING = 8;
+/** Visual similarity a tier 3 winner needs (0..1). */
+export const VISUAL_MIN = 0.75;
+/** Lead in visual similarity a tier 3 winner needs over the runner-up. */
+export const VISUAL_LEAD = 0.15;
+
+/** The crop rectangle for a box: padded, clipped to the viewport; `null` when nothing of it is on screen. */
+export function cropOf(box: BoundingBox, viewport: { width: number; height: number }): BoundingBox | null {
+  const x = Math.max(0, Math.floor(box.x - CROP_PADDING));
+  const y = Math.max(0, Math.floor(box.y - CROP_PADDING));
+  const right = Math.min(viewport.width, Math.ceil(box.x + box.width + CROP_PADDING));
+  const bottom = Math.min(viewport.height, Math.ceil(box.y + box.height + CROP_PADDING));
+  return right - x >= 4 && bottom - y >= 4 ? { x, y, width: right - x, height: bottom - y } : null;
+}
+
+/**
+ * 256-bit difference hash of a PNG: grey levels on a 17×16 grid (box-averaged), one bit
+ * per horizontal neighbour pair. Insensitive to scale and small shifts; another label or
+ * icon flips many bits (a 64-bit hash is too coarse to tell two short words apart).
+ */
+export function differenceHash(png: Uint8Array): string {
+  const img = PNG.sync.read(Buffer.from(png));
+  const cols = 17;
+  const rows = 16;
+  const grey = new Array<number>(cols * rows).fill(0);
+  for (let gy = 0; gy < rows; gy++) {
+    const y0 = Math.floor((gy * img.height) / rows);
+    const y1 = Math.max(y0 + 1, Math.floor(((gy + 1) * img.height) / rows));
+    for (let gx = 0; gx < cols; gx++) {
+      const x0 = Math.floor((gx * img.width) / cols);
+      const x1 = Math.max(x0 + 1, Math.floor(((gx + 1) * img.width) / cols));
+      let sum = 0;
+      let n = 0;
+      for (let y = y0; y < Math.min(y1, img.height); y++)
+        for (let x = x0; x < Math.min(x1, img.width); x++) {
+          const i = (y * img.width + x) * 4;
+          sum += 0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2];
+          n++;
+        }
+      grey[gy * cols + gx] = n > 0 ? sum / n : 0;
+    }
+  }
+  let hex = '';
+  for (let gy = 0; gy < rows; gy++) {
+    for (let half = 0; half < 2; half++) {
+      let byte = 0;
+      for (let gx = half * 8; gx < half * 8 + 8; gx++)
+        byte = (byte << 1) | (grey[gy * cols + gx] > grey[gy * cols + gx + 1] + 1 ? 1 : 0);
+      hex += byte.toString(16).padStart(2, '0');
+    }
+  }
+  return hex;
+}
+
+/**
+ * Agreement of two crop hashes, 0..1: 1 for equal bits everywhere, 0 at half the bits
+ * differing, what two unrelated images give.
+ */
+export function hashSimilarity(a: string, b: string): number {
+  if (a.length !== 64 || b.length !== 64) return 0;
+  let differ = 0;
+  for (let i = 0; i < 64; i += 4) {
+    let x = parseInt(a.slice(i, i + 4), 16) ^ parseInt(b.slice(i, i + 4), 16);
+    while (x) {
+      differ += x & 1;
+      x >>>= 1;
+    }
+  }
+  return Math.max(0, 1 - (2 * differ) / 256);
+}
+
+/** How much of two boxes' geometry agrees, 0..1: centre distance against the viewport, and size. */
+export function boxSimilarity(
+  a: BoundingBox,
+  b: BoundingBox,
+  viewport: { width: number; height: number },
+): number {
+  const dx = a.x + a.width / 2 - (b.x + b.width / 2);
+  const dy = a.y + a.height / 2 - (b.y + b.height / 2);
+  const diagonal = Math.hypot(viewport.width, viewport.height) || 1;
+  const place = Math.exp(-Math.hypot(dx, dy) / (0.1 * diagonal));
+  const ratio = (p: number, q: number): number => (Math.max(p, q) > 0 ? Math.min(p, q) / Math.max(p, q) : 1);
+  const size = ratio(a.width, b.width) * ratio(a.height, b.height);
+  return (2 * place + size) / 3;
+}
+
+const words = (s: string): string[] =>
+  s
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0);
+
+/** Word overlap of two OCR readings (Dice), 0..1; OCR noise makes exact equality too strict. */
+export function textSimilarity(a: string, b: string): number {
+  const x = words(a);
+  const y = new Set(words(b));
+  if (x.length === 0 && y.size === 0) return 1;
+  if (x.length === 0 || y.size === 0) return 0;
+  const common = x.filter((w) => y.has(w)).length;
+  return (2 * common) / (x.length + y.size);
+}
+
+/** What tier 3 saw of one candidate. */
+export interface VisualEvidence {
+  readonly selector: string;
+  /** Combined visual similarity to the recording, 0..1. */
+  readonly score: number;
+  readonly hash: number;
+  readonly box: number;
+  /** OCR agreement, when the fingerprint recorded drawn text. */
+  readonly text?: number;
+}
+
+/**
+ * Visual similarity of a candidate: the crop counts six times the box (an element that
+ * moved still looks the same; one in the old place may be another), OCR text as much as the crop.
+ */
+export function visualScore(parts: { hash: number; box: number; text?: number }): number {
+  const weighted: [number, number][] = [
+    [parts.hash, 6],
+    [parts.box, 1],
+  ];
+  if (parts.text !== undefined) weighted.push([parts.text, 6]);
+  const total = weighted.reduce((s, [, w]) => s + w, 0);
+  return weighted.reduce((s, [v, w]) => s + v * w, 0) / total;
+}
+
+/**
+ * The candidate tier 3 chooses, given each one's evidence: the visually closest when it is
+ * close to the recording and clearly closer than every other; otherwise none.
+ */
+export function visualWinner(evidence: readonly VisualEvidence[]): VisualEvidence | undefined {
+  const sorted = [...evidence].sort((a, b) => b.score - a.score);
+  const [first, second] = sorted;
+  if (!first || first.score < VISUAL_MIN) return undefined;
+  if (second && first.score - second.score < VISUAL_LEAD) return undefined;
+  return first;
+}
+
+interface Shot {
+  readonly bbox: BoundingBox;
+  readonly viewport: { width: number; height: number };
+  readonly png: Uint8Array;
+}
+
+/** A crop of the element `selector` matches, as it is on screen; `null` when it is not visible. */
+async function shoot(page: ScreenshotPage, selector: string): Promise<Shot | null> {
+  const geometry = await page.evaluate<{
+    box: BoundingBox;
+    viewport: { width: number; height: number };
+  } | null>(
+    `(() => { const el = document.querySelector(${JSON.stringify(selector)}); if (!el) return null;
+      const r = el.getBoundingClientRect();
+      return { box: { x: r.x, y: r.y, width: r.width, height: r.height },
+               viewport: { width: window.innerWidth, height: window.innerHeight } }; })()`,
+  );
+  if (!geometry) return null;
+  const clip = cropOf(geometry.box, geometry.viewport);
+  if (!clip) return null;
+  const png = await page.screenshot({ clip, type: 'png', timeout: 2_000 });
+  const round = (b: BoundingBox): BoundingBox => ({
+    x: Math.round(b.x),
+    y: Math.round(b.y),
+    width: Math.round(b.width),
+    height: Math.round(b.height),
+  });
+  return { bbox: round(geometry.box), viewport: geometry.viewport, png };
+}
+
+/**
+ * Records the element's look at capture time. `drawnText`: the element holds no DOM text,
+ * so its visible words (if any) are pixels and worth reading with OCR.
+ */
+export async function captureVisual(
+  options: VisualOptions,
+  selector: string,
+  drawnText: boolean,
+): Promise<VisualFingerprint | undefined> {
+  const shot = await shoot(options.page, selector);
+  if (!shot) return undefined;
+  // OCR that fails or that the caller cut short records no text: the crop hash still counts.
+  const text = drawnText && options.readText ? (await options.readText(shot.png).catch(() => '')).trim() : '';
+  return {
+    v: VISUAL_VERSION,
+    bbox: shot.bbox,
+    viewport: shot.viewport,
+    cropHash: differenceHash(shot.png),
+    ...(text ? { text } : {}),
+  };
+}
+
+const LATE = Symbol('late');
+
+/** `work`'s result, or `LATE` once `ms` have passed (the work goes on unobserved). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof LATE> {
+  if (!Number.isFinite(ms)) return work;
+  work.catch(() => undefined);
+  if (ms <= 0) return LATE;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<typeof LATE>((resolve) => {
+    timer = setTimeout(() => resolve(LATE), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Tier 3's evidence on each candidate (skipping those not on screen). With `remainingMs`, no
+ * screenshot or OCR is waited for past the budget: what was seen by then is returned, and the
+ * caller tells an overrun by the budget left.
+ */
+export async function visualEvidence(
+  options: VisualOptions,
+  recorded: VisualFingerprint,
+  selectors: readonly string[],
+  limits: { readonly remainingMs?: () => number } = {},
+): Promise<VisualEvidence[]> {
+  const left = limits.remainingMs ?? (() => Infinity);
+  const out: VisualEvidence[] = [];
+  for (const selector of selectors) {
+    const shot = await within(shoot(options.page, selector), left());
+    if (shot === LATE) break;
+    if (!shot) continue;
+    const hash = hashSimilarity(recorded.cropHash, differenceHash(shot.png));
+    const box = boxSimilarity(recorded.bbox, shot.bbox, recorded.viewport);
+    let text: number | undefined;
+    if (recorded.text !== undefined && options.readText) {
+      const read = await within(options.readText(shot.png), left());
+      if (read === LATE) break;
+      text = textSimilarity(recorded.text, read);
+    }
+    const round = (n: number): number => Math.round(n * 1000) / 1000;
+    out.push({
+      selector,
+      score: round(visualScore({ hash, box, text })),
+      hash: round(hash),
+      box: round(box),
+      ...(text === undefined ? {} : { text: round(text) }),
+    });
+  }
+  return out;
+}
+
+/** Validates a parsed `visual` object; `undefined` for an unknown version (tier 3 then sits out). */
+export function parseVisual(input: unknown): VisualFingerprint | undefined | 'invalid' {
+  if (typeof input !== 'object' || input === null) return 'invalid';
+  const o = input as Record<string, unknown>;
+  if (o['v'] !== VISUAL_VERSION) return undefined;
+  const box = (b: unknown, keys: string[]): boolean =>
+    typeof b === 'object' &&
+    b !== null &&
+    keys.every((k) => typeof (b as Record<string, unknown>)[k] === 'number');
+  const ok =
+    box(o['bbox'], ['x', 'y', 'width', 'height']) &&
+    box(o['viewport'], ['width', 'height']) &&
+    typeof o['cropHash'] === 'string' &&
+    /^[0-9a-f]{64}$/.test(o['cropHash']) &&
+    (o['text'] === undefined || typeof o['text'] === 'string');
+  return ok ? (o as unknown as VisualFingerprint) : 'invalid';
+}

@@ -1,0 +1,5 @@
+export default {
+  displayName: 'ocr',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};
