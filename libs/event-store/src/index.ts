@@ -1,5 +1,6 @@
 export { connectNats, type NatsConnectionOptions } from './connection';
 export { directGet } from './direct-get';
+export { createOrFindStream } from './creation-race';
 export {
   streamConfigs,
   ensureStreams,

@@ -9,6 +9,7 @@ import {
 } from '@nats-io/jetstream';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { STREAMS, subjects, type StreamName } from '@aether/contracts';
+import { createOrFindStream } from './creation-race';
 
 const NANOS_PER_MS = 1_000_000;
 export const nanos = (ms: number): number => ms * NANOS_PER_MS;
@@ -133,7 +134,14 @@ export type StreamReconciliation =
  * three replicas on a server that is not clustered), are reported as `refused`, not thrown, so
  * the service keeps running on the stream as it is.
  */
-export async function reconcileStream(
+export function reconcileStream(
+  jsm: JetStreamManager,
+  config: Partial<StreamConfig> & { name: string },
+): Promise<StreamReconciliation> {
+  return createOrFindStream(() => reconcileOnce(jsm, config));
+}
+
+async function reconcileOnce(
   jsm: JetStreamManager,
   config: Partial<StreamConfig> & { name: string },
 ): Promise<StreamReconciliation> {

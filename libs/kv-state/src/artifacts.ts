@@ -3,7 +3,7 @@ import type { JetStreamManager } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { RequestError, type NatsConnection } from '@nats-io/transport-node';
 import { artifactsBucket, type TenantId } from '@aether/contracts';
-import { directGet, topologyOf } from '@aether/event-store';
+import { createOrFindStream, directGet, topologyOf } from '@aether/event-store';
 import type { BucketSettings } from './buckets';
 
 /** How long step artifacts are kept, in ms: 30 days. */
@@ -25,12 +25,14 @@ export function ensureArtifactsBucket(
   options: ArtifactsBucketOptions = {},
 ): Promise<ObjectStore> {
   const placement = topologyOf(options).placement;
-  return new Objm(nc).create(artifactsBucket(tenantId), {
-    description: `Aether step artifacts of tenant ${tenantId}: screenshots, downloads, DOM snapshots`,
-    ttl: (options.ttlMs ?? ARTIFACTS_TTL_MS) * 1_000_000,
-    replicas: options.replicas ?? 1,
-    ...(placement ? { placement } : {}),
-  });
+  return createOrFindStream(() =>
+    new Objm(nc).create(artifactsBucket(tenantId), {
+      description: `Aether step artifacts of tenant ${tenantId}: screenshots, downloads, DOM snapshots`,
+      ttl: (options.ttlMs ?? ARTIFACTS_TTL_MS) * 1_000_000,
+      replicas: options.replicas ?? 1,
+      ...(placement ? { placement } : {}),
+    }),
+  );
 }
 
 /** `obj://<bucket>/<name>`: how events refer to an artifact. */

@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { KV_BUCKETS, type KvBucketName } from '@aether/contracts';
 import {
+  createOrFindStream,
   reconcileStream,
   topologyOf,
   type StreamReconciliation,
@@ -40,11 +41,12 @@ export async function openBucket(
   settings: BucketSettings = {},
 ): Promise<KV> {
   const placement = topologyOf(settings).placement;
-  return new Kvm(nc).create(name, {
+  const options = {
     history: HISTORY[name],
     replicas: settings.replicas ?? 1,
     ...(placement ? { placement } : {}),
-  });
+  };
+  return createOrFindStream(() => new Kvm(nc).create(name, options));
 }
 
 /** Creates every bucket, and brings the replicas and placement of existing ones to the settings. */

@@ -2,7 +2,7 @@ import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from '@na
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { fingerprintsBucket, type TenantId } from '@aether/contracts';
-import { topologyOf } from '@aether/event-store';
+import { createOrFindStream, topologyOf } from '@aether/event-store';
 import type { BucketSettings } from './buckets';
 
 /**
@@ -21,12 +21,14 @@ export function ensureFingerprintsBucket(
   settings: BucketSettings = {},
 ): Promise<KV> {
   const placement = topologyOf(settings).placement;
-  return new Kvm(nc).create(fingerprintsBucket(tenantId), {
-    description: `Aether element fingerprints of tenant ${tenantId}, projected from its selector events`,
-    history: 1,
-    replicas: settings.replicas ?? 1,
-    ...(placement ? { placement } : {}),
-  });
+  return createOrFindStream(() =>
+    new Kvm(nc).create(fingerprintsBucket(tenantId), {
+      description: `Aether element fingerprints of tenant ${tenantId}, projected from its selector events`,
+      history: 1,
+      replicas: settings.replicas ?? 1,
+      ...(placement ? { placement } : {}),
+    }),
+  );
 }
 
 /**
