@@ -334,6 +334,28 @@ describe('a menu regrouped under a new entry named like the target', () => {
       .thenRefuses('ambiguous');
   });
 
+  it('heals to the entry nested under the new group entry when only the nested one kept its link', () => {
+    // The new parent entry took the label alone; the recorded link went down with the entry.
+    const LINKED = MENU.replace(
+      '<a href="#" class="nav-link">Reports</a>',
+      '<a href="/reports" class="nav-link">Reports</a>',
+    );
+    given(LINKED)
+      .recordedAt('ul.menu > li:nth-child(2) > a')
+      .when((h) =>
+        h
+          .replace(
+            '<li class="item"><a href="/reports" class="nav-link">Reports</a></li>',
+            '<li class="item has-children"><a href="#" class="nav-link">Reports</a>' +
+              '<div class="collapse"><div class="inner"><ul class="submenu">' +
+              '<li class="item"><a href="/reports" class="nav-link">Reports</a></li>' +
+              '<li class="item"><a href="/exports" class="nav-link">Exports</a></li></ul></div></div></li>',
+          )
+          .replace('<ul class="menu">', '<ul class="menu-v2">'),
+      )
+      .thenHeals('ul.submenu a[href="/reports"]');
+  });
+
   it('still keeps a group entry whose submenu holds differently named entries', () => {
     given(MENU)
       .recordedAt('ul.menu > li:nth-child(2) > a')

@@ -373,6 +373,12 @@ export function decide(
   bounded.sort((x, y) => y.bound - x.bound);
   const twinOf = (s: Scored): Scored | undefined =>
     headsTwin(s, target, snaps, (i) => featuresAt[i], weights);
+  /** A new group entry and the entry of the same name nested under it, whichever ranks first. */
+  const regroupedPair = (a: Scored, b: Scored): { head: Scored; nested: Scored } | undefined => {
+    if (twinOf(a)?.snapshot.uid === b.snapshot.uid) return { head: a, nested: b };
+    if (twinOf(b)?.snapshot.uid === a.snapshot.uid) return { head: b, nested: a };
+    return undefined;
+  };
 
   const full = new Map<number, Scored>();
   const ranked: Scored[] = [];
@@ -512,6 +518,25 @@ export function decide(
   }
   if (best.confidence >= o.minConfidence && margin >= marginFor(best)) {
     return accept(best, second, 1, 'similarity', margin);
+  }
+  // A menu regrouped under a new entry that took the target's label: the two share the label
+  // and the place, and only the target kept the rest of its own attributes (its link, its
+  // classes). When they say which is which, they decide; against the next candidate the
+  // target must still lead as any heal does. Equal own attributes stay ambiguous (ADR 74).
+  const pair = second ? regroupedPair(best, second) : undefined;
+  if (pair && pair.nested.intrinsic - pair.head.intrinsic > TIER2_INTRINSIC_SLACK) {
+    const next = eligibleRanked(3).find((s) => s !== best && s !== second);
+    const lead = pair.nested.confidence - (next?.confidence ?? 0);
+    if (pair.nested.confidence >= o.minConfidence && lead >= marginFor(pair.nested)) {
+      return accept(
+        pair.nested,
+        pair.head,
+        1,
+        'similarity',
+        lead,
+        `the new group entry above it took its label only: own attributes ${round(pair.nested.intrinsic)} against ${round(pair.head.intrinsic)}`,
+      );
+    }
   }
   // An element that alone still matches the recorded attributes, whatever its new
   // surroundings (it moved), is the one; its look-alikes only share the old context.
