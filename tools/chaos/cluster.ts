@@ -16,7 +16,13 @@ import {
   type TestNatsNode,
   type TestNatsServer,
 } from '@aether/testing';
-import { startTestPlatform, type JobEventView, type TestPlatform } from '@aether/platform';
+import {
+  startServiceProcess,
+  startTestPlatform,
+  type JobEventView,
+  type ServiceProcess,
+  type TestPlatform,
+} from '@aether/platform';
 import { auditJob } from './harness';
 
 const WORKFLOW = readFileSync(join(__dirname, 'chaos-ten-steps.workflow.json'), 'utf8');
@@ -41,6 +47,11 @@ export interface ClusterChaosOptions {
   faults?: readonly ClusterFaultKind[];
   /** Robot processes. Default 4. */
   robots?: number;
+  /**
+   * Dispatcher processes (ADR 80: both active, fenced). Default 2: the second connects to the
+   * node the first fault hits, so a dispatcher always loses its node.
+   */
+  dispatchers?: number;
   /** Run a build's JavaScript (`npm run build -- --out <dir>`): a faster start on a busy machine. */
   build?: string;
   /** How long to wait after a kill for the election, the probe and the platform's next append. Default 60 s. */
@@ -85,6 +96,8 @@ export interface ClusterChaosReport {
   maxUnavailableMs: number;
   /** Triggers the gateway refused and that were sent again with the same idempotency key, by HTTP status (0: no answer). */
   triggerRetries: Record<string, number>;
+  /** The extra dispatchers: the node each first connected to, whether a fault hit it, whether it answered healthy at the end. */
+  extraDispatchers: { node: string; lostItsNode: boolean; healthyAtEnd: boolean }[];
 }
 
 /**
@@ -101,6 +114,7 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
   const cluster = await startNatsCluster();
   let platform: TestPlatform | undefined;
   let nc: NatsConnection | undefined;
+  const extraDispatchers: { node: string; process: ServiceProcess }[] = [];
   try {
     platform = await startTestPlatform({
       name: 'chaos-cluster',
@@ -113,10 +127,27 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     });
     const started = platform;
     log(`platform on ${cluster.servers}; logs in ${started.logDir}`);
-    const created = await started.api('POST', '/api/v1/workflows', WORKFLOW);
-    if (created.status >= 300) throw new Error(`workflow refused: ${JSON.stringify(created.body)}`);
     nc = await connectNats({ servers: cluster.servers, name: 'chaos-cluster-monitor' });
     const jsm = await jetstreamManager(nc, { timeout: 1_000 });
+    const firstHit = await firstFaultNode(jsm, cluster, options.faults ?? CLUSTER_FAULTS);
+    for (let n = 2; n <= (options.dispatchers ?? 2); n++) {
+      // Only the node's URL: it learns its peers from the cluster, as a pod given one service name does.
+      const node = n === 2 ? firstHit : cluster.nodes[(n - 2) % cluster.nodes.length];
+      extraDispatchers.push({
+        node: node.name,
+        process: await startServiceProcess('dispatcher', {
+          natsUrl: node.url,
+          databaseUrl: started.db.url,
+          logDir: started.logDir,
+          name: `dispatcher-${n}`,
+          env: { LOG_LEVEL: 'info', STREAM_REPLICAS: '3' },
+          ...(options.build ? { build: options.build } : {}),
+        }),
+      });
+      log(`dispatcher-${n} on ${node.name}`);
+    }
+    const created = await started.api('POST', '/api/v1/workflows', WORKFLOW);
+    if (created.status >= 300) throw new Error(`workflow refused: ${JSON.stringify(created.body)}`);
     const events = new AppendWatch(jsm, STREAMS.events);
     const work = new AppendWatch(jsm, STREAMS.work);
     const load = new SteadyLoad(started, options.loadIntervalMs ?? 400, log);
@@ -211,6 +242,13 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     const duplicateEvents = await duplicateEnvelopes(nc);
     const lostEvents = events.regressions + work.regressions;
     const maxUnavailableMs = Math.max(0, ...faults.map((fault) => fault.unavailableMs));
+    const dispatchersAtEnd = await Promise.all(
+      extraDispatchers.map(async ({ node, process }) => ({
+        node,
+        lostItsNode: faults.some((fault) => fault.node === node),
+        healthyAtEnd: await healthy(process.url),
+      })),
+    );
     return {
       kills: faults.length,
       jobs: load.jobs.length,
@@ -222,8 +260,10 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
       faults,
       maxUnavailableMs,
       triggerRetries: load.retries,
+      extraDispatchers: dispatchersAtEnd,
     };
   } finally {
+    await Promise.all(extraDispatchers.map(({ process }) => process.stop()));
     await nc?.close().catch(() => undefined);
     await platform?.stop();
     await cluster.stop();
@@ -232,6 +272,23 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
 
 export function clusterChaosLine(report: ClusterChaosReport): string {
   return `cluster: kills=${report.kills} jobs=${report.jobs} completed=${report.completed} lost=${report.lost} duplicate_steps=${report.duplicateSteps} max_unavailable_ms=${report.maxUnavailableMs}`;
+}
+
+/** The node the first fault hits: the EVENTS leader (killed or paused) unless the run starts with WORK. */
+async function firstFaultNode(
+  jsm: JetStreamManager,
+  cluster: TestNatsCluster,
+  faults: readonly ClusterFaultKind[],
+): Promise<TestNatsNode> {
+  return leaderOf(jsm, cluster, faults[0] === 'work' ? STREAMS.work : STREAMS.events);
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) })).ok;
+  } catch {
+    return false;
+  }
 }
 
 /** The cluster as the platform sees a server: its URLs; nodes are killed through the cluster. */
@@ -264,8 +321,14 @@ async function leaderOf(
 /** Every stream's and bucket's leader, and the meta group's (`$meta`), by name. */
 async function leadership(jsm: JetStreamManager, cluster: TestNatsCluster): Promise<Map<string, string>> {
   const leaders = new Map<string, string>();
-  for await (const info of jsm.streams.list())
-    if (info.cluster?.leader) leaders.set(info.config.name, info.cluster.leader);
+  // A listing times out while a restarted node rejoins (the harness died on one): ask again.
+  const streams = await retrying(async () => {
+    const listed: [string, string][] = [];
+    for await (const info of jsm.streams.list())
+      if (info.cluster?.leader) listed.push([info.config.name, info.cluster.leader]);
+    return listed;
+  }, 30_000);
+  for (const [name, leader] of streams) leaders.set(name, leader);
   for (const node of cluster.nodes.filter((candidate) => candidate.running)) {
     const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz`)
       .then((response) => response.json() as Promise<{ meta_cluster?: { leader?: string } }>)
@@ -281,16 +344,18 @@ async function leadership(jsm: JetStreamManager, cluster: TestNatsCluster): Prom
 
 /** The consumers `node` leads or, for an R1 one, hosts. */
 async function consumersOn(jsm: JetStreamManager, node: TestNatsNode): Promise<string[]> {
-  const led: string[] = [];
-  for await (const stream of jsm.streams.list())
-    for await (const consumer of jsm.consumers.list(stream.config.name))
-      if (consumer.cluster?.leader === node.name) {
-        const { durable_name, filter_subject, filter_subjects } = consumer.config;
-        led.push(
-          `${stream.config.name}/${durable_name ?? filter_subject ?? filter_subjects?.join('|') ?? consumer.name}`,
-        );
-      }
-  return led.sort();
+  return retrying(async () => {
+    const led: string[] = [];
+    for await (const stream of jsm.streams.list())
+      for await (const consumer of jsm.consumers.list(stream.config.name))
+        if (consumer.cluster?.leader === node.name) {
+          const { durable_name, filter_subject, filter_subjects } = consumer.config;
+          led.push(
+            `${stream.config.name}/${durable_name ?? filter_subject ?? filter_subjects?.join('|') ?? consumer.name}`,
+          );
+        }
+    return led.sort();
+  }, 30_000);
 }
 
 /** What else `node` leads besides `stream` (`$meta`: the meta group). */
