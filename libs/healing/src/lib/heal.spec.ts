@@ -438,6 +438,37 @@ describe('a copy that left every stable neighbour of the target', () => {
       .thenRefuses();
   });
 
+  it('heals the target under a new heading when the twin that rivals it left every anchor', () => {
+    // A section with a heading and a same-label twin lands before the sidebar: the target's
+    // nearest heading changes (a doubt), the twin is out of context; the anchors (Alpha, Beta,
+    // Omega) say the target is where it was and the twin is not.
+    const SIDEBAR = `<!doctype html><html><body>
+<header><h1>Site</h1></header>
+<aside><nav aria-label="Sidebar"><ul class="links">
+  <li><a href="/alpha" class="nav-link">Alpha</a></li>
+  <li><a href="/beta" class="nav-link">Beta</a></li>
+  <li><a href="/reports" class="nav-link">Reports</a></li>
+  <li><a href="/omega" class="nav-link">Omega</a></li>
+</ul></nav></aside>
+<main><p>Numbers.</p></main>
+</body></html>`;
+    const result = given(SIDEBAR)
+      .recordedAt('ul.links > li:nth-child(3) > a')
+      .when((h) =>
+        h
+          .replace(
+            '<aside>',
+            '<section class="region-x"><h3>Quick links</h3><div class="panel"><p>Open these often</p>' +
+              '<a href="/reports" class="nav-link">Reports</a></div></section><aside>',
+          )
+          .replace('<ul class="links">', '<ul class="links-v2">'),
+      )
+      .thenHeals('ul.links-v2 a[href="/reports"]');
+    expect(result).toMatchObject({
+      explanation: { rule: 'similarity', runnerUp: expect.stringContaining('left every anchor') },
+    });
+  });
+
   it('still heals the link moved within its own list', () => {
     given(NAV)
       .recordedAt('ul.links > li:nth-child(3) > a')
