@@ -334,6 +334,28 @@ describe('a menu regrouped under a new entry named like the target', () => {
       .thenRefuses('ambiguous');
   });
 
+  it('heals to the entry nested under the new group entry when only the nested one kept its link', () => {
+    // The new parent entry took the label alone; the recorded link went down with the entry.
+    const LINKED = MENU.replace(
+      '<a href="#" class="nav-link">Reports</a>',
+      '<a href="/reports" class="nav-link">Reports</a>',
+    );
+    given(LINKED)
+      .recordedAt('ul.menu > li:nth-child(2) > a')
+      .when((h) =>
+        h
+          .replace(
+            '<li class="item"><a href="/reports" class="nav-link">Reports</a></li>',
+            '<li class="item has-children"><a href="#" class="nav-link">Reports</a>' +
+              '<div class="collapse"><div class="inner"><ul class="submenu">' +
+              '<li class="item"><a href="/reports" class="nav-link">Reports</a></li>' +
+              '<li class="item"><a href="/exports" class="nav-link">Exports</a></li></ul></div></div></li>',
+          )
+          .replace('<ul class="menu">', '<ul class="menu-v2">'),
+      )
+      .thenHeals('ul.submenu a[href="/reports"]');
+  });
+
   it('still keeps a group entry whose submenu holds differently named entries', () => {
     given(MENU)
       .recordedAt('ul.menu > li:nth-child(2) > a')
@@ -414,6 +436,37 @@ describe('a copy that left every stable neighbour of the target', () => {
       .recordedAt('button[name=button]')
       .when((h) => h.replace(button, '').replace('<nav><a href="/news">', `<nav>${button}<a href="/news">`))
       .thenRefuses();
+  });
+
+  it('heals the target under a new heading when the twin that rivals it left every anchor', () => {
+    // A section with a heading and a same-label twin lands before the sidebar: the target's
+    // nearest heading changes (a doubt), the twin is out of context; the anchors (Alpha, Beta,
+    // Omega) say the target is where it was and the twin is not.
+    const SIDEBAR = `<!doctype html><html><body>
+<header><h1>Site</h1></header>
+<aside><nav aria-label="Sidebar"><ul class="links">
+  <li><a href="/alpha" class="nav-link">Alpha</a></li>
+  <li><a href="/beta" class="nav-link">Beta</a></li>
+  <li><a href="/reports" class="nav-link">Reports</a></li>
+  <li><a href="/omega" class="nav-link">Omega</a></li>
+</ul></nav></aside>
+<main><p>Numbers.</p></main>
+</body></html>`;
+    const result = given(SIDEBAR)
+      .recordedAt('ul.links > li:nth-child(3) > a')
+      .when((h) =>
+        h
+          .replace(
+            '<aside>',
+            '<section class="region-x"><h3>Quick links</h3><div class="panel"><p>Open these often</p>' +
+              '<a href="/reports" class="nav-link">Reports</a></div></section><aside>',
+          )
+          .replace('<ul class="links">', '<ul class="links-v2">'),
+      )
+      .thenHeals('ul.links-v2 a[href="/reports"]');
+    expect(result).toMatchObject({
+      explanation: { rule: 'similarity', runnerUp: expect.stringContaining('left every anchor') },
+    });
   });
 
   it('still heals the link moved within its own list', () => {

@@ -330,6 +330,12 @@ export function decide(
     anchorIndex ??= new AnchorIndex(snaps);
     return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === true;
   };
+  // Still meets a stable neighbour of the target about where the target did.
+  const keptAnchors = (s: Scored): boolean => {
+    if (!fp.anchors || fp.anchors.length === 0) return false;
+    anchorIndex ??= new AnchorIndex(snaps);
+    return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === false;
+  };
   const outOfContext = (s: Scored): boolean => {
     const conflict = conflictOf(s);
     const identity = sharedIdentity(target, s.features);
@@ -373,6 +379,12 @@ export function decide(
   bounded.sort((x, y) => y.bound - x.bound);
   const twinOf = (s: Scored): Scored | undefined =>
     headsTwin(s, target, snaps, (i) => featuresAt[i], weights);
+  /** A new group entry and the entry of the same name nested under it, whichever ranks first. */
+  const regroupedPair = (a: Scored, b: Scored): { head: Scored; nested: Scored } | undefined => {
+    if (twinOf(a)?.snapshot.uid === b.snapshot.uid) return { head: a, nested: b };
+    if (twinOf(b)?.snapshot.uid === a.snapshot.uid) return { head: b, nested: a };
+    return undefined;
+  };
 
   const full = new Map<number, Scored>();
   const ranked: Scored[] = [];
@@ -426,17 +438,18 @@ export function decide(
   const [best, eligibleSecond] = eligibleRanked(2);
   // A copy ruled out by its context still rivals a best whose own context is doubtful:
   // two copies elsewhere are no answer, whichever of them sits further away.
-  const rival =
-    best && conflictOf(best) > 0
-      ? ranked.find(
-          (s) =>
-            s !== best &&
-            outOfContext(s) &&
-            // …unless the best contradicts far less of it (a new heading above it, say).
-            conflictOf(s) < conflictOf(best) + CONFLICT &&
-            s.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK,
-        )
-      : undefined;
+  const doubtful = best !== undefined && conflictOf(best) > 0;
+  const rivalling = (s: Scored): boolean =>
+    s !== best &&
+    outOfContext(s) &&
+    // …unless the best contradicts far less of it (a new heading above it, say)…
+    conflictOf(s) < conflictOf(best) + CONFLICT &&
+    s.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK;
+  // …or the anchors say the best is still where the target was and the copy is not.
+  let kept: boolean | undefined;
+  const excused = (s: Scored): boolean => leftAnchors(s) && (kept ??= keptAnchors(best));
+  const rival = doubtful ? ranked.find((s) => rivalling(s) && !excused(s)) : undefined;
+  const outAnchored = doubtful && !rival ? ranked.find(rivalling) : undefined;
   const second = rival ?? eligibleSecond;
   // With a full set of recorded look-alikes, unrecorded elements resembled the target up
   // to the weakest of them: a candidate below that level must lead by twice the margin.
@@ -511,7 +524,35 @@ export function decide(
     };
   }
   if (best.confidence >= o.minConfidence && margin >= marginFor(best)) {
-    return accept(best, second, 1, 'similarity', margin);
+    return accept(
+      best,
+      second,
+      1,
+      'similarity',
+      margin,
+      outAnchored
+        ? `a copy as like it (${outAnchored.snapshot.selector}) left every anchor it keeps`
+        : undefined,
+    );
+  }
+  // A menu regrouped under a new entry that took the target's label: the two share the label
+  // and the place, and only the target kept the rest of its own attributes (its link, its
+  // classes). When they say which is which, they decide; against the next candidate the
+  // target must still lead as any heal does. Equal own attributes stay ambiguous (ADR 74).
+  const pair = second ? regroupedPair(best, second) : undefined;
+  if (pair && pair.nested.intrinsic - pair.head.intrinsic > TIER2_INTRINSIC_SLACK) {
+    const next = eligibleRanked(3).find((s) => s !== best && s !== second);
+    const lead = pair.nested.confidence - (next?.confidence ?? 0);
+    if (pair.nested.confidence >= o.minConfidence && lead >= marginFor(pair.nested)) {
+      return accept(
+        pair.nested,
+        pair.head,
+        1,
+        'similarity',
+        lead,
+        `the new group entry above it took its label only: own attributes ${round(pair.nested.intrinsic)} against ${round(pair.head.intrinsic)}`,
+      );
+    }
   }
   // An element that alone still matches the recorded attributes, whatever its new
   // surroundings (it moved), is the one; its look-alikes only share the old context.

@@ -25,6 +25,9 @@ describe('mail.send against an SMTP server on loopback', () => {
   let send: NodeHandler;
   const artifacts = new InMemoryArtifacts();
   const received: { from: string; to: string[]; raw: string }[] = [];
+  /** The server holds its answer to a MAIL FROM of slow@… this long, and says when one arrives. */
+  const SLOW_MS = 1_500;
+  let slowMailFrom: () => void = () => undefined;
   const run = (params: Record<string, unknown>, context: TestNodeContextOptions = {}) =>
     send.execute(
       { smtp, from: 'Robot <robot@aether.test>', ...params },
@@ -37,6 +40,11 @@ describe('mail.send against an SMTP server on loopback', () => {
       allowInsecureAuth: true,
       logger: false,
       onAuth: robotOnly,
+      onMailFrom: (address, _session, callback) => {
+        if (!address.address.startsWith('slow@')) return callback();
+        slowMailFrom();
+        setTimeout(() => callback(), SLOW_MS);
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -97,6 +105,23 @@ describe('mail.send against an SMTP server on loopback', () => {
     expect(first['messageId']).toMatch(/^<[0-9a-f]{32}@aether\.test>$/);
     expect(again['messageId']).toBe(first['messageId']);
     expect(other['messageId']).not.toBe(first['messageId']);
+  });
+
+  it('stops the SMTP transaction on abort: rejects at once and the late server never gets the message', async () => {
+    const abort = new AbortController();
+    const mailFromArrived = new Promise<void>((resolve) => (slowMailFrom = resolve));
+    const sending = run(
+      { from: 'slow@aether.test', to: 'a@acme.test', subject: 'Cancelled', text: 'never' },
+      { signal: abort.signal },
+    );
+    await mailFromArrived;
+    const abortedAt = Date.now();
+    abort.abort(new Error('job cancelled'));
+    await expect(sending).rejects.toMatchObject({ name: 'NodeCancelledError' });
+    expect(Date.now() - abortedAt).toBeLessThan(SLOW_MS / 3);
+    // Past the server's answer: a send left running would now give RCPT, DATA and the message.
+    await new Promise((done) => setTimeout(done, SLOW_MS + 500));
+    expect(received).toHaveLength(0);
   });
 
   it('fails terminally on refused credentials without showing them', async () => {

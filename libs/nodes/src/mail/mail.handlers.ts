@@ -3,7 +3,7 @@ import nodemailer from 'nodemailer';
 import type { NodeContext, NodeHandler } from '../contract';
 import { NodeError } from '../errors';
 import type { ConfinedFolder } from '../files/confined-folder';
-import { raceAbort, throwIfAborted } from '../shared/abort';
+import { abortedError, throwIfAborted } from '../shared/abort';
 import { implement } from '../shared/define-handler';
 import { readFileSource } from '../shared/file-source';
 import { guardedSmtpSocket, refuseSmtpUrl, type MailNodeOptions } from './mail-egress';
@@ -33,32 +33,34 @@ export function mailHandlers(folder: ConfinedFolder, options: MailNodeOptions = 
           return { filename: name ?? source.name, content: Buffer.from(source.bytes) };
         }),
       );
+      throwIfAborted(context.signal);
       const transport = nodemailer.createTransport(
         egress === undefined ? p.smtp : { url: p.smtp, getSocket: guardedSmtpSocket({ ...options, egress }) },
       );
       try {
-        const info = await raceAbort(
-          transport.sendMail({
-            from: p.from,
-            to: p.to,
-            cc: p.cc,
-            bcc: p.bcc,
-            replyTo: p.replyTo,
-            subject: p.subject,
-            text: p.text,
-            html: p.html,
-            attachments,
-            ...(p.inReplyTo ? { inReplyTo: p.inReplyTo, references: p.inReplyTo } : {}),
-            ...(context.idempotencyKey !== undefined ? { messageId: messageIdOf(context, p.from) } : {}),
-          }),
-          context.signal,
-        );
+        // The signal, not a race around the send: on abort nodemailer closes the connection, so a
+        // server that answers late never gets the rest of the transaction (ADR 79's socket included).
+        const info = await transport.sendMail({
+          from: p.from,
+          to: p.to,
+          cc: p.cc,
+          bcc: p.bcc,
+          replyTo: p.replyTo,
+          subject: p.subject,
+          text: p.text,
+          html: p.html,
+          attachments,
+          ...(p.inReplyTo ? { inReplyTo: p.inReplyTo, references: p.inReplyTo } : {}),
+          ...(context.idempotencyKey !== undefined ? { messageId: messageIdOf(context, p.from) } : {}),
+          signal: context.signal,
+        });
         return {
           messageId: info.messageId,
           accepted: info.accepted.map(String),
           rejected: info.rejected.map(String),
         };
       } catch (error) {
+        if (context.signal.aborted) throw abortedError(context.signal);
         throw toMailError(error, p.smtp);
       } finally {
         transport.close();
