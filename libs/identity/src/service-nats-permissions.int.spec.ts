@@ -248,3 +248,114 @@ describe('the gateway', () => {
     await violationLogged(gateway);
   });
 });
+
+describe('the scheduler', () => {
+  let scheduler: Connected;
+  beforeAll(async () => {
+    scheduler = await startAs('scheduler');
+  });
+  afterAll(() => scheduler.nc.close());
+
+  it('starts, takes RequestJob from its durable, reads the vault, answers queue steps', async () => {
+    const jsm = await jetstreamManager(scheduler.nc);
+    await ensureConsumer(jsm, STREAMS.commands, {
+      durable_name: 'scheduler-request-job',
+      filter_subject: subjects.commandsOf('RequestJob'),
+      ack_policy: AckPolicy.Explicit,
+    });
+    await jetstream(scheduler.nc).publish(subjects.command('t1', 'RequestJob'), '{}');
+    const consumer = await jetstream(scheduler.nc).consumers.get(STREAMS.commands, 'scheduler-request-job');
+    const message = await consumer.next({ expires: 2_000 });
+    expect(message?.subject).toBe(subjects.command('t1', 'RequestJob'));
+    message?.ack();
+    await new Kvm(tools).open(KV_BUCKETS.secrets).then((kv) => kv.put('secret.t1.mailbox', 'sealed'));
+    const secrets = await new Kvm(scheduler.nc).open(KV_BUCKETS.secrets);
+    expect((await secrets.get('secret.t1.mailbox'))?.string()).toBe('sealed');
+    const steps = scheduler.nc.subscribe(subjects.queueItemOp('*', '*', '*'), {
+      queue: 'queue-keepers',
+      callback: (_error, request) => request.respond('{}'),
+    });
+    expect((await tools.request(subjects.queueTake('t1', 'q1'), '{}', { timeout: 2_000 })).string()).toBe(
+      '{}',
+    );
+    steps.unsubscribe();
+    expect(server.log()).not.toContain(scheduler.publicKey);
+  });
+
+  it.each([
+    [
+      'write the vault',
+      (nc: NatsConnection) =>
+        new Kvm(nc).open(KV_BUCKETS.secrets).then((kv) => kv.put('secret.t1.x', 'forged')),
+    ],
+    ['publish work', (nc: NatsConnection) => jetstream(nc).publish(subjects.robotWork('t1', 'r1'), '{}')],
+  ])('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
+    expect(await refused(scheduler.nc, () => attempt(scheduler.nc))).toMatch(/permission/i);
+    await violationLogged(scheduler);
+  });
+});
+
+describe('the dispatcher', () => {
+  let dispatcher: Connected;
+  beforeAll(async () => {
+    dispatcher = await startAs('dispatcher');
+  });
+  afterAll(() => dispatcher.nc.close());
+
+  it('starts, places work on a robot, purges a failed-over robot’s work, keeps a session binding', async () => {
+    await jetstream(dispatcher.nc).publish(subjects.robotWork('t1', 'r9'), '{}');
+    const jsm = await jetstreamManager(dispatcher.nc);
+    await jsm.streams.purge(STREAMS.work, { filter: subjects.robotWork('*', 'r9') });
+    const sessions = await new Kvm(dispatcher.nc).open(KV_BUCKETS.dispatchSessions);
+    await sessions.put('t1.session-1', 'r1');
+    expect(server.log()).not.toContain(dispatcher.publicKey);
+  });
+
+  it.each([
+    [
+      'pull a robot’s work',
+      (nc: NatsConnection) =>
+        jetstream(nc)
+          .consumers.get(STREAMS.work, 'robot-r1')
+          .then((c) => c.next({ expires: 1_000 })),
+    ],
+    [
+      'publish a command',
+      (nc: NatsConnection) => jetstream(nc).publish(subjects.command('t1', 'RequestJob'), '{}'),
+    ],
+  ])('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
+    expect(await refused(dispatcher.nc, () => attempt(dispatcher.nc))).toMatch(/permission/i);
+    await violationLogged(dispatcher);
+  });
+});
+
+describe('the robot registry', () => {
+  let registry: Connected;
+  beforeAll(async () => {
+    registry = await startAs('robot-registry');
+  });
+  afterAll(() => registry.nc.close());
+
+  it('starts, keeps presence, appends robot events, probes a session', async () => {
+    const robots = await new Kvm(registry.nc).open(KV_BUCKETS.robots);
+    await robots.put('t1.r1', '{}');
+    await registry.store.append(subjects.event('t1', 'robot', 'r1'), [cancelRequested('t1', 'r1')], 'any');
+    const probe = tools.subscribe(subjects.robotProbe('t1', 'r1', 's1'), {
+      callback: (_error, request) => request.respond(),
+    });
+    await registry.nc.request(subjects.robotProbe('t1', 'r1', 's1'), undefined, { timeout: 2_000 });
+    probe.unsubscribe();
+    expect(server.log()).not.toContain(registry.publicKey);
+  });
+
+  it.each([
+    ['publish work', (nc: NatsConnection) => jetstream(nc).publish(subjects.robotWork('t1', 'r1'), '{}')],
+    [
+      'append to a job',
+      (nc: NatsConnection) => jetstream(nc).publish(subjects.event('t1', 'job', 'j'), '{}'),
+    ],
+  ])('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
+    expect(await refused(registry.nc, () => attempt(registry.nc))).toMatch(/permission/i);
+    await violationLogged(registry);
+  });
+});
