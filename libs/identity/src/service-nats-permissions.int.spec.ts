@@ -273,7 +273,9 @@ describe('the scheduler', () => {
     expect((await secrets.get('secret.t1.mailbox'))?.string()).toBe('sealed');
     const steps = scheduler.nc.subscribe(subjects.queueItemOp('*', '*', '*'), {
       queue: 'queue-keepers',
-      callback: (_error, request) => request.respond('{}'),
+      callback: (_error, request) => {
+        request.respond('{}');
+      },
     });
     expect((await tools.request(subjects.queueTake('t1', 'q1'), '{}', { timeout: 2_000 })).string()).toBe(
       '{}',
@@ -341,7 +343,9 @@ describe('the robot registry', () => {
     await robots.put('t1.r1', '{}');
     await registry.store.append(subjects.event('t1', 'robot', 'r1'), [cancelRequested('t1', 'r1')], 'any');
     const probe = tools.subscribe(subjects.robotProbe('t1', 'r1', 's1'), {
-      callback: (_error, request) => request.respond(),
+      callback: (_error, request) => {
+        request.respond();
+      },
     });
     await registry.nc.request(subjects.robotProbe('t1', 'r1', 's1'), undefined, { timeout: 2_000 });
     probe.unsubscribe();
