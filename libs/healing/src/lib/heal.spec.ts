@@ -356,6 +356,22 @@ describe('a menu regrouped under a new entry named like the target', () => {
       .thenHeals('ul.submenu a[href="/reports"]');
   });
 
+  it('does not take a copy put before the target, under the same parent, for a regrouped submenu', () => {
+    // The copy sits deeper under the form, as a submenu twin would, but before the target: the
+    // target heads nothing, and it clearly leads.
+    given(PAGE)
+      .recordedAt('#login-btn')
+      .when((h) =>
+        h
+          .replace(
+            '<label for="email">',
+            '<div class="promo"><button type="submit" class="btn btn-primary">Sign in</button></div><label for="email">',
+          )
+          .replace('id="login-btn"', 'id="login-btn-x7"'),
+      )
+      .thenHeals('#login-btn-x7');
+  });
+
   it('still keeps a group entry whose submenu holds differently named entries', () => {
     given(MENU)
       .recordedAt('ul.menu > li:nth-child(2) > a')

@@ -249,7 +249,9 @@ const TWIN_SLACK = 0.2;
  * The candidate now heads a group that holds an element of the same tag and text: a menu
  * regrouped under a new parent entry named like the target, the target one level down in
  * the new submenu. The entry sits where the target was, so similarity favours it; which of
- * the two the step meant, nothing on the page says.
+ * the two the step meant, nothing on the page says. A group's entry comes before what it
+ * holds: a same-text element earlier under the same parent (a copy put before the target)
+ * is not a group the candidate heads.
  */
 function headsTwin(
   s: Scored,
@@ -264,7 +266,8 @@ function headsTwin(
   if (parent === undefined || !text) return undefined;
   for (let i = 0; i < snaps.length; i++) {
     const t = snaps[i];
-    if (t.depth <= me.depth || t.tag !== me.tag || t.ancestors[me.ancestors.length - 1] !== parent) continue;
+    if (t.uid < me.uid || t.depth <= me.depth || t.tag !== me.tag) continue;
+    if (t.ancestors[me.ancestors.length - 1] !== parent) continue;
     if (t.ancestors.includes(me.uid)) continue;
     const f = features(i);
     if (f.text.s !== text) continue;
