@@ -144,7 +144,11 @@ export async function runQueueChaos(options: QueueChaosOptions): Promise<QueueCh
   let nc: NatsConnection | undefined;
   let watch: ItemWatch | undefined;
   try {
-    nc = await connectNats({ servers: platform.nats.url, name: 'queue-chaos' });
+    nc = await connectNats({
+      servers: platform.nats.url,
+      name: 'queue-chaos',
+      ...(platform.natsCreds ? { creds: platform.natsCreds } : {}),
+    });
     const store = new EventStore(jetstream(nc), await jetstreamManager(nc));
     watch = await ItemWatch.start(store);
     await ok(platform, 'POST', '/api/v1/workflows', WORKFLOW);
@@ -193,6 +197,10 @@ export async function runQueueChaos(options: QueueChaosOptions): Promise<QueueCh
               ROBOT_ID: victim.name,
               FILES_ROOT: join(platform.logDir, 'files'),
               ...robotEnv,
+              // With NATS accounts, the robot's kept credentials (enrolled at its first start).
+              ...(platform.natsCreds
+                ? { NATS_CREDS_FILE: join(platform.logDir, 'nats', 'robots', `${victim.name}.creds`) }
+                : {}),
             },
           });
         }

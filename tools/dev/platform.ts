@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadOrCreateNatsAuthority, natsServerAuthConfig } from '@aether/identity';
@@ -29,7 +29,9 @@ export interface PlatformOptions {
   readonly demoPassword?: string;
   /**
    * Run nats-server with the generated accounts (ADR 38): services and robots connect with their
-   * own credentials, robots enrolled through the gateway. Not with `nats`.
+   * own credentials, robots enrolled through the gateway. Not with `nats`. Default: whether
+   * `E2E_NATS_AUTH=1` is set, to run a suite written without it under the services' own rights
+   * (ADR 85); a suite that connects to NATS itself must use `natsCreds` then.
    */
   readonly natsAuth?: boolean;
 }
@@ -75,7 +77,8 @@ export interface TestPlatform {
 
 export async function startTestPlatform(options: PlatformOptions): Promise<TestPlatform> {
   const logDir = mkdtempSync(join(tmpdir(), `aether-${options.name}-`));
-  const authorityFile = options.natsAuth ? join(logDir, 'nats', 'authority.json') : undefined;
+  const natsAuth = options.natsAuth ?? (!options.nats && process.env['E2E_NATS_AUTH'] === '1');
+  const authorityFile = natsAuth ? join(logDir, 'nats', 'authority.json') : undefined;
   const [nats, db, site] = await Promise.all([
     options.nats ??
       (authorityFile
@@ -90,6 +93,8 @@ export async function startTestPlatform(options: PlatformOptions): Promise<TestP
   ]);
   const release = async () => {
     await site?.close();
+    // Kept beside the services' logs: a permissions violation is logged by the server only.
+    if (process.env['KEEP_LOGS']) writeFileSync(join(logDir, 'nats-server.log'), nats.log());
     if (!options.nats) await nats.stop();
     if (!options.db) await db.drop();
   };

@@ -13,7 +13,8 @@ import {
   credsGrantCurrentRobotRights,
   issueNatsUser,
   loadOrCreateNatsAuthority,
-  SERVICE_NATS_PERMISSIONS,
+  serviceNatsPermissions,
+  type AetherService,
 } from '@aether/identity';
 import { freePort } from '@aether/testing';
 import { loadMasterKeyring } from '@aether/vault';
@@ -217,8 +218,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
   const authorityFile = options.natsAuthorityFile;
   const credsDir = authorityFile ? dirname(authorityFile) : undefined;
-  const serviceCreds = async (service: string): Promise<Record<string, string>> =>
-    authorityFile && credsDir
+  const serviceCreds = async (service: ServiceName): Promise<Record<string, string>> =>
+    authorityFile && credsDir && service !== 'robot'
       ? {
           NATS_CREDS_FILE: await writeServiceCreds(
             authorityFile,
@@ -347,11 +348,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 }
 
-/** A service user's `.creds` (mode 0600), signed afresh from the authority at every start. */
-async function writeServiceCreds(authorityFile: string, file: string, name: string): Promise<string> {
+/** A service user's `.creds` (mode 0600), signed afresh from the authority at every start with its rights. */
+async function writeServiceCreds(authorityFile: string, file: string, name: AetherService): Promise<string> {
+  // Each service its own rights (ADR 85); `tools` (tests, the CLI) the whole account.
   const user = await issueNatsUser(loadOrCreateNatsAuthority(authorityFile), {
     name,
-    permissions: SERVICE_NATS_PERMISSIONS,
+    permissions: serviceNatsPermissions(name),
   });
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, user.creds ?? '', { mode: 0o600 });

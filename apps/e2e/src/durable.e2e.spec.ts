@@ -58,7 +58,11 @@ describe('durable execution: release on SIGTERM, resume after SIGKILL, both far 
       robots: 2,
       robotEnv: { LEASE_MS: String(LEASE_MS) },
     });
-    nc = await connectNats({ servers: platform.nats.url, name: 'durable-e2e' });
+    nc = await connectNats({
+      servers: platform.nats.url,
+      name: 'durable-e2e',
+      ...(platform.natsCreds ? { creds: platform.natsCreds } : {}),
+    });
     store = new EventStore(jetstream(nc), await jetstreamManager(nc));
     for (const workflow of [RELEASED, KILLED])
       expect((await api('POST', '/api/v1/workflows', workflow)).status).toBe(201);

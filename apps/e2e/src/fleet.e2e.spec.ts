@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
@@ -87,7 +88,11 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
     });
     await Promise.all(Object.entries(ROBOTS).map(([name, env]) => platform.stack.addRobot(name, env)));
     for (const workflow of WORKFLOWS) await api('POST', '/api/v1/workflows', workflow);
-    nc = await connectNats({ servers: platform.nats.url, name: 'fleet-e2e' });
+    nc = await connectNats({
+      servers: platform.nats.url,
+      name: 'fleet-e2e',
+      ...(platform.natsCreds ? { creds: platform.natsCreds } : {}),
+    });
     jsm = await jetstreamManager(nc);
   });
 
@@ -426,7 +431,12 @@ describe('fleet: placement, affinity, failover, retries and schedules across rob
       natsUrl: platform.nats.url,
       databaseUrl: platform.db.url,
       logDir: platform.logDir,
-      env: { LOG_LEVEL: 'info', MISFIRE_GRACE_MS: '1000' },
+      env: {
+        LOG_LEVEL: 'info',
+        MISFIRE_GRACE_MS: '1000',
+        // Under NATS accounts (E2E_NATS_AUTH=1) a replica connects as the scheduler does.
+        ...(platform.natsCreds ? { NATS_CREDS_FILE: join(platform.logDir, 'nats', 'scheduler.creds') } : {}),
+      },
     };
     extra.push(await startServiceProcess('scheduler', { ...env, name: 'scheduler-replica' }));
     const created = await api('POST', '/api/v1/schedules', {

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { eventually } from '@aether/testing';
 import {
@@ -110,11 +111,16 @@ describe('vertical slice: a demo order job end to end', () => {
       expect(live.jobs).toEqual([expect.objectContaining({ job_id: job.jobId, status: 'completed' })]);
 
       await metrics?.stop();
+      // Under NATS accounts (E2E_NATS_AUTH=1) it connects as the projector does.
+      const asProjector: Record<string, string> = platform.natsCreds
+        ? { NATS_CREDS_FILE: join(platform.logDir, 'nats', 'metrics.creds') }
+        : {};
       const restarted = await startServiceProcess('metrics', {
         natsUrl: platform.nats.url,
         databaseUrl: platform.db.url,
         logDir: platform.logDir,
         name: 'metrics-2',
+        env: asProjector,
       });
       expect(await snapshot()).toEqual(live);
       await restarted.stop();
@@ -125,6 +131,7 @@ describe('vertical slice: a demo order job end to end', () => {
         databaseUrl: platform.db.url,
         logDir: platform.logDir,
         name: 'metrics-3',
+        env: asProjector,
       });
       const after = await eventually(async () => {
         const current = await snapshot();

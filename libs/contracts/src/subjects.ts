@@ -216,6 +216,14 @@ export const subjects = {
   quarantine(consumer: string): string {
     return `${ROOT}.quarantine.${token(consumer, 'consumer')}`;
   },
+  /**
+   * The inbox prefix of a service's connection where NATS requires credentials (ADR 85):
+   * `_INBOX_<service>`, a first token of its own, so a service's rights to its replies reach no
+   * robot's inbox (`_INBOX.<tenant>.<robot>`) and no other service's.
+   */
+  serviceInbox(service: string): string {
+    return `_INBOX_${token(service, 'service')}`;
+  },
 } as const;
 
 /** Splits an event subject back into its parts; `undefined` when it is not one. */

@@ -60,3 +60,4 @@ export {
   type RobotEnrolment,
 } from './robot-credentials';
 export { exchangeEnrolmentToken, type RobotEnrolmentAnswer } from './robot-enrolment';
+export { SERVICE_NATS_RIGHTS, serviceNatsPermissions, type AetherService } from './service-nats-permissions';

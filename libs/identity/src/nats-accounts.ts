@@ -42,6 +42,8 @@ const UNLIMITED = {
   conn: -1,
   leaf: -1,
 };
+/** The control line a server must accept for the services' JWTs (64 KiB). */
+export const NATS_MAX_CONTROL_LINE = 65_536;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -126,6 +128,9 @@ export async function natsServerAuthConfig(
     `operator: ${operatorJwt}`,
     `system_account: ${systemKey.getPublicKey()}`,
     `resolver: { type: full, dir: ${JSON.stringify(resolverDir)}, allow_delete: false, interval: "2m" }`,
+    // A connection sends its user JWT in CONNECT; the services' JWTs list their rights (ADR 85)
+    // and the gateway's is about 12 KB, above the default 4 KB control line.
+    `max_control_line: ${NATS_MAX_CONTROL_LINE}`,
     `resolver_preload: {`,
     `  ${systemKey.getPublicKey()}: ${systemJwt}`,
     `  ${accountKey.getPublicKey()}: ${accountJwt}`,

@@ -22,7 +22,7 @@ import {
   type StreamReconciliation,
   type StreamSettings,
 } from '@aether/event-store';
-import { STREAMS } from '@aether/contracts';
+import { STREAMS, subjects } from '@aether/contracts';
 import { ensureBuckets } from '@aether/kv-state';
 import { shutdownTelemetry, tracedJetStream } from '@aether/telemetry';
 import type { Logger } from 'pino';
@@ -76,6 +76,9 @@ class NatsLifecycle implements OnApplicationShutdown {
 @Module({})
 export class JetStreamModule {
   static forRoot(options: JetStreamModuleOptions): DynamicModule {
+    // A service with its own credentials may subscribe only under its own inbox (ADR 85).
+    const inboxPrefix =
+      options.inboxPrefix ?? (options.credsFile ? subjects.serviceInbox(options.name) : undefined);
     const providers: Provider[] = [
       { provide: LOGGER, useValue: options.logger },
       { provide: METRICS_REGISTRY, useFactory: serviceMetricsRegistry },
@@ -87,7 +90,7 @@ export class JetStreamModule {
             name: options.name,
             ...(options.token ? { token: options.token } : {}),
             ...(options.credsFile ? { creds: readFileSync(options.credsFile, 'utf8') } : {}),
-            ...(options.inboxPrefix ? { inboxPrefix: options.inboxPrefix } : {}),
+            ...(inboxPrefix ? { inboxPrefix } : {}),
           });
           void logStatus(nc, options.logger);
           if (options.provision === false) return nc;

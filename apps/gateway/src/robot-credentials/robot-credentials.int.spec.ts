@@ -14,7 +14,7 @@ import {
   issueNatsUser,
   loadOrCreateNatsAuthority,
   natsServerAuthConfig,
-  SERVICE_NATS_PERMISSIONS,
+  serviceNatsPermissions,
   type EmbeddedIssuer,
   type Role,
 } from '@aether/identity';
@@ -29,6 +29,7 @@ describe('robots’ NATS credentials through the gateway (ADR 38)', () => {
   let url: string;
   let dir: string;
   let issuer: EmbeddedIssuer;
+  let gatewayKey: string;
 
   const token = (role: Role, tenantId = 't1') =>
     issueAccessToken(issuer, { subject: `test:${role}`, name: role, tenantId, role }, 600);
@@ -51,8 +52,10 @@ describe('robots’ NATS credentials through the gateway (ADR 38)', () => {
     const authority = loadOrCreateNatsAuthority(authorityFile);
     const gatewayUser = await issueNatsUser(authority, {
       name: 'gateway',
-      permissions: SERVICE_NATS_PERMISSIONS,
+      // The gateway's own rights (ADR 85): enrolment makes consumers and buckets under them.
+      permissions: serviceNatsPermissions('gateway'),
     });
+    gatewayKey = gatewayUser.publicKey;
     writeFileSync(join(dir, 'gateway.creds'), gatewayUser.creds ?? '', { mode: 0o600 });
     [nats, db] = await Promise.all([
       startNatsServer({ config: await natsServerAuthConfig(authority, '{{storeDir}}/resolver') }),
@@ -120,6 +123,8 @@ describe('robots’ NATS credentials through the gateway (ADR 38)', () => {
     expect((await call('/api/v1/robots/r1/revoke', await token('admin'))).status).toBe(204);
     expect(await cutOff).toBeLessThan(2_000);
     await robot.closed();
+    // The gateway did all of it within its own rights: the server refused it nothing.
+    expect(nats.log()).not.toContain(gatewayKey);
   }, 30_000);
 
   it('refuses a malformed exchange with a problem naming the field', async () => {

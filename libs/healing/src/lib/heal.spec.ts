@@ -356,6 +356,22 @@ describe('a menu regrouped under a new entry named like the target', () => {
       .thenHeals('ul.submenu a[href="/reports"]');
   });
 
+  it('does not take a copy put before the target, under the same parent, for a regrouped submenu', () => {
+    // The copy sits deeper under the form, as a submenu twin would, but before the target: the
+    // target heads nothing, and it clearly leads.
+    given(PAGE)
+      .recordedAt('#login-btn')
+      .when((h) =>
+        h
+          .replace(
+            '<label for="email">',
+            '<div class="promo"><button type="submit" class="btn btn-primary">Sign in</button></div><label for="email">',
+          )
+          .replace('id="login-btn"', 'id="login-btn-x7"'),
+      )
+      .thenHeals('#login-btn-x7');
+  });
+
   it('still keeps a group entry whose submenu holds differently named entries', () => {
     given(MENU)
       .recordedAt('ul.menu > li:nth-child(2) > a')
@@ -436,6 +452,37 @@ describe('a copy that left every stable neighbour of the target', () => {
       .recordedAt('button[name=button]')
       .when((h) => h.replace(button, '').replace('<nav><a href="/news">', `<nav>${button}<a href="/news">`))
       .thenRefuses();
+  });
+
+  it('heals the target under a new heading when the twin that rivals it left every anchor', () => {
+    // A section with a heading and a same-label twin lands before the sidebar: the target's
+    // nearest heading changes (a doubt), the twin is out of context; the anchors (Alpha, Beta,
+    // Omega) say the target is where it was and the twin is not.
+    const SIDEBAR = `<!doctype html><html><body>
+<header><h1>Site</h1></header>
+<aside><nav aria-label="Sidebar"><ul class="links">
+  <li><a href="/alpha" class="nav-link">Alpha</a></li>
+  <li><a href="/beta" class="nav-link">Beta</a></li>
+  <li><a href="/reports" class="nav-link">Reports</a></li>
+  <li><a href="/omega" class="nav-link">Omega</a></li>
+</ul></nav></aside>
+<main><p>Numbers.</p></main>
+</body></html>`;
+    const result = given(SIDEBAR)
+      .recordedAt('ul.links > li:nth-child(3) > a')
+      .when((h) =>
+        h
+          .replace(
+            '<aside>',
+            '<section class="region-x"><h3>Quick links</h3><div class="panel"><p>Open these often</p>' +
+              '<a href="/reports" class="nav-link">Reports</a></div></section><aside>',
+          )
+          .replace('<ul class="links">', '<ul class="links-v2">'),
+      )
+      .thenHeals('ul.links-v2 a[href="/reports"]');
+    expect(result).toMatchObject({
+      explanation: { rule: 'similarity', runnerUp: expect.stringContaining('left every anchor') },
+    });
   });
 
   it('still heals the link moved within its own list', () => {

@@ -249,7 +249,9 @@ const TWIN_SLACK = 0.2;
  * The candidate now heads a group that holds an element of the same tag and text: a menu
  * regrouped under a new parent entry named like the target, the target one level down in
  * the new submenu. The entry sits where the target was, so similarity favours it; which of
- * the two the step meant, nothing on the page says.
+ * the two the step meant, nothing on the page says. A group's entry comes before what it
+ * holds: a same-text element earlier under the same parent (a copy put before the target)
+ * is not a group the candidate heads.
  */
 function headsTwin(
   s: Scored,
@@ -264,7 +266,8 @@ function headsTwin(
   if (parent === undefined || !text) return undefined;
   for (let i = 0; i < snaps.length; i++) {
     const t = snaps[i];
-    if (t.depth <= me.depth || t.tag !== me.tag || t.ancestors[me.ancestors.length - 1] !== parent) continue;
+    if (t.uid < me.uid || t.depth <= me.depth || t.tag !== me.tag) continue;
+    if (t.ancestors[me.ancestors.length - 1] !== parent) continue;
     if (t.ancestors.includes(me.uid)) continue;
     const f = features(i);
     if (f.text.s !== text) continue;
@@ -329,6 +332,12 @@ export function decide(
     if (!fp.anchors || fp.anchors.length === 0) return false;
     anchorIndex ??= new AnchorIndex(snaps);
     return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === true;
+  };
+  // Still meets a stable neighbour of the target about where the target did.
+  const keptAnchors = (s: Scored): boolean => {
+    if (!fp.anchors || fp.anchors.length === 0) return false;
+    anchorIndex ??= new AnchorIndex(snaps);
+    return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === false;
   };
   const outOfContext = (s: Scored): boolean => {
     const conflict = conflictOf(s);
@@ -432,17 +441,18 @@ export function decide(
   const [best, eligibleSecond] = eligibleRanked(2);
   // A copy ruled out by its context still rivals a best whose own context is doubtful:
   // two copies elsewhere are no answer, whichever of them sits further away.
-  const rival =
-    best && conflictOf(best) > 0
-      ? ranked.find(
-          (s) =>
-            s !== best &&
-            outOfContext(s) &&
-            // …unless the best contradicts far less of it (a new heading above it, say).
-            conflictOf(s) < conflictOf(best) + CONFLICT &&
-            s.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK,
-        )
-      : undefined;
+  const doubtful = best !== undefined && conflictOf(best) > 0;
+  const rivalling = (s: Scored): boolean =>
+    s !== best &&
+    outOfContext(s) &&
+    // …unless the best contradicts far less of it (a new heading above it, say)…
+    conflictOf(s) < conflictOf(best) + CONFLICT &&
+    s.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK;
+  // …or the anchors say the best is still where the target was and the copy is not.
+  let kept: boolean | undefined;
+  const excused = (s: Scored): boolean => leftAnchors(s) && (kept ??= keptAnchors(best));
+  const rival = doubtful ? ranked.find((s) => rivalling(s) && !excused(s)) : undefined;
+  const outAnchored = doubtful && !rival ? ranked.find(rivalling) : undefined;
   const second = rival ?? eligibleSecond;
   // With a full set of recorded look-alikes, unrecorded elements resembled the target up
   // to the weakest of them: a candidate below that level must lead by twice the margin.
@@ -517,7 +527,16 @@ export function decide(
     };
   }
   if (best.confidence >= o.minConfidence && margin >= marginFor(best)) {
-    return accept(best, second, 1, 'similarity', margin);
+    return accept(
+      best,
+      second,
+      1,
+      'similarity',
+      margin,
+      outAnchored
+        ? `a copy as like it (${outAnchored.snapshot.selector}) left every anchor it keeps`
+        : undefined,
+    );
   }
   // A menu regrouped under a new entry that took the target's label: the two share the label
   // and the place, and only the target kept the rest of its own attributes (its link, its
