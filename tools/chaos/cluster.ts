@@ -31,6 +31,10 @@ const ENDED = ['JobCompleted', 'JobFailed', 'JobCancelled', 'JobNeedsAttention']
 export const PROBE_SUBJECT = subjects.robotWork('chaos-probe', 'probe');
 /** The JetStream meta group, as `alsoLed` names it. */
 const META = '$meta';
+/** A stream or consumer listing's request timeout: past the server's own wait for a missing node. */
+const LISTING_TIMEOUT_MS = 10_000;
+/** How long a JetStream API request the harness needs is repeated before the run fails. */
+const RETRY_MS = 60_000;
 
 /** `events`: kill the EVENTS leader; `work`: kill the WORK leader once it leads nothing else; `pause`: SIGSTOP the EVENTS leader. */
 export const CLUSTER_FAULTS = ['events', 'work', 'pause'] as const;
@@ -128,7 +132,11 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     const started = platform;
     log(`platform on ${cluster.servers}; logs in ${started.logDir}`);
     nc = await connectNats({ servers: cluster.servers, name: 'chaos-cluster-monitor' });
+    // Polls fail fast (1 s) and are repeated; listings get longer: while a node is down or
+    // rejoining, the server answers a stream or consumer listing only after its own wait for the
+    // missing node (the harness died on 1 s listings, twice, right after a restart).
     const jsm = await jetstreamManager(nc, { timeout: 1_000 });
+    const lister = await jetstreamManager(nc, { timeout: LISTING_TIMEOUT_MS });
     const firstHit = await firstFaultNode(jsm, cluster, options.faults ?? CLUSTER_FAULTS);
     for (let n = 2; n <= (options.dispatchers ?? 2); n++) {
       // Only the node's URL: it learns its peers from the cluster, as a pod given one service name does.
@@ -148,8 +156,8 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     }
     const created = await started.api('POST', '/api/v1/workflows', WORKFLOW);
     if (created.status >= 300) throw new Error(`workflow refused: ${JSON.stringify(created.body)}`);
-    const events = new AppendWatch(jsm, STREAMS.events);
-    const work = new AppendWatch(jsm, STREAMS.work);
+    const events = new AppendWatch(jsm, STREAMS.events, log);
+    const work = new AppendWatch(jsm, STREAMS.work, log);
     const load = new SteadyLoad(started, options.loadIntervalMs ?? 400, log);
     load.start();
     await sleep(5_000);
@@ -159,14 +167,18 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     for (const kind of options.faults ?? CLUSTER_FAULTS) {
       if (kind === 'pause') {
         const paused = await leaderOf(jsm, cluster, STREAMS.events);
-        const alsoLed = await ledBy(jsm, cluster, paused, STREAMS.events);
-        const consumersLed = await consumersOn(jsm, paused);
+        const alsoLed = await ledBy(lister, cluster, paused, STREAMS.events, log);
+        const consumersLed = await consumersOn(lister, paused, log);
         const before = events.last;
         const at = Date.now();
         paused.pause();
+        // Resumed on time, not once the figures are in: a node kept stopped until the first append
+        // would stretch the fault to the figure it measures (it was stopped for 31 s once).
+        const resumed = sleep(pauseMs).then(() => paused.resume());
         const [elected, appended] = await Promise.all([
           electedAfter(jsm, STREAMS.events, paused.name, pauseMs + 30_000),
           events.appendedAfter(before, pauseMs + 30_000),
+          resumed,
         ]);
         const fault = {
           what: 'pause EVENTS leader',
@@ -178,8 +190,6 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
         };
         faults.push(fault);
         log(`paused ${paused.name} (EVENTS leader): ${JSON.stringify(fault)}`);
-        await sleep(Math.max(0, pauseMs - (Date.now() - at)));
-        paused.resume();
         await caughtUp(jsm, STREAMS.events, 60_000);
         log(`resumed ${paused.name} after ${pauseMs} ms; EVENTS replicas current`);
         continue;
@@ -190,10 +200,10 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
       // figures are WORK's, not those of the EVENTS or meta leader dying with it.
       const node =
         kind === 'work'
-          ? await isolateLeader(nc, jsm, cluster, stream, log)
+          ? await isolateLeader(nc, lister, cluster, stream, log)
           : await leaderOf(jsm, cluster, stream);
-      const alsoLed = await ledBy(jsm, cluster, node, stream);
-      const consumersLed = await consumersOn(jsm, node);
+      const alsoLed = await ledBy(lister, cluster, node, stream, log);
+      const consumersLed = await consumersOn(lister, node, log);
       const before = watch.last;
       const at = Date.now();
       await node.kill();
@@ -219,7 +229,12 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
       await sleep(Math.max(0, downMs - (Date.now() - at)));
       await node.restart();
       await caughtUp(jsm, stream, 60_000);
-      if (probe) await jsm.streams.purge(STREAMS.work, { filter: PROBE_SUBJECT });
+      if (probe)
+        await retrying(
+          'purging the probe',
+          () => lister.streams.purge(STREAMS.work, { filter: PROBE_SUBJECT }),
+          RETRY_MS,
+        );
       log(`restarted ${node.name}; ${stream} replicas current`);
     }
     await sleep(3_000);
@@ -312,7 +327,8 @@ async function leaderOf(
   cluster: TestNatsCluster,
   stream: string,
 ): Promise<TestNatsNode> {
-  const leader = (await retrying(() => jsm.streams.info(stream), 30_000)).cluster?.leader;
+  const leader = (await retrying(`${stream}'s info`, () => jsm.streams.info(stream), RETRY_MS)).cluster
+    ?.leader;
   const node = cluster.nodes.find((candidate) => candidate.name === leader);
   if (!node) throw new Error(`${stream} has no leader among ${cluster.nodes.map((n) => n.name).join(', ')}`);
   return node;
@@ -322,12 +338,16 @@ async function leaderOf(
 async function leadership(jsm: JetStreamManager, cluster: TestNatsCluster): Promise<Map<string, string>> {
   const leaders = new Map<string, string>();
   // A listing times out while a restarted node rejoins (the harness died on one): ask again.
-  const streams = await retrying(async () => {
-    const listed: [string, string][] = [];
-    for await (const info of jsm.streams.list())
-      if (info.cluster?.leader) listed.push([info.config.name, info.cluster.leader]);
-    return listed;
-  }, 30_000);
+  const streams = await retrying(
+    'the stream listing',
+    async () => {
+      const listed: [string, string][] = [];
+      for await (const info of jsm.streams.list())
+        if (info.cluster?.leader) listed.push([info.config.name, info.cluster.leader]);
+      return listed;
+    },
+    RETRY_MS,
+  );
   for (const [name, leader] of streams) leaders.set(name, leader);
   for (const node of cluster.nodes.filter((candidate) => candidate.running)) {
     const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz`)
@@ -342,33 +362,57 @@ async function leadership(jsm: JetStreamManager, cluster: TestNatsCluster): Prom
   return leaders;
 }
 
-/** The consumers `node` leads or, for an R1 one, hosts. */
-async function consumersOn(jsm: JetStreamManager, node: TestNatsNode): Promise<string[]> {
-  return retrying(async () => {
-    const led: string[] = [];
-    for await (const stream of jsm.streams.list())
-      for await (const consumer of jsm.consumers.list(stream.config.name))
-        if (consumer.cluster?.leader === node.name) {
-          const { durable_name, filter_subject, filter_subjects } = consumer.config;
-          led.push(
-            `${stream.config.name}/${durable_name ?? filter_subject ?? filter_subjects?.join('|') ?? consumer.name}`,
-          );
-        }
-    return led.sort();
-  }, 30_000);
+/**
+ * The consumers `node` leads or, for an R1 one, hosts. A description of the fault, not a check:
+ * a listing that keeps failing is reported as such rather than ending the run.
+ */
+async function consumersOn(
+  jsm: JetStreamManager,
+  node: TestNatsNode,
+  log: (line: string) => void,
+): Promise<string[]> {
+  return retrying(
+    'the consumer listing',
+    async () => {
+      const led: string[] = [];
+      for await (const stream of jsm.streams.list())
+        for await (const consumer of jsm.consumers.list(stream.config.name))
+          if (consumer.cluster?.leader === node.name) {
+            const { durable_name, filter_subject, filter_subjects } = consumer.config;
+            led.push(
+              `${stream.config.name}/${durable_name ?? filter_subject ?? filter_subjects?.join('|') ?? consumer.name}`,
+            );
+          }
+      return led.sort();
+    },
+    RETRY_MS,
+  ).catch((error: unknown) => {
+    log(`consumers on ${node.name} not listed: ${describe(error)}`);
+    return [`unlisted: ${describe(error)}`];
+  });
 }
 
-/** What else `node` leads besides `stream` (`$meta`: the meta group). */
+/**
+ * What else `node` leads besides `stream` (`$meta`: the meta group). With `log`, a listing that
+ * keeps failing is reported in the answer (`unlisted: …`) rather than ending the run.
+ */
 export async function ledBy(
   jsm: JetStreamManager,
   cluster: TestNatsCluster,
   node: TestNatsNode,
   stream: string,
+  log?: (line: string) => void,
 ): Promise<string[]> {
-  return [...(await leadership(jsm, cluster))]
-    .filter(([name, leader]) => leader === node.name && name !== stream)
-    .map(([name]) => name)
-    .sort();
+  try {
+    return [...(await leadership(jsm, cluster))]
+      .filter(([name, leader]) => leader === node.name && name !== stream)
+      .map(([name]) => name)
+      .sort();
+  } catch (error) {
+    if (!log) throw error;
+    log(`what ${node.name} leads not listed: ${describe(error)}`);
+    return [`unlisted: ${describe(error)}`];
+  }
 }
 
 /**
@@ -480,6 +524,7 @@ class AppendWatch {
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
+    private readonly log: (line: string) => void,
   ) {
     this.running = this.poll();
   }
@@ -489,7 +534,12 @@ class AppendWatch {
       const info = await this.jsm.streams.info(this.stream).catch(() => undefined);
       if (info) {
         const seq = info.state.last_seq;
-        if (seq < this.last) this.regressions += this.last - seq;
+        if (seq < this.last) {
+          this.regressions += this.last - seq;
+          this.log(
+            `${this.stream}'s last sequence went back from ${this.last} to ${seq} (leader ${info.cluster?.leader ?? 'none'}, replicas ${JSON.stringify(info.cluster?.replicas ?? [])})`,
+          );
+        }
         if (seq > this.last) this.seen.push({ seq, at: Date.now() });
         this.last = Math.max(this.last, seq);
       }
@@ -583,7 +633,8 @@ async function waitForEnd(platform: TestPlatform, jobId: string, timeoutMs: numb
 async function duplicateEnvelopes(nc: NatsConnection): Promise<number> {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  const last = (await jsm.streams.info(STREAMS.events)).state.last_seq;
+  const last = (await retrying('EVENTS info', () => jsm.streams.info(STREAMS.events), RETRY_MS)).state
+    .last_seq;
   const consumer = await js.consumers.get(STREAMS.events, { deliver_policy: DeliverPolicy.All });
   const seen = new Set<string>();
   let duplicates = 0;
@@ -599,16 +650,28 @@ async function duplicateEnvelopes(nc: NatsConnection): Promise<number> {
   return duplicates;
 }
 
-async function retrying<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
+/** A JetStream API request the harness repeats while the cluster elects; it names what failed when it gives up. */
+export class HarnessRequestError extends Error {
+  constructor(what: string, timeoutMs: number, cause: unknown) {
+    super(`${what}: still failing after ${timeoutMs} ms (${describe(cause)})`, { cause });
+    this.name = 'HarnessRequestError';
+  }
+}
+
+async function retrying<T>(what: string, attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await attempt();
     } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(200);
+      if (Date.now() > deadline) throw new HarnessRequestError(what, timeoutMs, error);
+      await sleep(500);
     }
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function sleep(ms: number) {

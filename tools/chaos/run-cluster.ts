@@ -54,4 +54,20 @@ async function main() {
   process.exit(ok ? 0 : 1);
 }
 
-void main();
+// A rejection nobody awaits ends the run with its stack, which through timers alone names no
+// call: say which it was when one escapes, and print the cause chain of main's own failure.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection in the harness: ${chain(reason)}\n`);
+  process.exit(3);
+});
+
+main().catch((error: unknown) => {
+  process.stderr.write(`chaos:cluster failed: ${chain(error)}\n`);
+  process.exit(3);
+});
+
+function chain(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause === undefined ? '' : `\ncaused by: ${chain(error.cause)}`;
+  return `${error.stack ?? error.message}${cause}`;
+}
