@@ -174,6 +174,11 @@ describe('a step that stops making progress is declared stalled and handled by i
       const artifacts = stalled.data['artifacts'] as { kind: string; ref: string }[];
       expect(artifacts.map((a) => a.kind)).toContain('screenshot');
     }
+    // Each attempt keeps its own screenshot: the second stall replaced nothing of the first's.
+    const screenshots = stalls.flatMap((stalled) =>
+      (stalled.data['artifacts'] as { kind: string; ref: string }[]).filter((a) => a.kind === 'screenshot'),
+    );
+    expect(new Set(screenshots.map((a) => a.ref)).size).toBe(2);
     // Each stall failed its attempt retryably and the retry node ran the step again (attempt 2).
     const failedAt = history.find((e) => e.type === 'JobFailed')?.sequence ?? 0;
     const firstAttempt = history.filter((e) => e.sequence <= failedAt);

@@ -17,6 +17,7 @@ import {
   EventStore,
   connectNats,
   ensureStreams,
+  quarantine,
   serveEventReads,
 } from '@aether/event-store';
 import {
@@ -325,6 +326,23 @@ describe('NATS accounts: a robot holds only its own subjects (ADR 38)', () => {
     await nc.close();
   });
 
+  it('lets a robot quarantine a work message it cannot take, as its own consumer', async () => {
+    const { creds } = await robotCreds('t1', 'r1');
+    const nc = await connectRobot(creds, 't1', 'r1');
+    await jetstream(service).publish(subjects.robotWork('t1', 'r1'), 'not a work message');
+    const work = await (await jetstream(nc).consumers.get('WORK', 'robot-r1')).next({ expires: 2_000 });
+    if (!work) throw new Error('no work message');
+    await quarantine(jetstream(nc), 'robot-r1', work, 'unreadable');
+    work.term();
+    const kept = await (
+      await jetstreamManager(service)
+    ).streams.getMessage('QUARANTINE', {
+      last_by_subj: subjects.quarantine('robot-r1'),
+    });
+    expect(kept?.string()).toBe('not a work message');
+    await nc.close();
+  });
+
   it.each([
     [
       'pull another robot’s consumer',
@@ -333,6 +351,10 @@ describe('NATS accounts: a robot holds only its own subjects (ADR 38)', () => {
     [
       'append to another tenant’s job',
       (nc: NatsConnection) => jetstream(nc).publish(subjects.event('t2', 'job', 'j1'), '{}'),
+    ],
+    [
+      'quarantine as another robot’s consumer',
+      (nc: NatsConnection) => jetstream(nc).publish(subjects.quarantine('robot-r2'), '{}'),
     ],
     [
       'publish a command',

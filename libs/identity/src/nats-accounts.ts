@@ -231,7 +231,7 @@ function fingerprintRights(tenantId: TenantId): string[] {
 
 /**
  * What one robot may do, and nothing else: pull its own work consumer and its pool's, settle
- * what it pulled, append to its tenant's job and selector subjects, heartbeat on its tenant's
+ * what it pulled, quarantine what it pulled and cannot take (as those consumers), append to its tenant's job and selector subjects, heartbeat on its tenant's
  * presence subject, ask for its tenant's secrets and queue items, ask the services for its
  * tenant's event histories, read a subject's last event of its tenant and its tenant's fingerprints
  * by direct get, hear its own probes, an operator's drain or stop of it and its tenant's cancel nudges, and
@@ -255,6 +255,7 @@ export function robotNatsPermissions(tenantId: TenantId, robotId: string, pool?:
         subjects.queueItemOp(tenantId, '*', 'fail'),
         subjects.queueItemOp(tenantId, '*', 'add'),
         ...consumers.flatMap((consumer) => [
+          subjects.quarantine(consumer),
           `$JS.API.CONSUMER.MSG.NEXT.${work}.${consumer}`,
           `$JS.API.CONSUMER.INFO.${work}.${consumer}`,
           `$JS.ACK.${work}.${consumer}.>`,

@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
 import {
   JetStreamApiCodes,
   JetStreamApiError,
@@ -9,17 +12,50 @@ import {
 import { STREAMS, type StreamName } from '@aether/contracts';
 import { EventStore, connectNats } from '@aether/event-store';
 
+/** Where `npm start` writes the operator's own NATS user (ADR 85's `tools`), relative to the checkout. */
+export const LOCAL_TOOLS_CREDS = join('.data', 'nats', 'tools.creds');
+
+/** How a command reaches NATS: `--nats` and `--creds`. */
+export interface NatsTarget {
+  nats: string;
+  creds?: string;
+}
+
+/** Adds `--nats` and `--creds` to a command that reads the streams itself. */
+export function natsTargetOptions(command: Command): Command {
+  return command
+    .option('--nats <url>', 'NATS server', process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222')
+    .option(
+      '--creds <file>',
+      `NATS credentials (.creds); default NATS_CREDS_FILE, else ${LOCAL_TOOLS_CREDS} when npm start made it`,
+      process.env['NATS_CREDS_FILE'],
+    );
+}
+
+/** The credentials to connect with: the file named, else `npm start`'s own, else none. */
+function credentialsOf(target: NatsTarget): string | undefined {
+  const file = target.creds ?? (existsSync(LOCAL_TOOLS_CREDS) ? LOCAL_TOOLS_CREDS : undefined);
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read the NATS credentials ${file}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Connects for a command that reads `stream` and closes the connection when `work` is done.
  * A server without the stream is told apart first: reads from a missing stream fail with the
  * client's bare "stream not found", or a direct get with a timeout.
  */
 export async function withJetStream<T>(
-  natsUrl: string,
+  target: NatsTarget,
   stream: StreamName,
   work: (js: JetStreamClient, jsm: JetStreamManager) => Promise<T>,
 ): Promise<T> {
-  const nc = await connectNats({ servers: natsUrl, name: 'aether-cli' });
+  const natsUrl = target.nats;
+  const creds = credentialsOf(target);
+  const nc = await connectNats({ servers: natsUrl, name: 'aether-cli', ...(creds ? { creds } : {}) });
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.info(stream).catch((error: unknown) => {
@@ -36,6 +72,6 @@ export async function withJetStream<T>(
 }
 
 /** Opens the event store for a command and closes the connection when `work` is done. */
-export function withEventStore<T>(natsUrl: string, work: (store: EventStore) => Promise<T>): Promise<T> {
-  return withJetStream(natsUrl, STREAMS.events, (js, jsm) => work(new EventStore(js, jsm)));
+export function withEventStore<T>(target: NatsTarget, work: (store: EventStore) => Promise<T>): Promise<T> {
+  return withJetStream(target, STREAMS.events, (js, jsm) => work(new EventStore(js, jsm)));
 }

@@ -2,10 +2,9 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Command } from 'commander';
 import { STREAMS } from '@aether/contracts';
 import { readQuarantine, requeueQuarantined, type QuarantineListing } from '@aether/event-store';
-import { withJetStream } from './connection';
+import { natsTargetOptions, withJetStream, type NatsTarget } from './connection';
 
-interface QuarantineOptions {
-  nats: string;
+interface QuarantineOptions extends NatsTarget {
   consumer?: string;
   limit: string;
   json?: boolean;
@@ -14,16 +13,14 @@ interface QuarantineOptions {
 
 /** `aether quarantine`: the messages consumers set aside because they failed validation, with why. */
 export function registerQuarantine(program: Command): void {
-  program
-    .command('quarantine')
+  natsTargetOptions(program.command('quarantine'))
     .description('list the messages kept in quarantine, with the reason and where each came from')
-    .option('--nats <url>', 'NATS server', process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222')
     .option('--consumer <name>', "only this consumer's messages (e.g. scheduler-request-job)")
     .option('--limit <n>', 'show the newest n', '100')
     .option('--json', 'one JSON object per message, body included')
     .option('--requeue <sequence>', 'send quarantined command #sequence again, once its consumer is fixed')
     .action(async (options: QuarantineOptions) => {
-      const output = await withJetStream(options.nats, STREAMS.quarantine, (js, jsm) =>
+      const output = await withJetStream(options, STREAMS.quarantine, (js, jsm) =>
         options.requeue ? requeue(js, jsm, options.requeue) : list(js, jsm, options),
       );
       process.stdout.write(output);

@@ -1,20 +1,18 @@
 import type { Command } from 'commander';
 import { DEFAULT_TENANT, JOB_EVENTS, MessageRegistry, subjects, type JobEvent } from '@aether/contracts';
 import { evolveJob, initialJobState, type JobState } from '@aether/job-domain';
-import { withEventStore } from './connection';
+import { natsTargetOptions, withEventStore, type NatsTarget } from './connection';
 
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 
 /** `aether replay <jobId>`: the job's history from the event store and the state rebuilt after each event. */
 export function registerReplay(program: Command): void {
-  program
-    .command('replay <jobId>')
+  natsTargetOptions(program.command('replay <jobId>'))
     .description("print a job's event history and the state rebuilt from it, step by step")
-    .option('--nats <url>', 'NATS server', process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222')
     .option('--tenant <tenant>', 'tenant', DEFAULT_TENANT)
     .option('--json', 'one JSON object per event')
-    .action(async (jobId: string, options: { nats: string; tenant: string; json?: boolean }) => {
-      const history = await withEventStore(options.nats, (store) =>
+    .action(async (jobId: string, options: NatsTarget & { tenant: string; json?: boolean }) => {
+      const history = await withEventStore(options, (store) =>
         store.read(subjects.event(options.tenant, 'job', jobId), jobEvents),
       );
       if (history.lastSequence === 0) throw new Error(`job ${jobId} has no events`);

@@ -12,10 +12,9 @@ import {
 } from '@aether/event-store';
 import { AuditChainWriter } from '../audit/audit-chain';
 import { eventFilter, startOf, type EventFilterOptions } from '../audit/event-filter';
-import { withJetStream } from './connection';
+import { natsTargetOptions, withJetStream, type NatsTarget } from './connection';
 
-interface TailOptions extends EventFilterOptions {
-  nats: string;
+interface TailOptions extends EventFilterOptions, NatsTarget {
   from?: string;
   filter?: string;
   export?: string;
@@ -25,10 +24,8 @@ interface TailOptions extends EventFilterOptions {
 
 /** `aether tail`: the audit tap — events as they are appended, or a signed export of a range. */
 export function registerTail(program: Command): void {
-  program
-    .command('tail')
+  natsTargetOptions(program.command('tail'))
     .description('print events as they are appended, or export them signed (the audit tap)')
-    .option('--nats <url>', 'NATS server', process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222')
     .option(
       '--from <sequence|time>',
       'start at this stream sequence or time (default: new events; with --export: the first)',
@@ -49,7 +46,7 @@ export function registerTail(program: Command): void {
     .option('--follow', 'with --export: keep exporting new events until interrupted, then seal')
     .action(async (options: TailOptions) => {
       if (options.export) return exportEvents(options, options.export);
-      await withJetStream(options.nats, STREAMS.events, async (js, jsm) => {
+      await withJetStream(options, STREAMS.events, async (js, jsm) => {
         const filter = eventFilter(options);
         const subject = options.filter ?? filter.subject;
         const events = await new EventStore(js, jsm).subscribe(
@@ -74,7 +71,7 @@ async function exportEvents(options: TailOptions, file: string): Promise<void> {
   const privateKey = createPrivateKey(readFileSync(options.key));
   const filter = eventFilter(options);
   const subject = options.filter ?? filter.subject;
-  await withJetStream(options.nats, STREAMS.events, async (js, jsm) => {
+  await withJetStream(options, STREAMS.events, async (js, jsm) => {
     const end = (await jsm.streams.info(STREAMS.events)).state.last_seq;
     const fd = openSync(file, 'w', 0o640);
     try {

@@ -311,6 +311,41 @@ describe('JobRunner through its ports (every job event decided by the job decide
     expect(click).toHaveBeenCalledTimes(2);
   });
 
+  it("names each failed attempt's artifacts apart: a retry's capture replaces none of the first's", async () => {
+    const parking = parseWorkflow({ ...workflowDocument, defaults: { onDeterministicFailure: 'park' } });
+    if (!parking.ok) throw new Error('parking workflow is invalid');
+    const job = await requested();
+    const ambiguous = Object.assign(new Error('#submit matched 2 elements'), {
+      code: 'AMBIGUOUS_SELECTOR',
+      retryable: false,
+    });
+    const captureFailure = jest.fn(async (_page: unknown, name: string) => [
+      { kind: 'screenshot', ref: `obj://artifacts/${name}.png` },
+    ]);
+    const failing = runner({
+      workflows: { get: async () => parking.workflow },
+      handlers: handlers(() => Promise.reject(ambiguous)),
+      openBrowser: () => ({ page: async () => ({}) as never, close: async () => undefined }),
+      captureFailure: captureFailure as unknown as JobRunnerDeps['captureFailure'],
+    });
+
+    expect(await failing.run(claim(job.work))).toBe('parked');
+    await write(job.jobId, { type: 'RetryStep', data: {} });
+    await write(job.jobId, placedOnA);
+    const { fresh: _first, ...placedAgain } = job.work.data;
+    expect(await failing.run(claim({ ...job.work, data: placedAgain }))).toBe('parked');
+
+    expect(captureFailure.mock.calls.map(([, name]) => name)).toEqual([
+      `${TENANT}/${job.jobId}/submit/attempt-1/failure`,
+      `${TENANT}/${job.jobId}/submit/attempt-2/failure`,
+    ]);
+    const failed = store.events(job.subject).filter((event) => event.type === 'StepFailed');
+    expect(failed.map((event) => (event.data as { artifacts?: unknown }).artifacts)).toEqual([
+      [{ kind: 'screenshot', ref: `obj://artifacts/${TENANT}/${job.jobId}/submit/attempt-1/failure.png` }],
+      [{ kind: 'screenshot', ref: `obj://artifacts/${TENANT}/${job.jobId}/submit/attempt-2/failure.png` }],
+    ]);
+  });
+
   describe("a step's ending follows its cause, whether the handler answers just before or just after the limit (ADR 82)", () => {
     const LIMIT_MS = 200;
     const timed = parseWorkflow({

@@ -156,7 +156,7 @@ async function stallScreenshot(deps: StepDeps, scope: StepScope): Promise<{ kind
   const { step, claim } = scope;
   try {
     if (step.type.startsWith('browser.') && deps.captureStalled) {
-      const name = `${claim.work.tenantId}/${claim.work.aggregateId}/${step.key}/stalled`;
+      const name = `${claim.work.tenantId}/${claim.work.aggregateId}/${attemptKey(scope)}/stalled`;
       return await deps.captureStalled(await scope.browser.page(), name);
     }
     const grab = step.type.startsWith('desktop.') ? deps.handlers.get('desktop.screenshot') : undefined;
@@ -165,7 +165,7 @@ async function stallScreenshot(deps: StepDeps, scope: StepScope): Promise<{ kind
       {},
       nodeContext(
         deps,
-        { ...scope, step: { ...step, key: `${step.key}/stalled` } },
+        { ...scope, step: { ...step, key: `${attemptKey(scope)}/stalled` } },
         AbortSignal.timeout(SCREENSHOT_MS),
       ),
     );
@@ -175,6 +175,14 @@ async function stallScreenshot(deps: StepDeps, scope: StepScope): Promise<{ kind
     scope.logger.warn({ err: error }, 'could not capture the stalled step');
     return [];
   }
+}
+
+/**
+ * Where a step attempt's failure or stall artifacts are named: each attempt keeps its own, as its
+ * event refers to them, and a robot may not purge an object's old chunks to replace it (ADR 76).
+ */
+function attemptKey({ step, log }: StepScope): string {
+  return `${step.key}/attempt-${log.state.attempts.get(step.key) ?? 1}`;
 }
 
 function nodeContext(deps: StepDeps, scope: StepScope, signal: AbortSignal): NodeContext {
@@ -206,7 +214,7 @@ async function failureArtifacts(deps: StepDeps, scope: StepScope) {
   try {
     return await deps.captureFailure(
       await browser.page(),
-      `${claim.work.tenantId}/${claim.work.aggregateId}/${step.key}/failure`,
+      `${claim.work.tenantId}/${claim.work.aggregateId}/${attemptKey(scope)}/failure`,
     );
   } catch (error) {
     scope.logger.warn({ err: error }, 'could not capture failure artifacts');
