@@ -16,7 +16,13 @@ import {
   type TestNatsNode,
   type TestNatsServer,
 } from '@aether/testing';
-import { startTestPlatform, type JobEventView, type TestPlatform } from '@aether/platform';
+import {
+  startServiceProcess,
+  startTestPlatform,
+  type JobEventView,
+  type ServiceProcess,
+  type TestPlatform,
+} from '@aether/platform';
 import { auditJob } from './harness';
 
 const WORKFLOW = readFileSync(join(__dirname, 'chaos-ten-steps.workflow.json'), 'utf8');
@@ -25,6 +31,10 @@ const ENDED = ['JobCompleted', 'JobFailed', 'JobCancelled', 'JobNeedsAttention']
 export const PROBE_SUBJECT = subjects.robotWork('chaos-probe', 'probe');
 /** The JetStream meta group, as `alsoLed` names it. */
 const META = '$meta';
+/** A stream or consumer listing's request timeout: past the server's own wait for a missing node. */
+const LISTING_TIMEOUT_MS = 10_000;
+/** How long a JetStream API request the harness needs is repeated before the run fails. */
+const RETRY_MS = 60_000;
 
 /** `events`: kill the EVENTS leader; `work`: kill the WORK leader once it leads nothing else; `pause`: SIGSTOP the EVENTS leader. */
 export const CLUSTER_FAULTS = ['events', 'work', 'pause'] as const;
@@ -41,6 +51,11 @@ export interface ClusterChaosOptions {
   faults?: readonly ClusterFaultKind[];
   /** Robot processes. Default 4. */
   robots?: number;
+  /**
+   * Dispatcher processes (ADR 80: both active, fenced). Default 2: the second connects to the
+   * node the first fault hits, so a dispatcher always loses its node.
+   */
+  dispatchers?: number;
   /** Run a build's JavaScript (`npm run build -- --out <dir>`): a faster start on a busy machine. */
   build?: string;
   /** How long to wait after a kill for the election, the probe and the platform's next append. Default 60 s. */
@@ -85,6 +100,8 @@ export interface ClusterChaosReport {
   maxUnavailableMs: number;
   /** Triggers the gateway refused and that were sent again with the same idempotency key, by HTTP status (0: no answer). */
   triggerRetries: Record<string, number>;
+  /** The extra dispatchers: the node each first connected to, whether a fault hit it, whether it answered healthy at the end. */
+  extraDispatchers: { node: string; lostItsNode: boolean; healthyAtEnd: boolean }[];
 }
 
 /**
@@ -101,6 +118,7 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
   const cluster = await startNatsCluster();
   let platform: TestPlatform | undefined;
   let nc: NatsConnection | undefined;
+  const extraDispatchers: { node: string; process: ServiceProcess }[] = [];
   try {
     platform = await startTestPlatform({
       name: 'chaos-cluster',
@@ -113,12 +131,33 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     });
     const started = platform;
     log(`platform on ${cluster.servers}; logs in ${started.logDir}`);
+    nc = await connectNats({ servers: cluster.servers, name: 'chaos-cluster-monitor' });
+    // Polls fail fast (1 s) and are repeated; listings get longer: while a node is down or
+    // rejoining, the server answers a stream or consumer listing only after its own wait for the
+    // missing node (the harness died on 1 s listings, twice, right after a restart).
+    const jsm = await jetstreamManager(nc, { timeout: 1_000 });
+    const lister = await jetstreamManager(nc, { timeout: LISTING_TIMEOUT_MS });
+    const firstHit = await firstFaultNode(jsm, cluster, options.faults ?? CLUSTER_FAULTS);
+    for (let n = 2; n <= (options.dispatchers ?? 2); n++) {
+      // Only the node's URL: it learns its peers from the cluster, as a pod given one service name does.
+      const node = n === 2 ? firstHit : cluster.nodes[(n - 2) % cluster.nodes.length];
+      extraDispatchers.push({
+        node: node.name,
+        process: await startServiceProcess('dispatcher', {
+          natsUrl: node.url,
+          databaseUrl: started.db.url,
+          logDir: started.logDir,
+          name: `dispatcher-${n}`,
+          env: { LOG_LEVEL: 'info', STREAM_REPLICAS: '3' },
+          ...(options.build ? { build: options.build } : {}),
+        }),
+      });
+      log(`dispatcher-${n} on ${node.name}`);
+    }
     const created = await started.api('POST', '/api/v1/workflows', WORKFLOW);
     if (created.status >= 300) throw new Error(`workflow refused: ${JSON.stringify(created.body)}`);
-    nc = await connectNats({ servers: cluster.servers, name: 'chaos-cluster-monitor' });
-    const jsm = await jetstreamManager(nc, { timeout: 1_000 });
-    const events = new AppendWatch(jsm, STREAMS.events);
-    const work = new AppendWatch(jsm, STREAMS.work);
+    const events = new AppendWatch(jsm, STREAMS.events, log);
+    const work = new AppendWatch(jsm, STREAMS.work, log);
     const load = new SteadyLoad(started, options.loadIntervalMs ?? 400, log);
     load.start();
     await sleep(5_000);
@@ -128,14 +167,18 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     for (const kind of options.faults ?? CLUSTER_FAULTS) {
       if (kind === 'pause') {
         const paused = await leaderOf(jsm, cluster, STREAMS.events);
-        const alsoLed = await ledBy(jsm, cluster, paused, STREAMS.events);
-        const consumersLed = await consumersOn(jsm, paused);
+        const alsoLed = await ledBy(lister, cluster, paused, STREAMS.events, log);
+        const consumersLed = await consumersOn(lister, paused, log);
         const before = events.last;
         const at = Date.now();
         paused.pause();
+        // Resumed on time, not once the figures are in: a node kept stopped until the first append
+        // would stretch the fault to the figure it measures (it was stopped for 31 s once).
+        const resumed = sleep(pauseMs).then(() => paused.resume());
         const [elected, appended] = await Promise.all([
           electedAfter(jsm, STREAMS.events, paused.name, pauseMs + 30_000),
           events.appendedAfter(before, pauseMs + 30_000),
+          resumed,
         ]);
         const fault = {
           what: 'pause EVENTS leader',
@@ -147,8 +190,6 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
         };
         faults.push(fault);
         log(`paused ${paused.name} (EVENTS leader): ${JSON.stringify(fault)}`);
-        await sleep(Math.max(0, pauseMs - (Date.now() - at)));
-        paused.resume();
         await caughtUp(jsm, STREAMS.events, 60_000);
         log(`resumed ${paused.name} after ${pauseMs} ms; EVENTS replicas current`);
         continue;
@@ -159,10 +200,10 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
       // figures are WORK's, not those of the EVENTS or meta leader dying with it.
       const node =
         kind === 'work'
-          ? await isolateLeader(nc, jsm, cluster, stream, log)
+          ? await isolateLeader(nc, lister, cluster, stream, log)
           : await leaderOf(jsm, cluster, stream);
-      const alsoLed = await ledBy(jsm, cluster, node, stream);
-      const consumersLed = await consumersOn(jsm, node);
+      const alsoLed = await ledBy(lister, cluster, node, stream, log);
+      const consumersLed = await consumersOn(lister, node, log);
       const before = watch.last;
       const at = Date.now();
       await node.kill();
@@ -188,7 +229,12 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
       await sleep(Math.max(0, downMs - (Date.now() - at)));
       await node.restart();
       await caughtUp(jsm, stream, 60_000);
-      if (probe) await jsm.streams.purge(STREAMS.work, { filter: PROBE_SUBJECT });
+      if (probe)
+        await retrying(
+          'purging the probe',
+          () => lister.streams.purge(STREAMS.work, { filter: PROBE_SUBJECT }),
+          RETRY_MS,
+        );
       log(`restarted ${node.name}; ${stream} replicas current`);
     }
     await sleep(3_000);
@@ -211,6 +257,13 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
     const duplicateEvents = await duplicateEnvelopes(nc);
     const lostEvents = events.regressions + work.regressions;
     const maxUnavailableMs = Math.max(0, ...faults.map((fault) => fault.unavailableMs));
+    const dispatchersAtEnd = await Promise.all(
+      extraDispatchers.map(async ({ node, process }) => ({
+        node,
+        lostItsNode: faults.some((fault) => fault.node === node),
+        healthyAtEnd: await healthy(process.url),
+      })),
+    );
     return {
       kills: faults.length,
       jobs: load.jobs.length,
@@ -222,8 +275,10 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
       faults,
       maxUnavailableMs,
       triggerRetries: load.retries,
+      extraDispatchers: dispatchersAtEnd,
     };
   } finally {
+    await Promise.all(extraDispatchers.map(({ process }) => process.stop()));
     await nc?.close().catch(() => undefined);
     await platform?.stop();
     await cluster.stop();
@@ -232,6 +287,23 @@ export async function runClusterChaos(options: ClusterChaosOptions = {}): Promis
 
 export function clusterChaosLine(report: ClusterChaosReport): string {
   return `cluster: kills=${report.kills} jobs=${report.jobs} completed=${report.completed} lost=${report.lost} duplicate_steps=${report.duplicateSteps} max_unavailable_ms=${report.maxUnavailableMs}`;
+}
+
+/** The node the first fault hits: the EVENTS leader (killed or paused) unless the run starts with WORK. */
+async function firstFaultNode(
+  jsm: JetStreamManager,
+  cluster: TestNatsCluster,
+  faults: readonly ClusterFaultKind[],
+): Promise<TestNatsNode> {
+  return leaderOf(jsm, cluster, faults[0] === 'work' ? STREAMS.work : STREAMS.events);
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) })).ok;
+  } catch {
+    return false;
+  }
 }
 
 /** The cluster as the platform sees a server: its URLs; nodes are killed through the cluster. */
@@ -255,7 +327,8 @@ async function leaderOf(
   cluster: TestNatsCluster,
   stream: string,
 ): Promise<TestNatsNode> {
-  const leader = (await retrying(() => jsm.streams.info(stream), 30_000)).cluster?.leader;
+  const leader = (await retrying(`${stream}'s info`, () => jsm.streams.info(stream), RETRY_MS)).cluster
+    ?.leader;
   const node = cluster.nodes.find((candidate) => candidate.name === leader);
   if (!node) throw new Error(`${stream} has no leader among ${cluster.nodes.map((n) => n.name).join(', ')}`);
   return node;
@@ -264,8 +337,18 @@ async function leaderOf(
 /** Every stream's and bucket's leader, and the meta group's (`$meta`), by name. */
 async function leadership(jsm: JetStreamManager, cluster: TestNatsCluster): Promise<Map<string, string>> {
   const leaders = new Map<string, string>();
-  for await (const info of jsm.streams.list())
-    if (info.cluster?.leader) leaders.set(info.config.name, info.cluster.leader);
+  // A listing times out while a restarted node rejoins (the harness died on one): ask again.
+  const streams = await retrying(
+    'the stream listing',
+    async () => {
+      const listed: [string, string][] = [];
+      for await (const info of jsm.streams.list())
+        if (info.cluster?.leader) listed.push([info.config.name, info.cluster.leader]);
+      return listed;
+    },
+    RETRY_MS,
+  );
+  for (const [name, leader] of streams) leaders.set(name, leader);
   for (const node of cluster.nodes.filter((candidate) => candidate.running)) {
     const jsz = await fetch(`http://127.0.0.1:${node.monitorPort}/jsz`)
       .then((response) => response.json() as Promise<{ meta_cluster?: { leader?: string } }>)
@@ -279,31 +362,57 @@ async function leadership(jsm: JetStreamManager, cluster: TestNatsCluster): Prom
   return leaders;
 }
 
-/** The consumers `node` leads or, for an R1 one, hosts. */
-async function consumersOn(jsm: JetStreamManager, node: TestNatsNode): Promise<string[]> {
-  const led: string[] = [];
-  for await (const stream of jsm.streams.list())
-    for await (const consumer of jsm.consumers.list(stream.config.name))
-      if (consumer.cluster?.leader === node.name) {
-        const { durable_name, filter_subject, filter_subjects } = consumer.config;
-        led.push(
-          `${stream.config.name}/${durable_name ?? filter_subject ?? filter_subjects?.join('|') ?? consumer.name}`,
-        );
-      }
-  return led.sort();
+/**
+ * The consumers `node` leads or, for an R1 one, hosts. A description of the fault, not a check:
+ * a listing that keeps failing is reported as such rather than ending the run.
+ */
+async function consumersOn(
+  jsm: JetStreamManager,
+  node: TestNatsNode,
+  log: (line: string) => void,
+): Promise<string[]> {
+  return retrying(
+    'the consumer listing',
+    async () => {
+      const led: string[] = [];
+      for await (const stream of jsm.streams.list())
+        for await (const consumer of jsm.consumers.list(stream.config.name))
+          if (consumer.cluster?.leader === node.name) {
+            const { durable_name, filter_subject, filter_subjects } = consumer.config;
+            led.push(
+              `${stream.config.name}/${durable_name ?? filter_subject ?? filter_subjects?.join('|') ?? consumer.name}`,
+            );
+          }
+      return led.sort();
+    },
+    RETRY_MS,
+  ).catch((error: unknown) => {
+    log(`consumers on ${node.name} not listed: ${describe(error)}`);
+    return [`unlisted: ${describe(error)}`];
+  });
 }
 
-/** What else `node` leads besides `stream` (`$meta`: the meta group). */
+/**
+ * What else `node` leads besides `stream` (`$meta`: the meta group). With `log`, a listing that
+ * keeps failing is reported in the answer (`unlisted: …`) rather than ending the run.
+ */
 export async function ledBy(
   jsm: JetStreamManager,
   cluster: TestNatsCluster,
   node: TestNatsNode,
   stream: string,
+  log?: (line: string) => void,
 ): Promise<string[]> {
-  return [...(await leadership(jsm, cluster))]
-    .filter(([name, leader]) => leader === node.name && name !== stream)
-    .map(([name]) => name)
-    .sort();
+  try {
+    return [...(await leadership(jsm, cluster))]
+      .filter(([name, leader]) => leader === node.name && name !== stream)
+      .map(([name]) => name)
+      .sort();
+  } catch (error) {
+    if (!log) throw error;
+    log(`what ${node.name} leads not listed: ${describe(error)}`);
+    return [`unlisted: ${describe(error)}`];
+  }
 }
 
 /**
@@ -415,6 +524,7 @@ class AppendWatch {
   constructor(
     private readonly jsm: JetStreamManager,
     private readonly stream: string,
+    private readonly log: (line: string) => void,
   ) {
     this.running = this.poll();
   }
@@ -424,7 +534,12 @@ class AppendWatch {
       const info = await this.jsm.streams.info(this.stream).catch(() => undefined);
       if (info) {
         const seq = info.state.last_seq;
-        if (seq < this.last) this.regressions += this.last - seq;
+        if (seq < this.last) {
+          this.regressions += this.last - seq;
+          this.log(
+            `${this.stream}'s last sequence went back from ${this.last} to ${seq} (leader ${info.cluster?.leader ?? 'none'}, replicas ${JSON.stringify(info.cluster?.replicas ?? [])})`,
+          );
+        }
         if (seq > this.last) this.seen.push({ seq, at: Date.now() });
         this.last = Math.max(this.last, seq);
       }
@@ -518,7 +633,8 @@ async function waitForEnd(platform: TestPlatform, jobId: string, timeoutMs: numb
 async function duplicateEnvelopes(nc: NatsConnection): Promise<number> {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  const last = (await jsm.streams.info(STREAMS.events)).state.last_seq;
+  const last = (await retrying('EVENTS info', () => jsm.streams.info(STREAMS.events), RETRY_MS)).state
+    .last_seq;
   const consumer = await js.consumers.get(STREAMS.events, { deliver_policy: DeliverPolicy.All });
   const seen = new Set<string>();
   let duplicates = 0;
@@ -534,16 +650,28 @@ async function duplicateEnvelopes(nc: NatsConnection): Promise<number> {
   return duplicates;
 }
 
-async function retrying<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
+/** A JetStream API request the harness repeats while the cluster elects; it names what failed when it gives up. */
+export class HarnessRequestError extends Error {
+  constructor(what: string, timeoutMs: number, cause: unknown) {
+    super(`${what}: still failing after ${timeoutMs} ms (${describe(cause)})`, { cause });
+    this.name = 'HarnessRequestError';
+  }
+}
+
+async function retrying<T>(what: string, attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       return await attempt();
     } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(200);
+      if (Date.now() > deadline) throw new HarnessRequestError(what, timeoutMs, error);
+      await sleep(500);
     }
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function sleep(ms: number) {

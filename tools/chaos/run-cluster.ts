@@ -7,6 +7,7 @@ import { CLUSTER_FAULTS, clusterChaosLine, runClusterChaos, type ClusterFaultKin
  * the progress, then the `cluster:` summary line.
  * Knobs: CHAOS_CLUSTER_FAULTS (comma-separated, of events,work,pause; default all, in that order),
  * CHAOS_LOAD_INTERVAL_MS (400: one job triggered every this many ms), CHAOS_ROBOTS (4),
+ * CHAOS_DISPATCHERS (2: the second on the node the first fault hits),
  * CHAOS_BUILD (a build's directory, `npm run build -- --out <dir>`: the services run its JavaScript),
  * CHAOS_RECOVERY_TIMEOUT_MS (60000: after a kill), CHAOS_END_TIMEOUT_MS (180000: for the jobs to end).
  */
@@ -27,6 +28,7 @@ async function main() {
     faults: faults as ClusterFaultKind[],
     loadIntervalMs: Number(process.env['CHAOS_LOAD_INTERVAL_MS'] ?? 400),
     robots: Number(process.env['CHAOS_ROBOTS'] ?? 4),
+    dispatchers: Number(process.env['CHAOS_DISPATCHERS'] ?? 2),
     recoveryTimeoutMs: Number(process.env['CHAOS_RECOVERY_TIMEOUT_MS'] ?? 60_000),
     endTimeoutMs: Number(process.env['CHAOS_END_TIMEOUT_MS'] ?? 180_000),
     ...(process.env['CHAOS_BUILD'] ? { build: process.env['CHAOS_BUILD'] } : {}),
@@ -37,7 +39,8 @@ async function main() {
     report.duplicateSteps === 0 &&
     report.duplicateEvents === 0 &&
     report.completed === report.jobs &&
-    report.jobs > 0;
+    report.jobs > 0 &&
+    report.extraDispatchers.every((dispatcher) => dispatcher.healthyAtEnd);
   process.stderr.write(`${clusterChaosLine(report)}\n`);
   process.stdout.write(
     `${JSON.stringify({
@@ -51,4 +54,20 @@ async function main() {
   process.exit(ok ? 0 : 1);
 }
 
-void main();
+// A rejection nobody awaits ends the run with its stack, which through timers alone names no
+// call: say which it was when one escapes, and print the cause chain of main's own failure.
+process.on('unhandledRejection', (reason) => {
+  process.stderr.write(`unhandled rejection in the harness: ${chain(reason)}\n`);
+  process.exit(3);
+});
+
+main().catch((error: unknown) => {
+  process.stderr.write(`chaos:cluster failed: ${chain(error)}\n`);
+  process.exit(3);
+});
+
+function chain(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause === undefined ? '' : `\ncaused by: ${chain(error.cause)}`;
+  return `${error.stack ?? error.message}${cause}`;
+}

@@ -50,6 +50,15 @@ export interface ConsumerRoute<TMessage extends Envelope = Envelope> {
 }
 
 /**
+ * How long each pull waits on the server. A pull made to a consumer leader that then dies is never
+ * answered; the client notices after two missed idle heartbeats (half this each) and pulls again
+ * from the new leader. At nats.js's default (30 s) the scheduler took no command for 38 s after the
+ * node leading its consumer was killed in `chaos:cluster`; at 5 s an idle consumer costs one pull
+ * and two heartbeats every 5 s.
+ */
+export const PULL_EXPIRES_MS = 5_000;
+
+/**
  * Runs a table of durable pull consumers. Each message is validated first; a message that
  * fails validation, or keeps failing its handler, is quarantined with the reason and
  * terminated — never dropped, never crash-looped. `stop()` stops pulling and waits for
@@ -98,7 +107,10 @@ export class ConsumerHost {
     while (!this.stopping) {
       try {
         const consumer = await this.js.consumers.get(route.stream, route.durable);
-        const messages = await consumer.consume({ max_messages: Math.max(16, concurrency * 2) });
+        const messages = await consumer.consume({
+          max_messages: Math.max(16, concurrency * 2),
+          expires: PULL_EXPIRES_MS,
+        });
         this.stoppers.push(() => messages.stop());
         const mine = new Set<Promise<void>>();
         for await (const message of messages) {

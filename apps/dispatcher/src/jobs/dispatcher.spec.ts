@@ -87,6 +87,25 @@ describe('Dispatcher', () => {
       expect(fleet.published.map((p) => p.work.aggregateId).sort()).toEqual(['old-1', 'old-2']);
     });
 
+    it('tries a placement that failed again after a second, not in a loop while WORK has no leader', async () => {
+      fleet.robots = [robot('r1', { browser: true })];
+      let refused = 0;
+      const publishWork = fleet.ports.publishWork;
+      fleet.ports.publishWork = async () => {
+        refused++;
+        throw new Error('jetstream is not enabled: no responders');
+      };
+      await placed('j1');
+      await turns(200);
+      expect(refused).toBe(1);
+      expect(fleet.published).toEqual([]);
+
+      fleet.ports.publishWork = publishWork;
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await turns();
+      expect(fleet.published.map((p) => p.work.aggregateId)).toEqual(['j1']);
+    });
+
     it('rejects a job no registered robot can run once its grace has passed, through the decider', async () => {
       fleet.robots = [robot('r1')];
       const subject = await placed('j1');
