@@ -29,6 +29,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ConsumerHost, type ConsumerRoute } from './consumer-host';
 import { serviceMetricsRegistry } from './metrics';
+import { provisionWhenJetStreamAnswers } from './provision';
 import {
   CONSUMER_ROUTES,
   EVENT_STORE,
@@ -68,6 +69,9 @@ class NatsLifecycle implements OnApplicationShutdown {
   }
 }
 
+/** How long a starting service waits for JetStream to answer its provisioning before it exits. */
+const PROVISION_TIMEOUT_MS = 60_000;
+
 /**
  * Connects to NATS, creates the streams as code, and offers JetStream, the event store and the
  * service's metrics registry to every module.
@@ -94,16 +98,22 @@ export class JetStreamModule {
           });
           void logStatus(nc, options.logger);
           if (options.provision === false) return nc;
+          const settings = { ...DEFAULT_STREAM_SETTINGS, ...options.streams };
+          const jsm = await provisionWhenJetStreamAnswers(
+            async () => {
+              const manager = await jetstreamManager(nc);
+              logReconciliation(options.logger, [
+                ...(await ensureStreams(manager, streamConfigs(settings))),
+                ...(await ensureBuckets(nc, settings)),
+              ]);
+              return manager;
+            },
+            { timeoutMs: PROVISION_TIMEOUT_MS, logger: options.logger },
+          );
           // Robots read their tenant's histories through the services (ADR 77): each one answers.
-          serveEventReads(nc, await jetstreamManager(nc), (error, subject) =>
+          serveEventReads(nc, jsm, (error, subject) =>
             options.logger.error({ err: error, subject }, 'an event read failed'),
           );
-          const jsm = await jetstreamManager(nc);
-          const settings = { ...DEFAULT_STREAM_SETTINGS, ...options.streams };
-          logReconciliation(options.logger, [
-            ...(await ensureStreams(jsm, streamConfigs(settings))),
-            ...(await ensureBuckets(nc, settings)),
-          ]);
           return nc;
         },
       },
