@@ -7,8 +7,12 @@ import pino from 'pino';
 import { ConsumerHost } from './consumer-host';
 
 const STREAM = 'CMDS';
-/** nats.js's default pull (30 s) took 38 s in `chaos:cluster`; the host's own takes about 10. */
-const RECOVERY_BOUND_MS = 20_000;
+/**
+ * With a message handled just before the kill, nats.js's default pull (30 s) notices only after two
+ * missed 15 s heartbeats, about 30 s (38 s in `chaos:cluster`); the host's own took 10.0 s at
+ * load 2 and 15.4 s at load 12.
+ */
+const RECOVERY_BOUND_MS = 25_000;
 
 const command = (jobId: string) =>
   RequestJob.create({
@@ -37,7 +41,7 @@ describe('a ConsumerHost whose durable consumer loses its leader while its own c
     return nc;
   };
 
-  it('pulls from the new leader and handles the next command within 20 s', async () => {
+  it('pulls from the new leader and handles the next command within 25 s', async () => {
     const admin = await connectTo(cluster.servers);
     const jsm = await jetstreamManager(admin);
     await jsm.streams.add({ name: STREAM, subjects: ['aether.cmd.>'], num_replicas: 3 });
