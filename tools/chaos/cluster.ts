@@ -442,7 +442,10 @@ export async function isolateLeader(
     if (others.length === 0) break;
     log(`moving ${others.join(', ')} off ${node.name}, which leads ${stream}`);
     for (const name of others) await stepDown(nc, name, log);
-    for (const name of others) await caughtUp(jsm, name, 60_000);
+    // What is moved away only has to lead elsewhere; an idle bucket's replica on a restarted node
+    // may stay behind for minutes (an object store did, and the run ended here).
+    for (const name of others)
+      await caughtUp(jsm, name, 20_000).catch((error: unknown) => log(`${describe(error)}; going on`));
   }
   if ((await leaderOf(jsm, cluster, stream)) !== node)
     throw new Error(`${stream}'s leader moved off ${node.name} while the others were moved away`);

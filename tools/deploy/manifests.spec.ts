@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { K8S_SERVICES } from './nats-accounts';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -136,7 +137,71 @@ describe.each(['production', 'dev'])('the %s overlay', (overlay) => {
     expect(conf['nats.conf']).toMatch(/sync_interval: always/);
     expect(conf['nats.conf']).toMatch(/tls \{[^}]*cert_file/);
     expect(conf['nats.conf']).toMatch(/include \.\/auth\.conf/);
-    expect(conf['auth.conf']).toMatch(/token: \$NATS_TOKEN/);
+    expect(conf['auth.conf']).toMatch(
+      overlay === 'production' ? /^include \.\.\/nats-accounts\/auth\.conf$/m : /token: \$NATS_TOKEN/,
+    );
+  });
+});
+
+describe('the production overlay: every service its own NATS user (ADR 85)', () => {
+  const { objects } = render('production');
+  interface Env {
+    name: string;
+    value?: string;
+  }
+  interface Volume {
+    name: string;
+    secret?: { secretName: string; items?: { key: string; path: string }[] };
+  }
+  const deployments = byKind(objects, 'Deployment');
+  const containerOf = (object: K8sObject) =>
+    (podSpec(object).containers as (Container & { env?: Env[] })[]).find(
+      (c) => c.name === object.metadata.name,
+    )!;
+  const volumesOf = (object: K8sObject) =>
+    (podSpec(object) as PodSpec & { volumes?: Volume[] }).volumes ?? [];
+
+  it('gives no workload the shared token', () => {
+    const holders = workloads(objects).flatMap((workload) =>
+      (podSpec(workload).containers as (Container & { env?: Env[] })[])
+        .filter((container) => (container.env ?? []).some((e) => e.name === 'NATS_TOKEN'))
+        .map((container) => `${workload.metadata.name}/${container.name}`),
+    );
+    expect(holders).toEqual([]);
+  });
+
+  it.each(K8S_SERVICES)('connects %s with its own credentials, and mounts no other service’s', (service) => {
+    const deployment = deployments.find((d) => d.metadata.name === service)!;
+    const env = containerOf(deployment).env ?? [];
+    expect(env).toContainEqual({ name: 'NATS_CREDS_FILE', value: `/etc/aether-nats/${service}.creds` });
+    const creds = volumesOf(deployment).filter((v) => v.secret?.secretName === 'aether-nats-creds');
+    expect(creds.map((v) => v.secret?.items)).toEqual([
+      [{ key: `${service}.creds`, path: `${service}.creds` }],
+    ]);
+  });
+
+  it('lets only the gateway hold the NATS authority (it enrols and revokes robots)', () => {
+    const holders = deployments.filter((d) =>
+      volumesOf(d).some((v) => v.secret?.secretName === 'aether-nats-authority'),
+    );
+    expect(holders.map((d) => d.metadata.name)).toEqual(['gateway']);
+    expect(containerOf(holders[0]).env).toContainEqual({
+      name: 'NATS_AUTHORITY_FILE',
+      value: '/etc/aether-nats-authority/authority.json',
+    });
+  });
+
+  it('mounts the accounts where the servers’ configuration includes them', () => {
+    const [nats] = byKind(objects, 'StatefulSet');
+    expect(volumesOf(nats)).toContainEqual(
+      expect.objectContaining({
+        name: 'accounts',
+        secret: expect.objectContaining({ secretName: 'nats-accounts' }),
+      }),
+    );
+    const mounts = (podSpec(nats).containers[0] as Container & { volumeMounts?: { mountPath: string }[] })
+      .volumeMounts;
+    expect(mounts).toContainEqual(expect.objectContaining({ mountPath: '/etc/nats-accounts' }));
   });
 });
 

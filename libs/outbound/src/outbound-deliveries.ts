@@ -79,7 +79,15 @@ export class OutboundDeliveries {
         this.changes = this.changes.then(() => this.apply(change, deps));
       },
     });
-    onReconnect(this.nc, () => void this.mirror?.restart());
+    onReconnect(
+      this.nc,
+      () => this.mirror?.restart(),
+      (error) =>
+        this.logger.warn(
+          { err: error },
+          'reloading subscriptions after a reconnect failed; the watchdog tries again',
+        ),
+    );
   }
 
   private async apply(
