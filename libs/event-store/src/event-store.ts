@@ -120,6 +120,16 @@ export class EventStore {
     }
   }
 
+  /**
+   * The stream's `created` time (the server's RFC 3339 text, nanoseconds kept) and its last
+   * sequence. A stream deleted and made again (a fresh data folder, a new cluster) has a new
+   * `created` and its sequences start again at 1 (ADR 89). One request.
+   */
+  async streamIdentity(): Promise<{ created: string; lastSequence: number }> {
+    const info = await this.jsm.streams.info(this.stream);
+    return { created: info.created, lastSequence: info.state.last_seq };
+  }
+
   /** The subject's last stream sequence, 0 when it has no events. One request. */
   async lastSequence(subject: string): Promise<number> {
     return (await directGet(this.jsm, this.stream, { last_by_subj: subject }))?.seq ?? 0;

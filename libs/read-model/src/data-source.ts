@@ -19,6 +19,7 @@ import { JobCountRow } from './entities/job-count.entity';
 import { QueuesAndDeadlines1765060000000 } from './migrations/1765060000000-queues-and-deadlines';
 import { NodeDurations1765061000000 } from './migrations/1765061000000-node-durations';
 import { HourlyDurationQuantiles1765070000000 } from './migrations/1765070000000-hourly-duration-quantiles';
+import { CheckpointStream1765080000000 } from './migrations/1765080000000-checkpoint-stream';
 
 export const READ_MODEL_ENTITIES = [
   JobRow,
@@ -45,6 +46,7 @@ export const READ_MODEL_MIGRATIONS = [
   QueuesAndDeadlines1765060000000,
   NodeDurations1765061000000,
   HourlyDurationQuantiles1765070000000,
+  CheckpointStream1765080000000,
 ];
 
 /** The read model's schema comes from migrations only; `synchronize` stays off. */

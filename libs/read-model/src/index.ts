@@ -1,5 +1,12 @@
 export { createReadModelDataSource, READ_MODEL_ENTITIES, READ_MODEL_MIGRATIONS } from './data-source';
-export { JobProjection, type ProjectableEvent, type ProjectedEvent } from './job-projection';
+export {
+  CheckpointStreamChangedError,
+  JobProjection,
+  type Adoption,
+  type ProjectableEvent,
+  type ProjectedEvent,
+  type StreamIdentity,
+} from './job-projection';
 export { ReadModelQueries, type JobView, type StepView } from './job-queries';
 export type { StepStall } from './entities/job-step.entity';
 export { JobRow, type JobAttention } from './entities/job.entity';

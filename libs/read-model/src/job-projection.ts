@@ -20,6 +20,39 @@ export interface ProjectableEvent {
 
 export type ProjectedEvent = JobEvent | WorkflowEvent | HealingEvent | QueueEvent | QueueItemEvent;
 
+/** Which EVENTS stream a checkpoint's sequences belong to (ADR 89), and how far that stream goes. */
+export interface StreamIdentity {
+  /** The stream's `created` time as the server reports it (RFC 3339, nanoseconds). */
+  readonly created: string;
+  /** The stream's last sequence; 0 when it is empty. */
+  readonly lastSequence: number;
+}
+
+/** Where a projector starts on a stream, and why it starts over when it does. */
+export interface Adoption {
+  /** The first sequence to project. */
+  readonly from: number;
+  /** Set when the projection was emptied to be rebuilt from sequence 1. */
+  readonly rebuilt?: {
+    /** The checkpoint that was given up. */
+    readonly checkpoint: number;
+    /** The `created` time of the stream it was taken on; null when it was not recorded. */
+    readonly checkpointStream: string | null;
+    readonly reason: 'another stream' | 'checkpoint past the stream';
+  };
+}
+
+/** The checkpoint now belongs to another stream than the batch's: the projector must start again. */
+export class CheckpointStreamChangedError extends Error {
+  override readonly name = 'CheckpointStreamChangedError';
+  constructor(
+    readonly stream: string,
+    readonly checkpointStream: string,
+  ) {
+    super(`the checkpoint belongs to the stream created ${checkpointStream}, not ${stream}`);
+  }
+}
+
 /** The checkpoint name of the projection the gateway reads. */
 export const READ_MODEL_PROJECTION = 'read-model';
 
@@ -43,19 +76,61 @@ export class JobProjection {
     return rows.length ? Number(rows[0].last_sequence) : 0;
   }
 
-  /** Applies a batch in order; returns the events that were new (none when another projector had them). */
-  async apply(batch: readonly ProjectableEvent[]): Promise<Envelope[]> {
+  /**
+   * Makes the checkpoint belong to `stream` before projecting from it (ADR 89): a checkpoint taken
+   * on another stream, or past this stream's last sequence, is for events this stream does not
+   * hold, so the projection is emptied and starts again at sequence 1. A checkpoint recorded
+   * before streams were named is adopted unless it is past the end. Done under the checkpoint's
+   * row lock, so of two projectors starting together one rebuilds and the other then finds the
+   * checkpoint already on this stream.
+   */
+  async adopt(stream: StreamIdentity): Promise<Adoption> {
+    return this.dataSource.transaction(async (tx) => {
+      const held = await this.lockCheckpoint(tx);
+      const same = held.streamCreated === null || held.streamCreated === stream.created;
+      if (same && held.sequence <= stream.lastSequence) {
+        if (held.streamCreated === null)
+          await tx.query('UPDATE projection_checkpoints SET stream_created = $2 WHERE name = $1', [
+            this.name,
+            stream.created,
+          ]);
+        return { from: held.sequence + 1 };
+      }
+      await truncateProjection(tx);
+      await tx.query(
+        'UPDATE projection_checkpoints SET last_sequence = 0, stream_created = $2 WHERE name = $1',
+        [this.name, stream.created],
+      );
+      return {
+        from: 1,
+        rebuilt: {
+          checkpoint: held.sequence,
+          checkpointStream: held.streamCreated,
+          reason: same ? 'checkpoint past the stream' : 'another stream',
+        },
+      };
+    });
+  }
+
+  /**
+   * Applies a batch in order; returns the events that were new (none when another projector had
+   * them). With `stream`, a checkpoint that has since moved to another stream (another projector
+   * rebuilt it, ADR 89) refuses the batch with `CheckpointStreamChangedError`.
+   */
+  async apply(batch: readonly ProjectableEvent[], stream?: StreamIdentity): Promise<Envelope[]> {
     if (batch.length === 0) return [];
     return this.dataSource.transaction(async (tx) => {
-      const applied = await this.lockCheckpoint(tx);
-      const fresh = batch.filter((item) => item.sequence > applied);
+      const held = await this.lockCheckpoint(tx);
+      if (stream && held.streamCreated !== null && held.streamCreated !== stream.created)
+        throw new CheckpointStreamChangedError(stream.created, held.streamCreated);
+      const fresh = batch.filter((item) => item.sequence > held.sequence);
       await applyEvents(tx, fresh);
       if (fresh.length > 0) {
         const last = Math.max(...fresh.map((item) => item.sequence));
-        await tx.query('UPDATE projection_checkpoints SET last_sequence = $2 WHERE name = $1', [
-          this.name,
-          last,
-        ]);
+        await tx.query(
+          'UPDATE projection_checkpoints SET last_sequence = $2, stream_created = coalesce(stream_created, $3) WHERE name = $1',
+          [this.name, last, stream?.created ?? null],
+        );
       }
       return fresh.flatMap((item) => (item.event ? [item.event] : []));
     });
@@ -66,14 +141,16 @@ export class JobProjection {
    * never apply the same events; the no-op update takes the lock (and the insert creates the row
    * on the very first batch) in one round trip.
    */
-  private async lockCheckpoint(tx: EntityManager): Promise<number> {
-    const [{ last_sequence }]: { last_sequence: string }[] = await tx.query(
+  private async lockCheckpoint(
+    tx: EntityManager,
+  ): Promise<{ sequence: number; streamCreated: string | null }> {
+    const [row]: { last_sequence: string; stream_created: string | null }[] = await tx.query(
       `INSERT INTO projection_checkpoints (name, last_sequence) VALUES ($1, 0)
        ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
-       RETURNING last_sequence`,
+       RETURNING last_sequence, stream_created`,
       [this.name],
     );
-    return Number(last_sequence);
+    return { sequence: Number(row.last_sequence), streamCreated: row.stream_created };
   }
 
   /** Each job's workflow and seconds from its request to its end (finished jobs only). */
@@ -100,12 +177,17 @@ export class JobProjection {
   /** Empties the projection so it can be rebuilt from sequence 1. */
   async reset(): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
-      await tx.query(
-        `TRUNCATE jobs, job_counts, queue_depth_minutes, job_hourly, job_daily, job_steps, step_hourly, node_hourly, workflows, heal_hourly, ${[...FLEET_TABLES, ...HEALING_TABLES, ...QUEUE_TABLES].join(', ')}`,
-      );
+      await truncateProjection(tx);
       await tx.query('DELETE FROM projection_checkpoints WHERE name = $1', [this.name]);
     });
   }
+}
+
+/** Every table the projection writes; TRUNCATE fires no row trigger, so the rollups go with them. */
+async function truncateProjection(tx: EntityManager): Promise<void> {
+  await tx.query(
+    `TRUNCATE jobs, job_counts, queue_depth_minutes, job_hourly, job_daily, job_steps, step_hourly, node_hourly, workflows, heal_hourly, ${[...FLEET_TABLES, ...HEALING_TABLES, ...QUEUE_TABLES].join(', ')}`,
+  );
 }
 
 /** A job's life as far as set-wise projection goes: within one group a job's events must rise in rank. */

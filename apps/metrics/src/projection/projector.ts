@@ -12,7 +12,7 @@ import {
   type Envelope,
 } from '@aether/contracts';
 import type { EventStore, EventSubscription } from '@aether/event-store';
-import type { JobProjection, ProjectableEvent } from '@aether/read-model';
+import type { JobProjection, ProjectableEvent, StreamIdentity } from '@aether/read-model';
 import type { Logger } from '@aether/service-kit';
 import { Counter, Histogram, type Registry } from 'prom-client';
 
@@ -113,12 +113,29 @@ export class Projector {
   private async loop(): Promise<void> {
     while (!this.stopping) {
       try {
-        const from = (await this.projection.checkpoint()) + 1;
-        this.logger.info({ from }, 'projecting events');
+        const stream = await this.store.streamIdentity();
+        const { from, rebuilt } = await this.projection.adopt(stream);
+        if (rebuilt)
+          this.logger.warn(
+            {
+              checkpoint: rebuilt.checkpoint,
+              checkpointStream: rebuilt.checkpointStream,
+              stream: stream.created,
+              streamLastSequence: stream.lastSequence,
+            },
+            `the read model's checkpoint is for ${rebuilt.reason === 'another stream' ? 'another EVENTS stream' : 'events past the end of the EVENTS stream'}: read model emptied, rebuilding from sequence 1`,
+          );
+        this.logger.info({ from, stream: stream.created }, 'projecting events');
         const subscription = await this.store.subscribe(subjects.allEvents, from, {
           batch: this.batching.maxEvents,
         });
         this.subscription = subscription;
+        // `stop()` may have come while the checkpoint was adopted (a rebuild beside another
+        // projector waits for its lock), before there was a subscription to stop.
+        if (this.stopping) {
+          subscription.stop();
+          break;
+        }
         const messages = subscription[Symbol.asyncIterator]();
         let batch: ProjectableEvent[] = [];
         let openedAt = 0;
@@ -139,14 +156,14 @@ export class Projector {
             // overcount it for a filtered consumer started mid-stream, so it never reaches 0.
             const linger = this.batching.lingerMs - (performance.now() - openedAt);
             if (batch.length >= this.batching.maxEvents || !(await arrivesWithin(next, linger))) {
-              await this.flush(batch);
+              await this.flush(batch, stream);
               batch = [];
             }
           }
         } finally {
           subscription.stop();
         }
-        if (batch.length) await this.flush(batch);
+        if (batch.length) await this.flush(batch, stream);
       } catch (error) {
         if (this.stopping) break;
         this.logger.error({ err: error }, 'projection failed; resuming from the checkpoint');
@@ -173,8 +190,8 @@ export class Projector {
     return { sequence: message.seq };
   }
 
-  private async flush(batch: ProjectableEvent[]): Promise<void> {
-    const applied = await this.projection.apply(batch);
+  private async flush(batch: ProjectableEvent[], stream: StreamIdentity): Promise<void> {
+    const applied = await this.projection.apply(batch, stream);
     const now = Date.now();
     // What this transaction applied: beside a second projector (ADR 80) a batch may hold only
     // events the other one applied first, which are not this one's work.
