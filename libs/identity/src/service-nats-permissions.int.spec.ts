@@ -76,6 +76,30 @@ async function violationLogged(service: Connected) {
   );
 }
 
+type Attempt = readonly [string, (nc: NatsConnection) => Promise<unknown>];
+
+/** Connects as `service` for one describe block's tests; the getter answers once it has. */
+function connectedAs(service: AetherService): () => Connected {
+  let connected: Connected | undefined;
+  beforeAll(async () => {
+    connected = await startAs(service);
+  });
+  afterAll(() => connected?.nc.close());
+  return () => {
+    if (!connected) throw new Error(`${service} did not connect`);
+    return connected;
+  };
+}
+
+/** One test per attempt: the server refuses it and logs the service's violation. */
+function itRefuses(who: () => Connected, attempts: readonly Attempt[]) {
+  it.each(attempts)('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
+    const { nc } = who();
+    expect(await refused(nc, () => attempt(nc))).toMatch(/permission/i);
+    await violationLogged(who());
+  });
+}
+
 function cancelRequested(tenantId: string, jobId: string) {
   return JobCancelRequested.create({ tenantId, aggregateId: jobId, data: { reason: 'test' } });
 }
@@ -104,14 +128,10 @@ afterAll(async () => {
 });
 
 describe('the healer', () => {
-  let healer: Connected;
-  beforeAll(async () => {
-    healer = await startAs('healer');
-  });
-  afterAll(() => healer.nc.close());
+  const healer = connectedAs('healer');
 
   it('starts, keeps its durable, reads and appends selector events and fills a tenant’s fingerprints', async () => {
-    const jsm = await jetstreamManager(healer.nc);
+    const jsm = await jetstreamManager(healer().nc);
     await ensureConsumer(jsm, STREAMS.events, {
       durable_name: 'healer-heal-reports',
       filter_subject: subjects.eventsOf('selector'),
@@ -120,23 +140,23 @@ describe('the healer', () => {
     });
     const subject = subjects.event('t1', 'selector', 'sel-1');
     // Any envelope: the append is what is tried, not the event's meaning.
-    await healer.store.append(subject, [cancelRequested('t1', 'sel-1')], 0);
+    await healer().store.append(subject, [cancelRequested('t1', 'sel-1')], 0);
     const proposal = subjects.event('t1', 'proposal', 'p-1');
-    await healer.store.append(proposal, [cancelRequested('t1', 'p-1')], 0);
-    expect((await healer.store.read(proposal, jobEvents)).lastSequence).toBeGreaterThan(0);
-    const consumer = await jetstream(healer.nc).consumers.get(STREAMS.events, 'healer-heal-reports');
+    await healer().store.append(proposal, [cancelRequested('t1', 'p-1')], 0);
+    expect((await healer().store.read(proposal, jobEvents)).lastSequence).toBeGreaterThan(0);
+    const consumer = await jetstream(healer().nc).consumers.get(STREAMS.events, 'healer-heal-reports');
     const message = await consumer.next({ expires: 2_000 });
     expect(message?.subject).toBe(subject);
     message?.ack();
-    const bucket = await ensureFingerprintsBucket(healer.nc, 't1');
+    const bucket = await ensureFingerprintsBucket(healer().nc, 't1');
     await bucket.put('sel-1', '{}');
     // Robots read it (by direct get); the healer only writes.
     const written = await new Kvm(tools).open(fingerprintsBucket('t1')).then((kv) => kv.get('sel-1'));
     expect(written?.string()).toBe('{}');
-    expect(server.log()).not.toContain(healer.publicKey);
+    expect(server.log()).not.toContain(healer().publicKey);
   });
 
-  it.each([
+  itRefuses(healer, [
     [
       'publish a job command',
       (nc: NatsConnection) => jetstream(nc).publish(subjects.command('t1', 'RequestJob'), '{}'),
@@ -153,25 +173,18 @@ describe('the healer', () => {
       (nc: NatsConnection) => jetstream(nc).publish(subjects.event('t1', 'job', 'job-1'), '{}'),
     ],
     ['write the vault’s bucket', (nc: NatsConnection) => jetstream(nc).publish('$KV.aether-secrets.x', '{}')],
-  ])('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
-    expect(await refused(healer.nc, () => attempt(healer.nc))).toMatch(/permission/i);
-    await violationLogged(healer);
-  });
+  ]);
 });
 
 describe('the metrics projector', () => {
-  let metrics: Connected;
-  beforeAll(async () => {
-    metrics = await startAs('metrics');
-  });
-  afterAll(() => metrics.nc.close());
+  const metrics = connectedAs('metrics');
 
   it('starts and follows every event through an ordered consumer', async () => {
     await jetstream(tools).publish(
       subjects.event('t1', 'job', 'job-feed'),
       JSON.stringify(cancelRequested('t1', 'job-feed')),
     );
-    const feed = await metrics.store.subscribe(subjects.allEvents, 1);
+    const feed = await metrics().store.subscribe(subjects.allEvents, 1);
     const seen: string[] = [];
     for await (const message of feed) {
       seen.push(message.subject);
@@ -179,10 +192,10 @@ describe('the metrics projector', () => {
     }
     feed.stop();
     expect(seen).toContain(subjects.event('t1', 'job', 'job-feed'));
-    expect(server.log()).not.toContain(metrics.publicKey);
+    expect(server.log()).not.toContain(metrics().publicKey);
   });
 
-  it.each([
+  itRefuses(metrics, [
     [
       'write a secret into the vault’s bucket',
       (nc: NatsConnection) =>
@@ -197,36 +210,29 @@ describe('the metrics projector', () => {
       'delete a stream',
       (nc: NatsConnection) => jetstreamManager(nc).then((jsm) => jsm.streams.delete(STREAMS.events)),
     ],
-  ])('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
-    expect(await refused(metrics.nc, () => attempt(metrics.nc))).toMatch(/permission/i);
-    await violationLogged(metrics);
-  });
+  ]);
 });
 
 describe('the gateway', () => {
-  let gateway: Connected;
-  beforeAll(async () => {
-    gateway = await startAs('gateway');
-  });
-  afterAll(() => gateway.nc.close());
+  const gateway = connectedAs('gateway');
 
   it('starts, writes the vault, requests jobs, reads a job, enrols a robot’s consumer and bucket', async () => {
-    const secrets = await new Kvm(gateway.nc).open(KV_BUCKETS.secrets);
+    const secrets = await new Kvm(gateway().nc).open(KV_BUCKETS.secrets);
     await secrets.put('secret.t1.demo', 'sealed');
-    await jetstream(gateway.nc).publish(subjects.command('t1', 'RequestJob'), '{}');
+    await jetstream(gateway().nc).publish(subjects.command('t1', 'RequestJob'), '{}');
     const subject = subjects.event('t1', 'job', 'job-g');
-    await gateway.store.append(subject, [cancelRequested('t1', 'job-g')], 'any');
-    expect((await gateway.store.read(subject, jobEvents)).events).toHaveLength(1);
-    await ensureConsumer(await jetstreamManager(gateway.nc), STREAMS.work, {
+    await gateway().store.append(subject, [cancelRequested('t1', 'job-g')], 'any');
+    expect((await gateway().store.read(subject, jobEvents)).events).toHaveLength(1);
+    await ensureConsumer(await jetstreamManager(gateway().nc), STREAMS.work, {
       durable_name: 'robot-r2',
       filter_subject: subjects.robotWork('*', 'r2'),
       ack_policy: AckPolicy.Explicit,
     });
-    await ensureArtifactsBucket(gateway.nc, 't1');
-    expect(server.log()).not.toContain(gateway.publicKey);
+    await ensureArtifactsBucket(gateway().nc, 't1');
+    expect(server.log()).not.toContain(gateway().publicKey);
   });
 
-  it.each([
+  itRefuses(gateway, [
     [
       'pull a robot’s work',
       (nc: NatsConnection) =>
@@ -243,77 +249,64 @@ describe('the gateway', () => {
       'publish a robot’s presence',
       (nc: NatsConnection) => jetstream(nc).publish(subjects.robotPresence('t1'), '{}'),
     ],
-  ])('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
-    expect(await refused(gateway.nc, () => attempt(gateway.nc))).toMatch(/permission/i);
-    await violationLogged(gateway);
-  });
+  ]);
 });
 
 describe('the scheduler', () => {
-  let scheduler: Connected;
-  beforeAll(async () => {
-    scheduler = await startAs('scheduler');
-  });
-  afterAll(() => scheduler.nc.close());
+  const scheduler = connectedAs('scheduler');
 
   it('starts, takes RequestJob from its durable, reads the vault, answers queue steps', async () => {
-    const jsm = await jetstreamManager(scheduler.nc);
+    const jsm = await jetstreamManager(scheduler().nc);
     await ensureConsumer(jsm, STREAMS.commands, {
       durable_name: 'scheduler-request-job',
       filter_subject: subjects.commandsOf('RequestJob'),
       ack_policy: AckPolicy.Explicit,
     });
-    await jetstream(scheduler.nc).publish(subjects.command('t1', 'RequestJob'), '{}');
-    const consumer = await jetstream(scheduler.nc).consumers.get(STREAMS.commands, 'scheduler-request-job');
+    await jetstream(scheduler().nc).publish(subjects.command('t1', 'RequestJob'), '{}');
+    const consumer = await jetstream(scheduler().nc).consumers.get(STREAMS.commands, 'scheduler-request-job');
     const message = await consumer.next({ expires: 2_000 });
     expect(message?.subject).toBe(subjects.command('t1', 'RequestJob'));
     message?.ack();
     await new Kvm(tools).open(KV_BUCKETS.secrets).then((kv) => kv.put('secret.t1.mailbox', 'sealed'));
-    const secrets = await new Kvm(scheduler.nc).open(KV_BUCKETS.secrets);
+    const secrets = await new Kvm(scheduler().nc).open(KV_BUCKETS.secrets);
     expect((await secrets.get('secret.t1.mailbox'))?.string()).toBe('sealed');
-    const steps = scheduler.nc.subscribe(subjects.queueItemOp('*', '*', '*'), {
+    const steps = scheduler().nc.subscribe(subjects.queueItemOp('*', '*', '*'), {
       queue: 'queue-keepers',
       callback: (_error, request) => {
         request.respond('{}');
       },
     });
+    await scheduler().nc.flush(); // the server holds the subscription before anyone asks
     expect((await tools.request(subjects.queueTake('t1', 'q1'), '{}', { timeout: 2_000 })).string()).toBe(
       '{}',
     );
     steps.unsubscribe();
-    expect(server.log()).not.toContain(scheduler.publicKey);
+    expect(server.log()).not.toContain(scheduler().publicKey);
   });
 
-  it.each([
+  itRefuses(scheduler, [
     [
       'write the vault',
       (nc: NatsConnection) =>
         new Kvm(nc).open(KV_BUCKETS.secrets).then((kv) => kv.put('secret.t1.x', 'forged')),
     ],
     ['publish work', (nc: NatsConnection) => jetstream(nc).publish(subjects.robotWork('t1', 'r1'), '{}')],
-  ])('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
-    expect(await refused(scheduler.nc, () => attempt(scheduler.nc))).toMatch(/permission/i);
-    await violationLogged(scheduler);
-  });
+  ]);
 });
 
 describe('the dispatcher', () => {
-  let dispatcher: Connected;
-  beforeAll(async () => {
-    dispatcher = await startAs('dispatcher');
-  });
-  afterAll(() => dispatcher.nc.close());
+  const dispatcher = connectedAs('dispatcher');
 
   it('starts, places work on a robot, purges a failed-over robot’s work, keeps a session binding', async () => {
-    await jetstream(dispatcher.nc).publish(subjects.robotWork('t1', 'r9'), '{}');
-    const jsm = await jetstreamManager(dispatcher.nc);
+    await jetstream(dispatcher().nc).publish(subjects.robotWork('t1', 'r9'), '{}');
+    const jsm = await jetstreamManager(dispatcher().nc);
     await jsm.streams.purge(STREAMS.work, { filter: subjects.robotWork('*', 'r9') });
-    const sessions = await new Kvm(dispatcher.nc).open(KV_BUCKETS.dispatchSessions);
+    const sessions = await new Kvm(dispatcher().nc).open(KV_BUCKETS.dispatchSessions);
     await sessions.put('t1.session-1', 'r1');
-    expect(server.log()).not.toContain(dispatcher.publicKey);
+    expect(server.log()).not.toContain(dispatcher().publicKey);
   });
 
-  it.each([
+  itRefuses(dispatcher, [
     [
       'pull a robot’s work',
       (nc: NatsConnection) =>
@@ -325,41 +318,32 @@ describe('the dispatcher', () => {
       'publish a command',
       (nc: NatsConnection) => jetstream(nc).publish(subjects.command('t1', 'RequestJob'), '{}'),
     ],
-  ])('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
-    expect(await refused(dispatcher.nc, () => attempt(dispatcher.nc))).toMatch(/permission/i);
-    await violationLogged(dispatcher);
-  });
+  ]);
 });
 
 describe('the robot registry', () => {
-  let registry: Connected;
-  beforeAll(async () => {
-    registry = await startAs('robot-registry');
-  });
-  afterAll(() => registry.nc.close());
+  const registry = connectedAs('robot-registry');
 
   it('starts, keeps presence, appends robot events, probes a session', async () => {
-    const robots = await new Kvm(registry.nc).open(KV_BUCKETS.robots);
+    const robots = await new Kvm(registry().nc).open(KV_BUCKETS.robots);
     await robots.put('t1.r1', '{}');
-    await registry.store.append(subjects.event('t1', 'robot', 'r1'), [cancelRequested('t1', 'r1')], 'any');
+    await registry().store.append(subjects.event('t1', 'robot', 'r1'), [cancelRequested('t1', 'r1')], 'any');
     const probe = tools.subscribe(subjects.robotProbe('t1', 'r1', 's1'), {
       callback: (_error, request) => {
         request.respond();
       },
     });
-    await registry.nc.request(subjects.robotProbe('t1', 'r1', 's1'), undefined, { timeout: 2_000 });
+    await tools.flush(); // the server holds the subscription before the registry asks
+    await registry().nc.request(subjects.robotProbe('t1', 'r1', 's1'), undefined, { timeout: 2_000 });
     probe.unsubscribe();
-    expect(server.log()).not.toContain(registry.publicKey);
+    expect(server.log()).not.toContain(registry().publicKey);
   });
 
-  it.each([
+  itRefuses(registry, [
     ['publish work', (nc: NatsConnection) => jetstream(nc).publish(subjects.robotWork('t1', 'r1'), '{}')],
     [
       'append to a job',
       (nc: NatsConnection) => jetstream(nc).publish(subjects.event('t1', 'job', 'j'), '{}'),
     ],
-  ])('is refused when it tries to %s, and the server logs it', async (_what, attempt) => {
-    expect(await refused(registry.nc, () => attempt(registry.nc))).toMatch(/permission/i);
-    await violationLogged(registry);
-  });
+  ]);
 });
