@@ -73,6 +73,15 @@ describe('ConsumerHost', () => {
     };
   }
 
+  it('stops at once when stopped while it is still starting to pull', async () => {
+    for (let i = 0; i < 20; i++) {
+      const host = await startHost([route(`stopAtStart${i}`, async () => undefined)]);
+      const stopped = host.stop().then(() => 'stopped');
+      const late = new Promise((resolve) => setTimeout(() => resolve('still running after 3 s'), 3_000));
+      expect(await Promise.race([stopped, late])).toBe('stopped');
+    }
+  });
+
   it('quarantines a malformed message with its reason and keeps consuming', async () => {
     const handled: string[] = [];
     const host = await startHost([route('malformed', async (m) => void handled.push(m.aggregateId))]);

@@ -112,6 +112,8 @@ export class ConsumerHost {
           expires: PULL_EXPIRES_MS,
         });
         this.stoppers.push(() => messages.stop());
+        // Stopped while this pull was being set up: `stop()` ran the stoppers before this one.
+        if (this.stopping) messages.stop();
         const mine = new Set<Promise<void>>();
         for await (const message of messages) {
           const work = this.process(route, message).finally(() => {
