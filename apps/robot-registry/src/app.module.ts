@@ -6,12 +6,14 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { KV_BUCKETS, RobotPresenceSchema } from '@aether/contracts';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { KV_BUCKETS, RobotPresenceSchema, STREAMS } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
 import { KvMirror, onReconnect, openBucket } from '@aether/kv-state';
 import {
   EVENT_STORE,
   HealthController,
+  JETSTREAM_MANAGER,
   PrometheusController,
   JetStreamModule,
   streamSettingsFrom,
@@ -23,7 +25,8 @@ import {
 } from '@aether/service-kit';
 import type { ServiceConfig } from './config';
 import { PresenceProbe, natsProbeTransport } from './presence/presence-probe';
-import { robotPresenceRoute } from './presence/presence.route';
+import { hearsRobots } from './presence/hearing';
+import { PRESENCE_DURABLE, robotPresenceRoute } from './presence/presence.route';
 import { RobotRegistry } from './presence/robot-registry';
 import { VitalsTrendRecorder } from './presence/vitals-trend';
 import { Gauge, type Registry } from 'prom-client';
@@ -37,23 +40,40 @@ class OfflineSweeper implements OnApplicationBootstrap, BeforeApplicationShutdow
   private timer?: NodeJS.Timeout;
   private startTimer?: NodeJS.Timeout;
   private running?: Promise<unknown>;
+  private deaf = false;
 
   constructor(
     @Inject(RobotRegistry) private readonly registry: RobotRegistry,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly config: ServiceConfig,
+    private readonly jsm: JetStreamManager,
   ) {}
 
   onApplicationBootstrap() {
     this.startTimer = setTimeout(() => {
       this.timer = setInterval(() => {
         if (this.running) return;
-        this.running = this.registry
-          .sweep()
+        this.running = this.sweepIfHearing()
           .catch((error: unknown) => this.logger.warn({ err: error }, 'offline sweep failed'))
           .finally(() => (this.running = undefined));
       }, this.config.SWEEP_INTERVAL_MS);
     }, START_GRACE_MS);
+  }
+
+  /** Declares silent robots offline, unless the registry itself is not hearing them. */
+  private async sweepIfHearing(): Promise<void> {
+    const waiting = await this.jsm.consumers.info(STREAMS.commands, PRESENCE_DURABLE).then(
+      (info) => info.num_pending + info.num_ack_pending,
+      () => undefined,
+    );
+    const hearing = hearsRobots(waiting, this.registry.present().length);
+    if (hearing === this.deaf) {
+      this.deaf = !hearing;
+      if (this.deaf)
+        this.logger.warn({ waiting }, 'not hearing the robots: no one declared offline until it does');
+      else this.logger.info({ waiting }, 'hearing the robots again');
+    }
+    if (hearing) await this.registry.sweep();
   }
 
   async beforeApplicationShutdown() {
@@ -169,8 +189,9 @@ export class RobotRegistryModule {
         },
         {
           provide: OfflineSweeper,
-          useFactory: (registry: RobotRegistry, log: Logger) => new OfflineSweeper(registry, log, config),
-          inject: [RobotRegistry, LOGGER],
+          useFactory: (registry: RobotRegistry, log: Logger, jsm: JetStreamManager) =>
+            new OfflineSweeper(registry, log, config, jsm),
+          inject: [RobotRegistry, LOGGER, JETSTREAM_MANAGER],
         },
         ...provideConsumers((registry: RobotRegistry) => [robotPresenceRoute(registry)], [RobotRegistry]),
       ],
