@@ -133,18 +133,6 @@ import { openItems, slaText } from './queue-figures';
       display: block;
       margin-top: 1rem;
     }
-    button.link {
-      background: none;
-      border: none;
-      padding: 0;
-      color: var(--accent);
-      text-decoration: underline;
-      cursor: pointer;
-      font: inherit;
-    }
-    tr.selected {
-      background: var(--surface-2);
-    }
   `,
 })
 export default class QueuesPage {

@@ -120,17 +120,6 @@ import { TimeComponent } from '../shared/time.component';
     .card + .card {
       margin-top: 1rem;
     }
-    button.link {
-      background: none;
-      border: none;
-      padding: 0;
-      color: var(--accent);
-      text-decoration: underline;
-      cursor: pointer;
-    }
-    tr.selected {
-      background: var(--surface-2);
-    }
   `,
 })
 export default class SubscriptionsPage {
