@@ -1,4 +1,3 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createNatsAuthority,
@@ -7,6 +6,7 @@ import {
   serviceNatsPermissions,
   type AetherService,
   type NatsAuthority,
+  writeSecretFile,
 } from '@aether/identity';
 
 /** The services `k8s/` runs, each with its own NATS user (ADR 85). */
@@ -32,7 +32,6 @@ export async function writeNatsAccounts(
   dir: string,
   authority: NatsAuthority = createNatsAuthority(),
 ): Promise<string[]> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const files: [string, string][] = [
     ['auth.conf', await natsServerAuthConfig(authority, K8S_RESOLVER_DIR)],
     ['authority.json', JSON.stringify(authority)],
@@ -46,8 +45,7 @@ export async function writeNatsAccounts(
   }
   return files.map(([name, text]) => {
     const file = join(dir, name);
-    writeFileSync(file, text, { mode: 0o600 });
-    chmodSync(file, 0o600);
+    writeSecretFile(file, text);
     return file;
   });
 }

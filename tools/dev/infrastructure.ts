@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { loadOrCreateNatsAuthority, natsServerAuthConfig } from '@aether/identity';
+import { loadOrCreateNatsAuthority, natsServerAuthConfig, writeSecretFile } from '@aether/identity';
 import { freePort } from '@aether/testing';
 
 /** A dependency this script started and must stop again. */
@@ -65,12 +65,10 @@ export async function startAuthenticatedNats(
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const authorityFile = join(dir, 'authority.json');
   const configFile = join(dir, 'server.conf');
-  writeFileSync(
+  writeSecretFile(
     configFile,
     await natsServerAuthConfig(loadOrCreateNatsAuthority(authorityFile), join(dir, 'resolver')),
-    { mode: 0o600 },
   );
-  chmodSync(configFile, 0o600);
   const port = (await portOpen('127.0.0.1', 4222)) ? await freePort() : 4222;
   const child = spawn(binary, ['-c', configFile, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], {
     stdio: 'ignore',

@@ -1,19 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  chmodSync,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   credsGrantCurrentRobotRights,
   issueNatsUser,
   loadOrCreateNatsAuthority,
   serviceNatsPermissions,
+  writeSecretFile,
   type AetherService,
 } from '@aether/identity';
 import { freePort } from '@aether/testing';
@@ -355,9 +348,7 @@ async function writeServiceCreds(authorityFile: string, file: string, name: Aeth
     name,
     permissions: serviceNatsPermissions(name),
   });
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, user.creds ?? '', { mode: 0o600 });
-  chmodSync(file, 0o600);
+  writeSecretFile(file, user.creds ?? '');
   return file;
 }
 

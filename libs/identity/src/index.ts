@@ -8,6 +8,7 @@ export {
   type Principal,
 } from './roles';
 export { hashSecret, verifySecret } from './passwords';
+export { writeSecretFile } from './secret-file';
 export { loadOrCreateSigningKey, SIGNING_ALGORITHM, type SigningKey } from './signing-key';
 export {
   AccessTokenVerifier,

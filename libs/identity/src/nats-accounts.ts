@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeSecretFile } from './secret-file';
 import {
   Algorithms,
   createAccount,
@@ -59,9 +59,7 @@ export function createNatsAuthority(): NatsAuthority {
 export function loadOrCreateNatsAuthority(path: string): NatsAuthority {
   if (existsSync(path)) return JSON.parse(readFileSync(path, 'utf8')) as NatsAuthority;
   const authority = createNatsAuthority();
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  writeFileSync(path, JSON.stringify(authority), { mode: 0o600 });
-  chmodSync(path, 0o600);
+  writeSecretFile(path, JSON.stringify(authority));
   return authority;
 }
 

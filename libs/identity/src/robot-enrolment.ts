@@ -1,5 +1,4 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeSecretFile } from './secret-file';
 import { createNatsUserSeed, formatNatsCreds } from './nats-accounts';
 
 /** What the gateway answers an exchange with; the robot's seed is not in it, it never left. */
@@ -29,8 +28,6 @@ export async function exchangeEnrolmentToken(request: {
   const body = await response.text();
   if (!response.ok) throw new Error(`exchanging the enrolment token answered ${response.status} ${body}`);
   const enrolled = JSON.parse(body) as RobotEnrolmentAnswer;
-  mkdirSync(dirname(request.credsFile), { recursive: true, mode: 0o700 });
-  writeFileSync(request.credsFile, formatNatsCreds(enrolled.jwt, own.seed), { mode: 0o600 });
-  chmodSync(request.credsFile, 0o600); // an existing file keeps its old mode otherwise
+  writeSecretFile(request.credsFile, formatNatsCreds(enrolled.jwt, own.seed));
   return enrolled;
 }

@@ -1,6 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { writeSecretFile } from '@aether/identity';
 import { z } from 'zod';
 
 const DEFAULT_API_URL = 'http://127.0.0.1:8080';
@@ -28,9 +29,7 @@ export function loadCredentials(): Credentials | undefined {
 
 export function saveCredentials(credentials: Credentials): string {
   const file = credentialsFile();
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
-  chmodSync(file, 0o600); // an existing file keeps its old mode otherwise
+  writeSecretFile(file, JSON.stringify(credentials, null, 2));
   return file;
 }
 
