@@ -575,6 +575,52 @@ describe('a copy that left every stable neighbour of the target', () => {
   });
 });
 
+describe('tier 2: stable anchors decide between close candidates', () => {
+  const SIDEBAR = `<!doctype html><html><body><div class="wrapper">
+<header><h1>Site</h1></header>
+<aside><nav aria-label="Sidebar"><ul class="links">
+  <li><a href="/alpha" class="nav-link">Alpha</a></li>
+  <li><a href="/beta" class="nav-link">Beta</a></li>
+  <li><a href="/reports" class="nav-link">Reports</a></li>
+  <li><a href="/omega" class="nav-link">Omega</a></li>
+</ul></nav></aside>
+<main><p>Numbers.</p></main>
+</div></body></html>`;
+  // A panel with a heading and a same-label twin lands in the side rail before the menu: the
+  // target's nearest heading changes (a doubt) and the twin is a copy out of context, yet near
+  // enough not to have left every anchor (ADR 87 does not apply).
+  const twinBefore = (h: string): string =>
+    h
+      .replace(
+        '<aside>',
+        '<aside><section class="region-x"><h3>Quick links</h3><div class="panel"><p>Open these often</p>' +
+          '<a href="/reports" class="nav-link">Reports</a></div></section>',
+      )
+      .replace('<ul class="links">', '<ul class="links-v2">');
+
+  it('heals the target that meets its anchors where it did, not the twin that meets them higher up', () => {
+    const result = given(SIDEBAR)
+      .recordedAt('ul.links > li:nth-child(3) > a')
+      .when(twinBefore)
+      .thenHeals('ul.links-v2 a[href="/reports"]');
+    expect(result).toMatchObject({
+      tier: 2,
+      explanation: {
+        rule: 'anchors',
+        runnerUp: expect.stringContaining('stable anchors where the target did'),
+      },
+    });
+  });
+
+  it('does not decide with tier 2 off', () => {
+    const fingerprint = fingerprintFromHtml(SIDEBAR, 'ul.links > li:nth-child(3) > a');
+    expect(healInHtml(twinBefore(SIDEBAR), fingerprint, { anchors: false })).toMatchObject({
+      status: 'refused',
+      reason: 'ambiguous',
+    });
+  });
+});
+
 describe('explanations and old fingerprints', () => {
   it('explains which evidence decided a heal', () => {
     const result = given(PAGE)
