@@ -293,9 +293,10 @@ const KEPT_RIVAL = 0.5;
  * Tier 2 between close candidates (ADR 94): the best still meets every stable neighbour of the
  * target (its anchors: headings, link and button texts, labels) where the target did — under a
  * common ancestor at the same level, on the same side, about as many list items away — while
- * each close rival meets at most half of them so (by stability). The anchors say which of the look-alikes sits where the target was; they never
- * overrule what the element is: a rival whose own attributes match clearly better is not set
- * aside. Returns the rival that kept the most, with both shares.
+ * each close rival meets at most half of them so (by stability). The anchors say which of the
+ * look-alikes sits where the target was; they never overrule what the element is: a rival whose
+ * own attributes match clearly better is not set aside. Returns the rival that kept the most,
+ * with both shares.
  */
 function anchorsSetApart(
   fp: Fingerprint,
