@@ -454,6 +454,22 @@ describe('a menu regrouped under a new entry named like the target', () => {
       .thenHeals('#login-btn-x7');
   });
 
+  it('does not take a copy put further down, past another sibling, for a regrouped submenu', () => {
+    // The copy sits deeper under the form and after the target, but not in the element right
+    // after it: a group entry's submenu follows the entry; this is a copy, and the target leads.
+    given(PAGE)
+      .recordedAt('#login-btn')
+      .when((h) =>
+        h
+          .replace(
+            '</form>',
+            '<div class="promo"><button type="submit" class="btn btn-primary">Sign in</button></div></form>',
+          )
+          .replace('id="login-btn"', 'id="login-btn-x7"'),
+      )
+      .thenHeals('#login-btn-x7');
+  });
+
   it('still keeps a group entry whose submenu holds differently named entries', () => {
     given(MENU)
       .recordedAt('ul.menu > li:nth-child(2) > a')

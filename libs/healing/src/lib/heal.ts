@@ -250,8 +250,9 @@ const TWIN_SLACK = 0.2;
  * regrouped under a new parent entry named like the target, the target one level down in
  * the new submenu. The entry sits where the target was, so similarity favours it; which of
  * the two the step meant, nothing on the page says. A group's entry comes before what it
- * holds: a same-text element earlier under the same parent (a copy put before the target)
- * is not a group the candidate heads.
+ * holds, and right before it: a same-text element earlier under the same parent (a copy put
+ * before the target), or one in a later sibling past others (a copy put further down), is not
+ * a group the candidate heads.
  */
 function headsTwin(
   s: Scored,
@@ -268,7 +269,7 @@ function headsTwin(
     const t = snaps[i];
     if (t.uid < me.uid || t.depth <= me.depth || t.tag !== me.tag) continue;
     if (t.ancestors[me.ancestors.length - 1] !== parent) continue;
-    if (t.ancestors.includes(me.uid)) continue;
+    if (t.ancestors.includes(me.uid) || !inNextSibling(me, t, snaps)) continue;
     const f = features(i);
     if (f.text.s !== text) continue;
     const parts = combine(intrinsicSums(target, f, weights), contextSums(target, f, weights), f.visible);
@@ -282,6 +283,26 @@ function headsTwin(
       };
   }
   return undefined;
+}
+
+/**
+ * `inner` lies in the element right after `me` under their common parent (a group entry's
+ * submenu): no element of the page's candidates sits under the parent between the two
+ * branches. Elements without candidates (an empty caret, a toggle icon) do not count.
+ */
+function inNextSibling(
+  me: ElementSnapshot,
+  inner: ElementSnapshot,
+  snaps: readonly ElementSnapshot[],
+): boolean {
+  const level = me.ancestors.length;
+  const parent = me.ancestors[level - 1];
+  const branch = inner.ancestors[level] ?? inner.uid;
+  for (const s of snaps) {
+    if (s.uid <= me.uid || s.uid >= branch || s.ancestors[level - 1] !== parent) continue;
+    if (!s.ancestors.includes(me.uid)) return false;
+  }
+  return true;
 }
 
 /** Share of its stable anchors (by stability) the best must still meet where the target did… */
