@@ -637,6 +637,37 @@ describe('tier 2: stable anchors decide between close candidates', () => {
   });
 });
 
+describe("close candidates that share the target's place", () => {
+  const NAVBAR = `<!doctype html><html><body>
+<header><nav aria-label="Main"><ul class="navbar-nav">
+  <li class="nav-item"><a href="#" class="nav-link">Home</a></li>
+  <li class="nav-item"><a href="#" class="nav-link">Link</a></li>
+  <li class="nav-item"><a href="#" class="nav-link">Disabled</a></li>
+</ul></nav></header>
+<main><h1>Sticky footer</h1><p>Text.</p></main>
+</body></html>`;
+
+  it('heals the target when a sibling inserted before it trails it clearly in its own attributes', () => {
+    // The new sibling takes the target's tag, classes, link and place; only its text differs.
+    // The positional selector now lands on it, and place cannot tell the two apart.
+    const result = given(NAVBAR)
+      .recordedAt('ul > li:nth-child(2) > a')
+      .when(
+        swap(
+          '<a href="#" class="nav-link">Link</a>',
+          '<a href="#" class="nav-link">has Link</a><a href="#" class="nav-link">Link</a>',
+        ),
+      )
+      .thenHeals('ul > li:nth-child(2) > a:nth-child(2)');
+    // Less than the usual margin ahead: its own attributes decided.
+    expect(result).toMatchObject({
+      tier: 1,
+      explanation: { rule: 'similarity', runnerUp: expect.stringContaining('both sit where the target was') },
+    });
+    expect((result as { margin: number }).margin).toBeLessThan(0.1);
+  });
+});
+
 describe('explanations and old fingerprints', () => {
   it('explains which evidence decided a heal', () => {
     const result = given(PAGE)

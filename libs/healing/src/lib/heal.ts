@@ -145,6 +145,8 @@ const NEAR_PERFECT_BAND = 0.2;
 const UNMISTAKABLE = 0.8;
 const UNMISTAKABLE_LEAD = 0.25;
 const NEAR_PERFECT_SHARE = 0.3;
+/** Lead in own attributes that decides between close candidates sharing the target's place. */
+const OWN_LEAD = 0.15;
 
 interface Scored {
   readonly snapshot: ElementSnapshot;
@@ -574,6 +576,17 @@ export function decide(
   };
 
   const margin = best.confidence - (second?.confidence ?? 0);
+  /** The runner-up when every close candidate shares the best's place and trails it clearly in own attributes. */
+  const trailsInOwnAttributes = (b: Scored): Scored | undefined => {
+    if (!second || b.confidence < o.minConfidence || b.confidence < floor || conflictOf(b) > 0)
+      return undefined;
+    const close = eligibleRanked(TIER2_POOL).filter(
+      (s) => s !== b && s.confidence >= b.confidence - 2 * o.minMargin,
+    );
+    if (close.length === 0) return undefined;
+    for (const s of close) if (conflictOf(s) > 0 || b.intrinsic - s.intrinsic < OWN_LEAD) return undefined;
+    return close[0];
+  };
   // The close candidates tier 2 may decide between; a rival copy counts among them.
   const closeRivals = (): Scored[] => {
     const near = eligibleRanked(TIER2_POOL).filter(
@@ -636,6 +649,21 @@ export function decide(
         `the new group entry above it took its label only: own attributes ${round(pair.nested.intrinsic)} against ${round(pair.head.intrinsic)}`,
       );
     }
+  }
+  // Close candidates that all sit where the target was (no conflict with its surroundings):
+  // their place cannot tell them apart, so their own attributes decide, when the best leads
+  // every one of them there by a clear amount (a sibling inserted next to the target, its
+  // text different). ADR 86 decides a regrouped entry the same way.
+  const trailing = trailsInOwnAttributes(best);
+  if (trailing) {
+    return accept(
+      best,
+      trailing,
+      1,
+      'similarity',
+      margin,
+      `both sit where the target was; own attributes ${round(best.intrinsic)} against ${round(trailing.intrinsic)}`,
+    );
   }
   // An element that alone still matches the recorded attributes, whatever its new
   // surroundings (it moved), is the one; its look-alikes only share the old context.
