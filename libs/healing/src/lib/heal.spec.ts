@@ -552,6 +552,33 @@ describe('a target that moved far away', () => {
   });
 });
 
+describe('a link that became a button', () => {
+  it('does not hold the href a button cannot carry against it', () => {
+    const MENU = `<!doctype html><html><body>
+<header><nav aria-label="Main"><ul class="menu">
+  <li><a href="/" class="nav-link">Home</a></li>
+  <li><a href="/pricing" class="nav-link">Pricing</a></li>
+  <li><a href="/docs" class="nav-link">Docs</a></li>
+</ul></nav></header>
+<main><h1>Welcome</h1><p>Text.</p></main>
+</body></html>`;
+    const result = given(MENU)
+      .recordedAt('ul.menu > li:nth-child(2) > a')
+      .when((h) =>
+        h
+          .replace('<ul class="menu">', '<ul class="menu-v2">')
+          .replace(
+            '<a href="/pricing" class="nav-link">Pricing</a>',
+            '<div class="wrap-1"><button type="button" class="css-1x2">Pricing</button></div>',
+          ),
+      )
+      .thenHeals('ul.menu-v2 button');
+    if (result.status !== 'healed') throw new Error('not healed');
+    expect(result.confidence).toBeGreaterThan(0.7);
+    expect(result.explanation.against?.map((e) => e.feature)).not.toContain('href');
+  });
+});
+
 describe('looksLikeACopy', () => {
   it('tells a moved target that kept its surroundings from one that left them all', () => {
     const fp = fingerprintFromHtml(NAV_PAGE, 'ul.links > li:nth-child(2) > a');
