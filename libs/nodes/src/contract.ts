@@ -28,8 +28,9 @@ export interface NodeContext {
   page(): Promise<Page>;
   /**
    * Stores a large artifact (screenshot, download, DOM snapshot) and returns its reference.
-   * `name` is unique within the step (handlers pass e.g. `<stepKey>.png`); the robot
-   * namespaces it by tenant and job.
+   * `name` is unique within the step attempt (a file name such as `screenshot.png`, or a
+   * relative path); the runner namespaces it by tenant, job, step and attempt, so a retried
+   * step keeps each attempt's artifacts and replaces none (a robot may not purge, ADR 88).
    */
   storeArtifact(kind: string, name: string, bytes: Uint8Array): Promise<string>;
   /**

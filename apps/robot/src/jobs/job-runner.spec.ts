@@ -346,6 +346,37 @@ describe('JobRunner through its ports (every job event decided by the job decide
     ]);
   });
 
+  it("names a node's artifacts per attempt: a retried screenshot replaces none of the first's", async () => {
+    const parking = parseWorkflow({ ...workflowDocument, defaults: { onDeterministicFailure: 'park' } });
+    if (!parking.ok) throw new Error('parking workflow is invalid');
+    const job = await requested();
+    const ambiguous = Object.assign(new Error('#submit matched 2 elements'), {
+      code: 'AMBIGUOUS_SELECTOR',
+      retryable: false,
+    });
+    const storeArtifact = jest.fn(async (_kind: string, name: string) => `obj://artifacts/${name}`);
+    const screenshotThenFail: NodeHandler['execute'] = async (_params, context) => {
+      await context.storeArtifact('screenshot', 'screenshot.png', new Uint8Array([1]));
+      throw ambiguous;
+    };
+    const failing = runner({
+      workflows: { get: async () => parking.workflow },
+      handlers: handlers(screenshotThenFail),
+      storeArtifact,
+    });
+
+    expect(await failing.run(claim(job.work))).toBe('parked');
+    await write(job.jobId, { type: 'RetryStep', data: {} });
+    await write(job.jobId, placedOnA);
+    const { fresh: _first, ...placedAgain } = job.work.data;
+    expect(await failing.run(claim({ ...job.work, data: placedAgain }))).toBe('parked');
+
+    expect(storeArtifact.mock.calls.map(([, name]) => name)).toEqual([
+      `${TENANT}/${job.jobId}/submit/attempt-1/screenshot.png`,
+      `${TENANT}/${job.jobId}/submit/attempt-2/screenshot.png`,
+    ]);
+  });
+
   describe("a step's ending follows its cause, whether the handler answers just before or just after the limit (ADR 82)", () => {
     const LIMIT_MS = 200;
     const timed = parseWorkflow({

@@ -178,8 +178,9 @@ async function stallScreenshot(deps: StepDeps, scope: StepScope): Promise<{ kind
 }
 
 /**
- * Where a step attempt's failure or stall artifacts are named: each attempt keeps its own, as its
- * event refers to them, and a robot may not purge an object's old chunks to replace it (ADR 76).
+ * Where a step attempt's artifacts are named (a node's, a failure's, a stall's): each attempt keeps
+ * its own, as its events refer to them, and a robot may not purge an object's old chunks to
+ * replace it (ADR 76, 88).
  */
 function attemptKey({ step, log }: StepScope): string {
   return `${step.key}/attempt-${log.state.attempts.get(step.key) ?? 1}`;
@@ -197,8 +198,8 @@ function nodeContext(deps: StepDeps, scope: StepScope, signal: AbortSignal): Nod
     signal,
     timeoutMs: step.timeoutMs,
     page: () => browser.page(),
-    // Artifact names are per step; the job prefix keeps jobs from overwriting each other.
-    storeArtifact: (kind, name, bytes) => deps.storeArtifact(kind, `${tenantId}/${jobId}/${name}`, bytes),
+    storeArtifact: (kind, name, bytes) =>
+      deps.storeArtifact(kind, `${tenantId}/${jobId}/${attemptKey(scope)}/${name}`, bytes),
     ...(deps.readArtifact ? { readArtifact: deps.readArtifact } : {}),
     ...scope.hooks,
     log: {

@@ -209,3 +209,39 @@ export function leftNeighbourhood(
   }
   return informative > 0 ? true : null;
 }
+
+/** Siblings the candidate's branch may have shifted by against an anchor's and still keep it (one inserted before). */
+const KEPT_OFFSET = 1;
+
+/**
+ * The share of the target's stable neighbours (anchors) that the candidate still meets where the
+ * target did: under a common ancestor at the same level, on the same side (before or after it),
+ * and, in a list, within one sibling of the recorded distance.
+ * Each anchor counts by its stability (`anchorStability`): a heading in a landmark says more
+ * than a paragraph's text. Anchors met only at the page's root, or not found, say nothing;
+ * `null` when fewer than `minAnchors` say something.
+ */
+export function anchorsKept(
+  anchors: readonly Anchor[],
+  candidate: ElementSnapshot,
+  recordedDepth: number,
+  index: AnchorIndex,
+  minAnchors: number,
+): number | null {
+  let kept = 0;
+  let total = 0;
+  let counted = 0;
+  for (const a of anchors) {
+    const el = index.resolve(a.kind, a.key);
+    const recorded = recordedDepth - a.up;
+    if (!el || el.uid === candidate.uid || recorded <= PAGE_ROOT) continue;
+    const weight = anchorStability(a.kind, a.key, el);
+    counted++;
+    total += weight;
+    const rel = relation(candidate, el);
+    const near =
+      a.offset === undefined || rel.offset === undefined || Math.abs(rel.offset - a.offset) <= KEPT_OFFSET;
+    if (candidate.depth - rel.up === recorded && rel.before === a.before && near) kept += weight;
+  }
+  return counted < minAnchors || total === 0 ? null : kept / total;
+}

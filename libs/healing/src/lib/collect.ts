@@ -120,6 +120,17 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const attrsOf: Record<string, string>[] = [];
   const tagOf: string[] = [];
   const raw = (uid: number, name: string): string => attrsOf[uid][name] ?? '';
+  // A heading restyled as a block (`p.card-title > strong`, `div.h2 > span`) holds its text in
+  // a child; the block is what the heading became, so it is a candidate too. The same classes as
+  // score.ts' HEADING_CLASS: this function runs inside the page and cannot import it.
+  const HEADING_CLASS = /^(h[1-6]|display-[1-6]|(.*[-_])?(title|heading|headline)|lead)$/i;
+  const HEADING_LIKE = new Set(['div', 'p', 'span', 'strong', 'b', 'header', 'legend']);
+  const styledAsHeading = (tag: string, uid: number): boolean =>
+    HEADING_LIKE.has(tag) &&
+    texts[uid] !== '' &&
+    raw(uid, 'class')
+      .split(/\s+/)
+      .some((c) => HEADING_CLASS.test(c));
   const has = (uid: number, name: string): boolean => attrsOf[uid][name] !== undefined;
   const attr = (uid: number, name: string): string => squash(attrsOf[uid][name] ?? '');
   const readAttrs = (el: ElementLike): Record<string, string> => {
@@ -337,7 +348,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     if (!candidate && tag !== 'html' && tag !== 'body') {
       if (INTERACTIVE.has(tag)) candidate = !(tag === 'input' && type === 'hidden');
       else if (tag === 'img') candidate = has(uid, 'alt') || has(uid, 'title');
-      else if (ownText[uid]) candidate = true;
+      else if (ownText[uid] || styledAsHeading(tag, uid)) candidate = true;
       else for (const n in rec) if (SIGNAL_SET.has(n) || TEST_SET.has(n)) candidate = true;
     }
     if (candidate && !isMatched && snapshots.length >= args.maxCandidates) {

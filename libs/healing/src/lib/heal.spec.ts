@@ -304,6 +304,88 @@ describe('issue 27: context, equivalent tags and restyled controls', () => {
   });
 });
 
+describe('a heading or control that changed its tag keeps its evidence', () => {
+  it('heals a card heading that became a paragraph styled as a title around a strong', () => {
+    // The text now sits in the <strong>; the paragraph carries the heading's classes.
+    const CARD = `<!doctype html><html><body><main>
+<div class="card"><div class="card-header"><h3 class="card-title">Folders</h3></div>
+  <ul class="nav"><li><a href="/inbox">Inbox</a></li><li><a href="/sent">Sent</a></li></ul></div>
+<div class="card"><div class="card-header"><h3 class="card-title">Labels</h3></div>
+  <ul class="nav"><li><a href="/important">Important</a></li><li><a href="/social">Social</a></li></ul></div>
+</main></body></html>`;
+    given(CARD)
+      .recordedAt('div.card:nth-of-type(2) h3')
+      .when(
+        swap(
+          '<h3 class="card-title">Labels</h3>',
+          '<p class="card-title lead"><strong>Labels</strong></p><span class="badge">2</span>',
+        ),
+      )
+      .thenHeals('p.lead');
+  });
+
+  it('heals a checkbox restyled as a switch whose label text moved to aria-label', () => {
+    const FORM = `<!doctype html><html><body><main><form action="/session">
+  <input type="email" class="form-control" placeholder="Email">
+  <input type="password" class="form-control" placeholder="Password">
+  <div class="row"><div class="col-8"><div class="form-check">
+    <input class="form-check-input" type="checkbox" id="remember">
+    <label class="form-check-label" for="remember">Remember Me</label>
+  </div></div>
+  <div class="col-4"><button type="submit" class="btn btn-primary">Sign In</button></div></div>
+</form></main></body></html>`;
+    given(FORM)
+      .recordedAt('#remember')
+      .when(
+        swap(
+          '<input class="form-check-input" type="checkbox" id="remember">',
+          '<div class="tw-container"><button type="button" role="switch" aria-checked="false" tabindex="0" class="tw-switch" aria-label="Remember Me"></button></div>',
+        ),
+      )
+      .thenHeals('button[role=switch]');
+  });
+
+  it('heals a checkbox scripted as a menu button, restyled as an ARIA checkbox', () => {
+    const MENU = `<!doctype html><html><body><header>
+<nav aria-label="Site"><div id="main-menu-dropdown" class="dropdown">
+  <input type="checkbox" id="main-menu-checkbox" role="button" class="dropdown-checkbox" aria-labelledby="main-menu-label">
+  <label id="main-menu-label" for="main-menu-checkbox" class="dropdown-label">Main menu</label>
+</div></nav>
+<nav aria-label="Personal tools"><div id="user-dropdown" class="dropdown">
+  <input type="checkbox" id="user-checkbox" role="button" class="dropdown-checkbox" aria-labelledby="user-label">
+  <label id="user-label" for="user-checkbox" class="dropdown-label">Personal tools</label>
+</div></nav></header><main><p>Text.</p></main></body></html>`;
+    given(MENU)
+      .recordedAt('#main-menu-checkbox')
+      .when(
+        swap(
+          '<input type="checkbox" id="main-menu-checkbox" role="button" class="dropdown-checkbox" aria-labelledby="main-menu-label">',
+          '<div class="mui-container-x1"><span role="checkbox" aria-checked="false" tabindex="0" class="mui-checkbox" aria-labelledby="main-menu-label"></span></div>',
+        ),
+      )
+      .thenHeals('span[role=checkbox]');
+  });
+
+  it('heals a textarea with default text replaced by an empty contenteditable textbox', () => {
+    const EDITOR = `<!doctype html><html><body><main>
+<div class="card"><div class="card-header"><h3 class="card-title">Summernote</h3></div>
+  <div class="card-body"><textarea id="summernote">Place <em>some</em> text here</textarea></div>
+  <div class="card-footer">Visit the documentation for more examples.</div></div>
+<div class="card"><div class="card-header"><h3 class="card-title">CodeMirror</h3></div>
+  <div class="card-body"><textarea id="codeMirrorDemo" class="p-3">&lt;div class="info-box"&gt;</textarea></div></div>
+</main></body></html>`;
+    given(EDITOR)
+      .recordedAt('#summernote')
+      .when(
+        swap(
+          /<textarea id="summernote">[^<]*(<[^>]+>[^<]*)*?<\/textarea>/,
+          '<div class="choices-container-x1"><div class="choices-input" role="textbox" contenteditable="true" tabindex="0"></div></div>',
+        ),
+      )
+      .thenHeals('[contenteditable]');
+  });
+});
+
 describe('a menu regrouped under a new entry named like the target', () => {
   const MENU = `<!doctype html><html><body>
 <aside><nav aria-label="Sidebar"><ul class="menu">
@@ -490,6 +572,52 @@ describe('a copy that left every stable neighbour of the target', () => {
       .recordedAt('ul.links > li:nth-child(3) > a')
       .when((h) => h.replace(gamma, '').replace('<li><a href="/alpha"', `${gamma}<li><a href="/alpha"`))
       .thenHeals('a[href="/gamma"]');
+  });
+});
+
+describe('tier 2: stable anchors decide between close candidates', () => {
+  const SIDEBAR = `<!doctype html><html><body><div class="wrapper">
+<header><h1>Site</h1></header>
+<aside><nav aria-label="Sidebar"><ul class="links">
+  <li><a href="/alpha" class="nav-link">Alpha</a></li>
+  <li><a href="/beta" class="nav-link">Beta</a></li>
+  <li><a href="/reports" class="nav-link">Reports</a></li>
+  <li><a href="/omega" class="nav-link">Omega</a></li>
+</ul></nav></aside>
+<main><p>Numbers.</p></main>
+</div></body></html>`;
+  // A panel with a heading and a same-label twin lands in the side rail before the menu: the
+  // target's nearest heading changes (a doubt) and the twin is a copy out of context, yet near
+  // enough not to have left every anchor (ADR 87 does not apply).
+  const twinBefore = (h: string): string =>
+    h
+      .replace(
+        '<aside>',
+        '<aside><section class="region-x"><h3>Quick links</h3><div class="panel"><p>Open these often</p>' +
+          '<a href="/reports" class="nav-link">Reports</a></div></section>',
+      )
+      .replace('<ul class="links">', '<ul class="links-v2">');
+
+  it('heals the target that meets its anchors where it did, not the twin that meets them higher up', () => {
+    const result = given(SIDEBAR)
+      .recordedAt('ul.links > li:nth-child(3) > a')
+      .when(twinBefore)
+      .thenHeals('ul.links-v2 a[href="/reports"]');
+    expect(result).toMatchObject({
+      tier: 2,
+      explanation: {
+        rule: 'anchors',
+        runnerUp: expect.stringContaining('stable anchors where the target did'),
+      },
+    });
+  });
+
+  it('does not decide with tier 2 off', () => {
+    const fingerprint = fingerprintFromHtml(SIDEBAR, 'ul.links > li:nth-child(3) > a');
+    expect(healInHtml(twinBefore(SIDEBAR), fingerprint, { anchors: false })).toMatchObject({
+      status: 'refused',
+      reason: 'ambiguous',
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { AnchorIndex, anchorSupport, leftNeighbourhood } from './anchors';
+import { AnchorIndex, anchorSupport, anchorsKept, leftNeighbourhood } from './anchors';
 import { LOOKALIKES } from './capture';
 import type { Fingerprint } from './fingerprint';
 import { looksGeneratedId, rateSelectorFragility } from './fragility';
@@ -284,7 +284,43 @@ function headsTwin(
   return undefined;
 }
 
+/** Share of its stable anchors (by stability) the best must still meet where the target did… */
+const KEPT_ALL = 0.99;
+/** …and the most of them a close rival may meet there, for the anchors to decide between them. */
+const KEPT_RIVAL = 0.5;
+
+/**
+ * Tier 2 between close candidates (ADR 94): the best still meets every stable neighbour of the
+ * target (its anchors: headings, link and button texts, labels) where the target did — under a
+ * common ancestor at the same level, on the same side, about as many list items away — while
+ * each close rival meets at most half of them so (by stability). The anchors say which of the
+ * look-alikes sits where the target was; they never overrule what the element is: a rival whose
+ * own attributes match clearly better is not set aside. Returns the rival that kept the most,
+ * with both shares.
+ */
+function anchorsSetApart(
+  fp: Fingerprint,
+  best: Scored,
+  rivals: readonly Scored[],
+  index: AnchorIndex,
+): { runner: Scored; best: number; rival: number } | undefined {
+  if (!fp.anchors || rivals.length === 0) return undefined;
+  const keptBy = (s: Scored): number | null =>
+    anchorsKept(fp.anchors ?? [], s.snapshot, fp.depth, index, TIER2_MIN_ANCHORS);
+  const mine = keptBy(best);
+  if (mine === null || mine < KEPT_ALL) return undefined;
+  let runner: { s: Scored; kept: number } | undefined;
+  for (const s of rivals) {
+    if (s.intrinsic > best.intrinsic + TIER2_INTRINSIC_SLACK) return undefined;
+    const kept = keptBy(s) ?? 1;
+    if (kept > KEPT_RIVAL) return undefined;
+    if (!runner || kept > runner.kept) runner = { s, kept };
+  }
+  return runner && { runner: runner.s, best: mine, rival: runner.kept };
+}
+
 const round = (n: number): number => Math.round(n * 1000) / 1000;
+const percent = (share: number): string => `${Math.round(share * 100)} %`;
 const ref = (s: Scored | undefined): CandidateRef | undefined =>
   s ? { selector: s.snapshot.selector, confidence: round(s.confidence) } : undefined;
 
@@ -517,7 +553,30 @@ export function decide(
   };
 
   const margin = best.confidence - (second?.confidence ?? 0);
+  // The close candidates tier 2 may decide between; a rival copy counts among them.
+  const closeRivals = (): Scored[] => {
+    const near = eligibleRanked(TIER2_POOL).filter(
+      (s) => s !== best && s.confidence >= best.confidence - 2 * o.minMargin,
+    );
+    return rival && !near.includes(rival) ? [rival, ...near] : near;
+  };
+  const byKeptAnchors = (): HealResult | undefined => {
+    if (!o.anchors || best.confidence < o.minConfidence) return undefined;
+    const apart = anchorsSetApart(fp, best, closeRivals(), (anchorIndex ??= new AnchorIndex(snaps)));
+    return apart
+      ? accept(
+          best,
+          apart.runner,
+          2,
+          'anchors',
+          best.confidence - apart.runner.confidence,
+          `it meets its stable anchors where the target did (${percent(apart.best)} by stability), the runner-up ${percent(apart.rival)}`,
+        )
+      : undefined;
+  };
   if (rival) {
+    const decided = byKeptAnchors();
+    if (decided) return decided;
     return {
       status: 'refused',
       reason: 'ambiguous',
@@ -613,6 +672,8 @@ export function decide(
     }
   }
 
+  const decided = byKeptAnchors();
+  if (decided) return decided;
   return {
     status: 'refused',
     reason: best.confidence < o.minConfidence ? 'low-confidence' : 'ambiguous',

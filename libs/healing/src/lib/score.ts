@@ -174,7 +174,10 @@ const NATIVE_CONTROLS = new Set(['input', 'select', 'textarea']);
  * What kind of thing an element is, across tag changes: a heading and a div styled as one,
  * an `a` and a `button`, a native select and its ARIA combobox are each the same family.
  */
-function family(tag: string, role: string, classes: readonly string[] | undefined): string {
+function family(tag: string, role: string, type: string, classes: readonly string[] | undefined): string {
+  // A checkbox scripted to act as a button (a menu toggle) is still a checkbox to the widget
+  // that replaces it.
+  if (tag === 'input' && (type === 'checkbox' || type === 'radio')) return 'toggle';
   if (role === 'link' || role === 'button' || role === 'menuitem' || role === 'tab') return 'click';
   if (role === 'heading') return 'heading';
   if (role === 'textbox' || role === 'combobox' || role === 'searchbox' || role === 'listbox') return 'field';
@@ -203,7 +206,7 @@ class Prepared implements Features {
   ) {
     this.tag = source.tag;
     this.role = source.role ?? '';
-    this.family = family(this.tag, this.role, source.classes);
+    this.family = family(this.tag, this.role, source.type ?? '', source.classes);
     this.type = source.type ?? '';
     this.id = source.id ?? '';
     this.name = source.name ?? '';
@@ -453,7 +456,10 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
   // An icon button that gained a text label (or lost it) keeps its accessible name: the
   // name moved between text, aria-label and title, it did not change.
   const named = fp.accessibleName.s !== '' && c.accessibleName.s !== '';
-  if (fp.text.s || c.text.s)
+  // A textarea's text is its value, which a widget that replaced it need not show.
+  const valueText = widget && fp.tag === 'textarea' && !c.text.s;
+  const nameIsValue = valueText && !fp.ariaLabel.s && !fp.labelText.s;
+  if ((fp.text.s || c.text.s) && !valueText)
     add(
       w.text,
       named && (!fp.text.s || !c.text.s)
@@ -461,7 +467,7 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
         : textSim(fp.text, c.text),
       'text',
     );
-  if (fp.accessibleName.s || c.accessibleName.s)
+  if ((fp.accessibleName.s || c.accessibleName.s) && !nameIsValue)
     add(w.accessibleName, textSim(fp.accessibleName, c.accessibleName), 'accessibleName');
   const moved = (a: PreparedText, b: PreparedText, name: keyof Weights, weight: number): void => {
     if (a.s) add(weight, b.s ? textSim(a, b) : textSim(a, c.accessibleName), name);
@@ -471,10 +477,25 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
   moved(fp.title, c.title, 'title', w.title);
   optional(w.alt, fp.alt, c.alt, 'alt');
   if (!(widget && !c.value.s)) optional(w.value, fp.value, c.value, 'value');
-  optional(w.labelText, fp.labelText, c.labelText, 'labelText');
+  labelled(w.labelText, fp.labelText, c, add);
   if (fp.href.s) add(w.href, urlSim(fp.href, c.href), 'href');
   if (fp.src.s) add(w.src, urlSim(fp.src, c.src), 'src');
   return { num, den };
+}
+
+/**
+ * The recorded label against the candidate's. A control restyled as a widget, or relabelled
+ * in a redesign, often carries its label's text as `aria-label` instead of a `<label for>`:
+ * the name is the same, only where it is written moved.
+ */
+function labelled(
+  weight: number,
+  label: PreparedText,
+  c: Features,
+  add: (weight: number, s: number, name: keyof Weights) => void,
+): void {
+  if (!label.s) return;
+  add(weight, textSim(label, c.labelText.s || !c.ariaLabel.s ? c.labelText : c.ariaLabel), 'labelText');
 }
 
 /** Where the element is: neighbouring texts, landmark, path, position, box. */

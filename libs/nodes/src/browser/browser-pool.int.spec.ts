@@ -1,14 +1,7 @@
+import { eventually } from '@aether/testing';
 import { BrowserPool, BrowserUnavailableError } from './browser-pool';
 
 jest.setTimeout(60_000);
-
-async function eventually(probe: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe('BrowserPool on real Chromium', () => {
   let clock = 0;
@@ -60,7 +53,7 @@ describe('BrowserPool on real Chromium', () => {
     const page = await lease.page();
     await page.setContent('<p>x</p>');
     for (let i = 0; i < 3; i++) await page.evaluate(() => void window.open('about:blank'));
-    await eventually(() => lease.context.pages().length === 2);
+    await eventually(() => (lease.context.pages().length === 2 ? true : undefined), { what: 'two pages' });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(lease.context.pages()).toHaveLength(2);
     await lease.release();
@@ -86,7 +79,7 @@ describe('BrowserPool on real Chromium', () => {
     if (browser === null) throw new Error('the lease has no browser');
     const cdp = await browser.newBrowserCDPSession();
     await cdp.send('Browser.crash').catch(() => undefined);
-    await eventually(() => !pool.usage().browserRunning);
+    await eventually(() => (pool.usage().browserRunning ? undefined : true), { what: 'the browser closed' });
     await expect(lease.page()).rejects.toThrow(/crashed/);
     expect(pool.usage().leases).toBe(0);
 

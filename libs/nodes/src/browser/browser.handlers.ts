@@ -139,7 +139,7 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
         context.signal,
       );
       return {
-        ref: await context.storeArtifact('screenshot', `${context.stepKey}/screenshot.png`, bytes),
+        ref: await context.storeArtifact('screenshot', 'screenshot.png', bytes),
         size: bytes.length,
       };
     }),
@@ -153,7 +153,7 @@ export function browserHandlers(folder: ConfinedFolder): NodeHandler[] {
       try {
         const bytes = await raceAbort(download.createReadStream().then(readDownload), context.signal);
         const fileName = download.suggestedFilename();
-        const ref = await context.storeArtifact('download', `${context.stepKey}/${fileName}`, bytes);
+        const ref = await context.storeArtifact('download', fileName, bytes);
         return { ref, fileName, size: bytes.length };
       } finally {
         await download.delete().catch(() => undefined);

@@ -273,7 +273,7 @@ export function desktopHandlers(folder: ConfinedFolder, options: DesktopNodeOpti
       serial(async (lib, _p, context) => {
         const shot = await lib.screen.grab();
         const bytes = encodePng(shot, shot.colorMode === lib.ColorMode.RGB ? 'rgb' : 'bgr');
-        const ref = await context.storeArtifact('screenshot', `${context.stepKey}/desktop.png`, bytes);
+        const ref = await context.storeArtifact('screenshot', 'desktop.png', bytes);
         return { ref, width: shot.width, height: shot.height };
       }),
     ),

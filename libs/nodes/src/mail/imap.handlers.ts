@@ -138,7 +138,7 @@ async function describe(
       // the same name on a re-run: the artifact is replaced, not duplicated
       const ref = await options.context.storeArtifact(
         'mail-attachment',
-        `${options.context.stepKey}/${uidValidity}-${uid}/${index + 1}-${name}`,
+        `${uidValidity}-${uid}/${index + 1}-${name}`,
         attachment.content,
       );
       attachments.push({ name, contentType: attachment.contentType, size: attachment.size, ref });

@@ -275,7 +275,7 @@ describe('pdf handlers on PDFs made by pdf-lib', () => {
     expect(filled.getDropdown('currency').getSelected()).toEqual(['EUR']);
 
     const stored = await run('pdf.fill', { file: 'form.pdf', fields: { customer: 'Globex' }, flatten: true });
-    expect(stored).toEqual({ ref: 'mem://job-1/fill/form-filled.pdf', filled: 1 });
+    expect(stored).toEqual({ ref: 'mem://job-1/fill/attempt-1/form-filled.pdf', filled: 1 });
     const flat = await PDFDocument.load(await artifacts.get(stored['ref'] as string));
     expect(flat.getForm().getFields()).toHaveLength(0);
     const text = await run('pdf.text', { file: stored['ref'] as string });

@@ -88,7 +88,7 @@ export function pdfHandlers(folder: ConfinedFolder, ocrEngine: OcrEngine): NodeH
       if (output !== undefined) return { file: await folder.writeFile(output, bytes), filled };
       const ref = await context.storeArtifact(
         'document',
-        `${context.stepKey}/${basename(source.name, '.pdf')}-filled.pdf`,
+        `${basename(source.name, '.pdf')}-filled.pdf`,
         bytes,
       );
       return { ref, filled };

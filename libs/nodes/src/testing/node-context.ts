@@ -30,16 +30,17 @@ const quietLog: NodeLogger = { info: () => undefined, warn: () => undefined };
  */
 export function testNodeContext(options: TestNodeContextOptions = {}): NodeContext {
   const jobId = options.jobId ?? 'job-1';
+  const stepKey = options.stepKey ?? 'step-1';
   const artifacts = options.artifacts ?? new InMemoryArtifacts();
   return {
     tenantId: options.tenantId ?? 'default',
     jobId,
-    stepKey: options.stepKey ?? 'step-1',
+    stepKey,
     ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
     signal: options.signal ?? new AbortController().signal,
     timeoutMs: options.timeoutMs ?? 10_000,
     page: options.page ?? (() => Promise.reject(new Error('This test context has no browser page'))),
-    storeArtifact: (kind, name, bytes) => artifacts.put(kind, `${jobId}/${name}`, bytes),
+    storeArtifact: (kind, name, bytes) => artifacts.put(kind, `${jobId}/${stepKey}/attempt-1/${name}`, bytes),
     readArtifact: (ref) => artifacts.get(ref),
     log: options.log ?? quietLog,
   };

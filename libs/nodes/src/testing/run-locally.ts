@@ -122,7 +122,8 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
         signal: AbortSignal.any(signals),
         ...(step.timeoutMs > 0 ? { timeoutMs: step.timeoutMs } : {}),
         page,
-        storeArtifact: (kind, name, bytes) => artifacts.put(kind, `${jobId}/${name}`, bytes),
+        storeArtifact: (kind, name, bytes) =>
+          artifacts.put(kind, `${jobId}/${step.key}/attempt-${attempt}/${name}`, bytes),
         readArtifact: (ref) => artifacts.get(ref),
         log: options.log ?? quietLog,
       };
