@@ -30,6 +30,9 @@ export {
 } from './lib/heal';
 export { DEFAULT_WEIGHTS, type Weights } from './lib/score';
 
+// What bounds healing: an element a deleted target's copy would look exactly like.
+export { looksLikeACopy } from './lib/copy-like';
+
 // Offline: an HTML string.
 export { HtmlPage, fingerprintFromHtml, healInHtml } from './lib/html-adapter';
 

@@ -8,7 +8,7 @@
 // --dump writes every case's verdict, one JSON line each, in corpus order: two trees that
 // decide alike write the same file (a speed-up must not change a verdict; diff them).
 import { writeFileSync } from 'node:fs';
-import { HtmlPage, healInHtml, type HealResult } from '@aether/healing';
+import { HtmlPage, healInHtml, looksLikeACopy, type HealResult } from '@aether/healing';
 import { cpus } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { baselineHeal } from './baseline';
@@ -41,6 +41,12 @@ interface CaseResult {
   readonly legacySurvives?: boolean;
   /** The rule that decided a heal (`similarity`, `unmistakable`, `context`, `anchors`). */
   readonly rule?: string;
+  /**
+   * `move` and `combo` cases: the moved target, as the healer sees it, is what a deleted
+   * target's copy looks like (no own id, test id or name; outside every recorded form,
+   * landmark, heading, container and anchor): no healer can take it without taking copies.
+   */
+  readonly copyLike?: boolean;
   /** The outcome with tier 2 off (`anchors: false`): what tier 2 adds. */
   readonly tier2Off: Outcome;
   readonly timedOut: boolean;
@@ -207,6 +213,7 @@ function runCase(c: BenchCase, verbose: boolean, budgetMs: number | undefined): 
     mutation: c.mutation,
     recorder: c.recorder,
     outcome,
+    ...(MOVES.has(c.mutation) ? { copyLike: movedLikeACopy(page, marked, c) } : {}),
     baseline: judge(marked, baselineHeal(page, c.fingerprint), deleted, true),
     healMs: t2 - t1,
     parseMs: t1 - t0,
@@ -217,6 +224,18 @@ function runCase(c: BenchCase, verbose: boolean, budgetMs: number | undefined): 
     verdict: verdictOf(c.fingerprint.selector, result),
     ...(result.status === 'healed' ? { tier: result.tier, rule: result.explanation.rule } : {}),
   };
+}
+
+/** Scenarios whose target moved away from where it was recorded. */
+const MOVES: ReadonlySet<Mutation> = new Set(['move', 'combo']);
+
+/** Whether the target, where it now is, looks to the healer exactly like a deleted target's copy. */
+function movedLikeACopy(page: HtmlPage, marked: HtmlPage, c: BenchCase): boolean {
+  const truth = marked.collect({ selector: `[${TRUTH_ATTR}]` });
+  const uid = truth.snapshots[truth.matched?.[0] ?? -1]?.uid;
+  const snapshots = page.collect({ includeTag: c.fingerprint.tag }).snapshots;
+  const element = snapshots.find((s) => s.uid === uid);
+  return element !== undefined && looksLikeACopy(c.fingerprint, snapshots, element);
 }
 
 /** Runs every case of the pages whose index ≡ `shard` (mod `shards`). */
@@ -300,6 +319,10 @@ function summarise(label: string, cases: readonly CaseResult[], print: (line: st
       ),
     );
   print(line('ALL', cases));
+  const moved = cases.filter((c) => MOVES.has(c.mutation));
+  print(
+    `   move/combo indistinguishable from a deleted target with a copy: ${moved.filter((c) => c.copyLike).length} of ${moved.length} (what bounds correct on them)`,
+  );
   const q = proposalQuality(cases);
   print(
     `   proposals of ${q['healed']} correct heals: non-structural ${q['non_structural_pct']}%, pick out the target after the next change ${q['survive_next_pct']}% (generated selector ${q['legacy_survive_next_pct']}%)`,
@@ -430,10 +453,12 @@ async function main(): Promise<void> {
         }).filter(([, v]) => (v as Rates).cases > 0),
       ),
       proposals: proposalQuality(final),
+      indistinguishable: final.filter((c) => c.copyLike).length,
       holdout: {
         ...rates(holdout),
         tier2_off_correct_pct: pct(holdout.filter((c) => c.tier2Off === 'correct').length, holdout.length),
         deleted_refused_pct: rates(holdout.filter((c) => DELETES.has(c.mutation))).correct_pct,
+        indistinguishable: holdout.filter((c) => c.copyLike).length,
         p95_ms: quantile(
           holdout.map((c) => c.healMs + c.parseMs),
           0.95,

@@ -1,4 +1,4 @@
-import { HtmlPage, fingerprintFromHtml, healInHtml, parseFingerprint } from '../index';
+import { HtmlPage, fingerprintFromHtml, healInHtml, looksLikeACopy, parseFingerprint } from '../index';
 import type { Fingerprint, HealResult } from '../index';
 
 // A small page in the shape robots meet: navigation, a login form, a list of articles.
@@ -572,6 +572,112 @@ describe('a copy that left every stable neighbour of the target', () => {
       .recordedAt('ul.links > li:nth-child(3) > a')
       .when((h) => h.replace(gamma, '').replace('<li><a href="/alpha"', `${gamma}<li><a href="/alpha"`))
       .thenHeals('a[href="/gamma"]');
+  });
+});
+
+const NAV_PAGE = `<!doctype html><html><body>
+<header><h1>Site</h1></header>
+<aside><h2>Sections</h2><nav aria-label="Sidebar"><ul class="links">
+  <li><a href="/alpha" class="nav-link">Alpha</a></li>
+  <li><a href="/beta" class="nav-link">Beta</a></li>
+  <li><a href="/gamma" class="nav-link">Gamma</a></li>
+  <li><a href="/omega" class="nav-link">Omega</a></li>
+</ul></nav></aside>
+<main><h2>Numbers</h2><p>Numbers.</p></main>
+</body></html>`;
+
+describe('a target that moved far away', () => {
+  const password = '<input id="password" name="password" type="password" class="form-control">';
+
+  it('heals the field that kept its own id, moved out of its form into the footer', () => {
+    // Out of its form, under another heading, in the footer: everything around it says
+    // "a copy elsewhere", but a copy does not carry the target's id; the page names it.
+    given(PAGE)
+      .recordedAt('#password')
+      .when((h) =>
+        h
+          .replace(password, '')
+          .replace(
+            '<a href="/terms">Terms</a>',
+            `<a href="/terms">Terms</a><div>${password.replace('form-control', 'input-v2')}</div>`,
+          ),
+      )
+      .thenHeals('footer input');
+  });
+
+  it('still refuses a copy there that did not keep the id', () => {
+    given(PAGE)
+      .recordedAt('#password')
+      .when((h) =>
+        h
+          .replace(password, '')
+          .replace(
+            '<a href="/terms">Terms</a>',
+            `<a href="/terms">Terms</a><div>${password.replace(' id="password"', '').replace('form-control', 'input-v2')}</div>`,
+          ),
+      )
+      .thenRefuses();
+  });
+
+  it('does not take an id the page repeats for the target', () => {
+    given(PAGE)
+      .recordedAt('#password')
+      .when((h) =>
+        h
+          .replace(password, '')
+          .replace(
+            '<a href="/terms">Terms</a>',
+            `<a href="/terms">Terms</a><div>${password}</div><div>${password}</div>`,
+          ),
+      )
+      .thenRefuses();
+  });
+});
+
+describe('a link that became a button', () => {
+  it('does not hold the href a button cannot carry against it', () => {
+    const MENU = `<!doctype html><html><body>
+<header><nav aria-label="Main"><ul class="menu">
+  <li><a href="/" class="nav-link">Home</a></li>
+  <li><a href="/pricing" class="nav-link">Pricing</a></li>
+  <li><a href="/docs" class="nav-link">Docs</a></li>
+</ul></nav></header>
+<main><h1>Welcome</h1><p>Text.</p></main>
+</body></html>`;
+    const result = given(MENU)
+      .recordedAt('ul.menu > li:nth-child(2) > a')
+      .when((h) =>
+        h
+          .replace('<ul class="menu">', '<ul class="menu-v2">')
+          .replace(
+            '<a href="/pricing" class="nav-link">Pricing</a>',
+            '<div class="wrap-1"><button type="button" class="css-1x2">Pricing</button></div>',
+          ),
+      )
+      .thenHeals('ul.menu-v2 button');
+    if (result.status !== 'healed') throw new Error('not healed');
+    expect(result.confidence).toBeGreaterThan(0.7);
+    expect(result.explanation.against?.map((e) => e.feature)).not.toContain('href');
+  });
+});
+
+describe('looksLikeACopy', () => {
+  it('tells a moved target that kept its surroundings from one that left them all', () => {
+    const fp = fingerprintFromHtml(NAV_PAGE, 'ul.links > li:nth-child(2) > a');
+    const element = (html: string) => {
+      const snapshots = HtmlPage.parse(html).snapshots();
+      return { snapshots, beta: snapshots.find((s) => s.text === 'Beta' && s.tag === 'a')! };
+    };
+    const beta = '<li><a href="/beta" class="nav-link">Beta</a></li>';
+    const near = element(NAV_PAGE.replace(beta, '').replace('</ul>', `${beta}</ul>`));
+    expect(looksLikeACopy(fp, near.snapshots, near.beta)).toBe(false);
+    const far = element(
+      NAV_PAGE.replace(beta, '').replace(
+        '</main>',
+        '</main><footer><ul><li><a href="/beta" class="nav-link">Beta</a></li></ul></footer>',
+      ),
+    );
+    expect(looksLikeACopy(fp, far.snapshots, far.beta)).toBe(true);
   });
 });
 

@@ -166,7 +166,7 @@ const STRANGER = 0.35;
  * A candidate that meets every stable neighbour of the target (its anchors) this many levels
  * higher than the target did, or only at the page's root, has left the target's neighbourhood.
  */
-const LEFT_ANCHORS = 3;
+export const LEFT_ANCHORS = 3;
 
 /**
  * Which of the fingerprint's surroundings still exist on the page: a candidate outside a
@@ -240,6 +240,23 @@ function sharedIdentity(fp: Features, c: Features): 'strong' | 'name' | 'none' {
   )
     return 'strong';
   return fp.name !== '' && fp.name === c.name && fp.tag === c.tag ? 'name' : 'none';
+}
+
+/**
+ * The candidate carries the target's own stable id. A page names one element by an id: the
+ * element that still carries it is the target, moved, however far (a copy of a deleted
+ * target does not take its id). Test ids are not enough: a component's copies carry them.
+ */
+function keptOwnId(fp: Features, c: Features): boolean {
+  return fp.id !== '' && fp.id === c.id && !looksGeneratedId(fp.id);
+}
+
+/** Exactly one element of the page carries the id: a page that repeats an id names nothing by it. */
+function idIsUnique(id: string, snaps: readonly ElementSnapshot[]): boolean {
+  if (id === '') return false;
+  let holders = 0;
+  for (const s of snaps) if (s.id === id && ++holders > 1) return false;
+  return holders === 1;
 }
 
 /** How much less like the target a submenu twin may look and still make its new parent entry doubtful. */
@@ -375,7 +392,9 @@ export function decide(
     anchorIndex ??= new AnchorIndex(snaps);
     return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === false;
   };
+  let uniqueId: boolean | undefined;
   const outOfContext = (s: Scored): boolean => {
+    if (keptOwnId(target, s.features) && (uniqueId ??= idIsUnique(target.id, snaps))) return false;
     const conflict = conflictOf(s);
     const identity = sharedIdentity(target, s.features);
     if (identity === 'none') return conflict >= CONFLICT || s.context < STRANGER || leftAnchors(s);

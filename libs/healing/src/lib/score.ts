@@ -478,7 +478,9 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
   optional(w.alt, fp.alt, c.alt, 'alt');
   if (!(widget && !c.value.s)) optional(w.value, fp.value, c.value, 'value');
   labelled(w.labelText, fp.labelText, c, add);
-  if (fp.href.s) add(w.href, urlSim(fp.href, c.href), 'href');
+  // A link that became a button (same family, another tag) cannot carry its href any more.
+  const retagged = fp.tag !== c.tag && fp.family === c.family && !c.href.s;
+  if (fp.href.s && !retagged) add(w.href, urlSim(fp.href, c.href), 'href');
   if (fp.src.s) add(w.src, urlSim(fp.src, c.src), 'src');
   return { num, den };
 }
