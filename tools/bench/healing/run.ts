@@ -1,10 +1,13 @@
 // Healing benchmark: real pages, seeded mutations and scenarios, hidden ground truth.
 //   node -r @swc-node/register tools/bench/healing/run.ts [--split tune|report|holdout|all]
-//     [--only m1,m2] [--workers N] [--verbose]
+//     [--only m1,m2] [--workers N] [--verbose] [--dump <file>]
 // Prints a per-scenario breakdown per split, the AdminLTE v3 → v4 evolution set, and ends
 // with one JSON line: the report split's figures (timings without HTML parsing, as the
 // robot heals a live DOM), per scenario, and the held-out split's (p95 with parsing).
 // Tuning looks at the tune split only (--split tune --verbose); never at the held-out one.
+// --dump writes every case's verdict, one JSON line each, in corpus order: two trees that
+// decide alike write the same file (a speed-up must not change a verdict; diff them).
+import { writeFileSync } from 'node:fs';
 import { HtmlPage, healInHtml, looksLikeACopy, type HealResult } from '@aether/healing';
 import { cpus } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
@@ -47,6 +50,19 @@ interface CaseResult {
   /** The outcome with tier 2 off (`anchors: false`): what tier 2 adds. */
   readonly tier2Off: Outcome;
   readonly timedOut: boolean;
+  /** What `--dump` writes: the recorded selector and the whole verdict, timings left out. */
+  readonly verdict: Verdict;
+}
+
+interface Verdict {
+  readonly fingerprint: string;
+  readonly status: HealResult['status'];
+  readonly reason?: string;
+  readonly selector?: string;
+  readonly confidence?: number;
+  readonly margin?: number;
+  readonly best?: string;
+  readonly runnerUp?: string;
 }
 
 interface Settings {
@@ -60,6 +76,8 @@ interface Settings {
   readonly workers: number;
   /** Heal budget in ms; only for exploring under load (the published run keeps the default). */
   readonly budgetMs: number | undefined;
+  /** File to write every case's verdict to (JSON lines), for diffing two trees. */
+  readonly dump: string | undefined;
 }
 
 function settingsFrom(argv: readonly string[]): Settings {
@@ -77,6 +95,7 @@ function settingsFrom(argv: readonly string[]): Settings {
     verbose: argv.includes('--verbose'),
     workers: Math.max(1, Number(flag('--workers') ?? Math.min(2, cpus().length))),
     budgetMs: flag('--budget') === undefined ? undefined : Number(flag('--budget')),
+    dump: flag('--dump'),
   };
 }
 
@@ -118,6 +137,38 @@ function selectorOf(result: HealResult): string | null {
       return result.selector;
     case 'refused':
       return null;
+    default: {
+      const _exhaustive: never = result;
+      return _exhaustive;
+    }
+  }
+}
+
+const candidateText = (c: { selector: string; confidence: number } | undefined): string | undefined =>
+  c && `${c.selector} (${c.confidence})`;
+
+function verdictOf(fingerprint: string, result: HealResult): Verdict {
+  switch (result.status) {
+    case 'intact':
+      return { fingerprint, status: result.status, selector: result.selector, confidence: result.confidence };
+    case 'healed':
+      return {
+        fingerprint,
+        status: result.status,
+        selector: result.selector,
+        confidence: result.confidence,
+        margin: result.margin,
+        reason: `tier ${result.tier} ${result.explanation.rule}`,
+        runnerUp: candidateText(result.runnerUp),
+      };
+    case 'refused':
+      return {
+        fingerprint,
+        status: result.status,
+        reason: result.reason,
+        best: candidateText(result.best),
+        runnerUp: candidateText(result.runnerUp),
+      };
     default: {
       const _exhaustive: never = result;
       return _exhaustive;
@@ -170,6 +221,7 @@ function runCase(c: BenchCase, verbose: boolean, budgetMs: number | undefined): 
     ...proposal,
     tier2Off,
     timedOut: result.status === 'refused' && result.reason === 'timeout',
+    verdict: verdictOf(c.fingerprint.selector, result),
     ...(result.status === 'healed' ? { tier: result.tier, rule: result.explanation.rule } : {}),
   };
 }
@@ -308,6 +360,29 @@ function proposalQuality(list: readonly CaseResult[]): Record<string, number> {
   };
 }
 
+/** One JSON line per case in corpus order (shards interleave pages), timings left out. */
+function dumpOf(cases: readonly CaseResult[]): string {
+  const order = (c: CaseResult): string => `${c.split} ${c.page}`;
+  return [...cases]
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => order(a.c).localeCompare(order(b.c)) || a.i - b.i)
+    .map(({ c }) =>
+      JSON.stringify({
+        split: c.split,
+        page: c.page,
+        mutation: c.mutation,
+        recorder: c.recorder,
+        outcome: c.outcome,
+        tier2Off: c.tier2Off,
+        baseline: c.baseline,
+        survives: c.survives,
+        ...c.verdict,
+      }),
+    )
+    .map((line) => line + '\n')
+    .join('');
+}
+
 async function main(): Promise<void> {
   const settings = settingsFrom(process.argv.slice(2));
   const started = performance.now();
@@ -329,6 +404,7 @@ async function main(): Promise<void> {
     ),
   );
   const all = shards.flat();
+  if (settings.dump !== undefined) writeFileSync(settings.dump, dumpOf(all));
   const tune = all.filter((c) => c.split === 'tune');
   const report = all.filter((c) => c.split === 'report');
   const holdout = all.filter((c) => c.split === 'holdout');

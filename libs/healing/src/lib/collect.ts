@@ -132,7 +132,10 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       .split(/\s+/)
       .some((c) => HEADING_CLASS.test(c));
   const has = (uid: number, name: string): boolean => attrsOf[uid][name] !== undefined;
-  const attr = (uid: number, name: string): string => squash(attrsOf[uid][name] ?? '');
+  const attr = (uid: number, name: string): string => {
+    const v = attrsOf[uid][name];
+    return v ? squash(v) : '';
+  };
   const readAttrs = (el: ElementLike): Record<string, string> => {
     const rec = Object.create(null) as Record<string, string>;
     for (const name of el.getAttributeNames()) rec[name] = el.getAttribute(name) ?? '';
@@ -306,6 +309,17 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const path: string[] = [];
   const positions: number[] = [];
   const steps: string[] = [];
+  // `steps` from the last id step on, joined: the path selector of each element on the stack.
+  const joined: string[] = [];
+  const tagIdents = new Map<string, string>();
+  const tagIdent = (tag: string): string => {
+    let ident = tagIdents.get(tag);
+    if (ident === undefined) {
+      ident = cssIdent(tag);
+      tagIdents.set(tag, ident);
+    }
+    return ident;
+  };
   const idSteps: number[] = [];
   const landmarks: string[] = [];
   const labels: string[] = [];
@@ -336,11 +350,16 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     const rawId = rec['id'] ?? null;
     path.push(tag);
     positions.push(nth);
-    if (uniqueId(rawId)) {
-      steps.push('#' + cssIdent(rawId ?? ''));
+    const unique = uniqueId(rawId);
+    if (unique) {
+      const step = '#' + cssIdent(rawId ?? '');
+      steps.push(step);
+      joined.push(step);
       idSteps.push(steps.length - 1);
     } else {
-      steps.push(cssIdent(tag) + (sameTag > 1 ? ':nth-of-type(' + nth + ')' : ''));
+      const step = tagIdent(tag) + (sameTag > 1 ? ':nth-of-type(' + nth + ')' : '');
+      steps.push(step);
+      joined.push(joined.length === 0 ? step : joined[joined.length - 1] + ' > ' + step);
     }
 
     const isMatched = matchedSet.has(el);
@@ -365,14 +384,14 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
         testIds.push(a + '=' + v);
         if (!selector && counts.get(a + '=' + v) === 1) selector = '[' + a + '=' + cssString(v) + ']';
       }
-      if (!selector && uniqueId(rawId)) selector = '#' + cssIdent(rawId ?? '');
+      if (!selector && unique) selector = '#' + cssIdent(rawId ?? '');
       const rawName = rec['name'];
       const rawAria = rec['aria-label'];
       if (!selector && rawName && counts.get(tag + '[name]=' + rawName) === 1)
         selector = cssIdent(tag) + '[name=' + cssString(rawName) + ']';
       if (!selector && rawAria && counts.get(tag + '[aria-label]=' + rawAria) === 1)
         selector = cssIdent(tag) + '[aria-label=' + cssString(rawAria) + ']';
-      if (!selector) selector = steps.slice(idSteps.length > 0 ? idSteps[idSteps.length - 1] : 0).join(' > ');
+      if (!selector) selector = joined[joined.length - 1];
 
       const id = rawId === null ? '' : squash(rawId);
       let labelText = '';
@@ -491,7 +510,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       );
     }
 
-    const isContainer = uniqueId(rawId);
+    const isContainer = unique;
     if (isContainer) containers.push('#' + (rawId ?? ''));
     ancestors.push(uid);
     const children = el.children;
@@ -520,6 +539,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     if (isContainer) containers.pop();
     if (idSteps.length > 0 && idSteps[idSteps.length - 1] === steps.length - 1) idSteps.pop();
     steps.pop();
+    joined.pop();
     path.pop();
     positions.pop();
   };

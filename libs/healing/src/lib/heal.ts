@@ -430,10 +430,11 @@ export function decide(
       c =
         outOfContext(s) ||
         lookalikes.some((l) => {
-          if (similarity(l, s.features, weights) > s.confidence) return true;
+          const parts = similarityParts(l, s.features, weights);
+          if (parts.score > s.confidence) return true;
           // A twin whose neighbours changed (say the target next to it was deleted) can look
           // more like the target overall; its own attributes and its exact position still tell.
-          const own = similarityParts(l, s.features, weights).intrinsic;
+          const own = parts.intrinsic;
           return (
             own >= s.intrinsic &&
             positionSimilarity(l.steps, s.features.steps) === 1 &&

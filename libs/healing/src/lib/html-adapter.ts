@@ -55,6 +55,10 @@ class LiteElement extends LiteNode implements ElementLike {
   readonly tagName: string;
   readonly children: LiteElement[] = [];
   readonly childNodes: LiteNode[] = [];
+  /** 1-based position among the parent's elements, as `:nth-child` counts. */
+  childPosition = 1;
+  /** 1-based position among the parent's elements of the same name, as `:nth-of-type` counts. */
+  typePosition = 1;
 
   constructor(
     readonly node: DomElement,
@@ -74,16 +78,32 @@ class LiteElement extends LiteNode implements ElementLike {
   }
 }
 
+/** Thrown inside a query that the sibling positions cannot answer; the query runs again without them. */
+const UNINDEXED = new Error('not answerable from the sibling positions');
+
 /**
  * An HTML string parsed once (htmlparser2) and viewed through the DOM slice the
  * collector reads. Top-level content without an `<html>` element is wrapped in
  * `html > body`, as a browser would, so generated selectors mean the same in both.
+ * The document is read-only once parsed: positions and wrappers are computed at parse time.
  */
 export class HtmlPage implements DocumentLike {
   readonly documentElement: LiteElement | null;
   /** The parsed htmlparser2 document, after the `html > body` normalisation. */
   readonly document: Document;
   private readonly lite = new Map<DomElement, LiteElement>();
+  /**
+   * css-select counts an element's position anew for every element it tests (O(siblings)
+   * each: quadratic on a paragraph of 3,000 links); positions recorded at parse time answer
+   * `:nth-child(N)` and `:nth-of-type(N)` in O(1). Any other argument, or an element outside
+   * the wrapped tree, makes the query run again with css-select's own.
+   */
+  private readonly indexed = {
+    pseudos: {
+      'nth-child': (el: DomElement, arg: string | null | undefined): boolean => this.at(el, arg, false),
+      'nth-of-type': (el: DomElement, arg: string | null | undefined): boolean => this.at(el, arg, true),
+    },
+  };
 
   private constructor(dom: Document) {
     this.document = dom;
@@ -97,6 +117,7 @@ export class HtmlPage implements DocumentLike {
       root = html;
     }
     this.documentElement = this.wrap(root, null);
+    this.placeAmong(dom.children);
   }
 
   static parse(html: string): HtmlPage {
@@ -104,14 +125,47 @@ export class HtmlPage implements DocumentLike {
   }
 
   querySelectorAll(selector: string): LiteElement[] {
-    return selectAll<AnyNode, DomElement>(selector, this.document)
+    return this.select(selector)
       .map((el) => this.lite.get(el))
       .filter((el): el is LiteElement => el !== undefined);
   }
 
   /** How many elements `selector` matches; throws on a selector css-select cannot parse. */
   count(selector: string): number {
-    return selectAll<AnyNode, DomElement>(selector, this.document).length;
+    return this.select(selector).length;
+  }
+
+  private select(selector: string): DomElement[] {
+    try {
+      return selectAll<AnyNode, DomElement>(selector, this.document, this.indexed);
+    } catch {
+      // An argument or element the positions do not cover, or a bad selector: css-select
+      // alone decides the result, or the error.
+      return selectAll<AnyNode, DomElement>(selector, this.document);
+    }
+  }
+
+  private at(el: DomElement, arg: string | null | undefined, ofType: boolean): boolean {
+    const lite = this.lite.get(el);
+    if (!lite || !arg || !/^\d+$/.test(arg)) throw UNINDEXED;
+    return (ofType ? lite.typePosition : lite.childPosition) === Number(arg);
+  }
+
+  /** Records each wrapped element's position among `nodes`, counted as css-select counts it. */
+  private placeAmong(nodes: readonly AnyNode[]): void {
+    let position = 0;
+    const ofType = new Map<string, number>();
+    for (const node of nodes) {
+      if (!isTag(node)) continue;
+      position++;
+      const k = (ofType.get(node.name) ?? 0) + 1;
+      ofType.set(node.name, k);
+      const lite = this.lite.get(node);
+      if (lite) {
+        lite.childPosition = position;
+        lite.typePosition = k;
+      }
+    }
   }
 
   collect(args: Partial<CollectArgs> = {}): CollectResult {
@@ -146,6 +200,7 @@ export class HtmlPage implements DocumentLike {
       if (prev) prev.nextSibling = lite;
       prev = lite;
     }
+    this.placeAmong(node.children);
     return el;
   }
 }
