@@ -47,6 +47,13 @@ const heal = {
   applied: true,
 };
 
+const parking = parseWorkflow({ ...workflowDocument, defaults: { onDeterministicFailure: 'park' } });
+if (!parking.ok) throw new Error('parking workflow is invalid');
+const ambiguous = Object.assign(new Error('#submit matched 2 elements'), {
+  code: 'AMBIGUOUS_SELECTOR',
+  retryable: false,
+});
+
 describe('JobRunner through its ports (every job event decided by the job decider)', () => {
   let store: InMemoryEventStore;
   let clicks: number;
@@ -110,6 +117,13 @@ describe('JobRunner through its ports (every job event decided by the job decide
     });
     const types = () => store.events(subject).map((event) => event.type);
     return { jobId, subject, work, types };
+  }
+  /** An operator's retry-step on a parked job, and the job placed again on robot-a: its work message without the fresh history. */
+  async function retryStep(job: { jobId: string; work: WorkMessage }) {
+    await write(job.jobId, { type: 'RetryStep', data: {} });
+    await write(job.jobId, placedOnA);
+    const { fresh: _first, ...placedAgain } = job.work.data;
+    return placedAgain;
   }
   const claim = (work: WorkMessage, delivery = 1): Claim => ({
     work,
@@ -282,13 +296,7 @@ describe('JobRunner through its ports (every job event decided by the job decide
   });
 
   it("parks a deterministic failure by the workflow's policy; retry-step runs the step again (ADR 60)", async () => {
-    const parking = parseWorkflow({ ...workflowDocument, defaults: { onDeterministicFailure: 'park' } });
-    if (!parking.ok) throw new Error('parking workflow is invalid');
     const job = await requested();
-    const ambiguous = Object.assign(new Error('#submit matched 2 elements'), {
-      code: 'AMBIGUOUS_SELECTOR',
-      retryable: false,
-    });
     const click = jest.fn<ReturnType<NodeHandler['execute']>, []>().mockRejectedValueOnce(ambiguous);
     click.mockResolvedValue({});
     const parkingRunner = runner({
@@ -304,21 +312,13 @@ describe('JobRunner through its ports (every job event decided by the job decide
         reason: 'failed deterministically (AMBIGUOUS_SELECTOR): #submit matched 2 elements',
       },
     });
-    await write(job.jobId, { type: 'RetryStep', data: {} });
-    await write(job.jobId, placedOnA);
-    const { fresh: _first, ...placedAgain } = job.work.data;
+    const placedAgain = await retryStep(job);
     expect(await parkingRunner.run(claim({ ...job.work, data: placedAgain }))).toBe('completed');
     expect(click).toHaveBeenCalledTimes(2);
   });
 
   it("names each failed attempt's artifacts apart: a retry's capture replaces none of the first's", async () => {
-    const parking = parseWorkflow({ ...workflowDocument, defaults: { onDeterministicFailure: 'park' } });
-    if (!parking.ok) throw new Error('parking workflow is invalid');
     const job = await requested();
-    const ambiguous = Object.assign(new Error('#submit matched 2 elements'), {
-      code: 'AMBIGUOUS_SELECTOR',
-      retryable: false,
-    });
     const captureFailure = jest.fn(async (_page: unknown, name: string) => [
       { kind: 'screenshot', ref: `obj://artifacts/${name}.png` },
     ]);
@@ -330,9 +330,7 @@ describe('JobRunner through its ports (every job event decided by the job decide
     });
 
     expect(await failing.run(claim(job.work))).toBe('parked');
-    await write(job.jobId, { type: 'RetryStep', data: {} });
-    await write(job.jobId, placedOnA);
-    const { fresh: _first, ...placedAgain } = job.work.data;
+    const placedAgain = await retryStep(job);
     expect(await failing.run(claim({ ...job.work, data: placedAgain }))).toBe('parked');
 
     expect(captureFailure.mock.calls.map(([, name]) => name)).toEqual([
@@ -347,13 +345,7 @@ describe('JobRunner through its ports (every job event decided by the job decide
   });
 
   it("names a node's artifacts per attempt: a retried screenshot replaces none of the first's", async () => {
-    const parking = parseWorkflow({ ...workflowDocument, defaults: { onDeterministicFailure: 'park' } });
-    if (!parking.ok) throw new Error('parking workflow is invalid');
     const job = await requested();
-    const ambiguous = Object.assign(new Error('#submit matched 2 elements'), {
-      code: 'AMBIGUOUS_SELECTOR',
-      retryable: false,
-    });
     const storeArtifact = jest.fn(async (_kind: string, name: string) => `obj://artifacts/${name}`);
     const screenshotThenFail: NodeHandler['execute'] = async (_params, context) => {
       await context.storeArtifact('screenshot', 'screenshot.png', new Uint8Array([1]));
@@ -366,9 +358,7 @@ describe('JobRunner through its ports (every job event decided by the job decide
     });
 
     expect(await failing.run(claim(job.work))).toBe('parked');
-    await write(job.jobId, { type: 'RetryStep', data: {} });
-    await write(job.jobId, placedOnA);
-    const { fresh: _first, ...placedAgain } = job.work.data;
+    const placedAgain = await retryStep(job);
     expect(await failing.run(claim({ ...job.work, data: placedAgain }))).toBe('parked');
 
     expect(storeArtifact.mock.calls.map(([, name]) => name)).toEqual([

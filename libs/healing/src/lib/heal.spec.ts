@@ -438,35 +438,17 @@ describe('a menu regrouped under a new entry named like the target', () => {
       .thenHeals('ul.submenu a[href="/reports"]');
   });
 
-  it('does not take a copy put before the target, under the same parent, for a regrouped submenu', () => {
-    // The copy sits deeper under the form, as a submenu twin would, but before the target: the
-    // target heads nothing, and it clearly leads.
+  // A copy deeper under the form, as a submenu twin would sit, is no group the target heads when it
+  // comes before the target, or after it but not in the element right after it (a group entry's
+  // submenu follows the entry): the target clearly leads.
+  it.each([
+    ['before the target', '<label for="email">', (copy: string) => copy + '<label for="email">'],
+    ['further down, past another sibling', '</form>', (copy: string) => copy + '</form>'],
+  ])('does not take a copy put %s, under the same parent, for a regrouped submenu', (_where, at, put) => {
+    const copy = '<div class="promo"><button type="submit" class="btn btn-primary">Sign in</button></div>';
     given(PAGE)
       .recordedAt('#login-btn')
-      .when((h) =>
-        h
-          .replace(
-            '<label for="email">',
-            '<div class="promo"><button type="submit" class="btn btn-primary">Sign in</button></div><label for="email">',
-          )
-          .replace('id="login-btn"', 'id="login-btn-x7"'),
-      )
-      .thenHeals('#login-btn-x7');
-  });
-
-  it('does not take a copy put further down, past another sibling, for a regrouped submenu', () => {
-    // The copy sits deeper under the form and after the target, but not in the element right
-    // after it: a group entry's submenu follows the entry; this is a copy, and the target leads.
-    given(PAGE)
-      .recordedAt('#login-btn')
-      .when((h) =>
-        h
-          .replace(
-            '</form>',
-            '<div class="promo"><button type="submit" class="btn btn-primary">Sign in</button></div></form>',
-          )
-          .replace('id="login-btn"', 'id="login-btn-x7"'),
-      )
+      .when((h) => h.replace(at, put(copy)).replace('id="login-btn"', 'id="login-btn-x7"'))
       .thenHeals('#login-btn-x7');
   });
 
