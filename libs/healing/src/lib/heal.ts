@@ -236,10 +236,7 @@ class PageContext {
  * `email` field), or nothing.
  */
 function sharedIdentity(fp: Features, c: Features): 'strong' | 'name' | 'none' {
-  if (
-    (fp.testIds.length > 0 && fp.testIds.some((t) => c.testIds.includes(t))) ||
-    (fp.id !== '' && fp.id === c.id && !looksGeneratedId(fp.id))
-  )
+  if ((fp.testIds.length > 0 && fp.testIds.some((t) => c.testIds.includes(t))) || keptOwnId(fp, c))
     return 'strong';
   return fp.name !== '' && fp.name === c.name && fp.tag === c.tag ? 'name' : 'none';
 }
@@ -596,23 +593,21 @@ export function decide(
   };
 
   const margin = best.confidence - (second?.confidence ?? 0);
-  /** The runner-up when every close candidate shares the best's place and trails it clearly in own attributes. */
-  const trailsInOwnAttributes = (b: Scored): Scored | undefined => {
-    if (!second || b.confidence < o.minConfidence || b.confidence < floor || conflictOf(b) > 0)
-      return undefined;
-    const close = eligibleRanked(TIER2_POOL).filter(
-      (s) => s !== b && s.confidence >= b.confidence - 2 * o.minMargin,
-    );
-    if (close.length === 0) return undefined;
-    for (const s of close) if (conflictOf(s) > 0 || b.intrinsic - s.intrinsic < OWN_LEAD) return undefined;
-    return close[0];
-  };
   // The close candidates tier 2 may decide between; a rival copy counts among them.
   const closeRivals = (): Scored[] => {
     const near = eligibleRanked(TIER2_POOL).filter(
       (s) => s !== best && s.confidence >= best.confidence - 2 * o.minMargin,
     );
     return rival && !near.includes(rival) ? [rival, ...near] : near;
+  };
+  /** The runner-up when every close candidate shares the best's place and trails it clearly in own attributes. */
+  const trailsInOwnAttributes = (): Scored | undefined => {
+    if (!second || best.confidence < o.minConfidence || best.confidence < floor || conflictOf(best) > 0)
+      return undefined;
+    const close = closeRivals();
+    if (close.length === 0) return undefined;
+    for (const s of close) if (conflictOf(s) > 0 || best.intrinsic - s.intrinsic < OWN_LEAD) return undefined;
+    return close[0];
   };
   const byKeptAnchors = (): HealResult | undefined => {
     if (!o.anchors || best.confidence < o.minConfidence) return undefined;
@@ -674,7 +669,7 @@ export function decide(
   // their place cannot tell them apart, so their own attributes decide, when the best leads
   // every one of them there by a clear amount (a sibling inserted next to the target, its
   // text different). ADR 86 decides a regrouped entry the same way.
-  const trailing = trailsInOwnAttributes(best);
+  const trailing = trailsInOwnAttributes();
   if (trailing) {
     return accept(
       best,
