@@ -114,7 +114,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   ]);
   const max = args.maxText;
 
-  const squash = (s: string): string => s.replace(/\s+/g, ' ').trim();
+  // Most values are squashed already: a scan that allocates nothing says so.
+  const squash = (s: string): string => (/[^\S ]|  |^ | $/.test(s) ? s.replace(/\s+/g, ' ').trim() : s);
   const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s);
   // Attributes are read from the DOM once, in pass 1; DOM calls dominate in a browser.
   const attrsOf: Record<string, string>[] = [];
@@ -177,6 +178,11 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const uidOf = new Map<ElementLike, number>();
   const texts: string[] = [];
   const ownText: boolean[] = [];
+  // Each element's position among its parent's elements of its tag, and how many there are:
+  // what its path step needs (`tag:nth-of-type(k)` when there are several).
+  const nthOf: number[] = [];
+  const sameTagOf: number[] = [];
+  const tagTotals = new Map<string, number>();
   const counts = new Map<string, number>();
   const idFirst = new Map<string, number>();
   const labelFor = new Map<string, string>();
@@ -214,6 +220,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     uidOf.set(el, uid);
     texts.push('');
     ownText.push(false);
+    nthOf.push(1);
+    sameTagOf.push(1);
     attrsOf.push(rec);
     tagOf.push(tag);
     countAttrs(rec, tag, uid);
@@ -223,6 +231,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     }
     let buf = '';
     const nodes = el.childNodes;
+    let childUids: number[] | null = null;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
       if (n.nodeType === 3) {
@@ -233,10 +242,20 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
         const child = n as ElementLike;
         const childUid = texts.length;
         const t = walk(child);
+        (childUids ??= []).push(childUid);
         const childTag = tagOf[childUid];
         if (childTag === 'br') buf += ' ';
         else if (t && buf.length < max * 2) buf += INLINE.has(childTag) ? t : ' ' + t + ' ';
       }
+    }
+    if (childUids !== null && childUids.length > 1) {
+      tagTotals.clear();
+      for (const c of childUids) {
+        const k = (tagTotals.get(tagOf[c]) ?? 0) + 1;
+        tagTotals.set(tagOf[c], k);
+        nthOf[c] = k;
+      }
+      for (const c of childUids) sameTagOf[c] = tagTotals.get(tagOf[c]) ?? 1;
     }
     const text = clip(squash(buf), max);
     texts[uid] = text;
@@ -281,6 +300,16 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     }
   };
 
+  // Siblings' candidates read the same text nodes: each is squashed once.
+  const nodeTexts = new Map<NodeLike, string>();
+  const nodeText = (n: NodeLike): string => {
+    let t = nodeTexts.get(n);
+    if (t === undefined) {
+      t = clip(squash(n.nodeValue ?? ''), 80);
+      nodeTexts.set(n, t);
+    }
+    return t;
+  };
   /** Text of the nearest neighbouring node, climbing out of wrappers that add no text. */
   const neighbour = (el: ElementLike, before: boolean): string => {
     let cur: ElementLike | null = el;
@@ -288,8 +317,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       let n: NodeLike | null = before ? cur.previousSibling : cur.nextSibling;
       for (let seen = 0; n && seen < 6; seen++, n = before ? n.previousSibling : n.nextSibling) {
         if (n.nodeType === 3) {
-          const t = squash(n.nodeValue ?? '');
-          if (t) return clip(t, 80);
+          const t = nodeText(n);
+          if (t) return t;
         } else if (n.nodeType === 1) {
           const t = texts[uidOf.get(n as ElementLike) ?? -1];
           if (t) return clip(t, 80);
@@ -327,16 +356,31 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const containers: string[] = [];
   // Latest heading text per level (index 0 = h1); a heading clears the levels below it.
   const outline: string[] = [];
+  let headingsNow: string[] | null = null;
   let lastHeading = '';
+  // Per depth, the arrays the elements at that depth share: they all have the same ancestors,
+  // landmarks and containers (a parent's children are visited one after the other, and
+  // only a parent pushes onto those stacks), and same-tag neighbours the same path.
+  interface Shared {
+    ancestors?: number[];
+    landmarks?: string[];
+    containers?: string[];
+    pathTag?: string;
+    path?: string[];
+  }
+  const shared: Shared[] = [];
+  const sharedHere = (): Shared => (shared[ancestors.length] ??= {});
   let truncated = false;
 
   const uniqueId = (id: string | null): boolean =>
     id !== null && id !== '' && counts.get('#' + id) === 1 && !looksGenerated(id);
 
-  const visit = (el: ElementLike, nth: number, sameTag: number, hidden: boolean): void => {
+  const visit = (el: ElementLike, hidden: boolean): void => {
     const uid = uidOf.get(el) ?? -1;
     const tag = tagOf[uid];
     if (SKIP.has(tag)) return;
+    const nth = nthOf[uid];
+    const sameTag = sameTagOf[uid];
     const rec = attrsOf[uid];
     const type = raw(uid, 'type').trim().toLowerCase();
     const roleAttr = raw(uid, 'role').trim().toLowerCase();
@@ -431,10 +475,11 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
           typeof el.checkVisibility === 'function' ? el.checkVisibility() : r.width > 0 && r.height > 0;
       }
 
+      const here = sharedHere();
       if (isMatched) matched.push(snapshots.length);
       snapshots.push({
         uid,
-        ancestors: ancestors.slice(),
+        ancestors: (here.ancestors ??= ancestors.slice()),
         selector,
         tag,
         id,
@@ -459,12 +504,12 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
         nextText: neighbour(el, false),
         headingText: lastHeading,
         landmark: landmarks.length > 0 ? landmarks[landmarks.length - 1] : '',
-        landmarks: landmarks.slice(),
-        headings: outline.filter((h) => h !== ''),
+        landmarks: (here.landmarks ??= landmarks.slice()),
+        headings: (headingsNow ??= outline.filter((h) => h !== '')),
         form: forms.length > 0 ? forms[forms.length - 1] : '',
-        containers: containers.slice(-3),
+        containers: (here.containers ??= containers.slice(-3)),
         depth: ancestors.length,
-        path: path.slice(),
+        path: here.pathTag === tag && here.path ? here.path : ((here.pathTag = tag), (here.path = path.slice())),
         nthOfType: nth,
         positions: positions.slice(),
         bbox,
@@ -478,6 +523,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       outline.length = Math.min(outline.length, level - 1);
       while (outline.length < level - 1) outline.push('');
       outline.push(clip(texts[uid], 80));
+      headingsNow = null;
     }
     const hasLabel = has(uid, 'aria-label') || has(uid, 'aria-labelledby');
     const landmarkRole =
@@ -513,25 +559,10 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     const isContainer = unique;
     if (isContainer) containers.push('#' + (rawId ?? ''));
     ancestors.push(uid);
+    // The children's snapshots share the arrays that describe where their parent is.
+    shared.length = ancestors.length;
     const children = el.children;
-    if (children.length === 1) {
-      visit(children[0], 1, 1, isHidden);
-    } else if (children.length > 1) {
-      const childTags: string[] = [];
-      const totals = new Map<string, number>();
-      for (let i = 0; i < children.length; i++) {
-        const t = tagOf[uidOf.get(children[i]) ?? -1] ?? children[i].tagName.toLowerCase();
-        childTags.push(t);
-        totals.set(t, (totals.get(t) ?? 0) + 1);
-      }
-      const seen = new Map<string, number>();
-      for (let i = 0; i < children.length; i++) {
-        const t = childTags[i];
-        const k = (seen.get(t) ?? 0) + 1;
-        seen.set(t, k);
-        visit(children[i], k, totals.get(t) ?? 1, isHidden);
-      }
-    }
+    for (let i = 0; i < children.length; i++) visit(children[i], isHidden);
     ancestors.pop();
     if (tag === 'label') labels.pop();
     if (landmarkRole) landmarks.pop();
@@ -543,7 +574,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     path.pop();
     positions.pop();
   };
-  if (top) visit(top, 1, 1, false);
+  if (top) visit(top, false);
 
   return {
     snapshots,
