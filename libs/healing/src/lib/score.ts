@@ -74,6 +74,15 @@ interface PreparedText {
   readonly w: ReadonlySet<string>;
 }
 
+/** A normalised text; its words are split only when a comparison needs them (most never do). */
+class NormalisedText implements PreparedText {
+  private words: ReadonlySet<string> | null = null;
+  constructor(readonly s: string) {}
+  get w(): ReadonlySet<string> {
+    return (this.words ??= words(this.s));
+  }
+}
+
 /** A fingerprint or snapshot ready for scoring; texts are normalised on first use. */
 export interface Features {
   readonly tag: string;
@@ -143,7 +152,7 @@ export class TextCache {
     let p = this.texts.get(value);
     if (!p) {
       const s = normalize(value);
-      p = s ? { s, w: words(s) } : EMPTY;
+      p = s ? new NormalisedText(s) : EMPTY;
       this.texts.set(value, p);
     }
     return p;
@@ -157,7 +166,7 @@ export class TextCache {
         .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/, '')
         .replace(/\/$/, '');
       // `#`, `#!` and `javascript:` links say nothing about which element this is.
-      p = s && !/^(#!?|javascript:.*)$/.test(s) ? { s, w: words(s) } : EMPTY;
+      p = s && !/^(#!?|javascript:.*)$/.test(s) ? new NormalisedText(s) : EMPTY;
       this.urls.set(value, p);
     }
     return p;
@@ -198,7 +207,11 @@ class Prepared implements Features {
   readonly bbox: BoundingBox | null;
   readonly visible: boolean;
   readonly place: Place | null;
-  private memo: Partial<Record<keyof Features, unknown>> = {};
+  private idTokenSet: ReadonlySet<string> | null = null;
+  private nameTokenSet: ReadonlySet<string> | null = null;
+  private classSet: ReadonlySet<string> | null = null;
+  private accessible: PreparedText | null = null;
+  private stepList: readonly string[] | null = null;
 
   constructor(
     private readonly source: FeatureSource,
@@ -232,24 +245,22 @@ class Prepared implements Features {
         : null;
   }
 
-  private lazy<K extends keyof Features>(key: K, make: () => Features[K]): Features[K] {
-    if (!(key in this.memo)) this.memo[key] = make();
-    return this.memo[key] as Features[K];
-  }
-
   get idTokens(): ReadonlySet<string> {
-    return this.lazy('idTokens', () => identifierTokens(this.id));
+    return (this.idTokenSet ??= identifierTokens(this.id));
   }
   get nameTokens(): ReadonlySet<string> {
-    return this.lazy('nameTokens', () => identifierTokens(this.name));
+    return (this.nameTokenSet ??= identifierTokens(this.name));
   }
   get classes(): ReadonlySet<string> {
-    return this.lazy('classes', () => new Set(this.source.classes ?? []));
+    return (this.classSet ??= new Set(this.source.classes ?? []));
   }
   get text(): PreparedText {
     return this.cache.text(this.source.text);
   }
   get accessibleName(): PreparedText {
+    return (this.accessible ??= this.nameOf());
+  }
+  private nameOf(): PreparedText {
     const s = this.source;
     const clickable = this.role === 'button' || this.role === 'link';
     return this.cache.text(
@@ -303,7 +314,7 @@ class Prepared implements Features {
     return this.cache.text(this.source.landmark).s;
   }
   get steps(): readonly string[] {
-    return this.lazy('steps', () => stepsOf(this.path, this.source.positions));
+    return (this.stepList ??= stepsOf(this.path, this.source.positions));
   }
 }
 
@@ -346,6 +357,9 @@ function identifierSimilarity(
 }
 
 function textSim(a: PreparedText, b: PreparedText): number {
+  // textSimilarity's own order: equal and empty texts need no words.
+  if (a.s === b.s) return 1;
+  if (!a.s || !b.s) return 0;
   return textSimilarity(a.s, a.w, b.s, b.w);
 }
 

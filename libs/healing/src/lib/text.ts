@@ -4,8 +4,16 @@ import { distance } from 'fastest-levenshtein';
 export function normalize(value: string | undefined): string {
   if (!value) return '';
   // eslint-disable-next-line no-control-regex
-  const folded = /[^\x00-\x7f]/.test(value) ? value.normalize('NFKD').replace(/[\u0300-\u036f]/g, '') : value;
-  return folded.toLowerCase().replace(/\s+/g, ' ').trim();
+  if (/[^\x00-\x7f]/.test(value))
+    return value
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .replace(/\s+/g, ' ')
+      .trim();
+  // Snapshot texts arrive squashed: lower-casing ASCII adds no whitespace to collapse.
+  const squashed = !/[^\S ]|  |^ | $/.test(value);
+  return squashed ? value.toLowerCase() : value.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
 /** Word tokens of normalised text. */
