@@ -74,12 +74,27 @@ interface PreparedText {
   readonly w: ReadonlySet<string>;
 }
 
-/** A normalised text; its words are split only when a comparison needs them (most never do). */
+/**
+ * A normalised text; its words are split only when a comparison needs them (most never do).
+ * It remembers its similarity to each text it was compared with: the fingerprint's texts meet
+ * the same parent, heading and neighbour texts again and again (siblings share them).
+ */
 class NormalisedText implements PreparedText {
   private words: ReadonlySet<string> | null = null;
+  private similarities: Map<string, number> | null = null;
   constructor(readonly s: string) {}
   get w(): ReadonlySet<string> {
     return (this.words ??= words(this.s));
+  }
+  /** `textSimilarity` to another non-empty, different text. */
+  similarityTo(other: PreparedText): number {
+    const known = (this.similarities ??= new Map());
+    let sim = known.get(other.s);
+    if (sim === undefined) {
+      sim = textSimilarity(this.s, this.w, other.s, other.w);
+      known.set(other.s, sim);
+    }
+    return sim;
   }
 }
 
@@ -212,6 +227,7 @@ class Prepared implements Features {
   private classSet: ReadonlySet<string> | null = null;
   private accessible: PreparedText | null = null;
   private stepList: readonly string[] | null = null;
+  private pathSimilarities: Map<readonly string[], number> | null = null;
 
   constructor(
     private readonly source: FeatureSource,
@@ -313,6 +329,16 @@ class Prepared implements Features {
   get landmark(): string {
     return this.cache.text(this.source.landmark).s;
   }
+  /** `sequenceSimilarity` of this path and another; siblings of one tag share their path array. */
+  pathSimilarity(other: readonly string[]): number {
+    const known = (this.pathSimilarities ??= new Map());
+    let sim = known.get(other);
+    if (sim === undefined) {
+      sim = sequenceSimilarity(this.path, other);
+      known.set(other, sim);
+    }
+    return sim;
+  }
   get steps(): readonly string[] {
     return (this.stepList ??= stepsOf(this.path, this.source.positions));
   }
@@ -360,7 +386,7 @@ function textSim(a: PreparedText, b: PreparedText): number {
   // textSimilarity's own order: equal and empty texts need no words.
   if (a.s === b.s) return 1;
   if (!a.s || !b.s) return 0;
-  return textSimilarity(a.s, a.w, b.s, b.w);
+  return a instanceof NormalisedText ? a.similarityTo(b) : textSimilarity(a.s, a.w, b.s, b.w);
 }
 
 function urlSim(a: PreparedText, b: PreparedText): number {
@@ -537,7 +563,7 @@ export function contextSums(fp: Features, c: Features, w: Weights = DEFAULT_WEIG
       'landmark',
     );
   }
-  add(w.path, sequenceSimilarity(fp.path, c.path), 'path');
+  add(w.path, fp instanceof Prepared ? fp.pathSimilarity(c.path) : sequenceSimilarity(fp.path, c.path), 'path');
   if (fp.steps.length > 0) add(w.position, positionSimilarity(fp.steps, c.steps), 'position');
   if (fp.bbox && c.bbox) add(w.bbox, boxSimilarity(fp.bbox, c.bbox), 'bbox');
   return { num, den };
