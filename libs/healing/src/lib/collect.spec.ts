@@ -55,6 +55,32 @@ describe('collectSnapshots', () => {
     });
   });
 
+  it('shares context arrays between siblings only while they describe each of them', () => {
+    const page =
+      HtmlPage.parse(`<main><section id="one"><h2>First</h2><p>a</p><p>b</p><div><p>c</p></div></section>
+      <section id="two"><h3>Sub</h3><p>d</p><span>e</span></section><footer><p>f</p></footer></main>`);
+    const snaps = page.snapshots();
+    const at = (text: string) => snaps.find((s) => s.text === text && s.tag !== 'section');
+    const [a, b, c, d, e, f] = ['a', 'b', 'c', 'd', 'e', 'f'].map((t) => at(t));
+    // Siblings of one tag: the same arrays, not copies.
+    expect(b?.ancestors).toBe(a?.ancestors);
+    expect(b?.path).toBe(a?.path);
+    expect(b?.positions).toEqual([1, 1, 1, 1, 2]);
+    // Every snapshot still reads what a fresh copy of the walk's stacks would give.
+    expect(c).toMatchObject({ path: ['html', 'body', 'main', 'section', 'div', 'p'], containers: ['#one'] });
+    expect(c?.ancestors).toHaveLength(5);
+    expect(d).toMatchObject({ containers: ['#two'], headings: ['First', 'Sub'] });
+    expect(e).toMatchObject({ path: ['html', 'body', 'main', 'section', 'span'], containers: ['#two'] });
+    expect(e?.ancestors).toBe(d?.ancestors);
+    expect(e?.ancestors).not.toBe(a?.ancestors);
+    expect(f).toMatchObject({
+      landmarks: ['main', 'contentinfo'],
+      containers: [],
+      headings: ['First', 'Sub'],
+    });
+    expect(a).toMatchObject({ landmarks: ['main'], headings: ['First'] });
+  });
+
   it('skips scripts, styles and hidden inputs but reports the selector matches', () => {
     const page = HtmlPage.parse(
       '<script>var a = "<a>no</a>";</script><style>a{}</style><input type="hidden" name="t"><a>yes</a>',

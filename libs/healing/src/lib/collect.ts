@@ -115,7 +115,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const max = args.maxText;
 
   // Most values are squashed already: a scan that allocates nothing says so.
-  const squash = (s: string): string => (/[^\S ]|  |^ | $/.test(s) ? s.replace(/\s+/g, ' ').trim() : s);
+  const squash = (s: string): string => (/[^\S ]| {2}|^ | $/.test(s) ? s.replace(/\s+/g, ' ').trim() : s);
   const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s);
   // Attributes are read from the DOM once, in pass 1; DOM calls dominate in a browser.
   const attrsOf: Record<string, string>[] = [];
@@ -370,6 +370,13 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   }
   const shared: Shared[] = [];
   const sharedHere = (): Shared => (shared[ancestors.length] ??= {});
+  const pathOf = (here: Shared, tag: string): string[] => {
+    if (here.pathTag !== tag || here.path === undefined) {
+      here.pathTag = tag;
+      here.path = path.slice();
+    }
+    return here.path;
+  };
   let truncated = false;
 
   const uniqueId = (id: string | null): boolean =>
@@ -509,7 +516,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
         form: forms.length > 0 ? forms[forms.length - 1] : '',
         containers: (here.containers ??= containers.slice(-3)),
         depth: ancestors.length,
-        path: here.pathTag === tag && here.path ? here.path : ((here.pathTag = tag), (here.path = path.slice())),
+        path: pathOf(here, tag),
         nthOfType: nth,
         positions: positions.slice(),
         bbox,

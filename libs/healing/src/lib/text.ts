@@ -12,7 +12,7 @@ export function normalize(value: string | undefined): string {
       .replace(/\s+/g, ' ')
       .trim();
   // Snapshot texts arrive squashed: lower-casing ASCII adds no whitespace to collapse.
-  const squashed = !/[^\S ]|  |^ | $/.test(value);
+  const squashed = !/[^\S ]| {2}|^ | $/.test(value);
   return squashed ? value.toLowerCase() : value.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
