@@ -563,7 +563,11 @@ export function contextSums(fp: Features, c: Features, w: Weights = DEFAULT_WEIG
       'landmark',
     );
   }
-  add(w.path, fp instanceof Prepared ? fp.pathSimilarity(c.path) : sequenceSimilarity(fp.path, c.path), 'path');
+  add(
+    w.path,
+    fp instanceof Prepared ? fp.pathSimilarity(c.path) : sequenceSimilarity(fp.path, c.path),
+    'path',
+  );
   if (fp.steps.length > 0) add(w.position, positionSimilarity(fp.steps, c.steps), 'position');
   if (fp.bbox && c.bbox) add(w.bbox, boxSimilarity(fp.bbox, c.bbox), 'bbox');
   return { num, den };
