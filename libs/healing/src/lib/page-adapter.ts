@@ -13,7 +13,9 @@ import {
 import { fingerprintOf } from './capture';
 import type { CollectArgs, CollectResult, ElementSnapshot } from './snapshot';
 import {
+  betterLooking,
   captureVisual,
+  lookScore,
   visualEvidence,
   visualWinner,
   VISUAL_LEAD,
@@ -205,14 +207,16 @@ async function tier3(
   if (remaining() <= 0) return result;
   const winner = visualWinner(evidence);
   const mine = result.status === 'healed' ? evidence.find((e) => e.selector === result.selector) : undefined;
+  const rival = mine && !winner ? betterLooking(evidence, mine) : undefined;
   if (result.status === 'healed') {
     if (winner?.selector === result.selector) return result;
     // Without a clear winner the heal stands unless its element looks unlike the recording
-    // (then it was a guess among twins) or draws other words.
-    if (!winner && (!mine || (mine.score >= VISUAL_MIN && (mine.text ?? 1) >= 0.5))) return result;
+    // (then it was a guess among twins), draws other words, or a twin looks more like the
+    // recording than it does (the DOM's pick was the twin left in the target's place).
+    if (!winner && (!mine || (mine.score >= VISUAL_MIN && (mine.text ?? 1) >= 0.5 && !rival))) return result;
   }
   if (!winner) {
-    const explanation = visualRefusal(evidence, mine, result.status === 'refused');
+    const explanation = visualRefusal(evidence, mine, rival, result.status === 'refused');
     return result.status === 'refused'
       ? { ...result, ...(explanation ? { explanation } : {}), elapsedMs: elapsed() }
       : {
@@ -245,6 +249,7 @@ async function tier3(
 function visualRefusal(
   evidence: readonly VisualEvidence[],
   mine: VisualEvidence | undefined,
+  rival: VisualEvidence | undefined,
   tie: boolean,
 ): HealExplanation | undefined {
   const best = [...evidence].sort((a, b) => b.score - a.score)[0];
@@ -254,8 +259,12 @@ function visualRefusal(
   const drawnOther = mine?.text !== undefined && mine.text < 0.5;
   const why = drawnOther
     ? `it draws other words than the recording (drawn text ${pct(mine.text ?? 0)})`
-    : `none of the ${evidence.length} looks clearly like the recording (best ${pct(best.score)}; ` +
-      `a visual heal needs ${pct(VISUAL_MIN)} and a ${pct(VISUAL_LEAD)} lead)`;
+    : mine && rival && mine.score >= VISUAL_MIN
+      ? `a twin looks more like the recording than it does (${rival.selector}: ${pct(lookScore(rival))} ` +
+        `against ${pct(lookScore(mine))} by ${mine.text === undefined ? 'crop' : 'crop and drawn text'}; ` +
+        `a visual heal needs a ${pct(VISUAL_LEAD)} lead)`
+      : `none of the ${evidence.length} looks clearly like the recording (best ${pct(best.score)}; ` +
+        `a visual heal needs ${pct(VISUAL_MIN)} and a ${pct(VISUAL_LEAD)} lead)`;
   return {
     rule: 'visual',
     summary: tie

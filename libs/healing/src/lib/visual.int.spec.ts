@@ -35,6 +35,22 @@ const icons = (swap: boolean, ids: boolean): string => {
   return `<!doctype html><html><body><main><h1>Recorder</h1><div class="controls">${swap ? square + disc : disc + square}</div></main></body></html>`;
 };
 
+/** The healing bench's icon toolbar (tools/bench/healing/visual.ts): text-less SVG buttons, in this order. */
+const SHAPES = {
+  triangle: '<path d="M4 36 L20 4 L36 36 Z" fill="#060"/>',
+  plus: '<path d="M4 20 H36 M20 4 V36" stroke="#00c" stroke-width="6"/>',
+  cross: '<path d="M6 6 L34 34 M34 6 L6 34" stroke="#333" stroke-width="6"/>',
+};
+type Shape = keyof typeof SHAPES;
+const toolbar = (shapes: readonly Shape[], ids: boolean): string =>
+  `<!doctype html><html><body style="font-family:sans-serif"><main><h1>Editor</h1><div class="bar">${shapes
+    .map(
+      (shape) =>
+        `<button class="icon"${ids ? ` id="${shape}"` : ''} data-shape="${shape}" style="width:60px;height:60px;margin:8px;background:#fff">` +
+        `<svg width="40" height="40">${SHAPES[shape]}</svg></button>`,
+    )
+    .join('')}</div></main></body></html>`;
+
 describe('tier 3, visual (Chromium)', () => {
   let browser: Browser;
   let page: Page;
@@ -120,6 +136,37 @@ describe('tier 3, visual (Chromium)', () => {
     if (result.status !== 'healed') return;
     expect(await page.locator(result.selector).evaluate((el) => el.querySelector('rect') !== null)).toBe(
       true,
+    );
+  }, 120_000);
+
+  const shapeOf = (r: HealResult): Promise<string | null> =>
+    r.status === 'refused'
+      ? Promise.resolve(null)
+      : page.locator(r.selector).evaluate((el) => el.getAttribute('data-shape'));
+
+  it("takes the icon whose crop matches although the twin left in the target's old place matches its box", async () => {
+    await show(toolbar(['cross', 'triangle'], true), 'look-before');
+    const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+    await show(toolbar(['triangle', 'cross'], false), 'look-after');
+
+    expect(await shapeOf(await healOnPage(page, fp))).toBe('cross');
+    const result = await healOnPage(page, fp, { visual: { page } });
+    expect(result).toMatchObject({ status: 'healed', tier: 3 });
+    expect(await shapeOf(result)).toBe('triangle');
+  }, 120_000);
+
+  it("refuses the DOM's pick among twins when another looks more like the recording but not clearly enough to heal to", async () => {
+    // The plus and the triangle crops differ by less than a winner's lead (their hashes agree on
+    // about 85 % of the bits), yet the triangle matches the recording exactly.
+    await show(toolbar(['plus', 'triangle'], true), 'doubt-before');
+    const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+    await show(toolbar(['triangle', 'plus'], false), 'doubt-after');
+
+    expect(await shapeOf(await healOnPage(page, fp))).toBe('plus');
+    const result = await healOnPage(page, fp, { visual: { page } });
+    expect(result).toMatchObject({ status: 'refused', reason: 'ambiguous', explanation: { rule: 'visual' } });
+    expect(result.status === 'refused' && result.explanation?.summary).toMatch(
+      /a twin looks more like the recording than it does .* by crop; a visual heal needs a 15 % lead\): refused rather than guessed$/,
     );
   }, 120_000);
 

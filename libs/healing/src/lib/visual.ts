@@ -48,6 +48,11 @@ export const CROP_PADDING = 8;
 export const VISUAL_MIN = 0.75;
 /** Lead in visual similarity a tier 3 winner needs over the runner-up. */
 export const VISUAL_LEAD = 0.15;
+/**
+ * Lead in look (crop and drawn text, not place) by which a twin that looks more like the
+ * recording than the element the DOM chose makes tier 3 refuse that heal: half a winner's lead.
+ */
+export const VISUAL_DOUBT = VISUAL_LEAD / 2;
 
 /** The crop rectangle for a box: padded, clipped to the viewport; `null` when nothing of it is on screen. */
 export function cropOf(box: BoundingBox, viewport: { width: number; height: number }): BoundingBox | null {
@@ -171,15 +176,47 @@ export function visualScore(parts: { hash: number; box: number; text?: number })
 }
 
 /**
+ * How much a candidate looks like the recording, its place aside: crop and drawn text only.
+ * Twins that swapped places put the box on the wrong one's side; the look moves with the element.
+ */
+export function lookScore(e: Pick<VisualEvidence, 'hash' | 'text'>): number {
+  return e.text === undefined ? e.hash : (e.hash + e.text) / 2;
+}
+
+/** The first of `evidence` by `measure`, when it reaches `VISUAL_MIN` and leads every other by `VISUAL_LEAD`. */
+function clearlyFirst(
+  evidence: readonly VisualEvidence[],
+  measure: (e: VisualEvidence) => number,
+): VisualEvidence | undefined {
+  const [first, second] = [...evidence].sort((a, b) => measure(b) - measure(a));
+  if (!first || measure(first) < VISUAL_MIN) return undefined;
+  if (second && measure(first) - measure(second) < VISUAL_LEAD) return undefined;
+  return first;
+}
+
+/**
  * The candidate tier 3 chooses, given each one's evidence: the visually closest when it is
- * close to the recording and clearly closer than every other; otherwise none.
+ * close to the recording and clearly closer than every other, by the combined score or by
+ * its look alone (a twin left in the target's old place must not outweigh the target's own
+ * crop with its box); otherwise none. The two cannot name different winners: the box weighs
+ * less in the score than a `VISUAL_LEAD` in look.
  */
 export function visualWinner(evidence: readonly VisualEvidence[]): VisualEvidence | undefined {
-  const sorted = [...evidence].sort((a, b) => b.score - a.score);
-  const [first, second] = sorted;
-  if (!first || first.score < VISUAL_MIN) return undefined;
-  if (second && first.score - second.score < VISUAL_LEAD) return undefined;
-  return first;
+  return clearlyFirst(evidence, (e) => e.score) ?? clearlyFirst(evidence, lookScore);
+}
+
+/**
+ * The twin that looks more like the recording than `chosen` (the DOM's pick) by at least
+ * `VISUAL_DOUBT`, when there is one: tier 3 then doubts the DOM's pick even without a winner.
+ */
+export function betterLooking(
+  evidence: readonly VisualEvidence[],
+  chosen: VisualEvidence,
+): VisualEvidence | undefined {
+  const [best] = evidence
+    .filter((e) => e.selector !== chosen.selector)
+    .sort((a, b) => lookScore(b) - lookScore(a));
+  return best && lookScore(best) - lookScore(chosen) >= VISUAL_DOUBT ? best : undefined;
 }
 
 interface Shot {
