@@ -143,7 +143,7 @@ export class HtmlPage implements DocumentLike {
 
   querySelectorAll(selector: string): LiteElement[] {
     if (isRoleNameSelector(selector)) {
-      const found = this.collect({ selector });
+      const found = this.collect({ selector, maxCandidates: 0 });
       if (found.selectorError !== null) return [];
       const byUid = this.inWalkOrder();
       return (found.matched ?? [])
@@ -167,7 +167,8 @@ export class HtmlPage implements DocumentLike {
    * `elementSelector` (the collector's selector for it) names.
    */
   picksOut(selector: string, elementSelector: string): boolean {
-    const found = this.collect({ selector });
+    // Only the matched elements need a snapshot.
+    const found = this.collect({ selector, maxCandidates: 0 });
     return (
       found.selectorError === null &&
       found.matchCount === 1 &&

@@ -103,7 +103,7 @@ export interface LiveHealOptions extends HealOptions {
 
 /**
  * Heals a fingerprint on a live page within `options.budgetMs` (default 400 ms): the
- * recorded selector is `intact`, `healed` to a new unique CSS selector, or `refused`.
+ * recorded selector is `intact`, `healed` to a new unique selector, or `refused`.
  */
 export async function healOnPage(
   page: PageLike,
@@ -132,7 +132,7 @@ export async function healOnPage(
   // The role form is checked by the collector's own matcher, the one the next heal resolves it with.
   let picked: string | null = null;
   if (role !== null && (css.structural || keyedOnTemplate(css.selector))) {
-    const found = await collect(page, { selector: role, geometry: false });
+    const found = await collect(page, { selector: role, geometry: false, maxCandidates: 0 });
     const own = found.snapshots[found.matched?.[0] ?? -1];
     if (found.matchCount === 1 && own?.selector === result.selector) picked = role;
   }

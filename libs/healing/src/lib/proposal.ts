@@ -3,7 +3,7 @@ import type { DocumentLike, ElementLike } from './snapshot';
 
 /** A selector to patch the workflow with, for the element a heal found. */
 export interface SelectorProposal {
-  /** Unique CSS selector for the healed element: the sturdiest one found. */
+  /** Unique selector for the healed element, the sturdiest found: CSS or `role=…[name*=…s]` (ADR 98). */
   readonly selector: string;
   /** `rateSelectorFragility` score of `selector` (0 sturdy … 1 breaks on the next deploy). */
   readonly fragility: number;
