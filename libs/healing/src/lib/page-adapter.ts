@@ -15,6 +15,7 @@ import type { CollectArgs, CollectResult, ElementSnapshot } from './snapshot';
 import {
   betterLooking,
   captureVisual,
+  drawnWords,
   lookScore,
   visualEvidence,
   visualWinner,
@@ -203,21 +204,35 @@ async function tier3(
     pool = [result.best.selector, result.runnerUp.selector, ...twins(result.best.selector)];
   } else {
     pool = twins(result.selector);
-    if (pool.length < 2 && recorded.text === undefined) return result;
+    if (pool.length < 2 && drawnWords(recorded) === undefined) return result;
     base = { selector: result.selector, confidence: result.confidence };
     if (!pool.includes(result.selector)) pool.unshift(result.selector);
   }
   const started = elapsed();
-  const remaining = (): number => (visual.budgetMs ?? VISUAL_BUDGET_MS) - (elapsed() - started);
-  let evidence: VisualEvidence[];
+  const budget = visual.budgetMs ?? VISUAL_BUDGET_MS;
+  const remaining = (): number => budget - (elapsed() - started);
+  const compared = [...new Set(pool)];
+  let seen: { evidence: VisualEvidence[]; complete: boolean } | undefined;
   try {
-    evidence = await visualEvidence(visual, recorded, [...new Set(pool)], { remainingMs: remaining });
+    seen = await visualEvidence(visual, recorded, compared, { remainingMs: remaining });
   } catch {
-    // A candidate gone mid-screenshot, a failed OCR: no comparison, the verdict stands.
-    return result;
+    // A candidate gone mid-screenshot, a failed OCR: no comparison.
+    seen = undefined;
   }
-  // Half the candidates seen is no comparison: the verdict stands as tiers 1 and 2 left it.
-  if (remaining() <= 0) return result;
+  // Half the candidates seen (or none) is no comparison. A refusal stands; so does a heal of an
+  // element without twins. A heal among twins tier 3 was there to check is refused: tiers 1–2
+  // could not tell them apart, and a wrong click costs more than a failed step (ADR 101).
+  if (!seen?.complete) {
+    if (result.status !== 'healed' || compared.length < 2) return result;
+    return {
+      status: 'refused',
+      reason: 'ambiguous',
+      best: base,
+      explanation: uncheckedTwins(compared.length - 1, seen === undefined ? undefined : budget),
+      elapsedMs: elapsed(),
+    };
+  }
+  const { evidence } = seen;
   const winner = visualWinner(evidence);
   const mine = result.status === 'healed' ? evidence.find((e) => e.selector === result.selector) : undefined;
   const rival = mine && !winner ? betterLooking(evidence, mine) : undefined;
@@ -255,6 +270,20 @@ async function tier3(
     ...(other ? { runnerUp: { selector: other.selector, confidence: base.confidence } } : {}),
     explanation: visualExplanation(winner, other, result.status === 'refused'),
     elapsedMs: elapsed(),
+  };
+}
+
+/** Why a heal among twins is refused when tier 3 could not compare them (`budgetMs`: it ran out of it; else it failed). */
+function uncheckedTwins(twins: number, budgetMs: number | undefined): HealExplanation {
+  return {
+    rule: 'visual',
+    summary:
+      `The element tiers 1 and 2 chose has ${twins === 1 ? 'a twin' : `${twins} twins`} the DOM cannot tell apart, and ` +
+      (budgetMs === undefined
+        ? 'the visual tier could not compare them on screen'
+        : `the visual tier ran out of its ${budgetMs} ms before comparing them on screen`) +
+      ': refused rather than guessed',
+    evidence: [],
   };
 }
 
