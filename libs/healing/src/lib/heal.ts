@@ -451,7 +451,8 @@ export function decide(
     const taken: Scored[] = [];
     for (let i = 0; i < Math.min(ranked.length, CLAIM_CHECKS) && ranked[i] !== best; i++) {
       const s = ranked[i];
-      if (s.intrinsic > best.intrinsic + TIER2_INTRINSIC_SLACK && !outOfContext(s) && claimed(s)) taken.push(s);
+      if (s.intrinsic > best.intrinsic + TIER2_INTRINSIC_SLACK && !outOfContext(s) && claimed(s))
+        taken.push(s);
     }
     if (taken.length < 2) return undefined;
     const claimers = new Set<number>();
@@ -663,7 +664,18 @@ export function decide(
       elapsedMs: elapsed(),
     };
   }
-  if (best.confidence >= o.minConfidence && margin >= marginFor(best)) {
+  // The near-perfect discount rests on a rival elsewhere; a sibling as like the target in its
+  // own attributes differs from the best by its position alone, which a sibling put before
+  // the target takes over: the full margin.
+  const sibling =
+    second !== undefined &&
+    second.snapshot.ancestors[second.snapshot.ancestors.length - 1] ===
+      best.snapshot.ancestors[best.snapshot.ancestors.length - 1] &&
+    second.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK;
+  if (
+    best.confidence >= o.minConfidence &&
+    margin >= (sibling ? Math.max(o.minMargin, marginFor(best)) : marginFor(best))
+  ) {
     return accept(
       best,
       second,
