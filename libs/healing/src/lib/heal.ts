@@ -571,7 +571,13 @@ export function decide(
       rateSelectorFragility(fp.selector).score < FRAGILE
         ? current.confidence >= leader - INTACT_TOLERANCE || current.intrinsic >= OWN_INTACT
         : current === best && current.confidence - (second?.confidence ?? 0) >= o.minMargin / 2;
-    if (current.confidence >= o.intactConfidence && trusted && !claimed(current) && !twinOf(current)) {
+    if (
+      current.confidence >= o.intactConfidence &&
+      trusted &&
+      !claimed(current) &&
+      !twinOf(current) &&
+      !overclaimed(current)
+    ) {
       return {
         status: 'intact',
         selector: fp.selector,
