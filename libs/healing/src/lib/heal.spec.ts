@@ -800,7 +800,7 @@ describe('positions shifted by an added wrapper or an inserted sibling (ADR 100)
     // The wrapper shifts every level above the target; the next `Level 2` entry is now the
     // first `li` of the list, exactly where the target was recorded.
     const changed = swap(
-      /<li><a href="#" class="nav-link">Level 2<\/a><\/li>\n      <li>/,
+      /<li><a href="#" class="nav-link">Level 2<\/a><\/li>\n {6}<li>/,
       '<div class="wrap"><li><a href="#" class="nav-link">Level 2</a></li></div>\n      <li>',
     )(MENU);
     expect(changed).toContain('<div class="wrap">');
