@@ -26,6 +26,7 @@ describe('the chaos audit sees what it claims', () => {
       duplicateSteps: 0,
       ambiguous: 0,
       ambiguousAppliedOnce: 0,
+      ambiguousUnsettled: [],
       reexecuted: 0,
       missingEffects: 0,
     });
@@ -44,6 +45,15 @@ describe('the chaos audit sees what it claims', () => {
       ambiguous: 10,
       ambiguousAppliedOnce: 10,
       reexecuted: 10,
+    });
+  });
+
+  it("describes an ambiguous step that was never settled: its events and the site's counts", () => {
+    const events = [...allSteps('StepStarted', 'StepCompleted'), ...step('s3', 'StepStarted'), completedJob];
+    expect(auditJob(events, counts(1, 1, { s3: [2, 2] }), 'run')).toMatchObject({
+      ambiguous: 1,
+      ambiguousAppliedOnce: 0,
+      ambiguousUnsettled: ['run/s3: StepStarted StepCompleted StepStarted; requests 2, applied 2'],
     });
   });
 

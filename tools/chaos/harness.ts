@@ -41,6 +41,8 @@ export interface ChaosReport {
   ambiguous: number;
   /** Of `ambiguous`, the starts whose step completed later with its effect applied exactly once. */
   ambiguousAppliedOnce: number;
+  /** The other ambiguous steps, each with its job's events for that step and the site's counts. */
+  ambiguousUnsettled: string[];
   /** Requests that reached the demo site beyond each step's first: steps really run again. */
   reexecuted: number;
   /** Steps of completed jobs whose effect was not applied exactly once. */
@@ -279,7 +281,8 @@ export interface EffectCounts {
  * - `duplicateSteps`: a step whose effect was applied more than once, started again after it
  *   completed, or reached the site more often than it started;
  * - `ambiguous`: starts without an outcome (a robot died inside the step), and of those,
- *   `ambiguousAppliedOnce`: the steps re-run afterwards whose effect was still applied once;
+ *   `ambiguousAppliedOnce`: the steps re-run afterwards whose effect was still applied once, and
+ *   `ambiguousUnsettled`: the others, described;
  * - `reexecuted`: requests beyond the first (a step run again after it reached the site);
  * - `missingEffects`: steps of a completed job whose effect was not applied exactly once.
  */
@@ -290,6 +293,7 @@ export function auditJob(events: JobEventView[], effects: EffectCounts, runId: s
     duplicateSteps: 0,
     ambiguous: 0,
     ambiguousAppliedOnce: 0,
+    ambiguousUnsettled: [] as string[],
     reexecuted: 0,
     missingEffects: 0,
   };
@@ -307,6 +311,10 @@ export function auditJob(events: JobEventView[], effects: EffectCounts, runId: s
     const lost = Math.max(0, starts - outcomes);
     audit.ambiguous += lost;
     if (lost > 0 && firstCompleted >= 0 && applied === 1) audit.ambiguousAppliedOnce += lost;
+    else if (lost > 0)
+      audit.ambiguousUnsettled.push(
+        `${runId}/${key}: ${mine.map((e) => e.type).join(' ')}${completed ? '' : ' (job not completed)'}; requests ${requests}, applied ${applied}`,
+      );
     audit.reexecuted += Math.max(0, requests - 1);
     if (completed && applied !== 1) audit.missingEffects++;
   }
@@ -360,16 +368,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       reexecuted: 0,
       missingEffects: 0,
     };
+    const ambiguousUnsettled: string[] = [];
     for (const { jobId, runId } of jobs) {
       const events = (await platform.waitForEnd(jobId, 30_000)) ?? (await platform.events(jobId));
-      const { completed, ...counts } = auditJob(events, effects, runId);
+      const { completed, ambiguousUnsettled: unsettled, ...counts } = auditJob(events, effects, runId);
       if (completed) totals.completed++;
       for (const [name, count] of Object.entries(counts)) totals[name as keyof typeof counts] += count;
+      ambiguousUnsettled.push(...unsettled);
     }
     return {
       trials: options.trials,
       missedKills,
       ...totals,
+      ambiguousUnsettled,
       lost: jobs.length - totals.completed,
       fenced: platform.fencedCount(),
       maxResumeMs: Math.max(0, ...resumeMs),

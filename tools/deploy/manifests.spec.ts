@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { K8S_SERVICES } from './nats-accounts';
+import { AETHER_SERVICES } from '@aether/identity';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -170,15 +170,18 @@ describe('the production overlay: every service its own NATS user (ADR 85)', () 
     expect(holders).toEqual([]);
   });
 
-  it.each(K8S_SERVICES)('connects %s with its own credentials, and mounts no other service’s', (service) => {
-    const deployment = deployments.find((d) => d.metadata.name === service)!;
-    const env = containerOf(deployment).env ?? [];
-    expect(env).toContainEqual({ name: 'NATS_CREDS_FILE', value: `/etc/aether-nats/${service}.creds` });
-    const creds = volumesOf(deployment).filter((v) => v.secret?.secretName === 'aether-nats-creds');
-    expect(creds.map((v) => v.secret?.items)).toEqual([
-      [{ key: `${service}.creds`, path: `${service}.creds` }],
-    ]);
-  });
+  it.each(AETHER_SERVICES)(
+    'connects %s with its own credentials, and mounts no other service’s',
+    (service) => {
+      const deployment = deployments.find((d) => d.metadata.name === service)!;
+      const env = containerOf(deployment).env ?? [];
+      expect(env).toContainEqual({ name: 'NATS_CREDS_FILE', value: `/etc/aether-nats/${service}.creds` });
+      const creds = volumesOf(deployment).filter((v) => v.secret?.secretName === 'aether-nats-creds');
+      expect(creds.map((v) => v.secret?.items)).toEqual([
+        [{ key: `${service}.creds`, path: `${service}.creds` }],
+      ]);
+    },
+  );
 
   it('lets only the gateway hold the NATS authority (it enrols and revokes robots)', () => {
     const holders = deployments.filter((d) =>

@@ -6,7 +6,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { subjects } from '@aether/contracts';
 import { connectNats, ensureStreams } from '@aether/event-store';
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
-import { K8S_RESOLVER_DIR, K8S_SERVICES, secretCommands, writeNatsAccounts } from './nats-accounts';
+import { AETHER_SERVICES } from '@aether/identity';
+import { K8S_RESOLVER_DIR, secretCommands, writeNatsAccounts } from './nats-accounts';
 
 jest.setTimeout(30_000);
 
@@ -45,12 +46,12 @@ describe('k8s NATS accounts (ADR 85)', () => {
       'auth.conf',
       'authority.json',
       'tools.creds',
-      ...K8S_SERVICES.map((s) => `${s}.creds`),
+      ...AETHER_SERVICES.map((s) => `${s}.creds`),
     ])
       expect([name, statSync(join(dir, name)).mode & 0o777]).toEqual([name, 0o600]);
   });
 
-  it.each(K8S_SERVICES)('connects %s with its own user', async (service) => {
+  it.each(AETHER_SERVICES)('connects %s with its own user', async (service) => {
     const nc = await connectAs(service);
     await expect(jetstreamManager(nc).then((jsm) => jsm.getAccountInfo())).resolves.toBeDefined();
   });

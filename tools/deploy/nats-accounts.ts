@@ -1,23 +1,13 @@
 import { join } from 'node:path';
 import {
+  AETHER_SERVICES,
   createNatsAuthority,
   issueNatsUser,
   natsServerAuthConfig,
   serviceNatsPermissions,
-  type AetherService,
   type NatsAuthority,
   writeSecretFile,
 } from '@aether/identity';
-
-/** The services `k8s/` runs, each with its own NATS user (ADR 85). */
-export const K8S_SERVICES: readonly AetherService[] = [
-  'gateway',
-  'scheduler',
-  'dispatcher',
-  'robot-registry',
-  'healer',
-  'metrics',
-];
 
 /** Where the NATS pods keep pushed account updates (revocations): on their volume. */
 export const K8S_RESOLVER_DIR = '/data/resolver';
@@ -36,7 +26,7 @@ export async function writeNatsAccounts(
     ['auth.conf', await natsServerAuthConfig(authority, K8S_RESOLVER_DIR)],
     ['authority.json', JSON.stringify(authority)],
   ];
-  for (const service of [...K8S_SERVICES, 'tools' as const]) {
+  for (const service of [...AETHER_SERVICES, 'tools' as const]) {
     const user = await issueNatsUser(authority, {
       name: service,
       permissions: serviceNatsPermissions(service),
@@ -55,7 +45,7 @@ export function secretCommands(dir: string, namespace = 'aether'): string[] {
   const from = (names: string[]) => names.map((name) => `--from-file=${join(dir, name)}`).join(' ');
   return [
     `kubectl -n ${namespace} create secret generic nats-accounts ${from(['auth.conf'])}`,
-    `kubectl -n ${namespace} create secret generic aether-nats-creds ${from(K8S_SERVICES.map((s) => `${s}.creds`))}`,
+    `kubectl -n ${namespace} create secret generic aether-nats-creds ${from(AETHER_SERVICES.map((s) => `${s}.creds`))}`,
     `kubectl -n ${namespace} create secret generic aether-nats-authority ${from(['authority.json'])}`,
   ];
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
+  AETHER_SERVICES,
   credsGrantCurrentRobotRights,
   issueNatsUser,
   loadOrCreateNatsAuthority,
@@ -15,16 +16,8 @@ import { rememberAdminToken, stackAuth, type StackAuth } from './auth';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 
-export type ServiceName =
-  'gateway' | 'scheduler' | 'dispatcher' | 'robot-registry' | 'healer' | 'metrics' | 'robot';
-export const ALL_SERVICES: readonly ServiceName[] = [
-  'metrics',
-  'gateway',
-  'scheduler',
-  'dispatcher',
-  'robot-registry',
-  'healer',
-];
+export type ServiceName = (typeof AETHER_SERVICES)[number] | 'robot';
+export const ALL_SERVICES: readonly ServiceName[] = AETHER_SERVICES;
 
 export interface ServiceProcess {
   readonly name: string;

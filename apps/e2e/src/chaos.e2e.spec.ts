@@ -30,6 +30,7 @@ describe('chaos: no job lost, no completed step run twice', () => {
 
   it('re-runs every step a killed robot left without an outcome, its effect still applied once', () => {
     expect(report.ambiguous).toBeGreaterThan(0);
+    expect(report.ambiguousUnsettled).toEqual([]);
     expect(report.ambiguousAppliedOnce).toBe(report.ambiguous);
   });
 

@@ -61,4 +61,9 @@ export {
   type RobotEnrolment,
 } from './robot-credentials';
 export { exchangeEnrolmentToken, type RobotEnrolmentAnswer } from './robot-enrolment';
-export { SERVICE_NATS_RIGHTS, serviceNatsPermissions, type AetherService } from './service-nats-permissions';
+export {
+  AETHER_SERVICES,
+  SERVICE_NATS_RIGHTS,
+  serviceNatsPermissions,
+  type AetherService,
+} from './service-nats-permissions';

@@ -119,9 +119,18 @@ function merge(...parts: Rights[]): Permissions {
   };
 }
 
-/** The services that connect to NATS; `tools` is the operator's and the test harness's own user. */
-export type AetherService =
-  'gateway' | 'scheduler' | 'dispatcher' | 'robot-registry' | 'healer' | 'metrics' | 'tools';
+/** The platform's services, in the order a stack starts them: the projector first. */
+export const AETHER_SERVICES = [
+  'metrics',
+  'gateway',
+  'scheduler',
+  'dispatcher',
+  'robot-registry',
+  'healer',
+] as const;
+
+/** The users that connect to NATS: every service, and `tools`, the operator's and the test harness's own. */
+export type AetherService = (typeof AETHER_SERVICES)[number] | 'tools';
 
 /**
  * Each service's rights. Durable names are the ones in the apps (`healer-selectors-by-tenant`…):

@@ -9,9 +9,9 @@ import { selectAll, selectOne, type DomElement } from './dom';
  * Real page evolution: AdminLTE 3.2 → 4.0 (Bootstrap 4 → 5 redesign). Each row locates an
  * element in v3 (recorded with a DevTools-style selector) and names the same element in
  * v4, or `null` where the redesign removed it. Ground truth written by hand from reading
- * both versions of each page.
+ * both versions of each page. Exported for `role-name-ceiling.ts`.
  */
-const PAIRS: readonly { v3: string; v4: string; rows: readonly [string, string | null][] }[] = [
+export const PAIRS: readonly { v3: string; v4: string; rows: readonly [string, string | null][] }[] = [
   {
     v3: 'pages/examples/login.html',
     v4: 'examples/login.html',

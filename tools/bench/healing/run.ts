@@ -414,13 +414,14 @@ async function main(): Promise<void> {
 
   runEvolution(corpusDir(), print);
 
-  const final = report.length > 0 ? report : tune;
+  const [finalSplit, final] =
+    report.length > 0 ? ['report', report] : tune.length > 0 ? ['tune', tune] : ['holdout', holdout];
   const n = final.length;
   const count = (o: Outcome, key: 'outcome' | 'baseline' = 'outcome'): number =>
     final.filter((c) => c[key] === o).length;
   const deletions = final.filter((c) => DELETES.has(c.mutation));
   print(
-    `\nbench time ${((performance.now() - started) / 1000).toFixed(1)}s with ${settings.workers} worker(s); the JSON line covers the ${report.length > 0 ? 'report' : 'tune'} split`,
+    `\nbench time ${((performance.now() - started) / 1000).toFixed(1)}s with ${settings.workers} worker(s); the JSON line covers the ${finalSplit} split`,
   );
   print(
     JSON.stringify({

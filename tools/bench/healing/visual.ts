@@ -2,7 +2,11 @@
 // canvas, text-less SVG icons), recorded with ids, then re-rendered without ids and reordered;
 // and Bootstrap 5.3's product page (shared/corpora/html) whose two text-less navbar icon links
 // lose their labels and move, or one is deleted with another icon in its place.
-//   node -r @swc-node/register tools/bench/healing/visual.ts [--cases N] [--seed S]
+//   node -r @swc-node/register tools/bench/healing/visual.ts [--cases N] [--seed S] [--restyled N] [--visual-budget MS] [--verbose]
+// `--restyled` (N, default --cases): more toolbar cases whose next release is also re-rendered
+// as a redesign does (size, icon size and stroke, colour, dark theme, font, padding; seeded), so the
+// target's crop no longer matches its recording exactly; reported on their own. `--visual-budget`:
+// tier 3's own budget (HEAL_VISUAL_BUDGET_MS, default 2000), to see what an overrun does.
 // Heals each case with tier 3 off and on in Chromium (/usr/bin/chromium), OCR as the robot reads
 // crops (@aether/ocr, sparse text), and prints one JSON line: correctness with tier 3 off and on,
 // and what tier 3 adds to a heal and to a fingerprint capture (the OCR worker warm; its start apart).
@@ -22,7 +26,52 @@ const ICONS = [
   '<path d="M6 6 L34 34 M34 6 L6 34" stroke="#333" stroke-width="6"/>',
 ];
 
-function toolbar(kind: 'drawn' | 'icon', items: readonly number[], ids: boolean): string {
+/**
+ * How the next release re-renders the toolbar besides renaming and reordering: what a redesign
+ * changes in the look of the same button. Each field is optional; none gives the recorded look.
+ */
+interface Restyle {
+  /** Size of the whole button (box, icon, canvas and its font) against the recording: 0.8–0.9 or 1.1–1.2. */
+  readonly scale?: number;
+  /** Icon size inside an unchanged button (a new icon set's metrics): 0.8–0.9 or 1.1–1.2. */
+  readonly icon?: number;
+  /** Added to every icon's stroke width, in icon pixels (a lighter or heavier icon set). */
+  readonly stroke?: number;
+  /** One brand colour for every icon and label instead of their own colours. */
+  readonly colour?: string;
+  /** A dark theme: dark buttons and canvases, light icons and labels. */
+  readonly dark?: boolean;
+  /** Another font for drawn labels (family, weight, size in px). */
+  readonly font?: string;
+  /** Padding of the button around its content, in px (the recording had the browser's default). */
+  readonly padding?: number;
+}
+
+const DARK: Record<string, string> = {
+  '#c00': '#f66',
+  '#000': '#eee',
+  '#060': '#6d6',
+  '#00c': '#8af',
+  '#333': '#ddd',
+};
+
+function iconSvg(i: number, r: Restyle): string {
+  let svg = ICONS[i];
+  const stroke = r.stroke ?? 0;
+  if (stroke !== 0)
+    svg = svg.replace(/stroke-width="(\d+)"/, (_, w: string) => `stroke-width="${Number(w) + stroke}"`);
+  if (r.colour)
+    svg = svg.replace(/(fill|stroke)="(#[0-9a-f]{3})"/g, (_, attr: string) => `${attr}="${r.colour}"`);
+  else if (r.dark)
+    svg = svg.replace(
+      /(fill|stroke)="(#[0-9a-f]{3})"/g,
+      (_, attr: string, c: string) => `${attr}="${DARK[c] ?? c}"`,
+    );
+  return svg;
+}
+
+function toolbar(kind: 'drawn' | 'icon', items: readonly number[], ids: boolean, r?: Restyle): string {
+  if (r) return restyled(kind, items, r);
   const buttons = items.map((i) =>
     kind === 'drawn'
       ? `<div role="button" class="tool"${ids ? ` id="t${i}"` : ''} style="display:inline-block;margin:10px;border:1px solid #888">` +
@@ -32,6 +81,53 @@ function toolbar(kind: 'drawn' | 'icon', items: readonly number[], ids: boolean)
   return `<!doctype html><html><body style="font-family:sans-serif"><main><h1>Editor</h1><div class="bar">${buttons.join('')}</div></main>
 <script>for (const c of document.querySelectorAll('canvas')) { const x = c.getContext('2d'); x.fillStyle = '#fff';
 x.fillRect(0, 0, 130, 44); x.fillStyle = '#000'; x.font = '24px sans-serif'; x.fillText(c.dataset.label, 14, 30); }</script></body></html>`;
+}
+
+/** The toolbar of the next release re-rendered by `r` (never with ids: only the heal's page is restyled). */
+function restyled(kind: 'drawn' | 'icon', items: readonly number[], r: Restyle): string {
+  const s = r.scale ?? 1;
+  const px = (n: number): number => Math.round(n * s);
+  const bg = r.dark ? '#2b2b2b' : '#fff';
+  const ink = r.colour ?? (r.dark ? '#eee' : '#000');
+  const pad = r.padding === undefined ? '' : `padding:${r.padding}px;`;
+  const buttons = items.map((i) =>
+    kind === 'drawn'
+      ? `<div role="button" class="tool" style="display:inline-block;margin:${px(10)}px;border:1px solid ${r.dark ? '#666' : '#888'};${pad}background:${bg}">` +
+        `<canvas width="${px(130)}" height="${px(44)}" data-label="${LABELS[i]}"></canvas></div>`
+      : `<button class="icon" style="width:${px(60)}px;height:${px(60)}px;margin:${px(8)}px;${pad}background:${bg};border-color:${r.dark ? '#555' : ''}">` +
+        `<svg width="${px(40 * (r.icon ?? 1))}" height="${px(40 * (r.icon ?? 1))}" viewBox="0 0 40 40">${iconSvg(i, r)}</svg></button>`,
+  );
+  return `<!doctype html><html><body style="font-family:sans-serif;background:${r.dark ? '#1e1e1e' : '#fff'};color:${r.dark ? '#eee' : '#000'}"><main><h1>Editor</h1><div class="bar">${buttons.join('')}</div></main>
+<script>for (const c of document.querySelectorAll('canvas')) { const x = c.getContext('2d'); x.scale(${s}, ${s}); x.fillStyle = '${bg}';
+x.fillRect(0, 0, 130, 44); x.fillStyle = '${ink}'; x.font = '${r.font ?? '24px sans-serif'}'; x.fillText(c.dataset.label, 14, 30); }</script></body></html>`;
+}
+
+/**
+ * A seeded redesign's re-rendering: each kind of change in a realistic share of cases (size in
+ * about two thirds, colour or theme in half, font in half of the drawn toolbars), at least one.
+ */
+function restyleOf(rng: Rng, kind: 'drawn' | 'icon'): Restyle {
+  const factor = (): number => (rng.chance(0.5) ? 1 : -1) * (0.1 + rng.int(11) / 100) + 1;
+  for (;;) {
+    const r: {
+      -readonly [K in keyof Restyle]: Restyle[K];
+    } = {};
+    if (rng.chance(0.65)) r.scale = factor();
+    if (kind === 'icon' && rng.chance(0.35)) r.icon = factor();
+    if (kind === 'icon' && rng.chance(0.3)) r.stroke = rng.pick([-2, -1, 1, 2]);
+    if (rng.chance(0.25)) r.colour = rng.pick(['#1f6feb', '#6f42c1', '#555', '#d63384']);
+    else if (rng.chance(0.3)) r.dark = true;
+    if (kind === 'drawn' && rng.chance(0.5))
+      r.font = rng.pick([
+        '22px serif',
+        'bold 22px sans-serif',
+        '21px monospace',
+        '26px sans-serif',
+        'italic 24px serif',
+      ]);
+    if (rng.chance(0.3)) r.padding = rng.pick([2, 4, 10, 12]);
+    if (Object.keys(r).length > 0) return r;
+  }
 }
 
 type Outcome = 'correct' | 'wrong' | 'not_found';
@@ -81,7 +177,10 @@ async function main(): Promise<void> {
   const flag = (name: string, fallback: number): number =>
     argv.includes(name) ? Number(argv[argv.indexOf(name) + 1]) : fallback;
   const cases = flag('--cases', 40);
-  const rng = new Rng(flag('--seed', 27));
+  const seed = flag('--seed', 27);
+  const rng = new Rng(seed);
+  const restyledCases = flag('--restyled', cases);
+  const verbose = argv.includes('--verbose');
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
@@ -92,8 +191,10 @@ async function main(): Promise<void> {
   const ocrStartMs = performance.now() - t;
   const page = await browser.newPage({ viewport: { width: 900, height: 400 } });
   const ocrMs: number[] = [];
+  const visualBudget = flag('--visual-budget', NaN);
   const visual = {
     page,
+    ...(Number.isNaN(visualBudget) ? {} : { budgetMs: visualBudget }),
     readText: async (png: Uint8Array) => {
       const t0 = performance.now();
       const { text } = await ocr.recognize(png, { pageSegmentation: 'sparse' });
@@ -102,6 +203,10 @@ async function main(): Promise<void> {
     },
   };
   const tally = { off: { correct: 0, wrong: 0, not_found: 0 }, on: { correct: 0, wrong: 0, not_found: 0 } };
+  const restyledTally = {
+    off: { correct: 0, wrong: 0, not_found: 0 },
+    on: { correct: 0, wrong: 0, not_found: 0 },
+  };
   const corpus = { off: { correct: 0, wrong: 0, not_found: 0 }, on: { correct: 0, wrong: 0, not_found: 0 } };
   let tier3 = 0;
   const visualMs: number[] = [];
@@ -109,14 +214,19 @@ async function main(): Promise<void> {
   const captureAddedMs: number[] = [];
   const started = performance.now();
   /** Captures without and with tier 3, and heals the page `after` makes without and with it. */
-  const run = async (before: () => Promise<void>, selector: string, after: () => Promise<void>) => {
+  const run = async (
+    before: () => Promise<void>,
+    selector: string,
+    after: () => Promise<void>,
+    measured = true,
+  ) => {
     await before();
     t = performance.now();
     await captureFingerprint(page, selector);
     const plain = performance.now() - t;
     t = performance.now();
     const fp = await captureFingerprint(page, selector, { visual });
-    captureAddedMs.push(performance.now() - t - plain);
+    if (measured) captureAddedMs.push(performance.now() - t - plain);
     await after();
     t = performance.now();
     const off = await healOnPage(page, fp, { budgetMs: 5_000 });
@@ -124,29 +234,51 @@ async function main(): Promise<void> {
     t = performance.now();
     const on = await healOnPage(page, fp, { budgetMs: 5_000, visual });
     const onMs = performance.now() - t;
+    // The latency and tier-3 fields keep describing the original cases.
+    if (!measured) return { off, on };
     visualMs.push(onMs);
     addedMs.push(onMs - offMs);
     if (on.status === 'healed' && on.tier === 3) tier3++;
     return { off, on };
   };
-  for (let k = 0; k < cases; k++) {
-    const kind = k % 2 === 0 ? 'drawn' : 'icon';
+  /** One toolbar case: recorded with ids, healed on the next release (re-rendered by `restyle` when given). */
+  const toolbarCase = async (
+    rng: Rng,
+    kind: 'drawn' | 'icon',
+    into: typeof tally,
+    restyle?: (rng: Rng) => Restyle,
+  ): Promise<void> => {
     const pool = kind === 'drawn' ? LABELS.length : ICONS.length;
     const items = rng.shuffle([...Array(pool).keys()]).slice(0, 2 + rng.int(3));
     const target = rng.pick(items);
     // The next release: ids gone, the buttons in another order (never the same one).
     let after = rng.shuffle(items);
     while (after.every((x, i) => x === items[i])) after = rng.shuffle(items);
+    const style = restyle?.(rng);
     const { off, on } = await run(
       () => page.setContent(toolbar(kind, items, true)),
       `#t${target}`,
-      () => page.setContent(toolbar(kind, after, false)),
+      () => page.setContent(toolbar(kind, after, false, style)),
+      style === undefined,
     );
     // The truth, marked only after both heals walked the page.
     await page.evaluate(`document.querySelectorAll('.bar > *').forEach((el, i) =>
       el.setAttribute('data-bench', String(${JSON.stringify(after)}[i])))`);
-    tally.off[await judge(page, off, target)]++;
-    tally.on[await judge(page, on, target)]++;
+    const [o, v] = [await judge(page, off, target), await judge(page, on, target)];
+    into.off[o]++;
+    into.on[v]++;
+    if (verbose)
+      process.stdout.write(
+        `${style ? `restyled ${JSON.stringify(style)} ` : ''}${kind} target ${target} at ${after.indexOf(target) + 1} of ${after.length}: ${o} → ${v}${on.status === 'refused' || (on.status === 'healed' && on.tier === 3) ? ` (${on.explanation?.summary ?? on.status})` : ''}\n`,
+      );
+  };
+  for (let k = 0; k < cases; k++) await toolbarCase(rng, k % 2 === 0 ? 'drawn' : 'icon', tally);
+  // The same kind of release, re-rendered as redesigns do (size, stroke, colour, theme, font,
+  // padding): its own seeded sequence, so the cases above stay what they were.
+  const restyleRng = new Rng((seed * 7919 + 13) >>> 0);
+  for (let k = 0; k < restyledCases; k++) {
+    const kind = k % 2 === 0 ? 'drawn' : 'icon';
+    await toolbarCase(restyleRng, kind, restyledTally, (r) => restyleOf(r, kind));
   }
   // The product page's navbar icons sit lower than a toolbar.
   await page.setViewportSize({ width: 1000, height: 700 });
@@ -201,6 +333,11 @@ async function main(): Promise<void> {
         cases: productCasesRun.length,
         tier3_off: share(corpus.off),
         tier3_on: share(corpus.on),
+      },
+      restyled: {
+        cases: restyledCases,
+        tier3_off: share(restyledTally.off),
+        tier3_on: share(restyledTally.on),
       },
       added_ms: ms(addedMs),
       capture_added_ms: ms(captureAddedMs),

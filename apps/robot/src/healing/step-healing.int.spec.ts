@@ -344,6 +344,33 @@ describe('StepHealing with tier 3 on the live page (Chromium, OCR, nats-server)'
     });
   });
 
+  it('refuses a heal among twins that tier 3 could not check within its budget, and fails the step', async () => {
+    const healing = robot({ budgetMs: 1 });
+    await show(drawnToolbar(['Save', 'Delete'], true), 'late-recorded');
+    await healing
+      .hooksFor(scope('tools-late', 'job-record').value)
+      .recordTarget?.({ selector: '#tool-delete', frame: page.mainFrame() });
+    // The next release: ids gone, the buttons swapped. Tiers 1–2 take the twin in Delete's old place.
+    await show(drawnToolbar(['Delete', 'Save'], false), 'late-swapped');
+    const request = {
+      selector: '#tool-delete',
+      frame: page.mainFrame(),
+      problem: 'not-found' as const,
+      matchCount: 0,
+      policy: 'heal' as const,
+    };
+    const without = await robot(false).hooksFor(scope('tools-late', 'job-off').value).heal!(request);
+    expect(without.status).toBe('healed');
+
+    const step = scope('tools-late', 'job-late');
+    const outcome = await healing.hooksFor(step.value).heal!(request);
+    expect(outcome).toMatchObject({ status: 'refused' });
+    expect(outcome.status === 'refused' && outcome.message).toMatch(
+      /^element not found: #tool-delete; best candidate .* refused \(ambiguous\): .* has a twin the DOM cannot tell apart, and the visual tier ran out of its 1 ms before comparing them on screen: refused rather than guessed$/,
+    );
+    expect(step.heals).toEqual([]);
+  });
+
   it('leaves the verdict to tiers 1–2 when tier 3 overruns its budget', async () => {
     const healing = robot({ budgetMs: 1 });
     await record(healing, 'shop-budget');

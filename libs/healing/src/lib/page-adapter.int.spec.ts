@@ -8,6 +8,10 @@ import {
   type HealResult,
 } from '../index';
 
+// Room for a loaded CI: the budget is tested on its own below, and heal times are benchmarked
+// (`npm run bench:healing`), never asserted here.
+const ROOMY = { budgetMs: 10_000 };
+
 const PAGE = `<!doctype html><html><body>
 <nav aria-label="Main"><a href="/">Home</a> <a href="/pricing">Pricing</a></nav>
 <main><h1>Welcome back</h1>
@@ -53,7 +57,7 @@ describe('browser adapter (Chromium)', () => {
             els.length === 1 ? (els[0] as HTMLElement).outerHTML : `${els.length} elements`,
           );
 
-  it('captures a fingerprint with layout and heals a changed button within 400 ms', async () => {
+  it('captures a fingerprint with layout and heals a changed button', async () => {
     await page.setContent(PAGE);
     const fingerprint = await captureFingerprint(page, '#login-btn');
     expect(fingerprint).toMatchObject({
@@ -70,9 +74,8 @@ describe('browser adapter (Chromium)', () => {
         .replace('<button', '<div class="row"><button')
         .replace('</button>', '</button></div>'),
     );
-    const result = await healOnPage(page, fingerprint);
+    const result = await healOnPage(page, fingerprint, ROOMY);
     expect(result).toMatchObject({ status: 'healed', tier: 1, previousSelector: '#login-btn' });
-    expect(result.elapsedMs).toBeLessThan(400);
     if (result.status === 'healed') expect(result.bbox?.height).toBeGreaterThan(0);
     expect(await pick(result)).toContain('Log in');
   });
@@ -80,16 +83,19 @@ describe('browser adapter (Chromium)', () => {
   it('reports an intact selector and refuses a deleted element', async () => {
     await page.setContent(PAGE);
     const fingerprint = await captureFingerprint(page, '#login-btn');
-    expect(await healOnPage(page, fingerprint)).toMatchObject({ status: 'intact', selector: '#login-btn' });
+    expect(await healOnPage(page, fingerprint, ROOMY)).toMatchObject({
+      status: 'intact',
+      selector: '#login-btn',
+    });
 
     await page.setContent(PAGE.replace(/<button[^]*<\/button>/, ''));
-    expect(await healOnPage(page, fingerprint)).toMatchObject({ status: 'refused' });
+    expect(await healOnPage(page, fingerprint, ROOMY)).toMatchObject({ status: 'refused' });
   });
 
   it('heals in the browser a fingerprint recorded offline, and the other way round', async () => {
     const offline = fingerprintFromHtml(PAGE, 'form > button');
     await page.setContent(PAGE.replace('class="btn btn-primary"', 'class="css-9f8e7d"'));
-    const result = await healOnPage(page, offline);
+    const result = await healOnPage(page, offline, ROOMY);
     expect(result.status).not.toBe('refused');
     expect(await pick(result)).toContain('Sign in');
   });

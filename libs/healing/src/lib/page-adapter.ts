@@ -13,7 +13,10 @@ import {
 import { fingerprintOf } from './capture';
 import type { CollectArgs, CollectResult, ElementSnapshot } from './snapshot';
 import {
+  betterLooking,
   captureVisual,
+  drawnWords,
+  lookScore,
   visualEvidence,
   visualWinner,
   VISUAL_LEAD,
@@ -188,31 +191,47 @@ async function tier3(
     pool = [result.best.selector, result.runnerUp.selector, ...twins(result.best.selector)];
   } else {
     pool = twins(result.selector);
-    if (pool.length < 2 && recorded.text === undefined) return result;
+    if (pool.length < 2 && drawnWords(recorded) === undefined) return result;
     base = { selector: result.selector, confidence: result.confidence };
     if (!pool.includes(result.selector)) pool.unshift(result.selector);
   }
   const started = elapsed();
-  const remaining = (): number => (visual.budgetMs ?? VISUAL_BUDGET_MS) - (elapsed() - started);
-  let evidence: VisualEvidence[];
+  const budget = visual.budgetMs ?? VISUAL_BUDGET_MS;
+  const remaining = (): number => budget - (elapsed() - started);
+  const compared = [...new Set(pool)];
+  let seen: { evidence: VisualEvidence[]; complete: boolean } | undefined;
   try {
-    evidence = await visualEvidence(visual, recorded, [...new Set(pool)], { remainingMs: remaining });
+    seen = await visualEvidence(visual, recorded, compared, { remainingMs: remaining });
   } catch {
-    // A candidate gone mid-screenshot, a failed OCR: no comparison, the verdict stands.
-    return result;
+    // A candidate gone mid-screenshot, a failed OCR: no comparison.
+    seen = undefined;
   }
-  // Half the candidates seen is no comparison: the verdict stands as tiers 1 and 2 left it.
-  if (remaining() <= 0) return result;
+  // Half the candidates seen (or none) is no comparison. A refusal stands; so does a heal of an
+  // element without twins. A heal among twins tier 3 was there to check is refused: tiers 1–2
+  // could not tell them apart, and a wrong click costs more than a failed step (ADR 101).
+  if (!seen?.complete) {
+    if (result.status !== 'healed' || compared.length < 2) return result;
+    return {
+      status: 'refused',
+      reason: 'ambiguous',
+      best: base,
+      explanation: uncheckedTwins(compared.length - 1, seen === undefined ? undefined : budget),
+      elapsedMs: elapsed(),
+    };
+  }
+  const { evidence } = seen;
   const winner = visualWinner(evidence);
   const mine = result.status === 'healed' ? evidence.find((e) => e.selector === result.selector) : undefined;
+  const rival = mine && !winner ? betterLooking(evidence, mine) : undefined;
   if (result.status === 'healed') {
     if (winner?.selector === result.selector) return result;
     // Without a clear winner the heal stands unless its element looks unlike the recording
-    // (then it was a guess among twins) or draws other words.
-    if (!winner && (!mine || (mine.score >= VISUAL_MIN && (mine.text ?? 1) >= 0.5))) return result;
+    // (then it was a guess among twins), draws other words, or a twin looks more like the
+    // recording than it does (the DOM's pick was the twin left in the target's place).
+    if (!winner && (!mine || (mine.score >= VISUAL_MIN && (mine.text ?? 1) >= 0.5 && !rival))) return result;
   }
   if (!winner) {
-    const explanation = visualRefusal(evidence, mine, result.status === 'refused');
+    const explanation = visualRefusal(evidence, mine, rival, result.status === 'refused');
     return result.status === 'refused'
       ? { ...result, ...(explanation ? { explanation } : {}), elapsedMs: elapsed() }
       : {
@@ -241,10 +260,25 @@ async function tier3(
   };
 }
 
+/** Why a heal among twins is refused when tier 3 could not compare them (`budgetMs`: it ran out of it; else it failed). */
+function uncheckedTwins(twins: number, budgetMs: number | undefined): HealExplanation {
+  return {
+    rule: 'visual',
+    summary:
+      `The element tiers 1 and 2 chose has ${twins === 1 ? 'a twin' : `${twins} twins`} the DOM cannot tell apart, and ` +
+      (budgetMs === undefined
+        ? 'the visual tier could not compare them on screen'
+        : `the visual tier ran out of its ${budgetMs} ms before comparing them on screen`) +
+      ': refused rather than guessed',
+    evidence: [],
+  };
+}
+
 /** Why tier 3 took none of the candidates it compared; `undefined` when it saw none. */
 function visualRefusal(
   evidence: readonly VisualEvidence[],
   mine: VisualEvidence | undefined,
+  rival: VisualEvidence | undefined,
   tie: boolean,
 ): HealExplanation | undefined {
   const best = [...evidence].sort((a, b) => b.score - a.score)[0];
@@ -254,8 +288,12 @@ function visualRefusal(
   const drawnOther = mine?.text !== undefined && mine.text < 0.5;
   const why = drawnOther
     ? `it draws other words than the recording (drawn text ${pct(mine.text ?? 0)})`
-    : `none of the ${evidence.length} looks clearly like the recording (best ${pct(best.score)}; ` +
-      `a visual heal needs ${pct(VISUAL_MIN)} and a ${pct(VISUAL_LEAD)} lead)`;
+    : mine && rival && mine.score >= VISUAL_MIN
+      ? `a twin looks more like the recording than it does (${rival.selector}: ${pct(lookScore(rival))} ` +
+        `against ${pct(lookScore(mine))} by ${mine.text === undefined ? 'crop' : 'crop and drawn text'}; ` +
+        `a visual heal needs a ${pct(VISUAL_LEAD)} lead)`
+      : `none of the ${evidence.length} looks clearly like the recording (best ${pct(best.score)}; ` +
+        `a visual heal needs ${pct(VISUAL_MIN)} and a ${pct(VISUAL_LEAD)} lead)`;
   return {
     rule: 'visual',
     summary: tie

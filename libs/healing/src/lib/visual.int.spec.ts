@@ -35,6 +35,22 @@ const icons = (swap: boolean, ids: boolean): string => {
   return `<!doctype html><html><body><main><h1>Recorder</h1><div class="controls">${swap ? square + disc : disc + square}</div></main></body></html>`;
 };
 
+/** The healing bench's icon toolbar (tools/bench/healing/visual.ts): text-less SVG buttons, in this order. */
+const SHAPES = {
+  triangle: '<path d="M4 36 L20 4 L36 36 Z" fill="#060"/>',
+  plus: '<path d="M4 20 H36 M20 4 V36" stroke="#00c" stroke-width="6"/>',
+  cross: '<path d="M6 6 L34 34 M34 6 L6 34" stroke="#333" stroke-width="6"/>',
+};
+type Shape = keyof typeof SHAPES;
+const toolbar = (shapes: readonly Shape[], ids: boolean): string =>
+  `<!doctype html><html><body style="font-family:sans-serif"><main><h1>Editor</h1><div class="bar">${shapes
+    .map(
+      (shape) =>
+        `<button class="icon"${ids ? ` id="${shape}"` : ''} data-shape="${shape}" style="width:60px;height:60px;margin:8px;background:#fff">` +
+        `<svg width="40" height="40">${SHAPES[shape]}</svg></button>`,
+    )
+    .join('')}</div></main></body></html>`;
+
 describe('tier 3, visual (Chromium)', () => {
   let browser: Browser;
   let page: Page;
@@ -121,6 +137,97 @@ describe('tier 3, visual (Chromium)', () => {
     expect(await page.locator(result.selector).evaluate((el) => el.querySelector('rect') !== null)).toBe(
       true,
     );
+  }, 120_000);
+
+  const shapeOf = (r: HealResult): Promise<string | null> =>
+    r.status === 'refused'
+      ? Promise.resolve(null)
+      : page.locator(r.selector).evaluate((el) => el.getAttribute('data-shape'));
+
+  it("takes the icon whose crop matches although the twin left in the target's old place matches its box", async () => {
+    await show(toolbar(['cross', 'triangle'], true), 'look-before');
+    const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+    await show(toolbar(['triangle', 'cross'], false), 'look-after');
+
+    expect(await shapeOf(await healOnPage(page, fp))).toBe('cross');
+    const result = await healOnPage(page, fp, { visual: { page } });
+    expect(result).toMatchObject({ status: 'healed', tier: 3 });
+    expect(await shapeOf(result)).toBe('triangle');
+  }, 120_000);
+
+  it('tells the plus from the triangle by their normalised looks, which their raw crops could not', async () => {
+    // Their raw crops agree on about 85 % of the hash bits, under a winner's lead (ADR 99 refused
+    // this heal); cut to their ink, their shapes differ clearly.
+    await show(toolbar(['plus', 'triangle'], true), 'doubt-before');
+    const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+    expect(fp.visual?.lookHash).toMatch(/^[0-9a-f]{64}$/);
+    await show(toolbar(['triangle', 'plus'], false), 'doubt-after');
+
+    expect(await shapeOf(await healOnPage(page, fp))).toBe('plus');
+    const result = await healOnPage(page, fp, { visual: { page } });
+    expect(result).toMatchObject({ status: 'healed', tier: 3 });
+    expect(await shapeOf(result)).toBe('triangle');
+    // A fingerprint recorded before the normalised look (crop hash only) still refuses, as ADR 99 said.
+    const old = { ...fp, visual: { ...fp.visual!, lookHash: undefined } };
+    const refused = await healOnPage(page, old, { visual: { page } });
+    expect(refused).toMatchObject({
+      status: 'refused',
+      reason: 'ambiguous',
+      explanation: { rule: 'visual' },
+    });
+    expect(refused.status === 'refused' && refused.explanation?.summary).toMatch(
+      /a twin looks more like the recording than it does .* by crop; a visual heal needs a 15 % lead\): refused rather than guessed$/,
+    );
+  }, 120_000);
+
+  it('refuses a heal among twins that tier 3 could not check within its budget', async () => {
+    await show(toolbar(['cross', 'triangle'], true), 'late-before');
+    const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+    await show(toolbar(['triangle', 'cross'], false), 'late-after');
+
+    // Tiers 1–2 take the twin left in the target's old place; tier 3 has no time to look.
+    expect(await shapeOf(await healOnPage(page, fp))).toBe('cross');
+    const result = await healOnPage(page, fp, { visual: { page, budgetMs: 1 } });
+    expect(result).toMatchObject({ status: 'refused', reason: 'ambiguous', explanation: { rule: 'visual' } });
+    expect(result.status === 'refused' && result.explanation?.summary).toMatch(
+      /has a twin the DOM cannot tell apart, and the visual tier ran out of its 1 ms before comparing them on screen: refused rather than guessed$/,
+    );
+  }, 120_000);
+
+  it('lets a heal without twins stand when tier 3 runs out of its budget reading its drawn text', async () => {
+    await show(drawn('Save', 'Delete', true), 'late-single-before');
+    const fp = await captureFingerprint(page, '#tool-delete', { visual });
+    expect(fp.visual?.text).toMatch(/Delete/);
+    // The next release renames the id, and the Save tool gains a class: no twins in the DOM.
+    await page.setContent(
+      drawn('Save', 'Delete', true)
+        .replace(' id="tool-delete"', ' id="tool-remove"')
+        .replace('class="tool" id="tool-save"', 'class="tool primary" id="tool-save"'),
+    );
+    const result = await healOnPage(page, fp, { visual: { ...visual, budgetMs: 1 } });
+    expect(result).toMatchObject({ status: 'healed', tier: 1 });
+    expect(await healedTo(result)).toBe('Delete');
+  }, 120_000);
+
+  it('knows a restyled icon again, and not its twin, although its crop changed (size, colour, dark theme)', async () => {
+    await show(toolbar(['plus', 'triangle', 'cross'], true), 'restyle-before');
+    const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+    // The next release: reordered, a dark theme, buttons 15 % larger, icons in one light colour.
+    await show(
+      toolbar(['triangle', 'cross', 'plus'], false)
+        .replace('<body', '<body style="background:#1e1e1e"')
+        .replaceAll(
+          'width:60px;height:60px;margin:8px;background:#fff',
+          'width:69px;height:69px;margin:9px;background:#2b2b2b',
+        )
+        .replaceAll('<svg width="40" height="40">', '<svg width="46" height="46" viewBox="0 0 40 40">')
+        .replace(/(fill|stroke)="#[0-9a-f]{3}"/g, '$1="#ddd"'),
+      'restyle-after',
+    );
+    expect(await shapeOf(await healOnPage(page, fp))).not.toBe('triangle');
+    const result = await healOnPage(page, fp, { visual: { page } });
+    expect(result).toMatchObject({ status: 'healed', tier: 3 });
+    expect(await shapeOf(result)).toBe('triangle');
   }, 120_000);
 
   it('does not doubt a heal between form fields the DOM tells apart, however restyled', async () => {

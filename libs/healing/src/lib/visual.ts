@@ -17,6 +17,12 @@ export interface VisualFingerprint {
   readonly viewport: { readonly width: number; readonly height: number };
   /** 256-bit difference hash (64 hex digits) of the crop: bbox plus `CROP_PADDING` on each side. */
   readonly cropHash: string;
+  /**
+   * 256-bit difference hash of the element's normalised look (`lookHash`): its content box,
+   * as distance from its own background colour, cut to the ink and stretched to full contrast.
+   * Absent in fingerprints recorded before it existed (tier 3 then compares `cropHash`).
+   */
+  readonly lookHash?: string;
   /** OCR text of the crop, recorded only when the element's DOM text is empty. */
   readonly text?: string;
 }
@@ -48,6 +54,11 @@ export const CROP_PADDING = 8;
 export const VISUAL_MIN = 0.75;
 /** Lead in visual similarity a tier 3 winner needs over the runner-up. */
 export const VISUAL_LEAD = 0.15;
+/**
+ * Lead in look (crop and drawn text, not place) by which a twin that looks more like the
+ * recording than the element the DOM chose makes tier 3 refuse that heal: half a winner's lead.
+ */
+export const VISUAL_DOUBT = VISUAL_LEAD / 2;
 
 /** The crop rectangle for a box: padded, clipped to the viewport; `null` when nothing of it is on screen. */
 export function cropOf(box: BoundingBox, viewport: { width: number; height: number }): BoundingBox | null {
@@ -65,21 +76,28 @@ export function cropOf(box: BoundingBox, viewport: { width: number; height: numb
  */
 export function differenceHash(png: Uint8Array): string {
   const img = PNG.sync.read(Buffer.from(png));
+  return hashOfGrey(img.width, img.height, (x, y) => {
+    const i = (y * img.width + x) * 4;
+    return 0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2];
+  });
+}
+
+/** The difference hash of a grey raster (levels 0..255), `level(x, y)` for 0 ≤ x < width, 0 ≤ y < height. */
+function hashOfGrey(width: number, height: number, level: (x: number, y: number) => number): string {
   const cols = 17;
   const rows = 16;
   const grey = new Array<number>(cols * rows).fill(0);
   for (let gy = 0; gy < rows; gy++) {
-    const y0 = Math.floor((gy * img.height) / rows);
-    const y1 = Math.max(y0 + 1, Math.floor(((gy + 1) * img.height) / rows));
+    const y0 = Math.floor((gy * height) / rows);
+    const y1 = Math.max(y0 + 1, Math.floor(((gy + 1) * height) / rows));
     for (let gx = 0; gx < cols; gx++) {
-      const x0 = Math.floor((gx * img.width) / cols);
-      const x1 = Math.max(x0 + 1, Math.floor(((gx + 1) * img.width) / cols));
+      const x0 = Math.floor((gx * width) / cols);
+      const x1 = Math.max(x0 + 1, Math.floor(((gx + 1) * width) / cols));
       let sum = 0;
       let n = 0;
-      for (let y = y0; y < Math.min(y1, img.height); y++)
-        for (let x = x0; x < Math.min(x1, img.width); x++) {
-          const i = (y * img.width + x) * 4;
-          sum += 0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2];
+      for (let y = y0; y < Math.min(y1, height); y++)
+        for (let x = x0; x < Math.min(x1, width); x++) {
+          sum += level(x, y);
           n++;
         }
       grey[gy * cols + gx] = n > 0 ? sum / n : 0;
@@ -95,6 +113,72 @@ export function differenceHash(png: Uint8Array): string {
     }
   }
   return hex;
+}
+
+/** Ink below this share of the strongest ink is anti-aliasing or texture, not the element's shape. */
+const INK_EDGE = 0.25;
+/** Content whose strongest ink stays under this (RGB distance from the background, 0..441) is blank. */
+const INK_MIN = 24;
+
+/**
+ * The difference hash of an element's look with what a re-rendering changes taken out: only its
+ * content box (`region`, in CSS pixels of the crop; `scale` device pixels per CSS pixel), each
+ * pixel as its colour distance from the content's background (its most common colour), so a
+ * colour change or a dark theme keeps the shape; cut to the ink's bounding box, so size, padding
+ * and position in the box do not count; stretched to full contrast. `undefined` when the content
+ * box is blank or off the crop.
+ */
+export function normalisedHash(png: Uint8Array, region: BoundingBox, scale = 1): string | undefined {
+  const img = PNG.sync.read(Buffer.from(png));
+  const x0 = Math.max(0, Math.round(region.x * scale));
+  const y0 = Math.max(0, Math.round(region.y * scale));
+  const x1 = Math.min(img.width, Math.round((region.x + region.width) * scale));
+  const y1 = Math.min(img.height, Math.round((region.y + region.height) * scale));
+  if (x1 - x0 < 2 || y1 - y0 < 2) return undefined;
+  const rgb = (x: number, y: number): [number, number, number] => {
+    const i = (y * img.width + x) * 4;
+    return [img.data[i], img.data[i + 1], img.data[i + 2]];
+  };
+  const counts = new Map<number, { n: number; sum: [number, number, number] }>();
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
+      const [r, g, b] = rgb(x, y);
+      const key = ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4);
+      const c = counts.get(key) ?? { n: 0, sum: [0, 0, 0] };
+      c.n++;
+      c.sum[0] += r;
+      c.sum[1] += g;
+      c.sum[2] += b;
+      counts.set(key, c);
+    }
+  let mode = { n: 0, sum: [0, 0, 0] as [number, number, number] };
+  for (const c of counts.values()) if (c.n > mode.n) mode = c;
+  const bg = mode.sum.map((v) => v / mode.n);
+  const w = x1 - x0;
+  const ink = new Float32Array(w * (y1 - y0));
+  let strongest = 0;
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
+      const [r, g, b] = rgb(x, y);
+      const d = Math.hypot(r - bg[0], g - bg[1], b - bg[2]);
+      ink[(y - y0) * w + (x - x0)] = d;
+      strongest = Math.max(strongest, d);
+    }
+  if (strongest < INK_MIN) return undefined;
+  let [left, top, right, bottom] = [w, y1 - y0, -1, -1];
+  for (let y = 0; y < y1 - y0; y++)
+    for (let x = 0; x < w; x++)
+      if (ink[y * w + x] >= INK_EDGE * strongest) {
+        left = Math.min(left, x);
+        right = Math.max(right, x);
+        top = Math.min(top, y);
+        bottom = Math.max(bottom, y);
+      }
+  return hashOfGrey(
+    right - left + 1,
+    bottom - top + 1,
+    (x, y) => (255 * ink[(top + y) * w + left + x]) / strongest,
+  );
 }
 
 /**
@@ -171,32 +255,72 @@ export function visualScore(parts: { hash: number; box: number; text?: number })
 }
 
 /**
+ * How much a candidate looks like the recording, its place aside: crop and drawn text only.
+ * Twins that swapped places put the box on the wrong one's side; the look moves with the element.
+ */
+export function lookScore(e: Pick<VisualEvidence, 'hash' | 'text'>): number {
+  return e.text === undefined ? e.hash : (e.hash + e.text) / 2;
+}
+
+/** The first of `evidence` by `measure`, when it reaches `VISUAL_MIN` and leads every other by `VISUAL_LEAD`. */
+function clearlyFirst(
+  evidence: readonly VisualEvidence[],
+  measure: (e: VisualEvidence) => number,
+): VisualEvidence | undefined {
+  const [first, second] = [...evidence].sort((a, b) => measure(b) - measure(a));
+  if (!first || measure(first) < VISUAL_MIN) return undefined;
+  if (second && measure(first) - measure(second) < VISUAL_LEAD) return undefined;
+  return first;
+}
+
+/**
  * The candidate tier 3 chooses, given each one's evidence: the visually closest when it is
- * close to the recording and clearly closer than every other; otherwise none.
+ * close to the recording and clearly closer than every other, by the combined score or by
+ * its look alone (a twin left in the target's old place must not outweigh the target's own
+ * crop with its box); otherwise none. The two cannot name different winners: the box weighs
+ * less in the score than a `VISUAL_LEAD` in look.
  */
 export function visualWinner(evidence: readonly VisualEvidence[]): VisualEvidence | undefined {
-  const sorted = [...evidence].sort((a, b) => b.score - a.score);
-  const [first, second] = sorted;
-  if (!first || first.score < VISUAL_MIN) return undefined;
-  if (second && first.score - second.score < VISUAL_LEAD) return undefined;
-  return first;
+  return clearlyFirst(evidence, (e) => e.score) ?? clearlyFirst(evidence, lookScore);
+}
+
+/**
+ * The twin that looks more like the recording than `chosen` (the DOM's pick) by at least
+ * `VISUAL_DOUBT`, when there is one: tier 3 then doubts the DOM's pick even without a winner.
+ */
+export function betterLooking(
+  evidence: readonly VisualEvidence[],
+  chosen: VisualEvidence,
+): VisualEvidence | undefined {
+  const [best] = evidence
+    .filter((e) => e.selector !== chosen.selector)
+    .sort((a, b) => lookScore(b) - lookScore(a));
+  return best && lookScore(best) - lookScore(chosen) >= VISUAL_DOUBT ? best : undefined;
 }
 
 interface Shot {
   readonly bbox: BoundingBox;
   readonly viewport: { width: number; height: number };
   readonly png: Uint8Array;
+  /** `normalisedHash` of the element's content box in the crop; `undefined` when blank. */
+  readonly look: string | undefined;
 }
 
 /** A crop of the element `selector` matches, as it is on screen; `null` when it is not visible. */
 async function shoot(page: ScreenshotPage, selector: string): Promise<Shot | null> {
   const geometry = await page.evaluate<{
     box: BoundingBox;
+    content: BoundingBox;
     viewport: { width: number; height: number };
   } | null>(
     `(() => { const el = document.querySelector(${JSON.stringify(selector)}); if (!el) return null;
-      const r = el.getBoundingClientRect();
+      const r = el.getBoundingClientRect(); const cs = getComputedStyle(el);
+      const px = (p) => parseFloat(cs.getPropertyValue(p)) || 0;
+      const l = px('border-left-width'), t = px('border-top-width');
+      const w = r.width - l - px('border-right-width'), h = r.height - t - px('border-bottom-width');
       return { box: { x: r.x, y: r.y, width: r.width, height: r.height },
+               content: w >= 2 && h >= 2 ? { x: r.x + l, y: r.y + t, width: w, height: h }
+                                         : { x: r.x, y: r.y, width: r.width, height: r.height },
                viewport: { width: window.innerWidth, height: window.innerHeight } }; })()`,
   );
   if (!geometry) return null;
@@ -209,7 +333,24 @@ async function shoot(page: ScreenshotPage, selector: string): Promise<Shot | nul
     width: Math.round(b.width),
     height: Math.round(b.height),
   });
-  return { bbox: round(geometry.box), viewport: geometry.viewport, png };
+  const { content } = geometry;
+  const look = normalisedHash(
+    png,
+    { x: content.x - clip.x, y: content.y - clip.y, width: content.width, height: content.height },
+    PNG.sync.read(Buffer.from(png)).width / clip.width,
+  );
+  return { bbox: round(geometry.box), viewport: geometry.viewport, png, look };
+}
+
+/**
+ * The recorded drawn text when it holds a word (two letters or digits or more): OCR of an icon
+ * reads strokes as stray marks ("+", "x", "|"), which are no words and change with every
+ * re-rendering.
+ */
+export function drawnWords(recorded: Pick<VisualFingerprint, 'text'>): string | undefined {
+  return recorded.text !== undefined && words(recorded.text).some((w) => w.length >= 2)
+    ? recorded.text
+    : undefined;
 }
 
 /**
@@ -230,7 +371,8 @@ export async function captureVisual(
     bbox: shot.bbox,
     viewport: shot.viewport,
     cropHash: differenceHash(shot.png),
-    ...(text ? { text } : {}),
+    ...(shot.look ? { lookHash: shot.look } : {}),
+    ...(drawnWords({ text }) ? { text } : {}),
   };
 }
 
@@ -254,28 +396,37 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof LATE>
 
 /**
  * Tier 3's evidence on each candidate (skipping those not on screen). With `remainingMs`, no
- * screenshot or OCR is waited for past the budget: what was seen by then is returned, and the
- * caller tells an overrun by the budget left.
+ * screenshot or OCR is waited for past the budget: what was seen by then is returned, with
+ * `complete` false (a timer may fire a little early, so the budget left cannot tell).
  */
 export async function visualEvidence(
   options: VisualOptions,
   recorded: VisualFingerprint,
   selectors: readonly string[],
   limits: { readonly remainingMs?: () => number } = {},
-): Promise<VisualEvidence[]> {
+): Promise<{ evidence: VisualEvidence[]; complete: boolean }> {
   const left = limits.remainingMs ?? (() => Infinity);
   const out: VisualEvidence[] = [];
   for (const selector of selectors) {
     const shot = await within(shoot(options.page, selector), left());
-    if (shot === LATE) break;
+    if (shot === LATE) return { evidence: out, complete: false };
     if (!shot) continue;
-    const hash = hashSimilarity(recorded.cropHash, differenceHash(shot.png));
+    const drawn = options.readText ? drawnWords(recorded) : undefined;
+    const crop = hashSimilarity(recorded.cropHash, differenceHash(shot.png));
+    const look =
+      recorded.lookHash !== undefined && shot.look !== undefined
+        ? hashSimilarity(recorded.lookHash, shot.look)
+        : undefined;
+    // A text-less element is its shape: the normalised look, which a re-rendering keeps (the raw
+    // crop where either side has none). Drawn words are checked by OCR, and a new font changes
+    // their shape but not the crop's layout: either comparison may vouch for their look.
+    const hash = look === undefined ? crop : drawn === undefined ? look : Math.max(look, crop);
     const box = boxSimilarity(recorded.bbox, shot.bbox, recorded.viewport);
     let text: number | undefined;
-    if (recorded.text !== undefined && options.readText) {
+    if (drawn !== undefined && options.readText) {
       const read = await within(options.readText(shot.png), left());
-      if (read === LATE) break;
-      text = textSimilarity(recorded.text, read);
+      if (read === LATE) return { evidence: out, complete: false };
+      text = textSimilarity(drawn, read);
     }
     const round = (n: number): number => Math.round(n * 1000) / 1000;
     out.push({
@@ -286,7 +437,7 @@ export async function visualEvidence(
       ...(text === undefined ? {} : { text: round(text) }),
     });
   }
-  return out;
+  return { evidence: out, complete: true };
 }
 
 /** Validates a parsed `visual` object; `undefined` for an unknown version (tier 3 then sits out). */
@@ -303,6 +454,8 @@ export function parseVisual(input: unknown): VisualFingerprint | undefined | 'in
     box(o['viewport'], ['width', 'height']) &&
     typeof o['cropHash'] === 'string' &&
     /^[0-9a-f]{64}$/.test(o['cropHash']) &&
+    (o['lookHash'] === undefined ||
+      (typeof o['lookHash'] === 'string' && /^[0-9a-f]{64}$/.test(o['lookHash']))) &&
     (o['text'] === undefined || typeof o['text'] === 'string');
   return ok ? (o as unknown as VisualFingerprint) : 'invalid';
 }
