@@ -83,8 +83,9 @@ export interface IntactResult {
 export interface HealedResult {
   readonly status: 'healed';
   /**
-   * A CSS selector matching exactly the healed element: the sturdiest unique one found
-   * (least fragile by `rateSelectorFragility`), what a workflow patch proposes.
+   * A selector matching exactly the healed element: the sturdiest unique one found (least
+   * fragile by `rateSelectorFragility`), what a workflow patch proposes. CSS, or Playwright's
+   * `role=<role>[name*="…"s]` where CSS is a path or names only what a copy shares (ADR 98).
    */
   readonly selector: string;
   /** Fragility score of `selector`, 0 (sturdy) … 1. */
