@@ -3,15 +3,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { baselineHeal } from './baseline';
 import { devtoolsSelector, loadPage } from './corpus';
-import { selectAll, selectOne, type DomElement } from './dom';
+import { selectOne, type DomElement } from './dom';
 
 /**
  * Real page evolution: AdminLTE 3.2 → 4.0 (Bootstrap 4 → 5 redesign). Each row locates an
  * element in v3 (recorded with a DevTools-style selector) and names the same element in
  * v4, or `null` where the redesign removed it. Ground truth written by hand from reading
- * both versions of each page. Exported for `role-name-ceiling.ts`.
+ * both versions of each page.
  */
-export const PAIRS: readonly { v3: string; v4: string; rows: readonly [string, string | null][] }[] = [
+const PAIRS: readonly { v3: string; v4: string; rows: readonly [string, string | null][] }[] = [
   {
     v3: 'pages/examples/login.html',
     v4: 'examples/login.html',
@@ -97,12 +97,12 @@ type Outcome = 'correct' | 'wrong' | 'not_found';
 function judge(page: HtmlPage, selector: string | null, truth: DomElement | null): Outcome {
   if (selector === null) return truth === null ? 'correct' : 'not_found';
   if (truth === null) return 'wrong';
-  const hits = selectAll<unknown, DomElement>(selector, page.document);
+  const hits = page.querySelectorAll(selector).map((e) => e.node);
   return hits[0] === truth ? 'correct' : 'wrong';
 }
 
 function uniquely(page: HtmlPage, selector: string, element: DomElement): boolean {
-  const hits = selectAll<unknown, DomElement>(selector, page.document);
+  const hits = page.querySelectorAll(selector).map((e) => e.node);
   return hits.length === 1 && hits[0] === element;
 }
 

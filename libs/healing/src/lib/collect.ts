@@ -162,9 +162,18 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const cssString = (s: string): string =>
     '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\a ') + '"';
 
+  // `role=<role>[name*="<words>"s]`, the one Playwright form a proposal may take (ADR 98), is
+  // matched here with the roles and texts the snapshots use: one matcher in the page and offline.
+  // It errs towards matching (any of the element's texts holds the words, hidden ones included,
+  // a clipped text counts), so an element it finds alone is alone for Playwright too.
+  const roleForm =
+    args.selector === null ? null : /^role=([a-z]+)\[name\*="((?:[^"\\]|\\.)*)"s\]$/.exec(args.selector);
+  const roleWanted = roleForm ? roleForm[1] : '';
+  const roleWords = roleForm ? roleForm[2].replace(/\\(.)/g, '$1').replace(/\s+/g, ' ').trim() : '';
+  let roleMatches = 0;
   let selectorError: string | null = null;
   let matchList: ArrayLike<ElementLike> = [];
-  if (args.selector !== null) {
+  if (args.selector !== null && roleForm === null) {
     try {
       matchList = doc.querySelectorAll(args.selector);
     } catch (error) {
@@ -413,7 +422,28 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       joined.push(joined.length === 0 ? step : joined[joined.length - 1] + ' > ' + step);
     }
 
-    const isMatched = matchedSet.has(el);
+    let isMatched = matchedSet.has(el);
+    // Playwright maps some inputs elsewhere (`file` → button, `search` → searchbox): any input
+    // may be a button or a textbox to it.
+    const roleMay =
+      role === roleWanted || (tag === 'input' && (roleWanted === 'button' || roleWanted === 'textbox'));
+    if (roleForm && roleMay && roleWords) {
+      const named = [
+        texts[uid],
+        attr(uid, 'aria-label'),
+        attr(uid, 'title'),
+        attr(uid, 'alt'),
+        attr(uid, 'placeholder'),
+        attr(uid, 'value'),
+        rawId !== null && labelFor.has(rawId) ? (labelFor.get(rawId) ?? '') : '',
+        labels.length > 0 ? labels[labels.length - 1] : '',
+      ];
+      const labelledBy = attr(uid, 'aria-labelledby');
+      if (labelledBy)
+        for (const ref of labelledBy.split(' ')) named.push(texts[idFirst.get(ref) ?? -1] ?? '');
+      isMatched = texts[uid].length >= max || named.some((t) => t.includes(roleWords));
+      if (isMatched) roleMatches++;
+    }
     let candidate = isMatched || tag === args.includeTag;
     if (!candidate && tag !== 'html' && tag !== 'body') {
       if (INTERACTIVE.has(tag)) candidate = !(tag === 'input' && type === 'hidden');
@@ -586,7 +616,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   return {
     snapshots,
     matched: args.selector === null ? null : matched,
-    matchCount: matchList.length,
+    matchCount: roleForm ? roleMatches : matchList.length,
     selectorError,
     truncated,
     elementCount: texts.length,

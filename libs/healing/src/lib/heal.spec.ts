@@ -777,3 +777,88 @@ describe('explanations and old fingerprints', () => {
     expect(result).toMatchObject({ status: 'healed', selector: 'button[type="submit"]' });
   });
 });
+
+describe('positions shifted by an added wrapper or an inserted sibling (ADR 100)', () => {
+  const MENU = `<!doctype html><html><body>
+<aside><nav><ul class="nav">
+  <li><a href="/" class="nav-link">Dashboard</a></li>
+  <li><a href="#" class="nav-link">Level 1</a>
+    <ul class="nav-treeview">
+      <li><a href="#" class="nav-link">Level 2</a></li>
+      <li><a href="#" class="nav-link">Level 2</a>
+        <ul class="nav-treeview"><li><a href="#" class="nav-link">Level 3</a></li><li><a href="#" class="nav-link">Level 3</a></li></ul>
+      </li>
+      <li><a href="#" class="nav-link">Level 2</a></li>
+    </ul>
+  </li>
+  <li><a href="/labels" class="nav-link">Labels</a></li>
+</ul></nav></aside>
+<main><h1>Calendar</h1></main>
+</body></html>`;
+
+  it('does not give a wrapped entry’s place to the twin that slid into its position', () => {
+    // The wrapper shifts every level above the target; the next `Level 2` entry is now the
+    // first `li` of the list, exactly where the target was recorded.
+    const changed = swap(
+      /<li><a href="#" class="nav-link">Level 2<\/a><\/li>\n {6}<li>/,
+      '<div class="wrap"><li><a href="#" class="nav-link">Level 2</a></li></div>\n      <li>',
+    )(MENU);
+    expect(changed).toContain('<div class="wrap">');
+    const { result } = given(MENU)
+      .recordedAt('nav > ul > li:nth-child(2) > ul > li:nth-child(1) > a')
+      .when(() => changed);
+    if (result.status === 'healed')
+      expect(pickOf(changed, result)).toBe(
+        pickOf(changed, { status: 'intact', selector: 'div.wrap > li > a', confidence: 1, elapsedMs: 0 }),
+      );
+  });
+
+  const BAR = `<!doctype html><html><body>
+<div class="nav-scroller"><nav class="nav">
+  <a class="nav-link active" href="#">Dashboard</a>
+  <a class="nav-link" href="#">Friends</a>
+  <a class="nav-link" href="#">Explore</a>
+  <a class="nav-link" href="#">Suggestions</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+</nav></div>
+<main><h1>Offcanvas</h1><p>Text.</p></main>
+</body></html>`;
+
+  it('refuses when more look-alikes ahead of the best are claimed than look-alikes claim them', () => {
+    // A new link put before the target (the third `Link`) takes its position, and every `Link`
+    // now sits where a recorded twin was: five of them for four twins, one is the target.
+    const changed = BAR.replace(
+      /(<a class="nav-link" href="#">Link<\/a>\n {2}){2}/,
+      (links) => `${links}<a class="nav-link" href="#">Weekly digest</a>\n  `,
+    );
+    expect(changed).toContain('Weekly digest');
+    given(BAR)
+      .recordedAt('nav > a:nth-child(7)')
+      .when(() => changed)
+      .thenRefuses('ambiguous');
+  });
+
+  it('asks the full margin of a sibling that differs from the best by position alone', () => {
+    const FORM = `<!doctype html><html><body>
+<header><form id="search" action="/search">
+  <input type="text" name="q" class="input">
+  <input type="submit" value="Search" class="bttn submit">
+</form></header>
+<main><h1>Articles</h1><p>Text.</p></main>
+</body></html>`;
+    // A copy of the button put before it now holds its position, alike in every attribute.
+    given(FORM)
+      .recordedAt('#search > input.bttn')
+      .when(
+        swap(
+          '<input type="submit" value="Search" class="bttn submit">',
+          '<input type="submit" value="Search" class="bttn submit"><input type="submit" value="Search" class="bttn submit">',
+        ),
+      )
+      .thenRefuses('ambiguous');
+  });
+});

@@ -83,8 +83,9 @@ export interface IntactResult {
 export interface HealedResult {
   readonly status: 'healed';
   /**
-   * A CSS selector matching exactly the healed element: the sturdiest unique one found
-   * (least fragile by `rateSelectorFragility`), what a workflow patch proposes.
+   * A selector matching exactly the healed element: the sturdiest unique one found (least
+   * fragile by `rateSelectorFragility`), what a workflow patch proposes. CSS, or Playwright's
+   * `role=<role>[name*="…"s]` where CSS is a path or names only what a copy shares (ADR 98).
    */
   readonly selector: string;
   /** Fragility score of `selector`, 0 (sturdy) … 1. */
@@ -421,26 +422,45 @@ export function decide(
     // A shared name excuses changed surroundings, not leaving every stable neighbour.
     return conflict >= 2 * CONFLICT || (identity === 'name' && leftAnchors(s));
   };
+  const claimedBy = (s: Scored, l: Features): boolean => {
+    const parts = similarityParts(l, s.features, weights);
+    if (parts.score > s.confidence) return true;
+    // A twin whose neighbours changed (say the target next to it was deleted) can look
+    // more like the target overall; its own attributes and its exact position still tell.
+    const own = parts.intrinsic;
+    return (
+      own >= s.intrinsic &&
+      positionSimilarity(l.steps, s.features.steps) === 1 &&
+      positionSimilarity(target.steps, s.features.steps) < 1
+    );
+  };
   const claimed = (s: Scored): boolean => {
     let c = claims.get(s);
     if (c === undefined) {
-      c =
-        outOfContext(s) ||
-        lookalikes.some((l) => {
-          const parts = similarityParts(l, s.features, weights);
-          if (parts.score > s.confidence) return true;
-          // A twin whose neighbours changed (say the target next to it was deleted) can look
-          // more like the target overall; its own attributes and its exact position still tell.
-          const own = parts.intrinsic;
-          return (
-            own >= s.intrinsic &&
-            positionSimilarity(l.steps, s.features.steps) === 1 &&
-            positionSimilarity(target.steps, s.features.steps) < 1
-          );
-        });
+      c = outOfContext(s) || lookalikes.some((l) => claimedBy(s, l));
       claims.set(s, c);
     }
     return c;
+  };
+  /**
+   * Candidates ranked above `best` and clearly more like the target in their own attributes,
+   * each taken for a recorded look-alike, while fewer look-alikes than they are claim them
+   * all: a look-alike is one element, so one of them is not a look-alike — the target with
+   * its position shifted (a sibling put before it), or a copy. The one that ranks first.
+   */
+  const overclaimed = (best: Scored): Scored | undefined => {
+    const taken: Scored[] = [];
+    for (let i = 0; i < Math.min(ranked.length, CLAIM_CHECKS) && ranked[i] !== best; i++) {
+      const s = ranked[i];
+      if (s.intrinsic > best.intrinsic + TIER2_INTRINSIC_SLACK && !outOfContext(s) && claimed(s))
+        taken.push(s);
+    }
+    if (taken.length < 2) return undefined;
+    const claimers = new Set<number>();
+    lookalikes.forEach((l, i) => {
+      if (taken.some((s) => claimedBy(s, l))) claimers.add(i);
+    });
+    return claimers.size < taken.length ? taken[0] : undefined;
   };
 
   // Branch and bound: score every candidate's own attributes, bound what its context
@@ -552,7 +572,13 @@ export function decide(
       rateSelectorFragility(fp.selector).score < FRAGILE
         ? current.confidence >= leader - INTACT_TOLERANCE || current.intrinsic >= OWN_INTACT
         : current === best && current.confidence - (second?.confidence ?? 0) >= o.minMargin / 2;
-    if (current.confidence >= o.intactConfidence && trusted && !claimed(current) && !twinOf(current)) {
+    if (
+      current.confidence >= o.intactConfidence &&
+      trusted &&
+      !claimed(current) &&
+      !twinOf(current) &&
+      !overclaimed(current)
+    ) {
       return {
         status: 'intact',
         selector: fp.selector,
@@ -591,6 +617,17 @@ export function decide(
     }
     return healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
   };
+
+  const shifted = overclaimed(best);
+  if (shifted) {
+    return {
+      status: 'refused',
+      reason: 'ambiguous',
+      best: ref(best),
+      runnerUp: ref(shifted),
+      elapsedMs: elapsed(),
+    };
+  }
 
   const margin = best.confidence - (second?.confidence ?? 0);
   // The close candidates tier 2 may decide between; a rival copy counts among them.
@@ -634,7 +671,18 @@ export function decide(
       elapsedMs: elapsed(),
     };
   }
-  if (best.confidence >= o.minConfidence && margin >= marginFor(best)) {
+  // The near-perfect discount rests on a rival elsewhere; a sibling as like the target in its
+  // own attributes differs from the best by its position alone, which a sibling put before
+  // the target takes over: the full margin.
+  const sibling =
+    second !== undefined &&
+    second.snapshot.ancestors[second.snapshot.ancestors.length - 1] ===
+      best.snapshot.ancestors[best.snapshot.ancestors.length - 1] &&
+    second.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK;
+  if (
+    best.confidence >= o.minConfidence &&
+    margin >= (sibling ? Math.max(o.minMargin, marginFor(best)) : marginFor(best))
+  ) {
     return accept(
       best,
       second,

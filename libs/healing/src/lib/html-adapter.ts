@@ -18,6 +18,8 @@ import {
   PROPOSAL_CHECKS,
   chooseProposal,
   firstUniqueCandidate,
+  isRoleNameSelector,
+  preferRoleName,
   proposalCandidates,
   rankCandidates,
 } from './proposal';
@@ -78,6 +80,20 @@ class LiteElement extends LiteNode implements ElementLike {
   }
 }
 
+/** Tags `collectSnapshots` numbers but does not walk into (its `SKIP`). */
+const WALK_SKIPS = new Set([
+  'head',
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'math',
+  'iframe',
+  'object',
+  'canvas',
+]);
+
 /** Thrown inside a query that the sibling positions cannot answer; the query runs again without them. */
 const UNINDEXED = new Error('not answerable from the sibling positions');
 
@@ -92,6 +108,7 @@ export class HtmlPage implements DocumentLike {
   /** The parsed htmlparser2 document, after the `html > body` normalisation. */
   readonly document: Document;
   private readonly lite = new Map<DomElement, LiteElement>();
+  private walkOrder: LiteElement[] | null = null;
   /**
    * css-select counts an element's position anew for every element it tests (O(siblings)
    * each: quadratic on a paragraph of 3,000 links); positions recorded at parse time answer
@@ -125,6 +142,14 @@ export class HtmlPage implements DocumentLike {
   }
 
   querySelectorAll(selector: string): LiteElement[] {
+    if (isRoleNameSelector(selector)) {
+      const found = this.collect({ selector, maxCandidates: 0 });
+      if (found.selectorError !== null) return [];
+      const byUid = this.inWalkOrder();
+      return (found.matched ?? [])
+        .map((i) => byUid[found.snapshots[i].uid])
+        .filter((el): el is LiteElement => el !== undefined);
+    }
     return this.select(selector)
       .map((el) => this.lite.get(el))
       .filter((el): el is LiteElement => el !== undefined);
@@ -132,7 +157,37 @@ export class HtmlPage implements DocumentLike {
 
   /** How many elements `selector` matches; throws on a selector css-select cannot parse. */
   count(selector: string): number {
-    return this.select(selector).length;
+    return isRoleNameSelector(selector)
+      ? this.querySelectorAll(selector).length
+      : this.select(selector).length;
+  }
+
+  /**
+   * Whether `selector` (CSS or the role + name form) matches one element alone, the one
+   * `elementSelector` (the collector's selector for it) names.
+   */
+  picksOut(selector: string, elementSelector: string): boolean {
+    // Only the matched elements need a snapshot.
+    const found = this.collect({ selector, maxCandidates: 0 });
+    return (
+      found.selectorError === null &&
+      found.matchCount === 1 &&
+      found.snapshots[found.matched?.[0] ?? -1]?.selector === elementSelector
+    );
+  }
+
+  /** Elements in the order `collectSnapshots` numbers them (`uid`): pre-order, not into skipped tags. */
+  private inWalkOrder(): LiteElement[] {
+    if (this.walkOrder) return this.walkOrder;
+    const out: LiteElement[] = [];
+    const walk = (el: LiteElement): void => {
+      out.push(el);
+      if (WALK_SKIPS.has(el.tagName.toLowerCase())) return;
+      for (const c of el.children) walk(c);
+    };
+    if (this.documentElement) walk(this.documentElement);
+    this.walkOrder = out;
+    return out;
   }
 
   private select(selector: string): DomElement[] {
@@ -227,11 +282,17 @@ export function healInHtml(
   const collected = page.collect({ selector: fingerprint.selector, includeTag: fingerprint.tag });
   const result = decide(fingerprint, collected, options, elapsed);
   if (result.status !== 'healed') return result;
-  const ranked = rankCandidates(proposalCandidates(result.selector, page)).slice(0, PROPOSAL_CHECKS);
-  const proposal = chooseProposal(
+  const candidates = proposalCandidates(result.selector, page);
+  const ranked = rankCandidates(candidates.filter((c) => !isRoleNameSelector(c.selector))).slice(
+    0,
+    PROPOSAL_CHECKS,
+  );
+  const css = chooseProposal(
     ranked,
     firstUniqueCandidate({ selector: result.selector, candidates: ranked }, page),
     result.selector,
   );
+  const role = candidates.find((c) => isRoleNameSelector(c.selector))?.selector ?? null;
+  const proposal = preferRoleName(css, role !== null && page.picksOut(role, result.selector) ? role : null);
   return { ...result, ...proposal, elapsedMs: elapsed() };
 }

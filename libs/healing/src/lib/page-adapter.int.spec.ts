@@ -1,8 +1,10 @@
 // Against a real Chromium (Debian's /usr/bin/chromium) through playwright-core.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
+  HtmlPage,
   captureFingerprint,
   fingerprintFromHtml,
+  healInHtml,
   healOnPage,
   rateSelectorOnPage,
   type HealResult,
@@ -129,5 +131,65 @@ describe('browser adapter (Chromium)', () => {
     const rating = await rateSelectorOnPage(page, 'body > main > form > input:nth-of-type(1)');
     expect(rating.score).toBeGreaterThan(0.3);
     expect(rating.suggestion).toBe('#email');
+  });
+
+  // ADR 98: what Chromium adds to or hides from an accessible name that the offline view cannot
+  // see — an icon font's generated glyph, a `display: none` span, an image's alt — and elements
+  // with nothing of their own but their words. Each proposal must find, in Playwright, the one
+  // element it finds in the collector, offline and in the page alike.
+  const MENU = `<!doctype html><html><head><style>
+.bi::before { content: "\\f425"; font-family: serif; } .d-none { display: none; }
+</style></head><body><aside><ul class="menu">
+<li><button type="button" class="nav-link"><i class="bi"></i> <p>Documentation</p></button></li>
+<li><button type="button" class="nav-link"><i class="bi"></i> <p>Layout</p></button></li>
+<li><a href="#" class="nav-link">Home <span class="d-none">(current)</span></a></li>
+<li><a href="#" class="nav-link"><img alt="Logo" src="data:,"> Brand</a></li>
+<li><a href="#" class="nav-link">Pricing</a></li>
+</ul></aside><main><form><p><label><input type="checkbox"> Remember me</label></p>
+<p><input type="text" class="form-control" placeholder="Find"></p></form></main></body></html>`;
+  const NEXT = (html: string): string =>
+    html
+      .replace('<ul class="menu">', '<div class="wrap"><ul class="menu">')
+      .replace('</ul>', '</ul></div>')
+      .replace(/<li>/g, '<li><span class="badge">New</span>')
+      .replace('<form>', '<form><div>')
+      .replace('</form>', '</div></form>');
+  const TARGETS: readonly [string, string, RegExp][] = [
+    ['aside > ul > li:nth-of-type(1) > button', 'role=button[name*="Documentation"s]', /Documentation/],
+    ['aside > ul > li:nth-of-type(3) > a', 'role=link[name*="Home"s]', /Home/],
+    ['aside > ul > li:nth-of-type(4) > a', 'role=link[name*="Brand"s]', /Brand/],
+    ['aside > ul > li:nth-of-type(5) > a', 'role=link[name*="Pricing"s]', /Pricing/],
+    ['form > p > label > input', 'role=checkbox[name*="Remember me"s]', /checkbox/],
+  ];
+
+  it.each(TARGETS)(
+    'proposes %s by role and name, and Playwright resolves it to the same element',
+    async (recorded, proposal, what) => {
+      await page.setContent(MENU);
+      const fingerprint = await captureFingerprint(page, recorded);
+      await page.setContent(NEXT(MENU));
+      const result = await healOnPage(page, fingerprint, ROOMY);
+      expect(result).toMatchObject({ status: 'healed', selector: proposal, structural: false });
+      expect(await pick(result)).toMatch(what);
+      // Playwright's engine finds it alone; the collector resolves it for the next heal.
+      expect(await page.locator(proposal).count()).toBe(1);
+      const again = await captureFingerprint(page, proposal);
+      expect(again.tag).toBe(fingerprint.tag);
+      expect(await healOnPage(page, again, ROOMY)).toMatchObject({ status: 'intact', selector: proposal });
+      // Offline, the same proposal for the same markup, naming the same element.
+      const offline = healInHtml(NEXT(MENU), fingerprintFromHtml(MENU, recorded), ROOMY);
+      expect(offline).toMatchObject({ status: 'healed', selector: proposal });
+      const hits = HtmlPage.parse(NEXT(MENU)).querySelectorAll(proposal);
+      expect(hits).toHaveLength(1);
+    },
+    30_000,
+  );
+
+  it('agrees with Playwright that two buttons with the same words are no role proposal', async () => {
+    const twins = MENU.replace('<p>Layout</p>', '<p>Documentation</p>');
+    await page.setContent(twins);
+    expect(await page.locator('role=button[name*="Documentation"s]').count()).toBe(2);
+    await expect(captureFingerprint(page, 'role=button[name*="Documentation"s]')).rejects.toThrow();
+    expect(HtmlPage.parse(twins).querySelectorAll('role=button[name*="Documentation"s]')).toHaveLength(2);
   });
 });

@@ -28,6 +28,9 @@ import { packCollect, unpackCollect } from './wire';
 import {
   chooseProposal,
   firstUniqueCandidate,
+  isRoleNameSelector,
+  keyedOnTemplate,
+  preferRoleName,
   proposalCandidates,
   rankCandidates,
   type ProposalCandidate,
@@ -77,10 +80,15 @@ export async function captureFingerprint(
   selector: string,
   options: { readonly visual?: VisualOptions } = {},
 ): Promise<Fingerprint> {
-  const fingerprint = fingerprintOf(await collect(page, { selector }), selector);
+  const collected = await collect(page, { selector });
+  const fingerprint = fingerprintOf(collected, selector);
   if (!options.visual) return fingerprint;
   const drawn = !fingerprint.text && !FORM_CONTROLS.has(fingerprint.tag);
-  const visual = await captureVisual(options.visual, selector, drawn);
+  // The screenshot finds the element with `querySelector`: the role + name form goes by its CSS.
+  const css = isRoleNameSelector(selector)
+    ? (collected.snapshots[collected.matched?.[0] ?? -1]?.selector ?? selector)
+    : selector;
+  const visual = await captureVisual(options.visual, css, drawn);
   return visual ? { ...fingerprint, visual } : fingerprint;
 }
 
@@ -96,7 +104,7 @@ export interface LiveHealOptions extends HealOptions {
 
 /**
  * Heals a fingerprint on a live page within `options.budgetMs` (default 400 ms): the
- * recorded selector is `intact`, `healed` to a new unique CSS selector, or `refused`.
+ * recorded selector is `intact`, `healed` to a new unique selector, or `refused`.
  */
 export async function healOnPage(
   page: PageLike,
@@ -116,15 +124,20 @@ export async function healOnPage(
   // One round trip: the browser builds the candidates and keeps those that match the element
   // alone (native querySelectorAll is cheap); the ranking happens here.
   const unique = await page.evaluate<ProposalCandidate[]>(
-    `((candidates, firstUnique, selector) => candidates(selector).filter((c) =>
+    `((candidates, firstUnique, selector) => candidates(selector).filter((c) => c.selector.indexOf('role=') === 0 ||
       firstUnique({ selector, candidates: [c.selector] }) === 0))(${CANDIDATES_SOURCE}, ${FIRST_UNIQUE_SOURCE}, ${JSON.stringify(result.selector)})`,
   );
-  const ranked = rankCandidates(unique);
-  return {
-    ...result,
-    ...chooseProposal(ranked, ranked.length > 0 ? 0 : -1, result.selector),
-    elapsedMs: elapsed(),
-  };
+  const ranked = rankCandidates(unique.filter((c) => !isRoleNameSelector(c.selector)));
+  const css = chooseProposal(ranked, ranked.length > 0 ? 0 : -1, result.selector);
+  const role = unique.find((c) => isRoleNameSelector(c.selector))?.selector ?? null;
+  // The role form is checked by the collector's own matcher, the one the next heal resolves it with.
+  let picked: string | null = null;
+  if (role !== null && (css.structural || keyedOnTemplate(css.selector))) {
+    const found = await collect(page, { selector: role, geometry: false, maxCandidates: 0 });
+    const own = found.snapshots[found.matched?.[0] ?? -1];
+    if (found.matchCount === 1 && own?.selector === result.selector) picked = role;
+  }
+  return { ...result, ...preferRoleName(css, picked), elapsedMs: elapsed() };
 }
 
 const VISUAL_BUDGET_MS = 2_000;

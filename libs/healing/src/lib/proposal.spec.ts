@@ -1,5 +1,11 @@
 import { HtmlPage, fingerprintFromHtml, healInHtml } from './html-adapter';
-import { chooseProposal, firstUniqueCandidate, proposalCandidates, rankCandidates } from './proposal';
+import {
+  chooseProposal,
+  firstUniqueCandidate,
+  keyedOnTemplate,
+  proposalCandidates,
+  rankCandidates,
+} from './proposal';
 
 function propose(html: string, selector: string) {
   const page = HtmlPage.parse(html);
@@ -89,5 +95,63 @@ describe('heal proposals', () => {
     const html =
       '<div><button id="ember1234" class="css-1x2y3z" type="submit">Save</button><button id="ember1235" class="css-9q8w7e">Cancel</button></div>';
     expect(propose(html, 'div > button:nth-of-type(1)').selector).toBe('button[type="submit"]');
+  });
+});
+
+describe('role + name proposals (ADR 98)', () => {
+  const MENU = `<ul class="menu"><li><a href="#" class="nav-link">Home</a></li>
+<li><a href="#" class="nav-link">Pricing</a></li><li><a href="/docs" class="nav-link">Docs</a></li></ul>`;
+  const MOVED = MENU.replace('<ul class="menu">', '<div><ul class="menu">').replace('</ul>', '</ul></div>');
+
+  it('names a text-only entry by role and words instead of a path', () => {
+    const fp = fingerprintFromHtml(MENU, 'body > ul > li:nth-of-type(2) > a');
+    expect(healInHtml(MOVED, fp)).toMatchObject({
+      status: 'healed',
+      selector: 'role=link[name*="Pricing"s]',
+      structural: false,
+    });
+  });
+
+  it('keeps a unique CSS form keyed on the element itself', () => {
+    const fp = fingerprintFromHtml(MENU, 'body > ul > li:nth-of-type(3) > a');
+    expect(healInHtml(MOVED, fp)).toMatchObject({ status: 'healed', selector: 'a[href="/docs"]' });
+  });
+
+  it('proposes no role form that another element with the same words matches', () => {
+    const html = MENU.replace('>Home<', '>Pricing plans<');
+    const fp = fingerprintFromHtml(html, 'body > ul > li:nth-of-type(2) > a');
+    const moved = html.replace('<ul class="menu">', '<div><ul class="menu">').replace('</ul>', '</ul></div>');
+    expect(healInHtml(moved, fp)).toMatchObject({ status: 'healed', structural: true });
+  });
+
+  it('tells CSS keyed on what a copy shares from CSS keyed on the element', () => {
+    expect(keyedOnTemplate('button.nav-link')).toBe(true);
+    expect(keyedOnTemplate('#nav button[type="button"]')).toBe(true);
+    expect(keyedOnTemplate('div[role="heading"]')).toBe(true);
+    expect(keyedOnTemplate('button[type="submit"]')).toBe(false);
+    expect(keyedOnTemplate('.nav a[href="/x"]')).toBe(false);
+    expect(keyedOnTemplate('#login')).toBe(false);
+    expect(keyedOnTemplate('input[placeholder="Find me"]')).toBe(false);
+  });
+});
+
+describe('resolving the role + name form offline', () => {
+  const HTML = `<svg><a href="#"><text>Home</text></a></svg><script>var a = 1;</script>
+<button><i class="bi"></i> <p>Save draft</p></button><button>Save</button>
+<label for="e">Email</label><input id="e" type="email"><input type="search" aria-label="Email search">`;
+
+  it('finds the elements whose role matches and whose texts hold the words, case and all', () => {
+    const page = HtmlPage.parse(HTML);
+    expect(page.querySelectorAll('role=button[name*="Save draft"s]').map((e) => e.tagName)).toEqual([
+      'button',
+    ]);
+    expect(page.querySelectorAll('role=button[name*="Save"s]')).toHaveLength(2);
+    expect(page.querySelectorAll('role=button[name*="save"s]')).toHaveLength(0);
+    // A search field is a searchbox to Playwright: counted for textbox too, never missed.
+    expect(page.querySelectorAll('role=textbox[name*="Email"s]').map((e) => e.getAttribute('type'))).toEqual([
+      'email',
+      'search',
+    ]);
+    expect(page.count('role=link[name*="Home"s]')).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import type { DocumentLike, ElementLike } from './snapshot';
 
 /** A selector to patch the workflow with, for the element a heal found. */
 export interface SelectorProposal {
-  /** Unique CSS selector for the healed element: the sturdiest one found. */
+  /** Unique selector for the healed element, the sturdiest found: CSS or `role=…[name*=…s]` (ADR 98). */
   readonly selector: string;
   /** `rateSelectorFragility` score of `selector` (0 sturdy … 1 breaks on the next deploy). */
   readonly fragility: number;
@@ -118,6 +118,72 @@ export function proposalCandidates(selector: string, root?: DocumentLike): Propo
   if (classes.length >= 2) add(tag + '.' + classes[0] + '.' + classes[1], 13);
   add(tag, 14);
 
+  // Role and words of the element's accessible name (ADR 98): words Playwright's name for it is
+  // sure to contain whatever CSS adds (icon glyphs) or hides, matched as a substring.
+  const squash = (t: string): string => t.replace(/\s+/g, ' ').trim();
+  const ownWords = (e: ElementLike): string => {
+    let best = '';
+    const nodes = e.childNodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const t = nodes[i].nodeType === 3 ? squash(nodes[i].nodeValue ?? '') : '';
+      if (t.length > best.length) best = t;
+    }
+    return best;
+  };
+  const hasText = (e: ElementLike): boolean => {
+    const nodes = e.childNodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.nodeType === 3 ? /\S/.test(n.nodeValue ?? '') : n.nodeType === 1 && hasText(n as ElementLike))
+        return true;
+    }
+    return false;
+  };
+  // The longest own text run; without one, that of the only child holding text (`<i></i><p>Docs</p>`).
+  const contentWords = (e: ElementLike, depth: number): string => {
+    const own = ownWords(e);
+    if (own || depth >= 3) return own;
+    const texty: ElementLike[] = [];
+    for (let i = 0; i < e.children.length; i++) if (hasText(e.children[i])) texty.push(e.children[i]);
+    return texty.length === 1 ? contentWords(texty[0], depth + 1) : '';
+  };
+  const typeOf = get(el, 'type').toLowerCase();
+  const SAFE_ROLES = ['button', 'link', 'heading', 'tab', 'menuitem', 'option', 'treeitem', 'switch'];
+  const explicit = get(el, 'role').toLowerCase();
+  let roleName = '';
+  if (explicit) roleName = SAFE_ROLES.indexOf(explicit) >= 0 ? explicit : '';
+  else if (tag === 'a') roleName = el.getAttribute('href') !== null ? 'link' : '';
+  else if (tag === 'button') roleName = 'button';
+  else if (/^h[1-6]$/.test(tag)) roleName = 'heading';
+  else if (tag === 'input' && ['submit', 'button', 'reset'].indexOf(typeOf) >= 0) roleName = 'button';
+  else if (tag === 'input' && ['', 'text', 'email', 'password', 'tel', 'url'].indexOf(typeOf) >= 0)
+    roleName = 'textbox';
+  else if (tag === 'input' && (typeOf === 'checkbox' || typeOf === 'radio')) roleName = typeOf;
+  else if (tag === 'textarea') roleName = 'textbox';
+  let words = '';
+  if (roleName && !get(el, 'aria-labelledby')) {
+    words = squash(get(el, 'aria-label'));
+    if (!words && tag === 'input' && roleName === 'button') words = squash(get(el, 'value'));
+    else if (!words && (tag === 'input' || tag === 'textarea')) {
+      let label: ElementLike | null = null;
+      if (id && ident(id)) {
+        try {
+          const found = doc.querySelectorAll('label[for=' + str(id) + ']');
+          if (found.length > 0) label = found[0];
+        } catch {
+          label = null;
+        }
+      }
+      for (let up = el.parentElement; !label && up; up = up.parentElement)
+        if (up.tagName.toLowerCase() === 'label') label = up;
+      words = label ? ownWords(label) : '';
+      if (!words) words = squash(get(el, 'title'));
+      if (!words && roleName === 'textbox') words = squash(get(el, 'placeholder'));
+    } else if (!words) words = contentWords(el, 0);
+  }
+  if (roleName && words.length >= 2 && words.length <= 80)
+    add('role=' + roleName + '[name*=' + str(words) + 's]', 10);
+
   // Hooks of up to six ancestors, nearest first: a short CSS scope that survives re-layout.
   const hooks: ProposalCandidate[] = [];
   let up = el.parentElement;
@@ -143,7 +209,8 @@ export function proposalCandidates(selector: string, root?: DocumentLike): Propo
   const scoped: ProposalCandidate[] = [];
   for (const h of hooks)
     for (const o of own)
-      if (o.rank >= 2) scoped.push({ selector: h.selector + ' ' + o.selector, rank: o.rank + 2 + h.rank });
+      if (o.rank >= 2 && o.selector.indexOf('role=') !== 0)
+        scoped.push({ selector: h.selector + ' ' + o.selector, rank: o.rank + 2 + h.rank });
   return own.concat(scoped).slice(0, 400);
 }
 
@@ -208,4 +275,31 @@ export function chooseProposal(
     fragility: base.score,
     structural: base.reasons.some((r) => STRUCTURAL.has(r.code)),
   };
+}
+
+/** The Playwright role + name form a proposal may take (ADR 98); `collectSnapshots` resolves it. */
+export const isRoleNameSelector = (selector: string): boolean => selector.startsWith('role=');
+
+/**
+ * Whether a CSS selector's target step names only what a copy of the element from the same
+ * template shares (tag, classes, `type`, `role`): such a copy makes it ambiguous, or takes it
+ * over once the element's own class changes. A submit or reset type is the form's, not a copy's.
+ */
+export function keyedOnTemplate(selector: string): boolean {
+  const steps = selector.trim().split(/\s+(?![^[]*\])/);
+  const last = steps[steps.length - 1] ?? '';
+  return (
+    !/#[\w-]/.test(last) &&
+    !/\[(data-[\w-]+|id|name|aria-label|placeholder|title|alt|href|value)=/.test(last) &&
+    !/\[type="?(submit|reset)"?\]/.test(last)
+  );
+}
+
+/**
+ * The role + name form, when the CSS proposal is a positional path or keyed only on what a copy
+ * shares and `roleSelector` (checked unique for the element by the caller) exists.
+ */
+export function preferRoleName(proposal: SelectorProposal, roleSelector: string | null): SelectorProposal {
+  if (roleSelector === null || !(proposal.structural || keyedOnTemplate(proposal.selector))) return proposal;
+  return { selector: roleSelector, fragility: rateSelectorFragility(roleSelector).score, structural: false };
 }

@@ -358,7 +358,12 @@ function stepsOf(path: readonly string[], positions: readonly number[] | undefin
 
 const POSITION_WEIGHTS = Array.from({ length: 256 }, (_, k) => 1 / (k + 1));
 
-/** Agreement of the positional paths, the level k steps up weighing 1/(k+1). */
+/**
+ * Agreement of the recorded positional path `a` with a candidate's `b`, the level k steps up
+ * weighing 1/(k+1). A wrapper put around the candidate shifts every level above it by one:
+ * when `b` is one level deeper, the paths are also compared across that level (a miss), the
+ * element under it by tag alone (it is the first in its new wrapper, whatever its place was).
+ */
 export function positionSimilarity(a: readonly string[], b: readonly string[]): number {
   let num = 0;
   let den = 0;
@@ -368,7 +373,31 @@ export function positionSimilarity(a: readonly string[], b: readonly string[]): 
     den += w;
     if (a[k] !== undefined && a[k] === b[k]) num += w;
   }
-  return den === 0 ? 1 : num / den;
+  if (den === 0) return 1;
+  if (b.length === a.length + 1) num = Math.max(num, acrossWrapper(a, b));
+  return num / den;
+}
+
+const tagOf = (step: string): string => step.slice(0, step.lastIndexOf(':'));
+
+/**
+ * The weighted agreement of `wrapped` with `recorded` (one level shorter) when one level of
+ * `wrapped` above the element is taken for an added wrapper, at the level where that agrees best.
+ */
+function acrossWrapper(recorded: readonly string[], wrapped: readonly string[]): number {
+  const weight = (k: number): number => POSITION_WEIGHTS[k] ?? 0;
+  // Levels above the wrapper compare with the level below them in the recording.
+  let shifted = 0;
+  for (let k = 2; k < wrapped.length; k++) if (wrapped[k] === recorded[k - 1]) shifted += weight(k);
+  let below = 0;
+  let best = 0;
+  for (let j = 1; j < wrapped.length; j++) {
+    if (j > 1 && wrapped[j] === recorded[j - 1]) shifted -= weight(j);
+    const inWrapper = tagOf(wrapped[j - 1]) === tagOf(recorded[j - 1]) ? weight(j - 1) : 0;
+    best = Math.max(best, below + inWrapper + shifted);
+    if (wrapped[j - 1] === recorded[j - 1]) below += weight(j - 1);
+  }
+  return best;
 }
 
 function identifierSimilarity(
