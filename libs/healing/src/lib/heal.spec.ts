@@ -862,3 +862,40 @@ describe('positions shifted by an added wrapper or an inserted sibling (ADR 100)
       .thenRefuses('ambiguous');
   });
 });
+
+describe('a look-alike in another named landmark (ADR 102)', () => {
+  const bar = (
+    label: string,
+    first: string,
+  ) => `<nav class="navbar" aria-label="${label}"><div class="container"><div class="collapse">
+  <ul class="navbar-nav">
+    <li class="nav-item"><a class="nav-link active" href="#">${first}</a></li>
+    <li class="nav-item"><a class="nav-link" href="#">Link</a></li>
+    <li class="nav-item"><a class="nav-link disabled">Disabled</a></li>
+  </ul></div></div></nav>`;
+  const NAVBARS = `<!doctype html><html><body><main>
+${bar('First navbar example', 'Home')}
+${bar('Second navbar example', 'Home')}
+${bar('Third navbar example', 'Home')}
+<div class="container">
+${bar('Eleventh navbar example', 'Home')}
+${bar('Twelfth navbar example', 'Centered nav only')}
+${bar('Thirteenth navbar example', 'Home')}
+</div>
+<h1>Navbar examples</h1><p>Text.</p>
+</main></body></html>`;
+
+  it('does not let it claim a candidate inside the target’s own named landmark', () => {
+    // A link put before the target inside its own item: its new neighbours' words ("nav")
+    // happen to resemble those of the `Link` in the "Centered nav only" navbar.
+    const changed = NAVBARS.replace(
+      /(aria-label="Eleventh navbar example">(?:.|\n)*?<li class="nav-item">(?:.|\n)*?<li class="nav-item">)/,
+      '$1<a class="nav-link" href="#">nav contents</a>',
+    );
+    expect(changed).toContain('nav contents</a><a class="nav-link" href="#">Link');
+    given(NAVBARS)
+      .recordedAt('main > div > nav:nth-of-type(1) > div > div > ul > li:nth-of-type(2) > a')
+      .when(() => changed)
+      .thenHeals('nav[aria-label="Eleventh navbar example"] li:nth-of-type(2) > a:nth-of-type(2)');
+  });
+});

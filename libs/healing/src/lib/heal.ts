@@ -231,6 +231,13 @@ class PageContext {
   }
 }
 
+/** In the target's named landmark (one with a label), which the look-alike was not in. */
+function inOwnNamedLandmark(target: Features, lookalike: Features, c: Features): boolean {
+  return (
+    target.landmark.includes(':') && c.landmark === target.landmark && lookalike.landmark !== target.landmark
+  );
+}
+
 /**
  * What the candidate shares of the target's own identity: its test id or stable id (`strong`:
  * moved, not copied), only its name (`name`: copies keep names too, a newsletter form's
@@ -423,6 +430,10 @@ export function decide(
     return conflict >= 2 * CONFLICT || (identity === 'name' && leftAnchors(s));
   };
   const claimedBy = (s: Scored, l: Features): boolean => {
+    // A look-alike recorded in another named landmark does not claim a candidate inside the
+    // target's own named landmark: the label says where the candidate is, however its new
+    // neighbours' words happen to resemble the look-alike's.
+    if (inOwnNamedLandmark(target, l, s.features)) return false;
     const parts = similarityParts(l, s.features, weights);
     if (parts.score > s.confidence) return true;
     // A twin whose neighbours changed (say the target next to it was deleted) can look
