@@ -2,10 +2,11 @@
 // which goes first: load and garbage collection weigh on both alike, so the ratio of their CPU
 // holds under load (ADR 97). Each tree a checkout (a frozen copy: `git archive <rev> | tar -x`).
 //   node -r @swc-node/register tools/bench/healing/interleave.ts <treeA> <treeB> [rounds]
+import type * as Healing from '@aether/healing';
 import { casesOf, splitOf, type BenchCase } from './cases';
 import { corpusDir, listPages, loadPage } from './corpus';
 import { percentile } from '../stats';
-type Lib = typeof import('@aether/healing');
+type Lib = typeof Healing;
 const [aDir, bDir] = process.argv.slice(2, 4);
 const rounds = Number(process.argv[4] ?? 2);
 const libs: Lib[] = [

@@ -80,20 +80,6 @@ class LiteElement extends LiteNode implements ElementLike {
   }
 }
 
-/** Tags `collectSnapshots` numbers but does not walk into (its `SKIP`). */
-const WALK_SKIPS = new Set([
-  'head',
-  'script',
-  'style',
-  'noscript',
-  'template',
-  'svg',
-  'math',
-  'iframe',
-  'object',
-  'canvas',
-]);
-
 /** Thrown inside a query that the sibling positions cannot answer; the query runs again without them. */
 const UNINDEXED = new Error('not answerable from the sibling positions');
 
@@ -108,7 +94,6 @@ export class HtmlPage implements DocumentLike {
   /** The parsed htmlparser2 document, after the `html > body` normalisation. */
   readonly document: Document;
   private readonly lite = new Map<DomElement, LiteElement>();
-  private walkOrder: LiteElement[] | null = null;
   /**
    * css-select counts an element's position anew for every element it tests (O(siblings)
    * each: quadratic on a paragraph of 3,000 links); positions recorded at parse time answer
@@ -145,10 +130,8 @@ export class HtmlPage implements DocumentLike {
     if (isRoleNameSelector(selector)) {
       const found = this.collect({ selector, maxCandidates: 0 });
       if (found.selectorError !== null) return [];
-      const byUid = this.inWalkOrder();
-      return (found.matched ?? [])
-        .map((i) => byUid[found.snapshots[i].uid])
-        .filter((el): el is LiteElement => el !== undefined);
+      // Each snapshot names its element by a CSS path unique on this (unchanging) page.
+      return (found.matched ?? []).flatMap((i) => this.querySelectorAll(found.snapshots[i].selector));
     }
     return this.select(selector)
       .map((el) => this.lite.get(el))
@@ -174,20 +157,6 @@ export class HtmlPage implements DocumentLike {
       found.matchCount === 1 &&
       found.snapshots[found.matched?.[0] ?? -1]?.selector === elementSelector
     );
-  }
-
-  /** Elements in the order `collectSnapshots` numbers them (`uid`): pre-order, not into skipped tags. */
-  private inWalkOrder(): LiteElement[] {
-    if (this.walkOrder) return this.walkOrder;
-    const out: LiteElement[] = [];
-    const walk = (el: LiteElement): void => {
-      out.push(el);
-      if (WALK_SKIPS.has(el.tagName.toLowerCase())) return;
-      for (const c of el.children) walk(c);
-    };
-    if (this.documentElement) walk(this.documentElement);
-    this.walkOrder = out;
-    return out;
   }
 
   private select(selector: string): DomElement[] {
