@@ -387,6 +387,13 @@ export function decide(
   const snaps = page.snapshots;
   if (snaps.length === 0) return { status: 'refused', reason: 'no-candidates', elapsedMs: elapsed() };
   const timeout = (): RefusedResult => ({ status: 'refused', reason: 'timeout', elapsedMs: elapsed() });
+  const ambiguous = (chosen: Scored, rival: Scored): RefusedResult => ({
+    status: 'refused',
+    reason: 'ambiguous',
+    best: ref(chosen),
+    runnerUp: ref(rival),
+    elapsedMs: elapsed(),
+  });
 
   // A candidate closer to one of the recorded look-alikes than to the target is that
   // look-alike (still on the page), not the target.
@@ -617,28 +624,12 @@ export function decide(
     runnerUpWhy?: string,
   ): HealResult => {
     const twin = twinOf(chosen);
-    if (twin) {
-      return {
-        status: 'refused',
-        reason: 'ambiguous',
-        best: ref(chosen),
-        runnerUp: ref(twin),
-        elapsedMs: elapsed(),
-      };
-    }
+    if (twin) return ambiguous(chosen, twin);
     return healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
   };
 
   const shifted = overclaimed(best);
-  if (shifted) {
-    return {
-      status: 'refused',
-      reason: 'ambiguous',
-      best: ref(best),
-      runnerUp: ref(shifted),
-      elapsedMs: elapsed(),
-    };
-  }
+  if (shifted) return ambiguous(best, shifted);
 
   const margin = best.confidence - (second?.confidence ?? 0);
   // The close candidates tier 2 may decide between; a rival copy counts among them.
@@ -674,13 +665,7 @@ export function decide(
   if (rival) {
     const decided = byKeptAnchors();
     if (decided) return decided;
-    return {
-      status: 'refused',
-      reason: 'ambiguous',
-      best: ref(best),
-      runnerUp: ref(rival),
-      elapsedMs: elapsed(),
-    };
+    return ambiguous(best, rival);
   }
   // The near-perfect discount rests on a rival elsewhere; a sibling as like the target in its
   // own attributes differs from the best by its position alone, which a sibling put before
