@@ -44,10 +44,7 @@ async function until<T>(
   }
 }
 
-interface Point {
-  x: number;
-  y: number;
-}
+type Point = { x: number; y: number };
 
 describe('desktop nodes under Xvfb', () => {
   let display: string;
