@@ -27,6 +27,7 @@ describe('the chaos audit sees what it claims', () => {
       ambiguous: 0,
       ambiguousAppliedOnce: 0,
       ambiguousUnsettled: [],
+      outcomesMissing: [],
       reexecuted: 0,
       missingEffects: 0,
     });
@@ -54,6 +55,19 @@ describe('the chaos audit sees what it claims', () => {
       ambiguous: 1,
       ambiguousAppliedOnce: 0,
       ambiguousUnsettled: ['run/s3: StepStarted StepCompleted StepStarted; requests 2, applied 2'],
+    });
+  });
+
+  it("tells a completed job whose log lost a step's outcome from an unsettled step", () => {
+    const steps = allSteps('StepStarted', 'StepCompleted').filter(
+      (e) => !(e.data.stepKey === 's5' && e.type === 'StepCompleted'),
+    );
+    const events = [...steps, ...step('s5', 'StepStarted'), completedJob];
+    expect(auditJob(events, counts(1, 1, { s5: [2, 1] }), 'run')).toMatchObject({
+      ambiguous: 2,
+      ambiguousAppliedOnce: 2,
+      ambiguousUnsettled: [],
+      outcomesMissing: ['run/s5: StepStarted StepStarted; requests 2, applied 1'],
     });
   });
 

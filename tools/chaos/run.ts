@@ -8,6 +8,7 @@ async function main() {
     `kills that landed after the job finished: ${report.missedKills}; freeze: fenced=${report.freeze.fencedRobotLogged} completions=${report.freeze.completions}; nats restart: ${report.natsRestart.completed}/${report.natsRestart.jobs}; dispatcher restart: ${report.dispatcherRestart.completed}/${report.dispatcherRestart.jobs} completed, ${report.dispatcherRestart.startedAfterKill} started after the kill, ${report.dispatcherRestart.startedTwice} started twice, ${report.dispatcherRestart.superseded} superseded, ${report.dispatcherRestart.leftInWork} left in WORK; projector rebuild equal: ${report.projector.equalsRebuild} (exercised: ${report.projector.exercised})\n`,
   );
   for (const step of report.ambiguousUnsettled) process.stderr.write(`ambiguous, not settled: ${step}\n`);
+  for (const step of report.outcomesMissing) process.stderr.write(`outcome missing from the log: ${step}\n`);
   process.stdout.write(`${chaosLine(report)}\n`);
   const ok =
     report.lost === 0 &&
