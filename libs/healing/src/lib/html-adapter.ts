@@ -19,9 +19,11 @@ import {
   chooseProposal,
   firstUniqueCandidate,
   isRoleNameSelector,
+  picksOutAlone,
   preferRoleName,
   proposalCandidates,
   rankCandidates,
+  wantsRoleName,
 } from './proposal';
 import type {
   CollectArgs,
@@ -151,12 +153,7 @@ export class HtmlPage implements DocumentLike {
    */
   picksOut(selector: string, elementSelector: string): boolean {
     // Only the matched elements need a snapshot.
-    const found = this.collect({ selector, maxCandidates: 0 });
-    return (
-      found.selectorError === null &&
-      found.matchCount === 1 &&
-      found.snapshots[found.matched?.[0] ?? -1]?.selector === elementSelector
-    );
+    return picksOutAlone(this.collect({ selector, maxCandidates: 0 }), elementSelector);
   }
 
   private select(selector: string): DomElement[] {
@@ -261,7 +258,10 @@ export function healInHtml(
     firstUniqueCandidate({ selector: result.selector, candidates: ranked }, page),
     result.selector,
   );
-  const role = candidates.find((c) => isRoleNameSelector(c.selector))?.selector ?? null;
+  // The role form costs a walk of the page: only where it could replace a weak CSS proposal.
+  const role = wantsRoleName(css)
+    ? (candidates.find((c) => isRoleNameSelector(c.selector))?.selector ?? null)
+    : null;
   const proposal = preferRoleName(css, role !== null && page.picksOut(role, result.selector) ? role : null);
   return { ...result, ...proposal, elapsedMs: elapsed() };
 }

@@ -29,11 +29,12 @@ import {
   chooseProposal,
   firstUniqueCandidate,
   isRoleNameSelector,
-  keyedOnTemplate,
+  picksOutAlone,
   preferRoleName,
   proposalCandidates,
   rankCandidates,
   type ProposalCandidate,
+  wantsRoleName,
 } from './proposal';
 
 /**
@@ -132,10 +133,9 @@ export async function healOnPage(
   const role = unique.find((c) => isRoleNameSelector(c.selector))?.selector ?? null;
   // The role form is checked by the collector's own matcher, the one the next heal resolves it with.
   let picked: string | null = null;
-  if (role !== null && (css.structural || keyedOnTemplate(css.selector))) {
+  if (role !== null && wantsRoleName(css)) {
     const found = await collect(page, { selector: role, geometry: false, maxCandidates: 0 });
-    const own = found.snapshots[found.matched?.[0] ?? -1];
-    if (found.matchCount === 1 && own?.selector === result.selector) picked = role;
+    if (picksOutAlone(found, result.selector)) picked = role;
   }
   return { ...result, ...preferRoleName(css, picked), elapsedMs: elapsed() };
 }

@@ -1,5 +1,5 @@
 import { rateSelectorFragility } from './fragility';
-import type { DocumentLike, ElementLike } from './snapshot';
+import type { CollectResult, DocumentLike, ElementLike } from './snapshot';
 
 /** A selector to patch the workflow with, for the element a heal found. */
 export interface SelectorProposal {
@@ -295,11 +295,25 @@ export function keyedOnTemplate(selector: string): boolean {
   );
 }
 
+/** A CSS proposal weak enough for the role + name form to replace: a path, or keyed on what a copy shares. */
+export function wantsRoleName(proposal: SelectorProposal): boolean {
+  return proposal.structural || keyedOnTemplate(proposal.selector);
+}
+
+/** Whether `found`, collected for one selector, matched one element alone: the one `elementSelector` names. */
+export function picksOutAlone(found: CollectResult, elementSelector: string): boolean {
+  return (
+    found.selectorError === null &&
+    found.matchCount === 1 &&
+    found.snapshots[found.matched?.[0] ?? -1]?.selector === elementSelector
+  );
+}
+
 /**
  * The role + name form, when the CSS proposal is a positional path or keyed only on what a copy
  * shares and `roleSelector` (checked unique for the element by the caller) exists.
  */
 export function preferRoleName(proposal: SelectorProposal, roleSelector: string | null): SelectorProposal {
-  if (roleSelector === null || !(proposal.structural || keyedOnTemplate(proposal.selector))) return proposal;
+  if (roleSelector === null || !wantsRoleName(proposal)) return proposal;
   return { selector: roleSelector, fragility: rateSelectorFragility(roleSelector).score, structural: false };
 }
