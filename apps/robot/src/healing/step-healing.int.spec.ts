@@ -173,14 +173,16 @@ describe('StepHealing with tier 3 on the live page (Chromium, OCR, nats-server)'
       .hooksFor(scope(workflowId, 'job-record').value)
       .recordTarget?.({ selector, frame: page.mainFrame() });
   };
+  /** What a step asks when `selector` matched nothing and its policy is `heal`. */
+  const notFound = (selector: string) => ({
+    selector,
+    frame: page.mainFrame(),
+    problem: 'not-found' as const,
+    matchCount: 0,
+    policy: 'heal' as const,
+  });
   const heal = (healing: StepHealing, s: StepHealingScope): Promise<HealOutcome> =>
-    healing.hooksFor(s).heal!({
-      selector: 'a[aria-label="Cart"]',
-      frame: page.mainFrame(),
-      problem: 'not-found',
-      matchCount: 0,
-      policy: 'heal',
-    });
+    healing.hooksFor(s).heal!(notFound('a[aria-label="Cart"]'));
 
   it('records how the element looked: its box and a crop hash, with the fingerprint', async () => {
     let reads = 0;
@@ -321,13 +323,7 @@ describe('StepHealing with tier 3 on the live page (Chromium, OCR, nats-server)'
 
     // The next release: ids gone, the buttons swapped. The DOM alone takes the one in Delete's old place.
     await show(drawnToolbar(['Delete', 'Save'], false), 'drawn-swapped');
-    const request = {
-      selector: '#tool-delete',
-      frame: page.mainFrame(),
-      problem: 'not-found' as const,
-      matchCount: 0,
-      policy: 'heal' as const,
-    };
+    const request = notFound('#tool-delete');
     const label = (selector: string) =>
       page.locator(selector).evaluate((el) => el.querySelector('canvas')?.dataset['label'] ?? '');
     const without = await robot(false).hooksFor(scope('tools', 'job-off').value).heal!(request);
@@ -352,13 +348,7 @@ describe('StepHealing with tier 3 on the live page (Chromium, OCR, nats-server)'
       .recordTarget?.({ selector: '#tool-delete', frame: page.mainFrame() });
     // The next release: ids gone, the buttons swapped. Tiers 1–2 take the twin in Delete's old place.
     await show(drawnToolbar(['Delete', 'Save'], false), 'late-swapped');
-    const request = {
-      selector: '#tool-delete',
-      frame: page.mainFrame(),
-      problem: 'not-found' as const,
-      matchCount: 0,
-      policy: 'heal' as const,
-    };
+    const request = notFound('#tool-delete');
     const without = await robot(false).hooksFor(scope('tools-late', 'job-off').value).heal!(request);
     expect(without.status).toBe('healed');
 
