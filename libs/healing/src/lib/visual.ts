@@ -75,7 +75,13 @@ export function cropOf(box: BoundingBox, viewport: { width: number; height: numb
  * icon flips many bits (a 64-bit hash is too coarse to tell two short words apart).
  */
 export function differenceHash(png: Uint8Array): string {
-  const img = PNG.sync.read(Buffer.from(png));
+  return differenceHashOf(PNG.sync.read(Buffer.from(png)));
+}
+
+/** A decoded PNG: RGBA bytes, row by row. */
+type Raster = Pick<PNG, 'width' | 'height' | 'data'>;
+
+function differenceHashOf(img: Raster): string {
   return hashOfGrey(img.width, img.height, (x, y) => {
     const i = (y * img.width + x) * 4;
     return 0.299 * img.data[i] + 0.587 * img.data[i + 1] + 0.114 * img.data[i + 2];
@@ -129,7 +135,10 @@ const INK_MIN = 24;
  * box is blank or off the crop.
  */
 export function normalisedHash(png: Uint8Array, region: BoundingBox, scale = 1): string | undefined {
-  const img = PNG.sync.read(Buffer.from(png));
+  return normalisedHashOf(PNG.sync.read(Buffer.from(png)), region, scale);
+}
+
+function normalisedHashOf(img: Raster, region: BoundingBox, scale: number): string | undefined {
   const x0 = Math.max(0, Math.round(region.x * scale));
   const y0 = Math.max(0, Math.round(region.y * scale));
   const x1 = Math.min(img.width, Math.round((region.x + region.width) * scale));
@@ -302,6 +311,8 @@ interface Shot {
   readonly bbox: BoundingBox;
   readonly viewport: { width: number; height: number };
   readonly png: Uint8Array;
+  /** `differenceHash` of the crop. */
+  readonly crop: string;
   /** `normalisedHash` of the element's content box in the crop; `undefined` when blank. */
   readonly look: string | undefined;
 }
@@ -334,12 +345,13 @@ async function shoot(page: ScreenshotPage, selector: string): Promise<Shot | nul
     height: Math.round(b.height),
   });
   const { content } = geometry;
-  const look = normalisedHash(
-    png,
+  const img = PNG.sync.read(Buffer.from(png));
+  const look = normalisedHashOf(
+    img,
     { x: content.x - clip.x, y: content.y - clip.y, width: content.width, height: content.height },
-    PNG.sync.read(Buffer.from(png)).width / clip.width,
+    img.width / clip.width,
   );
-  return { bbox: round(geometry.box), viewport: geometry.viewport, png, look };
+  return { bbox: round(geometry.box), viewport: geometry.viewport, png, crop: differenceHashOf(img), look };
 }
 
 /**
@@ -370,7 +382,7 @@ export async function captureVisual(
     v: VISUAL_VERSION,
     bbox: shot.bbox,
     viewport: shot.viewport,
-    cropHash: differenceHash(shot.png),
+    cropHash: shot.crop,
     ...(shot.look ? { lookHash: shot.look } : {}),
     ...(drawnWords({ text }) ? { text } : {}),
   };
@@ -412,7 +424,7 @@ export async function visualEvidence(
     if (shot === LATE) return { evidence: out, complete: false };
     if (!shot) continue;
     const drawn = options.readText ? drawnWords(recorded) : undefined;
-    const crop = hashSimilarity(recorded.cropHash, differenceHash(shot.png));
+    const crop = hashSimilarity(recorded.cropHash, shot.crop);
     const look =
       recorded.lookHash !== undefined && shot.look !== undefined
         ? hashSimilarity(recorded.lookHash, shot.look)
