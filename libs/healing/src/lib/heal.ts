@@ -385,15 +385,14 @@ export function decide(
   const cache = new TextCache();
   const target = prepare(fp, cache);
   const snaps = page.snapshots;
-  if (snaps.length === 0) return { status: 'refused', reason: 'no-candidates', elapsedMs: elapsed() };
-  const timeout = (): RefusedResult => ({ status: 'refused', reason: 'timeout', elapsedMs: elapsed() });
-  const ambiguous = (chosen: Scored, rival: Scored): RefusedResult => ({
+  const refused = (reason: RefusalReason, chosen?: Scored, rival?: Scored): RefusedResult => ({
     status: 'refused',
-    reason: 'ambiguous',
-    best: ref(chosen),
-    runnerUp: ref(rival),
+    reason,
+    ...(chosen ? { best: ref(chosen) } : {}),
+    ...(rival ? { runnerUp: ref(rival) } : {}),
     elapsedMs: elapsed(),
   });
+  if (snaps.length === 0) return refused('no-candidates');
 
   // A candidate closer to one of the recorded look-alikes than to the target is that
   // look-alike (still on the page), not the target.
@@ -487,7 +486,7 @@ export function decide(
   const bounded: { index: number; features: Features; own: Sums; bound: number }[] = new Array(snaps.length);
   const featuresAt: Features[] = new Array(snaps.length);
   for (let i = 0; i < snaps.length; i++) {
-    if ((i & 255) === 255 && elapsed() > o.budgetMs) return timeout();
+    if ((i & 255) === 255 && elapsed() > o.budgetMs) return refused('timeout');
     const features = prepare(snaps[i], cache);
     featuresAt[i] = features;
     const own = intrinsicSums(target, features, weights);
@@ -535,7 +534,7 @@ export function decide(
     return out;
   };
   for (let k = 0; k < bounded.length; k++) {
-    if ((k & 63) === 63 && elapsed() > o.budgetMs) return timeout();
+    if ((k & 63) === 63 && elapsed() > o.budgetMs) return refused('timeout');
     const b = bounded[k];
     if (ranked.length >= 2) {
       // Below this bound nothing can displace the best or the runner-up, nor (when the
@@ -607,12 +606,7 @@ export function decide(
   }
   if (!best) {
     // Candidates existed, but each is a recorded look-alike or sits where the target never was.
-    return {
-      status: 'refused',
-      reason: ranked.length > 0 ? 'low-confidence' : 'no-candidates',
-      best: ref(ranked[0]),
-      elapsedMs: elapsed(),
-    };
+    return refused(ranked.length > 0 ? 'low-confidence' : 'no-candidates', ranked[0]);
   }
 
   const accept = (
@@ -624,19 +618,20 @@ export function decide(
     runnerUpWhy?: string,
   ): HealResult => {
     const twin = twinOf(chosen);
-    if (twin) return ambiguous(chosen, twin);
+    if (twin) return refused('ambiguous', chosen, twin);
     return healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
   };
 
   const shifted = overclaimed(best);
-  if (shifted) return ambiguous(best, shifted);
+  if (shifted) return refused('ambiguous', best, shifted);
 
   const margin = best.confidence - (second?.confidence ?? 0);
-  // The close candidates tier 2 may decide between; a rival copy counts among them.
+  // The candidates close enough to the best for tier 2 to decide between, the best among them.
+  const closeToBest = (): Scored[] =>
+    eligibleRanked(TIER2_POOL).filter((s) => s.confidence >= best.confidence - 2 * o.minMargin);
+  // The best's close rivals; a rival copy counts among them.
   const closeRivals = (): Scored[] => {
-    const near = eligibleRanked(TIER2_POOL).filter(
-      (s) => s !== best && s.confidence >= best.confidence - 2 * o.minMargin,
-    );
+    const near = closeToBest().filter((s) => s !== best);
     return rival && !near.includes(rival) ? [rival, ...near] : near;
   };
   /** The runner-up when every close candidate shares the best's place and trails it clearly in own attributes. */
@@ -665,7 +660,7 @@ export function decide(
   if (rival) {
     const decided = byKeptAnchors();
     if (decided) return decided;
-    return ambiguous(best, rival);
+    return refused('ambiguous', best, rival);
   }
   // The near-perfect discount rests on a rival elsewhere; a sibling as like the target in its
   // own attributes differs from the best by its position alone, which a sibling put before
@@ -739,7 +734,7 @@ export function decide(
   if (o.anchors && best.confidence >= o.minConfidence && second) {
     // The best agrees with where the target was (its heading, its landmark) and every
     // close rival contradicts it: context decides what similarity could not.
-    const near = eligibleRanked(TIER2_POOL).filter((s) => s.confidence >= best.confidence - 2 * o.minMargin);
+    const near = closeToBest();
     if (conflictOf(best) === 0 && near.slice(1).every((s) => conflictOf(s) >= CONTEXT_LEAD)) {
       return accept(best, second, 2, 'context', margin);
     }
@@ -748,7 +743,7 @@ export function decide(
   if (o.anchors && fp.anchors && fp.anchors.length > 0 && best.confidence >= o.minConfidence) {
     // Anchors may only choose among candidates that match the element itself equally
     // well: the tie they break is about where it sits, never about what it is.
-    const near = eligibleRanked(TIER2_POOL).filter((s) => s.confidence >= best.confidence - 2 * o.minMargin);
+    const near = closeToBest();
     const topIntrinsic = Math.max(...near.map((s) => s.intrinsic));
     const pool = near.filter((s) => s.intrinsic >= topIntrinsic - TIER2_INTRINSIC_SLACK);
     const support = anchorSupport(
@@ -782,13 +777,7 @@ export function decide(
 
   const decided = byKeptAnchors();
   if (decided) return decided;
-  return {
-    status: 'refused',
-    reason: best.confidence < o.minConfidence ? 'low-confidence' : 'ambiguous',
-    best: ref(best),
-    runnerUp: ref(second),
-    elapsedMs: elapsed(),
-  };
+  return refused(best.confidence < o.minConfidence ? 'low-confidence' : 'ambiguous', best, second);
 }
 
 /** The similarity the weakest recorded look-alike had to the target. */
