@@ -9,6 +9,7 @@ import {
   type CandidateRef,
   type HealEvidence,
   type HealExplanation,
+  type RefusedResult,
 } from './heal';
 import { fingerprintOf } from './capture';
 import type { CollectArgs, CollectResult, ElementSnapshot } from './snapshot';
@@ -208,6 +209,14 @@ async function tier3(
     base = { selector: result.selector, confidence: result.confidence };
     if (!pool.includes(result.selector)) pool.unshift(result.selector);
   }
+  // A heal tier 3 doubts is refused with the DOM's choice as the best.
+  const doubted = (explanation: HealExplanation | undefined): RefusedResult => ({
+    status: 'refused',
+    reason: 'ambiguous',
+    best: base,
+    ...(explanation ? { explanation } : {}),
+    elapsedMs: elapsed(),
+  });
   const started = elapsed();
   const budget = visual.budgetMs ?? VISUAL_BUDGET_MS;
   const remaining = (): number => budget - (elapsed() - started);
@@ -224,13 +233,7 @@ async function tier3(
   // could not tell them apart, and a wrong click costs more than a failed step (ADR 101).
   if (!seen?.complete) {
     if (result.status !== 'healed' || compared.length < 2) return result;
-    return {
-      status: 'refused',
-      reason: 'ambiguous',
-      best: base,
-      explanation: uncheckedTwins(compared.length - 1, seen === undefined ? undefined : budget),
-      elapsedMs: elapsed(),
-    };
+    return doubted(uncheckedTwins(compared.length - 1, seen === undefined ? undefined : budget));
   }
   const { evidence } = seen;
   const winner = visualWinner(evidence);
@@ -247,13 +250,7 @@ async function tier3(
     const explanation = visualRefusal(evidence, mine, rival, result.status === 'refused');
     return result.status === 'refused'
       ? { ...result, ...(explanation ? { explanation } : {}), elapsedMs: elapsed() }
-      : {
-          status: 'refused',
-          reason: 'ambiguous',
-          best: base,
-          ...(explanation ? { explanation } : {}),
-          elapsedMs: elapsed(),
-        };
+      : doubted(explanation);
   }
   const other = evidence.filter((e) => e !== winner).sort((a, b) => b.score - a.score)[0];
   const confidence =
