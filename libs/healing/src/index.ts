@@ -11,7 +11,7 @@ export {
   type TargetContext,
 } from './lib/fingerprint';
 export { InvalidFingerprintError, ElementNotFoundError } from './lib/errors';
-export type { ElementSnapshot, BoundingBox } from './lib/snapshot';
+export { matchedSnapshots, type ElementSnapshot, type BoundingBox } from './lib/snapshot';
 
 // Heal results and options, shared by every adapter.
 export {

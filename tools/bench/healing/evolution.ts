@@ -1,4 +1,10 @@
-import { HtmlPage, fingerprintFromHtml, healInHtml, type HealResult } from '@aether/healing';
+import {
+  HtmlPage,
+  fingerprintFromHtml,
+  healInHtml,
+  matchedSnapshots,
+  type HealResult,
+} from '@aether/healing';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { baselineHeal } from './baseline';
@@ -141,7 +147,7 @@ export function runEvolution(dir: string, print: (line: string) => void): void {
       if (result.status === 'healed' && outcome === 'correct') {
         // The proposal must pick out the element on both sides of a redesign, not just after it.
         const legacy = after.collect({ selector: result.selector });
-        const legacySelector = legacy.snapshots[legacy.matched?.[0] ?? -1]?.selector ?? result.selector;
+        const legacySelector = matchedSnapshots(legacy)[0]?.selector ?? result.selector;
         proposals.healed++;
         if (result.structural) proposals.structural++;
         if (uniquely(before, result.selector, el)) proposals.both++;

@@ -8,7 +8,7 @@
 // --dump writes every case's verdict, one JSON line each, in corpus order: two trees that
 // decide alike write the same file (a speed-up must not change a verdict; diff them).
 import { writeFileSync } from 'node:fs';
-import { HtmlPage, healInHtml, looksLikeACopy, type HealResult } from '@aether/healing';
+import { HtmlPage, healInHtml, looksLikeACopy, matchedSnapshots, type HealResult } from '@aether/healing';
 import { cpus } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { baselineHeal } from './baseline';
@@ -189,7 +189,7 @@ function runCase(c: BenchCase, verbose: boolean, budgetMs: number | undefined): 
   let proposal: Pick<CaseResult, 'structural' | 'survives' | 'legacySurvives'> = {};
   if (result.status === 'healed' && outcome === 'correct') {
     const legacy = page.collect({ selector: result.selector });
-    const legacySelector = legacy.snapshots[legacy.matched?.[0] ?? -1]?.selector ?? result.selector;
+    const legacySelector = matchedSnapshots(legacy)[0]?.selector ?? result.selector;
     const next = HtmlPage.parse(nextChange(c.markedHtml, `${c.page}#${c.fingerprint.selector}`));
     proposal = {
       structural: result.structural,
@@ -232,7 +232,7 @@ const MOVES: ReadonlySet<Mutation> = new Set(['move', 'combo']);
 /** Whether the target, where it now is, looks to the healer exactly like a deleted target's copy. */
 function movedLikeACopy(page: HtmlPage, marked: HtmlPage, c: BenchCase): boolean {
   const truth = marked.collect({ selector: `[${TRUTH_ATTR}]` });
-  const uid = truth.snapshots[truth.matched?.[0] ?? -1]?.uid;
+  const uid = matchedSnapshots(truth)[0]?.uid;
   const snapshots = page.collect({ includeTag: c.fingerprint.tag }).snapshots;
   const element = snapshots.find((s) => s.uid === uid);
   return element !== undefined && looksLikeACopy(c.fingerprint, snapshots, element);

@@ -25,13 +25,14 @@ import {
   rankCandidates,
   wantsRoleName,
 } from './proposal';
-import type {
-  CollectArgs,
-  CollectResult,
-  DocumentLike,
-  ElementLike,
-  ElementSnapshot,
-  NodeLike,
+import {
+  matchedSnapshots,
+  type CollectArgs,
+  type CollectResult,
+  type DocumentLike,
+  type ElementLike,
+  type ElementSnapshot,
+  type NodeLike,
 } from './snapshot';
 
 abstract class LiteNode implements NodeLike {
@@ -133,7 +134,7 @@ export class HtmlPage implements DocumentLike {
       const found = this.collect({ selector, maxCandidates: 0 });
       if (found.selectorError !== null) return [];
       // Each snapshot names its element by a CSS path unique on this (unchanging) page.
-      return (found.matched ?? []).flatMap((i) => this.querySelectorAll(found.snapshots[i].selector));
+      return matchedSnapshots(found).flatMap((s) => this.querySelectorAll(s.selector));
     }
     return this.select(selector)
       .map((el) => this.lite.get(el))

@@ -12,7 +12,7 @@ import {
   type RefusedResult,
 } from './heal';
 import { fingerprintOf } from './capture';
-import type { CollectArgs, CollectResult, ElementSnapshot } from './snapshot';
+import { matchedSnapshots, type CollectArgs, type CollectResult, type ElementSnapshot } from './snapshot';
 import {
   betterLooking,
   captureVisual,
@@ -88,7 +88,7 @@ export async function captureFingerprint(
   const drawn = !fingerprint.text && !FORM_CONTROLS.has(fingerprint.tag);
   // The screenshot finds the element with `querySelector`: the role + name form goes by its CSS.
   const css = isRoleNameSelector(selector)
-    ? (collected.snapshots[collected.matched?.[0] ?? -1]?.selector ?? selector)
+    ? (matchedSnapshots(collected)[0]?.selector ?? selector)
     : selector;
   const visual = await captureVisual(options.visual, css, drawn);
   return visual ? { ...fingerprint, visual } : fingerprint;

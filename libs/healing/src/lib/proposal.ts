@@ -1,5 +1,5 @@
 import { rateSelectorFragility } from './fragility';
-import type { CollectResult, DocumentLike, ElementLike } from './snapshot';
+import { matchedSnapshots, type CollectResult, type DocumentLike, type ElementLike } from './snapshot';
 
 /** A selector to patch the workflow with, for the element a heal found. */
 export interface SelectorProposal {
@@ -305,7 +305,7 @@ export function picksOutAlone(found: CollectResult, elementSelector: string): bo
   return (
     found.selectorError === null &&
     found.matchCount === 1 &&
-    found.snapshots[found.matched?.[0] ?? -1]?.selector === elementSelector
+    matchedSnapshots(found)[0]?.selector === elementSelector
   );
 }
 

@@ -119,3 +119,8 @@ export interface CollectResult {
   readonly truncated: boolean;
   readonly elementCount: number;
 }
+
+/** The snapshots of the elements a collect's `selector` matched, in document order; none without selector. */
+export function matchedSnapshots(found: CollectResult): ElementSnapshot[] {
+  return (found.matched ?? []).map((i) => found.snapshots[i]);
+}
