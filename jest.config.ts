@@ -2,6 +2,6 @@ import { getJestProjectsAsync } from '@nx/jest';
 
 export default async () => ({
   projects: await getJestProjectsAsync(),
-  // Integration suites start real servers; end-to-end suites raise this further themselves.
-  testTimeout: 30_000,
+  // Global options (the test timeout) come from the preset every project uses.
+  preset: './jest.preset.js',
 });

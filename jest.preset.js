@@ -21,4 +21,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/?(*.)+(spec).ts'],
+  // Integration suites start real servers; end-to-end suites raise this further themselves.
+  // Jest reads the timeout from the config it was started with, so the root config takes it from
+  // here too: `jest -c <project>/jest.config.ts` and `npm test` wait alike.
+  testTimeout: 30_000,
 };
