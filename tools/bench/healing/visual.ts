@@ -7,6 +7,9 @@
 // as a redesign does (size, icon size and stroke, colour, dark theme, font, padding; seeded), so the
 // target's crop no longer matches its recording exactly; reported on their own. `--visual-budget`:
 // tier 3's own budget (HEAL_VISUAL_BUDGET_MS, default 2000), to see what an overrun does.
+// `--below-fold` (N, default --cases / 2): more toolbar cases whose toolbar sits below the fold, off
+// screen when recorded and when healed (the page is not scrolled); reported on their own, with
+// how often a capture or heal left the page scrolled.
 // Heals each case with tier 3 off and on in Chromium (/usr/bin/chromium), OCR as the robot reads
 // crops (@aether/ocr, sparse text), and prints one JSON line: correctness with tier 3 off and on,
 // and what tier 3 adds to a heal and to a fingerprint capture (the OCR worker warm; its start apart).
@@ -132,6 +135,13 @@ function restyleOf(rng: Rng, kind: 'drawn' | 'icon'): Restyle {
 
 type Outcome = 'correct' | 'wrong' | 'not_found';
 
+/** The page with a block of text before its content, taller than the 400 px viewport: the toolbar is off screen. */
+const belowFold = (html: string): string =>
+  html.replace(
+    /(<body[^>]*>)/,
+    '$1<section style="height:900px"><p>Release notes, usage and the licence, before the editor.</p></section>',
+  );
+
 const PRODUCT = '/work/shared/corpora/html/bootstrap-examples-v5.3/product.html';
 type Icon = 'aperture' | 'cart' | 'chevron-right';
 const iconLink = (icon: Icon, label: string | null): string =>
@@ -208,10 +218,19 @@ async function main(): Promise<void> {
     on: { correct: 0, wrong: 0, not_found: 0 },
   };
   const corpus = { off: { correct: 0, wrong: 0, not_found: 0 }, on: { correct: 0, wrong: 0, not_found: 0 } };
+  const foldTally = {
+    off: { correct: 0, wrong: 0, not_found: 0 },
+    on: { correct: 0, wrong: 0, not_found: 0 },
+  };
+  /** Captures and heals (tier 3 on) after which the page was no longer at the scroll position it had before. */
+  let scrollMoved = 0;
+  const scrollOf = (): Promise<string> => page.evaluate('`${scrollX},${scrollY}`');
   let tier3 = 0;
   const visualMs: number[] = [];
   const addedMs: number[] = [];
   const captureAddedMs: number[] = [];
+  /** The same two figures for the toolbars below the fold (a screenshot there scrolls and scrolls back). */
+  const foldMs = { added: [] as number[], capture: [] as number[] };
   /** Targets whose look was not recorded (off screen at capture): tier 3 sits out on them. */
   let unrecorded = 0;
   const started = performance.now();
@@ -220,25 +239,34 @@ async function main(): Promise<void> {
     before: () => Promise<void>,
     selector: string,
     after: () => Promise<void>,
-    measured = true,
+    measured: boolean | typeof foldMs = true,
   ) => {
     await before();
     t = performance.now();
     await captureFingerprint(page, selector);
     const plain = performance.now() - t;
+    let scroll = await scrollOf();
     t = performance.now();
     const fp = await captureFingerprint(page, selector, { visual });
+    const captureMs = performance.now() - t;
+    if ((await scrollOf()) !== scroll) scrollMoved++;
     if (!fp.visual) unrecorded++;
-    if (measured) captureAddedMs.push(performance.now() - t - plain);
+    if (measured === true) captureAddedMs.push(captureMs - plain);
+    else if (measured) measured.capture.push(captureMs - plain);
     await after();
     t = performance.now();
     const off = await healOnPage(page, fp, { budgetMs: 5_000 });
     const offMs = performance.now() - t;
+    scroll = await scrollOf();
     t = performance.now();
     const on = await healOnPage(page, fp, { budgetMs: 5_000, visual });
     const onMs = performance.now() - t;
+    if ((await scrollOf()) !== scroll) scrollMoved++;
     // The latency and tier-3 fields keep describing the original cases.
-    if (!measured) return { off, on };
+    if (measured !== true) {
+      if (measured) measured.added.push(onMs - offMs);
+      return { off, on };
+    }
     visualMs.push(onMs);
     addedMs.push(onMs - offMs);
     if (on.status === 'healed' && on.tier === 3) tier3++;
@@ -250,6 +278,7 @@ async function main(): Promise<void> {
     kind: 'drawn' | 'icon',
     into: typeof tally,
     restyle?: (rng: Rng) => Restyle,
+    below = false,
   ): Promise<void> => {
     const pool = kind === 'drawn' ? LABELS.length : ICONS.length;
     const items = rng.shuffle([...Array(pool).keys()]).slice(0, 2 + rng.int(3));
@@ -258,11 +287,12 @@ async function main(): Promise<void> {
     let after = rng.shuffle(items);
     while (after.every((x, i) => x === items[i])) after = rng.shuffle(items);
     const style = restyle?.(rng);
+    const place = below ? belowFold : (html: string): string => html;
     const { off, on } = await run(
-      () => page.setContent(toolbar(kind, items, true)),
+      () => page.setContent(place(toolbar(kind, items, true))),
       `#t${target}`,
-      () => page.setContent(toolbar(kind, after, false, style)),
-      style === undefined,
+      () => page.setContent(place(toolbar(kind, after, false, style))),
+      below ? foldMs : style === undefined,
     );
     // The truth, marked only after both heals walked the page.
     await page.evaluate(`document.querySelectorAll('.bar > *').forEach((el, i) =>
@@ -272,7 +302,7 @@ async function main(): Promise<void> {
     into.on[v]++;
     if (verbose)
       process.stdout.write(
-        `${style ? `restyled ${JSON.stringify(style)} ` : ''}${kind} target ${target} at ${after.indexOf(target) + 1} of ${after.length}: ${o} → ${v}${on.status === 'refused' || (on.status === 'healed' && on.tier === 3) ? ` (${on.explanation?.summary ?? on.status})` : ''}\n`,
+        `${style ? `restyled ${JSON.stringify(style)} ` : ''}${below ? 'below the fold ' : ''}${kind} target ${target} at ${after.indexOf(target) + 1} of ${after.length}: ${o} → ${v}${on.status === 'refused' || (on.status === 'healed' && on.tier === 3) ? ` (${on.explanation?.summary ?? on.status})` : ''}\n`,
       );
   };
   for (let k = 0; k < cases; k++) await toolbarCase(rng, k % 2 === 0 ? 'drawn' : 'icon', tally);
@@ -283,6 +313,11 @@ async function main(): Promise<void> {
     const kind = k % 2 === 0 ? 'drawn' : 'icon';
     await toolbarCase(restyleRng, kind, restyledTally, (r) => restyleOf(r, kind));
   }
+  // Toolbars off screen when recorded and when healed: their own seeded sequence too.
+  const foldRng = new Rng((seed * 6151 + 29) >>> 0);
+  const foldCases = flag('--below-fold', Math.round(cases / 2));
+  for (let k = 0; k < foldCases; k++)
+    await toolbarCase(foldRng, k % 2 === 0 ? 'drawn' : 'icon', foldTally, undefined, true);
   // The product page's navbar icons sit lower than a toolbar. A tier-3 screenshot that overran its
   // budget is left running (ADR 101), and Chromium restores the viewport it had when a screenshot
   // began once that screenshot is taken: a resize meanwhile is undone while Playwright still
@@ -353,6 +388,7 @@ async function main(): Promise<void> {
       tier3_on: share(tally.on),
       tier3_heals: tier3,
       unrecorded_looks: unrecorded,
+      scroll_moved: scrollMoved,
       p95_ms_with_tier3: Math.round(percentile(visualMs, 0.95)),
       corpus_product: {
         cases: productCasesRun.length,
@@ -363,6 +399,13 @@ async function main(): Promise<void> {
         cases: restyledCases,
         tier3_off: share(restyledTally.off),
         tier3_on: share(restyledTally.on),
+      },
+      below_fold: {
+        cases: foldCases,
+        tier3_off: share(foldTally.off),
+        tier3_on: share(foldTally.on),
+        added_ms: ms(foldMs.added),
+        capture_added_ms: ms(foldMs.capture),
       },
       added_ms: ms(addedMs),
       capture_added_ms: ms(captureAddedMs),

@@ -279,6 +279,41 @@ describe('StepHealing with tier 3 on the live page (Chromium, OCR, nats-server)'
     expect(tookMs).toBeLessThan(2_400 + 3_000);
   });
 
+  it('records the look of a link below the fold and heals it there among its twins, leaving the page unscrolled', async () => {
+    // A short window: the navbar's icon links sit under its bottom edge when recorded and when healed.
+    await page.setViewportSize({ width: 1000, height: 360 });
+    try {
+      const healing = robot({});
+      await record(healing, 'shop-fold');
+      const [recorded] = await selectorHistory('shop-fold');
+      const fingerprint =
+        recorded?.type === 'FingerprintRecorded' ? parseFingerprint(recorded.data.fingerprint) : undefined;
+      expect(fingerprint?.visual).toMatchObject({
+        viewport: { width: 1000, height: 360 },
+        lookHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      expect(fingerprint?.visual?.bbox.y).toBeGreaterThan(360);
+      const scrolled = () => page.evaluate(() => [scrollX, scrollY]);
+      expect(await scrolled()).toEqual([0, 0]);
+
+      await show(grouped, 'fold-grouped');
+      expect(
+        await page
+          .locator('a.nav-link:not([aria-label]) use')
+          .first()
+          .evaluate((el) => el.getBoundingClientRect().top),
+      ).toBeGreaterThan(360);
+      outcomes.length = 0;
+      const outcome = await heal(healing, scope('shop-fold', 'job-on').value);
+      expect(await scrolled()).toEqual([0, 0]);
+      expect(outcome.status).toBe('healed');
+      expect(outcome.status === 'healed' && (await iconOf(outcome.selector))).toBe('#cart');
+      expect(outcomes).toEqual(['healed/3']);
+    } finally {
+      await page.setViewportSize({ width: 1000, height: 700 });
+    }
+  });
+
   it('refuses a heal among look-alike twins when none looks like the recording, saying why', async () => {
     const healing = robot({});
     await record(healing, 'shop-deleted');

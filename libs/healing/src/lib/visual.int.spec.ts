@@ -180,6 +180,56 @@ describe('tier 3, visual (Chromium)', () => {
     );
   }, 120_000);
 
+  /** The toolbar below a block taller than the viewport, and the page's scroll behaviour smooth. */
+  const belowFold = (html: string): string =>
+    html
+      .replace('<html>', '<html style="scroll-behavior:smooth">')
+      .replace(/(<body[^>]*>)/, '$1<section style="height:900px">Release notes</section>');
+  const scrolled = (): Promise<[number, number]> => page.evaluate(() => [scrollX, scrollY]);
+
+  it('records the look of a target off screen, and compares twins off screen, leaving the page where it was', async () => {
+    await show(belowFold(toolbar(['cross', 'triangle'], true)), 'fold-before');
+    expect(await page.locator('#triangle').evaluate((el) => el.getBoundingClientRect().top)).toBeGreaterThan(
+      400,
+    );
+    const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+    // Scrolled to for the screenshot, then back; its box is where it sat, below the fold.
+    expect(fp.visual?.lookHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(fp.visual?.bbox.y).toBeGreaterThan(400);
+    expect(await scrolled()).toEqual([0, 0]);
+
+    await show(belowFold(toolbar(['triangle', 'cross'], false)), 'fold-after');
+    expect(await shapeOf(await healOnPage(page, fp))).toBe('cross');
+    const result = await healOnPage(page, fp, { visual: { page } });
+    expect(result).toMatchObject({ status: 'healed', tier: 3 });
+    expect(await shapeOf(result)).toBe('triangle');
+    expect(await scrolled()).toEqual([0, 0]);
+
+    // Where the page was scrolled elsewhere, it stays there.
+    await page.evaluate(() => window.scrollTo({ top: 37, behavior: 'instant' }));
+    await healOnPage(page, fp, { visual: { page } });
+    expect(await scrolled()).toEqual([0, 37]);
+  }, 120_000);
+
+  it('scrolls a scrolling container back after looking at an element hidden in it', async () => {
+    const boxed = (order: readonly Shape[], ids: boolean): string =>
+      toolbar(order, ids)
+        .replace(
+          '<div class="bar">',
+          '<div class="pane" style="height:120px;overflow:auto"><div style="height:300px"></div><div class="bar">',
+        )
+        .replace('</div></main>', '</div></div></main>');
+    await show(boxed(['plus', 'triangle'], true), 'pane-before');
+    const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+    expect(fp.visual?.lookHash).toMatch(/^[0-9a-f]{64}$/);
+    const paneTop = (): Promise<number> => page.locator('.pane').evaluate((el) => el.scrollTop);
+    expect(await paneTop()).toBe(0);
+    await show(boxed(['triangle', 'plus'], false), 'pane-after');
+    const result = await healOnPage(page, fp, { visual: { page } });
+    expect(await shapeOf(result)).toBe('triangle');
+    expect([await paneTop(), ...(await scrolled())]).toEqual([0, 0, 0]);
+  }, 120_000);
+
   it('refuses a heal among twins that tier 3 could not check within its budget', async () => {
     await show(toolbar(['cross', 'triangle'], true), 'late-before');
     const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
@@ -192,6 +242,21 @@ describe('tier 3, visual (Chromium)', () => {
     expect(result.status === 'refused' && result.explanation?.summary).toMatch(
       /has a twin the DOM cannot tell apart, and the visual tier ran out of its 1 ms before comparing them on screen: refused rather than guessed$/,
     );
+  }, 120_000);
+
+  it('leaves the page where it was when tier 3 stops waiting for a screenshot off screen', async () => {
+    await show(belowFold(toolbar(['cross', 'triangle', 'plus'], true)), 'fold-late-before');
+    const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+    await show(belowFold(toolbar(['triangle', 'plus', 'cross'], false)), 'fold-late-after');
+    for (const budgetMs of [1, 5, 20, 60]) {
+      const result = await healOnPage(page, fp, { visual: { page, budgetMs } });
+      // Back where it was when the heal returns (the step acts next), and after the screenshots
+      // left running finish: none of them scrolls the page afterwards.
+      expect(await scrolled()).toEqual([0, 0]);
+      expect(result.status === 'healed' ? await shapeOf(result) : null).not.toBe('cross');
+      await page.waitForTimeout(300);
+      expect(await scrolled()).toEqual([0, 0]);
+    }
   }, 120_000);
 
   it('lets a heal without twins stand when tier 3 runs out of its budget reading its drawn text', async () => {

@@ -317,41 +317,115 @@ interface Shot {
   readonly look: string | undefined;
 }
 
-/** A crop of the element `selector` matches, as it is on screen; `null` when it is not visible. */
-async function shoot(page: ScreenshotPage, selector: string): Promise<Shot | null> {
-  const geometry = await page.evaluate<{
-    box: BoundingBox;
-    content: BoundingBox;
-    viewport: { width: number; height: number };
-  } | null>(
-    `(() => { const el = document.querySelector(${JSON.stringify(selector)}); if (!el) return null;
-      const r = el.getBoundingClientRect(); const cs = getComputedStyle(el);
-      const px = (p) => parseFloat(cs.getPropertyValue(p)) || 0;
-      const l = px('border-left-width'), t = px('border-top-width');
-      const w = r.width - l - px('border-right-width'), h = r.height - t - px('border-bottom-width');
-      return { box: { x: r.x, y: r.y, width: r.width, height: r.height },
-               content: w >= 2 && h >= 2 ? { x: r.x + l, y: r.y + t, width: w, height: h }
-                                         : { x: r.x, y: r.y, width: r.width, height: r.height },
-               viewport: { width: window.innerWidth, height: window.innerHeight } }; })()`,
-  );
-  if (!geometry) return null;
-  const clip = cropOf(geometry.box, geometry.viewport);
-  if (!clip) return null;
-  const png = await page.screenshot({ clip, type: 'png', timeout: 2_000 });
-  const round = (b: BoundingBox): BoundingBox => ({
-    x: Math.round(b.x),
-    y: Math.round(b.y),
-    width: Math.round(b.width),
-    height: Math.round(b.height),
-  });
-  const { content } = geometry;
-  const img = PNG.sync.read(Buffer.from(png));
-  const look = normalisedHashOf(
-    img,
-    { x: content.x - clip.x, y: content.y - clip.y, width: content.width, height: content.height },
-    img.width / clip.width,
-  );
-  return { bbox: round(geometry.box), viewport: geometry.viewport, png, crop: differenceHashOf(img), look };
+/** Where the page keeps, between two round trips, the scroll positions a shot moved (a symbol: no page name). */
+const SCROLLED = `Symbol.for('aether.healing.scrolled')`;
+
+/**
+ * The element's geometry, in the page: `box` where it sits now (off screen too), `shown` and
+ * `content` where it is on screen for the screenshot. An element not wholly in the viewport or
+ * clipped by a scrolling ancestor is scrolled to the middle first (instantly, whatever the page's
+ * `scroll-behavior`); the positions moved are kept under `SCROLLED` with the shot's number, for
+ * `RESTORE_SOURCE`. A shot whose number was cancelled (tier 3 stopped waiting for it) does not scroll.
+ */
+const REVEAL_SOURCE = `((selector, shot) => {
+  const el = document.querySelector(selector); if (!el) return null;
+  const geometry = () => { const r = el.getBoundingClientRect(); const cs = getComputedStyle(el);
+    const px = (p) => parseFloat(cs.getPropertyValue(p)) || 0;
+    const l = px('border-left-width'), t = px('border-top-width');
+    const w = r.width - l - px('border-right-width'), h = r.height - t - px('border-bottom-width');
+    return { box: { x: r.x, y: r.y, width: r.width, height: r.height },
+             content: w >= 2 && h >= 2 ? { x: r.x + l, y: r.y + t, width: w, height: h }
+                                       : { x: r.x, y: r.y, width: r.width, height: r.height } }; };
+  const before = geometry(); const b = before.box;
+  const inside = (c) => b.x >= c.x - 1 && b.y >= c.y - 1 && b.x + b.width <= c.x + c.width + 1 && b.y + b.height <= c.y + c.height + 1;
+  let whole = b.width > 0 && b.height > 0 && inside({ x: 0, y: 0, width: innerWidth, height: innerHeight });
+  for (let a = el.parentElement; whole && a && a !== document.documentElement && a !== document.body; a = a.parentElement) {
+    const cs = getComputedStyle(a);
+    if (cs.overflowX !== 'visible' || cs.overflowY !== 'visible') whole = inside(a.getBoundingClientRect());
+  }
+  const viewport = { width: innerWidth, height: innerHeight };
+  if (whole || b.width === 0 || b.height === 0 || window[${SCROLLED}]?.cancelled === shot)
+    return { box: b, shown: b, content: before.content, viewport, scrolled: false };
+  const saved = [];
+  for (let a = el.parentElement; a; a = a.parentElement) saved.push([a, a.scrollLeft, a.scrollTop]);
+  el.scrollIntoView({ block: 'center', inline: 'center', behavior: 'instant' });
+  const moved = saved.filter(([a, x, y]) => a.scrollLeft !== x || a.scrollTop !== y)
+    .map(([a, x, y]) => ({ a, x, y, nowX: a.scrollLeft, nowY: a.scrollTop }));
+  if (moved.length > 0) (window[${SCROLLED}] ??= {}).moved = { shot, moved };
+  const after = geometry();
+  return { box: b, shown: after.box, content: after.content, viewport, scrolled: moved.length > 0 };
+})`;
+
+/**
+ * Scrolls back what shot `shot` scrolled, each container only if nothing else moved it since
+ * (the workflow's own scrolling wins), and forgets it; with `cancel`, a shot of that number that
+ * has not scrolled yet will not.
+ */
+const RESTORE_SOURCE = `((shot, cancel) => {
+  if (cancel) (window[${SCROLLED}] ??= {}).cancelled = shot;
+  const state = window[${SCROLLED}]; const kept = state?.moved; if (!kept || kept.shot !== shot) return;
+  delete state.moved;
+  for (const m of kept.moved.reverse())
+    if (Math.abs(m.a.scrollLeft - m.nowX) < 1 && Math.abs(m.a.scrollTop - m.nowY) < 1)
+      m.a.scrollTo({ left: m.x, top: m.y, behavior: 'instant' });
+})`;
+
+let shots = 0;
+
+/** How long tier 3 waits past its budget for the page to scroll back from a shot it stopped waiting for. */
+const RESTORE_WAIT_MS = 250;
+
+/**
+ * A crop of the element `selector` matches, as it looks on screen; `null` when it has no box (not
+ * rendered). An element off screen is scrolled into view for the screenshot and the page scrolled
+ * back after it (`shot.restore` does it at once, for a shot tier 3 stopped waiting for); `bbox` is
+ * where it sat before, off screen too.
+ */
+function shoot(
+  page: ScreenshotPage,
+  selector: string,
+): { done: Promise<Shot | null>; restore(): Promise<void> } {
+  const id = ++shots;
+  const restore = (cancel: boolean): Promise<void> =>
+    page.evaluate<void>(`${RESTORE_SOURCE}(${id}, ${cancel})`).catch(() => undefined);
+  const done = (async (): Promise<Shot | null> => {
+    const geometry = await page.evaluate<{
+      box: BoundingBox;
+      shown: BoundingBox;
+      content: BoundingBox;
+      viewport: { width: number; height: number };
+      scrolled: boolean;
+    } | null>(`${REVEAL_SOURCE}(${JSON.stringify(selector)}, ${id})`);
+    if (!geometry) return null;
+    try {
+      const clip = cropOf(geometry.shown, geometry.viewport);
+      if (!clip) return null;
+      const png = await page.screenshot({ clip, type: 'png', timeout: 2_000 });
+      const round = (b: BoundingBox): BoundingBox => ({
+        x: Math.round(b.x),
+        y: Math.round(b.y),
+        width: Math.round(b.width),
+        height: Math.round(b.height),
+      });
+      const { content } = geometry;
+      const img = PNG.sync.read(Buffer.from(png));
+      const look = normalisedHashOf(
+        img,
+        { x: content.x - clip.x, y: content.y - clip.y, width: content.width, height: content.height },
+        img.width / clip.width,
+      );
+      return {
+        bbox: round(geometry.box),
+        viewport: geometry.viewport,
+        png,
+        crop: differenceHashOf(img),
+        look,
+      };
+    } finally {
+      if (geometry.scrolled) await restore(false);
+    }
+  })();
+  return { done, restore: () => restore(true) };
 }
 
 /**
@@ -374,7 +448,7 @@ export async function captureVisual(
   selector: string,
   drawnText: boolean,
 ): Promise<VisualFingerprint | undefined> {
-  const shot = await shoot(options.page, selector);
+  const shot = await shoot(options.page, selector).done;
   if (!shot) return undefined;
   // OCR that fails or that the caller cut short records no text: the crop hash still counts.
   const text = drawnText && options.readText ? (await options.readText(shot.png).catch(() => '')).trim() : '';
@@ -407,7 +481,7 @@ async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof LATE>
 }
 
 /**
- * Tier 3's evidence on each candidate (skipping those not on screen). With `remainingMs`, no
+ * Tier 3's evidence on each candidate (skipping those not rendered; one off screen is scrolled to). With `remainingMs`, no
  * screenshot or OCR is waited for past the budget: what was seen by then is returned, with
  * `complete` false (a timer may fire a little early, so the budget left cannot tell).
  */
@@ -420,8 +494,13 @@ export async function visualEvidence(
   const left = limits.remainingMs ?? (() => Infinity);
   const out: VisualEvidence[] = [];
   for (const selector of selectors) {
-    const shot = await within(shoot(options.page, selector), left());
-    if (shot === LATE) return { evidence: out, complete: false };
+    const shooting = shoot(options.page, selector);
+    const shot = await within(shooting.done, left());
+    if (shot === LATE) {
+      // The screenshot goes on unobserved: the page must not stay scrolled to it, nor scroll later.
+      await within(shooting.restore(), RESTORE_WAIT_MS);
+      return { evidence: out, complete: false };
+    }
     if (!shot) continue;
     const drawn = options.readText ? drawnWords(recorded) : undefined;
     const crop = hashSimilarity(recorded.cropHash, shot.crop);
