@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import fc from 'fast-check';
 import { issueAccessToken, type EmbeddedIssuer } from '@aether/identity';
-import { createReadModelDataSource } from '@aether/read-model';
-import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
+import { createTestReadModel, type TestReadModel } from '@aether/read-model/test-support';
+import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { ROUTE_TABLE } from './auth/route-table';
 import { startGatewayInProcess } from './testing/gateway-in-process';
 import { configureHttp } from './http-setup';
@@ -100,25 +100,24 @@ const LEAK = /\n\s+at [^\n]+:\d+:\d+|node_modules|\.(ts|js):\d+:\d+/;
  */
 describe('hostile input on every route (property-based)', () => {
   let nats: TestNatsServer;
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let app: INestApplication;
   let url: string;
   let dir: string;
   let admin: string;
 
   beforeAll(async () => {
-    [nats, db] = await Promise.all([startNatsServer(), createTestDatabase('aether_gateway_fuzz')]);
-    dir = mkdtempSync(join(tmpdir(), 'aether-fuzz-'));
     // The read model's tables, as the metrics service migrates them in a running platform.
-    const ds = createReadModelDataSource(db.url, { poolSize: 1 });
-    await ds.initialize();
-    await ds.runMigrations();
-    await ds.destroy();
+    [nats, readModel] = await Promise.all([
+      startNatsServer(),
+      createTestReadModel({ prefix: 'aether_gateway_fuzz', poolSize: 1 }),
+    ]);
+    dir = mkdtempSync(join(tmpdir(), 'aether-fuzz-'));
     let issuer: EmbeddedIssuer;
     ({ app, url, issuer } = await startGatewayInProcess(
       {
         NATS_URL: nats.url,
-        DATABASE_URL: db.url,
+        DATABASE_URL: readModel.database.url,
         AUTH_SIGNING_KEY_FILE: join(dir, 'auth', 'signing-key.json'),
         VAULT_MASTER_KEY_FILE: join(dir, 'vault', 'master-keys.json'),
         AUTH_SIGNIN_LIMIT: '1000',
@@ -135,7 +134,7 @@ describe('hostile input on every route (property-based)', () => {
 
   afterAll(async () => {
     await app?.close();
-    await Promise.all([nats?.stop(), db?.drop()]);
+    await Promise.all([nats?.stop(), readModel?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -9,8 +9,7 @@ import {
   StepStarted,
   type Envelope,
 } from '@aether/contracts';
-import { createTestDatabase, type TestDatabase } from '@aether/testing';
-import { createReadModelDataSource } from './data-source';
+import { createTestReadModel, type TestReadModel } from './test-support';
 import { JobProjection, type ProjectableEvent } from './job-projection';
 import { histogramQuantile } from './analytics-queries';
 import { MetricsQueries } from './metrics-queries';
@@ -82,24 +81,19 @@ const sequenced = (events: Envelope[]): ProjectableEvent[] =>
   events.map((event, i) => ({ sequence: i + 1, event }));
 
 describe('MetricsQueries.analytics (the hourly rollups)', () => {
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let ds: DataSource;
   let projection: JobProjection;
   let queries: MetricsQueries;
   const range = { from: new Date(t0), to: new Date(t0 + 3 * HOUR), bucket: 'hour' as const };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createReadModelDataSource(db.url, { poolSize: 2 });
-    await ds.initialize();
-    await ds.runMigrations();
+    readModel = await createTestReadModel();
+    ds = readModel.dataSource;
     projection = new JobProjection(ds);
     queries = new MetricsQueries(ds);
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => readModel?.close());
   beforeEach(() => projection.reset());
 
   it('counts ends per hour, durations per workflow slowest first, step errors and retries, per tenant', async () => {
@@ -315,20 +309,15 @@ describe('MetricsQueries.analytics (the hourly rollups)', () => {
 });
 
 describe('WorkflowDurations (the dispatcher deadline forecast, ADR 66)', () => {
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let ds: DataSource;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createReadModelDataSource(db.url, { poolSize: 2 });
-    await ds.initialize();
-    await ds.runMigrations();
+    readModel = await createTestReadModel();
+    ds = readModel.dataSource;
     await new JobProjection(ds).apply(sequenced(history));
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => readModel?.close());
 
   it("gives each tenant's workflows the quantile of their finished jobs' durations since a time", async () => {
     const p95 = await new WorkflowDurations(ds).quantiles(new Date(t0), 0.95);

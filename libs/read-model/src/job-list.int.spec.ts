@@ -1,8 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { JobCompleted, JobDispatched, JobRequested, JobStarted, type Envelope } from '@aether/contracts';
 import { JobsQuerySchema, type JobListItem, type JobsQuery } from '@aether/read-api';
-import { createTestDatabase, type TestDatabase } from '@aether/testing';
-import { createReadModelDataSource } from './data-source';
+import { createTestReadModel, type TestReadModel } from './test-support';
 import { JobProjection } from './job-projection';
 import { InvalidCursorError, MetricsQueries } from './metrics-queries';
 
@@ -44,27 +43,22 @@ function jobEvents(i: number, tenantId = 'default'): Envelope[] {
 
 describe('MetricsQueries.jobs (the Jobs page, by keyset)', () => {
   const COUNT = 130;
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let ds: DataSource;
   let queries: MetricsQueries;
   let all: JobListItem[];
   let stored = 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createReadModelDataSource(db.url, { poolSize: 2 });
-    await ds.initialize();
-    await ds.runMigrations();
+    readModel = await createTestReadModel();
+    ds = readModel.dataSource;
     const events = [...Array.from({ length: COUNT }, (_, i) => jobEvents(i)).flat(), ...jobEvents(7, 'acme')];
     await new JobProjection(ds).apply(events.map((event, i) => ({ sequence: i + 1, event })));
     stored = events.length;
     queries = new MetricsQueries(ds);
     all = (await queries.jobs('default', JobsQuerySchema.parse({ limit: 200 }))).items;
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => readModel?.close());
 
   /** Every page from the first, following `nextCursor`. */
   async function walk(query: Record<string, string> = {}): Promise<{ pages: number; items: JobListItem[] }> {

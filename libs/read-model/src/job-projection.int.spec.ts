@@ -14,8 +14,7 @@ import {
   WorkflowVersionPublished,
   type Envelope,
 } from '@aether/contracts';
-import { createTestDatabase, type TestDatabase } from '@aether/testing';
-import { createReadModelDataSource } from './data-source';
+import { createTestReadModel, type TestReadModel } from './test-support';
 import { JobProjection, type ProjectableEvent } from './job-projection';
 import { ReadModelQueries } from './job-queries';
 
@@ -88,21 +87,16 @@ function sequenced(events: Envelope[], from = 1): ProjectableEvent[] {
 }
 
 describe('JobProjection', () => {
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let ds: DataSource;
   let projection: JobProjection;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createReadModelDataSource(db.url, { poolSize: 2 });
-    await ds.initialize();
-    await ds.runMigrations();
+    readModel = await createTestReadModel();
+    ds = readModel.dataSource;
     projection = new JobProjection(ds);
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => readModel?.close());
   beforeEach(() => projection.reset());
 
   const snapshot = async () => ({

@@ -8,8 +8,7 @@ import {
   JobStarted,
   type Envelope,
 } from '@aether/contracts';
-import { createTestDatabase, type TestDatabase } from '@aether/testing';
-import { createReadModelDataSource } from './data-source';
+import { createTestReadModel, type TestReadModel } from './test-support';
 import { JobProjection, type ProjectableEvent } from './job-projection';
 import { MetricsQueries } from './metrics-queries';
 
@@ -67,23 +66,18 @@ const sequenced = (events: Envelope[], from = 1): ProjectableEvent[] =>
   events.map((event, i) => ({ sequence: from + i, event }));
 
 describe('MetricsQueries.fleetJobs (the job_counts rollup)', () => {
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let ds: DataSource;
   let projection: JobProjection;
   let queries: MetricsQueries;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createReadModelDataSource(db.url, { poolSize: 2 });
-    await ds.initialize();
-    await ds.runMigrations();
+    readModel = await createTestReadModel();
+    ds = readModel.dataSource;
     projection = new JobProjection(ds);
     queries = new MetricsQueries(ds);
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => readModel?.close());
   beforeEach(() => projection.reset());
 
   const history = [

@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { JobRequested, StepCompleted, StepFailed, StepStarted, type Envelope } from '@aether/contracts';
-import { createTestDatabase, type TestDatabase } from '@aether/testing';
-import { createReadModelDataSource } from './data-source';
+import { createTestReadModel, type TestReadModel } from './test-support';
 import { JobProjection } from './job-projection';
 import { NodeDurations } from './workflow-durations';
 
@@ -53,19 +52,14 @@ function job(jobId: string, ms: number, failedFirst = false): Envelope[] {
 }
 
 describe('node durations (the k × p99 stall limit, ADR 65)', () => {
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let ds: DataSource;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createReadModelDataSource(db.url, { poolSize: 2 });
-    await ds.initialize();
-    await ds.runMigrations();
+    readModel = await createTestReadModel();
+    ds = readModel.dataSource;
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => readModel?.close());
 
   it("gives each node's p99 over its completed steps only, once it rests on enough of them", async () => {
     const events = Array.from({ length: 100 }, (_, i) =>

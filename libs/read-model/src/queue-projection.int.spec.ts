@@ -16,8 +16,7 @@ import {
   StepStarted,
   type Envelope,
 } from '@aether/contracts';
-import { createTestDatabase, type TestDatabase } from '@aether/testing';
-import { createReadModelDataSource } from './data-source';
+import { createTestReadModel, type TestReadModel } from './test-support';
 import { JobProjection, type ProjectableEvent } from './job-projection';
 import { ReadModelQueries } from './job-queries';
 import { QueueQueries } from './queue-queries';
@@ -146,23 +145,18 @@ const sequenced = (events: Envelope[], from = 1): ProjectableEvent[] =>
   events.map((event, i) => ({ sequence: from + i, event }));
 
 describe('the queue and deadline projection', () => {
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let ds: DataSource;
   let projection: JobProjection;
   let queues: QueueQueries;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createReadModelDataSource(db.url, { poolSize: 2 });
-    await ds.initialize();
-    await ds.runMigrations();
+    readModel = await createTestReadModel();
+    ds = readModel.dataSource;
     projection = new JobProjection(ds);
     queues = new QueueQueries(ds);
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => readModel?.close());
   beforeEach(() => projection.reset());
 
   const snapshot = async () => ({

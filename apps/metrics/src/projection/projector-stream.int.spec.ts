@@ -4,8 +4,9 @@ import type { DataSource } from 'typeorm';
 import { JobRequested, STREAMS, subjects } from '@aether/contracts';
 import { ensureStreams } from '@aether/event-store';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
-import { JobProjection, createReadModelDataSource } from '@aether/read-model';
-import { createTestDatabase, eventually, type TestDatabase } from '@aether/testing';
+import { JobProjection } from '@aether/read-model';
+import { createTestReadModel, type TestReadModel } from '@aether/read-model/test-support';
+import { eventually } from '@aether/testing';
 import { Projector } from './projector';
 
 const requested = (jobId: string) =>
@@ -19,17 +20,15 @@ const requested = (jobId: string) =>
 jest.setTimeout(30_000);
 
 describe('Projector: a checkpoint taken on another EVENTS stream', () => {
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let ds: DataSource;
   const servers: TestJetStream[] = [];
   const running: Projector[] = [];
   let warnings: string[];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    ds = createReadModelDataSource(db.url, { poolSize: 4 });
-    await ds.initialize();
-    await ds.runMigrations();
+    readModel = await createTestReadModel({ poolSize: 4 });
+    ds = readModel.dataSource;
   });
   beforeEach(async () => {
     warnings = [];
@@ -39,10 +38,7 @@ describe('Projector: a checkpoint taken on another EVENTS stream', () => {
     await Promise.all(running.splice(0).map((each) => each.stop()));
     await Promise.all(servers.splice(0).map((each) => each.close()));
   });
-  afterAll(async () => {
-    await ds?.destroy();
-    await db?.drop();
-  });
+  afterAll(() => readModel?.close());
 
   const nats = async () => {
     const started = await startJetStream('projector-stream-spec');

@@ -4,8 +4,9 @@ import type { DataSource } from 'typeorm';
 import { JobRequested, RobotWentOffline, STREAMS, subjects } from '@aether/contracts';
 import { ensureStreams, readQuarantine } from '@aether/event-store';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
-import { JobProjection, createReadModelDataSource } from '@aether/read-model';
-import { createTestDatabase, eventually, type TestDatabase } from '@aether/testing';
+import { JobProjection } from '@aether/read-model';
+import { createTestReadModel, type TestReadModel } from '@aether/read-model/test-support';
+import { eventually } from '@aether/testing';
 import { PROJECTOR_CONSUMER, Projector } from './projector';
 
 const requested = (jobId: string) =>
@@ -17,15 +18,13 @@ const requested = (jobId: string) =>
 
 describe('Projector: events it cannot read', () => {
   let nats: TestJetStream;
-  let db: TestDatabase;
+  let readModel: TestReadModel;
   let ds: DataSource;
   let projector: Projector | undefined;
 
   beforeAll(async () => {
-    [nats, db] = await Promise.all([startJetStream('projector-spec'), createTestDatabase()]);
-    ds = createReadModelDataSource(db.url, { poolSize: 2 });
-    await ds.initialize();
-    await ds.runMigrations();
+    [nats, readModel] = await Promise.all([startJetStream('projector-spec'), createTestReadModel()]);
+    ds = readModel.dataSource;
   });
   afterEach(async () => {
     await projector?.stop();
@@ -33,8 +32,7 @@ describe('Projector: events it cannot read', () => {
   });
   afterAll(async () => {
     await nats?.close();
-    await ds?.destroy();
-    await db?.drop();
+    await readModel?.close();
   });
 
   const startProjector = (metrics = new Registry()) => {

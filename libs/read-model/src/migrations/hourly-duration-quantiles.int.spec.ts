@@ -1,6 +1,7 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@aether/testing';
 import { READ_MODEL_MIGRATIONS } from '../data-source';
+import { migratedUpTo } from '../test-support';
 import { histogramQuantile } from '../analytics-queries';
 
 /** The quantile buckets of the hours rolled up before the migration are filled in; later ends keep them. */
@@ -13,13 +14,7 @@ describe('migration HourlyDurationQuantiles', () => {
   });
   afterAll(() => database.drop());
 
-  const dataSource = (upTo: number) =>
-    new DataSource({
-      type: 'postgres',
-      url: database.url,
-      migrations: READ_MODEL_MIGRATIONS.slice(0, upTo),
-      migrationsTransactionMode: 'each',
-    });
+  const dataSource = (upTo: number) => migratedUpTo(database.url, upTo);
 
   const finish = (db: DataSource, jobId: string, finishedAt: string, tookMs: number, status = 'completed') =>
     db.query(

@@ -1,6 +1,7 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@aether/testing';
 import { READ_MODEL_MIGRATIONS } from '../data-source';
+import { migratedUpTo } from '../test-support';
 
 /** The histograms already rolled up before the migration keep their counts, now sparse. */
 describe('migration SparseDurationHistograms', () => {
@@ -11,13 +12,7 @@ describe('migration SparseDurationHistograms', () => {
   });
   afterAll(() => database.drop());
 
-  const dataSource = (upTo: number) =>
-    new DataSource({
-      type: 'postgres',
-      url: database.url,
-      migrations: READ_MODEL_MIGRATIONS.slice(0, upTo),
-      migrationsTransactionMode: 'each',
-    });
+  const dataSource = (upTo: number) => migratedUpTo(database.url, upTo);
 
   const finish = (db: DataSource, jobId: string, tookMs: number) =>
     db.query(
