@@ -573,6 +573,47 @@ describe('a copy that left every stable neighbour of the target', () => {
   });
 });
 
+describe("a copy inside another menu group's item", () => {
+  // A sidebar menu of groups: each item holds the group's entry and its submenu.
+  const MENU = `<!doctype html><html><body>
+<aside><nav aria-label="Main"><ul class="menu">
+  <li class="item"><a href="/dashboard" class="nav-link">Dashboard</a></li>
+  <li class="item"><a href="/mailbox" class="nav-link">Mailbox</a><ul class="tree">
+    <li class="item"><a href="/inbox" class="nav-link">Inbox</a></li>
+    <li class="item"><a href="/compose" class="nav-link">Compose</a></li>
+    <li class="item"><a href="/read" class="nav-link">Read Message</a></li>
+  </ul></li>
+  <li class="item"><a href="/forms" class="nav-link">Forms</a><ul class="tree">
+    <li class="item"><a href="/elements" class="nav-link">General Elements</a></li>
+    <li class="item"><a href="/validation" class="nav-link">Validation</a></li>
+  </ul></li>
+  <li class="item"><a href="/tables" class="nav-link">Tables</a></li>
+</ul></nav></aside>
+<main><h1>Overview</h1><p>Numbers.</p></main>
+</body></html>`;
+  const mailbox = '<a href="/mailbox" class="nav-link">Mailbox</a>';
+  const forms = '<a href="/forms" class="nav-link">Forms</a>';
+
+  it('refuses a deleted group entry whose copy sits in another group, between its entry and its submenu', () => {
+    // Same landmark, list and anchors: only the item says whose the copy is — it reads
+    // "Forms Mailbox General Elements Validation", not "Mailbox Inbox Compose Read Message".
+    given(MENU)
+      .recordedAt('ul.menu > li:nth-child(2) > a')
+      .when((h) => h.replace(mailbox, '').replace(forms, forms + mailbox))
+      .thenRefuses();
+  });
+
+  it('still heals a submenu entry moved up into its own group, between the entry and the submenu', () => {
+    const compose = '<li class="item"><a href="/compose" class="nav-link">Compose</a></li>';
+    given(MENU)
+      .recordedAt('ul.tree > li:nth-child(2) > a[href="/compose"]')
+      .when((h) =>
+        h.replace(compose, '').replace(mailbox, mailbox + '<a href="/compose" class="nav-link">Compose</a>'),
+      )
+      .thenHeals('a[href="/compose"]');
+  });
+});
+
 const NAV_PAGE = `<!doctype html><html><body>
 <header><h1>Site</h1></header>
 <aside><h2>Sections</h2><nav aria-label="Sidebar"><ul class="links">
