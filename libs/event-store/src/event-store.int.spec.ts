@@ -274,6 +274,22 @@ describe('EventStore on a real nats-server', () => {
     expect((await nats.store.read(subject, registry)).events).toHaveLength(1);
   });
 
+  it('answers a known message id as that commit, a duplicate, before it checks the expected sequence (ADR 103)', async () => {
+    // So an id must name one writer's attempt: another writer's different commit under the same
+    // id is "acknowledged" however stale its expected sequence, and is never stored.
+    const subject = subjects.event('default', 'job', 'dedupe-first');
+    const first = await nats.store.append(subject, [step('dedupe-first', 1, 'shared-id')], 0);
+    await nats.store.append(subject, [step('dedupe-first', 2)], first.lastSequence);
+
+    const other = await nats.store.append(subject, [step('dedupe-first', 3, 'shared-id')], 0);
+
+    expect(other).toEqual({ lastSequence: first.lastSequence, duplicate: true });
+    const stored = (await nats.store.read(subject, registry)).events.map(
+      ({ event }) => (event.data as { stepKey?: string }).stepKey,
+    );
+    expect(stored).toEqual(['s1', 's2']);
+  });
+
   it('subscribes from a stream sequence', async () => {
     const subject = subjects.event('default', 'job', 'sub');
     let lastSequence = 0;

@@ -40,8 +40,9 @@ export async function startJetStream(name: string): Promise<TestJetStream> {
 /**
  * The event store's read and append in memory, for unit specs of the services that write through
  * it: one commit per append, sequences shared by all subjects like a stream's, the expected
- * sequence checked as nats-server checks it. `beforeAppend` lets a spec put another writer's
- * append in between a read and an append.
+ * sequence checked as nats-server checks it — after the message id: a commit whose first event's
+ * id is stored already is answered as that commit, a duplicate, whatever was expected (ADR 103).
+ * `beforeAppend` lets a spec put another writer's append in between a read and an append.
  */
 export class InMemoryEventStore implements Pick<EventStore, 'read' | 'append' | 'lastSequence'> {
   private sequence = 0;
@@ -69,6 +70,8 @@ export class InMemoryEventStore implements Pick<EventStore, 'read' | 'append' | 
     expected: ExpectedSequence,
   ): Promise<AppendResult> {
     await this.beforeAppend?.(subject);
+    const stored = this.commits.find((commit) => commit.events[0].id === events[0].id);
+    if (stored) return { lastSequence: stored.sequence, duplicate: true };
     const last = await this.lastSequence(subject);
     if (expected !== 'any' && expected !== last) throw new ConcurrencyError(subject, expected, last);
     this.commits.push({ subject, sequence: ++this.sequence, events });

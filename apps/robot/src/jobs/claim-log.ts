@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { JOB_EVENTS, MessageRegistry, type JobEvent, type WorkMessage } from '@aether/contracts';
 import { ConcurrencyError, type EventStore } from '@aether/event-store';
 import {
@@ -41,15 +42,19 @@ export interface ClaimLogDeps {
   readonly robotId: string;
   readonly logger: Logger;
   readonly now: () => number;
+  /** The claim's own part of its commit ids. Default: 8 random hex digits. */
+  readonly claimNonce?: () => string;
 }
 
 /**
  * The log of one claim's fenced commits. Each commit is decided by the job's decider on the
  * state this claim holds and appended as one message guarded by the last sequence it saw (ADR 22,
- * 59); its ids name the claim and the position, so a retried append de-duplicates while another
- * claim's append at the same position cannot. Transport failures are retried with the same ids; a
- * conflict is reconciled against the log: our own commit that landed before its ack was lost is
- * accepted, a cancel request is absorbed and the commands decided again, anything else fences us.
+ * 59); its ids name the claim (robot, delivery and a nonce of its own, ADR 103) and the position,
+ * so a retried append de-duplicates while another claim's append at the same position cannot —
+ * not even one of the same robot and delivery count, which a restarted nats-server can deliver
+ * twice. Transport failures are retried with the same ids; a conflict is reconciled against the
+ * log: our own commit that landed before its ack was lost is accepted, a cancel request is
+ * absorbed and the commands decided again, anything else fences us.
  */
 export class ClaimLog {
   private current: JobPosition;
@@ -72,7 +77,7 @@ export class ClaimLog {
   ) {
     this.current = start;
     this.claimedAt = start.sequence;
-    this.token = `${deps.robotId}.${claim.delivery}`;
+    this.token = `${deps.robotId}.${claim.delivery}.${deps.claimNonce?.() ?? randomBytes(4).toString('hex')}`;
   }
 
   get state(): JobState {

@@ -51,6 +51,17 @@ const oneStep = parseWorkflow({
 });
 if (!oneStep.ok) throw new Error('one-step workflow is invalid');
 
+/** Three idempotent steps: an ambiguous one is run again. */
+const threeSets = parseWorkflow({
+  id: 'three-sets',
+  nodes: [
+    { id: 's1', type: 'data.set', params: { values: { a: 1 } }, next: 's2' },
+    { id: 's2', type: 'data.set', params: { values: { b: 2 } }, next: 's3' },
+    { id: 's3', type: 'data.set', params: { values: { c: 3 } } },
+  ],
+});
+if (!threeSets.ok) throw new Error('three-sets workflow is invalid');
+
 describe('JobRunner claiming a job (real nats-server)', () => {
   let nats: TestJetStream;
   let runner: JobRunner;
@@ -270,6 +281,72 @@ describe('JobRunner claiming a job (real nats-server)', () => {
 
     expect(reads).toHaveBeenCalledWith(job.subject, expect.anything());
     expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobStarted', 'JobStarted', 'JobCompleted']);
+  });
+
+  it('two claims of one robot on one delivery count fence each other: neither takes the other’s commit for its own (ADR 103)', async () => {
+    // A nats-server SIGKILLed before it wrote a delivery down sends the message again with the same
+    // count, to the same robot, while the first claim still runs: both claims have one robot and
+    // one delivery. nats-server answers a known message id as a duplicate before it checks the
+    // expected sequence, so ids naming only those let the first claim's StepCompleted be
+    // "acknowledged" as the second's StepStarted, and both went on (CI: starts, no outcome).
+    const job = await placedJob({});
+    const ran: string[] = [];
+    const entered = new Map<string, () => void>();
+    const release = new Map<string, () => void>();
+    const claimRunner = (name: string, blocksIn: string) =>
+      new JobRunner({
+        ...runnerDeps,
+        workflows: { get: async () => threeSets.workflow } as unknown as WorkflowCatalog,
+        handlers: new Map([
+          [
+            'data.set',
+            {
+              type: 'data.set',
+              execute: async (params, context) => {
+                const step = `${name}:${context.stepKey}`;
+                ran.push(step);
+                if (context.stepKey === blocksIn) {
+                  entered.get(step)?.();
+                  await new Promise<void>((resolve) => release.set(step, resolve));
+                }
+                return { values: params['values'] };
+              },
+            },
+          ],
+        ]),
+      });
+    const inside = (step: string) => new Promise<void>((resolve) => entered.set(step, resolve));
+
+    const firstInside = inside('first:s1');
+    const first = claimRunner('first', 's1').run(claim(placedAgain(job.work), 2));
+    await firstInside;
+    // The redelivery: the second claim reads the log, finds s1 started without an outcome and runs it again.
+    const secondInside = inside('second:s1');
+    const second = claimRunner('second', 's1').run(claim(placedAgain(job.work), 2));
+    await secondInside;
+    release.get('first:s1')?.();
+    const firstOutcome = await first;
+    release.get('second:s1')?.();
+    const secondOutcome = await second;
+
+    const history = (await nats.store.read(job.subject, jobEvents)).events.map(
+      ({ event }) => `${event.type}${'stepKey' in event.data ? ` ${String(event.data.stepKey)}` : ''}`,
+    );
+    expect(history).toEqual([
+      'JobRequested',
+      'JobStarted',
+      'StepStarted s1',
+      'JobStarted',
+      'StepStarted s1',
+      'StepCompleted s1',
+      'StepStarted s2',
+      'StepCompleted s2',
+      'StepStarted s3',
+      'StepCompleted s3',
+      'JobCompleted',
+    ]);
+    expect([firstOutcome, secondOutcome]).toEqual(['fenced', 'completed']);
+    expect(ran).toEqual(['first:s1', 'second:s1', 'second:s2', 'second:s3']);
   });
 
   describe('classifying a failed step (ADR 29)', () => {

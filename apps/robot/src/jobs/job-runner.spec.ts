@@ -75,6 +75,7 @@ describe('JobRunner through its ports (every job event decided by the job decide
       robotId: 'robot-a',
       logger: createLogger('job-runner-spec', 'silent'),
       now: () => AT.getTime(),
+      claimNonce: () => 'n0',
       ...overrides,
     });
 
@@ -151,7 +152,7 @@ describe('JobRunner through its ports (every job event decided by the job decide
 
     expect(await runner().run(claim(job.work))).toBe('completed');
 
-    const at = (sequence: number) => `${job.jobId}:robot-a.1:${sequence}`;
+    const at = (sequence: number) => `${job.jobId}:robot-a.1.n0:${sequence}`;
     expect(commits).toEqual([
       [`JobStarted ${at(1)}`, `StepStarted ${at(1)}.1`],
       [`StepCompleted ${at(2)}`],
@@ -252,7 +253,7 @@ describe('JobRunner through its ports (every job event decided by the job decide
       'SelectorHealed',
       'StepCompleted',
     ]);
-    expect(events[3]).toMatchObject({ data: heal, id: `${job.jobId}:robot-a.1:2` });
+    expect(events[3]).toMatchObject({ data: heal, id: `${job.jobId}:robot-a.1.n0:2` });
   });
 
   describe('a non-idempotent step interrupted by a crash (automatic retry of ambiguous steps off)', () => {

@@ -37,6 +37,8 @@ export interface JobRunnerDeps {
   robotId: string;
   logger: Logger;
   now?: () => number;
+  /** Each claim's own part of its commit ids (ADR 103). Default: 8 random hex digits. */
+  claimNonce?: () => string;
 }
 
 /** How a claim ended, which decides what happens to the work message. */
