@@ -45,8 +45,8 @@ export interface ChaosReport {
   ambiguousUnsettled: string[];
   /**
    * Steps of completed jobs, their effect applied once, whose log holds starts but no
-   * `StepCompleted` (seen after a nats-server SIGKILL): the log lost or never stored an outcome the
-   * robot went on from. Reported, not yet asserted: see the chaos e2e spec.
+   * `StepCompleted`: an outcome the robot went on from that the log never stored. Seen after a
+   * nats-server SIGKILL while two claims of one robot shared their commit ids (ADR 103); must be none.
    */
   outcomesMissing: string[];
   /** Requests that reached the demo site beyond each step's first: steps really run again. */

@@ -16,6 +16,7 @@ async function main() {
     report.missingEffects === 0 &&
     report.ambiguousAppliedOnce === report.ambiguous &&
     report.ambiguous > 0 &&
+    report.outcomesMissing.length === 0 &&
     report.freeze.completions === 1 &&
     report.dispatcherRestart.startedTwice === 0 &&
     report.dispatcherRestart.startedAfterKill > 0 &&

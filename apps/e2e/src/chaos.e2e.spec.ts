@@ -32,9 +32,9 @@ describe('chaos: no job lost, no completed step run twice', () => {
     expect(report.ambiguous).toBeGreaterThan(0);
     expect(report.ambiguousUnsettled).toEqual([]);
     expect(report.ambiguousAppliedOnce).toBe(report.ambiguous);
-    // Known defect, printed in the chaos line and not yet asserted: after a nats-server SIGKILL a
-    // completed job's log can hold a step's starts but no StepCompleted (its effect applied once).
-    // CI saw 8 such steps in one of the four restart jobs; tools/chaos/harness.ts `outcomesMissing`.
+    // And the log keeps every outcome a robot went on from: after a nats-server SIGKILL two claims
+    // of one robot on one delivery count took each other's commits for their own (ADR 103).
+    expect(report.outcomesMissing).toEqual([]);
   });
 
   it('resumes a killed robot’s job on the standby within the lease plus a second', () => {
