@@ -299,4 +299,25 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     expect(Date.now() - placedAt).toBeLessThan(3_000);
     runner.finish();
   });
+
+  it('still reaches the claim that runs on when another claim of its job ends (one message delivered twice)', async () => {
+    // A nats-server killed before it wrote a delivery down delivers the message again to the
+    // same robot while its first claim runs (ADR 103): one claim is fenced and ends, and the
+    // cancel nudge and the list of running jobs must still find the other.
+    const runner = new GatedRunner(false);
+    const { robotId, loop, place } = await robotWith(runner, { concurrency: 2 });
+    const work = await place();
+    await nats.js.publish(subjects.robotWork('default', robotId), JSON.stringify(work));
+    await runner.claimed(2);
+
+    const fenced = new Promise<void>((resolve) =>
+      loop.observeClaims((outcome) => outcome === 'fenced' && resolve()),
+    );
+    runner.finish('fenced');
+    await fenced;
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the claim's cleanup follows its outcome
+    expect(loop.active).toEqual([work.aggregateId]);
+    nats.nc.publish(subjects.jobControl('default', work.aggregateId, 'cancel'));
+    expect(await eventually(async () => runner.claims[1].cancelled.aborted || undefined)).toBe(true);
+  });
 });

@@ -75,8 +75,8 @@ export class WorkLoop {
   private slots: Promise<void>[] = [];
   private control?: Subscription;
   private readonly stopHooks: (() => Promise<void>)[] = [];
-  /** Running jobs and the switch that cancels each. */
-  private readonly running = new Map<string, AbortController>();
+  /** Running jobs and the switch that cancels each claim (a message delivered twice runs twice, ADR 103). */
+  private readonly running = new Map<string, Set<AbortController>>();
   private claimObserver: ClaimObserver = () => undefined;
   private stopped?: Promise<void>;
 
@@ -116,7 +116,7 @@ export class WorkLoop {
       callback: (error, message) => {
         if (error) return;
         const jobId = message.subject.split('.')[4];
-        this.running.get(jobId)?.abort();
+        for (const claim of this.running.get(jobId) ?? []) claim.abort();
       },
     });
     this.slots = Array.from({ length: this.options.concurrency }, () => this.slot());
@@ -250,7 +250,8 @@ export class WorkLoop {
       Math.max(250, Math.floor(this.options.leaseMs / 3)),
     );
     const cancel = new AbortController();
-    this.running.set(work.aggregateId, cancel);
+    const claims = this.running.get(work.aggregateId) ?? new Set<AbortController>();
+    this.running.set(work.aggregateId, claims.add(cancel));
     let settled = false;
     try {
       const outcome = await withSpan(
@@ -326,7 +327,8 @@ export class WorkLoop {
       return undefined;
     } finally {
       clearInterval(keepLease);
-      this.running.delete(work.aggregateId);
+      claims.delete(cancel);
+      if (claims.size === 0) this.running.delete(work.aggregateId);
     }
   }
 
