@@ -452,6 +452,94 @@ describe('a menu regrouped under a new entry named like the target', () => {
       .thenHeals('#login-btn-x7');
   });
 
+  // ADR 106: classes and place follow a menu's slots (a toggle, an item), not its entries.
+  const SIDEBAR = `<!doctype html><html><body>
+<aside><nav aria-label="Sidebar"><ul class="menu">
+  <li class="item"><a href="#" class="nav-link">Dashboard</a></li>
+  <li class="header">LABELS</li>
+  <li class="item"><a href="#" class="nav-link">Important</a></li>
+  <li class="item"><a href="#" class="nav-link">Warning</a></li>
+  <li class="item"><a href="#" class="nav-link">Informational</a></li>
+</ul></nav></aside>
+<main><h1>Overview</h1><p>Numbers.</p></main>
+</body></html>`;
+
+  it('heals to the nested entry alike in every own attribute when it kept the neighbour the new group entry lost', () => {
+    // The group entry sits where the target was and is followed by its own name; the nested
+    // one is still followed by "Warning", as the recording was.
+    given(SIDEBAR)
+      .recordedAt('ul.menu > li:nth-child(3) > a')
+      .when((h) =>
+        h
+          .replace(
+            '<li class="item"><a href="#" class="nav-link">Important</a></li>\n  <li class="item"><a href="#" class="nav-link">Warning</a></li>',
+            '<li class="item has-children"><a href="#" class="nav-link">Important</a><ul class="submenu">' +
+              '<li class="item"><a href="#" class="nav-link">Important</a></li>' +
+              '<li class="item"><a href="#" class="nav-link">Warning</a></li></ul></li>',
+          )
+          .replace('<ul class="menu">', '<ul class="menu-v2">'),
+      )
+      .thenHeals('ul.submenu > li:first-child > a');
+  });
+
+  const NAVBAR = `<!doctype html><html><body>
+<nav class="navbar" aria-label="Main"><ul class="navbar-nav">
+  <li class="nav-item"><a class="nav-link" href="#">Home</a></li>
+  <li class="nav-item"><a class="nav-link" href="#">Features</a></li>
+  <li class="nav-item"><a class="nav-link" href="#">Pricing</a></li>
+  <li class="nav-item"><a class="nav-link" href="#">About</a></li>
+  <li class="nav-item dropdown"><a class="nav-link dropdown-toggle" href="#" role="button">More</a>
+    <ul class="dropdown-menu"><li><a class="dropdown-item" href="#">Blog</a></li><li><a class="dropdown-item" href="#">Careers</a></li></ul></li>
+</ul></nav>
+<main><h1>Plans</h1><p>Pick one.</p></main>
+</body></html>`;
+  const TOGGLE =
+    '<li class="nav-item dropdown"><a class="nav-link dropdown-toggle" href="#" role="button">More</a>';
+
+  it('heals to the nested dropdown item when a navbar link moved into a new dropdown named like it', () => {
+    // Bootstrap: the moved link is restyled `dropdown-item`, the new toggle keeps `nav-link`.
+    given(NAVBAR)
+      .recordedAt('ul.navbar-nav > li:nth-child(3) > a')
+      .when((h) =>
+        h
+          .replace(
+            '<li class="nav-item"><a class="nav-link" href="#">Pricing</a></li>',
+            '<li class="nav-item dropdown"><a class="nav-link dropdown-toggle" href="#">Pricing</a>' +
+              '<ul class="dropdown-menu"><li><a class="dropdown-item" href="#">Pricing</a></li></ul></li>',
+          )
+          .replace('navbar-nav', 'navbar-nav-v2'),
+      )
+      .thenHeals('li:nth-child(3) .dropdown-item');
+  });
+
+  it('heals to the nested toggle that still heads the recorded dropdown when it was regrouped', () => {
+    given(NAVBAR)
+      .recordedAt('ul.navbar-nav > li:nth-child(5) > a')
+      .when((h) =>
+        h
+          .replace(TOGGLE, `${TOGGLE}<ul class="dropdown-menu">${TOGGLE}`)
+          .replace('</ul></li>\n</ul></nav>', '</ul></li></ul></li>\n</ul></nav>')
+          .replace('navbar-nav', 'navbar-nav-v2'),
+      )
+      .thenHeals('.dropdown-menu > li > a.dropdown-toggle');
+  });
+
+  it('does not take an item named like the recorded toggle, put first in its dropdown, for the toggle', () => {
+    // The mirror of a regroup: the toggle kept its place and its dropdown; the new first item
+    // looks exactly like it. Nothing says which of the two the step meant.
+    given(NAVBAR)
+      .recordedAt('ul.navbar-nav > li:nth-child(5) > a')
+      .when((h) =>
+        h
+          .replace(
+            '<ul class="dropdown-menu">',
+            '<ul class="dropdown-menu"><li><a class="nav-link dropdown-toggle" href="#" role="button">More</a></li>',
+          )
+          .replace('navbar-nav', 'navbar-nav-v2'),
+      )
+      .thenRefuses('ambiguous');
+  });
+
   it('still keeps a group entry whose submenu holds differently named entries', () => {
     given(MENU)
       .recordedAt('ul.menu > li:nth-child(2) > a')

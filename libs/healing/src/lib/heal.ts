@@ -16,6 +16,7 @@ import {
   scoreBound,
   similarity,
   type Features,
+  type SimilarityParts,
   type Sums,
   type Weights,
 } from './score';
@@ -404,6 +405,45 @@ const ref = (s: Scored | undefined): CandidateRef | undefined =>
   s ? { selector: s.snapshot.selector, confidence: round(s.confidence) } : undefined;
 
 /**
+ * What a menu's slots decide, not its entries: a regroup styles the new group entry like the
+ * entry whose place it took and restyles the moved entry as a group item (Bootstrap's
+ * `nav-link` becomes `dropdown-item`), and the group entry holds the place the nested entry's
+ * item left. Neither classes nor place tell the two apart.
+ */
+const SLOTS: Partial<Weights> = { classes: 0, path: 0, position: 0, bbox: 0 };
+
+/**
+ * Why the nested entry of a regrouped pair is the target, or `undefined` when nothing says
+ * so. Its own attributes match the recording clearly better (ADR 86); or, as well apart from
+ * classes, and its neighbours, parent, heading and landmark at least as well (ADR 106): the
+ * group entry is followed by its own name, which the recorded element was not, so it is not
+ * the recorded element as it was; the nested one may be.
+ */
+function nestedIsTarget(
+  target: Features,
+  pair: { head: Scored; nested: Scored },
+  weights: Weights,
+): string | undefined {
+  const { head, nested } = pair;
+  if (nested.intrinsic - head.intrinsic > TIER2_INTRINSIC_SLACK)
+    return `the new group entry above it took its label only: own attributes ${round(nested.intrinsic)} against ${round(head.intrinsic)}`;
+  if (startsWithWord(target.nextText.s, target.text.s)) return undefined;
+  const w = { ...weights, ...SLOTS };
+  // Visible or not is the slot's too: a collapsed group hides its items.
+  const slotless = (f: Features): SimilarityParts =>
+    combine(intrinsicSums(target, f, w), contextSums(target, f, w), true);
+  const n = slotless(nested.features);
+  const h = slotless(head.features);
+  if (n.intrinsic < h.intrinsic - TIER2_INTRINSIC_SLACK || n.score < h.score) return undefined;
+  return `the new group entry above it is followed by its own name, the target was not; apart from classes and place, which follow the menu's slots: ${round(n.score)} against ${round(h.score)}`;
+}
+
+/** `text` begins with `word` as a whole (a word or words): `Home Link` with `Home`, not `Homework`. */
+function startsWithWord(text: string, word: string): boolean {
+  return word !== '' && text.startsWith(word) && (text.length === word.length || text[word.length] === ' ');
+}
+
+/**
  * Decides, from the fingerprint and the page's snapshots, whether the recorded selector
  * is intact, which element replaces it, or that none can be trusted. Pure: the clock is
  * injected and only read, to report `elapsedMs` and honour the budget.
@@ -699,6 +739,20 @@ export function decide(
     if (decided) return decided;
     return refused('ambiguous', best, rival);
   }
+  // A menu regrouped under a new entry that took the target's label: the two share the label
+  // and the place. Which is which, their own attributes say (ADR 86), or else what follows
+  // a menu's slots and not its entries set aside (ADR 106); against the next candidate the
+  // target must still lead as any heal does.
+  const pair = second ? regroupedPair(best, second) : undefined;
+  const nested = pair && nestedIsTarget(target, pair, weights);
+  if (pair && nested) {
+    const next = eligibleRanked(3).find((s) => s !== best && s !== second);
+    const lead = pair.nested.confidence - (next?.confidence ?? 0);
+    if (pair.nested.confidence >= o.minConfidence && lead >= marginFor(pair.nested)) {
+      // The margin is reported against the runner-up, the group entry, when it trails.
+      return accept(pair.nested, pair.head, 1, 'similarity', pair.nested === best ? margin : lead, nested);
+    }
+  }
   // The near-perfect discount rests on a rival elsewhere; a sibling as like the target in its
   // own attributes differs from the best by its position alone, which a sibling put before
   // the target takes over: the full margin.
@@ -721,25 +775,6 @@ export function decide(
         ? `a copy as like it (${outAnchored.snapshot.selector}) left every anchor it keeps`
         : undefined,
     );
-  }
-  // A menu regrouped under a new entry that took the target's label: the two share the label
-  // and the place, and only the target kept the rest of its own attributes (its link, its
-  // classes). When they say which is which, they decide; against the next candidate the
-  // target must still lead as any heal does. Equal own attributes stay ambiguous (ADR 74).
-  const pair = second ? regroupedPair(best, second) : undefined;
-  if (pair && pair.nested.intrinsic - pair.head.intrinsic > TIER2_INTRINSIC_SLACK) {
-    const next = eligibleRanked(3).find((s) => s !== best && s !== second);
-    const lead = pair.nested.confidence - (next?.confidence ?? 0);
-    if (pair.nested.confidence >= o.minConfidence && lead >= marginFor(pair.nested)) {
-      return accept(
-        pair.nested,
-        pair.head,
-        1,
-        'similarity',
-        lead,
-        `the new group entry above it took its label only: own attributes ${round(pair.nested.intrinsic)} against ${round(pair.head.intrinsic)}`,
-      );
-    }
   }
   // Close candidates that all sit where the target was (no conflict with its surroundings):
   // their place cannot tell them apart, so their own attributes decide, when the best leads
