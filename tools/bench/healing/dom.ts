@@ -10,6 +10,13 @@ export const { Element, Text, cloneNode, isTag, isText } = require('domhandler')
 export const { append, appendChild, findAll, prepend, removeElement, replaceElement } =
   require('domutils') as typeof DomUtils;
 export const render = (require('dom-serializer') as typeof DomSerializer).default;
-export type { AnyNode, ChildNode, Document, Element as DomElement, Text as DomText } from 'domhandler' with {
+export type {
+  AnyNode,
+  ChildNode,
+  Document,
+  Element as DomElement,
+  ParentNode,
+  Text as DomText,
+} from 'domhandler' with {
   'resolution-mode': 'import',
 };

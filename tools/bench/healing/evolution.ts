@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { baselineHeal } from './baseline';
 import { devtoolsSelector, loadPage } from './corpus';
-import { selectOne, type DomElement } from './dom';
+import { selectOne, type AnyNode, type DomElement, type ParentNode } from './dom';
 
 /**
  * Real page evolution: AdminLTE 3.2 → 4.0 (Bootstrap 4 → 5 redesign). Each row locates an
@@ -100,15 +100,33 @@ const PAIRS: readonly { v3: string; v4: string; rows: readonly [string, string |
 
 type Outcome = 'correct' | 'wrong' | 'not_found';
 
+type PageElement = ReturnType<HtmlPage['querySelectorAll']>[number];
+
+/**
+ * The element of `page.document` (domhandler's tree of the same HTML) in the place of `el` in
+ * the page's own tree: both trees hold the same nodes in the same order (ADR 107).
+ */
+function domOf(page: HtmlPage, el: PageElement): DomElement {
+  const steps: number[] = [];
+  for (let e: PageElement | null = el; e; e = e.parentElement) {
+    let at = 0;
+    for (let p = e.previousSibling; p; p = p.previousSibling) at++;
+    steps.push(at);
+  }
+  let node: AnyNode = page.document;
+  for (let k = steps.length - 1; k >= 0; k--) node = (node as ParentNode).children[steps[k]];
+  return node as DomElement;
+}
+
 function judge(page: HtmlPage, selector: string | null, truth: DomElement | null): Outcome {
   if (selector === null) return truth === null ? 'correct' : 'not_found';
   if (truth === null) return 'wrong';
-  const hits = page.querySelectorAll(selector).map((e) => e.node);
+  const hits = page.querySelectorAll(selector).map((e) => domOf(page, e));
   return hits[0] === truth ? 'correct' : 'wrong';
 }
 
 function uniquely(page: HtmlPage, selector: string, element: DomElement): boolean {
-  const hits = page.querySelectorAll(selector).map((e) => e.node);
+  const hits = page.querySelectorAll(selector).map((e) => domOf(page, e));
   return hits.length === 1 && hits[0] === element;
 }
 

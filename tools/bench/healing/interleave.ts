@@ -1,23 +1,31 @@
-// Two trees' healing libraries in one process, case by case on the held-out split, alternating
-// which goes first: load and garbage collection weigh on both alike, so the ratio of their CPU
-// holds under load (ADR 97). Each tree a checkout (a frozen copy: `git archive <rev> | tar -x`).
-//   node -r @swc-node/register tools/bench/healing/interleave.ts <treeA> <treeB> [rounds]
+// Two trees' healing libraries in one process, case by case on one split (held out unless
+// told), alternating which goes first: load and garbage collection weigh on both alike, so the
+// ratio of their CPU holds under load (ADR 97). Each tree a checkout (a frozen copy:
+// `git archive <rev> | tar -x`).
+//   node -r @swc-node/register tools/bench/healing/interleave.ts <treeA> <treeB> [rounds] [split] [seed]
 import type * as Healing from '@aether/healing';
-import { casesOf, splitOf, type BenchCase } from './cases';
+import { casesOf, splitOf, type BenchCase, type Split } from './cases';
 import { corpusDir, listPages, loadPage } from './corpus';
 import { percentile } from '../stats';
 type Lib = typeof Healing;
 const [aDir, bDir] = process.argv.slice(2, 4);
 const rounds = Number(process.argv[4] ?? 2);
+const split = (process.argv[5] ?? 'holdout') as Split;
 const libs: Lib[] = [
   require(`${aDir}/libs/healing/src/index.ts`),
   require(`${bDir}/libs/healing/src/index.ts`),
 ];
-const options = { seed: 0x5eed, casesPerPage: 11, tuneShare: 3, holdoutSeed: 27, only: null };
+const options = {
+  seed: Number(process.argv[6] ?? 0x5eed),
+  casesPerPage: 11,
+  tuneShare: 3,
+  holdoutSeed: 27,
+  only: null,
+};
 const dir = corpusDir();
 const cases: BenchCase[] = [];
 listPages(dir).forEach((name, index) => {
-  if (splitOf(name, options) === 'holdout')
+  if (splitOf(name, options) === split)
     cases.push(...casesOf(name, loadPage(dir, name).html, index, options));
 });
 const cpu = (): number => {

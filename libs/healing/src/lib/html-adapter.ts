@@ -1,14 +1,14 @@
 import {
   Element,
+  Parser,
   appendChild,
   isTag,
   isText,
   parseDocument,
   selectAll,
-  type AnyNode,
-  type ChildNode,
   type Document,
-  type DomElement,
+  type Handler,
+  type SelectOptions,
 } from './html-deps';
 import { collectSnapshots } from './collect';
 import { fingerprintOf } from './capture';
@@ -35,98 +35,288 @@ import {
   type NodeLike,
 } from './snapshot';
 
+/** A node of the one tree a page is parsed into: what the collector reads and css-select queries. */
 abstract class LiteNode implements NodeLike {
   abstract readonly nodeType: number;
   abstract readonly nodeValue: string | null;
+  /** The element or document that holds the node (`null` for the document). */
+  parent: LiteElement | LiteDocument | null = null;
   previousSibling: LiteNode | null = null;
   nextSibling: LiteNode | null = null;
 }
 
 class LiteText extends LiteNode {
   readonly nodeType = 3;
-  constructor(readonly nodeValue: string) {
+  constructor(public nodeValue: string) {
     super();
   }
 }
 
+/** A comment, a processing instruction (the doctype) or a CDATA section: neither element nor text. */
 class LiteOther extends LiteNode {
   readonly nodeType = 8;
   readonly nodeValue = null;
+  /** A CDATA section's text (htmlparser2 reports one only in XML mode or with `recognizeCDATA`). */
+  constructor(readonly cdata: LiteText | null = null) {
+    super();
+  }
 }
 
 class LiteElement extends LiteNode implements ElementLike {
   readonly nodeType = 1;
   readonly nodeValue = null;
-  readonly tagName: string;
-  readonly children: LiteElement[] = [];
-  readonly childNodes: LiteNode[] = [];
+  parentElement: LiteElement | null = null;
+  children: LiteElement[] = [];
+  childNodes: LiteNode[] = [];
   /** 1-based position among the parent's elements, as `:nth-child` counts. */
   childPosition = 1;
   /** 1-based position among the parent's elements of the same name, as `:nth-of-type` counts. */
   typePosition = 1;
+  /** Outside the document element (a second top-level element): css-select sees it, the collector not. */
+  outside = false;
 
   constructor(
-    readonly node: DomElement,
-    readonly parentElement: LiteElement | null,
+    readonly tagName: string,
+    readonly attribs: Record<string, string>,
   ) {
     super();
-    this.tagName = node.name;
   }
 
   getAttribute(name: string): string | null {
-    const v = this.node.attribs[name];
+    const v = this.attribs[name];
     return v === undefined ? null : v;
   }
 
   getAttributeNames(): string[] {
-    return Object.keys(this.node.attribs);
+    return Object.keys(this.attribs);
   }
 }
+
+class LiteDocument {
+  readonly nodeType = 9;
+  readonly parent = null;
+  children: LiteElement[] = [];
+  childNodes: LiteNode[] = [];
+}
+
+type LiteParent = LiteElement | LiteDocument;
+
+/**
+ * Builds the tree from htmlparser2's callbacks exactly as domhandler builds its own: adjacent
+ * text merged into one node, adjacent comment data into one comment, a node ends the text or
+ * comment being written (ADR 107). One object per node: domhandler's tree with a wrapper tree
+ * over it cost two.
+ */
+class TreeBuilder implements Partial<Handler> {
+  readonly document = new LiteDocument();
+  private readonly open: LiteParent[] = [this.document];
+  /** The text or comment still being written to, as domhandler's `lastNode`. */
+  private last: LiteText | LiteOther | null = null;
+
+  onopentag(name: string, attribs: Record<string, string>): void {
+    const el = new LiteElement(name, attribs);
+    this.add(el);
+    this.open.push(el);
+  }
+
+  onclosetag(): void {
+    this.last = null;
+    this.open.pop();
+  }
+
+  ontext(data: string): void {
+    if (this.last instanceof LiteText) {
+      this.last.nodeValue += data;
+      return;
+    }
+    const text = new LiteText(data);
+    this.add(text);
+    this.last = text;
+  }
+
+  oncomment(): void {
+    if (this.last instanceof LiteOther) return;
+    const comment = new LiteOther();
+    this.add(comment);
+    this.last = comment;
+  }
+
+  oncommentend(): void {
+    this.last = null;
+  }
+
+  oncdatastart(): void {
+    const text = new LiteText('');
+    this.add(new LiteOther(text));
+    this.last = text;
+  }
+
+  oncdataend(): void {
+    this.last = null;
+  }
+
+  onprocessinginstruction(): void {
+    this.add(new LiteOther());
+  }
+
+  private add(node: LiteNode): void {
+    const parent = this.open[this.open.length - 1];
+    append(parent, node);
+    this.last = null;
+  }
+}
+
+function append(parent: LiteParent, node: LiteNode): void {
+  const prev = parent.childNodes.length > 0 ? parent.childNodes[parent.childNodes.length - 1] : null;
+  parent.childNodes.push(node);
+  node.previousSibling = prev;
+  node.nextSibling = null;
+  if (prev) prev.nextSibling = node;
+  node.parent = parent;
+  if (node instanceof LiteElement) {
+    node.parentElement = parent instanceof LiteElement ? parent : null;
+    parent.children.push(node);
+  }
+}
+
+/** Records each element's position among its parent's elements, counted as css-select counts it. */
+function placeAll(parent: LiteParent, ofType: Map<string, number>): void {
+  const children = parent.children;
+  ofType.clear();
+  for (let i = 0; i < children.length; i++) {
+    const c = children[i];
+    c.childPosition = i + 1;
+    const k = (ofType.get(c.tagName) ?? 0) + 1;
+    ofType.set(c.tagName, k);
+    c.typePosition = k;
+  }
+  for (const c of children) if (c.children.length > 0) placeAll(c, ofType);
+}
+
+function markOutside(el: LiteElement): void {
+  el.outside = true;
+  for (const c of el.children) markOutside(c);
+}
+
+const isLiteTag = (node: unknown): node is LiteElement => node instanceof LiteElement;
+const childrenOf = (node: unknown): LiteNode[] =>
+  node instanceof LiteElement || node instanceof LiteDocument ? node.childNodes : [];
+const textOf = (node: LiteNode | LiteDocument): string => {
+  if (node instanceof LiteElement) return node.tagName === 'br' ? '\n' : node.childNodes.map(textOf).join('');
+  if (node instanceof LiteText) return node.nodeValue;
+  return node instanceof LiteOther && node.cdata ? node.cdata.nodeValue : '';
+};
+
+/**
+ * css-select over the one tree, answering as its default adapter (domutils) answers over
+ * domhandler's: every child node counts as a child, script and style are elements.
+ */
+const LITE_ADAPTER: NonNullable<SelectOptions<LiteNode | LiteDocument, LiteElement>['adapter']> = {
+  isTag: isLiteTag,
+  getAttributeValue: (el, name) => el.attribs[name],
+  hasAttrib: (el, name) => Object.hasOwn(el.attribs, name) && el.attribs[name] != null,
+  getChildren: childrenOf,
+  getName: (el) => el.tagName,
+  getParent: (node) => node.parent,
+  getSiblings: (node) => {
+    if (node.parent !== null) return node.parent.childNodes;
+    if (node instanceof LiteDocument) return [node];
+    const siblings: LiteNode[] = [node];
+    for (let p = node.previousSibling; p !== null; p = p.previousSibling) siblings.unshift(p);
+    for (let n = node.nextSibling; n !== null; n = n.nextSibling) siblings.push(n);
+    return siblings;
+  },
+  prevElementSibling: (node) => {
+    if (node instanceof LiteDocument) return null;
+    let prev = node.previousSibling;
+    while (prev !== null && !(prev instanceof LiteElement)) prev = prev.previousSibling;
+    return prev;
+  },
+  getText: textOf,
+  removeSubsets: (nodes) => {
+    // domutils' removeSubsets: drop duplicates and nodes inside another of the list.
+    let index = nodes.length;
+    while (--index >= 0) {
+      const node = nodes[index];
+      if (index > 0 && nodes.lastIndexOf(node, index - 1) >= 0) {
+        nodes.splice(index, 1);
+        continue;
+      }
+      for (let ancestor = node.parent; ancestor; ancestor = ancestor.parent) {
+        if (nodes.includes(ancestor)) {
+          nodes.splice(index, 1);
+          break;
+        }
+      }
+    }
+    return nodes;
+  },
+};
 
 /** Thrown inside a query that the sibling positions cannot answer; the query runs again without them. */
 const UNINDEXED = new Error('not answerable from the sibling positions');
 
 /**
- * An HTML string parsed once (htmlparser2) and viewed through the DOM slice the
- * collector reads. Top-level content without an `<html>` element is wrapped in
+ * An HTML string parsed once (htmlparser2, into one tree of our own) and viewed through the
+ * DOM slice the collector reads. Top-level content without an `<html>` element is wrapped in
  * `html > body`, as a browser would, so generated selectors mean the same in both.
- * The document is read-only once parsed: positions and wrappers are computed at parse time.
+ * The document is read-only once parsed: positions are computed at parse time.
  */
 export class HtmlPage implements DocumentLike {
   readonly documentElement: LiteElement | null;
-  /** The parsed htmlparser2 document, after the `html > body` normalisation. */
-  readonly document: Document;
-  private readonly lite = new Map<DomElement, LiteElement>();
+  private readonly root: LiteDocument;
+  private dom: Document | null = null;
   /**
    * css-select counts an element's position anew for every element it tests (O(siblings)
    * each: quadratic on a paragraph of 3,000 links); positions recorded at parse time answer
-   * `:nth-child(N)` and `:nth-of-type(N)` in O(1). Any other argument, or an element outside
-   * the wrapped tree, makes the query run again with css-select's own.
+   * `:nth-child(N)` and `:nth-of-type(N)` in O(1). Any other argument makes the query run
+   * again with css-select's own.
    */
-  private readonly indexed = {
+  private readonly indexed: SelectOptions<LiteNode | LiteDocument, LiteElement> = {
+    adapter: LITE_ADAPTER,
     pseudos: {
-      'nth-child': (el: DomElement, arg: string | null | undefined): boolean => this.at(el, arg, false),
-      'nth-of-type': (el: DomElement, arg: string | null | undefined): boolean => this.at(el, arg, true),
+      'nth-child': (el: LiteElement, arg: string | null | undefined): boolean => HtmlPage.at(el, arg, false),
+      'nth-of-type': (el: LiteElement, arg: string | null | undefined): boolean => HtmlPage.at(el, arg, true),
     },
   };
+  private static readonly plain: SelectOptions<LiteNode | LiteDocument, LiteElement> = {
+    adapter: LITE_ADAPTER,
+  };
 
-  private constructor(dom: Document) {
-    this.document = dom;
-    let root = dom.children.find((n): n is DomElement => isTag(n) && n.name === 'html');
+  private constructor(private readonly html: string) {
+    const builder = new TreeBuilder();
+    new Parser(builder, PARSE_OPTIONS).end(html);
+    const doc = builder.document;
+    this.root = doc;
+    let root = doc.children.find((n) => n.tagName === 'html');
     if (!root) {
-      const html = new Element('html', {});
-      const body = new Element('body', {});
-      for (const node of [...dom.children]) if (isTag(node) || isText(node)) appendChild(body, node);
-      appendChild(html, body);
-      appendChild(dom, html);
+      // As domhandler's tree gets it: elements and texts move into `body`, the rest stays.
+      const html = new LiteElement('html', {});
+      const body = new LiteElement('body', {});
+      const nodes = doc.childNodes;
+      doc.childNodes = [];
+      doc.children = [];
+      for (const node of nodes)
+        append(node instanceof LiteElement || node instanceof LiteText ? body : doc, node);
+      append(html, body);
+      append(doc, html);
       root = html;
     }
-    this.documentElement = this.wrap(root, null);
-    this.placeAmong(dom.children);
+    for (const el of doc.children) if (el !== root) markOutside(el);
+    placeAll(doc, new Map());
+    this.documentElement = root;
   }
 
   static parse(html: string): HtmlPage {
-    return new HtmlPage(parseDocument(html, { lowerCaseTags: true, lowerCaseAttributeNames: true }));
+    return new HtmlPage(html);
+  }
+
+  /**
+   * The page as domhandler's tree, parsed anew on first use (for tools that work on
+   * domhandler nodes; the page's own queries never need it).
+   */
+  get document(): Document {
+    return (this.dom ??= domhandlerDocument(this.html));
   }
 
   querySelectorAll(selector: string): LiteElement[] {
@@ -136,9 +326,7 @@ export class HtmlPage implements DocumentLike {
       // Each snapshot names its element by a CSS path unique on this (unchanging) page.
       return matchedSnapshots(found).flatMap((s) => this.querySelectorAll(s.selector));
     }
-    return this.select(selector)
-      .map((el) => this.lite.get(el))
-      .filter((el): el is LiteElement => el !== undefined);
+    return this.select(selector).filter((el) => !el.outside);
   }
 
   /** How many elements `selector` matches; throws on a selector css-select cannot parse. */
@@ -157,37 +345,19 @@ export class HtmlPage implements DocumentLike {
     return picksOutAlone(this.collect({ selector, maxCandidates: 0 }), elementSelector);
   }
 
-  private select(selector: string): DomElement[] {
+  private select(selector: string): LiteElement[] {
     try {
-      return selectAll<AnyNode, DomElement>(selector, this.document, this.indexed);
+      return selectAll<LiteNode | LiteDocument, LiteElement>(selector, this.root, this.indexed);
     } catch {
-      // An argument or element the positions do not cover, or a bad selector: css-select
-      // alone decides the result, or the error.
-      return selectAll<AnyNode, DomElement>(selector, this.document);
+      // An argument the positions do not cover, or a bad selector: css-select alone decides
+      // the result, or the error.
+      return selectAll<LiteNode | LiteDocument, LiteElement>(selector, this.root, HtmlPage.plain);
     }
   }
 
-  private at(el: DomElement, arg: string | null | undefined, ofType: boolean): boolean {
-    const lite = this.lite.get(el);
-    if (!lite || !arg || !/^\d+$/.test(arg)) throw UNINDEXED;
-    return (ofType ? lite.typePosition : lite.childPosition) === Number(arg);
-  }
-
-  /** Records each wrapped element's position among `nodes`, counted as css-select counts it. */
-  private placeAmong(nodes: readonly AnyNode[]): void {
-    let position = 0;
-    const ofType = new Map<string, number>();
-    for (const node of nodes) {
-      if (!isTag(node)) continue;
-      position++;
-      const k = (ofType.get(node.name) ?? 0) + 1;
-      ofType.set(node.name, k);
-      const lite = this.lite.get(node);
-      if (lite) {
-        lite.childPosition = position;
-        lite.typePosition = k;
-      }
-    }
+  private static at(el: LiteElement, arg: string | null | undefined, ofType: boolean): boolean {
+    if (!arg || !/^\d+$/.test(arg)) throw UNINDEXED;
+    return (ofType ? el.typePosition : el.childPosition) === Number(arg);
   }
 
   collect(args: Partial<CollectArgs> = {}): CollectResult {
@@ -201,30 +371,21 @@ export class HtmlPage implements DocumentLike {
   snapshots(): ElementSnapshot[] {
     return this.collect().snapshots;
   }
+}
 
-  private wrap(node: DomElement, parent: LiteElement | null): LiteElement {
-    const el = new LiteElement(node, parent);
-    this.lite.set(node, el);
-    let prev: LiteNode | null = null;
-    for (const child of node.children as ChildNode[]) {
-      let lite: LiteNode;
-      if (isTag(child)) {
-        const c = this.wrap(child, el);
-        el.children.push(c);
-        lite = c;
-      } else if (isText(child)) {
-        lite = new LiteText(child.data);
-      } else {
-        lite = new LiteOther();
-      }
-      el.childNodes.push(lite);
-      lite.previousSibling = prev;
-      if (prev) prev.nextSibling = lite;
-      prev = lite;
-    }
-    this.placeAmong(node.children);
-    return el;
+const PARSE_OPTIONS = { lowerCaseTags: true, lowerCaseAttributeNames: true };
+
+/** domhandler's tree of `html`, with the same `html > body` wrapping as `HtmlPage`. */
+function domhandlerDocument(html: string): Document {
+  const dom = parseDocument(html, PARSE_OPTIONS);
+  if (!dom.children.some((n) => isTag(n) && n.name === 'html')) {
+    const root = new Element('html', {});
+    const body = new Element('body', {});
+    for (const node of [...dom.children]) if (isTag(node) || isText(node)) appendChild(body, node);
+    appendChild(root, body);
+    appendChild(dom, root);
   }
+  return dom;
 }
 
 const asPage = (html: string | HtmlPage): HtmlPage =>

@@ -10,7 +10,9 @@ import type * as HtmlParser2 from 'htmlparser2' with { 'resolution-mode': 'impor
 export const { selectAll } = require('css-select') as typeof CssSelect;
 export const { Element, isTag, isText } = require('domhandler') as typeof DomHandler;
 export const { appendChild } = require('domutils') as typeof DomUtils;
-export const { parseDocument } = require('htmlparser2') as typeof HtmlParser2;
+export const { Parser, parseDocument } = require('htmlparser2') as typeof HtmlParser2;
 export type { AnyNode, ChildNode, Document, Element as DomElement } from 'domhandler' with {
   'resolution-mode': 'import',
 };
+export type { Options as SelectOptions } from 'css-select' with { 'resolution-mode': 'import' };
+export type { Handler } from 'htmlparser2' with { 'resolution-mode': 'import' };
