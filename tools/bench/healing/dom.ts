@@ -7,7 +7,7 @@ import type * as DomUtils from 'domutils' with { 'resolution-mode': 'import' };
 
 export const { selectAll, selectOne } = require('css-select') as typeof CssSelect;
 export const { Element, Text, cloneNode, isTag, isText } = require('domhandler') as typeof DomHandler;
-export const { append, appendChild, findAll, prepend, removeElement, replaceElement } =
+export const { append, appendChild, findAll, prepend, prependChild, removeElement, replaceElement } =
   require('domutils') as typeof DomUtils;
 export const render = (require('dom-serializer') as typeof DomSerializer).default;
 export type {

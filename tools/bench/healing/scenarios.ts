@@ -7,6 +7,7 @@ import {
   findAll,
   isTag,
   prepend,
+  prependChild,
   removeElement,
   replaceElement,
   type Document,
@@ -162,7 +163,7 @@ function unrelatedHome(ctx: ScenarioContext, copy: DomElement): void {
       );
       return;
     default:
-      prepend(rng.pick(existing), copy);
+      prependChild(rng.pick(existing), copy);
   }
 }
 
