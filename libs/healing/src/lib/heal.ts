@@ -21,7 +21,6 @@ import {
   type Weights,
 } from './score';
 import type { BoundingBox, CollectResult, ElementSnapshot } from './snapshot';
-import { textSimilarity } from './text';
 
 /** Tuning knobs of a heal. Every field is optional; defaults in brackets. */
 export interface HealOptions {
@@ -331,39 +330,6 @@ function inNextSibling(
   return true;
 }
 
-/** How like the recorded parent text a group's item must read to be the group the target was in. */
-const OWN_GROUP = 0.5;
-
-/**
- * The candidate sits in another menu group's item: behind the group's own entry (an earlier
- * element of its tag in the item) and before the group's submenu, in an item whose text is
- * unlike the target's recorded parent text. A menu entry moves with its item, and one moved up
- * into its own group still reads like where it was; an element slotted into another group's item
- * belongs to that group — a copy of a deleted target, not the target (ADR 105).
- */
-function inAnotherGroup(s: Scored, target: Features, snaps: readonly ElementSnapshot[]): boolean {
-  const me = s.snapshot;
-  const level = me.ancestors.length;
-  const recorded = target.parentText;
-  const now = s.features.parentText;
-  if (level === 0 || me.path[level - 1] !== 'li' || !recorded.s) return false;
-  if (now.s && textSimilarity(recorded.s, recorded.w, now.s, now.w) >= OWN_GROUP) return false;
-  const item = me.ancestors[level - 1];
-  let head = false;
-  // Snapshots come in document order: the item's come together, after the item itself.
-  for (const t of snaps) {
-    if (t.uid <= item || t.uid === me.uid) continue;
-    if (t.ancestors[level - 1] !== item) {
-      if (t.uid > me.uid) return false;
-      continue;
-    }
-    if (t.uid < me.uid) head ||= t.ancestors.length === level && t.tag === me.tag && t.text !== '';
-    else if (head && t.ancestors.length > level && (t.path[level] === 'ul' || t.path[level] === 'ol'))
-      return true;
-  }
-  return false;
-}
-
 /** Share of its stable anchors (by stability) the best must still meet where the target did… */
 const KEPT_ALL = 0.99;
 /** …and the most of them a close rival may meet there, for the anchors to decide between them. */
@@ -505,10 +471,7 @@ export function decide(
     if (keptOwnId(target, s.features) && (uniqueId ??= idIsUnique(target.id, snaps))) return false;
     const conflict = conflictOf(s);
     const identity = sharedIdentity(target, s.features);
-    if (identity === 'none')
-      return (
-        conflict >= CONFLICT || s.context < STRANGER || leftAnchors(s) || inAnotherGroup(s, target, snaps)
-      );
+    if (identity === 'none') return conflict >= CONFLICT || s.context < STRANGER || leftAnchors(s);
     // A shared name excuses changed surroundings, not leaving every stable neighbour.
     return conflict >= 2 * CONFLICT || (identity === 'name' && leftAnchors(s));
   };
