@@ -15,6 +15,7 @@ import type { EventReadReply, EventReadRequest } from './event-reads';
 import { ConcurrencyError } from './errors';
 import { EventSubscription, type ResumeNotice, type SubscriptionStart } from './event-subscription';
 import { quarantine } from './quarantine';
+import { resentOnReconnect } from './reconnects';
 
 /** An event as stored: its position in the stream and on its subject. */
 export interface StoredEvent<TEvent extends Envelope = Envelope> {
@@ -74,6 +75,12 @@ export interface EventStoreOptions {
    * neither direct-get `EVENTS` by sequence nor create consumers on it (ADR 77).
    */
   readonly readThrough?: NatsConnection;
+  /**
+   * The connection `js` publishes on: an append still unanswered when it reconnects is sent again
+   * at once (same message id, so de-duplicated) instead of waiting out the publish timeout for an
+   * answer that died with the old connection (ADR 113).
+   */
+  readonly connection?: NatsConnection;
 }
 
 /** A service refused a history read (`readThrough`): the subject is not the asker's tenant's, or the read failed there. */
@@ -106,11 +113,14 @@ export class EventStore {
   ): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
     const body = events.length === 1 ? events[0] : events;
-    try {
-      const ack = await this.js.publish(subject, encoder.encode(JSON.stringify(body)), {
+    const publish = () =>
+      this.js.publish(subject, encoder.encode(JSON.stringify(body)), {
         msgID: events[0].id,
         ...(expected === 'any' ? {} : { expect: { lastSubjectSequence: expected } }),
       });
+    const { connection } = this.options;
+    try {
+      const ack = await (connection ? resentOnReconnect(connection, publish) : publish());
       return { lastSequence: ack.seq, duplicate: ack.duplicate };
     } catch (error) {
       if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {

@@ -41,6 +41,7 @@ export {
   type EventReadReply,
 } from './event-reads';
 export { ConcurrencyError } from './errors';
+export { resentOnReconnect } from './reconnects';
 export {
   CommandHandler,
   type Decider,

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { connectNats } from './connection';
-import type { Envelope } from '@aether/contracts';
+import { STREAMS, type Envelope } from '@aether/contracts';
 import { ConcurrencyError } from './errors';
 import { EventStore, type AggregateHistory, type AppendResult, type ExpectedSequence } from './event-store';
 import { ensureStreams } from './streams';
@@ -30,7 +30,7 @@ export async function startJetStream(name: string): Promise<TestJetStream> {
       await nc.close();
       await server.stop();
     };
-    return { server, nc, js, jsm, store: new EventStore(js, jsm), close };
+    return { server, nc, js, jsm, store: new EventStore(js, jsm, STREAMS.events, { connection: nc }), close };
   } catch (error) {
     await server.stop();
     throw error;

@@ -130,9 +130,13 @@ export class JetStreamModule {
       {
         provide: EVENT_STORE,
         // A connection that may not provision (a robot's) may neither direct-get by sequence nor
-        // create consumers on EVENTS: it reads through the services (ADR 77).
+        // create consumers on EVENTS: it reads through the services (ADR 77). Appends in flight
+        // across a reconnect are sent again at once (ADR 113).
         useFactory: (nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager) =>
-          new EventStore(js, jsm, STREAMS.events, options.provision === false ? { readThrough: nc } : {}),
+          new EventStore(js, jsm, STREAMS.events, {
+            connection: nc,
+            ...(options.provision === false ? { readThrough: nc } : {}),
+          }),
         inject: [NATS_CONNECTION, JETSTREAM, JETSTREAM_MANAGER],
       },
       NatsLifecycle,

@@ -11,6 +11,7 @@ import {
   type RobotCapabilities,
   type RobotVitals,
 } from '@aether/contracts';
+import { resentOnReconnect } from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
 import { HostFigures } from './host-figures';
 
@@ -143,9 +144,12 @@ export class RobotPresence {
     };
   }
 
+  /** Sent again at once when the connection comes back unanswered (ADR 113): de-duplicated by its id. */
   private async send(message: Envelope): Promise<void> {
-    await this.js.publish(subjects.robotPresence(message.tenantId), encoder.encode(JSON.stringify(message)), {
-      msgID: message.id,
-    });
+    await resentOnReconnect(this.nc, () =>
+      this.js.publish(subjects.robotPresence(message.tenantId), encoder.encode(JSON.stringify(message)), {
+        msgID: message.id,
+      }),
+    );
   }
 }
