@@ -300,10 +300,10 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     runner.finish();
   });
 
-  it('still reaches the claim that runs on when another claim of its job ends (one message delivered twice)', async () => {
-    // A nats-server killed before it wrote a delivery down delivers the message again to the
-    // same robot while its first claim runs (ADR 103): one claim is fenced and ends, and the
-    // cancel nudge and the list of running jobs must still find the other.
+  it('still reaches the claim that runs on when another claim of its job ends (one job placed twice)', async () => {
+    // Two messages of one job on one robot (placed again while a stale claim runs) run as two
+    // claims: one is fenced and ends, and the cancel nudge and the list of running jobs must still
+    // find the other. (The very same message delivered again does not start a claim: below.)
     const runner = new GatedRunner(false);
     const { robotId, loop, place } = await robotWith(runner, { concurrency: 2 });
     const work = await place();
@@ -319,5 +319,34 @@ describe('WorkLoop settling leases (real nats-server)', () => {
     expect(loop.active).toEqual([work.aggregateId]);
     nats.nc.publish(subjects.jobControl('default', work.aggregateId, 'cancel'));
     expect(await eventually(async () => runner.claims[1].cancelled.aborted || undefined)).toBe(true);
+  });
+
+  it('keeps the running claim when the message it runs is delivered again, and acks both with it (ADR 113)', async () => {
+    // A lease shorter than the loop's `working()` period lapses between beats: the server
+    // delivers the very message again to this robot, as it does after losing its delivery record
+    // to a SIGKILL (ADR 103) or in nats-server#3942 (ADR 71).
+    const runner = new GatedRunner(false);
+    const { place, consumer } = await robotWith(
+      runner,
+      { concurrency: 2, bindOnly: true },
+      {
+        before: ({ robotId }) =>
+          ensureConsumer(nats.jsm, STREAMS.work, robotWorkConsumer(robotId, { leaseMs: 100 })),
+      },
+    );
+    await place();
+    await runner.claimed(1);
+    await eventually(async () => ((await consumer()).num_redelivered > 0 ? true : undefined));
+    await eventually(async () => ((await consumer()).delivered.consumer_seq >= 3 ? true : undefined));
+
+    expect(runner.claims).toHaveLength(1);
+    runner.finish();
+    await eventually(async () => {
+      const info = await consumer();
+      return info.num_ack_pending === 0 && info.num_pending === 0 && info.num_redelivered === 0
+        ? info
+        : undefined;
+    });
+    expect(runner.claims).toHaveLength(1);
   });
 });

@@ -21,6 +21,19 @@ const PULL_EXPIRES_MS = 1_000;
 /** Acks or naks a finished claim's work message. */
 type Settle = () => void;
 
+interface RunningClaim {
+  /** The delivery the claim started from. */
+  readonly message: WorkDelivery;
+  /** Cancels the claim (a cancel nudge). */
+  readonly cancel: AbortController;
+  /** The latest delivery of the same message while the claim ran, which the claim keeps (ADR 113). */
+  redelivery?: WorkDelivery;
+}
+
+/** Outcomes recorded in the job's log that end this robot's part in the job: its message is acked. */
+const endsTheJob = (outcome: Awaited<ReturnType<JobRunner['run']>>): boolean =>
+  outcome !== 'released' && outcome !== 'fenced';
+
 export interface WorkLoopOptions {
   pool: string;
   /** `ack_wait` of the work consumer: how long a silent robot keeps a job. */
@@ -75,8 +88,11 @@ export class WorkLoop {
   private slots: Promise<void>[] = [];
   private control?: Subscription;
   private readonly stopHooks: (() => Promise<void>)[] = [];
-  /** Running jobs and the switch that cancels each claim (a message delivered twice runs twice, ADR 103). */
-  private readonly running = new Map<string, Set<AbortController>>();
+  /**
+   * Running jobs and their claims. One job can have two: a message placed again on this robot (a
+   * new stream sequence) runs beside the stale claim, which its first commit fences.
+   */
+  private readonly running = new Map<string, Set<RunningClaim>>();
   private claimObserver: ClaimObserver = () => undefined;
   private stopped?: Promise<void>;
 
@@ -116,7 +132,7 @@ export class WorkLoop {
       callback: (error, message) => {
         if (error) return;
         const jobId = message.subject.split('.')[4];
-        for (const claim of this.running.get(jobId) ?? []) claim.abort();
+        for (const claim of this.running.get(jobId) ?? []) claim.cancel.abort();
       },
     });
     this.slots = Array.from({ length: this.options.concurrency }, () => this.slot());
@@ -239,19 +255,27 @@ export class WorkLoop {
     }
     const work = parsed.message;
     const delivery = message.info.deliveryCount;
+    const runningClaim = [...(this.running.get(work.aggregateId) ?? [])].find(
+      (claim) => claim.message.seq === message.seq,
+    );
+    if (runningClaim) return this.keepRunning(runningClaim, message, work.aggregateId);
     if (delivery > this.options.maxDeliver) {
       // The deliveries before ended without a failed last run: released, leases that ran out, a
       // dead-lettering that failed, or a redelivery the server counted but never sent (ADR 71).
       await this.deadLetter(message, work, `gave up after ${delivery - 1} deliveries`);
       return undefined;
     }
+    const cancel = new AbortController();
+    const claim: RunningClaim = { message, cancel };
     const keepLease = setInterval(
-      () => message.working(),
+      () => {
+        message.working();
+        claim.redelivery?.working();
+      },
       Math.max(250, Math.floor(this.options.leaseMs / 3)),
     );
-    const cancel = new AbortController();
-    const claims = this.running.get(work.aggregateId) ?? new Set<AbortController>();
-    this.running.set(work.aggregateId, claims.add(cancel));
+    const claims = this.running.get(work.aggregateId) ?? new Set<RunningClaim>();
+    this.running.set(work.aggregateId, claims.add(claim));
     let settled = false;
     try {
       const outcome = await withSpan(
@@ -287,7 +311,12 @@ export class WorkLoop {
         },
       );
       this.claimObserver(outcome, delivery);
-      if (settled) return undefined;
+      // A redelivery this claim took over is acked with it: its first ack may have been lost.
+      const ackRedelivery = () => claim.redelivery?.ack();
+      if (settled) {
+        if (endsTheJob(outcome)) ackRedelivery();
+        return undefined;
+      }
       switch (outcome) {
         case 'completed':
         case 'failed':
@@ -297,7 +326,7 @@ export class WorkLoop {
         case 'superseded':
           // Unconfirmed: the outcome is in the job's log, so if this ack is lost the redelivery
           // reads it there and is acked as already finished.
-          return () => message.ack();
+          return () => (message.ack(), ackRedelivery());
         case 'released':
           return () => message.nak();
         case 'fenced':
@@ -327,9 +356,26 @@ export class WorkLoop {
       return undefined;
     } finally {
       clearInterval(keepLease);
-      claims.delete(cancel);
+      claims.delete(claim);
       if (claims.size === 0) this.running.delete(work.aggregateId);
     }
+  }
+
+  /**
+   * The message a claim of this robot runs came again (ADR 113): nats-server 2.9.10 can deliver
+   * it again after losing its delivery record to a SIGKILL, or as nats-server#3942 (ADR 71, 103).
+   * The running claim holds the job and fences every commit, so a second one would only fence it
+   * and run its open step again. It keeps the job and the new delivery's lease; when it ends with
+   * an ack, the new delivery is acked too.
+   */
+  private keepRunning(claim: RunningClaim, message: WorkDelivery, jobId: string): undefined {
+    message.working();
+    claim.redelivery = message;
+    this.logger.info(
+      { jobId, delivery: message.info.deliveryCount, claimDelivery: claim.message.info.deliveryCount },
+      'delivered again while this robot runs it; the running claim keeps it',
+    );
+    return undefined;
   }
 
   /** The job's deliveries ran out: record it as failed for good and keep the message in quarantine. */
