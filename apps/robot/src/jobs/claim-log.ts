@@ -34,6 +34,19 @@ export class ClaimRefused extends Error {
   }
 }
 
+/**
+ * Another writer's commit took the position this claim's was guarded by: the claim is fenced.
+ * `takenOverBy` says whose, as the log shows it (another robot, another claim of this one, a placement).
+ */
+export class ClaimFenced extends ConcurrencyError {
+  constructor(
+    conflict: ConcurrencyError,
+    readonly takenOverBy: string,
+  ) {
+    super(conflict.subject, conflict.expected, conflict.actual, { cause: conflict });
+  }
+}
+
 /** A cancel request reached the log before the claim's first commit, which cancelled the job instead. */
 export class CancelledOnClaim extends Error {}
 
@@ -169,9 +182,10 @@ export class ClaimLog {
       // Our commit landed and its acknowledgement was lost.
       this.advance(newer[0].sequence, events);
       if (newer.length === events.length) return;
-      throw conflict;
+      throw new ClaimFenced(conflict, this.takenOverBy(newer.slice(events.length)));
     }
-    if (newer.length === 0 || newer.some(({ event }) => event.type !== 'JobCancelRequested')) throw conflict;
+    if (newer.length === 0 || newer.some(({ event }) => event.type !== 'JobCancelRequested'))
+      throw new ClaimFenced(conflict, this.takenOverBy(newer));
     let state = this.current.state;
     for (const { event } of newer) state = evolveJobInPlace(state, event);
     this.current = { state, sequence: newer[newer.length - 1].sequence };
@@ -182,6 +196,19 @@ export class ClaimLog {
       throw new CancelledOnClaim();
     }
     await this.commit(commands, ends);
+  }
+
+  /** Who wrote what fenced this claim, from the ids of robot commits (`<job>:<robot>.<delivery>.<nonce>:<seq>`). */
+  private takenOverBy(newer: readonly { readonly event: JobEvent }[]): string {
+    for (const { event } of newer) {
+      const [robotId, delivery, nonce] = event.id.split(':')[1]?.split('.') ?? [];
+      if (!nonce) continue;
+      if (robotId !== this.deps.robotId) return `robot ${robotId} took over this job`;
+      if (`${robotId}.${delivery}.${nonce}` === this.token) continue;
+      return `another claim of this robot (delivery ${delivery}) took over this job`;
+    }
+    const types = [...new Set(newer.map(({ event }) => event.type))];
+    return types.length > 0 ? `the job's log moved on (${types.join(', ')})` : "the job's log moved on";
   }
 
   private advance(sequence: number, events: readonly JobEvent[]): void {

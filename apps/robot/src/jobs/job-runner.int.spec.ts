@@ -16,6 +16,7 @@ import {
 } from '@aether/contracts';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { createLogger } from '@aether/service-kit';
+import pino from 'pino';
 import { parseWorkflow, type Workflow } from '@aether/workflow';
 import type { WorkflowCatalog } from '../workflows/workflow-catalog';
 import { JobRunner, type Claim, type JobRunnerDeps } from './job-runner';
@@ -217,8 +218,13 @@ describe('JobRunner claiming a job (real nats-server)', () => {
       return history;
     });
 
-    expect(await runner.run(claim(placedAgain(job.work)))).toBe('fenced');
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    expect(await new JobRunner({ ...runnerDeps, logger }).run(claim(placedAgain(job.work)))).toBe('fenced');
     expect(await typesOf(job.subject)).toEqual(['JobRequested', 'JobDispatched']);
+    expect(warnings.map((line) => JSON.parse(line).msg)).toEqual([
+      "fenced: the job's log moved on (JobDispatched); abandoning this claim",
+    ]);
   });
 
   it('records the claim at once, before waiting out a retry backoff', async () => {
@@ -293,9 +299,12 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     const ran: string[] = [];
     const entered = new Map<string, () => void>();
     const release = new Map<string, () => void>();
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
     const claimRunner = (name: string, blocksIn: string) =>
       new JobRunner({
         ...runnerDeps,
+        logger,
         workflows: { get: async () => threeSets.workflow } as unknown as WorkflowCatalog,
         handlers: new Map([
           [
@@ -347,6 +356,13 @@ describe('JobRunner claiming a job (real nats-server)', () => {
     ]);
     expect([firstOutcome, secondOutcome]).toEqual(['fenced', 'completed']);
     expect(ran).toEqual(['first:s1', 'second:s1', 'second:s2', 'second:s3']);
+    // Not "another robot": the log shows the claim that took over is this robot's own (ADR 113).
+    const fenced = warnings
+      .map((line) => JSON.parse(line).msg as string)
+      .filter((msg) => msg.startsWith('fenced:'));
+    expect(fenced).toEqual([
+      'fenced: another claim of this robot (delivery 2) took over this job; abandoning this claim',
+    ]);
   });
 
   describe('classifying a failed step (ADR 29)', () => {

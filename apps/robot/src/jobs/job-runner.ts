@@ -19,7 +19,7 @@ import {
 } from '@aether/job-domain';
 import type { Logger } from '@aether/service-kit';
 import { createPlanner, type PlannedStep } from '@aether/workflow';
-import { CancelledOnClaim, ClaimLog, type JobPosition } from './claim-log';
+import { CancelledOnClaim, ClaimFenced, ClaimLog, type JobPosition } from './claim-log';
 import type { JobSecrets } from '../secrets';
 import type { Claim, JobRunnerDeps, RunOutcome, StepHooks } from './runner-ports';
 import { errorInfo, runStep, toJson } from './step-run';
@@ -186,7 +186,8 @@ export class JobRunner {
             return 'superseded';
           }
         }
-        logger.warn({ reason: error.message }, 'fenced: another robot took over this job; abandoning it');
+        const by = error instanceof ClaimFenced ? error.takenOverBy : 'another writer appended to the job';
+        logger.warn({ reason: error.message }, `fenced: ${by}; abandoning this claim`);
         return 'fenced';
       }
       if ((error as { retryable?: boolean }).retryable === false) {
