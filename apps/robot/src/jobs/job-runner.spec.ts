@@ -1,5 +1,6 @@
 import {
   JOB_EVENTS,
+  JobStarted,
   MessageRegistry,
   RunJob,
   subjects,
@@ -11,6 +12,7 @@ import { InMemoryEventStore } from '@aether/event-store/test-support';
 import { jobDecider, type JobCommand } from '@aether/job-domain';
 import { ElementNotFoundError, StepTimeoutError, type NodeHandler } from '@aether/nodes';
 import { createLogger } from '@aether/service-kit';
+import pino from 'pino';
 import { parseWorkflow, type Workflow } from '@aether/workflow';
 import type { ClaimCommand } from './claim-log';
 import { JobRunner, type Claim, type JobRunnerDeps } from './job-runner';
@@ -208,6 +210,27 @@ describe('JobRunner through its ports (every job event decided by the job decide
     expect(await runner().run(claim(job.work, 2))).toBe('fenced');
     expect(job.types()).toEqual(['JobRequested', 'JobDispatched', 'JobDispatched']);
     expect(clicks).toBe(0);
+  });
+
+  it("names the robot whose claim fenced it, from that claim's commit id (ADR 113)", async () => {
+    const job = await requested(placedOnA);
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(line) });
+    store.beforeAppend = async (subject) => {
+      store.beforeAppend = undefined;
+      const last = await store.lastSequence(subject);
+      const started = JobStarted.create({
+        tenantId: TENANT,
+        aggregateId: job.jobId,
+        data: { robotId: 'robot-b', delivery: 3, resumedAfterSteps: 0 },
+      });
+      await store.append(subject, [{ ...started, id: `${job.jobId}:robot-b.3.0a1b2c3d:${last}` }], last);
+    };
+
+    expect(await runner({ logger }).run(claim(job.work, 2))).toBe('fenced');
+    expect(warnings.map((line) => JSON.parse(line).msg)).toEqual([
+      'fenced: robot robot-b took over this job; abandoning this claim',
+    ]);
   });
 
   it('absorbs a cancel request that lands before its first commit: the claim stops the job instead', async () => {
