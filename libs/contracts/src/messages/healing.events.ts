@@ -103,7 +103,7 @@ export const SelectorHealed = defineMessage({
     workflowVersion: z.number().int().positive(),
     /** The selector the workflow holds (`selector` is the same; kept for readers of the heal alone). */
     previousSelector: z.string().min(1).max(2000),
-    /** The unique selector of the healed element (CSS or `role=…[name*=…s]`): the sturdiest one found, what a patch proposes. */
+    /** The unique selector of the healed element (CSS, `role=…[name*=…s]`, or that after a scope: `footer >> role=…`): the sturdiest one found, what a patch proposes. */
     healedSelector: z.string().min(1).max(2000),
     /** Fragility score of `healedSelector`, 0 (sturdy) … 1 (breaks on the next deploy). Absent in older heals. */
     fragility: z.number().min(0).max(1).optional(),

@@ -162,26 +162,64 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const cssString = (s: string): string =>
     '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\a ') + '"';
 
-  // `role=<role>[name*="<words>"s]`, the one Playwright form a proposal may take (ADR 98), is
-  // matched here with the roles and texts the snapshots use: one matcher in the page and offline.
-  // It errs towards matching (any of the element's texts holds the words, hidden ones included,
-  // a clipped text counts), so an element it finds alone is alone for Playwright too.
+  // The Playwright forms a proposal may take are matched here with the roles and texts the
+  // snapshots use: one matcher in the page and offline. `role=<role>[name*="<words>"s]` (ADR 98)
+  // and `<tag>:text-is("<words>")`, alone or after a CSS scope and `>>` (ADR 114). It errs towards
+  // matching (for a role, any of the element's texts holds the words, hidden ones included, a
+  // clipped text counts; for words, any own text node or run is them; the scope element itself
+  // counts as inside its scope), so an element it finds alone is alone for Playwright too.
   const roleForm =
-    args.selector === null ? null : /^role=([a-z]+)\[name\*="((?:[^"\\]|\\.)*)"s\]$/.exec(args.selector);
-  const roleWanted = roleForm ? roleForm[1] : '';
-  const roleWords = roleForm ? roleForm[2].replace(/\\(.)/g, '$1').replace(/\s+/g, ' ').trim() : '';
+    args.selector === null
+      ? null
+      : /^(?:(.+?) >> )?(?:role=([a-z]+)\[name\*="((?:[^"\\]|\\.)*)"s\]|([a-z][a-z0-9-]*):text-is\("((?:[^"\\]|\\.)*)"\))$/.exec(
+          args.selector,
+        );
+  const roleWanted = roleForm?.[2] ?? '';
+  const textTag = roleForm?.[4] ?? '';
+  const unescaped = roleForm ? (roleForm[3] ?? roleForm[5]).replace(/\\(.)/g, '$1') : '';
+  const roleWords = (textTag ? unescaped.replace(/[\u200b\u00ad]/g, '') : unescaped)
+    .replace(/\s+/g, ' ')
+    .trim();
+  // Playwright's own text runs of an element: the text between its child elements, comments aside.
+  const runsOf = (el: ElementLike): string[] => {
+    const out: string[] = [];
+    let cur = '';
+    const nodes = el.childNodes;
+    for (let i = 0; i <= nodes.length; i++) {
+      const n = i < nodes.length ? nodes[i] : null;
+      if (n && n.nodeType === 8) continue;
+      if (n && n.nodeType === 3) {
+        cur += n.nodeValue ?? '';
+        out.push(n.nodeValue ?? '');
+      } else {
+        out.push(cur);
+        cur = '';
+      }
+    }
+    return out.map((t) =>
+      t
+        .replace(/[\u200b\u00ad]/g, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
+  };
   let roleMatches = 0;
   let selectorError: string | null = null;
   let matchList: ArrayLike<ElementLike> = [];
-  if (args.selector !== null && roleForm === null) {
+  const css = roleForm === null ? args.selector : (roleForm[1] ?? null);
+  if (css !== null) {
     try {
-      matchList = doc.querySelectorAll(args.selector);
+      matchList = doc.querySelectorAll(css);
     } catch (error) {
       selectorError = error instanceof Error ? error.message : String(error);
     }
   }
+  // With a scope, `matchList` holds the scope's elements; `inScope` counts those open in the walk.
+  const scoped = roleForm !== null && roleForm[1] !== undefined;
+  let inScope = 0;
   const matchedSet = new Set<ElementLike>();
-  for (let i = 0; i < matchList.length; i++) matchedSet.add(matchList[i]);
+  const scopeSet = new Set<ElementLike>();
+  for (let i = 0; i < matchList.length; i++) (scoped ? scopeSet : matchedSet).add(matchList[i]);
 
   // Pass 1 (post-order): uids, subtree texts and the counts that make selectors unique.
   const uidOf = new Map<ElementLike, number>();
@@ -423,11 +461,17 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     }
 
     let isMatched = matchedSet.has(el);
+    const opensScope = scoped && scopeSet.has(el);
+    if (opensScope) inScope++;
     // Playwright maps some inputs elsewhere (`file` → button, `search` → searchbox): any input
     // may be a button or a textbox to it.
     const roleMay =
       role === roleWanted || (tag === 'input' && (roleWanted === 'button' || roleWanted === 'textbox'));
-    if (roleForm && roleMay && roleWords) {
+    if (textTag && tag === textTag && roleWords && (!scoped || inScope > 0)) {
+      const value = tag === 'input' ? [squash(raw(uid, 'value'))] : [];
+      isMatched = runsOf(el).concat(value).indexOf(roleWords) >= 0;
+      if (isMatched) roleMatches++;
+    } else if (roleForm && !textTag && roleMay && roleWords && (!scoped || inScope > 0)) {
       const named = [
         texts[uid],
         attr(uid, 'aria-label'),
@@ -601,6 +645,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     const children = el.children;
     for (let i = 0; i < children.length; i++) visit(children[i], isHidden);
     ancestors.pop();
+    if (opensScope) inScope--;
     if (tag === 'label') labels.pop();
     if (landmarkRole) landmarks.pop();
     if (isForm) forms.pop();

@@ -56,6 +56,18 @@ describe('rateSelectorFragility', () => {
     expect(rateSelectorFragility('text=Sign in').reasons[0].code).toBe('text-dependent');
     expect(rateSelectorFragility('//div[2]/ul/li[3]/a').score).toBeGreaterThan(0.5);
   });
+
+  it('rates own words as text, and a >> chain by its most fragile part plus a little (ADR 114)', () => {
+    expect(rateSelectorFragility('role=link[name*="Home"s]').score).toBe(0.2);
+    expect(rateSelectorFragility('footer >> role=link[name*="Home"s]').score).toBe(0.25);
+    expect(rateSelectorFragility('#login >> role=button[name*="Sign in"s]').score).toBe(0.25);
+    // A scope that breaks on the next deploy makes the chain break with it.
+    expect(rateSelectorFragility('#ember1234 >> role=button[name*="Go"s]').score).toBeGreaterThan(0.5);
+    expect(rateSelectorFragility('div:text-is("Billing")').score).toBe(0.3);
+    expect(rateSelectorFragility('footer >> div:text-is("Billing")').score).toBe(0.35);
+    // `>>` inside the words is no chain.
+    expect(rateSelectorFragility('role=link[name*="a >> b"s]').score).toBe(0.2);
+  });
 });
 
 describe('heuristics', () => {

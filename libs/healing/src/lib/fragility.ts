@@ -133,7 +133,20 @@ export function rateSelectorFragility(selector: string, context: FragilityContex
 function rate(selector: string): FragilityRating {
   const reasons: FragilityReason[] = [];
   const trimmed = selector.trim();
-  if (/^(text|role|xpath|css|id|data-testid)=|^\/\/|>>/.test(trimmed)) {
+  const chain = splitChain(trimmed);
+  if (chain.length > 1) return rateChain(chain);
+  if (/^(text|role|xpath|css|id|data-testid)=|^\/\/|>>|:(has-text|text-is)\(/.test(trimmed)) {
+    if (/:text-is\(/.test(trimmed) && !/:has-text\(/.test(trimmed)) {
+      return {
+        score: 0.3,
+        reasons: [
+          {
+            code: 'text-dependent',
+            message: 'matches on its own exact words (Playwright), which change with copy edits',
+          },
+        ],
+      };
+    }
     if (/^text=/.test(trimmed) || /:has-text\(/.test(trimmed)) {
       return {
         score: 0.4,
@@ -214,6 +227,47 @@ function rate(selector: string): FragilityRating {
   )
     score *= 0.6;
   return { score: Math.round(Math.min(1, score) * 100) / 100, reasons };
+}
+
+/** A Playwright `>>` chain's parts, `>>` inside quotes or brackets left alone. */
+function splitChain(selector: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < selector.length; i++) {
+    const ch = selector.charAt(i);
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = '';
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === '[' || ch === '(') depth++;
+    else if (ch === ']' || ch === ')') depth = Math.max(0, depth - 1);
+    else if (depth === 0 && selector.startsWith(' >> ', i)) {
+      out.push(selector.slice(start, i).trim());
+      start = i + 4;
+      i += 3;
+    }
+  }
+  out.push(selector.slice(start).trim());
+  return out.filter(Boolean);
+}
+
+/**
+ * A chain breaks where any of its parts breaks: its most fragile part's score, plus 0.05 for
+ * each further part (one more thing a redesign can change). `#login >> role=button[…]` rates
+ * 0.25, just above the bare role form (ADR 114).
+ */
+function rateChain(parts: readonly string[]): FragilityRating {
+  const rated = parts.map((p) => rate(p));
+  const worst = Math.max(...rated.map((r) => r.score));
+  return {
+    score: Math.round(Math.min(1, worst + 0.05 * (parts.length - 1)) * 100) / 100,
+    reasons: [
+      ...rated.flatMap((r) => r.reasons),
+      { code: 'not-css', message: `Playwright chain of ${parts.length} parts (>>): each must keep matching` },
+    ],
+  };
 }
 
 /** Attribute selectors for the element, most stable first (uniqueness unchecked). */

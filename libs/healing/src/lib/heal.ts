@@ -86,7 +86,8 @@ export interface HealedResult {
   /**
    * A selector matching exactly the healed element: the sturdiest unique one found (least
    * fragile by `rateSelectorFragility`), what a workflow patch proposes. CSS, or Playwright's
-   * `role=<role>[name*="…"s]` where CSS is a path or names only what a copy shares (ADR 98).
+   * `role=<role>[name*="…"s]` where CSS is a path or names only what a copy shares (ADR 98),
+   * after a stable scope and `>>` where the words recur elsewhere (`footer >> role=…`, ADR 114).
    */
   readonly selector: string;
   /** Fragility score of `selector`, 0 (sturdy) … 1. */

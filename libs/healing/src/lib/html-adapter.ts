@@ -18,10 +18,11 @@ import {
   PROPOSAL_CHECKS,
   chooseProposal,
   firstUniqueCandidate,
-  isRoleNameSelector,
+  isPlaywrightForm,
   picksOutAlone,
   preferRoleName,
   proposalCandidates,
+  playwrightForms,
   rankCandidates,
   wantsRoleName,
 } from './proposal';
@@ -320,7 +321,7 @@ export class HtmlPage implements DocumentLike {
   }
 
   querySelectorAll(selector: string): LiteElement[] {
-    if (isRoleNameSelector(selector)) {
+    if (isPlaywrightForm(selector)) {
       const found = this.collect({ selector, maxCandidates: 0 });
       if (found.selectorError !== null) return [];
       // Each snapshot names its element by a CSS path unique on this (unchanging) page.
@@ -331,7 +332,7 @@ export class HtmlPage implements DocumentLike {
 
   /** How many elements `selector` matches; throws on a selector css-select cannot parse. */
   count(selector: string): number {
-    return isRoleNameSelector(selector)
+    return isPlaywrightForm(selector)
       ? this.querySelectorAll(selector).length
       : this.select(selector).length;
   }
@@ -411,7 +412,7 @@ export function healInHtml(
   const result = decide(fingerprint, collected, options, elapsed);
   if (result.status !== 'healed') return result;
   const candidates = proposalCandidates(result.selector, page);
-  const ranked = rankCandidates(candidates.filter((c) => !isRoleNameSelector(c.selector))).slice(
+  const ranked = rankCandidates(candidates.filter((c) => !isPlaywrightForm(c.selector))).slice(
     0,
     PROPOSAL_CHECKS,
   );
@@ -420,10 +421,10 @@ export function healInHtml(
     firstUniqueCandidate({ selector: result.selector, candidates: ranked }, page),
     result.selector,
   );
-  // The role form costs a walk of the page: only where it could replace a weak CSS proposal.
+  // Each role form costs a walk of the page: only where it could replace a weak CSS proposal.
   const role = wantsRoleName(css)
-    ? (candidates.find((c) => isRoleNameSelector(c.selector))?.selector ?? null)
+    ? (playwrightForms(candidates).find((r) => page.picksOut(r, result.selector)) ?? null)
     : null;
-  const proposal = preferRoleName(css, role !== null && page.picksOut(role, result.selector) ? role : null);
+  const proposal = preferRoleName(css, role);
   return { ...result, ...proposal, elapsedMs: elapsed() };
 }

@@ -192,4 +192,121 @@ describe('browser adapter (Chromium)', () => {
     await expect(captureFingerprint(page, 'role=button[name*="Documentation"s]')).rejects.toThrow();
     expect(HtmlPage.parse(twins).querySelectorAll('role=button[name*="Documentation"s]')).toHaveLength(2);
   });
+
+  // ADR 114: the role form after a CSS scope and `>>`, where the words recur elsewhere on the page.
+  const SCOPED = `<!doctype html><html><head><style>.bi::before { content: "\\f425"; }</style></head><body>
+<header><nav><a href="#" class="link"><i class="bi"></i> Home</a> <a href="#" class="link">Docs</a></nav></header>
+<nav aria-label="Account"><a href="#" class="link">Settings</a></nav>
+<nav aria-label="Admin"><a href="#" class="link">Settings</a></nav>
+<main><form action="/search"><button type="button" class="btn">Go</button></form>
+<form action="/subscribe"><button type="button" class="btn">Go</button></form></main>
+<footer><ul><li><a href="#" class="f-link">Home</a></li><li><a href="#" class="f-link">About</a></li></ul></footer></body></html>`;
+  const SCOPED_NEXT = (html: string): string =>
+    html.replace(/<(a|button) /g, '<span class="w"><$1 ').replace(/<\/(a|button)>/g, '</$1></span>');
+  // Recorded path, expected proposal, and the element after the change (plain CSS, for the check).
+  const SCOPED_TARGETS: readonly [string, string, string][] = [
+    ['body > footer > ul > li:nth-of-type(1) > a', 'footer >> role=link[name*="Home"s]', 'footer li a'],
+    ['body > header > nav > a:nth-of-type(1)', 'nav >> role=link[name*="Home"s]', 'header a'],
+    [
+      'body > nav:nth-of-type(2) > a',
+      'nav[aria-label="Admin"] >> role=link[name*="Settings"s]',
+      'nav[aria-label="Admin"] a',
+    ],
+    [
+      'body > main > form:nth-of-type(2) > button',
+      'form[action="/subscribe"] >> role=button[name*="Go"s]',
+      'form[action="/subscribe"] button',
+    ],
+  ];
+
+  it.each(SCOPED_TARGETS)(
+    'proposes %s inside its scope, and Playwright resolves the chain to the same element',
+    async (recorded, proposal, element) => {
+      await page.setContent(SCOPED);
+      const fingerprint = await captureFingerprint(page, recorded);
+      await page.setContent(SCOPED_NEXT(SCOPED));
+      const result = await healOnPage(page, fingerprint, ROOMY);
+      expect(result).toMatchObject({ status: 'healed', selector: proposal, structural: false });
+      expect(await page.locator(proposal).count()).toBe(1);
+      expect(
+        await page.locator(proposal).evaluate((e, css) => e === document.querySelector(css), element),
+      ).toBe(true);
+      expect(await healOnPage(page, await captureFingerprint(page, proposal), ROOMY)).toMatchObject({
+        status: 'intact',
+        selector: proposal,
+      });
+      const offline = healInHtml(SCOPED_NEXT(SCOPED), fingerprintFromHtml(SCOPED, recorded), ROOMY);
+      expect(offline).toMatchObject({ status: 'healed', selector: proposal });
+      expect(HtmlPage.parse(SCOPED_NEXT(SCOPED)).querySelectorAll(proposal)).toHaveLength(1);
+    },
+    30_000,
+  );
+
+  it('agrees with Playwright on how many elements a chain matches; the scope itself is no match to it', async () => {
+    await page.setContent(SCOPED);
+    const offline = HtmlPage.parse(SCOPED);
+    for (const chain of ['nav >> role=link[name*="Settings"s]', 'main >> role=button[name*="Go"s]']) {
+      expect(await page.locator(chain).count()).toBe(2);
+      expect(offline.querySelectorAll(chain)).toHaveLength(2);
+    }
+    // Playwright looks below the scope only; the collector counts the scope too (errs towards matching).
+    expect(await page.locator('nav[aria-label="Admin"] >> role=navigation').count()).toBe(0);
+  });
+
+  // ADR 114: words without a role, `<tag>:text-is("…")` — Playwright's own text runs of an element.
+  const WORDS = `<!doctype html><html><head><style>.d-none { display: none; }</style></head><body>
+<div class="card"><div class="card-title h3">Account settings</div><p>Change your e-mail.</p></div>
+<div class="card"><div class="card-title h3">Billing <!-- plan --></div><p>Your plan and <b>invoices</b>.</p></div>
+<div class="card"><span class="title">Team&nbsp;members</span></div>
+<form><label class="form-label">Email address</label><input type="text" class="form-control"></form></body></html>`;
+  const WORDS_NEXT = (html: string): string =>
+    html
+      .replace(/<div class="card">/g, '<div class="card"><div class="wrap"><span class="badge">New</span>')
+      .replace(/<\/div>\n/g, '</div></div>\n')
+      .replace('<label', '<div class="row"><label')
+      .replace('</label>', '</label></div>');
+  const WORDS_TARGETS: readonly [string, string, string][] = [
+    ['body > div:nth-of-type(2) > div', 'div:text-is("Billing")', '.card:nth-of-type(2) .card-title'],
+    ['body > div:nth-of-type(3) > span', 'span:text-is("Team members")', 'span.title'],
+    ['body > form > label', 'label:text-is("Email address")', 'label'],
+  ];
+
+  it.each(WORDS_TARGETS)(
+    'proposes %s by its tag and own words, and Playwright resolves it to the same element',
+    async (recorded, proposal, element) => {
+      await page.setContent(WORDS);
+      const fingerprint = await captureFingerprint(page, recorded);
+      await page.setContent(WORDS_NEXT(WORDS));
+      const result = await healOnPage(page, fingerprint, ROOMY);
+      expect(result).toMatchObject({ status: 'healed', selector: proposal, structural: false });
+      expect(await page.locator(proposal).count()).toBe(1);
+      expect(
+        await page.locator(proposal).evaluate((e, css) => e === document.querySelector(css), element),
+      ).toBe(true);
+      expect(await healOnPage(page, await captureFingerprint(page, proposal), ROOMY)).toMatchObject({
+        status: 'intact',
+        selector: proposal,
+      });
+      const offline = healInHtml(WORDS_NEXT(WORDS), fingerprintFromHtml(WORDS, recorded), ROOMY);
+      expect(offline).toMatchObject({ status: 'healed', selector: proposal });
+      expect(HtmlPage.parse(WORDS_NEXT(WORDS)).querySelectorAll(proposal)).toHaveLength(1);
+    },
+    30_000,
+  );
+
+  it('agrees with Playwright on which elements own the words', async () => {
+    const html = `<!doctype html><html><body><div>Account <b>x</b></div><div><div>Account</div></div>
+<div> Account\n</div><div>Account settings</div><div class="d-none">Account</div><p>Account</p></body></html>`;
+    await page.setContent(html);
+    const offline = HtmlPage.parse(html);
+    for (const [selector, n] of [
+      ['div:text-is("Account")', 4],
+      ['div:text-is("account")', 0],
+      ['div:text-is("Account settings")', 1],
+      ['body >> p:text-is("Account")', 1],
+    ] as const) {
+      expect(await page.locator(selector).count()).toBe(n);
+      expect(offline.querySelectorAll(selector)).toHaveLength(n);
+    }
+  });
 });

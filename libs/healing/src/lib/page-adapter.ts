@@ -29,10 +29,11 @@ import { packCollect, unpackCollect } from './wire';
 import {
   chooseProposal,
   firstUniqueCandidate,
-  isRoleNameSelector,
+  isPlaywrightForm,
   picksOutAlone,
   preferRoleName,
   proposalCandidates,
+  playwrightForms,
   rankCandidates,
   type ProposalCandidate,
   wantsRoleName,
@@ -87,9 +88,7 @@ export async function captureFingerprint(
   if (!options.visual) return fingerprint;
   const drawn = !fingerprint.text && !FORM_CONTROLS.has(fingerprint.tag);
   // The screenshot finds the element with `querySelector`: the role + name form goes by its CSS.
-  const css = isRoleNameSelector(selector)
-    ? (matchedSnapshots(collected)[0]?.selector ?? selector)
-    : selector;
+  const css = isPlaywrightForm(selector) ? (matchedSnapshots(collected)[0]?.selector ?? selector) : selector;
   const visual = await captureVisual(options.visual, css, drawn);
   return visual ? { ...fingerprint, visual } : fingerprint;
 }
@@ -126,18 +125,21 @@ export async function healOnPage(
   // One round trip: the browser builds the candidates and keeps those that match the element
   // alone (native querySelectorAll is cheap); the ranking happens here.
   const unique = await page.evaluate<ProposalCandidate[]>(
-    `((candidates, firstUnique, selector) => candidates(selector).filter((c) => c.selector.indexOf('role=') === 0 ||
+    `((candidates, firstUnique, selector) => candidates(selector).filter((c) => /(^| >> )(role=[a-z]+\\[name\\*=|[a-z][a-z0-9-]*:text-is\\()/.test(c.selector) ||
       firstUnique({ selector, candidates: [c.selector] }) === 0))(${CANDIDATES_SOURCE}, ${FIRST_UNIQUE_SOURCE}, ${JSON.stringify(result.selector)})`,
   );
-  const ranked = rankCandidates(unique.filter((c) => !isRoleNameSelector(c.selector)));
+  const ranked = rankCandidates(unique.filter((c) => !isPlaywrightForm(c.selector)));
   const css = chooseProposal(ranked, ranked.length > 0 ? 0 : -1, result.selector);
-  const role = unique.find((c) => isRoleNameSelector(c.selector))?.selector ?? null;
-  // The role form is checked by the collector's own matcher, the one the next heal resolves it with.
+  // Playwright forms are checked by the collector's own matcher, the one the next heal resolves them with.
   let picked: string | null = null;
-  if (role !== null && wantsRoleName(css)) {
-    const found = await collect(page, { selector: role, geometry: false, maxCandidates: 0 });
-    if (picksOutAlone(found, result.selector)) picked = role;
-  }
+  if (wantsRoleName(css))
+    for (const form of playwrightForms(unique)) {
+      const found = await collect(page, { selector: form, geometry: false, maxCandidates: 0 });
+      if (picksOutAlone(found, result.selector)) {
+        picked = form;
+        break;
+      }
+    }
   return { ...result, ...preferRoleName(css, picked), elapsedMs: elapsed() };
 }
 

@@ -155,3 +155,81 @@ describe('resolving the role + name form offline', () => {
     expect(page.count('role=link[name*="Home"s]')).toBe(0);
   });
 });
+
+describe('role + name proposals inside a labelled ancestor (ADR 114)', () => {
+  // The same words in two places: the page's header and footer, two labelled navs.
+  const PAGE = `<header><nav><a href="#" class="link">Home</a> <a href="#" class="link">Docs</a></nav></header>
+<nav aria-label="Account"><a href="#" class="link">Settings</a></nav>
+<nav aria-label="Admin"><a href="#" class="link">Settings</a></nav>
+<footer><ul><li><a href="#" class="f-link">Home</a></li><li><a href="#" class="f-link">About</a></li></ul></footer>`;
+  const NEXT = (html: string): string =>
+    html.replace(/<a /g, '<span class="w"><a ').replace(/<\/a>/g, '</a></span>');
+
+  it.each([
+    ['body > footer > ul > li:nth-of-type(1) > a', 'footer >> role=link[name*="Home"s]'],
+    ['body > nav:nth-of-type(2) > a', 'nav[aria-label="Admin"] >> role=link[name*="Settings"s]'],
+  ])('proposes %s by its scope and words where the words recur elsewhere', (recorded, proposal) => {
+    const result = healInHtml(NEXT(PAGE), fingerprintFromHtml(PAGE, recorded));
+    expect(result).toMatchObject({ status: 'healed', selector: proposal, structural: false });
+    // Unique today; a copy of the element with other words put before it is not taken.
+    const page = HtmlPage.parse(NEXT(PAGE));
+    expect(page.querySelectorAll(proposal)).toHaveLength(1);
+    const words = proposal.includes('Home') ? 'Home' : 'Settings';
+    const at = NEXT(PAGE).lastIndexOf('<span class="w"><a ', NEXT(PAGE).lastIndexOf(`>${words}</a>`));
+    const copied =
+      NEXT(PAGE).slice(0, at) + '<a href="#" class="f-link link">Help</a>' + NEXT(PAGE).slice(at);
+    expect(HtmlPage.parse(copied).querySelectorAll(proposal)).toHaveLength(1);
+    expect(HtmlPage.parse(copied).count(proposal.replace(words, 'Help'))).toBe(1);
+  });
+
+  it('keeps the bare role form when it is unique, and proposes no scope that matches another element', () => {
+    const fp = fingerprintFromHtml(PAGE, 'body > header > nav > a:nth-of-type(2)');
+    expect(healInHtml(NEXT(PAGE), fp)).toMatchObject({ selector: 'role=link[name*="Docs"s]' });
+    // Two footers, both with a Home link: neither `footer >> …` nor the bare form picks it out.
+    const twice = PAGE + '<footer><a href="#" class="f-link">Home</a></footer>';
+    const fp2 = fingerprintFromHtml(twice, 'body > footer:nth-of-type(1) > ul > li:nth-of-type(1) > a');
+    const result = healInHtml(NEXT(twice), fp2);
+    expect(result).toMatchObject({ status: 'healed', structural: true });
+  });
+
+  it('resolves a scoped form offline: the scope, then its descendants by role and words', () => {
+    const page = HtmlPage.parse(PAGE);
+    expect(page.querySelectorAll('role=link[name*="Home"s]')).toHaveLength(2);
+    expect(page.querySelectorAll('footer >> role=link[name*="Home"s]')).toHaveLength(1);
+    expect(page.querySelectorAll('nav >> role=link[name*="Settings"s]')).toHaveLength(2);
+    expect(page.querySelectorAll('aside >> role=link[name*="Home"s]')).toHaveLength(0);
+    expect(page.count('footer >> role=link[name*="About"s]')).toBe(1);
+  });
+});
+
+describe('words without a role: `<tag>:text-is("…")` (ADR 114)', () => {
+  // Headings restyled as blocks and captions: words of their own, no role Playwright names them by.
+  const PAGE = `<div class="card"><div class="card-title h3">Account settings</div><p>Change your e-mail.</p></div>
+<div class="card"><div class="card-title h3">Billing</div><p>Your plan and <b>invoices</b>.</p></div>
+<label class="form-label">Email address</label><input type="text" class="form-control">`;
+  const NEXT = (html: string): string =>
+    html
+      .replace(/<div class="card">/g, '<div class="card"><div class="wrap">')
+      .replace(/<p>/g, '</div><p>')
+      .replace('<label', '<div class="row"><label')
+      .replace('</label>', '</label></div>');
+
+  it.each([
+    ['body > div:nth-of-type(2) > div', 'div:text-is("Billing")'],
+    ['body > label', 'label:text-is("Email address")'],
+  ])('proposes %s by its tag and its own words instead of a class a copy shares', (recorded, proposal) => {
+    const result = healInHtml(NEXT(PAGE), fingerprintFromHtml(PAGE, recorded));
+    expect(result).toMatchObject({ status: 'healed', selector: proposal, structural: false });
+    expect(HtmlPage.parse(NEXT(PAGE)).querySelectorAll(proposal)).toHaveLength(1);
+  });
+
+  it('matches own text runs only, whole and whitespace-normalised, as Playwright does', () => {
+    const page = HtmlPage.parse(
+      '<div>Account <b>x</b></div><div><div>Account</div></div><div> Account\n</div><div>Account settings</div>',
+    );
+    // The outer <div> holds "Account" only through its child: no match; a substring is none either.
+    expect(page.querySelectorAll('div:text-is("Account")')).toHaveLength(3);
+    expect(page.querySelectorAll('div:text-is("account")')).toHaveLength(0);
+    expect(page.querySelectorAll('body >> div:text-is("Account settings")')).toHaveLength(1);
+  });
+});

@@ -3,7 +3,10 @@ import { matchedSnapshots, type CollectResult, type DocumentLike, type ElementLi
 
 /** A selector to patch the workflow with, for the element a heal found. */
 export interface SelectorProposal {
-  /** Unique selector for the healed element, the sturdiest found: CSS or `role=…[name*=…s]` (ADR 98). */
+  /**
+   * Unique selector for the healed element, the sturdiest found: CSS, `role=…[name*=…s]` (ADR 98)
+   * or that form inside a stable ancestor, `<css> >> role=…[name*=…s]` (ADR 114).
+   */
   readonly selector: string;
   /** `rateSelectorFragility` score of `selector` (0 sturdy … 1 breaks on the next deploy). */
   readonly fragility: number;
@@ -181,8 +184,32 @@ export function proposalCandidates(selector: string, root?: DocumentLike): Propo
       if (!words && roleName === 'textbox') words = squash(get(el, 'placeholder'));
     } else if (!words) words = contentWords(el, 0);
   }
-  if (roleName && words.length >= 2 && words.length <= 80)
-    add('role=' + roleName + '[name*=' + str(words) + 's]', 10);
+  const roleSelector =
+    roleName && words.length >= 2 && words.length <= 80
+      ? 'role=' + roleName + '[name*=' + str(words) + 's]'
+      : '';
+  if (roleSelector) add(roleSelector, 10);
+  // Words without a role (ADR 114): a heading restyled as `div.h3`, a label, a caption. Playwright's
+  // `:text-is()` matches an element one of whose own text runs (the text between its child
+  // elements) is the words, whitespace normalised; the longest run is taken whole.
+  let run = '';
+  if (!roleName && !explicit && tag !== 'input') {
+    let cur = '';
+    const nodes = el.childNodes;
+    for (let i = 0; i <= nodes.length; i++) {
+      const n = i < nodes.length ? nodes[i] : null;
+      if (n && n.nodeType === 3) cur += n.nodeValue ?? '';
+      else if (n && n.nodeType === 8) continue;
+      else {
+        const t = squash(cur.replace(/[\u200b\u00ad]/g, ''));
+        if (t.length > run.length) run = t;
+        cur = '';
+      }
+    }
+  }
+  const textSelector = run.length >= 2 && run.length <= 80 ? tag + ':text-is(' + str(run) + ')' : '';
+  if (textSelector) add(textSelector, 11);
+  const wordsSelector = roleSelector || textSelector;
 
   // Hooks of up to six ancestors, nearest first: a short CSS scope that survives re-layout.
   const hooks: ProposalCandidate[] = [];
@@ -209,9 +236,44 @@ export function proposalCandidates(selector: string, root?: DocumentLike): Propo
   const scoped: ProposalCandidate[] = [];
   for (const h of hooks)
     for (const o of own)
-      if (o.rank >= 2 && o.selector.indexOf('role=') !== 0)
+      if (o.rank >= 2 && o.selector !== roleSelector && o.selector !== textSelector)
         scoped.push({ selector: h.selector + ' ' + o.selector, rank: o.rank + 2 + h.rank });
-  return own.concat(scoped).slice(0, 400);
+  // The role form inside an ancestor, nearest first (ADR 114): where its words recur elsewhere on
+  // the page, a scope that names itself (test id, id, aria-label, form name or action) or, failing
+  // that, a landmark (`footer`, `[role="navigation"]`) tells them apart, and the words still tell
+  // the element from a copy of it put next to it. Uniqueness is the caller's to check.
+  const SCOPES = 4;
+  const chains: ProposalCandidate[] = [];
+  for (let a = el.parentElement; wordsSelector && a && chains.length < SCOPES; a = a.parentElement) {
+    const t = a.tagName.toLowerCase();
+    if (t === 'body' || t === 'html') break;
+    const scopes: string[] = [];
+    for (const attrName of TEST_ATTRS) {
+      const v = get(a, attrName);
+      if (v) scopes.push('[' + attrName + '=' + str(v) + ']');
+    }
+    const aid = get(a, 'id');
+    if (aid && ident(aid) && !generated(aid)) scopes.push('#' + aid);
+    const label = get(a, 'aria-label');
+    if (label && label.length <= 60 && ident(t)) scopes.push(t + '[aria-label=' + str(label) + ']');
+    if (t === 'form') {
+      const name = get(a, 'name');
+      if (name && !generated(name)) scopes.push('form[name=' + str(name) + ']');
+      const action = get(a, 'action');
+      if (action && action.length <= 120 && !/\d{4,}/.test(action) && !/^javascript:/i.test(action))
+        scopes.push('form[action=' + str(action) + ']');
+    }
+    // A landmark without a label of its own is a scope too, the page's own structure (`footer`).
+    const r = get(a, 'role').toLowerCase();
+    if (scopes.length === 0 && LANDMARKS.has(t) && t !== 'fieldset' && t !== 'table') scopes.push(t);
+    else if (
+      scopes.length === 0 &&
+      /^(navigation|banner|contentinfo|main|complementary|search|form|dialog)$/.test(r)
+    )
+      scopes.push('[role=' + str(r) + ']');
+    if (scopes.length > 0) chains.push({ selector: scopes[0] + ' >> ' + wordsSelector, rank: 12 });
+  }
+  return own.concat(scoped).slice(0, 400).concat(chains);
 }
 
 /**
@@ -277,8 +339,15 @@ export function chooseProposal(
   };
 }
 
-/** The Playwright role + name form a proposal may take (ADR 98); `collectSnapshots` resolves it. */
-export const isRoleNameSelector = (selector: string): boolean => selector.startsWith('role=');
+/**
+ * The Playwright forms a proposal may take, which `collectSnapshots` resolves: the role + name
+ * form `role=<role>[name*="<words>"s]` (ADR 98), a role-less element's own words
+ * `<tag>:text-is("<words>")`, and either after a CSS scope and `>>` (ADR 114).
+ */
+export const isPlaywrightForm = (selector: string): boolean =>
+  /^(?:.+? >> )?(?:role=[a-z]+\[name\*="(?:[^"\\]|\\.)*"s\]|[a-z][a-z0-9-]*:text-is\("(?:[^"\\]|\\.)*"\))$/.test(
+    selector,
+  );
 
 /**
  * Whether a CSS selector's target step names only what a copy of the element from the same
@@ -307,6 +376,15 @@ export function picksOutAlone(found: CollectResult, elementSelector: string): bo
     found.matchCount === 1 &&
     matchedSnapshots(found)[0]?.selector === elementSelector
   );
+}
+
+/**
+ * The Playwright forms to try, in order, when the CSS proposal is weak: the bare form, then
+ * scoped under the element's stable ancestors, nearest first (`proposalCandidates`' order).
+ * The caller keeps the first that picks out the element alone.
+ */
+export function playwrightForms(candidates: readonly ProposalCandidate[]): string[] {
+  return candidates.filter((c) => isPlaywrightForm(c.selector)).map((c) => c.selector);
 }
 
 /**
