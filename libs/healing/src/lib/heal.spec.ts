@@ -1018,3 +1018,41 @@ ${bar('Thirteenth navbar example', 'Home')}
       .thenHeals('nav[aria-label="Eleventh navbar example"] li:nth-of-type(2) > a:nth-of-type(2)');
   });
 });
+
+describe('a control moved within its own block (ADR 109)', () => {
+  // AdminLTE's 500 page: the buttons' row sits in the message, the message in the error block.
+  const ERROR = `<!doctype html><html><body>
+<nav class="app-header" aria-label="Top"><a href="/" class="brand">AdminLTE</a><a href="/docs">Docs</a></nav>
+<main class="app-main"><div class="container"><div class="error-page">
+  <div class="error-code">500</div>
+  <div class="error-content">
+    <h1>Something went wrong on our end.</h1>
+    <p>The server encountered an unexpected condition. Our team has been notified. Please try again in a moment.</p>
+    <div class="d-flex gap-2"><a class="btn btn-primary" href="/">Back to dashboard</a><a class="btn btn-outline-secondary" href="/support">Contact support</a></div>
+  </div>
+</div></div></main>
+<footer class="app-footer"><a href="/about">About us</a></footer>
+</body></html>`;
+  const support = '<a class="btn btn-outline-secondary" href="/support">Contact support</a>';
+  const without = (h: string) => h.replace(support, '');
+
+  it('heals the button moved out of its row to the top of its error block', () => {
+    // Its parent, neighbours and nearest heading all changed (surroundings 0.3 alike): it
+    // now sits directly in the block it sat in, three levels up, beside its stable neighbours.
+    const result = given(ERROR)
+      .recordedAt('div.d-flex > a.btn-outline-secondary')
+      .when((h) => without(h).replace('<div class="error-code">', `${support}<div class="error-code">`))
+      .thenHeals('a[href="/support"]');
+    expect(result).toMatchObject({
+      explanation: { summary: expect.stringContaining('moved within its own block') },
+    });
+  });
+
+  it('refuses a deleted button whose copy sits directly in the page container above its block', () => {
+    // Four levels up: past the block it sat in, as like the recording as the move above.
+    given(ERROR)
+      .recordedAt('div.d-flex > a.btn-outline-secondary')
+      .when((h) => without(h).replace('<div class="error-page">', `${support}<div class="error-page">`))
+      .thenRefuses();
+  });
+});

@@ -260,6 +260,23 @@ function keptOwnId(fp: Features, c: Features): boolean {
   return fp.id !== '' && fp.id === c.id && !looksGeneratedId(fp.id);
 }
 
+/**
+ * The candidate is now a direct child of one of the elements the target sat in (its parent or
+ * an ancestor at most `LEFT_ANCHORS` levels up, not the page's root), found where the recording
+ * had it: the same tags and positions from the root down to that ancestor. A redesign that
+ * moves a control within its own block (out of a button group into the card, to the other end
+ * of its list) re-parents it so; its neighbours' texts change, its block does not (ADR 109).
+ */
+function reparentedInOwnBlock(fp: Fingerprint, c: ElementSnapshot): boolean {
+  const was = fp.positions;
+  if (!was || was.length !== fp.path.length) return false;
+  const up = fp.path.length - c.path.length + 1;
+  if (up < 1 || up > LEFT_ANCHORS || c.path.length < 4) return false;
+  for (let i = 0; i < c.path.length - 1; i++)
+    if (c.path[i] !== fp.path[i] || c.positions[i] !== was[i]) return false;
+  return true;
+}
+
 /** Exactly one element of the page carries the id: a page that repeats an id names nothing by it. */
 function idIsUnique(id: string, snaps: readonly ElementSnapshot[]): boolean {
   if (id === '') return false;
@@ -467,12 +484,16 @@ export function decide(
     anchorIndex ??= new AnchorIndex(snaps);
     return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === false;
   };
+  // Unlike neighbours are no copy's mark when the candidate moved within its own block and
+  // still meets its stable neighbours where the target did (ADR 109).
+  const movedInOwnBlock = (s: Scored): boolean => reparentedInOwnBlock(fp, s.snapshot) && keptAnchors(s);
   let uniqueId: boolean | undefined;
   const outOfContext = (s: Scored): boolean => {
     if (keptOwnId(target, s.features) && (uniqueId ??= idIsUnique(target.id, snaps))) return false;
     const conflict = conflictOf(s);
     const identity = sharedIdentity(target, s.features);
-    if (identity === 'none') return conflict >= CONFLICT || s.context < STRANGER || leftAnchors(s);
+    if (identity === 'none')
+      return conflict >= CONFLICT || (s.context < STRANGER && !movedInOwnBlock(s)) || leftAnchors(s);
     // A shared name excuses changed surroundings, not leaving every stable neighbour.
     return conflict >= 2 * CONFLICT || (identity === 'name' && leftAnchors(s));
   };
@@ -660,7 +681,12 @@ export function decide(
   ): HealResult => {
     const twin = twinOf(chosen);
     if (twin) return refused('ambiguous', chosen, twin);
-    return healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
+    const result = healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
+    const movedHere =
+      chosen.context < STRANGER &&
+      sharedIdentity(target, chosen.features) === 'none' &&
+      movedInOwnBlock(chosen);
+    return movedHere ? explainedAsMoved(result, fp, chosen) : result;
   };
 
   const shifted = overclaimed(best);
@@ -814,6 +840,20 @@ export function decide(
   const decided = byKeptAnchors();
   if (decided) return decided;
   return refused(best.confidence < o.minConfidence ? 'low-confidence' : 'ambiguous', best, second);
+}
+
+/** A heal whose element's surroundings are unlike the recorded ones, let through as moved within its own block (ADR 109). */
+function explainedAsMoved(result: HealedResult, fp: Fingerprint, chosen: Scored): HealedResult {
+  const up = fp.path.length - chosen.snapshot.path.length + 1;
+  const where =
+    up === 1 ? 'in its old parent' : `in the element it sat in ${up} levels up (at its recorded path)`;
+  return {
+    ...result,
+    explanation: {
+      ...result.explanation,
+      summary: `${result.explanation.summary} Its surroundings changed (${percent(chosen.context)} alike), but it moved within its own block: it sits directly ${where} and still meets its stable neighbours.`,
+    },
+  };
 }
 
 /** The similarity the weakest recorded look-alike had to the target. */
