@@ -14,7 +14,16 @@ import {
 } from './dom';
 import type { Rng } from '@aether/testing';
 import { SCENARIOS, applyScenario, type Scenario } from './scenarios';
-import { INLINE_PARENTS, TRUTH_ATTR, ancestors, editText, elementsOf, hash, textNodes } from './tree';
+import {
+  INLINE_PARENTS,
+  TRUTH_ATTR,
+  ancestors,
+  canHold,
+  editText,
+  elementsOf,
+  hash,
+  textNodes,
+} from './tree';
 
 export { TRUTH_ATTR } from './tree';
 
@@ -248,7 +257,8 @@ function move(ctx: MutationContext): boolean {
           e.name,
         ) &&
         e !== t &&
-        !ancestors(e).includes(t),
+        !ancestors(e).includes(t) &&
+        canHold(e, t),
     );
     if (containers.length > 0) {
       const dest = ctx.rng.pick(containers);
@@ -297,7 +307,11 @@ function decoy(ctx: MutationContext): boolean {
     if (nodes.length > 0) nodes[0].data = ` ${editText(nodes[0].data, ctx)} `;
   }
   const spots = elementsOf(ctx.body).filter(
-    (e) => e !== t && !ancestors(e).includes(t) && !ancestors(t).includes(e),
+    (e) =>
+      e !== t &&
+      !ancestors(e).includes(t) &&
+      !ancestors(t).includes(e) &&
+      (!e.parent || !isTag(e.parent) || canHold(e.parent as DomElement, clone)),
   );
   if (spots.length === 0) return false;
   prepend(ctx.rng.pick(spots), clone);

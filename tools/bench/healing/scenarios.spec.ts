@@ -1,9 +1,9 @@
 import { HtmlPage } from '@aether/healing';
-import { findAll, render, selectOne, type DomElement } from './dom';
+import { Element, findAll, render, selectOne, type DomElement } from './dom';
 import { TRUTH_ATTR, apply, type Mutation } from './mutations';
 import { Rng } from '@aether/testing';
 import { SCENARIOS, suits, type Scenario } from './scenarios';
-import { ancestors } from './tree';
+import { ancestors, canHold } from './tree';
 
 const PAGE = `<html><body>
   <nav><ul class="menu">
@@ -21,8 +21,16 @@ const PAGE = `<html><body>
   </main>
 </body></html>`;
 
-function run(scenario: Scenario, selector: string, seed: number) {
-  const page = HtmlPage.parse(PAGE);
+/** Links holding blocks (AdminLTE's sidebar, article cards): places a moved link must not go. */
+const CARDS = `<html><body>
+  <ul><li><a href="/a" class="card"><p>Alpha card</p><div class="meta">one</div></a></li>
+  <li><a href="/b" class="card"><p>Beta card</p><div class="meta">two</div></a></li>
+  <li><a href="/reports" id="reports">Reports</a></li></ul>
+  <p class="lead">Intro text</p>
+</body></html>`;
+
+function run(scenario: Scenario, selector: string, seed: number, html = PAGE) {
+  const page = HtmlPage.parse(html);
   const target = selectOne<unknown, DomElement>(selector, page.document);
   const body = selectOne<unknown, DomElement>('body', page.document);
   if (!target || !body) throw new Error('fixture');
@@ -106,4 +114,30 @@ describe('healing scenarios', () => {
     const snaps = HtmlPage.parse(PAGE).snapshots();
     for (const s of SCENARIOS) expect(snaps.some((x) => suits(s, x))).toBe(true);
   });
+
+  it('places nothing where a browser would re-nest it', () => {
+    const page = HtmlPage.parse(
+      '<html><body><a href="/x"><p>Card</p><div>box</div></a><p>Intro</p><form><div>f</div></form><button>b</button></body></html>',
+    );
+    const one = (sel: string) => selectOne<unknown, DomElement>(sel, page.document) as DomElement;
+    const link = new Element('a', { href: '/y' });
+    expect(canHold(one('a > p'), link)).toBe(false);
+    expect(canHold(one('a > div'), new Element('button', {}))).toBe(false);
+    expect(canHold(one('body > p'), new Element('div', {}))).toBe(false);
+    expect(canHold(one('form > div'), new Element('form', {}))).toBe(false);
+    expect(canHold(one('body > p'), link)).toBe(true);
+    expect(canHold(one('a > div'), new Element('span', {}))).toBe(true);
+  });
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])(
+    'move and decoy never put a link inside a link (seed %i)',
+    (seed) => {
+      for (const op of ['move', 'decoy'] as const) {
+        const { html } = run(op, '#reports', seed, CARDS);
+        const after = HtmlPage.parse(html);
+        expect(after.querySelectorAll('a a')).toHaveLength(0);
+        expect(after.querySelectorAll('p div, p ul')).toHaveLength(0);
+      }
+    },
+  );
 });

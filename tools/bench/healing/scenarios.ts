@@ -14,7 +14,7 @@ import {
   type DomElement,
 } from './dom';
 import type { Rng } from '@aether/testing';
-import { TRUTH_ATTR, ancestors, editText, elementsOf, hash, textNodes } from './tree';
+import { TRUTH_ATTR, ancestors, canHold, editText, elementsOf, hash, textNodes } from './tree';
 
 /**
  * The failure classes of issue 27, each generated from a real page: what healers met on
@@ -103,7 +103,8 @@ function unrelatedHome(ctx: ScenarioContext, copy: DomElement): void {
     (e) =>
       ['footer', 'aside', 'nav', 'form', 'ul', 'section', 'header'].includes(e.name) &&
       !chain.has(e) &&
-      !ancestors(e).includes(target),
+      !ancestors(e).includes(target) &&
+      canHold(e, copy),
   );
   const kind = rng.pick(['footer', 'aside', 'search', 'form', existing.length > 0 ? 'existing' : 'footer']);
   switch (kind) {
@@ -223,7 +224,8 @@ function twinElsewhere(ctx: ScenarioContext): boolean {
       ['div', 'section', 'main', 'article', 'aside', 'footer'].includes(e.name) &&
       !chain.has(e) &&
       e !== target &&
-      !ancestors(e).includes(target),
+      !ancestors(e).includes(target) &&
+      canHold(e, section),
   );
   if (spots.length > 0 && rng.chance(0.5)) appendChild(rng.pick(spots), section);
   else appendChild(body, section);

@@ -35,6 +35,54 @@ export function ancestors(el: DomElement): DomElement[] {
   return out;
 }
 
+/** Content that may not sit inside a link or a button: browsers' parsers split such nesting. */
+const INTERACTIVE = new Set(['a', 'button', 'input', 'select', 'textarea', 'label', 'details', 'iframe']);
+/** Start tags that close an open `<p>` in the HTML parsing algorithm. */
+const CLOSES_P = new Set([
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'details',
+  'div',
+  'dl',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'main',
+  'menu',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'table',
+  'ul',
+]);
+
+/**
+ * Whether a browser would build `el` inside `parent`: no link or button inside a link or a button,
+ * no block inside a paragraph, no form inside a form. A page written otherwise is re-nested by the
+ * parser, so a generated case with such nesting is a page no one can serve.
+ */
+export function canHold(parent: DomElement, el: DomElement): boolean {
+  const around = [parent, ...ancestors(parent)].map((a) => a.name);
+  const inside = [el, ...findAll(() => true, el.children)].map((e) => e.name);
+  if (around.some((n) => n === 'a' || n === 'button') && inside.some((n) => INTERACTIVE.has(n))) return false;
+  if (around.includes('p') && inside.some((n) => CLOSES_P.has(n))) return false;
+  return !(around.includes('form') && inside.includes('form'));
+}
+
 export function elementsOf(root: DomElement): DomElement[] {
   return findAll((e) => !SKIP.has(e.name) && !ancestors(e).some((a) => SKIP.has(a.name)), root.children);
 }
