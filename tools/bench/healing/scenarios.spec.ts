@@ -2,7 +2,7 @@ import { HtmlPage } from '@aether/healing';
 import { Element, findAll, render, selectOne, type DomElement } from './dom';
 import { TRUTH_ATTR, apply, type Mutation } from './mutations';
 import { Rng } from '@aether/testing';
-import { SCENARIOS, suits, type Scenario } from './scenarios';
+import { SCENARIOS, suits } from './scenarios';
 import { ancestors, canHold } from './tree';
 
 const PAGE = `<html><body>
@@ -29,7 +29,7 @@ const CARDS = `<html><body>
   <p class="lead">Intro text</p>
 </body></html>`;
 
-function run(scenario: Scenario, selector: string, seed: number, html = PAGE) {
+function run(op: Mutation, selector: string, seed: number, html = PAGE) {
   const page = HtmlPage.parse(html);
   const target = selectOne<unknown, DomElement>(selector, page.document);
   const body = selectOne<unknown, DomElement>('body', page.document);
@@ -42,7 +42,7 @@ function run(scenario: Scenario, selector: string, seed: number, html = PAGE) {
     vocabulary: ['Alpha', 'Beta', 'Gamma'],
     target,
   };
-  const applied = apply(scenario as Mutation, ctx);
+  const applied = apply(op, ctx);
   const truth = findAll((e) => e.attribs[TRUTH_ATTR] !== undefined, page.document.children);
   return { applied, truth, html: render(page.document), ctx };
 }
