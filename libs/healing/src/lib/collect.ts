@@ -114,11 +114,33 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   ]);
   const max = args.maxText;
 
+  // Regular expressions are made once: a literal in a function body is a new object per call.
+  const UNSQUASHED = /[^\S ]| {2}|^ | $/;
+  const SPACES = /\s+/g;
+  const NON_SPACE = /\S/;
+  const SPACE = /\s/g;
+  const HIDDEN_STYLE = /display:none|visibility:hidden/;
+  const HEADING_TAG = /^h[1-6]$/;
   // Most values are squashed already: a scan that allocates nothing says so.
-  const squash = (s: string): string => (/[^\S ]| {2}|^ | $/.test(s) ? s.replace(/\s+/g, ' ').trim() : s);
+  const squash = (s: string): string => (UNSQUASHED.test(s) ? s.replace(SPACES, ' ').trim() : s);
   const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s);
-  // Attributes are read from the DOM once, in pass 1; DOM calls dominate in a browser.
+  /**
+   * `clip(squash(s), n)`. Of a long text (a paragraph, an article's body) only the first `n`
+   * squashed characters are kept: when a prefix squashes to at least that many, they are the
+   * same as the whole text's (squashing a prefix differs from the whole only at its end).
+   */
+  const squashClip = (s: string, n: number): string => {
+    const head = 2 * n + 64;
+    if (s.length > head) {
+      const squashed = squash(s.slice(0, head));
+      if (squashed.length >= n) return squashed.slice(0, n);
+    }
+    return clip(squash(s), n);
+  };
+  // Attributes are read from the DOM once, in pass 1; DOM calls dominate in a browser. Their
+  // names are kept beside them: a loop over an array, not `for…in` over a dictionary object.
   const attrsOf: Record<string, string>[] = [];
+  const namesOf: string[][] = [];
   const tagOf: string[] = [];
   const raw = (uid: number, name: string): string => attrsOf[uid][name] ?? '';
   // A heading restyled as a block (`p.card-title > strong`, `div.h2 > span`) holds its text in
@@ -137,9 +159,9 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     const v = attrsOf[uid][name];
     return v ? squash(v) : '';
   };
-  const readAttrs = (el: ElementLike): Record<string, string> => {
+  const readAttrs = (el: ElementLike, names: readonly string[]): Record<string, string> => {
     const rec = Object.create(null) as Record<string, string>;
-    for (const name of el.getAttributeNames()) rec[name] = el.getAttribute(name) ?? '';
+    for (const name of names) rec[name] = el.getAttribute(name) ?? '';
     return rec;
   };
   const looksGenerated = (id: string): boolean =>
@@ -236,8 +258,13 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const bump = (key: string): void => {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   };
-  const countAttrs = (rec: Record<string, string>, tag: string, uid: number): void => {
-    for (const name in rec) {
+  const countAttrs = (
+    rec: Record<string, string>,
+    names: readonly string[],
+    tag: string,
+    uid: number,
+  ): void => {
+    for (const name of names) {
       if (name === 'id') {
         const id = rec[name];
         if (id) {
@@ -256,22 +283,25 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     const children = el.children;
     for (let i = 0; i < children.length; i++) {
       const c = children[i];
-      countAttrs(readAttrs(c), c.tagName.toLowerCase(), -1);
+      const names = c.getAttributeNames();
+      countAttrs(readAttrs(c, names), names, c.tagName.toLowerCase(), -1);
       countOnly(c);
     }
   };
   const walk = (el: ElementLike): string => {
     const uid = texts.length;
     const tag = el.tagName.toLowerCase();
-    const rec = readAttrs(el);
+    const names = el.getAttributeNames();
+    const rec = readAttrs(el, names);
     uidOf.set(el, uid);
     texts.push('');
     ownText.push(false);
     nthOf.push(1);
     sameTagOf.push(1);
     attrsOf.push(rec);
+    namesOf.push(names);
     tagOf.push(tag);
-    countAttrs(rec, tag, uid);
+    countAttrs(rec, names, tag, uid);
     if (SKIP.has(tag)) {
       countOnly(el);
       return '';
@@ -283,7 +313,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       const n = nodes[i];
       if (n.nodeType === 3) {
         const v = n.nodeValue ?? '';
-        if (!ownText[uid] && /\S/.test(v)) ownText[uid] = true;
+        if (!ownText[uid] && NON_SPACE.test(v)) ownText[uid] = true;
         if (buf.length < max * 2) buf += v;
       } else if (n.nodeType === 1) {
         const child = n as ElementLike;
@@ -304,7 +334,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       }
       for (const c of childUids) sameTagOf[c] = tagTotals.get(tagOf[c]) ?? 1;
     }
-    const text = clip(squash(buf), max);
+    const text = squashClip(buf, max);
     texts[uid] = text;
     if (tag === 'label') {
       const f = rec['for'];
@@ -352,7 +382,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   const nodeText = (n: NodeLike): string => {
     let t = nodeTexts.get(n);
     if (t === undefined) {
-      t = clip(squash(n.nodeValue ?? ''), 80);
+      t = squashClip(n.nodeValue ?? '', 80);
       nodeTexts.set(n, t);
     }
     return t;
@@ -439,12 +469,12 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     const type = raw(uid, 'type').trim().toLowerCase();
     const roleAttr = raw(uid, 'role').trim().toLowerCase();
     const role = roleAttr || implicitRole(tag, uid, type);
-    const style = has(uid, 'style') ? raw(uid, 'style').toLowerCase().replace(/\s/g, '') : '';
+    const style = has(uid, 'style') ? raw(uid, 'style').toLowerCase().replace(SPACE, '') : '';
     const isHidden =
       hidden ||
       has(uid, 'hidden') ||
       (tag === 'input' && type === 'hidden') ||
-      /display:none|visibility:hidden/.test(style);
+      HIDDEN_STYLE.test(style);
     const rawId = rec['id'] ?? null;
     path.push(tag);
     positions.push(nth);
@@ -493,7 +523,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       if (INTERACTIVE.has(tag)) candidate = !(tag === 'input' && type === 'hidden');
       else if (tag === 'img') candidate = has(uid, 'alt') || has(uid, 'title');
       else if (ownText[uid] || styledAsHeading(tag, uid)) candidate = true;
-      else for (const n in rec) if (SIGNAL_SET.has(n) || TEST_SET.has(n)) candidate = true;
+      else for (const n of namesOf[uid]) if (SIGNAL_SET.has(n) || TEST_SET.has(n)) candidate = true;
     }
     if (candidate && !isMatched && snapshots.length >= args.maxCandidates) {
       candidate = false;
@@ -600,7 +630,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
 
     if (role === 'heading') {
       lastHeading = texts[uid];
-      const level = /^h[1-6]$/.test(tag) ? Number(tag.charAt(1)) : Number(raw(uid, 'aria-level')) || 2;
+      const level = HEADING_TAG.test(tag) ? Number(tag.charAt(1)) : Number(raw(uid, 'aria-level')) || 2;
       outline.length = Math.min(outline.length, level - 1);
       while (outline.length < level - 1) outline.push('');
       outline.push(clip(texts[uid], 80));
