@@ -21,11 +21,14 @@ function isOnChain(a: ElementSnapshot, b: ElementSnapshot): boolean {
 }
 
 /** Keys under which a snapshot can serve as an anchor, most stable first. */
-function anchorKeys(s: ElementSnapshot): { kind: AnchorKind; key: string }[] {
+function anchorKeys(
+  s: ElementSnapshot,
+  normalise: (text: string) => string = normalize,
+): { kind: AnchorKind; key: string }[] {
   const out: { kind: AnchorKind; key: string }[] = [];
   for (const t of s.testIds) out.push({ kind: 'testid', key: t });
   if (s.id && !looksGeneratedId(s.id)) out.push({ kind: 'id', key: s.id });
-  const text = normalize(s.text);
+  const text = normalise(s.text);
   if (text.length >= 2 && text.length <= 80) {
     if (s.tag === 'label') out.push({ kind: 'label', key: text });
     else if (s.role === 'heading') out.push({ kind: 'heading', key: text });
@@ -34,29 +37,41 @@ function anchorKeys(s: ElementSnapshot): { kind: AnchorKind; key: string }[] {
   return out;
 }
 
+/** The index's bucket of a kind: label, heading and text keys are one text key. */
+const bucketOf = (kind: AnchorKind): string => (kind === 'testid' || kind === 'id' ? kind : 'text');
+
+/** How many keys a lazy index resolves by scanning before it indexes every key of the page. */
+const SCANS = 8;
+
 /** Snapshots indexed by anchor key; a key is usable when its holders form one chain. */
 export class AnchorIndex {
-  private readonly byKey = new Map<string, ElementSnapshot[]>();
+  private byKey: Map<string, ElementSnapshot[]> | null = null;
   private readonly resolved = new Map<string, ElementSnapshot | undefined>();
 
-  constructor(snapshots: readonly ElementSnapshot[]) {
-    for (const s of snapshots) {
-      for (const { kind, key } of anchorKeys(s)) {
-        const k = (kind === 'testid' || kind === 'id' ? kind : 'text') + '\u0000' + key;
-        const list = this.byKey.get(k);
-        if (list) list.push(s);
-        else this.byKey.set(k, [s]);
-      }
-    }
+  /**
+   * `normalise` is `normalize`, or a memo of it: a heal has every candidate's text normalised
+   * already. Built for a heal (`lazy`), the index finds the holders of its first few keys by a
+   * scan, as a heal resolves only its fingerprint's anchors; capture resolves every key of the
+   * page and indexes them all at once.
+   */
+  constructor(
+    private readonly snapshots: readonly ElementSnapshot[],
+    private readonly normalise: (text: string) => string = normalize,
+    lazy = false,
+  ) {
+    if (!lazy) this.byKey = this.indexAll();
   }
 
   /** The single (deepest) element holding the key, or `undefined` when absent or repeated. */
   resolve(kind: AnchorKind, key: string): ElementSnapshot | undefined {
-    const k = (kind === 'testid' || kind === 'id' ? kind : 'text') + '\u0000' + key;
+    const k = bucketOf(kind) + '\u0000' + key;
     if (this.resolved.has(k)) return this.resolved.get(k);
-    const list = this.byKey.get(k);
+    const list =
+      this.byKey === null && this.resolved.size < SCANS
+        ? this.holders(bucketOf(kind), key)
+        : (this.byKey ??= this.indexAll()).get(k);
     let found: ElementSnapshot | undefined;
-    if (list) {
+    if (list && list.length > 0) {
       let deepest = list[0];
       for (const s of list) if (s.depth > deepest.depth) deepest = s;
       const chain = new Set(deepest.ancestors);
@@ -64,6 +79,33 @@ export class AnchorIndex {
     }
     this.resolved.set(k, found);
     return found;
+  }
+
+  private indexAll(): Map<string, ElementSnapshot[]> {
+    const byKey = new Map<string, ElementSnapshot[]>();
+    for (const s of this.snapshots) {
+      for (const { kind, key } of anchorKeys(s, this.normalise)) {
+        const k = bucketOf(kind) + '\u0000' + key;
+        const list = byKey.get(k);
+        if (list) list.push(s);
+        else byKey.set(k, [s]);
+      }
+    }
+    return byKey;
+  }
+
+  /** The snapshots `anchorKeys` gives `key` in `bucket`, in document order (each once). */
+  private holders(bucket: string, key: string): ElementSnapshot[] {
+    const out: ElementSnapshot[] = [];
+    if (bucket === 'testid') {
+      for (const s of this.snapshots) if (s.testIds.includes(key)) out.push(s);
+    } else if (bucket === 'id') {
+      if (key === '' || looksGeneratedId(key)) return out;
+      for (const s of this.snapshots) if (s.id === key) out.push(s);
+    } else if (key.length >= 2 && key.length <= 80) {
+      for (const s of this.snapshots) if (this.normalise(s.text) === key) out.push(s);
+    }
+    return out;
   }
 }
 

@@ -441,6 +441,8 @@ export function decide(
   const o = { ...DEFAULT_HEAL_OPTIONS, ...options };
   const weights: Weights = { ...DEFAULT_WEIGHTS, ...options.weights };
   const cache = new TextCache();
+  // Every candidate's text is normalised for its score: the anchor index reads them there.
+  const normalised = (text: string): string => cache.text(text).s;
   const target = prepare(fp, cache);
   const snaps = page.snapshots;
   const refused = (reason: RefusalReason, chosen?: Scored, rival?: Scored): RefusedResult => ({
@@ -475,13 +477,13 @@ export function decide(
   // both look the same, and healing the copy clicks the wrong thing.
   const leftAnchors = (s: Scored): boolean => {
     if (!fp.anchors || fp.anchors.length === 0) return false;
-    anchorIndex ??= new AnchorIndex(snaps);
+    anchorIndex ??= new AnchorIndex(snaps, normalised, true);
     return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === true;
   };
   // Still meets a stable neighbour of the target about where the target did.
   const keptAnchors = (s: Scored): boolean => {
     if (!fp.anchors || fp.anchors.length === 0) return false;
-    anchorIndex ??= new AnchorIndex(snaps);
+    anchorIndex ??= new AnchorIndex(snaps, normalised, true);
     return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === false;
   };
   // Unlike neighbours are no copy's mark when the candidate moved within its own block and
@@ -712,7 +714,7 @@ export function decide(
   };
   const byKeptAnchors = (): HealResult | undefined => {
     if (!o.anchors || best.confidence < o.minConfidence) return undefined;
-    const apart = anchorsSetApart(fp, best, closeRivals(), (anchorIndex ??= new AnchorIndex(snaps)));
+    const apart = anchorsSetApart(fp, best, closeRivals(), (anchorIndex ??= new AnchorIndex(snaps, normalised, true)));
     return apart
       ? accept(
           best,
@@ -811,7 +813,7 @@ export function decide(
     const support = anchorSupport(
       fp.anchors,
       pool.map((s) => s.snapshot),
-      (anchorIndex ??= new AnchorIndex(snaps)),
+      (anchorIndex ??= new AnchorIndex(snaps, normalised, true)),
       TIER2_MIN_ANCHORS,
     );
     if (support) {

@@ -2,6 +2,7 @@ import type { ElementFeatures } from './fingerprint';
 import type { BoundingBox } from './snapshot';
 import {
   dice,
+  editSimilarity,
   identifierTokens,
   jaccard,
   normalize,
@@ -91,10 +92,20 @@ class NormalisedText implements PreparedText {
     const known = (this.similarities ??= new Map());
     let sim = known.get(other.s);
     if (sim === undefined) {
-      sim = textSimilarity(this.s, this.w, other.s, other.w);
+      // A text holding none of these words as much as a substring shares no word with this
+      // one: its dice is 0 and its words need not be split.
+      sim =
+        this.s === other.s || !this.s || !other.s || this.inside(other.s)
+          ? textSimilarity(this.s, this.w, other.s, other.w)
+          : editSimilarity(this.s, other.s);
       known.set(other.s, sim);
     }
     return sim;
+  }
+  /** Whether one of this text's words occurs in `s`. */
+  private inside(s: string): boolean {
+    for (const word of this.w) if (s.includes(word)) return true;
+    return false;
   }
 }
 
@@ -153,6 +164,9 @@ type FeatureSource = Omit<ElementFeatures, 'bbox'> & {
 };
 
 const EMPTY: PreparedText = { s: '', w: new Set() };
+const ORIGIN = /^[a-z][a-z0-9+.-]*:\/\/[^/]+/;
+const TRAILING_SLASH = /\/$/;
+const NOWHERE = /^(#!?|javascript:.*)$/;
 
 /**
  * Normalised texts by raw value. Siblings share parent and heading texts, so one cache
@@ -177,11 +191,9 @@ export class TextCache {
     if (!value) return EMPTY;
     let p = this.urls.get(value);
     if (!p) {
-      const s = normalize(value)
-        .replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/, '')
-        .replace(/\/$/, '');
+      const s = normalize(value).replace(ORIGIN, '').replace(TRAILING_SLASH, '');
       // `#`, `#!` and `javascript:` links say nothing about which element this is.
-      p = s && !/^(#!?|javascript:.*)$/.test(s) ? new NormalisedText(s) : EMPTY;
+      p = s && !NOWHERE.test(s) ? new NormalisedText(s) : EMPTY;
       this.urls.set(value, p);
     }
     return p;
@@ -269,6 +281,11 @@ class Prepared implements Features {
   }
   get classes(): ReadonlySet<string> {
     return (this.classSet ??= new Set(this.source.classes ?? []));
+  }
+  /** Whether one of this element's classes is in `classes`. */
+  sharesClassWith(classes: ReadonlySet<string>): boolean {
+    for (const c of this.source.classes ?? []) if (classes.has(c)) return true;
+    return false;
   }
   get text(): PreparedText {
     return this.cache.text(this.source.text);
@@ -400,6 +417,12 @@ function acrossWrapper(recorded: readonly string[], wrapped: readonly string[]):
   return best;
 }
 
+/** `jaccard` of the two class sets; a candidate sharing no class scores 0 without a set of its own. */
+function classSimilarity(fp: Features, c: Features): number {
+  if (c instanceof Prepared && !c.sharesClassWith(fp.classes)) return 0;
+  return jaccard(fp.classes, c.classes);
+}
+
 function identifierSimilarity(
   a: string,
   at: ReadonlySet<string>,
@@ -418,12 +441,15 @@ function textSim(a: PreparedText, b: PreparedText): number {
   return a instanceof NormalisedText ? a.similarityTo(b) : textSimilarity(a.s, a.w, b.s, b.w);
 }
 
+const QUERY = /[?#].*$/;
+const DIRECTORY = /^.*\//;
+
 function urlSim(a: PreparedText, b: PreparedText): number {
   if (a.s === b.s) return 1;
   if (!a.s || !b.s) return 0;
-  const bare = (u: string): string => u.replace(/[?#].*$/, '');
+  const bare = (u: string): string => u.replace(QUERY, '');
   if (bare(a.s) === bare(b.s)) return 0.8;
-  const last = (u: string): string => bare(u).replace(/^.*\//, '');
+  const last = (u: string): string => bare(u).replace(DIRECTORY, '');
   return last(a.s) && last(a.s) === last(b.s) ? 0.5 : 0;
 }
 
@@ -521,7 +547,7 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
     add(w.name, identifierSimilarity(fp.name, fp.nameTokens, c.name, c.nameTokens), 'name');
   if (fp.type && !(widget && !c.type)) add(w.type, fp.type === c.type ? 1 : 0, 'type');
   if (fp.testIds.length > 0) add(w.testId, testIdSimilarity(fp.testIds, c.testIds), 'testId');
-  if (fp.classes.size > 0) add(w.classes, jaccard(fp.classes, c.classes), 'classes');
+  if (fp.classes.size > 0) add(w.classes, classSimilarity(fp, c), 'classes');
   // An icon button that gained a text label (or lost it) keeps its accessible name: the
   // name moved between text, aria-label and title, it did not change.
   const named = fp.accessibleName.s !== '' && c.accessibleName.s !== '';
