@@ -141,6 +141,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   // names are kept beside them: a loop over an array, not `for…in` over a dictionary object.
   const attrsOf: Record<string, string>[] = [];
   const namesOf: string[][] = [];
+  const NONE: string[] = [];
   const tagOf: string[] = [];
   const raw = (uid: number, name: string): string => attrsOf[uid][name] ?? '';
   // A heading restyled as a block (`p.card-title > strong`, `div.h2 > span`) holds its text in
@@ -306,23 +307,47 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       countOnly(el);
       return '';
     }
+    // The subtree's text: its text nodes, inline children's texts, block children's texts
+    // between spaces and a space per `br`, capped at `max * 2` characters (`length` counts
+    // them all) before squashing. A blank run is written as one space and only before a piece
+    // that follows it (`space`): squashing leaves one space there and drops it at either end,
+    // so a text of blocks and indented markup arrives squashed.
     let buf = '';
+    let length = 0;
+    let space = false;
     const nodes = el.childNodes;
     let childUids: number[] | null = null;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
       if (n.nodeType === 3) {
         const v = n.nodeValue ?? '';
-        if (!ownText[uid] && NON_SPACE.test(v)) ownText[uid] = true;
-        if (buf.length < max * 2) buf += v;
+        const blank = !NON_SPACE.test(v);
+        if (!blank) ownText[uid] = true;
+        if (length < max * 2) {
+          length += v.length;
+          if (blank) space ||= v !== '';
+          else {
+            if (space && buf !== '') buf += ' ';
+            buf += v;
+            space = false;
+          }
+        }
       } else if (n.nodeType === 1) {
         const child = n as ElementLike;
         const childUid = texts.length;
         const t = walk(child);
         (childUids ??= []).push(childUid);
         const childTag = tagOf[childUid];
-        if (childTag === 'br') buf += ' ';
-        else if (t && buf.length < max * 2) buf += INLINE.has(childTag) ? t : ' ' + t + ' ';
+        if (childTag === 'br') {
+          length += 1;
+          space = true;
+        } else if (t && length < max * 2) {
+          const inline = INLINE.has(childTag);
+          length += inline ? t.length : t.length + 2;
+          if ((space || !inline) && buf !== '') buf += ' ';
+          buf += t;
+          space = !inline;
+        }
       }
     }
     if (childUids !== null && childUids.length > 1) {
@@ -531,11 +556,13 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     }
 
     if (candidate) {
-      const testIds: string[] = [];
+      // Snapshot arrays are read-only: the many without test ids or classes share one empty list.
+      let testIds: string[] = NONE;
       let selector = '';
       for (const a of TEST_ATTRS) {
         const v = rec[a];
         if (!v) continue;
+        if (testIds === NONE) testIds = [];
         testIds.push(a + '=' + v);
         if (!selector && counts.get(a + '=' + v) === 1) selector = '[' + a + '=' + cssString(v) + ']';
       }
@@ -587,6 +614,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
       }
 
       const here = sharedHere();
+      const classAttr = attr(uid, 'class');
       if (isMatched) matched.push(snapshots.length);
       snapshots.push({
         uid,
@@ -597,9 +625,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
         name: attr(uid, 'name'),
         type,
         role,
-        classes: attr(uid, 'class')
-          .split(' ')
-          .filter((c) => c.length > 0),
+        // A squashed value has no empty word but the empty value's.
+        classes: classAttr === '' ? NONE : classAttr.split(' '),
         text: own,
         ariaLabel: attr(uid, 'aria-label'),
         placeholder: attr(uid, 'placeholder'),
