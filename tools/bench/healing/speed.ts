@@ -53,13 +53,16 @@ for (let r = 0; r < rounds; r++) {
     const t1 = cpu();
     healInHtml(page, c.fingerprint, { budgetMs: 1e9 });
     const t2 = cpu();
-    page.collect({ selector: c.fingerprint.selector, includeTag: c.fingerprint.tag });
+    // A page keeps what its first collect found (ADR 112): the heal's collect is a fresh page's.
+    const fresh = HtmlPage.parse(c.html);
+    const t2b = cpu();
+    fresh.collect({ selector: c.fingerprint.selector, includeTag: c.fingerprint.tag });
     const t3 = cpu();
     // The least CPU of the rounds: what the code costs, with the least of other processes in it.
     const b = best[i];
     b.parse = Math.min(b.parse, t1 - t0);
     b.heal = Math.min(b.heal, t2 - t1);
-    b.collect = Math.min(b.collect, t3 - t2);
+    b.collect = Math.min(b.collect, t3 - t2b);
   });
 }
 

@@ -1,5 +1,6 @@
 import type {
   CollectArgs,
+  CollectMemo,
   CollectResult,
   DocumentLike,
   ElementLike,
@@ -17,7 +18,7 @@ import type {
  * imports, no module-level helpers). Offline, the HTML adapter passes a DOM-like wrapper
  * over htmlparser2's tree as `root`.
  */
-export function collectSnapshots(args: CollectArgs, root?: DocumentLike): CollectResult {
+export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: CollectMemo): CollectResult {
   const doc: DocumentLike = root ?? (globalThis as unknown as { document: DocumentLike }).document;
   const SKIP = new Set([
     'head',
@@ -113,6 +114,23 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     'dialog',
   ]);
   const max = args.maxText;
+  // What pass 1 finds depends on the document and `max` alone: a page that does not change
+  // (offline) keeps it in `memo` for its next collect.
+  const kept = memo !== undefined && memo.maxText === max ? memo.pass1 : undefined;
+  const found = kept ?? {
+    attrsOf: [],
+    namesOf: [],
+    tagOf: [],
+    uidOf: new Map(),
+    texts: [],
+    ownText: [],
+    nthOf: [],
+    sameTagOf: [],
+    counts: new Map(),
+    idFirst: new Map(),
+    labelFor: new Map(),
+    nodeTexts: new Map(),
+  };
 
   // Regular expressions are made once: a literal in a function body is a new object per call.
   const UNSQUASHED = /[^\S ]| {2}|^ | $/;
@@ -139,10 +157,10 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   };
   // Attributes are read from the DOM once, in pass 1; DOM calls dominate in a browser. Their
   // names are kept beside them: a loop over an array, not `for…in` over a dictionary object.
-  const attrsOf: Record<string, string>[] = [];
-  const namesOf: string[][] = [];
+  const attrsOf = found.attrsOf;
+  const namesOf = found.namesOf;
   const NONE: string[] = [];
-  const tagOf: string[] = [];
+  const tagOf = found.tagOf;
   const raw = (uid: number, name: string): string => attrsOf[uid][name] ?? '';
   // A heading restyled as a block (`p.card-title > strong`, `div.h2 > span`) holds its text in
   // a child; the block is what the heading became, so it is a candidate too. The same classes as
@@ -245,17 +263,17 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   for (let i = 0; i < matchList.length; i++) (scoped ? scopeSet : matchedSet).add(matchList[i]);
 
   // Pass 1 (post-order): uids, subtree texts and the counts that make selectors unique.
-  const uidOf = new Map<ElementLike, number>();
-  const texts: string[] = [];
-  const ownText: boolean[] = [];
+  const uidOf = found.uidOf;
+  const texts = found.texts;
+  const ownText = found.ownText;
   // Each element's position among its parent's elements of its tag, and how many there are:
   // what its path step needs (`tag:nth-of-type(k)` when there are several).
-  const nthOf: number[] = [];
-  const sameTagOf: number[] = [];
+  const nthOf = found.nthOf;
+  const sameTagOf = found.sameTagOf;
   const tagTotals = new Map<string, number>();
-  const counts = new Map<string, number>();
-  const idFirst = new Map<string, number>();
-  const labelFor = new Map<string, string>();
+  const counts = found.counts;
+  const idFirst = found.idFirst;
+  const labelFor = found.labelFor;
   const bump = (key: string): void => {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   };
@@ -368,7 +386,11 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
     return text;
   };
   const top = doc.documentElement;
-  if (top) walk(top);
+  if (top && kept === undefined) walk(top);
+  if (memo !== undefined && kept === undefined) {
+    memo.maxText = max;
+    memo.pass1 = found;
+  }
 
   const implicitRole = (tag: string, uid: number, type: string): string => {
     switch (tag) {
@@ -403,7 +425,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike): Collec
   };
 
   // Siblings' candidates read the same text nodes: each is squashed once.
-  const nodeTexts = new Map<NodeLike, string>();
+  const nodeTexts = found.nodeTexts;
   const nodeText = (n: NodeLike): string => {
     let t = nodeTexts.get(n);
     if (t === undefined) {

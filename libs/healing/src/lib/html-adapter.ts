@@ -29,6 +29,7 @@ import {
 import {
   matchedSnapshots,
   type CollectArgs,
+  type CollectMemo,
   type CollectResult,
   type DocumentLike,
   type ElementLike,
@@ -267,6 +268,8 @@ export class HtmlPage implements DocumentLike {
   readonly documentElement: LiteElement | null;
   private readonly root: LiteDocument;
   private dom: Document | null = null;
+  /** What collecting found that the next collect of this (unchanging) page reuses. */
+  private readonly collected: CollectMemo = {};
   /**
    * css-select counts an element's position anew for every element it tests (O(siblings)
    * each: quadratic on a paragraph of 3,000 links); positions recorded at parse time answer
@@ -365,6 +368,7 @@ export class HtmlPage implements DocumentLike {
     return collectSnapshots(
       { selector: null, includeTag: null, maxText: 200, maxCandidates: 20000, geometry: false, ...args },
       this,
+      this.collected,
     );
   }
 

@@ -120,6 +120,30 @@ export interface CollectResult {
   readonly elementCount: number;
 }
 
+/**
+ * What `collectSnapshots`' first pass found on a document (per element, in pre-order: its
+ * attributes, tag, subtree text and sibling positions; the counts that make selectors unique),
+ * and the squashed neighbouring texts its second pass read: kept, offline, for the next collect
+ * of a page that does not change. Internal to the collector.
+ */
+export interface CollectMemo {
+  maxText?: number;
+  pass1?: {
+    readonly attrsOf: Record<string, string>[];
+    readonly namesOf: string[][];
+    readonly tagOf: string[];
+    readonly uidOf: Map<ElementLike, number>;
+    readonly texts: string[];
+    readonly ownText: boolean[];
+    readonly nthOf: number[];
+    readonly sameTagOf: number[];
+    readonly counts: Map<string, number>;
+    readonly idFirst: Map<string, number>;
+    readonly labelFor: Map<string, string>;
+    readonly nodeTexts: Map<NodeLike, string>;
+  };
+}
+
 /** The snapshots of the elements a collect's `selector` matched, in document order; none without selector. */
 export function matchedSnapshots(found: CollectResult): ElementSnapshot[] {
   return (found.matched ?? []).map((i) => found.snapshots[i]);
