@@ -518,10 +518,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
     const role = roleAttr || implicitRole(tag, uid, type);
     const style = has(uid, 'style') ? raw(uid, 'style').toLowerCase().replace(SPACE, '') : '';
     const isHidden =
-      hidden ||
-      has(uid, 'hidden') ||
-      (tag === 'input' && type === 'hidden') ||
-      HIDDEN_STYLE.test(style);
+      hidden || has(uid, 'hidden') || (tag === 'input' && type === 'hidden') || HIDDEN_STYLE.test(style);
     const rawId = rec['id'] ?? null;
     path.push(tag);
     positions.push(nth);

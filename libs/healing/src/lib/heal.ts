@@ -714,7 +714,12 @@ export function decide(
   };
   const byKeptAnchors = (): HealResult | undefined => {
     if (!o.anchors || best.confidence < o.minConfidence) return undefined;
-    const apart = anchorsSetApart(fp, best, closeRivals(), (anchorIndex ??= new AnchorIndex(snaps, normalised, true)));
+    const apart = anchorsSetApart(
+      fp,
+      best,
+      closeRivals(),
+      (anchorIndex ??= new AnchorIndex(snaps, normalised, true)),
+    );
     return apart
       ? accept(
           best,
