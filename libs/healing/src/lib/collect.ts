@@ -117,7 +117,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
   // What pass 1 finds depends on the document and `max` alone: a page that does not change
   // (offline) keeps it in `memo` for its next collect.
   const kept = memo !== undefined && memo.maxText === max ? memo.pass1 : undefined;
-  const found = kept ?? {
+  const found: NonNullable<CollectMemo['pass1']> = kept ?? {
     attrsOf: [],
     namesOf: [],
     tagOf: [],
