@@ -219,26 +219,40 @@ describe('browser adapter (Chromium)', () => {
     ],
   ];
 
+  /**
+   * Recorded on `before`, healed on `after` in Chromium: the heal proposes `proposal`, Playwright
+   * resolves it to the one element `element` (CSS) names, the next heal finds it intact, and the
+   * offline heal proposes the same.
+   */
+  async function expectProposalResolved(
+    before: string,
+    after: string,
+    recorded: string,
+    proposal: string,
+    element: string,
+  ): Promise<void> {
+    await page.setContent(before);
+    const fingerprint = await captureFingerprint(page, recorded);
+    await page.setContent(after);
+    const result = await healOnPage(page, fingerprint, ROOMY);
+    expect(result).toMatchObject({ status: 'healed', selector: proposal, structural: false });
+    expect(await page.locator(proposal).count()).toBe(1);
+    expect(
+      await page.locator(proposal).evaluate((e, css) => e === document.querySelector(css), element),
+    ).toBe(true);
+    expect(await healOnPage(page, await captureFingerprint(page, proposal), ROOMY)).toMatchObject({
+      status: 'intact',
+      selector: proposal,
+    });
+    const offline = healInHtml(after, fingerprintFromHtml(before, recorded), ROOMY);
+    expect(offline).toMatchObject({ status: 'healed', selector: proposal });
+    expect(HtmlPage.parse(after).querySelectorAll(proposal)).toHaveLength(1);
+  }
+
   it.each(SCOPED_TARGETS)(
     'proposes %s inside its scope, and Playwright resolves the chain to the same element',
-    async (recorded, proposal, element) => {
-      await page.setContent(SCOPED);
-      const fingerprint = await captureFingerprint(page, recorded);
-      await page.setContent(SCOPED_NEXT(SCOPED));
-      const result = await healOnPage(page, fingerprint, ROOMY);
-      expect(result).toMatchObject({ status: 'healed', selector: proposal, structural: false });
-      expect(await page.locator(proposal).count()).toBe(1);
-      expect(
-        await page.locator(proposal).evaluate((e, css) => e === document.querySelector(css), element),
-      ).toBe(true);
-      expect(await healOnPage(page, await captureFingerprint(page, proposal), ROOMY)).toMatchObject({
-        status: 'intact',
-        selector: proposal,
-      });
-      const offline = healInHtml(SCOPED_NEXT(SCOPED), fingerprintFromHtml(SCOPED, recorded), ROOMY);
-      expect(offline).toMatchObject({ status: 'healed', selector: proposal });
-      expect(HtmlPage.parse(SCOPED_NEXT(SCOPED)).querySelectorAll(proposal)).toHaveLength(1);
-    },
+    (recorded, proposal, element) =>
+      expectProposalResolved(SCOPED, SCOPED_NEXT(SCOPED), recorded, proposal, element),
     30_000,
   );
 
@@ -273,24 +287,8 @@ describe('browser adapter (Chromium)', () => {
 
   it.each(WORDS_TARGETS)(
     'proposes %s by its tag and own words, and Playwright resolves it to the same element',
-    async (recorded, proposal, element) => {
-      await page.setContent(WORDS);
-      const fingerprint = await captureFingerprint(page, recorded);
-      await page.setContent(WORDS_NEXT(WORDS));
-      const result = await healOnPage(page, fingerprint, ROOMY);
-      expect(result).toMatchObject({ status: 'healed', selector: proposal, structural: false });
-      expect(await page.locator(proposal).count()).toBe(1);
-      expect(
-        await page.locator(proposal).evaluate((e, css) => e === document.querySelector(css), element),
-      ).toBe(true);
-      expect(await healOnPage(page, await captureFingerprint(page, proposal), ROOMY)).toMatchObject({
-        status: 'intact',
-        selector: proposal,
-      });
-      const offline = healInHtml(WORDS_NEXT(WORDS), fingerprintFromHtml(WORDS, recorded), ROOMY);
-      expect(offline).toMatchObject({ status: 'healed', selector: proposal });
-      expect(HtmlPage.parse(WORDS_NEXT(WORDS)).querySelectorAll(proposal)).toHaveLength(1);
-    },
+    (recorded, proposal, element) =>
+      expectProposalResolved(WORDS, WORDS_NEXT(WORDS), recorded, proposal, element),
     30_000,
   );
 
