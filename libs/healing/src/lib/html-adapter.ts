@@ -335,9 +335,7 @@ export class HtmlPage implements DocumentLike {
 
   /** How many elements `selector` matches; throws on a selector css-select cannot parse. */
   count(selector: string): number {
-    return isPlaywrightForm(selector)
-      ? this.querySelectorAll(selector).length
-      : this.select(selector).length;
+    return isPlaywrightForm(selector) ? this.querySelectorAll(selector).length : this.select(selector).length;
   }
 
   /**
