@@ -3,7 +3,22 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
-import { startStack } from './stack';
+import { startServiceProcess, startStack } from './stack';
+
+// The first port chosen for a service is one a test holds (as another process might take it
+// between freePort() and the service's listen); the rest are free.
+const firstPort: { value?: number } = {};
+jest.mock('@aether/testing', () => {
+  const actual = jest.requireActual('@aether/testing');
+  return {
+    ...actual,
+    freePort: async () => {
+      const port = firstPort.value;
+      firstPort.value = undefined;
+      return port ?? actual.freePort();
+    },
+  };
+});
 
 /** Pids of live processes whose environment holds `needle` (each service gets the suite's database URL). */
 function processesWith(needle: string): number[] {
@@ -47,5 +62,22 @@ describe('startStack', () => {
       startStack({ natsUrl: nats.url, databaseUrl: db.url, logDir, robots: 0, gatewayPort: port }),
     ).rejects.toThrow(/gateway did not become healthy/);
     expect(processesWith(db.url)).toEqual([]);
+  }, 120_000);
+
+  it('starts a service on another port when the one it was given is taken before it listens', async () => {
+    const port = (taken.address() as { port: number }).port;
+    firstPort.value = port;
+    const service = await startServiceProcess('robot-registry', {
+      natsUrl: nats.url,
+      databaseUrl: db.url,
+      logDir,
+    });
+    try {
+      expect(service.port).not.toBe(port);
+      expect((await fetch(`${service.url}/health`)).ok).toBe(true);
+      expect(readFileSync(service.logFile, 'utf8')).toContain(`address already in use 127.0.0.1:${port}`);
+    } finally {
+      await service.stop();
+    }
   }, 120_000);
 });

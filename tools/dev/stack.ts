@@ -60,7 +60,26 @@ export async function startServiceProcess(
   service: ServiceName,
   options: StartServiceOptions,
 ): Promise<ServiceProcess> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    try {
+      return await launchOnce(service, options, port);
+    } catch (error) {
+      // freePort() lets go of the port before the service binds it, and an ephemeral port is also
+      // a local port for outgoing connections: another process (a parallel test lane) can take it
+      // in between. Only a port chosen here is chosen again.
+      const taken =
+        error instanceof Error && error.message.includes(`address already in use 127.0.0.1:${port}`);
+      if (options.port !== undefined || !taken || attempt === 3) throw error;
+    }
+  }
+}
+
+async function launchOnce(
+  service: ServiceName,
+  options: StartServiceOptions,
+  port: number,
+): Promise<ServiceProcess> {
   const name = options.name ?? service;
   mkdirSync(options.logDir, { recursive: true });
   const logFile = join(options.logDir, `${name}.log`);
