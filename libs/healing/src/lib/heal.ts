@@ -473,19 +473,18 @@ export function decide(
   // Its own identity (test id, id, name) travelling with it says moved, not copied — unless
   // it left every part of its recorded surroundings that is still on the page.
   let anchorIndex: AnchorIndex | undefined;
+  const anchorsOnPage = (): AnchorIndex => (anchorIndex ??= new AnchorIndex(snaps, normalised, true));
+  // Whether the candidate left the target's stable neighbours (null: none recorded, or none
+  // still on the page to tell by).
+  const leftRecordedNeighbours = (s: Scored): boolean | null =>
+    fp.anchors && fp.anchors.length > 0
+      ? leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorsOnPage(), LEFT_ANCHORS)
+      : null;
   // Left every stable neighbour the target had: a copy far away, or the target moved there;
   // both look the same, and healing the copy clicks the wrong thing.
-  const leftAnchors = (s: Scored): boolean => {
-    if (!fp.anchors || fp.anchors.length === 0) return false;
-    anchorIndex ??= new AnchorIndex(snaps, normalised, true);
-    return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === true;
-  };
+  const leftAnchors = (s: Scored): boolean => leftRecordedNeighbours(s) === true;
   // Still meets a stable neighbour of the target about where the target did.
-  const keptAnchors = (s: Scored): boolean => {
-    if (!fp.anchors || fp.anchors.length === 0) return false;
-    anchorIndex ??= new AnchorIndex(snaps, normalised, true);
-    return leftNeighbourhood(fp.anchors, s.snapshot, fp.depth, anchorIndex, LEFT_ANCHORS) === false;
-  };
+  const keptAnchors = (s: Scored): boolean => leftRecordedNeighbours(s) === false;
   // Unlike neighbours are no copy's mark when the candidate moved within its own block and
   // still meets its stable neighbours where the target did (ADR 109).
   const movedInOwnBlock = (s: Scored): boolean => reparentedInOwnBlock(fp, s.snapshot) && keptAnchors(s);
@@ -714,12 +713,7 @@ export function decide(
   };
   const byKeptAnchors = (): HealResult | undefined => {
     if (!o.anchors || best.confidence < o.minConfidence) return undefined;
-    const apart = anchorsSetApart(
-      fp,
-      best,
-      closeRivals(),
-      (anchorIndex ??= new AnchorIndex(snaps, normalised, true)),
-    );
+    const apart = anchorsSetApart(fp, best, closeRivals(), anchorsOnPage());
     return apart
       ? accept(
           best,
@@ -818,7 +812,7 @@ export function decide(
     const support = anchorSupport(
       fp.anchors,
       pool.map((s) => s.snapshot),
-      (anchorIndex ??= new AnchorIndex(snaps, normalised, true)),
+      anchorsOnPage(),
       TIER2_MIN_ANCHORS,
     );
     if (support) {
