@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants, type ReadStream, type WriteStream } from 'node:fs';
+import { constants, type WriteStream } from 'node:fs';
 import { mkdir, open, realpath, rename, copyFile, unlink, lstat, type FileHandle } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -39,10 +39,10 @@ export class ConfinedFolder {
   }
 
   /**
-   * The file's bytes as a stream, for readers that stream (no size limit). Opened with the
-   * same checks as `readFile`.
+   * The file opened for reading, for readers that stream or seek (no size limit); the caller
+   * closes it. Opened with the same checks as `readFile`.
    */
-  async readStream(path: string): Promise<ReadStream> {
+  async openForReading(path: string): Promise<FileHandle> {
     const target = await this.resolveExisting(path);
     let handle: FileHandle;
     try {
@@ -50,7 +50,7 @@ export class ConfinedFolder {
     } catch (error) {
       throw this.accessError(path, error);
     }
-    return handle.createReadStream();
+    return handle;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
+import type { FileHandle } from 'node:fs/promises';
 import type { NodeContext } from '../contract';
 import { NodeParamsError } from '../errors';
 import type { ConfinedFolder } from '../files/confined-folder';
@@ -24,12 +24,15 @@ export async function readFileSource(
   return { name, bytes: await context.readArtifact(file) };
 }
 
-/** A `file` param's bytes as a stream: a file inside the allowed folder is streamed from disk. */
-export async function openFileSource(
+/** Bytes a reader can seek in: a file still on disk (the caller closes it), or bytes in memory. */
+export type SeekableSource = { readonly handle: FileHandle } | { readonly bytes: Uint8Array };
+
+/** A `file` param opened for seeking: a file inside the allowed folder is read from disk, never whole. */
+export async function openSeekable(
   file: string,
   folder: ConfinedFolder,
   context: NodeContext,
-): Promise<Readable> {
-  if (!isArtifactRef(file)) return folder.readStream(file);
-  return Readable.from([Buffer.from((await readFileSource(file, folder, context)).bytes)]);
+): Promise<SeekableSource> {
+  if (!isArtifactRef(file)) return { handle: await folder.openForReading(file) };
+  return { bytes: (await readFileSource(file, folder, context)).bytes };
 }

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import * as ExcelJS from 'exceljs';
 import type { NodeContext, NodeHandler } from '../contract';
 import { NodeError, NodeParamsError } from '../errors';
 import type { ConfinedFolder } from '../files/confined-folder';
 import { throwIfAborted } from '../shared/abort';
 import { implement } from '../shared/define-handler';
-import { openFileSource } from '../shared/file-source';
+import { openSeekable, type SeekableSource } from '../shared/file-source';
+import { worksheetsOf } from './workbook-archive';
 import {
   WHOLE_SHEET,
   cellMatches,
@@ -43,7 +43,7 @@ export function xlsxHandlers(folder: ConfinedFolder): NodeHandler[] {
         const rows: unknown[] = [];
         const name = await scanSheet(
           file,
-          () => openFileSource(file, folder, context),
+          () => openSeekable(file, folder, context),
           sheet,
           area,
           context.signal,
@@ -73,7 +73,7 @@ export function xlsxHandlers(folder: ConfinedFolder): NodeHandler[] {
         let count = 0;
         const name = await scanSheet(
           file,
-          () => openFileSource(file, folder, context),
+          () => openSeekable(file, folder, context),
           sheet,
           area,
           context.signal,
@@ -242,89 +242,64 @@ function recordAppend(workbook: ExcelJS.Workbook, key: string, append: Append): 
  */
 async function scanSheet(
   file: string,
-  open: () => Promise<Readable>,
+  open: () => Promise<SeekableSource>,
   wanted: string | number | undefined,
   area: CellRange,
   signal: AbortSignal,
   visit: (row: SheetRow) => void,
 ): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    const names: string[] = [];
-    try {
-      const name = await scanOnce(await open(), wanted, area, signal, visit, names);
-      if (name !== undefined) return name;
-    } catch (error) {
-      if (names.length === 0 && attempt < LOST_WORKBOOK_ATTEMPTS && lostWorkbookPart(error)) continue;
-      throw notAWorkbook(file, error);
-    }
-    throw new NodeParamsError(
-      `sheet: ${typeof wanted === 'number' ? `the workbook has no sheet number ${wanted}` : `no sheet "${String(wanted)}"`} in ${file} (sheets: ${names.join(', ') || 'none'})`,
-    );
+  const source = await open();
+  const names: string[] = [];
+  let name: string | undefined;
+  try {
+    name = await scanOnce(source, wanted, area, signal, visit, names);
+  } catch (error) {
+    throw notAWorkbook(file, error);
+  } finally {
+    if ('handle' in source) await source.handle.close();
   }
-}
-
-/**
- * exceljs#3064: the streaming reader now and then loses `xl/workbook.xml` (which writers store
- * last) and fails reading the sheet list of a sound file; nothing was visited yet, so it reads again.
- */
-const LOST_WORKBOOK_ATTEMPTS = 3;
-
-function lostWorkbookPart(error: unknown): boolean {
-  return error instanceof TypeError && error.message.includes("reading 'sheets'");
+  if (name !== undefined) return name;
+  throw new NodeParamsError(
+    `sheet: ${typeof wanted === 'number' ? `the workbook has no sheet number ${wanted}` : `no sheet "${String(wanted)}"`} in ${file} (sheets: ${names.join(', ') || 'none'})`,
+  );
 }
 
 /** One pass over the workbook; the chosen sheet's name, or undefined when no sheet matched. */
 async function scanOnce(
-  input: Readable,
+  source: SeekableSource,
   wanted: string | number | undefined,
   area: CellRange,
   signal: AbortSignal,
   visit: (row: SheetRow) => void,
   names: string[],
 ): Promise<string | undefined> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
-    worksheets: 'emit',
-    sharedStrings: 'cache',
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    entries: 'ignore',
-  });
-  try {
-    let emitted = 0;
-    for await (const worksheet of reader) {
-      emitted++;
-      const { name, position } = describeSheet(worksheet, emitted);
-      names.push(name);
-      const chosen =
-        wanted === undefined
-          ? position === 1
-          : typeof wanted === 'number'
-            ? position === wanted
-            : name === wanted;
-      if (!chosen) {
-        // Read past it: the reader keeps a sheet that came before the shared strings in a temp
-        // file and deletes it once we move on, racing the file's open (an uncaught ENOENT).
-        for await (const _row of worksheet) throwIfAborted(signal);
-        continue;
+  let emitted = 0;
+  for await (const worksheet of worksheetsOf(source)) {
+    emitted++;
+    const { name, position } = describeSheet(worksheet, emitted);
+    names.push(name);
+    const chosen =
+      wanted === undefined
+        ? position === 1
+        : typeof wanted === 'number'
+          ? position === wanted
+          : name === wanted;
+    if (!chosen) continue;
+    for await (const row of worksheet) {
+      throwIfAborted(signal);
+      if (row.number < area.top) continue;
+      if (row.number > area.bottom) break;
+      const cells: CellJson[] = [];
+      for (let c = area.left; c <= Math.min(area.right, row.cellCount); c++) {
+        const cell = row.getCell(c);
+        cells.push(cellToJson(cell.value, cell.numFmt));
       }
-      for await (const row of worksheet) {
-        throwIfAborted(signal);
-        if (row.number < area.top) continue;
-        if (row.number > area.bottom) break;
-        const cells: CellJson[] = [];
-        for (let c = area.left; c <= Math.min(area.right, row.cellCount); c++) {
-          const cell = row.getCell(c);
-          cells.push(cellToJson(cell.value, cell.numFmt));
-        }
-        if (cells.every((cell) => cell === null)) continue;
-        visit({ number: row.number, cells });
-      }
-      return name;
+      if (cells.every((cell) => cell === null)) continue;
+      visit({ number: row.number, cells });
     }
-    return undefined;
-  } finally {
-    input.destroy();
+    return name;
   }
+  return undefined;
 }
 
 /** The reader knows a sheet's name and tab position once it has read the workbook part. */
