@@ -8,7 +8,13 @@ import {
   type TenantId,
   type WorkMessage,
 } from '@aether/contracts';
-import { ensureConsumer, poolWorkConsumer, quarantine, robotWorkConsumer } from '@aether/event-store';
+import {
+  DeliveryCounts,
+  ensureConsumer,
+  poolWorkConsumer,
+  quarantine,
+  robotWorkConsumer,
+} from '@aether/event-store';
 import type { Logger } from '@aether/service-kit';
 import { SpanKind, extractTraceContext, withSpan } from '@aether/telemetry';
 import type { JobRunner } from './job-runner';
@@ -95,6 +101,8 @@ export class WorkLoop {
   private readonly running = new Map<string, Set<RunningClaim>>();
   private claimObserver: ClaimObserver = () => undefined;
   private stopped?: Promise<void>;
+  /** This robot's own count of each message's deliveries (ADR 71, 117). */
+  private readonly deliveries = new DeliveryCounts();
 
   constructor(
     private readonly nc: NatsConnection,
@@ -254,7 +262,12 @@ export class WorkLoop {
       return undefined;
     }
     const work = parsed.message;
-    const delivery = message.info.deliveryCount;
+    const delivery = this.deliveries.count(message.seq, message.info.deliveryCount, work.aggregateId);
+    if (delivery !== message.info.deliveryCount)
+      this.logger.warn(
+        { jobId: work.aggregateId, delivery, counted: message.info.deliveryCount },
+        'the server counts this delivery lower than one this robot took; counted as one more (ADR 117)',
+      );
     const runningClaim = [...(this.running.get(work.aggregateId) ?? [])].find(
       (claim) => claim.message.seq === message.seq,
     );
