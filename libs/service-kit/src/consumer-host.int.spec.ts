@@ -163,6 +163,37 @@ describe('ConsumerHost', () => {
     expect(handled).toEqual([]);
   });
 
+  it('counts a delivery the server counts again from 1 as one more: the limit still holds (ADR 117)', async () => {
+    const subject = subjects.command('default', 'recountedCmd');
+    let attempts = 0;
+    const host = await startHost([
+      route('recounted', async () => {
+        attempts++;
+        throw Object.assign(new Error('flaky dependency'), { delayMs: attempts === 1 ? 10 : 60_000 });
+      }),
+    ]);
+    await nats.js.publish(subject, new TextEncoder().encode(JSON.stringify(command('r1'))));
+
+    // The 2nd failure naks it for a minute; before that, the server forgets what it counted (as
+    // nats-server#3942 does with a redelivery that meets an expiring pull): a consumer made again
+    // delivers the message as its first. The host counts it as the 3rd and quarantines it.
+    await eventually(() => (attempts === 2 ? true : undefined), { what: 'the 2nd attempt' });
+    const { config } = await nats.jsm.consumers.info(STREAMS.commands, 'recounted');
+    await nats.jsm.consumers.delete(STREAMS.commands, 'recounted');
+    await nats.jsm.consumers.add(STREAMS.commands, config);
+    const kept = await eventually(
+      async () => {
+        const found = await quarantined('recounted');
+        return found.length === 1 ? found : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the 3rd delivery quarantined' },
+    );
+    await host.stop();
+
+    expect(kept[0].reason).toBe('handler failed: gave up after 3 deliveries: flaky dependency');
+    expect(attempts).toBe(3);
+  }, 30_000);
+
   it('acks the types a route does not handle without validating them', async () => {
     const handled: string[] = [];
     const host = await startHost([

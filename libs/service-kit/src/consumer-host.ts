@@ -6,7 +6,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { decodeJson, type Envelope, type MessageRegistry } from '@aether/contracts';
-import { ensureConsumer, nanos, quarantine } from '@aether/event-store';
+import { DeliveryCounts, ensureConsumer, nanos, quarantine } from '@aether/event-store';
 import { SpanKind, extractTraceContext, withSpan } from '@aether/telemetry';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
@@ -70,6 +70,8 @@ export class ConsumerHost {
   private readonly stoppers: (() => void)[] = [];
   private stopping = false;
   private readonly metrics: ConsumerMetrics;
+  /** Each route's own count of its messages' deliveries (ADR 71, 117). */
+  private readonly deliveries = new Map<string, DeliveryCounts>();
 
   constructor(
     private readonly js: JetStreamClient,
@@ -153,14 +155,15 @@ export class ConsumerHost {
       return;
     }
     const maxDeliver = route.maxDeliver ?? 10;
-    if (message.info.deliveryCount > maxDeliver) {
-      await this.reject(route, message, `gave up after ${message.info.deliveryCount - 1} deliveries`);
+    const deliveryCount = this.countDelivery(route, message);
+    if (deliveryCount > maxDeliver) {
+      await this.reject(route, message, `gave up after ${deliveryCount - 1} deliveries`);
       return;
     }
     const meta: MessageMeta = {
       subject: message.subject,
       sequence: message.seq,
-      deliveryCount: message.info.deliveryCount,
+      deliveryCount,
       working: () => message.working(),
     };
     try {
@@ -175,7 +178,7 @@ export class ConsumerHost {
             'messaging.destination.name': message.subject,
             'messaging.consumer.group.name': route.durable,
             'messaging.nats.stream.sequence': message.seq,
-            'messaging.nats.delivery_count': message.info.deliveryCount,
+            'messaging.nats.delivery_count': deliveryCount,
           },
         },
         () => route.handle(parsed.message, meta),
@@ -183,17 +186,14 @@ export class ConsumerHost {
       message.ack();
       metrics.count('handled');
     } catch (error) {
-      const exhausted = message.info.deliveryCount >= maxDeliver;
+      const exhausted = deliveryCount >= maxDeliver;
       if (error instanceof TerminalError || exhausted) {
         const why =
-          exhausted && !(error instanceof TerminalError)
-            ? `gave up after ${message.info.deliveryCount} deliveries: `
-            : '';
+          exhausted && !(error instanceof TerminalError) ? `gave up after ${deliveryCount} deliveries: ` : '';
         await this.reject(route, message, `handler failed: ${why}${(error as Error).message}`);
         return;
       }
-      const delayMs =
-        (error as { delayMs?: number }).delayMs ?? Math.min(30_000, 250 * 2 ** message.info.deliveryCount);
+      const delayMs = (error as { delayMs?: number }).delayMs ?? Math.min(30_000, 250 * 2 ** deliveryCount);
       this.logger.warn(
         { err: error, consumer: route.durable, seq: message.seq, delayMs },
         'handler failed; will retry',
@@ -201,6 +201,19 @@ export class ConsumerHost {
       message.nak(delayMs);
       metrics.count('retried');
     }
+  }
+
+  /** The route's count of this delivery: the server's, unless it counts lower than one taken before (ADR 117). */
+  private countDelivery(route: ConsumerRoute, message: JsMsg): number {
+    let counts = this.deliveries.get(route.durable);
+    if (!counts) this.deliveries.set(route.durable, (counts = new DeliveryCounts()));
+    const count = counts.count(message.seq, message.info.deliveryCount, message.subject);
+    if (count !== message.info.deliveryCount)
+      this.logger.warn(
+        { consumer: route.durable, seq: message.seq, delivery: count, counted: message.info.deliveryCount },
+        'the server counts this delivery lower than one taken before; counted as one more (ADR 117)',
+      );
+    return count;
   }
 
   private async reject(route: ConsumerRoute, message: JsMsg, reason: string): Promise<void> {
