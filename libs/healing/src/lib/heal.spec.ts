@@ -1056,3 +1056,67 @@ describe('a control moved within its own block (ADR 109)', () => {
       .thenRefuses();
   });
 });
+
+describe('a control moved out of its form or container within its own block (ADR 116)', () => {
+  // AdminLTE's recover-password card: the message, the form, the link back to sign-in.
+  const CARD = `<!doctype html><html><body>
+<nav class="app-header" aria-label="Top"><a href="/" class="brand">AdminLTE</a><a href="/docs">Docs</a></nav>
+<main><div class="login-box"><div class="card"><div class="card-body" id="recover-card">
+  <p class="login-box-msg">You forgot your password? Here you can easily retrieve a new password.</p>
+  <form action="/recover" method="post">
+    <div class="input-group mb-3"><input type="email" class="form-control" placeholder="Email"></div>
+    <div class="row"><div class="col-12"><button type="submit" class="btn btn-primary">Request new password</button></div></div>
+  </form>
+  <p class="mt-3 mb-1"><a href="/login">Login</a></p>
+</div></div></div></main>
+<footer class="app-footer"><a href="/about">About us</a></footer>
+</body></html>`;
+  const email = '<input type="email" class="form-control" placeholder="Email">';
+  const without = (h: string) => h.replace(email, '');
+
+  it('heals the field moved out of its form to the top of its card', () => {
+    // It left its form (ADR 47: out of context) and its neighbours: it now sits directly in the card
+    // body two levels up, beside the form, and still meets its stable neighbours.
+    const result = given(CARD)
+      .recordedAt('form > div.input-group > input')
+      .when((h) => without(h).replace('<form action', `${email}<form action`))
+      .thenHeals('#recover-card > input');
+    expect(result).toMatchObject({
+      explanation: { summary: expect.stringContaining('It left its recorded form, container or heading') },
+    });
+  });
+
+  it('heals the link moved out of its id’d container into the element that holds it', () => {
+    const moved = '<a href="/login">Login</a>';
+    given(CARD)
+      .recordedAt('#recover-card a[href="/login"]')
+      .when((h) =>
+        h
+          .replace(`<p class="mt-3 mb-1">${moved}</p>`, '<p class="mt-3 mb-1"></p>')
+          .replace('</div></div></div></main>', `</div>${moved}</div></div></main>`),
+      )
+      .thenHeals('div.card > a[href="/login"]');
+  });
+
+  it('refuses a deleted field whose copy sits in another form of the card', () => {
+    // Not a direct child of an element it sat in: in a new form, outside its own.
+    given(CARD)
+      .recordedAt('form > div.input-group > input')
+      .when((h) =>
+        without(h).replace(
+          '<p class="mt-3 mb-1">',
+          `<form action="/newsletter"><div class="input-group">${email}</div></form><p class="mt-3 mb-1">`,
+        ),
+      )
+      .thenRefuses();
+  });
+
+  it('refuses a deleted field whose copy sits directly in the page’s main, past its card', () => {
+    given(CARD)
+      .recordedAt('form > div.input-group > input')
+      .when((h) =>
+        without(h).replace('<main><div class="login-box">', `<main>${email}<div class="login-box">`),
+      )
+      .thenRefuses();
+  });
+});

@@ -493,8 +493,10 @@ export function decide(
     if (keptOwnId(target, s.features) && (uniqueId ??= idIsUnique(target.id, snaps))) return false;
     const conflict = conflictOf(s);
     const identity = sharedIdentity(target, s.features);
+    // Moved up within its own block, it left only what that block holds (a wrapper, a form,
+    // an id'd container, the heading before it): a re-layout, not a copy elsewhere (ADR 116).
     if (identity === 'none')
-      return conflict >= CONFLICT || (s.context < STRANGER && !movedInOwnBlock(s)) || leftAnchors(s);
+      return (conflict >= CONFLICT || s.context < STRANGER || leftAnchors(s)) && !movedInOwnBlock(s);
     // A shared name excuses changed surroundings, not leaving every stable neighbour.
     return conflict >= 2 * CONFLICT || (identity === 'name' && leftAnchors(s));
   };
@@ -684,10 +686,10 @@ export function decide(
     if (twin) return refused('ambiguous', chosen, twin);
     const result = healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
     const movedHere =
-      chosen.context < STRANGER &&
+      (chosen.context < STRANGER || conflictOf(chosen) >= CONFLICT) &&
       sharedIdentity(target, chosen.features) === 'none' &&
       movedInOwnBlock(chosen);
-    return movedHere ? explainedAsMoved(result, fp, chosen) : result;
+    return movedHere ? explainedAsMoved(result, fp, chosen, conflictOf(chosen) >= CONFLICT) : result;
   };
 
   const shifted = overclaimed(best);
@@ -843,16 +845,24 @@ export function decide(
   return refused(best.confidence < o.minConfidence ? 'low-confidence' : 'ambiguous', best, second);
 }
 
-/** A heal whose element's surroundings are unlike the recorded ones, let through as moved within its own block (ADR 109). */
-function explainedAsMoved(result: HealedResult, fp: Fingerprint, chosen: Scored): HealedResult {
+/** A heal whose element's surroundings are unlike the recorded ones, let through as moved within its own block (ADR 109, 116). */
+function explainedAsMoved(
+  result: HealedResult,
+  fp: Fingerprint,
+  chosen: Scored,
+  leftPlace: boolean,
+): HealedResult {
   const up = fp.path.length - chosen.snapshot.path.length + 1;
   const where =
     up === 1 ? 'in its old parent' : `in the element it sat in ${up} levels up (at its recorded path)`;
+  const changed = leftPlace
+    ? `It left its recorded form, container or heading (surroundings ${percent(chosen.context)} alike)`
+    : `Its surroundings changed (${percent(chosen.context)} alike)`;
   return {
     ...result,
     explanation: {
       ...result.explanation,
-      summary: `${result.explanation.summary} Its surroundings changed (${percent(chosen.context)} alike), but it moved within its own block: it sits directly ${where} and still meets its stable neighbours.`,
+      summary: `${result.explanation.summary} ${changed}, but it moved within its own block: it sits directly ${where} and still meets its stable neighbours.`,
     },
   };
 }
