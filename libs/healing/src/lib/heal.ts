@@ -512,8 +512,8 @@ export function decide(
     const own = parts.intrinsic;
     return (
       own >= s.intrinsic &&
-      positionSimilarity(l.steps, s.features.steps) === 1 &&
-      positionSimilarity(target.steps, s.features.steps) < 1
+      positionSimilarity(l, s.features) === 1 &&
+      positionSimilarity(target, s.features) < 1
     );
   };
   const claimed = (s: Scored): boolean => {

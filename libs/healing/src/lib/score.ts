@@ -137,8 +137,10 @@ export interface Features {
   readonly headingText: PreparedText;
   readonly landmark: string;
   readonly path: readonly string[];
-  /** `tag:position` from the element up, nearest first. */
-  readonly steps: readonly string[];
+  /** `nthOfType` of every element on `path`, root first (empty when none were recorded). */
+  readonly positions: readonly number[];
+  /** How many levels `positionSimilarity` compares: the path's, 0 without recorded positions. */
+  readonly stepCount: number;
   readonly bbox: BoundingBox | null;
   readonly visible: boolean;
   /** Landmark path, heading outline and form (fingerprint v2, snapshots); `null` for a v1 fingerprint. */
@@ -231,6 +233,8 @@ class Prepared implements Features {
   readonly name: string;
   readonly testIds: readonly string[];
   readonly path: readonly string[];
+  readonly positions: readonly number[];
+  readonly stepCount: number;
   readonly bbox: BoundingBox | null;
   readonly visible: boolean;
   readonly place: Place | null;
@@ -238,7 +242,6 @@ class Prepared implements Features {
   private nameTokenSet: ReadonlySet<string> | null = null;
   private classSet: ReadonlySet<string> | null = null;
   private accessible: PreparedText | null = null;
-  private stepList: readonly string[] | null = null;
   private pathSimilarities: Map<readonly string[], number> | null = null;
 
   constructor(
@@ -253,6 +256,8 @@ class Prepared implements Features {
     this.name = source.name ?? '';
     this.testIds = source.testIds ?? [];
     this.path = source.path ?? [];
+    this.positions = source.positions ?? NO_POSITIONS;
+    this.stepCount = source.positions ? this.path.length : 0;
     this.bbox = source.bbox ?? null;
     this.visible = source.visible ?? true;
     const c = source.context;
@@ -356,9 +361,6 @@ class Prepared implements Features {
     }
     return sim;
   }
-  get steps(): readonly string[] {
-    return (this.stepList ??= stepsOf(this.path, this.source.positions));
-  }
 }
 
 /** Prepares a fingerprint, look-alike or snapshot for `similarity`. */
@@ -366,11 +368,30 @@ export function prepare(source: FeatureSource, cache: TextCache = new TextCache(
   return new Prepared(source, cache);
 }
 
-function stepsOf(path: readonly string[], positions: readonly number[] | undefined): string[] {
-  const out: string[] = [];
-  if (!positions) return out;
-  for (let i = path.length - 1; i >= 0; i--) out.push(`${path[i]}:${positions[i] ?? 0}`);
-  return out;
+const NO_POSITIONS: readonly number[] = [];
+
+/**
+ * An element's positional path read from the element up: level k (0 the element itself) is
+ * the step `tag:position` at `path[stepCount - 1 - k]`. Compared where it lies, never written
+ * out as strings (one array of them per candidate was a tenth of a heal's garbage).
+ */
+export interface Steps {
+  readonly path: readonly string[];
+  readonly positions: readonly number[];
+  readonly stepCount: number;
+}
+
+/** Whether level `k` of `a` is level `j` of `b`: the same tag at the same position. */
+function sameStep(a: Steps, k: number, b: Steps, j: number): boolean {
+  if (k >= a.stepCount || j >= b.stepCount) return false;
+  const x = a.stepCount - 1 - k;
+  const y = b.stepCount - 1 - j;
+  return a.path[x] === b.path[y] && (a.positions[x] ?? 0) === (b.positions[y] ?? 0);
+}
+
+/** Whether level `k` of `a` and level `j` of `b` have the same tag, whatever their positions. */
+function sameTag(a: Steps, k: number, b: Steps, j: number): boolean {
+  return a.path[a.stepCount - 1 - k] === b.path[b.stepCount - 1 - j];
 }
 
 const POSITION_WEIGHTS = Array.from({ length: 256 }, (_, k) => 1 / (k + 1));
@@ -381,38 +402,36 @@ const POSITION_WEIGHTS = Array.from({ length: 256 }, (_, k) => 1 / (k + 1));
  * when `b` is one level deeper, the paths are also compared across that level (a miss), the
  * element under it by tag alone (it is the first in its new wrapper, whatever its place was).
  */
-export function positionSimilarity(a: readonly string[], b: readonly string[]): number {
+export function positionSimilarity(a: Steps, b: Steps): number {
   let num = 0;
   let den = 0;
-  const n = Math.max(a.length, b.length);
+  const n = Math.max(a.stepCount, b.stepCount);
   for (let k = 0; k < n; k++) {
     const w = POSITION_WEIGHTS[k] ?? 0;
     den += w;
-    if (a[k] !== undefined && a[k] === b[k]) num += w;
+    if (sameStep(a, k, b, k)) num += w;
   }
   if (den === 0) return 1;
-  if (b.length === a.length + 1) num = Math.max(num, acrossWrapper(a, b));
+  if (b.stepCount === a.stepCount + 1) num = Math.max(num, acrossWrapper(a, b));
   return num / den;
 }
-
-const tagOf = (step: string): string => step.slice(0, step.lastIndexOf(':'));
 
 /**
  * The weighted agreement of `wrapped` with `recorded` (one level shorter) when one level of
  * `wrapped` above the element is taken for an added wrapper, at the level where that agrees best.
  */
-function acrossWrapper(recorded: readonly string[], wrapped: readonly string[]): number {
+function acrossWrapper(recorded: Steps, wrapped: Steps): number {
   const weight = (k: number): number => POSITION_WEIGHTS[k] ?? 0;
   // Levels above the wrapper compare with the level below them in the recording.
   let shifted = 0;
-  for (let k = 2; k < wrapped.length; k++) if (wrapped[k] === recorded[k - 1]) shifted += weight(k);
+  for (let k = 2; k < wrapped.stepCount; k++) if (sameStep(wrapped, k, recorded, k - 1)) shifted += weight(k);
   let below = 0;
   let best = 0;
-  for (let j = 1; j < wrapped.length; j++) {
-    if (j > 1 && wrapped[j] === recorded[j - 1]) shifted -= weight(j);
-    const inWrapper = tagOf(wrapped[j - 1]) === tagOf(recorded[j - 1]) ? weight(j - 1) : 0;
+  for (let j = 1; j < wrapped.stepCount; j++) {
+    if (j > 1 && sameStep(wrapped, j, recorded, j - 1)) shifted -= weight(j);
+    const inWrapper = sameTag(wrapped, j - 1, recorded, j - 1) ? weight(j - 1) : 0;
     best = Math.max(best, below + inWrapper + shifted);
-    if (wrapped[j - 1] === recorded[j - 1]) below += weight(j - 1);
+    if (sameStep(wrapped, j - 1, recorded, j - 1)) below += weight(j - 1);
   }
   return best;
 }
@@ -523,31 +542,48 @@ function visibilityFactor(visible: boolean): number {
   return visible ? 1 : 0.9;
 }
 
+/**
+ * `Sums` as they are added up: one object per comparison (closures over two running totals
+ * were five, and a heal compares a thousand candidates or more).
+ */
+class Summing implements Sums {
+  num = 0;
+  den = 0;
+  constructor(private readonly trace: Trace | undefined) {}
+
+  add(weight: number, s: number, name: keyof Weights): void {
+    this.num += weight * s;
+    this.den += weight;
+    this.trace?.(name, weight, s);
+  }
+
+  /** Counts only where the fingerprint has the text. */
+  optional(weight: number, a: PreparedText, b: PreparedText, name: keyof Weights): void {
+    if (a.s) this.add(weight, textSim(a, b), name);
+  }
+
+  /** The same, against the candidate's accessible name where it lacks the text (it moved there). */
+  orName(weight: number, a: PreparedText, b: PreparedText, c: Features, name: keyof Weights): void {
+    if (a.s) this.add(weight, b.s ? textSim(a, b) : textSim(a, c.accessibleName), name);
+  }
+}
+
 /** The element's own attributes. */
 export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WEIGHTS, trace?: Trace): Sums {
-  let num = 0;
-  let den = 0;
-  const add = (weight: number, s: number, name: keyof Weights): void => {
-    num += weight * s;
-    den += weight;
-    trace?.(name, weight, s);
-  };
-  const optional = (weight: number, a: PreparedText, b: PreparedText, name: keyof Weights): void => {
-    if (a.s) add(weight, textSim(a, b), name);
-  };
-  add(w.tag, fp.tag === c.tag ? 1 : fp.family === c.family ? 0.6 : 0, 'tag');
-  if (fp.role || c.role) add(w.role, fp.role === c.role ? 1 : fp.family === c.family ? 0.5 : 0, 'role');
+  const sums = new Summing(trace);
+  sums.add(w.tag, fp.tag === c.tag ? 1 : fp.family === c.family ? 0.6 : 0, 'tag');
+  if (fp.role || c.role) sums.add(w.role, fp.role === c.role ? 1 : fp.family === c.family ? 0.5 : 0, 'role');
   // A native control restyled as an ARIA widget keeps its role and label, never its
   // name, type or value: their absence is no evidence against it.
   const widget =
     fp.tag !== c.tag && fp.family === c.family && NATIVE_CONTROLS.has(fp.tag) && !NATIVE_CONTROLS.has(c.tag);
   if (fp.id && !(widget && !c.id))
-    add(w.id, identifierSimilarity(fp.id, fp.idTokens, c.id, c.idTokens), 'id');
+    sums.add(w.id, identifierSimilarity(fp.id, fp.idTokens, c.id, c.idTokens), 'id');
   if (fp.name && !(widget && !c.name))
-    add(w.name, identifierSimilarity(fp.name, fp.nameTokens, c.name, c.nameTokens), 'name');
-  if (fp.type && !(widget && !c.type)) add(w.type, fp.type === c.type ? 1 : 0, 'type');
-  if (fp.testIds.length > 0) add(w.testId, testIdSimilarity(fp.testIds, c.testIds), 'testId');
-  if (fp.classes.size > 0) add(w.classes, classSimilarity(fp, c), 'classes');
+    sums.add(w.name, identifierSimilarity(fp.name, fp.nameTokens, c.name, c.nameTokens), 'name');
+  if (fp.type && !(widget && !c.type)) sums.add(w.type, fp.type === c.type ? 1 : 0, 'type');
+  if (fp.testIds.length > 0) sums.add(w.testId, testIdSimilarity(fp.testIds, c.testIds), 'testId');
+  if (fp.classes.size > 0) sums.add(w.classes, classSimilarity(fp, c), 'classes');
   // An icon button that gained a text label (or lost it) keeps its accessible name: the
   // name moved between text, aria-label and title, it did not change.
   const named = fp.accessibleName.s !== '' && c.accessibleName.s !== '';
@@ -555,7 +591,7 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
   const valueText = widget && fp.tag === 'textarea' && !c.text.s;
   const nameIsValue = valueText && !fp.ariaLabel.s && !fp.labelText.s;
   if ((fp.text.s || c.text.s) && !valueText)
-    add(
+    sums.add(
       w.text,
       named && (!fp.text.s || !c.text.s)
         ? textSim(fp.accessibleName, c.accessibleName)
@@ -563,21 +599,19 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
       'text',
     );
   if ((fp.accessibleName.s || c.accessibleName.s) && !nameIsValue)
-    add(w.accessibleName, textSim(fp.accessibleName, c.accessibleName), 'accessibleName');
-  const moved = (a: PreparedText, b: PreparedText, name: keyof Weights, weight: number): void => {
-    if (a.s) add(weight, b.s ? textSim(a, b) : textSim(a, c.accessibleName), name);
-  };
-  moved(fp.ariaLabel, c.ariaLabel, 'ariaLabel', w.ariaLabel);
-  if (!(widget && !c.placeholder.s)) optional(w.placeholder, fp.placeholder, c.placeholder, 'placeholder');
-  moved(fp.title, c.title, 'title', w.title);
-  optional(w.alt, fp.alt, c.alt, 'alt');
-  if (!(widget && !c.value.s)) optional(w.value, fp.value, c.value, 'value');
-  labelled(w.labelText, fp.labelText, c, add);
+    sums.add(w.accessibleName, textSim(fp.accessibleName, c.accessibleName), 'accessibleName');
+  sums.orName(w.ariaLabel, fp.ariaLabel, c.ariaLabel, c, 'ariaLabel');
+  if (!(widget && !c.placeholder.s))
+    sums.optional(w.placeholder, fp.placeholder, c.placeholder, 'placeholder');
+  sums.orName(w.title, fp.title, c.title, c, 'title');
+  sums.optional(w.alt, fp.alt, c.alt, 'alt');
+  if (!(widget && !c.value.s)) sums.optional(w.value, fp.value, c.value, 'value');
+  labelled(w.labelText, fp.labelText, c, sums);
   // A link that became a button (same family, another tag) cannot carry its href any more.
   const retagged = fp.tag !== c.tag && fp.family === c.family && !c.href.s;
-  if (fp.href.s && !retagged) add(w.href, urlSim(fp.href, c.href), 'href');
-  if (fp.src.s) add(w.src, urlSim(fp.src, c.src), 'src');
-  return { num, den };
+  if (fp.href.s && !retagged) sums.add(w.href, urlSim(fp.href, c.href), 'href');
+  if (fp.src.s) sums.add(w.src, urlSim(fp.src, c.src), 'src');
+  return sums;
 }
 
 /**
@@ -585,47 +619,33 @@ export function intrinsicSums(fp: Features, c: Features, w: Weights = DEFAULT_WE
  * in a redesign, often carries its label's text as `aria-label` instead of a `<label for>`:
  * the name is the same, only where it is written moved.
  */
-function labelled(
-  weight: number,
-  label: PreparedText,
-  c: Features,
-  add: (weight: number, s: number, name: keyof Weights) => void,
-): void {
+function labelled(weight: number, label: PreparedText, c: Features, sums: Summing): void {
   if (!label.s) return;
-  add(weight, textSim(label, c.labelText.s || !c.ariaLabel.s ? c.labelText : c.ariaLabel), 'labelText');
+  sums.add(weight, textSim(label, c.labelText.s || !c.ariaLabel.s ? c.labelText : c.ariaLabel), 'labelText');
 }
 
 /** Where the element is: neighbouring texts, landmark, path, position, box. */
 export function contextSums(fp: Features, c: Features, w: Weights = DEFAULT_WEIGHTS, trace?: Trace): Sums {
-  let num = 0;
-  let den = 0;
-  const add = (weight: number, s: number, name: keyof Weights): void => {
-    num += weight * s;
-    den += weight;
-    trace?.(name, weight, s);
-  };
-  const optional = (weight: number, a: PreparedText, b: PreparedText, name: keyof Weights): void => {
-    if (a.s) add(weight, textSim(a, b), name);
-  };
-  optional(w.parentText, fp.parentText, c.parentText, 'parentText');
-  optional(w.siblingText, fp.prevText, c.prevText, 'siblingText');
-  optional(w.siblingText, fp.nextText, c.nextText, 'siblingText');
-  optional(w.headingText, fp.headingText, c.headingText, 'headingText');
+  const sums = new Summing(trace);
+  sums.optional(w.parentText, fp.parentText, c.parentText, 'parentText');
+  sums.optional(w.siblingText, fp.prevText, c.prevText, 'siblingText');
+  sums.optional(w.siblingText, fp.nextText, c.nextText, 'siblingText');
+  sums.optional(w.headingText, fp.headingText, c.headingText, 'headingText');
   if (fp.landmark || c.landmark) {
-    add(
+    sums.add(
       w.landmark,
       fp.landmark === c.landmark ? 1 : fp.landmark.split(':')[0] === c.landmark.split(':')[0] ? 0.7 : 0,
       'landmark',
     );
   }
-  add(
+  sums.add(
     w.path,
     fp instanceof Prepared ? fp.pathSimilarity(c.path) : sequenceSimilarity(fp.path, c.path),
     'path',
   );
-  if (fp.steps.length > 0) add(w.position, positionSimilarity(fp.steps, c.steps), 'position');
-  if (fp.bbox && c.bbox) add(w.bbox, boxSimilarity(fp.bbox, c.bbox), 'bbox');
-  return { num, den };
+  if (fp.stepCount > 0) sums.add(w.position, positionSimilarity(fp, c), 'position');
+  if (fp.bbox && c.bbox) sums.add(w.bbox, boxSimilarity(fp.bbox, c.bbox), 'bbox');
+  return sums;
 }
 
 /** The most weight `contextSums` can put in its denominator for this fingerprint. */
@@ -637,7 +657,7 @@ export function contextCeiling(fp: Features, w: Weights = DEFAULT_WEIGHTS): numb
     (fp.headingText.s ? w.headingText : 0) +
     w.landmark +
     w.path +
-    (fp.steps.length > 0 ? w.position : 0) +
+    (fp.stepCount > 0 ? w.position : 0) +
     (fp.bbox ? w.bbox : 0)
   );
 }
