@@ -165,20 +165,22 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
   // A heading restyled as a block (`p.card-title > strong`, `div.h2 > span`) holds its text in
   // a child; the block is what the heading became, so it is a candidate too. The same classes as
   // score.ts' HEADING_CLASS: this function runs inside the page and cannot import it.
-  const HEADING_CLASS = /^(h[1-6]|display-[1-6]|(.*[-_])?(title|heading|headline)|lead)$/i;
+  // Matched over the whole class attribute, one class at a time, without splitting it.
+  const HEADING_CLASS =
+    /(?:^|\s)(?:h[1-6]|display-[1-6]|(?:\S*[-_])?(?:title|heading|headline)|lead)(?=\s|$)/i;
   const HEADING_LIKE = new Set(['div', 'p', 'span', 'strong', 'b', 'header', 'legend']);
   const styledAsHeading = (tag: string, uid: number): boolean =>
-    HEADING_LIKE.has(tag) &&
-    texts[uid] !== '' &&
-    raw(uid, 'class')
-      .split(/\s+/)
-      .some((c) => HEADING_CLASS.test(c));
+    HEADING_LIKE.has(tag) && texts[uid] !== '' && HEADING_CLASS.test(raw(uid, 'class'));
   const has = (uid: number, name: string): boolean => attrsOf[uid][name] !== undefined;
   const attr = (uid: number, name: string): string => {
     const v = attrsOf[uid][name];
     return v ? squash(v) : '';
   };
-  const readAttrs = (el: ElementLike, names: readonly string[]): Record<string, string> => {
+  // Offline (a root given), an element keeping its attributes as a record lends it: read, never
+  // written, here. In a browser they are read by name into a record of our own.
+  const lent = root !== undefined;
+  const readAttrs = (el: ElementLike, names: readonly string[]): Readonly<Record<string, string>> => {
+    if (lent && el.attribs !== undefined) return el.attribs;
     const rec = Object.create(null) as Record<string, string>;
     for (const name of names) rec[name] = el.getAttribute(name) ?? '';
     return rec;
@@ -271,6 +273,9 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
   const nthOf = found.nthOf;
   const sameTagOf = found.sameTagOf;
   const tagTotals = new Map<string, number>();
+  // Written by index up to `childTop`: shortening an array's length can give back its storage.
+  const childStack: number[] = [];
+  let childTop = 0;
   const counts = found.counts;
   const idFirst = found.idFirst;
   const labelFor = found.labelFor;
@@ -334,7 +339,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
     let length = 0;
     let space = false;
     const nodes = el.childNodes;
-    let childUids: number[] | null = null;
+    // This element's children's uids go on one stack all elements share, from `from` on.
+    const from = childTop;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
       if (n.nodeType === 3) {
@@ -354,7 +360,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
         const child = n as ElementLike;
         const childUid = texts.length;
         const t = walk(child);
-        (childUids ??= []).push(childUid);
+        childStack[childTop++] = childUid;
         const childTag = tagOf[childUid];
         if (childTag === 'br') {
           length += 1;
@@ -368,15 +374,33 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
         }
       }
     }
-    if (childUids !== null && childUids.length > 1) {
+    const count = childTop - from;
+    if (count > 8) {
       tagTotals.clear();
-      for (const c of childUids) {
+      for (let i = from; i < childTop; i++) {
+        const c = childStack[i];
         const k = (tagTotals.get(tagOf[c]) ?? 0) + 1;
         tagTotals.set(tagOf[c], k);
         nthOf[c] = k;
       }
-      for (const c of childUids) sameTagOf[c] = tagTotals.get(tagOf[c]) ?? 1;
+      for (let i = from; i < childTop; i++)
+        sameTagOf[childStack[i]] = tagTotals.get(tagOf[childStack[i]]) ?? 1;
+    } else if (count > 1) {
+      // A few children are counted among themselves, without a map (clearing one makes a new table).
+      for (let i = from; i < childTop; i++) {
+        const tag = tagOf[childStack[i]];
+        let before = 0;
+        let all = 0;
+        for (let j = from; j < childTop; j++)
+          if (tagOf[childStack[j]] === tag) {
+            all++;
+            if (j < i) before++;
+          }
+        nthOf[childStack[i]] = before + 1;
+        sameTagOf[childStack[i]] = all;
+      }
     }
+    childTop = from;
     const text = squashClip(buf, max);
     texts[uid] = text;
     if (tag === 'label') {
@@ -567,7 +591,12 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
       if (INTERACTIVE.has(tag)) candidate = !(tag === 'input' && type === 'hidden');
       else if (tag === 'img') candidate = has(uid, 'alt') || has(uid, 'title');
       else if (ownText[uid] || styledAsHeading(tag, uid)) candidate = true;
-      else for (const n of namesOf[uid]) if (SIGNAL_SET.has(n) || TEST_SET.has(n)) candidate = true;
+      else {
+        // Index loops: an iterator's results are garbage wherever the loop is not optimised.
+        const names = namesOf[uid];
+        for (let i = 0; i < names.length; i++)
+          if (SIGNAL_SET.has(names[i]) || TEST_SET.has(names[i])) candidate = true;
+      }
     }
     if (candidate && !isMatched && snapshots.length >= args.maxCandidates) {
       candidate = false;
@@ -578,7 +607,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
       // Snapshot arrays are read-only: the many without test ids or classes share one empty list.
       let testIds: string[] = NONE;
       let selector = '';
-      for (const a of TEST_ATTRS) {
+      for (let i = 0; i < TEST_ATTRS.length; i++) {
+        const a = TEST_ATTRS[i];
         const v = rec[a];
         if (!v) continue;
         if (testIds === NONE) testIds = [];

@@ -85,6 +85,11 @@ export interface ElementLike extends NodeLike {
   readonly childNodes: ArrayLike<NodeLike>;
   getAttribute(name: string): string | null;
   getAttributeNames(): string[];
+  /**
+   * Offline only: the element's attributes as a record (name to value), which the collector
+   * reads instead of asking `getAttribute` name by name. A browser element is always asked.
+   */
+  readonly attribs?: Readonly<Record<string, string>>;
   getBoundingClientRect?(): { x: number; y: number; width: number; height: number };
   checkVisibility?(): boolean;
 }
@@ -129,7 +134,7 @@ export interface CollectResult {
 export interface CollectMemo {
   maxText?: number;
   pass1?: {
-    readonly attrsOf: Record<string, string>[];
+    readonly attrsOf: Readonly<Record<string, string>>[];
     readonly namesOf: string[][];
     readonly tagOf: string[];
     readonly uidOf: Map<ElementLike, number>;
