@@ -64,12 +64,19 @@ class LiteOther extends LiteNode {
   }
 }
 
+/**
+ * What a node without children holds until it gets some (`append` gives it arrays of its own):
+ * most elements are leaves, and an array pushed onto from empty reserves 17 slots.
+ */
+const NO_NODES: LiteNode[] = Object.freeze([]) as unknown as LiteNode[];
+const NO_ELEMENTS: LiteElement[] = Object.freeze([]) as unknown as LiteElement[];
+
 class LiteElement extends LiteNode implements ElementLike {
   readonly nodeType = 1;
   readonly nodeValue = null;
   parentElement: LiteElement | null = null;
-  children: LiteElement[] = [];
-  childNodes: LiteNode[] = [];
+  children: LiteElement[] = NO_ELEMENTS;
+  childNodes: LiteNode[] = NO_NODES;
   /** 1-based position among the parent's elements, as `:nth-child` counts. */
   childPosition = 1;
   /** 1-based position among the parent's elements of the same name, as `:nth-of-type` counts. */
@@ -97,8 +104,8 @@ class LiteElement extends LiteNode implements ElementLike {
 class LiteDocument {
   readonly nodeType = 9;
   readonly parent = null;
-  children: LiteElement[] = [];
-  childNodes: LiteNode[] = [];
+  children: LiteElement[] = NO_ELEMENTS;
+  childNodes: LiteNode[] = NO_NODES;
 }
 
 type LiteParent = LiteElement | LiteDocument;
@@ -112,18 +119,53 @@ type LiteParent = LiteElement | LiteDocument;
 class TreeBuilder implements Partial<Handler> {
   readonly document = new LiteDocument();
   private readonly open: LiteParent[] = [this.document];
+  /** Per open parent, its first and its latest child so far: its arrays are made when it closes. */
+  private readonly firsts: (LiteNode | null)[] = [null];
+  private readonly lasts: (LiteNode | null)[] = [null];
   /** The text or comment still being written to, as domhandler's `lastNode`. */
   private last: LiteText | LiteOther | null = null;
+  private readonly nodes: LiteNode[] = [];
+  private readonly elements: LiteElement[] = [];
 
   onopentag(name: string, attribs: Record<string, string>): void {
     const el = new LiteElement(name, attribs);
     this.add(el);
     this.open.push(el);
+    this.firsts.push(null);
+    this.lasts.push(null);
   }
 
   onclosetag(): void {
     this.last = null;
-    this.open.pop();
+    if (this.open.length > 1) this.close();
+  }
+
+  /** The tree, every parent's children in place (htmlparser2 closes what is open at the end). */
+  finish(): LiteDocument {
+    while (this.open.length > 0) this.close();
+    return this.document;
+  }
+
+  /**
+   * Gives the parent closed last its children, linked as siblings while it was open, as arrays
+   * of their exact length: one pass over them instead of arrays grown a push at a time.
+   */
+  private close(): void {
+    const parent = this.open.pop() as LiteParent;
+    let n = this.firsts.pop() ?? null;
+    this.lasts.pop();
+    if (n === null) return;
+    // Scratch arrays written by index: setting `length = 0` would drop their storage.
+    const nodes = this.nodes;
+    const elements = this.elements;
+    let nodeCount = 0;
+    let elementCount = 0;
+    for (; n !== null; n = n.nextSibling) {
+      nodes[nodeCount++] = n;
+      if (n instanceof LiteElement) elements[elementCount++] = n;
+    }
+    parent.childNodes = nodes.slice(0, nodeCount);
+    parent.children = elementCount === 0 ? NO_ELEMENTS : elements.slice(0, elementCount);
   }
 
   ontext(data: string): void {
@@ -162,13 +204,22 @@ class TreeBuilder implements Partial<Handler> {
   }
 
   private add(node: LiteNode): void {
-    const parent = this.open[this.open.length - 1];
-    append(parent, node);
+    const at = this.open.length - 1;
+    const parent = this.open[at];
+    const prev = this.lasts[at];
+    node.parent = parent;
+    node.previousSibling = prev;
+    if (prev) prev.nextSibling = node;
+    else this.firsts[at] = node;
+    this.lasts[at] = node;
+    if (node instanceof LiteElement) node.parentElement = parent instanceof LiteElement ? parent : null;
     this.last = null;
   }
 }
 
 function append(parent: LiteParent, node: LiteNode): void {
+  if (parent.childNodes === NO_NODES) parent.childNodes = [];
+  if (parent.children === NO_ELEMENTS) parent.children = [];
   const prev = parent.childNodes.length > 0 ? parent.childNodes[parent.childNodes.length - 1] : null;
   parent.childNodes.push(node);
   node.previousSibling = prev;
@@ -184,16 +235,31 @@ function append(parent: LiteParent, node: LiteNode): void {
 /** Records each element's position among its parent's elements, counted as css-select counts it. */
 function placeAll(parent: LiteParent, ofType: Map<string, number>): void {
   const children = parent.children;
-  ofType.clear();
-  for (let i = 0; i < children.length; i++) {
-    const c = children[i];
-    c.childPosition = i + 1;
-    const k = (ofType.get(c.tagName) ?? 0) + 1;
-    ofType.set(c.tagName, k);
-    c.typePosition = k;
+  if (children.length > FEW) {
+    ofType.clear();
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      c.childPosition = i + 1;
+      const k = (ofType.get(c.tagName) ?? 0) + 1;
+      ofType.set(c.tagName, k);
+      c.typePosition = k;
+    }
+  } else {
+    // A few siblings are counted back without a map (clearing one allocates a new table).
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      c.childPosition = i + 1;
+      let k = 1;
+      for (let j = 0; j < i; j++) if (children[j].tagName === c.tagName) k++;
+      c.typePosition = k;
+    }
   }
-  for (const c of children) if (c.children.length > 0) placeAll(c, ofType);
+  for (let i = 0; i < children.length; i++)
+    if (children[i].children.length > 0) placeAll(children[i], ofType);
 }
+
+/** Up to this many siblings, `placeAll` counts same-tag positions by looking back. */
+const FEW = 8;
 
 function markOutside(el: LiteElement): void {
   el.outside = true;
@@ -290,7 +356,7 @@ export class HtmlPage implements DocumentLike {
   private constructor(private readonly html: string) {
     const builder = new TreeBuilder();
     new Parser(builder, PARSE_OPTIONS).end(html);
-    const doc = builder.document;
+    const doc = builder.finish();
     this.root = doc;
     let root = doc.children.find((n) => n.tagName === 'html');
     if (!root) {
