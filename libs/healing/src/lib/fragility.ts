@@ -58,31 +58,32 @@ export function looksHashedClass(name: string): boolean {
 
 /** Splits a CSS selector into compound selectors, ignoring combinators inside brackets and quotes. */
 function compounds(selector: string): string[] {
+  // Each compound is a slice of the selector: written a character at a time it was a new
+  // string per character.
   const out: string[] = [];
-  let cur = '';
+  let start = 0;
   let depth = 0;
   let quote = '';
   for (let i = 0; i < selector.length; i++) {
     const ch = selector.charAt(i);
     if (quote) {
-      cur += ch;
-      if (ch === '\\') cur += selector.charAt(++i);
+      if (ch === '\\') i++;
       else if (ch === quote) quote = '';
       continue;
     }
     if (ch === '"' || ch === "'") quote = ch;
     else if (ch === '[' || ch === '(') depth++;
     else if (ch === ']' || ch === ')') depth = Math.max(0, depth - 1);
-    if (depth === 0 && /[\s>+~]/.test(ch)) {
-      if (cur) out.push(cur);
-      cur = '';
-      continue;
+    if (depth === 0 && COMBINATOR.test(ch)) {
+      if (i > start) out.push(selector.slice(start, i));
+      start = i + 1;
     }
-    cur += ch;
   }
-  if (cur) out.push(cur);
+  if (selector.length > start) out.push(selector.slice(start));
   return out;
 }
+
+const COMBINATOR = /[\s>+~]/;
 
 interface Parts {
   readonly ids: string[];
