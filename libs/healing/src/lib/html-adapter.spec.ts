@@ -90,3 +90,59 @@ describe('HtmlPage.querySelectorAll', () => {
     },
   );
 });
+
+/** One node and its subtree, as kind, name or text: the same words for both trees. */
+function shapeOf(node: NodeLike): string {
+  if (node.nodeType === 3) return JSON.stringify(node.nodeValue);
+  if (node.nodeType !== 1) return '#';
+  const el = node as ElementLike;
+  const kids: string[] = [];
+  for (let i = 0; i < el.childNodes.length; i++) kids.push(shapeOf(el.childNodes[i]));
+  return `${el.tagName}(${kids.join(',')})`;
+}
+
+function domShapeOf(node: AnyNode): string {
+  if (node.type === 'text') return JSON.stringify(node.data);
+  if (!('name' in node) || node.type === 'directive') return '#';
+  return `${node.name}(${node.children.map(domShapeOf).join(',')})`;
+}
+
+/** Every node's links agree with its parent's arrays: `children` the elements of `childNodes`. */
+function linked(el: ElementLike): boolean {
+  const nodes = Array.from(el.childNodes);
+  return nodes.every((n, i) => {
+    const elements = nodes.filter((m) => m.nodeType === 1);
+    return (
+      n.previousSibling === (nodes[i - 1] ?? null) &&
+      n.nextSibling === (nodes[i + 1] ?? null) &&
+      Array.from(el.children).every((c, k) => c === elements[k]) &&
+      el.children.length === elements.length &&
+      (n.nodeType !== 1 || ((n as ElementLike).parentElement === el && linked(n as ElementLike)))
+    );
+  });
+}
+
+describe('HtmlPage tree (ADR 118: children put in arrays when their parent closes)', () => {
+  // Unclosed elements (closed at the end), implied closes, void elements, empty elements.
+  const UNCLOSED = `<div id="a"><p>one<p>two<ul><li>x<li>y</ul><br><img src="i"><span></span><div><b>open`;
+  it.each([
+    ['mixed', MIXED],
+    ['late root', LATE_ROOT],
+    ['unclosed', UNCLOSED],
+  ])("has domhandler's nodes in the same order on a %s page", (_name, html) => {
+    const page = HtmlPage.parse(html);
+    const root = page.document.children.find((n): n is DomElement => n.type === 'tag' && n.name === 'html');
+    expect(page.documentElement).not.toBeNull();
+    expect(shapeOf(page.documentElement as ElementLike)).toBe(domShapeOf(root as AnyNode));
+    expect(linked(page.documentElement as ElementLike)).toBe(true);
+  });
+
+  it('gives each leaf its own arrays when a node is appended to it', () => {
+    // No `html` element: the content moves into a new `body` (appended to after parsing).
+    const page = HtmlPage.parse('<p id="x">a</p><p id="y"></p>');
+    const body = page.querySelectorAll('body')[0];
+    expect(Array.from(body.children).map((c) => c.getAttribute('id'))).toEqual(['x', 'y']);
+    expect(page.querySelectorAll('#y')[0].childNodes.length).toBe(0);
+    expect(page.querySelectorAll('p:nth-of-type(2)').map((p) => p.getAttribute('id'))).toEqual(['y']);
+  });
+});
