@@ -1,5 +1,5 @@
 // Healing benchmark: real pages, seeded mutations and scenarios, hidden ground truth.
-//   node -r @swc-node/register tools/bench/healing/run.ts [--split tune|report|holdout|all]
+//   node --max-semi-space-size=32 -r @swc-node/register tools/bench/healing/run.ts [--split tune|report|holdout|all]
 //     [--only m1,m2] [--workers N] [--verbose] [--dump <file>]
 // Prints a per-scenario breakdown per split, the AdminLTE v3 → v4 evolution set, and ends
 // with one JSON line: the report split's figures (timings without HTML parsing, as the
@@ -238,6 +238,17 @@ function movedLikeACopy(page: HtmlPage, marked: HtmlPage, c: BenchCase): boolean
   return element !== undefined && looksLikeACopy(c.fingerprint, snapshots, element);
 }
 
+/**
+ * The semi-space size V8 was given (it reaches the workers too). The robot heals in a process
+ * started with `--max-semi-space-size=32` by every launcher (ADR 25); `npm run bench:healing`
+ * passes the same, so its wall times include the garbage collection a robot's heal meets (ADR 118).
+ */
+function youngGeneration(): string {
+  const flags = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+  const mb = flags.map((f) => /^--max-semi-space-size=(\d+)$/.exec(f)?.[1]).find((v) => v !== undefined);
+  return mb === undefined ? "V8's default semi-spaces (not the robot's 32 MB)" : `${mb} MB semi-spaces`;
+}
+
 /** Runs every case of the pages whose index ≡ `shard` (mod `shards`). */
 function runShard(settings: Settings, shard: number, shards: number): CaseResult[] {
   const dir = corpusDir();
@@ -421,7 +432,7 @@ async function main(): Promise<void> {
     final.filter((c) => c[key] === o).length;
   const deletions = final.filter((c) => DELETES.has(c.mutation));
   print(
-    `\nbench time ${((performance.now() - started) / 1000).toFixed(1)}s with ${settings.workers} worker(s); the JSON line covers the ${finalSplit} split`,
+    `\nbench time ${((performance.now() - started) / 1000).toFixed(1)}s with ${settings.workers} worker(s), ${youngGeneration()}; the JSON line covers the ${finalSplit} split`,
   );
   print(
     JSON.stringify({
