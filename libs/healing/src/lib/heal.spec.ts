@@ -1120,3 +1120,82 @@ describe('a control moved out of its form or container within its own block (ADR
       .thenRefuses();
   });
 });
+
+describe('a deleted target’s look-alike whose place contradicts the recording (ADR 115)', () => {
+  const LOGIN = `<!doctype html><html><body><div class="login-box">
+<div class="login-logo"><a href="/"><b>Admin</b>LTE</a></div>
+<div class="card"><div class="card-body">
+  <p class="login-box-msg">Sign in to start your session</p>
+  <form action="/session" method="post">
+    <div class="input-group"><input type="email" class="form-control" placeholder="Email"></div>
+    <div class="input-group"><input type="password" class="form-control" placeholder="Password"></div>
+    <div class="row"><button type="submit" class="btn btn-primary">Sign In</button></div>
+  </form>
+  <p class="mb-1"><a href="/forgot">I forgot my password</a></p>
+  <p class="mb-0"><a href="/register" class="text-center">Register a new membership</a></p>
+</div></div></div></body></html>`;
+  const forgot = '<a href="/forgot">I forgot my password</a>';
+
+  it('refuses a deleted link recorded outside any form whose copy sits inside the login form', () => {
+    given(LOGIN)
+      .recordedAt('p.mb-1 > a')
+      .when((h) => h.replace(forgot, '').replace('<form action="/session" method="post">', `$&${forgot}`))
+      .thenRefuses();
+  });
+
+  it('still heals the link moved within its own card', () => {
+    given(LOGIN)
+      .recordedAt('p.mb-1 > a')
+      .when((h) => h.replace(forgot, '').replace('<p class="login-box-msg">', `${forgot}$&`))
+      .thenHeals('a[href="/forgot"]');
+  });
+
+  const DOCS = `<!doctype html><html><body><div class="wrapper">
+<header class="navbar"><a href="/" class="brand">Docs</a><a href="/blog">Blog</a></header>
+<aside class="sidebar"><h2>Contents</h2><nav class="mt-2"><ul>
+  <li><a href="/install">Installation</a></li><li><a href="/start">Getting Started</a></li><li><a href="/layout">Layout</a></li>
+</ul></nav><p class="note">Pick a topic.</p></aside>
+<main class="content"><h2>Contents</h2><div class="card"><div class="card-header">Components</div>
+  <div class="card-body"><p>Main header, main sidebar.</p><nav class="dropdown"><ul><li><a href="/profile">Profile</a></li></ul></nav></div>
+</div></main>
+</div></body></html>`;
+  const sidebarNav =
+    '<nav class="mt-2"><ul>\n  <li><a href="/install">Installation</a></li><li><a href="/start">Getting Started</a></li><li><a href="/layout">Layout</a></li>\n</ul></nav>';
+
+  it('refuses a deleted side-rail navigation whose copy sits in the main content', () => {
+    given(DOCS)
+      .recordedAt('aside > nav')
+      .when((h) =>
+        h.replace(sidebarNav, '').replace('<div class="card-body">', `<div class="card-body">${sidebarNav}`),
+      )
+      .thenRefuses();
+  });
+
+  const ARTICLE = `<!doctype html><html><body><header><a href="/" class="brand">Kotaku</a></header>
+<main><article><h1>The Story of Metroid</h1><div class="body">
+  <h2>Part One: The Wars in Heaven</h2><p>The Chozo were an ancient race.</p>
+  <h2>Part Two: The End of the Renaissance</h2>
+  <h3>The War of Bryyo</h3><p>A lost war (<span><a href="/art/sesakath" class="js_link">Artist: Sesakath</a></span>) on a far world.</p>
+  <h3>Referencing</h3><p>Sources and scans.</p>
+  <h2>Notes on Speculation and Lore</h2><p>Some Chozo could see the future.</p><ul class="notes"><li>Lore is canon.</li></ul>
+</div></article></main></body></html>`;
+  const artist = '<a href="/art/sesakath" class="js_link">Artist: Sesakath</a>';
+
+  it('refuses a deleted article link whose copy sits in a list under another section', () => {
+    // Its nearest heading changed and so did the section above it ("Part Two" → "Notes on …"),
+    // while both are still on the page.
+    given(ARTICLE)
+      .recordedAt('span > a.js_link')
+      .when((h) => h.replace(artist, '').replace('<ul class="notes">', `<ul class="notes">${artist}`))
+      .thenRefuses();
+  });
+
+  it('still heals the link moved within its own block into the next section', () => {
+    // Directly in the article body it sat in three levels up, beside its stable neighbours:
+    // ADR 109's move, not a copy under another section.
+    given(ARTICLE)
+      .recordedAt('span > a.js_link')
+      .when((h) => h.replace(artist, '').replace('<ul class="notes">', `${artist}<ul class="notes">`))
+      .thenHeals('a.js_link');
+  });
+});

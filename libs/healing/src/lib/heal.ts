@@ -179,6 +179,10 @@ export const LEFT_ANCHORS = 3;
  */
 class PageContext {
   private readonly headings = new Set<string>();
+  /** Every heading of the candidates' outlines: the sections still on the page. */
+  private readonly sections = new Set<string>();
+  /** Some candidate sits outside every form: the page is not one form as a whole. */
+  private outsideForms = false;
   private readonly landmarks = new Set<string>();
   private readonly forms = new Set<string>();
   private readonly containers = new Set<string>();
@@ -188,6 +192,8 @@ class PageContext {
       this.headings.add(f.headingText.s);
       this.landmarks.add(f.landmark);
       if (f.place?.form) this.forms.add(f.place.form);
+      else if (f.place) this.outsideForms = true;
+      for (const h of f.place?.headings ?? []) this.sections.add(h);
       for (const c of f.place?.containers ?? []) this.containers.add(c);
     }
   }
@@ -197,8 +203,9 @@ class PageContext {
    * heading or landmark that is still on the page, ½ for entering an outlying landmark (a
    * footer, a side rail, a search box, a form) the target was not in. With the context a
    * version 2 fingerprint records: 1½ for leaving the target's form or its id'd container
-   * while that is still on the page, ½ for entering a form from outside any, ½ for an
-   * outlying landmark anywhere around the candidate.
+   * while that is still on the page, 1½ for entering a form from outside any while the page
+   * is not one form as a whole (½ when it is), ½ for an outlying landmark anywhere around the
+   * candidate; 1½, not 1, for leaving every landmark the target sat in for one of another role.
    */
   conflict(fp: Features, c: Features): number {
     let d = 0;
@@ -208,7 +215,8 @@ class PageContext {
     if (fp.landmark !== c.landmark) {
       const wasRole = fp.landmark.split(':')[0];
       const isRole = c.landmark.split(':')[0];
-      if (wasRole && this.landmarks.has(fp.landmark)) d += isRole && isRole !== wasRole ? 1 : 0.5;
+      if (wasRole && this.landmarks.has(fp.landmark))
+        d += isRole && isRole !== wasRole ? (leftEveryLandmark(fp, c) ? CONFLICT : 1) : 0.5;
       else if (!wasRole && OUTLYING.has(isRole)) {
         d += 0.5;
         enteredOutlying = true;
@@ -219,7 +227,7 @@ class PageContext {
     if (!was || !is) return d;
     let form = 0;
     if (was.form !== is.form && was.form && this.forms.has(was.form)) form = CONFLICT;
-    else if (!was.form && is.form) form = 0.5;
+    else if (!was.form && is.form) form = this.outsideForms ? CONFLICT : 0.5;
     const container = was.containers[0];
     const left = container && !is.containers.includes(container) && this.containers.has(container);
     d += Math.max(form, left ? CONFLICT : 0);
@@ -231,6 +239,26 @@ class PageContext {
     if (outlying && !enteredOutlying) d += 0.5;
     return d;
   }
+
+  /**
+   * The candidate is under another section than the target: its nearest heading is not the
+   * recorded one, which is still on the page, and its outline differs above that heading too,
+   * at a section heading the page still has (the target's section is there, the candidate is
+   * in another one).
+   */
+  leftSection(fp: Features, c: Features): boolean {
+    if (!fp.headingText.s || c.headingText.s === fp.headingText.s || !this.headings.has(fp.headingText.s))
+      return false;
+    const was = fp.place?.headings ?? [];
+    const is = c.place?.headings ?? [];
+    return was.slice(0, -1).some((h, i) => is[i] !== h && this.sections.has(h));
+  }
+}
+
+/** Not one of the landmarks the target sat in (by role) is around the candidate: a side rail's element now in the main content. */
+function leftEveryLandmark(fp: Features, c: Features): boolean {
+  const roles = (fp.place?.landmarks ?? [fp.landmark]).map((l) => l.split(':')[0]);
+  return (c.place?.landmarks ?? [c.landmark]).every((l) => !roles.includes(l.split(':')[0]));
 }
 
 /** In the target's named landmark (one with a label), which the look-alike was not in. */
@@ -460,11 +488,11 @@ export function decide(
   const claims = new Map<Scored, boolean>();
   let context: PageContext | undefined;
   const conflicts = new Map<Scored, number>();
+  const pageContext = (): PageContext => (context ??= new PageContext(bounded.map((b) => b.features)));
   const conflictOf = (s: Scored): number => {
     let c = conflicts.get(s);
     if (c === undefined) {
-      context ??= new PageContext(bounded.map((b) => b.features));
-      c = context.conflict(target, s.features);
+      c = pageContext().conflict(target, s.features);
       conflicts.set(s, c);
     }
     return c;
@@ -496,7 +524,14 @@ export function decide(
     // Moved up within its own block, it left only what that block holds (a wrapper, a form,
     // an id'd container, the heading before it): a re-layout, not a copy elsewhere (ADR 116).
     if (identity === 'none')
-      return (conflict >= CONFLICT || s.context < STRANGER || leftAnchors(s)) && !movedInOwnBlock(s);
+      return (
+        (conflict >= CONFLICT ||
+          s.context < STRANGER ||
+          leftAnchors(s) ||
+          // Under another section than the target's (ADR 115).
+          pageContext().leftSection(target, s.features)) &&
+        !movedInOwnBlock(s)
+      );
     // A shared name excuses changed surroundings, not leaving every stable neighbour.
     return conflict >= 2 * CONFLICT || (identity === 'name' && leftAnchors(s));
   };
