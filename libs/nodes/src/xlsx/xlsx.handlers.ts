@@ -41,24 +41,17 @@ export function xlsxHandlers(folder: ConfinedFolder): NodeHandler[] {
         const area = range === undefined ? WHOLE_SHEET : parseRange(range);
         let columns: string[] | undefined;
         const rows: unknown[] = [];
-        const name = await scanSheet(
-          file,
-          () => openSeekable(file, folder, context),
-          sheet,
-          area,
-          context.signal,
-          (row) => {
-            if (header && columns === undefined) {
-              columns = headerNames(row.cells, area.left);
-              return;
-            }
-            if (rows.length === maxRows)
-              throw new NodeParamsError(
-                `${file}: the sheet has more than ${maxRows} rows${range ? ` in ${range}` : ''}; narrow range or raise maxRows`,
-              );
-            rows.push(columns === undefined ? row.cells : toRecord(columns, row.cells, area.left));
-          },
-        );
+        const name = await scanSheet(file, folder, context, sheet, area, (row) => {
+          if (header && columns === undefined) {
+            columns = headerNames(row.cells, area.left);
+            return;
+          }
+          if (rows.length === maxRows)
+            throw new NodeParamsError(
+              `${file}: the sheet has more than ${maxRows} rows${range ? ` in ${range}` : ''}; narrow range or raise maxRows`,
+            );
+          rows.push(columns === undefined ? row.cells : toRecord(columns, row.cells, area.left));
+        });
         return { rows, count: rows.length, sheet: name, ...(columns ? { columns } : {}) };
       },
     ),
@@ -71,34 +64,27 @@ export function xlsxHandlers(folder: ConfinedFolder): NodeHandler[] {
         const rows: Record<string, CellJson>[] = [];
         const rowNumbers: number[] = [];
         let count = 0;
-        const name = await scanSheet(
-          file,
-          () => openSeekable(file, folder, context),
-          sheet,
-          area,
-          context.signal,
-          (row) => {
-            if (columns === undefined) {
-              columns = headerNames(row.cells, area.left);
-              const missing = Object.keys(where).find((key) => !columns?.includes(key));
-              if (missing !== undefined)
-                throw new NodeParamsError(
-                  `where.${missing}: the header row has no column "${missing}" (columns: ${columns.join(', ')})`,
-                );
-              return;
-            }
-            const record = toRecord(columns, row.cells, area.left);
-            if (
-              !Object.entries(where).every(([key, wanted]) => cellMatches(record[key] ?? null, wanted, match))
-            )
-              return;
-            count++;
-            if (rows.length < limit) {
-              rows.push(record);
-              rowNumbers.push(row.number);
-            }
-          },
-        );
+        const name = await scanSheet(file, folder, context, sheet, area, (row) => {
+          if (columns === undefined) {
+            columns = headerNames(row.cells, area.left);
+            const missing = Object.keys(where).find((key) => !columns?.includes(key));
+            if (missing !== undefined)
+              throw new NodeParamsError(
+                `where.${missing}: the header row has no column "${missing}" (columns: ${columns.join(', ')})`,
+              );
+            return;
+          }
+          const record = toRecord(columns, row.cells, area.left);
+          if (
+            !Object.entries(where).every(([key, wanted]) => cellMatches(record[key] ?? null, wanted, match))
+          )
+            return;
+          count++;
+          if (rows.length < limit) {
+            rows.push(record);
+            rowNumbers.push(row.number);
+          }
+        });
         return { rows, rowNumbers, count, sheet: name };
       },
     ),
@@ -242,17 +228,17 @@ function recordAppend(workbook: ExcelJS.Workbook, key: string, append: Append): 
  */
 async function scanSheet(
   file: string,
-  open: () => Promise<SeekableSource>,
+  folder: ConfinedFolder,
+  context: NodeContext,
   wanted: string | number | undefined,
   area: CellRange,
-  signal: AbortSignal,
   visit: (row: SheetRow) => void,
 ): Promise<string> {
-  const source = await open();
+  const source = await openSeekable(file, folder, context);
   const names: string[] = [];
   let name: string | undefined;
   try {
-    name = await scanOnce(source, wanted, area, signal, visit, names);
+    name = await scanOnce(source, wanted, area, context.signal, visit, names);
   } catch (error) {
     throw notAWorkbook(file, error);
   } finally {
