@@ -230,6 +230,75 @@ describe('tier 3, visual (Chromium)', () => {
     expect([await paneTop(), ...(await scrolled())]).toEqual([0, 0, 0]);
   }, 120_000);
 
+  /**
+   * What the page's scripts see of tier 3, counted by the page itself: scroll, resize, pointer
+   * events, and its ResizeObserver, IntersectionObserver and media query callbacks.
+   */
+  const watched = (html: string): string =>
+    html.replace(
+      '</body>',
+      `<script>{ const seen = (window.seen = {}); const count = (k) => { seen[k] = (seen[k] ?? 0) + 1; };
+for (const t of ['scroll', 'resize']) addEventListener(t, () => count(t), true);
+for (const t of ['mouseover', 'mouseout', 'mouseenter', 'mouseleave']) addEventListener(t, () => count('pointer'), true);
+const io = new IntersectionObserver(() => count('intersection'));
+for (const el of document.querySelectorAll('button')) io.observe(el);
+new ResizeObserver(() => count('resizeObserver')).observe(document.documentElement);
+matchMedia('(max-height: 300px)').addEventListener('change', () => count('media')); }</script></body>`,
+    );
+  /** What the page counted since the last call (after its pending frames ran). */
+  const seen = async (): Promise<Record<string, number>> => {
+    await page.evaluate(
+      () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 100)))),
+    );
+    return page.evaluate(() => {
+      const w = window as unknown as { seen: Record<string, number> };
+      const counted = { ...w.seen };
+      for (const k of Object.keys(w.seen)) delete w.seen[k];
+      return counted;
+    });
+  };
+
+  it('looks off screen without resizing the page: at most two scroll events per element it looks at', async () => {
+    const pane = (order: readonly Shape[], ids: boolean): string =>
+      toolbar(order, ids)
+        .replace(
+          '<div class="bar">',
+          '<div class="pane" style="height:120px;overflow:auto"><div style="height:300px"></div><div class="bar">',
+        )
+        .replace('</div></main>', '</div></div></main>');
+    const layouts: [string, (order: readonly Shape[], ids: boolean) => string, number][] = [
+      ['below the fold', (order, ids) => belowFold(toolbar(order, ids)), 380],
+      ['in a scrolled pane', pane, 150],
+    ];
+    for (const [where, layout, pointer] of layouts) {
+      const shown = async (order: readonly Shape[], ids: boolean): Promise<void> => {
+        await page.setContent(watched(layout(order, ids)));
+        // A pointer at rest where the scroll brings other content under it (a previous step left it there).
+        await page.mouse.move(40, pointer);
+        await seen();
+      };
+      await shown(['cross', 'triangle'], true);
+      const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
+      expect(fp.visual?.lookHash).toMatch(/^[0-9a-f]{64}$/);
+      const atCapture = await seen();
+      await shown(['triangle', 'cross'], false);
+      const result = await healOnPage(page, fp, { visual: { page } });
+      expect(await shapeOf(result)).toBe('triangle');
+      const atHeal = await seen();
+      // Neither a resize nor a layout at another size (what `captureBeyondViewport` costs, ADR 125).
+      for (const counted of [atCapture, atHeal])
+        expect({
+          where,
+          resize: counted['resize'],
+          resizeObserver: counted['resizeObserver'],
+          media: counted['media'],
+        }).toEqual({ where });
+      expect(atCapture['scroll'] ?? 0).toBeLessThanOrEqual(2);
+      expect(atHeal['scroll'] ?? 0).toBeLessThanOrEqual(4);
+      expect(await scrolled()).toEqual([0, 0]);
+    }
+  }, 120_000);
+
   it('refuses a heal among twins that tier 3 could not check within its budget', async () => {
     await show(toolbar(['cross', 'triangle'], true), 'late-before');
     const fp = await captureFingerprint(page, '#triangle', { visual: { page } });
