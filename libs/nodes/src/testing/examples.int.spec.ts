@@ -10,7 +10,8 @@ import { InMemoryArtifacts } from '../artifacts/artifact-store';
 import { BrowserPool } from '../browser/browser-pool';
 import { CHROMIUM_LAUNCH_OPTIONS } from '../browser/launch-options';
 import { createNodeHandlers, type NodeHandlerTable } from '../handlers';
-import { runLocally, type LocalRunResult } from './run-locally';
+import { LocalRuns } from './local-runs';
+import type { LocalRunResult } from './run-locally';
 import { processXvfbDisplay } from './xvfb';
 
 jest.setTimeout(60_000);
@@ -31,14 +32,50 @@ function outputsOf(result: LocalRunResult): Readonly<Record<string, unknown>> {
   return result.outputs;
 }
 
+/** Places `count` orders through the site's own form, as a person would, before a test reads them. */
+async function placeOrders(site: DemoSite, count: number): Promise<void> {
+  const form = (fields: Record<string, string>, cookie = '') => ({
+    method: 'POST',
+    redirect: 'manual' as const,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+    body: new URLSearchParams(fields).toString(),
+  });
+  const signedIn = await fetch(
+    `${site.url}/login`,
+    form({ username: 'demo', password: SECRETS.demoPassword }),
+  );
+  const cookie = (signedIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  for (let i = 1; i <= count; i++) {
+    const placed = await fetch(
+      `${site.url}/orders/new`,
+      form(
+        {
+          customer: `Seeded ${i}`,
+          email: `seeded${i}@example.test`,
+          product: 'widget',
+          quantity: String(i),
+          deliveryDate: '2031-05-17',
+          shipping: i % 3 === 0 ? 'express' : 'standard',
+          notes: '',
+        },
+        cookie,
+      ),
+    );
+    if (placed.status !== 303) throw new Error(`Seeding order ${i} answered ${placed.status}`);
+  }
+}
+
+// Each test has its own site, and its run is stopped when the test ends: a run that outlived a
+// timed-out test once added an order while the next test counted them.
 describe('examples: each example workflow against the demo site', () => {
   let site: DemoSite;
   let pool: BrowserPool;
   let handlers: NodeHandlerTable;
   let filesRoot: string;
   let artifacts: InMemoryArtifacts;
+  const runs = new LocalRuns();
   const run = (file: string, variables: Record<string, unknown>) =>
-    runLocally({
+    runs.run({
       workflow: example(file),
       variables: { siteUrl: site.url, ...variables },
       secrets: SECRETS,
@@ -48,17 +85,23 @@ describe('examples: each example workflow against the demo site', () => {
     });
 
   beforeAll(async () => {
-    site = await startDemoSite({ port: 0, pageSize: 10 });
     pool = new BrowserPool();
     filesRoot = mkdtempSync(join(tmpdir(), 'aether-examples-'));
     cpSync(join(EXAMPLES, 'data'), join(filesRoot, 'data'), { recursive: true });
     handlers = createNodeHandlers({ filesRoot, desktop: false });
+  });
+  beforeEach(async () => {
+    site = await startDemoSite({ port: 0, pageSize: 10 });
     artifacts = new InMemoryArtifacts();
+  });
+  afterEach(async () => {
+    const stopped = runs.stop();
+    await site.close();
+    await stopped;
   });
   afterAll(async () => {
     await pool?.close();
     await handlers?.close();
-    await site?.close();
     rmSync(filesRoot, { recursive: true, force: true });
   });
 
@@ -82,12 +125,13 @@ describe('examples: each example workflow against the demo site', () => {
     expect(orders[6]).toMatchObject({ customer: 'Wayne, Inc. 07', shipping: 'standard' });
     expect(csv).toContain('"Wayne, Inc. 07"');
     expect(orders.filter((o) => o.shipping === 'express')).toHaveLength(16);
-  });
+  }, 150_000); // 50 orders: 44 s at load 4, over 60 s at load 12 and more
 
   it('extract-orders-table: reads every page of the orders table', async () => {
+    await placeOrders(site, 23);
     const outputs = outputsOf(await run('extract-orders-table.workflow.json', {}));
     const orders = site.orders();
-    expect(orders.length).toBeGreaterThan(10); // more than one page
+    expect(orders).toHaveLength(23); // three pages, the last one short
     expect(outputs['rowCount']).toBe(orders.length);
     expect(outputs['reportedTotal']).toBe(orders.length);
     const rows = outputs['rows'] as Record<string, string>[];
@@ -96,6 +140,7 @@ describe('examples: each example workflow against the demo site', () => {
   });
 
   it('download-and-reupload: uploads exactly the CSV it downloaded', async () => {
+    await placeOrders(site, 12);
     const result = await run('download-and-reupload.workflow.json', {});
     const outputs = outputsOf(result);
     const ref = result.history.get('download-export');
@@ -107,7 +152,7 @@ describe('examples: each example workflow against the demo site', () => {
       uploadedSize: bytes.length,
     });
     // A header line plus one line per order.
-    expect(outputs['uploadedLines']).toBe(site.orders().length + 1);
+    expect(outputs['uploadedLines']).toBe(12 + 1);
   });
 
   it('error-page-recovery: catches the failed navigation and recovers from the error page', async () => {
@@ -127,10 +172,11 @@ describe('examples: each example workflow against the demo site', () => {
   });
 
   it('subflow-login: the subflow signs in, so /orders loads in the same session', async () => {
+    await placeOrders(site, 3);
     const result = await run('subflow-login.workflow.json', {});
     const outputs = outputsOf(result);
     expect(outputs).toMatchObject({
-      ordersCount: site.orders().length,
+      ordersCount: 3,
       page: '1',
       loginPage: `${site.url}/login`,
     });
@@ -175,6 +221,7 @@ describe('examples: the desktop example under Xvfb', () => {
   let page: Page;
   let handlers: NodeHandlerTable;
   let filesRoot: string;
+  const runs = new LocalRuns();
 
   beforeAll(async () => {
     const display = await processXvfbDisplay();
@@ -195,6 +242,7 @@ describe('examples: the desktop example under Xvfb', () => {
     await page.locator('#logo').screenshot({ path: join(filesRoot, 'app-logo.png') });
     handlers = createNodeHandlers({ filesRoot, desktop: { display, pollIntervalMs: 100 } });
   });
+  afterEach(() => runs.stop());
   afterAll(async () => {
     await browser?.close();
     await handlers?.close();
@@ -205,7 +253,7 @@ describe('examples: the desktop example under Xvfb', () => {
     const artifacts = new InMemoryArtifacts();
     const text = 'Typed by Aether 7';
     await page.fill('#field', 'stale text');
-    const result = await runLocally({
+    const result = await runs.run({
       workflow: example('desktop-type-text.workflow.json'),
       variables: { text },
       handlers,
