@@ -12,6 +12,7 @@ import {
   type OutboundDelivery,
   type SubscriptionDefinition,
 } from '@aether/contracts';
+import { DeliveryCounts } from '@aether/event-store';
 import type { SecretVault } from '@aether/vault';
 import { subscriptionSecretName } from './secret-name';
 import type { Logger } from 'pino';
@@ -62,6 +63,7 @@ export class SubscriptionWorker {
   private loop?: Promise<void>;
   private secret?: string;
   private readonly workflows = new Map<string, string | undefined>();
+  private readonly deliveries = new DeliveryCounts();
 
   constructor(
     readonly definition: SubscriptionDefinition,
@@ -102,18 +104,17 @@ export class SubscriptionWorker {
   private async handle(message: JsMsg): Promise<void> {
     const { subscriptionId } = this.definition;
     const jobId = parseEventSubject(message.subject)?.aggregateId ?? 'unknown';
+    const attempt = this.countDelivery(message);
     const first = await this.deps.parked.firstOfJob(subscriptionId, jobId);
     if (first === message.seq) return void (await message.ackAck()); // parked already; its ack was lost
     const parsed = jobEvents.parseEvents(message.data);
-    if (!parsed.ok)
-      return this.park(message, jobId, message.info.deliveryCount, `unreadable: ${parsed.reason}`);
+    if (!parsed.ok) return this.park(message, jobId, attempt, `unreadable: ${parsed.reason}`);
     const delivery = await this.deliveryOf(message, jobId, parsed.messages);
     if (!delivery) return void (await message.ackAck());
     if (first !== undefined && first < message.seq)
       return this.park(message, jobId, 0, `waits behind parked sequence ${first}`, first);
     const outcome = await this.post(delivery);
     if (outcome.ok) return void (await message.ackAck());
-    const attempt = message.info.deliveryCount;
     if (outcome.terminal || attempt >= this.deps.options.maxAttempts)
       return this.park(message, jobId, attempt, outcome.reason);
     const delayMs = retryDelayMs(attempt, this.deps.options.backoff);
@@ -122,6 +123,22 @@ export class SubscriptionWorker {
       'outbound delivery failed; will retry',
     );
     message.nak(delayMs);
+  }
+
+  /** This delivery's attempt: the server's count, unless it counts lower than one taken before (ADR 123). */
+  private countDelivery(message: JsMsg): number {
+    const attempt = this.deliveries.count(message.seq, message.info.deliveryCount, message.subject);
+    if (attempt !== message.info.deliveryCount)
+      this.deps.logger.warn(
+        {
+          subscriptionId: this.definition.subscriptionId,
+          seq: message.seq,
+          attempt,
+          counted: message.info.deliveryCount,
+        },
+        'the server counts this delivery lower than one taken before; counted as one more (ADR 123)',
+      );
+    return attempt;
   }
 
   /** The delivery of this message's events that pass the filter, or `undefined` when none does. */

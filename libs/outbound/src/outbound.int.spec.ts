@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
+import { DeliverPolicy } from '@nats-io/jetstream';
 import {
   JobCompleted,
   JobRequested,
   JobStarted,
+  STREAMS,
   StepCompleted,
   StepStarted,
   subjects,
+  subscriptionConsumerName,
   type Envelope,
 } from '@aether/contracts';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
@@ -212,6 +215,59 @@ describe('outbound subscriptions against a real nats-server and HTTP subscriber'
       [completed, 'billing', ['JobCompleted']],
     ]);
     expect(await subscriptions.parked.list(definition.subscriptionId)).toEqual([]);
+  }, 60_000);
+
+  it('counts a delivery the server counts again from 1 as one more: the attempt limit still holds (ADR 123)', async () => {
+    await deliveries.stop();
+    // 1–2 s after the 1st attempt, 2–4 s after the 2nd: time to make the consumer again in between.
+    const backoff = { baseMs: 2_000, capMs: 60_000 };
+    deliveries = await OutboundDeliveries.start(js.nc, vault, logger, {
+      ...options,
+      maxAttempts: 3,
+      backoff,
+    });
+    const { definition, secret } = await subscriptions.create(
+      TENANT,
+      { url: subscriber.url, eventTypes: ['JobRequested'] },
+      'spec',
+    );
+    subscriber.secret = secret;
+    subscriber.mode = 'fail';
+    await subscriber.up();
+    await eventually(async () => (deliveries.active.has(definition.subscriptionId) ? true : undefined), {
+      what: 'the delivery service to pick up the subscription',
+    });
+    const before = subscriber.attempts;
+    const [requested] = (await appendJobs(js, ['job-recounted'], 0)).get('job-recounted')!;
+
+    // After the 2nd attempt the server forgets what it counted (as nats-server#3942 does with a
+    // redelivery that meets an expiring pull): a consumer made again from the message's sequence
+    // delivers it as its first. The worker counts it as the 3rd attempt and parks it after that.
+    await eventually(() => (subscriber.attempts - before === 2 ? true : undefined), {
+      what: 'the 2nd attempt',
+    });
+    const name = subscriptionConsumerName(definition.subscriptionId, definition.generation);
+    const { config } = await js.jsm.consumers.info(STREAMS.events, name);
+    await js.jsm.consumers.delete(STREAMS.events, name);
+    await js.jsm.consumers.add(STREAMS.events, {
+      ...config,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: requested,
+    });
+    // nats.js pulls from a consumer made again only after two missed heartbeats (30 s), or at once
+    // after a reconnect.
+    await js.nc.reconnect();
+    const parked = await eventually(
+      async () => {
+        const list = await subscriptions.parked.list(definition.subscriptionId);
+        return list.length === 1 ? list : undefined;
+      },
+      { what: 'the 3rd attempt parked', timeoutMs: 20_000 },
+    );
+
+    expect(parked.map((p) => [p.sequence, p.attempts, p.lastError])).toEqual([[requested, 3, 'HTTP 503']]);
+    expect(subscriber.attempts - before).toBe(3);
+    await subscriptions.remove(TENANT, definition.subscriptionId);
   }, 60_000);
 
   it('refuses loopback, private and metadata destinations at subscription and, after DNS, at delivery', async () => {

@@ -21,8 +21,9 @@ export class TestSubscriber {
     return `http://127.0.0.1:${this.port}/hook`;
   }
 
-  /** Listening: deliveries reach it. Closed: connections are refused ("down"). */
+  /** Listening: deliveries reach it. Closed: connections are refused ("down"). Up already: nothing. */
   async up(): Promise<void> {
+    if (this.server) return;
     const server = createServer((req, res) => void this.receive(req, res));
     server.on('connection', () => this.connections++);
     this.server = server;
