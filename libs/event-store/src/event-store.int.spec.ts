@@ -203,6 +203,50 @@ describe('EventStore on a real nats-server', () => {
     }
   });
 
+  it('asks again at once, when the connection is back, for a history read through the services that the server lost (ADR 124)', async () => {
+    const subject = subjects.event('default', 'job', 'read-across-restart');
+    await nats.store.append(subject, [step('read-across-restart', 1), step('read-across-restart', 2)], 0);
+    const responder = serveEventReads(nats.nc, nats.jsm, () => undefined);
+    const asker = await connectNats({ servers: nats.server.url, name: 'robot-reading-across-a-restart' });
+    try {
+      const store = new EventStore(jetstream(asker), nats.jsm, STREAMS.events, { readThrough: asker });
+      await store.read(subject, registry); // the services answer
+      // The read leaves while the server is down: the client buffers it and drops the buffer when it
+      // dials again, so nobody ever answers that request.
+      await nats.server.kill();
+      const reading = store.read(subject, registry);
+      reading.catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await nats.server.restart();
+      const back = Date.now();
+
+      const history = await reading;
+      expect(history.events.map((e) => (e.event.data as { stepKey: string }).stepKey)).toEqual(['s1', 's2']);
+      expect(Date.now() - back).toBeLessThan(3_000); // not the read's 10 s time-out
+    } finally {
+      await asker.close();
+      responder.unsubscribe();
+    }
+  }, 20_000);
+
+  it('waits for a service to answer history reads when none listens yet, as after a restart (ADR 124)', async () => {
+    const subject = subjects.event('default', 'job', 'read-before-services');
+    await nats.store.append(subject, [step('read-before-services', 1)], 0);
+    const asker = await connectNats({ servers: nats.server.url, name: 'robot-reading-early' });
+    let responder: ReturnType<typeof serveEventReads> | undefined;
+    const late = setTimeout(() => (responder = serveEventReads(nats.nc, nats.jsm, () => undefined)), 300);
+    try {
+      const store = new EventStore(jetstream(asker), nats.jsm, STREAMS.events, { readThrough: asker });
+      const history = await store.read(subject, registry);
+      expect(history.events.map((e) => (e.event.data as { stepKey: string }).stepKey)).toEqual(['s1']);
+      expect(responder).toBeDefined();
+    } finally {
+      clearTimeout(late);
+      responder?.unsubscribe();
+      await asker.close();
+    }
+  });
+
   it.each([
     ['another tenant’s subject', subjects.event('other', 'job', 'x')],
     ['a wildcard', 'aether.evt.default.job.*'],

@@ -8,7 +8,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { RequestError, type NatsConnection } from '@nats-io/transport-node';
 import { STREAMS, parseEventSubject, subjects, type Envelope, type MessageRegistry } from '@aether/contracts';
 import { directGet } from './direct-get';
 import type { EventReadReply, EventReadRequest } from './event-reads';
@@ -252,6 +252,19 @@ function parseActual(message: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+/** Asks again every 100 ms while nobody listens, for up to `READ_THROUGH_TIMEOUT_MS`. */
+async function untilAnswered<T>(ask: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + READ_THROUGH_TIMEOUT_MS;
+  for (;;) {
+    try {
+      return await ask();
+    } catch (error) {
+      if (!(error instanceof RequestError && error.isNoResponders()) || Date.now() >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 /** Reads a subject's messages page by page from the services; returns where the read ended. */
 async function readThrough(
   nc: NatsConnection,
@@ -268,9 +281,14 @@ async function readThrough(
       fromSequence: from,
       ...(upTo !== undefined ? { upTo } : {}),
     };
-    const answer = await nc.request(subjects.eventRead(tenantId), encoder.encode(JSON.stringify(request)), {
-      timeout: READ_THROUGH_TIMEOUT_MS,
-    });
+    const payload = encoder.encode(JSON.stringify(request));
+    // A read is safe to ask again: one lost with its connection is asked again at the reconnect,
+    // and one that finds no service yet (they subscribe again after a restart) a moment later (ADR 124).
+    const answer = await resentOnReconnect(nc, () =>
+      untilAnswered(() =>
+        nc.request(subjects.eventRead(tenantId), payload, { timeout: READ_THROUGH_TIMEOUT_MS }),
+      ),
+    );
     const reply = answer.json<EventReadReply>();
     if ('refused' in reply) throw new EventReadRefusedError(`reading ${subject} refused: ${reply.refused}`);
     upTo = reply.lastSequence;
