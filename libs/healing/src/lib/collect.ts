@@ -502,6 +502,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
   const labels: string[] = [];
   const forms: string[] = [];
   const containers: string[] = [];
+  // The labels heading the lists (submenus, menu columns) the element sits in, outermost first.
+  const groups: string[] = [];
   // Latest heading text per level (index 0 = h1); a heading clears the levels below it.
   const outline: string[] = [];
   let headingsNow: string[] | null = null;
@@ -513,6 +515,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
     ancestors?: number[];
     landmarks?: string[];
     containers?: string[];
+    groups?: string[];
     pathTag?: string;
     path?: string[];
   }
@@ -526,6 +529,27 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
     return here.path;
   };
   let truncated = false;
+  const GROUP_TAGS = new Set(['ul', 'ol', 'menu']);
+  const GROUP_ROLES = new Set(['menu', 'menubar', 'tree']);
+  /**
+   * The entry heading a list: the nearest text before it among its siblings, lists passed over
+   * (a submenu's parent entry `li > a + ul`, a menu column's title `p + ul + ul`). A paragraph is
+   * no entry: a head longer than a label heads nothing.
+   */
+  const headOf = (el: ElementLike): string => {
+    let n: NodeLike | null = el.previousSibling;
+    for (let seen = 0; n && seen < 8; seen++, n = n.previousSibling) {
+      let t = '';
+      if (n.nodeType === 3) t = nodeText(n);
+      else if (n.nodeType === 1) {
+        const uid = uidOf.get(n as ElementLike) ?? -1;
+        if (GROUP_TAGS.has(tagOf[uid])) continue;
+        t = texts[uid] ?? '';
+      }
+      if (t) return t.length <= 60 ? t : '';
+    }
+    return '';
+  };
 
   const uniqueId = (id: string | null): boolean =>
     id !== null && id !== '' && counts.get('#' + id) === 1 && !looksGenerated(id);
@@ -695,6 +719,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
         headings: (headingsNow ??= outline.filter((h) => h !== '')),
         form: forms.length > 0 ? forms[forms.length - 1] : '',
         containers: (here.containers ??= containers.slice(-3)),
+        groups: (here.groups ??= groups.slice()),
         depth: ancestors.length,
         path: pathOf(here, tag),
         nthOfType: nth,
@@ -745,6 +770,8 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
 
     const isContainer = unique;
     if (isContainer) containers.push('#' + (rawId ?? ''));
+    const group = GROUP_TAGS.has(tag) || GROUP_ROLES.has(roleAttr) ? headOf(el) : '';
+    if (group) groups.push(group);
     ancestors.push(uid);
     // The children's snapshots share the arrays that describe where their parent is.
     shared.length = ancestors.length;
@@ -756,6 +783,7 @@ export function collectSnapshots(args: CollectArgs, root?: DocumentLike, memo?: 
     if (landmarkRole) landmarks.pop();
     if (isForm) forms.pop();
     if (isContainer) containers.pop();
+    if (group) groups.pop();
     if (idSteps.length > 0 && idSteps[idSteps.length - 1] === steps.length - 1) idSteps.pop();
     steps.pop();
     joined.pop();

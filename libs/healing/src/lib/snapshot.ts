@@ -53,6 +53,12 @@ export interface ElementSnapshot {
   readonly form: string;
   /** `#id` of the nearest ancestors with a unique, stable id, outermost first (up to 3). */
   readonly containers: readonly string[];
+  /**
+   * The labels of the entries heading the lists the element sits in, outermost first: a
+   * submenu's parent entry (`li > a + ul`), a menu column's title (`p + ul`). A list with no
+   * text before it among its siblings, or only a text longer than 60 characters, adds none.
+   */
+  readonly groups: readonly string[];
   readonly depth: number;
   /** Tag names from the root element down to this element. */
   readonly path: readonly string[];

@@ -75,6 +75,7 @@ export function packCollect(result: CollectResult): string {
       s(snap.headings.join('\n')),
       s(snap.form),
       s(snap.containers.join('\n')),
+      s(snap.groups.join('\n')),
     ]);
   }
   return JSON.stringify({
@@ -117,6 +118,7 @@ export function unpackCollect(json: string): CollectResult {
     const landmarks = str(r[27]);
     const headings = str(r[28]);
     const containers = str(r[30]);
+    const groups = str(r[31]);
     return {
       uid,
       ancestors,
@@ -146,6 +148,7 @@ export function unpackCollect(json: string): CollectResult {
       headings: headings ? headings.split('\n') : [],
       form: str(r[29]),
       containers: containers ? containers.split('\n') : [],
+      groups: groups ? groups.split('\n') : [],
       depth: ancestors.length,
       path,
       nthOfType: positions[positions.length - 1] ?? 1,
