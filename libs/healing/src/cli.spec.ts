@@ -51,7 +51,7 @@ describe(`aether heal (${mode})`, () => {
     expect(captured.status).toBe(0);
     const fingerprint = JSON.parse(captured.stdout);
     expect(fingerprint).toMatchObject({
-      version: 2,
+      version: 3,
       context: { landmarks: ['form'], form: '#login' },
       selector: '#submit-btn',
       tag: 'button',

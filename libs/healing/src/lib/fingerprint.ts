@@ -3,11 +3,12 @@ import type { BoundingBox, ElementSnapshot } from './snapshot';
 import { parseVisual, type VisualFingerprint } from './visual';
 
 /**
- * Format version written today. Version 1 (no `context`) is still read: `parseFingerprint`
- * upcasts it, and such a fingerprint heals on its other fields alone.
+ * Format version written today. Versions 1 (no `context`) and 2 (no `context.groups`) are
+ * still read: `parseFingerprint` upcasts them, and such a fingerprint heals on the fields its
+ * version had, exactly as it did.
  */
-export const FINGERPRINT_VERSION = 2;
-const READABLE_VERSIONS: readonly unknown[] = [1, 2];
+export const FINGERPRINT_VERSION = 3;
+const READABLE_VERSIONS: readonly unknown[] = [1, 2, 3];
 
 /**
  * What a recorder stores about one target element, as plain JSON (see README.md for the
@@ -96,6 +97,12 @@ export interface TargetContext {
   readonly form?: string;
   /** `#id` of the nearest ancestor with a unique, stable id; absent when there is none. */
   readonly container?: string;
+  /**
+   * The labels of the entries heading the lists the element sits in, outermost first: a
+   * submenu's parent entry, a menu column's title (version 3; absent before, and then the
+   * heal does not read it). `[]`: in no headed list.
+   */
+  readonly groups?: readonly string[];
 }
 
 /** How an anchor is recognised again on the changed page. */
@@ -162,6 +169,7 @@ export function featuresOf(snapshot: ElementSnapshot): ElementFeatures {
     ...(snapshot.containers.length > 0
       ? { container: snapshot.containers[snapshot.containers.length - 1] }
       : {}),
+    groups: [...snapshot.groups],
   };
   return out as unknown as ElementFeatures;
 }
@@ -215,9 +223,17 @@ export function parseFingerprint(input: unknown): Fingerprint {
   if (lookalikes !== undefined && !Array.isArray(lookalikes)) fail('lookalikes must be an array');
   const visual = o['visual'] === undefined ? undefined : parseVisual(o['visual']);
   if (visual === 'invalid') fail('malformed visual');
+  // Groups are version 3's: an older fingerprint that carries them heals as its version did.
+  const context = features.context;
+  let upcast = {};
+  if (o['version'] !== 3 && context?.groups !== undefined) {
+    const { groups: _groups, ...older } = context;
+    upcast = { context: older };
+  }
   const parsed: Record<string, unknown> = {
     ...o,
     ...features,
+    ...upcast,
     version: FINGERPRINT_VERSION,
     ...(Array.isArray(lookalikes)
       ? {
@@ -272,9 +288,12 @@ function parseFeatures(o: Record<string, unknown>, what: string): ElementFeature
       !strings(c['landmarks']) ||
       !strings(c['headings']) ||
       (c['form'] !== undefined && typeof c['form'] !== 'string') ||
-      (c['container'] !== undefined && typeof c['container'] !== 'string')
+      (c['container'] !== undefined && typeof c['container'] !== 'string') ||
+      (c['groups'] !== undefined && !strings(c['groups']))
     )
-      fail(`${what}: context must be {landmarks: string[], headings: string[], form?: string}`);
+      fail(
+        `${what}: context must be {landmarks: string[], headings: string[], form?: string, container?: string, groups?: string[]}`,
+      );
   }
   const path = (o['path'] as string[] | undefined) ?? [];
   return {

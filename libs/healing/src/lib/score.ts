@@ -154,6 +154,8 @@ export interface Place {
   readonly form: string;
   /** For a fingerprint its nearest id'd ancestor; for a snapshot up to three, nearest last. */
   readonly containers: readonly string[];
+  /** The labels heading the lists it sits in (`TargetContext.groups`); absent before fingerprint version 3. */
+  readonly groups?: readonly string[];
 }
 
 type FeatureSource = Omit<ElementFeatures, 'bbox'> & {
@@ -163,6 +165,7 @@ type FeatureSource = Omit<ElementFeatures, 'bbox'> & {
   readonly headings?: readonly string[];
   readonly form?: string;
   readonly containers?: readonly string[];
+  readonly groups?: readonly string[];
 };
 
 const EMPTY: PreparedText = { s: '', w: new Set() };
@@ -267,6 +270,7 @@ class Prepared implements Features {
           headings: c.headings,
           form: c.form ?? '',
           containers: c.container ? [c.container] : [],
+          ...(c.groups ? { groups: c.groups } : {}),
         }
       : source.landmarks && source.headings
         ? {
@@ -274,6 +278,7 @@ class Prepared implements Features {
             headings: source.headings,
             form: source.form ?? '',
             containers: source.containers ?? [],
+            ...(source.groups ? { groups: source.groups } : {}),
           }
         : null;
   }
