@@ -1199,3 +1199,76 @@ describe('a deleted target’s look-alike whose place contradicts the recording 
       .thenHeals('a.js_link');
   });
 });
+
+describe('a deleted menu entry’s look-alike in another menu group (ADR 120)', () => {
+  const item = (href: string, label: string): string =>
+    `<li class="nav-item"><a href="${href}" class="nav-link"><p>${label}</p></a></li>`;
+  const SIDEBAR = `<!doctype html><html><body><div class="wrapper">
+<aside class="main-sidebar"><a href="/" class="brand-link">AdminLTE</a><div class="sidebar">
+<div class="user-panel"><a href="#" class="d-block">Alexander Pierce</a></div>
+<nav class="mt-2"><ul class="nav nav-sidebar">
+ ${item('/dashboard', 'Dashboard')}
+ <li class="nav-item"><a href="#" class="nav-link"><p>Forms</p></a><ul class="nav nav-treeview">
+  ${item('/forms/general', 'General Elements')}
+  ${item('/forms/advanced', 'Advanced Elements')}
+  ${item('/forms/editors', 'Editors')}
+ </ul></li>
+ <li class="nav-item"><a href="#" class="nav-link"><p>Tables</p></a><ul class="nav nav-treeview">
+  ${item('/tables/simple', 'Simple Tables')}
+  ${item('/tables/data', 'DataTables')}
+ </ul></li>
+ ${item('/calendar', 'Calendar')}
+ ${item('/gallery', 'Gallery')}
+</ul></nav></div></aside>
+<main class="content"><h1>Editors</h1><p>Write rich text.</p></main>
+</div></body></html>`;
+  const editors = item('/forms/editors', 'Editors');
+  const calendar = item('/calendar', 'Calendar');
+  const EDITORS = 'ul.nav-sidebar > li:nth-child(2) > ul > li:nth-child(3) > a';
+  const CALENDAR = 'ul.nav-sidebar > li:nth-child(4) > a';
+  const intoTables = (entry: string) => (h: string) =>
+    h.replace(entry, '').replace(item('/tables/data', 'DataTables'), `$&${entry}`);
+  const intoForms = (entry: string) => (h: string) =>
+    h.replace(entry, '').replace(item('/forms/editors', 'Editors'), `$&${entry}`);
+
+  it('refuses a deleted submenu entry whose copy sits in a sibling submenu, its own still there', () => {
+    given(SIDEBAR).recordedAt(EDITORS).when(intoTables(editors)).thenRefuses();
+  });
+
+  it('refuses a deleted top-level entry whose copy sits in the submenu of another entry', () => {
+    given(SIDEBAR).recordedAt(CALENDAR).when(intoForms(calendar)).thenRefuses();
+  });
+
+  it('still heals an entry regrouped under a new entry in its own slot', () => {
+    given(SIDEBAR)
+      .recordedAt(CALENDAR)
+      .when(
+        swap(
+          calendar,
+          `<li class="nav-item has-children"><a href="#" class="nav-link"><p>Planning</p></a><ul class="submenu">${calendar}</ul></li>`,
+        ),
+      )
+      .thenHeals('a[href="/calendar"]');
+  });
+
+  it('still heals a submenu entry moved up out of its group', () => {
+    given(SIDEBAR)
+      .recordedAt(EDITORS)
+      .when((h) => h.replace(editors, '').replace(item('/gallery', 'Gallery'), `$&${editors}`))
+      .thenHeals('a[href="/forms/editors"]');
+  });
+
+  it('heals a version 2 fingerprint as before: it records no groups', () => {
+    const { groups: _groups, ...context } = fingerprintFromHtml(SIDEBAR, EDITORS).context ?? {
+      landmarks: [],
+      headings: [],
+    };
+    const v2 = parseFingerprint({
+      ...fingerprintFromHtml(SIDEBAR, EDITORS),
+      version: 2,
+      context: { ...context, groups: ['Forms'] },
+    });
+    expect(v2.context?.groups).toBeUndefined();
+    expect(healInHtml(intoTables(editors)(SIDEBAR), v2).status).toBe('healed');
+  });
+});

@@ -186,9 +186,12 @@ class PageContext {
   private readonly landmarks = new Set<string>();
   private readonly forms = new Set<string>();
   private readonly containers = new Set<string>();
+  /** Every label heading a list some candidate sits in: the menu groups still on the page. */
+  private readonly groups = new Set<string>();
 
   constructor(features: readonly Features[]) {
     for (const f of features) {
+      for (const g of f.place?.groups ?? []) this.groups.add(g);
       this.headings.add(f.headingText.s);
       this.landmarks.add(f.landmark);
       if (f.place?.form) this.forms.add(f.place.form);
@@ -253,6 +256,41 @@ class PageContext {
     const is = c.place?.headings ?? [];
     return was.slice(0, -1).some((h, i) => is[i] !== h && this.sections.has(h));
   }
+
+  /**
+   * The candidate sits in another menu group than the target (fingerprint version 3): it left
+   * the group the target was in while that group is still on the page (a sibling submenu, the
+   * next column of a mega menu), or it went down into the submenu of another entry of the
+   * target's list. A menu regrouped under a new entry in the target's own slot is neither:
+   * the candidate's path meets the recorded one down to the target's item.
+   */
+  leftGroup(fp: Features, c: Features): boolean {
+    const was = fp.place?.groups;
+    const is = c.place?.groups;
+    if (!was || !is) return false;
+    const own = was.length > 0 ? is.lastIndexOf(was[was.length - 1]) : -1;
+    if (was.length > 0 && own < 0) {
+      const movedUp = is.length < was.length && is.every((g, i) => was[i] === g);
+      return !movedUp && this.groups.has(was[was.length - 1]);
+    }
+    // In the target's own group (or a new entry's group wrapped around it): deeper down only.
+    if (own === is.length - 1 || is.length === 0) return false;
+    return divergesAtOrAbove(fp, c, itemIndex(fp.path));
+  }
+}
+
+/** Index on `path` of the list item the element sits in (its parent when it is in none). */
+function itemIndex(path: readonly string[]): number {
+  for (let i = path.length - 2; i >= 0; i--) if (path[i] === 'li') return i;
+  return path.length - 2;
+}
+
+/** The candidate's path leaves the recorded one (by tag or position) at index `at` or above. */
+function divergesAtOrAbove(fp: Features, c: Features, at: number): boolean {
+  if (fp.positions.length !== fp.path.length) return false;
+  for (let i = 0; i <= at; i++)
+    if (c.path[i] !== fp.path[i] || c.positions[i] !== fp.positions[i]) return true;
+  return false;
 }
 
 /** Not one of the landmarks the target sat in (by role) is around the candidate: a side rail's element now in the main content. */
@@ -529,7 +567,9 @@ export function decide(
           s.context < STRANGER ||
           leftAnchors(s) ||
           // Under another section than the target's (ADR 115).
-          pageContext().leftSection(target, s.features)) &&
+          pageContext().leftSection(target, s.features) ||
+          // In another menu group than the target's (ADR 120).
+          pageContext().leftGroup(target, s.features)) &&
         !movedInOwnBlock(s)
       );
     // A shared name excuses changed surroundings, not leaving every stable neighbour.
