@@ -1251,6 +1251,22 @@ describe('a deleted menu entry’s look-alike in another menu group (ADR 120)', 
       .thenHeals('a[href="/calendar"]');
   });
 
+  it('still heals a submenu entry whose group was regrouped under a new entry', () => {
+    const forms = SIDEBAR.slice(
+      SIDEBAR.indexOf('<li class="nav-item"><a href="#" class="nav-link"><p>Forms'),
+      SIDEBAR.indexOf(' <li class="nav-item"><a href="#" class="nav-link"><p>Tables'),
+    );
+    given(SIDEBAR)
+      .recordedAt(EDITORS)
+      .when(
+        swap(
+          forms,
+          `<li class="nav-item"><a href="#" class="nav-link"><p>Input</p></a><ul class="submenu">${forms}</ul></li>`,
+        ),
+      )
+      .thenHeals('a[href="/forms/editors"]');
+  });
+
   it('still heals a submenu entry moved up out of its group', () => {
     given(SIDEBAR)
       .recordedAt(EDITORS)
