@@ -4,6 +4,7 @@
 export {
   FINGERPRINT_VERSION,
   parseFingerprint,
+  recordedInOlderFormat,
   type Fingerprint,
   type ElementFeatures,
   type Anchor,

@@ -1,6 +1,6 @@
 import { InvalidFingerprintError } from './errors';
 import type { BoundingBox, ElementSnapshot } from './snapshot';
-import { parseVisual, type VisualFingerprint } from './visual';
+import { VISUAL_VERSION, parseVisual, type VisualFingerprint } from './visual';
 
 /**
  * Format version written today. Versions 1 (no `context`) and 2 (no `context.groups`) are
@@ -194,6 +194,22 @@ export function fingerprintFromSnapshot(
         }
       : {}),
   };
+}
+
+/**
+ * Whether a stored fingerprint document was written in an older format than today's
+ * (`version` below `FINGERPRINT_VERSION`, or a `visual` below `VISUAL_VERSION`, which
+ * `parseFingerprint` drops), so its selector is recorded again the next time it works (ADR 126).
+ * Decide on the document as stored: `parseFingerprint` upcasts the version. A newer or
+ * unreadable document is not older: a robot of an older release never writes over it.
+ */
+export function recordedInOlderFormat(document: unknown): boolean {
+  if (typeof document !== 'object' || document === null) return false;
+  const { version, visual } = document as { version?: unknown; visual?: unknown };
+  if (typeof version !== 'number' || !READABLE_VERSIONS.includes(version)) return false;
+  if (version < FINGERPRINT_VERSION) return true;
+  const v = typeof visual === 'object' && visual !== null ? (visual as { v?: unknown }).v : undefined;
+  return typeof v === 'number' && v < VISUAL_VERSION;
 }
 
 /** Validates a parsed JSON document as a fingerprint; throws `InvalidFingerprintError`. */
