@@ -22,6 +22,7 @@ import {
   captureFingerprint,
   healOnPage,
   parseFingerprint,
+  recordedInOlderFormat,
   type Fingerprint,
   type HealedResult,
   type ReadText,
@@ -41,6 +42,33 @@ const selectorEvents = new MessageRegistry<SelectorEvent>(SELECTOR_EVENTS);
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 /** Pixels of context kept around the healed element in its screenshot crop. */
 const CROP_PADDING = 24;
+/** Appends of a fingerprint tried while heal reports keep moving the selector's subject. */
+const RECORD_ATTEMPTS = 3;
+
+/** A selector's newest fingerprint as stored, and whether it is of an older format (ADR 126). */
+interface Known {
+  readonly document: unknown;
+  readonly older: boolean;
+}
+
+function knownOf(document: unknown): Known {
+  return { document, older: recordedInOlderFormat(document) };
+}
+
+/** The fingerprint of the selector's last `FingerprintRecorded`: the one in force. */
+function newestRecorded(events: readonly { event: SelectorEvent }[]): unknown {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]?.event;
+    if (event?.type === 'FingerprintRecorded') return event.data.fingerprint;
+  }
+  return undefined;
+}
+
+/** `replaces`: the format version of the record a new one replaces. */
+function replacing(document: unknown): { replaces?: number } {
+  const version = (document as { version?: unknown } | null | undefined)?.version;
+  return typeof version === 'number' ? { replaces: version } : {};
+}
 
 export interface StepHealingOptions {
   store: EventStore;
@@ -109,12 +137,13 @@ export interface StepHealingScope {
 
 /**
  * The robot's side of self-healing: records a fingerprint the first time a step's selector
- * works, and heals a broken selector on the live page within the budget, recording every
- * heal as `SelectorHealed` on the job. Fingerprints are immutable once recorded, so this
- * robot caches the ones it has seen; the event store stays the truth.
+ * works, and again when the one recorded is of an older format (ADR 126), and heals a broken
+ * selector on the live page within the budget, recording every heal as `SelectorHealed` on the
+ * job. The newest `FingerprintRecorded` of a selector is its fingerprint; this robot caches the
+ * newest it has seen; the event store stays the truth.
  */
 export class StepHealing {
-  private readonly known = new Map<string, Fingerprint | null>();
+  private readonly known = new Map<string, Known>();
   private readonly budgetMs: number;
   private observer: HealObserver = () => undefined;
 
@@ -136,39 +165,66 @@ export class StepHealing {
     };
   }
 
+  /**
+   * Records the element `selector` found when the selector has no fingerprint yet, or its newest
+   * one is of an older format than today's (ADR 126): decided from this robot's cache, so a
+   * working step costs one bucket read per selector and robot, and a capture only when due. The
+   * record is appended after the subject's last sequence: of robots racing, one records and the
+   * others keep its fingerprint.
+   */
   private async record(scope: StepHealingScope, selector: string, frame: Frame): Promise<void> {
     const key = selectorKey(scope.tenantId, scope.workflowId, scope.step.nodeId, selector);
-    if (this.known.has(key)) return;
+    const cached = this.known.get(key) ?? (await this.fromBucket(scope.tenantId, key));
+    if (cached && !cached.older) return;
     const subject = subjects.event(scope.tenantId, 'selector', key);
-    if ((await this.options.store.lastSequence(subject)) > 0) {
-      this.known.set(key, null);
-      return;
+    let fingerprint: Fingerprint | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const history = await this.options.store.read(subject, selectorEvents);
+      const newest = newestRecorded(history.events);
+      if (newest !== undefined) {
+        const known = knownOf(newest);
+        this.known.set(key, known);
+        if (!known.older) return;
+      }
+      if (!fingerprint) {
+        const visual = await this.visualOn(frame, 'capture');
+        fingerprint = await captureFingerprint(frame, selector, visual ? { visual } : {});
+      }
+      const event = FingerprintRecorded.create({
+        tenantId: scope.tenantId,
+        aggregateId: key,
+        causedBy: scope.causedBy,
+        data: {
+          selectorKey: key,
+          workflowId: scope.workflowId,
+          nodeId: scope.step.nodeId,
+          selector,
+          fingerprint: fingerprint as unknown as Record<string, never>,
+          jobId: scope.jobId,
+          stepKey: scope.step.key,
+          robotId: this.options.robotId,
+          ...replacing(newest),
+        },
+      });
+      try {
+        await this.options.store.append(subject, [event], history.lastSequence);
+        this.known.set(key, knownOf(fingerprint));
+        return;
+      } catch (error) {
+        // Another robot recorded first (theirs is the fingerprint, read next) or a heal was
+        // reported on the subject in between (recorded again after it).
+        if (!(error instanceof ConcurrencyError) || attempt === RECORD_ATTEMPTS) throw error;
+      }
     }
-    const visual = await this.visualOn(frame, 'capture');
-    const fingerprint = await captureFingerprint(frame, selector, visual ? { visual } : {});
-    const event = FingerprintRecorded.create({
-      tenantId: scope.tenantId,
-      aggregateId: key,
-      causedBy: scope.causedBy,
-      data: {
-        selectorKey: key,
-        workflowId: scope.workflowId,
-        nodeId: scope.step.nodeId,
-        selector,
-        fingerprint: fingerprint as unknown as Record<string, never>,
-        jobId: scope.jobId,
-        stepKey: scope.step.key,
-        robotId: this.options.robotId,
-      },
-    });
-    try {
-      await this.options.store.append(subject, [event], 0);
-      this.known.set(key, fingerprint);
-    } catch (error) {
-      // Another robot recorded it first: theirs is the fingerprint.
-      if (!(error instanceof ConcurrencyError)) throw error;
-      this.known.set(key, null);
-    }
+  }
+
+  /** The selector's fingerprint as the tenant's bucket holds it (ADR 78); `undefined` if it holds none. */
+  private async fromBucket(tenantId: string, key: string): Promise<Known | undefined> {
+    const kv = await this.options.fingerprints(tenantId).catch(() => undefined);
+    const entry = await kv?.get(key).catch(() => null);
+    if (!entry || entry.operation !== 'PUT') return undefined;
+    const document = (entry.json() as { fingerprint?: unknown }).fingerprint;
+    return document === undefined ? undefined : knownOf(document);
   }
 
   private async heal(scope: StepHealingScope, request: HealRequest): Promise<HealOutcome> {
@@ -358,27 +414,24 @@ export class StepHealing {
     return approved ? proposed : undefined;
   }
 
+  /** The selector's newest fingerprint: this robot's, the tenant's bucket's, else the events'. */
   private async fingerprint(tenantId: string, key: string): Promise<Fingerprint | undefined> {
-    const cached = this.known.get(key);
-    if (cached) return cached;
-    let document: unknown;
-    const kv = await this.options.fingerprints(tenantId).catch(() => undefined);
-    const entry = await kv?.get(key).catch(() => null);
-    if (entry && entry.operation === 'PUT')
-      document = (entry.json() as { fingerprint?: unknown }).fingerprint;
-    if (document === undefined) {
-      // The healer has not projected it yet (or is down): the event is the truth.
-      const history = await this.options.store.read(
-        subjects.event(tenantId, 'selector', key),
-        selectorEvents,
-      );
-      const recorded = history.events.find((stored) => stored.event.type === 'FingerprintRecorded');
-      if (recorded?.event.type === 'FingerprintRecorded') document = recorded.event.data.fingerprint;
+    let known = this.known.get(key);
+    if (!known) {
+      known = await this.fromBucket(tenantId, key);
+      if (!known || known.older) {
+        // The healer has not projected it (or a newer record) yet, or is down: the events are the truth.
+        const history = await this.options.store.read(
+          subjects.event(tenantId, 'selector', key),
+          selectorEvents,
+        );
+        const newest = newestRecorded(history.events);
+        if (newest !== undefined) known = knownOf(newest);
+      }
+      if (!known) return undefined;
+      this.known.set(key, known);
     }
-    if (document === undefined) return undefined;
-    const fingerprint = parseFingerprint(document);
-    this.known.set(key, fingerprint);
-    return fingerprint;
+    return parseFingerprint(known.document);
   }
 
   /** A screenshot of the healed element and its surroundings; best effort. */

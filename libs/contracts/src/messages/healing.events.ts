@@ -47,10 +47,11 @@ const selectorRef = {
 };
 
 /**
- * The first successful run of a step recorded what its target element looks like (the
+ * A successful run of a step recorded what its target element looks like (the
  * `@aether/healing` fingerprint, format in `libs/healing/README.md`). Appended by the robot
- * on `aether.evt.<tenant>.selector.<selectorKey>` with expected sequence 0: the first
- * recording of a selector wins, and fingerprints never change afterwards.
+ * on `aether.evt.<tenant>.selector.<selectorKey>` after the subject's last sequence: the first
+ * time the selector works, and again when the newest record is of an older format (ADR 126).
+ * The newest `FingerprintRecorded` of a selector is its fingerprint; of robots racing, one records.
  */
 export const FingerprintRecorded = defineMessage({
   kind: 'event',
@@ -65,6 +66,8 @@ export const FingerprintRecorded = defineMessage({
     jobId: z.string().min(1),
     stepKey: z.string().min(1),
     robotId: z.string(),
+    /** Format version of the fingerprint this record replaces (ADR 126); absent on the selector's first. */
+    replaces: z.number().int().positive().optional(),
   }),
 });
 
