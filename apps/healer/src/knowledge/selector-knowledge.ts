@@ -23,10 +23,11 @@ const selectorEvents = new MessageRegistry<SelectorEvent>(SELECTOR_EVENTS);
 export const RETIRED_SELECTORS_DURABLE = 'healer-selectors';
 
 /**
- * The healer's knowledge of recorded selectors: puts each recorded fingerprint into its tenant's
- * fingerprints bucket (the tenant's robots read it before a heal) and rates the selector's
- * fragility once, as `SelectorFragilityRated` on the selector's subject. The events stay the
- * truth: the buckets can be rebuilt by replaying them (a new durable starts from the beginning).
+ * The healer's knowledge of recorded selectors: puts each selector's newest recorded fingerprint
+ * into its tenant's fingerprints bucket (the tenant's robots read it before a heal, ADR 126) and
+ * rates the selector's fragility once, as `SelectorFragilityRated` on the selector's subject (a
+ * record in a newer format rates the same selector). The events stay the truth: the buckets can
+ * be rebuilt by replaying them (a new durable starts from the beginning).
  */
 export class SelectorKnowledge {
   constructor(
@@ -50,18 +51,20 @@ export class SelectorKnowledge {
   }
 
   private async recorded(event: MessageOf<typeof FingerprintRecorded>): Promise<void> {
+    // The selector's newest record is its fingerprint (ADR 126): a redelivered older one puts it too.
+    const subject = subjects.event(event.tenantId, 'selector', event.data.selectorKey);
+    const history = await this.store.read(subject, selectorEvents);
+    const newest = newestRecorded(history.events) ?? event;
     let fingerprint;
     try {
-      fingerprint = parseFingerprint(event.data.fingerprint);
+      fingerprint = parseFingerprint(newest.data.fingerprint);
     } catch (error) {
       if (error instanceof InvalidFingerprintError) throw new TerminalError(error.message, { cause: error });
       throw error;
     }
     const bucket = await this.fingerprints(event.tenantId);
-    await bucket.put(event.data.selectorKey, JSON.stringify(event.data));
+    await bucket.put(event.data.selectorKey, JSON.stringify(newest.data));
 
-    const subject = subjects.event(event.tenantId, 'selector', event.data.selectorKey);
-    const history = await this.store.read(subject, selectorEvents);
     if (history.events.some((stored) => stored.event.type === 'SelectorFragilityRated')) return;
     const rating = rateSelectorFragility(event.data.selector, { fingerprint });
     const rated = SelectorFragilityRated.create({
@@ -87,6 +90,16 @@ export class SelectorKnowledge {
       throw error;
     }
   }
+}
+
+function newestRecorded(
+  events: readonly { event: SelectorEvent }[],
+): MessageOf<typeof FingerprintRecorded> | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]?.event;
+    if (event?.type === 'FingerprintRecorded') return event;
+  }
+  return undefined;
 }
 
 export function selectorKnowledgeRoute(knowledge: SelectorKnowledge): ConsumerRoute<SelectorEvent> {
