@@ -16,9 +16,11 @@ export async function applyHealingEvent(
   const at = event.occurredAt;
   switch (event.type) {
     case 'FingerprintRecorded':
+      // Recorded again in a newer format (ADR 126): the selector's fingerprint is as of then.
       await tx.query(
         `INSERT INTO selectors (tenant_id, selector_key, workflow_id, node_id, selector, recorded_at, heal_count)
-         VALUES ($1, $2, $3, $4, $5, $6, 0) ON CONFLICT DO NOTHING`,
+         VALUES ($1, $2, $3, $4, $5, $6, 0)
+         ON CONFLICT (tenant_id, selector_key) DO UPDATE SET recorded_at = GREATEST(selectors.recorded_at, EXCLUDED.recorded_at)`,
         [
           event.tenantId,
           event.data.selectorKey,

@@ -29,6 +29,7 @@ export interface SelectorView {
     reasons: { code: string; message: string }[];
     suggestion: string | null;
   } | null;
+  /** When the fingerprint in force was recorded: the newest record, a format upgrade included (ADR 126). */
   recordedAt: string;
   healCount: number;
   lastHealedAt: string | null;

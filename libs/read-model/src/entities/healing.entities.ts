@@ -14,6 +14,7 @@ export class SelectorRow {
   @Column({ name: 'fragility_reasons', type: 'jsonb', nullable: true })
   fragilityReasons!: { code: string; message: string }[] | null;
   @Column({ type: 'text', nullable: true }) suggestion!: string | null;
+  /** When the fingerprint in force was recorded: the selector's newest `FingerprintRecorded` (ADR 126). */
   @Column({ name: 'recorded_at', type: 'timestamptz' }) recordedAt!: Date;
   /** Heals of this selector in jobs, applied or proposed. */
   @Column({ name: 'heal_count', type: 'int' }) healCount!: number;
