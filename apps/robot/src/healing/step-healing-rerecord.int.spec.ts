@@ -4,15 +4,19 @@
 // version 1 fingerprint (no context) heals to the copy, today's refuses it.
 import {
   FingerprintRecorded,
+  SelectorHealed,
+  StepResolved,
   MessageRegistry,
   SELECTOR_EVENTS,
   subjects,
+  type MessageOf,
   type SelectorEvent,
 } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { FINGERPRINT_VERSION, captureFingerprint, parseFingerprint } from '@aether/healing';
 import { ensureFingerprintsBucket } from '@aether/kv-state';
+import { HealApprovalNeededError } from '@aether/nodes';
 import { createLogger } from '@aether/service-kit';
 import { parseWorkflow, type PlannedStep } from '@aether/workflow';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -33,6 +37,8 @@ const ARTICLE = `<!doctype html><html><body><header><a href="/" class="brand">Ko
   <h2>Notes on Speculation and Lore</h2><p>Some Chozo could see the future.</p><ul class="notes"><li>Lore is canon.</li></ul>
 </div></article></main></body></html>`;
 const artist = '<a href="/art/sesakath" class="js_link">Artist: Sesakath</a>';
+/** The link moved within its own block, before the list of the next section: a heal (ADR 109). */
+const moved = ARTICLE.replace(artist, '').replace('<ul class="notes">', `${artist}<ul class="notes">`);
 /** The link was deleted and a copy of it sits in the list under another section. */
 const copied = ARTICLE.replace(artist, '').replace('<ul class="notes">', `<ul class="notes">${artist}`);
 
@@ -205,5 +211,61 @@ describe('StepHealing records a fingerprint of an older format again (ADR 126; C
     expect(recorded.map((event) => event.data.fingerprint['version'])).toEqual([1, FINGERPRINT_VERSION]);
     await expect(heals(one, 'lore-2', 'job-race-2')).resolves.toMatchObject({ status: 'refused' });
     await expect(heals(two, 'lore-2', 'job-race-3')).resolves.toMatchObject({ status: 'refused' });
+  });
+
+  it('gives the healed selector its own fingerprint when an operator approves the heal (heal-and-pause)', async () => {
+    const healing = robot('robot-g');
+    await works(healing, 'lore-3', 'job-p0');
+    const proposed: MessageOf<typeof SelectorHealed>['data'][] = [];
+    const paused: StepHealingScope = {
+      ...scope('lore-3', 'job-p1'),
+      recordHeal: async (data) => void proposed.push(data),
+    };
+    const ask = async () => {
+      await page.setContent(moved);
+      return healing.hooksFor(paused).heal!({
+        selector: SELECTOR,
+        frame: page.mainFrame(),
+        problem: 'not-found',
+        matchCount: 0,
+        policy: 'heal-and-pause',
+      });
+    };
+    await expect(ask()).rejects.toThrow(HealApprovalNeededError);
+    const [proposal] = proposed;
+    if (!proposal) throw new Error('no heal proposed');
+    expect(proposal.applied).toBe(false);
+    const healedSubject = subjects.event(
+      TENANT,
+      'selector',
+      selectorKey(TENANT, 'lore-3', 'artist', proposal.healedSelector),
+    );
+    expect(await nats.store.lastSequence(healedSubject)).toBe(0);
+
+    // The job's decider committed the proposal; the operator's retry-step approves it.
+    await nats.store.append(
+      subjects.event(TENANT, 'job', 'job-p1'),
+      [
+        SelectorHealed.create({ tenantId: TENANT, aggregateId: 'job-p1', data: proposal }),
+        StepResolved.create({
+          tenantId: TENANT,
+          aggregateId: 'job-p1',
+          data: { stepKey: 'artist', action: 'retry' },
+        }),
+      ],
+      'any',
+    );
+    await expect(ask()).resolves.toEqual({ status: 'healed', selector: proposal.healedSelector });
+    const recorded = (await nats.store.read(healedSubject, selectorEvents)).events.map(({ event }) => event);
+    expect(recorded).toMatchObject([
+      { type: 'FingerprintRecorded', data: { selector: proposal.healedSelector, jobId: 'job-p1' } },
+    ]);
+
+    // The workflow patched with the proposal: its selector works on the next run and is known already.
+    await healing.hooksFor(scope('lore-3', 'job-p2')).recordTarget!({
+      selector: proposal.healedSelector,
+      frame: page.mainFrame(),
+    });
+    expect(await nats.store.read(healedSubject, selectorEvents)).toMatchObject({ events: [{}] });
   });
 });

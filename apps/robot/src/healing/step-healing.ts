@@ -237,6 +237,7 @@ export class StepHealing {
       const approved = await this.approvedHeal(scope, selector);
       if (approved) {
         await this.recordHeal(scope, { ...approved.data, applied: true, elapsedMs: 0 });
+        await this.recordHealed(scope, approved.data.healedSelector, frame);
         this.note('approved', approved.data.tier);
         return { status: 'healed', selector: approved.data.healedSelector };
       }
@@ -306,15 +307,22 @@ export class StepHealing {
       'selector healed',
     );
     if (applied) {
-      // The healed selector is what an approved proposal will hold: know its element from now on.
-      await this.record(scope, result.selector, frame).catch((error: unknown) =>
-        this.options.logger.warn({ err: error, step: scope.step.key }, 'could not record the healed element'),
-      );
+      await this.recordHealed(scope, result.selector, frame);
       this.note('healed', result.tier);
       return { status: 'healed', selector: result.selector };
     }
     this.note('proposed', result.tier);
     throw new HealApprovalNeededError(selector, result.selector, { message: approvalMessage(what, result) });
+  }
+
+  /**
+   * The healed selector is what a workflow patched with the proposal will hold: its element is
+   * known from the heal it was applied in (ADR 20), approved or not (ADR 126). Best effort.
+   */
+  private async recordHealed(scope: StepHealingScope, selector: string, frame: Frame): Promise<void> {
+    await this.record(scope, selector, frame).catch((error: unknown) =>
+      this.options.logger.warn({ err: error, step: scope.step.key }, 'could not record the healed element'),
+    );
   }
 
   /**
