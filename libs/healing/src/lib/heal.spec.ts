@@ -947,9 +947,10 @@ describe('positions shifted by an added wrapper or an inserted sibling (ADR 100)
 <main><h1>Offcanvas</h1><p>Text.</p></main>
 </body></html>`;
 
-  it('refuses when more look-alikes ahead of the best are claimed than look-alikes claim them', () => {
+  it('heals the shifted twin, never the new link that took its position (ADR 121 amends rule 2)', () => {
     // A new link put before the target (the third `Link`) takes its position, and every `Link`
-    // now sits where a recorded twin was: five of them for four twins, one is the target.
+    // now sits where a recorded twin was: five of them for four twins, one is the target. In
+    // order, the first two and the last two are the recorded twins: the third is the target.
     const changed = BAR.replace(
       /(<a class="nav-link" href="#">Link<\/a>\n {2}){2}/,
       (links) => `${links}<a class="nav-link" href="#">Weekly digest</a>\n  `,
@@ -958,7 +959,7 @@ describe('positions shifted by an added wrapper or an inserted sibling (ADR 100)
     given(BAR)
       .recordedAt('nav > a:nth-child(7)')
       .when(() => changed)
-      .thenRefuses('ambiguous');
+      .thenHeals('nav > a:nth-child(8)');
   });
 
   it('asks the full margin of a sibling that differs from the best by position alone', () => {
@@ -1286,5 +1287,56 @@ describe('a deleted menu entry’s look-alike in another menu group (ADR 120)', 
     });
     expect(v2.context?.groups).toBeUndefined();
     expect(healInHtml(intoTables(editors)(SIDEBAR), v2).status).toBe('healed');
+  });
+});
+
+describe('a list of identical items that gained one (ADR 121)', () => {
+  const links = (n: number): string => '<a class="nav-link" href="#">Link</a>'.repeat(n);
+  const SCROLLER = `<!doctype html><html><body><div class="nav-scroller"><nav class="nav">
+    <a class="nav-link active" href="#">Dashboard</a><a class="nav-link" href="#">Friends</a>
+    <a class="nav-link" href="#">Explore</a><a class="nav-link" href="#">Suggestions</a>${links(5)}
+  </nav></div><main><h1>Recent updates</h1><p>Some text <a href="#">All updates</a></p></main></body></html>`;
+  // Recorded: the fourth of five identical links; each of the other four is a recorded look-alike.
+  const fourth = '<a class="nav-link" href="#">Link</a>'.repeat(3);
+  const at = SCROLLER.indexOf(fourth) + fourth.length;
+
+  it('heals the link a new item put before it shifted, by its order among its twins', () => {
+    given(SCROLLER)
+      .recordedAt('nav > a:nth-child(8)')
+      .when((h) => `${h.slice(0, at)}<a class="nav-link" href="/offers">Offers</a>${h.slice(at)}`)
+      .thenHeals('nav > a:nth-child(9)');
+  });
+
+  it('refuses when the list kept as many identical links as look-alikes (the target deleted)', () => {
+    given(SCROLLER)
+      .recordedAt('nav > a:nth-child(8)')
+      .when((h) => `${h.slice(0, at)}${h.slice(at + '<a class="nav-link" href="#">Link</a>'.length)}`)
+      .thenRefuses();
+  });
+
+  it('keeps the selector of a dropdown item whose label now reads like the item before it', () => {
+    // "Action" is a recorded look-alike and has its own item first in the list: it is not the second.
+    const MENU = `<!doctype html><html><body><nav class="navbar"><ul class="navbar-nav">
+      <li class="nav-item"><a class="nav-link" href="#">Profile</a></li>
+      <li class="nav-item dropdown"><a class="nav-link dropdown-toggle" href="#">Settings</a>
+        <div class="dropdown-menu"><a class="dropdown-item" href="#">Action</a><a class="dropdown-item" href="#">Another action</a><a class="dropdown-item" href="#">Something else here</a></div>
+      </li></ul></nav><main><h1>Title</h1></main></body></html>`;
+    given(MENU)
+      .recordedAt('.dropdown-menu > a:nth-child(2)')
+      .when((h) => h.replace('>Another action<', '>action<'))
+      .thenIntact();
+  });
+
+  it('does not take a twin left in the list for the last link, moved out of it', () => {
+    const last = SCROLLER.lastIndexOf('<a class="nav-link" href="#">Link</a>');
+    const { result } = given(SCROLLER)
+      .recordedAt('nav > a:nth-child(9)')
+      .when((h) =>
+        `${h.slice(0, last)}${h.slice(last + '<a class="nav-link" href="#">Link</a>'.length)}`.replace(
+          '</nav>',
+          '</nav><a class="nav-link" href="#">Link</a>',
+        ),
+      );
+    if (result.status === 'healed') expect(result.selector).not.toMatch(/nav > a/);
   });
 });
