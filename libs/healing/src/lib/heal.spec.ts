@@ -1340,3 +1340,83 @@ describe('a list of identical items that gained one (ADR 121)', () => {
     if (result.status === 'healed') expect(result.selector).not.toMatch(/nav > a/);
   });
 });
+
+describe('a twin that slid into the target’s place when the run of alike siblings got shorter (ADR 122)', () => {
+  const BAR = `<!doctype html><html><body>
+<div class="nav-scroller"><nav class="nav">
+  <a class="nav-link active" href="#">Dashboard</a>
+  <a class="nav-link" href="#">Friends</a>
+  <a class="nav-link" href="#">Explore</a>
+  <a class="nav-link" href="#">Suggestions</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+</nav></div>
+<main><h1>Offcanvas</h1><p>Text.</p></main>
+</body></html>`;
+  const link = '<a class="nav-link" href="#">Link</a>';
+  /** The `n`th `Link` (1-based) replaced by `to`. */
+  const nthLink = (n: number, to: string) => (html: string) => {
+    let seen = 0;
+    return html.replace(/<a class="nav-link" href="#">Link<\/a>/g, (m) => (++seen === n ? to : m));
+  };
+
+  it('does not heal to the next twin when the target became a button: it now holds the target’s position', () => {
+    // The third `Link` became a button; the fourth is now `a:nth-of-type(7)`, where the target was.
+    const changed = nthLink(3, '<button class="nav-link" type="button">Link</button>')(BAR);
+    expect(changed).toContain('<button');
+    const { result } = given(BAR)
+      .recordedAt('nav > a:nth-child(7)')
+      .when(() => changed);
+    if (result.status !== 'refused')
+      expect(pickOf(changed, result)).toBe(
+        pickOf(changed, { status: 'intact', selector: 'nav > button', confidence: 1, elapsedMs: 0 }),
+      );
+  });
+
+  it('does not keep the recorded selector on the twin that slid into the place of the moved target', () => {
+    // The first `Link` moved into the main content: `a:nth-of-type(5)` is now the second.
+    const changed = nthLink(1, '')(BAR).replace('<p>Text.</p>', `<p>Text.</p>${link}`);
+    given(BAR)
+      .recordedAt('html > body > div > nav > a:nth-of-type(5)')
+      .when(() => changed)
+      .thenRefuses('ambiguous');
+  });
+
+  it('refuses between the moved target and its twin, alike once their classes were hashed, in its place', () => {
+    const ADS = `<!doctype html><html><body><main><h1>Story</h1><p>Text.</p>
+<div class="ads"><div class="header"><div class="logo"><a href="/about-ads" class="brand">Ads by Example</a></div>
+  <div class="attribution"><a class="attr-desktop attr-top" href="https://ads.example/about">Sponsor</a><a class="attr-mobile attr-top" href="https://ads.example/about">Sponsor</a></div>
+  <div class="label"><a href="/promoted">Promoted links</a></div>
+</div><ul><li><a href="/one">One</a></li><li><a href="/two">Two</a></li></ul></div>
+</main></body></html>`;
+    const desktop = '<a class="attr-desktop attr-top" href="https://ads.example/about">Sponsor</a>';
+    const mobile = '<a class="attr-mobile attr-top" href="https://ads.example/about">Sponsor</a>';
+    // The desktop link moved up into the header and both classes were hashed: the mobile twin
+    // holds its place and still meets its anchors there, alike to it in every own attribute.
+    const changed = ADS.replace(desktop, '')
+      .replace(mobile, mobile.replace('attr-mobile attr-top', 'css-7qk2'))
+      .replace(
+        '<div class="header">',
+        `<div class="header">${desktop.replace('attr-desktop attr-top', 'css-1x9k')}`,
+      );
+    given(ADS)
+      .recordedAt('.attribution > a:nth-of-type(1)')
+      .when(() => changed)
+      .thenRefuses('ambiguous');
+  });
+
+  it('still keeps the target when the last twin became a button: the run got shorter behind it', () => {
+    const changed = nthLink(5, '<button class="nav-link" type="button">Link</button>')(BAR);
+    given(BAR)
+      .recordedAt('nav > a:nth-child(7)')
+      .when(() => changed)
+      .thenIntact();
+  });
+
+  it('refuses when the last twin was deleted: the target deleted and the rest moved up is the same page', () => {
+    given(BAR).recordedAt('nav > a:nth-child(7)').when(nthLink(5, '')).thenRefuses('ambiguous');
+  });
+});

@@ -457,6 +457,72 @@ function idIsUnique(id: string, snaps: readonly ElementSnapshot[]): boolean {
 const TWIN_SLACK = 0.2;
 
 /**
+ * A recorded twin of the target whose place no element holds any more, when the candidate
+ * holds the target's: a look-alike under the target's parent, after it, that the candidate is
+ * as like in its own attributes as it is like the target, and at whose recorded position
+ * (tag and place from the root down) nothing stands now. The run of alike siblings got
+ * shorter — the target or a twin left it, or changed its tag — and each one after the gap took
+ * the place of the one before: what holds the target's place may be the twin that followed it.
+ * Which of them left, the page does not say (ADR 122) — unless the one that left is still in
+ * the run, after the candidate, under another tag.
+ */
+function vacatedTwin(
+  target: Features,
+  lookalikes: readonly Features[],
+  s: Scored,
+  snaps: readonly ElementSnapshot[],
+  weights: Weights,
+): Features | undefined {
+  const n = target.stepCount;
+  if (n === 0 || positionSimilarity(target, s.features) < 1) return undefined;
+  for (const l of lookalikes) {
+    if (l.stepCount !== n || l.tag !== target.tag || !sameParent(target, l)) continue;
+    if (l.positions[n - 1] <= target.positions[n - 1]) continue;
+    if (similarityParts(l, s.features, weights).intrinsic < s.intrinsic - TIER2_INTRINSIC_SLACK) continue;
+    if (snaps.some((c) => c.tag === l.tag && c.path.length === n && samePlace(l, c.path, c.positions, n)))
+      continue;
+    if (!leftAfter(l, s, snaps, weights)) return l;
+  }
+  return undefined;
+}
+
+/**
+ * The member that left the run is still in it, after the candidate: a sibling of another tag
+ * (a link that became a button) about as like the twin as the candidate is. The run got
+ * shorter behind the candidate, so its place is its own.
+ */
+function leftAfter(twin: Features, s: Scored, snaps: readonly ElementSnapshot[], weights: Weights): boolean {
+  const me = s.snapshot;
+  const parent = me.ancestors[me.ancestors.length - 1];
+  const like = similarityParts(twin, s.features, weights).intrinsic - TWIN_SLACK;
+  let after = false;
+  for (const c of snaps) {
+    if (c.tag === me.tag || c.ancestors.length !== me.ancestors.length) continue;
+    if (c.ancestors[c.ancestors.length - 1] !== parent) continue;
+    if (similarityParts(twin, prepare(c), weights).intrinsic < like) continue;
+    if (c.uid < me.uid) return false;
+    after = true;
+  }
+  return after;
+}
+
+/** `b` sits under the same parent as `a`: the same tags and positions down to the level above. */
+function sameParent(a: Features, b: Features): boolean {
+  return samePlace(a, b.path, b.positions, a.stepCount - 1);
+}
+
+/** The first `levels` steps of `a`'s path (tags and positions, from the root) are these. */
+function samePlace(
+  a: Features,
+  path: readonly string[],
+  positions: readonly number[],
+  levels: number,
+): boolean {
+  for (let i = 0; i < levels; i++) if (a.path[i] !== path[i] || a.positions[i] !== positions[i]) return false;
+  return true;
+}
+
+/**
  * The candidate now heads a group that holds an element of the same tag and text: a menu
  * regrouped under a new parent entry named like the target, the target one level down in
  * the new submenu. The entry sits where the target was, so similarity favours it; which of
@@ -751,6 +817,7 @@ export function decide(
     bounded[i] = { index: i, features, own, bound: scoreBound(own, ceiling, features.visible) };
   }
   bounded.sort((x, y) => y.bound - x.bound);
+  const vacated = (s: Scored): boolean => vacatedTwin(target, lookalikes, s, snaps, weights) !== undefined;
   const twinOf = (s: Scored): Scored | undefined =>
     headsTwin(s, target, snaps, (i) => featuresAt[i], weights);
   /** A new group entry and the entry of the same name nested under it, whichever ranks first. */
@@ -852,7 +919,8 @@ export function decide(
       trusted &&
       !claimed(current) &&
       !twinOf(current) &&
-      !overclaimed(current)
+      !overclaimed(current) &&
+      !vacated(current)
     ) {
       return {
         status: 'intact',
@@ -877,6 +945,7 @@ export function decide(
   ): HealResult => {
     const twin = twinOf(chosen);
     if (twin) return refused('ambiguous', chosen, twin);
+    if (vacated(chosen)) return refused('ambiguous', chosen, runner);
     const result = healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
     const movedHere =
       (chosen.context < STRANGER || conflictOf(chosen) >= CONFLICT) &&
