@@ -1420,3 +1420,44 @@ describe('a twin that slid into the target’s place when the run of alike sibli
     given(BAR).recordedAt('nav > a:nth-child(7)').when(nthLink(5, '')).thenRefuses('ambiguous');
   });
 });
+
+describe('a new element in the target’s place that is not like it (ADR 122)', () => {
+  const BLOG = `<!doctype html><html><body><main><h1>Blog</h1><div class="row"><div class="col-md-8">
+  <h2 class="blog-post-title">Sample blog post</h2><p class="meta">January 1, 2014 by Mark</p>
+  <p>This blog post shows a few different types of content.</p>
+  <h2>Heading</h2><p>Trying to connect the dots.</p>
+  <h3>Sub-heading</h3><p>Suiting up for my crowning battle.</p>
+</div></div></main>
+<footer><p>Blog template built for Bootstrap.</p><a href="#">Back to top</a></footer></body></html>`;
+
+  it('does not keep a positional selector on a new heading put where the moved heading was', () => {
+    // The heading moved into the footer as an `h3`; a new `h2` with other words took its place.
+    const changed = BLOG.replace('<h2>Heading</h2>', '<h2>Every readers</h2>').replace(
+      '<a href="#">Back to top</a>',
+      '<a href="#">Back to top</a><h3>Heading</h3>',
+    );
+    given(BLOG)
+      .recordedAt('main > div > div > h2:nth-of-type(2)')
+      .when(() => changed)
+      .thenRefuses('ambiguous');
+  });
+
+  const COMMENTS = `<!doctype html><html><body><main><h1>Facebook is tracking me</h1>
+<div id="comments"><h2 class="title">Comments</h2>
+  <div class="comment"><h3>Anonymous</h3><p>Great article.</p><a href="/reply">reply</a></div>
+  <h2 class="element-invisible">Pages</h2>
+  <ul class="pager"><li><a href="?page=1">1</a></li><li><a href="?page=2">2</a></li><li><a href="?page=1">next</a></li></ul>
+  <form id="comment-form"><label for="c">Comment</label><textarea id="c" name="comment"></textarea></form>
+</div></main></body></html>`;
+
+  it('refuses between a renamed heading and a sibling heading put before it, neither named like the recording', () => {
+    const changed = COMMENTS.replace(
+      '<h2 class="element-invisible">Pages</h2>',
+      '<h2 class="element-invisible">Tags sites</h2><h2 class="element-invisible">constitute</h2>',
+    );
+    given(COMMENTS)
+      .recordedAt('#comments > h2.element-invisible')
+      .when(() => changed)
+      .thenRefuses('ambiguous');
+  });
+});

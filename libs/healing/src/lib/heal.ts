@@ -453,6 +453,34 @@ function idIsUnique(id: string, snaps: readonly ElementSnapshot[]): boolean {
   return holders === 1;
 }
 
+/** Below this, two texts are alike by chance (ADR 110: 99 % of unrelated short texts stay under it). */
+const CHANCE_TEXT = 0.5;
+const TEXT_ONLY: Weights = Object.fromEntries(
+  Object.keys(DEFAULT_WEIGHTS).map((k) => [k, k === 'text' ? 1 : 0]),
+) as unknown as Weights;
+
+/**
+ * `a` and `b` are siblings of one tag whose own attributes are alike apart from their texts,
+ * and neither text is like the recorded one but by chance.
+ */
+function renamedBesideTwin(target: Features, a: Scored, b: Scored, weights: Weights): boolean {
+  if (!target.text.s || a.features.tag !== b.features.tag) return false;
+  const pa = a.snapshot.ancestors;
+  const pb = b.snapshot.ancestors;
+  if (pa[pa.length - 1] !== pb[pb.length - 1]) return false;
+  const text = (s: Scored): number => {
+    const t = intrinsicSums(target, s.features, TEXT_ONLY);
+    return t.den === 0 ? 0 : t.num / t.den;
+  };
+  if (text(a) >= CHANCE_TEXT || text(b) >= CHANCE_TEXT) return false;
+  const textless = { ...weights, text: 0, accessibleName: 0 };
+  const own = (s: Scored): number => {
+    const t = intrinsicSums(target, s.features, textless);
+    return t.den === 0 ? 0 : t.num / t.den;
+  };
+  return Math.abs(own(a) - own(b)) <= TIER2_INTRINSIC_SLACK;
+}
+
 /** How much less like the target a submenu twin may look and still make its new parent entry doubtful. */
 const TWIN_SLACK = 0.2;
 
@@ -817,6 +845,18 @@ export function decide(
     bounded[i] = { index: i, features, own, bound: scoreBound(own, ceiling, features.visible) };
   }
   bounded.sort((x, y) => y.bound - x.bound);
+  // Holds the target's place without being like it in itself, while the element itself is
+  // elsewhere, where a copy would be: neither is a heal.
+  const displaced = (s: Scored): Scored | undefined =>
+    s.intrinsic < o.minConfidence
+      ? ranked.find(
+          (r) =>
+            r !== s &&
+            r.intrinsic >= UNMISTAKABLE &&
+            r.intrinsic - s.intrinsic >= UNMISTAKABLE_LEAD &&
+            outOfContext(r),
+        )
+      : undefined;
   const vacated = (s: Scored): boolean => vacatedTwin(target, lookalikes, s, snaps, weights) !== undefined;
   const twinOf = (s: Scored): Scored | undefined =>
     headsTwin(s, target, snaps, (i) => featuresAt[i], weights);
@@ -920,7 +960,8 @@ export function decide(
       !claimed(current) &&
       !twinOf(current) &&
       !overclaimed(current) &&
-      !vacated(current)
+      !vacated(current) &&
+      !displaced(current)
     ) {
       return {
         status: 'intact',
@@ -946,6 +987,8 @@ export function decide(
     const twin = twinOf(chosen);
     if (twin) return refused('ambiguous', chosen, twin);
     if (vacated(chosen)) return refused('ambiguous', chosen, runner);
+    const elsewhere = displaced(chosen);
+    if (elsewhere) return refused('ambiguous', chosen, elsewhere);
     const result = healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
     const movedHere =
       (chosen.context < STRANGER || conflictOf(chosen) >= CONFLICT) &&
@@ -1016,6 +1059,11 @@ export function decide(
     second.snapshot.ancestors[second.snapshot.ancestors.length - 1] ===
       best.snapshot.ancestors[best.snapshot.ancestors.length - 1] &&
     second.intrinsic >= best.intrinsic - TIER2_INTRINSIC_SLACK;
+  // Siblings of one tag, alike apart from their texts, whose texts both match the recorded one
+  // by chance alone (below ½): a renamed target beside an inserted sibling, and which of the two
+  // came in before the other, their place cannot say.
+  if (best.confidence >= o.minConfidence && second && renamedBesideTwin(target, best, second, weights))
+    return refused('ambiguous', best, second);
   if (
     best.confidence >= o.minConfidence &&
     margin >= (sibling ? Math.max(o.minMargin, marginFor(best)) : marginFor(best))
