@@ -845,18 +845,6 @@ export function decide(
     bounded[i] = { index: i, features, own, bound: scoreBound(own, ceiling, features.visible) };
   }
   bounded.sort((x, y) => y.bound - x.bound);
-  // Holds the target's place without being like it in itself, while the element itself is
-  // elsewhere, where a copy would be: neither is a heal.
-  const displaced = (s: Scored): Scored | undefined =>
-    s.intrinsic < o.minConfidence
-      ? ranked.find(
-          (r) =>
-            r !== s &&
-            r.intrinsic >= UNMISTAKABLE &&
-            r.intrinsic - s.intrinsic >= UNMISTAKABLE_LEAD &&
-            outOfContext(r),
-        )
-      : undefined;
   const vacated = (s: Scored): boolean => vacatedTwin(target, lookalikes, s, snaps, weights) !== undefined;
   const twinOf = (s: Scored): Scored | undefined =>
     headsTwin(s, target, snaps, (i) => featuresAt[i], weights);
@@ -960,8 +948,7 @@ export function decide(
       !claimed(current) &&
       !twinOf(current) &&
       !overclaimed(current) &&
-      !vacated(current) &&
-      !displaced(current)
+      !vacated(current)
     ) {
       return {
         status: 'intact',
@@ -987,8 +974,6 @@ export function decide(
     const twin = twinOf(chosen);
     if (twin) return refused('ambiguous', chosen, twin);
     if (vacated(chosen)) return refused('ambiguous', chosen, runner);
-    const elsewhere = displaced(chosen);
-    if (elsewhere) return refused('ambiguous', chosen, elsewhere);
     const result = healed(fp, target, weights, chosen, runner, tier, rule, lead, elapsed, runnerUpWhy);
     const movedHere =
       (chosen.context < STRANGER || conflictOf(chosen) >= CONFLICT) &&
