@@ -1441,3 +1441,50 @@ describe('a renamed target beside a sibling put before it, neither named like th
       .thenRefuses('ambiguous');
   });
 });
+
+describe('under the confidence floor, wholly in context and clearly ahead (ADR 127)', () => {
+  const PROFILE = `<!doctype html><html><body>
+<main><h1>Account</h1>
+<form id="profile" action="/profile">
+  <label for="nick">Nickname</label><input id="nick" name="nick" type="text" class="form-control">
+  <button id="save-profile-btn" type="submit" class="btn btn-primary btn-save">Save profile</button>
+  <a href="/help" class="small">Help</a>
+</form></main>
+<footer><h2>Newsletter</h2><form id="news" action="/news">
+  <input name="mail" type="email" class="form-control">
+</form></footer></body></html>`;
+  const BUTTON = /<button[^]*?<\/button>/;
+  // An id regenerated, the classes hashed and the text edited, all at once.
+  const stacked = (h: string): string =>
+    h
+      .replace('id="save-profile-btn"', 'id="b-9f3a2c"')
+      .replace('btn btn-primary btn-save', 'css-1x9k2ab')
+      .replace('Save profile', 'Store');
+
+  it('heals stacked edits of a button that stayed in its form, under the floor but far ahead', () => {
+    const result = given(PROFILE)
+      .recordedAt('#save-profile-btn')
+      .when(stacked)
+      .thenHeals('#profile > button');
+    if (result.status !== 'healed') throw new Error('not healed');
+    expect(result.confidence).toBeLessThan(0.6);
+    expect(result.margin).toBeGreaterThanOrEqual(0.2);
+  });
+
+  it('still refuses the same edited button when it sits in another form', () => {
+    const intoNewsletter = (h: string): string => {
+      const edited = stacked(h);
+      const button = BUTTON.exec(edited)?.[0] ?? '';
+      return edited.replace(button, '').replace('</form></footer>', `${button}</form></footer>`);
+    };
+    expect(intoNewsletter(PROFILE)).toContain('>Store</button></form></footer>');
+    given(PROFILE).recordedAt('#save-profile-btn').when(intoNewsletter).thenRefuses();
+  });
+
+  it('still refuses a deleted button', () => {
+    given(PROFILE)
+      .recordedAt('#save-profile-btn')
+      .when((h) => h.replace(BUTTON, ''))
+      .thenRefuses();
+  });
+});

@@ -167,6 +167,8 @@ const CONFLICT = 1.5;
 const CONTEXT_LEAD = 1;
 /** Surroundings this unlike the recorded ones make a candidate a copy elsewhere, not the target. */
 const STRANGER = 0.35;
+/** Least confidence a best wholly in the target's context and clearly ahead is healed at (ADR 127). */
+const IN_CONTEXT_FLOOR = 0.5;
 /**
  * A candidate that meets every stable neighbour of the target (its anchors) this many levels
  * higher than the target did, or only at the page's root, has left the target's neighbourhood.
@@ -1137,6 +1139,30 @@ export function decide(
 
   const decided = byKeptAnchors();
   if (decided) return decided;
+  // Under the floor, a best that sits wholly where the target was (its heading, landmark, form,
+  // id'd container, section and menu group, its stable neighbours), that no recorded look-alike
+  // claims, and that leads by twice the margin: stacked edits of the target itself, not a
+  // deleted target's copy, which the context rules and the look-alike claims refuse (ADR 127).
+  if (
+    best.confidence >= IN_CONTEXT_FLOOR &&
+    best.confidence < o.minConfidence &&
+    best.confidence >= floor &&
+    margin >= 2 * o.minMargin &&
+    !rival &&
+    conflictOf(best) === 0 &&
+    !pageContext().leftSection(target, best.features) &&
+    !pageContext().leftGroup(target, best.features) &&
+    !leftAnchors(best)
+  ) {
+    return accept(
+      best,
+      second,
+      1,
+      'similarity',
+      margin,
+      `under the ${o.minConfidence} floor, but wholly where the target was and ahead by ${round(margin)}`,
+    );
+  }
   return refused(best.confidence < o.minConfidence ? 'low-confidence' : 'ambiguous', best, second);
 }
 
