@@ -347,10 +347,11 @@ describe('the console', () => {
     const missing = {
       id: 'console-missing',
       inputs: { siteUrl: { type: 'string', required: true } },
-      defaults: { timeoutMs: 1500 },
+      // Only the click is cut short: under CI's load the page itself may take longer than 1.5 s to
+      // load, and a stalled or failed goto is not the failure this test looks at.
       nodes: [
         { id: 'open', type: 'browser.goto', params: { url: '{{ inputs.siteUrl }}/login' }, next: 'press' },
-        { id: 'press', type: 'browser.click', params: { selector: '#no-such-button' } },
+        { id: 'press', type: 'browser.click', params: { selector: '#no-such-button' }, timeoutMs: 1500 },
       ],
     };
     expect((await platform.api('POST', '/api/v1/workflows', missing)).status).toBe(201);
@@ -364,6 +365,7 @@ describe('the console', () => {
     );
     expect((await waitForJob(platform.stack.gatewayUrl, body.jobId, 60_000)).status).toBe('failed');
     const failed = (await platform.events(body.jobId)).find((event) => event.type === 'StepFailed');
+    expect(failed?.data['nodeId']).toBe('press');
     const artifacts = (failed?.data['artifacts'] ?? []) as { kind: string; ref: string }[];
     expect(artifacts.map((a) => a.kind).sort()).toEqual(['dom', 'screenshot']);
     const fetchArtifact = (jobId: string, ref: string) =>
