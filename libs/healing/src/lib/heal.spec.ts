@@ -897,6 +897,22 @@ describe('explanations and old fingerprints', () => {
   });
 });
 
+/** Bootstrap's offcanvas nav bar: four named links, then five identical `Link`s (ADRs 100, 122). */
+const BAR = `<!doctype html><html><body>
+<div class="nav-scroller"><nav class="nav">
+  <a class="nav-link active" href="#">Dashboard</a>
+  <a class="nav-link" href="#">Friends</a>
+  <a class="nav-link" href="#">Explore</a>
+  <a class="nav-link" href="#">Suggestions</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+  <a class="nav-link" href="#">Link</a>
+</nav></div>
+<main><h1>Offcanvas</h1><p>Text.</p></main>
+</body></html>`;
+
 describe('positions shifted by an added wrapper or an inserted sibling (ADR 100)', () => {
   const MENU = `<!doctype html><html><body>
 <aside><nav><ul class="nav">
@@ -931,21 +947,6 @@ describe('positions shifted by an added wrapper or an inserted sibling (ADR 100)
         pickOf(changed, { status: 'intact', selector: 'div.wrap > li > a', confidence: 1, elapsedMs: 0 }),
       );
   });
-
-  const BAR = `<!doctype html><html><body>
-<div class="nav-scroller"><nav class="nav">
-  <a class="nav-link active" href="#">Dashboard</a>
-  <a class="nav-link" href="#">Friends</a>
-  <a class="nav-link" href="#">Explore</a>
-  <a class="nav-link" href="#">Suggestions</a>
-  <a class="nav-link" href="#">Link</a>
-  <a class="nav-link" href="#">Link</a>
-  <a class="nav-link" href="#">Link</a>
-  <a class="nav-link" href="#">Link</a>
-  <a class="nav-link" href="#">Link</a>
-</nav></div>
-<main><h1>Offcanvas</h1><p>Text.</p></main>
-</body></html>`;
 
   it('heals the shifted twin, never the new link that took its position (ADR 121 amends rule 2)', () => {
     // A new link put before the target (the third `Link`) takes its position, and every `Link`
@@ -1342,20 +1343,6 @@ describe('a list of identical items that gained one (ADR 121)', () => {
 });
 
 describe('a twin that slid into the target’s place when the run of alike siblings got shorter (ADR 122)', () => {
-  const BAR = `<!doctype html><html><body>
-<div class="nav-scroller"><nav class="nav">
-  <a class="nav-link active" href="#">Dashboard</a>
-  <a class="nav-link" href="#">Friends</a>
-  <a class="nav-link" href="#">Explore</a>
-  <a class="nav-link" href="#">Suggestions</a>
-  <a class="nav-link" href="#">Link</a>
-  <a class="nav-link" href="#">Link</a>
-  <a class="nav-link" href="#">Link</a>
-  <a class="nav-link" href="#">Link</a>
-  <a class="nav-link" href="#">Link</a>
-</nav></div>
-<main><h1>Offcanvas</h1><p>Text.</p></main>
-</body></html>`;
   const link = '<a class="nav-link" href="#">Link</a>';
   /** The `n`th `Link` (1-based) replaced by `to`. */
   const nthLink = (n: number, to: string) => (html: string) => {
