@@ -42,6 +42,7 @@ export {
   type FailureArtifact,
 } from './browser/failure-artifacts';
 export { HEAL_PROBE_MS } from './browser/target';
+export { LAST_WORD_MS } from './shared/abort';
 export { ArtifactNotFoundError, InMemoryArtifacts, type ArtifactStore } from './artifacts/artifact-store';
 export { ObjectStoreArtifacts, type ObjectStoreArtifactsOptions } from './artifacts/object-store-artifacts';
 export { REGEX_LIMITS } from './data/regex';

@@ -10,13 +10,12 @@ import {
 import { CommandHandler } from '@aether/event-store';
 import { InMemoryEventStore } from '@aether/event-store/test-support';
 import { jobDecider, type JobCommand } from '@aether/job-domain';
-import { ElementNotFoundError, StepTimeoutError, type NodeHandler } from '@aether/nodes';
+import { ElementNotFoundError, LAST_WORD_MS, StepTimeoutError, type NodeHandler } from '@aether/nodes';
 import { createLogger } from '@aether/service-kit';
 import pino from 'pino';
 import { parseWorkflow, type Workflow } from '@aether/workflow';
 import type { ClaimCommand } from './claim-log';
 import { JobRunner, type Claim, type JobRunnerDeps } from './job-runner';
-import { LAST_WORD_MS } from './stall-watchdog';
 
 /** A click (not idempotent: its effect cannot be known after a crash), then a value set. */
 const workflowDocument = {

@@ -1,4 +1,4 @@
-import { StepTimeoutError } from '@aether/nodes';
+import { LAST_WORD_MS, StepTimeoutError } from '@aether/nodes';
 import type { PlannedStep } from '@aether/workflow';
 
 /** The limit a running step is held to (ADR 61) and where it comes from. */
@@ -24,14 +24,6 @@ export class StepStalledSignal extends Error {
     this.name = 'StepStalled';
   }
 }
-
-/**
- * How long past its limit the watchdog still waits for the handler's own answer before it gives
- * up on it (ADR 82). A handler given the step's time answers a margin before the limit (a browser
- * call keeps 250 ms–1 s back), but on a loaded machine that answer can come late: a missing element
- * found missing at 3,044 ms of 3,000 is still a missing element, not a stall.
- */
-export const LAST_WORD_MS = 1_000;
 
 /** What a watched handler came to: its own answer, or none by its limit and `LAST_WORD_MS` after. */
 export type HandlerAnswer<T> =

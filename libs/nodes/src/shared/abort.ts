@@ -2,6 +2,14 @@ import { NodeCancelledError, NodeTimeoutError, StepTimeoutError, type NodeError 
 
 export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 
+/**
+ * How long past a step's time its handler's own answer is still waited for (ADR 82). A handler
+ * given the step's time answers a margin before it (a browser call keeps 250 ms–1 s back), but on
+ * a loaded machine that answer can come late: a missing element found missing at 3,044 ms of
+ * 3,000 is still a missing element, not a timeout.
+ */
+export const LAST_WORD_MS = 1_000;
+
 /** The error a handler throws once its signal has fired: a timeout or a cancellation. */
 export function abortedError(signal: AbortSignal): NodeError {
   const reason: unknown = signal.reason;

@@ -12,6 +12,7 @@ import type { BrowserLease, BrowserPool } from '../browser/browser-pool';
 import { captureFailureArtifacts, type FailureArtifact } from '../browser/failure-artifacts';
 import type { NodeContext, NodeHandler, NodeLogger } from '../contract';
 import { NodeCancelledError, toNodeError } from '../errors';
+import { LAST_WORD_MS } from '../shared/abort';
 
 export interface RunLocallyOptions {
   /** A workflow that passed `parseWorkflow`. */
@@ -113,7 +114,12 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
       const { step } = action;
       const attempt = step.previousAttempts + 1;
       history.set(step.key, { status: 'started', attempt });
-      const signals = [outer, ...(step.timeoutMs > 0 ? [AbortSignal.timeout(step.timeoutMs)] : [])];
+      // As the robot's watchdog does, the handler's own finding is waited for a moment past the
+      // step's time: a missing element reported late on a busy machine is still missing.
+      const signals = [
+        outer,
+        ...(step.timeoutMs > 0 ? [AbortSignal.timeout(step.timeoutMs + LAST_WORD_MS)] : []),
+      ];
       const context: NodeContext = {
         tenantId: options.tenantId ?? 'default',
         jobId,
