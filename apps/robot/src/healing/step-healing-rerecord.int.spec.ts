@@ -213,6 +213,24 @@ describe('StepHealing records a fingerprint of an older format again (ADR 126; C
     await expect(heals(two, 'lore-2', 'job-race-3')).resolves.toMatchObject({ status: 'refused' });
   });
 
+  it('reads the bucket once per selector on a robot whose bucket holds a current fingerprint', async () => {
+    await works(robot('robot-h'), 'lore-4', 'job-b0');
+    const [current] = await records('lore-4');
+    if (!current) throw new Error('nothing recorded');
+    const bucket = await ensureFingerprintsBucket(nats.nc, TENANT);
+    await bucket.put(keyOf('lore-4'), JSON.stringify(current.data));
+    let opened = 0;
+    const buckets = fingerprintBucket(nats.nc);
+    const healing = new StepHealing({
+      store: nats.store,
+      fingerprints: (tenantId) => (opened++, buckets(tenantId)),
+      robotId: 'robot-i',
+      logger: createLogger('step-healing-rerecord', 'silent'),
+    });
+    for (const job of ['job-b1', 'job-b2', 'job-b3']) await works(healing, 'lore-4', job);
+    expect({ opened, records: (await records('lore-4')).length }).toEqual({ opened: 1, records: 1 });
+  });
+
   it('gives the healed selector its own fingerprint when an operator approves the heal (heal-and-pause)', async () => {
     const healing = robot('robot-g');
     await works(healing, 'lore-3', 'job-p0');

@@ -174,7 +174,11 @@ export class StepHealing {
    */
   private async record(scope: StepHealingScope, selector: string, frame: Frame): Promise<void> {
     const key = selectorKey(scope.tenantId, scope.workflowId, scope.step.nodeId, selector);
-    const cached = this.known.get(key) ?? (await this.fromBucket(scope.tenantId, key));
+    let cached = this.known.get(key);
+    if (!cached) {
+      cached = await this.fromBucket(scope.tenantId, key);
+      if (cached) this.known.set(key, cached);
+    }
     if (cached && !cached.older) return;
     const subject = subjects.event(scope.tenantId, 'selector', key);
     let fingerprint: Fingerprint | undefined;
