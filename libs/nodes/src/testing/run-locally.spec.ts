@@ -18,7 +18,7 @@ const lateFinding = (lateMs: number): NodeHandler => ({
   execute: (_params, context) =>
     raceAbort(
       sleep((context.timeoutMs ?? 0) + lateMs).then(() => {
-        throw new ElementNotFoundError('"#gone" matched no element');
+        throw new ElementNotFoundError('#gone', 0);
       }),
       context.signal,
     ),
