@@ -158,6 +158,7 @@ export {
   SELECTOR_EVENTS,
   PROPOSAL_EVENTS,
   HEALING_EVENTS,
+  newestFingerprintRecorded,
   type HealingPolicy,
   type SelectorPatch,
   type SelectorEvent,

@@ -4,6 +4,7 @@ import {
   SELECTOR_EVENTS,
   STREAMS,
   SelectorFragilityRated,
+  newestFingerprintRecorded,
   subjects,
   type MessageOf,
   type SelectorEvent,
@@ -54,7 +55,7 @@ export class SelectorKnowledge {
     // The selector's newest record is its fingerprint (ADR 126): a redelivered older one puts it too.
     const subject = subjects.event(event.tenantId, 'selector', event.data.selectorKey);
     const history = await this.store.read(subject, selectorEvents);
-    const newest = newestRecorded(history.events) ?? event;
+    const newest = newestFingerprintRecorded(history.events) ?? event;
     let fingerprint;
     try {
       fingerprint = parseFingerprint(newest.data.fingerprint);
@@ -90,16 +91,6 @@ export class SelectorKnowledge {
       throw error;
     }
   }
-}
-
-function newestRecorded(
-  events: readonly { event: SelectorEvent }[],
-): MessageOf<typeof FingerprintRecorded> | undefined {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const event = events[i]?.event;
-    if (event?.type === 'FingerprintRecorded') return event;
-  }
-  return undefined;
 }
 
 export function selectorKnowledgeRoute(knowledge: SelectorKnowledge): ConsumerRoute<SelectorEvent> {

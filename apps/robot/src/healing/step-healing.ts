@@ -8,6 +8,7 @@ import {
   MessageRegistry,
   SELECTOR_EVENTS,
   SelectorHealReported,
+  newestFingerprintRecorded,
   subjects,
   type Envelope,
   type SelectorHealed,
@@ -53,15 +54,6 @@ interface Known {
 
 function knownOf(document: unknown): Known {
   return { document, older: recordedInOlderFormat(document) };
-}
-
-/** The fingerprint of the selector's last `FingerprintRecorded`: the one in force. */
-function newestRecorded(events: readonly { event: SelectorEvent }[]): unknown {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const event = events[i]?.event;
-    if (event?.type === 'FingerprintRecorded') return event.data.fingerprint;
-  }
-  return undefined;
 }
 
 /** `replaces`: the format version of the record a new one replaces. */
@@ -184,7 +176,7 @@ export class StepHealing {
     let fingerprint: Fingerprint | undefined;
     for (let attempt = 1; ; attempt++) {
       const history = await this.options.store.read(subject, selectorEvents);
-      const newest = newestRecorded(history.events);
+      const newest = newestFingerprintRecorded(history.events)?.data.fingerprint;
       if (newest !== undefined) {
         const known = knownOf(newest);
         this.known.set(key, known);
@@ -437,7 +429,7 @@ export class StepHealing {
           subjects.event(tenantId, 'selector', key),
           selectorEvents,
         );
-        const newest = newestRecorded(history.events);
+        const newest = newestFingerprintRecorded(history.events)?.data.fingerprint;
         if (newest !== undefined) known = knownOf(newest);
       }
       if (!known) return undefined;

@@ -211,6 +211,17 @@ export type SelectorEvent =
   | MessageOf<typeof SelectorFragilityRated>
   | MessageOf<typeof SelectorHealReported>;
 
+/** A selector's last `FingerprintRecorded` in `events` (its subject's history): the one in force (ADR 126). */
+export function newestFingerprintRecorded(
+  events: readonly { event: SelectorEvent }[],
+): MessageOf<typeof FingerprintRecorded> | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]?.event;
+    if (event?.type === 'FingerprintRecorded') return event;
+  }
+  return undefined;
+}
+
 export const PROPOSAL_EVENTS = [SelectorPatchProposed, HealProposalApproved, HealProposalRejected] as const;
 export type ProposalEvent =
   | MessageOf<typeof SelectorPatchProposed>
