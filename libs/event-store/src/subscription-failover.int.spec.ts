@@ -7,7 +7,8 @@ import type { ResumeNotice } from './event-subscription';
 
 const STREAM = 'FEEDS';
 const SUBJECT = 'feeds.job.1';
-const RECOVERY_BOUND_MS = 15_000;
+/** A liveness guard, not a claim: measured figures are in ADR 41's table (18.1 s at CI's load). */
+const RECOVERY_BOUND_MS = 30_000;
 
 describe('a subscription whose consumer node dies while its own connection survives', () => {
   let cluster: TestNatsCluster;
@@ -33,7 +34,7 @@ describe('a subscription whose consumer node dies while its own connection survi
       what: `publishing m${n}`,
     });
 
-  it('moves to a new consumer and delivers what follows once each, in order, within 15 s', async () => {
+  it('moves to a new consumer and delivers what follows once each, in order, within 30 s', async () => {
     const admin = await connectTo(cluster.servers);
     const jsm = await jetstreamManager(admin);
     await jsm.streams.add({ name: STREAM, subjects: ['feeds.>'], num_replicas: 3 });
