@@ -1,6 +1,12 @@
 /** How many messages a `DeliveryCounts` remembers before it forgets the longest unseen. */
 const REMEMBERED = 4_096;
 
+/** What `DeliveryCounts` says when it counts a delivery as one more than the server does (a logger's `warn`). */
+export type RecountWarning = (
+  fields: { readonly seq: number; readonly key: string; readonly delivery: number; readonly counted: number },
+  message: string,
+) => void;
+
 /**
  * Counts the deliveries of each message a consumer's own code has taken, by stream sequence
  * (ADR 117). nats-server 2.9.10 can deliver a message again with a count no higher than one it
@@ -9,12 +15,16 @@ const REMEMBERED = 4_096;
  * before it wrote a delivery down sends it again with the count it had (ADR 103). Such a delivery
  * is counted here as one more than the highest this consumer took, so a message past its limit
  * is not run again as a first delivery. Kept in memory: a restarted consumer counts as the server
- * does again.
+ * does again, which costs at most one run per delivery the server miscounts (ADR 132).
  */
 export class DeliveryCounts {
   private readonly seen = new Map<number, { readonly key: string; readonly count: number }>();
 
-  constructor(private readonly remembered = REMEMBERED) {}
+  /** @param warn told each time a delivery is counted higher than the server counts it, with both counts. */
+  constructor(
+    private readonly warn: RecountWarning,
+    private readonly remembered = REMEMBERED,
+  ) {}
 
   /**
    * The count of this delivery: the server's `delivered`, unless this consumer took the message
@@ -29,6 +39,11 @@ export class DeliveryCounts {
     this.seen.delete(sequence); // re-inserted last: the map forgets in insertion order
     this.seen.set(sequence, { key, count });
     if (this.seen.size > this.remembered) this.seen.delete(this.seen.keys().next().value as number);
+    if (count !== delivered)
+      this.warn(
+        { seq: sequence, key, delivery: count, counted: delivered },
+        'the server counts this delivery lower than one taken before; counted as one more (ADR 117)',
+      );
     return count;
   }
 }

@@ -64,4 +64,4 @@ export {
   DEFAULT_WORK_CONSUMER,
   type WorkConsumerSettings,
 } from './work-consumers';
-export { DeliveryCounts } from './delivery-counts';
+export { DeliveryCounts, type RecountWarning } from './delivery-counts';

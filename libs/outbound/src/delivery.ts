@@ -63,7 +63,9 @@ export class SubscriptionWorker {
   private loop?: Promise<void>;
   private secret?: string;
   private readonly workflows = new Map<string, string | undefined>();
-  private readonly deliveries = new DeliveryCounts();
+  private readonly deliveries = new DeliveryCounts((fields, warning) =>
+    this.deps.logger.warn({ subscriptionId: this.definition.subscriptionId, ...fields }, warning),
+  );
 
   constructor(
     readonly definition: SubscriptionDefinition,
@@ -104,7 +106,7 @@ export class SubscriptionWorker {
   private async handle(message: JsMsg): Promise<void> {
     const { subscriptionId } = this.definition;
     const jobId = parseEventSubject(message.subject)?.aggregateId ?? 'unknown';
-    const attempt = this.countDelivery(message);
+    const attempt = this.deliveries.count(message.seq, message.info.deliveryCount, message.subject);
     const first = await this.deps.parked.firstOfJob(subscriptionId, jobId);
     if (first === message.seq) return void (await message.ackAck()); // parked already; its ack was lost
     const parsed = jobEvents.parseEvents(message.data);
@@ -123,22 +125,6 @@ export class SubscriptionWorker {
       'outbound delivery failed; will retry',
     );
     message.nak(delayMs);
-  }
-
-  /** This delivery's attempt: the server's count, unless it counts lower than one taken before (ADR 123). */
-  private countDelivery(message: JsMsg): number {
-    const attempt = this.deliveries.count(message.seq, message.info.deliveryCount, message.subject);
-    if (attempt !== message.info.deliveryCount)
-      this.deps.logger.warn(
-        {
-          subscriptionId: this.definition.subscriptionId,
-          seq: message.seq,
-          attempt,
-          counted: message.info.deliveryCount,
-        },
-        'the server counts this delivery lower than one taken before; counted as one more (ADR 123)',
-      );
-    return attempt;
   }
 
   /** The delivery of this message's events that pass the filter, or `undefined` when none does. */

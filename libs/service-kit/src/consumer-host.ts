@@ -206,14 +206,13 @@ export class ConsumerHost {
   /** The route's count of this delivery: the server's, unless it counts lower than one taken before (ADR 117). */
   private countDelivery(route: ConsumerRoute, message: JsMsg): number {
     let counts = this.deliveries.get(route.durable);
-    if (!counts) this.deliveries.set(route.durable, (counts = new DeliveryCounts()));
-    const count = counts.count(message.seq, message.info.deliveryCount, message.subject);
-    if (count !== message.info.deliveryCount)
-      this.logger.warn(
-        { consumer: route.durable, seq: message.seq, delivery: count, counted: message.info.deliveryCount },
-        'the server counts this delivery lower than one taken before; counted as one more (ADR 117)',
+    if (!counts) {
+      counts = new DeliveryCounts((fields, warning) =>
+        this.logger.warn({ consumer: route.durable, ...fields }, warning),
       );
-    return count;
+      this.deliveries.set(route.durable, counts);
+    }
+    return counts.count(message.seq, message.info.deliveryCount, message.subject);
   }
 
   private async reject(route: ConsumerRoute, message: JsMsg, reason: string): Promise<void> {

@@ -102,7 +102,7 @@ export class WorkLoop {
   private claimObserver: ClaimObserver = () => undefined;
   private stopped?: Promise<void>;
   /** This robot's own count of each message's deliveries (ADR 71, 117). */
-  private readonly deliveries = new DeliveryCounts();
+  private readonly deliveries = new DeliveryCounts((fields, warning) => this.logger.warn(fields, warning));
 
   constructor(
     private readonly nc: NatsConnection,
@@ -263,11 +263,6 @@ export class WorkLoop {
     }
     const work = parsed.message;
     const delivery = this.deliveries.count(message.seq, message.info.deliveryCount, work.aggregateId);
-    if (delivery !== message.info.deliveryCount)
-      this.logger.warn(
-        { jobId: work.aggregateId, delivery, counted: message.info.deliveryCount },
-        'the server counts this delivery lower than one this robot took; counted as one more (ADR 117)',
-      );
     const runningClaim = [...(this.running.get(work.aggregateId) ?? [])].find(
       (claim) => claim.message.seq === message.seq,
     );
