@@ -213,6 +213,59 @@ describe('StepHealing records a fingerprint of an older format again (ADR 126; C
     await expect(heals(two, 'lore-2', 'job-race-3')).resolves.toMatchObject({ status: 'refused' });
   });
 
+  it('after the deploy, a fleet that finds every selector older records each once; running again costs nothing', async () => {
+    const [ROBOTS, SELECTORS] = [4, 3];
+    const workflowIds = Array.from({ length: SELECTORS }, (_, i) => `lore-fleet-${i}`);
+    for (const workflowId of workflowIds) await recordedInVersion1(workflowId);
+    const cost = { bucketReads: 0, subjectReads: 0, appends: 0 };
+    const buckets = fingerprintBucket(nats.nc);
+    const counted = {
+      read: (...args: Parameters<EventStore['read']>) => (cost.subjectReads++, nats.store.read(...args)),
+      lastSequence: nats.store.lastSequence.bind(nats.store),
+      append: (...args: Parameters<EventStore['append']>) => (cost.appends++, nats.store.append(...args)),
+    } as unknown as EventStore;
+    // Robots restarted with the deploy: empty caches, the bucket holding version 1 until the healer projects.
+    const fleet = Array.from(
+      { length: ROBOTS },
+      (_, i) =>
+        new StepHealing({
+          store: counted,
+          fingerprints: (tenantId) => (cost.bucketReads++, buckets(tenantId)),
+          robotId: `robot-fleet-${i}`,
+          logger: createLogger('step-healing-rerecord', 'silent'),
+        }),
+    );
+    const everyoneWorks = (round: number) =>
+      Promise.all(
+        fleet.flatMap((healing, r) =>
+          workflowIds.map((workflowId) =>
+            healing.hooksFor(scope(workflowId, `job-fleet-${round}-${r}`)).recordTarget!({
+              selector: SELECTOR,
+              frame: page.mainFrame(),
+            }),
+          ),
+        ),
+      );
+
+    await page.setContent(ARTICLE);
+    await everyoneWorks(1);
+    const first = { ...cost };
+    for (const workflowId of workflowIds)
+      expect((await records(workflowId)).map((event) => event.data.fingerprint['version'])).toEqual([
+        1,
+        FINGERPRINT_VERSION,
+      ]);
+    // One bucket read per robot and selector; appends tried by those that read before the first landed.
+    expect(first.bucketReads).toBe(ROBOTS * SELECTORS);
+    expect(first.appends).toBeGreaterThanOrEqual(SELECTORS);
+    expect(first.appends).toBeLessThanOrEqual(ROBOTS * SELECTORS);
+    // A fenced robot reads the subject once more and keeps the winner's record.
+    expect(first.subjectReads).toBe(ROBOTS * SELECTORS + (first.appends - SELECTORS));
+
+    await everyoneWorks(2);
+    expect(cost).toEqual(first);
+  });
+
   it('reads the bucket once per selector on a robot whose bucket holds a current fingerprint', async () => {
     await works(robot('robot-h'), 'lore-4', 'job-b0');
     const [current] = await records('lore-4');
