@@ -87,7 +87,9 @@ export class SubscriptionWorker {
     while (!this.stopping) {
       try {
         const consumer = await this.deps.js.consumers.get(STREAMS.events, name);
-        this.messages = await consumer.consume({ max_messages: 1 });
+        // A consumer deleted under it ends the loop at the server's 409, and the next turn takes the
+        // consumer made again; left to recover, nats.js pulls only after missed heartbeats (45 s, ADR 132).
+        this.messages = await consumer.consume({ max_messages: 1, abort_on_missing_resource: true });
         for await (const message of this.messages) {
           if (this.stopping) {
             message.nak();

@@ -254,9 +254,6 @@ describe('outbound subscriptions against a real nats-server and HTTP subscriber'
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: requested,
     });
-    // nats.js pulls from a consumer made again only after two missed heartbeats (30 s), or at once
-    // after a reconnect.
-    await js.nc.reconnect();
     const parked = await eventually(
       async () => {
         const list = await subscriptions.parked.list(definition.subscriptionId);
