@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -55,7 +55,7 @@ export async function requireNats(url: string): Promise<void> {
  * Starts `nats-server -js` requiring credentials (ADR 38): the operator and account seeds are
  * made once in `<dataDir>/nats/authority.json` (0600), revocations persist in its resolver folder.
  * Listens on 4222 when that port is free, else on a free port: a server someone else runs there
- * is never used in its place.
+ * is never used in its place. Its URL is written to `<dataDir>/nats/url` for the CLI.
  */
 export async function startAuthenticatedNats(
   dataDir: string,
@@ -75,11 +75,21 @@ export async function startAuthenticatedNats(
   });
   const url = `nats://127.0.0.1:${port}`;
   if (!(await waitForPort('127.0.0.1', port, 10_000))) throw new Error(`nats-server did not start on ${url}`);
+  rememberNatsUrl(dataDir, url);
   return {
     url,
     authorityFile,
     started: { description: `nats-server with accounts (store ${dir})`, stop: () => stopChild(child) },
   };
+}
+
+/**
+ * Writes `<dataDir>/nats/url`, the server the CLI's `tail`, `replay` and `quarantine` connect to
+ * by default: `npm start`'s own is on 4222 only when that port was free.
+ */
+export function rememberNatsUrl(dataDir: string, url: string): void {
+  mkdirSync(join(dataDir, 'nats'), { recursive: true, mode: 0o700 });
+  writeFileSync(join(dataDir, 'nats', 'url'), `${url}\n`);
 }
 
 function natsServerBinary(): string {

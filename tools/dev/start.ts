@@ -7,6 +7,7 @@ import { UserDirectory } from '@aether/identity';
 import { DEMO_PASSWORD, QUEUE_DEMO, runDemoJob, runQueueDemo } from './demo';
 import {
   ensurePostgres,
+  rememberNatsUrl,
   requireChromium,
   requireNats,
   startAuthenticatedNats,
@@ -148,6 +149,7 @@ async function natsFor(dataDir: string): Promise<{ url: string; authorityFile?: 
   const url = process.env['NATS_URL'];
   if (!url) return startAuthenticatedNats(dataDir);
   await requireNats(url);
+  rememberNatsUrl(dataDir, url);
   const authorityFile = process.env['NATS_AUTHORITY_FILE'];
   return { url, ...(authorityFile ? { authorityFile } : {}) };
 }

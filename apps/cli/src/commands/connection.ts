@@ -12,8 +12,18 @@ import {
 import { STREAMS, type StreamName } from '@aether/contracts';
 import { EventStore, connectNats } from '@aether/event-store';
 
-/** Where `npm start` writes the operator's own NATS user (ADR 85's `tools`), relative to the checkout. */
-export const LOCAL_TOOLS_CREDS = join('.data', 'nats', 'tools.creds');
+/** `npm start`'s data folder: `AETHER_DATA_DIR`, else `.data` relative to the checkout. */
+const LOCAL_NATS_DIR = join(process.env['AETHER_DATA_DIR'] ?? '.data', 'nats');
+/** Where `npm start` writes the operator's own NATS user (ADR 85's `tools`). */
+export const LOCAL_TOOLS_CREDS = join(LOCAL_NATS_DIR, 'tools.creds');
+/** Where `npm start` writes the URL of the nats-server it uses (4222 only when that port was free). */
+export const LOCAL_NATS_URL = join(LOCAL_NATS_DIR, 'url');
+
+/** `NATS_URL`, else the server `npm start` uses, else nats://127.0.0.1:4222. */
+function defaultNatsUrl(): string {
+  const started = existsSync(LOCAL_NATS_URL) ? readFileSync(LOCAL_NATS_URL, 'utf8').trim() : '';
+  return process.env['NATS_URL'] ?? (started || 'nats://127.0.0.1:4222');
+}
 
 /** How a command reaches NATS: `--nats` and `--creds`. */
 export interface NatsTarget {
@@ -24,7 +34,11 @@ export interface NatsTarget {
 /** Adds `--nats` and `--creds` to a command that reads the streams itself. */
 export function natsTargetOptions(command: Command): Command {
   return command
-    .option('--nats <url>', 'NATS server', process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222')
+    .option(
+      '--nats <url>',
+      `NATS server; default NATS_URL, else the one npm start runs (${LOCAL_NATS_URL}), else 4222`,
+      defaultNatsUrl(),
+    )
     .option(
       '--creds <file>',
       `NATS credentials (.creds); default NATS_CREDS_FILE, else ${LOCAL_TOOLS_CREDS} when npm start made it`,
