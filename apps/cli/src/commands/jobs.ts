@@ -15,10 +15,13 @@ export function registerJobs(program: Command): void {
     )
     .action(
       async (workflowId: string, options: { vars: string; priority: string; idempotencyKey?: string }) => {
-        const raw = options.vars.startsWith('@') ? readFileSync(options.vars.slice(1), 'utf8') : options.vars;
+        const variables = parseVars(options.vars);
+        const priority = Number(options.priority);
+        if (!/^\d+$/.test(options.priority) || priority > 20)
+          throw new Error(`--priority must be a whole number from 0 to 20, got ${options.priority}`);
         const result = await api(`/api/v1/workflows/${encodeURIComponent(workflowId)}/trigger`, {
           method: 'POST',
-          body: JSON.stringify({ variables: JSON.parse(raw), priority: Number(options.priority) }),
+          body: JSON.stringify({ variables, priority }),
           ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
         });
         process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -32,4 +35,21 @@ export function registerJobs(program: Command): void {
       const result = await api(jobId ? `/api/v1/jobs/${encodeURIComponent(jobId)}` : '/api/v1/jobs?limit=20');
       process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     });
+}
+
+/** `--vars`: JSON, or `@file` holding it; an error names the flag or the file. */
+function parseVars(option: string): unknown {
+  const file = option.startsWith('@') ? option.slice(1) : undefined;
+  const what = file === undefined ? '--vars' : `--vars file ${file}`;
+  let raw: string;
+  try {
+    raw = file === undefined ? option : readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${what}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`${what} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
 }
