@@ -592,6 +592,47 @@ describe('the console', () => {
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
 
+  it("labels chart axes on the console's 24-hour clock and counts jobs and steps in whole numbers", async () => {
+    // A zone where it is afternoon now: a 12-hour label (`03:15`, `03 PM`) cannot pass for `15:15`.
+    const hours = Math.min(14, 15 - new Date().getUTCHours());
+    const timezoneId = hours === 0 ? 'UTC' : `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`;
+    const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId });
+    try {
+      const token = (gatewayHeaders(platform.stack.gatewayUrl)['authorization'] ?? '').replace(
+        /^Bearer /,
+        '',
+      );
+      await context.addInitScript(
+        (value) => value && sessionStorage.setItem('aether.accessToken', value),
+        token,
+      );
+      const zoned = await context.newPage();
+      const ticks = (caption: string, axis: 'x' | 'y') =>
+        zoned
+          .locator('figure', { has: zoned.locator('figcaption', { hasText: caption }) })
+          .locator(`g[ngx-charts-${axis}-axis-ticks] text`)
+          .allTextContents()
+          .then((texts) => texts.map((text) => text.trim()));
+
+      await zoned.goto(`${platform.stack.gatewayUrl}/fleet`);
+      await zoned.getByRole('img', { name: /^Jobs waiting per priority band, last hour/ }).waitFor();
+      const clock = await ticks('Jobs waiting per priority band', 'x');
+      expect(clock.length).toBeGreaterThan(0);
+      for (const tick of clock) expect(tick).toMatch(/^(1[3-9]|2[0-3]):[0-5]\d$/);
+      for (const tick of await ticks('Jobs waiting per priority band', 'y')) expect(tick).toMatch(/^\d+$/);
+
+      await zoned.goto(`${platform.stack.gatewayUrl}/analytics`);
+      await zoned.getByRole('img', { name: /^Retried and failed steps per hour/ }).waitFor();
+      const steps = await ticks('Retried and failed steps per hour', 'y');
+      expect(steps.length).toBeGreaterThan(0);
+      for (const tick of steps) expect(tick).toMatch(/^\d+$/);
+      for (const tick of await ticks('Jobs finished per hour', 'x')) expect(tick).not.toMatch(/AM|PM/);
+      await screenshot(zoned, 'analytics-axes');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('leaves the API and service endpoints to the API', async () => {
     const missing = await fetch(`${platform.stack.gatewayUrl}/api/v1/nothing-here`, {
       headers: { accept: 'text/html' },

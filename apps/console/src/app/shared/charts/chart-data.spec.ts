@@ -1,4 +1,4 @@
-import { queueDepthBars, trendLines } from './chart-data';
+import { countTicks, figureTick, queueDepthBars, timeTick, trendLines } from './chart-data';
 
 describe('chart adapters', () => {
   it('turns queue depth per band into labelled bars, in the order given', () => {
@@ -47,5 +47,23 @@ describe('chart adapters', () => {
       { name: new Date('2026-12-06T10:02:00.000Z'), value: 10 },
     ]);
     expect(line('2026-12-06T11:00:00.000Z')?.at(-1)?.name).toEqual(new Date('2026-12-06T10:05:00.000Z'));
+  });
+
+  it('labels time ticks on the 24-hour clock, and days at midnight', () => {
+    expect(timeTick(new Date(2026, 11, 7, 20, 5))).toBe('20:05');
+    expect(timeTick(new Date(2026, 11, 7, 8, 0))).toBe('08:00');
+    expect(timeTick(new Date(2026, 11, 7))).toBe('7 Dec');
+  });
+
+  it('writes value ticks without padding zeros', () => {
+    expect([0, 0.5, 7.25, 20000].map(figureTick)).toEqual(['0', '0.5', '7.25', '20,000']);
+  });
+
+  it('counts in whole-number ticks from zero, one when nothing was counted', () => {
+    expect(countTicks(0)).toEqual([0, 1]);
+    expect(countTicks(1)).toEqual([0, 1]);
+    expect(countTicks(4)).toEqual([0, 1, 2, 3, 4]);
+    expect(countTicks(7)).toEqual([0, 2, 4, 6, 8]);
+    expect(countTicks(100)).toEqual([0, 25, 50, 75, 100]);
   });
 });

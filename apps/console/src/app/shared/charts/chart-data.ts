@@ -48,3 +48,33 @@ export function trendLines(
     })
     .filter((line) => line.series.length > 0);
 }
+
+const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
+const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const FIGURE = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
+
+/**
+ * A time axis tick in the viewer's zone, on the 24-hour clock every other time in the console
+ * uses: `20:05`, and the date alone at midnight (`7 Dec`). ngx-charts' default is d3's 12-hour
+ * `08:05` and `08 PM`.
+ */
+export function timeTick(value: Date | string | number): string {
+  const at = new Date(value);
+  const midnight = at.getHours() === 0 && at.getMinutes() === 0 && at.getSeconds() === 0;
+  return midnight ? DAY.format(at) : CLOCK.format(at);
+}
+
+/** A value axis tick without padding zeros: `0`, `0.5`, `20,000` (d3 writes `0.000000` for an all-zero line). */
+export function figureTick(value: number | string): string {
+  return FIGURE.format(Number(value));
+}
+
+/**
+ * Whole-number ticks from 0 to at least `max` (1 when nothing was counted), at most five: a
+ * count of jobs or steps has no half.
+ */
+export function countTicks(max: number): number[] {
+  const step = Math.max(1, Math.ceil(max / 4));
+  const top = Math.max(step, Math.ceil(max / step) * step);
+  return Array.from({ length: top / step + 1 }, (_, index) => index * step);
+}

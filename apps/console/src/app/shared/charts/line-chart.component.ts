@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 import { LineChartModule, ScaleType, type Color } from '@swimlane/ngx-charts';
-import type { LineSeries } from './chart-data';
+import { countTicks, figureTick, timeTick, type LineSeries } from './chart-data';
 
 const COLOURS = ['#2f5fc4', '#c2410c', '#1f7a4a', '#7c3aed', '#64748b'];
 const SCHEME: Color = { name: 'aether-lines', selectable: false, group: ScaleType.Ordinal, domain: COLOURS };
@@ -26,6 +26,10 @@ const SCHEME: Color = { name: 'aether-lines', selectable: false, group: ScaleTyp
           [showYAxisLabel]="!!unit()"
           [animations]="false"
           [autoScale]="false"
+          [xAxisTickFormatting]="timeTick"
+          [yAxisTickFormatting]="figureTick"
+          [yAxisTicks]="$any(yTicks())"
+          [yScaleMax]="$any(yTicks()?.at(-1))"
         />
       </div>
       <ul class="legend" aria-hidden="true">
@@ -71,7 +75,16 @@ export class LineChartComponent {
   readonly data = input.required<LineSeries[]>();
   readonly label = input.required<string>();
   readonly unit = input('');
+  /** The lines count things (jobs, steps): whole-number ticks only. Unset ticks (`undefined`) are ngx-charts' own. */
+  readonly counts = input(false);
   protected readonly scheme = SCHEME;
+  protected readonly timeTick = timeTick;
+  protected readonly figureTick = figureTick;
+  protected readonly yTicks = computed(() =>
+    this.counts()
+      ? countTicks(Math.max(0, ...this.data().flatMap((line) => line.series.map((point) => point.value))))
+      : undefined,
+  );
   protected readonly colours = COLOURS;
   // ngx-charts' input types are mutable arrays; ours are read-only.
   protected readonly mutable = computed(() =>
