@@ -77,8 +77,14 @@ describe('heuristics', () => {
       expect(looksGeneratedId(id)).toBe(true);
     },
   );
-  it.each(['login', 'main-nav', 'email', 'search-form', 'h2'])('%s looks stable', (id) => {
-    expect(looksGeneratedId(id)).toBe(false);
+  it.each(['login', 'main-nav', 'email', 'search-form', 'h2', 'explore-this-year%E2%80%99s-report'])(
+    '%s looks stable',
+    (id) => {
+      expect(looksGeneratedId(id)).toBe(false);
+    },
+  );
+  it.each(['ember%20123', 'a8f3k29c%E2%80%99'])('%s looks generated however it is escaped', (id) => {
+    expect(looksGeneratedId(id)).toBe(true);
   });
   it.each(['css-1x2y3z', 'sc-bdVaJa', 'Button_primary__3xk2P', '_3xk2p', 'jsx-2958219'])(
     '%s looks hashed',

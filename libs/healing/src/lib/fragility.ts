@@ -37,13 +37,30 @@ const POSITIONAL =
   /:(nth-child|nth-of-type|nth-last-child|nth-last-of-type|first-child|last-child|first-of-type|last-of-type|eq|nth)\b/g;
 
 /** Framework-generated ids: long digit runs, hashes, well-known generator prefixes. */
-export function looksGeneratedId(id: string): boolean {
+export function looksGeneratedId(raw: string): boolean {
+  const id = unescaped(raw);
   return (
     /\d{3,}/.test(id) ||
     /^[0-9a-f]{8,}$/i.test(id) ||
     /^(ember|ext-gen|react-|radix-|headlessui-|mui-|:r|yui_|gwt-|j_id|ctl\d|__)/i.test(id) ||
     id.split(/[-_:.]/).some((p) => p.length >= 5 && /\d/.test(p) && /[a-z]/i.test(p))
   );
+}
+
+/**
+ * The id with its percent escapes decoded: a slug made from a heading's words escapes what is
+ * not ASCII (`explore-this-year%E2%80%99s-report`, a typographic apostrophe), and the escapes'
+ * hex digits are the heading's text, not a generator's counter (ADR 128).
+ */
+function unescaped(id: string): string {
+  if (!id.includes('%')) return id;
+  return id.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
 }
 
 /** CSS-in-JS and CSS-module class names that change with every build. */

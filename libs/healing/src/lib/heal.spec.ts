@@ -751,6 +751,35 @@ describe('a target that moved far away', () => {
   });
 });
 
+describe('a heading whose id is a slug of its words, with percent escapes (ADR 128)', () => {
+  const ARTICLE = `<!doctype html><html><body>
+<header><nav aria-label="Main"><a href="/">Home</a><a href="/blog">Blog</a></nav></header>
+<main><article>
+  <h1>Annual report</h1>
+  <section><h2 id="what%E2%80%99s-new" class="section-title">What’s new this year</h2><p>Faster pipelines.</p></section>
+  <section><h2 id="the-numbers" class="section-title">The numbers</h2><p>Twelve releases.</p></section>
+</article></main>
+<footer><div class="footer-links"><a href="/terms">Terms</a></div></footer>
+</body></html>`;
+  const heading = '<h2 id="what%E2%80%99s-new" class="section-title">What’s new this year</h2>';
+  const intoFooter = (moved: string) => (h: string) =>
+    h.replace(heading, '').replace('<a href="/terms">Terms</a>', `<a href="/terms">Terms</a>${moved}`);
+
+  it('heals the heading moved into the footer by the id it kept: the escapes are its words', () => {
+    given(ARTICLE)
+      .recordedAt('main section:nth-of-type(1) > h2')
+      .when(intoFooter(heading))
+      .thenHeals('footer h2');
+  });
+
+  it('still refuses a copy there without the id', () => {
+    given(ARTICLE)
+      .recordedAt('main section:nth-of-type(1) > h2')
+      .when(intoFooter(heading.replace(' id="what%E2%80%99s-new"', '')))
+      .thenRefuses();
+  });
+});
+
 describe('a link that became a button', () => {
   it('does not hold the href a button cannot carry against it', () => {
     const MENU = `<!doctype html><html><body>
