@@ -2,6 +2,7 @@ import { AnchorIndex, anchorSupport, anchorsKept, leftNeighbourhood } from './an
 import { LOOKALIKES } from './capture';
 import type { ElementFeatures, Fingerprint } from './fingerprint';
 import { looksGeneratedId, rateSelectorFragility } from './fragility';
+import { heldInPlaceAgainst, strangerBesideInContext } from './disambiguate';
 import { chooseProposal } from './proposal';
 import {
   DEFAULT_WEIGHTS,
@@ -1019,8 +1020,25 @@ export function decide(
         )
       : undefined;
   };
+  // Tier 2: every rival copy is a stranger where the target was, and the best keeps the rest of
+  // its surroundings; against the others it must lead as any heal does (ADR 130).
+  const amongStrangers = (): HealResult | undefined => {
+    if (!o.anchors || !rival || best.confidence < o.minConfidence) return undefined;
+    const strangers = ranked.filter((s) => rivalling(s) && !excused(s));
+    if (!strangers.every((s) => strangerBesideInContext(best, s, conflictOf(best), conflictOf(s), STRANGER)))
+      return undefined;
+    if (eligibleSecond && best.confidence - eligibleSecond.confidence < marginFor(best)) return undefined;
+    return accept(
+      best,
+      rival,
+      2,
+      'context',
+      best.confidence - rival.confidence,
+      `a copy elsewhere (context ${round(rival.context)}) is a stranger where the target was; it keeps ${round(best.context)}`,
+    );
+  };
   if (rival) {
-    const decided = byKeptAnchors();
+    const decided = byKeptAnchors() ?? amongStrangers();
     if (decided) return decided;
     return refused('ambiguous', best, rival);
   }
@@ -1163,8 +1181,16 @@ export function decide(
       `under the ${o.minConfidence} floor, but wholly where the target was and ahead by ${round(margin)}`,
     );
   }
+  // The best holds the target's recorded place; every close rival is a copy under another parent (ADR 130).
+  if (best.confidence >= o.minConfidence && best.confidence >= floor && conflictOf(best) === 0) {
+    const rivals = closeRivals();
+    if (heldInPlaceAgainst(target, best, rivals))
+      return accept(best, rivals[0], 1, 'similarity', margin, HELD_IN_PLACE);
+  }
   return refused(best.confidence < o.minConfidence ? 'low-confidence' : 'ambiguous', best, second);
 }
+
+const HELD_IN_PLACE = "it holds the target's recorded place; every close rival sits under another parent";
 
 /** A heal whose element's surroundings are unlike the recorded ones, let through as moved within its own block (ADR 109, 116). */
 function explainedAsMoved(
