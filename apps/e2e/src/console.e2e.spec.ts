@@ -124,7 +124,9 @@ describe('the console', () => {
     await page.getByRole('link', { name: 'Open robot robot-1' }).click();
     await page.getByRole('heading', { name: 'Robot robot-1', level: 1 }).waitFor();
     await page.getByText(robot.robot.hostname ?? '', { exact: true }).waitFor();
-    await page.getByRole('img', { name: /^CPU over the last 24 hours: Host CPU %/ }).waitFor();
+    await page
+      .getByRole('img', { name: /^CPU over the last 24 hours: Host CPU latest \d+(\.\d{1,2})? %/ })
+      .waitFor();
     await page.getByRole('img', { name: /^Memory over the last 24 hours/ }).waitFor();
     await page.getByRole('row', { name: `Job ${job.jobId}` }).waitFor();
     await screenshot(page, 'robot');
@@ -630,6 +632,60 @@ describe('the console', () => {
       await screenshot(zoned, 'analytics-axes');
     } finally {
       await context.close();
+    }
+  });
+
+  it("draws chart grid lines in the theme's border colour and writes legends and tooltips as the axis does", async () => {
+    const token = (gatewayHeaders(platform.stack.gatewayUrl)['authorization'] ?? '').replace(/^Bearer /, '');
+    const chart = (on: Page, caption: string) =>
+      on.locator('figure', { has: on.locator('figcaption', { hasText: caption }) });
+    const legend = (on: Page, caption: string) =>
+      chart(on, caption)
+        .locator('.legend li')
+        .allTextContents()
+        .then((texts) => texts.map((text) => text.replace(/\s+/g, ' ').trim()));
+    // ngx-charts' own #ddd (rgb(221, 221, 221)) glared on the dark theme's surface.
+    for (const [colorScheme, border] of [
+      ['dark', 'rgb(49, 58, 71)'],
+      ['light', 'rgb(221, 225, 232)'],
+    ] as const) {
+      const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, colorScheme });
+      try {
+        await context.addInitScript(
+          (value) => value && sessionStorage.setItem('aether.accessToken', value),
+          token,
+        );
+        const themed = await context.newPage();
+        await themed.goto(`${platform.stack.gatewayUrl}/analytics`);
+        await themed.getByRole('img', { name: /^p50 \/ p90 \/ p99 of/ }).waitFor();
+        const strokes = await themed
+          .locator('.gridline-path')
+          .evaluateAll((lines) => [...new Set(lines.map((line) => getComputedStyle(line).stroke))]);
+        expect(strokes).toEqual([border]);
+        for (const text of await legend(themed, 'p50 / p90 / p99 of'))
+          expect(text).toMatch(/^p(50|90|99) \d+(\.\d{1,2})? s$/);
+        for (const text of await legend(themed, 'Jobs finished per')) expect(text).toMatch(/^\w+ \d+$/);
+        await screenshot(themed, `analytics-${colorScheme}-charts`);
+
+        await themed.goto(`${platform.stack.gatewayUrl}/robots/robot-1`);
+        await themed.getByRole('img', { name: /^Memory over the last 24 hours/ }).waitFor();
+        const memory = await legend(themed, 'Memory over the last 24 hours');
+        expect(memory.length).toBeGreaterThan(0);
+        for (const text of memory)
+          expect(text).toMatch(/^(Free memory|Robot|Browsers) \d{1,3}(,\d{3})* MiB$/);
+        for (const text of await legend(themed, 'CPU over the last 24 hours'))
+          expect(text).toMatch(/^(Host|Robot) CPU \d+(\.\d{1,2})? %$/);
+        await chart(themed, 'Memory over the last 24 hours').locator('rect.tooltip-area').hover();
+        const tip = (await themed.locator('.ngx-charts-tooltip-content').first().innerText()).replace(
+          /\s+/g,
+          ' ',
+        );
+        expect(tip).toMatch(/^([01]\d|2[0-3]):[0-5]\d|\d{1,2} \w{3}/);
+        expect(tip).toMatch(/Free memory \d{1,3}(,\d{3})* MiB/);
+        await screenshot(themed, `robot-${colorScheme}-charts`);
+      } finally {
+        await context.close();
+      }
     }
   });
 

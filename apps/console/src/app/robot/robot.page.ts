@@ -12,7 +12,7 @@ import { StatusBadgeComponent } from '../shared/status-badge.component';
 import { TimeComponent } from '../shared/time.component';
 import { duration } from '../shared/time-format';
 
-const CPU = { 'Host CPU %': 'hostCpuPercent', 'Robot CPU %': 'cpuPercent' };
+const CPU = { 'Host CPU': 'hostCpuPercent', 'Robot CPU': 'cpuPercent' };
 const MEMORY = { 'Free memory': 'freeMemoryMb', Robot: 'rssMb', Browsers: 'browserRssMb' };
 
 /** One robot: its host, what it can do, what it runs, its last 24 hours and its latest jobs. */

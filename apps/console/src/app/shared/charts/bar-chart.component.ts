@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, input } from '@angular/core';
 import { BarChartModule, ScaleType, type Color } from '@swimlane/ngx-charts';
-import type { BarDatum } from './chart-data';
+import { figure, figureTick, type BarDatum } from './chart-data';
 
 const SCHEME: Color = {
   name: 'aether',
@@ -9,7 +9,7 @@ const SCHEME: Color = {
   domain: ['#c2410c', '#2f5fc4', '#64748b', '#1f7a4a'],
 };
 
-/** Horizontal bars (ngx-charts), with the figures also as text for screen readers. */
+/** Horizontal bars (ngx-charts), their figures rounded as the axis's, also as text for screen readers. */
 @Component({
   selector: 'ae-bar-chart',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -24,6 +24,8 @@ const SCHEME: Color = {
         [showDataLabel]="true"
         [animations]="false"
         [roundDomains]="true"
+        [dataLabelFormatting]="figure"
+        [xAxisTickFormatting]="figureTick"
       />
     </div>
   `,
@@ -37,9 +39,11 @@ export class BarChartComponent {
   readonly data = input.required<BarDatum[]>();
   readonly label = input.required<string>();
   protected readonly scheme = SCHEME;
+  protected readonly figure = (value: number) => figure(value);
+  protected readonly figureTick = figureTick;
   protected summary(): string {
     return this.data()
-      .map((d) => `${d.name} ${d.value}`)
+      .map((d) => `${d.name} ${figure(d.value)}`)
       .join(', ');
   }
 }

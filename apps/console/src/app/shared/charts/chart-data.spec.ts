@@ -1,4 +1,4 @@
-import { countTicks, figureTick, queueDepthBars, timeTick, trendLines } from './chart-data';
+import { countTicks, figure, figureTick, queueDepthBars, timeTick, trendLines } from './chart-data';
 
 describe('chart adapters', () => {
   it('turns queue depth per band into labelled bars, in the order given', () => {
@@ -65,5 +65,14 @@ describe('chart adapters', () => {
     expect(countTicks(4)).toEqual([0, 1, 2, 3, 4]);
     expect(countTicks(7)).toEqual([0, 2, 4, 6, 8]);
     expect(countTicks(100)).toEqual([0, 25, 50, 75, 100]);
+  });
+
+  it('writes a figure as its axis would, rounded to what a person reads, with its unit', () => {
+    expect(figure(18714.4, 'MiB')).toBe('18,714 MiB');
+    expect(figure(28.93)).toBe('28.9');
+    expect(figure(1.234, '%')).toBe('1.23 %');
+    expect(figure(7.5, 's')).toBe('7.5 s');
+    expect(figure(100, '%')).toBe('100 %');
+    expect(figure(0)).toBe('0');
   });
 });

@@ -78,3 +78,17 @@ export function countTicks(max: number): number[] {
   const top = Math.max(step, Math.ceil(max / step) * step);
   return Array.from({ length: top / step + 1 }, (_, index) => index * step);
 }
+
+const WHOLE = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+const TENTHS = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 });
+
+/**
+ * A chart's figure for people (legend, tooltip, screen-reader text), as its axis writes numbers:
+ * three significant digits at most and whole from 100 up (`18,714`, `28.9`, `1.25`, the means a
+ * trend holds are not `18714.4`), and the unit after a space (`18,714 MiB`, `12.3 %`).
+ */
+export function figure(value: number, unit = ''): string {
+  const magnitude = Math.abs(value);
+  const digits = magnitude >= 100 ? WHOLE : magnitude >= 10 ? TENTHS : FIGURE;
+  return unit ? `${digits.format(value)} ${unit}` : digits.format(value);
+}

@@ -1,13 +1,14 @@
 import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
 import { LineChartModule, ScaleType, type Color } from '@swimlane/ngx-charts';
-import { countTicks, figureTick, timeTick, type LineSeries } from './chart-data';
+import { countTicks, figure, figureTick, timeTick, type LineSeries } from './chart-data';
 
 const COLOURS = ['#2f5fc4', '#c2410c', '#1f7a4a', '#7c3aed', '#64748b'];
 const SCHEME: Color = { name: 'aether-lines', selectable: false, group: ScaleType.Ordinal, domain: COLOURS };
 
 /**
  * Lines over time (ngx-charts); the legend is ours, in the page's colours, with each line's latest
- * figure, and the whole also as text for screen readers.
+ * figure, and the whole also as text for screen readers. Legend, tooltips and that text write
+ * figures as the axis does (ngx-charts' tooltips would write `18,714.4` and a 12-hour date).
  */
 @Component({
   selector: 'ae-line-chart',
@@ -30,13 +31,30 @@ const SCHEME: Color = { name: 'aether-lines', selectable: false, group: ScaleTyp
           [yAxisTickFormatting]="figureTick"
           [yAxisTicks]="$any(yTicks())"
           [yScaleMax]="$any(yTicks()?.at(-1))"
-        />
+        >
+          <ng-template #seriesTooltipTemplate let-model="model">
+            <div class="tip">
+              <div>{{ timeTick(model[0]?.name) }}</div>
+              @for (item of model; track item.series) {
+                <div>
+                  <span class="swatch" [style.background]="item.color"></span>{{ item.series }}
+                  <strong>{{ shown(item.value) }}</strong>
+                </div>
+              }
+            </div>
+          </ng-template>
+          <ng-template #tooltipTemplate let-model="model">
+            <div class="tip">
+              {{ model.series }} · {{ timeTick(model.name) }} <strong>{{ shown(model.value) }}</strong>
+            </div>
+          </ng-template>
+        </ngx-charts-line-chart>
       </div>
       <ul class="legend" aria-hidden="true">
         @for (line of data(); track line.name; let i = $index) {
           <li>
             <span class="swatch" [style.background]="colours[i % colours.length]"></span>{{ line.name }}
-            <strong>{{ line.series.at(-1)?.value }}</strong>
+            <strong>{{ shown(line.series.at(-1)?.value) }}</strong>
           </li>
         }
       </ul>
@@ -61,6 +79,10 @@ const SCHEME: Color = { name: 'aether-lines', selectable: false, group: ScaleTyp
       padding: 0;
       margin: 0.25rem 0 0;
       font-size: 0.85rem;
+    }
+    .tip {
+      text-align: left;
+      padding: 0.15rem 0;
     }
     .swatch {
       display: inline-block;
@@ -92,7 +114,11 @@ export class LineChartComponent {
   );
   protected summary(): string {
     return this.data()
-      .map((line) => `${line.name} latest ${line.series.at(-1)?.value ?? '—'}`)
+      .map((line) => `${line.name} latest ${this.shown(line.series.at(-1)?.value)}`)
       .join(', ');
+  }
+  /** A figure with the chart's unit; a count's unit is the axis label's alone (`Completed 4`, not `4 jobs`). */
+  protected shown(value: number | undefined): string {
+    return value === undefined ? '—' : figure(value, this.counts() ? '' : this.unit());
   }
 }
