@@ -36,6 +36,18 @@ export type JobDecision =
   | { readonly ok: false; readonly rejection: JobRejection };
 
 /**
+ * The published version a job asking for `requested` runs: that one, or the latest when it asks
+ * for none (`published` oldest first). Absent when there is no such version.
+ */
+export function versionToRun<V extends { readonly version: number }>(
+  published: readonly V[],
+  requested: number | undefined,
+): V | undefined {
+  const version = requested ?? published.at(-1)?.version;
+  return published.find((candidate) => candidate.version === version);
+}
+
+/**
  * The job's rulebook: given what the job's events say (`state`) and a command, the events that
  * record what happens, or why it may not. Pure: the command carries the clock, the ids and any
  * randomness.
@@ -49,14 +61,13 @@ export function decide(command: JobCommand, state: JobState): JobDecision {
   if (command.type === 'RequestJob') {
     if (state.status !== 'new') return refuse('already_requested', 'was requested already');
     const { published, workflowVersion, ...request } = command.data;
-    const version = workflowVersion ?? published.at(-1)?.version;
-    const pinned = published.find((candidate) => candidate.version === version);
+    const pinned = versionToRun(published, workflowVersion);
     if (pinned)
       return emit(event(JobRequested, { ...request, workflowVersion: pinned.version, needs: pinned.needs }));
     const reason =
-      version === undefined
+      workflowVersion === undefined
         ? `workflow ${request.workflowId} does not exist`
-        : `workflow ${request.workflowId} has no version ${version}`;
+        : `workflow ${request.workflowId} has no version ${workflowVersion}`;
     return emit(event(JobRejected, { workflowId: request.workflowId, reason }));
   }
   if (state.status === 'new') return refuse('not_found', 'not found');

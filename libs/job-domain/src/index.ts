@@ -9,7 +9,7 @@ export {
   type JobState,
   type StepRecord,
 } from './job-state';
-export { decide, type JobDecision } from './decide';
+export { decide, versionToRun, type JobDecision } from './decide';
 export { jobDecider } from './decider';
 export type {
   CommandMeta,

@@ -7,10 +7,15 @@ import { compileWorkflow } from './validate';
  * starts: `inputs.quantity: expected integer, got string`. An invalid workflow yields
  * its own problems.
  */
-export function validateInputs(workflow: Workflow, variables: Readonly<Record<string, unknown>>): Problem[] {
+export function validateInputs(
+  workflow: Workflow,
+  variables: Readonly<Record<string, unknown>>,
+  /** What the problems' paths start with, e.g. `body.variables` for a request's field. */
+  prefix = 'inputs',
+): Problem[] {
   const { compiled, problems } = compileWorkflow(workflow);
   if (!compiled) return [...problems];
-  return checkInputs(compiled.doc.inputs, variables);
+  return checkInputs(compiled.doc.inputs, variables, prefix);
 }
 
 /** The inputs a job runs with: given values plus defaults, or the problems. */

@@ -13,21 +13,28 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { KV } from '@nats-io/kv';
 import { AggregateIdSchema, DispatchPolicySchema, KV_BUCKETS } from '@aether/contracts';
 import { openBucket } from '@aether/kv-state';
-import { NATS_CONNECTION } from '@aether/service-kit';
+import type { EventStore } from '@aether/event-store';
+import { EVENT_STORE, NATS_CONNECTION } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
+import { requirePublishedWorkflow } from '../workflows/published-workflows';
 
-/** A workflow's dispatch policy: retry schedule, concurrency limit, default placement. */
+/** A published workflow's dispatch policy: retry schedule, concurrency limit, default placement. */
 @Controller('api/v1/workflows/:workflowId/dispatch-policy')
 export class DispatchPoliciesController {
   private bucket?: Promise<KV>;
 
-  constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
 
   @Put()
   async put(@Tenant() tenantId: string, @Param('workflowId') workflowId: string, @Body() body: unknown) {
+    const key = this.key(tenantId, workflowId);
     const policy = parseOr400(DispatchPolicySchema, body ?? {}, 'body');
-    await (await this.kv()).put(this.key(tenantId, workflowId), JSON.stringify(policy));
+    await requirePublishedWorkflow(this.store, tenantId, workflowId);
+    await (await this.kv()).put(key, JSON.stringify(policy));
     return policy;
   }
 

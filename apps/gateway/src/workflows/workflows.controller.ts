@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Get,
@@ -30,12 +31,13 @@ import type { EventStore } from '@aether/event-store';
 import { WorkflowVersionListSchema } from '@aether/read-api';
 import type { ReadModelQueries } from '@aether/read-model';
 import { EVENT_STORE, JETSTREAM } from '@aether/service-kit';
-import { parseWorkflow, parseWorkflowText } from '@aether/workflow';
+import { parseWorkflow, parseWorkflowText, validateInputs } from '@aether/workflow';
 import { Tenant } from '../common/tenant';
 import { READ_MODEL, TRIGGER_KEYS } from '../common/tokens';
 import { IDEMPOTENCY_HEADER } from '../hooks/hook-signature';
 import { parseOr400 } from '../common/validation';
 import { publishWorkflowVersion } from './publish-workflow';
+import { publishedVersionToRun } from './published-workflows';
 import type { TriggerKeys } from './trigger-keys';
 
 export const TriggerBody = z
@@ -140,9 +142,21 @@ export class WorkflowsController {
   ) {
     parseOr400(AggregateIdSchema, workflowId, 'workflowId');
     const input = parseOr400(TriggerBody, body ?? {}, 'body');
-    if ((await this.store.lastSequence(subjects.event(tenantId, 'workflow', workflowId))) === 0) {
-      throw new NotFoundException(`workflow ${workflowId} not found`);
-    }
+    // The job runs the version checked here (ADR 131): one published meanwhile does not change it.
+    const { version, definition } = await publishedVersionToRun(
+      this.store,
+      tenantId,
+      workflowId,
+      input.workflowVersion,
+    );
+    const problems = validateInputs(definition, input.variables, 'body.variables');
+    if (problems.length > 0)
+      throw new BadRequestException({
+        message: `workflow ${workflowId} v${version} refuses these inputs: ${problems
+          .map((problem) => `${problem.path}: ${problem.message}`)
+          .join('; ')}`,
+        problems,
+      });
     let jobId = newId();
     if (idempotencyKey !== undefined) {
       const keyed = await this.keys.claim(tenantId, idempotencyKey, workflowId, input, jobId);
@@ -161,7 +175,7 @@ export class WorkflowsController {
       ...(idempotencyKey !== undefined ? { id: `request:${jobId}` } : {}),
       data: {
         workflowId,
-        workflowVersion: input.workflowVersion,
+        workflowVersion: version,
         variables: input.variables,
         priority: input.priority,
         trigger: { kind: 'api' },
