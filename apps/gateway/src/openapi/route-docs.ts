@@ -106,7 +106,8 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   },
   'POST /api/v1/workflows/:workflowId/trigger': {
     tag: 'workflows',
-    summary: 'Start a job (Idempotency-Key: one job per key)',
+    summary:
+      'Start a job (Idempotency-Key: one job per key); 400 names each input the version it runs refuses, 404 an unknown workflow or version',
     body: TriggerBody,
   },
   'GET /api/v1/workflows/:workflowId/dispatch-policy': {
@@ -116,7 +117,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   },
   'PUT /api/v1/workflows/:workflowId/dispatch-policy': {
     tag: 'workflows',
-    summary: 'Set the dispatch policy',
+    summary: 'Set the dispatch policy of a published workflow (404 names an unknown one)',
     body: DispatchPolicySchema,
   },
   'DELETE /api/v1/workflows/:workflowId/dispatch-policy': {
@@ -241,7 +242,11 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     summary: 'Cron schedules with their next fire',
     response: ScheduleListSchema,
   },
-  'POST /api/v1/schedules': { tag: 'schedules', summary: 'Create a cron schedule', body: CreateScheduleBody },
+  'POST /api/v1/schedules': {
+    tag: 'schedules',
+    summary: 'Create a cron schedule of a published workflow (404 names an unknown workflow or version)',
+    body: CreateScheduleBody,
+  },
   'GET /api/v1/schedules/:scheduleId': { tag: 'schedules', summary: 'One schedule' },
   'POST /api/v1/schedules/:scheduleId/pause': { tag: 'schedules', summary: 'Pause a schedule' },
   'POST /api/v1/schedules/:scheduleId/resume': { tag: 'schedules', summary: 'Resume a schedule' },
@@ -335,7 +340,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /api/v1/queues/:queue': { tag: 'queues', summary: "A work queue's policy and figures" },
   'PUT /api/v1/queues/:queue': {
     tag: 'queues',
-    summary: "Set a work queue's policy",
+    summary: "Set a work queue's policy; its trigger's workflow must be published (404 names it otherwise)",
     body: QueuePolicySchema,
   },
   'POST /api/v1/queues/:queue/items': {
