@@ -53,6 +53,8 @@ describe('chart adapters', () => {
     expect(timeTick(new Date(2026, 11, 7, 20, 5))).toBe('20:05');
     expect(timeTick(new Date(2026, 11, 7, 8, 0))).toBe('08:00');
     expect(timeTick(new Date(2026, 11, 7))).toBe('7 Dec');
+    expect(timeTick(new Date(2026, 11, 7, 21, 15, 20))).toBe('21:15:20');
+    expect(timeTick(new Date(2026, 11, 7, 0, 0, 5))).toBe('00:00:05');
   });
 
   it('writes value ticks without padding zeros', () => {

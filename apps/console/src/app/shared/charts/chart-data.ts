@@ -51,16 +51,24 @@ export function trendLines(
 
 const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
 const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+const CLOCK_SECONDS = new Intl.DateTimeFormat('en-GB', {
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
 const FIGURE = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
 
 /**
  * A time axis tick in the viewer's zone, on the 24-hour clock every other time in the console
  * uses: `20:05`, and the date alone at midnight (`7 Dec`). ngx-charts' default is d3's 12-hour
- * `08:05` and `08 PM`.
+ * `08:05` and `08 PM`. A time within a minute keeps its seconds (`20:05:30`): a robot registered a
+ * minute ago has a trend whose every tick would otherwise read the same minute.
  */
 export function timeTick(value: Date | string | number): string {
   const at = new Date(value);
-  const midnight = at.getHours() === 0 && at.getMinutes() === 0 && at.getSeconds() === 0;
+  if (at.getSeconds() !== 0) return CLOCK_SECONDS.format(at);
+  const midnight = at.getHours() === 0 && at.getMinutes() === 0;
   return midnight ? DAY.format(at) : CLOCK.format(at);
 }
 
