@@ -129,6 +129,8 @@ describe('the console', () => {
       .waitFor();
     await page.getByRole('img', { name: /^Memory over the last 24 hours/ }).waitFor();
     await page.getByRole('row', { name: `Job ${job.jobId}` }).waitFor();
+    // The vitals line writes figures as the charts' legends do (`21,562 MiB`, not `21562 MiB`).
+    expect(await page.locator('p.now').textContent()).toMatch(/free memory \d{1,3}(,\d{3})* MiB/);
     await screenshot(page, 'robot');
     expect(await seriousA11yViolations(page)).toEqual([]);
   });

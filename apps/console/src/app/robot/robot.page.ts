@@ -6,7 +6,7 @@ import { LiveFeed } from '../core/live-feed';
 import { polled } from '../core/polled';
 import { RobotsApi } from '../core/robots-api';
 import { LineChartComponent } from '../shared/charts/line-chart.component';
-import { trendLines } from '../shared/charts/chart-data';
+import { figure, trendLines } from '../shared/charts/chart-data';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { StatusBadgeComponent } from '../shared/status-badge.component';
 import { TimeComponent } from '../shared/time.component';
@@ -29,6 +29,9 @@ export default class RobotPage {
   private readonly api = inject(RobotsApi);
   private readonly live = inject(LiveFeed);
   protected readonly duration = duration;
+  /** A vital as the charts' legends write it (`21,562 MiB`), a dash when the robot did not report it. */
+  protected readonly now = (value: number | null | undefined, unit = ''): string =>
+    value === null || value === undefined ? '—' : figure(value, unit);
 
   // Presence changes come as robot events (read again at once); heartbeats only by the clock.
   protected readonly state = toSignal(
