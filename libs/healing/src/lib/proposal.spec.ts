@@ -66,6 +66,12 @@ describe('heal proposals', () => {
     ).toBe('#email');
     expect(
       propose(
+        '<main><h2 id="what%E2%80%99s-new">What’s new</h2><h2 id="the-numbers">Numbers</h2></main>',
+        'main > h2:nth-of-type(1)',
+      ).selector,
+    ).toBe('[id="what%E2%80%99s-new"]');
+    expect(
+      propose(
         '<form><input id="r-83921" name="email" class="field"><input name="pw"></form>',
         'form > input:nth-of-type(1)',
       ).selector,
