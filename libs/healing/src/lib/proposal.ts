@@ -1,4 +1,4 @@
-import { looksGeneratedId, rateSelectorFragility } from './fragility';
+import { rateSelectorFragility } from './fragility';
 import { matchedSnapshots, type CollectResult, type DocumentLike, type ElementLike } from './snapshot';
 
 /** A selector to patch the workflow with, for the element a heal found. */
@@ -66,6 +66,24 @@ export function proposalCandidates(selector: string, root?: DocumentLike): Propo
     'fieldset',
     'table',
   ]);
+  // fragility's looksGeneratedId, copied because this function runs in the page: an id's percent
+  // escapes are decoded first, a slug's `%E2%80%99` is its words (ADR 128).
+  const decoded = (id: string): string => {
+    try {
+      return decodeURIComponent(id);
+    } catch {
+      return id;
+    }
+  };
+  const generated = (raw: string): boolean => {
+    const id = decoded(raw);
+    return (
+      /\d{3,}/.test(id) ||
+      /^[0-9a-f]{8,}$/i.test(id) ||
+      /^(ember|ext-gen|react-|radix-|headlessui-|mui-|:r|yui_|gwt-|j_id|ctl\d|__)/i.test(id) ||
+      id.split(/[-_:.]/).some((p) => p.length >= 5 && /\d/.test(p) && /[a-z]/i.test(p))
+    );
+  };
   const hashed = (c: string): boolean =>
     /^(css|sc|jsx|emotion|styled|tw|svelte|astro|chakra|mantine)-[A-Za-z0-9]{4,}$/.test(c) ||
     /__[A-Za-z0-9_-]{5}$/.test(c) ||
@@ -92,13 +110,13 @@ export function proposalCandidates(selector: string, root?: DocumentLike): Propo
     if (v) add('[' + a + '=' + str(v) + ']', 0);
   }
   const id = get(el, 'id');
-  // An id that is no CSS identifier (a slug with percent escapes, ADR 128) is still the element's own.
-  if (id && !looksGeneratedId(id)) add(ident(id) ? '#' + id : '[id=' + str(id) + ']', 1);
+  // An id that is no CSS identifier (a slug with percent escapes) is still the element's own.
+  if (id && !generated(id)) add(ident(id) ? '#' + id : '[id=' + str(id) + ']', 1);
   const attr = (name: string, rank: number, ok: (v: string) => boolean = () => true): void => {
     const v = get(el, name);
     if (v && v.length <= 120 && ok(v)) add(tag + '[' + name + '=' + str(v) + ']', rank);
   };
-  attr('name', 2, (v) => !looksGeneratedId(v));
+  attr('name', 2, (v) => !generated(v));
   attr('aria-label', 3);
   attr('placeholder', 4);
   attr('title', 5);
@@ -218,11 +236,11 @@ export function proposalCandidates(selector: string, root?: DocumentLike): Propo
       if (v) hooks.push({ selector: '[' + a + '=' + str(v) + ']', rank: 0 });
     }
     const uid = get(up, 'id');
-    if (uid && ident(uid) && !looksGeneratedId(uid)) hooks.push({ selector: '#' + uid, rank: 0 });
+    if (uid && ident(uid) && !generated(uid)) hooks.push({ selector: '#' + uid, rank: 0 });
     const label = get(up, 'aria-label');
     if (label && label.length <= 60) hooks.push({ selector: t + '[aria-label=' + str(label) + ']', rank: 1 });
     const name = get(up, 'name');
-    if (t === 'form' && name && !looksGeneratedId(name))
+    if (t === 'form' && name && !generated(name))
       hooks.push({ selector: 'form[name=' + str(name) + ']', rank: 1 });
     const r = get(up, 'role');
     if (r && ident(r)) hooks.push({ selector: '[role=' + str(r) + ']', rank: 2 });
@@ -249,12 +267,12 @@ export function proposalCandidates(selector: string, root?: DocumentLike): Propo
       if (v) scopes.push('[' + attrName + '=' + str(v) + ']');
     }
     const aid = get(a, 'id');
-    if (aid && ident(aid) && !looksGeneratedId(aid)) scopes.push('#' + aid);
+    if (aid && ident(aid) && !generated(aid)) scopes.push('#' + aid);
     const label = get(a, 'aria-label');
     if (label && label.length <= 60 && ident(t)) scopes.push(t + '[aria-label=' + str(label) + ']');
     if (t === 'form') {
       const name = get(a, 'name');
-      if (name && !looksGeneratedId(name)) scopes.push('form[name=' + str(name) + ']');
+      if (name && !generated(name)) scopes.push('form[name=' + str(name) + ']');
       const action = get(a, 'action');
       if (action && action.length <= 120 && !/\d{4,}/.test(action) && !/^javascript:/i.test(action))
         scopes.push('form[action=' + str(action) + ']');
