@@ -15,7 +15,7 @@ function heal(original: string, selector: string, changed: string): string {
   return picked(changed, healInHtml(changed.replace(/ data-which="[^"]*"/g, ''), fingerprint));
 }
 
-describe('a best held in its recorded place against copies under another parent (ADR 130)', () => {
+describe('twins told apart by position alone stay refused (ADR 130: its held-in-place rule withdrawn)', () => {
   const field = (placeholder: string, which = '') =>
     `<div class="input-group mb-3"><input type="password" class="form-control" placeholder="${placeholder}"${which}>` +
     `<div class="input-group-append"><span class="fas fa-lock"></span></div></div>`;
@@ -33,12 +33,12 @@ describe('a best held in its recorded place against copies under another parent 
   const copy =
     '<input type="password" class="form-control" placeholder="Confirm Password" data-which="copy">';
 
-  it('heals the element in the target’s place when a copy of it appears in the field before', () => {
+  it('refuses when a copy of it appears in the field before: a copy put there as a field of its own would hold the place', () => {
     const changed = page(
       field('Password').replace('<input', `${copy}<input`),
       field('Confirm Password', ' data-which="target"'),
     );
-    expect(heal(original, recorded, changed)).toBe('target');
+    expect(heal(original, recorded, changed)).toBe('refused');
   });
 
   it('still refuses a copy put right before the target under its own parent: it took the target’s place', () => {

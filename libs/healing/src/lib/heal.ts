@@ -2,7 +2,7 @@ import { AnchorIndex, anchorSupport, anchorsKept, leftNeighbourhood } from './an
 import { LOOKALIKES } from './capture';
 import type { ElementFeatures, Fingerprint } from './fingerprint';
 import { looksGeneratedId, rateSelectorFragility } from './fragility';
-import { heldInPlaceAgainst, strangerBesideInContext } from './disambiguate';
+import { strangerBesideInContext } from './disambiguate';
 import { chooseProposal } from './proposal';
 import {
   DEFAULT_WEIGHTS,
@@ -1181,16 +1181,8 @@ export function decide(
       `under the ${o.minConfidence} floor, but wholly where the target was and ahead by ${round(margin)}`,
     );
   }
-  // The best holds the target's recorded place; every close rival is a copy under another parent (ADR 130).
-  if (best.confidence >= o.minConfidence && best.confidence >= floor && conflictOf(best) === 0) {
-    const rivals = closeRivals();
-    if (heldInPlaceAgainst(target, best, rivals))
-      return accept(best, rivals[0], 1, 'similarity', margin, HELD_IN_PLACE);
-  }
   return refused(best.confidence < o.minConfidence ? 'low-confidence' : 'ambiguous', best, second);
 }
-
-const HELD_IN_PLACE = "it holds the target's recorded place; every close rival sits under another parent";
 
 /** A heal whose element's surroundings are unlike the recorded ones, let through as moved within its own block (ADR 109, 116). */
 function explainedAsMoved(
