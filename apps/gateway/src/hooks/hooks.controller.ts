@@ -29,8 +29,9 @@ import {
   type HookDefinition,
   type JsonObject,
 } from '@aether/contracts';
+import type { EventStore } from '@aether/event-store';
 import { listKeys, openBucket } from '@aether/kv-state';
-import { JETSTREAM, JETSTREAM_MANAGER, NATS_CONNECTION } from '@aether/service-kit';
+import { EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, NATS_CONNECTION } from '@aether/service-kit';
 import { HookListSchema, type HookView } from '@aether/read-api';
 import type { Principal } from '@aether/identity';
 import { hookSecretName, type SecretVault } from '@aether/vault';
@@ -38,6 +39,7 @@ import { CurrentPrincipal } from '../auth/principal';
 import { Tenant } from '../common/tenant';
 import { SECRET_VAULT } from '../secrets/secrets.controller';
 import { parseOr400 } from '../common/validation';
+import { publishedVersionToRun } from '../workflows/published-workflows';
 import {
   IDEMPOTENCY_HEADER,
   SIGNATURE_HEADER,
@@ -76,6 +78,7 @@ export class HooksController {
     @Inject(JETSTREAM) private readonly js: JetStreamClient,
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
     @Inject(SECRET_VAULT) private readonly vault: SecretVault,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   /** The signing key goes into the tenant's vault; the hook's record in KV never holds it. */
@@ -83,6 +86,7 @@ export class HooksController {
   @HttpCode(201)
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
     const input = parseOr400(CreateBody, body ?? {}, 'body');
+    await publishedVersionToRun(this.store, principal.tenantId, input.workflowId, input.workflowVersion);
     const definition: HookDefinition = HookDefinitionSchema.parse({
       ...input,
       hookId: randomBytes(16).toString('base64url'),

@@ -25,6 +25,7 @@ import { EVENT_STORE, NATS_CONNECTION } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { TenantDefinitions } from '../common/tenant-definitions';
 import { parseOr400 } from '../common/validation';
+import { publishedVersionToRun } from '../workflows/published-workflows';
 
 const registry = new MessageRegistry<MailTriggerEvent>(MAIL_TRIGGER_EVENTS);
 const TriggerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-" (max 64)');
@@ -71,6 +72,7 @@ export class MailTriggersController {
   @HttpCode(201)
   async create(@Tenant() tenantId: string, @Body() body: unknown): Promise<MailTriggerView> {
     const input = parseOr400(CreateMailTriggerBody, body ?? {}, 'body');
+    await publishedVersionToRun(this.store, tenantId, input.workflowId, input.workflowVersion);
     const definition = MailTriggerDefinitionSchema.parse({
       ...input,
       triggerId: input.triggerId ?? `m-${newId().slice(0, 8)}`,

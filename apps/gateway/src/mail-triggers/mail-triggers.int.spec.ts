@@ -1,62 +1,32 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { MailTriggerFired, subjects } from '@aether/contracts';
 import { EventStore, connectNats } from '@aether/event-store';
-import { issueAccessToken, type EmbeddedIssuer, type Role } from '@aether/identity';
-import { createTestDatabase, startNatsServer, type TestDatabase, type TestNatsServer } from '@aether/testing';
-import { configureHttp } from '../http-setup';
-import { startGatewayInProcess } from '../testing/gateway-in-process';
+import type { Role } from '@aether/identity';
+import { startGatewayStack, type GatewayStack } from '../testing/gateway-stack';
 
 /** Mail triggers (ADR 52) defined, listed, paused and removed through the API. */
 describe('mail trigger routes', () => {
-  let nats: TestNatsServer;
-  let db: TestDatabase;
-  let app: INestApplication;
-  let url: string;
-  let dir: string;
-  let issuer: EmbeddedIssuer;
+  let stack: GatewayStack;
   let nc: NatsConnection;
 
-  const call = async (method: string, path: string, body?: unknown, role: Role = 'developer') => {
-    const bearer = await issueAccessToken(
-      issuer,
-      { subject: `test:${role}`, name: role, tenantId: 'default', role },
-      600,
-    );
-    const response = await fetch(`${url}/api/v1/mail-triggers${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = (method: string, path: string, body?: unknown, role: Role = 'developer') =>
+    stack.call(method, `/mail-triggers${path}`, body, { role });
 
   beforeAll(async () => {
-    [nats, db] = await Promise.all([startNatsServer(), createTestDatabase('aether_gateway_mail_triggers')]);
-    dir = mkdtempSync(join(tmpdir(), 'aether-mail-triggers-'));
-    ({ app, url, issuer } = await startGatewayInProcess(
-      {
-        NATS_URL: nats.url,
-        DATABASE_URL: db.url,
-        AUTH_SIGNING_KEY_FILE: join(dir, 'auth', 'signing-key.json'),
-        VAULT_MASTER_KEY_FILE: join(dir, 'vault', 'master-keys.json'),
-      },
-      configureHttp,
-    ));
-    nc = await connectNats({ servers: nats.url, name: 'mail-triggers-test' });
+    stack = await startGatewayStack('mail_triggers');
+    nc = await connectNats({ servers: stack.nats.url, name: 'mail-triggers-test' });
+    const invoices = {
+      id: 'invoices',
+      nodes: [{ id: 'stop', type: 'stopWithError', params: { message: 'never run' } }],
+    };
+    expect((await stack.call('POST', '/workflows', invoices)).status).toBe(201);
   });
 
   afterAll(async () => {
     await nc?.close();
-    await app?.close();
-    await Promise.all([nats?.stop(), db?.drop()]);
-    rmSync(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   it('refuses a mailbox URL where the name of its secret belongs, with the path', async () => {
@@ -85,9 +55,10 @@ describe('mail trigger routes', () => {
       lastFire: null,
     });
     expect(
-      (await call('POST', '', { triggerId: 'invoices-inbox', imapSecret: 'x', workflowId: 'w' })).status,
+      (await call('POST', '', { triggerId: 'invoices-inbox', imapSecret: 'x', workflowId: 'invoices' }))
+        .status,
     ).toBe(409);
-    expect((await call('POST', '', { imapSecret: 'x', workflowId: 'w' }, 'viewer')).status).toBe(403);
+    expect((await call('POST', '', { imapSecret: 'x', workflowId: 'invoices' }, 'viewer')).status).toBe(403);
 
     const store = new EventStore(jetstream(nc), await jetstreamManager(nc));
     const fired = MailTriggerFired.create({

@@ -259,7 +259,8 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   },
   'POST /api/v1/mail-triggers': {
     tag: 'mail triggers',
-    summary: 'Create a mail trigger: a job per new message of a mailbox (its URL a secret, by name)',
+    summary:
+      'Create a mail trigger: a job per new message of a mailbox (its URL a secret, by name); 404 names an unknown workflow or version',
     body: CreateMailTriggerBody,
   },
   'GET /api/v1/mail-triggers/:triggerId': {
@@ -273,7 +274,8 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /api/v1/hooks': { tag: 'hooks', summary: 'Webhook triggers', response: HookListSchema },
   'POST /api/v1/hooks': {
     tag: 'hooks',
-    summary: 'Create a webhook trigger; its secret is shown once',
+    summary:
+      'Create a webhook trigger of a published workflow (404 names an unknown workflow or version); its secret is shown once',
     body: CreateHookBody,
   },
   'GET /api/v1/hooks/:hookId': { tag: 'hooks', summary: 'One webhook trigger' },

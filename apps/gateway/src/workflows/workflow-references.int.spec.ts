@@ -132,4 +132,32 @@ describe('routes naming a workflow', () => {
     expect((await call('PUT', '/queues/orders', {})).status).toBe(200);
     expect((await call('PUT', '/queues/orders', { trigger: { workflowId: 'greet' } })).status).toBe(200);
   });
+
+  it('refuses a hook of an unknown workflow or version', async () => {
+    const unknown = await call('POST', '/hooks', { workflowId: 'invoice-export' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toBe('workflow invoice-export not found');
+    expect((await call('POST', '/hooks', { workflowId: 'greet' }, 'acme')).status).toBe(404);
+    expect((await call('POST', '/hooks', { workflowId: 'greet', workflowVersion: 3 })).body.message).toBe(
+      'workflow greet has no version 3',
+    );
+    expect((await call('GET', '/hooks')).body).toEqual([]);
+    expect((await call('POST', '/hooks', { workflowId: 'greet' })).status).toBe(201);
+  });
+
+  it('refuses a mail trigger of an unknown workflow or version', async () => {
+    const trigger = { imapSecret: 'invoiceMailbox', workflowId: 'invoice-export' };
+    const unknown = await call('POST', '/mail-triggers', trigger);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toBe('workflow invoice-export not found');
+    expect((await call('POST', '/mail-triggers', { ...trigger, workflowId: 'greet' }, 'acme')).status).toBe(
+      404,
+    );
+    expect(
+      (await call('POST', '/mail-triggers', { ...trigger, workflowId: 'greet', workflowVersion: 3 })).body
+        .message,
+    ).toBe('workflow greet has no version 3');
+    expect((await call('GET', '/mail-triggers')).body).toEqual([]);
+    expect((await call('POST', '/mail-triggers', { ...trigger, workflowId: 'greet' })).status).toBe(201);
+  });
 });
