@@ -107,18 +107,20 @@ describe('routes naming a workflow', () => {
     expect((await call('PUT', '/workflows/greet/dispatch-policy', policy)).status).toBe(200);
   });
 
-  it('refuses a schedule of an unknown workflow or version', async () => {
-    const schedule = { workflowId: 'invoice-export', cron: '0 6 * * *' };
-    const unknown = await call('POST', '/schedules', schedule);
+  it.each([
+    ['a schedule', '/schedules', { cron: '0 6 * * *' }],
+    ['a hook', '/hooks', {}],
+    ['a mail trigger', '/mail-triggers', { imapSecret: 'invoiceMailbox' }],
+  ])('refuses %s of an unknown workflow or version', async (_what, path, rest) => {
+    const unknown = await call('POST', path, { ...rest, workflowId: 'invoice-export' });
     expect(unknown.status).toBe(404);
     expect(unknown.body.message).toBe('workflow invoice-export not found');
-    expect((await call('POST', '/schedules', { ...schedule, workflowId: 'greet' }, 'acme')).status).toBe(404);
+    expect((await call('POST', path, { ...rest, workflowId: 'greet' }, 'acme')).status).toBe(404);
     expect(
-      (await call('POST', '/schedules', { ...schedule, workflowId: 'greet', workflowVersion: 3 })).body
-        .message,
+      (await call('POST', path, { ...rest, workflowId: 'greet', workflowVersion: 3 })).body.message,
     ).toBe('workflow greet has no version 3');
-    expect((await call('GET', '/schedules')).body).toEqual([]);
-    expect((await call('POST', '/schedules', { ...schedule, workflowId: 'greet' })).status).toBe(201);
+    expect((await call('GET', path)).body).toEqual([]);
+    expect((await call('POST', path, { ...rest, workflowId: 'greet' })).status).toBe(201);
   });
 
   it('refuses a queue whose trigger names an unknown workflow', async () => {
@@ -131,33 +133,5 @@ describe('routes naming a workflow', () => {
     );
     expect((await call('PUT', '/queues/orders', {})).status).toBe(200);
     expect((await call('PUT', '/queues/orders', { trigger: { workflowId: 'greet' } })).status).toBe(200);
-  });
-
-  it('refuses a hook of an unknown workflow or version', async () => {
-    const unknown = await call('POST', '/hooks', { workflowId: 'invoice-export' });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.message).toBe('workflow invoice-export not found');
-    expect((await call('POST', '/hooks', { workflowId: 'greet' }, 'acme')).status).toBe(404);
-    expect((await call('POST', '/hooks', { workflowId: 'greet', workflowVersion: 3 })).body.message).toBe(
-      'workflow greet has no version 3',
-    );
-    expect((await call('GET', '/hooks')).body).toEqual([]);
-    expect((await call('POST', '/hooks', { workflowId: 'greet' })).status).toBe(201);
-  });
-
-  it('refuses a mail trigger of an unknown workflow or version', async () => {
-    const trigger = { imapSecret: 'invoiceMailbox', workflowId: 'invoice-export' };
-    const unknown = await call('POST', '/mail-triggers', trigger);
-    expect(unknown.status).toBe(404);
-    expect(unknown.body.message).toBe('workflow invoice-export not found');
-    expect((await call('POST', '/mail-triggers', { ...trigger, workflowId: 'greet' }, 'acme')).status).toBe(
-      404,
-    );
-    expect(
-      (await call('POST', '/mail-triggers', { ...trigger, workflowId: 'greet', workflowVersion: 3 })).body
-        .message,
-    ).toBe('workflow greet has no version 3');
-    expect((await call('GET', '/mail-triggers')).body).toEqual([]);
-    expect((await call('POST', '/mail-triggers', { ...trigger, workflowId: 'greet' })).status).toBe(201);
   });
 });
