@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
   AETHER_SERVICES,
@@ -13,6 +13,7 @@ import {
 import { freePort } from '@aether/testing';
 import { loadMasterKeyring } from '@aether/vault';
 import { rememberAdminToken, stackAuth, type StackAuth } from './auth';
+import { logChildOutput } from './child-log';
 
 export const REPO_ROOT = resolve(__dirname, '../..');
 
@@ -83,7 +84,6 @@ async function launchOnce(
   const name = options.name ?? service;
   mkdirSync(options.logDir, { recursive: true });
   const logFile = join(options.logDir, `${name}.log`);
-  const log = createWriteStream(logFile, { flags: 'a' });
   const main = options.build
     ? [join(options.build, 'apps', service, 'src', 'main.js')]
     : ['-r', '@swc-node/register', join('apps', service, 'src', 'main.ts')];
@@ -102,8 +102,7 @@ async function launchOnce(
     // The IPC channel is how the service learns that this process is gone (stopWithParent).
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  logChildOutput(child, logFile);
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
   const running: ServiceProcess = {
