@@ -161,7 +161,7 @@ describe('xlsx handlers on real workbooks', () => {
         const out = await run('xlsx.read', { file: 'invoices.xlsx', sheet: 'Invoices', range: 'A1:A2' });
         expect(out['rows']).toEqual([{ Number: 'INV-001' }]);
       }
-    });
+    }, 120_000); // 200 reads, ~8 s; they have overrun 30 s on a machine shared by many runs
 
     it('names the sheets there are when the one asked for is missing, and refuses too many rows', async () => {
       await expect(run('xlsx.read', { file: 'invoices.xlsx', sheet: 'Invoice' })).rejects.toMatchObject({
@@ -442,7 +442,7 @@ describe('xlsx handlers on real workbooks', () => {
       { id: 1, name: 'item 1' },
       { id: 2, name: 'item 2' },
     ]);
-  });
+  }, 120_000); // 20,000 rows, ~7 s; they have overrun 30 s on a machine shared by many runs
 });
 
 describe('xlsx params', () => {
