@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { Client } from 'pg';
 import { connectNats, ensureStreams } from '@aether/event-store';
 import {
   issueNatsUser,
@@ -13,7 +14,7 @@ import {
   SERVICE_NATS_PERMISSIONS,
   serviceNatsPermissions,
 } from '@aether/identity';
-import { portOpen, startAuthenticatedNats } from './infrastructure';
+import { claimDatabase, portOpen, startAuthenticatedNats } from './infrastructure';
 import { REPO_ROOT } from './stack';
 
 /** `npm start`'s own nats-server (ADR 39): it requires credentials and keeps its accounts across restarts. */
@@ -101,4 +102,53 @@ describe("the CLI and npm start's own nats-server on another port than 4222", ()
       await started.started.stop();
     }
   }, 90_000);
+});
+
+/** Two checkouts on one machine: each data directory keeps the default database it first used. */
+describe('claimDatabase', () => {
+  const name = `aether_claim_${process.pid}`;
+  const server = new URL(`postgres://postgres@127.0.0.1:5432/${name}`);
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aether-claim-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await client.connect();
+    try {
+      return await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+
+  afterAll(async () => {
+    const made = await admin(`SELECT datname FROM pg_database WHERE datname LIKE '${name}%'`);
+    for (const { datname } of made.rows) await admin(`DROP DATABASE "${datname}" WITH (FORCE)`);
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('claims a database made before it, leaves one another data directory claimed, and finds its own again', async () => {
+    await admin(`CREATE DATABASE "${name}"`); // an existing checkout's database, from before claims
+    const first = dataDir();
+    const second = dataDir();
+
+    expect(await claimDatabase(server, first)).toEqual({ url: server.toString() });
+    const theirs = await claimDatabase(server, second);
+    const secondId = readFileSync(join(second, 'instance'), 'utf8').trim();
+    expect(theirs).toEqual({
+      url: `postgres://postgres@127.0.0.1:5432/${name}_${secondId}`,
+      elsewhere: `${name} belongs to another data directory`,
+    });
+    expect(await claimDatabase(server, first)).toEqual({ url: server.toString() });
+    expect(await claimDatabase(server, second)).toEqual(theirs);
+
+    // A data directory made again (its event store gone) does not take the old projections.
+    rmSync(first, { recursive: true, force: true });
+    const again = await claimDatabase(server, first);
+    expect(again.url).not.toBe(server.toString());
+    expect(again.url).not.toBe(theirs.url);
+  }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -107,14 +108,18 @@ function natsServerBinary(): string {
 
 /**
  * Uses PostgreSQL at `url` when it answers (creating the database if needed); else runs
- * Debian's PostgreSQL binaries on a cluster under `dataDir` (see docs/adr/0003).
+ * Debian's PostgreSQL binaries on a cluster under `dataDir` (see docs/adr/0003). With `claim`
+ * (the default database, no DATABASE_URL given) the database must belong to `dataDir`: see
+ * {@link claimDatabase}.
  */
 export async function ensurePostgres(
   url: string,
   dataDir: string,
-): Promise<{ url: string; started?: Started }> {
+  options: { claim?: boolean } = {},
+): Promise<{ url: string; started?: Started; elsewhere?: string }> {
   const target = new URL(url);
   if (await portOpen(target.hostname, Number(target.port || 5432))) {
+    if (options.claim) return claimDatabase(target, dataDir);
     await createDatabaseIfMissing(target);
     return { url };
   }
@@ -163,18 +168,81 @@ function postgresBinDir(): string | undefined {
   return versions.map((v) => join(root, v, 'bin')).find((dir) => existsSync(join(dir, 'initdb')));
 }
 
-async function createDatabaseIfMissing(url: URL): Promise<void> {
-  const database = decodeURIComponent(url.pathname.slice(1)) || 'aether';
+function databaseName(url: URL): string {
+  return decodeURIComponent(url.pathname.slice(1)) || 'aether';
+}
+
+function quoted(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+async function withServer<T>(url: URL, use: (client: Client) => Promise<T>): Promise<T> {
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+    return await use(client);
   } finally {
     await client.end();
   }
+}
+
+async function createDatabaseIfMissing(url: URL): Promise<void> {
+  const database = databaseName(url);
+  await withServer(url, async (client) => {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${quoted(database)}`);
+  });
+}
+
+const OWNER_MARK = 'aether data directory ';
+
+/**
+ * The database at `url` holds projections of one data directory's event store: two checkouts on
+ * one machine (each its own `.data` and nats-server) must not share it, nor a `.data` made again
+ * use the projections of the one deleted. Each data directory gets an id (`<dataDir>/instance`);
+ * the database it uses carries that id as its comment. A database without one (made before this,
+ * or new) is claimed; one carrying another id is left alone and `<name>_<id>` is used instead,
+ * named in `elsewhere`.
+ */
+export async function claimDatabase(url: URL, dataDir: string): Promise<{ url: string; elsewhere?: string }> {
+  const id = dataDirectoryId(dataDir);
+  const wanted = databaseName(url);
+  return withServer(url, async (client) => {
+    const owner = async (database: string): Promise<string | null | undefined> => {
+      const row = await client.query<{ comment: string | null }>(
+        `SELECT shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname = $1`,
+        [database],
+      );
+      if (row.rowCount === 0) return undefined;
+      const comment = row.rows[0]?.comment ?? '';
+      return comment.startsWith(OWNER_MARK) ? comment.slice(OWNER_MARK.length) : null;
+    };
+    const claim = async (database: string) => {
+      if ((await owner(database)) === undefined) await client.query(`CREATE DATABASE ${quoted(database)}`);
+      await client.query(`COMMENT ON DATABASE ${quoted(database)} IS '${OWNER_MARK}${id}'`);
+    };
+    const current = await owner(wanted);
+    if (current === undefined || current === null || current === id) {
+      if (current !== id) await claim(wanted);
+      return { url: url.toString() };
+    }
+    const own = `${wanted}_${id}`;
+    if ((await owner(own)) !== id) await claim(own);
+    const elsewhere = new URL(url);
+    elsewhere.pathname = `/${own}`;
+    return { url: elsewhere.toString(), elsewhere: `${wanted} belongs to another data directory` };
+  });
+}
+
+function dataDirectoryId(dataDir: string): string {
+  const file = join(dataDir, 'instance');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${randomBytes(6).toString('hex')}\n`, { flag: 'wx' });
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 export function requireChromium(path: string): void {

@@ -48,9 +48,13 @@ async function main() {
     const pg = await ensurePostgres(
       process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/aether',
       dataDir,
+      { claim: process.env['DATABASE_URL'] === undefined },
     );
     if (pg.started) started.push(pg.started);
-    say(`PostgreSQL ${redactUrl(pg.url)}${pg.started ? ` (started ${pg.started.description})` : ''}`);
+    say(
+      `PostgreSQL ${redactUrl(pg.url)}${pg.started ? ` (started ${pg.started.description})` : ''}` +
+        (pg.elsewhere ? `   (${pg.elsewhere})` : ''),
+    );
 
     ensureConsoleBuild(say);
 
