@@ -10,7 +10,7 @@ import { ConcurrencyError } from './errors';
 import { jetstream } from '@nats-io/jetstream';
 import { connectNats } from './connection';
 import { serveEventReads, type EventReadReply, type EventReadRequest } from './event-reads';
-import { EventStore } from './event-store';
+import { EventStore, type StoredCommit } from './event-store';
 import { ensureConsumer, ensureStreams, retireConsumer, streamConfigs } from './streams';
 import { startJetStream, type TestJetStream } from './test-support';
 
@@ -281,6 +281,37 @@ describe('EventStore on a real nats-server', () => {
       events: [],
       invalid: [],
       lastSequence: 0,
+    });
+  });
+
+  it('reads one commit: the last on a subject, or the first at a sequence or after', async () => {
+    const subject = subjects.event('default', 'job', 'single');
+    const other = subjects.event('default', 'job', 'single-other');
+    const first = await nats.store.append(subject, [step('single', 1)], 0);
+    await nats.store.append(other, [step('single-other', 1)], 0);
+    const last = await nats.store.append(subject, [step('single', 2), step('single', 3)], first.lastSequence);
+    const stepKeys = (commit: StoredCommit<JobEvent> | null) =>
+      commit?.events.map(({ event }) => (event.data as { stepKey: string }).stepKey);
+
+    const newest = await nats.store.lastCommit(subject, registry);
+    expect(newest?.sequence).toBe(last.lastSequence);
+    expect(stepKeys(newest)).toEqual(['s2', 's3']);
+    expect(stepKeys(await nats.store.nextCommit(subject, registry, 1))).toEqual(['s1']);
+    expect((await nats.store.nextCommit(subject, registry, first.lastSequence + 1))?.sequence).toBe(
+      last.lastSequence,
+    );
+    expect(await nats.store.nextCommit(subject, registry, last.lastSequence + 1)).toBeNull();
+    expect(await nats.store.lastCommit(subjects.event('default', 'job', 'none'), registry)).toBeNull();
+
+    const garbage = subjects.event('default', 'job', 'single-garbage');
+    await nats.js.publish(garbage, new TextEncoder().encode('{"type":"nope"}'));
+    expect(await nats.store.lastCommit(garbage, registry)).toEqual({
+      sequence: expect.any(Number),
+      events: [],
+      invalid: expect.objectContaining({
+        subject: garbage,
+        reason: expect.stringMatching(/invalid envelope/),
+      }),
     });
   });
 

@@ -4,6 +4,7 @@ import {
   JetStreamApiError,
   type ConsumerConfig,
   type ConsumerMessages,
+  type DirectMsgRequest,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -29,6 +30,14 @@ export interface InvalidStoredEvent {
   readonly sequence: number;
   readonly subject: string;
   readonly reason: string;
+}
+
+/** One stored message: the events of one append, in order (ADR 22), or why they could not be read. */
+export interface StoredCommit<TEvent extends Envelope = Envelope> {
+  readonly sequence: number;
+  /** Empty when the message failed validation (`invalid`). */
+  readonly events: StoredEvent<TEvent>[];
+  readonly invalid?: InvalidStoredEvent;
 }
 
 export interface AggregateHistory<TEvent extends Envelope = Envelope> {
@@ -143,6 +152,46 @@ export class EventStore {
   /** The subject's last stream sequence, 0 when it has no events. One request. */
   async lastSequence(subject: string): Promise<number> {
     return (await directGet(this.jsm, this.stream, { last_by_subj: subject }))?.seq ?? 0;
+  }
+
+  /**
+   * The subject's last message, validated by `registry`; `null` when it has none. One direct get
+   * however long the history (ADR 136): for a reader that needs only what the last append
+   * recorded. Not with `readThrough`.
+   */
+  lastCommit<TEvent extends Envelope>(
+    subject: string,
+    registry: MessageRegistry<TEvent>,
+  ): Promise<StoredCommit<TEvent> | null> {
+    return this.commit(subject, registry, { last_by_subj: subject });
+  }
+
+  /**
+   * The subject's first message at stream sequence `from` or after, validated by `registry`;
+   * `null` when there is none. One direct get: a history ordered by something its events carry
+   * can be searched with it without being read whole (ADR 136). Not with `readThrough`.
+   */
+  nextCommit<TEvent extends Envelope>(
+    subject: string,
+    registry: MessageRegistry<TEvent>,
+    from: number,
+  ): Promise<StoredCommit<TEvent> | null> {
+    return this.commit(subject, registry, { next_by_subj: subject, seq: from });
+  }
+
+  private async commit<TEvent extends Envelope>(
+    subject: string,
+    registry: MessageRegistry<TEvent>,
+    query: DirectMsgRequest,
+  ): Promise<StoredCommit<TEvent> | null> {
+    if (this.options.readThrough) throw new Error('a single message is not read through the services');
+    const message = await directGet(this.jsm, this.stream, query);
+    if (!message) return null;
+    const sequence = message.seq;
+    const parsed = registry.parseEvents(message.data);
+    return parsed.ok
+      ? { sequence, events: parsed.messages.map((event) => ({ sequence, subject, event })) }
+      : { sequence, events: [], invalid: { sequence, subject, reason: parsed.reason } };
   }
 
   /**

@@ -19,6 +19,7 @@ export {
   EventStore,
   deliverFrom,
   type StoredEvent,
+  type StoredCommit,
   type InvalidStoredEvent,
   type AggregateHistory,
   type ExpectedSequence,

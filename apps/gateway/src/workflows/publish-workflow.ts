@@ -26,13 +26,15 @@ export async function publishWorkflowVersion(
   if (!result.ok) throw new BadRequestException({ problems: result.problems });
   const workflowId = parseOr400(AggregateIdSchema, result.workflow.id, 'id');
   const subject = subjects.event(tenantId, 'workflow', workflowId);
-  const history = await store.read(subject, workflowEvents);
-  const version = (history.events.at(-1)?.event.data.version ?? 0) + 1;
+  // The last message holds the latest version: one get, however many versions there are (ADR 136).
+  const last = await store.lastCommit(subject, workflowEvents);
+  if (last?.invalid) throw new Error(`${subject} @${last.sequence} is unreadable: ${last.invalid.reason}`);
+  const version = (last?.events.at(-1)?.event.data.version ?? 0) + 1;
   const event = WorkflowVersionPublished.create({
     tenantId,
     aggregateId: workflowId,
     data: { version, definition: result.workflow as unknown as Record<string, never> },
   });
-  await store.append(subject, [event], history.lastSequence);
+  await store.append(subject, [event], last?.sequence ?? 0);
   return { workflowId, version };
 }

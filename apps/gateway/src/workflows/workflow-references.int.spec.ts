@@ -97,6 +97,19 @@ describe('routes naming a workflow', () => {
     expect(missing.body.message).toBe('workflow greet has no version 7');
   });
 
+  it('runs the version published the moment before, whose inputs it checks (read your writes)', async () => {
+    // No projector runs beside this gateway: a version is only ever in the workflow's events.
+    for (let version = 1; version <= 8; version++) {
+      const document = { ...greet(`input${version}`), id: 'fresh' };
+      expect((await call('POST', '/workflows', document)).status).toBe(201);
+      const triggered = await call('POST', '/workflows/fresh/trigger', {
+        variables: { [`input${version}`]: 'Ada' },
+      });
+      expect({ version, status: triggered.status }).toEqual({ version, status: 202 });
+      expect((await lastRequest())?.data.workflowVersion).toBe(version);
+    }
+  });
+
   it('refuses a dispatch policy for a workflow not published by the tenant', async () => {
     const policy = { maxConcurrentJobs: 2 };
     const unknown = await call('PUT', '/workflows/invoice-export/dispatch-policy', policy);
