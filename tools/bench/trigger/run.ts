@@ -18,7 +18,7 @@ import { percentile } from '../stats';
  * counted is the gateway's. Workflows of BENCH_VERSIONS published versions (default 1,200; each
  * the demo workflow, ~5 KB) are triggered in turn, one request at a time, BENCH_ROUNDS (4) rounds
  * of BENCH_REQUESTS (100) per workflow after BENCH_WARMUP (20), with and without `workflowVersion`
- * (the latest, or the first version: the oldest a history holds).
+ * (the latest, the first, or the middle one).
  *
  * JetStream operations are counted, not guessed: a connection of the bench's own subscribes to the
  * JetStream API (`$JS.API.>`) and to every reply inbox, and counts per request the direct gets and
@@ -75,6 +75,7 @@ async function main() {
       for (const [mode, pinned] of [
         ['latest', undefined],
         ['first', 1],
+        ['middle', Math.ceil(versions / 2)],
       ] as const)
         contenders.push({
           name: `versions_${versions}_${mode}`,
@@ -87,7 +88,7 @@ async function main() {
     }
     await monitor.flush();
     const line: Record<string, unknown> = { bench: 'trigger', ...options };
-    for (const { name, trigger } of contenders) for (let i = 0; i < options.warmup; i++) await trigger();
+    for (const { trigger } of contenders) for (let i = 0; i < options.warmup; i++) await trigger();
     const samples = new Map(contenders.map(({ name }) => [name, [] as number[]]));
     const reads = new Map(contenders.map(({ name }) => [name, emptyCounts()]));
     for (let r = 0; r < options.rounds; r++) {
