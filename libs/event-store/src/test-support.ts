@@ -4,7 +4,13 @@ import { startNatsServer, type TestNatsServer } from '@aether/testing';
 import { connectNats } from './connection';
 import { STREAMS, type Envelope } from '@aether/contracts';
 import { ConcurrencyError } from './errors';
-import { EventStore, type AggregateHistory, type AppendResult, type ExpectedSequence } from './event-store';
+import {
+  EventStore,
+  type AggregateHistory,
+  type AppendResult,
+  type ExpectedSequence,
+  type StoredCommit,
+} from './event-store';
 import { ensureStreams } from './streams';
 
 /** A suite's own nats-server with Aether's streams, and one connection to it as services make. */
@@ -44,7 +50,10 @@ export async function startJetStream(name: string): Promise<TestJetStream> {
  * id is stored already is answered as that commit, a duplicate, whatever was expected (ADR 103).
  * `beforeAppend` lets a spec put another writer's append in between a read and an append.
  */
-export class InMemoryEventStore implements Pick<EventStore, 'read' | 'append' | 'lastSequence'> {
+export class InMemoryEventStore implements Pick<
+  EventStore,
+  'read' | 'append' | 'lastSequence' | 'lastCommit' | 'nextCommit'
+> {
   private sequence = 0;
   private readonly commits: { subject: string; sequence: number; events: readonly Envelope[] }[] = [];
   beforeAppend?: (subject: string) => void | Promise<unknown>;
@@ -58,6 +67,30 @@ export class InMemoryEventStore implements Pick<EventStore, 'read' | 'append' | 
       invalid: [],
       lastSequence: mine.at(-1)?.sequence ?? 0,
     };
+  }
+
+  async lastCommit<TEvent extends Envelope>(subject: string): Promise<StoredCommit<TEvent> | null> {
+    return this.commitOf(subject, this.commits.filter((commit) => commit.subject === subject).at(-1));
+  }
+
+  async nextCommit<TEvent extends Envelope>(
+    subject: string,
+    _registry: unknown,
+    from: number,
+  ): Promise<StoredCommit<TEvent> | null> {
+    return this.commitOf(
+      subject,
+      this.commits.find((commit) => commit.subject === subject && commit.sequence >= from),
+    );
+  }
+
+  private commitOf<TEvent extends Envelope>(
+    subject: string,
+    commit: { sequence: number; events: readonly Envelope[] } | undefined,
+  ): StoredCommit<TEvent> | null {
+    if (!commit) return null;
+    const { sequence, events } = commit;
+    return { sequence, events: events.map((event) => ({ sequence, subject, event: event as TEvent })) };
   }
 
   async lastSequence(subject: string): Promise<number> {

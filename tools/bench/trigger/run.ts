@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, headers as natsHeaders, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import { STREAMS } from '@aether/contracts';
+import { jetstream } from '@nats-io/jetstream';
+import { STREAMS, subjects } from '@aether/contracts';
 import { DEFAULT_AUDIENCE, DEFAULT_ISSUER, issueAccessToken, loadOrCreateSigningKey } from '@aether/identity';
 import { DEMO_WORKFLOW_FILE, demoVariables, startServiceProcess } from '@aether/platform';
 import { createTestDatabase, startNatsServer } from '@aether/testing';
@@ -18,7 +19,8 @@ import { percentile } from '../stats';
  * counted is the gateway's. Workflows of BENCH_VERSIONS published versions (default 1,200; each
  * the demo workflow, ~5 KB) are triggered in turn, one request at a time, BENCH_ROUNDS (4) rounds
  * of BENCH_REQUESTS (100) per workflow after BENCH_WARMUP (20), with and without `workflowVersion`
- * (the latest, the first, or the middle one).
+ * (the latest, the first, or the middle one). BENCH_BETWEEN (5) other aggregates' messages are
+ * appended to EVENTS after each version, as jobs' events fall between a live workflow's versions.
  *
  * JetStream operations are counted, not guessed: a connection of the bench's own subscribes to the
  * JetStream API (`$JS.API.>`) and to every reply inbox, and counts per request the direct gets and
@@ -31,6 +33,7 @@ async function main() {
     rounds: knob('BENCH_ROUNDS', 4),
     requests: knob('BENCH_REQUESTS', 100),
     warmup: knob('BENCH_WARMUP', 20),
+    between: knob('BENCH_BETWEEN', 5),
   };
   say(`load before: ${load().join(' ')}`);
   const startedAt = Date.now();
@@ -56,6 +59,7 @@ async function main() {
   const monitor = await connect({ servers: nats.url, name: 'bench-trigger-monitor' });
   try {
     const counts = countEventReads(monitor);
+    const js = jetstream(monitor);
     const call = async (path: string, body: unknown) => {
       const response = await fetch(`${gateway.url}/api/v1${path}`, {
         method: 'POST',
@@ -70,8 +74,11 @@ async function main() {
     const contenders: Contender[] = [];
     for (const versions of sizes) {
       const id = `bench-trigger-${versions}`;
-      for (let version = 1; version <= versions; version++)
+      for (let version = 1; version <= versions; version++) {
         await call('/workflows', { ...demo, id, description: `edit ${version} of ${versions}` });
+        for (let other = 0; other < options.between; other++)
+          await js.publish(subjects.event('default', 'job', `${id}-${version}-${other}`), '{}');
+      }
       for (const [mode, pinned] of [
         ['latest', undefined],
         ['first', 1],

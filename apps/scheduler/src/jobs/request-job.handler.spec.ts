@@ -4,31 +4,41 @@ import type { AggregateHistory, EventStore } from '@aether/event-store';
 import { InMemoryEventStore } from '@aether/event-store/test-support';
 import { VersionLookups, requestJobRoute } from './request-job.handler';
 
-/** The edge of the unit: a workflow subject whose versions the test publishes, counting lookups. */
+/** The edge of the unit: a workflow subject whose versions the test publishes, counting lookups and reads. */
 function workflowLog() {
   const versions: number[] = [];
   let lookups = 0;
+  let historyReads = 0;
+  let gets = 0;
+  const stored = (version: number, i: number) => ({
+    sequence: i + 1,
+    subject: 'wf',
+    event: {
+      type: 'WorkflowVersionPublished',
+      data: { version, definition: { nodes: [{ id: 'a', type: 'browser.goto' }] } },
+    } as unknown as WorkflowEvent,
+  });
   const store = {
     async lastSequence() {
       lookups++;
       return versions.length;
     },
     async read(): Promise<AggregateHistory<WorkflowEvent>> {
-      return {
-        events: versions.map((version, i) => ({
-          sequence: i + 1,
-          subject: 'wf',
-          event: {
-            type: 'WorkflowVersionPublished',
-            data: { version, definition: { nodes: [{ id: 'a', type: 'browser.goto' }] } },
-          } as unknown as WorkflowEvent,
-        })),
-        invalid: [],
-        lastSequence: versions.length,
-      };
+      historyReads++;
+      return { events: versions.map(stored), invalid: [], lastSequence: versions.length };
+    },
+    async nextCommit(_subject: string, _registry: unknown, from: number) {
+      gets++;
+      const version = versions[from - 1];
+      return version === undefined ? null : { sequence: from, events: [stored(version, from - 1)] };
     },
   } as unknown as EventStore;
-  return { store, publish: (version: number) => versions.push(version), lookups: () => lookups };
+  return {
+    store,
+    publish: (version: number) => versions.push(version),
+    lookups: () => lookups,
+    reads: () => ({ historyReads, gets }),
+  };
 }
 
 describe('VersionLookups: one lookup for the commands that arrived before it was sent', () => {
@@ -53,6 +63,18 @@ describe('VersionLookups: one lookup for the commands that arrived before it was
     expect((await early).map((p) => p.version)).toEqual([1]);
     expect((await late).map((p) => p.version)).toEqual([1, 2]);
     expect(log.lookups()).toBe(2);
+  });
+
+  it('given versions published after a lookup, then the next lookup reads them alone, not the history', async () => {
+    const log = workflowLog();
+    for (let version = 1; version <= 40; version++) log.publish(version);
+    const lookups = new VersionLookups(log.store);
+    expect(await lookups.published('default', 'wf')).toHaveLength(40);
+    log.publish(41);
+    log.publish(42);
+    const versions = (await lookups.published('default', 'wf')).map((p) => p.version);
+    expect(versions).toEqual(Array.from({ length: 42 }, (_, i) => i + 1));
+    expect(log.reads()).toEqual({ historyReads: 1, gets: 2 });
   });
 });
 

@@ -9,7 +9,7 @@ import {
   type JobEvent,
   type WorkflowEvent,
 } from '@aether/contracts';
-import { CommandHandler, type EventStore } from '@aether/event-store';
+import { CommandHandler, type EventStore, type StoredEvent } from '@aether/event-store';
 import { jobDecider, type PublishedVersion } from '@aether/job-domain';
 import type { ConsumerRoute, Logger } from '@aether/service-kit';
 import { workflowNeeds, type FlowNodes } from '@aether/workflow';
@@ -63,7 +63,7 @@ export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRout
  */
 export class VersionLookups {
   /** Per workflow subject: versions, valid while the subject's last sequence is unchanged. */
-  private readonly cache = new Map<string, { lastSequence: number; versions: PublishedVersion[] }>();
+  private readonly cache = new Map<string, CachedVersions>();
   /** Per workflow subject: the lookup commands join until it is sent at the next turn of the event loop. */
   private readonly gathering = new Map<string, Promise<PublishedVersion[]>>();
 
@@ -85,19 +85,48 @@ export class VersionLookups {
   /**
    * Reading a whole history per job dominated this handler's cost under load; a version is
    * immutable once published, so one `last_by_subj` lookup tells whether the cached list is
-   * still complete. A version's needs are derived from the node catalog here, once per version.
+   * still complete, and a version published since is read alone (ADR 136). A version's needs are
+   * derived from the node catalog here, once per version.
    */
   private async lookUp(subject: string): Promise<PublishedVersion[]> {
     const lastSequence = await this.store.lastSequence(subject);
     const cached = this.cache.get(subject);
     if (cached && cached.lastSequence === lastSequence) return cached.versions;
-    const history = await this.store.read(subject, workflowEvents);
-    const versions = history.events.map(({ event: { data } }) => ({
-      version: data.version,
-      needs: workflowNeeds(data.definition as FlowNodes),
-    }));
+    const found = (cached && (await this.since(subject, cached, lastSequence))) ?? (await this.all(subject));
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(subject, { lastSequence: history.lastSequence, versions });
-    return versions;
+    this.cache.set(subject, found);
+    return found.versions;
+  }
+
+  private async all(subject: string): Promise<CachedVersions> {
+    const history = await this.store.read(subject, workflowEvents);
+    return { lastSequence: history.lastSequence, versions: history.events.map(publishedVersion) };
+  }
+
+  /** The cached versions and those published since, one get each; none past 16 or at an unreadable one. */
+  private async since(
+    subject: string,
+    cached: CachedVersions,
+    lastSequence: number,
+  ): Promise<CachedVersions | undefined> {
+    const versions = [...cached.versions];
+    for (let from = cached.lastSequence + 1, gets = 0; gets < 16; gets++) {
+      const commit = await this.store.nextCommit(subject, workflowEvents, from);
+      if (!commit || commit.invalid) return undefined;
+      versions.push(...commit.events.map(publishedVersion));
+      if (commit.sequence >= lastSequence) return { lastSequence: commit.sequence, versions };
+      from = commit.sequence + 1;
+    }
+    return undefined;
   }
 }
+
+interface CachedVersions {
+  readonly lastSequence: number;
+  readonly versions: PublishedVersion[];
+}
+
+const publishedVersion = ({ event: { data } }: StoredEvent<WorkflowEvent>): PublishedVersion => ({
+  version: data.version,
+  needs: workflowNeeds(data.definition as FlowNodes),
+});
