@@ -17,7 +17,7 @@ import { percentile } from '../stats';
  * (ADR 131 reads the version to run in the workflow's events, ADR 136 bounds that read). A real
  * gateway process on its own nats-server and database; no scheduler, so every JetStream read
  * counted is the gateway's. Workflows of BENCH_VERSIONS published versions (default 1,200; each
- * the demo workflow, ~5 KB) are triggered in turn, one request at a time, BENCH_ROUNDS (4) rounds
+ * the demo workflow, ~3 KB) are triggered in turn, one request at a time, BENCH_ROUNDS (4) rounds
  * of BENCH_REQUESTS (100) per workflow after BENCH_WARMUP (20), with and without `workflowVersion`
  * (the latest, the first, or the one a third of the way: not where a bisection looks first). BENCH_BETWEEN (5) other aggregates' messages are
  * appended to EVENTS after each version, as jobs' events fall between a live workflow's versions.
