@@ -285,11 +285,15 @@ describe('EventStore on a real nats-server', () => {
   });
 
   it('reads one commit: the last on a subject, or the first at a sequence or after', async () => {
-    const subject = subjects.event('default', 'job', 'single');
-    const other = subjects.event('default', 'job', 'single-other');
-    const first = await nats.store.append(subject, [step('single', 1)], 0);
-    await nats.store.append(other, [step('single-other', 1)], 0);
-    const last = await nats.store.append(subject, [step('single', 2), step('single', 3)], first.lastSequence);
+    const subject = subjects.event('default', 'job', 'one-commit');
+    const other = subjects.event('default', 'job', 'one-commit-other');
+    const first = await nats.store.append(subject, [step('one-commit', 1)], 0);
+    await nats.store.append(other, [step('one-commit-other', 1)], 0);
+    const last = await nats.store.append(
+      subject,
+      [step('one-commit', 2), step('one-commit', 3)],
+      first.lastSequence,
+    );
     const stepKeys = (commit: StoredCommit<JobEvent> | null) =>
       commit?.events.map(({ event }) => (event.data as { stepKey: string }).stepKey);
 
@@ -303,7 +307,7 @@ describe('EventStore on a real nats-server', () => {
     expect(await nats.store.nextCommit(subject, registry, last.lastSequence + 1)).toBeNull();
     expect(await nats.store.lastCommit(subjects.event('default', 'job', 'none'), registry)).toBeNull();
 
-    const garbage = subjects.event('default', 'job', 'single-garbage');
+    const garbage = subjects.event('default', 'job', 'one-commit-garbage');
     await nats.js.publish(garbage, new TextEncoder().encode('{"type":"nope"}'));
     expect(await nats.store.lastCommit(garbage, registry)).toEqual({
       sequence: expect.any(Number),
