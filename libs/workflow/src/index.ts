@@ -36,7 +36,7 @@ export {
   type EdgeField,
 } from './catalog';
 export { workflowNeeds, type WorkflowNeeds, type FlowNodes } from './needs';
-export { checkInputs, withInputDefaults } from './inputs';
+export { checkInputs, withInputDefaults, type InputCheckOptions } from './inputs';
 export { validateInputs, resolveInputs } from './run-inputs';
 export {
   workflowJsonSchema,

@@ -44,6 +44,19 @@ describe('validateInputs', () => {
     expect(problems).toContainEqual({ path, message: expect.stringContaining(message) as unknown });
   });
 
+  it('open: a required input absent is no problem, a wrong or unknown one still is', () => {
+    const { siteUrl: _siteUrl, customer: _customer, ...rest } = good;
+    expect(validateInputs(demo, rest, 'hook', { open: true })).toEqual([]);
+    expect(validateInputs(demo, { quantity: '2', surprise: 1 }, 'hook', { open: true })).toEqual([
+      { path: 'hook.quantity', message: 'expected integer, got string' },
+      { path: 'hook.surprise', message: 'unknown input' },
+    ]);
+    expect(validateInputs(demo, rest, 'hook').map((problem) => problem.path)).toEqual([
+      'hook.siteUrl',
+      'hook.customer',
+    ]);
+  });
+
   it('an invalid workflow yields its own problems', () => {
     expect(validateInputs({ id: 'x', nodes: [] } as never, {})).not.toEqual([]);
   });

@@ -34,6 +34,14 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+export interface InputCheckOptions {
+  /**
+   * More values come later (a webhook's body at each delivery): a required input absent from the
+   * values given is no problem. Default false.
+   */
+  readonly open?: boolean;
+}
+
 /** Checks one value against an input definition; returns the problem message or undefined. */
 export function checkInputValue(def: InputDefinition, value: unknown): string | undefined {
   switch (def.type) {
@@ -98,6 +106,7 @@ export function checkInputs(
   definitions: Readonly<Record<string, InputDefinition>> | undefined,
   values: Readonly<Record<string, unknown>>,
   prefix = 'inputs',
+  { open = false }: InputCheckOptions = {},
 ): Problem[] {
   const defs = definitions ?? {};
   const problems: Problem[] = [];
@@ -106,7 +115,7 @@ export function checkInputs(
   for (const [name, def] of Object.entries(defs)) {
     const value = Object.prototype.hasOwnProperty.call(values, name) ? values[name] : undefined;
     if (value === undefined) {
-      if (def.required && def.default === undefined)
+      if (def.required && def.default === undefined && !open)
         problems.push({ path: pathOf(prefix, name), message: 'required' });
       continue;
     }

@@ -1,5 +1,5 @@
 import type { Problem, Workflow } from './contract';
-import { checkInputs, withInputDefaults } from './inputs';
+import { checkInputs, withInputDefaults, type InputCheckOptions } from './inputs';
 import { compileWorkflow } from './validate';
 
 /**
@@ -12,10 +12,11 @@ export function validateInputs(
   variables: Readonly<Record<string, unknown>>,
   /** What the problems' paths start with, e.g. `body.variables` for a request's field. */
   prefix = 'inputs',
+  options: InputCheckOptions = {},
 ): Problem[] {
   const { compiled, problems } = compileWorkflow(workflow);
   if (!compiled) return [...problems];
-  return checkInputs(compiled.doc.inputs, variables, prefix);
+  return checkInputs(compiled.doc.inputs, variables, prefix, options);
 }
 
 /** The inputs a job runs with: given values plus defaults, or the problems. */
