@@ -272,6 +272,16 @@ describe('secrets: the vault in a running platform, and nowhere else', () => {
     const schedule = await created('POST', '/api/v1/schedules', {
       workflowId: 'demo-order-entry',
       cron: '0 0 1 1 *',
+      // a schedule's variables are checked against the workflow's inputs (ADR 135)
+      variables: {
+        siteUrl: 'http://127.0.0.1:4300',
+        customer: 'Ada Lovelace',
+        email: 'ada@example.com',
+        product: 'widget',
+        quantity: 1,
+        deliveryDate: '2030-01-01',
+        shipping: 'standard',
+      },
     });
     const hook = await created('POST', '/api/v1/hooks', { workflowId: 'demo-order-entry' });
     await created('PUT', '/api/v1/queues/iso-queue', {});

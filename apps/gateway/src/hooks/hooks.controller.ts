@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Delete,
@@ -31,15 +32,18 @@ import {
 } from '@aether/contracts';
 import type { EventStore } from '@aether/event-store';
 import { listKeys, openBucket } from '@aether/kv-state';
-import { EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, NATS_CONNECTION } from '@aether/service-kit';
+import { EVENT_STORE, JETSTREAM, JETSTREAM_MANAGER, NATS_CONNECTION, type Logger } from '@aether/service-kit';
 import { HookListSchema, type HookView } from '@aether/read-api';
 import type { Principal } from '@aether/identity';
 import { hookSecretName, type SecretVault } from '@aether/vault';
+import { validateInputs } from '@aether/workflow';
 import { CurrentPrincipal } from '../auth/principal';
+import { PROBLEM_LOGGER } from '../common/problem.filter';
 import { Tenant } from '../common/tenant';
 import { SECRET_VAULT } from '../secrets/secrets.controller';
 import { parseOr400 } from '../common/validation';
 import { publishedVersionToRun } from '../workflows/published-workflows';
+import { requireTriggerInputs } from '../workflows/trigger-inputs';
 import {
   IDEMPOTENCY_HEADER,
   SIGNATURE_HEADER,
@@ -67,7 +71,9 @@ const encoder = new TextEncoder();
  * now) and `X-Aether-Signature: sha256=<HMAC of "<timestamp>.<raw body>">`.
  * Its JSON object body becomes the job's variables (over the hook's own). The job id is derived
  * from the hook and the `Idempotency-Key` header (or the signature), so a retried delivery
- * starts one job: the scheduler appends the job's first event with expected sequence 0.
+ * starts one job: the scheduler appends the job's first event with expected sequence 0. The
+ * variables are checked against the version the job runs (pinned in its request): a delivery
+ * that version refuses is answered 400 naming each problem, and no job starts (ADR 135).
  */
 @Controller('api/v1/hooks')
 export class HooksController {
@@ -79,6 +85,7 @@ export class HooksController {
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
     @Inject(SECRET_VAULT) private readonly vault: SecretVault,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROBLEM_LOGGER) private readonly logger: Logger,
   ) {}
 
   /** The signing key goes into the tenant's vault; the hook's record in KV never holds it. */
@@ -86,7 +93,10 @@ export class HooksController {
   @HttpCode(201)
   async create(@CurrentPrincipal() principal: Principal, @Body() body: unknown) {
     const input = parseOr400(CreateBody, body ?? {}, 'body');
-    await publishedVersionToRun(this.store, principal.tenantId, input.workflowId, input.workflowVersion);
+    await requireTriggerInputs(this.store, principal.tenantId, input.workflowId, input.workflowVersion, {
+      kind: 'hook',
+      variables: input.variables,
+    });
     const definition: HookDefinition = HookDefinitionSchema.parse({
       ...input,
       hookId: randomBytes(16).toString('base64url'),
@@ -161,6 +171,26 @@ export class HooksController {
       throw new UnauthorizedException('invalid signature');
     if (hook.paused) throw new ConflictException(`hook ${hookId} is paused`);
     const variables = parseOr400(JsonObjectSchema, { ...hook.variables, ...payloadOf(bytes) }, 'body');
+    const { version, definition } = await publishedVersionToRun(
+      this.store,
+      hook.tenantId,
+      hook.workflowId,
+      hook.workflowVersion,
+    );
+    const problems = validateInputs(definition, variables, 'body');
+    if (problems.length > 0) {
+      // Problems name inputs and the workflow's rules, never a value given.
+      this.logger.warn(
+        { hookId: hook.hookId, tenantId: hook.tenantId, workflowId: hook.workflowId, version, problems },
+        'hook delivery refused: the workflow version refuses its inputs',
+      );
+      throw new BadRequestException({
+        message: `workflow ${hook.workflowId} v${version} refuses this delivery: ${problems
+          .map((problem) => `${problem.path}: ${problem.message}`)
+          .join('; ')}`,
+        problems,
+      });
+    }
     const jobId = deliveryJobId(hook.hookId, idempotencyKey?.trim() || (signature ?? ''));
     const command = RequestJob.create({
       tenantId: hook.tenantId,
@@ -168,7 +198,7 @@ export class HooksController {
       id: `request:${jobId}`,
       data: {
         workflowId: hook.workflowId,
-        ...(hook.workflowVersion ? { workflowVersion: hook.workflowVersion } : {}),
+        workflowVersion: version,
         variables,
         priority: hook.priority,
         trigger: { kind: 'webhook', sourceId: hook.hookId },

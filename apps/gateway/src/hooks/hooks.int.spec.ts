@@ -72,7 +72,11 @@ describe('webhook signing keys in the vault', () => {
       configureHttp,
     ));
     nc = await connectNats({ servers: nats.url, name: 'hooks-test' });
-    const w = { id: 'w', nodes: [{ id: 'stop', type: 'stopWithError', params: { message: 'never run' } }] };
+    const w = {
+      id: 'w',
+      inputs: { n: { type: 'integer' } },
+      nodes: [{ id: 'stop', type: 'stopWithError', params: { message: 'never run' } }],
+    };
     expect((await call('POST', '/api/v1/workflows', w)).status).toBe(201);
   });
 

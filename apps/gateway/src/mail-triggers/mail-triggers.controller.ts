@@ -25,7 +25,7 @@ import { EVENT_STORE, NATS_CONNECTION } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { TenantDefinitions } from '../common/tenant-definitions';
 import { parseOr400 } from '../common/validation';
-import { publishedVersionToRun } from '../workflows/published-workflows';
+import { requireTriggerInputs } from '../workflows/trigger-inputs';
 
 const registry = new MessageRegistry<MailTriggerEvent>(MAIL_TRIGGER_EVENTS);
 const TriggerId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-" (max 64)');
@@ -72,7 +72,10 @@ export class MailTriggersController {
   @HttpCode(201)
   async create(@Tenant() tenantId: string, @Body() body: unknown): Promise<MailTriggerView> {
     const input = parseOr400(CreateMailTriggerBody, body ?? {}, 'body');
-    await publishedVersionToRun(this.store, tenantId, input.workflowId, input.workflowVersion);
+    await requireTriggerInputs(this.store, tenantId, input.workflowId, input.workflowVersion, {
+      kind: 'mail trigger',
+      variables: input.variables,
+    });
     const definition = MailTriggerDefinitionSchema.parse({
       ...input,
       triggerId: input.triggerId ?? `m-${newId().slice(0, 8)}`,

@@ -19,6 +19,7 @@ describe('mail trigger routes', () => {
     nc = await connectNats({ servers: stack.nats.url, name: 'mail-triggers-test' });
     const invoices = {
       id: 'invoices',
+      inputs: { mail: { type: 'object', required: true } },
       nodes: [{ id: 'stop', type: 'stopWithError', params: { message: 'never run' } }],
     };
     expect((await stack.call('POST', '/workflows', invoices)).status).toBe(201);

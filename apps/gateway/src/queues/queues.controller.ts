@@ -38,7 +38,7 @@ import { QueueItems } from '@aether/queues';
 import { EVENT_STORE } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
-import { requirePublishedWorkflow } from '../workflows/published-workflows';
+import { requireTriggerInputs } from '../workflows/trigger-inputs';
 
 const queueEvents = new MessageRegistry<QueueEvent>(QUEUE_EVENTS);
 
@@ -69,7 +69,11 @@ export class QueuesController {
   async define(@Tenant() tenantId: string, @Param('queue') queue: string, @Body() body: unknown) {
     const name = parseOr400(QueueNameSchema, queue, 'queue');
     const policy = parseOr400(QueuePolicySchema, body ?? {}, 'body');
-    if (policy.trigger) await requirePublishedWorkflow(this.store, tenantId, policy.trigger.workflowId);
+    if (policy.trigger)
+      await requireTriggerInputs(this.store, tenantId, policy.trigger.workflowId, undefined, {
+        kind: 'queue trigger',
+        queue: name,
+      });
     const event = QueueDefined.create({ tenantId, aggregateId: name, data: policy });
     await this.store.append(subjects.event(tenantId, 'queue', name), [event], 'any');
     return { queue: name, ...policy };

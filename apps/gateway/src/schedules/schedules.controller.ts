@@ -36,7 +36,7 @@ import { ScheduleListSchema, type ScheduleView } from '@aether/read-api';
 import { Tenant } from '../common/tenant';
 import { TenantDefinitions } from '../common/tenant-definitions';
 import { parseOr400 } from '../common/validation';
-import { publishedVersionToRun } from '../workflows/published-workflows';
+import { requireTriggerInputs } from '../workflows/trigger-inputs';
 
 const scheduleEvents = new MessageRegistry<ScheduleEvent>(SCHEDULE_EVENTS);
 const ScheduleId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-" (max 64)');
@@ -78,7 +78,10 @@ export class SchedulesController {
   async create(@Tenant() tenantId: string, @Body() body: unknown) {
     const input = parseOr400(CreateBody, body ?? {}, 'body');
     const nextRunAt = nextRun(input.cron, input.timezone);
-    await publishedVersionToRun(this.store, tenantId, input.workflowId, input.workflowVersion);
+    await requireTriggerInputs(this.store, tenantId, input.workflowId, input.workflowVersion, {
+      kind: 'schedule',
+      variables: input.variables,
+    });
     const now = new Date().toISOString();
     const definition: ScheduleDefinition = ScheduleDefinitionSchema.parse({
       ...input,
