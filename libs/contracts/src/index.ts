@@ -39,10 +39,12 @@ export {
 export {
   JsonObjectSchema,
   ErrorInfoSchema,
+  FireRefusalSchema,
   PrioritySchema,
   DEFAULT_PRIORITY,
   type JsonObject,
   type ErrorInfo,
+  type FireRefusal,
 } from './messages/common';
 export {
   JobRequested,
@@ -196,6 +198,7 @@ export {
   QueuePolicySchema,
   QueueDefined,
   QueueJobsStarted,
+  QueueTriggerRefused,
   QueueItemAdded,
   QueueItemStarted,
   QueueItemCompleted,

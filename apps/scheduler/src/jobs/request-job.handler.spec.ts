@@ -2,7 +2,8 @@ import pino from 'pino';
 import { RequestJob, WorkflowVersionPublished, subjects, type WorkflowEvent } from '@aether/contracts';
 import type { AggregateHistory, EventStore } from '@aether/event-store';
 import { InMemoryEventStore } from '@aether/event-store/test-support';
-import { VersionLookups, requestJobRoute } from './request-job.handler';
+import { VersionLookups } from '../workflows/published-versions';
+import { requestJobRoute } from './request-job.handler';
 
 /** The edge of the unit: a workflow subject whose versions the test publishes, counting lookups and reads. */
 function workflowLog() {
@@ -47,7 +48,11 @@ describe('VersionLookups: one lookup for the commands that arrived before it was
     log.publish(1);
     const lookups = new VersionLookups(log.store);
     const answers = await Promise.all([1, 2, 3].map(() => lookups.published('default', 'wf')));
-    const v1 = { version: 1, needs: { browser: true, desktop: false } };
+    const v1 = {
+      version: 1,
+      needs: { browser: true, desktop: false },
+      definition: { nodes: [{ id: 'a', type: 'browser.goto' }] },
+    };
     expect(answers).toEqual([[v1], [v1], [v1]]);
     expect(log.lookups()).toBe(1);
   });

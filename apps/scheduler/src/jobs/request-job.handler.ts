@@ -3,18 +3,15 @@ import {
   JOB_EVENTS,
   MessageRegistry,
   STREAMS,
-  WORKFLOW_EVENTS,
   subjects,
   type JobCommand as RequestJobMessage,
   type JobEvent,
-  type WorkflowEvent,
 } from '@aether/contracts';
-import { CommandHandler, type EventStore, type StoredEvent } from '@aether/event-store';
-import { jobDecider, type PublishedVersion } from '@aether/job-domain';
+import { CommandHandler, type EventStore } from '@aether/event-store';
+import { jobDecider } from '@aether/job-domain';
 import type { ConsumerRoute, Logger } from '@aether/service-kit';
-import { workflowNeeds, type FlowNodes } from '@aether/workflow';
+import { VersionLookups } from '../workflows/published-versions';
 
-const workflowEvents = new MessageRegistry<WorkflowEvent>(WORKFLOW_EVENTS);
 const jobEvents = new MessageRegistry<JobEvent>(JOB_EVENTS);
 
 /**
@@ -55,78 +52,3 @@ export function requestJobRoute(store: EventStore, logger: Logger): ConsumerRout
     },
   };
 }
-
-/**
- * A workflow's published versions and their needs, looked up once for all the commands that arrived before the
- * lookup was sent: a version published before any of those commands was, is in its answer. A
- * command that arrives while a lookup is on its way waits for the next one.
- */
-export class VersionLookups {
-  /** Per workflow subject: versions, valid while the subject's last sequence is unchanged. */
-  private readonly cache = new Map<string, CachedVersions>();
-  /** Per workflow subject: the lookup commands join until it is sent at the next turn of the event loop. */
-  private readonly gathering = new Map<string, Promise<PublishedVersion[]>>();
-
-  constructor(private readonly store: EventStore) {}
-
-  published(tenantId: string, workflowId: string): Promise<PublishedVersion[]> {
-    const subject = subjects.event(tenantId, 'workflow', workflowId);
-    let lookup = this.gathering.get(subject);
-    if (!lookup) {
-      lookup = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-        this.gathering.delete(subject);
-        return this.lookUp(subject);
-      });
-      this.gathering.set(subject, lookup);
-    }
-    return lookup;
-  }
-
-  /**
-   * Reading a whole history per job dominated this handler's cost under load; a version is
-   * immutable once published, so one `last_by_subj` lookup tells whether the cached list is
-   * still complete, and a version published since is read alone (ADR 136). A version's needs are
-   * derived from the node catalog here, once per version.
-   */
-  private async lookUp(subject: string): Promise<PublishedVersion[]> {
-    const lastSequence = await this.store.lastSequence(subject);
-    const cached = this.cache.get(subject);
-    if (cached && cached.lastSequence === lastSequence) return cached.versions;
-    const found = (cached && (await this.since(subject, cached, lastSequence))) ?? (await this.all(subject));
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(subject, found);
-    return found.versions;
-  }
-
-  private async all(subject: string): Promise<CachedVersions> {
-    const history = await this.store.read(subject, workflowEvents);
-    return { lastSequence: history.lastSequence, versions: history.events.map(publishedVersion) };
-  }
-
-  /** The cached versions and those published since, one get each; none past 16 or at an unreadable one. */
-  private async since(
-    subject: string,
-    cached: CachedVersions,
-    lastSequence: number,
-  ): Promise<CachedVersions | undefined> {
-    const versions = [...cached.versions];
-    for (let from = cached.lastSequence + 1, gets = 0; gets < 16; gets++) {
-      const commit = await this.store.nextCommit(subject, workflowEvents, from);
-      if (!commit || commit.invalid) return undefined;
-      versions.push(...commit.events.map(publishedVersion));
-      if (commit.sequence >= lastSequence) return { lastSequence: commit.sequence, versions };
-      from = commit.sequence + 1;
-    }
-    return undefined;
-  }
-}
-
-interface CachedVersions {
-  readonly lastSequence: number;
-  readonly versions: PublishedVersion[];
-}
-
-const publishedVersion = ({ event: { data } }: StoredEvent<WorkflowEvent>): PublishedVersion => ({
-  version: data.version,
-  needs: workflowNeeds(data.definition as FlowNodes),
-});

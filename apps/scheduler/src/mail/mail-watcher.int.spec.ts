@@ -8,6 +8,7 @@ import {
   MessageRegistry,
   RequestJob,
   STREAMS,
+  WorkflowVersionPublished,
   subjects,
   type MailTriggerDefinition,
   type MailTriggerEvent,
@@ -86,8 +87,8 @@ describe('mail trigger (real nats-server and Dovecot)', () => {
     text: 'attached',
   });
 
-  async function fires(): Promise<MailTriggerEvent[]> {
-    const history = await jet.store.read(subjects.event(tenantId, 'mail-trigger', 'invoices'), registry);
+  async function fires(triggerId = 'invoices'): Promise<MailTriggerEvent[]> {
+    const history = await jet.store.read(subjects.event(tenantId, 'mail-trigger', triggerId), registry);
     return history.events.map((stored) => stored.event);
   }
 
@@ -111,6 +112,23 @@ describe('mail trigger (real nats-server and Dovecot)', () => {
     vault = await KvSecretVault.open(jet.nc, MasterKeyring.fromBase64(generateMasterKey()));
     await vault.write(tenantId, 'apInbox', `imap://ap:${PASSWORD}@imap.acme.test:${imap.port}`, 'test');
     secrets = mailboxSecrets(vault, {});
+    const nodes = [{ id: 'stop', type: 'stopWithError', params: { message: 'never run' } }];
+    // The trigger's job takes `ledger` and the message as `mail`; `strict-ledger` does not take `mail`.
+    for (const [workflowId, inputs] of [
+      ['invoices-to-ledger', { ledger: { type: 'string' }, mail: { type: 'object' } }],
+      ['strict-ledger', { ledger: { type: 'string' } }],
+    ] as const)
+      await jet.store.append(
+        subjects.event(tenantId, 'workflow', workflowId),
+        [
+          WorkflowVersionPublished.create({
+            tenantId,
+            aggregateId: workflowId,
+            data: { version: 1, definition: { id: workflowId, inputs, nodes } as never },
+          }),
+        ],
+        0,
+      );
     const definition: MailTriggerDefinition = {
       triggerId: 'invoices',
       tenantId,
@@ -145,6 +163,7 @@ describe('mail trigger (real nats-server and Dovecot)', () => {
     ]);
     const jobs = await requested();
     expect(jobs.map((j) => j.jobId).sort()).toEqual(fired.map((e) => e.data.jobId).sort());
+    expect(fired.map((e) => e.data.workflowVersion)).toEqual([1, 1]);
     expect(
       jobs.find((j) => j.jobId === jobIdOf({ triggerId: 'invoices' }, '<inv-1@acme.test>'))?.variables,
     ).toEqual({
@@ -224,6 +243,32 @@ describe('mail trigger (real nats-server and Dovecot)', () => {
       warn.mockRestore();
       for (const [triggerId] of refused) await kv.delete(`${tenantId}.${triggerId}`);
       await new Promise<void>((done) => forbidden.close(() => done()));
+    }
+  });
+
+  it('records a message the version refuses, with its problems, and starts no job for it', async () => {
+    const definition = JSON.parse(
+      new TextDecoder().decode((await kv.get(`${tenantId}.invoices`))!.value),
+    ) as MailTriggerDefinition;
+    await kv.put(
+      `${tenantId}.strict`,
+      JSON.stringify({ ...definition, triggerId: 'strict', workflowId: 'strict-ledger' }),
+    );
+    try {
+      const [first] = await eventually(async () => {
+        const found = await fires('strict');
+        return found.length > 0 ? found : undefined;
+      });
+      expect(first?.data.refused).toEqual({
+        workflowVersion: 1,
+        reason: 'workflow strict-ledger v1 refuses these inputs: inputs.mail: unknown input',
+        problems: [{ path: 'inputs.mail', message: 'unknown input' }],
+      });
+      await new Promise((resolve) => setTimeout(resolve, 400)); // its request would have followed the fire
+      const refused = new Set((await fires('strict')).map((e) => e.data.jobId));
+      expect((await requested()).filter((job) => refused.has(job.jobId))).toEqual([]);
+    } finally {
+      await kv.delete(`${tenantId}.strict`);
     }
   });
 });

@@ -10,6 +10,7 @@ import {
   RequestJob,
   STREAMS,
   subjects,
+  type JsonObject,
   type MailTriggerDefinition,
   type MailTriggerEvent,
 } from '@aether/contracts';
@@ -18,6 +19,7 @@ import { ConcurrencyError, directGet, type EventStore } from '@aether/event-stor
 import { KvMirror } from '@aether/kv-state';
 import type { Logger } from '@aether/service-kit';
 import { SecretUnreadableError } from '@aether/vault';
+import { VersionLookups, checkFire } from '../workflows/published-versions';
 import type { SecretLookup } from './mailbox-secrets';
 
 const registry = new MessageRegistry<MailTriggerEvent>(MAIL_TRIGGER_EVENTS);
@@ -49,7 +51,9 @@ interface LastFire {
  * each new message is claimed by appending `MailTriggerFired` to the trigger's subject with the
  * expected last sequence, so one replica wins it and the others see it on their next read. The
  * last fire (its UID and UIDVALIDITY) is where polling resumes after a restart, and its job id is
- * derived from the Message-ID, so the same message found again starts no second job.
+ * derived from the Message-ID, so the same message found again starts no second job. A message's
+ * variables are checked against the version its job would run, which the request pins; a message
+ * that version refuses is recorded with the refusal (`refused`) and starts no job (ADR 135).
  */
 export class MailWatcher {
   private mirror?: KvMirror<MailTriggerDefinition>;
@@ -57,6 +61,7 @@ export class MailWatcher {
   private polling?: Promise<void>;
   private readonly resumed = new Set<string>();
   private stopped = false;
+  private readonly versions: VersionLookups;
 
   constructor(
     private readonly kv: KV,
@@ -66,7 +71,9 @@ export class MailWatcher {
     private readonly secrets: SecretLookup,
     private readonly options: MailWatcherOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.versions = new VersionLookups(store);
+  }
 
   async start(): Promise<void> {
     this.mirror = await KvMirror.start(this.kv, {
@@ -111,7 +118,8 @@ export class MailWatcher {
     let last = await this.lastFire(definition);
     const key = `${definition.tenantId}.${definition.triggerId}`;
     // a crash between the fire and its RequestJob loses nothing: send it again once
-    if (last && !this.resumed.has(key)) await this.requestJob(definition, last.event);
+    if (last && !this.resumed.has(key) && !last.event.data.refused)
+      await this.requestJob(definition, last.event);
     let url: string | undefined;
     try {
       url = await this.secrets(definition.tenantId, definition.imapSecret);
@@ -168,16 +176,32 @@ export class MailWatcher {
           if (message === false) continue;
           const envelope = message.envelope;
           const from = envelope?.from?.[0];
+          const headers = {
+            ...(from?.address ? { from: from.address } : {}),
+            subject: envelope?.subject ?? '',
+          };
+          const jobId = jobIdOf(definition, envelope?.messageId ?? `${uidValidity}:${uid}`);
+          const mail = {
+            uid,
+            uidValidity,
+            ...(envelope?.messageId ? { messageId: envelope.messageId } : {}),
+          };
+          const check = await checkFire(
+            this.versions,
+            definition.tenantId,
+            definition.workflowId,
+            definition.workflowVersion,
+            variablesOf(definition, mail, headers),
+          );
           const fired = MailTriggerFired.create({
             tenantId: definition.tenantId,
             aggregateId: definition.triggerId,
             id: `mail:${definition.triggerId}:${uidValidity}:${uid}`,
             data: {
-              uid,
-              uidValidity,
-              ...(envelope?.messageId ? { messageId: envelope.messageId } : {}),
-              jobId: jobIdOf(definition, envelope?.messageId ?? `${uidValidity}:${uid}`),
+              ...mail,
+              jobId,
               firedBy: this.options.replicaId,
+              ...(check.ok ? { workflowVersion: check.workflowVersion } : { refused: check.refusal }),
             },
           });
           try {
@@ -191,10 +215,14 @@ export class MailWatcher {
             if (error instanceof ConcurrencyError) return; // another replica took it; resume from its fire
             throw error;
           }
-          await this.requestJob(definition, fired, {
-            ...(from?.address ? { from: from.address } : {}),
-            subject: envelope?.subject ?? '',
-          });
+          if (!check.ok) {
+            this.logger.warn(
+              { trigger: definition.triggerId, uid, uidValidity, reason: check.refusal.reason },
+              'mail trigger refused a message: the workflow version refuses its variables; no job started',
+            );
+            continue;
+          }
+          await this.requestJob(definition, fired, headers);
           this.logger.info(
             { trigger: definition.triggerId, uid, uidValidity, jobId: fired.data.jobId },
             'mail trigger started a job',
@@ -215,23 +243,20 @@ export class MailWatcher {
     headers: { from?: string; subject?: string } = {},
   ): Promise<void> {
     const { jobId, uid, uidValidity, messageId } = fired.data;
+    // fires before ADR 135 carry no version: the trigger's own (absent: the latest)
+    const workflowVersion = fired.data.workflowVersion ?? definition.workflowVersion;
     const command = RequestJob.create({
       tenantId: definition.tenantId,
       aggregateId: jobId,
       id: `request:${jobId}`,
       data: {
         workflowId: definition.workflowId,
-        ...(definition.workflowVersion ? { workflowVersion: definition.workflowVersion } : {}),
-        variables: {
-          ...definition.variables,
-          mail: {
-            uid,
-            uidValidity,
-            mailbox: definition.mailbox,
-            ...(messageId !== undefined ? { messageId } : {}),
-            ...headers,
-          },
-        },
+        ...(workflowVersion ? { workflowVersion } : {}),
+        variables: variablesOf(
+          definition,
+          { uid, uidValidity, ...(messageId !== undefined ? { messageId } : {}) },
+          headers,
+        ),
         priority: definition.priority,
         trigger: { kind: 'mail', sourceId: definition.triggerId },
         ...(definition.placement ? { placement: definition.placement } : {}),
@@ -253,6 +278,15 @@ export class MailWatcher {
       throw new Error(`mail trigger ${definition.triggerId}: unreadable last event: ${parsed.reason}`);
     return { sequence: message.seq, event: parsed.message };
   }
+}
+
+/** A message's job variables: the trigger's own, and `mail` describing the message (ADR 52). */
+function variablesOf(
+  definition: MailTriggerDefinition,
+  mail: { uid: number; uidValidity: string; messageId?: string },
+  headers: { from?: string; subject?: string },
+): JsonObject {
+  return { ...definition.variables, mail: { ...mail, mailbox: definition.mailbox, ...headers } };
 }
 
 /** One job per trigger and message: the same Message-ID found again names the same job. */

@@ -1,4 +1,4 @@
-import type { QueuePolicy, QueueItemEvent } from '@aether/contracts';
+import type { QueuePolicy, QueueItemEvent, QueueTriggerEvent } from '@aether/contracts';
 import {
   compareForTake,
   evolveQueueItem,
@@ -16,6 +16,10 @@ export interface BookedItem {
 export interface BookedTrigger {
   lastSequence: number;
   readonly jobIds: string[];
+  /** The version each job was requested at (absent for fires before ADR 135). */
+  readonly versions: Map<string, number>;
+  /** The last fire was refused, for this workflow and version: not recorded again for them. */
+  refused?: { readonly workflowId: string; readonly workflowVersion: number | undefined };
 }
 
 const key = (tenantId: string, id: string) => `${tenantId}/${id}`;
@@ -45,15 +49,33 @@ export class QueueBook {
     this.policies.set(key(tenantId, queue), { tenantId, queue, policy });
   }
 
-  applyTriggerFire(tenantId: string, queue: string, sequence: number, jobIds: readonly string[]): void {
+  applyTriggerEvent(tenantId: string, queue: string, sequence: number, event: QueueTriggerEvent): void {
     const trigger = this.trigger(tenantId, queue);
     trigger.lastSequence = sequence;
-    trigger.jobIds.push(...jobIds);
+    switch (event.type) {
+      case 'QueueJobsStarted':
+        trigger.jobIds.push(...event.data.jobIds);
+        if (event.data.workflowVersion !== undefined)
+          for (const jobId of event.data.jobIds) trigger.versions.set(jobId, event.data.workflowVersion);
+        trigger.refused = undefined;
+        return;
+      case 'QueueTriggerRefused':
+        trigger.refused = { workflowId: event.data.workflowId, workflowVersion: event.data.workflowVersion };
+        return;
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
+    }
   }
 
   trigger(tenantId: string, queue: string): BookedTrigger {
     let trigger = this.triggers.get(key(tenantId, queue));
-    if (!trigger) this.triggers.set(key(tenantId, queue), (trigger = { lastSequence: 0, jobIds: [] }));
+    if (!trigger)
+      this.triggers.set(
+        key(tenantId, queue),
+        (trigger = { lastSequence: 0, jobIds: [], versions: new Map() }),
+      );
     return trigger;
   }
 

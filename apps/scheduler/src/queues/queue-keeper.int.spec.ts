@@ -3,10 +3,14 @@ import {
   JobRequested,
   QueueDefined,
   QueueItemReplySchema,
+  QUEUE_TRIGGER_EVENTS,
+  MessageRegistry,
   QueueTakeReplySchema,
   STREAMS,
+  WorkflowVersionPublished,
   subjects,
   type QueueTakeReply,
+  type QueueTriggerEvent,
 } from '@aether/contracts';
 import { startJetStream, type TestJetStream } from '@aether/event-store/test-support';
 import { queueItemId } from '@aether/queue-domain';
@@ -16,6 +20,8 @@ import { eventually } from '@aether/testing';
 import { QueueKeeper } from './queue-keeper';
 
 const tenantId = 'default';
+const triggerEvents = new MessageRegistry<QueueTriggerEvent>(QUEUE_TRIGGER_EVENTS);
+const nodes = [{ id: 'stop', type: 'stopWithError', params: { message: 'never run' } }];
 
 describe('queue keeper (real nats-server)', () => {
   let jet: TestJetStream;
@@ -29,7 +35,44 @@ describe('queue keeper (real nats-server)', () => {
     // Two replicas: every take and release is fenced by the item's expected sequence.
     keepers = [0, 1].map(() => new QueueKeeper(jet.nc, jet.js, jet.jsm, jet.store, { sweepMs: 100 }, logger));
     await Promise.all(keepers.map((keeper) => keeper.start()));
+    await publish('wf', 1, { queue: { type: 'string' } });
   });
+
+  const publish = (workflowId: string, version: number, inputs: Record<string, unknown>) =>
+    jet.store.append(
+      subjects.event(tenantId, 'workflow', workflowId),
+      [
+        WorkflowVersionPublished.create({
+          tenantId,
+          aggregateId: workflowId,
+          data: { version, definition: { id: workflowId, inputs, nodes } as never },
+        }),
+      ],
+      'any',
+    );
+  const define = (queue: string, workflowId: string) =>
+    jet.store.append(
+      subjects.event(tenantId, 'queue', queue),
+      [
+        QueueDefined.create({
+          tenantId,
+          aggregateId: queue,
+          data: { maxRetries: 0, trigger: { workflowId, itemsPerJob: 1, maxConcurrentJobs: 1 } },
+        }),
+      ],
+      'any',
+    );
+  /** The `RequestJob` commands sent for a queue's trigger (nothing consumes them here). */
+  const requestsFor = async (queue: string) => {
+    const found: { data: { workflowVersion?: number } }[] = [];
+    const info = await jet.jsm.streams.info(STREAMS.commands);
+    for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+      const stored = await jet.jsm.streams.getMessage(STREAMS.commands, { seq }).catch(() => null);
+      const command = stored?.json<{ data: { variables: { queue?: string }; workflowVersion?: number } }>();
+      if (command?.data.variables.queue === queue) found.push(command);
+    }
+    return found;
+  };
 
   afterAll(async () => {
     await Promise.all(keepers?.map((keeper) => keeper.stop()) ?? []);
@@ -274,5 +317,43 @@ describe('queue keeper (real nats-server)', () => {
     });
     expect(info.state.messages).toBe(requested);
     expect(requested).toBe(2);
+  });
+
+  it('records once that the workflow refuses the input of the queue trigger, starts nothing, and fires once a version takes it', async () => {
+    await publish('needs-customer', 1, { customer: { type: 'string', required: true } });
+    await define('refusing', 'needs-customer');
+    await add('refusing', 'r-1');
+    const fires = async () =>
+      (await jet.store.read(subjects.event(tenantId, 'queue-trigger', 'refusing'), triggerEvents)).events.map(
+        ({ event }) => event,
+      );
+    await eventually(async () => ((await fires()).length > 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 500)); // several sweeps of both replicas
+    const [refused, ...more] = await fires();
+    expect(more).toEqual([]);
+    expect(refused).toMatchObject({
+      type: 'QueueTriggerRefused',
+      data: {
+        workflowId: 'needs-customer',
+        workflowVersion: 1,
+        waiting: 1,
+        problems: [
+          { path: 'inputs.customer', message: 'required' },
+          { path: 'inputs.queue', message: 'unknown input' },
+        ],
+      },
+    });
+    expect(await requestsFor('refusing')).toEqual([]);
+
+    await publish('needs-customer', 2, {
+      queue: { type: 'string' },
+      customer: { type: 'string', default: 'walk-in' },
+    });
+    const [started] = await eventually(async () => {
+      const requests = await requestsFor('refusing');
+      return requests.length > 0 ? requests : undefined;
+    });
+    expect(started?.data.workflowVersion).toBe(2);
+    expect((await fires()).map((event) => event.type)).toEqual(['QueueTriggerRefused', 'QueueJobsStarted']);
   });
 });

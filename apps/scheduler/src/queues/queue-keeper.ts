@@ -10,6 +10,7 @@ import {
   QueueFailRequestSchema,
   QueueJobsStarted,
   QueueTakeRequestSchema,
+  QueueTriggerRefused,
   RequestJob,
   STREAMS,
   decodeJson,
@@ -36,6 +37,7 @@ import {
 } from '@aether/queue-domain';
 import { QueueItems, queueItemEvents } from '@aether/queues';
 import type { Logger } from '@aether/service-kit';
+import { VersionLookups, checkFire } from '../workflows/published-versions';
 import { QueueBook, type BookedItem } from './queue-book';
 
 import { TriggerBackoff, triggeredJobEnd } from './trigger-backoff';
@@ -81,6 +83,7 @@ export class QueueKeeper {
   /** Jobs seen final: never looked up again. */
   private readonly finalJobs = new Set<string>();
   private stopped = false;
+  private readonly versions: VersionLookups;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -92,6 +95,7 @@ export class QueueKeeper {
   ) {
     this.items = new QueueItems(store);
     this.backoff = new TriggerBackoff(options.sweepMs, 60_000);
+    this.versions = new VersionLookups(store);
   }
 
   async start(): Promise<void> {
@@ -110,7 +114,7 @@ export class QueueKeeper {
       const at = parseEventSubject(subject);
       if (parsed.ok && at)
         for (const event of parsed.messages)
-          this.book.applyTriggerFire(at.tenantId, at.aggregateId, seq, event.data.jobIds);
+          this.book.applyTriggerEvent(at.tenantId, at.aggregateId, seq, event);
     });
     await this.follow(subjects.eventsOf('queue-item'), (subject, _seq, data) => {
       touch();
@@ -366,6 +370,8 @@ export class QueueKeeper {
     if (!trigger) return;
     const waiting = this.book.waiting(tenantId, queue).length;
     const fired = this.book.trigger(tenantId, queue);
+    // What was decided from: a fire another replica appends meanwhile makes this one's append fail.
+    const { lastSequence } = fired;
     const queueKey = `${tenantId}/${queue}`;
     let active = 0;
     for (const jobId of fired.jobIds) {
@@ -377,29 +383,65 @@ export class QueueKeeper {
       } else {
         active++;
         // The replica that fired may have died before sending the request: send it again (its id de-duplicates).
-        if (!last) await this.requestJob(tenantId, queue, policy, jobId);
+        if (!last) await this.requestJob(tenantId, queue, policy, jobId, fired.versions.get(jobId));
       }
     }
     const wanted = Math.min(trigger.maxConcurrentJobs, Math.ceil(waiting / trigger.itemsPerJob)) - active;
     if (wanted <= 0 || !this.backoff.mayFire(queueKey, Date.now())) return;
-    const jobIds = Array.from({ length: wanted }, () => newId());
-    const event = QueueJobsStarted.create({ tenantId, aggregateId: queue, data: { jobIds, waiting } });
-    try {
-      const result = await this.store.append(
-        subjects.event(tenantId, 'queue-trigger', queue),
-        [event],
-        fired.lastSequence,
-      );
-      this.book.applyTriggerFire(tenantId, queue, result.lastSequence, jobIds);
-    } catch (error) {
-      if (error instanceof ConcurrencyError) return; // another replica fired; the feed brings it
-      throw error;
+    // A queue trigger passes only the queue's name (ADR 135): a version refusing it starts no job.
+    const check = await checkFire(this.versions, tenantId, trigger.workflowId, undefined, { queue });
+    if (!check.ok) {
+      const { refused } = fired;
+      if (
+        refused?.workflowId === trigger.workflowId &&
+        refused.workflowVersion === check.refusal.workflowVersion
+      )
+        return;
+      const event = QueueTriggerRefused.create({
+        tenantId,
+        aggregateId: queue,
+        data: { ...check.refusal, workflowId: trigger.workflowId, waiting },
+      });
+      if (await this.appendFire(tenantId, queue, lastSequence, event))
+        this.logger.warn(
+          { queue, tenantId, waiting, reason: check.refusal.reason },
+          'queue trigger refused: the workflow version refuses its input; no job started',
+        );
+      return;
     }
+    const jobIds = Array.from({ length: wanted }, () => newId());
+    const event = QueueJobsStarted.create({
+      tenantId,
+      aggregateId: queue,
+      data: { jobIds, waiting, workflowVersion: check.workflowVersion },
+    });
+    if (!(await this.appendFire(tenantId, queue, lastSequence, event))) return;
     this.logger.info(
       { queue, tenantId, waiting, active, started: jobIds.length },
       'queue trigger started jobs',
     );
-    for (const jobId of jobIds) await this.requestJob(tenantId, queue, policy, jobId);
+    for (const jobId of jobIds) await this.requestJob(tenantId, queue, policy, jobId, check.workflowVersion);
+  }
+
+  /** Appends a fire with the trigger's expected last sequence; false when another replica fired first. */
+  private async appendFire(
+    tenantId: string,
+    queue: string,
+    lastSequence: number,
+    event: QueueTriggerEvent,
+  ): Promise<boolean> {
+    try {
+      const result = await this.store.append(
+        subjects.event(tenantId, 'queue-trigger', queue),
+        [event],
+        lastSequence,
+      );
+      this.book.applyTriggerEvent(tenantId, queue, result.lastSequence, event);
+      return true;
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return false; // the feed brings the other replica's fire
+      throw error;
+    }
   }
 
   private async requestJob(
@@ -407,6 +449,7 @@ export class QueueKeeper {
     queue: string,
     policy: QueuePolicy,
     jobId: string,
+    workflowVersion: number | undefined,
   ): Promise<void> {
     const trigger = policy.trigger;
     if (!trigger) return;
@@ -416,6 +459,7 @@ export class QueueKeeper {
       id: `request:${jobId}`,
       data: {
         workflowId: trigger.workflowId,
+        ...(workflowVersion ? { workflowVersion } : {}),
         variables: { queue },
         priority: trigger.priority ?? 10,
         trigger: { kind: 'queue', sourceId: queue },

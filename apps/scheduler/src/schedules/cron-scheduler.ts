@@ -14,6 +14,7 @@ import {
 import { ConcurrencyError, directGet, type EventStore } from '@aether/event-store';
 import { KvMirror } from '@aether/kv-state';
 import type { Logger } from '@aether/service-kit';
+import { VersionLookups, checkFire } from '../workflows/published-versions';
 import { planFire } from './cron';
 
 const scheduleEvents = new MessageRegistry<ScheduleEvent>(SCHEDULE_EVENTS);
@@ -24,6 +25,8 @@ interface LastFire {
   readonly sequence: number;
   readonly fireAt: number;
   readonly jobId: string;
+  readonly workflowVersion: number | undefined;
+  readonly refused: boolean;
 }
 
 export interface CronSchedulerOptions {
@@ -37,7 +40,9 @@ export interface CronSchedulerOptions {
  * the expected last sequence it read, so exactly one replica's append succeeds and the others
  * see the fire and stand down. The fire's job id is derived from the occurrence, so even a
  * repeated `RequestJob` starts one job. The last fire on the subject is also where a restarted
- * scheduler resumes from: nothing here is only in memory.
+ * scheduler resumes from: nothing here is only in memory. A fire's variables are checked against
+ * the version its job would run, which the request pins; a fire that version refuses is recorded
+ * with the refusal (`refused`) and starts no job (ADR 135).
  */
 export class CronScheduler {
   private mirror?: KvMirror<ScheduleDefinition>;
@@ -47,6 +52,7 @@ export class CronScheduler {
   private readonly skippedUntil = new Map<string, number>();
   private readonly resumed = new Set<string>();
   private stopped = false;
+  private readonly versions: VersionLookups;
 
   constructor(
     private readonly kv: KV,
@@ -56,7 +62,9 @@ export class CronScheduler {
     private readonly options: CronSchedulerOptions,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.versions = new VersionLookups(store);
+  }
 
   async start(): Promise<void> {
     this.mirror = await KvMirror.start(this.kv, {
@@ -100,7 +108,8 @@ export class CronScheduler {
     const last = await this.lastFire(definition);
     if (last && !this.resumed.has(key)) {
       this.resumed.add(key);
-      await this.requestJob(definition, last.jobId); // a crash between fire and request loses nothing
+      // a crash between fire and request loses nothing
+      if (!last.refused) await this.requestJob(definition, last.jobId, last.workflowVersion);
     }
     const since = Math.max(
       Date.parse(definition.activeFrom),
@@ -151,6 +160,13 @@ export class CronScheduler {
   ): Promise<void> {
     const subject = subjects.event(definition.tenantId, 'schedule', definition.scheduleId);
     const jobId = `cron-${definition.scheduleId}-${fireAt.getTime()}`;
+    const check = await checkFire(
+      this.versions,
+      definition.tenantId,
+      definition.workflowId,
+      definition.workflowVersion,
+      definition.variables,
+    );
     let last = seen;
     for (let attempt = 1; attempt <= 3; attempt++) {
       if (last && last.fireAt >= fireAt.getTime()) return; // another replica fired it
@@ -158,11 +174,25 @@ export class CronScheduler {
         tenantId: definition.tenantId,
         aggregateId: definition.scheduleId,
         id: `fire:${definition.scheduleId}:${fireAt.getTime()}`,
-        data: { fireAt: fireAt.toISOString(), jobId, misfire, skipped, firedBy: this.options.replicaId },
+        data: {
+          fireAt: fireAt.toISOString(),
+          jobId,
+          misfire,
+          skipped,
+          firedBy: this.options.replicaId,
+          ...(check.ok ? { workflowVersion: check.workflowVersion } : { refused: check.refusal }),
+        },
       });
       try {
         const { duplicate } = await this.store.append(subject, [fired], last?.sequence ?? 0);
         if (duplicate) return;
+        if (!check.ok) {
+          this.logger.warn(
+            { schedule: definition.scheduleId, fireAt: fireAt.toISOString(), reason: check.refusal.reason },
+            'schedule fire refused: the workflow version refuses its variables; no job started',
+          );
+          return;
+        }
         this.logger.info(
           {
             schedule: definition.scheduleId,
@@ -173,7 +203,7 @@ export class CronScheduler {
           },
           'schedule fired',
         );
-        await this.requestJob(definition, jobId);
+        await this.requestJob(definition, jobId, check.workflowVersion);
         return;
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
@@ -182,14 +212,19 @@ export class CronScheduler {
     }
   }
 
-  private async requestJob(definition: ScheduleDefinition, jobId: string): Promise<void> {
+  /** `workflowVersion`: the one the fire checked (absent on fires before ADR 135: the schedule's). */
+  private async requestJob(
+    definition: ScheduleDefinition,
+    jobId: string,
+    workflowVersion = definition.workflowVersion,
+  ): Promise<void> {
     const command = RequestJob.create({
       tenantId: definition.tenantId,
       aggregateId: jobId,
       id: `request:${jobId}`,
       data: {
         workflowId: definition.workflowId,
-        ...(definition.workflowVersion ? { workflowVersion: definition.workflowVersion } : {}),
+        ...(workflowVersion ? { workflowVersion } : {}),
         variables: definition.variables,
         priority: definition.priority,
         trigger: { kind: 'cron', sourceId: definition.scheduleId },
@@ -215,6 +250,8 @@ export class CronScheduler {
       sequence: message.seq,
       fireAt: Date.parse(parsed.message.data.fireAt),
       jobId: parsed.message.data.jobId,
+      workflowVersion: parsed.message.data.workflowVersion,
+      refused: parsed.message.data.refused !== undefined,
     };
   }
 }

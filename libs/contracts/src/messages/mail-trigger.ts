@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
-import { JsonObjectSchema, PrioritySchema } from './common';
+import { FireRefusalSchema, JsonObjectSchema, PrioritySchema } from './common';
 import { PlacementSchema } from './dispatch.events';
 
 /**
@@ -49,6 +49,10 @@ export const MailTriggerFired = defineMessage({
     jobId: z.string().min(1).max(128),
     /** Which scheduler replica saw it. */
     firedBy: z.string().max(200),
+    /** The workflow version checked and requested (absent on fires before ADR 135: the latest then). */
+    workflowVersion: z.number().int().positive().optional(),
+    /** Present when the message started no job: `jobId` names the job it would have started. */
+    refused: FireRefusalSchema.optional(),
   }),
 });
 

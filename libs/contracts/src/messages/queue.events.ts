@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
 import { AggregateIdSchema } from '../ids';
-import { JsonObjectSchema, PrioritySchema } from './common';
+import { FireRefusalSchema, JsonObjectSchema, PrioritySchema } from './common';
 
 /** A queue's name: its aggregate id, `aether.evt.<tenant>.queue.<name>`. */
 export const QueueNameSchema = z
@@ -73,6 +73,25 @@ export const QueueJobsStarted = defineMessage({
   schema: z.object({
     jobIds: z.array(AggregateIdSchema).min(1).max(1_000),
     /** Items waiting when the trigger fired. */
+    waiting: z.number().int().nonnegative(),
+    /** The workflow version checked and requested (absent on fires before ADR 135: the latest then). */
+    workflowVersion: z.number().int().positive().optional(),
+  }),
+});
+
+/**
+ * A queue trigger that would have started jobs while items wait, but the workflow version its jobs
+ * would run refuses `{ queue }`, the only input it passes (ADR 135). Recorded once per workflow
+ * and version: the trigger stays quiet until another version is published or the policy changes.
+ */
+export const QueueTriggerRefused = defineMessage({
+  kind: 'event',
+  aggregate: 'queue-trigger',
+  type: 'QueueTriggerRefused',
+  version: 1,
+  schema: FireRefusalSchema.extend({
+    workflowId: AggregateIdSchema,
+    /** Items waiting when the trigger would have fired. */
     waiting: z.number().int().nonnegative(),
   }),
 });
@@ -176,8 +195,8 @@ export const QueueItemDeadlineMissed = defineMessage({
 
 export const QUEUE_EVENTS = [QueueDefined] as const;
 export type QueueEvent = MessageOf<typeof QueueDefined>;
-export const QUEUE_TRIGGER_EVENTS = [QueueJobsStarted] as const;
-export type QueueTriggerEvent = MessageOf<typeof QueueJobsStarted>;
+export const QUEUE_TRIGGER_EVENTS = [QueueJobsStarted, QueueTriggerRefused] as const;
+export type QueueTriggerEvent = MessageOf<typeof QueueJobsStarted> | MessageOf<typeof QueueTriggerRefused>;
 export const QUEUE_ITEM_EVENTS = [
   QueueItemAdded,
   QueueItemStarted,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineMessage, type MessageOf } from '../envelope';
+import { FireRefusalSchema } from './common';
 
 /**
  * One fire of a cron schedule, on `aether.evt.<tenant>.schedule.<scheduleId>`, appended with the
@@ -22,6 +23,10 @@ export const ScheduleFired = defineMessage({
     skipped: z.number().int().nonnegative(),
     /** Which scheduler replica fired it. */
     firedBy: z.string().max(200),
+    /** The workflow version checked and requested (absent on fires before ADR 135: the latest then). */
+    workflowVersion: z.number().int().positive().optional(),
+    /** Present when the fire started no job: `jobId` names the job it would have started. */
+    refused: FireRefusalSchema.optional(),
   }),
 });
 
