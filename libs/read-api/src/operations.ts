@@ -1,13 +1,27 @@
 import { z } from 'zod';
 import {
+  FireRefusalSchema,
   HookDefinitionSchema,
   MailTriggerDefinitionSchema,
   ScheduleDefinitionSchema,
   SelectorPatchSchema,
 } from '@aether/contracts';
 
-/** A cron schedule with its next occurrence (null while paused). */
-export const ScheduleViewSchema = ScheduleDefinitionSchema.extend({ nextRunAt: z.iso.datetime().nullable() });
+/** A cron schedule with its next occurrence (null while paused) and its last fire. */
+export const ScheduleViewSchema = ScheduleDefinitionSchema.extend({
+  nextRunAt: z.iso.datetime().nullable(),
+  /** Absent where a route does not read it; `refused` says why that fire started no job (ADR 135). */
+  lastFire: z
+    .object({
+      fireAt: z.iso.datetime(),
+      jobId: z.string(),
+      firedAt: z.iso.datetime(),
+      workflowVersion: z.number().int().optional(),
+      refused: FireRefusalSchema.optional(),
+    })
+    .nullable()
+    .optional(),
+});
 export type ScheduleView = z.infer<typeof ScheduleViewSchema>;
 /** `GET /api/v1/schedules`. */
 export const ScheduleListSchema = z.array(ScheduleViewSchema);
@@ -30,6 +44,9 @@ export const MailTriggerViewSchema = MailTriggerDefinitionSchema.extend({
       messageId: z.string().optional(),
       jobId: z.string(),
       firedAt: z.iso.datetime(),
+      workflowVersion: z.number().int().optional(),
+      /** Why that message started no job (ADR 135). */
+      refused: FireRefusalSchema.optional(),
     })
     .nullable(),
 });

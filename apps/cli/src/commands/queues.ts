@@ -59,7 +59,7 @@ export function registerQueues(program: Command): void {
 
   queue
     .command('show <name>')
-    .description("the queue's policy")
+    .description("the queue's policy and its trigger's last fire (a refused one says why it started no job)")
     .action(async (name: string) => print(await api(`/api/v1/queues/${encodeURIComponent(name)}`)));
 
   queue

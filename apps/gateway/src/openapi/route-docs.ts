@@ -239,28 +239,32 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
 
   'GET /api/v1/schedules': {
     tag: 'schedules',
-    summary: 'Cron schedules with their next fire',
+    summary: 'Cron schedules with their next and last fire (a refused one says why it started no job)',
     response: ScheduleListSchema,
   },
   'POST /api/v1/schedules': {
     tag: 'schedules',
-    summary: 'Create a cron schedule of a published workflow (404 names an unknown workflow or version)',
+    summary:
+      'Create a cron schedule of a published workflow; 400 names each variable the version it runs refuses, 404 an unknown workflow or version',
     body: CreateScheduleBody,
   },
-  'GET /api/v1/schedules/:scheduleId': { tag: 'schedules', summary: 'One schedule' },
+  'GET /api/v1/schedules/:scheduleId': {
+    tag: 'schedules',
+    summary: 'One schedule and its last 50 fires (a refused one says why it started no job)',
+  },
   'POST /api/v1/schedules/:scheduleId/pause': { tag: 'schedules', summary: 'Pause a schedule' },
   'POST /api/v1/schedules/:scheduleId/resume': { tag: 'schedules', summary: 'Resume a schedule' },
   'DELETE /api/v1/schedules/:scheduleId': { tag: 'schedules', summary: 'Delete a schedule' },
 
   'GET /api/v1/mail-triggers': {
     tag: 'mail triggers',
-    summary: 'Mail triggers with the last message each fired for',
+    summary: 'Mail triggers with the last message each fired for (a refused one says why it started no job)',
     response: MailTriggerListSchema,
   },
   'POST /api/v1/mail-triggers': {
     tag: 'mail triggers',
     summary:
-      'Create a mail trigger: a job per new message of a mailbox (its URL a secret, by name); 404 names an unknown workflow or version',
+      'Create a mail trigger: a job per new message of a mailbox (its URL a secret, by name); 400 names each input the version refuses (its variables, and "mail"), 404 an unknown workflow or version',
     body: CreateMailTriggerBody,
   },
   'GET /api/v1/mail-triggers/:triggerId': {
@@ -275,7 +279,7 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /api/v1/hooks': {
     tag: 'hooks',
     summary:
-      'Create a webhook trigger of a published workflow (404 names an unknown workflow or version); its secret is shown once',
+      'Create a webhook trigger of a published workflow (400 names each variable the version refuses, 404 an unknown workflow or version); its secret is shown once',
     body: CreateHookBody,
   },
   'GET /api/v1/hooks/:hookId': { tag: 'hooks', summary: 'One webhook trigger' },
@@ -284,7 +288,8 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'DELETE /api/v1/hooks/:hookId': { tag: 'hooks', summary: 'Delete a webhook trigger' },
   'POST /api/v1/hooks/:hookId': {
     tag: 'hooks',
-    summary: 'A delivery, signed with HMAC-SHA256 (X-Aether-Signature)',
+    summary:
+      'A delivery, signed with HMAC-SHA256 (X-Aether-Signature); 400 names each input the version it runs refuses, and no job starts',
   },
 
   'GET /api/v1/healing/proposals': {
@@ -339,10 +344,14 @@ export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
     response: QuarantineListSchema,
   },
 
-  'GET /api/v1/queues/:queue': { tag: 'queues', summary: "A work queue's policy and figures" },
+  'GET /api/v1/queues/:queue': {
+    tag: 'queues',
+    summary: "A work queue's policy and its trigger's last fire (a refused one says why it started no job)",
+  },
   'PUT /api/v1/queues/:queue': {
     tag: 'queues',
-    summary: "Set a work queue's policy; its trigger's workflow must be published (404 names it otherwise)",
+    summary:
+      "Set a work queue's policy; its trigger's workflow must be published (404) and take { queue } alone (400 names each input it refuses)",
     body: QueuePolicySchema,
   },
   'POST /api/v1/queues/:queue/items': {

@@ -18,15 +18,19 @@ import {
   MessageRegistry,
   PrioritySchema,
   QUEUE_EVENTS,
+  QUEUE_TRIGGER_EVENTS,
   QueueDefined,
   QueueNameSchema,
   QueuePolicySchema,
+  STREAMS,
   QueueReferenceSchema,
   subjects,
   type QueueEvent,
   type QueuePolicy,
+  type QueueTriggerEvent,
 } from '@aether/contracts';
-import type { EventStore } from '@aether/event-store';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { directGet, type EventStore } from '@aether/event-store';
 import {
   QueueItemRejected,
   foldQueuePolicy,
@@ -35,12 +39,13 @@ import {
   type QueueItemState,
 } from '@aether/queue-domain';
 import { QueueItems } from '@aether/queues';
-import { EVENT_STORE } from '@aether/service-kit';
+import { EVENT_STORE, JETSTREAM_MANAGER } from '@aether/service-kit';
 import { Tenant } from '../common/tenant';
 import { parseOr400 } from '../common/validation';
 import { requireTriggerInputs } from '../workflows/trigger-inputs';
 
 const queueEvents = new MessageRegistry<QueueEvent>(QUEUE_EVENTS);
+const triggerEvents = new MessageRegistry<QueueTriggerEvent>(QUEUE_TRIGGER_EVENTS);
 
 export const AddItemBody = z
   .object({
@@ -60,7 +65,10 @@ export const AddItemBody = z
 export class QueuesController {
   private readonly items: QueueItems;
 
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+  ) {
     this.items = new QueueItems(store);
   }
 
@@ -79,10 +87,19 @@ export class QueuesController {
     return { queue: name, ...policy };
   }
 
+  /**
+   * The policy, and its trigger's last fire: the jobs it started, or why it started none
+   * (`QueueTriggerRefused`, ADR 135); null before the first.
+   */
   @Get(':queue')
   async show(@Tenant() tenantId: string, @Param('queue') queue: string) {
     const name = parseOr400(QueueNameSchema, queue, 'queue');
-    return { queue: name, ...(await this.policy(tenantId, name)) };
+    const policy = await this.policy(tenantId, name);
+    const stored = await directGet(this.jsm, STREAMS.events, {
+      last_by_subj: subjects.event(tenantId, 'queue-trigger', name),
+    });
+    const parsed = stored ? triggerEvents.parseBytes(stored.data) : undefined;
+    return { queue: name, ...policy, lastTriggerFire: parsed?.ok ? lastFire(parsed.message) : null };
   }
 
   /** Adds an item: 201 with its id, 409 naming the existing item when the reference is taken. */
@@ -139,6 +156,23 @@ export class QueuesController {
     if (!policy)
       throw new NotFoundException(`queue ${queue} not found (PUT /api/v1/queues/${queue} defines it)`);
     return policy;
+  }
+}
+
+/** A trigger's fire as schedules and mail triggers show theirs: a refused one carries `refused`. */
+function lastFire(event: QueueTriggerEvent) {
+  const firedAt = event.occurredAt;
+  switch (event.type) {
+    case 'QueueJobsStarted':
+      return { ...event.data, firedAt };
+    case 'QueueTriggerRefused': {
+      const { workflowId, waiting, ...refused } = event.data;
+      return { workflowId, waiting, firedAt, refused };
+    }
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import {
   Param,
   Post,
 } from '@nestjs/common';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Cron } from 'croner';
@@ -22,6 +23,7 @@ import {
   PlacementSchema,
   PrioritySchema,
   SCHEDULE_EVENTS,
+  STREAMS,
   ScheduleDefinitionSchema,
   TimeZoneSchema,
   newId,
@@ -29,7 +31,7 @@ import {
   type ScheduleDefinition,
   type ScheduleEvent,
 } from '@aether/contracts';
-import type { EventStore } from '@aether/event-store';
+import { directGet, type EventStore } from '@aether/event-store';
 import { openBucket } from '@aether/kv-state';
 import { EVENT_STORE, NATS_CONNECTION } from '@aether/service-kit';
 import { ScheduleListSchema, type ScheduleView } from '@aether/read-api';
@@ -60,6 +62,7 @@ export const CreateBody = z
 @Controller('api/v1/schedules')
 export class SchedulesController {
   private readonly schedules: TenantDefinitions<ScheduleDefinition>;
+  private manager?: Promise<JetStreamManager>;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -94,9 +97,12 @@ export class SchedulesController {
     return { ...definition, nextRunAt };
   }
 
+  /** Each schedule with its last fire: a refused one says why it started no job (ADR 135). */
   @Get()
   async list(@Tenant() tenantId: string): Promise<ScheduleView[]> {
-    const found = (await this.schedules.list(tenantId)).map(view);
+    const found: ScheduleView[] = [];
+    for (const definition of await this.schedules.list(tenantId))
+      found.push({ ...view(definition), lastFire: await this.lastFire(definition) });
     return ScheduleListSchema.parse(found.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId)));
   }
 
@@ -108,7 +114,7 @@ export class SchedulesController {
     const fires = history.events
       .slice(-50)
       .map(({ event }) => ({ ...event.data, firedAt: event.occurredAt }));
-    return { ...view(definition), fires };
+    return { ...view(definition), lastFire: fires.at(-1) ?? null, fires };
   }
 
   @Post(':scheduleId/pause')
@@ -130,6 +136,18 @@ export class SchedulesController {
   @HttpCode(204)
   async remove(@Tenant() tenantId: string, @Param('scheduleId') scheduleId: string) {
     await this.schedules.remove(tenantId, parseOr400(ScheduleId, scheduleId, 'scheduleId'));
+  }
+
+  private async lastFire(definition: ScheduleDefinition): Promise<ScheduleView['lastFire']> {
+    const subject = subjects.event(definition.tenantId, 'schedule', definition.scheduleId);
+    const message = await directGet(await this.jsm(), STREAMS.events, { last_by_subj: subject });
+    const parsed = message ? scheduleEvents.parseBytes(message.data) : undefined;
+    return parsed?.ok ? { ...parsed.message.data, firedAt: parsed.message.occurredAt } : null;
+  }
+
+  private jsm(): Promise<JetStreamManager> {
+    this.manager ??= jetstreamManager(this.nc);
+    return this.manager;
   }
 
   private async change(

@@ -3,8 +3,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { RequestJob, STREAMS, subjects } from '@aether/contracts';
-import { connectNats } from '@aether/event-store';
+import { jetstream } from '@nats-io/jetstream';
+import {
+  MailTriggerFired,
+  QueueTriggerRefused,
+  RequestJob,
+  STREAMS,
+  ScheduleFired,
+  subjects,
+  type FireRefusal,
+} from '@aether/contracts';
+import { EventStore, connectNats } from '@aether/event-store';
 import { sign } from '../hooks/hook-signature';
 import { startGatewayStack, type GatewayStack } from '../testing/gateway-stack';
 
@@ -249,6 +258,99 @@ describe('routes naming a workflow', () => {
     expect((await call('PUT', '/queues/fresh', { trigger: { workflowId: 'order' } })).status).toBe(400);
     expect((await call('GET', '/queues/fresh')).status).toBe(404);
   });
+
+  type Fired = { scheduleId?: string; triggerId?: string; lastFire: unknown };
+  const refusal: FireRefusal = {
+    workflowVersion: 2,
+    reason: 'workflow order v2 refuses these inputs: inputs.customer: required',
+    problems: [{ path: 'inputs.customer', message: 'required' }],
+  };
+  it.each([
+    [
+      'a schedule',
+      'schedule',
+      'rush-hour',
+      ScheduleFired.create({
+        tenantId: 'shop',
+        aggregateId: 'rush-hour',
+        data: {
+          fireAt: new Date().toISOString(),
+          jobId: 'j',
+          misfire: false,
+          skipped: 0,
+          firedBy: 't',
+          refused: refusal,
+        },
+      }),
+      async () =>
+        ((await call('GET', '/schedules', undefined, 'shop')).body as unknown as { lastFire: unknown }[])[0]
+          ?.lastFire,
+    ],
+    [
+      'a mail trigger',
+      'mail-trigger',
+      'orders-inbox',
+      MailTriggerFired.create({
+        tenantId: 'shop',
+        aggregateId: 'orders-inbox',
+        data: { uid: 1, uidValidity: '1', jobId: 'j', firedBy: 't', refused: refusal },
+      }),
+      async () =>
+        ((await call('GET', '/mail-triggers', undefined, 'shop')).body as unknown as Fired[]).find(
+          (m) => m.triggerId === 'orders-inbox',
+        )?.lastFire,
+    ],
+    [
+      'a queue trigger',
+      'queue-trigger',
+      'walk-ins',
+      QueueTriggerRefused.create({
+        tenantId: 'shop',
+        aggregateId: 'walk-ins',
+        data: { ...refusal, workflowId: 'order', waiting: 3 },
+      }),
+      async () =>
+        (
+          (await call('GET', '/queues/walk-ins', undefined, 'shop')).body as unknown as {
+            lastTriggerFire: unknown;
+          }
+        ).lastTriggerFire,
+    ],
+  ] as const)(
+    'shows why the last fire of %s started no job where its last fire is read',
+    async (_what, aggregate, id, event, read) => {
+      if (aggregate === 'schedule')
+        expect(
+          (
+            await call(
+              'POST',
+              '/schedules',
+              { scheduleId: id, cron: '0 6 * * *', workflowId: 'order', variables: { customer: 'Ada' } },
+              'shop',
+            )
+          ).status,
+        ).toBe(201);
+      if (aggregate === 'mail-trigger')
+        expect(
+          (
+            await call(
+              'POST',
+              '/mail-triggers',
+              { triggerId: id, imapSecret: 'x', workflowId: 'order', variables: { customer: 'Ada' } },
+              'shop',
+            )
+          ).status,
+        ).toBe(201);
+      if (aggregate === 'queue-trigger')
+        expect(
+          (await call('PUT', `/queues/${id}`, { trigger: { workflowId: 'worker' } }, 'shop')).status,
+        ).toBe(200);
+      expect(await read()).toBeNull();
+      const store = new EventStore(jetstream(nc), await jetstreamManager(nc));
+      await store.append(subjects.event('shop', aggregate, id), [event], 0);
+      expect(await read()).toMatchObject({ refused: refusal } as never);
+    },
+  );
 
   it('answers a hook delivery its version refuses with 400 naming each problem, and pins the version it checked', async () => {
     const created = await call('POST', '/hooks', { workflowId: 'order', variables: { quantity: 2 } });

@@ -35,6 +35,7 @@ import { TimeComponent } from '../shared/time.component';
                 <th scope="col">If missed</th>
                 <th scope="col">Priority</th>
                 <th scope="col">Next fire</th>
+                <th scope="col">Last fire</th>
               </tr>
             </thead>
             <tbody>
@@ -56,6 +57,17 @@ import { TimeComponent } from '../shared/time.component';
                       <span class="badge s-idle">paused</span>
                     } @else {
                       <ae-time [at]="s.nextRunAt" />
+                    }
+                  </td>
+                  <td>
+                    @if (s.lastFire; as fire) {
+                      <ae-time [at]="fire.firedAt" />
+                      @if (fire.refused; as refused) {
+                        <span class="badge s-bad">refused</span>
+                        <span class="muted">{{ refused.reason }}</span>
+                      }
+                    } @else {
+                      <span class="muted">none yet</span>
                     }
                   </td>
                 </tr>
@@ -147,6 +159,10 @@ import { TimeComponent } from '../shared/time.component';
                   <td>
                     @if (m.lastFire; as fire) {
                       <ae-time [at]="fire.firedAt" /> <span class="muted mono">UID {{ fire.uid }}</span>
+                      @if (fire.refused; as refused) {
+                        <span class="badge s-bad">refused</span>
+                        <span class="muted">{{ refused.reason }}</span>
+                      }
                     } @else {
                       <span class="muted">none yet</span>
                     }
