@@ -34,7 +34,7 @@ const MAIL = {
  * @throws BadRequestException whose `problems` name each input the version refuses.
  */
 export async function requireTriggerInputs(
-  store: Pick<EventStore, 'read'>,
+  store: Pick<EventStore, 'lastCommit' | 'nextCommit'>,
   tenantId: string,
   workflowId: string,
   workflowVersion: number | undefined,
