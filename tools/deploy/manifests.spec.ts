@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { AETHER_SERVICES } from '@aether/identity';
@@ -29,8 +31,8 @@ interface PodSpec {
   topologySpreadConstraints?: { topologyKey: string; maxSkew: number }[];
 }
 
-function render(overlay: string): { yaml: string; objects: K8sObject[] } {
-  const result = spawnSync('kubectl', ['kustomize', join(ROOT, 'k8s', 'overlays', overlay)], {
+function render(overlay: string, k8s = join(ROOT, 'k8s')): { yaml: string; objects: K8sObject[] } {
+  const result = spawnSync('kubectl', ['kustomize', join(k8s, 'overlays', overlay)], {
     encoding: 'utf8',
   });
   if (result.status !== 0)
@@ -124,6 +126,27 @@ describe.each(['production', 'dev'])('the %s overlay', (overlay) => {
     }
     const config = byKind(objects, 'ConfigMap').find((c) => c.metadata.name === 'aether-config')!;
     expect(config.data?.['MIGRATE_ON_START']).toBe('false');
+  });
+
+  it('names the migrations job after the release, so a new tag alone runs a new one', () => {
+    const tagOf = (objects: K8sObject[]) =>
+      /:([^:]+)$/.exec(podSpec(byKind(objects, 'Job')[0]).containers[0].image)![1];
+    expect(byKind(objects, 'Job')[0].metadata.name).toBe(`migrations-${tagOf(objects)}`);
+    // the release after this one: the overlay's tag is the only edit
+    const copy = mkdtempSync(join(tmpdir(), 'aether-k8s-'));
+    try {
+      cpSync(join(ROOT, 'k8s'), copy, { recursive: true });
+      const kustomization = join(copy, 'overlays', overlay, 'kustomization.yaml');
+      writeFileSync(
+        kustomization,
+        readFileSync(kustomization, 'utf8').replace(/newTag: .*/, 'newTag: 9.8.7-rc.1'),
+      );
+      const next = render(overlay, copy).objects;
+      expect(tagOf(next)).toBe('9.8.7-rc.1');
+      expect(byKind(next, 'Job').map((job) => job.metadata.name)).toEqual(['migrations-9.8.7-rc.1']);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 
   it('runs NATS 2.10 or later with sync_interval always, TLS and authentication', () => {
