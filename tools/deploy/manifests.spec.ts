@@ -128,6 +128,17 @@ describe.each(['production', 'dev'])('the %s overlay', (overlay) => {
     expect(config.data?.['MIGRATE_ON_START']).toBe('false');
   });
 
+  it('leaves an autoscaled Deployment’s replica count to its autoscaler (an apply would reset it)', () => {
+    const scaled = byKind(objects, 'HorizontalPodAutoscaler').map(
+      (hpa) => (hpa.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name,
+    );
+    expect(scaled).toEqual(['gateway']);
+    for (const name of scaled)
+      expect(byKind(objects, 'Deployment').find((d) => d.metadata.name === name)?.spec).not.toHaveProperty(
+        'replicas',
+      );
+  });
+
   it('names the migrations job after the release, so a new tag alone runs a new one', () => {
     const tagOf = (objects: K8sObject[]) =>
       /:([^:]+)$/.exec(podSpec(byKind(objects, 'Job')[0]).containers[0].image)![1];
