@@ -96,6 +96,32 @@ describe('alert rules and dashboards (deploy/observability)', () => {
     expect(expressions.length).toBeGreaterThan(15);
   });
 
+  it('read the gauges every replica reports in full with max, not a sum that counts each replica', () => {
+    // two dispatchers each track every open job, two registries each see the whole fleet (ADR 80);
+    // a sum by instance (one replica's phases together) is fine
+    const whole = [
+      'aether_robots',
+      'aether_dispatcher_jobs',
+      'aether_dispatcher_queue_depth',
+      'aether_dispatcher_jobs_without_capable_robot',
+    ];
+    const summed = [
+      ...rules.map((rule) => ({ where: rule.alert, expr: rule.expr })),
+      ...dashboards.flatMap((dashboard) =>
+        dashboard.panels.flatMap((panel) =>
+          panel.targets.map((target) => ({ where: `${dashboard.uid}: ${panel.title}`, expr: target.expr })),
+        ),
+      ),
+    ].filter(({ expr }) =>
+      whole.some((name) =>
+        new RegExp(`\\bsum(?!\\s+by\\s*\\(instance\\))(\\s+by\\s*\\([^)]*\\))?\\s*\\(\\s*${name}\\b`).test(
+          expr,
+        ),
+      ),
+    );
+    expect(summed.map(({ where, expr }) => `${where}: ${expr}`)).toEqual([]);
+  });
+
   it('ship a fleet and a workflow dashboard with unique ids', () => {
     expect(dashboards.map((dashboard) => dashboard.uid).sort()).toEqual(['aether-fleet', 'aether-workflow']);
     for (const dashboard of dashboards)
