@@ -29,11 +29,22 @@ if [ ! -f "$root/etc/aether/robot.env" ]; then
   umask 027
   cat > "$root/etc/aether/robot.env" <<'SETTINGS'
 NATS_URL=tls://nats.example.internal:4222
-# NATS_TOKEN=
+# the CA of the NATS servers' certificate (the nats-tls secret's ca.crt in Kubernetes)
+NODE_EXTRA_CA_CERTS=/etc/aether/nats-ca.crt
+# The robot's own NATS user (ADR 38): `npx aether robots enroll <ROBOT_ID>` (admin) gives a one-time
+# token; the robot exchanges it at the gateway on its first start and keeps the credentials here.
+NATS_CREDS_FILE=/var/lib/aether/robot.creds
+# ROBOT_ENROLMENT_TOKEN=
+# AETHER_GATEWAY_URL=https://aether.example.internal
+# (servers that take a shared token instead, as the dev overlay's: NATS_TOKEN=)
 ROBOT_ID=
+# the tenant the enrolment token was made for
+ROBOT_TENANT=default
 POOL=default
 # an API key of role robot named ROBOT_ID: secrets then come from the vault (docs/security.md)
 # ROBOT_CREDENTIAL=
+# /metrics and /health on PORT (8087): 0.0.0.0 for Prometheus to scrape it from another machine
+# HOST=0.0.0.0
 SETTINGS
 fi
 

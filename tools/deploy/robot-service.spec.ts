@@ -15,6 +15,25 @@ function verify(unit: string): { status: number | null; problems: string[] } {
   return { status: result.status, problems };
 }
 
+/** The variables the robot's configuration reads (its loaders, asked through a recording environment). */
+function robotVariables(): Set<string> {
+  const read = new Set<string>();
+  const recorder = new Proxy({} as NodeJS.ProcessEnv, {
+    get: (_target, key) => {
+      if (typeof key === 'string') read.add(key);
+      return undefined;
+    },
+  });
+  // Required by path: an app is no library to import; this reads only its configuration.
+  const robot = join(ROOT, 'apps', 'robot', 'src');
+  type Loader = (env: NodeJS.ProcessEnv) => unknown;
+  (require(join(robot, 'config.ts')) as { loadRobotConfig: Loader }).loadRobotConfig(recorder);
+  (
+    require(join(robot, 'presence', 'presence.config.ts')) as { loadPresenceConfig: Loader }
+  ).loadPresenceConfig(recorder);
+  return read;
+}
+
 describe('the robot as a systemd service', () => {
   let root: string;
   beforeAll(() => {
@@ -57,6 +76,30 @@ describe('the robot as a systemd service', () => {
     expect(setting('KillSignal')).toBe('SIGTERM');
     const drainMs = 10_000; // the robot's SHUTDOWN_GRACE_MS default
     expect(Number(setting('TimeoutStopSec')) * 1000).toBeGreaterThan(drainMs);
+  });
+
+  it('offers in its settings file only variables the robot reads, its own NATS user among them', () => {
+    const settings = readFileSync(join(root, 'etc', 'aether', 'robot.env'), 'utf8');
+    const offered = [...settings.matchAll(/^(?:# )?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
+    const read = robotVariables();
+    expect(offered.filter((name) => !read.has(name) && name !== 'NODE_EXTRA_CA_CERTS')).toEqual([]);
+    for (const name of [
+      'NATS_URL',
+      'NATS_CREDS_FILE',
+      'ROBOT_ENROLMENT_TOKEN',
+      'AETHER_GATEWAY_URL',
+      'ROBOT_ID',
+      'ROBOT_TENANT',
+    ])
+      expect(offered).toContain(name);
+  });
+
+  it('keeps the credentials the first start enrols for where the unit lets the robot write', () => {
+    const credsFile = /^NATS_CREDS_FILE=(.*)$/m.exec(
+      readFileSync(join(root, 'etc', 'aether', 'robot.env'), 'utf8'),
+    )?.[1];
+    expect(setting('ProtectSystem')).toBe('strict');
+    expect(credsFile?.startsWith(`/var/lib/${setting('StateDirectory')}/`)).toBe(true);
   });
 
   it('keeps the settings file private to root and the robot, and never overwrites it', () => {
