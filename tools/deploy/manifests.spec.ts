@@ -128,6 +128,40 @@ describe.each(['production', 'dev'])('the %s overlay', (overlay) => {
     expect(config.data?.['MIGRATE_ON_START']).toBe('false');
   });
 
+  it('mounts the CA file wherever NODE_EXTRA_CA_CERTS names it (Node warns at every start otherwise)', () => {
+    interface Env {
+      name: string;
+      value?: string;
+    }
+    type Full = Container & {
+      env?: Env[];
+      envFrom?: { configMapRef?: { name: string } }[];
+      volumeMounts?: { mountPath: string }[];
+    };
+    const configMaps = new Map(byKind(objects, 'ConfigMap').map((c) => [c.metadata.name, c.data ?? {}]));
+    const unmounted: string[] = [];
+    for (const workload of workloads(objects)) {
+      const pod = podSpec(workload);
+      for (const container of [...pod.containers, ...(pod.initContainers ?? [])] as Full[]) {
+        const fromMaps = Object.assign(
+          {},
+          ...(container.envFrom ?? []).map((source) => configMaps.get(source.configMapRef?.name ?? '') ?? {}),
+        ) as Record<string, string>;
+        const path =
+          container.env?.find((e) => e.name === 'NODE_EXTRA_CA_CERTS')?.value ??
+          fromMaps['NODE_EXTRA_CA_CERTS'];
+        if (
+          path &&
+          !(container.volumeMounts ?? []).some(
+            (m) => path === m.mountPath || path.startsWith(`${m.mountPath}/`),
+          )
+        )
+          unmounted.push(`${workload.metadata.name}/${container.name}: ${path}`);
+      }
+    }
+    expect(unmounted).toEqual([]);
+  });
+
   it('leaves an autoscaled Deployment’s replica count to its autoscaler (an apply would reset it)', () => {
     const scaled = byKind(objects, 'HorizontalPodAutoscaler').map(
       (hpa) => (hpa.spec as { scaleTargetRef: { name: string } }).scaleTargetRef.name,
