@@ -15,6 +15,21 @@ export class HealthController {
     @Optional() @Inject(HEALTH_CHECKS) private readonly checks: readonly HealthCheck[] = [],
   ) {}
 
+  /**
+   * Liveness: the process answers and its NATS connection is not closed for good (nats.js never
+   * reopens a closed one). Dependencies stay out: a PostgreSQL outage takes a pod out of service
+   * through `/health`, where a restart would not help.
+   */
+  @Get('live')
+  live() {
+    if (this.nc.isClosed())
+      throw new HttpException(
+        { status: 'unhealthy', checks: { nats: 'closed' } },
+        HttpStatus.SERVICE_UNAVAILABLE,
+      );
+    return { status: 'ok' };
+  }
+
   @Get()
   async health() {
     const results: Record<string, string> = { nats: this.nc.isClosed() ? 'closed' : 'ok' };

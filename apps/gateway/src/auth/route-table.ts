@@ -22,6 +22,7 @@ const ADMIN: readonly Role[] = ['admin'];
  */
 export const ROUTE_TABLE: Readonly<Record<string, Access>> = {
   'GET /health': PUBLIC,
+  'GET /health/live': PUBLIC,
   // Process and consumer figures only: no tenant's data, no ids (bounded labels).
   'GET /metrics': PUBLIC,
   // The OpenAPI document and Swagger UI over it: what the API is, not what it holds.

@@ -65,6 +65,10 @@ export interface RouteDoc {
  */
 export const ROUTE_DOCS: Readonly<Record<string, RouteDoc>> = {
   'GET /health': { tag: 'service', summary: "The service and its dependencies' health" },
+  'GET /health/live': {
+    tag: 'service',
+    summary: 'Whether the process should be restarted: its NATS connection closed for good (liveness)',
+  },
   'GET /metrics': {
     tag: 'service',
     summary: "Prometheus figures of the gateway's process and consumers",
