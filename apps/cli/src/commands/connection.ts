@@ -47,7 +47,7 @@ export function natsTargetOptions(command: Command): Command {
 }
 
 /** The credentials to connect with: the file named, else `npm start`'s own, else none. */
-function credentialsOf(target: NatsTarget): string | undefined {
+export function credentialsOf(target: NatsTarget): string | undefined {
   const file = target.creds ?? (existsSync(LOCAL_TOOLS_CREDS) ? LOCAL_TOOLS_CREDS : undefined);
   if (file === undefined) return undefined;
   try {

@@ -11,6 +11,7 @@ import { registerRobots } from './robots';
 import { registerSecrets } from './secrets';
 import { registerSubscriptions } from './subscriptions';
 import { registerTail } from './tail';
+import { registerUsers } from './users';
 import { registerValidate } from './validate';
 
 /** Each command module exports one `register(program)`; the table is explicit on purpose. */
@@ -30,4 +31,5 @@ export const commands: RegisterCommand[] = [
   registerSubscriptions,
   registerSecrets,
   registerMailTriggers,
+  registerUsers,
 ];
