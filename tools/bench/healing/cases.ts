@@ -1,4 +1,5 @@
 import { HtmlPage, fingerprintFromHtml, type Fingerprint } from '@aether/healing';
+import { beforeChange, ceilingVerdict, type CeilingVerdict } from './ceiling';
 import { devtoolsSelector, isTargetable } from './corpus';
 import { render, selectOne, type DomElement } from './dom';
 import { MUTATIONS, TRUTH_ATTR, apply, type Mutation } from './mutations';
@@ -19,6 +20,8 @@ export interface BenchCase {
   readonly html: string;
   /** The same page with the marker on the target (absent when it was deleted). */
   readonly markedHtml: string;
+  /** Whether a deleted target's look-alike could make the same page (ADR 133). */
+  readonly ceiling: CeilingVerdict;
 }
 
 export interface CaseOptions {
@@ -100,9 +103,11 @@ export function* casesOf(
       } catch {
         continue; // the DevTools-style selector was not unique on the original page
       }
+      const before = beforeChange(mutated.document, el);
       el.attribs[TRUTH_ATTR] = '1';
       if (!apply(mutation, { doc: mutated.document, body, rng, vocabulary, target: el })) continue;
       const markedHtml = render(mutated.document);
+      const seen = markedHtml.replaceAll(` ${TRUTH_ATTR}="1"`, '');
       yield {
         page: name,
         split,
@@ -110,7 +115,8 @@ export function* casesOf(
         recorder,
         fingerprint,
         markedHtml,
-        html: markedHtml.replaceAll(` ${TRUTH_ATTR}="1"`, ''),
+        html: seen,
+        ceiling: ceilingVerdict(before, mutated.document, fingerprint, seen),
       };
       break;
     }

@@ -84,27 +84,39 @@ function el(tag: string, attribs: Record<string, string>, ...children: (DomEleme
   return out;
 }
 
-/** A copy of the target without its identity: no truth marker, no id, sometimes no name. */
-function lookalike(t: DomElement, rng: Rng): DomElement {
+/**
+ * A copy of `t` without its identity: no truth marker and no id on any element of it, and the
+ * name dropped from the elements `dropName` says (the generator tosses a coin for each).
+ */
+export function copyOf(t: DomElement, dropName: (e: DomElement) => boolean): DomElement {
   const copy = cloneNode(t, true);
   for (const e of [copy, ...findAll(() => true, copy.children)]) {
     delete e.attribs[TRUTH_ATTR];
     delete e.attribs['id'];
-    if (rng.chance(0.5)) delete e.attribs['name'];
+    if (dropName(e)) delete e.attribs['name'];
   }
   return copy;
 }
+
+const lookalike = (t: DomElement, rng: Rng): DomElement => copyOf(t, () => rng.chance(0.5));
+
+/** The existing containers `deleted-lookalike` may put a deleted target's copy into. */
+export const COPY_HOMES: ReadonlySet<string> = new Set([
+  'footer',
+  'aside',
+  'nav',
+  'form',
+  'ul',
+  'section',
+  'header',
+]);
 
 /** A container elsewhere on the page, unrelated to the target: a footer list, a side rail, a search box, another form. */
 function unrelatedHome(ctx: ScenarioContext, copy: DomElement): void {
   const { rng, vocabulary, body, target } = ctx;
   const chain = new Set(ancestors(target));
   const existing = elementsOf(body).filter(
-    (e) =>
-      ['footer', 'aside', 'nav', 'form', 'ul', 'section', 'header'].includes(e.name) &&
-      !chain.has(e) &&
-      !ancestors(e).includes(target) &&
-      canHold(e, copy),
+    (e) => COPY_HOMES.has(e.name) && !chain.has(e) && !ancestors(e).includes(target) && canHold(e, copy),
   );
   const kind = rng.pick(['footer', 'aside', 'search', 'form', existing.length > 0 ? 'existing' : 'footer']);
   switch (kind) {
