@@ -12,6 +12,7 @@ import { HtmlPage, healInHtml, looksLikeACopy, matchedSnapshots, type HealResult
 import { cpus } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { baselineHeal } from './baseline';
+import type { CeilingVerdict } from './ceiling';
 import { nextChange } from './next-change';
 import { splitOf, casesOf, type BenchCase, type Recorder, type Split } from './cases';
 import { corpusDir, listPages, loadPage } from './corpus';
@@ -47,6 +48,8 @@ interface CaseResult {
    * landmark, heading, container and anchor): no healer can take it without taking copies.
    */
   readonly copyLike?: boolean;
+  /** Whether the generator's deletion and look-alike make the same page (ADR 133). */
+  readonly ceiling: CeilingVerdict;
   /** The outcome with tier 2 off (`anchors: false`): what tier 2 adds. */
   readonly tier2Off: Outcome;
   readonly timedOut: boolean;
@@ -214,6 +217,7 @@ function runCase(c: BenchCase, verbose: boolean, budgetMs: number | undefined): 
     recorder: c.recorder,
     outcome,
     ...(MOVES.has(c.mutation) ? { copyLike: movedLikeACopy(page, marked, c) } : {}),
+    ceiling: c.ceiling,
     baseline: judge(marked, baselineHeal(page, c.fingerprint), deleted, true),
     healMs: t2 - t1,
     parseMs: t1 - t0,
@@ -268,6 +272,7 @@ interface Rates {
   readonly cases: number;
   readonly correct_pct: number;
   readonly wrong_pct: number;
+  readonly ceiling: Ceiling;
 }
 
 function rates(list: readonly CaseResult[]): Rates {
@@ -276,6 +281,27 @@ function rates(list: readonly CaseResult[]): Rates {
     cases: n,
     correct_pct: pct(list.filter((c) => c.outcome === 'correct').length, n),
     wrong_pct: pct(list.filter((c) => c.outcome === 'wrong').length, n),
+    ceiling: ceilingOf(list),
+  };
+}
+
+/**
+ * What bounds correct (ADR 133): cases whose page a deleted target's look-alike makes too, so
+ * any healer that heals them heals that page to the look-alike; the best correct % without such
+ * a wrong heal; and how many of them the healer heals today.
+ */
+interface Ceiling {
+  readonly indistinguishable: number;
+  readonly ceiling_pct: number;
+  readonly healed: number;
+}
+
+function ceilingOf(list: readonly CaseResult[]): Ceiling {
+  const bound = list.filter((c) => c.ceiling === 'indistinguishable');
+  return {
+    indistinguishable: bound.length,
+    ceiling_pct: pct(list.length - bound.length, list.length),
+    healed: bound.filter((c) => c.status !== 'refused').length,
   };
 }
 
@@ -308,6 +334,7 @@ function summarise(label: string, cases: readonly CaseResult[], print: (line: st
         .toFixed(1)
         .padStart(5)}ms`,
       `| baseline correct ${pct(c('correct', 'baseline'), n).toFixed(1).padStart(5)}% wrong ${pct(c('wrong', 'baseline'), n).toFixed(1).padStart(4)}%`,
+      `| ceiling ${ceilingOf(list).ceiling_pct.toFixed(1).padStart(5)}%`,
     ].join('  ');
   };
   const count = (pred: (c: CaseResult) => boolean): string => {
@@ -333,6 +360,22 @@ function summarise(label: string, cases: readonly CaseResult[], print: (line: st
   const moved = cases.filter((c) => MOVES.has(c.mutation));
   print(
     `   move/combo indistinguishable from a deleted target with a copy: ${moved.filter((c) => c.copyLike).length} of ${moved.length} (what bounds correct on them)`,
+  );
+  const bound = ceilingOf(cases);
+  const verdicts = new Map<CeilingVerdict, number>();
+  for (const c of cases) verdicts.set(c.ceiling, (verdicts.get(c.ceiling) ?? 0) + 1);
+  print(
+    `   ceiling (ADR 133): ${bound.indistinguishable} of ${cases.length} cases are the page a deleted target's look-alike makes (${MUTATIONS.filter(
+      (m) => cases.some((c) => c.mutation === m && c.ceiling === 'indistinguishable'),
+    )
+      .map((m) => `${m} ${cases.filter((c) => c.mutation === m && c.ceiling === 'indistinguishable').length}`)
+      .join(', ')}): best correct without a wrong heal ${bound.ceiling_pct}% (now ${pct(
+      cases.filter((c) => c.outcome === 'correct').length,
+      cases.length,
+    )}%); healed today ${bound.healed}; the rest: ${[...verdicts]
+      .filter(([v]) => v !== 'indistinguishable')
+      .map(([v, k]) => `${v} ${k}`)
+      .join(', ')}`,
   );
   const q = proposalQuality(cases);
   print(
@@ -466,11 +509,20 @@ async function main(): Promise<void> {
       ),
       proposals: proposalQuality(final),
       indistinguishable: final.filter((c) => c.copyLike).length,
+      ceiling: ceilingOf(final),
       holdout: {
         ...rates(holdout),
         tier2_off_correct_pct: pct(holdout.filter((c) => c.tier2Off === 'correct').length, holdout.length),
         deleted_refused_pct: rates(holdout.filter((c) => DELETES.has(c.mutation))).correct_pct,
         indistinguishable: holdout.filter((c) => c.copyLike).length,
+        ceiling: {
+          ...ceilingOf(holdout),
+          scenarios: Object.fromEntries(
+            MUTATIONS.map((m) => [m, ceilingOf(holdout.filter((c) => c.mutation === m))]).filter(
+              ([, v]) => (v as Ceiling).indistinguishable > 0,
+            ),
+          ),
+        },
         p95_ms: quantile(
           holdout.map((c) => c.healMs + c.parseMs),
           0.95,
