@@ -288,12 +288,13 @@ function rates(list: readonly CaseResult[]): Rates {
 /**
  * What bounds correct (ADR 133): cases whose page a deleted target's look-alike makes too, so
  * any healer that heals them heals that page to the look-alike; the best correct % without such
- * a wrong heal; and how many of them the healer heals today.
+ * a wrong heal; and how many of them the healer does not refuse today (each a wrong heal, or a
+ * wrong element kept, on the other page).
  */
 interface Ceiling {
   readonly indistinguishable: number;
   readonly ceiling_pct: number;
-  readonly healed: number;
+  readonly not_refused: number;
 }
 
 function ceilingOf(list: readonly CaseResult[]): Ceiling {
@@ -301,7 +302,7 @@ function ceilingOf(list: readonly CaseResult[]): Ceiling {
   return {
     indistinguishable: bound.length,
     ceiling_pct: pct(list.length - bound.length, list.length),
-    healed: bound.filter((c) => c.status !== 'refused').length,
+    not_refused: bound.filter((c) => c.status !== 'refused').length,
   };
 }
 
@@ -364,18 +365,17 @@ function summarise(label: string, cases: readonly CaseResult[], print: (line: st
   const bound = ceilingOf(cases);
   const verdicts = new Map<CeilingVerdict, number>();
   for (const c of cases) verdicts.set(c.ceiling, (verdicts.get(c.ceiling) ?? 0) + 1);
+  const bounded = MUTATIONS.map(
+    (m) => [m, cases.filter((c) => c.mutation === m && c.ceiling === 'indistinguishable').length] as const,
+  ).filter(([, k]) => k > 0);
+  const others = [...verdicts].filter(([v]) => v !== 'indistinguishable');
   print(
-    `   ceiling (ADR 133): ${bound.indistinguishable} of ${cases.length} cases are the page a deleted target's look-alike makes (${MUTATIONS.filter(
-      (m) => cases.some((c) => c.mutation === m && c.ceiling === 'indistinguishable'),
-    )
-      .map((m) => `${m} ${cases.filter((c) => c.mutation === m && c.ceiling === 'indistinguishable').length}`)
-      .join(', ')}): best correct without a wrong heal ${bound.ceiling_pct}% (now ${pct(
-      cases.filter((c) => c.outcome === 'correct').length,
-      cases.length,
-    )}%); healed today ${bound.healed}; the rest: ${[...verdicts]
-      .filter(([v]) => v !== 'indistinguishable')
-      .map(([v, k]) => `${v} ${k}`)
-      .join(', ')}`,
+    `   ceiling (ADR 133): ${bound.indistinguishable} of ${cases.length} cases are, byte for byte, a page the deletion with a look-alike makes` +
+      (bounded.length > 0 ? ` (${bounded.map(([m, k]) => `${m} ${k}`).join(', ')})` : '') +
+      `: best correct without healing a look-alike ${bound.ceiling_pct}% (now ${pct(
+        cases.filter((c) => c.outcome === 'correct').length,
+        cases.length,
+      )}%), not refused ${bound.not_refused}; the others: ${others.map(([v, k]) => `${v} ${k}`).join(', ')}`,
   );
   const q = proposalQuality(cases);
   print(
