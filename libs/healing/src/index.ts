@@ -15,9 +15,8 @@ export { InvalidFingerprintError, ElementNotFoundError } from './lib/errors';
 export { matchedSnapshots, type ElementSnapshot, type BoundingBox } from './lib/snapshot';
 
 // Heal results and options, shared by every adapter.
+export { DEFAULT_HEAL_OPTIONS, type HealOptions } from './lib/heal';
 export {
-  DEFAULT_HEAL_OPTIONS,
-  type HealOptions,
   type HealResult,
   type HealedResult,
   type IntactResult,
@@ -28,7 +27,7 @@ export {
   type HealEvidence,
   type HealExplanation,
   type CandidateRef,
-} from './lib/heal';
+} from './lib/result';
 export { DEFAULT_WEIGHTS, type Weights } from './lib/score';
 
 // What bounds healing: an element a deleted target's copy would look exactly like.

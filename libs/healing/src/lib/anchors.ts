@@ -228,6 +228,12 @@ export function anchorSupport(
 const PAGE_ROOT = 1;
 
 /**
+ * A candidate that meets every stable neighbour of the target (its anchors) this many levels
+ * higher than the target did, or only at the page's root, has left the target's neighbourhood.
+ */
+export const LEFT_ANCHORS = 3;
+
+/**
  * Whether the candidate has left the target's neighbourhood: it meets every stable neighbour
  * (anchor) found on the page at least `levels` higher than the target did, or only at the
  * page's root. Anchors the target itself shared only the root with say nothing and are

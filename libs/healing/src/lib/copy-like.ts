@@ -1,6 +1,5 @@
-import { AnchorIndex, leftNeighbourhood } from './anchors';
+import { AnchorIndex, LEFT_ANCHORS, leftNeighbourhood } from './anchors';
 import type { Fingerprint } from './fingerprint';
-import { LEFT_ANCHORS } from './heal';
 import type { ElementSnapshot } from './snapshot';
 
 /**

@@ -13,7 +13,8 @@ import {
 import { collectSnapshots } from './collect';
 import { fingerprintOf } from './capture';
 import type { Fingerprint } from './fingerprint';
-import { decide, type HealOptions, type HealResult } from './heal';
+import { decide, type HealOptions } from './heal';
+import type { HealResult } from './result';
 import {
   PROPOSAL_CHECKS,
   chooseProposal,

@@ -1,16 +1,8 @@
 import { collectSnapshots } from './collect';
 import type { Fingerprint } from './fingerprint';
 import { rateSelectorFragility, selectorSuggestions, type FragilityRating } from './fragility';
-import {
-  DEFAULT_HEAL_OPTIONS,
-  decide,
-  type HealOptions,
-  type HealResult,
-  type CandidateRef,
-  type HealEvidence,
-  type HealExplanation,
-  type RefusedResult,
-} from './heal';
+import { DEFAULT_HEAL_OPTIONS, decide, type HealOptions } from './heal';
+import type { CandidateRef, HealEvidence, HealExplanation, HealResult, RefusedResult } from './result';
 import { fingerprintOf } from './capture';
 import { matchedSnapshots, type CollectArgs, type CollectResult, type ElementSnapshot } from './snapshot';
 import {
