@@ -1,3 +1,4 @@
+import { looksGeneratedId } from './fragility';
 import { HtmlPage, fingerprintFromHtml, healInHtml } from './html-adapter';
 import {
   chooseProposal,
@@ -76,6 +77,18 @@ describe('heal proposals', () => {
         'form > input:nth-of-type(1)',
       ).selector,
     ).toBe('input[name="email"]');
+  });
+
+  it('reads a slug id with a stray % as fragility does: each run of escapes decoded, the % kept', () => {
+    // Decoding the whole id fails on the stray `%`; undecoded, `off%E2%80%99s` mixes letters and digits.
+    const id = '50%-off%E2%80%99s';
+    expect(looksGeneratedId(id)).toBe(false);
+    expect(
+      propose(
+        `<main><h2 id="${id}">50% off’s</h2><h2 id="the-numbers">Numbers</h2></main>`,
+        'main > h2:nth-of-type(1)',
+      ).selector,
+    ).toBe(`[id="${id}"]`);
   });
 
   it('scopes a twin under its stable container instead of counting siblings', () => {

@@ -66,15 +66,17 @@ export function proposalCandidates(selector: string, root?: DocumentLike): Propo
     'fieldset',
     'table',
   ]);
-  // fragility's looksGeneratedId, copied because this function runs in the page: an id's percent
-  // escapes are decoded first, a slug's `%E2%80%99` is its words (ADR 128).
-  const decoded = (id: string): string => {
-    try {
-      return decodeURIComponent(id);
-    } catch {
-      return id;
-    }
-  };
+  // fragility's looksGeneratedId, copied because this function runs in the page: each run of an
+  // id's percent escapes is decoded first, a slug's `%E2%80%99` is its words (ADR 128); a stray
+  // `%` beside them is kept, as fragility keeps it.
+  const decoded = (id: string): string =>
+    id.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        return run;
+      }
+    });
   const generated = (raw: string): boolean => {
     const id = decoded(raw);
     return (
