@@ -41,6 +41,8 @@ describe('the console', () => {
   let job: JobResult;
   let browser: Browser;
   let page: Page;
+  /** The tenant admin's bearer token, as the sign-in page keeps it. */
+  let token: string;
   /** The job the live test triggered and watched complete. */
   let liveJobId: string;
 
@@ -64,7 +66,7 @@ describe('the console', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
     // Signed in as the tenant's admin, as the sign-in page would leave it.
-    const token = (gatewayHeaders(platform.stack.gatewayUrl)['authorization'] ?? '').replace(/^Bearer /, '');
+    token = (gatewayHeaders(platform.stack.gatewayUrl)['authorization'] ?? '').replace(/^Bearer /, '');
     await page.addInitScript((value) => value && sessionStorage.setItem('aether.accessToken', value), token);
   }, 300_000);
 
@@ -133,6 +135,30 @@ describe('the console', () => {
     expect(await page.locator('p.now').textContent()).toMatch(/free memory \d{1,3}(,\d{3})* MiB/);
     await screenshot(page, 'robot');
     expect(await seriousA11yViolations(page)).toEqual([]);
+  });
+
+  it("fits a phone's width: the navigation wraps and a wide table scrolls inside its card", async () => {
+    const narrow = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    try {
+      await narrow.addInitScript(
+        (value) => value && sessionStorage.setItem('aether.accessToken', value),
+        token,
+      );
+      const shown = { '/fleet': 'Robot robot-1', '/jobs': `Job ${job.jobId}` };
+      for (const [path, name] of Object.entries(shown)) {
+        await narrow.goto(`${platform.stack.gatewayUrl}${path}`);
+        await narrow.getByRole(path === '/fleet' ? 'listitem' : 'row', { name }).waitFor();
+        expect(await narrow.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        const quarantine = await narrow
+          .getByRole('navigation', { name: 'Main' })
+          .getByRole('link', { name: 'Quarantine' })
+          .boundingBox();
+        expect((quarantine?.x ?? Infinity) + (quarantine?.width ?? 0)).toBeLessThanOrEqual(390);
+      }
+      await screenshot(narrow, 'jobs-narrow');
+    } finally {
+      await narrow.close();
+    }
   });
 
   it('switches to the dark theme and keeps it across a reload of a deep link', async () => {
@@ -602,10 +628,6 @@ describe('the console', () => {
     const timezoneId = hours === 0 ? 'UTC' : `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`;
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, timezoneId });
     try {
-      const token = (gatewayHeaders(platform.stack.gatewayUrl)['authorization'] ?? '').replace(
-        /^Bearer /,
-        '',
-      );
       await context.addInitScript(
         (value) => value && sessionStorage.setItem('aether.accessToken', value),
         token,

@@ -36,8 +36,9 @@ import { Theme } from './core/theme';
   styles: `
     header {
       display: flex;
+      flex-wrap: wrap;
       align-items: center;
-      gap: 1rem;
+      gap: 0.5rem 1rem;
       padding: 0.6rem 1.5rem;
       background: var(--surface);
       border-bottom: 1px solid var(--border);
@@ -50,9 +51,11 @@ import { Theme } from './core/theme';
     }
     nav {
       display: flex;
+      flex-wrap: wrap;
       gap: 0.25rem;
     }
     nav a {
+      white-space: nowrap;
       padding: 0.3rem 0.7rem;
       border-radius: 6px;
       text-decoration: none;
@@ -65,6 +68,9 @@ import { Theme } from './core/theme';
     }
     .spacer {
       flex: 1;
+    }
+    header button {
+      white-space: nowrap;
     }
     main {
       padding: 1.25rem 1.5rem 3rem;
