@@ -1,4 +1,5 @@
 import { HttpErrorResponse } from '@angular/common/http';
+import { httpFailure } from './http-failure';
 import { EMPTY, catchError, map, merge, of, scan, switchMap, timer, type Observable } from 'rxjs';
 
 export interface Polled<T> {
@@ -26,9 +27,8 @@ export function polled<T>(
   );
 }
 
-/** An HTTP or other failure in a few words for the page. */
+/** An HTTP or other failure in a few words for the page, with the reason the API gave. */
 export function describeError(error: unknown): string {
-  if (error instanceof HttpErrorResponse)
-    return error.status ? `${error.status} ${error.statusText}` : 'no answer';
+  if (error instanceof HttpErrorResponse) return httpFailure(error.status, error.statusText, error.error);
   return error instanceof Error ? error.message : String(error);
 }
