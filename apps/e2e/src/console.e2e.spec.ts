@@ -581,11 +581,27 @@ describe('the console', () => {
     await screenshot(page, 'workflow-versions');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.getByLabel('note').fill('first version');
+    // A refusal says why, in the API's words, not only its status.
+    await page.getByLabel('Priority (0–20)').fill('25');
     await page.getByRole('button', { name: 'Trigger' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/^Not triggered: 400 Bad Request: .*body\.priority/)
+      .waitFor();
+    await page.getByLabel('Priority (0–20)').fill('10');
+    // A double-click requests one job.
+    const triggers: string[] = [];
+    const seen = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'POST' && request.url().endsWith('/trigger')) triggers.push(request.url());
+    };
+    page.on('request', seen);
+    await page.getByRole('button', { name: 'Trigger' }).dblclick();
     const link = page.getByRole('status').getByRole('link').first();
     await link.waitFor();
     const jobId = (await link.textContent())?.trim() ?? '';
     const done = await waitForJob(platform.stack.gatewayUrl, jobId, 60_000);
+    page.off('request', seen);
+    expect(triggers).toHaveLength(1);
     expect(done.status).toBe('completed');
     const job = await platform.api<{ workflowVersion: number }>('GET', `/api/v1/jobs/${jobId}`);
     expect(job.body.workflowVersion).toBe(1);

@@ -58,6 +58,8 @@ export default class WorkflowsPage {
   protected readonly priority = signal(10);
   protected readonly problems = signal<Record<string, string>>({});
   protected readonly result = signal<{ jobId?: string; error?: string } | undefined>(undefined);
+  /** A trigger is on its way: a second click (a double-click) must not request a second job. */
+  protected readonly sending = signal(false);
 
   protected choose(workflowId: string): void {
     this.selected.set(workflowId);
@@ -82,14 +84,21 @@ export default class WorkflowsPage {
 
   protected trigger(): void {
     const workflowId = this.selected();
-    if (!workflowId) return;
+    if (!workflowId || this.sending()) return;
     const { variables, problems } = variablesFrom(this.fields(), this.values());
     this.problems.set(problems);
     if (Object.keys(problems).length) return;
     this.result.set(undefined);
+    this.sending.set(true);
     this.api.trigger(workflowId, variables, this.priority(), this.pinned()).subscribe({
-      next: ({ jobId }) => this.result.set({ jobId }),
-      error: (error: unknown) => this.result.set({ error: describeError(error) }),
+      next: ({ jobId }) => {
+        this.sending.set(false);
+        this.result.set({ jobId });
+      },
+      error: (error: unknown) => {
+        this.sending.set(false);
+        this.result.set({ error: describeError(error) });
+      },
     });
   }
 }
