@@ -311,6 +311,14 @@ describe('the console', () => {
         timeoutMs: 30_000,
       },
     );
+    // Fleet lists it among the active jobs, a link to its page.
+    await page.goto(`${platform.stack.gatewayUrl}/fleet`);
+    await page
+      .getByRole('row', { name: `Job ${busy}` })
+      .getByRole('link', { name: `Open job ${busy}` })
+      .click();
+    await page.getByRole('heading', { name: /^Job / }).waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/jobs/${busy}`);
     const waiting = await trigger(50); // held back by the workflow's concurrency limit of 1
     await page.goto(`${platform.stack.gatewayUrl}/jobs/${waiting}`);
     await page.getByRole('heading', { name: /^Job / }).waitFor();

@@ -7,6 +7,8 @@ import { describeError } from '../core/polled';
 import { ConfirmDialogComponent } from '../shared/confirm-dialog.component';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { TimeComponent } from '../shared/time.component';
+import { JobIdPipe } from '../shared/job-id.pipe';
+import { shortJobId } from '../shared/job-id';
 
 interface Listed {
   readonly letters?: readonly DeadLetter[];
@@ -17,7 +19,7 @@ interface Listed {
 @Component({
   selector: 'ae-dead-letters-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ConfirmDialogComponent, EmptyStateComponent, RouterLink, TimeComponent],
+  imports: [ConfirmDialogComponent, EmptyStateComponent, JobIdPipe, RouterLink, TimeComponent],
   template: `
     <h1>Dead letters</h1>
     @if (listed(); as l) {
@@ -49,7 +51,7 @@ interface Listed {
               @for (letter of l.letters; track letter.id) {
                 <tr [attr.aria-label]="'Dead letter ' + letter.jobId">
                   <td class="mono">
-                    <a [routerLink]="['/jobs', letter.jobId]">{{ letter.jobId.slice(0, 8) }}</a>
+                    <a [routerLink]="['/jobs', letter.jobId]">{{ letter.jobId | jobId }}</a>
                   </td>
                   <td>{{ letter.workflowId }}</td>
                   <td>{{ letter.attempts }}</td>
@@ -71,7 +73,7 @@ interface Listed {
       <p class="card" [class.s-bad]="!o.ok" [attr.role]="o.ok ? 'status' : 'alert'">{{ o.text }}</p>
     }
     <ae-confirm
-      [title]="'Requeue job ' + (pending()?.jobId ?? '').slice(0, 8) + '?'"
+      [title]="'Requeue job ' + (pending()?.jobId ?? '' | jobId) + '?'"
       message="It runs again with a fresh retry schedule; the steps it completed stay done."
       confirmLabel="Requeue"
       (confirmed)="requeue($event)"
@@ -111,7 +113,7 @@ export default class DeadLettersPage {
     if (!letter) return;
     this.api.requeue(letter.id, note || undefined).subscribe({
       next: () => {
-        this.outcome.set({ ok: true, text: `Job ${letter.jobId.slice(0, 8)} requeued.` });
+        this.outcome.set({ ok: true, text: `Job ${shortJobId(letter.jobId)} requeued.` });
         this.reload.next();
       },
       error: (error: unknown) =>

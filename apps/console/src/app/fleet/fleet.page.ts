@@ -13,6 +13,7 @@ import { EmptyStateComponent } from '../shared/empty-state.component';
 import { StatusBadgeComponent } from '../shared/status-badge.component';
 import { TimeComponent } from '../shared/time.component';
 import { fleetTiles } from './fleet-tiles';
+import { JobIdPipe } from '../shared/job-id.pipe';
 
 /** The fleet at a glance: robots, what they run, what waits, what needs a person. */
 @Component({
@@ -21,6 +22,7 @@ import { fleetTiles } from './fleet-tiles';
   imports: [
     BarChartComponent,
     EmptyStateComponent,
+    JobIdPipe,
     LineChartComponent,
     RouterLink,
     StatusBadgeComponent,

@@ -10,6 +10,7 @@ import { ConfirmDialogComponent } from '../shared/confirm-dialog.component';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { StatusBadgeComponent } from '../shared/status-badge.component';
 import { TimeComponent } from '../shared/time.component';
+import { JobIdPipe } from '../shared/job-id.pipe';
 
 const EMPTY_HINT: Record<HealProposal['status'], string> = {
   open: 'When a robot heals a broken selector, the healer proposes the new one here; approve it to publish a workflow version that uses it.',
@@ -25,6 +26,7 @@ const EMPTY_HINT: Record<HealProposal['status'], string> = {
     ConfirmDialogComponent,
     EmptyStateComponent,
     FormsModule,
+    JobIdPipe,
     RouterLink,
     StatusBadgeComponent,
     TimeComponent,

@@ -20,6 +20,8 @@ import { TimeComponent } from '../shared/time.component';
 import { duration } from '../shared/time-format';
 import { ArtifactComponent } from './artifact.component';
 import { buildStory, controlsFor, redacted } from './timeline';
+import { JobIdPipe } from '../shared/job-id.pipe';
+import { shortJobId } from '../shared/job-id';
 
 interface Loaded {
   readonly history?: JobHistory;
@@ -37,7 +39,14 @@ interface Pending {
 @Component({
   selector: 'ae-job-detail-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [ArtifactComponent, ConfirmDialogComponent, RouterLink, StatusBadgeComponent, TimeComponent],
+  imports: [
+    ArtifactComponent,
+    ConfirmDialogComponent,
+    JobIdPipe,
+    RouterLink,
+    StatusBadgeComponent,
+    TimeComponent,
+  ],
   templateUrl: './job-detail.page.html',
   styleUrl: './job-detail.page.css',
 })
@@ -90,7 +99,7 @@ export default class JobDetailPage {
   private readonly confirm = viewChild(ConfirmDialogComponent);
 
   protected ask(action: JobControl): void {
-    const id = this.jobId().slice(0, 8);
+    const id = shortJobId(this.jobId());
     const step = this.story()?.attention?.stepKey ?? 'the step';
     const questions: Record<JobControl, Pending> = {
       cancel: {

@@ -28,6 +28,7 @@ import {
 } from './jobs-filter';
 import { JobsFiltersComponent } from './jobs-filters.component';
 import { applyJobUpdate, takesNewJobs } from './live-rows';
+import { JobIdPipe } from '../shared/job-id.pipe';
 
 interface Loaded {
   readonly page?: Page;
@@ -39,7 +40,14 @@ interface Loaded {
 @Component({
   selector: 'ae-jobs-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [EmptyStateComponent, JobsFiltersComponent, RouterLink, StatusBadgeComponent, TimeComponent],
+  imports: [
+    EmptyStateComponent,
+    JobIdPipe,
+    JobsFiltersComponent,
+    RouterLink,
+    StatusBadgeComponent,
+    TimeComponent,
+  ],
   templateUrl: './jobs.page.html',
   styleUrl: './jobs.page.css',
 })

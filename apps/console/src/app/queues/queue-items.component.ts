@@ -8,6 +8,7 @@ import { QueuesApi } from '../core/queues-api';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { StatusBadgeComponent } from '../shared/status-badge.component';
 import { TimeComponent } from '../shared/time.component';
+import { JobIdPipe } from '../shared/job-id.pipe';
 
 /** The filter's choices: every status, and the two deadline flags. */
 const SHOWS = [
@@ -21,7 +22,7 @@ const SHOWS = [
 @Component({
   selector: 'ae-queue-items',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [EmptyStateComponent, RouterLink, StatusBadgeComponent, TimeComponent],
+  imports: [EmptyStateComponent, JobIdPipe, RouterLink, StatusBadgeComponent, TimeComponent],
   template: `
     <section class="card" [attr.aria-label]="'Items of ' + queue()">
       <div class="head">
@@ -82,7 +83,7 @@ const SHOWS = [
                   </td>
                   <td class="mono">
                     @if (item.jobId) {
-                      <a [routerLink]="['/jobs', item.jobId]">{{ item.jobId.slice(0, 8) }}</a>
+                      <a [routerLink]="['/jobs', item.jobId]">{{ item.jobId | jobId }}</a>
                     }
                   </td>
                   <td><ae-time [at]="item.addedAt" /></td>

@@ -8,12 +8,20 @@ import { StatusBadgeComponent } from '../shared/status-badge.component';
 import { TimeComponent } from '../shared/time.component';
 import { QueueItemsComponent } from './queue-items.component';
 import { openItems, slaText } from './queue-figures';
+import { JobIdPipe } from '../shared/job-id.pipe';
 
 /** Work queues: items per status, deadlines at risk and missed, each queue's SLA; jobs' deadlines. */
 @Component({
   selector: 'ae-queues-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [EmptyStateComponent, QueueItemsComponent, RouterLink, StatusBadgeComponent, TimeComponent],
+  imports: [
+    EmptyStateComponent,
+    JobIdPipe,
+    QueueItemsComponent,
+    RouterLink,
+    StatusBadgeComponent,
+    TimeComponent,
+  ],
   template: `
     <h1>Work queues</h1>
     @if (state()?.error; as error) {
@@ -104,7 +112,7 @@ import { openItems, slaText } from './queue-figures';
               @for (job of m.jobs.flagged; track job.jobId) {
                 <tr [attr.aria-label]="'Job ' + job.jobId">
                   <td class="mono">
-                    <a [routerLink]="['/jobs', job.jobId]">{{ job.jobId.slice(0, 8) }}</a>
+                    <a [routerLink]="['/jobs', job.jobId]">{{ job.jobId | jobId }}</a>
                   </td>
                   <td>{{ job.workflowId }}</td>
                   <td><ae-status [status]="job.status" /></td>

@@ -11,6 +11,7 @@ import { EmptyStateComponent } from '../shared/empty-state.component';
 import { StatusBadgeComponent } from '../shared/status-badge.component';
 import { TimeComponent } from '../shared/time.component';
 import { duration } from '../shared/time-format';
+import { JobIdPipe } from '../shared/job-id.pipe';
 
 const CPU = { 'Host CPU': 'hostCpuPercent', 'Robot CPU': 'cpuPercent' };
 const MEMORY = { 'Free memory': 'freeMemoryMb', Robot: 'rssMb', Browsers: 'browserRssMb' };
@@ -19,7 +20,14 @@ const MEMORY = { 'Free memory': 'freeMemoryMb', Robot: 'rssMb', Browsers: 'brows
 @Component({
   selector: 'ae-robot-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [EmptyStateComponent, LineChartComponent, RouterLink, StatusBadgeComponent, TimeComponent],
+  imports: [
+    EmptyStateComponent,
+    JobIdPipe,
+    LineChartComponent,
+    RouterLink,
+    StatusBadgeComponent,
+    TimeComponent,
+  ],
   templateUrl: './robot.page.html',
   styleUrl: './robot.page.css',
 })

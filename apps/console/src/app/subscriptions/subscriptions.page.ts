@@ -5,12 +5,13 @@ import { polled } from '../core/polled';
 import { SubscriptionsApi } from '../core/subscriptions-api';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { TimeComponent } from '../shared/time.component';
+import { JobIdPipe } from '../shared/job-id.pipe';
 
 /** Outbound subscriptions: where job events go, how far delivery has come, what was parked. */
 @Component({
   selector: 'ae-subscriptions-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [EmptyStateComponent, TimeComponent],
+  imports: [EmptyStateComponent, JobIdPipe, TimeComponent],
   template: `
     <h1>Subscriptions</h1>
     @if (list()?.error; as error) {
@@ -98,7 +99,7 @@ import { TimeComponent } from '../shared/time.component';
               @for (p of d.parked; track p.sequence) {
                 <tr [attr.aria-label]="'Parked delivery ' + p.sequence">
                   <td class="mono">#{{ p.sequence }}</td>
-                  <td class="mono">{{ p.jobId.slice(0, 8) }}</td>
+                  <td class="mono" [title]="p.jobId">{{ p.jobId | jobId }}</td>
                   <td>{{ p.heldBehind ? 'held behind #' + p.heldBehind : p.attempts }}</td>
                   <td class="s-bad">{{ p.lastError }}</td>
                   <td><ae-time [at]="p.parkedAt" /></td>
