@@ -116,6 +116,28 @@ describe("a job's story from its event log", () => {
     expect(controlsFor(cancelling)).toEqual({ cancel: false, resolve: false });
   });
 
+  it('counts in words that agree with the number, and keeps no outputs when the job declared none', () => {
+    const failedOnce = history()
+      .slice(0, 3)
+      .concat(
+        event('JobFailed', { error: { code: 'X', message: 'broke' } }, 'failed'),
+        event('JobDeadLettered', { attempts: 1 }),
+      );
+    expect(buildStory(failedOnce).entries.at(-1)).toMatchObject({ detail: 'after 1 attempt' });
+    const thrice = failedOnce.slice(0, -1).concat(event('JobDeadLettered', { attempts: 3 }));
+    expect(buildStory(thrice).entries.at(-1)).toMatchObject({ detail: 'after 3 attempts' });
+    const cancelled = history()
+      .slice(0, 4)
+      .concat(event('JobCancelled', { completedSteps: 1 }, 'cancelled'));
+    expect(buildStory(cancelled).entries.at(-1)).toMatchObject({ detail: 'after 1 step' });
+
+    const bare = history()
+      .slice(0, -1)
+      .concat(event('JobCompleted', { outputs: {} }, 'completed'));
+    expect(buildStory(bare).outputs).toBeUndefined();
+    expect(buildStory(history()).outputs).toEqual({ confirmation: 'AE-7' });
+  });
+
   it('masks values under secret-sounding keys, however deep', () => {
     expect(redacted({ customer: 'Ada', apiKey: 'x', nested: [{ password: 'p', ok: 1 }] })).toEqual({
       customer: 'Ada',

@@ -226,10 +226,14 @@ export function buildStory(events: readonly JobHistoryEvent[]): JobStory {
         break;
       case 'JobCancelled':
         story.attention = undefined;
-        job(event, 'Cancelled', `after ${num(data['completedSteps'])} steps`, 'warn');
+        job(event, 'Cancelled', `after ${counted(num(data['completedSteps']), 'step')}`, 'warn');
         break;
       case 'JobCompleted':
-        story.outputs = record(data['outputs']);
+        {
+          // A workflow that declares no outputs ends with `{}`: no Outputs heading over nothing.
+          const outputs = record(data['outputs']);
+          if (outputs && Object.keys(outputs).length > 0) story.outputs = outputs;
+        }
         job(event, 'Completed', undefined, 'ok');
         break;
       case 'JobFailed':
@@ -237,7 +241,7 @@ export function buildStory(events: readonly JobHistoryEvent[]): JobStory {
         job(event, 'Failed', errorOf(data['error'])?.message, 'bad');
         break;
       case 'JobDeadLettered':
-        job(event, 'Dead-lettered', `after ${num(data['attempts'])} attempts`, 'bad');
+        job(event, 'Dead-lettered', `after ${counted(num(data['attempts']), 'attempt')}`, 'bad');
         break;
       default:
         job(event, event.type);
@@ -266,4 +270,9 @@ export function controlsFor(story: JobStory): { cancel: boolean; resolve: boolea
   const open =
     story.status !== undefined && !['completed', 'failed', 'cancelled', 'rejected'].includes(story.status);
   return { cancel: open && !story.cancelRequested, resolve: story.status === 'needs_attention' };
+}
+
+/** `1 attempt`, `3 attempts`. */
+function counted(count: number | undefined, noun: string): string {
+  return `${count ?? '?'} ${noun}${count === 1 ? '' : 's'}`;
 }
