@@ -636,6 +636,7 @@ describe('the console', () => {
     await page.getByRole('heading', { name: 'Analytics', level: 1 }).waitFor();
     await page.getByRole('img', { name: /^Jobs finished per hour: Completed latest/ }).waitFor();
     await page.getByRole('img', { name: /^Five slowest workflows by p90/ }).waitFor();
+    await page.getByRole('heading', { name: 'Slowest workflows, p90 in seconds' }).waitFor();
     await page
       .getByRole('img', { name: /^Failed steps by node type and error code: data\.jsonParse/ })
       .waitFor();

@@ -1,5 +1,12 @@
 import type { Analytics } from '@aether/read-api';
-import { durationLines, errorBars, healingLines, slowestBars, throughputLines } from './analytics-charts';
+import {
+  durationLines,
+  errorBars,
+  healingLines,
+  retryLines,
+  slowestBars,
+  throughputLines,
+} from './analytics-charts';
 
 const figures: Analytics = {
   from: '2026-01-01T10:00:00.000Z',
@@ -45,5 +52,18 @@ describe('analytics chart adapters', () => {
     expect(durationLines(figures, 'nobody')).toEqual([]);
     // A bucket without heals has no rate: a gap, not 0 %.
     expect(healingLines(figures)[0]?.series.map((p) => p.value)).toEqual([75, 75]);
+  });
+
+  it('draws retried and failed steps over the whole range, zero where the API listed no bucket', () => {
+    const week: Analytics = {
+      ...figures,
+      steps: { ...figures.steps, series: [{ at: '2026-01-01T11:00:00.000Z', retries: 2, failed: 1 }] },
+    };
+    const lines = retryLines(week);
+    expect(lines.map((line) => [line.name, line.series.map((p) => p.value)])).toEqual([
+      ['Retried steps', [0, 2, 2]],
+      ['Failed steps', [0, 1, 1]],
+    ]);
+    expect(lines[0]?.series[0]?.name.toISOString()).toBe('2026-01-01T10:00:00.000Z');
   });
 });

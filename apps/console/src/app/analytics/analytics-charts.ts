@@ -43,13 +43,17 @@ export function durationLines(figures: Analytics, workflowId: string): LineSerie
   return trendLines(points, { p50: 'p50', p90: 'p90', p99: 'p99' }, until(figures));
 }
 
-/** Retried and failed steps per bucket. */
+/**
+ * Retried and failed steps per bucket, over the whole range: the API lists only the buckets that
+ * had steps, so the others are put back as zeros on the throughput's grid (which has every bucket),
+ * or a week with steps in one hour would draw as that hour alone.
+ */
 export function retryLines(figures: Analytics): LineSeries[] {
-  return trendLines(
-    figures.steps.series,
-    { 'Retried steps': 'retries', 'Failed steps': 'failed' },
-    until(figures),
+  const counted = new Map(figures.steps.series.map((point) => [Date.parse(point.at), point]));
+  const points = figures.throughput.map(
+    ({ at }) => counted.get(Date.parse(at)) ?? { at, retries: 0, failed: 0 },
   );
+  return trendLines(points, { 'Retried steps': 'retries', 'Failed steps': 'failed' }, until(figures));
 }
 
 /** Share of heals applied per bucket, in %. */
