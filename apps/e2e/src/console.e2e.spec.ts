@@ -434,7 +434,7 @@ describe('the console', () => {
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
 
-  it('lists cron schedules with their next fire on Schedules, and says how to add a webhook', async () => {
+  it('lists cron schedules with their next fire on Schedules, pauses and resumes one, and says how to add a webhook', async () => {
     const created = await platform.api('POST', '/api/v1/schedules', {
       scheduleId: 'console-nightly',
       workflowId: 'console-sleepy',
@@ -451,8 +451,16 @@ describe('the console', () => {
     await row.getByText('Europe/Berlin').waitFor();
     expect(await row.locator('time').getAttribute('datetime')).toBe(created.body['nextRunAt']);
     await page.getByText('No webhook trigger yet').waitFor();
+    // Paused and resumed from the page, as an operator stops a schedule that misfires.
+    await row.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('status').getByText('Schedule console-nightly paused.').waitFor();
+    await row.getByText('paused').waitFor();
+    expect((await platform.api('GET', '/api/v1/schedules/console-nightly')).body['paused']).toBe(true);
     await screenshot(page, 'schedules');
     expect(await seriousA11yViolations(page)).toEqual([]);
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await row.locator('time').waitFor();
+    expect((await platform.api('GET', '/api/v1/schedules/console-nightly')).body['paused']).toBe(false);
   });
 
   it('shows a quarantined command with its reason on Quarantine, never its body', async () => {

@@ -19,7 +19,14 @@ export class TriggersApi {
   mailTriggers(): Observable<MailTriggerView[]> {
     return this.http.get<MailTriggerView[]>('/api/v1/mail-triggers');
   }
+
+  /** Pauses (no fire, no delivery accepted) or resumes one; a resumed schedule skips what fell meanwhile. */
+  setPaused(kind: TriggerKind, id: string, paused: boolean): Observable<unknown> {
+    return this.http.post(`/api/v1/${kind}/${encodeURIComponent(id)}/${paused ? 'pause' : 'resume'}`, {});
+  }
 }
+
+export type TriggerKind = 'schedules' | 'hooks' | 'mail-triggers';
 
 export type ProposalDecision = 'approve' | 'reject';
 

@@ -1,8 +1,8 @@
-import { ChangeDetectionStrategy, Component, inject } from '@angular/core';
+import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
-import { combineLatest, map } from 'rxjs';
-import { polled } from '../core/polled';
-import { TriggersApi } from '../core/operations-api';
+import { Subject, combineLatest, map } from 'rxjs';
+import { describeError, polled } from '../core/polled';
+import { TriggersApi, type TriggerKind } from '../core/operations-api';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { TimeComponent } from '../shared/time.component';
 
@@ -13,6 +13,9 @@ import { TimeComponent } from '../shared/time.component';
   imports: [EmptyStateComponent, TimeComponent],
   template: `
     <h1>Schedules</h1>
+    @if (outcome(); as o) {
+      <p class="card" [class.s-bad]="!o.ok" [attr.role]="o.ok ? 'status' : 'alert'">{{ o.text }}</p>
+    }
     @if (state()?.error; as error) {
       <p class="card s-bad" role="alert">Could not read the schedules: {{ error }}. Retrying every 30 s.</p>
     }
@@ -36,6 +39,7 @@ import { TimeComponent } from '../shared/time.component';
                 <th scope="col">Priority</th>
                 <th scope="col">Next fire</th>
                 <th scope="col">Last fire</th>
+                <th scope="col"><span class="visually-hidden">Pause or resume</span></th>
               </tr>
             </thead>
             <tbody>
@@ -70,6 +74,11 @@ import { TimeComponent } from '../shared/time.component';
                       <span class="muted">none yet</span>
                     }
                   </td>
+                  <td>
+                    <button type="button" (click)="setPaused('schedules', s.scheduleId, !s.paused)">
+                      {{ s.paused ? 'Resume' : 'Pause' }}
+                    </button>
+                  </td>
                 </tr>
               }
             </tbody>
@@ -92,6 +101,7 @@ import { TimeComponent } from '../shared/time.component';
                 <th scope="col">Priority</th>
                 <th scope="col">State</th>
                 <th scope="col">Created</th>
+                <th scope="col"><span class="visually-hidden">Pause or resume</span></th>
               </tr>
             </thead>
             <tbody>
@@ -106,6 +116,11 @@ import { TimeComponent } from '../shared/time.component';
                     }}</span>
                   </td>
                   <td><ae-time [at]="h.createdAt" /></td>
+                  <td>
+                    <button type="button" (click)="setPaused('hooks', h.hookId, !h.paused)">
+                      {{ h.paused ? 'Resume' : 'Pause' }}
+                    </button>
+                  </td>
                 </tr>
               }
             </tbody>
@@ -130,6 +145,7 @@ import { TimeComponent } from '../shared/time.component';
                 <th scope="col">Filter</th>
                 <th scope="col">State</th>
                 <th scope="col">Last message</th>
+                <th scope="col"><span class="visually-hidden">Pause or resume</span></th>
               </tr>
             </thead>
             <tbody>
@@ -167,6 +183,11 @@ import { TimeComponent } from '../shared/time.component';
                       <span class="muted">none yet</span>
                     }
                   </td>
+                  <td>
+                    <button type="button" (click)="setPaused('mail-triggers', m.triggerId, !m.paused)">
+                      {{ m.paused ? 'Resume' : 'Pause' }}
+                    </button>
+                  </td>
                 </tr>
               }
             </tbody>
@@ -185,6 +206,7 @@ import { TimeComponent } from '../shared/time.component';
 })
 export default class SchedulesPage {
   private readonly api = inject(TriggersApi);
+  private readonly changed = new Subject<void>();
   protected readonly state = toSignal(
     polled(
       () =>
@@ -192,6 +214,40 @@ export default class SchedulesPage {
           map(([schedules, hooks, mailTriggers]) => ({ schedules, hooks, mailTriggers })),
         ),
       30_000,
+      this.changed,
     ),
   );
+  protected readonly outcome = signal<{ ok: boolean; text: string } | undefined>(undefined);
+
+  /** Reversible, so asked without a dialog; the page says what changed and reads the lists again. */
+  protected setPaused(kind: TriggerKind, id: string, paused: boolean): void {
+    const what = `${KIND_LABEL[kind]} ${id}`;
+    this.outcome.set(undefined);
+    this.api.setPaused(kind, id, paused).subscribe({
+      next: () => {
+        this.outcome.set({
+          ok: true,
+          text: paused ? `${what} paused.` : `${what} resumed ${RESUMED[kind]}.`,
+        });
+        this.changed.next();
+      },
+      error: (error: unknown) =>
+        this.outcome.set({
+          ok: false,
+          text: `${what} not ${paused ? 'paused' : 'resumed'}: ${describeError(error)}`,
+        }),
+    });
+  }
 }
+
+const KIND_LABEL: Record<TriggerKind, string> = {
+  schedules: 'Schedule',
+  hooks: 'Webhook',
+  'mail-triggers': 'Mail trigger',
+};
+
+const RESUMED: Record<TriggerKind, string> = {
+  schedules: '(what fell due while paused is not fired)',
+  hooks: '(deliveries refused while paused stay refused; new ones start jobs)',
+  'mail-triggers': '(messages that arrived while paused start jobs now)',
+};
