@@ -1,19 +1,15 @@
 import { ChangeDetectionStrategy, Component, inject, signal, viewChild } from '@angular/core';
 import { toSignal } from '@angular/core/rxjs-interop';
 import { RouterLink } from '@angular/router';
-import { BehaviorSubject, catchError, map, of, switchMap } from 'rxjs';
+import { EMPTY, Subject, auditTime, catchError, filter, merge } from 'rxjs';
 import { DeadLettersApi, type DeadLetter } from '../core/dead-letters-api';
-import { describeError } from '../core/polled';
+import { LiveFeed } from '../core/live-feed';
+import { describeError, polled } from '../core/polled';
 import { ConfirmDialogComponent } from '../shared/confirm-dialog.component';
 import { EmptyStateComponent } from '../shared/empty-state.component';
 import { TimeComponent } from '../shared/time.component';
 import { JobIdPipe } from '../shared/job-id.pipe';
 import { shortJobId } from '../shared/job-id';
-
-interface Listed {
-  readonly letters?: readonly DeadLetter[];
-  readonly error?: string;
-}
 
 /** Jobs whose retries ran out, with why; an operator sends one back after asking. */
 @Component({
@@ -22,10 +18,13 @@ interface Listed {
   imports: [ConfirmDialogComponent, EmptyStateComponent, JobIdPipe, RouterLink, TimeComponent],
   template: `
     <h1>Dead letters</h1>
-    @if (listed(); as l) {
-      @if (l.error) {
-        <p class="card s-bad" role="alert">Could not read the dead letters: {{ l.error }}.</p>
-      } @else if (l.letters?.length === 0) {
+    @if (listed()?.error; as error) {
+      <p class="card s-bad" role="alert">
+        Could not read the dead letters: {{ error }}. Retrying every 10 s.
+      </p>
+    }
+    @if (listed()?.value; as letters) {
+      @if (letters.length === 0) {
         <section class="card">
           <ae-empty title="No dead letter">
             A job lands here when its last retry fails; its error says why, and Requeue sends it back.
@@ -48,10 +47,12 @@ interface Listed {
               </tr>
             </thead>
             <tbody>
-              @for (letter of l.letters; track letter.id) {
+              @for (letter of letters; track letter.id) {
                 <tr [attr.aria-label]="'Dead letter ' + letter.jobId">
                   <td class="mono">
-                    <a [routerLink]="['/jobs', letter.jobId]">{{ letter.jobId | jobId }}</a>
+                    <a [routerLink]="['/jobs', letter.jobId]" [title]="letter.jobId">{{
+                      letter.jobId | jobId
+                    }}</a>
                   </td>
                   <td>{{ letter.workflowId }}</td>
                   <td>{{ letter.attempts }}</td>
@@ -66,7 +67,7 @@ interface Listed {
           </table>
         </section>
       }
-    } @else {
+    } @else if (!listed()?.error) {
       <p class="muted" aria-live="polite">Loading the dead letters…</p>
     }
     @if (outcome(); as o) {
@@ -87,17 +88,22 @@ interface Listed {
 })
 export default class DeadLettersPage {
   private readonly api = inject(DeadLettersApi);
-  private readonly reload = new BehaviorSubject<void>(undefined);
-  protected readonly listed = toSignal(
-    this.reload.pipe(
-      switchMap(() =>
-        this.api.list().pipe(
-          map((letters): Listed => ({ letters })),
-          catchError((error: unknown) => of<Listed>({ error: describeError(error) })),
-        ),
+  private readonly requeued = new Subject<void>();
+  /**
+   * Read again when a job of the tenant is dead-lettered or requeued (by anyone), and every 10 s:
+   * the list is the projection's, which may answer a moment before it has the event.
+   */
+  private readonly changes = merge(
+    this.requeued,
+    inject(LiveFeed)
+      .watch({ channels: ['jobs'] })
+      .pipe(
+        filter((frame) => frame.event === 'job' && DEAD_LETTER_EVENTS.includes(frame.data.type)),
+        auditTime(250),
+        catchError(() => EMPTY),
       ),
-    ),
   );
+  protected readonly listed = toSignal(polled(() => this.api.list(), 10_000, this.changes));
   protected readonly pending = signal<DeadLetter | undefined>(undefined);
   protected readonly outcome = signal<{ ok: boolean; text: string } | undefined>(undefined);
   private readonly confirm = viewChild(ConfirmDialogComponent);
@@ -114,10 +120,12 @@ export default class DeadLettersPage {
     this.api.requeue(letter.id, note || undefined).subscribe({
       next: () => {
         this.outcome.set({ ok: true, text: `Job ${shortJobId(letter.jobId)} requeued.` });
-        this.reload.next();
+        this.requeued.next();
       },
       error: (error: unknown) =>
         this.outcome.set({ ok: false, text: `Not requeued: ${describeError(error)}` }),
     });
   }
 }
+
+const DEAD_LETTER_EVENTS: readonly string[] = ['JobDeadLettered', 'JobRequeued'];

@@ -83,7 +83,9 @@ const SHOWS = [
                   </td>
                   <td class="mono">
                     @if (item.jobId) {
-                      <a [routerLink]="['/jobs', item.jobId]">{{ item.jobId | jobId }}</a>
+                      <a [routerLink]="['/jobs', item.jobId]" [title]="item.jobId">{{
+                        item.jobId | jobId
+                      }}</a>
                     }
                   </td>
                   <td><ae-time [at]="item.addedAt" /></td>

@@ -112,7 +112,7 @@ import { JobIdPipe } from '../shared/job-id.pipe';
               @for (job of m.jobs.flagged; track job.jobId) {
                 <tr [attr.aria-label]="'Job ' + job.jobId">
                   <td class="mono">
-                    <a [routerLink]="['/jobs', job.jobId]">{{ job.jobId | jobId }}</a>
+                    <a [routerLink]="['/jobs', job.jobId]" [title]="job.jobId">{{ job.jobId | jobId }}</a>
                   </td>
                   <td>{{ job.workflowId }}</td>
                   <td><ae-status [status]="job.status" /></td>
