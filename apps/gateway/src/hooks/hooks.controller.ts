@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   Controller,
   Delete,
@@ -43,7 +42,7 @@ import { Tenant } from '../common/tenant';
 import { SECRET_VAULT } from '../secrets/secrets.controller';
 import { parseOr400 } from '../common/validation';
 import { publishedVersionToRun } from '../workflows/published-workflows';
-import { requireTriggerInputs } from '../workflows/trigger-inputs';
+import { inputsRefused, requireTriggerInputs } from '../workflows/trigger-inputs';
 import {
   IDEMPOTENCY_HEADER,
   SIGNATURE_HEADER,
@@ -184,12 +183,7 @@ export class HooksController {
         { hookId: hook.hookId, tenantId: hook.tenantId, workflowId: hook.workflowId, version, problems },
         'hook delivery refused: the workflow version refuses its inputs',
       );
-      throw new BadRequestException({
-        message: `workflow ${hook.workflowId} v${version} refuses this delivery: ${problems
-          .map((problem) => `${problem.path}: ${problem.message}`)
-          .join('; ')}`,
-        problems,
-      });
+      throw inputsRefused(hook.workflowId, version, 'this delivery', problems);
     }
     const jobId = deliveryJobId(hook.hookId, idempotencyKey?.trim() || (signature ?? ''));
     const command = RequestJob.create({

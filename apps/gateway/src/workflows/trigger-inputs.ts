@@ -45,12 +45,22 @@ export async function requireTriggerInputs(
     validateInputs(definition, variables, prefix, { open }),
   );
   if (problems.length > 0)
-    throw new BadRequestException({
-      message: `workflow ${workflowId} v${version} refuses what this ${inputs.kind} would pass: ${problems
-        .map((problem) => `${problem.path}: ${problem.message}`)
-        .join('; ')}`,
-      problems,
-    });
+    throw inputsRefused(workflowId, version, `what this ${inputs.kind} would pass`, problems);
+}
+
+/** The 400 for inputs a workflow version refuses: `what` says whose (ADR 131, 135). Problems never hold a value given. */
+export function inputsRefused(
+  workflowId: string,
+  version: number,
+  what: string,
+  problems: Problem[],
+): BadRequestException {
+  return new BadRequestException({
+    message: `workflow ${workflowId} v${version} refuses ${what}: ${problems
+      .map((problem) => `${problem.path}: ${problem.message}`)
+      .join('; ')}`,
+    problems,
+  });
 }
 
 type Check = (variables: JsonObject, prefix: string, open: boolean) => Problem[];

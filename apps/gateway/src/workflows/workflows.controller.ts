@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Body,
   Controller,
   Get,
@@ -38,6 +37,7 @@ import { IDEMPOTENCY_HEADER } from '../hooks/hook-signature';
 import { parseOr400 } from '../common/validation';
 import { publishWorkflowVersion } from './publish-workflow';
 import { publishedVersionToRun } from './published-workflows';
+import { inputsRefused } from './trigger-inputs';
 import type { TriggerKeys } from './trigger-keys';
 
 export const TriggerBody = z
@@ -150,13 +150,7 @@ export class WorkflowsController {
       input.workflowVersion,
     );
     const problems = validateInputs(definition, input.variables, 'body.variables');
-    if (problems.length > 0)
-      throw new BadRequestException({
-        message: `workflow ${workflowId} v${version} refuses these inputs: ${problems
-          .map((problem) => `${problem.path}: ${problem.message}`)
-          .join('; ')}`,
-        problems,
-      });
+    if (problems.length > 0) throw inputsRefused(workflowId, version, 'these inputs', problems);
     let jobId = newId();
     if (idempotencyKey !== undefined) {
       const keyed = await this.keys.claim(tenantId, idempotencyKey, workflowId, input, jobId);
